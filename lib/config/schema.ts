@@ -1,0 +1,135 @@
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain SQL identifier (letters, digits, underscore)');
+const positiveInt = z.number().int().positive();
+
+/** Column types a landing-file entity may declare; each dialect maps them to its own type names. */
+export const columnTypeSchema = z.enum(['string', 'integer', 'decimal', 'date', 'timestamp', 'boolean']);
+/** A column type of a landing-file entity. */
+export type ColumnType = z.infer<typeof columnTypeSchema>;
+
+/** One landing-file entity: where its files land and how they map onto a raw table. */
+export const entitySchema = z
+  .object({
+    name: identifier,
+    /** File-name pattern; `{interval}` stands for the interval start as YYYYMMDDTHHMM. */
+    pattern: z.string().includes('{interval}', { message: 'must contain {interval}' }),
+    format: z.enum(['csv']).default('csv'),
+    delimiter: z.string().length(1).default(','),
+    header: z.boolean().default(true),
+    columns: z.record(identifier, columnTypeSchema).refine((c) => Object.keys(c).length > 0, 'needs at least one column'),
+    /** Columns that must be present and non-empty; a row without them is quarantined. */
+    required: z.array(identifier).default([]),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    for (const [i, col] of e.required.entries()) {
+      if (!(col in e.columns)) {
+        ctx.addIssue({ code: 'custom', path: ['required', i], message: `"${col}" is not one of the entity's columns` });
+      }
+    }
+  });
+/** A landing-file entity after defaults. */
+export type EntityConfig = z.infer<typeof entitySchema>;
+
+/** The whole EDP configuration: what `edp.config.yaml` plus `EDP_*` environment overrides must satisfy. */
+export const configSchema = z
+  .object({
+    /** Folder for everything the platform writes locally (warehouse file, landing zone, exports, services). */
+    stateDir: z.string().min(1).default('.edp'),
+    pipeline: z
+      .object({
+        name: identifier.default('platform'),
+        intervalHours: positiveInt.max(24).default(4),
+        sensor: z
+          .object({ pokeMinutes: positiveInt.default(10), timeoutMinutes: positiveInt.default(240) })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    temporal: z
+      .object({
+        address: hostPort.default('127.0.0.1:7233'),
+        namespace: z.string().min(1).default('default'),
+        uiUrl: z.string().url().default('http://127.0.0.1:8233'),
+        taskQueues: z
+          .object({
+            workflows: z.string().min(1).default('edp-workflows'),
+            warehouse: z.string().min(1).default('edp-warehouse'),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    warehouse: z
+      .object({
+        engine: z.enum(['duckdb']).default('duckdb'),
+        duckdb: z
+          .object({
+            path: z.string().min(1).default('warehouse.duckdb'),
+            threads: positiveInt.optional(),
+            memoryLimit: z
+              .string()
+              .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 4GB')
+              .optional(),
+            /** Loopback port where the worker answers `edp query` while it holds the DuckDB file. */
+            queryPort: z.number().int().min(0).max(65535).default(8299),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    landing: z
+      .object({
+        path: z.string().min(1).default('landing'),
+        entities: z.array(entitySchema).default([]),
+      })
+      .strict()
+      .default({}),
+    kafka: z
+      .object({
+        brokers: z.array(hostPort).min(1).default(['127.0.0.1:9092']),
+        clientId: z.string().min(1).default('edp'),
+      })
+      .strict()
+      .default({}),
+    export: z
+      .object({
+        path: z.string().min(1).default('export'),
+        marts: z.array(identifier).default([]),
+      })
+      .strict()
+      .default({}),
+    services: z
+      .object({
+        /** Folder where infra/ installs the Temporal and Kafka binaries; shared by every checkout. */
+        cacheDir: z.string().min(1).optional(),
+        temporal: z
+          .object({
+            uiPort: z.number().int().min(1).max(65535).default(8233),
+            dbFile: z.string().min(1).default('services/temporal.sqlite'),
+          })
+          .strict()
+          .default({}),
+        kafka: z
+          .object({ controllerPort: z.number().int().min(1).max(65535).default(9093) })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** The configuration as written (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The validated configuration, with defaults applied and relative paths resolved. */
+export type EdpConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ZodError } from 'zod';
+import { configSchema, type EdpConfig } from '../lib/config/schema';
+
+/** An invalid configuration; the message names the file or variable, the key and the reason. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Where the configuration came from, for messages and `edp status`. */
+export interface LoadedConfig {
+  config: Readonly<EdpConfig>;
+  /** The config file read, if any. */
+  file?: string;
+  /** Environment variables that overrode a key. */
+  overrides: string[];
+}
+
+const ENV_PREFIX = 'EDP_';
+
+/** `EDP_TEMPORAL__ADDRESS` → `['temporal', 'address']`; segments are camelCased from snake case. */
+function envPath(name: string): string[] {
+  return name
+    .slice(ENV_PREFIX.length)
+    .split('__')
+    .map((seg) => seg.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+}
+
+function envValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown; // numbers, booleans, arrays, objects
+  } catch {
+    return raw;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (typeof value === 'object' && value !== null) {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function formatIssues(err: ZodError, source: string, envByPath: Map<string, string>): string {
+  const lines = err.issues.map((issue) => {
+    const key = issue.path.join('.') || '(root)';
+    const env = [...envByPath.entries()].find(([p]) => key === p || key.startsWith(`${p}.`));
+    const where = env ? ` (from ${env[1]})` : '';
+    return `  ${key}${where}: ${issue.message}`;
+  });
+  return `invalid configuration in ${source}:\n${lines.join('\n')}`;
+}
+
+/** Options for {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Config file; default `EDP_CONFIG`, else `edp.config.yaml` in `cwd` when it exists. */
+  file?: string;
+  /** Environment to read `EDP_*` overrides from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default process.cwd() */
+  cwd?: string;
+}
+
+const RESERVED_ENV = new Set(['EDP_CONFIG', 'EDP_CACHE_DIR']);
+
+/**
+ * Reads the config file, applies `EDP_SECTION__KEY=value` environment overrides, validates with zod,
+ * resolves relative paths (stateDir against the file's folder, other paths against stateDir) and freezes it.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.file ?? env.EDP_CONFIG;
+  const candidate = explicit ? resolve(cwd, explicit) : resolve(cwd, 'edp.config.yaml');
+  if (explicit && !existsSync(candidate)) throw new ConfigError(`config file ${candidate} does not exist`);
+  const file = existsSync(candidate) ? candidate : undefined;
+
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+      if (parsed !== null && parsed !== undefined) {
+        if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file}: the top level must be a mapping`);
+        raw = parsed as Record<string, unknown>;
+      }
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+    }
+  }
+
+  const overrides: string[] = [];
+  const envByPath = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || RESERVED_ENV.has(name) || value === undefined) continue;
+    const path = envPath(name);
+    setPath(raw, path, envValue(value));
+    overrides.push(name);
+    envByPath.set(path.join('.'), name);
+  }
+
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(formatIssues(result.error, file ?? 'the built-in defaults', envByPath));
+  const config = result.data;
+  const base = file ? dirname(file) : cwd;
+  config.stateDir = resolve(base, config.stateDir);
+  const inState = (p: string): string => (isAbsolute(p) ? p : resolve(config.stateDir, p));
+  config.warehouse.duckdb.path = inState(config.warehouse.duckdb.path);
+  config.landing.path = inState(config.landing.path);
+  config.export.path = inState(config.export.path);
+  config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
+  if (config.services.cacheDir) config.services.cacheDir = resolve(base, config.services.cacheDir);
+  return { config: deepFreeze(config), file, overrides };
+}
