@@ -1,0 +1,34 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/** Error types the workflows see; `nonRetryable` ones need a person to fix input, config or SQL. */
+export const ErrorType = Object.freeze({
+  BadInput: 'EdpBadInput',
+  BadSql: 'EdpBadSql',
+  WarehouseBusy: 'EdpWarehouseBusy',
+});
+
+const NON_RETRYABLE_SQL = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint|Not implemented) Error/;
+
+/**
+ * Turns any error thrown inside an activity into a classified ApplicationFailure: bad input and bad
+ * SQL are non-retryable with a message a person can act on; everything else (I/O, locks, timeouts) retries.
+ */
+export function classifyError(err: unknown, context: string): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  const message = `${context}: ${e.message}`;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'EISDIR') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
+  if (NON_RETRYABLE_SQL.test(e.message)) return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
+  if (e.name === 'WarehouseLockedError') return ApplicationFailure.retryable(message, ErrorType.WarehouseBusy);
+  return ApplicationFailure.retryable(message, e.name);
+}
+
+/** Runs an activity body and classifies whatever it throws. */
+export async function classified<T>(context: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw classifyError(err, context);
+  }
+}

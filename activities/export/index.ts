@@ -1,0 +1,2 @@
+/** Export of curated marts to the export location. */
+export * from './export-activities';

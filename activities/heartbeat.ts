@@ -1,0 +1,25 @@
+import { Context } from '@temporalio/activity';
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (CLI, unit test)
+  }
+}
+
+/**
+ * Heartbeats every `everyMs` while `work` runs, so a crashed worker is noticed within the activity's
+ * heartbeat timeout instead of its (much longer) start-to-close timeout.
+ */
+export async function withHeartbeat<T>(work: () => Promise<T>, details?: unknown, everyMs = 2000): Promise<T> {
+  const ctx = activityContext();
+  if (!ctx) return work();
+  ctx.heartbeat(details);
+  const timer = setInterval(() => ctx.heartbeat(details), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,29 @@
+import { createExportActivities } from './export';
+import { createIngestActivities } from './ingest';
+import { createQualityActivities } from './quality';
+import { createTransformActivities } from './transform';
+import type { Warehouse } from './warehouse';
+import type { EntityConfig } from '../lib/config/schema';
+
+/** Everything the warehouse activities need; the worker builds it from config. */
+export interface ActivityDeps {
+  warehouse: Warehouse;
+  landingDir: string;
+  entities: readonly EntityConfig[];
+  modelsDir: string;
+  rulesDir: string;
+  exportDir: string;
+}
+
+/** All activities of the platform, closed over their clients. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createIngestActivities(deps),
+    ...createTransformActivities(deps),
+    ...createQualityActivities(deps),
+    ...createExportActivities(deps),
+  };
+}
+
+/** The activity interface workflows proxy (type-only import in workflows/). */
+export type Activities = ReturnType<typeof createActivities>;

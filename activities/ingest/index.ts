@@ -1,0 +1,3 @@
+/** Batch ingest: landing-zone discovery and exactly-once file loads into `raw`. */
+export * from './ingest-activities';
+export * from './landing-files';

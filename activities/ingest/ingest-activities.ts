@@ -1,0 +1,136 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { statSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { EntityConfig } from '../../lib/config/schema';
+import type { DataInterval } from '../../lib/intervals';
+import { classified, ErrorType } from '../errors';
+import { withHeartbeat } from '../heartbeat';
+import type { Warehouse } from '../warehouse';
+import { fileChecksum, isLanded, landingFilePath } from './landing-files';
+
+/** What the ingest activities need from the worker. */
+export interface IngestDeps {
+  warehouse: Warehouse;
+  landingDir: string;
+  entities: readonly EntityConfig[];
+}
+
+/** Which of an interval's expected landing files have arrived. */
+export interface LandingCheck {
+  present: string[];
+  missing: string[];
+}
+
+/** Input of {@link IngestActivities.loadLandingFile}. */
+export interface LoadFileInput {
+  entity: string;
+  interval: DataInterval;
+  /** Workflow run that loads it, stored as an audit column. */
+  runId: string;
+}
+
+/** One file's load, as recorded in `audit.ingest_manifest`. */
+export interface FileLoadResult {
+  entity: string;
+  file: string;
+  checksum: string;
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+  /** True when this exact content was loaded before and nothing was written now. */
+  alreadyLoaded: boolean;
+}
+
+const MANIFEST = 'audit.ingest_manifest';
+
+/** Builds the ingest activities over a warehouse and the landing zone. */
+export function createIngestActivities(deps: IngestDeps) {
+  const byName = new Map(deps.entities.map((e) => [e.name, e]));
+  const entity = (name: string): EntityConfig => {
+    const found = byName.get(name);
+    if (!found) throw ApplicationFailure.nonRetryable(`unknown entity "${name}" (configured: ${[...byName.keys()].join(', ')})`, ErrorType.BadInput);
+    return found;
+  };
+
+  async function ensureManifest(): Promise<void> {
+    await deps.warehouse.execute('CREATE SCHEMA IF NOT EXISTS audit');
+    await deps.warehouse.execute(
+      `CREATE TABLE IF NOT EXISTS ${MANIFEST} (
+        entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,
+        rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, run_id VARCHAR,
+        interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
+        PRIMARY KEY (entity, checksum))`,
+    );
+  }
+
+  return {
+    /** Lists the configured entities' files for the interval, split into present and missing. */
+    async checkLandingFiles(input: { interval: DataInterval }): Promise<LandingCheck> {
+      const present: string[] = [];
+      const missing: string[] = [];
+      for (const e of deps.entities) {
+        (isLanded(landingFilePath(deps.landingDir, e, input.interval)) ? present : missing).push(e.name);
+      }
+      return Promise.resolve({ present, missing });
+    },
+
+    /**
+     * Loads an entity's file for the interval into `raw.<entity>` exactly once: the manifest row keyed
+     * by (entity, checksum) commits in the same transaction as the rows, so a retry or re-run skips it.
+     */
+    async loadLandingFile(input: LoadFileInput): Promise<FileLoadResult> {
+      const e = entity(input.entity);
+      const path = landingFilePath(deps.landingDir, e, input.interval);
+      const file = relative(deps.landingDir, path);
+      return classified(`loading ${path}`, async () => {
+        if (!isLanded(path)) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
+        const checksum = await fileChecksum(path);
+        await ensureManifest();
+        return withHeartbeat(
+          () =>
+            deps.warehouse.transaction(async (tx) => {
+              const [prior] = await tx.query<{ rows_in: string; rows_loaded: string; rows_quarantined: string }>(
+                `SELECT rows_in, rows_loaded, rows_quarantined FROM ${MANIFEST} WHERE entity = ? AND checksum = ?`,
+                [e.name, checksum],
+              );
+              if (prior) {
+                return {
+                  entity: e.name,
+                  file,
+                  checksum,
+                  rowsIn: Number(prior.rows_in),
+                  rowsLoaded: Number(prior.rows_loaded),
+                  rowsQuarantined: Number(prior.rows_quarantined),
+                  alreadyLoaded: true,
+                };
+              }
+              const counts = await tx.bulkLoad({
+                file: path,
+                delimiter: e.delimiter,
+                header: e.header,
+                columns: e.columns,
+                required: e.required,
+                target: { schema: 'raw', table: e.name },
+                errors: { schema: 'raw', table: `${e.name}__errors` },
+                audit: {
+                  _edp_run_id: input.runId,
+                  _edp_source_file: file,
+                  _edp_checksum: checksum,
+                  _edp_interval_start: input.interval.start,
+                },
+              });
+              await tx.execute(
+                `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now())`,
+                [e.name, file, checksum, statSync(path).size, counts.rowsIn, counts.rowsLoaded, counts.rowsQuarantined, input.runId, input.interval.start, input.interval.end],
+              );
+              return { entity: e.name, file, checksum, ...counts, alreadyLoaded: false };
+            }),
+          { file },
+        );
+      });
+    },
+  };
+}
+
+/** The ingest activities as the worker registers them. */
+export type IngestActivities = ReturnType<typeof createIngestActivities>;

@@ -1,0 +1,128 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Dialect } from '../dialect';
+import type { BulkLoadRequest, BulkLoadResult, ColumnInfo, Row, SqlValue, TableRef, Warehouse, WarehouseSession } from '../warehouse';
+import { duckdbDialect } from './duckdb-dialect';
+import { duckdbBulkLoad } from './duckdb-loader';
+
+/** How to open a DuckDB warehouse file. */
+export interface DuckDbOptions {
+  /** The database file; `:memory:` for a throwaway one. */
+  path: string;
+  threads?: number;
+  /** e.g. `4GB`. */
+  memoryLimit?: string;
+}
+
+/** Raised when another process holds the DuckDB file (DuckDB allows one writer process). */
+export class WarehouseLockedError extends Error {
+  override name = 'WarehouseLockedError';
+}
+
+class DuckDbSession implements WarehouseSession {
+  constructor(
+    protected readonly connect: () => Promise<DuckDBConnection>,
+    private readonly release: (c: DuckDBConnection) => void,
+    readonly dialect: Dialect,
+  ) {}
+
+  private async with<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const conn = await this.connect();
+    try {
+      return await fn(conn);
+    } finally {
+      this.release(conn);
+    }
+  }
+
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.with(async (c) => {
+      const reader = await c.runAndReadAll(sql, params ? [...params] : undefined);
+      return reader.getRowObjectsJson() as T[];
+    });
+  }
+
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.with(async (c) => {
+      const result = await c.run(sql, params ? [...params] : undefined);
+      return Number(result.rowsChanged);
+    });
+  }
+
+  bulkLoad(request: BulkLoadRequest): Promise<BulkLoadResult> {
+    return this.with((c) => duckdbBulkLoad(c, this.dialect, request));
+  }
+}
+
+/** The embedded default warehouse: one DuckDB file, opened by one process at a time. */
+export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
+  private constructor(private readonly instance: DuckDBInstance) {
+    super(
+      () => instance.connect(),
+      (c) => c.closeSync(),
+      duckdbDialect,
+    );
+  }
+
+  /** Opens (creating if needed) the DuckDB file; fails with {@link WarehouseLockedError} when another process holds it. */
+  static async open(options: DuckDbOptions): Promise<DuckDbWarehouse> {
+    const settings: Record<string, string> = {};
+    if (options.threads) settings.threads = String(options.threads);
+    if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    try {
+      return new DuckDbWarehouse(await DuckDBInstance.create(options.path, settings));
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/Could not set lock|Conflicting lock/i.test(message)) {
+        throw new WarehouseLockedError(`the DuckDB file ${options.path} is held by another process: ${message}`);
+      }
+      throw err;
+    }
+  }
+
+  async transaction<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    const conn = await this.instance.connect();
+    const session = new DuckDbSession(
+      () => Promise.resolve(conn),
+      () => {},
+      this.dialect,
+    );
+    try {
+      await conn.run('BEGIN TRANSACTION');
+      const result = await fn(session);
+      await conn.run('COMMIT');
+      return result;
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  async listTables(schema?: string): Promise<TableRef[]> {
+    const rows = await this.query<{ schema: string; table: string }>(
+      `SELECT table_schema AS schema, table_name AS "table" FROM information_schema.tables
+       WHERE table_catalog = current_database() AND (? IS NULL OR table_schema = ?) ORDER BY 1, 2`,
+      [schema ?? null, schema ?? null],
+    );
+    return rows;
+  }
+
+  async describeTable(ref: TableRef): Promise<ColumnInfo[] | undefined> {
+    const rows = await this.query<{ name: string; type: string; nullable: string }>(
+      `SELECT column_name AS name, data_type AS type, is_nullable AS nullable FROM information_schema.columns
+       WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
+      [ref.schema, ref.table],
+    );
+    if (rows.length === 0) return undefined;
+    return rows.map((r) => ({ name: r.name, type: r.type, nullable: r.nullable === 'YES' }));
+  }
+
+  close(): Promise<void> {
+    this.instance.closeSync();
+    return Promise.resolve();
+  }
+}

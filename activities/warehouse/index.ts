@@ -1,0 +1,5 @@
+/** The warehouse capability: the engine-neutral interface, its dialects and the engines behind it. */
+export * from './warehouse';
+export * from './dialect';
+export { DuckDbWarehouse, WarehouseLockedError, type DuckDbOptions } from './duckdb/duckdb-warehouse';
+export { duckdbDialect } from './duckdb/duckdb-dialect';

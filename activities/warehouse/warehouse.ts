@@ -1,0 +1,68 @@
+import type { ColumnType } from '../../lib/config/schema';
+import type { Dialect } from './dialect';
+
+/** A value bound to a SQL parameter. */
+export type SqlValue = string | number | boolean | null;
+/** A result row with JSON-safe values (big integers and decimals become numbers or strings). */
+export type Row = Record<string, unknown>;
+
+/** A schema-qualified table name. */
+export interface TableRef {
+  schema: string;
+  table: string;
+}
+
+/** A CSV file to bulk-load into a raw table, with typed columns and a quarantine table for bad rows. */
+export interface BulkLoadRequest {
+  /** Absolute path (or URI) of the file. */
+  file: string;
+  delimiter: string;
+  header: boolean;
+  /** Columns in file order with the type each is cast to. */
+  columns: Readonly<Record<string, ColumnType>>;
+  /** Columns that must be present and non-empty. */
+  required: readonly string[];
+  target: TableRef;
+  /** Where rows that fail parsing, typing or a required check go. */
+  errors: TableRef;
+  /** Constant audit values stored on every loaded and quarantined row (run id, file checksum, interval…). */
+  audit: Readonly<Record<string, SqlValue>>;
+}
+
+/** Counts of one bulk load; `rowsIn = rowsLoaded + rowsQuarantined` always holds. */
+export interface BulkLoadResult {
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+}
+
+/** A column of a table as the warehouse reports it. */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  nullable: boolean;
+}
+
+/** Statements that can run either directly or inside a transaction. */
+export interface WarehouseSession {
+  /** Runs a query and returns its rows. */
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs a statement and returns the number of rows it changed. */
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Loads a file with the engine's bulk loader (never row by row), quarantining bad rows. */
+  bulkLoad(request: BulkLoadRequest): Promise<BulkLoadResult>;
+}
+
+/** The warehouse every activity talks to; one implementation per engine. */
+export interface Warehouse extends WarehouseSession {
+  /** SQL that differs by engine. */
+  readonly dialect: Dialect;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T>;
+  /** Tables in a schema (all schemas when omitted). */
+  listTables(schema?: string): Promise<TableRef[]>;
+  /** Columns of a table, or `undefined` when the table does not exist. */
+  describeTable(ref: TableRef): Promise<ColumnInfo[] | undefined>;
+  /** Releases the connection or file. */
+  close(): Promise<void>;
+}
