@@ -1,0 +1,15 @@
+import type { EdpConfig } from '../lib/config/schema';
+import type { DataInterval } from '../lib/intervals';
+import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
+
+/** The platformPipeline input for a config: everything the workflow needs, so workflows never read config. */
+export function pipelineInput(config: EdpConfig, interval?: DataInterval): PlatformPipelineInput {
+  return {
+    pipeline: config.pipeline.name,
+    interval,
+    intervalHours: config.pipeline.intervalHours,
+    steps: { warehouseTaskQueue: config.temporal.taskQueues.warehouse },
+    sensor: config.pipeline.sensor,
+    marts: [...config.export.marts],
+  };
+}

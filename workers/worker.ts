@@ -1,0 +1,65 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { join } from 'node:path';
+import { createActivities } from '../activities';
+import { DuckDbWarehouse } from '../activities/warehouse';
+import type { EdpConfig } from '../lib/config/schema';
+import { startQueryServer } from './query-server';
+
+/** Root of the project (models/, quality/rules/). */
+export const PROJECT_ROOT = join(__dirname, '..');
+
+/** Options for {@link runWorker}. */
+export interface RunWorkerOptions {
+  log?: (message: string) => void;
+  /** Resolves when the worker should stop; SIGINT/SIGTERM also stop it. */
+  until?: Promise<unknown>;
+  /** Called once both task queues are polling. */
+  onReady?: () => void;
+}
+
+/**
+ * Runs the platform worker: one process polling the workflow queue and the warehouse queue, holding
+ * the DuckDB file (one writer process) and answering `edp query` for it. Returns after a clean shutdown.
+ */
+export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {}): Promise<void> {
+  const log = options.log ?? ((m: string) => console.log(m));
+  const warehouse = await DuckDbWarehouse.open(config.warehouse.duckdb);
+  const queryServer = await startQueryServer(warehouse, config.warehouse.duckdb.path, config.warehouse.duckdb.queryPort);
+  let connection: NativeConnection | undefined;
+  try {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+    const common = { connection, namespace: config.temporal.namespace };
+    const workflows = await Worker.create({
+      ...common,
+      taskQueue: config.temporal.taskQueues.workflows,
+      workflowsPath: require.resolve('../workflows'),
+    });
+    const activities = await Worker.create({
+      ...common,
+      taskQueue: config.temporal.taskQueues.warehouse,
+      activities: createActivities({
+        warehouse,
+        landingDir: config.landing.path,
+        entities: config.landing.entities,
+        modelsDir: join(PROJECT_ROOT, 'models'),
+        rulesDir: join(PROJECT_ROOT, 'quality', 'rules'),
+        exportDir: config.export.path,
+      }),
+    });
+    log(
+      `worker polling ${config.temporal.taskQueues.workflows} and ${config.temporal.taskQueues.warehouse} on ${config.temporal.address} (pid ${process.pid})`,
+    );
+    const running = Promise.all([workflows.run(), activities.run()]);
+    options.onReady?.();
+    if (options.until) {
+      await Promise.race([running, options.until]);
+      for (const w of [workflows, activities]) if (w.getState() === 'RUNNING') w.shutdown();
+    }
+    await running;
+    log('worker stopped cleanly');
+  } finally {
+    await connection?.close();
+    await new Promise((r) => queryServer.close(r));
+    await warehouse.close();
+  }
+}

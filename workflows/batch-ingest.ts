@@ -1,0 +1,51 @@
+import { sleep, workflowInfo } from '@temporalio/workflow';
+import type { FileLoadResult } from '../activities/ingest';
+import type { DataInterval } from '../lib/intervals';
+import { mapBounded, warehouseActivities, type StepOptions } from './step-options';
+
+/** Input of {@link batchIngest}. */
+export interface BatchIngestInput {
+  interval: DataInterval;
+  steps: StepOptions;
+  /** Landing sensor: how often to look for missing files and how long to wait for them (Airflow's poke/timeout). */
+  sensor: { pokeMinutes: number; timeoutMinutes: number };
+  /** Files loaded at once. @default 4 */
+  maxParallel?: number;
+}
+
+/** What {@link batchIngest} loaded. */
+export interface BatchIngestResult {
+  files: FileLoadResult[];
+  /** Entities whose file had not landed when the sensor timed out. */
+  missing: string[];
+  sensorPokes: number;
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+}
+
+/** Waits for the interval's landing files (durable timers), then loads each into `raw` exactly once. */
+export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestResult> {
+  const acts = warehouseActivities(input.steps);
+  const deadline = Date.now() + input.sensor.timeoutMinutes * 60_000; // workflow time: deterministic
+  let pokes = 1;
+  let check = await acts.checkLandingFiles({ interval: input.interval });
+  while (check.missing.length > 0 && Date.now() + input.sensor.pokeMinutes * 60_000 <= deadline) {
+    await sleep(`${input.sensor.pokeMinutes}m`);
+    pokes++;
+    check = await acts.checkLandingFiles({ interval: input.interval });
+  }
+  const runId = workflowInfo().workflowId;
+  const files = await mapBounded(check.present, input.maxParallel ?? 4, (entity) =>
+    acts.loadLandingFile({ entity, interval: input.interval, runId }),
+  );
+  const sum = (key: 'rowsIn' | 'rowsLoaded' | 'rowsQuarantined'): number => files.reduce((n, f) => n + f[key], 0);
+  return {
+    files,
+    missing: check.missing,
+    sensorPokes: pokes,
+    rowsIn: sum('rowsIn'),
+    rowsLoaded: sum('rowsLoaded'),
+    rowsQuarantined: sum('rowsQuarantined'),
+  };
+}

@@ -1,0 +1,6 @@
+/** Every workflow type the worker registers; these names are what users type into the `temporal` CLI. */
+export { platformPipeline } from './platform-pipeline';
+export { batchIngest } from './batch-ingest';
+export { transform } from './transform';
+export { qualityGate } from './quality-gate';
+export { databricksExport } from './databricks-export';

@@ -1,0 +1,85 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { executeChild, upsertSearchAttributes, workflowInfo, ApplicationFailure } from '@temporalio/workflow';
+import { stepWorkflowId } from '../lib/ids';
+import { describeInterval, intervalEndingAt, type DataInterval } from '../lib/intervals';
+import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS, type RunStatus } from '../lib/search-attributes';
+import { batchIngest, type BatchIngestInput, type BatchIngestResult } from './batch-ingest';
+import { databricksExport, type DatabricksExportResult } from './databricks-export';
+import { qualityGate, type QualityGateResult } from './quality-gate';
+import type { StepOptions } from './step-options';
+import { transform, type TransformResult } from './transform';
+
+/** Input of {@link platformPipeline}; everything comes from config via the CLI or the Schedule. */
+export interface PlatformPipelineInput {
+  pipeline: string;
+  /** The data interval; omitted on scheduled runs, which derive it from TemporalScheduledStartTime. */
+  interval?: DataInterval;
+  intervalHours: number;
+  steps: StepOptions;
+  sensor: BatchIngestInput['sensor'];
+  marts: string[];
+  threads?: number;
+}
+
+/** Outcome of one pipeline run; references and counts only. */
+export interface PlatformPipelineResult {
+  pipeline: string;
+  interval: DataInterval;
+  status: RunStatus;
+  ingest: BatchIngestResult;
+  transform: TransformResult;
+  quality: QualityGateResult;
+  /** Absent when the quality gate blocked publishing. */
+  export?: DatabricksExportResult;
+}
+
+const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+function scheduledInterval(hours: number): DataInterval {
+  const value = workflowInfo().typedSearchAttributes.get(SCHEDULED_START);
+  if (value === undefined) {
+    throw ApplicationFailure.nonRetryable('no interval given and the run was not started by a Schedule (TemporalScheduledStartTime is unset)');
+  }
+  return intervalEndingAt(new Date(value), hours);
+}
+
+/** The 4-hourly platform DAG for one data interval: ingest → transform → quality gate → export, as child workflows. */
+export async function platformPipeline(input: PlatformPipelineInput): Promise<PlatformPipelineResult> {
+  const interval = input.interval ?? scheduledInterval(input.intervalHours);
+  const setStatus = (status: RunStatus): void =>
+    upsertSearchAttributes([
+      { key: EDP_PIPELINE, value: input.pipeline },
+      { key: EDP_INTERVAL_START, value: new Date(interval.start) },
+      { key: EDP_STATUS, value: status },
+    ]);
+  setStatus('running');
+  const child = { steps: input.steps, interval };
+  try {
+    const ingest = await executeChild(batchIngest, {
+      workflowId: stepWorkflowId('ingest', interval),
+      args: [{ ...child, sensor: input.sensor }],
+    });
+    const transformed = await executeChild(transform, {
+      workflowId: stepWorkflowId('transform', interval),
+      args: [{ ...child, threads: input.threads }],
+    });
+    if (transformed.failed > 0) {
+      const failed = transformed.models.filter((m) => m.status === 'error').map((m) => `${m.model}: ${m.error}`);
+      throw ApplicationFailure.nonRetryable(`transform failed for ${describeInterval(interval)}:\n${failed.join('\n')}`);
+    }
+    const quality = await executeChild(qualityGate, { workflowId: stepWorkflowId('quality', interval), args: [child] });
+    let exported: DatabricksExportResult | undefined;
+    if (quality.passed) {
+      exported = await executeChild(databricksExport, {
+        workflowId: stepWorkflowId('export', interval),
+        args: [{ ...child, marts: input.marts }],
+      });
+    }
+    const status: RunStatus = quality.passed ? 'succeeded' : 'blocked';
+    setStatus(status);
+    return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
+  } catch (err) {
+    setStatus('failed');
+    throw err;
+  }
+}
