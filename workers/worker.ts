@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { DuckDbWarehouse } from '../activities/warehouse';
 import type { EdpConfig } from '../lib/config/schema';
+import { installRuntimeLogger } from './logging';
 import { startQueryServer } from './query-server';
 
 /** Root of the project (models/, quality/rules/). */
@@ -23,6 +24,7 @@ export interface RunWorkerOptions {
  */
 export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.log(m));
+  installRuntimeLogger();
   const warehouse = await DuckDbWarehouse.open(config.warehouse.duckdb);
   const queryServer = await startQueryServer(warehouse, config.warehouse.duckdb.path, config.warehouse.duckdb.queryPort);
   let connection: NativeConnection | undefined;

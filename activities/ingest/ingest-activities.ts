@@ -52,8 +52,12 @@ export function createIngestActivities(deps: IngestDeps) {
     return found;
   };
 
-  async function ensureManifest(): Promise<void> {
+  // Catalog changes from parallel loads would conflict inside their transactions, so they happen once, up front.
+  let setup: Promise<void> | undefined;
+  const ensureManifest = (): Promise<void> => (setup ??= createManifest().catch((err) => ((setup = undefined), Promise.reject(err))));
+  async function createManifest(): Promise<void> {
     await deps.warehouse.execute('CREATE SCHEMA IF NOT EXISTS audit');
+    await deps.warehouse.execute('CREATE SCHEMA IF NOT EXISTS raw');
     await deps.warehouse.execute(
       `CREATE TABLE IF NOT EXISTS ${MANIFEST} (
         entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,

@@ -13,7 +13,8 @@ async function count(conn: DuckDBConnection, sql: string): Promise<number> {
  * Loads one CSV file with DuckDB's own reader: every field is read as text, cast per column with
  * TRY_CAST, and any row that fails parsing, typing or a required check goes to the error table
  * instead, so rows in = rows loaded + rows quarantined. Runs on the caller's connection, so a
- * surrounding transaction covers it.
+ * surrounding transaction covers it. The target and error schemas must exist (creating them here
+ * would make parallel loads conflict on the catalog).
  */
 export async function duckdbBulkLoad(conn: DuckDBConnection, d: Dialect, req: BulkLoadRequest): Promise<BulkLoadResult> {
   const n = ++loadCounter;
@@ -54,13 +55,11 @@ export async function duckdbBulkLoad(conn: DuckDBConnection, d: Dialect, req: Bu
   );
 
   const auditDdl = auditCols.map((c) => `${q(c)} VARCHAR`).join(', ');
-  await conn.run(`CREATE SCHEMA IF NOT EXISTS ${q(req.target.schema)}`);
   await conn.run(
     `CREATE TABLE IF NOT EXISTS ${d.table(req.target)} (
        ${cols.map(([name, type]) => `${q(name)} ${d.columnType(type)}`).join(', ')},
        ${auditDdl}${auditDdl ? ',' : ''} _edp_row_number BIGINT, _edp_raw VARCHAR, _edp_loaded_at TIMESTAMPTZ)`,
   );
-  await conn.run(`CREATE SCHEMA IF NOT EXISTS ${q(req.errors.schema)}`);
   await conn.run(
     `CREATE TABLE IF NOT EXISTS ${d.table(req.errors)} (
        source_row BIGINT, source_line BIGINT, column_name VARCHAR, rule VARCHAR, raw_value VARCHAR, message VARCHAR,

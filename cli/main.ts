@@ -1,0 +1,269 @@
+import { Client, Connection } from '@temporalio/client';
+import { parseArgs } from 'node:util';
+import { DuckDbWarehouse } from '../activities/warehouse';
+import { installServices, SERVICE_NAMES, serviceStatus, startService, stopService, type ServiceName } from '../infra/services';
+import type { EdpConfig } from '../lib/config/schema';
+import { pipelineWorkflowId } from '../lib/ids';
+import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
+import { loadConfig, type LoadedConfig } from '../workers/config';
+import { runWorker } from '../workers/worker';
+import { num, progress, table } from './output';
+import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
+import { DEFAULT_SAMPLE, writeSampleFiles } from './sample-files';
+import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
+
+const HELP = `edp — EDP Pipelines: the data platform's pipelines on Temporal
+
+Usage: edp <command> [options]      (every command takes --config FILE; default ./edp.config.yaml)
+
+  start [--once] [--interval S/E]   install and start the services and a worker, generate sample data and run
+  demo                              the pipeline end to end; --once (default when CI is set) exits afterwards
+  up [--services-only]              start Temporal (Web UI) and Kafka, and a background worker
+  down                              stop the background worker and the services
+  status                            services, worker and the latest pipeline runs
+  install                           install the service binaries into the cache, start nothing
+  worker                            run a worker in the foreground (Ctrl-C stops it cleanly)
+  run --interval S/E [--no-wait]    run platformPipeline for one data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z
+  generate --interval S/E [--seed N --members N --claims N --dirt F]
+                                    write sample landing files for an interval
+  query "<sql>" [--json]            query the warehouse (through the worker when one holds the DuckDB file)
+`;
+
+class UsageError extends Error {}
+
+type Opts = Record<string, string | boolean | undefined>;
+
+function log(message: string): void {
+  console.log(message);
+}
+
+async function temporalClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' }).catch((err: Error) => {
+    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${err.message}); start it with \`npx edp up\``);
+  });
+  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
+}
+
+/** Runs `fn` with a worker available: the background one if it runs, else one in this process for the duration. */
+async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>): Promise<T> {
+  if (liveWorker(config)) return fn();
+  let stop!: () => void;
+  const until = new Promise<void>((r) => (stop = r));
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  const worker = runWorker(config, { until, onReady: ready, log });
+  await Promise.race([isReady, worker]);
+  try {
+    return await fn();
+  } finally {
+    stop();
+    await worker;
+  }
+}
+
+async function startServices(config: EdpConfig): Promise<ServiceName[]> {
+  const before = await serviceStatus(config);
+  for (const name of SERVICE_NAMES) await startService(config, name, log);
+  return before.filter((s) => !s.running).map((s) => s.name);
+}
+
+async function runInterval(config: EdpConfig, interval: DataInterval, since: number): Promise<boolean> {
+  const { client, close } = await temporalClient(config);
+  try {
+    const handle = await startPipeline(client, config, interval);
+    progress(since, `started ${handle.workflowId} for ${describeInterval(interval)}`);
+    const result = await watchPipeline(client, handle, interval, since);
+    const { runId } = await handle.describe();
+    printSummary(config, result, handle.workflowId, runId);
+    return result.status === 'succeeded';
+  } finally {
+    await close();
+  }
+}
+
+async function demo(loaded: LoadedConfig, opts: Opts): Promise<number> {
+  const { config } = loaded;
+  const since = Date.now();
+  const once = opts.once === true || Boolean(process.env.CI);
+  progress(since, `config: ${loaded.file ?? 'built-in defaults'}; state in ${config.stateDir}`);
+  const started = await startServices(config);
+  const interval = opts.interval ? parseInterval(String(opts.interval)) : intervalEndingAt(new Date(), config.pipeline.intervalHours);
+  const files = writeSampleFiles(config, interval, DEFAULT_SAMPLE);
+  progress(since, `generated ${files.length} sample landing files for ${describeInterval(interval)} in ${config.landing.path}`);
+  let ok = false;
+  let startedWorker = false;
+  if (once) {
+    ok = await withWorker(config, () => runInterval(config, interval, since));
+  } else {
+    if (!liveWorker(config)) {
+      const w = await startWorkerDaemon(config, loaded.file);
+      progress(since, `worker started in the background (pid ${w.pid}), log ${workerLog(config)}`);
+      startedWorker = true;
+    }
+    ok = await runInterval(config, interval, since);
+    console.log(`\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  Ctrl-C stops what this command started.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    console.log('\nstopping…');
+  }
+  if (startedWorker) await stopWorkerDaemon(config);
+  for (const name of [...started].reverse()) await stopService(config, name);
+  if (started.length > 0) progress(since, `stopped what this command started: ${[...(startedWorker ? ['worker'] : []), ...started].join(', ')}`);
+  return ok ? 0 : 1;
+}
+
+async function status(config: EdpConfig): Promise<number> {
+  const services = await serviceStatus(config);
+  const worker = liveWorker(config);
+  console.log(
+    table([
+      ...services.map((s) => ({ service: s.name, state: s.running ? `running (pid ${s.pid})` : s.reachable ? 'reachable (not ours)' : 'stopped', endpoint: s.endpoint, log: s.logFile })),
+      { service: 'worker', state: worker ? `running (pid ${worker.pid})` : 'stopped', endpoint: worker ? `query 127.0.0.1:${worker.port}` : '', log: workerLog(config) },
+    ]),
+  );
+  if (!services[0].reachable) return 0;
+  const { client, close } = await temporalClient(config);
+  try {
+    const runs: Array<Record<string, unknown>> = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowType = 'platformPipeline'`, pageSize: 10 })) {
+      runs.push({ workflow: wf.workflowId, status: wf.status.name, started: wf.startTime.toISOString(), closed: wf.closeTime?.toISOString() ?? '' });
+      if (runs.length >= 10) break;
+    }
+    console.log(`\nLatest pipeline runs (Web UI ${config.temporal.uiUrl}):\n${table(runs)}`);
+  } finally {
+    await close();
+  }
+  return 0;
+}
+
+async function query(config: EdpConfig, sql: string, json: boolean): Promise<number> {
+  const lease = liveWorker(config);
+  let rows: Array<Record<string, unknown>>;
+  if (lease) {
+    const res = await fetch(`http://127.0.0.1:${lease.port}/query`, { method: 'POST', body: JSON.stringify({ sql }) });
+    const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
+    if (body.error !== undefined) throw new Error(body.error);
+    rows = body.rows ?? [];
+  } else {
+    const w = await DuckDbWarehouse.open(config.warehouse.duckdb);
+    try {
+      rows = await w.query(sql);
+    } finally {
+      await w.close();
+    }
+  }
+  console.log(json ? JSON.stringify(rows, null, 2) : table(rows));
+  return 0;
+}
+
+function requireInterval(opts: Opts): DataInterval {
+  if (typeof opts.interval !== 'string') throw new UsageError('--interval <start>/<end> is required, e.g. --interval 2026-01-01T04:00Z/2026-01-01T08:00Z');
+  return parseInterval(opts.interval);
+}
+
+function intOpt(opts: Opts, key: string, fallback: number): number {
+  const v = opts[key];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${key} must be a non-negative number, got "${String(v)}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      once: { type: 'boolean' },
+      interval: { type: 'string' },
+      json: { type: 'boolean' },
+      'no-wait': { type: 'boolean' },
+      'services-only': { type: 'boolean' },
+      seed: { type: 'string' },
+      members: { type: 'string' },
+      claims: { type: 'string' },
+      dirt: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || values.help || command === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  const loaded = loadConfig({ file: values.config });
+  const { config } = loaded;
+  switch (command) {
+    case 'start':
+    case 'demo':
+      return demo(loaded, values);
+    case 'install':
+      installServices(config, log);
+      log('service binaries installed');
+      return 0;
+    case 'up': {
+      await startServices(config);
+      if (!values['services-only']) {
+        const w = await startWorkerDaemon(config, loaded.file);
+        log(`worker: ${w.alreadyRunning ? 'already running' : 'started'} (pid ${w.pid}), log ${workerLog(config)}`);
+      }
+      log(`\nWeb UI: ${config.temporal.uiUrl}`);
+      return 0;
+    }
+    case 'down': {
+      log(`worker: ${(await stopWorkerDaemon(config)) ? 'stopped' : 'was not running'}`);
+      for (const name of [...SERVICE_NAMES].reverse()) log(`${name}: ${(await stopService(config, name)) ? 'stopped' : 'was not running'}`);
+      return 0;
+    }
+    case 'status':
+      return status(config);
+    case 'worker':
+      await runWorker(config, { log });
+      return 0;
+    case 'run': {
+      const interval = requireInterval(values);
+      const since = Date.now();
+      if (values['no-wait']) {
+        const { client, close } = await temporalClient(config);
+        const handle = await startPipeline(client, config, interval).finally(close);
+        log(`started ${handle.workflowId}${workerDaemonPid(config) || liveWorker(config) ? '' : ' (no worker is running: start one with `npx edp up`)'}`);
+        return 0;
+      }
+      const ok = await withWorker(config, () => runInterval(config, interval, since));
+      return ok ? 0 : 1;
+    }
+    case 'generate': {
+      const interval = requireInterval(values);
+      const options = {
+        seed: intOpt(values, 'seed', DEFAULT_SAMPLE.seed),
+        members: intOpt(values, 'members', DEFAULT_SAMPLE.members),
+        providers: DEFAULT_SAMPLE.providers,
+        claimsPerInterval: intOpt(values, 'claims', DEFAULT_SAMPLE.claimsPerInterval),
+        dirt: intOpt(values, 'dirt', DEFAULT_SAMPLE.dirt),
+      };
+      for (const f of writeSampleFiles(config, interval, options)) log(`wrote ${f}`);
+      log(`${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(interval)}`);
+      return 0;
+    }
+    case 'query': {
+      const sql = rest.join(' ').trim();
+      if (!sql) throw new UsageError('query needs SQL, e.g. edp query "select count(*) from raw.claims"');
+      return query(config, sql, values.json === true);
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; see edp --help`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const e = err as Error;
+    console.error(`edp: ${e instanceof UsageError || ['ConfigError', 'ServiceError', 'IntervalError', 'TypeError'].includes(e.name) || e instanceof TypeError ? e.message : (e.stack ?? String(e))}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,93 @@
+import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { EdpConfig } from '../lib/config/schema';
+import { pipelineWorkflowId, stepWorkflowId, type PipelineStep } from '../lib/ids';
+import { describeInterval, type DataInterval } from '../lib/intervals';
+import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
+import { pipelineInput } from '../workers/pipeline-input';
+import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
+import { platformPipeline } from '../workflows';
+import { num, progress } from './output';
+
+/** Web UI address of a workflow run. */
+export function webUiLink(config: EdpConfig, workflowId: string, runId?: string): string {
+  const base = `${config.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${runId}` : base;
+}
+
+/**
+ * Starts platformPipeline for an interval; when a run for it is already open, attaches to that run
+ * instead of starting a second one (the workflow id is the interval).
+ */
+export async function startPipeline(
+  client: Client,
+  config: EdpConfig,
+  interval: DataInterval,
+): Promise<WorkflowHandle<typeof platformPipeline>> {
+  const workflowId = pipelineWorkflowId(interval);
+  try {
+    return await client.workflow.start(platformPipeline, {
+      workflowId,
+      taskQueue: config.temporal.taskQueues.workflows,
+      args: [pipelineInput(config, interval)],
+      typedSearchAttributes: [
+        { key: EDP_PIPELINE, value: config.pipeline.name },
+        { key: EDP_INTERVAL_START, value: new Date(interval.start) },
+        { key: EDP_STATUS, value: 'running' },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId);
+    throw err;
+  }
+}
+
+const STEPS: PipelineStep[] = ['ingest', 'transform', 'quality', 'export'];
+
+/** Prints each child step's status as it changes until the pipeline closes; returns its result. */
+export async function watchPipeline(
+  client: Client,
+  handle: WorkflowHandle<typeof platformPipeline>,
+  interval: DataInterval,
+  since: number,
+): Promise<PlatformPipelineResult> {
+  const seen = new Map<PipelineStep, string>();
+  const result = handle.result();
+  let done = false;
+  void result.finally(() => (done = true)).catch(() => undefined);
+  const poll = async (): Promise<void> => {
+    for (const step of STEPS) {
+      try {
+        const d = await client.workflow.getHandle(stepWorkflowId(step, interval)).describe();
+        if (d.runId && seen.get(step) !== `${d.runId}:${d.status.name}` && d.startTime >= new Date(since - 1000)) {
+          seen.set(step, `${d.runId}:${d.status.name}`);
+          progress(since, `${step.padEnd(9)} ${d.status.name.toLowerCase()}`);
+        }
+      } catch {
+        /* not started yet */
+      }
+    }
+  };
+  while (!done) {
+    await poll();
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 300))]);
+  }
+  await poll(); // steps that started and finished between two polls
+  return result;
+}
+
+/** Prints the run's summary: rows per step, quality verdict, exported files. */
+export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workflowId: string, runId: string): void {
+  const i = r.ingest;
+  console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
+  console.log(`  ingest     ${i.files.length} files, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
+    (i.files.some((f) => f.alreadyLoaded) ? ` (${i.files.filter((f) => f.alreadyLoaded).length} already loaded earlier)` : '') +
+    (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''));
+  const ok = r.transform.models.filter((m) => m.status === 'success');
+  console.log(`  transform  ${ok.length}/${r.transform.models.length} models built`);
+  for (const m of r.transform.models) console.log(`             ${m.status.padEnd(8)} ${m.model}${m.rows !== undefined ? ` (${num(m.rows)} rows)` : ''}`);
+  console.log(`  quality    ${r.quality.passed ? 'passed' : 'BLOCKED'}: ${r.quality.checks} checks, ${r.quality.warnings.length} warnings, ${r.quality.blocking.length} errors`);
+  for (const c of [...r.quality.blocking, ...r.quality.warnings]) console.log(`             ${c.severity.padEnd(5)} ${c.table} ${c.check}: ${num(c.failedRows)} rows`);
+  if (r.export) for (const m of r.export.marts) console.log(`  export     ${m.mart}: ${num(m.rows)} rows → ${m.path}`);
+  else console.log('  export     skipped (quality gate blocked publishing)');
+  console.log(`\nWeb UI: ${webUiLink(config, workflowId, runId)}`);
+}

@@ -1,0 +1,24 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { landingFilePath } from '../activities/ingest';
+import type { EdpConfig } from '../lib/config/schema';
+import type { DataInterval } from '../lib/intervals';
+import { sampleFiles, type SampleOptions } from '../lib/sample-data';
+
+/** Defaults for `edp generate` and the demo: small enough to run in seconds, dirty enough to show quarantine. */
+export const DEFAULT_SAMPLE: SampleOptions = { seed: 42, members: 500, providers: 40, claimsPerInterval: 2000, dirt: 0.01 };
+
+/** Writes an interval's sample landing files where the config's entities expect them; returns their paths. */
+export function writeSampleFiles(config: EdpConfig, interval: DataInterval, options: SampleOptions): string[] {
+  const written: string[] = [];
+  for (const file of sampleFiles(interval, options)) {
+    const entity = config.landing.entities.find((e) => e.name === file.entity);
+    if (!entity) continue; // the config does not ingest this entity
+    const path = landingFilePath(config.landing.path, entity, interval);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.tmp`, file.csv);
+    renameSync(`${path}.tmp`, path); // a half-written file never looks landed
+    written.push(path);
+  }
+  return written;
+}
