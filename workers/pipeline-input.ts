@@ -8,7 +8,7 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
     pipeline: config.pipeline.name,
     interval,
     intervalHours: config.pipeline.intervalHours,
-    steps: { warehouseTaskQueue: config.temporal.taskQueues.warehouse },
+    steps: { warehouseTaskQueue: config.temporal.taskQueues.warehouse, heartbeatSeconds: config.pipeline.heartbeatSeconds },
     sensor: config.pipeline.sensor,
     marts: [...config.export.marts],
   };

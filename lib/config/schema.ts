@@ -46,6 +46,8 @@ export const configSchema = z
       .object({
         name: identifier.default('platform'),
         intervalHours: positiveInt.max(24).default(4),
+        /** Seconds without a heartbeat after which an activity's worker is presumed dead and it is retried. */
+        heartbeatSeconds: positiveInt.default(30),
         sensor: z
           .object({ pokeMinutes: positiveInt.default(10), timeoutMinutes: positiveInt.default(240) })
           .strict()

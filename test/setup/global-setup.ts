@@ -1,0 +1,30 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureTemporalBinaries } from '../../infra/install';
+import { startKafka } from '../../infra/kafka';
+import { startTemporal } from '../../infra/temporal';
+import { freePort, TEST_SERVICES_DIR, type TestServices } from './test-services';
+
+/** Starts a headless Temporal dev server and a Kafka broker on free loopback ports for this test run. */
+export default async function globalSetup(): Promise<void> {
+  const log = (m: string): void => console.log(`\n[test services] ${m}`);
+  rmSync(TEST_SERVICES_DIR, { recursive: true, force: true });
+  mkdirSync(TEST_SERVICES_DIR, { recursive: true });
+  const bins = ensureTemporalBinaries(undefined, log);
+  const [grpcPort, kafkaPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
+  await startTemporal({
+    dir: join(TEST_SERVICES_DIR, 'temporal'),
+    dbFile: join(TEST_SERVICES_DIR, 'temporal', 'temporal.sqlite'),
+    host: '127.0.0.1',
+    grpcPort,
+    log,
+  });
+  await startKafka({ dir: join(TEST_SERVICES_DIR, 'kafka'), host: '127.0.0.1', port: kafkaPort, controllerPort, heap: '384m', log });
+  const endpoints: TestServices = {
+    temporalAddress: `127.0.0.1:${grpcPort}`,
+    testServerPath: bins.testServer,
+    kafkaBroker: `127.0.0.1:${kafkaPort}`,
+  };
+  writeFileSync(join(TEST_SERVICES_DIR, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+  log(`Temporal ${endpoints.temporalAddress}, Kafka ${endpoints.kafkaBroker}`);
+}

@@ -1,0 +1,10 @@
+import { join } from 'node:path';
+import { stopKafka } from '../../infra/kafka';
+import { stopTemporal } from '../../infra/temporal';
+import { TEST_SERVICES_DIR } from './test-services';
+
+/** Stops the services global setup started. */
+export default async function globalTeardown(): Promise<void> {
+  await stopKafka(join(TEST_SERVICES_DIR, 'kafka'));
+  await stopTemporal(join(TEST_SERVICES_DIR, 'temporal'));
+}

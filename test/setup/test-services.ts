@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** Where the test run keeps its own services, apart from a user's `edp up`. */
+export const TEST_SERVICES_DIR = join(__dirname, '..', '..', '.edp', 'test-services');
+
+/** Endpoints of the services global setup started for this test run. */
+export interface TestServices {
+  temporalAddress: string;
+  testServerPath: string;
+  kafkaBroker: string;
+}
+
+/** Reads the endpoints written by global setup. */
+export function testServices(): TestServices {
+  const file = join(TEST_SERVICES_DIR, 'endpoints.json');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run the tests through jest (global setup starts the services)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as TestServices;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

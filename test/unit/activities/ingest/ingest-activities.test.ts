@@ -1,0 +1,71 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createIngestActivities } from '../../../../activities/ingest';
+import { DuckDbWarehouse } from '../../../../activities/warehouse';
+import type { EntityConfig } from '../../../../lib/config/schema';
+import { tmpDir } from '../../../helpers/tmp';
+
+const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
+const claims: EntityConfig = {
+  name: 'claims',
+  pattern: 'claims_{interval}.csv',
+  format: 'csv',
+  delimiter: ',',
+  header: true,
+  columns: { claim_id: 'string', amount: 'decimal' },
+  required: ['claim_id'],
+};
+
+describe('ingest activities (real DuckDB file, mock activity context)', () => {
+  let landing: string;
+  let w: DuckDbWarehouse;
+  let acts: ReturnType<typeof createIngestActivities>;
+  const env = new MockActivityEnvironment();
+  const land = (csv: string): void => {
+    mkdirSync(join(landing, 'claims'), { recursive: true });
+    writeFileSync(join(landing, 'claims', 'claims_20260101T0400.csv'), csv);
+  };
+
+  beforeEach(async () => {
+    const dir = tmpDir();
+    landing = join(dir, 'landing');
+    w = await DuckDbWarehouse.open({ path: join(dir, 'w.duckdb') });
+    acts = createIngestActivities({ warehouse: w, landingDir: landing, entities: [claims] });
+  });
+  afterEach(() => w.close());
+
+  it('reports which entities have landed', async () => {
+    expect(await acts.checkLandingFiles({ interval })).toEqual({ present: [], missing: ['claims'] });
+    land('claim_id,amount\nC1,1.00\n');
+    expect(await acts.checkLandingFiles({ interval })).toEqual({ present: ['claims'], missing: [] });
+  });
+
+  it('loads a file exactly once across retries, and a changed file as a new version', async () => {
+    land('claim_id,amount\nC1,1.00\nC2,oops\n');
+    const first = await env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r1' });
+    expect(first).toMatchObject({ rowsIn: 2, rowsLoaded: 1, rowsQuarantined: 1, alreadyLoaded: false, file: 'claims/claims_20260101T0400.csv' });
+    const again = await env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r2' });
+    expect(again).toMatchObject({ rowsIn: 2, rowsLoaded: 1, rowsQuarantined: 1, alreadyLoaded: true, checksum: first.checksum });
+    expect(await w.query('SELECT count(*)::INTEGER AS n FROM raw.claims')).toEqual([{ n: 1 }]);
+
+    land('claim_id,amount\nC1,1.00\nC2,2.00\nC3,3.00\n');
+    const changed = await env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r3' });
+    expect(changed).toMatchObject({ rowsIn: 3, rowsLoaded: 3, alreadyLoaded: false });
+    expect(await w.query('SELECT count(*)::INTEGER AS n FROM audit.ingest_manifest')).toEqual([{ n: 2 }]);
+  });
+
+  it('fails without retry for a file that does not exist, naming it', async () => {
+    await expect(env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r1' })).rejects.toMatchObject({
+      nonRetryable: true,
+      message: expect.stringContaining('claims_20260101T0400.csv does not exist'),
+    });
+  });
+
+  it('fails without retry for an unknown entity, listing the configured ones', async () => {
+    await expect(acts.loadLandingFile({ entity: 'nope', interval, runId: 'r1' })).rejects.toMatchObject({
+      nonRetryable: true,
+      message: 'unknown entity "nope" (configured: claims)',
+    });
+  });
+});

@@ -1,0 +1,101 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDbWarehouse, WarehouseLockedError } from '../../../../activities/warehouse';
+import { tmpDir } from '../../../helpers/tmp';
+
+const CSV = `member_id,first_name,birth_date,premium
+M1,Ann,1980-01-02,12.50
+M2,Bob,notadate,10
+,Carl,1990-03-04,3
+M4,"Dee ""D"", Jr",1970-05-06,abc
+M5,Eve,1999-09-09,1,extra
+M6,Fay,2000-01-01,4.25
+`;
+
+describe('DuckDB warehouse on a real file', () => {
+  let dir: string;
+  let w: DuckDbWarehouse;
+  beforeEach(async () => {
+    dir = tmpDir();
+    w = await DuckDbWarehouse.open({ path: join(dir, 'w.duckdb') });
+    await w.execute('CREATE SCHEMA raw');
+  });
+  afterEach(() => w.close());
+
+  const load = (file: string) =>
+    w.bulkLoad({
+      file,
+      delimiter: ',',
+      header: true,
+      columns: { member_id: 'string', first_name: 'string', birth_date: 'date', premium: 'decimal' },
+      required: ['member_id'],
+      target: { schema: 'raw', table: 'members' },
+      errors: { schema: 'raw', table: 'members__errors' },
+      audit: { _edp_run_id: 'run-1' },
+    });
+
+  it('bulk-loads typed rows and quarantines every bad row with its rule, column and raw value', async () => {
+    const file = join(dir, 'members.csv');
+    writeFileSync(file, CSV);
+    const counts = await load(file);
+    expect(counts).toEqual({ rowsIn: 6, rowsLoaded: 2, rowsQuarantined: 4 });
+    expect(counts.rowsIn).toBe(counts.rowsLoaded + counts.rowsQuarantined);
+    const rows = await w.query('SELECT member_id, birth_date, premium, _edp_run_id, _edp_raw FROM raw.members ORDER BY member_id');
+    expect(rows).toEqual([
+      { member_id: 'M1', birth_date: '1980-01-02', premium: '12.50', _edp_run_id: 'run-1', _edp_raw: expect.stringContaining('"premium":"12.50"') },
+      { member_id: 'M6', birth_date: '2000-01-01', premium: '4.25', _edp_run_id: 'run-1', _edp_raw: expect.any(String) },
+    ]);
+    const errors = await w.query('SELECT column_name, rule, raw_value FROM raw.members__errors ORDER BY rule, column_name');
+    expect(errors).toEqual([
+      { column_name: null, rule: 'parse', raw_value: 'M5,Eve,1999-09-09,1,extra' },
+      { column_name: 'member_id', rule: 'required', raw_value: null },
+      { column_name: 'birth_date', rule: 'type', raw_value: 'notadate' },
+      { column_name: 'premium', rule: 'type', raw_value: 'abc' },
+    ]);
+  });
+
+  it('rolls a transaction back when its body throws', async () => {
+    await w.execute('CREATE TABLE raw.t (x INTEGER)');
+    await expect(
+      w.transaction(async (tx) => {
+        await tx.execute('INSERT INTO raw.t VALUES (1)');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await w.query('SELECT count(*)::INTEGER AS n FROM raw.t')).toEqual([{ n: 0 }]);
+    await w.transaction((tx) => tx.execute('INSERT INTO raw.t VALUES (?)', [2]));
+    expect(await w.query('SELECT x FROM raw.t')).toEqual([{ x: 2 }]);
+  });
+
+  it('introspects tables and columns', async () => {
+    await w.execute('CREATE TABLE raw.t (id BIGINT NOT NULL, name VARCHAR)');
+    expect(await w.listTables('raw')).toEqual([{ schema: 'raw', table: 't' }]);
+    expect(await w.describeTable({ schema: 'raw', table: 't' })).toEqual([
+      { name: 'id', type: 'BIGINT', nullable: false },
+      { name: 'name', type: 'VARCHAR', nullable: true },
+    ]);
+    expect(await w.describeTable({ schema: 'raw', table: 'nope' })).toBeUndefined();
+  });
+
+  it('quotes identifiers and refuses ones that could inject SQL', () => {
+    expect(w.dialect.table({ schema: 'raw', table: 'claims' })).toBe('"raw"."claims"');
+    expect(() => w.dialect.quoteIdent('claims"; DROP TABLE x; --')).toThrow(/not a valid SQL identifier/);
+    expect(w.dialect.literal("O'Brien")).toBe("'O''Brien'");
+  });
+
+  it('reports a file held by another process as WarehouseLockedError', async () => {
+    const { spawn } = await import('node:child_process');
+    const path = join(dir, 'held.duckdb');
+    const holder = spawn(
+      process.execPath,
+      ['-e', `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(path)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`],
+      { cwd: join(__dirname, '..', '..', '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise((resolve) => holder.stdout.once('data', resolve));
+      await expect(DuckDbWarehouse.open({ path })).rejects.toThrow(WarehouseLockedError);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+});

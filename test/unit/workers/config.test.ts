@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../../workers/config';
+
+function configFile(yaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'edp-config-'));
+  const file = join(dir, 'edp.config.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+describe('configuration', () => {
+  it('applies defaults and resolves paths against the state folder', () => {
+    const file = configFile('stateDir: state\n');
+    const { config } = loadConfig({ file, env: {} });
+    expect(config.temporal.address).toBe('127.0.0.1:7233');
+    expect(config.pipeline.intervalHours).toBe(4);
+    expect(config.warehouse.duckdb.path).toBe(join(file, '..', 'state', 'warehouse.duckdb'));
+    expect(Object.isFrozen(config.temporal)).toBe(true);
+  });
+
+  it('takes EDP_SECTION__KEY environment overrides, parsing JSON values', () => {
+    const { config, overrides } = loadConfig({
+      file: configFile(''),
+      env: { EDP_TEMPORAL__ADDRESS: '127.0.0.1:7999', EDP_PIPELINE__INTERVAL_HOURS: '6', EDP_KAFKA__BROKERS: '["127.0.0.1:1"]' },
+    });
+    expect(config.temporal.address).toBe('127.0.0.1:7999');
+    expect(config.pipeline.intervalHours).toBe(6);
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:1']);
+    expect(overrides).toHaveLength(3);
+  });
+
+  it('names the key, the file and the reason for an invalid value', () => {
+    const file = configFile('temporal:\n  address: localhost\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file, env: {} })).toThrow(/edp\.config\.yaml:\n {2}temporal\.address: expected host:port/);
+  });
+
+  it('names the environment variable that set a bad value', () => {
+    expect(() => loadConfig({ file: configFile(''), env: { EDP_PIPELINE__INTERVAL_HOURS: '"four"' } })).toThrow(
+      /pipeline\.intervalHours \(from EDP_PIPELINE__INTERVAL_HOURS\): Expected number/,
+    );
+  });
+
+  it('rejects unknown keys, so a typo is not silently ignored', () => {
+    expect(() => loadConfig({ file: configFile('temporal:\n  adress: 127.0.0.1:7233\n'), env: {} })).toThrow(/Unrecognized key\(s\) in object: 'adress'/);
+  });
+
+  it('checks that required columns are columns of the entity', () => {
+    const yaml = 'landing:\n  entities:\n    - name: claims\n      pattern: c_{interval}.csv\n      columns: { claim_id: string }\n      required: [member_id]\n';
+    expect(() => loadConfig({ file: configFile(yaml), env: {} })).toThrow(/landing\.entities\.0\.required\.0: "member_id" is not one of the entity's columns/);
+  });
+
+  it('reports YAML syntax errors with the file name', () => {
+    const file = configFile('temporal: [unclosed\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(new RegExp(`${file}: not valid YAML`));
+  });
+
+  it('fails clearly for a missing explicit config file', () => {
+    expect(() => loadConfig({ file: '/nonexistent/edp.yaml', env: {} })).toThrow(/config file \/nonexistent\/edp\.yaml does not exist/);
+  });
+
+  it('validates the repository default config', () => {
+    const { config } = loadConfig({ file: join(__dirname, '..', '..', '..', 'edp.config.yaml'), env: {} });
+    expect(config.landing.entities.map((e) => e.name)).toEqual(['members', 'providers', 'claims']);
+  });
+});
