@@ -142,7 +142,13 @@ async function query(config: EdpConfig, sql: string, json: boolean): Promise<num
   const lease = liveWorker(config);
   let rows: Array<Record<string, unknown>>;
   if (lease) {
-    const res = await fetch(`http://127.0.0.1:${lease.port}/query`, { method: 'POST', body: JSON.stringify({ sql }) });
+    const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
+      method: 'POST',
+      body: JSON.stringify({ sql }),
+      signal: AbortSignal.timeout(10 * 60_000),
+    }).catch((err: Error) => {
+      throw new Error(`the worker (pid ${lease.pid}) holds ${config.warehouse.duckdb.path} but did not answer on port ${lease.port}: ${err.message}`);
+    });
     const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
     if (body.error !== undefined) throw new Error(body.error);
     rows = body.rows ?? [];

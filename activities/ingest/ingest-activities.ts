@@ -5,7 +5,7 @@ import type { EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
-import type { Warehouse } from '../warehouse';
+import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
 import { fileChecksum, isLanded, landingFilePath } from './landing-files';
 
 /** What the ingest activities need from the worker. */
@@ -52,18 +52,18 @@ export function createIngestActivities(deps: IngestDeps) {
     return found;
   };
 
-  // Catalog changes from parallel loads would conflict inside their transactions, so they happen once, up front.
-  let setup: Promise<void> | undefined;
-  const ensureManifest = (): Promise<void> => (setup ??= createManifest().catch((err) => ((setup = undefined), Promise.reject(err))));
-  async function createManifest(): Promise<void> {
-    await deps.warehouse.execute('CREATE SCHEMA IF NOT EXISTS audit');
-    await deps.warehouse.execute('CREATE SCHEMA IF NOT EXISTS raw');
-    await deps.warehouse.execute(
-      `CREATE TABLE IF NOT EXISTS ${MANIFEST} (
-        entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,
-        rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, run_id VARCHAR,
-        interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
-        PRIMARY KEY (entity, checksum))`,
+  // Catalog changes from parallel loads would conflict inside their transactions, so they happen up front, once.
+  async function ensureManifest(): Promise<void> {
+    await ensureSchema(deps.warehouse, 'audit');
+    await ensureSchema(deps.warehouse, 'raw');
+    await ensureOnce(deps.warehouse, MANIFEST, () =>
+      deps.warehouse.execute(
+        `CREATE TABLE IF NOT EXISTS ${MANIFEST} (
+          entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,
+          rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, run_id VARCHAR,
+          interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
+          PRIMARY KEY (entity, checksum))`,
+      ),
     );
   }
 

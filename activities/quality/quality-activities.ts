@@ -1,8 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
-import type { Dialect } from '../warehouse';
-import type { Warehouse } from '../warehouse';
+import { ensureOnce, ensureSchema, type Dialect, type Warehouse } from '../warehouse';
 import { loadRuleFiles, RuleFileError, type Check } from './rule-file';
 
 /** What the quality activities need from the worker. */
@@ -65,10 +64,12 @@ export function createQualityActivities(deps: QualityDeps) {
             results.push({ table: rf.table, check: check.name, severity: check.severity, failedRows, passed: failedRows === 0 });
           }
         }
-        await w.execute('CREATE SCHEMA IF NOT EXISTS audit');
-        await w.execute(
-          `CREATE TABLE IF NOT EXISTS audit.quality_results (run_id VARCHAR, interval_start TIMESTAMPTZ, table_name VARCHAR,
-             check_name VARCHAR, severity VARCHAR, failed_rows BIGINT, passed BOOLEAN, checked_at TIMESTAMPTZ)`,
+        await ensureSchema(w, 'audit');
+        await ensureOnce(w, 'audit.quality_results', () =>
+          w.execute(
+            `CREATE TABLE IF NOT EXISTS audit.quality_results (run_id VARCHAR, interval_start TIMESTAMPTZ, table_name VARCHAR,
+               check_name VARCHAR, severity VARCHAR, failed_rows BIGINT, passed BOOLEAN, checked_at TIMESTAMPTZ)`,
+          ),
         );
         await w.transaction(async (tx) => {
           await tx.execute('DELETE FROM audit.quality_results WHERE run_id = ?', [input.runId]);

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DependencyGraph } from '../../lib/graph';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
-import type { Warehouse } from '../warehouse';
+import { ensureSchema, type Warehouse } from '../warehouse';
 import { compileModel, loadModelProject, ModelError } from './model-project';
 
 /** What the transform activities need from the worker. */
@@ -49,7 +49,7 @@ export function createTransformActivities(deps: TransformDeps) {
       const ref = { schema: model.layer, table: model.name };
       return classified(`model ${model.name} (${model.file})`, () =>
         withHeartbeat(async () => {
-          await w.execute(`CREATE SCHEMA IF NOT EXISTS ${w.dialect.quoteIdent(model.layer)}`);
+          await ensureSchema(w, model.layer);
           await w.execute(w.dialect.createTableAs(ref, compileModel(project, model)));
           const [row] = await w.query<{ n: string }>(`SELECT count(*) AS n FROM ${w.dialect.table(ref)}`);
           return { model: model.name, table: `${model.layer}.${model.name}`, rows: Number(row.n) };

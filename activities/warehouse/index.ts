@@ -3,3 +3,4 @@ export * from './warehouse';
 export * from './dialect';
 export { DuckDbWarehouse, WarehouseLockedError, type DuckDbOptions } from './duckdb/duckdb-warehouse';
 export { duckdbDialect } from './duckdb/duckdb-dialect';
+export { ensureOnce, ensureSchema } from './schemas';

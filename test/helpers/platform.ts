@@ -1,0 +1,72 @@
+import { Client, Connection } from '@temporalio/client';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { DuckDbWarehouse } from '../../activities/warehouse';
+import { writeSampleFiles } from '../../cli/sample-files';
+import type { DataInterval } from '../../lib/intervals';
+import type { SampleOptions } from '../../lib/sample-data';
+import { loadConfig, type LoadedConfig } from '../../workers/config';
+import { testServices } from '../setup/test-services';
+import { tmpDir } from './tmp';
+
+const REPO = join(__dirname, '..', '..');
+
+/**
+ * A config file for one test: the repository's entities and marts, the test run's Temporal server,
+ * its own state folder (DuckDB file, landing zone, exports) and its own task queues.
+ */
+export function testConfig(name: string, overrides: Record<string, unknown> = {}): LoadedConfig & { file: string } {
+  const dir = tmpDir(`edp-${name}-`);
+  const base = loadConfig({ file: join(REPO, 'edp.config.yaml'), env: {} }).config;
+  const file = join(dir, 'edp.config.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      stateDir: join(dir, 'state'),
+      pipeline: { heartbeatSeconds: 5, sensor: { pokeMinutes: 1, timeoutMinutes: 1 } },
+      temporal: {
+        address: testServices().temporalAddress,
+        taskQueues: { workflows: `${name}-workflows`, warehouse: `${name}-warehouse` },
+      },
+      warehouse: { duckdb: { queryPort: 0 } },
+      landing: { entities: base.landing.entities },
+      export: { marts: base.export.marts },
+      ...overrides,
+    }),
+  );
+  return { ...loadConfig({ file, env: {} }), file };
+}
+
+/** Writes sample landing files for the interval. */
+export function landSample(loaded: LoadedConfig, interval: DataInterval, options: Partial<SampleOptions> = {}): void {
+  writeSampleFiles(loaded.config, interval, { seed: 1, members: 300, providers: 20, claimsPerInterval: 3000, dirt: 0.02, ...options });
+}
+
+/** A client on the test run's Temporal server. */
+export async function testClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: testServices().temporalAddress });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+/** Row count and content hash of every table in the platform's layers, volatile audit columns left out. */
+export async function warehouseFingerprint(path: string): Promise<Record<string, string>> {
+  const w = await DuckDbWarehouse.open({ path });
+  try {
+    const out: Record<string, string> = {};
+    for (const ref of await w.listTables()) {
+      if (!['raw', 'staging', 'intermediate', 'marts', 'audit'].includes(ref.schema)) continue;
+      const cols = (await w.describeTable(ref))!
+        .map((c) => c.name)
+        .filter((c) => !['_edp_loaded_at', 'loaded_at', 'checked_at'].includes(c));
+      const list = cols.map((c) => w.dialect.quoteIdent(c)).join(', ');
+      const [row] = await w.query<{ n: string; h: string }>(
+        `SELECT count(*) AS n, md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS h FROM (SELECT (${list})::VARCHAR AS r FROM ${w.dialect.table(ref)})`,
+      );
+      out[`${ref.schema}.${ref.table}`] = `${row.n} rows ${row.h}`;
+    }
+    return out;
+  } finally {
+    await w.close();
+  }
+}

@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { DuckDbWarehouse } from '../../activities/warehouse';
+import { startPipeline } from '../../cli/pipeline-run';
+import { pipelineWorkflowId, stepWorkflowId } from '../../lib/ids';
+import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../../lib/search-attributes';
+import { runWorker } from '../../workers/worker';
+import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
+
+/** platformPipeline on the real dev server, with the real worker and activities on a real DuckDB file. */
+describe('platformPipeline on the Temporal dev server with DuckDB', () => {
+  const interval = { start: '2026-02-01T00:00:00.000Z', end: '2026-02-01T04:00:00.000Z' };
+  const loaded = testConfig('it-pipeline');
+  const { config } = loaded;
+  let stop!: () => void;
+  let worker: Promise<void>;
+
+  beforeAll(async () => {
+    landSample(loaded, interval);
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    worker = runWorker(config, { until: new Promise<void>((r) => (stop = r)), onReady: ready, log: () => {} });
+    await Promise.race([isReady, worker]);
+  });
+  afterAll(async () => {
+    stop?.();
+    await worker;
+  });
+
+  it('runs ingest → transform → quality → export as child workflows, filterable by search attributes', async () => {
+    const { client, close } = await testClient();
+    try {
+      const handle = await startPipeline(client, config, interval);
+      expect(handle.workflowId).toBe('edp-pipeline-2026-02-01T00:00Z');
+      const result = await handle.result();
+      expect(result.status).toBe('succeeded');
+      expect(result.ingest.missing).toEqual([]);
+      expect(result.ingest.files.map((f) => f.entity).sort()).toEqual(['claims', 'members', 'providers']);
+      for (const f of result.ingest.files) expect(f.rowsIn).toBe(f.rowsLoaded + f.rowsQuarantined);
+      expect(result.ingest.rowsQuarantined).toBeGreaterThan(0); // the sample has 2% dirt
+      expect(result.transform.models.every((m) => m.status === 'success')).toBe(true);
+      expect(result.quality.passed).toBe(true);
+      expect(result.export!.marts.map((m) => m.mart)).toEqual(['member_claims_summary', 'provider_claims_summary']);
+
+      const described = await handle.describe();
+      expect(described.typedSearchAttributes.get(EDP_PIPELINE)).toBe('platform');
+      expect(described.typedSearchAttributes.get(EDP_STATUS)).toBe('succeeded');
+      expect(described.typedSearchAttributes.get(EDP_INTERVAL_START)?.toISOString()).toBe(interval.start);
+      for (const step of ['ingest', 'transform', 'quality', 'export'] as const) {
+        const child = await client.workflow.getHandle(stepWorkflowId(step, interval)).describe();
+        expect(child.status.name).toBe('COMPLETED');
+        expect(child.parentExecution?.workflowId).toBe(pipelineWorkflowId(interval));
+      }
+
+      // While the worker holds the DuckDB file, the CLI reads it through the worker.
+      // (async: the worker answering the CLI runs in this very process)
+      const cli = await promisify(execFile)(
+        process.execPath,
+        [join(__dirname, '..', '..', 'bin', 'edp.js'), 'query', 'select count(*) as n from raw.claims', '--json'],
+        { encoding: 'utf8', env: { ...process.env, EDP_CONFIG: loaded.file } },
+      );
+      expect(cli.stderr).toBe('');
+      const claims = result.ingest.files.find((f) => f.entity === 'claims')!;
+      expect(JSON.parse(cli.stdout)).toEqual([{ n: String(claims.rowsLoaded) }]);
+
+      // The exported Parquet file holds the mart's rows.
+      const w = await DuckDbWarehouse.open({ path: ':memory:' });
+      const mart = result.export!.marts[0];
+      const [row] = await w.query<{ n: string }>(`SELECT count(*) AS n FROM read_parquet('${mart.path}')`);
+      await w.close();
+      expect(Number(row.n)).toBe(mart.rows);
+    } finally {
+      await close();
+    }
+  });
+
+  it('re-running the same interval loads nothing twice', async () => {
+    const { client, close } = await testClient();
+    try {
+      const again = await (await startPipeline(client, config, interval)).result();
+      expect(again.status).toBe('succeeded');
+      expect(again.ingest.files.every((f) => f.alreadyLoaded)).toBe(true);
+      stop();
+      await worker;
+      const fp = await warehouseFingerprint(config.warehouse.duckdb.path);
+      const manifest = fp['audit.ingest_manifest'];
+      expect(manifest.startsWith('3 rows')).toBe(true);
+      const loadedRows = again.ingest.files.reduce((n, f) => n + f.rowsLoaded, 0);
+      const rawRows = ['raw.claims', 'raw.members', 'raw.providers'].reduce((n, t) => n + Number(fp[t].split(' ')[0]), 0);
+      expect(rawRows).toBe(loadedRows);
+    } finally {
+      await close();
+    }
+  });
+});

@@ -1,0 +1,136 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import type { Activities } from '../../activities';
+import type { FileLoadResult } from '../../activities/ingest';
+import { platformPipeline, transform } from '../../workflows';
+import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
+import { temporal } from '@temporalio/proto';
+import { testServices } from '../setup/test-services';
+
+const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_DATETIME } = temporal.api.enums.v1.IndexedValueType;
+
+/**
+ * Time-skipping tests: the pipeline's landing sensor (durable timers) and activity retries span hours
+ * of workflow time but run in seconds. Activities are fakes here; the integration tests use real ones.
+ */
+describe('platformPipeline (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
+  const input: PlatformPipelineInput = {
+    pipeline: 'platform',
+    interval,
+    intervalHours: 4,
+    steps: { warehouseTaskQueue: 'set-per-test' },
+    sensor: { pokeMinutes: 10, timeoutMinutes: 240 },
+    marts: ['m1'],
+  };
+
+  beforeAll(async () => {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: testServices().testServerPath } },
+    });
+    // The pipeline upserts the project's search attributes; the test server must know them, as the dev server does.
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: { EdpPipeline: INDEXED_VALUE_TYPE_KEYWORD, EdpIntervalStart: INDEXED_VALUE_TYPE_DATETIME, EdpStatus: INDEXED_VALUE_TYPE_KEYWORD },
+    });
+  });
+  afterAll(() => env?.teardown());
+
+  /** Fake activities whose clock is the workflow environment's (skipped) time. */
+  function fakeActivities(opts: { landsAfterHours: number; transientLoadFailures: number; blockingCheck?: boolean; failingModel?: string }) {
+    const startedAt = { ms: 0 };
+    const calls = { checks: 0, loads: 0, models: [] as string[], exports: 0 };
+    const load = (entity: string): FileLoadResult => ({ entity, file: `${entity}.csv`, checksum: 'abc', rowsIn: 10, rowsLoaded: 9, rowsQuarantined: 1, alreadyLoaded: false });
+    const activities: Partial<Activities> = {
+      async checkLandingFiles() {
+        const now = (await env.currentTimeMs()) as number;
+        if (calls.checks++ === 0) startedAt.ms = now;
+        const landed = now - startedAt.ms >= opts.landsAfterHours * 3_600_000;
+        return landed ? { present: ['claims', 'members'], missing: [] } : { present: ['members'], missing: ['claims'] };
+      },
+      async loadLandingFile({ entity }) {
+        if (calls.loads++ < opts.transientLoadFailures) throw new Error('connection reset by warehouse');
+        return Promise.resolve(load(entity));
+      },
+      planTransform: () => Promise.resolve({ nodes: ['stg', 'int', 'mart', 'other'], edges: [['stg', 'int'], ['int', 'mart']] }),
+      async runModel({ model }) {
+        calls.models.push(model);
+        if (model === opts.failingModel) throw ApplicationFailure.nonRetryable(`Binder Error in ${model}`);
+        return Promise.resolve({ model, table: `x.${model}`, rows: 3 });
+      },
+      runQualityChecks: () => {
+        const failed = { table: 'marts.m1', check: 'key_unique', severity: 'error' as const, failedRows: 2, passed: false };
+        return Promise.resolve(opts.blockingCheck ? { results: [failed], blocking: [failed] } : { results: [], blocking: [] });
+      },
+      exportMart: ({ mart }) => {
+        calls.exports++;
+        return Promise.resolve({ mart, path: `/x/${mart}.parquet`, rows: 3, bytes: 100 });
+      },
+    };
+    return { activities, calls };
+  }
+
+  async function run(fakes: ReturnType<typeof fakeActivities>, workflowId: string) {
+    const common = { connection: env.nativeConnection };
+    const queues = { workflows: `${workflowId}-workflows`, warehouse: `${workflowId}-warehouse` };
+    const wfWorker = await Worker.create({ ...common, taskQueue: queues.workflows, workflowsPath: require.resolve('../../workflows') });
+    const actWorker = await Worker.create({ ...common, taskQueue: queues.warehouse, activities: fakes.activities });
+    const startedAt = (await env.currentTimeMs()) as number;
+    const args: [PlatformPipelineInput] = [{ ...input, steps: { warehouseTaskQueue: queues.warehouse } }];
+    const result = await wfWorker.runUntil(
+      actWorker.runUntil(env.client.workflow.execute(platformPipeline, { workflowId, taskQueue: queues.workflows, args })),
+    );
+    return { result, workflowHours: ((await env.currentTimeMs()) - startedAt) / 3_600_000 };
+  }
+
+  it('waits hours for a late file and retries transient load failures, in seconds of wall time', async () => {
+    const fakes = fakeActivities({ landsAfterHours: 3, transientLoadFailures: 2 });
+    const wall = Date.now();
+    const { result, workflowHours } = await run(fakes, 'ts-late-file');
+    expect(Date.now() - wall).toBeLessThan(60_000);
+    expect(workflowHours).toBeGreaterThanOrEqual(3);
+    expect(result.status).toBe('succeeded');
+    expect(result.ingest.sensorPokes).toBe(19); // first look + one every 10 minutes for 3 hours
+    expect(result.ingest.missing).toEqual([]);
+    expect(result.ingest.files.map((f) => f.entity)).toEqual(['claims', 'members']);
+    expect(fakes.calls.loads).toBe(4); // two transient failures, then two files
+    expect(result.ingest).toMatchObject({ rowsIn: 20, rowsLoaded: 18, rowsQuarantined: 2 });
+    expect(result.export?.marts).toHaveLength(1);
+  });
+
+  it('gives up waiting at the sensor timeout and loads what landed', async () => {
+    const fakes = fakeActivities({ landsAfterHours: 100, transientLoadFailures: 0 });
+    const { result, workflowHours } = await run(fakes, 'ts-never-lands');
+    expect(workflowHours).toBeGreaterThanOrEqual(3.8);
+    expect(workflowHours).toBeLessThan(4.5);
+    expect(result.ingest.missing).toEqual(['claims']);
+    expect(result.ingest.files.map((f) => f.entity)).toEqual(['members']);
+  });
+
+  it('blocks the export when an error-severity quality check fails', async () => {
+    const fakes = fakeActivities({ landsAfterHours: 0, transientLoadFailures: 0, blockingCheck: true });
+    const { result } = await run(fakes, 'ts-blocked');
+    expect(result.status).toBe('blocked');
+    expect(result.quality.blocking.map((c) => c.check)).toEqual(['key_unique']);
+    expect(result.export).toBeUndefined();
+    expect(fakes.calls.exports).toBe(0);
+  });
+
+  it('skips only the descendants of a failed model and fails the run naming it', async () => {
+    const fakes = fakeActivities({ landsAfterHours: 0, transientLoadFailures: 0, failingModel: 'int' });
+    await expect(run(fakes, 'ts-model-fails')).rejects.toThrow('Workflow execution failed');
+    expect(fakes.calls.models.sort()).toEqual(['int', 'other', 'stg']);
+    const handle = env.client.workflow.getHandle<typeof transform>('edp-transform-2026-01-01T04:00Z');
+    const t = await handle.result();
+    expect(t.models.map((m) => [m.model, m.status])).toEqual([
+      ['other', 'success'],
+      ['stg', 'success'],
+      ['int', 'error'],
+      ['mart', 'skipped'],
+    ]);
+    expect(t.models[2].error).toBe('Binder Error in int');
+  });
+});
