@@ -6,6 +6,7 @@ import { startPipeline } from '../../cli/pipeline-run';
 import { pipelineWorkflowId, stepWorkflowId } from '../../lib/ids';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../../lib/search-attributes';
 import { runWorker } from '../../workers/worker';
+import { maybeRecordHistory } from '../helpers/histories';
 import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 
 /** platformPipeline on the real dev server, with the real worker and activities on a real DuckDB file. */
@@ -51,7 +52,9 @@ describe('platformPipeline on the Temporal dev server with DuckDB', () => {
         const child = await client.workflow.getHandle(stepWorkflowId(step, interval)).describe();
         expect(child.status.name).toBe('COMPLETED');
         expect(child.parentExecution?.workflowId).toBe(pipelineWorkflowId(interval));
+        await maybeRecordHistory(client, config.temporal.address, stepWorkflowId(step, interval), 'dev-server');
       }
+      await maybeRecordHistory(client, config.temporal.address, handle.workflowId, 'dev-server');
 
       // While the worker holds the DuckDB file, the CLI reads it through the worker.
       // (async: the worker answering the CLI runs in this very process)

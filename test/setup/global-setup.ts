@@ -1,13 +1,16 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTemporalBinaries } from '../../infra/install';
-import { startKafka } from '../../infra/kafka';
-import { startTemporal } from '../../infra/temporal';
+import { startKafka, stopKafka } from '../../infra/kafka';
+import { startTemporal, stopTemporal } from '../../infra/temporal';
 import { freePort, TEST_SERVICES_DIR, type TestServices } from './test-services';
 
 /** Starts a headless Temporal dev server and a Kafka broker on free loopback ports for this test run. */
 export default async function globalSetup(): Promise<void> {
   const log = (m: string): void => console.log(`\n[test services] ${m}`);
+  // Services a killed earlier run left behind would hold files this run is about to replace.
+  await stopKafka(join(TEST_SERVICES_DIR, 'kafka'));
+  await stopTemporal(join(TEST_SERVICES_DIR, 'temporal'));
   rmSync(TEST_SERVICES_DIR, { recursive: true, force: true });
   mkdirSync(TEST_SERVICES_DIR, { recursive: true });
   const bins = ensureTemporalBinaries(undefined, log);

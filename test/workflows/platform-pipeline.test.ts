@@ -6,6 +6,7 @@ import type { FileLoadResult } from '../../activities/ingest';
 import { platformPipeline, transform } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
 import { temporal } from '@temporalio/proto';
+import { maybeRecordHistory } from '../helpers/histories';
 import { testServices } from '../setup/test-services';
 
 const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_DATETIME } = temporal.api.enums.v1.IndexedValueType;
@@ -78,12 +79,12 @@ describe('platformPipeline (time-skipping server)', () => {
     const queues = { workflows: `${workflowId}-workflows`, warehouse: `${workflowId}-warehouse` };
     const wfWorker = await Worker.create({ ...common, taskQueue: queues.workflows, workflowsPath: require.resolve('../../workflows') });
     const actWorker = await Worker.create({ ...common, taskQueue: queues.warehouse, activities: fakes.activities });
-    const startedAt = (await env.currentTimeMs()) as number;
     const args: [PlatformPipelineInput] = [{ ...input, steps: { warehouseTaskQueue: queues.warehouse } }];
     const result = await wfWorker.runUntil(
       actWorker.runUntil(env.client.workflow.execute(platformPipeline, { workflowId, taskQueue: queues.workflows, args })),
     );
-    return { result, workflowHours: ((await env.currentTimeMs()) - startedAt) / 3_600_000 };
+    const { startTime, closeTime } = await env.client.workflow.getHandle(workflowId).describe();
+    return { result, workflowHours: (closeTime!.getTime() - startTime.getTime()) / 3_600_000 };
   }
 
   it('waits hours for a late file and retries transient load failures, in seconds of wall time', async () => {
@@ -99,6 +100,7 @@ describe('platformPipeline (time-skipping server)', () => {
     expect(fakes.calls.loads).toBe(4); // two transient failures, then two files
     expect(result.ingest).toMatchObject({ rowsIn: 20, rowsLoaded: 18, rowsQuarantined: 2 });
     expect(result.export?.marts).toHaveLength(1);
+    await maybeRecordHistory(env.client, env.address, 'edp-ingest-2026-01-01T04:00Z', 'late-file');
   });
 
   it('gives up waiting at the sensor timeout and loads what landed', async () => {
@@ -132,5 +134,6 @@ describe('platformPipeline (time-skipping server)', () => {
       ['mart', 'skipped'],
     ]);
     expect(t.models[2].error).toBe('Binder Error in int');
+    await maybeRecordHistory(env.client, env.address, 'edp-transform-2026-01-01T04:00Z', 'model-fails');
   });
 });

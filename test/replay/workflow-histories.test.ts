@@ -1,0 +1,24 @@
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HISTORIES_DIR } from '../helpers/histories';
+
+/**
+ * Replays saved histories against today's workflow code: a change that would make running workflows
+ * non-deterministic fails here. Record new fixtures with `RECORD_HISTORIES=1 npm test` after a
+ * deliberate, versioned change (see docs/runbook.md).
+ */
+describe('replay of saved workflow histories', () => {
+  const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
+
+  it('has fixtures for every workflow type', () => {
+    const types = new Set(files.map((f) => f.split('.')[0]));
+    expect([...types].sort()).toEqual(['batchIngest', 'databricksExport', 'platformPipeline', 'qualityGate', 'transform']);
+  });
+
+  it.each(files)('%s replays deterministically', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, file);
+  });
+});
