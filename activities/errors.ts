@@ -17,7 +17,9 @@ export function classifyError(err: unknown, context: string): ApplicationFailure
   if (err instanceof ApplicationFailure) return err;
   // Duck-typed: errors from native addons may come from another realm, where `instanceof Error` is false.
   const e: Error =
-    typeof err === 'object' && err !== null && typeof (err as Error).message === 'string' ? (err as Error) : new Error(String(err));
+    typeof err === 'object' && err !== null && typeof (err as Error).message === 'string'
+      ? (err as Error)
+      : new Error(String(err));
   const message = `${context}: ${e.message}`;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'EISDIR') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);

@@ -1,7 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { parseArgs } from 'node:util';
 import { DuckDbWarehouse } from '../activities/warehouse';
-import { installServices, SERVICE_NAMES, serviceStatus, startService, stopService, type ServiceName } from '../infra/services';
+import {
+  installServices,
+  SERVICE_NAMES,
+  serviceStatus,
+  startService,
+  stopService,
+  type ServiceName,
+} from '../infra/services';
 import type { EdpConfig } from '../lib/config/schema';
 import { pipelineWorkflowId } from '../lib/ids';
 import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
@@ -38,9 +45,13 @@ function log(message: string): void {
 }
 
 async function temporalClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' }).catch((err: Error) => {
-    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${err.message}); start it with \`npx edp up\``);
-  });
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' }).catch(
+    (err: Error) => {
+      throw new Error(
+        `cannot reach Temporal at ${config.temporal.address} (${err.message}); start it with \`npx edp up\``,
+      );
+    },
+  );
   return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
 }
 
@@ -87,9 +98,14 @@ async function demo(loaded: LoadedConfig, opts: Opts): Promise<number> {
   const once = opts.once === true || Boolean(process.env.CI);
   progress(since, `config: ${loaded.file ?? 'built-in defaults'}; state in ${config.stateDir}`);
   const started = await startServices(config);
-  const interval = opts.interval ? parseInterval(String(opts.interval)) : intervalEndingAt(new Date(), config.pipeline.intervalHours);
+  const interval = opts.interval
+    ? parseInterval(String(opts.interval))
+    : intervalEndingAt(new Date(), config.pipeline.intervalHours);
   const files = writeSampleFiles(config, interval, DEFAULT_SAMPLE);
-  progress(since, `generated ${files.length} sample landing files for ${describeInterval(interval)} in ${config.landing.path}`);
+  progress(
+    since,
+    `generated ${files.length} sample landing files for ${describeInterval(interval)} in ${config.landing.path}`,
+  );
   let ok = false;
   let startedWorker = false;
   if (once) {
@@ -110,7 +126,11 @@ async function demo(loaded: LoadedConfig, opts: Opts): Promise<number> {
   }
   if (startedWorker) await stopWorkerDaemon(config);
   for (const name of [...started].reverse()) await stopService(config, name);
-  if (started.length > 0) progress(since, `stopped what this command started: ${[...(startedWorker ? ['worker'] : []), ...started].join(', ')}`);
+  if (started.length > 0)
+    progress(
+      since,
+      `stopped what this command started: ${[...(startedWorker ? ['worker'] : []), ...started].join(', ')}`,
+    );
   return ok ? 0 : 1;
 }
 
@@ -119,8 +139,18 @@ async function status(config: EdpConfig): Promise<number> {
   const worker = liveWorker(config);
   console.log(
     table([
-      ...services.map((s) => ({ service: s.name, state: s.running ? `running (pid ${s.pid})` : s.reachable ? 'reachable (not ours)' : 'stopped', endpoint: s.endpoint, log: s.logFile })),
-      { service: 'worker', state: worker ? `running (pid ${worker.pid})` : 'stopped', endpoint: worker ? `query 127.0.0.1:${worker.port}` : '', log: workerLog(config) },
+      ...services.map((s) => ({
+        service: s.name,
+        state: s.running ? `running (pid ${s.pid})` : s.reachable ? 'reachable (not ours)' : 'stopped',
+        endpoint: s.endpoint,
+        log: s.logFile,
+      })),
+      {
+        service: 'worker',
+        state: worker ? `running (pid ${worker.pid})` : 'stopped',
+        endpoint: worker ? `query 127.0.0.1:${worker.port}` : '',
+        log: workerLog(config),
+      },
     ]),
   );
   if (!services[0].reachable) return 0;
@@ -128,7 +158,12 @@ async function status(config: EdpConfig): Promise<number> {
   try {
     const runs: Array<Record<string, unknown>> = [];
     for await (const wf of client.workflow.list({ query: `WorkflowType = 'platformPipeline'`, pageSize: 10 })) {
-      runs.push({ workflow: wf.workflowId, status: wf.status.name, started: wf.startTime.toISOString(), closed: wf.closeTime?.toISOString() ?? '' });
+      runs.push({
+        workflow: wf.workflowId,
+        status: wf.status.name,
+        started: wf.startTime.toISOString(),
+        closed: wf.closeTime?.toISOString() ?? '',
+      });
       if (runs.length >= 10) break;
     }
     console.log(`\nLatest pipeline runs (Web UI ${config.temporal.uiUrl}):\n${table(runs)}`);
@@ -147,7 +182,9 @@ async function query(config: EdpConfig, sql: string, json: boolean): Promise<num
       body: JSON.stringify({ sql }),
       signal: AbortSignal.timeout(10 * 60_000),
     }).catch((err: Error) => {
-      throw new Error(`the worker (pid ${lease.pid}) holds ${config.warehouse.duckdb.path} but did not answer on port ${lease.port}: ${err.message}`);
+      throw new Error(
+        `the worker (pid ${lease.pid}) holds ${config.warehouse.duckdb.path} but did not answer on port ${lease.port}: ${err.message}`,
+      );
     });
     const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
     if (body.error !== undefined) throw new Error(body.error);
@@ -165,7 +202,8 @@ async function query(config: EdpConfig, sql: string, json: boolean): Promise<num
 }
 
 function requireInterval(opts: Opts): DataInterval {
-  if (typeof opts.interval !== 'string') throw new UsageError('--interval <start>/<end> is required, e.g. --interval 2026-01-01T04:00Z/2026-01-01T08:00Z');
+  if (typeof opts.interval !== 'string')
+    throw new UsageError('--interval <start>/<end> is required, e.g. --interval 2026-01-01T04:00Z/2026-01-01T08:00Z');
   return parseInterval(opts.interval);
 }
 
@@ -222,7 +260,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down': {
       log(`worker: ${(await stopWorkerDaemon(config)) ? 'stopped' : 'was not running'}`);
-      for (const name of [...SERVICE_NAMES].reverse()) log(`${name}: ${(await stopService(config, name)) ? 'stopped' : 'was not running'}`);
+      for (const name of [...SERVICE_NAMES].reverse())
+        log(`${name}: ${(await stopService(config, name)) ? 'stopped' : 'was not running'}`);
       return 0;
     }
     case 'status':
@@ -236,7 +275,9 @@ async function main(argv: string[]): Promise<number> {
       if (values['no-wait']) {
         const { client, close } = await temporalClient(config);
         const handle = await startPipeline(client, config, interval).finally(close);
-        log(`started ${handle.workflowId}${workerDaemonPid(config) || liveWorker(config) ? '' : ' (no worker is running: start one with `npx edp up`)'}`);
+        log(
+          `started ${handle.workflowId}${workerDaemonPid(config) || liveWorker(config) ? '' : ' (no worker is running: start one with `npx edp up`)'}`,
+        );
         return 0;
       }
       const ok = await withWorker(config, () => runInterval(config, interval, since));
@@ -252,7 +293,9 @@ async function main(argv: string[]): Promise<number> {
         dirt: intOpt(values, 'dirt', DEFAULT_SAMPLE.dirt),
       };
       for (const f of writeSampleFiles(config, interval, options)) log(`wrote ${f}`);
-      log(`${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(interval)}`);
+      log(
+        `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(interval)}`,
+      );
       return 0;
     }
     case 'query': {
@@ -269,7 +312,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const e = err as Error;
-    console.error(`edp: ${e instanceof UsageError || ['ConfigError', 'ServiceError', 'IntervalError', 'TypeError'].includes(e.name) || e instanceof TypeError ? e.message : (e.stack ?? String(e))}`);
+    console.error(
+      `edp: ${e instanceof UsageError || ['ConfigError', 'ServiceError', 'IntervalError', 'TypeError'].includes(e.name) || e instanceof TypeError ? e.message : (e.stack ?? String(e))}`,
+    );
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

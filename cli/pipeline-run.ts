@@ -79,14 +79,22 @@ export async function watchPipeline(
 export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workflowId: string, runId: string): void {
   const i = r.ingest;
   console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
-  console.log(`  ingest     ${i.files.length} files, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
-    (i.files.some((f) => f.alreadyLoaded) ? ` (${i.files.filter((f) => f.alreadyLoaded).length} already loaded earlier)` : '') +
-    (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''));
+  console.log(
+    `  ingest     ${i.files.length} files, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
+      (i.files.some((f) => f.alreadyLoaded)
+        ? ` (${i.files.filter((f) => f.alreadyLoaded).length} already loaded earlier)`
+        : '') +
+      (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''),
+  );
   const ok = r.transform.models.filter((m) => m.status === 'success');
   console.log(`  transform  ${ok.length}/${r.transform.models.length} models built`);
-  for (const m of r.transform.models) console.log(`             ${m.status.padEnd(8)} ${m.model}${m.rows !== undefined ? ` (${num(m.rows)} rows)` : ''}`);
-  console.log(`  quality    ${r.quality.passed ? 'passed' : 'BLOCKED'}: ${r.quality.checks} checks, ${r.quality.warnings.length} warnings, ${r.quality.blocking.length} errors`);
-  for (const c of [...r.quality.blocking, ...r.quality.warnings]) console.log(`             ${c.severity.padEnd(5)} ${c.table} ${c.check}: ${num(c.failedRows)} rows`);
+  for (const m of r.transform.models)
+    console.log(`             ${m.status.padEnd(8)} ${m.model}${m.rows !== undefined ? ` (${num(m.rows)} rows)` : ''}`);
+  console.log(
+    `  quality    ${r.quality.passed ? 'passed' : 'BLOCKED'}: ${r.quality.checks} checks, ${r.quality.warnings.length} warnings, ${r.quality.blocking.length} errors`,
+  );
+  for (const c of [...r.quality.blocking, ...r.quality.warnings])
+    console.log(`             ${c.severity.padEnd(5)} ${c.table} ${c.check}: ${num(c.failedRows)} rows`);
   if (r.export) for (const m of r.export.marts) console.log(`  export     ${m.mart}: ${num(m.rows)} rows → ${m.path}`);
   else console.log('  export     skipped (quality gate blocked publishing)');
   console.log(`\nWeb UI: ${webUiLink(config, workflowId, runId)}`);

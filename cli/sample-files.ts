@@ -6,7 +6,13 @@ import type { DataInterval } from '../lib/intervals';
 import { sampleFiles, type SampleOptions } from '../lib/sample-data';
 
 /** Defaults for `edp generate` and the demo: small enough to run in seconds, dirty enough to show quarantine. */
-export const DEFAULT_SAMPLE: SampleOptions = { seed: 42, members: 500, providers: 40, claimsPerInterval: 2000, dirt: 0.01 };
+export const DEFAULT_SAMPLE: SampleOptions = {
+  seed: 42,
+  members: 500,
+  providers: 40,
+  claimsPerInterval: 2000,
+  dirt: 0.01,
+};
 
 /** Writes an interval's sample landing files where the config's entities expect them; returns their paths. */
 export function writeSampleFiles(config: EdpConfig, interval: DataInterval, options: SampleOptions): string[] {

@@ -22,7 +22,10 @@ export function liveWorker(config: EdpConfig): WorkerLease | undefined {
 }
 
 /** Starts `edp worker` in the background unless a worker already holds the warehouse. */
-export async function startWorkerDaemon(config: EdpConfig, configFile?: string): Promise<{ pid: number; alreadyRunning: boolean }> {
+export async function startWorkerDaemon(
+  config: EdpConfig,
+  configFile?: string,
+): Promise<{ pid: number; alreadyRunning: boolean }> {
   const live = liveWorker(config);
   if (live) return { pid: live.pid, alreadyRunning: true };
   return startDaemon({

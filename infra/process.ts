@@ -34,7 +34,8 @@ export async function waitUntil(
     if (await check()) return;
     const abort = abortIf?.();
     if (abort) throw new ServiceError(`${what}: ${abort}`);
-    if (Date.now() > deadline) throw new ServiceError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new ServiceError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, delay));
   }
 }

@@ -48,7 +48,9 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
       cacheDir,
       log,
     });
-    log(`temporal: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}) on ${config.temporal.address}, Web UI ${config.temporal.uiUrl}`);
+    log(
+      `temporal: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}) on ${config.temporal.address}, Web UI ${config.temporal.uiUrl}`,
+    );
   } else {
     const { host, port } = splitHostPort(config.kafka.brokers[0]);
     const r = await startKafka({

@@ -23,7 +23,10 @@ const files = (dir: string) => ({ pidFile: join(dir, 'temporal.pid'), logFile: j
 
 /** True when the server at host:port reports SERVING. */
 export function temporalHealthy(temporalBin: string, address: string): boolean {
-  const r = spawnSync(temporalBin, ['operator', 'cluster', 'health', '--address', address], { encoding: 'utf8', timeout: 5000 });
+  const r = spawnSync(temporalBin, ['operator', 'cluster', 'health', '--address', address], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
   return r.status === 0 && /SERVING/.test(r.stdout);
 }
 

@@ -15,7 +15,8 @@ export function topologicalOrder(graph: DependencyGraph): string[] {
   const indegree = new Map(graph.nodes.map((n) => [n, 0]));
   const children = new Map<string, string[]>(graph.nodes.map((n) => [n, []]));
   for (const [parent, child] of graph.edges) {
-    if (!known.has(parent) || !known.has(child)) throw new GraphError(`edge ${parent} → ${child} names an unknown node`);
+    if (!known.has(parent) || !known.has(child))
+      throw new GraphError(`edge ${parent} → ${child} names an unknown node`);
     children.get(parent)!.push(child);
     indegree.set(child, indegree.get(child)! + 1);
   }

@@ -31,7 +31,8 @@ export function makeInterval(start: Date, end: Date): DataInterval {
 /** Parses `<start>/<end>` (ISO-8601 instants) as typed on the command line. */
 export function parseInterval(text: string): DataInterval {
   const parts = text.split('/');
-  if (parts.length !== 2) throw new IntervalError(`interval "${text}" must be <start>/<end>, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z`);
+  if (parts.length !== 2)
+    throw new IntervalError(`interval "${text}" must be <start>/<end>, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z`);
   return makeInterval(parseInstant(parts[0], 'interval start'), parseInstant(parts[1], 'interval end'));
 }
 

@@ -44,7 +44,14 @@ function toCsv(header: string[], rows: string[][]): string {
 }
 
 /** Applies the dirt knob to one row: returns the row, possibly broken in one realistic way. */
-function dirty(r: () => number, dirt: number, row: string[], keyIndex: number, dateIndex: number, amountIndex?: number): string[] {
+function dirty(
+  r: () => number,
+  dirt: number,
+  row: string[],
+  keyIndex: number,
+  dateIndex: number,
+  amountIndex?: number,
+): string[] {
   if (r() >= dirt) return row;
   const out = [...row];
   switch (Math.floor(r() * 4)) {

@@ -8,7 +8,11 @@ export const EDP_INTERVAL_START = defineSearchAttributeKey('EdpIntervalStart', S
 export const EDP_STATUS = defineSearchAttributeKey('EdpStatus', SearchAttributeType.KEYWORD);
 
 /** The custom search attributes the dev server must register, as `name=Type` for `--search-attribute`. */
-export const SEARCH_ATTRIBUTE_FLAGS: readonly string[] = ['EdpPipeline=Keyword', 'EdpIntervalStart=Datetime', 'EdpStatus=Keyword'];
+export const SEARCH_ATTRIBUTE_FLAGS: readonly string[] = [
+  'EdpPipeline=Keyword',
+  'EdpIntervalStart=Datetime',
+  'EdpStatus=Keyword',
+];
 
 /** Values of the EdpStatus search attribute. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'blocked';

@@ -93,7 +93,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     try {
       const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
       if (parsed !== null && parsed !== undefined) {
-        if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file}: the top level must be a mapping`);
+        if (typeof parsed !== 'object' || Array.isArray(parsed))
+          throw new ConfigError(`${file}: the top level must be a mapping`);
         raw = parsed as Record<string, unknown>;
       }
     } catch (err) {

@@ -14,7 +14,9 @@ export function installRuntimeLogger(): void {
   const logger = new DefaultLogger(level, (entry: LogEntry) => {
     if (EXPECTED.test(entry.message)) return;
     const meta = entry.meta && Object.keys(entry.meta).length > 0 ? ` ${JSON.stringify(entry.meta, errorsAsText)}` : '';
-    console.error(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${meta}`);
+    console.error(
+      `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${meta}`,
+    );
   });
   try {
     Runtime.install({ logger });

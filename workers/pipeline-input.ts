@@ -8,7 +8,10 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
     pipeline: config.pipeline.name,
     interval,
     intervalHours: config.pipeline.intervalHours,
-    steps: { warehouseTaskQueue: config.temporal.taskQueues.warehouse, heartbeatSeconds: config.pipeline.heartbeatSeconds },
+    steps: {
+      warehouseTaskQueue: config.temporal.taskQueues.warehouse,
+      heartbeatSeconds: config.pipeline.heartbeatSeconds,
+    },
     sensor: config.pipeline.sensor,
     marts: [...config.export.marts],
   };

@@ -31,7 +31,9 @@ export async function startQueryServer(warehouse: Warehouse, duckdbPath: string,
           const rows = await warehouse.query(sql);
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rows }));
         } catch (err) {
-          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (err as Error).message }));
+          res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: (err as Error).message }));
         }
       })();
     });

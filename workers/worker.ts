@@ -26,7 +26,11 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
   const log = options.log ?? ((m: string) => console.log(m));
   installRuntimeLogger();
   const warehouse = await DuckDbWarehouse.open(config.warehouse.duckdb);
-  const queryServer = await startQueryServer(warehouse, config.warehouse.duckdb.path, config.warehouse.duckdb.queryPort);
+  const queryServer = await startQueryServer(
+    warehouse,
+    config.warehouse.duckdb.path,
+    config.warehouse.duckdb.queryPort,
+  );
   let connection: NativeConnection | undefined;
   try {
     connection = await NativeConnection.connect({ address: config.temporal.address });

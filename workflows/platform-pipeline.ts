@@ -38,7 +38,9 @@ const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', S
 function scheduledInterval(hours: number): DataInterval {
   const value = workflowInfo().typedSearchAttributes.get(SCHEDULED_START);
   if (value === undefined) {
-    throw ApplicationFailure.nonRetryable('no interval given and the run was not started by a Schedule (TemporalScheduledStartTime is unset)');
+    throw ApplicationFailure.nonRetryable(
+      'no interval given and the run was not started by a Schedule (TemporalScheduledStartTime is unset)',
+    );
   }
   return intervalEndingAt(new Date(value), hours);
 }
@@ -65,7 +67,9 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     });
     if (transformed.failed > 0) {
       const failed = transformed.models.filter((m) => m.status === 'error').map((m) => `${m.model}: ${m.error}`);
-      throw ApplicationFailure.nonRetryable(`transform failed for ${describeInterval(interval)}:\n${failed.join('\n')}`);
+      throw ApplicationFailure.nonRetryable(
+        `transform failed for ${describeInterval(interval)}:\n${failed.join('\n')}`,
+      );
     }
     const quality = await executeChild(qualityGate, { workflowId: stepWorkflowId('quality', interval), args: [child] });
     let exported: DatabricksExportResult | undefined;

@@ -30,7 +30,11 @@ export function warehouseActivities(steps: StepOptions): Activities {
 }
 
 /** Runs `task` over `items` with at most `limit` in flight, keeping input order in the result. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lane = async (): Promise<void> => {

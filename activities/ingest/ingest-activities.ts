@@ -48,7 +48,11 @@ export function createIngestActivities(deps: IngestDeps) {
   const byName = new Map(deps.entities.map((e) => [e.name, e]));
   const entity = (name: string): EntityConfig => {
     const found = byName.get(name);
-    if (!found) throw ApplicationFailure.nonRetryable(`unknown entity "${name}" (configured: ${[...byName.keys()].join(', ')})`, ErrorType.BadInput);
+    if (!found)
+      throw ApplicationFailure.nonRetryable(
+        `unknown entity "${name}" (configured: ${[...byName.keys()].join(', ')})`,
+        ErrorType.BadInput,
+      );
     return found;
   };
 
@@ -125,7 +129,18 @@ export function createIngestActivities(deps: IngestDeps) {
               });
               await tx.execute(
                 `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now())`,
-                [e.name, file, checksum, statSync(path).size, counts.rowsIn, counts.rowsLoaded, counts.rowsQuarantined, input.runId, input.interval.start, input.interval.end],
+                [
+                  e.name,
+                  file,
+                  checksum,
+                  statSync(path).size,
+                  counts.rowsIn,
+                  counts.rowsLoaded,
+                  counts.rowsQuarantined,
+                  input.runId,
+                  input.interval.start,
+                  input.interval.end,
+                ],
               );
               return { entity: e.name, file, checksum, ...counts, alreadyLoaded: false };
             }),

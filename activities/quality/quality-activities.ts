@@ -29,7 +29,10 @@ export interface QualityRunResult {
 
 /** SQL counting the rows (or the shortfall) that violate a check. */
 function violationSql(d: Dialect, table: string, check: Check): string {
-  const t = table.split('.').map((p) => d.quoteIdent(p)).join('.');
+  const t = table
+    .split('.')
+    .map((p) => d.quoteIdent(p))
+    .join('.');
   switch (check.type) {
     case 'not_null':
       return `SELECT count(*) AS n FROM ${t} WHERE ${d.quoteIdent(check.column)} IS NULL`;
@@ -61,7 +64,13 @@ export function createQualityActivities(deps: QualityDeps) {
           for (const check of rf.checks) {
             const [row] = await w.query<{ n: string }>(violationSql(w.dialect, rf.table, check));
             const failedRows = Number(row.n);
-            results.push({ table: rf.table, check: check.name, severity: check.severity, failedRows, passed: failedRows === 0 });
+            results.push({
+              table: rf.table,
+              check: check.name,
+              severity: check.severity,
+              failedRows,
+              passed: failedRows === 0,
+            });
           }
         }
         await ensureSchema(w, 'audit');

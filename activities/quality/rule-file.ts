@@ -36,7 +36,9 @@ export class RuleFileError extends Error {
 export function loadRuleFiles(dir: string): RuleFile[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    names = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
   } catch {
     return [];
   }

@@ -9,7 +9,7 @@ const done = new WeakMap<Warehouse, Map<string, Promise<void>>>();
  */
 export function ensureOnce(warehouse: Warehouse, key: string, ddl: () => Promise<unknown>): Promise<void> {
   let steps = done.get(warehouse);
-  if (!steps) done.set(warehouse, (steps = new Map()));
+  if (!steps) done.set(warehouse, (steps = new Map<string, Promise<void>>()));
   let step = steps.get(key);
   if (!step) {
     step = ddl().then(() => undefined);

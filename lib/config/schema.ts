@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const hostPort = z
-  .string()
-  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
 const identifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain SQL identifier (letters, digits, underscore)');
@@ -22,7 +20,9 @@ export const entitySchema = z
     format: z.enum(['csv']).default('csv'),
     delimiter: z.string().length(1).default(','),
     header: z.boolean().default(true),
-    columns: z.record(identifier, columnTypeSchema).refine((c) => Object.keys(c).length > 0, 'needs at least one column'),
+    columns: z
+      .record(identifier, columnTypeSchema)
+      .refine((c) => Object.keys(c).length > 0, 'needs at least one column'),
     /** Columns that must be present and non-empty; a row without them is quarantined. */
     required: z.array(identifier).default([]),
   })

@@ -12,12 +12,21 @@ export const HISTORIES_DIR = join(__dirname, '..', 'fixtures', 'histories');
  * --output json` format) as a replay fixture named after its workflow type and scenario. Re-record
  * after an intended, versioned change to workflow code.
  */
-export async function maybeRecordHistory(client: Client, address: string, workflowId: string, scenario: string): Promise<void> {
+export async function maybeRecordHistory(
+  client: Client,
+  address: string,
+  workflowId: string,
+  scenario: string,
+): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const { type } = await client.workflow.getHandle(workflowId).describe();
-  const json = execFileSync(ensureTemporalBinaries().temporal, ['workflow', 'show', '--address', address, '-w', workflowId, '--output', 'json'], {
-    encoding: 'utf8',
-  });
+  const json = execFileSync(
+    ensureTemporalBinaries().temporal,
+    ['workflow', 'show', '--address', address, '-w', workflowId, '--output', 'json'],
+    {
+      encoding: 'utf8',
+    },
+  );
   mkdirSync(HISTORIES_DIR, { recursive: true });
   writeFileSync(join(HISTORIES_DIR, `${type}.${scenario}.json`), json);
 }

@@ -40,7 +40,14 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
 
 /** Writes sample landing files for the interval. */
 export function landSample(loaded: LoadedConfig, interval: DataInterval, options: Partial<SampleOptions> = {}): void {
-  writeSampleFiles(loaded.config, interval, { seed: 1, members: 300, providers: 20, claimsPerInterval: 3000, dirt: 0.02, ...options });
+  writeSampleFiles(loaded.config, interval, {
+    seed: 1,
+    members: 300,
+    providers: 20,
+    claimsPerInterval: 3000,
+    dirt: 0.02,
+    ...options,
+  });
 }
 
 /** A client on the test run's Temporal server. */

@@ -4,7 +4,11 @@ import { testServices } from '../setup/test-services';
 /** The KRaft broker that infra/ installs from Maven Central and starts: kafkajs can create, produce and consume. */
 describe('Kafka 3.9 broker started by infra/', () => {
   it('round-trips keyed messages through a topic, in order per partition', async () => {
-    const kafka = new Kafka({ clientId: 'edp-test', brokers: [testServices().kafkaBroker], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'edp-test',
+      brokers: [testServices().kafkaBroker],
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     const producer = kafka.producer();
     const consumer = kafka.consumer({ groupId: 'edp-test-group' });
@@ -13,7 +17,10 @@ describe('Kafka 3.9 broker started by infra/', () => {
       await admin.connect();
       await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
       await producer.connect();
-      const sent = Array.from({ length: 100 }, (_, i) => ({ key: `member-${i % 7}`, value: JSON.stringify({ seq: i }) }));
+      const sent = Array.from({ length: 100 }, (_, i) => ({
+        key: `member-${i % 7}`,
+        value: JSON.stringify({ seq: i }),
+      }));
       await producer.send({ topic, messages: sent });
 
       await consumer.connect();
@@ -23,7 +30,10 @@ describe('Kafka 3.9 broker started by infra/', () => {
         const timer = setTimeout(() => reject(new Error(`received ${received.length}/100 messages`)), 60_000);
         void consumer.run({
           eachMessage: ({ message }) => {
-            received.push({ key: message.key!.toString(), seq: (JSON.parse(message.value!.toString()) as { seq: number }).seq });
+            received.push({
+              key: message.key!.toString(),
+              seq: (JSON.parse(message.value!.toString()) as { seq: number }).seq,
+            });
             if (received.length === sent.length) {
               clearTimeout(timer);
               resolve();

@@ -90,7 +90,10 @@ describe('platformPipeline on the Temporal dev server with DuckDB', () => {
       const manifest = fp['audit.ingest_manifest'];
       expect(manifest.startsWith('3 rows')).toBe(true);
       const loadedRows = again.ingest.files.reduce((n, f) => n + f.rowsLoaded, 0);
-      const rawRows = ['raw.claims', 'raw.members', 'raw.providers'].reduce((n, t) => n + Number(fp[t].split(' ')[0]), 0);
+      const rawRows = ['raw.claims', 'raw.members', 'raw.providers'].reduce(
+        (n, t) => n + Number(fp[t].split(' ')[0]),
+        0,
+      );
       expect(rawRows).toBe(loadedRows);
     } finally {
       await close();

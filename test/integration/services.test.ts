@@ -23,10 +23,15 @@ describe('infra: Temporal dev server lifecycle', () => {
       const { namespaceInfo } = await connection.workflowService.describeNamespace({ namespace: 'default' });
       const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
       // A workflow nobody polls for: it must still be there after a restart.
-      await new Client({ connection }).workflow.start('platformPipeline', { workflowId: 'persist-check', taskQueue: 'nobody-polls' });
+      await new Client({ connection }).workflow.start('platformPipeline', {
+        workflowId: 'persist-check',
+        taskQueue: 'nobody-polls',
+      });
       await connection.close();
       expect(namespaceInfo?.name).toBe('default');
-      expect(Object.keys(attrs.customAttributes ?? {})).toEqual(expect.arrayContaining(['EdpPipeline', 'EdpIntervalStart', 'EdpStatus']));
+      expect(Object.keys(attrs.customAttributes ?? {})).toEqual(
+        expect.arrayContaining(['EdpPipeline', 'EdpIntervalStart', 'EdpStatus']),
+      );
 
       expect(await stopTemporal(dir)).toBe(true);
       expect(temporalPid(dir)).toBeUndefined();

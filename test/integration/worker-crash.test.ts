@@ -11,7 +11,10 @@ const EDP = join(__dirname, '..', '..', 'bin', 'edp.js');
 /** Starts `edp worker` as its own process (so it can be SIGKILLed) and waits until it holds the warehouse. */
 async function startWorkerProcess(configFile: string, logFile: string): Promise<ChildProcess> {
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [EDP, 'worker'], { env: { ...process.env, EDP_CONFIG: configFile }, stdio: ['ignore', 'pipe', log] });
+  const child = spawn(process.execPath, [EDP, 'worker'], {
+    env: { ...process.env, EDP_CONFIG: configFile },
+    stdio: ['ignore', 'pipe', log],
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}; see ${logFile}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -83,15 +86,19 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
     undisturbed = await runPipeline('crash-baseline');
   }, 120_000);
 
-  it.each(['ingest', 'transform'] as const)('killed when %s starts, completes with the same tables as an undisturbed run', async (killAt) => {
-    const crashed = await runPipeline(`crash-at-${killAt}`, killAt);
-    expect(crashed.statusAtKill).toBe('RUNNING'); // the kill really landed mid-run
-    expect(crashed.result.status).toBe('succeeded');
-    expect(crashed.result.ingest).toEqual(undisturbed.result.ingest);
-    expect(crashed.result.transform.models.map((m) => [m.model, m.status, m.rows])).toEqual(
-      undisturbed.result.transform.models.map((m) => [m.model, m.status, m.rows]),
-    );
-    expect(Object.keys(crashed.tables).length).toBeGreaterThan(8);
-    expect(crashed.tables).toEqual(undisturbed.tables);
-  }, 300_000);
+  it.each(['ingest', 'transform'] as const)(
+    'killed when %s starts, completes with the same tables as an undisturbed run',
+    async (killAt) => {
+      const crashed = await runPipeline(`crash-at-${killAt}`, killAt);
+      expect(crashed.statusAtKill).toBe('RUNNING'); // the kill really landed mid-run
+      expect(crashed.result.status).toBe('succeeded');
+      expect(crashed.result.ingest).toEqual(undisturbed.result.ingest);
+      expect(crashed.result.transform.models.map((m) => [m.model, m.status, m.rows])).toEqual(
+        undisturbed.result.transform.models.map((m) => [m.model, m.status, m.rows]),
+      );
+      expect(Object.keys(crashed.tables).length).toBeGreaterThan(8);
+      expect(crashed.tables).toEqual(undisturbed.tables);
+    },
+    300_000,
+  );
 });

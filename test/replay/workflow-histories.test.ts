@@ -14,7 +14,13 @@ describe('replay of saved workflow histories', () => {
 
   it('has fixtures for every workflow type', () => {
     const types = new Set(files.map((f) => f.split('.')[0]));
-    expect([...types].sort()).toEqual(['batchIngest', 'databricksExport', 'platformPipeline', 'qualityGate', 'transform']);
+    expect([...types].sort()).toEqual([
+      'batchIngest',
+      'databricksExport',
+      'platformPipeline',
+      'qualityGate',
+      'transform',
+    ]);
   });
 
   it.each(files)('%s replays deterministically', async (file) => {

@@ -22,7 +22,14 @@ export default async function globalSetup(): Promise<void> {
     grpcPort,
     log,
   });
-  await startKafka({ dir: join(TEST_SERVICES_DIR, 'kafka'), host: '127.0.0.1', port: kafkaPort, controllerPort, heap: '384m', log });
+  await startKafka({
+    dir: join(TEST_SERVICES_DIR, 'kafka'),
+    host: '127.0.0.1',
+    port: kafkaPort,
+    controllerPort,
+    heap: '384m',
+    log,
+  });
   const endpoints: TestServices = {
     temporalAddress: `127.0.0.1:${grpcPort}`,
     testServerPath: bins.testServer,

@@ -15,7 +15,8 @@ export interface TestServices {
 /** Reads the endpoints written by global setup. */
 export function testServices(): TestServices {
   const file = join(TEST_SERVICES_DIR, 'endpoints.json');
-  if (!existsSync(file)) throw new Error(`${file} is missing: run the tests through jest (global setup starts the services)`);
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: run the tests through jest (global setup starts the services)`);
   return JSON.parse(readFileSync(file, 'utf8')) as TestServices;
 }
 

@@ -35,19 +35,36 @@ describe('platformPipeline (time-skipping server)', () => {
     // The pipeline upserts the project's search attributes; the test server must know them, as the dev server does.
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
-      searchAttributes: { EdpPipeline: INDEXED_VALUE_TYPE_KEYWORD, EdpIntervalStart: INDEXED_VALUE_TYPE_DATETIME, EdpStatus: INDEXED_VALUE_TYPE_KEYWORD },
+      searchAttributes: {
+        EdpPipeline: INDEXED_VALUE_TYPE_KEYWORD,
+        EdpIntervalStart: INDEXED_VALUE_TYPE_DATETIME,
+        EdpStatus: INDEXED_VALUE_TYPE_KEYWORD,
+      },
     });
   });
   afterAll(() => env?.teardown());
 
   /** Fake activities whose clock is the workflow environment's (skipped) time. */
-  function fakeActivities(opts: { landsAfterHours: number; transientLoadFailures: number; blockingCheck?: boolean; failingModel?: string }) {
+  function fakeActivities(opts: {
+    landsAfterHours: number;
+    transientLoadFailures: number;
+    blockingCheck?: boolean;
+    failingModel?: string;
+  }) {
     const startedAt = { ms: 0 };
     const calls = { checks: 0, loads: 0, models: [] as string[], exports: 0 };
-    const load = (entity: string): FileLoadResult => ({ entity, file: `${entity}.csv`, checksum: 'abc', rowsIn: 10, rowsLoaded: 9, rowsQuarantined: 1, alreadyLoaded: false });
+    const load = (entity: string): FileLoadResult => ({
+      entity,
+      file: `${entity}.csv`,
+      checksum: 'abc',
+      rowsIn: 10,
+      rowsLoaded: 9,
+      rowsQuarantined: 1,
+      alreadyLoaded: false,
+    });
     const activities: Partial<Activities> = {
       async checkLandingFiles() {
-        const now = (await env.currentTimeMs()) as number;
+        const now = await env.currentTimeMs();
         if (calls.checks++ === 0) startedAt.ms = now;
         const landed = now - startedAt.ms >= opts.landsAfterHours * 3_600_000;
         return landed ? { present: ['claims', 'members'], missing: [] } : { present: ['members'], missing: ['claims'] };
@@ -56,15 +73,30 @@ describe('platformPipeline (time-skipping server)', () => {
         if (calls.loads++ < opts.transientLoadFailures) throw new Error('connection reset by warehouse');
         return Promise.resolve(load(entity));
       },
-      planTransform: () => Promise.resolve({ nodes: ['stg', 'int', 'mart', 'other'], edges: [['stg', 'int'], ['int', 'mart']] }),
+      planTransform: () =>
+        Promise.resolve({
+          nodes: ['stg', 'int', 'mart', 'other'],
+          edges: [
+            ['stg', 'int'],
+            ['int', 'mart'],
+          ],
+        }),
       async runModel({ model }) {
         calls.models.push(model);
         if (model === opts.failingModel) throw ApplicationFailure.nonRetryable(`Binder Error in ${model}`);
         return Promise.resolve({ model, table: `x.${model}`, rows: 3 });
       },
       runQualityChecks: () => {
-        const failed = { table: 'marts.m1', check: 'key_unique', severity: 'error' as const, failedRows: 2, passed: false };
-        return Promise.resolve(opts.blockingCheck ? { results: [failed], blocking: [failed] } : { results: [], blocking: [] });
+        const failed = {
+          table: 'marts.m1',
+          check: 'key_unique',
+          severity: 'error' as const,
+          failedRows: 2,
+          passed: false,
+        };
+        return Promise.resolve(
+          opts.blockingCheck ? { results: [failed], blocking: [failed] } : { results: [], blocking: [] },
+        );
       },
       exportMart: ({ mart }) => {
         calls.exports++;
@@ -77,11 +109,17 @@ describe('platformPipeline (time-skipping server)', () => {
   async function run(fakes: ReturnType<typeof fakeActivities>, workflowId: string) {
     const common = { connection: env.nativeConnection };
     const queues = { workflows: `${workflowId}-workflows`, warehouse: `${workflowId}-warehouse` };
-    const wfWorker = await Worker.create({ ...common, taskQueue: queues.workflows, workflowsPath: require.resolve('../../workflows') });
+    const wfWorker = await Worker.create({
+      ...common,
+      taskQueue: queues.workflows,
+      workflowsPath: require.resolve('../../workflows'),
+    });
     const actWorker = await Worker.create({ ...common, taskQueue: queues.warehouse, activities: fakes.activities });
     const args: [PlatformPipelineInput] = [{ ...input, steps: { warehouseTaskQueue: queues.warehouse } }];
     const result = await wfWorker.runUntil(
-      actWorker.runUntil(env.client.workflow.execute(platformPipeline, { workflowId, taskQueue: queues.workflows, args })),
+      actWorker.runUntil(
+        env.client.workflow.execute(platformPipeline, { workflowId, taskQueue: queues.workflows, args }),
+      ),
     );
     const { startTime, closeTime } = await env.client.workflow.getHandle(workflowId).describe();
     return { result, workflowHours: (closeTime!.getTime() - startTime.getTime()) / 3_600_000 };

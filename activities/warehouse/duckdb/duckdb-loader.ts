@@ -16,7 +16,11 @@ async function count(conn: DuckDBConnection, sql: string): Promise<number> {
  * surrounding transaction covers it. The target and error schemas must exist (creating them here
  * would make parallel loads conflict on the catalog).
  */
-export async function duckdbBulkLoad(conn: DuckDBConnection, d: Dialect, req: BulkLoadRequest): Promise<BulkLoadResult> {
+export async function duckdbBulkLoad(
+  conn: DuckDBConnection,
+  d: Dialect,
+  req: BulkLoadRequest,
+): Promise<BulkLoadResult> {
   const n = ++loadCounter;
   const stage = `edp_stage_${n}`;
   const rejects = `edp_rejects_${n}`;
@@ -50,7 +54,9 @@ export async function duckdbBulkLoad(conn: DuckDBConnection, d: Dialect, req: Bu
   ];
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${violations} AS ${
-      checks.length > 0 ? checks.join(' UNION ALL ') : `SELECT NULL::BIGINT AS edp_row, '' AS column_name, '' AS rule, '' AS raw_value, '' AS message WHERE false`
+      checks.length > 0
+        ? checks.join(' UNION ALL ')
+        : `SELECT NULL::BIGINT AS edp_row, '' AS column_name, '' AS rule, '' AS raw_value, '' AS message WHERE false`
     }`,
   );
 

@@ -2,7 +2,16 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Dialect } from '../dialect';
-import type { BulkLoadRequest, BulkLoadResult, ColumnInfo, Row, SqlValue, TableRef, Warehouse, WarehouseSession } from '../warehouse';
+import type {
+  BulkLoadRequest,
+  BulkLoadResult,
+  ColumnInfo,
+  Row,
+  SqlValue,
+  TableRef,
+  Warehouse,
+  WarehouseSession,
+} from '../warehouse';
 import { duckdbDialect } from './duckdb-dialect';
 import { duckdbBulkLoad } from './duckdb-loader';
 

@@ -4,7 +4,11 @@ import { classifyError } from '../../../activities/errors';
 describe('error classification', () => {
   it('makes bad SQL and missing files non-retryable, with context', () => {
     const sql = classifyError(new Error('Parser Error: syntax error at or near "selec"'), 'model x');
-    expect(sql).toMatchObject({ nonRetryable: true, type: 'EdpBadSql', message: 'model x: Parser Error: syntax error at or near "selec"' });
+    expect(sql).toMatchObject({
+      nonRetryable: true,
+      type: 'EdpBadSql',
+      message: 'model x: Parser Error: syntax error at or near "selec"',
+    });
     const missing = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
     expect(classifyError(missing, 'load')).toMatchObject({ nonRetryable: true, type: 'EdpBadInput' });
   });

@@ -1,4 +1,11 @@
-import { compactInstant, fileStamp, intervalEndingAt, intervalsBetween, IntervalError, parseInterval } from '../../../lib/intervals';
+import {
+  compactInstant,
+  fileStamp,
+  intervalEndingAt,
+  intervalsBetween,
+  IntervalError,
+  parseInterval,
+} from '../../../lib/intervals';
 
 describe('intervals', () => {
   it('parses <start>/<end> in compact and full ISO forms', () => {

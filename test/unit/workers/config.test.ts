@@ -23,7 +23,11 @@ describe('configuration', () => {
   it('takes EDP_SECTION__KEY environment overrides, parsing JSON values', () => {
     const { config, overrides } = loadConfig({
       file: configFile(''),
-      env: { EDP_TEMPORAL__ADDRESS: '127.0.0.1:7999', EDP_PIPELINE__INTERVAL_HOURS: '6', EDP_KAFKA__BROKERS: '["127.0.0.1:1"]' },
+      env: {
+        EDP_TEMPORAL__ADDRESS: '127.0.0.1:7999',
+        EDP_PIPELINE__INTERVAL_HOURS: '6',
+        EDP_KAFKA__BROKERS: '["127.0.0.1:1"]',
+      },
     });
     expect(config.temporal.address).toBe('127.0.0.1:7999');
     expect(config.pipeline.intervalHours).toBe(6);
@@ -34,7 +38,9 @@ describe('configuration', () => {
   it('names the key, the file and the reason for an invalid value', () => {
     const file = configFile('temporal:\n  address: localhost\n');
     expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);
-    expect(() => loadConfig({ file, env: {} })).toThrow(/edp\.config\.yaml:\n {2}temporal\.address: expected host:port/);
+    expect(() => loadConfig({ file, env: {} })).toThrow(
+      /edp\.config\.yaml:\n {2}temporal\.address: expected host:port/,
+    );
   });
 
   it('names the environment variable that set a bad value', () => {
@@ -44,12 +50,17 @@ describe('configuration', () => {
   });
 
   it('rejects unknown keys, so a typo is not silently ignored', () => {
-    expect(() => loadConfig({ file: configFile('temporal:\n  adress: 127.0.0.1:7233\n'), env: {} })).toThrow(/Unrecognized key\(s\) in object: 'adress'/);
+    expect(() => loadConfig({ file: configFile('temporal:\n  adress: 127.0.0.1:7233\n'), env: {} })).toThrow(
+      /Unrecognized key\(s\) in object: 'adress'/,
+    );
   });
 
   it('checks that required columns are columns of the entity', () => {
-    const yaml = 'landing:\n  entities:\n    - name: claims\n      pattern: c_{interval}.csv\n      columns: { claim_id: string }\n      required: [member_id]\n';
-    expect(() => loadConfig({ file: configFile(yaml), env: {} })).toThrow(/landing\.entities\.0\.required\.0: "member_id" is not one of the entity's columns/);
+    const yaml =
+      'landing:\n  entities:\n    - name: claims\n      pattern: c_{interval}.csv\n      columns: { claim_id: string }\n      required: [member_id]\n';
+    expect(() => loadConfig({ file: configFile(yaml), env: {} })).toThrow(
+      /landing\.entities\.0\.required\.0: "member_id" is not one of the entity's columns/,
+    );
   });
 
   it('reports YAML syntax errors with the file name', () => {
@@ -58,7 +69,9 @@ describe('configuration', () => {
   });
 
   it('fails clearly for a missing explicit config file', () => {
-    expect(() => loadConfig({ file: '/nonexistent/edp.yaml', env: {} })).toThrow(/config file \/nonexistent\/edp\.yaml does not exist/);
+    expect(() => loadConfig({ file: '/nonexistent/edp.yaml', env: {} })).toThrow(
+      /config file \/nonexistent\/edp\.yaml does not exist/,
+    );
   });
 
   it('validates the repository default config', () => {

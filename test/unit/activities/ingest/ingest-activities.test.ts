@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createIngestActivities, type FileLoadResult } from '../../../../activities/ingest';
+import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../../../activities/ingest';
 import { DuckDbWarehouse } from '../../../../activities/warehouse';
 import type { EntityConfig } from '../../../../lib/config/schema';
 import { tmpDir } from '../../../helpers/tmp';
@@ -43,10 +43,26 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
 
   it('loads a file exactly once across retries, and a changed file as a new version', async () => {
     land('claim_id,amount\nC1,1.00\nC2,oops\n');
-    const first = (await env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r1' })) as FileLoadResult;
-    expect(first).toMatchObject({ rowsIn: 2, rowsLoaded: 1, rowsQuarantined: 1, alreadyLoaded: false, file: 'claims/claims_20260101T0400.csv' });
+    const first = await env.run<[LoadFileInput], FileLoadResult, typeof acts.loadLandingFile>(acts.loadLandingFile, {
+      entity: 'claims',
+      interval,
+      runId: 'r1',
+    });
+    expect(first).toMatchObject({
+      rowsIn: 2,
+      rowsLoaded: 1,
+      rowsQuarantined: 1,
+      alreadyLoaded: false,
+      file: 'claims/claims_20260101T0400.csv',
+    });
     const again = await env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r2' });
-    expect(again).toMatchObject({ rowsIn: 2, rowsLoaded: 1, rowsQuarantined: 1, alreadyLoaded: true, checksum: first.checksum });
+    expect(again).toMatchObject({
+      rowsIn: 2,
+      rowsLoaded: 1,
+      rowsQuarantined: 1,
+      alreadyLoaded: true,
+      checksum: first.checksum,
+    });
     expect(await w.query('SELECT count(*)::INTEGER AS n FROM raw.claims')).toEqual([{ n: 1 }]);
 
     land('claim_id,amount\nC1,1.00\nC2,2.00\nC3,3.00\n');

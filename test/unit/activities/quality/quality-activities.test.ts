@@ -10,7 +10,9 @@ describe('quality rules', () => {
   it('names the file and the path of a mistake in a rule file', () => {
     const dir = tmpDir();
     writeFileSync(join(dir, 'bad.yml'), 'table: marts.m\nchecks:\n  - { name: k, type: not_nul, column: id }\n');
-    expect(() => loadRuleFiles(dir)).toThrow(/bad\.yml:\n {2}checks\.0\.type: Invalid discriminator value. Expected 'not_null'/);
+    expect(() => loadRuleFiles(dir)).toThrow(
+      /bad\.yml:\n {2}checks\.0\.type: Invalid discriminator value. Expected 'not_null'/,
+    );
   });
 
   it('counts violations per check and blocks only on error severity', async () => {
@@ -18,7 +20,9 @@ describe('quality rules', () => {
     const w = await DuckDbWarehouse.open({ path: join(dir, 'w.duckdb') });
     try {
       await w.execute('CREATE SCHEMA marts');
-      await w.execute(`CREATE TABLE marts.m AS SELECT * FROM (VALUES (1, 5, 10), (1, 20, 10), (NULL, 1, 2)) t(id, paid, billed)`);
+      await w.execute(
+        `CREATE TABLE marts.m AS SELECT * FROM (VALUES (1, 5, 10), (1, 20, 10), (NULL, 1, 2)) t(id, paid, billed)`,
+      );
       writeFileSync(
         join(dir, 'm.yml'),
         [

@@ -31,7 +31,10 @@ describe('model project', () => {
   });
 
   it('rejects a cycle', () => {
-    const dir = project({ 'staging/a.sql': "select * from {{ ref('b') }}", 'staging/b.sql': "select * from {{ ref('a') }}" });
+    const dir = project({
+      'staging/a.sql': "select * from {{ ref('b') }}",
+      'staging/b.sql': "select * from {{ ref('a') }}",
+    });
     expect(() => loadModelProject(dir)).toThrow('dependency cycle among: a, b');
   });
 

@@ -40,12 +40,28 @@ describe('DuckDB warehouse on a real file', () => {
     const counts = await load(file);
     expect(counts).toEqual({ rowsIn: 6, rowsLoaded: 2, rowsQuarantined: 4 });
     expect(counts.rowsIn).toBe(counts.rowsLoaded + counts.rowsQuarantined);
-    const rows = await w.query('SELECT member_id, birth_date, premium, _edp_run_id, _edp_raw FROM raw.members ORDER BY member_id');
+    const rows = await w.query(
+      'SELECT member_id, birth_date, premium, _edp_run_id, _edp_raw FROM raw.members ORDER BY member_id',
+    );
     expect(rows).toEqual([
-      { member_id: 'M1', birth_date: '1980-01-02', premium: '12.50', _edp_run_id: 'run-1', _edp_raw: expect.stringContaining('"premium":"12.50"') },
-      { member_id: 'M6', birth_date: '2000-01-01', premium: '4.25', _edp_run_id: 'run-1', _edp_raw: expect.any(String) },
+      {
+        member_id: 'M1',
+        birth_date: '1980-01-02',
+        premium: '12.50',
+        _edp_run_id: 'run-1',
+        _edp_raw: expect.stringContaining('"premium":"12.50"'),
+      },
+      {
+        member_id: 'M6',
+        birth_date: '2000-01-01',
+        premium: '4.25',
+        _edp_run_id: 'run-1',
+        _edp_raw: expect.any(String),
+      },
     ]);
-    const errors = await w.query('SELECT column_name, rule, raw_value FROM raw.members__errors ORDER BY rule, column_name');
+    const errors = await w.query(
+      'SELECT column_name, rule, raw_value FROM raw.members__errors ORDER BY rule, column_name',
+    );
     expect(errors).toEqual([
       { column_name: null, rule: 'parse', raw_value: 'M5,Eve,1999-09-09,1,extra' },
       { column_name: 'member_id', rule: 'required', raw_value: null },
@@ -88,7 +104,10 @@ describe('DuckDB warehouse on a real file', () => {
     const path = join(dir, 'held.duckdb');
     const holder = spawn(
       process.execPath,
-      ['-e', `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(path)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`],
+      [
+        '-e',
+        `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(path)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`,
+      ],
       { cwd: join(__dirname, '..', '..', '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
