@@ -36,7 +36,22 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   query "<sql>" [--json]            query the warehouse (through the worker when one holds the DuckDB file)
 `;
 
-class UsageError extends Error {}
+/** An error the user can act on: printed as its message alone. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A command typed wrongly: exit code 2. */
+class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
 
 type Opts = Record<string, string | boolean | undefined>;
 
@@ -92,6 +107,19 @@ async function runInterval(config: EdpConfig, interval: DataInterval, since: num
   }
 }
 
+/** Resolves on Ctrl-C or SIGTERM, keeping the process alive until then (signal handlers alone do not). */
+function untilSignal(): Promise<void> {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
 async function demo(loaded: LoadedConfig, opts: Opts): Promise<number> {
   const { config } = loaded;
   const since = Date.now();
@@ -118,10 +146,7 @@ async function demo(loaded: LoadedConfig, opts: Opts): Promise<number> {
     }
     ok = await runInterval(config, interval, since);
     console.log(`\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  Ctrl-C stops what this command started.`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilSignal();
     console.log('\nstopping…');
   }
   if (startedWorker) await stopWorkerDaemon(config);
@@ -187,12 +212,12 @@ async function query(config: EdpConfig, sql: string, json: boolean): Promise<num
       );
     });
     const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
-    if (body.error !== undefined) throw new Error(body.error);
+    if (body.error !== undefined) throw new CliError(body.error);
     rows = body.rows ?? [];
   } else {
     const w = await DuckDbWarehouse.open(config.warehouse.duckdb);
     try {
-      rows = await w.query(sql);
+      rows = await w.query(sql).catch((err: Error) => Promise.reject(new CliError(err.message)));
     } finally {
       await w.close();
     }
@@ -215,25 +240,33 @@ function intOpt(opts: Opts, key: string, fallback: number): number {
   return n;
 }
 
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        once: { type: 'boolean' },
+        interval: { type: 'string' },
+        json: { type: 'boolean' },
+        'no-wait': { type: 'boolean' },
+        'services-only': { type: 'boolean' },
+        seed: { type: 'string' },
+        members: { type: 'string' },
+        claims: { type: 'string' },
+        dirt: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; see edp --help`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      once: { type: 'boolean' },
-      interval: { type: 'string' },
-      json: { type: 'boolean' },
-      'no-wait': { type: 'boolean' },
-      'services-only': { type: 'boolean' },
-      seed: { type: 'string' },
-      members: { type: 'string' },
-      claims: { type: 'string' },
-      dirt: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
   if (!command || values.help || command === 'help') {
     console.log(HELP);
@@ -308,13 +341,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const KNOWN_ERRORS = new Set(['ConfigError', 'ServiceError', 'IntervalError', 'WarehouseLockedError', 'TypeError']);
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const e = err as Error;
-    console.error(
-      `edp: ${e instanceof UsageError || ['ConfigError', 'ServiceError', 'IntervalError', 'TypeError'].includes(e.name) || e instanceof TypeError ? e.message : (e.stack ?? String(e))}`,
-    );
-    process.exit(err instanceof UsageError ? 2 : 1);
+    const known = err instanceof CliError || KNOWN_ERRORS.has(e.name);
+    console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
+    process.exit(err instanceof CliError ? err.exitCode : 1);
   },
 );
