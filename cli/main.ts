@@ -1,6 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
 import { parseArgs } from 'node:util';
-import { DuckDbWarehouse } from '../activities/warehouse';
 import {
   installServices,
   SERVICE_NAMES,
@@ -14,7 +12,9 @@ import { pipelineWorkflowId } from '../lib/ids';
 import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
 import { loadConfig, type LoadedConfig } from '../workers/config';
 import { runWorker } from '../workers/worker';
+import { CliError, readWarehouse, temporalClient, UsageError, withWorker } from './session';
 import { num, progress, table } from './output';
+import { qualityReport, qualityRun } from './quality-commands';
 import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles } from './sample-files';
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
@@ -34,57 +34,21 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   generate --interval S/E [--seed N --members N --claims N --dirt F]
                                     write sample landing files for an interval
   query "<sql>" [--json]            query the warehouse (through the worker when one holds the DuckDB file)
+  quality run [--table S.T ...] [--interval S/E]
+                                    run the data-quality rules (all, or for the given tables); exit 1 on an error
+  quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
 `;
 
-/** An error the user can act on: printed as its message alone. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-/** A command typed wrongly: exit code 2. */
-class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, 2);
-  }
-}
-
-type Opts = Record<string, string | boolean | undefined>;
+type Opts = Record<string, string | boolean | string[] | undefined>;
 
 function log(message: string): void {
   console.log(message);
 }
 
-async function temporalClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' }).catch(
-    (err: Error) => {
-      throw new Error(
-        `cannot reach Temporal at ${config.temporal.address} (${err.message}); start it with \`npx edp up\``,
-      );
-    },
-  );
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
-}
-
-/** Runs `fn` with a worker available: the background one if it runs, else one in this process for the duration. */
-async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>): Promise<T> {
-  if (liveWorker(config)) return fn();
-  let stop!: () => void;
-  const until = new Promise<void>((r) => (stop = r));
-  let ready!: () => void;
-  const isReady = new Promise<void>((r) => (ready = r));
-  const worker = runWorker(config, { until, onReady: ready, log });
-  await Promise.race([isReady, worker]);
-  try {
-    return await fn();
-  } finally {
-    stop();
-    await worker;
-  }
+async function query(config: EdpConfig, sql: string, json: boolean): Promise<number> {
+  const rows = await readWarehouse(config, sql);
+  console.log(json ? JSON.stringify(rows, null, 2) : table(rows));
+  return 0;
 }
 
 async function startServices(config: EdpConfig): Promise<ServiceName[]> {
@@ -137,7 +101,7 @@ async function demo(loaded: LoadedConfig, opts: Opts): Promise<number> {
   let ok = false;
   let startedWorker = false;
   if (once) {
-    ok = await withWorker(config, () => runInterval(config, interval, since));
+    ok = await withWorker(config, () => runInterval(config, interval, since), log);
   } else {
     if (!liveWorker(config)) {
       const w = await startWorkerDaemon(config, loaded.file);
@@ -198,34 +162,6 @@ async function status(config: EdpConfig): Promise<number> {
   return 0;
 }
 
-async function query(config: EdpConfig, sql: string, json: boolean): Promise<number> {
-  const lease = liveWorker(config);
-  let rows: Array<Record<string, unknown>>;
-  if (lease) {
-    const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
-      method: 'POST',
-      body: JSON.stringify({ sql }),
-      signal: AbortSignal.timeout(10 * 60_000),
-    }).catch((err: Error) => {
-      throw new Error(
-        `the worker (pid ${lease.pid}) holds ${config.warehouse.duckdb.path} but did not answer on port ${lease.port}: ${err.message}`,
-      );
-    });
-    const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
-    if (body.error !== undefined) throw new CliError(body.error);
-    rows = body.rows ?? [];
-  } else {
-    const w = await DuckDbWarehouse.open(config.warehouse.duckdb);
-    try {
-      rows = await w.query(sql).catch((err: Error) => Promise.reject(new CliError(err.message)));
-    } finally {
-      await w.close();
-    }
-  }
-  console.log(json ? JSON.stringify(rows, null, 2) : table(rows));
-  return 0;
-}
-
 function requireInterval(opts: Opts): DataInterval {
   if (typeof opts.interval !== 'string')
     throw new UsageError('--interval <start>/<end> is required, e.g. --interval 2026-01-01T04:00Z/2026-01-01T08:00Z');
@@ -257,6 +193,8 @@ function parseCommandLine(argv: string[]) {
         members: { type: 'string' },
         claims: { type: 'string' },
         dirt: { type: 'string' },
+        table: { type: 'string', multiple: true },
+        run: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -313,7 +251,7 @@ async function main(argv: string[]): Promise<number> {
         );
         return 0;
       }
-      const ok = await withWorker(config, () => runInterval(config, interval, since));
+      const ok = await withWorker(config, () => runInterval(config, interval, since), log);
       return ok ? 0 : 1;
     }
     case 'generate': {
@@ -336,6 +274,17 @@ async function main(argv: string[]): Promise<number> {
       if (!sql) throw new UsageError('query needs SQL, e.g. edp query "select count(*) from raw.claims"');
       return query(config, sql, values.json === true);
     }
+    case 'quality': {
+      const [sub] = rest;
+      if (sub === 'run') {
+        const interval = typeof values.interval === 'string' ? parseInterval(values.interval) : undefined;
+        return qualityRun(config, values.table ?? [], interval, log);
+      }
+      if (sub === 'report') return qualityReport(config, values.run);
+      throw new UsageError(
+        'quality needs a subcommand: edp quality run [--table schema.table] | edp quality report [--run RUN_ID]',
+      );
+    }
     default:
       throw new UsageError(`unknown command "${command}"; see edp --help`);
   }
@@ -348,7 +297,12 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const e = err as Error;
     const known = err instanceof CliError || KNOWN_ERRORS.has(e.name);
-    console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
+    if (e.name === 'WorkflowFailedError') {
+      // The useful part is the chain of causes: child workflow → activity → the classified failure.
+      const chain: string[] = [];
+      for (let c: Error | undefined = e; c; c = c.cause as Error | undefined) chain.push(c.message);
+      console.error(`edp: ${chain.join(': ')}`);
+    } else console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   },
 );

@@ -93,8 +93,14 @@ export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workf
   console.log(
     `  quality    ${r.quality.passed ? 'passed' : 'BLOCKED'}: ${r.quality.checks} checks, ${r.quality.warnings.length} warnings, ${r.quality.blocking.length} errors`,
   );
-  for (const c of [...r.quality.blocking, ...r.quality.warnings])
-    console.log(`             ${c.severity.padEnd(5)} ${c.table} ${c.check}: ${num(c.failedRows)} rows`);
+  for (const t of r.quality.scores)
+    console.log(
+      `             score ${t.score.toFixed(2).padStart(6)}%  ${t.table} (${num(t.invalidRows)} of ${num(t.rows)} rows invalid${t.quarantined ? `, ${num(t.quarantined)} quarantined` : ''})`,
+    );
+  for (const c of [...r.quality.blocking, ...r.quality.warnings]) {
+    const samples = c.sampleKeys.length > 0 ? ` e.g. ${c.sampleKeys.join(', ')}` : '';
+    console.log(`             ${c.severity.padEnd(5)} ${c.table} ${c.rule}: ${c.message}${samples}`);
+  }
   if (r.export) for (const m of r.export.marts) console.log(`  export     ${m.mart}: ${num(m.rows)} rows → ${m.path}`);
   else console.log('  export     skipped (quality gate blocked publishing)');
   console.log(`\nWeb UI: ${webUiLink(config, workflowId, runId)}`);

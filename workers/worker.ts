@@ -48,7 +48,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         landingDir: config.landing.path,
         entities: config.landing.entities,
         modelsDir: join(PROJECT_ROOT, 'models'),
-        rulesDir: join(PROJECT_ROOT, 'quality', 'rules'),
+        rulesDir: config.quality.rulesDir,
         exportDir: config.export.path,
       }),
     });

@@ -1,30 +1,62 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { CheckResult } from '../activities/quality';
+import type { RuleResult } from '../activities/quality';
 import type { DataInterval } from '../lib/intervals';
-import { warehouseActivities, type StepOptions } from './step-options';
+import { mapBounded, warehouseActivities, type StepOptions } from './step-options';
 
 /** Input of {@link qualityGate}. */
 export interface QualityGateInput {
-  interval: DataInterval;
+  interval?: DataInterval;
   steps: StepOptions;
+  /** Only the rule files for these tables (`schema.table`); all when omitted. */
+  tables?: string[];
+  /** Run id the results are recorded under. @default the workflow id */
+  runId?: string;
 }
 
-/** The gate's verdict: `passed` is false when an error-severity check failed. */
+/** A table's quality score in this run. */
+export interface TableScore {
+  table: string;
+  rows: number;
+  invalidRows: number;
+  quarantined: number;
+  score: number;
+}
+
+/** The gate's verdict: `passed` is false when an error-severity rule failed. */
 export interface QualityGateResult {
   passed: boolean;
+  runId: string;
+  /** Rules evaluated. */
   checks: number;
-  warnings: CheckResult[];
-  blocking: CheckResult[];
+  scores: TableScore[];
+  /** Failed warn-severity rules: recorded and shown, not blocking. */
+  warnings: RuleResult[];
+  /** Failed error-severity rules, with sample offending keys: they block the export. */
+  blocking: RuleResult[];
 }
 
-/** Runs the rule files for the interval and decides whether the export may publish. */
+/** Runs the rule files (one activity per table, in parallel) and decides whether the export may publish. */
 export async function qualityGate(input: QualityGateInput): Promise<QualityGateResult> {
   const acts = warehouseActivities(input.steps);
-  const run = await acts.runQualityChecks({ interval: input.interval, runId: workflowInfo().workflowId });
+  const runId = input.runId ?? workflowInfo().workflowId;
+  const files = await acts.listQualityRuleFiles({ tables: input.tables });
+  const tables = await mapBounded(files, 4, (f) =>
+    acts.runQualityRuleFile({ file: f.file, runId, interval: input.interval }),
+  );
+  const results = tables.flatMap((t) => t.results);
+  const blocking = results.filter((r) => !r.passed && r.severity === 'error');
   return {
-    passed: run.blocking.length === 0,
-    checks: run.results.length,
-    warnings: run.results.filter((r) => !r.passed && r.severity === 'warn'),
-    blocking: run.blocking,
+    passed: blocking.length === 0,
+    runId,
+    checks: results.length,
+    scores: tables.map(({ table, rows, invalidRows, quarantined, score }) => ({
+      table,
+      rows,
+      invalidRows,
+      quarantined,
+      score,
+    })),
+    warnings: results.filter((r) => !r.passed && r.severity === 'warn'),
+    blocking,
   };
 }

@@ -1,3 +1,5 @@
-/** Data quality: rule files, checks and the results the gate reads. */
+/** Data quality: rule files, the rule engine (batch tables and streaming micro-batches alike), and the gate's activities. */
 export * from './quality-activities';
+export * from './rule-engine';
 export * from './rule-file';
+export * from './rule-sql';

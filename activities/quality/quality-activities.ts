@@ -1,8 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { basename, join } from 'node:path';
 import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
-import { ensureOnce, ensureSchema, type Dialect, type Warehouse } from '../warehouse';
-import { loadRuleFiles, RuleFileError, type Check } from './rule-file';
+import { withHeartbeat } from '../heartbeat';
+import type { Warehouse } from '../warehouse';
+import { evaluateRuleFile, type TableQualityResult } from './rule-engine';
+import { loadRuleFiles, RuleFileError, type RuleFile } from './rule-file';
 
 /** What the quality activities need from the worker. */
 export interface QualityDeps {
@@ -11,91 +14,57 @@ export interface QualityDeps {
   rulesDir: string;
 }
 
-/** One check's outcome, as stored in `audit.quality_results`. */
-export interface CheckResult {
+/** A rule file as the gate workflow sees it: a reference, not its contents. */
+export interface RuleFileRef {
+  /** File name inside the rules folder. */
+  file: string;
   table: string;
-  check: string;
-  severity: 'warn' | 'error';
-  failedRows: number;
-  passed: boolean;
+  rules: number;
 }
 
-/** The outcome of every rule file for one run. */
-export interface QualityRunResult {
-  results: CheckResult[];
-  /** Error-severity checks that failed: they block the export. */
-  blocking: CheckResult[];
-}
-
-/** SQL counting the rows (or the shortfall) that violate a check. */
-function violationSql(d: Dialect, table: string, check: Check): string {
-  const t = table
-    .split('.')
-    .map((p) => d.quoteIdent(p))
-    .join('.');
-  switch (check.type) {
-    case 'not_null':
-      return `SELECT count(*) AS n FROM ${t} WHERE ${d.quoteIdent(check.column)} IS NULL`;
-    case 'unique':
-      return `SELECT coalesce(sum(c - 1), 0) AS n FROM (SELECT count(*) AS c FROM ${t} GROUP BY ${d.quoteIdent(check.column)} HAVING count(*) > 1)`;
-    case 'expression':
-      return `SELECT count(*) AS n FROM ${t} WHERE NOT coalesce((${check.expression}), false)`;
-    case 'row_count':
-      return `SELECT greatest(${check.min} - count(*), 0) AS n FROM ${t}`;
+function readRules(dir: string): RuleFile[] {
+  try {
+    return loadRuleFiles(dir);
+  } catch (err) {
+    if (err instanceof RuleFileError) throw ApplicationFailure.nonRetryable(err.message, ErrorType.BadInput);
+    throw err;
   }
 }
 
 /** Builds the quality activities over a warehouse and a rules folder. */
 export function createQualityActivities(deps: QualityDeps) {
   return {
-    /** Runs every rule file and records each result under the run id (replacing an earlier attempt's rows). */
-    async runQualityChecks(input: { interval: DataInterval; runId: string }): Promise<QualityRunResult> {
-      let files;
-      try {
-        files = loadRuleFiles(deps.rulesDir);
-      } catch (err) {
-        if (err instanceof RuleFileError) throw ApplicationFailure.nonRetryable(err.message, ErrorType.BadInput);
-        throw err;
-      }
-      const w = deps.warehouse;
-      return classified('quality checks', async () => {
-        const results: CheckResult[] = [];
-        for (const rf of files) {
-          for (const check of rf.checks) {
-            const [row] = await w.query<{ n: string }>(violationSql(w.dialect, rf.table, check));
-            const failedRows = Number(row.n);
-            results.push({
-              table: rf.table,
-              check: check.name,
-              severity: check.severity,
-              failedRows,
-              passed: failedRows === 0,
-            });
-          }
+    /** Validates every rule file and lists them, optionally only those for the given tables. */
+    listQualityRuleFiles(input: { tables?: string[] }): Promise<RuleFileRef[]> {
+      const files = readRules(deps.rulesDir).filter((f) => !input.tables || input.tables.includes(f.table));
+      if (input.tables) {
+        const missing = input.tables.filter((t) => !files.some((f) => f.table === t));
+        if (missing.length > 0) {
+          return Promise.reject(
+            ApplicationFailure.nonRetryable(
+              `no rule file in ${deps.rulesDir} covers ${missing.join(', ')}`,
+              ErrorType.BadInput,
+            ),
+          );
         }
-        await ensureSchema(w, 'audit');
-        await ensureOnce(w, 'audit.quality_results', () =>
-          w.execute(
-            `CREATE TABLE IF NOT EXISTS audit.quality_results (run_id VARCHAR, interval_start TIMESTAMPTZ, table_name VARCHAR,
-               check_name VARCHAR, severity VARCHAR, failed_rows BIGINT, passed BOOLEAN, checked_at TIMESTAMPTZ)`,
-          ),
-        );
-        await w.transaction(async (tx) => {
-          await tx.execute('DELETE FROM audit.quality_results WHERE run_id = ?', [input.runId]);
-          for (const r of results) {
-            await tx.execute('INSERT INTO audit.quality_results VALUES (?, ?::TIMESTAMPTZ, ?, ?, ?, ?, ?, now())', [
-              input.runId,
-              input.interval.start,
-              r.table,
-              r.check,
-              r.severity,
-              r.failedRows,
-              r.passed,
-            ]);
-          }
-        });
-        return { results, blocking: results.filter((r) => !r.passed && r.severity === 'error') };
-      });
+      }
+      return Promise.resolve(files.map((f) => ({ file: basename(f.file), table: f.table, rules: f.rules.length })));
+    },
+
+    /** Runs one rule file for a run: results, quarantine and score land in the warehouse (replacing an earlier attempt's). */
+    async runQualityRuleFile(input: {
+      file: string;
+      runId: string;
+      interval?: DataInterval;
+    }): Promise<TableQualityResult> {
+      const path = join(deps.rulesDir, basename(input.file));
+      const file = readRules(deps.rulesDir).find((f) => f.file === path);
+      if (!file) throw ApplicationFailure.nonRetryable(`rule file ${path} does not exist`, ErrorType.BadInput);
+      return classified(`quality rules ${path}`, () =>
+        withHeartbeat(() => evaluateRuleFile(deps.warehouse, file, { runId: input.runId, interval: input.interval }), {
+          file: input.file,
+        }),
+      );
     },
   };
 }

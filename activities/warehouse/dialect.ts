@@ -18,6 +18,18 @@ export interface Dialect {
   createTableAs(ref: TableRef, select: string): string;
   /** A statement that writes a query's result to a Parquet file. */
   copyToParquet(select: string, path: string): string;
+  /** True when the whole of text `expr` matches the regular expression `pattern`. */
+  regexFullMatch(expr: string, pattern: string): string;
+  /** Whole minutes from timestamp `start` to timestamp `end`. */
+  minutesBetween(start: string, end: string): string;
+  /** The current timestamp. */
+  now(): string;
+  /** A row of table alias `alias` as JSON text, so a quarantined row keeps every value. */
+  rowJson(alias: string): string;
+  /** A text hash of a whole row of table alias `alias` (identity of rows without a key). */
+  rowHash(alias: string): string;
+  /** The platform type an engine type belongs to (`DECIMAL(18,2)` → decimal), if any. */
+  typeFamily(engineType: string): ColumnType | undefined;
 }
 
 /** Rejects anything but plain identifiers before quoting, so config cannot inject SQL. */

@@ -4,3 +4,4 @@ export * from './dialect';
 export { DuckDbWarehouse, WarehouseLockedError, type DuckDbOptions } from './duckdb/duckdb-warehouse';
 export { duckdbDialect } from './duckdb/duckdb-dialect';
 export { ensureOnce, ensureSchema } from './schemas';
+export { snowflakeDialect } from './snowflake/snowflake-dialect';

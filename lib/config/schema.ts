@@ -103,6 +103,13 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    quality: z
+      .object({
+        /** Folder of the data-quality rule files; relative to the config file's folder. */
+        rulesDir: z.string().min(1).default('quality/rules'),
+      })
+      .strict()
+      .default({}),
     export: z
       .object({
         path: z.string().min(1).default('export'),

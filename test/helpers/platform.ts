@@ -30,6 +30,7 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
         taskQueues: { workflows: `${name}-workflows`, warehouse: `${name}-warehouse` },
       },
       warehouse: { duckdb: { queryPort: 0 } },
+      quality: { rulesDir: join(REPO, 'quality', 'rules') },
       landing: { entities: base.landing.entities },
       export: { marts: base.export.marts },
       ...overrides,
@@ -65,7 +66,7 @@ export async function warehouseFingerprint(path: string): Promise<Record<string,
       if (!['raw', 'staging', 'intermediate', 'marts', 'audit'].includes(ref.schema)) continue;
       const cols = (await w.describeTable(ref))!
         .map((c) => c.name)
-        .filter((c) => !['_edp_loaded_at', 'loaded_at', 'checked_at'].includes(c));
+        .filter((c) => !['_edp_loaded_at', 'loaded_at', 'checked_at', 'scored_at', 'recorded_at'].includes(c));
       const list = cols.map((c) => w.dialect.quoteIdent(c)).join(', ');
       const [row] = await w.query<{ n: string; h: string }>(
         `SELECT count(*) AS n, md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS h FROM (SELECT (${list})::VARCHAR AS r FROM ${w.dialect.table(ref)})`,

@@ -86,17 +86,28 @@ describe('platformPipeline (time-skipping server)', () => {
         if (model === opts.failingModel) throw ApplicationFailure.nonRetryable(`Binder Error in ${model}`);
         return Promise.resolve({ model, table: `x.${model}`, rows: 3 });
       },
-      runQualityChecks: () => {
+      listQualityRuleFiles: () => Promise.resolve([{ file: 'm1.yml', table: 'marts.m1', rules: 1 }]),
+      runQualityRuleFile: () => {
         const failed = {
           table: 'marts.m1',
-          check: 'key_unique',
+          rule: 'key_unique',
+          type: 'duplicates' as const,
           severity: 'error' as const,
-          failedRows: 2,
-          passed: false,
+          passed: !opts.blockingCheck,
+          checkedRows: 10,
+          failedRows: opts.blockingCheck ? 2 : 0,
+          message: '',
+          sampleKeys: opts.blockingCheck ? ['K1', 'K2'] : [],
         };
-        return Promise.resolve(
-          opts.blockingCheck ? { results: [failed], blocking: [failed] } : { results: [], blocking: [] },
-        );
+        return Promise.resolve({
+          table: 'marts.m1',
+          checked: 'marts.m1',
+          rows: 10,
+          invalidRows: failed.failedRows,
+          score: 80,
+          quarantined: 0,
+          results: [failed],
+        });
       },
       exportMart: ({ mart }) => {
         calls.exports++;
@@ -154,7 +165,7 @@ describe('platformPipeline (time-skipping server)', () => {
     const fakes = fakeActivities({ landsAfterHours: 0, transientLoadFailures: 0, blockingCheck: true });
     const { result } = await run(fakes, 'ts-blocked');
     expect(result.status).toBe('blocked');
-    expect(result.quality.blocking.map((c) => c.check)).toEqual(['key_unique']);
+    expect(result.quality.blocking.map((c) => [c.rule, c.sampleKeys])).toEqual([['key_unique', ['K1', 'K2']]]);
     expect(result.export).toBeUndefined();
     expect(fakes.calls.exports).toBe(0);
   });

@@ -35,4 +35,23 @@ export const duckdbDialect: Dialect = Object.freeze({
   copyToParquet(select: string, path: string) {
     return `COPY (${select}) TO ${this.literal(path)} (FORMAT PARQUET)`;
   },
+  regexFullMatch(expr: string, pattern: string) {
+    return `regexp_full_match(${expr}, ${this.literal(pattern)})`;
+  },
+  minutesBetween: (start: string, end: string) => `date_diff('minute', ${start}, ${end})`,
+  now: () => 'now()',
+  rowJson: (alias: string) => `to_json(${alias})::VARCHAR`,
+  rowHash: (alias: string) => `md5(${alias}::VARCHAR)`,
+  typeFamily: (engineType: string) => typeFamily(engineType),
 });
+
+function typeFamily(engineType: string): ColumnType | undefined {
+  const t = engineType.toUpperCase();
+  if (/^(VARCHAR|TEXT|STRING|CHAR)/.test(t)) return 'string';
+  if (/^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/.test(t)) return 'integer';
+  if (/^(DECIMAL|NUMERIC|DOUBLE|FLOAT|REAL)/.test(t)) return 'decimal';
+  if (t === 'DATE') return 'date';
+  if (t.startsWith('TIMESTAMP')) return 'timestamp';
+  if (t === 'BOOLEAN') return 'boolean';
+  return undefined;
+}

@@ -1,0 +1,330 @@
+import type { DataInterval } from '../../lib/intervals';
+import { ensureOnce, ensureSchema, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
+import { isRowRule, type Rule, type RuleFile } from './rule-file';
+import { checkedRowsSql, rowKeySql, tableRef, tableRuleSql, violationsSql } from './rule-sql';
+
+/** One rule's outcome, as stored in `audit.quality_rule_results`. */
+export interface RuleResult {
+  table: string;
+  rule: string;
+  type: Rule['type'];
+  severity: 'warn' | 'error';
+  passed: boolean;
+  /** Rows the rule looked at (after its filter). */
+  checkedRows: number;
+  /** Rows that failed (row-level rules), or 1/0 for table-level rules. */
+  failedRows: number;
+  /** What the check measured, in words: `3 of 2,000 rows (0.15%) fail; allowed 0`. */
+  message: string;
+  /** Up to five keys of offending rows (row-level rules). */
+  sampleKeys: string[];
+}
+
+/** A rule file's outcome for one table. */
+export interface TableQualityResult {
+  /** The logical table the rules are written for. */
+  table: string;
+  /** The table actually checked (the same, or e.g. a streaming micro-batch). */
+  checked: string;
+  rows: number;
+  /** Rows failing any row-level rule. */
+  invalidRows: number;
+  /** Percent of rows that are valid. */
+  score: number;
+  /** Rows moved out of the table into its error table by quarantining rules. */
+  quarantined: number;
+  results: RuleResult[];
+}
+
+/** Where and for which run the rules are evaluated. */
+export interface RuleRunContext {
+  runId: string;
+  interval?: DataInterval;
+  /** Check this table instead of the rule file's own (same columns), e.g. a micro-batch. */
+  target?: TableRef;
+}
+
+/** Error table of a logical table: `<schema>.<table>__quality_errors`. */
+export function errorTableOf(table: string): TableRef {
+  const ref = tableRef(table);
+  return { schema: ref.schema, table: `${ref.table}__quality_errors` };
+}
+
+const RESULTS = 'audit.quality_rule_results';
+const SCORES = 'audit.quality_scores';
+const MAX_SAMPLES = 5;
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const pct = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100);
+
+async function ensureTables(w: Warehouse, errors: TableRef): Promise<void> {
+  await ensureSchema(w, 'audit');
+  await ensureSchema(w, errors.schema);
+  await ensureOnce(w, RESULTS, () =>
+    w.execute(`CREATE TABLE IF NOT EXISTS ${RESULTS} (
+      run_id VARCHAR, interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, table_name VARCHAR, checked_table VARCHAR,
+      rule VARCHAR, rule_type VARCHAR, severity VARCHAR, passed BOOLEAN, checked_rows BIGINT, failed_rows BIGINT,
+      failed_percent DOUBLE, message VARCHAR, sample_keys VARCHAR, sql VARCHAR, checked_at TIMESTAMPTZ)`),
+  );
+  await ensureOnce(w, SCORES, () =>
+    w.execute(`CREATE TABLE IF NOT EXISTS ${SCORES} (
+      run_id VARCHAR, interval_start TIMESTAMPTZ, table_name VARCHAR, checked_table VARCHAR, row_count BIGINT,
+      invalid_rows BIGINT, quarantined_rows BIGINT, score DOUBLE, scored_at TIMESTAMPTZ)`),
+  );
+  await ensureOnce(w, `${errors.schema}.${errors.table}`, () =>
+    w.execute(`CREATE TABLE IF NOT EXISTS ${w.dialect.table(errors)} (
+      run_id VARCHAR, checked_table VARCHAR, rule VARCHAR, severity VARCHAR, row_key VARCHAR, column_name VARCHAR,
+      value VARCHAR, message VARCHAR, row_json VARCHAR, quarantined BOOLEAN, recorded_at TIMESTAMPTZ)`),
+  );
+}
+
+const count = async (tx: WarehouseSession, sql: string, params?: Array<string | null>): Promise<number> =>
+  Number((await tx.query<{ n: string | number }>(sql, params))[0].n);
+
+/**
+ * Evaluates a rule file against its table (or `ctx.target`) in one transaction: every failing row is
+ * written to the table's error table, quarantining rules also remove their rows from the table, and
+ * every rule's result and the table's score land in the audit tables. Re-running with the same run id
+ * replaces that run's results and never loses a quarantined row.
+ */
+export async function evaluateRuleFile(w: Warehouse, file: RuleFile, ctx: RuleRunContext): Promise<TableQualityResult> {
+  const d = w.dialect;
+  const target = ctx.target ?? tableRef(file.table);
+  const checked = `${target.schema}.${target.table}`;
+  const errors = errorTableOf(file.table);
+  await ensureTables(w, errors);
+  const columns = await w.describeTable(target);
+
+  return w.transaction(async (tx) => {
+    const results: Array<RuleResult & { sql: string }> = [];
+    const rows = columns ? await count(tx, `SELECT count(*) AS n FROM ${d.table(target)}`) : 0;
+    // Records from an earlier attempt of this run are replaced, except quarantined rows, whose only copy they are.
+    await tx.execute(`DELETE FROM ${d.table(errors)} WHERE run_id = ? AND checked_table = ? AND NOT quarantined`, [
+      ctx.runId,
+      checked,
+    ]);
+
+    for (const rule of file.rules) {
+      const base = {
+        table: file.table,
+        rule: rule.name,
+        type: rule.type,
+        severity: rule.severity,
+        sampleKeys: [] as string[],
+      };
+      if (!columns) {
+        results.push({
+          ...base,
+          passed: false,
+          checkedRows: 0,
+          failedRows: 0,
+          message: `table ${checked} does not exist`,
+          sql: '',
+        });
+        continue;
+      }
+      if (isRowRule(rule)) {
+        const sql = violationsSql(d, target, file.key, rule);
+        const checkedRows = await count(tx, checkedRowsSql(d, target, rule));
+        await tx.execute(
+          `INSERT INTO ${d.table(errors)} SELECT ?, ?, ?, ?, v.row_key, v.column_name, v.value, v.message, v.row_json, ?, ${d.now()} FROM (${sql}) v`,
+          [ctx.runId, checked, rule.name, rule.severity, rule.quarantine],
+        );
+        const scope = `FROM ${d.table(errors)} WHERE run_id = ? AND checked_table = ? AND rule = ?`;
+        const failedRows = await count(tx, `SELECT count(DISTINCT row_key) AS n ${scope}`, [
+          ctx.runId,
+          checked,
+          rule.name,
+        ]);
+        const samples = await tx.query<{ row_key: string }>(
+          `SELECT DISTINCT row_key ${scope} ORDER BY row_key LIMIT ${MAX_SAMPLES}`,
+          [ctx.runId, checked, rule.name],
+        );
+        const allowed = rule.threshold.count ?? `${rule.threshold.percent}%`;
+        const passed =
+          rule.threshold.count !== undefined
+            ? failedRows <= rule.threshold.count
+            : pct(failedRows, checkedRows) <= rule.threshold.percent!;
+        results.push({
+          ...base,
+          passed,
+          checkedRows,
+          failedRows,
+          message: `${fmt(failedRows)} of ${fmt(checkedRows)} rows (${pct(failedRows, checkedRows)}%) fail; allowed ${allowed}`,
+          sampleKeys: samples.map((s) => s.row_key),
+          sql,
+        });
+      } else {
+        results.push({ ...base, ...(await tableRule(tx, w, target, rule, columns, ctx)) });
+      }
+    }
+
+    const quarantined = columns ? await quarantine(tx, w, file, target, errors, ctx) : 0;
+    const invalidRows = await count(
+      tx,
+      `SELECT count(DISTINCT row_key) AS n FROM ${d.table(errors)} WHERE run_id = ? AND checked_table = ?`,
+      [ctx.runId, checked],
+    );
+    const score = rows === 0 ? (columns ? 100 : 0) : Math.max(0, 100 - pct(invalidRows, rows));
+
+    await tx.execute(`DELETE FROM ${RESULTS} WHERE run_id = ? AND checked_table = ?`, [ctx.runId, checked]);
+    for (const r of results) {
+      await tx.execute(
+        `INSERT INTO ${RESULTS} VALUES (?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${d.now()})`,
+        [
+          ctx.runId,
+          ctx.interval?.start ?? null,
+          ctx.interval?.end ?? null,
+          r.table,
+          checked,
+          r.rule,
+          r.type,
+          r.severity,
+          r.passed,
+          r.checkedRows,
+          r.failedRows,
+          pct(r.failedRows, r.checkedRows),
+          r.message,
+          JSON.stringify(r.sampleKeys),
+          r.sql,
+        ],
+      );
+    }
+    await tx.execute(`DELETE FROM ${SCORES} WHERE run_id = ? AND checked_table = ?`, [ctx.runId, checked]);
+    await tx.execute(`INSERT INTO ${SCORES} VALUES (?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ${d.now()})`, [
+      ctx.runId,
+      ctx.interval?.start ?? null,
+      file.table,
+      checked,
+      rows,
+      invalidRows,
+      quarantined,
+      score,
+    ]);
+    return {
+      table: file.table,
+      checked,
+      rows,
+      invalidRows,
+      score,
+      quarantined,
+      results: results.map(({ sql: _sql, ...r }) => r),
+    };
+  });
+}
+
+async function tableRule(
+  tx: WarehouseSession,
+  w: Warehouse,
+  target: TableRef,
+  rule: Exclude<Rule, { quarantine: boolean }>,
+  columns: ReadonlyArray<{ name: string; type: string }>,
+  ctx: RuleRunContext,
+): Promise<Omit<RuleResult, 'table' | 'rule' | 'type' | 'severity' | 'sampleKeys'> & { sql: string }> {
+  const d = w.dialect;
+  const sql = tableRuleSql(d, target, rule, ctx.interval?.end) ?? '';
+  const verdict = (passed: boolean, checkedRows: number, message: string) => ({
+    passed,
+    checkedRows,
+    failedRows: passed ? 0 : 1,
+    message,
+    sql,
+  });
+  switch (rule.type) {
+    case 'row_count': {
+      const observed = await count(tx, sql);
+      const problems: string[] = [];
+      if (rule.min !== undefined && observed < rule.min) problems.push(`below the minimum ${fmt(rule.min)}`);
+      if (rule.max !== undefined && observed > rule.max) problems.push(`above the maximum ${fmt(rule.max)}`);
+      let versus = '';
+      if (rule.maxChangePercent !== undefined) {
+        const [prev] = await tx.query<{ n: string }>(
+          `SELECT checked_rows AS n FROM ${RESULTS} WHERE checked_table = ? AND rule = ? AND run_id <> ? ORDER BY checked_at DESC LIMIT 1`,
+          [`${target.schema}.${target.table}`, rule.name, ctx.runId],
+        );
+        if (prev) {
+          const change = pct(Math.abs(observed - Number(prev.n)), Number(prev.n));
+          versus = `, ${change}% change against the previous run's ${fmt(Number(prev.n))}`;
+          if (change > rule.maxChangePercent) problems.push(`changed more than ${rule.maxChangePercent}%`);
+        }
+      }
+      return verdict(
+        problems.length === 0,
+        observed,
+        `${fmt(observed)} rows${versus}${problems.length ? `: ${problems.join(', ')}` : ''}`,
+      );
+    }
+    case 'completeness': {
+      const [r] = await tx.query<{ checked: string; present: string }>(sql);
+      const share = pct(Number(r.present), Number(r.checked));
+      return verdict(
+        share >= rule.minPercent,
+        Number(r.checked),
+        `${share}% of ${fmt(Number(r.checked))} rows have ${rule.column}; need ${rule.minPercent}%`,
+      );
+    }
+    case 'freshness': {
+      const [r] = await tx.query<{ newest: string | null; age_minutes: string | number | null }>(sql);
+      if (r.newest === null) return verdict(false, 0, `no ${rule.column} values at all`);
+      const age = Number(r.age_minutes);
+      return verdict(
+        age <= rule.maxAgeMinutes,
+        1,
+        `newest ${rule.column} ${r.newest} is ${fmt(age)} minutes old; allowed ${fmt(rule.maxAgeMinutes)}`,
+      );
+    }
+    case 'schema': {
+      const actual = new Map(columns.map((c) => [c.name, c.type]));
+      const problems: string[] = [];
+      for (const [name, type] of Object.entries(rule.columns)) {
+        const found = actual.get(name);
+        if (found === undefined) problems.push(`${name} is missing`);
+        else if (d.typeFamily(found) !== type) problems.push(`${name} is ${found}, expected ${type}`);
+      }
+      if (rule.exact)
+        for (const name of actual.keys()) if (!(name in rule.columns)) problems.push(`${name} is not expected`);
+      return verdict(
+        problems.length === 0,
+        columns.length,
+        problems.length ? problems.join('; ') : `${columns.length} columns as expected`,
+      );
+    }
+  }
+}
+
+async function quarantine(
+  tx: WarehouseSession,
+  w: Warehouse,
+  file: RuleFile,
+  target: TableRef,
+  errors: TableRef,
+  ctx: RuleRunContext,
+): Promise<number> {
+  const d = w.dialect;
+  const rules = file.rules.filter((r) => isRowRule(r) && r.quarantine);
+  if (rules.length === 0) return 0;
+  const before = await count(tx, `SELECT count(*) AS n FROM ${d.table(target)}`);
+  const checked = `${target.schema}.${target.table}`;
+  const byKey = rules.filter((r) => r.type !== 'duplicates').map((r) => r.name);
+  if (byKey.length > 0) {
+    await tx.execute(
+      `DELETE FROM ${d.table(target)} t WHERE ${rowKeySql(d, file.key)} IN (
+         SELECT row_key FROM ${d.table(errors)} WHERE run_id = ? AND checked_table = ? AND rule IN (${byKey.map(() => '?').join(', ')}))`,
+      [ctx.runId, checked, ...byKey],
+    );
+  }
+  // Duplicates share their key with the row that is kept, so they are removed by rebuilding the table.
+  for (const rule of rules) {
+    if (rule.type !== 'duplicates') continue;
+    const cols = rule.columns.map((c) => `t.${d.quoteIdent(c)}`).join(', ');
+    const inScope = rule.filter ? `(${rule.filter})` : 'TRUE';
+    await tx.execute(
+      d.createTableAs(
+        target,
+        `SELECT * EXCLUDE (edp_dup_rank) FROM (
+           SELECT t.*, CASE WHEN ${inScope} THEN row_number() OVER (PARTITION BY ${cols}, ${inScope} ORDER BY ${rule.orderBy}) ELSE 1 END AS edp_dup_rank
+           FROM ${d.table(target)} t) t WHERE edp_dup_rank = 1`,
+      ),
+    );
+  }
+  return before - (await count(tx, `SELECT count(*) AS n FROM ${d.table(target)}`));
+}

@@ -1,0 +1,58 @@
+import type { ColumnType } from '../../../lib/config/schema';
+import { assertIdentifier, type Dialect } from '../dialect';
+import type { SqlValue, TableRef } from '../warehouse';
+
+const TYPES: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  integer: 'NUMBER(38,0)',
+  decimal: 'NUMBER(18,2)',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP_TZ',
+  boolean: 'BOOLEAN',
+};
+
+/**
+ * Snowflake's SQL flavour. Identifiers are quoted in upper case, which is what Snowflake stores for
+ * unquoted names, so `raw.claims` and `"RAW"."CLAIMS"` are the same table.
+ */
+export const snowflakeDialect: Dialect = Object.freeze({
+  name: 'snowflake',
+  quoteIdent: (name: string) => `"${assertIdentifier(name).toUpperCase()}"`,
+  table(ref: TableRef) {
+    return `${this.quoteIdent(ref.schema)}.${this.quoteIdent(ref.table)}`;
+  },
+  literal(value: SqlValue): string {
+    if (value === null) return 'NULL';
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new TypeError(`cannot render ${value} as SQL`);
+      return String(value);
+    }
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  },
+  columnType: (type: ColumnType) => TYPES[type],
+  tryCast: (expr: string, type: ColumnType) => `TRY_CAST(${expr} AS ${TYPES[type]})`,
+  createTableAs(ref: TableRef, select: string) {
+    return `CREATE OR REPLACE TABLE ${this.table(ref)} AS ${select}`;
+  },
+  copyToParquet(select: string, path: string) {
+    return `COPY INTO ${this.literal(path)} FROM (${select}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE`;
+  },
+  regexFullMatch(expr: string, pattern: string) {
+    return `REGEXP_LIKE(${expr}, ${this.literal(pattern)})`; // anchored at both ends, like regexp_full_match
+  },
+  minutesBetween: (start: string, end: string) => `DATEDIFF('minute', ${start}, ${end})`,
+  now: () => 'CURRENT_TIMESTAMP()',
+  rowJson: (alias: string) => `TO_JSON(OBJECT_CONSTRUCT(${alias}.*))`,
+  rowHash: (alias: string) => `TO_VARCHAR(HASH(${alias}.*))`,
+  typeFamily(engineType: string): ColumnType | undefined {
+    const t = engineType.toUpperCase();
+    if (/^(VARCHAR|TEXT|STRING|CHAR)/.test(t)) return 'string';
+    if (/^(NUMBER|DECIMAL|NUMERIC)\(\d+,\s*0\)$|^(INT|INTEGER|BIGINT|SMALLINT)$/.test(t)) return 'integer';
+    if (/^(NUMBER|DECIMAL|NUMERIC|FLOAT|DOUBLE|REAL)/.test(t)) return 'decimal';
+    if (t === 'DATE') return 'date';
+    if (t.startsWith('TIMESTAMP')) return 'timestamp';
+    if (t === 'BOOLEAN') return 'boolean';
+    return undefined;
+  },
+});

@@ -1,0 +1,116 @@
+import type { EdpConfig } from '../lib/config/schema';
+import type { DataInterval } from '../lib/intervals';
+import { qualityGate } from '../workflows';
+import type { QualityGateResult } from '../workflows/quality-gate';
+import { num, table } from './output';
+import { readWarehouse, temporalClient, UsageError, withWorker } from './session';
+import { webUiLink } from './pipeline-run';
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Prints a gate result: scores per table, then every failed rule with its sample keys. */
+export function printGateResult(r: QualityGateResult): void {
+  console.log(
+    table(
+      r.scores.map((s) => ({
+        table: s.table,
+        rows: num(s.rows),
+        invalid: num(s.invalidRows),
+        quarantined: num(s.quarantined),
+        score: `${s.score.toFixed(2)}%`,
+      })),
+    ),
+  );
+  const failed = [...r.blocking, ...r.warnings];
+  if (failed.length > 0) {
+    console.log('');
+    console.log(
+      table(
+        failed.map((f) => ({
+          severity: f.severity,
+          table: f.table,
+          rule: f.rule,
+          result: f.message,
+          'sample keys': f.sampleKeys.join(', '),
+        })),
+      ),
+    );
+  }
+  console.log(
+    `\n${r.checks} rules: ${r.passed ? 'PASSED' : 'FAILED'} (${r.blocking.length} errors, ${r.warnings.length} warnings), run ${r.runId}`,
+  );
+}
+
+/** `edp quality run`: runs the gate as a workflow (durable, visible in the Web UI); exit 1 when an error-severity rule fails. */
+export async function qualityRun(
+  config: EdpConfig,
+  tables: string[],
+  interval: DataInterval | undefined,
+  log: (m: string) => void,
+): Promise<number> {
+  const bad = tables.filter((t) => !TABLE_NAME.test(t));
+  if (bad.length > 0) throw new UsageError(`--table takes schema.table, got ${bad.join(', ')}`);
+  const workflowId = `edp-quality-manual-${new Date().toISOString().slice(0, 19)}Z`;
+  const result = await withWorker(
+    config,
+    async () => {
+      const { client, close } = await temporalClient(config);
+      try {
+        const handle = await client.workflow.start(qualityGate, {
+          workflowId,
+          taskQueue: config.temporal.taskQueues.workflows,
+          args: [
+            {
+              steps: { warehouseTaskQueue: config.temporal.taskQueues.warehouse },
+              interval,
+              tables: tables.length ? tables : undefined,
+            },
+          ],
+        });
+        log(`running ${workflowId}: ${webUiLink(config, workflowId, handle.firstExecutionRunId)}`);
+        return await handle.result();
+      } finally {
+        await close();
+      }
+    },
+    log,
+  );
+  printGateResult(result);
+  return result.passed ? 0 : 1;
+}
+
+/** `edp quality report`: the results of one run (default the latest) from the audit tables; exit 1 when it failed. */
+export async function qualityReport(config: EdpConfig, runId: string | undefined): Promise<number> {
+  if (runId !== undefined && !/^[A-Za-z0-9_:.-]+$/.test(runId))
+    throw new UsageError(`--run "${runId}" is not a run id`);
+  const latest = await readWarehouse(
+    config,
+    runId
+      ? `SELECT '${runId}' AS run_id`
+      : 'SELECT run_id FROM audit.quality_rule_results ORDER BY checked_at DESC LIMIT 1',
+  ).catch(() => []);
+  const run = latest[0]?.run_id as string | undefined;
+  if (!run) {
+    console.log('no quality results yet: run the pipeline or `edp quality run`');
+    return 0;
+  }
+  const scores = await readWarehouse(
+    config,
+    `SELECT table_name AS "table", checked_table AS checked, row_count AS rows, invalid_rows AS invalid, quarantined_rows AS quarantined,
+            printf('%.2f%%', score) AS score FROM audit.quality_scores WHERE run_id = '${run}' ORDER BY 1`,
+  );
+  const rules = await readWarehouse(
+    config,
+    `SELECT table_name AS "table", rule, severity, CASE WHEN passed THEN 'pass' ELSE 'FAIL' END AS result, message,
+            CASE WHEN sample_keys = '[]' THEN '' ELSE sample_keys END AS "sample keys"
+     FROM audit.quality_rule_results WHERE run_id = '${run}' ORDER BY passed, severity = 'warn', table_name, rule`,
+  );
+  if (rules.length === 0) {
+    console.log(`no quality results for run ${run}`);
+    return 1;
+  }
+  console.log(`Quality run ${run}\n\n${table(scores)}\n\n${table(rules)}`);
+  const failedErrors = rules.filter((r) => r.result === 'FAIL' && r.severity === 'error').length;
+  console.log(`\n${rules.length} rules, ${failedErrors} error-severity failures`);
+  return failedErrors > 0 ? 1 : 0;
+}

@@ -1,0 +1,79 @@
+import { Client, Connection } from '@temporalio/client';
+import { DuckDbWarehouse } from '../activities/warehouse';
+import type { EdpConfig } from '../lib/config/schema';
+import { runWorker } from '../workers/worker';
+import { liveWorker } from './worker-daemon';
+
+/** An error the user can act on: printed as its message alone. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A command typed wrongly: exit code 2. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+/** A Temporal client for the configured server, with a clear error when it is not running. */
+export async function temporalClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' }).catch(
+    (err: Error) => {
+      throw new CliError(
+        `cannot reach Temporal at ${config.temporal.address} (${err.message}); start it with \`npx edp up\``,
+      );
+    },
+  );
+  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
+}
+
+/** Runs `fn` with a worker available: the background one if it runs, else one in this process for the duration. */
+export async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>, log: (m: string) => void): Promise<T> {
+  if (liveWorker(config)) return fn();
+  let stop!: () => void;
+  const until = new Promise<void>((r) => (stop = r));
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  const worker = runWorker(config, { until, onReady: ready, log });
+  await Promise.race([isReady, worker]);
+  try {
+    return await fn();
+  } finally {
+    stop();
+    await worker;
+  }
+}
+
+/**
+ * Runs a read query on the warehouse: through the worker's loopback endpoint when a worker holds the
+ * DuckDB file, else by opening the file directly (see docs/warehouse.md).
+ */
+export async function readWarehouse(config: EdpConfig, sql: string): Promise<Array<Record<string, unknown>>> {
+  const lease = liveWorker(config);
+  if (lease) {
+    const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
+      method: 'POST',
+      body: JSON.stringify({ sql }),
+      signal: AbortSignal.timeout(10 * 60_000),
+    }).catch((err: Error) => {
+      throw new CliError(
+        `the worker (pid ${lease.pid}) holds ${config.warehouse.duckdb.path} but did not answer on port ${lease.port}: ${err.message}`,
+      );
+    });
+    const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
+    if (body.error !== undefined) throw new CliError(body.error);
+    return body.rows ?? [];
+  }
+  const w = await DuckDbWarehouse.open(config.warehouse.duckdb);
+  try {
+    return await w.query(sql).catch((err: Error) => Promise.reject(new CliError(err.message)));
+  } finally {
+    await w.close();
+  }
+}
