@@ -63,7 +63,7 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     });
     const transformed = await executeChild(transform, {
       workflowId: stepWorkflowId('transform', interval),
-      args: [{ ...child, threads: input.threads }],
+      args: [{ ...child, threads: input.threads, qualityRunId: stepWorkflowId('quality', interval) }],
     });
     if (transformed.failed > 0) {
       const failed = transformed.models.filter((m) => m.status === 'error').map((m) => `${m.model}: ${m.error}`);

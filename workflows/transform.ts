@@ -9,6 +9,11 @@ export interface TransformInput {
   steps: StepOptions;
   /** Models built at once (dbt's `threads`). @default 4 */
   threads?: number;
+  /**
+   * When set, a model whose table has a quality rule file is checked right after it is built, under
+   * this run id, so quarantined rows never reach the models downstream.
+   */
+  qualityRunId?: string;
 }
 
 /** One model's outcome. */
@@ -16,6 +21,8 @@ export interface ModelOutcome {
   model: string;
   status: 'success' | 'error' | 'skipped';
   rows?: number;
+  /** Rows its quality rules moved out of the table before downstream models read it. */
+  quarantined?: number;
   durationMs?: number;
   error?: string;
 }
@@ -38,6 +45,8 @@ function failureMessage(err: unknown): string {
 export async function transform(input: TransformInput): Promise<TransformResult> {
   const acts = warehouseActivities(input.steps);
   const graph = await acts.planTransform();
+  const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
+  const rulesFor = new Map(ruleFiles.map((f) => [f.table, f.file]));
   const order = topologicalOrder(graph);
   const parents = parentsOf(graph);
   const outcome = new Map<string, ModelOutcome>();
@@ -48,7 +57,12 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     const started = Date.now();
     try {
       const r = await acts.runModel({ model });
-      outcome.set(model, { model, status: 'success', rows: r.rows, durationMs: Date.now() - started });
+      const rules = rulesFor.get(r.table);
+      const checked = rules
+        ? await acts.runQualityRuleFile({ file: rules, runId: input.qualityRunId!, interval: input.interval })
+        : undefined;
+      const quarantined = checked?.quarantined;
+      outcome.set(model, { model, status: 'success', rows: r.rows - (quarantined ?? 0), quarantined, durationMs: Date.now() - started });
     } catch (err) {
       outcome.set(model, { model, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
     } finally {
