@@ -62,7 +62,13 @@ export async function transform(input: TransformInput): Promise<TransformResult>
         ? await acts.runQualityRuleFile({ file: rules, runId: input.qualityRunId!, interval: input.interval })
         : undefined;
       const quarantined = checked?.quarantined;
-      outcome.set(model, { model, status: 'success', rows: r.rows - (quarantined ?? 0), quarantined, durationMs: Date.now() - started });
+      outcome.set(model, {
+        model,
+        status: 'success',
+        rows: r.rows - (quarantined ?? 0),
+        quarantined,
+        durationMs: Date.now() - started,
+      });
     } catch (err) {
       outcome.set(model, { model, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
     } finally {

@@ -55,7 +55,9 @@ describe('quality gate in the pipeline (dev server, DuckDB)', () => {
       await close();
     }
     const w = await DuckDbWarehouse.open({ path: loaded.config.warehouse.duckdb.path });
-    const denied = await w.query("SELECT count(*)::INTEGER AS n FROM intermediate.int_claims_enriched WHERE claim_status = 'denied'");
+    const denied = await w.query(
+      "SELECT count(*)::INTEGER AS n FROM intermediate.int_claims_enriched WHERE claim_status = 'denied'",
+    );
     const kept = await w.query<{ n: number }>(
       "SELECT count(*)::INTEGER AS n FROM staging.stg_claims__quality_errors WHERE rule = 'drop_denied' AND quarantined",
     );
