@@ -101,7 +101,11 @@ export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workf
     const samples = c.sampleKeys.length > 0 ? ` e.g. ${c.sampleKeys.join(', ')}` : '';
     console.log(`             ${c.severity.padEnd(5)} ${c.table} ${c.rule}: ${c.message}${samples}`);
   }
-  if (r.export) for (const m of r.export.marts) console.log(`  export     ${m.mart}: ${num(m.rows)} rows → ${m.path}`);
+  if (r.export)
+    for (const m of r.export.marts)
+      console.log(
+        `  export     ${m.mart}: ${num(m.rows)} rows → Delta table ${m.path} (version ${m.deltaVersion}, ${m.mode})`,
+      );
   else console.log('  export     skipped (quality gate blocked publishing)');
   console.log(`\nWeb UI: ${webUiLink(config, workflowId, runId)}`);
 }

@@ -96,6 +96,36 @@ export function ensureKafkaJars(cacheDir = defaultCacheDir(), log: Log = () => {
   return libs;
 }
 
+/** Installs delta-rs (PyPI `deltalake`) with pyarrow into a virtualenv in the cache; returns its python. */
+export function ensureDeltaReader(cacheDir = defaultCacheDir(), log: Log = () => {}): string {
+  const venv = join(cacheDir, `deltalake-${VERSIONS.deltalake}-pyarrow-${VERSIONS.pyarrow}`);
+  const python = join(venv, 'bin', 'python');
+  if (existsSync(join(venv, '.complete'))) return python;
+  log(`installing deltalake ${VERSIONS.deltalake} and pyarrow ${VERSIONS.pyarrow} from PyPI into ${venv}`);
+  rmSync(venv, { recursive: true, force: true });
+  mkdirSync(cacheDir, { recursive: true });
+  run(
+    'python3',
+    ['-m', 'venv', venv],
+    'creating a Python virtualenv',
+    'install Python 3 with venv (Debian: apt-get install python3-venv)',
+  );
+  run(
+    join(venv, 'bin', 'pip'),
+    [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      `deltalake==${VERSIONS.deltalake}`,
+      `pyarrow==${VERSIONS.pyarrow}`,
+    ],
+    'pip install deltalake pyarrow',
+    'check that PyPI is reachable (pip config list; PIP_INDEX_URL)',
+  );
+  writeFileSync(join(venv, '.complete'), '');
+  return python;
+}
+
 /** Fails with a clear message when Java is missing (Kafka needs it). */
 export function ensureJava(): void {
   run(

@@ -6,6 +6,9 @@ export const VERSIONS = Object.freeze({
   temporalTestServer: '1.40.0',
   /** Maven Central `org.apache.kafka:kafka_2.13` (KRaft broker; kafkajs is safe on 3.x only). */
   kafka: '3.9.1',
+  /** PyPI `deltalake` (delta-rs) and `pyarrow`: the independent Delta reader the export tests use. */
+  deltalake: '1.6.6',
+  pyarrow: '22.0.0',
   /** Maven Central `org.slf4j:slf4j-reload4j`: Kafka's logging backend. */
   slf4jReload4j: '1.7.36',
 });

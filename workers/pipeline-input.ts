@@ -13,6 +13,6 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
       heartbeatSeconds: config.pipeline.heartbeatSeconds,
     },
     sensor: config.pipeline.sensor,
-    marts: [...config.export.marts],
+    marts: config.export.marts.map((m) => ({ ...m })),
   };
 }

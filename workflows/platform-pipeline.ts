@@ -6,6 +6,7 @@ import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS, type RunStatus } from '..
 import { batchIngest, type BatchIngestInput, type BatchIngestResult } from './batch-ingest';
 import { databricksExport, type DatabricksExportResult } from './databricks-export';
 import { qualityGate, type QualityGateResult } from './quality-gate';
+import type { ExportMode } from '../lib/config/schema';
 import type { StepOptions } from './step-options';
 import { transform, type TransformResult } from './transform';
 
@@ -17,7 +18,7 @@ export interface PlatformPipelineInput {
   intervalHours: number;
   steps: StepOptions;
   sensor: BatchIngestInput['sensor'];
-  marts: string[];
+  marts: Array<{ name: string; mode: ExportMode }>;
   threads?: number;
 }
 
@@ -76,7 +77,7 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     if (quality.passed) {
       exported = await executeChild(databricksExport, {
         workflowId: stepWorkflowId('export', interval),
-        args: [{ ...child, marts: input.marts }],
+        args: [{ ...child, marts: input.marts, txnVersion: workflowInfo().runStartTime.getTime() }],
       });
     }
     const status: RunStatus = quality.passed ? 'succeeded' : 'blocked';

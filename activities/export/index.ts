@@ -1,2 +1,3 @@
-/** Export of curated marts to the export location. */
+/** Export of curated marts as Delta Lake tables (Parquet files plus a transaction log). */
 export * from './export-activities';
+export * from './delta-log';

@@ -30,6 +30,19 @@ export interface Dialect {
   rowHash(alias: string): string;
   /** The platform type an engine type belongs to (`DECIMAL(18,2)` → decimal), if any. */
   typeFamily(engineType: string): ColumnType | undefined;
+  /**
+   * How a column of this engine type is exported to Parquet for Delta Lake: the engine type to cast
+   * to (timestamps become UTC-adjusted ones) and the Delta primitive type the file then holds.
+   */
+  exportColumn(engineType: string): ExportColumn;
+}
+
+/** A column's export mapping; see {@link Dialect.exportColumn}. */
+export interface ExportColumn {
+  /** The SQL expression that exports the (quoted) column. */
+  select(column: string): string;
+  /** Delta Lake primitive type: string, long, double, decimal(p,s), date, timestamp, boolean. */
+  delta: string;
 }
 
 /** Rejects anything but plain identifiers before quoting, so config cannot inject SQL. */

@@ -11,6 +11,11 @@ export const columnTypeSchema = z.enum(['string', 'integer', 'decimal', 'date', 
 /** A column type of a landing-file entity. */
 export type ColumnType = z.infer<typeof columnTypeSchema>;
 
+/** How an export replaces data: the whole table, or only the run's data-interval partition. */
+export const exportModeSchema = z.enum(['overwrite', 'partition']);
+/** An export mode. */
+export type ExportMode = z.infer<typeof exportModeSchema>;
+
 /** One landing-file entity: where its files land and how they map onto a raw table. */
 export const entitySchema = z
   .object({
@@ -113,7 +118,15 @@ export const configSchema = z
     export: z
       .object({
         path: z.string().min(1).default('export'),
-        marts: z.array(identifier).default([]),
+        /** Marts to publish: a name (overwrite mode) or `{ name, mode }`. */
+        marts: z
+          .array(
+            z.union([
+              identifier.transform((name) => ({ name, mode: 'overwrite' as const })),
+              z.object({ name: identifier, mode: exportModeSchema.default('overwrite') }).strict(),
+            ]),
+          )
+          .default([]),
       })
       .strict()
       .default({}),

@@ -57,6 +57,22 @@ export async function testClient(): Promise<{ client: Client; close: () => Promi
   return { client: new Client({ connection }), close: () => connection.close() };
 }
 
+/**
+ * Columns that differ between two equal runs: clock times, the export's run-specific txn version and
+ * folder, and its file size (Parquet compression depends on row order, which SQL leaves open).
+ */
+const VOLATILE = [
+  '_edp_loaded_at',
+  'loaded_at',
+  'checked_at',
+  'scored_at',
+  'recorded_at',
+  'exported_at',
+  'txn_version',
+  'table_path',
+  'bytes',
+];
+
 /** Row count and content hash of every table in the platform's layers, volatile audit columns left out. */
 export async function warehouseFingerprint(path: string): Promise<Record<string, string>> {
   const w = await DuckDbWarehouse.open({ path });
@@ -64,9 +80,7 @@ export async function warehouseFingerprint(path: string): Promise<Record<string,
     const out: Record<string, string> = {};
     for (const ref of await w.listTables()) {
       if (!['raw', 'staging', 'intermediate', 'marts', 'audit'].includes(ref.schema)) continue;
-      const cols = (await w.describeTable(ref))!
-        .map((c) => c.name)
-        .filter((c) => !['_edp_loaded_at', 'loaded_at', 'checked_at', 'scored_at', 'recorded_at'].includes(c));
+      const cols = (await w.describeTable(ref))!.map((c) => c.name).filter((c) => !VOLATILE.includes(c));
       const list = cols.map((c) => w.dialect.quoteIdent(c)).join(', ');
       const [row] = await w.query<{ n: string; h: string }>(
         `SELECT count(*) AS n, md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS h FROM (SELECT (${list})::VARCHAR AS r FROM ${w.dialect.table(ref)})`,

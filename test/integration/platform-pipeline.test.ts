@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { DuckDbWarehouse } from '../../activities/warehouse';
 import { startPipeline } from '../../cli/pipeline-run';
 import { pipelineWorkflowId, stepWorkflowId } from '../../lib/ids';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../../lib/search-attributes';
 import { runWorker } from '../../workers/worker';
+import { readWithDeltaRs } from '../helpers/delta';
 import { maybeRecordHistory } from '../helpers/histories';
 import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 
@@ -67,12 +67,12 @@ describe('platformPipeline on the Temporal dev server with DuckDB', () => {
       const claims = result.ingest.files.find((f) => f.entity === 'claims')!;
       expect(JSON.parse(cli.stdout)).toEqual([{ n: String(claims.rowsLoaded) }]);
 
-      // The exported Parquet file holds the mart's rows.
-      const w = await DuckDbWarehouse.open({ path: ':memory:' });
+      // delta-rs reads the exported Delta table with the mart's rows.
       const mart = result.export!.marts[0];
-      const [row] = await w.query<{ n: string }>(`SELECT count(*) AS n FROM read_parquet('${mart.path}')`);
-      await w.close();
-      expect(Number(row.n)).toBe(mart.rows);
+      const read = await readWithDeltaRs(mart.path);
+      expect(read.version).toBe(mart.deltaVersion);
+      expect(read.rows).toHaveLength(mart.rows);
+      expect(mart.rows).toBe(result.transform.models.find((m) => m.model === 'member_claims_summary')!.rows);
     } finally {
       await close();
     }
@@ -84,6 +84,10 @@ describe('platformPipeline on the Temporal dev server with DuckDB', () => {
       const again = await (await startPipeline(client, config, interval)).result();
       expect(again.status).toBe('succeeded');
       expect(again.ingest.files.every((f) => f.alreadyLoaded)).toBe(true);
+      // A new run of the interval publishes a new Delta version that replaces the old files: no second copy.
+      const mart = again.export!.marts[0];
+      expect(mart.deltaVersion).toBe(1);
+      expect((await readWithDeltaRs(mart.path)).rows).toHaveLength(mart.rows);
       stop();
       await worker;
       const fp = await warehouseFingerprint(config.warehouse.duckdb.path);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startPipeline } from '../../cli/pipeline-run';
 import { stepWorkflowId } from '../../lib/ids';
 import type { DataInterval } from '../../lib/intervals';
+import { readWithDeltaRs } from '../helpers/delta';
 import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 
 const EDP = join(__dirname, '..', '..', 'bin', 'edp.js');
@@ -74,7 +75,15 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
       }
       const result = await handle.result();
       await stopGracefully(worker);
-      return { result, statusAtKill, tables: await warehouseFingerprint(loaded.config.warehouse.duckdb.path) };
+      const exported = await Promise.all(
+        (result.export?.marts ?? []).map(async (m) => (await readWithDeltaRs(m.path)).rows),
+      );
+      return {
+        result,
+        statusAtKill,
+        exported,
+        tables: await warehouseFingerprint(loaded.config.warehouse.duckdb.path),
+      };
     } finally {
       if (worker.exitCode === null) worker.kill('SIGKILL');
       await close();
@@ -98,6 +107,8 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
       );
       expect(Object.keys(crashed.tables).length).toBeGreaterThan(8);
       expect(crashed.tables).toEqual(undisturbed.tables);
+      expect(crashed.exported).toEqual(undisturbed.exported); // the Delta tables, read by delta-rs
+      expect(crashed.exported[0].length).toBeGreaterThan(0);
     },
     300_000,
   );

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureTemporalBinaries } from '../../infra/install';
+import { ensureDeltaReader, ensureTemporalBinaries } from '../../infra/install';
 import { startKafka, stopKafka } from '../../infra/kafka';
 import { startTemporal, stopTemporal } from '../../infra/temporal';
 import { freePort, TEST_SERVICES_DIR, type TestServices } from './test-services';
@@ -14,6 +14,7 @@ export default async function globalSetup(): Promise<void> {
   rmSync(TEST_SERVICES_DIR, { recursive: true, force: true });
   mkdirSync(TEST_SERVICES_DIR, { recursive: true });
   const bins = ensureTemporalBinaries(undefined, log);
+  const deltaPython = ensureDeltaReader(undefined, log);
   const [grpcPort, kafkaPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
   await startTemporal({
     dir: join(TEST_SERVICES_DIR, 'temporal'),
@@ -34,6 +35,7 @@ export default async function globalSetup(): Promise<void> {
     temporalAddress: `127.0.0.1:${grpcPort}`,
     testServerPath: bins.testServer,
     kafkaBroker: `127.0.0.1:${kafkaPort}`,
+    deltaPython,
   };
   writeFileSync(join(TEST_SERVICES_DIR, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
   log(`Temporal ${endpoints.temporalAddress}, Kafka ${endpoints.kafkaBroker}`);

@@ -10,6 +10,8 @@ export interface TestServices {
   temporalAddress: string;
   testServerPath: string;
   kafkaBroker: string;
+  /** Python with delta-rs (PyPI `deltalake`), the independent reader of exported tables. */
+  deltaPython: string;
 }
 
 /** Reads the endpoints written by global setup. */

@@ -24,7 +24,7 @@ describe('platformPipeline (time-skipping server)', () => {
     intervalHours: 4,
     steps: { warehouseTaskQueue: 'set-per-test' },
     sensor: { pokeMinutes: 10, timeoutMinutes: 240 },
-    marts: ['m1'],
+    marts: [{ name: 'm1', mode: 'overwrite' }],
   };
 
   beforeAll(async () => {
@@ -111,7 +111,16 @@ describe('platformPipeline (time-skipping server)', () => {
       },
       exportMart: ({ mart }) => {
         calls.exports++;
-        return Promise.resolve({ mart, path: `/x/${mart}.parquet`, rows: 3, bytes: 100 });
+        return Promise.resolve({
+          mart,
+          mode: 'overwrite' as const,
+          path: `/x/${mart}`,
+          deltaVersion: 0,
+          rows: 3,
+          bytes: 100,
+          files: 1,
+          alreadyCommitted: false,
+        });
       },
     };
     return { activities, calls };

@@ -1,5 +1,5 @@
 import type { ColumnType } from '../../../lib/config/schema';
-import { assertIdentifier, type Dialect } from '../dialect';
+import { assertIdentifier, type Dialect, type ExportColumn } from '../dialect';
 import type { SqlValue, TableRef } from '../warehouse';
 
 const TYPES: Record<ColumnType, string> = {
@@ -43,6 +43,23 @@ export const duckdbDialect: Dialect = Object.freeze({
   rowJson: (alias: string) => `to_json(${alias})::VARCHAR`,
   rowHash: (alias: string) => `md5(${alias}::VARCHAR)`,
   typeFamily: (engineType: string) => typeFamily(engineType),
+  exportColumn(engineType: string): ExportColumn {
+    const t = engineType.toUpperCase();
+    const as = (type: string, delta: string): ExportColumn => ({ select: (c) => `CAST(${c} AS ${type})`, delta });
+    const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
+    if (decimal) return as(t, `decimal(${decimal[1]},${decimal[2]})`);
+    if (t === 'HUGEINT' || t === 'UBIGINT') return as('DECIMAL(38,0)', 'decimal(38,0)');
+    if (/^(DOUBLE|FLOAT|REAL)$/.test(t)) return as('DOUBLE', 'double');
+    if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') return as('TIMESTAMPTZ', 'timestamp');
+    // A naive timestamp is UTC in this platform: attach +00 explicitly, whatever the machine's zone.
+    if (t.startsWith('TIMESTAMP') || t === 'DATETIME')
+      return { select: (c) => `CAST(CAST(${c} AS TIMESTAMP) || '+00' AS TIMESTAMPTZ)`, delta: 'timestamp' };
+    const family = typeFamily(t);
+    if (family === 'integer') return as('BIGINT', 'long');
+    if (family === 'date') return as('DATE', 'date');
+    if (family === 'boolean') return as('BOOLEAN', 'boolean');
+    return as('VARCHAR', 'string');
+  },
 });
 
 function typeFamily(engineType: string): ColumnType | undefined {

@@ -1,5 +1,5 @@
 import type { ColumnType } from '../../../lib/config/schema';
-import { assertIdentifier, type Dialect } from '../dialect';
+import { assertIdentifier, type Dialect, type ExportColumn } from '../dialect';
 import type { SqlValue, TableRef } from '../warehouse';
 
 const TYPES: Record<ColumnType, string> = {
@@ -54,5 +54,19 @@ export const snowflakeDialect: Dialect = Object.freeze({
     if (t.startsWith('TIMESTAMP')) return 'timestamp';
     if (t === 'BOOLEAN') return 'boolean';
     return undefined;
+  },
+  exportColumn(engineType: string): ExportColumn {
+    const t = engineType.toUpperCase();
+    const as = (type: string, delta: string): ExportColumn => ({ select: (c) => `CAST(${c} AS ${type})`, delta });
+    const decimal = /^(?:NUMBER|DECIMAL|NUMERIC)\((\d+),\s*(\d+)\)$/.exec(t);
+    if (decimal && decimal[2] === '0' && Number(decimal[1]) <= 18) return as('NUMBER(18,0)', 'long');
+    if (decimal) return as(t, `decimal(${decimal[1]},${decimal[2]})`);
+    if (/^(FLOAT|DOUBLE|REAL)/.test(t)) return as('DOUBLE', 'double');
+    if (t === 'DATE') return as('DATE', 'date');
+    if (t === 'TIMESTAMP_NTZ' || t === 'DATETIME')
+      return { select: (c) => `CONVERT_TIMEZONE('UTC', ${c})::TIMESTAMP_TZ`, delta: 'timestamp' };
+    if (t.startsWith('TIMESTAMP')) return as('TIMESTAMP_TZ', 'timestamp');
+    if (t === 'BOOLEAN') return as('BOOLEAN', 'boolean');
+    return as('VARCHAR', 'string');
   },
 });
