@@ -14,7 +14,9 @@ import { loadConfig, type LoadedConfig } from '../workers/config';
 import { runWorker } from '../workers/worker';
 import { CliError, readWarehouse, temporalClient, UsageError, withWorker } from './session';
 import { num, progress, table } from './output';
+import { backfill } from './backfill-command';
 import { qualityReport, qualityRun } from './quality-commands';
+import { schedulesApply, schedulesShow } from './schedule-commands';
 import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles } from './sample-files';
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
@@ -34,6 +36,9 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   generate --interval S/E [--seed N --members N --claims N --dirt F]
                                     write sample landing files for an interval
   query "<sql>" [--json]            query the warehouse (through the worker when one holds the DuckDB file)
+  schedules apply | show            create or update the Temporal Schedule that runs the pipeline every interval
+  backfill --from T --to T [--mode missing|failed|all] [--concurrency N] [--dry-run]
+                                    run the intervals in [from, to) the mode selects (default missing, concurrency 2)
   quality run [--table S.T ...] [--interval S/E]
                                     run the data-quality rules (all, or for the given tables); exit 1 on an error
   quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
@@ -194,6 +199,11 @@ function parseCommandLine(argv: string[]) {
         claims: { type: 'string' },
         dirt: { type: 'string' },
         table: { type: 'string', multiple: true },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        mode: { type: 'string' },
+        concurrency: { type: 'string' },
+        'dry-run': { type: 'boolean' },
         run: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -273,6 +283,32 @@ async function main(argv: string[]): Promise<number> {
       const sql = rest.join(' ').trim();
       if (!sql) throw new UsageError('query needs SQL, e.g. edp query "select count(*) from raw.claims"');
       return query(config, sql, values.json === true);
+    }
+    case 'schedules': {
+      const [sub] = rest;
+      if (sub === 'apply') return schedulesApply(config, log);
+      if (sub === 'show') return schedulesShow(config);
+      throw new UsageError('schedules needs a subcommand: edp schedules apply | edp schedules show');
+    }
+    case 'backfill': {
+      if (typeof values.from !== 'string' || typeof values.to !== 'string') {
+        throw new UsageError('backfill needs --from and --to, e.g. --from 2026-01-01T00:00Z --to 2026-01-02T00:00Z');
+      }
+      const mode = values.mode ?? 'missing';
+      if (mode !== 'missing' && mode !== 'failed' && mode !== 'all')
+        throw new UsageError(`--mode must be missing, failed or all, got "${mode}"`);
+      const { start: from, end: to } = parseInterval(`${values.from}/${values.to}`);
+      return backfill(
+        config,
+        {
+          from: new Date(from),
+          to: new Date(to),
+          mode,
+          concurrency: intOpt(values, 'concurrency', 2),
+          dryRun: values['dry-run'] === true,
+        },
+        log,
+      );
     }
     case 'quality': {
       const [sub] = rest;

@@ -6,6 +6,7 @@ import type { ExportMode } from '../../lib/config/schema';
 import { fileStamp, type DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
+import { KeyedLock } from '../keyed-lock';
 import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
 import {
   commit,
@@ -66,6 +67,7 @@ function numRecords(stats: string | undefined): number {
 /** Builds the export activities over a warehouse and an export folder. */
 export function createExportActivities(deps: ExportDeps) {
   const w = deps.warehouse;
+  const lock = new KeyedLock();
 
   async function record(result: MartExportResult, input: ExportMartInput): Promise<MartExportResult> {
     await ensureSchema(w, 'audit');
@@ -130,115 +132,116 @@ export function createExportActivities(deps: ExportDeps) {
       const appId = `edp-export-${input.mart}-${fileStamp(input.interval.start)}`;
       return classified(`exporting marts.${input.mart} to ${tableDir}`, () =>
         withHeartbeat(
-          async () => {
-            const snapshot = readSnapshot(tableDir);
-            const done = snapshot.txns.get(appId);
-            if (done && done.version >= input.txnVersion) {
-              return record(describe(snapshot, input, tableDir, done.committedIn, true), input);
-            }
-
-            const ref = { schema: 'marts', table: input.mart };
-            const described = await w.describeTable(ref);
-            if (!described)
-              throw ApplicationFailure.nonRetryable(`marts.${input.mart} does not exist`, ErrorType.BadInput);
-            const mapped = described.map((c) => ({ ...c, ...w.dialect.exportColumn(c.type) }));
-            const columns: DeltaColumn[] = mapped.map((c) => ({ name: c.name, type: c.delta, nullable: c.nullable }));
-            const partitioned = input.mode === 'partition';
-            const stamp = fileStamp(input.interval.start);
-            if (partitioned) columns.push({ name: INTERVAL_PARTITION, type: 'string', nullable: false });
-
-            const actions: DeltaAction[] = [];
-            const now = Date.now();
-            const schema = schemaString(columns);
-            if (!snapshot.metadata) {
-              actions.push({ protocol: { minReaderVersion: 1, minWriterVersion: 2 } });
-            } else if (snapshot.metadata.schemaString !== schema) {
-              const before = parseSchema(snapshot.metadata.schemaString);
-              const changed = before.filter((b) => !columns.some((c) => c.name === b.name && c.type === b.type));
-              if (changed.length > 0 && partitioned) {
-                throw ApplicationFailure.nonRetryable(
-                  `marts.${input.mart} changed or dropped ${changed.map((c) => c.name).join(', ')}: other partitions still have the old schema; export once with mode overwrite`,
-                  ErrorType.BadInput,
-                );
+          () =>
+            lock.run(input.mart, async () => {
+              const snapshot = readSnapshot(tableDir);
+              const done = snapshot.txns.get(appId);
+              if (done && done.version >= input.txnVersion) {
+                return record(describe(snapshot, input, tableDir, done.committedIn, true), input);
               }
-            }
-            if (
-              !snapshot.metadata ||
-              snapshot.metadata.schemaString !== schema ||
-              snapshot.metadata.partitionColumns.length !== (partitioned ? 1 : 0)
-            ) {
-              actions.push({
-                metaData: {
-                  id: snapshot.metadata?.id ?? randomUUID(),
-                  format: { provider: 'parquet', options: {} },
-                  schemaString: schema,
-                  partitionColumns: partitioned ? [INTERVAL_PARTITION] : [],
-                  configuration: {},
-                  createdTime: snapshot.metadata?.createdTime ?? now,
-                },
-              });
-            }
 
-            // Data file first: invisible until the commit below names it.
-            const relPath = `${partitioned ? `${INTERVAL_PARTITION}=${stamp}/` : ''}part-00000-${randomUUID()}-c000.snappy.parquet`;
-            const file = join(tableDir, relPath);
-            mkdirSync(dirname(file), { recursive: true });
-            const select = `SELECT ${mapped.map((c) => `${c.select(w.dialect.quoteIdent(c.name))} AS ${w.dialect.quoteIdent(c.name)}`).join(', ')} FROM ${w.dialect.table(ref)}`;
-            let rows: number;
-            try {
-              rows = await w.execute(w.dialect.copyToParquet(select, file));
-            } catch (err) {
-              rmSync(file, { force: true });
-              throw err;
-            }
-            const size = statSync(file).size;
+              const ref = { schema: 'marts', table: input.mart };
+              const described = await w.describeTable(ref);
+              if (!described)
+                throw ApplicationFailure.nonRetryable(`marts.${input.mart} does not exist`, ErrorType.BadInput);
+              const mapped = described.map((c) => ({ ...c, ...w.dialect.exportColumn(c.type) }));
+              const columns: DeltaColumn[] = mapped.map((c) => ({ name: c.name, type: c.delta, nullable: c.nullable }));
+              const partitioned = input.mode === 'partition';
+              const stamp = fileStamp(input.interval.start);
+              if (partitioned) columns.push({ name: INTERVAL_PARTITION, type: 'string', nullable: false });
 
-            for (const old of snapshot.files.values()) {
-              if (!partitioned || old.partitionValues[INTERVAL_PARTITION] === stamp) {
+              const actions: DeltaAction[] = [];
+              const now = Date.now();
+              const schema = schemaString(columns);
+              if (!snapshot.metadata) {
+                actions.push({ protocol: { minReaderVersion: 1, minWriterVersion: 2 } });
+              } else if (snapshot.metadata.schemaString !== schema) {
+                const before = parseSchema(snapshot.metadata.schemaString);
+                const changed = before.filter((b) => !columns.some((c) => c.name === b.name && c.type === b.type));
+                if (changed.length > 0 && partitioned) {
+                  throw ApplicationFailure.nonRetryable(
+                    `marts.${input.mart} changed or dropped ${changed.map((c) => c.name).join(', ')}: other partitions still have the old schema; export once with mode overwrite`,
+                    ErrorType.BadInput,
+                  );
+                }
+              }
+              if (
+                !snapshot.metadata ||
+                snapshot.metadata.schemaString !== schema ||
+                snapshot.metadata.partitionColumns.length !== (partitioned ? 1 : 0)
+              ) {
                 actions.push({
-                  remove: {
-                    path: old.path,
-                    deletionTimestamp: now,
-                    dataChange: true,
-                    partitionValues: old.partitionValues,
-                    size: old.size,
+                  metaData: {
+                    id: snapshot.metadata?.id ?? randomUUID(),
+                    format: { provider: 'parquet', options: {} },
+                    schemaString: schema,
+                    partitionColumns: partitioned ? [INTERVAL_PARTITION] : [],
+                    configuration: {},
+                    createdTime: snapshot.metadata?.createdTime ?? now,
                   },
                 });
               }
-            }
-            actions.push({
-              add: {
-                path: relPath,
-                partitionValues: partitioned ? { [INTERVAL_PARTITION]: stamp } : {},
-                size,
-                modificationTime: now,
-                dataChange: true,
-                stats: JSON.stringify({ numRecords: rows }),
-              },
-            });
-            actions.push({ txn: { appId, version: input.txnVersion, lastUpdated: now } });
-            actions.push({
-              commitInfo: {
-                timestamp: now,
-                operation: 'WRITE',
-                operationParameters: {
-                  mode: 'Overwrite',
-                  partitionBy: JSON.stringify(partitioned ? [INTERVAL_PARTITION] : []),
+
+              // Data file first: invisible until the commit below names it.
+              const relPath = `${partitioned ? `${INTERVAL_PARTITION}=${stamp}/` : ''}part-00000-${randomUUID()}-c000.snappy.parquet`;
+              const file = join(tableDir, relPath);
+              mkdirSync(dirname(file), { recursive: true });
+              const select = `SELECT ${mapped.map((c) => `${c.select(w.dialect.quoteIdent(c.name))} AS ${w.dialect.quoteIdent(c.name)}`).join(', ')} FROM ${w.dialect.table(ref)}`;
+              let rows: number;
+              try {
+                rows = await w.execute(w.dialect.copyToParquet(select, file));
+              } catch (err) {
+                rmSync(file, { force: true });
+                throw err;
+              }
+              const size = statSync(file).size;
+
+              for (const old of snapshot.files.values()) {
+                if (!partitioned || old.partitionValues[INTERVAL_PARTITION] === stamp) {
+                  actions.push({
+                    remove: {
+                      path: old.path,
+                      deletionTimestamp: now,
+                      dataChange: true,
+                      partitionValues: old.partitionValues,
+                      size: old.size,
+                    },
+                  });
+                }
+              }
+              actions.push({
+                add: {
+                  path: relPath,
+                  partitionValues: partitioned ? { [INTERVAL_PARTITION]: stamp } : {},
+                  size,
+                  modificationTime: now,
+                  dataChange: true,
+                  stats: JSON.stringify({ numRecords: rows }),
                 },
-                engineInfo: 'edp-pipelines',
-                edpRunId: input.runId,
-              },
-            });
-            const version = snapshot.version + 1;
-            try {
-              commit(tableDir, version, actions);
-            } catch (err) {
-              rmSync(file, { force: true }); // never referenced: safe to drop
-              if (err instanceof ConcurrentCommitError) throw ApplicationFailure.retryable(err.message, err.name);
-              throw err;
-            }
-            return record(describe(readSnapshot(tableDir), input, tableDir, version, false), input);
-          },
+              });
+              actions.push({ txn: { appId, version: input.txnVersion, lastUpdated: now } });
+              actions.push({
+                commitInfo: {
+                  timestamp: now,
+                  operation: 'WRITE',
+                  operationParameters: {
+                    mode: 'Overwrite',
+                    partitionBy: JSON.stringify(partitioned ? [INTERVAL_PARTITION] : []),
+                  },
+                  engineInfo: 'edp-pipelines',
+                  edpRunId: input.runId,
+                },
+              });
+              const version = snapshot.version + 1;
+              try {
+                commit(tableDir, version, actions);
+              } catch (err) {
+                rmSync(file, { force: true }); // never referenced: safe to drop
+                if (err instanceof ConcurrentCommitError) throw ApplicationFailure.retryable(err.message, err.name);
+                throw err;
+              }
+              return record(describe(readSnapshot(tableDir), input, tableDir, version, false), input);
+            }),
           { mart: input.mart },
         ),
       );

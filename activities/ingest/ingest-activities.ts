@@ -5,6 +5,7 @@ import type { EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
+import { KeyedLock } from '../keyed-lock';
 import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
 import { fileChecksum, isLanded, landingFilePath } from './landing-files';
 
@@ -46,6 +47,7 @@ const MANIFEST = 'audit.ingest_manifest';
 /** Builds the ingest activities over a warehouse and the landing zone. */
 export function createIngestActivities(deps: IngestDeps) {
   const byName = new Map(deps.entities.map((e) => [e.name, e]));
+  const lock = new KeyedLock();
   const entity = (name: string): EntityConfig => {
     const found = byName.get(name);
     if (!found)
@@ -66,7 +68,7 @@ export function createIngestActivities(deps: IngestDeps) {
           entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,
           rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, run_id VARCHAR,
           interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
-          PRIMARY KEY (entity, checksum))`,
+          PRIMARY KEY (entity, file, checksum))`,
       ),
     );
   }
@@ -84,7 +86,8 @@ export function createIngestActivities(deps: IngestDeps) {
 
     /**
      * Loads an entity's file for the interval into `raw.<entity>` exactly once: the manifest row keyed
-     * by (entity, checksum) commits in the same transaction as the rows, so a retry or re-run skips it.
+     * by (entity, file, checksum) commits in the same transaction as the rows, so a retry, re-run or
+     * backfill skips it, while changed content under the same name loads as a new version.
      */
     async loadLandingFile(input: LoadFileInput): Promise<FileLoadResult> {
       const e = entity(input.entity);
@@ -94,56 +97,59 @@ export function createIngestActivities(deps: IngestDeps) {
         if (!isLanded(path)) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
         const checksum = await fileChecksum(path);
         await ensureManifest();
+        // Loads of one entity share its raw table (and its first-time DDL): one at a time in this worker.
         return withHeartbeat(
           () =>
-            deps.warehouse.transaction(async (tx) => {
-              const [prior] = await tx.query<{ rows_in: string; rows_loaded: string; rows_quarantined: string }>(
-                `SELECT rows_in, rows_loaded, rows_quarantined FROM ${MANIFEST} WHERE entity = ? AND checksum = ?`,
-                [e.name, checksum],
-              );
-              if (prior) {
-                return {
-                  entity: e.name,
-                  file,
-                  checksum,
-                  rowsIn: Number(prior.rows_in),
-                  rowsLoaded: Number(prior.rows_loaded),
-                  rowsQuarantined: Number(prior.rows_quarantined),
-                  alreadyLoaded: true,
-                };
-              }
-              const counts = await tx.bulkLoad({
-                file: path,
-                delimiter: e.delimiter,
-                header: e.header,
-                columns: e.columns,
-                required: e.required,
-                target: { schema: 'raw', table: e.name },
-                errors: { schema: 'raw', table: `${e.name}__errors` },
-                audit: {
-                  _edp_run_id: input.runId,
-                  _edp_source_file: file,
-                  _edp_checksum: checksum,
-                  _edp_interval_start: input.interval.start,
-                },
-              });
-              await tx.execute(
-                `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now())`,
-                [
-                  e.name,
-                  file,
-                  checksum,
-                  statSync(path).size,
-                  counts.rowsIn,
-                  counts.rowsLoaded,
-                  counts.rowsQuarantined,
-                  input.runId,
-                  input.interval.start,
-                  input.interval.end,
-                ],
-              );
-              return { entity: e.name, file, checksum, ...counts, alreadyLoaded: false };
-            }),
+            lock.run(e.name, () =>
+              deps.warehouse.transaction(async (tx) => {
+                const [prior] = await tx.query<{ rows_in: string; rows_loaded: string; rows_quarantined: string }>(
+                  `SELECT rows_in, rows_loaded, rows_quarantined FROM ${MANIFEST} WHERE entity = ? AND file = ? AND checksum = ?`,
+                  [e.name, file, checksum],
+                );
+                if (prior) {
+                  return {
+                    entity: e.name,
+                    file,
+                    checksum,
+                    rowsIn: Number(prior.rows_in),
+                    rowsLoaded: Number(prior.rows_loaded),
+                    rowsQuarantined: Number(prior.rows_quarantined),
+                    alreadyLoaded: true,
+                  };
+                }
+                const counts = await tx.bulkLoad({
+                  file: path,
+                  delimiter: e.delimiter,
+                  header: e.header,
+                  columns: e.columns,
+                  required: e.required,
+                  target: { schema: 'raw', table: e.name },
+                  errors: { schema: 'raw', table: `${e.name}__errors` },
+                  audit: {
+                    _edp_run_id: input.runId,
+                    _edp_source_file: file,
+                    _edp_checksum: checksum,
+                    _edp_interval_start: input.interval.start,
+                  },
+                });
+                await tx.execute(
+                  `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now())`,
+                  [
+                    e.name,
+                    file,
+                    checksum,
+                    statSync(path).size,
+                    counts.rowsIn,
+                    counts.rowsLoaded,
+                    counts.rowsQuarantined,
+                    input.runId,
+                    input.interval.start,
+                    input.interval.end,
+                  ],
+                );
+                return { entity: e.name, file, checksum, ...counts, alreadyLoaded: false };
+              }),
+            ),
           { file },
         );
       });

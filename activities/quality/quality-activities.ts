@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
+import { KeyedLock } from '../keyed-lock';
 import type { Warehouse } from '../warehouse';
 import { evaluateRuleFile, type TableQualityResult } from './rule-engine';
 import { loadRuleFiles, RuleFileError, type RuleFile } from './rule-file';
@@ -33,6 +34,7 @@ function readRules(dir: string): RuleFile[] {
 
 /** Builds the quality activities over a warehouse and a rules folder. */
 export function createQualityActivities(deps: QualityDeps) {
+  const lock = new KeyedLock();
   return {
     /** Validates every rule file and lists them, optionally only those for the given tables. */
     listQualityRuleFiles(input: { tables?: string[] }): Promise<RuleFileRef[]> {
@@ -61,9 +63,15 @@ export function createQualityActivities(deps: QualityDeps) {
       const file = readRules(deps.rulesDir).find((f) => f.file === path);
       if (!file) throw ApplicationFailure.nonRetryable(`rule file ${path} does not exist`, ErrorType.BadInput);
       return classified(`quality rules ${path}`, () =>
-        withHeartbeat(() => evaluateRuleFile(deps.warehouse, file, { runId: input.runId, interval: input.interval }), {
-          file: input.file,
-        }),
+        withHeartbeat(
+          () =>
+            lock.run(file.table, () =>
+              evaluateRuleFile(deps.warehouse, file, { runId: input.runId, interval: input.interval }),
+            ),
+          {
+            file: input.file,
+          },
+        ),
       );
     },
   };

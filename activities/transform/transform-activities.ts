@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DependencyGraph } from '../../lib/graph';
 import { classified, ErrorType } from '../errors';
+import { KeyedLock } from '../keyed-lock';
 import { withHeartbeat } from '../heartbeat';
 import { ensureSchema, type Warehouse } from '../warehouse';
 import { compileModel, loadModelProject, ModelError } from './model-project';
@@ -34,6 +35,7 @@ export function createTransformActivities(deps: TransformDeps) {
       throw err;
     }
   };
+  const lock = new KeyedLock();
   return {
     /** Parses the project once and returns its graph. */
     planTransform(): Promise<TransformPlan> {
@@ -48,12 +50,14 @@ export function createTransformActivities(deps: TransformDeps) {
       const w = deps.warehouse;
       const ref = { schema: model.layer, table: model.name };
       return classified(`model ${model.name} (${model.file})`, () =>
-        withHeartbeat(async () => {
-          await ensureSchema(w, model.layer);
-          await w.execute(w.dialect.createTableAs(ref, compileModel(project, model)));
-          const [row] = await w.query<{ n: string }>(`SELECT count(*) AS n FROM ${w.dialect.table(ref)}`);
-          return { model: model.name, table: `${model.layer}.${model.name}`, rows: Number(row.n) };
-        }),
+        withHeartbeat(() =>
+          lock.run(`${model.layer}.${model.name}`, async () => {
+            await ensureSchema(w, model.layer);
+            await w.execute(w.dialect.createTableAs(ref, compileModel(project, model)));
+            const [row] = await w.query<{ n: string }>(`SELECT count(*) AS n FROM ${w.dialect.table(ref)}`);
+            return { model: model.name, table: `${model.layer}.${model.name}`, rows: Number(row.n) };
+          }),
+        ),
       );
     },
   };

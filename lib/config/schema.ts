@@ -57,6 +57,20 @@ export const configSchema = z
           .object({ pokeMinutes: positiveInt.default(10), timeoutMinutes: positiveInt.default(240) })
           .strict()
           .default({}),
+        /** The Temporal Schedule `edp schedules apply` creates: one run per interval. */
+        schedule: z
+          .object({
+            /** What to do when a run is due while the previous one still runs. */
+            overlap: z.enum(['skip', 'bufferOne', 'bufferAll', 'cancelOther', 'allowAll']).default('bufferOne'),
+            /** After an outage, due runs older than this are skipped instead of caught up. */
+            catchupWindowMinutes: positiveInt.default(24 * 60),
+            /** Minutes after the interval end at which its run starts, so late files have landed. */
+            offsetMinutes: z.number().int().nonnegative().default(0),
+            /** Create the schedule paused (runs only on trigger or backfill). */
+            paused: z.boolean().default(false),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),
