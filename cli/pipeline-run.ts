@@ -86,6 +86,7 @@ export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workf
         : '') +
       (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''),
   );
+  for (const q of i.quarantinedFiles) console.log(`             QUARANTINED ${q.file}: ${q.reason}`);
   const ok = r.transform.models.filter((m) => m.status === 'success');
   console.log(`  transform  ${ok.length}/${r.transform.models.length} models built`);
   for (const m of r.transform.models)

@@ -18,6 +18,8 @@ export interface BatchIngestResult {
   files: FileLoadResult[];
   /** Entities whose file had not landed when the sensor timed out. */
   missing: string[];
+  /** Files that could not be parsed at all, quarantined whole, with the reason. */
+  quarantinedFiles: Array<{ file: string; reason: string }>;
   sensorPokes: number;
   rowsIn: number;
   rowsLoaded: number;
@@ -43,6 +45,7 @@ export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestR
   return {
     files,
     missing: check.missing,
+    quarantinedFiles: files.flatMap((f) => (f.quarantinedFile ? [{ file: f.file, reason: f.quarantinedFile }] : [])),
     sensorPokes: pokes,
     rowsIn: sum('rowsIn'),
     rowsLoaded: sum('rowsLoaded'),

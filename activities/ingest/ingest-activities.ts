@@ -6,7 +6,7 @@ import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
-import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { ensureOnce, ensureSchema, type BulkLoadResult, type Warehouse, type WarehouseSession } from '../warehouse';
 import { fileChecksum, isLanded, landingFilePath } from './landing-files';
 
 /** What the ingest activities need from the worker. */
@@ -40,7 +40,12 @@ export interface FileLoadResult {
   rowsQuarantined: number;
   /** True when this exact content was loaded before and nothing was written now. */
   alreadyLoaded: boolean;
+  /** Set when the file could not be parsed at all: the reason it was quarantined whole. */
+  quarantinedFile?: string;
 }
+
+/** Reader errors that mean the file as a whole cannot be parsed (not a transient failure). */
+const UNPARSABLE = /^(Invalid Input Error|Conversion Error)/;
 
 const MANIFEST = 'audit.ingest_manifest';
 
@@ -62,15 +67,19 @@ export function createIngestActivities(deps: IngestDeps) {
   async function ensureManifest(): Promise<void> {
     await ensureSchema(deps.warehouse, 'audit');
     await ensureSchema(deps.warehouse, 'raw');
-    await ensureOnce(deps.warehouse, MANIFEST, () =>
-      deps.warehouse.execute(
+    await ensureOnce(deps.warehouse, MANIFEST, async () => {
+      await deps.warehouse.execute(
         `CREATE TABLE IF NOT EXISTS ${MANIFEST} (
           entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,
           rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, run_id VARCHAR,
           interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
+          status VARCHAR, reason VARCHAR,
           PRIMARY KEY (entity, file, checksum))`,
-      ),
-    );
+      );
+      // Manifests written before files could be quarantined whole lack these two columns.
+      for (const col of ['status', 'reason'])
+        await deps.warehouse.execute(`ALTER TABLE ${MANIFEST} ADD COLUMN IF NOT EXISTS ${col} VARCHAR`);
+    });
   }
 
   return {
@@ -87,7 +96,8 @@ export function createIngestActivities(deps: IngestDeps) {
     /**
      * Loads an entity's file for the interval into `raw.<entity>` exactly once: the manifest row keyed
      * by (entity, file, checksum) commits in the same transaction as the rows, so a retry, re-run or
-     * backfill skips it, while changed content under the same name loads as a new version.
+     * backfill skips it, while changed content under the same name loads as a new version. A file the
+     * reader cannot parse at all is quarantined whole: recorded with its reason, never failing the run.
      */
     async loadLandingFile(input: LoadFileInput): Promise<FileLoadResult> {
       const e = entity(input.entity);
@@ -96,60 +106,84 @@ export function createIngestActivities(deps: IngestDeps) {
       return classified(`loading ${path}`, async () => {
         if (!isLanded(path)) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
         const checksum = await fileChecksum(path);
+        const bytes = statSync(path).size;
         await ensureManifest();
+        const base = { entity: e.name, file, checksum };
+        const record = (tx: WarehouseSession, counts: BulkLoadResult, reason: string | null) =>
+          tx.execute(
+            `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now(), ?, ?)`,
+            [
+              e.name,
+              file,
+              checksum,
+              bytes,
+              counts.rowsIn,
+              counts.rowsLoaded,
+              counts.rowsQuarantined,
+              input.runId,
+              input.interval.start,
+              input.interval.end,
+              reason === null ? 'loaded' : 'quarantined',
+              reason,
+            ],
+          );
+        const load = () =>
+          deps.warehouse.transaction(async (tx): Promise<FileLoadResult> => {
+            const [prior] = await tx.query<{
+              rows_in: string;
+              rows_loaded: string;
+              rows_quarantined: string;
+              reason: string | null;
+            }>(
+              `SELECT rows_in, rows_loaded, rows_quarantined, reason FROM ${MANIFEST} WHERE entity = ? AND file = ? AND checksum = ?`,
+              [e.name, file, checksum],
+            );
+            if (prior) {
+              return {
+                ...base,
+                rowsIn: Number(prior.rows_in),
+                rowsLoaded: Number(prior.rows_loaded),
+                rowsQuarantined: Number(prior.rows_quarantined),
+                alreadyLoaded: true,
+                ...(prior.reason ? { quarantinedFile: prior.reason } : {}),
+              };
+            }
+            const counts = await tx.bulkLoad({
+              file: path,
+              format: e.format,
+              delimiter: e.delimiter,
+              header: e.header,
+              quote: e.quote,
+              encoding: e.encoding,
+              columns: e.columns,
+              required: e.required,
+              target: { schema: 'raw', table: e.name },
+              errors: { schema: 'raw', table: `${e.name}__errors` },
+              audit: {
+                _edp_run_id: input.runId,
+                _edp_source_file: file,
+                _edp_checksum: checksum,
+                _edp_interval_start: input.interval.start,
+              },
+            });
+            await record(tx, counts, null);
+            return { ...base, ...counts, alreadyLoaded: false };
+          });
         // Loads of one entity share its raw table (and its first-time DDL): one at a time in this worker.
         return withHeartbeat(
           () =>
-            lock.run(e.name, () =>
-              deps.warehouse.transaction(async (tx) => {
-                const [prior] = await tx.query<{ rows_in: string; rows_loaded: string; rows_quarantined: string }>(
-                  `SELECT rows_in, rows_loaded, rows_quarantined FROM ${MANIFEST} WHERE entity = ? AND file = ? AND checksum = ?`,
-                  [e.name, file, checksum],
-                );
-                if (prior) {
-                  return {
-                    entity: e.name,
-                    file,
-                    checksum,
-                    rowsIn: Number(prior.rows_in),
-                    rowsLoaded: Number(prior.rows_loaded),
-                    rowsQuarantined: Number(prior.rows_quarantined),
-                    alreadyLoaded: true,
-                  };
-                }
-                const counts = await tx.bulkLoad({
-                  file: path,
-                  delimiter: e.delimiter,
-                  header: e.header,
-                  columns: e.columns,
-                  required: e.required,
-                  target: { schema: 'raw', table: e.name },
-                  errors: { schema: 'raw', table: `${e.name}__errors` },
-                  audit: {
-                    _edp_run_id: input.runId,
-                    _edp_source_file: file,
-                    _edp_checksum: checksum,
-                    _edp_interval_start: input.interval.start,
-                  },
-                });
-                await tx.execute(
-                  `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now())`,
-                  [
-                    e.name,
-                    file,
-                    checksum,
-                    statSync(path).size,
-                    counts.rowsIn,
-                    counts.rowsLoaded,
-                    counts.rowsQuarantined,
-                    input.runId,
-                    input.interval.start,
-                    input.interval.end,
-                  ],
-                );
-                return { entity: e.name, file, checksum, ...counts, alreadyLoaded: false };
-              }),
-            ),
+            lock.run(e.name, async () => {
+              try {
+                return await load();
+              } catch (err) {
+                const message = (err as Error).message ?? String(err);
+                if (!UNPARSABLE.test(message)) throw err;
+                const reason = message.split('\n')[0];
+                const none = { rowsIn: 0, rowsLoaded: 0, rowsQuarantined: 0 };
+                await deps.warehouse.transaction((tx) => record(tx, none, reason));
+                return { ...base, ...none, alreadyLoaded: false, quarantinedFile: reason };
+              }
+            }),
           { file },
         );
       });

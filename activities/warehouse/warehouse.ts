@@ -16,8 +16,14 @@ export interface TableRef {
 export interface BulkLoadRequest {
   /** Absolute path (or URI) of the file. */
   file: string;
+  format: 'csv' | 'ndjson' | 'json';
+  /** CSV only. */
   delimiter: string;
+  /** CSV only: whether the first line is a header. */
   header: boolean;
+  /** CSV only. */
+  quote: string;
+  encoding: 'utf-8' | 'utf-16' | 'latin-1';
   /** Columns in file order with the type each is cast to. */
   columns: Readonly<Record<string, ColumnType>>;
   /** Columns that must be present and non-empty. */

@@ -22,9 +22,14 @@ export const entitySchema = z
     name: identifier,
     /** File-name pattern; `{interval}` stands for the interval start as YYYYMMDDTHHMM. */
     pattern: z.string().includes('{interval}', { message: 'must contain {interval}' }),
-    format: z.enum(['csv']).default('csv'),
+    /** `csv`, `ndjson` (one JSON object per line) or `json` (one array of objects). A `.gz` name is read gunzipped. */
+    format: z.enum(['csv', 'ndjson', 'json']).default('csv'),
     delimiter: z.string().length(1).default(','),
     header: z.boolean().default(true),
+    /** CSV quote character. */
+    quote: z.string().length(1).default('"'),
+    /** Text encoding of the file. */
+    encoding: z.enum(['utf-8', 'utf-16', 'latin-1']).default('utf-8'),
     columns: z
       .record(identifier, columnTypeSchema)
       .refine((c) => Object.keys(c).length > 0, 'needs at least one column'),

@@ -10,7 +10,54 @@ async function counts(conn: DuckDBConnection, sql: string): Promise<number[]> {
 }
 
 /**
- * Loads one CSV file with DuckDB's own reader in one pass: every field is read as text, each column
+ * SQL yielding `edp_row`, every column as text and `edp_unparsable` for one file; lines the reader
+ * could not parse land in the rejects table as (line, column_name, csv_line, error_message).
+ */
+function sourceSql(
+  d: Dialect,
+  req: BulkLoadRequest,
+  columnSpec: string,
+  rejects: string,
+  scans: string,
+): { select: string; badLines?: string } {
+  const file = d.literal(req.file);
+  if (req.format === 'csv') {
+    return {
+      select: `SELECT row_number() OVER () AS edp_row, *, FALSE AS edp_unparsable FROM read_csv(${file},
+        header = ${req.header}, delim = ${d.literal(req.delimiter)}, quote = ${d.literal(req.quote)}, escape = ${d.literal(req.quote)},
+        encoding = ${d.literal(req.encoding)}, columns = ${columnSpec}, auto_detect = false,
+        ignore_errors = true, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}')`,
+    };
+  }
+  const names = Object.keys(req.columns);
+  // Guarded: json_extract_string raises on malformed JSON, and SQL evaluates projections before filters.
+  const extract = (doc: string, valid: string): string =>
+    names
+      .map(
+        (n) => `CASE WHEN ${valid} THEN json_extract_string(${doc}, ${d.literal(`$.${n}`)}) END AS ${d.quoteIdent(n)}`,
+      )
+      .join(', ');
+  if (req.format === 'ndjson') {
+    // Each line read as one text field (U+001F never appears unescaped in JSON), so a broken line is
+    // quarantined with its number and text instead of being skipped.
+    const lines = `SELECT row_number() OVER () AS edp_row, line, coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, FALSE) AS edp_ok_json
+      FROM read_csv(${file}, columns = {'line': 'VARCHAR'}, header = false, delim = '\x1f', quote = '', escape = '',
+        auto_detect = false, encoding = ${d.literal(req.encoding)}) WHERE line IS NOT NULL AND trim(line) <> ''`;
+    return {
+      select: `SELECT edp_row, ${extract('line', 'edp_ok_json')}, NOT edp_ok_json AS edp_unparsable FROM (${lines})`,
+      badLines: `SELECT edp_row AS line, NULL AS column_name, line AS csv_line, 'not a JSON object' AS error_message FROM (${lines}) WHERE NOT edp_ok_json`,
+    };
+  }
+  // json: one array of objects; a file that is not one is quarantined whole by the caller.
+  const docs = `SELECT row_number() OVER () AS edp_row, doc FROM (SELECT unnest(json_extract(json, '$[*]')) AS doc FROM read_json_objects(${file}, format = 'unstructured'))`;
+  return {
+    select: `SELECT edp_row, ${extract('doc', "json_type(doc) = 'OBJECT'")}, coalesce(json_type(doc) <> 'OBJECT', TRUE) AS edp_unparsable FROM (${docs})`,
+    badLines: `SELECT edp_row AS line, NULL AS column_name, CAST(doc AS VARCHAR) AS csv_line, 'array element is not an object' AS error_message FROM (${docs}) WHERE coalesce(json_type(doc) <> 'OBJECT', TRUE)`,
+  };
+}
+
+/**
+ * Loads one CSV, NDJSON or JSON file with DuckDB's own readers in one pass: every field is read as text, each column
  * is cast once with TRY_CAST, and a row that fails parsing, typing or a required check goes to the
  * error table instead, so rows in = rows loaded + rows quarantined. Runs on the caller's connection,
  * so a surrounding transaction covers it. The target and error schemas must exist (creating them
@@ -53,17 +100,16 @@ export async function duckdbBulkLoad(
   ];
   const ok = checks.length > 0 ? `NOT (${checks.map((c) => `(${c.failed})`).join(' OR ')})` : 'TRUE';
 
+  const source = sourceSql(d, req, columnSpec, rejects, scans);
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${stage} AS
      SELECT *, ${ok} AS edp_ok FROM (
-       SELECT row_number() OVER () AS edp_row, *,
-         ${cols.map((c) => `${c.type === 'string' ? 'NULL' : d.tryCast(q(c.name), c.type)} AS ${c.typed}`).join(', ')}
-       FROM read_csv(${d.literal(req.file)},
-         header = ${req.header}, delim = ${d.literal(req.delimiter)}, quote = '"', escape = '"',
-         columns = ${columnSpec}, auto_detect = false,
-         ignore_errors = true, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}'))`,
+       SELECT *, ${cols.map((c) => `${c.type === 'string' ? 'NULL' : d.tryCast(q(c.name), c.type)} AS ${c.typed}`).join(', ')}
+       FROM (${source.select}) WHERE NOT edp_unparsable)`,
   );
-
+  if (source.badLines) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${rejects} AS ${source.badLines}`);
+  }
   await conn.run(
     `CREATE TABLE IF NOT EXISTS ${d.table(req.target)} (
        ${cols.map((c) => `${q(c.name)} ${d.columnType(c.type)}`).join(', ')},

@@ -13,6 +13,8 @@ const claims: EntityConfig = {
   format: 'csv',
   delimiter: ',',
   header: true,
+  quote: '"',
+  encoding: 'utf-8',
   columns: { claim_id: 'string', amount: 'decimal' },
   required: ['claim_id'],
 };
@@ -69,6 +71,26 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
     const changed = await env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r3' });
     expect(changed).toMatchObject({ rowsIn: 3, rowsLoaded: 3, alreadyLoaded: false });
     expect(await w.query('SELECT count(*)::INTEGER AS n FROM audit.ingest_manifest')).toEqual([{ n: 2 }]);
+  });
+
+  it('quarantines a file that cannot be parsed at all, once, with its reason', async () => {
+    mkdirSync(join(landing, 'claims'), { recursive: true });
+    writeFileSync(
+      join(landing, 'claims', 'claims_20260101T0400.csv'),
+      Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)),
+    );
+    const r = await acts.loadLandingFile({ entity: 'claims', interval, runId: 'r1' });
+    expect(r).toMatchObject({
+      rowsIn: 0,
+      rowsLoaded: 0,
+      alreadyLoaded: false,
+      quarantinedFile: expect.stringMatching(/^Invalid Input Error: /),
+    });
+    const again = await acts.loadLandingFile({ entity: 'claims', interval, runId: 'r2' });
+    expect(again).toMatchObject({ alreadyLoaded: true, quarantinedFile: r.quarantinedFile });
+    expect(await w.query('SELECT status, reason IS NOT NULL AS has_reason FROM audit.ingest_manifest')).toEqual([
+      { status: 'quarantined', has_reason: true },
+    ]);
   });
 
   it('fails without retry for a file that does not exist, naming it', async () => {

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { DuckDbWarehouse, WarehouseLockedError } from '../../../../activities/warehouse';
 import { tmpDir } from '../../../helpers/tmp';
@@ -22,9 +23,12 @@ describe('DuckDB warehouse on a real file', () => {
   });
   afterEach(() => w.close());
 
-  const load = (file: string) =>
+  const load = (file: string, format: 'csv' | 'ndjson' | 'json' = 'csv', encoding: 'utf-8' | 'latin-1' = 'utf-8') =>
     w.bulkLoad({
       file,
+      format,
+      encoding,
+      quote: '"',
       delimiter: ',',
       header: true,
       columns: { member_id: 'string', first_name: 'string', birth_date: 'date', premium: 'decimal' },
@@ -68,6 +72,59 @@ describe('DuckDB warehouse on a real file', () => {
       { column_name: 'birth_date', rule: 'type', raw_value: 'notadate' },
       { column_name: 'premium', rule: 'type', raw_value: 'abc' },
     ]);
+  });
+
+  it('loads NDJSON, quarantining a broken line with its number and text', async () => {
+    const file = join(dir, 'members.ndjson');
+    writeFileSync(
+      file,
+      [
+        '{"member_id": "M1", "first_name": "Ann", "birth_date": "1980-01-02", "premium": "12.50"}',
+        '{"member_id": "M2", "first_name": "Bob", "birth_date": "1981-02-03", "premium": 7.25, "extra": true}',
+        '{"member_id": "M3", "first_name": "Cy"', // truncated: not JSON
+        '[1, 2]', // JSON, but not an object
+        '{"first_name": "Dee", "birth_date": "1970-05-06"}', // no member_id
+        '',
+      ].join('\n'),
+    );
+    expect(await load(file, 'ndjson')).toEqual({ rowsIn: 5, rowsLoaded: 2, rowsQuarantined: 3 });
+    expect(await w.query('SELECT member_id, premium, _edp_row_number FROM raw.members ORDER BY 1')).toEqual([
+      { member_id: 'M1', premium: '12.50', _edp_row_number: '1' },
+      { member_id: 'M2', premium: '7.25', _edp_row_number: '2' },
+    ]);
+    expect(
+      await w.query("SELECT source_line, rule, message FROM raw.members__errors WHERE rule = 'parse' ORDER BY 1"),
+    ).toEqual([
+      { source_line: '3', rule: 'parse', message: 'not a JSON object' },
+      { source_line: '4', rule: 'parse', message: 'not a JSON object' },
+    ]);
+  });
+
+  it('loads a JSON array of objects', async () => {
+    const file = join(dir, 'members.json');
+    writeFileSync(
+      file,
+      JSON.stringify([{ member_id: 'M1', premium: '1.00' }, { member_id: 'M2', birth_date: 'soon' }, 42]),
+    );
+    expect(await load(file, 'json')).toEqual({ rowsIn: 3, rowsLoaded: 1, rowsQuarantined: 2 });
+  });
+
+  it('reads gzipped CSV and NDJSON, and latin-1 CSV', async () => {
+    const gz = join(dir, 'members.csv.gz');
+    writeFileSync(gz, gzipSync('member_id,first_name,birth_date,premium\nM1,Ann,1980-01-02,1.00\n'));
+    expect(await load(gz)).toEqual({ rowsIn: 1, rowsLoaded: 1, rowsQuarantined: 0 });
+    const latin = join(dir, 'latin.csv');
+    writeFileSync(
+      latin,
+      Buffer.from('member_id,first_name,birth_date,premium\nM2,Jos\xe9,1980-01-02,1.00\n', 'latin1'),
+    );
+    expect(await load(latin, 'csv', 'latin-1')).toEqual({ rowsIn: 1, rowsLoaded: 1, rowsQuarantined: 0 });
+    expect(await w.query("SELECT first_name FROM raw.members WHERE member_id = 'M2'")).toEqual([
+      { first_name: 'José' },
+    ]);
+    const ndgz = join(dir, 'members.ndjson.gz');
+    writeFileSync(ndgz, gzipSync('{"member_id": "M3", "premium": "2.00"}\n'));
+    expect(await load(ndgz, 'ndjson')).toEqual({ rowsIn: 1, rowsLoaded: 1, rowsQuarantined: 0 });
   });
 
   it('rolls a transaction back when its body throws', async () => {
