@@ -1,15 +1,18 @@
 import { createExportActivities } from './export';
-import { createIngestActivities } from './ingest';
+import { createExtractActivities, createIngestActivities } from './ingest';
 import { createQualityActivities } from './quality';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
-import type { EntityConfig } from '../lib/config/schema';
+import type { EntityConfig, SqlSourceConfig } from '../lib/config/schema';
 
 /** Everything the warehouse activities need; the worker builds it from config. */
 export interface ActivityDeps {
   warehouse: Warehouse;
   landingDir: string;
   entities: readonly EntityConfig[];
+  sources: readonly SqlSourceConfig[];
+  /** Where SQL-source extracts are staged before their bulk load. */
+  extractDir: string;
   modelsDir: string;
   rulesDir: string;
   exportDir: string;
@@ -19,6 +22,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createIngestActivities(deps),
+    ...createExtractActivities(deps),
     ...createTransformActivities(deps),
     ...createQualityActivities(deps),
     ...createExportActivities(deps),

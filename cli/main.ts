@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import {
   installServices,
-  SERVICE_NAMES,
+  serviceNames,
   serviceStatus,
   startService,
   stopService,
@@ -18,7 +18,7 @@ import { backfill } from './backfill-command';
 import { qualityReport, qualityRun } from './quality-commands';
 import { schedulesApply, schedulesShow } from './schedule-commands';
 import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
-import { DEFAULT_SAMPLE, writeSampleFiles } from './sample-files';
+import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
 
 const HELP = `edp — EDP Pipelines: the data platform's pipelines on Temporal
@@ -58,7 +58,7 @@ async function query(config: EdpConfig, sql: string, json: boolean): Promise<num
 
 async function startServices(config: EdpConfig): Promise<ServiceName[]> {
   const before = await serviceStatus(config);
-  for (const name of SERVICE_NAMES) await startService(config, name, log);
+  for (const name of serviceNames(config)) await startService(config, name, log);
   return before.filter((s) => !s.running).map((s) => s.name);
 }
 
@@ -99,9 +99,11 @@ async function demo(loaded: LoadedConfig, opts: Opts): Promise<number> {
     ? parseInterval(String(opts.interval))
     : intervalEndingAt(new Date(), config.pipeline.intervalHours);
   const files = writeSampleFiles(config, interval, DEFAULT_SAMPLE);
+  const rows = await writeSampleSources(config, interval, DEFAULT_SAMPLE.seed);
   progress(
     since,
-    `generated ${files.length} sample landing files for ${describeInterval(interval)} in ${config.landing.path}`,
+    `generated ${files.length} sample landing files for ${describeInterval(interval)} in ${config.landing.path}` +
+      (config.sources.length > 0 ? ` and ${num(rows)} new rows in the operational database` : ''),
   );
   let ok = false;
   let startedWorker = false;
@@ -241,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down': {
       log(`worker: ${(await stopWorkerDaemon(config)) ? 'stopped' : 'was not running'}`);
-      for (const name of [...SERVICE_NAMES].reverse())
+      for (const name of [...serviceNames(config)].reverse())
         log(`${name}: ${(await stopService(config, name)) ? 'stopped' : 'was not running'}`);
       return 0;
     }
@@ -274,6 +276,11 @@ async function main(argv: string[]): Promise<number> {
         dirt: intOpt(values, 'dirt', DEFAULT_SAMPLE.dirt),
       };
       for (const f of writeSampleFiles(config, interval, options)) log(`wrote ${f}`);
+      if (config.sources.length > 0) {
+        log(
+          `added ${num(await writeSampleSources(config, interval, options.seed))} rows to the operational database (start it with \`npx edp up\`)`,
+        );
+      }
       log(
         `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(interval)}`,
       );

@@ -80,13 +80,19 @@ export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workf
   const i = r.ingest;
   console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
   console.log(
-    `  ingest     ${i.files.length} files, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
+    `  ingest     ${i.files.length} files, ${i.extracts.length} tables, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
       (i.files.some((f) => f.alreadyLoaded)
         ? ` (${i.files.filter((f) => f.alreadyLoaded).length} already loaded earlier)`
         : '') +
       (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''),
   );
   for (const q of i.quarantinedFiles) console.log(`             QUARANTINED ${q.file}: ${q.reason}`);
+  for (const x of i.extracts)
+    console.log(
+      `             ${x.source}.${x.table} → ${x.target} (${x.mode}): ${num(x.rowsLoaded)} loaded` +
+        (x.rowsQuarantined ? `, ${num(x.rowsQuarantined)} quarantined` : '') +
+        (x.mode === 'incremental' ? `, watermark ${x.watermarkBefore ?? 'none'} → ${x.watermarkAfter ?? 'none'}` : ''),
+    );
   const ok = r.transform.models.filter((m) => m.status === 'success');
   console.log(`  transform  ${ok.length}/${r.transform.models.length} models built`);
   for (const m of r.transform.models)

@@ -4,6 +4,7 @@ import { landingFilePath } from '../activities/ingest';
 import type { EdpConfig } from '../lib/config/schema';
 import type { DataInterval } from '../lib/intervals';
 import { sampleFiles, type SampleOptions } from '../lib/sample-data';
+import { writeSampleOperational } from './sample-operational';
 
 /** Defaults for `edp generate` and the demo: small enough to run in seconds, dirty enough to show quarantine. */
 export const DEFAULT_SAMPLE: SampleOptions = {
@@ -13,6 +14,18 @@ export const DEFAULT_SAMPLE: SampleOptions = {
   claimsPerInterval: 2000,
   dirt: 0.01,
 };
+
+/** Claim status changes written per interval into each configured PostgreSQL source. */
+export const SAMPLE_EVENTS_PER_INTERVAL = 1000;
+
+/** Writes an interval's sample rows into every local PostgreSQL source; returns the rows added. */
+export async function writeSampleSources(config: EdpConfig, interval: DataInterval, seed: number): Promise<number> {
+  let added = 0;
+  for (const source of config.sources.filter((s) => s.kind === 'postgres')) {
+    added += await writeSampleOperational(source, interval, SAMPLE_EVENTS_PER_INTERVAL, seed);
+  }
+  return added;
+}
 
 /** Writes an interval's sample landing files where the config's entities expect them; returns their paths. */
 export function writeSampleFiles(config: EdpConfig, interval: DataInterval, options: SampleOptions): string[] {

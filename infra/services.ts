@@ -2,13 +2,22 @@ import { join } from 'node:path';
 import type { EdpConfig } from '../lib/config/schema';
 import { defaultCacheDir, ensureKafkaJars, ensureTemporalBinaries } from './install';
 import { kafkaPid, startKafka, stopKafka } from './kafka';
+import { ensureDatabase, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { portOpen } from './process';
 import { startTemporal, stopTemporal, temporalPid } from './temporal';
 
 /** The local services `edp up` manages. */
-export type ServiceName = 'temporal' | 'kafka';
-/** Every managed service, in start order. */
-export const SERVICE_NAMES: readonly ServiceName[] = ['temporal', 'kafka'];
+export type ServiceName = 'temporal' | 'kafka' | 'postgres';
+
+/** A PostgreSQL source on this machine, which `edp up` runs; undefined when every source is remote. */
+function localPostgres(config: EdpConfig) {
+  return config.sources.find((s) => s.kind === 'postgres' && ['127.0.0.1', 'localhost'].includes(s.host));
+}
+
+/** The services this config needs, in start order. */
+export function serviceNames(config: EdpConfig): ServiceName[] {
+  return localPostgres(config) ? ['temporal', 'kafka', 'postgres'] : ['temporal', 'kafka'];
+}
 
 /** One service's state for `edp status`. */
 export interface ServiceStatus {
@@ -51,6 +60,19 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
     log(
       `temporal: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}) on ${config.temporal.address}, Web UI ${config.temporal.uiUrl}`,
     );
+  } else if (name === 'postgres') {
+    const source = localPostgres(config)!;
+    const r = await startPostgres({
+      dir: serviceDir(config, 'postgres'),
+      host: '127.0.0.1',
+      port: source.port,
+      user: source.user,
+    });
+    for (const s of config.sources.filter((x) => x.kind === 'postgres' && x.port === source.port)) {
+      if (await ensureDatabase('127.0.0.1', s.port, s.user, s.database))
+        log(`postgres: created database ${s.database}`);
+    }
+    log(`postgres: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}) on 127.0.0.1:${source.port}`);
   } else {
     const { host, port } = splitHostPort(config.kafka.brokers[0]);
     const r = await startKafka({
@@ -67,16 +89,23 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
 
 /** Stops one service; reports whether it was running. */
 export async function stopService(config: EdpConfig, name: ServiceName): Promise<boolean> {
+  if (name === 'postgres') return stopPostgres(serviceDir(config, name));
   return name === 'temporal' ? stopTemporal(serviceDir(config, name)) : stopKafka(serviceDir(config, name));
 }
 
 /** The state of every managed service. */
 export async function serviceStatus(config: EdpConfig): Promise<ServiceStatus[]> {
   const out: ServiceStatus[] = [];
-  for (const name of SERVICE_NAMES) {
-    const endpoint = name === 'temporal' ? config.temporal.address : config.kafka.brokers[0];
+  for (const name of serviceNames(config)) {
+    const endpoint =
+      name === 'temporal'
+        ? config.temporal.address
+        : name === 'kafka'
+          ? config.kafka.brokers[0]
+          : `127.0.0.1:${localPostgres(config)!.port}`;
     const { host, port } = splitHostPort(endpoint);
-    const pid = name === 'temporal' ? temporalPid(serviceDir(config, name)) : kafkaPid(serviceDir(config, name));
+    const dir = serviceDir(config, name);
+    const pid = name === 'temporal' ? temporalPid(dir) : name === 'kafka' ? kafkaPid(dir) : postgresPid(dir);
     out.push({
       name,
       running: pid !== undefined,

@@ -47,6 +47,8 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         warehouse,
         landingDir: config.landing.path,
         entities: config.landing.entities,
+        sources: config.sources,
+        extractDir: join(config.stateDir, 'extracts'),
         modelsDir: join(PROJECT_ROOT, 'models'),
         rulesDir: config.quality.rulesDir,
         exportDir: config.export.path,

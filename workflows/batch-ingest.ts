@@ -1,5 +1,5 @@
 import { sleep, workflowInfo } from '@temporalio/workflow';
-import type { FileLoadResult } from '../activities/ingest';
+import type { FileLoadResult, TableExtractResult } from '../activities/ingest';
 import type { DataInterval } from '../lib/intervals';
 import { mapBounded, warehouseActivities, type StepOptions } from './step-options';
 
@@ -11,6 +11,8 @@ export interface BatchIngestInput {
   sensor: { pokeMinutes: number; timeoutMinutes: number };
   /** Files loaded at once. @default 4 */
   maxParallel?: number;
+  /** SQL-source tables to extract (source and table names from config). */
+  sqlTables?: Array<{ source: string; table: string }>;
 }
 
 /** What {@link batchIngest} loaded. */
@@ -18,6 +20,8 @@ export interface BatchIngestResult {
   files: FileLoadResult[];
   /** Entities whose file had not landed when the sensor timed out. */
   missing: string[];
+  /** SQL-source tables extracted, with their watermarks. */
+  extracts: TableExtractResult[];
   /** Files that could not be parsed at all, quarantined whole, with the reason. */
   quarantinedFiles: Array<{ file: string; reason: string }>;
   sensorPokes: number;
@@ -41,9 +45,14 @@ export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestR
   const files = await mapBounded(check.present, input.maxParallel ?? 4, (entity) =>
     acts.loadLandingFile({ entity, interval: input.interval, runId }),
   );
-  const sum = (key: 'rowsIn' | 'rowsLoaded' | 'rowsQuarantined'): number => files.reduce((n, f) => n + f[key], 0);
+  const extracts = await mapBounded(input.sqlTables ?? [], input.maxParallel ?? 4, (t) =>
+    acts.extractSqlTable({ ...t, interval: input.interval, runId }),
+  );
+  const sum = (key: 'rowsIn' | 'rowsLoaded' | 'rowsQuarantined'): number =>
+    [...files, ...extracts].reduce((n, f) => n + f[key], 0);
   return {
     files,
+    extracts,
     missing: check.missing,
     quarantinedFiles: files.flatMap((f) => (f.quarantinedFile ? [{ file: f.file, reason: f.quarantinedFile }] : [])),
     sensorPokes: pokes,

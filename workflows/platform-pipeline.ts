@@ -18,6 +18,7 @@ export interface PlatformPipelineInput {
   intervalHours: number;
   steps: StepOptions;
   sensor: BatchIngestInput['sensor'];
+  sqlTables?: BatchIngestInput['sqlTables'];
   marts: Array<{ name: string; mode: ExportMode }>;
   threads?: number;
 }
@@ -60,7 +61,7 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
   try {
     const ingest = await executeChild(batchIngest, {
       workflowId: stepWorkflowId('ingest', interval),
-      args: [{ ...child, sensor: input.sensor }],
+      args: [{ ...child, sensor: input.sensor, sqlTables: input.sqlTables }],
     });
     const transformed = await executeChild(transform, {
       workflowId: stepWorkflowId('transform', interval),

@@ -67,19 +67,16 @@ export function createIngestActivities(deps: IngestDeps) {
   async function ensureManifest(): Promise<void> {
     await ensureSchema(deps.warehouse, 'audit');
     await ensureSchema(deps.warehouse, 'raw');
-    await ensureOnce(deps.warehouse, MANIFEST, async () => {
-      await deps.warehouse.execute(
+    await ensureOnce(deps.warehouse, MANIFEST, () =>
+      deps.warehouse.execute(
         `CREATE TABLE IF NOT EXISTS ${MANIFEST} (
           entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,
           rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, run_id VARCHAR,
           interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
           status VARCHAR, reason VARCHAR,
           PRIMARY KEY (entity, file, checksum))`,
-      );
-      // Manifests written before files could be quarantined whole lack these two columns.
-      for (const col of ['status', 'reason'])
-        await deps.warehouse.execute(`ALTER TABLE ${MANIFEST} ADD COLUMN IF NOT EXISTS ${col} VARCHAR`);
-    });
+      ),
+    );
   }
 
   return {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DuckDbWarehouse } from '../../activities/warehouse';
-import { writeSampleFiles } from '../../cli/sample-files';
+import { writeSampleFiles, writeSampleSources } from '../../cli/sample-files';
 import type { DataInterval } from '../../lib/intervals';
 import type { SampleOptions } from '../../lib/sample-data';
 import { loadConfig, type LoadedConfig } from '../../workers/config';
@@ -32,6 +32,12 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
       warehouse: { duckdb: { queryPort: 0 } },
       quality: { rulesDir: join(REPO, 'quality', 'rules') },
       landing: { entities: base.landing.entities },
+      // Each test gets its own operational database on the test run's PostgreSQL.
+      sources: base.sources.map((s) => ({
+        ...s,
+        port: testServices().postgresPort,
+        database: `edp_${name.replace(/-/g, '_')}`,
+      })),
       export: { marts: base.export.marts },
       ...overrides,
     }),
@@ -39,8 +45,12 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
   return { ...loadConfig({ file, env: {} }), file };
 }
 
-/** Writes sample landing files for the interval. */
-export function landSample(loaded: LoadedConfig, interval: DataInterval, options: Partial<SampleOptions> = {}): void {
+/** Writes sample landing files for the interval, and its rows into the test's operational database. */
+export async function landSample(
+  loaded: LoadedConfig,
+  interval: DataInterval,
+  options: Partial<SampleOptions> = {},
+): Promise<void> {
   writeSampleFiles(loaded.config, interval, {
     seed: 1,
     members: 300,
@@ -49,6 +59,7 @@ export function landSample(loaded: LoadedConfig, interval: DataInterval, options
     dirt: 0.02,
     ...options,
   });
+  await writeSampleSources(loaded.config, interval, 1);
 }
 
 /** A client on the test run's Temporal server. */
@@ -68,6 +79,7 @@ const VOLATILE = [
   'scored_at',
   'recorded_at',
   'exported_at',
+  'extracted_at',
   'txn_version',
   'table_path',
   'bytes',

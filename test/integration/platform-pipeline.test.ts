@@ -18,7 +18,7 @@ describe('platformPipeline on the Temporal dev server with DuckDB', () => {
   let worker: Promise<void>;
 
   beforeAll(async () => {
-    landSample(loaded, interval);
+    await landSample(loaded, interval);
     let ready!: () => void;
     const isReady = new Promise<void>((r) => (ready = r));
     worker = runWorker(config, { until: new Promise<void>((r) => (stop = r)), onReady: ready, log: () => {} });
@@ -40,6 +40,10 @@ describe('platformPipeline on the Temporal dev server with DuckDB', () => {
       expect(result.ingest.files.map((f) => f.entity).sort()).toEqual(['claims', 'members', 'providers']);
       for (const f of result.ingest.files) expect(f.rowsIn).toBe(f.rowsLoaded + f.rowsQuarantined);
       expect(result.ingest.rowsQuarantined).toBeGreaterThan(0); // the sample has 2% dirt
+      expect(result.ingest.extracts.map((x) => [x.table, x.rowsLoaded])).toEqual([
+        ['plans', 3],
+        ['claim_status_events', 1000],
+      ]);
       expect(result.transform.models.every((m) => m.status === 'success')).toBe(true);
       expect(result.quality.passed).toBe(true);
       expect(result.export!.marts.map((m) => m.mart)).toEqual(['member_claims_summary', 'provider_claims_summary']);

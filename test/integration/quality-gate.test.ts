@@ -26,7 +26,7 @@ describe('quality gate in the pipeline (dev server, DuckDB)', () => {
       ].join('\n'),
     );
     const loaded = testConfig('it-quality', { quality: { rulesDir } });
-    landSample(loaded, interval);
+    await landSample(loaded, interval);
     let stop!: () => void;
     const worker = runWorker(loaded.config, { until: new Promise<void>((r) => (stop = r)), log: () => {} });
     const { client, close } = await testClient();

@@ -59,7 +59,7 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
 
   async function runPipeline(name: string, killAt?: 'ingest' | 'transform') {
     const loaded = testConfig(name);
-    landSample(loaded, interval, sample);
+    await landSample(loaded, interval, sample);
     const logFile = join(loaded.config.stateDir, 'worker.log');
     let worker = await startWorkerProcess(loaded.file, logFile);
     const { client, close } = await testClient();

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDeltaReader, ensureTemporalBinaries } from '../../infra/install';
 import { startKafka, stopKafka } from '../../infra/kafka';
+import { startPostgres, stopPostgres } from '../../infra/postgres';
 import { startTemporal, stopTemporal } from '../../infra/temporal';
 import { freePort, TEST_SERVICES_DIR, type TestServices } from './test-services';
 
@@ -11,6 +12,7 @@ export default async function globalSetup(): Promise<void> {
   // Services a killed earlier run left behind would hold files this run is about to replace.
   await stopKafka(join(TEST_SERVICES_DIR, 'kafka'));
   await stopTemporal(join(TEST_SERVICES_DIR, 'temporal'));
+  await stopPostgres(join(TEST_SERVICES_DIR, 'postgres'));
   rmSync(TEST_SERVICES_DIR, { recursive: true, force: true });
   mkdirSync(TEST_SERVICES_DIR, { recursive: true });
   const bins = ensureTemporalBinaries(undefined, log);
@@ -23,6 +25,8 @@ export default async function globalSetup(): Promise<void> {
     grpcPort,
     log,
   });
+  const postgresPort = await freePort();
+  await startPostgres({ dir: join(TEST_SERVICES_DIR, 'postgres'), host: '127.0.0.1', port: postgresPort });
   await startKafka({
     dir: join(TEST_SERVICES_DIR, 'kafka'),
     host: '127.0.0.1',
@@ -36,6 +40,7 @@ export default async function globalSetup(): Promise<void> {
     testServerPath: bins.testServer,
     kafkaBroker: `127.0.0.1:${kafkaPort}`,
     deltaPython,
+    postgresPort,
   };
   writeFileSync(join(TEST_SERVICES_DIR, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
   log(`Temporal ${endpoints.temporalAddress}, Kafka ${endpoints.kafkaBroker}`);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { stopKafka } from '../../infra/kafka';
+import { stopPostgres } from '../../infra/postgres';
 import { stopTemporal } from '../../infra/temporal';
 import { TEST_SERVICES_DIR } from './test-services';
 
@@ -7,4 +8,5 @@ import { TEST_SERVICES_DIR } from './test-services';
 export default async function globalTeardown(): Promise<void> {
   await stopKafka(join(TEST_SERVICES_DIR, 'kafka'));
   await stopTemporal(join(TEST_SERVICES_DIR, 'temporal'));
+  await stopPostgres(join(TEST_SERVICES_DIR, 'postgres'));
 }

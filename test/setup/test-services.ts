@@ -10,6 +10,8 @@ export interface TestServices {
   temporalAddress: string;
   testServerPath: string;
   kafkaBroker: string;
+  /** The test PostgreSQL (operational source) port on 127.0.0.1. */
+  postgresPort: number;
   /** Python with delta-rs (PyPI `deltalake`), the independent reader of exported tables. */
   deltaPython: string;
 }

@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runningPid, ServiceError, startDaemon, stopDaemon } from './process';
+
+/** Where and how the local PostgreSQL (the operational SQL source) runs. */
+export interface PostgresOptions {
+  /** Folder for the data directory, socket, pid and log files. */
+  dir: string;
+  host: string;
+  port: number;
+  /** Superuser created by initdb (trust auth on loopback). */
+  user?: string;
+}
+
+const files = (dir: string) => ({
+  data: join(dir, 'data'),
+  pidFile: join(dir, 'postgres.pid'),
+  logFile: join(dir, 'postgres.log'),
+});
+
+/** The PostgreSQL server binaries from Debian's `postgresql` package. */
+export function postgresBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
+    : [];
+  if (versions.length === 0) {
+    throw new ServiceError(
+      'PostgreSQL server binaries not found in /usr/lib/postgresql. How to fix: apt-get install postgresql',
+    );
+  }
+  return join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
+}
+
+/** PostgreSQL refuses to run as root: as root, run it as the `postgres` user the Debian package creates. */
+function asServerUser(dir: string): string[] {
+  if (process.getuid?.() !== 0) return [];
+  const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+  if (id.status !== 0)
+    throw new ServiceError('running as root needs the postgres user. How to fix: apt-get install postgresql');
+  chownSync(dir, Number(id.stdout), Number(gid.stdout));
+  return ['runuser', '-u', 'postgres', '--'];
+}
+
+/** Starts PostgreSQL on loopback (running initdb the first time); a no-op when it already runs. */
+export async function startPostgres(opts: PostgresOptions): Promise<{ pid: number; alreadyRunning: boolean }> {
+  const f = files(opts.dir);
+  const bin = postgresBinDir();
+  const user = opts.user ?? 'edp';
+  if (runningPid(f.pidFile) === undefined) {
+    mkdirSync(opts.dir, { recursive: true });
+    mkdirSync(f.data, { recursive: true, mode: 0o700 });
+    const prefix = asServerUser(opts.dir);
+    if (prefix.length > 0) asServerUser(f.data);
+    if (!existsSync(join(f.data, 'PG_VERSION'))) {
+      const cmd = [
+        ...prefix,
+        join(bin, 'initdb'),
+        '-D',
+        f.data,
+        '-U',
+        user,
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--no-instructions',
+      ];
+      const init = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
+      if (init.status !== 0)
+        throw new ServiceError(
+          `initdb in ${f.data} failed:\n${init.stdout}${init.stderr}\nHow to fix: remove ${f.data} and retry`,
+        );
+    }
+  }
+  const prefix = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+  const cmd = [
+    ...prefix,
+    join(bin, 'postgres'),
+    '-D',
+    f.data,
+    '-h',
+    opts.host,
+    '-p',
+    String(opts.port),
+    '-k',
+    opts.dir,
+    '-c',
+    'fsync=off',
+  ];
+  return startDaemon({
+    name: `PostgreSQL on ${opts.host}:${opts.port}`,
+    command: cmd[0],
+    args: cmd.slice(1),
+    pidFile: f.pidFile,
+    logFile: f.logFile,
+    ready: () =>
+      Promise.resolve(
+        spawnSync(join(bin, 'pg_isready'), ['-h', opts.host, '-p', String(opts.port), '-q']).status === 0,
+      ),
+    readyTimeoutMs: 60_000,
+  });
+}
+
+/** Stops the PostgreSQL started from `dir`; false when none was running. */
+export function stopPostgres(dir: string): Promise<boolean> {
+  return stopDaemon(files(dir).pidFile, 30_000);
+}
+
+/** The pid of the PostgreSQL started from `dir`, if it runs. */
+export function postgresPid(dir: string): number | undefined {
+  return runningPid(files(dir).pidFile);
+}
+
+/** Creates `database` on the server unless it exists (the source's database must be there before the first extract). */
+export async function ensureDatabase(host: string, port: number, user: string, database: string): Promise<boolean> {
+  const { Client } = await import('pg');
+  const client = new Client({ host, port, user, database: 'postgres' });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount) return false;
+    await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    return true;
+  } finally {
+    await client.end();
+  }
+}
