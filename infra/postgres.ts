@@ -11,6 +11,7 @@ export interface PostgresOptions {
   port: number;
   /** Superuser created by initdb (trust auth on loopback). */
   user?: string;
+  log?: (message: string) => void;
 }
 
 const files = (dir: string) => ({
@@ -19,18 +20,29 @@ const files = (dir: string) => ({
   logFile: join(dir, 'postgres.log'),
 });
 
-/** The PostgreSQL server binaries from Debian's `postgresql` package. */
-export function postgresBinDir(): string {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root)
-    ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
-    : [];
+const PG_ROOT = '/usr/lib/postgresql';
+const installedVersions = (): string[] =>
+  existsSync(PG_ROOT) ? readdirSync(PG_ROOT).filter((v) => existsSync(join(PG_ROOT, v, 'bin', 'postgres'))) : [];
+
+/**
+ * The PostgreSQL server binaries from Debian's `postgresql` package, installing the package first
+ * when it is missing and this process may (root with apt-get).
+ */
+export function postgresBinDir(log: (m: string) => void = () => {}): string {
+  if (installedVersions().length === 0 && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    log("installing Debian's postgresql package (apt-get)");
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'ignore', env });
+    const r = spawnSync('apt-get', ['install', '-y', '-q', 'postgresql'], { encoding: 'utf8', env });
+    if (r.status !== 0) throw new ServiceError(`apt-get install postgresql failed:\n${r.stdout}${r.stderr}`);
+  }
+  const versions = installedVersions();
   if (versions.length === 0) {
     throw new ServiceError(
-      'PostgreSQL server binaries not found in /usr/lib/postgresql. How to fix: apt-get install postgresql',
+      `PostgreSQL server binaries not found in ${PG_ROOT}. How to fix: apt-get install postgresql`,
     );
   }
-  return join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
+  return join(PG_ROOT, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` user the Debian package creates. */
@@ -47,7 +59,7 @@ function asServerUser(dir: string): string[] {
 /** Starts PostgreSQL on loopback (running initdb the first time); a no-op when it already runs. */
 export async function startPostgres(opts: PostgresOptions): Promise<{ pid: number; alreadyRunning: boolean }> {
   const f = files(opts.dir);
-  const bin = postgresBinDir();
+  const bin = postgresBinDir(opts.log);
   const user = opts.user ?? 'edp';
   if (runningPid(f.pidFile) === undefined) {
     mkdirSync(opts.dir, { recursive: true });

@@ -67,6 +67,7 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
       host: '127.0.0.1',
       port: source.port,
       user: source.user,
+      log,
     });
     for (const s of config.sources.filter((x) => x.kind === 'postgres' && x.port === source.port)) {
       if (await ensureDatabase('127.0.0.1', s.port, s.user, s.database))

@@ -26,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
     log,
   });
   const postgresPort = await freePort();
-  await startPostgres({ dir: join(TEST_SERVICES_DIR, 'postgres'), host: '127.0.0.1', port: postgresPort });
+  await startPostgres({ dir: join(TEST_SERVICES_DIR, 'postgres'), host: '127.0.0.1', port: postgresPort, log });
   await startKafka({
     dir: join(TEST_SERVICES_DIR, 'kafka'),
     host: '127.0.0.1',
