@@ -7,7 +7,7 @@
  */
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createIngestActivities } from '../activities/ingest';
 import { DuckDbWarehouse } from '../activities/warehouse';
@@ -76,7 +76,8 @@ async function main(): Promise<void> {
   let quarantined = 0;
   await Promise.all(
     intervals.map(async (interval) => {
-      const r = await acts.loadLandingFile({ entity: 'claims', interval, runId: 'bench' });
+      const file = relative(landing, landingFilePath(landing, claims, interval));
+      const r = await acts.loadLandingFile({ entity: 'claims', file, interval, runId: 'bench' });
       rowsIn += r.rowsIn;
       loaded += r.rowsLoaded;
       quarantined += r.rowsQuarantined;

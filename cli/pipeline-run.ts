@@ -80,10 +80,9 @@ export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workf
   const i = r.ingest;
   console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
   console.log(
-    `  ingest     ${i.files.length} files, ${i.extracts.length} tables, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
-      (i.files.some((f) => f.alreadyLoaded)
-        ? ` (${i.files.filter((f) => f.alreadyLoaded).length} already loaded earlier)`
-        : '') +
+    `  ingest     ${num(i.fileCount)} files, ${i.extracts.length} tables, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
+      (i.alreadyLoaded > 0 ? ` (${num(i.alreadyLoaded)} files already loaded earlier)` : '') +
+      (i.batches.length > 0 ? ` in ${i.batches.length} child batches` : '') +
       (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''),
   );
   for (const q of i.quarantinedFiles) console.log(`             QUARANTINED ${q.file}: ${q.reason}`);

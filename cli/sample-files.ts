@@ -33,7 +33,12 @@ export function writeSampleFiles(config: EdpConfig, interval: DataInterval, opti
   for (const file of sampleFiles(interval, options)) {
     const entity = config.landing.entities.find((e) => e.name === file.entity);
     if (!entity) continue; // the config does not ingest this entity
-    const path = landingFilePath(config.landing.path, entity, interval);
+    // A pattern for many parts (`*`) gets one part from the generator.
+    const path = landingFilePath(
+      config.landing.path,
+      { ...entity, pattern: entity.pattern.replace(/\*/g, 'part-0001') },
+      interval,
+    );
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(`${path}.tmp`, file.csv);
     renameSync(`${path}.tmp`, path); // a half-written file never looks landed

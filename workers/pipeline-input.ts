@@ -13,6 +13,7 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
       heartbeatSeconds: config.pipeline.heartbeatSeconds,
     },
     sensor: config.pipeline.sensor,
+    ingest: config.pipeline.ingest,
     sqlTables: config.sources.flatMap((s) => s.tables.map((t) => ({ source: s.name, table: t.name }))),
     marts: config.export.marts.map((m) => ({ ...m })),
   };

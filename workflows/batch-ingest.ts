@@ -1,5 +1,7 @@
-import { sleep, workflowInfo } from '@temporalio/workflow';
-import type { FileLoadResult, TableExtractResult } from '../activities/ingest';
+import { executeChild, sleep, workflowInfo } from '@temporalio/workflow';
+import type { TableExtractResult } from '../activities/ingest';
+import { summarizeLoads, type FileLoadSummary } from './file-load-summary';
+import { loadFileBatch } from './load-file-batch';
 import type { DataInterval } from '../lib/intervals';
 import { mapBounded, warehouseActivities, type StepOptions } from './step-options';
 
@@ -11,23 +13,19 @@ export interface BatchIngestInput {
   sensor: { pokeMinutes: number; timeoutMinutes: number };
   /** Files loaded at once. @default 4 */
   maxParallel?: number;
+  /** Above this many files, batches of this size load in child workflows. @default 200 */
+  filesPerChild?: number;
   /** SQL-source tables to extract (source and table names from config). */
   sqlTables?: Array<{ source: string; table: string }>;
 }
 
-/** What {@link batchIngest} loaded. */
-export interface BatchIngestResult {
-  files: FileLoadResult[];
-  /** Entities whose file had not landed when the sensor timed out. */
+/** What {@link batchIngest} loaded: counts for all files, the first results, and every SQL-source table. */
+export interface BatchIngestResult extends FileLoadSummary {
+  /** Entities with no file when the sensor timed out. */
   missing: string[];
   /** SQL-source tables extracted, with their watermarks. */
   extracts: TableExtractResult[];
-  /** Files that could not be parsed at all, quarantined whole, with the reason. */
-  quarantinedFiles: Array<{ file: string; reason: string }>;
   sensorPokes: number;
-  rowsIn: number;
-  rowsLoaded: number;
-  rowsQuarantined: number;
 }
 
 /** Waits for the interval's landing files (durable timers), then loads each into `raw` exactly once. */
@@ -42,22 +40,37 @@ export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestR
     check = await acts.checkLandingFiles({ interval: input.interval });
   }
   const runId = workflowInfo().workflowId;
-  const files = await mapBounded(check.present, input.maxParallel ?? 4, (entity) =>
-    acts.loadLandingFile({ entity, interval: input.interval, runId }),
-  );
-  const extracts = await mapBounded(input.sqlTables ?? [], input.maxParallel ?? 4, (t) =>
+  const maxParallel = input.maxParallel ?? 4;
+  const perChild = input.filesPerChild ?? 200;
+  let loaded: FileLoadSummary;
+  if (check.files.length <= perChild) {
+    const loads = await mapBounded(check.files, maxParallel, (f) =>
+      acts.loadLandingFile({ ...f, interval: input.interval, runId }),
+    );
+    loaded = summarizeLoads(loads);
+  } else {
+    // Thousands of files: batches in child workflows keep every history far below Temporal's limits.
+    const batches = Array.from({ length: Math.ceil(check.files.length / perChild) }, (_, b) =>
+      check.files.slice(b * perChild, (b + 1) * perChild),
+    );
+    const children = await mapBounded(batches, 2, (files, b) =>
+      executeChild(loadFileBatch, {
+        workflowId: `${runId}-batch-${String(b + 1).padStart(4, '0')}`,
+        args: [{ interval: input.interval, steps: input.steps, files, maxParallel, runId }],
+      }),
+    );
+    loaded = summarizeLoads([], undefined, children);
+  }
+  const extracts = await mapBounded(input.sqlTables ?? [], maxParallel, (t) =>
     acts.extractSqlTable({ ...t, interval: input.interval, runId }),
   );
-  const sum = (key: 'rowsIn' | 'rowsLoaded' | 'rowsQuarantined'): number =>
-    [...files, ...extracts].reduce((n, f) => n + f[key], 0);
   return {
-    files,
-    extracts,
+    ...loaded,
+    rowsIn: loaded.rowsIn + extracts.reduce((n, x) => n + x.rowsIn, 0),
+    rowsLoaded: loaded.rowsLoaded + extracts.reduce((n, x) => n + x.rowsLoaded, 0),
+    rowsQuarantined: loaded.rowsQuarantined + extracts.reduce((n, x) => n + x.rowsQuarantined, 0),
     missing: check.missing,
-    quarantinedFiles: files.flatMap((f) => (f.quarantinedFile ? [{ file: f.file, reason: f.quarantinedFile }] : [])),
+    extracts,
     sensorPokes: pokes,
-    rowsIn: sum('rowsIn'),
-    rowsLoaded: sum('rowsLoaded'),
-    rowsQuarantined: sum('rowsQuarantined'),
   };
 }

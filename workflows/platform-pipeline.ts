@@ -19,6 +19,8 @@ export interface PlatformPipelineInput {
   steps: StepOptions;
   sensor: BatchIngestInput['sensor'];
   sqlTables?: BatchIngestInput['sqlTables'];
+  /** Parallelism and batching of the file loads. */
+  ingest?: { maxParallel: number; filesPerChild: number };
   marts: Array<{ name: string; mode: ExportMode }>;
   threads?: number;
 }
@@ -61,7 +63,7 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
   try {
     const ingest = await executeChild(batchIngest, {
       workflowId: stepWorkflowId('ingest', interval),
-      args: [{ ...child, sensor: input.sensor, sqlTables: input.sqlTables }],
+      args: [{ ...child, sensor: input.sensor, sqlTables: input.sqlTables, ...input.ingest }],
     });
     const transformed = await executeChild(transform, {
       workflowId: stepWorkflowId('transform', interval),

@@ -1,13 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { statSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { ensureOnce, ensureSchema, type BulkLoadResult, type Warehouse, type WarehouseSession } from '../warehouse';
-import { fileChecksum, isLanded, landingFilePath } from './landing-files';
+import { fileChecksum, landedFiles } from './landing-files';
+import { landingNameMatcher } from '../../lib/landing-pattern';
 
 /** What the ingest activities need from the worker. */
 export interface IngestDeps {
@@ -18,13 +19,19 @@ export interface IngestDeps {
 
 /** Which of an interval's expected landing files have arrived. */
 export interface LandingCheck {
+  /** Entities with at least one file. */
   present: string[];
+  /** Entities with none. */
   missing: string[];
+  /** Every landed file, as a path relative to the landing folder. */
+  files: Array<{ entity: string; file: string }>;
 }
 
 /** Input of {@link IngestActivities.loadLandingFile}. */
 export interface LoadFileInput {
   entity: string;
+  /** The file, relative to the landing folder, as {@link LandingCheck.files} lists it. */
+  file: string;
   interval: DataInterval;
   /** Workflow run that loads it, stored as an audit column. */
   runId: string;
@@ -82,12 +89,13 @@ export function createIngestActivities(deps: IngestDeps) {
   return {
     /** Lists the configured entities' files for the interval, split into present and missing. */
     async checkLandingFiles(input: { interval: DataInterval }): Promise<LandingCheck> {
-      const present: string[] = [];
-      const missing: string[] = [];
+      const check: LandingCheck = { present: [], missing: [], files: [] };
       for (const e of deps.entities) {
-        (isLanded(landingFilePath(deps.landingDir, e, input.interval)) ? present : missing).push(e.name);
+        const files = landedFiles(deps.landingDir, e, input.interval);
+        (files.length > 0 ? check.present : check.missing).push(e.name);
+        check.files.push(...files.map((file) => ({ entity: e.name, file })));
       }
-      return Promise.resolve({ present, missing });
+      return Promise.resolve(check);
     },
 
     /**
@@ -98,10 +106,17 @@ export function createIngestActivities(deps: IngestDeps) {
      */
     async loadLandingFile(input: LoadFileInput): Promise<FileLoadResult> {
       const e = entity(input.entity);
-      const path = landingFilePath(deps.landingDir, e, input.interval);
-      const file = relative(deps.landingDir, path);
+      const file = input.file;
+      const path = join(deps.landingDir, file);
+      // Only a file of this entity and interval: the name is checked, so no input reaches outside the landing folder.
+      if (dirname(file) !== e.name || !landingNameMatcher(e.pattern, input.interval).test(basename(file))) {
+        throw ApplicationFailure.nonRetryable(
+          `${file} is not a ${e.name} file of this interval (pattern ${e.pattern})`,
+          ErrorType.BadInput,
+        );
+      }
       return classified(`loading ${path}`, async () => {
-        if (!isLanded(path)) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
+        if (!existsSync(path)) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
         const checksum = await fileChecksum(path);
         const bytes = statSync(path).size;
         await ensureManifest();

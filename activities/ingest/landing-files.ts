@@ -1,17 +1,24 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntityConfig } from '../../lib/config/schema';
-import { fileStamp, type DataInterval } from '../../lib/intervals';
+import type { DataInterval } from '../../lib/intervals';
+import { landingName, landingNameMatcher } from '../../lib/landing-pattern';
 
-/** Landing-zone path of an entity's file for an interval: `<landing>/<entity>/<pattern with {interval}>`. */
+/** Landing-zone path of an entity's file for an interval when its pattern names one file (no `*`). */
 export function landingFilePath(landingDir: string, entity: EntityConfig, interval: DataInterval): string {
-  return join(landingDir, entity.name, entity.pattern.replace('{interval}', fileStamp(interval.start)));
+  return join(landingDir, entity.name, landingName(entity.pattern, interval));
 }
 
-/** True when the file exists and is a regular file. */
-export function isLanded(path: string): boolean {
-  return existsSync(path) && statSync(path).isFile();
+/** The entity's landed files for the interval, as paths relative to the landing folder, in name order. */
+export function landedFiles(landingDir: string, entity: EntityConfig, interval: DataInterval): string[] {
+  const dir = join(landingDir, entity.name);
+  if (!existsSync(dir)) return [];
+  const matches = landingNameMatcher(entity.pattern, interval);
+  return readdirSync(dir)
+    .filter((name) => matches.test(name) && statSync(join(dir, name)).isFile())
+    .sort()
+    .map((name) => join(entity.name, name));
 }
 
 /** SHA-256 of a file's bytes, streamed; the idempotency key of a load. */

@@ -21,7 +21,10 @@ export const entitySchema = z
   .object({
     name: identifier,
     /** File-name pattern; `{interval}` stands for the interval start as YYYYMMDDTHHMM. */
-    pattern: z.string().includes('{interval}', { message: 'must contain {interval}' }),
+    pattern: z
+      .string()
+      .includes('{interval}', { message: 'must contain {interval}' })
+      .refine((p) => !p.includes('/'), 'a file name, without /: files land in <landing.path>/<entity>/'),
     /** `csv`, `ndjson` (one JSON object per line) or `json` (one array of objects). A `.gz` name is read gunzipped. */
     format: z.enum(['csv', 'ndjson', 'json']).default('csv'),
     delimiter: z.string().length(1).default(','),
@@ -107,6 +110,16 @@ export const configSchema = z
       .object({
         name: identifier.default('platform'),
         intervalHours: positiveInt.max(24).default(4),
+        /** How batch ingest spreads its work. */
+        ingest: z
+          .object({
+            /** Files (and SQL tables) loading at once. */
+            maxParallel: positiveInt.max(64).default(4),
+            /** Above this many files in one interval, batches of this size load in child workflows. */
+            filesPerChild: positiveInt.default(200),
+          })
+          .strict()
+          .default({}),
         /** Seconds without a heartbeat after which an activity's worker is presumed dead and it is retried. */
         heartbeatSeconds: positiveInt.default(30),
         sensor: z

@@ -17,6 +17,7 @@ describe('replay of saved workflow histories', () => {
     expect([...types].sort()).toEqual([
       'batchIngest',
       'databricksExport',
+      'loadFileBatch',
       'platformPipeline',
       'qualityGate',
       'transform',

@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { FileLoadResult } from '../../activities/ingest';
-import { platformPipeline, transform } from '../../workflows';
+import { batchIngest, platformPipeline, transform } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
 import { temporal } from '@temporalio/proto';
 import { maybeRecordHistory } from '../helpers/histories';
@@ -67,7 +67,14 @@ describe('platformPipeline (time-skipping server)', () => {
         const now = await env.currentTimeMs();
         if (calls.checks++ === 0) startedAt.ms = now;
         const landed = now - startedAt.ms >= opts.landsAfterHours * 3_600_000;
-        return landed ? { present: ['claims', 'members'], missing: [] } : { present: ['members'], missing: ['claims'] };
+        const members = { entity: 'members', file: 'members/m.csv' };
+        return landed
+          ? {
+              present: ['claims', 'members'],
+              missing: [],
+              files: [{ entity: 'claims', file: 'claims/c.csv' }, members],
+            }
+          : { present: ['members'], missing: ['claims'], files: [members] };
       },
       async loadLandingFile({ entity }) {
         if (calls.loads++ < opts.transientLoadFailures) throw new Error('connection reset by warehouse');
@@ -193,5 +200,63 @@ describe('platformPipeline (time-skipping server)', () => {
     ]);
     expect(t.models[2].error).toBe('Binder Error in int');
     await maybeRecordHistory(env.client, env.address, 'edp-transform-2026-01-01T04:00Z', 'model-fails');
+  });
+
+  it('loads thousands of files in child batches, keeping every history small', async () => {
+    const files = Array.from({ length: 1010 }, (_, n) => ({
+      entity: 'claims',
+      file: `claims/claims_20260101T0400_${String(n).padStart(5, '0')}.csv`,
+    }));
+    let loads = 0;
+    const activities: Partial<Activities> = {
+      checkLandingFiles: () => Promise.resolve({ present: ['claims'], missing: [], files }),
+      loadLandingFile: ({ entity, file }) => {
+        loads++;
+        return Promise.resolve({
+          entity,
+          file,
+          checksum: 'x',
+          rowsIn: 10,
+          rowsLoaded: 9,
+          rowsQuarantined: 1,
+          alreadyLoaded: false,
+        });
+      },
+    };
+    const q = { workflows: 'ts-batches-workflows', warehouse: 'ts-batches-warehouse' };
+    const wfWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: q.workflows,
+      workflowsPath: require.resolve('../../workflows'),
+    });
+    const actWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: q.warehouse,
+      activities,
+      maxConcurrentActivityTaskExecutions: 100,
+    });
+    const handle = await env.client.workflow.start(batchIngest, {
+      workflowId: 'ts-batches',
+      taskQueue: q.workflows,
+      args: [
+        {
+          interval,
+          steps: { warehouseTaskQueue: q.warehouse },
+          sensor: { pokeMinutes: 10, timeoutMinutes: 60 },
+          maxParallel: 50,
+          filesPerChild: 500,
+        },
+      ],
+    });
+    const result = await wfWorker.runUntil(actWorker.runUntil(handle.result()));
+    expect(loads).toBe(1010);
+    expect(result).toMatchObject({ fileCount: 1010, rowsIn: 10_100, rowsLoaded: 9_090, rowsQuarantined: 1_010 });
+    expect(result.batches).toEqual(['ts-batches-batch-0001', 'ts-batches-batch-0002', 'ts-batches-batch-0003']);
+    expect(result.files).toHaveLength(100); // the first 100; audit.ingest_manifest has all
+    const parentEvents = (await handle.fetchHistory()).events!.length;
+    const childEvents = (await env.client.workflow.getHandle('ts-batches-batch-0001').fetchHistory()).events!.length;
+    expect(parentEvents).toBeLessThan(100);
+    expect(childEvents).toBeLessThan(2_500); // 500 activities; Temporal's limit is 51,200
+    await maybeRecordHistory(env.client, env.address, 'ts-batches-batch-0003', 'ten-files');
   });
 });

@@ -7,6 +7,7 @@ import type { EntityConfig } from '../../../../lib/config/schema';
 import { tmpDir } from '../../../helpers/tmp';
 
 const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
+const FILE = 'claims/claims_20260101T0400.csv';
 const claims: EntityConfig = {
   name: 'claims',
   pattern: 'claims_{interval}.csv',
@@ -38,15 +39,20 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
   afterEach(() => w.close());
 
   it('reports which entities have landed', async () => {
-    expect(await acts.checkLandingFiles({ interval })).toEqual({ present: [], missing: ['claims'] });
+    expect(await acts.checkLandingFiles({ interval })).toEqual({ present: [], missing: ['claims'], files: [] });
     land('claim_id,amount\nC1,1.00\n');
-    expect(await acts.checkLandingFiles({ interval })).toEqual({ present: ['claims'], missing: [] });
+    expect(await acts.checkLandingFiles({ interval })).toEqual({
+      present: ['claims'],
+      missing: [],
+      files: [{ entity: 'claims', file: FILE }],
+    });
   });
 
   it('loads a file exactly once across retries, and a changed file as a new version', async () => {
     land('claim_id,amount\nC1,1.00\nC2,oops\n');
     const first = await env.run<[LoadFileInput], FileLoadResult, typeof acts.loadLandingFile>(acts.loadLandingFile, {
       entity: 'claims',
+      file: FILE,
       interval,
       runId: 'r1',
     });
@@ -57,7 +63,7 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
       alreadyLoaded: false,
       file: 'claims/claims_20260101T0400.csv',
     });
-    const again = await env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r2' });
+    const again = await env.run(acts.loadLandingFile, { entity: 'claims', file: FILE, interval, runId: 'r2' });
     expect(again).toMatchObject({
       rowsIn: 2,
       rowsLoaded: 1,
@@ -68,7 +74,7 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
     expect(await w.query('SELECT count(*)::INTEGER AS n FROM raw.claims')).toEqual([{ n: 1 }]);
 
     land('claim_id,amount\nC1,1.00\nC2,2.00\nC3,3.00\n');
-    const changed = await env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r3' });
+    const changed = await env.run(acts.loadLandingFile, { entity: 'claims', file: FILE, interval, runId: 'r3' });
     expect(changed).toMatchObject({ rowsIn: 3, rowsLoaded: 3, alreadyLoaded: false });
     expect(await w.query('SELECT count(*)::INTEGER AS n FROM audit.ingest_manifest')).toEqual([{ n: 2 }]);
   });
@@ -79,29 +85,46 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
       join(landing, 'claims', 'claims_20260101T0400.csv'),
       Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)),
     );
-    const r = await acts.loadLandingFile({ entity: 'claims', interval, runId: 'r1' });
+    const r = await acts.loadLandingFile({ entity: 'claims', file: FILE, interval, runId: 'r1' });
     expect(r).toMatchObject({
       rowsIn: 0,
       rowsLoaded: 0,
       alreadyLoaded: false,
       quarantinedFile: expect.stringMatching(/^Invalid Input Error: /),
     });
-    const again = await acts.loadLandingFile({ entity: 'claims', interval, runId: 'r2' });
+    const again = await acts.loadLandingFile({ entity: 'claims', file: FILE, interval, runId: 'r2' });
     expect(again).toMatchObject({ alreadyLoaded: true, quarantinedFile: r.quarantinedFile });
     expect(await w.query('SELECT status, reason IS NOT NULL AS has_reason FROM audit.ingest_manifest')).toEqual([
       { status: 'quarantined', has_reason: true },
     ]);
   });
 
+  it('refuses a file outside the entity and interval, so no input reaches outside the landing folder', async () => {
+    for (const file of [
+      'claims/../../etc/passwd',
+      'members/claims_20260101T0400.csv',
+      'claims/claims_20260101T0800.csv',
+    ]) {
+      await expect(acts.loadLandingFile({ entity: 'claims', file, interval, runId: 'r1' })).rejects.toMatchObject({
+        nonRetryable: true,
+        message: `${file} is not a claims file of this interval (pattern claims_{interval}.csv)`,
+      });
+    }
+  });
+
   it('fails without retry for a file that does not exist, naming it', async () => {
-    await expect(env.run(acts.loadLandingFile, { entity: 'claims', interval, runId: 'r1' })).rejects.toMatchObject({
+    await expect(
+      env.run(acts.loadLandingFile, { entity: 'claims', file: FILE, interval, runId: 'r1' }),
+    ).rejects.toMatchObject({
       nonRetryable: true,
       message: expect.stringContaining('claims_20260101T0400.csv does not exist'),
     });
   });
 
   it('fails without retry for an unknown entity, listing the configured ones', async () => {
-    await expect(acts.loadLandingFile({ entity: 'nope', interval, runId: 'r1' })).rejects.toMatchObject({
+    await expect(
+      acts.loadLandingFile({ entity: 'nope', file: 'nope/x.csv', interval, runId: 'r1' }),
+    ).rejects.toMatchObject({
       nonRetryable: true,
       message: 'unknown entity "nope" (configured: claims)',
     });
