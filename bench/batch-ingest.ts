@@ -13,7 +13,7 @@ import { createIngestActivities } from '../activities/ingest';
 import { DuckDbWarehouse } from '../activities/warehouse';
 import { loadConfig } from '../workers/config';
 import { intervalsBetween } from '../lib/intervals';
-import { sampleFiles } from '../lib/sample-data';
+import { sampleFiles } from '../cli/sample-data';
 import { landingFilePath } from '../activities/ingest';
 
 const { values } = parseArgs({
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       providers: 2_000,
       claimsPerInterval: Math.ceil(rows / fileCount),
       dirt: 0.001,
-    }).find((f) => f.entity === 'claims')!.csv;
+    }).find((f) => f.entity === 'claims')!.content;
     const path = landingFilePath(landing, claims, interval);
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, csv);

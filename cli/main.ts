@@ -33,8 +33,8 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   install                           install the service binaries into the cache, start nothing
   worker                            run a worker in the foreground (Ctrl-C stops it cleanly)
   run --interval S/E [--no-wait]    run platformPipeline for one data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z
-  generate --interval S/E [--seed N --members N --claims N --dirt F]
-                                    write sample landing files for an interval
+  generate --interval S/E [--seed N --members N --claims N --dirt F --only A,B --skip A,B]
+                                    write an interval's sample landing files and operational rows (edp generate --help)
   query "<sql>" [--json]            query the warehouse (through the worker when one holds the DuckDB file)
   schedules apply | show            create or update the Temporal Schedule that runs the pipeline every interval
   backfill --from T --to T [--mode missing|failed|all] [--concurrency N] [--dry-run]
@@ -43,6 +43,27 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
                                     run the data-quality rules (all, or for the given tables); exit 1 on an error
   quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
 `;
+
+/** Longer help for commands with many options: `edp <command> --help`. */
+const COMMAND_HELP: Record<string, string> = {
+  generate: `edp generate --interval S/E [options]
+
+Writes one data interval of deterministic sample data for the healthcare domain:
+landing files (members, providers, claims, claim_lines, accumulators as CSV; eligibility as
+NDJSON) where the config's entities expect them, and plans plus claim status changes into each
+local PostgreSQL source. The same seed and interval always give the same data.
+
+  --interval S/E   the data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z (required)
+  --seed N         random seed (default ${DEFAULT_SAMPLE.seed})
+  --members N      members (default ${DEFAULT_SAMPLE.members})
+  --claims N       claims in the interval, a few to millions (default ${DEFAULT_SAMPLE.claimsPerInterval}); each has 1-3 lines
+  --dirt F         share of rows, 0-1, with one realistic defect (default ${DEFAULT_SAMPLE.dirt}): missing mandatory
+                   key, wrong type, extra column, malformed CSV line, bad encoding (a latin-1 byte),
+                   unknown foreign key, duplicate record; truncated JSON lines in eligibility
+  --only A,B       only these entities / sources (a late-arriving file: generate it on its own later)
+  --skip A,B       all but these (e.g. --skip claims to leave the claims file late)
+`,
+};
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
 
@@ -200,6 +221,8 @@ function parseCommandLine(argv: string[]) {
         members: { type: 'string' },
         claims: { type: 'string' },
         dirt: { type: 'string' },
+        only: { type: 'string' },
+        skip: { type: 'string' },
         table: { type: 'string', multiple: true },
         from: { type: 'string' },
         to: { type: 'string' },
@@ -219,7 +242,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
   if (!command || values.help || command === 'help') {
-    console.log(HELP);
+    console.log((command && COMMAND_HELP[command]) ?? HELP);
     return 0;
   }
   const loaded = loadConfig({ file: values.config });
@@ -275,11 +298,19 @@ async function main(argv: string[]): Promise<number> {
         claimsPerInterval: intOpt(values, 'claims', DEFAULT_SAMPLE.claimsPerInterval),
         dirt: intOpt(values, 'dirt', DEFAULT_SAMPLE.dirt),
       };
-      for (const f of writeSampleFiles(config, interval, options)) log(`wrote ${f}`);
-      if (config.sources.length > 0) {
-        log(
-          `added ${num(await writeSampleSources(config, interval, options.seed))} rows to the operational database (start it with \`npx edp up\`)`,
-        );
+      const list = (key: 'only' | 'skip'): string[] | undefined =>
+        typeof values[key] === 'string' ? values[key].split(',').map((s) => s.trim()) : undefined;
+      const only = list('only');
+      const skip = list('skip') ?? [];
+      const known = [...config.landing.entities.map((e) => e.name), ...config.sources.map((s) => s.name)];
+      const unknown = [...(only ?? []), ...skip].filter((n) => !known.includes(n));
+      if (unknown.length > 0)
+        throw new UsageError(`--only/--skip name ${unknown.join(', ')}; known: ${known.join(', ')}`);
+      const include = (name: string): boolean => (!only || only.includes(name)) && !skip.includes(name);
+      for (const f of writeSampleFiles(config, interval, options, include)) log(`wrote ${f}`);
+      if (config.sources.some((s) => include(s.name))) {
+        const added = await writeSampleSources(config, interval, options.seed, include);
+        log(`added ${num(added)} rows to the operational database (PostgreSQL must be running: \`npx edp up\`)`);
       }
       log(
         `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(interval)}`,

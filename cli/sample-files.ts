@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { landingFilePath } from '../activities/ingest';
 import type { EdpConfig } from '../lib/config/schema';
 import type { DataInterval } from '../lib/intervals';
-import { sampleFiles, type SampleOptions } from '../lib/sample-data';
+import { sampleFiles, type SampleOptions } from './sample-data';
 import { writeSampleOperational } from './sample-operational';
 
 /** Defaults for `edp generate` and the demo: small enough to run in seconds, dirty enough to show quarantine. */
@@ -19,20 +19,30 @@ export const DEFAULT_SAMPLE: SampleOptions = {
 export const SAMPLE_EVENTS_PER_INTERVAL = 1000;
 
 /** Writes an interval's sample rows into every local PostgreSQL source; returns the rows added. */
-export async function writeSampleSources(config: EdpConfig, interval: DataInterval, seed: number): Promise<number> {
+export async function writeSampleSources(
+  config: EdpConfig,
+  interval: DataInterval,
+  seed: number,
+  include: (source: string) => boolean = () => true,
+): Promise<number> {
   let added = 0;
-  for (const source of config.sources.filter((s) => s.kind === 'postgres')) {
+  for (const source of config.sources.filter((s) => s.kind === 'postgres' && include(s.name))) {
     added += await writeSampleOperational(source, interval, SAMPLE_EVENTS_PER_INTERVAL, seed);
   }
   return added;
 }
 
 /** Writes an interval's sample landing files where the config's entities expect them; returns their paths. */
-export function writeSampleFiles(config: EdpConfig, interval: DataInterval, options: SampleOptions): string[] {
+export function writeSampleFiles(
+  config: EdpConfig,
+  interval: DataInterval,
+  options: SampleOptions,
+  include: (entity: string) => boolean = () => true,
+): string[] {
   const written: string[] = [];
   for (const file of sampleFiles(interval, options)) {
     const entity = config.landing.entities.find((e) => e.name === file.entity);
-    if (!entity) continue; // the config does not ingest this entity
+    if (!entity || !include(entity.name)) continue; // not ingested by this config, or left out (a late file)
     // A pattern for many parts (`*`) gets one part from the generator.
     const path = landingFilePath(
       config.landing.path,
@@ -40,7 +50,7 @@ export function writeSampleFiles(config: EdpConfig, interval: DataInterval, opti
       interval,
     );
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(`${path}.tmp`, file.csv);
+    writeFileSync(`${path}.tmp`, file.content);
     renameSync(`${path}.tmp`, path); // a half-written file never looks landed
     written.push(path);
   }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
@@ -7,6 +8,7 @@ import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { ensureOnce, ensureSchema, type BulkLoadResult, type Warehouse, type WarehouseSession } from '../warehouse';
+import { copyWithoutLines, scanCsvLines } from './csv-lines';
 import { fileChecksum, landedFiles } from './landing-files';
 import { landingNameMatcher } from '../../lib/landing-pattern';
 
@@ -50,6 +52,13 @@ export interface FileLoadResult {
   /** Set when the file could not be parsed at all: the reason it was quarantined whole. */
   quarantinedFile?: string;
 }
+
+/** Node's names for the configured encodings. */
+const NODE_ENCODING: Record<EntityConfig['encoding'], BufferEncoding> = {
+  'utf-8': 'utf8',
+  'utf-16': 'utf16le',
+  'latin-1': 'latin1',
+};
 
 /** Reader errors that mean the file as a whole cannot be parsed (not a transient failure). */
 const UNPARSABLE = /^(Invalid Input Error|Conversion Error)/;
@@ -160,8 +169,20 @@ export function createIngestActivities(deps: IngestDeps) {
                 ...(prior.reason ? { quarantinedFile: prior.reason } : {}),
               };
             }
+            // CSV: count the physical lines, and take lines with unbalanced quotes out before the reader sees them.
+            const scan =
+              e.format === 'csv' ? await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding]) : undefined;
+            let source = path;
+            if (scan && scan.unbalanced.length > 0) {
+              source = join(tmpdir(), `edp-${checksum}.csv`);
+              await copyWithoutLines(path, new Set(scan.unbalanced.map((u) => u.line)), source);
+            }
             const counts = await tx.bulkLoad({
-              file: path,
+              file: source,
+              rejectedLines: scan?.unbalanced.map((u) => ({
+                ...u,
+                reason: 'unbalanced quote: the line would run into the lines after it',
+              })),
               format: e.format,
               delimiter: e.delimiter,
               header: e.header,
@@ -178,6 +199,14 @@ export function createIngestActivities(deps: IngestDeps) {
                 _edp_interval_start: input.interval.start,
               },
             });
+            if (source !== path) rmSync(source, { force: true });
+            if (scan && counts.rowsIn !== scan.dataLines) {
+              // Never a silent loss: every physical line must be loaded or quarantined.
+              throw ApplicationFailure.nonRetryable(
+                `${file}: ${scan.dataLines} data lines but ${counts.rowsIn} rows accounted for (loaded ${counts.rowsLoaded}, quarantined ${counts.rowsQuarantined})`,
+                ErrorType.BadInput,
+              );
+            }
             await record(tx, counts, null);
             return { ...base, ...counts, alreadyLoaded: false };
           });

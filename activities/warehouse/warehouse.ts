@@ -31,6 +31,8 @@ export interface BulkLoadRequest {
   target: TableRef;
   /** Where rows that fail parsing, typing or a required check go. */
   errors: TableRef;
+  /** Lines found unreadable before the load (e.g. unbalanced quotes), quarantined as `parse` errors and counted. */
+  rejectedLines?: ReadonlyArray<{ line: number; text: string; reason: string }>;
   /** Constant audit values stored on every loaded and quarantined row (run id, file checksum, interval…). */
   audit: Readonly<Record<string, SqlValue>>;
 }

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { writeSampleFiles, writeSampleSources } from '../../cli/sample-files';
 import type { DataInterval } from '../../lib/intervals';
-import type { SampleOptions } from '../../lib/sample-data';
+import type { SampleOptions } from '../../cli/sample-data';
 import { loadConfig, type LoadedConfig } from '../../workers/config';
 import { testServices } from '../setup/test-services';
 import { tmpDir } from './tmp';

@@ -37,7 +37,14 @@ describe('platformPipeline on the Temporal dev server with DuckDB', () => {
       const result = await handle.result();
       expect(result.status).toBe('succeeded');
       expect(result.ingest.missing).toEqual([]);
-      expect(result.ingest.files.map((f) => f.entity).sort()).toEqual(['claims', 'members', 'providers']);
+      expect(result.ingest.files.map((f) => f.entity).sort()).toEqual([
+        'accumulators',
+        'claim_lines',
+        'claims',
+        'eligibility',
+        'members',
+        'providers',
+      ]);
       for (const f of result.ingest.files) expect(f.rowsIn).toBe(f.rowsLoaded + f.rowsQuarantined);
       expect(result.ingest.rowsQuarantined).toBeGreaterThan(0); // the sample has 2% dirt
       expect(result.ingest.extracts.map((x) => [x.table, x.rowsLoaded])).toEqual([
@@ -96,12 +103,10 @@ describe('platformPipeline on the Temporal dev server with DuckDB', () => {
       await worker;
       const fp = await warehouseFingerprint(config.warehouse.duckdb.path);
       const manifest = fp['audit.ingest_manifest'];
-      expect(manifest.startsWith('3 rows')).toBe(true);
+      const entities = config.landing.entities.map((e) => e.name);
+      expect(manifest.startsWith(`${entities.length} rows`)).toBe(true);
       const loadedRows = again.ingest.files.reduce((n, f) => n + f.rowsLoaded, 0);
-      const rawRows = ['raw.claims', 'raw.members', 'raw.providers'].reduce(
-        (n, t) => n + Number(fp[t].split(' ')[0]),
-        0,
-      );
+      const rawRows = entities.reduce((n, t) => n + Number(fp[`raw.${t}`].split(' ')[0]), 0);
       expect(rawRows).toBe(loadedRows);
     } finally {
       await close();

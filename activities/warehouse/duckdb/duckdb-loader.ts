@@ -110,6 +110,21 @@ export async function duckdbBulkLoad(
   if (source.badLines) {
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${rejects} AS ${source.badLines}`);
   }
+  const pre = req.rejectedLines ?? [];
+  if (pre.length > 0) {
+    // Lines the caller took out before reading join the reader's own rejects (the table exists by now).
+    await conn.run(
+      `CREATE TEMP TABLE IF NOT EXISTS ${rejects} (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_message VARCHAR)`,
+    );
+    for (let i = 0; i < pre.length; i += 500) {
+      const batch = pre.slice(i, i + 500);
+      // Bound, not inlined: a rejected line may hold any bytes, NUL included.
+      await conn.run(
+        `INSERT INTO ${rejects} (line, column_name, csv_line, error_message) VALUES ${batch.map(() => '(?, NULL, ?, ?)').join(', ')}`,
+        batch.flatMap((r) => [r.line, r.text, r.reason]),
+      );
+    }
+  }
   await conn.run(
     `CREATE TABLE IF NOT EXISTS ${d.table(req.target)} (
        ${cols.map((c) => `${q(c.name)} ${d.columnType(c.type)}`).join(', ')},

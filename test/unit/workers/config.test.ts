@@ -76,6 +76,13 @@ describe('configuration', () => {
 
   it('validates the repository default config', () => {
     const { config } = loadConfig({ file: join(__dirname, '..', '..', '..', 'edp.config.yaml'), env: {} });
-    expect(config.landing.entities.map((e) => e.name)).toEqual(['members', 'providers', 'claims']);
+    expect(config.landing.entities.map((e) => e.name)).toEqual([
+      'members',
+      'providers',
+      'claims',
+      'claim_lines',
+      'eligibility',
+      'accumulators',
+    ]);
   });
 });

@@ -79,11 +79,22 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
     expect(await w.query('SELECT count(*)::INTEGER AS n FROM audit.ingest_manifest')).toEqual([{ n: 2 }]);
   });
 
+  it('quarantines a line with an unbalanced quote on its own, so it cannot swallow the lines after it', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `C${i},${i}.00`);
+    rows.splice(10, 0, 'C-bad,1.00,"unterminated');
+    land(`claim_id,amount\n${rows.join('\n')}\n`);
+    const r = await acts.loadLandingFile({ entity: 'claims', file: FILE, interval, runId: 'r1' });
+    expect(r).toMatchObject({ rowsIn: 51, rowsLoaded: 50, rowsQuarantined: 1 });
+    expect(await w.query('SELECT source_line, rule, raw_value FROM raw.claims__errors')).toEqual([
+      { source_line: '12', rule: 'parse', raw_value: 'C-bad,1.00,"unterminated' },
+    ]);
+  });
+
   it('quarantines a file that cannot be parsed at all, once, with its reason', async () => {
     mkdirSync(join(landing, 'claims'), { recursive: true });
     writeFileSync(
       join(landing, 'claims', 'claims_20260101T0400.csv'),
-      Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)),
+      Buffer.from(Array.from({ length: 4000 }, (_, i) => ((i * 7919) % 256 === 34 ? 0 : (i * 7919) % 256))), // binary, no quote characters
     );
     const r = await acts.loadLandingFile({ entity: 'claims', file: FILE, interval, runId: 'r1' });
     expect(r).toMatchObject({
