@@ -32,6 +32,12 @@ async function* rawLines(path: string): AsyncIterable<Buffer> {
   if (carry.length > 0) yield carry;
 }
 
+/** True for a line of only spaces, tabs and CR (read as bytes: no decoding per line). */
+function isBlank(line: Buffer): boolean {
+  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  return true;
+}
+
 function countByte(line: Buffer, byte: number): number {
   let n = 0;
   for (let i = line.indexOf(byte); i !== -1; i = line.indexOf(byte, i + 1)) n++;
@@ -50,7 +56,7 @@ export async function scanCsvLines(
   let n = 0;
   for await (const line of rawLines(path)) {
     n++;
-    if ((header && n === 1) || line.toString(encoding).trim() === '') continue;
+    if ((header && n === 1) || isBlank(line)) continue;
     scan.dataLines++;
     if (countByte(line, q) % 2 === 1) scan.unbalanced.push({ line: n, text: line.toString(encoding) });
   }
