@@ -50,3 +50,24 @@ export function assertIdentifier(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name)) throw new TypeError(`"${name}" is not a valid SQL identifier`);
   return name;
 }
+
+/** Renders a literal; engines differ only in how a string's characters are escaped. */
+export function sqlLiteral(value: SqlValue, escapeText: (text: string) => string): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`cannot render ${value} as SQL`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  return `'${escapeText(value)}'`;
+}
+
+/** The parts of a dialect every engine here writes the same way; each builds on its own `quoteIdent`. */
+export const standardDialectParts = {
+  table(this: Dialect, ref: TableRef): string {
+    return `${this.quoteIdent(ref.schema)}.${this.quoteIdent(ref.table)}`;
+  },
+  createTableAs(this: Dialect, ref: TableRef, select: string): string {
+    return `CREATE OR REPLACE TABLE ${this.table(ref)} AS ${select}`;
+  },
+};
