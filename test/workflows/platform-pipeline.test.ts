@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
@@ -10,6 +10,13 @@ import { maybeRecordHistory } from '../helpers/histories';
 import { testServices } from '../setup/test-services';
 
 const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_DATETIME } = temporal.api.enums.v1.IndexedValueType;
+
+/** Runs `fn` over `items` one at a time. */
+async function mapSequential<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await fn(item));
+  return out;
+}
 
 /**
  * Time-skipping tests: the pipeline's landing sensor (durable timers) and activity retries span hours
@@ -39,6 +46,8 @@ describe('platformPipeline (time-skipping server)', () => {
         EdpPipeline: INDEXED_VALUE_TYPE_KEYWORD,
         EdpIntervalStart: INDEXED_VALUE_TYPE_DATETIME,
         EdpStatus: INDEXED_VALUE_TYPE_KEYWORD,
+        // Stamped by a Schedule on the runs it starts; the test server has no Schedules, so the test stamps it.
+        TemporalScheduledStartTime: INDEXED_VALUE_TYPE_DATETIME,
       },
     });
   });
@@ -258,5 +267,46 @@ describe('platformPipeline (time-skipping server)', () => {
     expect(parentEvents).toBeLessThan(100);
     expect(childEvents).toBeLessThan(2_500); // 500 activities; Temporal's limit is 51,200
     await maybeRecordHistory(env.client, env.address, 'ts-batches-batch-0003', 'ten-files');
+  });
+
+  it('derives each scheduled run’s interval from TemporalScheduledStartTime: a day of 4-hour ticks', async () => {
+    const fakes = fakeActivities({ landsAfterHours: 0, transientLoadFailures: 0 });
+    const q = { workflows: 'ts-ticks-workflows', warehouse: 'ts-ticks-warehouse' };
+    const wfWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: q.workflows,
+      workflowsPath: require.resolve('../../workflows'),
+    });
+    const actWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: q.warehouse,
+      activities: fakes.activities,
+    });
+    const ticks = ['04:00', '08:00', '12:00', '16:00', '20:00']
+      .map((t) => new Date(`2026-01-02T${t}:00Z`))
+      .concat(new Date('2026-01-03T00:00:00Z'));
+    const scheduled = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+    const intervals = await wfWorker.runUntil(
+      actWorker.runUntil(
+        mapSequential(ticks, async (tick) => {
+          const { interval: _explicit, ...withoutInterval } = input;
+          const r = await env.client.workflow.execute(platformPipeline, {
+            workflowId: `ts-tick-${tick.toISOString()}`,
+            taskQueue: q.workflows,
+            args: [{ ...withoutInterval, steps: { warehouseTaskQueue: q.warehouse } }],
+            typedSearchAttributes: [{ key: scheduled, value: tick }],
+          });
+          return `${r.interval.start}/${r.interval.end}`;
+        }),
+      ),
+    );
+    expect(intervals).toEqual([
+      '2026-01-02T00:00:00.000Z/2026-01-02T04:00:00.000Z',
+      '2026-01-02T04:00:00.000Z/2026-01-02T08:00:00.000Z',
+      '2026-01-02T08:00:00.000Z/2026-01-02T12:00:00.000Z',
+      '2026-01-02T12:00:00.000Z/2026-01-02T16:00:00.000Z',
+      '2026-01-02T16:00:00.000Z/2026-01-02T20:00:00.000Z',
+      '2026-01-02T20:00:00.000Z/2026-01-03T00:00:00.000Z',
+    ]);
   });
 });
