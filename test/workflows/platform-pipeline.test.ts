@@ -293,7 +293,7 @@ describe('platformPipeline (time-skipping server)', () => {
           const r = await env.client.workflow.execute(platformPipeline, {
             workflowId: `ts-tick-${tick.toISOString()}`,
             taskQueue: q.workflows,
-            args: [{ ...withoutInterval, steps: { warehouseTaskQueue: q.warehouse } }],
+            args: [{ ...input, interval: undefined, steps: { warehouseTaskQueue: q.warehouse } }], // like a Schedule: no interval
             typedSearchAttributes: [{ key: scheduled, value: tick }],
           });
           return `${r.interval.start}/${r.interval.end}`;
