@@ -289,7 +289,6 @@ describe('platformPipeline (time-skipping server)', () => {
     const intervals = await wfWorker.runUntil(
       actWorker.runUntil(
         mapSequential(ticks, async (tick) => {
-          const { interval: _explicit, ...withoutInterval } = input;
           const r = await env.client.workflow.execute(platformPipeline, {
             workflowId: `ts-tick-${tick.toISOString()}`,
             taskQueue: q.workflows,
