@@ -142,21 +142,33 @@ describe('platformPipeline (time-skipping server)', () => {
     return { activities, calls };
   }
 
-  async function run(fakes: ReturnType<typeof fakeActivities>, workflowId: string) {
-    const common = { connection: env.nativeConnection };
-    const queues = { workflows: `${workflowId}-workflows`, warehouse: `${workflowId}-warehouse` };
+  /** Runs `body` while a workflow worker and a (fake) activity worker poll queues named after `name`. */
+  async function withWorkers<T>(
+    name: string,
+    activities: Partial<Activities>,
+    body: (queues: { workflows: string; warehouse: string }) => Promise<T>,
+  ): Promise<T> {
+    const queues = { workflows: `${name}-workflows`, warehouse: `${name}-warehouse` };
+    const connection = env.nativeConnection;
     const wfWorker = await Worker.create({
-      ...common,
+      connection,
       taskQueue: queues.workflows,
       workflowsPath: require.resolve('../../workflows'),
     });
-    const actWorker = await Worker.create({ ...common, taskQueue: queues.warehouse, activities: fakes.activities });
-    const args: [PlatformPipelineInput] = [{ ...input, steps: { warehouseTaskQueue: queues.warehouse } }];
-    const result = await wfWorker.runUntil(
-      actWorker.runUntil(
-        env.client.workflow.execute(platformPipeline, { workflowId, taskQueue: queues.workflows, args }),
-      ),
-    );
+    const actWorker = await Worker.create({
+      connection,
+      taskQueue: queues.warehouse,
+      activities,
+      maxConcurrentActivityTaskExecutions: 100,
+    });
+    return wfWorker.runUntil(actWorker.runUntil(body(queues)));
+  }
+
+  async function run(fakes: ReturnType<typeof fakeActivities>, workflowId: string) {
+    const result = await withWorkers(workflowId, fakes.activities, (queues) => {
+      const args: [PlatformPipelineInput] = [{ ...input, steps: { warehouseTaskQueue: queues.warehouse } }];
+      return env.client.workflow.execute(platformPipeline, { workflowId, taskQueue: queues.workflows, args });
+    });
     const { startTime, closeTime } = await env.client.workflow.getHandle(workflowId).describe();
     return { result, workflowHours: (closeTime!.getTime() - startTime.getTime()) / 3_600_000 };
   }
@@ -232,32 +244,22 @@ describe('platformPipeline (time-skipping server)', () => {
         });
       },
     };
-    const q = { workflows: 'ts-batches-workflows', warehouse: 'ts-batches-warehouse' };
-    const wfWorker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: q.workflows,
-      workflowsPath: require.resolve('../../workflows'),
-    });
-    const actWorker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: q.warehouse,
-      activities,
-      maxConcurrentActivityTaskExecutions: 100,
-    });
-    const handle = await env.client.workflow.start(batchIngest, {
-      workflowId: 'ts-batches',
-      taskQueue: q.workflows,
-      args: [
-        {
-          interval,
-          steps: { warehouseTaskQueue: q.warehouse },
-          sensor: { pokeMinutes: 10, timeoutMinutes: 60 },
-          maxParallel: 50,
-          filesPerChild: 500,
-        },
-      ],
-    });
-    const result = await wfWorker.runUntil(actWorker.runUntil(handle.result()));
+    const result = await withWorkers('ts-batches', activities, (q) =>
+      env.client.workflow.execute(batchIngest, {
+        workflowId: 'ts-batches',
+        taskQueue: q.workflows,
+        args: [
+          {
+            interval,
+            steps: { warehouseTaskQueue: q.warehouse },
+            sensor: { pokeMinutes: 10, timeoutMinutes: 60 },
+            maxParallel: 50,
+            filesPerChild: 500,
+          },
+        ],
+      }),
+    );
+    const handle = env.client.workflow.getHandle('ts-batches');
     expect(loads).toBe(1010);
     expect(result).toMatchObject({ fileCount: 1010, rowsIn: 10_100, rowsLoaded: 9_090, rowsQuarantined: 1_010 });
     expect(result.batches).toEqual(['ts-batches-batch-0001', 'ts-batches-batch-0002', 'ts-batches-batch-0003']);
@@ -271,33 +273,20 @@ describe('platformPipeline (time-skipping server)', () => {
 
   it('derives each scheduled run’s interval from TemporalScheduledStartTime: a day of 4-hour ticks', async () => {
     const fakes = fakeActivities({ landsAfterHours: 0, transientLoadFailures: 0 });
-    const q = { workflows: 'ts-ticks-workflows', warehouse: 'ts-ticks-warehouse' };
-    const wfWorker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: q.workflows,
-      workflowsPath: require.resolve('../../workflows'),
-    });
-    const actWorker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: q.warehouse,
-      activities: fakes.activities,
-    });
     const ticks = ['04:00', '08:00', '12:00', '16:00', '20:00']
       .map((t) => new Date(`2026-01-02T${t}:00Z`))
       .concat(new Date('2026-01-03T00:00:00Z'));
     const scheduled = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
-    const intervals = await wfWorker.runUntil(
-      actWorker.runUntil(
-        mapSequential(ticks, async (tick) => {
-          const r = await env.client.workflow.execute(platformPipeline, {
-            workflowId: `ts-tick-${tick.toISOString()}`,
-            taskQueue: q.workflows,
-            args: [{ ...input, interval: undefined, steps: { warehouseTaskQueue: q.warehouse } }], // like a Schedule: no interval
-            typedSearchAttributes: [{ key: scheduled, value: tick }],
-          });
-          return `${r.interval.start}/${r.interval.end}`;
-        }),
-      ),
+    const intervals = await withWorkers('ts-ticks', fakes.activities, (q) =>
+      mapSequential(ticks, async (tick) => {
+        const r = await env.client.workflow.execute(platformPipeline, {
+          workflowId: `ts-tick-${tick.toISOString()}`,
+          taskQueue: q.workflows,
+          args: [{ ...input, interval: undefined, steps: { warehouseTaskQueue: q.warehouse } }], // like a Schedule: no interval
+          typedSearchAttributes: [{ key: scheduled, value: tick }],
+        });
+        return `${r.interval.start}/${r.interval.end}`;
+      }),
     );
     expect(intervals).toEqual([
       '2026-01-02T00:00:00.000Z/2026-01-02T04:00:00.000Z',
