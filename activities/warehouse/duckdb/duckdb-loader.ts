@@ -10,7 +10,8 @@ async function counts(conn: DuckDBConnection, sql: string): Promise<number[]> {
 }
 
 /**
- * SQL yielding `edp_row`, every column as text and `edp_unparsable` for one file; lines the reader
+ * SQL yielding every column as text and `edp_unparsable` for one file, and the expression that
+ * numbers its rows in the stage table; lines the reader
  * could not parse land in the rejects table as (line, column_name, csv_line, error_message).
  */
 function sourceSql(
@@ -19,11 +20,14 @@ function sourceSql(
   columnSpec: string,
   rejects: string,
   scans: string,
-): { select: string; badLines?: string } {
+): { select: string; badLines?: string; rowNumber: string } {
   const file = d.literal(req.file);
   if (req.format === 'csv') {
     return {
-      select: `SELECT row_number() OVER () AS edp_row, *, FALSE AS edp_unparsable FROM read_csv(${file},
+      // No row_number() here: that window would serialise the scan. The stage table keeps file order
+      // (insertion order is preserved), so its rowid numbers the rows instead.
+      rowNumber: 'rowid + 1',
+      select: `SELECT *, FALSE AS edp_unparsable FROM read_csv(${file},
         header = ${req.header}, delim = ${d.literal(req.delimiter)}, quote = ${d.literal(req.quote)}, escape = ${d.literal(req.quote)},
         encoding = ${d.literal(req.encoding)}, columns = ${columnSpec}, auto_detect = false,
         ignore_errors = true, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}')`,
@@ -44,6 +48,7 @@ function sourceSql(
       FROM read_csv(${file}, columns = {'line': 'VARCHAR'}, header = false, delim = '\x1f', quote = '', escape = '',
         auto_detect = false, encoding = ${d.literal(req.encoding)}) WHERE line IS NOT NULL AND trim(line) <> ''`;
     return {
+      rowNumber: 'edp_row',
       select: `SELECT edp_row, ${extract('line', 'edp_ok_json')}, NOT edp_ok_json AS edp_unparsable FROM (${lines})`,
       badLines: `SELECT edp_row AS line, NULL AS column_name, line AS csv_line, 'not a JSON object' AS error_message FROM (${lines}) WHERE NOT edp_ok_json`,
     };
@@ -51,6 +56,7 @@ function sourceSql(
   // json: one array of objects; a file that is not one is quarantined whole by the caller.
   const docs = `SELECT row_number() OVER () AS edp_row, doc FROM (SELECT unnest(json_extract(json, '$[*]')) AS doc FROM read_json_objects(${file}, format = 'unstructured'))`;
   return {
+    rowNumber: 'edp_row',
     select: `SELECT edp_row, ${extract('doc', "json_type(doc) = 'OBJECT'")}, coalesce(json_type(doc) <> 'OBJECT', TRUE) AS edp_unparsable FROM (${docs})`,
     badLines: `SELECT edp_row AS line, NULL AS column_name, CAST(doc AS VARCHAR) AS csv_line, 'array element is not an object' AS error_message FROM (${docs}) WHERE coalesce(json_type(doc) <> 'OBJECT', TRUE)`,
   };
@@ -140,11 +146,13 @@ export async function duckdbBulkLoad(
   await conn.run(
     `INSERT INTO ${d.table(req.target)}
      SELECT ${cols.map((c) => `${c.type === 'string' ? q(c.name) : c.typed} AS ${q(c.name)}`).join(', ')},
-       ${auditList}edp_row, ${rawJson}, now()
+       ${auditList}${source.rowNumber}, ${rawJson}, now()
      FROM ${stage} WHERE edp_ok`,
   );
   const failures = checks.map(
-    (c) => `SELECT edp_row, NULL::BIGINT, '${c.column}', '${c.rule}', ${q(c.column)}, '${c.message}', ${auditList}now()
+    (
+      c,
+    ) => `SELECT ${source.rowNumber}, NULL::BIGINT, '${c.column}', '${c.rule}', ${q(c.column)}, '${c.message}', ${auditList}now()
             FROM ${stage} WHERE NOT edp_ok AND ${c.failed}`,
   );
   await conn.run(
