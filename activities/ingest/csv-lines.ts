@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
@@ -12,13 +13,16 @@ export interface CsvLineScan {
    * to run on into the following lines and swallow them; they are quarantined on their own instead.
    */
   unbalanced: Array<{ line: number; text: string }>;
+  /** SHA-256 of the file's bytes as stored (compressed, for `.gz`): the load's idempotency key. */
+  checksum: string;
 }
 
 const NEWLINE = 0x0a;
 
 /** The file's lines as raw bytes (without the newline), gunzipping `.gz`; bytes are never re-encoded. */
-async function* rawLines(path: string): AsyncIterable<Buffer> {
+async function* rawLines(path: string, hash?: Hash): AsyncIterable<Buffer> {
   const raw: Readable = createReadStream(path);
+  if (hash) raw.on('data', (chunk: Buffer) => hash.update(chunk));
   const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   let carry = Buffer.alloc(0);
   for await (const chunk of input as AsyncIterable<Buffer>) {
@@ -44,22 +48,24 @@ function countByte(line: Buffer, byte: number): number {
   return n;
 }
 
-/** Reads a CSV file once, counting its data lines and finding lines with unbalanced quotes. */
+/** Reads a CSV file once: its checksum, its data lines and the lines with unbalanced quotes. */
 export async function scanCsvLines(
   path: string,
   header: boolean,
   quote: string,
   encoding: BufferEncoding,
 ): Promise<CsvLineScan> {
-  const scan: CsvLineScan = { dataLines: 0, unbalanced: [] };
+  const hash = createHash('sha256');
+  const scan: CsvLineScan = { dataLines: 0, unbalanced: [], checksum: '' };
   const q = Buffer.from(quote, encoding)[0];
   let n = 0;
-  for await (const line of rawLines(path)) {
+  for await (const line of rawLines(path, hash)) {
     n++;
     if ((header && n === 1) || isBlank(line)) continue;
     scan.dataLines++;
     if (countByte(line, q) % 2 === 1) scan.unbalanced.push({ line: n, text: line.toString(encoding) });
   }
+  scan.checksum = hash.digest('hex');
   return scan;
 }
 

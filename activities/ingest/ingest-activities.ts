@@ -126,7 +126,10 @@ export function createIngestActivities(deps: IngestDeps) {
       }
       return classified(`loading ${path}`, async () => {
         if (!existsSync(path)) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
-        const checksum = await fileChecksum(path);
+        // CSV: one read gives the checksum, the physical line count and the lines with unbalanced quotes.
+        const scan =
+          e.format === 'csv' ? await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding]) : undefined;
+        const checksum = scan?.checksum ?? (await fileChecksum(path));
         const bytes = statSync(path).size;
         await ensureManifest();
         const base = { entity: e.name, file, checksum };
@@ -169,9 +172,7 @@ export function createIngestActivities(deps: IngestDeps) {
                 ...(prior.reason ? { quarantinedFile: prior.reason } : {}),
               };
             }
-            // CSV: count the physical lines, and take lines with unbalanced quotes out before the reader sees them.
-            const scan =
-              e.format === 'csv' ? await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding]) : undefined;
+            // Lines with unbalanced quotes are taken out before the reader sees the file.
             let source = path;
             if (scan && scan.unbalanced.length > 0) {
               source = join(tmpdir(), `edp-${checksum}.csv`);
