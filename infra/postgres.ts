@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runningPid, ServiceError, startDaemon, stopDaemon } from './process';
 
 /** Where and how the local PostgreSQL (the operational SQL source) runs. */
@@ -14,11 +15,19 @@ export interface PostgresOptions {
   log?: (message: string) => void;
 }
 
-const files = (dir: string) => ({
-  data: join(dir, 'data'),
-  pidFile: join(dir, 'postgres.pid'),
-  logFile: join(dir, 'postgres.log'),
-});
+const asRoot = (): boolean => process.getuid?.() === 0;
+
+/**
+ * Where the cluster lives. As root the server runs as the `postgres` user, which may not be able to
+ * reach `dir` (a checkout under a private temp folder), so the data and socket go to a folder of
+ * its own under /var/tmp, one per `dir`; pid and log files stay in `dir` either way.
+ */
+function files(dir: string) {
+  const home = asRoot()
+    ? join('/var/tmp/edp-postgres', createHash('sha256').update(dir).digest('hex').slice(0, 16))
+    : dir;
+  return { home, data: join(home, 'data'), pidFile: join(dir, 'postgres.pid'), logFile: join(dir, 'postgres.log') };
+}
 
 const PG_ROOT = '/usr/lib/postgresql';
 const installedVersions = (): string[] =>
@@ -46,14 +55,19 @@ export function postgresBinDir(log: (m: string) => void = () => {}): string {
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` user the Debian package creates. */
-function asServerUser(dir: string): string[] {
-  if (process.getuid?.() !== 0) return [];
+/** The command prefix that runs the server tools as the `postgres` user when this process is root. */
+function asServerUser(): string[] {
+  return asRoot() ? ['runuser', '-u', 'postgres', '--'] : [];
+}
+
+/** Gives the folder to the `postgres` user when running as root. */
+function ownForServer(dir: string): void {
+  if (!asRoot()) return;
   const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
   if (id.status !== 0)
     throw new ServiceError('running as root needs the postgres user. How to fix: apt-get install postgresql');
   chownSync(dir, Number(id.stdout), Number(gid.stdout));
-  return ['runuser', '-u', 'postgres', '--'];
 }
 
 /** Starts PostgreSQL on loopback (running initdb the first time); a no-op when it already runs. */
@@ -63,9 +77,14 @@ export async function startPostgres(opts: PostgresOptions): Promise<{ pid: numbe
   const user = opts.user ?? 'edp';
   if (runningPid(f.pidFile) === undefined) {
     mkdirSync(opts.dir, { recursive: true });
+    if (asRoot()) {
+      mkdirSync(dirname(f.home), { recursive: true });
+      chmodSync(dirname(f.home), 0o755); // the postgres user must pass through it
+    }
     mkdirSync(f.data, { recursive: true, mode: 0o700 });
-    const prefix = asServerUser(opts.dir);
-    if (prefix.length > 0) asServerUser(f.data);
+    ownForServer(f.home);
+    ownForServer(f.data);
+    const prefix = asServerUser();
     if (!existsSync(join(f.data, 'PG_VERSION'))) {
       const cmd = [
         ...prefix,
@@ -85,9 +104,8 @@ export async function startPostgres(opts: PostgresOptions): Promise<{ pid: numbe
         );
     }
   }
-  const prefix = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
   const cmd = [
-    ...prefix,
+    ...asServerUser(),
     join(bin, 'postgres'),
     '-D',
     f.data,
@@ -96,7 +114,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<{ pid: numbe
     '-p',
     String(opts.port),
     '-k',
-    opts.dir,
+    f.home,
     '-c',
     'fsync=off',
   ];
@@ -137,4 +155,10 @@ export async function ensureDatabase(host: string, port: number, user: string, d
   } finally {
     await client.end();
   }
+}
+
+/** Stops the PostgreSQL started from `dir` and deletes its cluster (tests start from an empty one). */
+export async function removePostgres(dir: string): Promise<void> {
+  await stopPostgres(dir);
+  rmSync(files(dir).home, { recursive: true, force: true });
 }

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDeltaReader, ensureTemporalBinaries } from '../../infra/install';
 import { startKafka, stopKafka } from '../../infra/kafka';
-import { startPostgres, stopPostgres } from '../../infra/postgres';
+import { removePostgres, startPostgres } from '../../infra/postgres';
 import { startTemporal, stopTemporal } from '../../infra/temporal';
 import { freePort, TEST_SERVICES_DIR, type TestServices } from './test-services';
 
@@ -12,7 +12,7 @@ export default async function globalSetup(): Promise<void> {
   // Services a killed earlier run left behind would hold files this run is about to replace.
   await stopKafka(join(TEST_SERVICES_DIR, 'kafka'));
   await stopTemporal(join(TEST_SERVICES_DIR, 'temporal'));
-  await stopPostgres(join(TEST_SERVICES_DIR, 'postgres'));
+  await removePostgres(join(TEST_SERVICES_DIR, 'postgres')); // the cluster may live outside the folder (as root)
   rmSync(TEST_SERVICES_DIR, { recursive: true, force: true });
   mkdirSync(TEST_SERVICES_DIR, { recursive: true });
   const bins = ensureTemporalBinaries(undefined, log);
