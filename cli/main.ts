@@ -1,69 +1,21 @@
 import { parseArgs } from 'node:util';
-import {
-  installServices,
-  serviceNames,
-  serviceStatus,
-  startService,
-  stopService,
-  type ServiceName,
-} from '../infra/services';
+import { installServices, serviceNames, stopService } from '../infra/services';
 import type { EdpConfig } from '../lib/config/schema';
 import { pipelineWorkflowId } from '../lib/ids';
-import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
-import { loadConfig, type LoadedConfig } from '../workers/config';
+import { describeInterval, parseInterval, type DataInterval } from '../lib/intervals';
+import { loadConfig } from '../workers/config';
 import { runWorker } from '../workers/worker';
 import { CliError, readWarehouse, temporalClient, UsageError, withWorker } from './session';
-import { num, progress, table } from './output';
+import { num, table } from './output';
 import { backfill } from './backfill-command';
+import { demo, runInterval, startServices } from './demo-command';
+import { COMMAND_HELP, HELP } from './help';
+import { status } from './status-command';
 import { qualityReport, qualityRun } from './quality-commands';
 import { schedulesApply, schedulesShow } from './schedule-commands';
-import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
+import { startPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
-
-const HELP = `edp — EDP Pipelines: the data platform's pipelines on Temporal
-
-Usage: edp <command> [options]      (every command takes --config FILE; default ./edp.config.yaml)
-
-  start [--once] [--interval S/E]   install and start the services and a worker, generate sample data and run
-  demo                              the pipeline end to end; --once (default when CI is set) exits afterwards
-  up [--services-only]              start Temporal (Web UI) and Kafka, and a background worker
-  down                              stop the background worker and the services
-  status                            services, worker and the latest pipeline runs
-  install                           install the service binaries into the cache, start nothing
-  worker                            run a worker in the foreground (Ctrl-C stops it cleanly)
-  run --interval S/E [--no-wait]    run platformPipeline for one data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z
-  generate --interval S/E [--seed N --members N --claims N --dirt F --only A,B --skip A,B]
-                                    write an interval's sample landing files and operational rows (edp generate --help)
-  query "<sql>" [--json]            query the warehouse (through the worker when one holds the DuckDB file)
-  schedules apply | show            create or update the Temporal Schedule that runs the pipeline every interval
-  backfill --from T --to T [--mode missing|failed|all] [--concurrency N] [--dry-run]
-                                    run the intervals in [from, to) the mode selects (default missing, concurrency 2)
-  quality run [--table S.T ...] [--interval S/E]
-                                    run the data-quality rules (all, or for the given tables); exit 1 on an error
-  quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
-`;
-
-/** Longer help for commands with many options: `edp <command> --help`. */
-const COMMAND_HELP: Record<string, string> = {
-  generate: `edp generate --interval S/E [options]
-
-Writes one data interval of deterministic sample data for the healthcare domain:
-landing files (members, providers, claims, claim_lines, accumulators as CSV; eligibility as
-NDJSON) where the config's entities expect them, and plans plus claim status changes into each
-local PostgreSQL source. The same seed and interval always give the same data.
-
-  --interval S/E   the data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z (required)
-  --seed N         random seed (default ${DEFAULT_SAMPLE.seed})
-  --members N      members (default ${DEFAULT_SAMPLE.members})
-  --claims N       claims in the interval, a few to millions (default ${DEFAULT_SAMPLE.claimsPerInterval}); each has 1-3 lines
-  --dirt F         share of rows, 0-1, with one realistic defect (default ${DEFAULT_SAMPLE.dirt}): missing mandatory
-                   key, wrong type, extra column, malformed CSV line, bad encoding (a latin-1 byte),
-                   unknown foreign key, duplicate record; truncated JSON lines in eligibility
-  --only A,B       only these entities / sources (a late-arriving file: generate it on its own later)
-  --skip A,B       all but these (e.g. --skip claims to leave the claims file late)
-`,
-};
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
 
@@ -74,119 +26,6 @@ function log(message: string): void {
 async function query(config: EdpConfig, sql: string, json: boolean): Promise<number> {
   const rows = await readWarehouse(config, sql);
   console.log(json ? JSON.stringify(rows, null, 2) : table(rows));
-  return 0;
-}
-
-async function startServices(config: EdpConfig): Promise<ServiceName[]> {
-  const before = await serviceStatus(config);
-  for (const name of serviceNames(config)) await startService(config, name, log);
-  return before.filter((s) => !s.running).map((s) => s.name);
-}
-
-async function runInterval(config: EdpConfig, interval: DataInterval, since: number): Promise<boolean> {
-  const { client, close } = await temporalClient(config);
-  try {
-    const handle = await startPipeline(client, config, interval);
-    progress(since, `started ${handle.workflowId} for ${describeInterval(interval)}`);
-    const result = await watchPipeline(client, handle, interval, since);
-    const { runId } = await handle.describe();
-    printSummary(config, result, handle.workflowId, runId);
-    return result.status === 'succeeded';
-  } finally {
-    await close();
-  }
-}
-
-/** Resolves on Ctrl-C or SIGTERM, keeping the process alive until then (signal handlers alone do not). */
-function untilSignal(): Promise<void> {
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearInterval(keepAlive);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-}
-
-async function demo(loaded: LoadedConfig, opts: Opts): Promise<number> {
-  const { config } = loaded;
-  const since = Date.now();
-  const once = opts.once === true || Boolean(process.env.CI);
-  progress(since, `config: ${loaded.file ?? 'built-in defaults'}; state in ${config.stateDir}`);
-  const started = await startServices(config);
-  const interval = opts.interval
-    ? parseInterval(String(opts.interval))
-    : intervalEndingAt(new Date(), config.pipeline.intervalHours);
-  const files = writeSampleFiles(config, interval, DEFAULT_SAMPLE);
-  const rows = await writeSampleSources(config, interval, DEFAULT_SAMPLE.seed);
-  progress(
-    since,
-    `generated ${files.length} sample landing files for ${describeInterval(interval)} in ${config.landing.path}` +
-      (config.sources.length > 0 ? ` and ${num(rows)} new rows in the operational database` : ''),
-  );
-  let ok = false;
-  let startedWorker = false;
-  if (once) {
-    ok = await withWorker(config, () => runInterval(config, interval, since), log);
-  } else {
-    if (!liveWorker(config)) {
-      const w = await startWorkerDaemon(config, loaded.file);
-      progress(since, `worker started in the background (pid ${w.pid}), log ${workerLog(config)}`);
-      startedWorker = true;
-    }
-    ok = await runInterval(config, interval, since);
-    console.log(`\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  Ctrl-C stops what this command started.`);
-    await untilSignal();
-    console.log('\nstopping…');
-  }
-  if (startedWorker) await stopWorkerDaemon(config);
-  for (const name of [...started].reverse()) await stopService(config, name);
-  if (started.length > 0)
-    progress(
-      since,
-      `stopped what this command started: ${[...(startedWorker ? ['worker'] : []), ...started].join(', ')}`,
-    );
-  return ok ? 0 : 1;
-}
-
-async function status(config: EdpConfig): Promise<number> {
-  const services = await serviceStatus(config);
-  const worker = liveWorker(config);
-  console.log(
-    table([
-      ...services.map((s) => ({
-        service: s.name,
-        state: s.running ? `running (pid ${s.pid})` : s.reachable ? 'reachable (not ours)' : 'stopped',
-        endpoint: s.endpoint,
-        log: s.logFile,
-      })),
-      {
-        service: 'worker',
-        state: worker ? `running (pid ${worker.pid})` : 'stopped',
-        endpoint: worker ? `query 127.0.0.1:${worker.port}` : '',
-        log: workerLog(config),
-      },
-    ]),
-  );
-  if (!services[0].reachable) return 0;
-  const { client, close } = await temporalClient(config);
-  try {
-    const runs: Array<Record<string, unknown>> = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowType = 'platformPipeline'`, pageSize: 10 })) {
-      runs.push({
-        workflow: wf.workflowId,
-        status: wf.status.name,
-        started: wf.startTime.toISOString(),
-        closed: wf.closeTime?.toISOString() ?? '',
-      });
-      if (runs.length >= 10) break;
-    }
-    console.log(`\nLatest pipeline runs (Web UI ${config.temporal.uiUrl}):\n${table(runs)}`);
-  } finally {
-    await close();
-  }
   return 0;
 }
 

@@ -1,0 +1,88 @@
+import { serviceNames, serviceStatus, startService, stopService, type ServiceName } from '../infra/services';
+import type { EdpConfig } from '../lib/config/schema';
+import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
+import type { LoadedConfig } from '../workers/config';
+import { num, progress } from './output';
+import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
+import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
+import { temporalClient, withWorker } from './session';
+import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerLog } from './worker-daemon';
+
+const log = (message: string): void => console.log(message);
+
+/** Starts every service the config needs; returns those that were not running before. */
+export async function startServices(config: EdpConfig): Promise<ServiceName[]> {
+  const before = await serviceStatus(config);
+  for (const name of serviceNames(config)) await startService(config, name, log);
+  return before.filter((s) => !s.running).map((s) => s.name);
+}
+
+/** Runs platformPipeline for one interval with progress and a summary; true when it succeeded. */
+export async function runInterval(config: EdpConfig, interval: DataInterval, since: number): Promise<boolean> {
+  const { client, close } = await temporalClient(config);
+  try {
+    const handle = await startPipeline(client, config, interval);
+    progress(since, `started ${handle.workflowId} for ${describeInterval(interval)}`);
+    const result = await watchPipeline(client, handle, interval, since);
+    const { runId } = await handle.describe();
+    printSummary(config, result, handle.workflowId, runId);
+    return result.status === 'succeeded';
+  } finally {
+    await close();
+  }
+}
+
+/** Resolves on Ctrl-C or SIGTERM, keeping the process alive until then (signal handlers alone do not). */
+function untilSignal(): Promise<void> {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+/** `edp start` / `edp demo`: services, worker, sample data and one pipeline run; stays up unless --once or CI. */
+export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interval?: string }): Promise<number> {
+  const { config } = loaded;
+  const since = Date.now();
+  const once = opts.once === true || Boolean(process.env.CI);
+  progress(since, `config: ${loaded.file ?? 'built-in defaults'}; state in ${config.stateDir}`);
+  const started = await startServices(config);
+  const interval = opts.interval
+    ? parseInterval(String(opts.interval))
+    : intervalEndingAt(new Date(), config.pipeline.intervalHours);
+  const files = writeSampleFiles(config, interval, DEFAULT_SAMPLE);
+  const rows = await writeSampleSources(config, interval, DEFAULT_SAMPLE.seed);
+  progress(
+    since,
+    `generated ${files.length} sample landing files for ${describeInterval(interval)} in ${config.landing.path}` +
+      (config.sources.length > 0 ? ` and ${num(rows)} new rows in the operational database` : ''),
+  );
+  let ok = false;
+  let startedWorker = false;
+  if (once) {
+    ok = await withWorker(config, () => runInterval(config, interval, since), log);
+  } else {
+    if (!liveWorker(config)) {
+      const w = await startWorkerDaemon(config, loaded.file);
+      progress(since, `worker started in the background (pid ${w.pid}), log ${workerLog(config)}`);
+      startedWorker = true;
+    }
+    ok = await runInterval(config, interval, since);
+    console.log(`\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  Ctrl-C stops what this command started.`);
+    await untilSignal();
+    console.log('\nstopping…');
+  }
+  if (startedWorker) await stopWorkerDaemon(config);
+  for (const name of [...started].reverse()) await stopService(config, name);
+  if (started.length > 0)
+    progress(
+      since,
+      `stopped what this command started: ${[...(startedWorker ? ['worker'] : []), ...started].join(', ')}`,
+    );
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,46 @@
+import { DEFAULT_SAMPLE } from './sample-files';
+
+/** `edp --help`. */
+export const HELP = `edp — EDP Pipelines: the data platform's pipelines on Temporal
+
+Usage: edp <command> [options]      (every command takes --config FILE; default ./edp.config.yaml)
+
+  start [--once] [--interval S/E]   install and start the services and a worker, generate sample data and run
+  demo                              the pipeline end to end; --once (default when CI is set) exits afterwards
+  up [--services-only]              start Temporal (Web UI) and Kafka, and a background worker
+  down                              stop the background worker and the services
+  status                            services, worker and the latest pipeline runs
+  install                           install the service binaries into the cache, start nothing
+  worker                            run a worker in the foreground (Ctrl-C stops it cleanly)
+  run --interval S/E [--no-wait]    run platformPipeline for one data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z
+  generate --interval S/E [--seed N --members N --claims N --dirt F --only A,B --skip A,B]
+                                    write an interval's sample landing files and operational rows (edp generate --help)
+  query "<sql>" [--json]            query the warehouse (through the worker when one holds the DuckDB file)
+  schedules apply | show            create or update the Temporal Schedule that runs the pipeline every interval
+  backfill --from T --to T [--mode missing|failed|all] [--concurrency N] [--dry-run]
+                                    run the intervals in [from, to) the mode selects (default missing, concurrency 2)
+  quality run [--table S.T ...] [--interval S/E]
+                                    run the data-quality rules (all, or for the given tables); exit 1 on an error
+  quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
+`;
+
+/** Longer help for commands with many options: `edp <command> --help`. */
+export const COMMAND_HELP: Record<string, string> = {
+  generate: `edp generate --interval S/E [options]
+
+Writes one data interval of deterministic sample data for the healthcare domain:
+landing files (members, providers, claims, claim_lines, accumulators as CSV; eligibility as
+NDJSON) where the config's entities expect them, and plans plus claim status changes into each
+local PostgreSQL source. The same seed and interval always give the same data.
+
+  --interval S/E   the data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z (required)
+  --seed N         random seed (default ${DEFAULT_SAMPLE.seed})
+  --members N      members (default ${DEFAULT_SAMPLE.members})
+  --claims N       claims in the interval, a few to millions (default ${DEFAULT_SAMPLE.claimsPerInterval}); each has 1-3 lines
+  --dirt F         share of rows, 0-1, with one realistic defect (default ${DEFAULT_SAMPLE.dirt}): missing mandatory
+                   key, wrong type, extra column, malformed CSV line, bad encoding (a latin-1 byte),
+                   unknown foreign key, duplicate record; truncated JSON lines in eligibility
+  --only A,B       only these entities / sources (a late-arriving file: generate it on its own later)
+  --skip A,B       all but these (e.g. --skip claims to leave the claims file late)
+`,
+};

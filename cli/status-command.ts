@@ -1,0 +1,45 @@
+import { serviceStatus } from '../infra/services';
+import type { EdpConfig } from '../lib/config/schema';
+import { table } from './output';
+import { temporalClient } from './session';
+import { liveWorker, workerLog } from './worker-daemon';
+
+/** `edp status`: the services, the worker and the latest pipeline runs. */
+export async function status(config: EdpConfig): Promise<number> {
+  const services = await serviceStatus(config);
+  const worker = liveWorker(config);
+  console.log(
+    table([
+      ...services.map((s) => ({
+        service: s.name,
+        state: s.running ? `running (pid ${s.pid})` : s.reachable ? 'reachable (not ours)' : 'stopped',
+        endpoint: s.endpoint,
+        log: s.logFile,
+      })),
+      {
+        service: 'worker',
+        state: worker ? `running (pid ${worker.pid})` : 'stopped',
+        endpoint: worker ? `query 127.0.0.1:${worker.port}` : '',
+        log: workerLog(config),
+      },
+    ]),
+  );
+  if (!services[0].reachable) return 0;
+  const { client, close } = await temporalClient(config);
+  try {
+    const runs: Array<Record<string, unknown>> = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowType = 'platformPipeline'`, pageSize: 10 })) {
+      runs.push({
+        workflow: wf.workflowId,
+        status: wf.status.name,
+        started: wf.startTime.toISOString(),
+        closed: wf.closeTime?.toISOString() ?? '',
+      });
+      if (runs.length >= 10) break;
+    }
+    console.log(`\nLatest pipeline runs (Web UI ${config.temporal.uiUrl}):\n${table(runs)}`);
+  } finally {
+    await close();
+  }
+  return 0;
+}
