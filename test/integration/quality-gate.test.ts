@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { startPipeline } from '../../cli/pipeline-run';
 import { EDP_STATUS } from '../../lib/search-attributes';
-import { runWorker } from '../../workers/worker';
+import { withWorker } from '../../cli/session';
 import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
 
@@ -27,12 +27,17 @@ describe('quality gate in the pipeline (dev server, DuckDB)', () => {
     );
     const loaded = testConfig('it-quality', { quality: { rulesDir } });
     await landSample(loaded, interval);
-    let stop!: () => void;
-    const worker = runWorker(loaded.config, { until: new Promise<void>((r) => (stop = r)), log: () => {} });
     const { client, close } = await testClient();
+    const run = withWorker(
+      loaded.config,
+      async () => {
+        const handle = await startPipeline(client, loaded.config, interval);
+        return { handle, result: await handle.result() };
+      },
+      () => {},
+    );
     try {
-      const handle = await startPipeline(client, loaded.config, interval);
-      const result = await handle.result();
+      const { handle, result } = await run;
       expect(result.status).toBe('blocked');
       expect(result.export).toBeUndefined();
       expect(result.quality.passed).toBe(false);
@@ -50,8 +55,6 @@ describe('quality gate in the pipeline (dev server, DuckDB)', () => {
       expect(result.quality.warnings.find((w) => w.rule === 'drop_denied')!.failedRows).toBe(stg.quarantined); // …and still counts it
       expect((await handle.describe()).typedSearchAttributes.get(EDP_STATUS)).toBe('blocked');
     } finally {
-      stop();
-      await worker;
       await close();
     }
     const w = await DuckDbWarehouse.open({ path: loaded.config.warehouse.duckdb.path });

@@ -7,11 +7,13 @@ import { ensureTemporalBinaries } from '../../infra/install';
 import { PIPELINE_SCHEDULE_ID } from '../../lib/ids';
 import { intervalsBetween } from '../../lib/intervals';
 import { EDP_INTERVAL_START, EDP_STATUS } from '../../lib/search-attributes';
-import { runWorker } from '../../workers/worker';
+import { withWorker } from '../../cli/session';
 import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 import { testServices } from '../setup/test-services';
 
 // Landing-file tables: SQL-source extracts take whatever is above the watermark, so which run loads a row depends on order.
+const quiet = (): void => {};
+
 const rawOnly = (fp: Record<string, string>) =>
   Object.fromEntries(
     Object.entries(fp).filter(
@@ -28,33 +30,23 @@ describe('schedule and backfill (dev server, DuckDB)', () => {
   const day = intervalsBetween(new Date('2026-05-01T00:00Z'), new Date('2026-05-01T12:00Z'), 4); // three intervals
   const pipeline = { heartbeatSeconds: 5, sensor: { pokeMinutes: 1, timeoutMinutes: 1 }, schedule: { paused: true } };
 
-  async function withWorker<T>(config: ReturnType<typeof testConfig>['config'], fn: () => Promise<T>): Promise<T> {
-    let stop!: () => void;
-    let ready!: () => void;
-    const isReady = new Promise<void>((r) => (ready = r));
-    const worker = runWorker(config, { until: new Promise<void>((r) => (stop = r)), onReady: ready, log: () => {} });
-    await isReady;
-    try {
-      return await fn();
-    } finally {
-      stop();
-      await worker;
-    }
-  }
-
   it('backfills three intervals through the schedule with the same raw rows as direct runs', async () => {
     // Direct runs, one interval at a time.
     const direct = testConfig('it-direct', { pipeline });
     for (const i of day) await landSample(direct, i);
-    await withWorker(direct.config, async () => {
-      const { client, close } = await testClient();
-      try {
-        for (const i of day)
-          expect((await (await startPipeline(client, direct.config, i)).result()).status).toBe('succeeded');
-      } finally {
-        await close();
-      }
-    });
+    await withWorker(
+      direct.config,
+      async () => {
+        const { client, close } = await testClient();
+        try {
+          for (const i of day)
+            expect((await (await startPipeline(client, direct.config, i)).result()).status).toBe('succeeded');
+        } finally {
+          await close();
+        }
+      },
+      quiet,
+    );
 
     // The same intervals through the schedule.
     const scheduled = testConfig('it-scheduled', { pipeline });
@@ -62,55 +54,59 @@ describe('schedule and backfill (dev server, DuckDB)', () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => {});
     const { client, close } = await testClient();
     try {
-      await withWorker(scheduled.config, async () => {
-        expect(await schedulesApply(scheduled.config, () => {})).toBe(0);
-        expect(await schedulesApply(scheduled.config, () => {})).toBe(0); // idempotent: an update, not an error
-        // Schedule times are interval ends: the runs at 04:00, 08:00 and 12:00 cover [00:00, 12:00).
-        await promisify(execFile)(ensureTemporalBinaries().temporal, [
-          'schedule',
-          'backfill',
-          '--schedule-id',
-          PIPELINE_SCHEDULE_ID,
-          '--start-time',
-          '2026-05-01T04:00:00Z',
-          '--end-time',
-          '2026-05-01T12:00:00Z',
-          '--overlap-policy',
-          'AllowAll',
-          '--address',
-          testServices().temporalAddress,
-        ]);
-        const query = `WorkflowId STARTS_WITH 'edp-pipeline-scheduled-2026-05-01'`;
-        for (let done = 0; done < 3;) {
-          await new Promise((r) => setTimeout(r, 250));
-          done = 0;
-          for await (const wf of client.workflow.list({ query })) if (wf.status.name === 'COMPLETED') done++;
-        }
-        const runs = [];
-        for await (const wf of client.workflow.list({ query })) runs.push(wf);
-        expect(runs.map((r) => r.typedSearchAttributes.get(EDP_INTERVAL_START)?.toISOString()).sort()).toEqual(
-          day.map((i) => i.start),
-        );
-        expect(runs.every((r) => r.typedSearchAttributes.get(EDP_STATUS) === 'succeeded')).toBe(true);
+      await withWorker(
+        scheduled.config,
+        async () => {
+          expect(await schedulesApply(scheduled.config, () => {})).toBe(0);
+          expect(await schedulesApply(scheduled.config, () => {})).toBe(0); // idempotent: an update, not an error
+          // Schedule times are interval ends: the runs at 04:00, 08:00 and 12:00 cover [00:00, 12:00).
+          await promisify(execFile)(ensureTemporalBinaries().temporal, [
+            'schedule',
+            'backfill',
+            '--schedule-id',
+            PIPELINE_SCHEDULE_ID,
+            '--start-time',
+            '2026-05-01T04:00:00Z',
+            '--end-time',
+            '2026-05-01T12:00:00Z',
+            '--overlap-policy',
+            'AllowAll',
+            '--address',
+            testServices().temporalAddress,
+          ]);
+          const query = `WorkflowId STARTS_WITH 'edp-pipeline-scheduled-2026-05-01'`;
+          for (let done = 0; done < 3;) {
+            await new Promise((r) => setTimeout(r, 250));
+            done = 0;
+            for await (const wf of client.workflow.list({ query })) if (wf.status.name === 'COMPLETED') done++;
+          }
+          const runs = [];
+          for await (const wf of client.workflow.list({ query })) runs.push(wf);
+          expect(runs.map((r) => r.typedSearchAttributes.get(EDP_INTERVAL_START)?.toISOString()).sort()).toEqual(
+            day.map((i) => i.start),
+          );
+          expect(runs.every((r) => r.typedSearchAttributes.get(EDP_STATUS) === 'succeeded')).toBe(true);
 
-        // edp backfill sees them: nothing missing in [00:00, 12:00), one interval missing when the range grows.
-        log.mockClear();
-        await backfill(
-          scheduled.config,
-          {
-            from: new Date('2026-05-01T00:00Z'),
-            to: new Date('2026-05-01T16:00Z'),
-            mode: 'missing',
-            concurrency: 2,
-            dryRun: true,
-          },
-          () => {},
-        );
-        const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
-        expect(printed).toMatch(/\[2026-05-01T00:00Z, 2026-05-01T04:00Z\)\s+succeeded\s+skip/);
-        expect(printed).toMatch(/\[2026-05-01T12:00Z, 2026-05-01T16:00Z\)\s+none\s+run/);
-        expect(printed).toContain('1 of 4 intervals to run (mode missing, concurrency 2) — dry run, nothing started');
-      });
+          // edp backfill sees them: nothing missing in [00:00, 12:00), one interval missing when the range grows.
+          log.mockClear();
+          await backfill(
+            scheduled.config,
+            {
+              from: new Date('2026-05-01T00:00Z'),
+              to: new Date('2026-05-01T16:00Z'),
+              mode: 'missing',
+              concurrency: 2,
+              dryRun: true,
+            },
+            () => {},
+          );
+          const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+          expect(printed).toMatch(/\[2026-05-01T00:00Z, 2026-05-01T04:00Z\)\s+succeeded\s+skip/);
+          expect(printed).toMatch(/\[2026-05-01T12:00Z, 2026-05-01T16:00Z\)\s+none\s+run/);
+          expect(printed).toContain('1 of 4 intervals to run (mode missing, concurrency 2) — dry run, nothing started');
+        },
+        quiet,
+      );
     } finally {
       log.mockRestore();
       await client.schedule
