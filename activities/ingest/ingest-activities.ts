@@ -178,29 +178,33 @@ export function createIngestActivities(deps: IngestDeps) {
               source = join(tmpdir(), `edp-${checksum}.csv`);
               await copyWithoutLines(path, new Set(scan.unbalanced.map((u) => u.line)), source);
             }
-            const counts = await tx.bulkLoad({
-              file: source,
-              rejectedLines: scan?.unbalanced.map((u) => ({
-                ...u,
-                reason: 'unbalanced quote: the line would run into the lines after it',
-              })),
-              format: e.format,
-              delimiter: e.delimiter,
-              header: e.header,
-              quote: e.quote,
-              encoding: e.encoding,
-              columns: e.columns,
-              required: e.required,
-              target: { schema: 'raw', table: e.name },
-              errors: { schema: 'raw', table: `${e.name}__errors` },
-              audit: {
-                _edp_run_id: input.runId,
-                _edp_source_file: file,
-                _edp_checksum: checksum,
-                _edp_interval_start: input.interval.start,
-              },
-            });
-            if (source !== path) rmSync(source, { force: true });
+            let counts: BulkLoadResult;
+            try {
+              counts = await tx.bulkLoad({
+                file: source,
+                rejectedLines: scan?.unbalanced.map((u) => ({
+                  ...u,
+                  reason: 'unbalanced quote: the line would run into the lines after it',
+                })),
+                format: e.format,
+                delimiter: e.delimiter,
+                header: e.header,
+                quote: e.quote,
+                encoding: e.encoding,
+                columns: e.columns,
+                required: e.required,
+                target: { schema: 'raw', table: e.name },
+                errors: { schema: 'raw', table: `${e.name}__errors` },
+                audit: {
+                  _edp_run_id: input.runId,
+                  _edp_source_file: file,
+                  _edp_checksum: checksum,
+                  _edp_interval_start: input.interval.start,
+                },
+              });
+            } finally {
+              if (source !== path) rmSync(source, { force: true }); // the copy, never the landed file
+            }
             if (scan && counts.rowsIn !== scan.dataLines) {
               // Never a silent loss: every physical line must be loaded or quarantined.
               throw ApplicationFailure.nonRetryable(
