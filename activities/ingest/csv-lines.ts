@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
@@ -13,40 +13,13 @@ export interface CsvLineScan {
    * to run on into the following lines and swallow them; they are quarantined on their own instead.
    */
   unbalanced: Array<{ line: number; text: string }>;
+  /** Physical numbers of the blank lines after the header (the reader skips them). */
+  blank: number[];
   /** SHA-256 of the file's bytes as stored (compressed, for `.gz`): the load's idempotency key. */
   checksum: string;
 }
 
 const NEWLINE = 0x0a;
-
-/** The file's lines as raw bytes (without the newline), gunzipping `.gz`; bytes are never re-encoded. */
-async function* rawLines(path: string, hash?: Hash): AsyncIterable<Buffer> {
-  const raw: Readable = createReadStream(path);
-  if (hash) raw.on('data', (chunk: Buffer) => hash.update(chunk));
-  const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  let carry = Buffer.alloc(0);
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    for (let nl = data.indexOf(NEWLINE); nl !== -1; nl = data.indexOf(NEWLINE)) {
-      yield data.subarray(0, nl);
-      data = data.subarray(nl + 1);
-    }
-    carry = Buffer.from(data);
-  }
-  if (carry.length > 0) yield carry;
-}
-
-/** True for a line of only spaces, tabs and CR (read as bytes: no decoding per line). */
-function isBlank(line: Buffer): boolean {
-  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
-  return true;
-}
-
-function countByte(line: Buffer, byte: number): number {
-  let n = 0;
-  for (let i = line.indexOf(byte); i !== -1; i = line.indexOf(byte, i + 1)) n++;
-  return n;
-}
 
 /** Reads a CSV file once: its checksum, its data lines and the lines with unbalanced quotes. */
 export async function scanCsvLines(
@@ -56,15 +29,55 @@ export async function scanCsvLines(
   encoding: BufferEncoding,
 ): Promise<CsvLineScan> {
   const hash = createHash('sha256');
-  const scan: CsvLineScan = { dataLines: 0, unbalanced: [], checksum: '' };
+  const scan: CsvLineScan = { dataLines: 0, unbalanced: [], blank: [], checksum: '' };
   const q = Buffer.from(quote, encoding)[0];
+  // State of the line being read; it may span chunks, so its earlier pieces are kept (by reference).
   let n = 0;
-  for await (const line of rawLines(path, hash)) {
+  let quotes = 0;
+  let blank = true;
+  let pieces: Buffer[] = [];
+  const endLine = (tail: Buffer): void => {
     n++;
-    if ((header && n === 1) || isBlank(line)) continue;
-    scan.dataLines++;
-    if (countByte(line, q) % 2 === 1) scan.unbalanced.push({ line: n, text: line.toString(encoding) });
+    if (header && n === 1) return;
+    if (blank) scan.blank.push(n);
+    else {
+      scan.dataLines++;
+      if (quotes % 2 === 1) {
+        scan.unbalanced.push({ line: n, text: Buffer.concat([...pieces, tail]).toString(encoding) });
+      }
+    }
+  };
+  const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
+  raw.on('data', (chunk: Buffer) => hash.update(chunk));
+  const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  // Whole chunks are searched with indexOf (native code); no per-line buffers, no per-byte JS loop
+  // except at the start of a line until its first non-blank byte.
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    let start = 0;
+    let nextQuote = chunk.indexOf(q);
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      const end = nl === -1 ? chunk.length : nl;
+      while (nextQuote !== -1 && nextQuote < end) {
+        quotes++;
+        nextQuote = chunk.indexOf(q, nextQuote + 1);
+      }
+      for (let i = start; blank && i < end; i++) {
+        const b = chunk[i];
+        if (b !== 0x20 && b !== 0x09 && b !== 0x0d) blank = false;
+      }
+      if (nl === -1) {
+        if (end > start) pieces.push(chunk.subarray(start));
+        break;
+      }
+      endLine(chunk.subarray(start, nl));
+      quotes = 0;
+      blank = true;
+      pieces = [];
+      start = nl + 1;
+    }
   }
+  if (pieces.length > 0) endLine(Buffer.alloc(0));
   scan.checksum = hash.digest('hex');
   return scan;
 }
@@ -72,10 +85,26 @@ export async function scanCsvLines(
 /** Writes a byte-for-byte copy (uncompressed) with the given lines left empty, so line numbers stay the same. */
 export async function copyWithoutLines(path: string, drop: ReadonlySet<number>, out: string): Promise<void> {
   const sink = createWriteStream(out);
-  let n = 0;
-  for await (const line of rawLines(path)) {
-    n++;
-    if (!sink.write(drop.has(n) ? '\n' : Buffer.concat([line, Buffer.from('\n')]))) await once(sink, 'drain');
+  const write = async (bytes: Buffer): Promise<void> => {
+    if (bytes.length > 0 && !sink.write(bytes)) await once(sink, 'drain');
+  };
+  const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  // Copies whole runs of kept lines; a dropped line's bytes are skipped, its newline kept.
+  let n = 1;
+  let dropping = drop.has(1);
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    let copyFrom = dropping ? -1 : 0;
+    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, nl + 1)) {
+      if (dropping) copyFrom = nl;
+      n++;
+      dropping = drop.has(n);
+      if (dropping && copyFrom !== -1) {
+        await write(chunk.subarray(copyFrom, nl + 1));
+        copyFrom = -1;
+      }
+    }
+    if (copyFrom !== -1) await write(chunk.subarray(copyFrom));
   }
   sink.end();
   await once(sink, 'close');

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { copyWithoutLines, scanCsvLines } from '../../../../activities/ingest/csv-lines';
+import { tmpDir } from '../../../helpers/tmp';
+
+/** About 3.5 MB, so lines straddle the reader's 1 MB chunks; some blank, some with an odd number of quotes. */
+function bigCsv(): string {
+  const lines = ['id,name,note'];
+  for (let i = 1; i <= 120_000; i++) {
+    if (i % 9_973 === 0) lines.push('');
+    else if (i % 7_919 === 0) lines.push(`${i},"open quote,${'x'.repeat(i % 50)}`);
+    else lines.push(`${i},"name ${i}",${'n'.repeat(i % 13)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('CSV line scan and copy', () => {
+  const dir = tmpDir();
+  const text = bigCsv();
+  const lines = text.split('\n').slice(0, -1);
+  const expectedUnbalanced = lines
+    .map((l, i) => ({ line: i + 1, text: l }))
+    .filter((l) => l.line > 1 && (l.text.match(/"/g) ?? []).length % 2 === 1);
+  const expectedBlank = lines.map((l, i) => (l === '' && i > 0 ? i + 1 : 0)).filter((n) => n > 0);
+
+  it.each([
+    ['plain', 'big.csv', Buffer.from(text)],
+    ['gzipped', 'big.csv.gz', gzipSync(text)],
+  ])(
+    'scans a %s file across chunk boundaries: checksum, data lines, blank and unbalanced lines',
+    async (_, name, bytes) => {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const scan = await scanCsvLines(path, true, '"', 'utf8');
+      expect(scan.checksum).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(scan.blank).toEqual(expectedBlank);
+      expect(scan.unbalanced).toEqual(expectedUnbalanced);
+      expect(scan.dataLines).toBe(lines.length - 1 - expectedBlank.length);
+    },
+  );
+
+  it('copies a file with chosen lines emptied, every other byte and line number unchanged', async () => {
+    const path = join(dir, 'big.csv');
+    writeFileSync(path, text);
+    const drop = new Set([1, 2, ...expectedUnbalanced.map((u) => u.line), lines.length]);
+    await copyWithoutLines(path, drop, join(dir, 'copy.csv'));
+    const expected = `${lines.map((l, i) => (drop.has(i + 1) ? '' : l)).join('\n')}\n`;
+    expect(readFileSync(join(dir, 'copy.csv'), 'utf8')).toBe(expected);
+  });
+});
