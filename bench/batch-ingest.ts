@@ -3,7 +3,11 @@
  * quarantining, manifest in the same transaction), against the physical limit measured in the same
  * run: DuckDB reading the same files straight into a typed table.
  *
- * Run by hand: npx tsx bench/batch-ingest.ts [--rows 1000000] [--files 10]
+ * Run by hand: npx tsx bench/batch-ingest.ts [--rows 1000000] [--files 10] [--dirt 0]
+ *
+ * Clean data by default: with dirt, DuckDB's reader (ignore_errors) lets a line with an unbalanced quote
+ * swallow the lines after it, so the "limit" would read fewer rows than the loader accounts for. The
+ * ratio compares rows per second either way.
  */
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -17,7 +21,11 @@ import { sampleFiles } from '../cli/sample-data';
 import { landingFilePath } from '../activities/ingest';
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string', default: '1000000' }, files: { type: 'string', default: '10' } },
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    files: { type: 'string', default: '10' },
+    dirt: { type: 'string', default: '0' },
+  },
 });
 const rows = Number(values.rows);
 const fileCount = Number(values.files);
@@ -44,7 +52,7 @@ async function main(): Promise<void> {
       members: 50_000,
       providers: 2_000,
       claimsPerInterval: Math.ceil(rows / fileCount),
-      dirt: 0.001,
+      dirt: Number(values.dirt),
     }).find((f) => f.entity === 'claims')!.content;
     const path = landingFilePath(landing, claims, interval);
     mkdirSync(join(path, '..'), { recursive: true });
@@ -67,22 +75,25 @@ async function main(): Promise<void> {
   const [limitRows] = await limitDb.query<{ n: string }>('SELECT count(*) AS n FROM claims');
   await limitDb.close();
 
-  // The platform's loader: one loadLandingFile activity per file, as batchIngest runs them.
+  // The platform's loader: one loadLandingFile activity per file, as many at once as batchIngest runs.
   const w = await DuckDbWarehouse.open({ path: join(dir, 'edp.duckdb') });
   const acts = createIngestActivities({ warehouse: w, landingDir: landing, entities: [claims] });
+  const maxParallel = config.pipeline.ingest.maxParallel;
   t = performance.now();
   let rowsIn = 0;
   let loaded = 0;
   let quarantined = 0;
-  await Promise.all(
-    intervals.map(async (interval) => {
+  const queue = [...intervals];
+  const worker = async (): Promise<void> => {
+    for (let interval = queue.shift(); interval; interval = queue.shift()) {
       const file = relative(landing, landingFilePath(landing, claims, interval));
       const r = await acts.loadLandingFile({ entity: 'claims', file, interval, runId: 'bench' });
       rowsIn += r.rowsIn;
       loaded += r.rowsLoaded;
       quarantined += r.rowsQuarantined;
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: maxParallel }, worker));
   const ourSeconds = (performance.now() - t) / 1000;
   await w.close();
 
@@ -93,9 +104,10 @@ async function main(): Promise<void> {
     `DuckDB read_csv → typed table (limit): ${fmt(Number(limitRows.n))} rows in ${limitSeconds.toFixed(2)} s = ${fmt(Number(limitRows.n) / limitSeconds)} rows/s`,
   );
   console.log(
-    `edp loadLandingFile (typed, quarantine, raw JSON, manifest): ${fmt(rowsIn)} rows in = ${fmt(loaded)} loaded + ${fmt(quarantined)} quarantined, ${ourSeconds.toFixed(2)} s = ${fmt(rowsIn / ourSeconds)} rows/s`,
+    `edp loadLandingFile × ${maxParallel} at once (typed, quarantine, manifest, exactly-once): ${fmt(rowsIn)} rows in = ${fmt(loaded)} loaded + ${fmt(quarantined)} quarantined, ${ourSeconds.toFixed(2)} s = ${fmt(rowsIn / ourSeconds)} rows/s`,
   );
-  console.log(`ratio to the limit: ${(limitSeconds / ourSeconds).toFixed(2)} (target ≥ 0.70)`);
+  const ratio = rowsIn / ourSeconds / (Number(limitRows.n) / limitSeconds);
+  console.log(`ratio to the limit (rows/s): ${ratio.toFixed(2)} (target ≥ 0.70)`);
 }
 
 main().catch((err: unknown) => {

@@ -121,10 +121,12 @@ export function createExtractActivities(deps: ExtractDeps) {
                     target: { schema: 'raw', table: target },
                     errors: { schema: 'raw', table: `${target}__errors` },
                     audit: {
-                      _edp_run_id: input.runId,
-                      _edp_source: `${s.name}.${t.schema}.${t.name}`,
-                      _edp_interval_start: input.interval.start,
+                      _edp_run_id: { value: input.runId, type: 'string' },
+                      _edp_source: { value: `${s.name}.${t.schema}.${t.name}`, type: 'string' },
+                      _edp_interval_start: { value: input.interval.start, type: 'timestamp' },
                     },
+                    sourceName: `${s.name}.${t.schema}.${t.name}`,
+                    keepRawText: true,
                   });
                   if (loaded.rowsIn !== extracted) {
                     throw ApplicationFailure.nonRetryable(

@@ -7,7 +7,14 @@ import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
-import { ensureOnce, ensureSchema, type BulkLoadResult, type Warehouse, type WarehouseSession } from '../warehouse';
+import {
+  ensureOnce,
+  ensureSchema,
+  type BulkLoadRequest,
+  type BulkLoadResult,
+  type Warehouse,
+  type WarehouseSession,
+} from '../warehouse';
 import { copyWithoutLines, scanCsvLines } from './csv-lines';
 import { fileChecksum, landedFiles } from './landing-files';
 import { landingNameMatcher } from '../../lib/landing-pattern';
@@ -64,6 +71,8 @@ const NODE_ENCODING: Record<EntityConfig['encoding'], BufferEncoding> = {
 const UNPARSABLE = /^(Invalid Input Error|Conversion Error)/;
 
 const MANIFEST = 'audit.ingest_manifest';
+/** Numbers each file load; raw rows carry it as `_edp_load_id` and the manifest says which file it was. */
+const LOAD_IDS = { schema: 'audit', table: 'ingest_load_id' };
 
 /** Builds the ingest activities over a warehouse and the landing zone. */
 export function createIngestActivities(deps: IngestDeps) {
@@ -89,9 +98,12 @@ export function createIngestActivities(deps: IngestDeps) {
           entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,
           rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, run_id VARCHAR,
           interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
-          status VARCHAR, reason VARCHAR,
+          status VARCHAR, reason VARCHAR, load_id BIGINT,
           PRIMARY KEY (entity, file, checksum))`,
       ),
+    );
+    await ensureOnce(deps.warehouse, 'audit.ingest_load_id', () =>
+      deps.warehouse.execute(`CREATE SEQUENCE IF NOT EXISTS ${deps.warehouse.dialect.table(LOAD_IDS)}`),
     );
   }
 
@@ -132,10 +144,41 @@ export function createIngestActivities(deps: IngestDeps) {
         const checksum = scan?.checksum ?? (await fileChecksum(path));
         const bytes = statSync(path).size;
         await ensureManifest();
+        const request = (loadId: number, source: string): BulkLoadRequest => ({
+          file: source,
+          rejectedLines: scan?.unbalanced.map((u) => ({
+            ...u,
+            reason: 'unbalanced quote: the line would run into the lines after it',
+          })),
+          blankLines: scan?.blank,
+          dataRows: scan?.dataLines,
+          format: e.format,
+          delimiter: e.delimiter,
+          header: e.header,
+          quote: e.quote,
+          encoding: e.encoding,
+          columns: e.columns,
+          required: e.required,
+          target: { schema: 'raw', table: e.name },
+          errors: { schema: 'raw', table: `${e.name}__errors` },
+          // Run id, file and checksum are the manifest's, by load id: long constant strings on every row
+          // would cost as much to write as the data itself.
+          audit: {
+            _edp_load_id: { value: loadId, type: 'integer' },
+            _edp_interval_start: { value: input.interval.start, type: 'timestamp' },
+          },
+          loadKey: '_edp_load_id',
+          sourceName: file,
+          keepRawText: e.keepRawText,
+        });
+        // The tables exist before loads run in parallel: concurrent first-time DDL would conflict.
+        await ensureOnce(deps.warehouse, `load-tables:raw.${e.name}`, () =>
+          deps.warehouse.prepareBulkLoad(request(0, path)),
+        );
         const base = { entity: e.name, file, checksum };
-        const record = (tx: WarehouseSession, counts: BulkLoadResult, reason: string | null) =>
+        const record = (tx: WarehouseSession, counts: BulkLoadResult, reason: string | null, loadId: number | null) =>
           tx.execute(
-            `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now(), ?, ?)`,
+            `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now(), ?, ?, ?)`,
             [
               e.name,
               file,
@@ -149,10 +192,16 @@ export function createIngestActivities(deps: IngestDeps) {
               input.interval.end,
               reason === null ? 'loaded' : 'quarantined',
               reason,
+              loadId,
             ],
           );
-        const load = () =>
-          deps.warehouse.transaction(async (tx): Promise<FileLoadResult> => {
+        const load = async (): Promise<FileLoadResult> => {
+          // Taken outside the transaction: a sequence value is never handed out twice, even to a load that rolls back.
+          const [{ id }] = await deps.warehouse.query<{ id: string }>(
+            `SELECT ${deps.warehouse.dialect.nextValue(LOAD_IDS)} AS id`,
+          );
+          const loadId = Number(id);
+          return deps.warehouse.transaction(async (tx): Promise<FileLoadResult> => {
             const [prior] = await tx.query<{
               rows_in: string;
               rows_loaded: string;
@@ -180,28 +229,7 @@ export function createIngestActivities(deps: IngestDeps) {
             }
             let counts: BulkLoadResult;
             try {
-              counts = await tx.bulkLoad({
-                file: source,
-                rejectedLines: scan?.unbalanced.map((u) => ({
-                  ...u,
-                  reason: 'unbalanced quote: the line would run into the lines after it',
-                })),
-                format: e.format,
-                delimiter: e.delimiter,
-                header: e.header,
-                quote: e.quote,
-                encoding: e.encoding,
-                columns: e.columns,
-                required: e.required,
-                target: { schema: 'raw', table: e.name },
-                errors: { schema: 'raw', table: `${e.name}__errors` },
-                audit: {
-                  _edp_run_id: input.runId,
-                  _edp_source_file: file,
-                  _edp_checksum: checksum,
-                  _edp_interval_start: input.interval.start,
-                },
-              });
+              counts = await tx.bulkLoad(request(loadId, source));
             } finally {
               if (source !== path) rmSync(source, { force: true }); // the copy, never the landed file
             }
@@ -212,13 +240,14 @@ export function createIngestActivities(deps: IngestDeps) {
                 ErrorType.BadInput,
               );
             }
-            await record(tx, counts, null);
+            await record(tx, counts, null, loadId);
             return { ...base, ...counts, alreadyLoaded: false };
           });
-        // Loads of one entity share its raw table (and its first-time DDL): one at a time in this worker.
+        };
+        // Files of one entity load in parallel (appends do not conflict); the same file, one at a time.
         return withHeartbeat(
           () =>
-            lock.run(e.name, async () => {
+            lock.run(file, async () => {
               try {
                 return await load();
               } catch (err) {
@@ -226,7 +255,7 @@ export function createIngestActivities(deps: IngestDeps) {
                 if (!UNPARSABLE.test(message)) throw err;
                 const reason = message.split('\n')[0];
                 const none = { rowsIn: 0, rowsLoaded: 0, rowsQuarantined: 0 };
-                await deps.warehouse.transaction((tx) => record(tx, none, reason));
+                await deps.warehouse.transaction((tx) => record(tx, none, reason, null));
                 return { ...base, ...none, alreadyLoaded: false, quarantinedFile: reason };
               }
             }),

@@ -24,6 +24,8 @@ export interface Dialect {
   minutesBetween(start: string, end: string): string;
   /** The current timestamp. */
   now(): string;
+  /** The next value of a sequence, as an expression. */
+  nextValue(sequence: TableRef): string;
   /** A row of table alias `alias` as JSON text, so a quarantined row keeps every value. */
   rowJson(alias: string): string;
   /** A text hash of a whole row of table alias `alias` (identity of rows without a key). */

@@ -33,8 +33,27 @@ export interface BulkLoadRequest {
   errors: TableRef;
   /** Lines found unreadable before the load (e.g. unbalanced quotes), quarantined as `parse` errors and counted. */
   rejectedLines?: ReadonlyArray<{ line: number; text: string; reason: string }>;
-  /** Constant audit values stored on every loaded and quarantined row (run id, file checksum, interval…). */
-  audit: Readonly<Record<string, SqlValue>>;
+  /** CSV only: the data rows the caller counted in the file, so the loader can skip looking for missing values when none are. */
+  dataRows?: number;
+  /** CSV only: physical line numbers of blank lines, so rows can be numbered among data lines. */
+  blankLines?: readonly number[];
+  /** Constant audit values stored on every loaded and quarantined row (load id, interval…), with their types. */
+  audit: Readonly<Record<string, AuditValue>>;
+  /** An audit column whose value is unique to this load, so its rows can be found again (needed by the CSV fast path). */
+  loadKey?: string;
+  /** Names the source in the error table's `source_file` column. */
+  sourceName: string;
+  /**
+   * Also keep each row's original text values (as JSON in `_edp_raw`). Costs a text read and a second
+   * copy of the data; without it a CSV row is replayed from its landing file by line.
+   */
+  keepRawText?: boolean;
+}
+
+/** A constant audit column's value and type. */
+export interface AuditValue {
+  value: SqlValue;
+  type: ColumnType;
 }
 
 /** Counts of one bulk load; `rowsIn = rowsLoaded + rowsQuarantined` always holds. */
@@ -59,6 +78,8 @@ export interface WarehouseSession {
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Loads a file with the engine's bulk loader (never row by row), quarantining bad rows. */
   bulkLoad(request: BulkLoadRequest): Promise<BulkLoadResult>;
+  /** Creates a load's target and error tables if missing, so parallel loads need no catalog change. */
+  prepareBulkLoad(request: BulkLoadRequest): Promise<void>;
 }
 
 /** The warehouse every activity talks to; one implementation per engine. */

@@ -38,6 +38,8 @@ export const entitySchema = z
       .refine((c) => Object.keys(c).length > 0, 'needs at least one column'),
     /** Columns that must be present and non-empty; a row without them is quarantined. */
     required: z.array(identifier).default([]),
+    /** Also keep each row's original text values as JSON in `_edp_raw` (slower; CSV rows can always be replayed from their file by line). */
+    keepRawText: z.boolean().default(false),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -169,6 +171,14 @@ export const configSchema = z
               .string()
               .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 4GB')
               .optional(),
+            /**
+             * WAL size that triggers a checkpoint. DuckDB's 16MB would checkpoint after nearly every file
+             * load; larger means fewer, bigger checkpoints and a longer WAL replay after a crash.
+             */
+            checkpointThreshold: z
+              .string()
+              .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 256MB')
+              .default('256MB'),
             /** Loopback port where the worker answers `edp query` while it holds the DuckDB file. */
             queryPort: z.number().int().min(0).max(65535).default(8299),
           })

@@ -69,11 +69,13 @@ export async function testClient(): Promise<{ client: Client; close: () => Promi
 }
 
 /**
- * Columns that differ between two equal runs: clock times, the export's run-specific txn version and
+ * Columns that differ between two equal runs: clock times, load ids, the export's run-specific txn version and
  * folder, and its file size (Parquet compression depends on row order, which SQL leaves open).
  */
 const VOLATILE = [
   '_edp_loaded_at',
+  '_edp_load_id', // a sequence: a killed load's transaction may have used a number
+  'load_id',
   'loaded_at',
   'checked_at',
   'scored_at',

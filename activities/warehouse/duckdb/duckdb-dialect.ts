@@ -1,6 +1,6 @@
 import type { ColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
-import type { SqlValue } from '../warehouse';
+import type { SqlValue, TableRef } from '../warehouse';
 
 const TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -27,6 +27,9 @@ export const duckdbDialect: Dialect = Object.freeze({
   },
   minutesBetween: (start: string, end: string) => `date_diff('minute', ${start}, ${end})`,
   now: () => 'now()',
+  nextValue(sequence: TableRef) {
+    return `nextval(${this.literal(`${sequence.schema}.${sequence.table}`)})`;
+  },
   rowJson: (alias: string) => `to_json(${alias})::VARCHAR`,
   rowHash: (alias: string) => `md5(${alias}::VARCHAR)`,
   typeFamily: (engineType: string) => typeFamily(engineType),

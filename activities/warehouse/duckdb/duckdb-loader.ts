@@ -1,6 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
+import { dataRowNumber, nativeCsvLoad, removedLineKeys } from './duckdb-csv-loader';
+import { auditColumns, ensureLoadTables, insertRejectedLines, type LoadNames } from './duckdb-load-tables';
 
 let loadCounter = 0;
 
@@ -63,11 +65,11 @@ function sourceSql(
 }
 
 /**
- * Loads one CSV, NDJSON or JSON file with DuckDB's own readers in one pass: every field is read as text, each column
- * is cast once with TRY_CAST, and a row that fails parsing, typing or a required check goes to the
- * error table instead, so rows in = rows loaded + rows quarantined. Runs on the caller's connection,
- * so a surrounding transaction covers it. The target and error schemas must exist (creating them
- * here would make parallel loads conflict on the catalog).
+ * Loads one CSV, NDJSON or JSON file with DuckDB's own readers; a row that fails parsing, typing or a
+ * required check goes to the error table instead, so rows in = rows loaded + rows quarantined. Runs
+ * on the caller's connection, so a surrounding transaction covers it. The target and error schemas
+ * must exist (creating them here would make parallel loads conflict on the catalog). CSV without
+ * `keepRawText` takes the typed fast path; the rest read every field as text first.
  */
 export async function duckdbBulkLoad(
   conn: DuckDBConnection,
@@ -75,16 +77,37 @@ export async function duckdbBulkLoad(
   req: BulkLoadRequest,
 ): Promise<BulkLoadResult> {
   const n = ++loadCounter;
-  const stage = `edp_stage_${n}`;
-  const rejects = `edp_rejects_${n}`;
-  const scans = `edp_reject_scans_${n}`;
+  const names: LoadNames = { stage: `edp_stage_${n}`, rejects: `edp_rejects_${n}`, scans: `edp_reject_scans_${n}` };
+  await ensureLoadTables(conn, d, req);
+  const dropTemp = async (): Promise<void> => {
+    for (const t of Object.values(names)) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+  };
+  try {
+    const result =
+      req.format === 'csv' && !req.keepRawText && req.loadKey
+        ? await nativeCsvLoad(conn, d, req, names)
+        : await textLoad(conn, d, req, names);
+    await dropTemp();
+    return result;
+  } catch (err) {
+    // An aborted transaction refuses the drops (its rollback removes its temp tables anyway): keep the real error.
+    await dropTemp().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Reads every field as text, casts each column once with TRY_CAST, and keeps the original values as JSON. */
+async function textLoad(
+  conn: DuckDBConnection,
+  d: Dialect,
+  req: BulkLoadRequest,
+  { stage, rejects, scans }: LoadNames,
+): Promise<BulkLoadResult> {
   const cols = Object.entries(req.columns).map(([name, type], i) => ({ name, type, typed: `edp_t${i}` }));
   const q = (name: string): string => d.quoteIdent(name);
   const present = (name: string): string => `NULLIF(trim(${q(name)}), '')`;
-  const auditCols = Object.keys(req.audit);
-  const audit = Object.values(req.audit).map((v, i) => `${d.literal(v)} AS ${q(auditCols[i])}`);
-  const auditList = audit.length > 0 ? `${audit.join(', ')}, ` : '';
-  const auditDdl = auditCols.length > 0 ? `${auditCols.map((c) => `${q(c)} VARCHAR`).join(', ')}, ` : '';
+  const auditList = auditColumns(d, req);
+  const sourceFile = d.literal(req.sourceName);
   const columnSpec = `{${cols.map((c) => `${d.literal(c.name)}: 'VARCHAR'`).join(', ')}}`;
 
   // One failure condition per check; a row is loaded only when none holds.
@@ -116,52 +139,41 @@ export async function duckdbBulkLoad(
   if (source.badLines) {
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${rejects} AS ${source.badLines}`);
   }
-  const pre = req.rejectedLines ?? [];
-  if (pre.length > 0) {
-    // Lines the caller took out before reading join the reader's own rejects (the table exists by now).
-    await conn.run(
-      `CREATE TEMP TABLE IF NOT EXISTS ${rejects} (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_message VARCHAR)`,
-    );
-    for (let i = 0; i < pre.length; i += 500) {
-      const batch = pre.slice(i, i + 500);
-      // Bound, not inlined: a rejected line may hold any bytes, NUL included.
-      await conn.run(
-        `INSERT INTO ${rejects} (line, column_name, csv_line, error_message) VALUES ${batch.map(() => '(?, NULL, ?, ?)').join(', ')}`,
-        batch.flatMap((r) => [r.line, r.text, r.reason]),
-      );
-    }
-  }
+  // Lines the caller took out before reading join the reader's own rejects.
   await conn.run(
-    `CREATE TABLE IF NOT EXISTS ${d.table(req.target)} (
-       ${cols.map((c) => `${q(c.name)} ${d.columnType(c.type)}`).join(', ')},
-       ${auditDdl}_edp_row_number BIGINT, _edp_raw VARCHAR, _edp_loaded_at TIMESTAMPTZ)`,
+    `CREATE TEMP TABLE IF NOT EXISTS ${rejects} (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_message VARCHAR)`,
   );
-  await conn.run(
-    `CREATE TABLE IF NOT EXISTS ${d.table(req.errors)} (
-       source_row BIGINT, source_line BIGINT, column_name VARCHAR, rule VARCHAR, raw_value VARCHAR, message VARCHAR,
-       ${auditDdl}_edp_loaded_at TIMESTAMPTZ)`,
+  await insertRejectedLines(
+    conn,
+    `${rejects} (line, column_name, csv_line, error_message)`,
+    req.rejectedLines ?? [],
+    () => '(?, NULL, ?, ?)',
   );
 
+  // CSV rows are numbered among the file's data rows, counting the lines taken out or rejected (all in `rejects` now).
+  const rowNumber =
+    req.format === 'csv'
+      ? dataRowNumber(source.rowNumber, (await removedLineKeys(conn, rejects, req, false)).keys)
+      : source.rowNumber;
   const rawJson = `to_json(struct_pack(${cols.map((c) => `${q(c.name)} := ${q(c.name)}`).join(', ')}))::VARCHAR`;
   await conn.run(
     `INSERT INTO ${d.table(req.target)}
      SELECT ${cols.map((c) => `${c.type === 'string' ? q(c.name) : c.typed} AS ${q(c.name)}`).join(', ')},
-       ${auditList}${source.rowNumber}, ${rawJson}, now()
+       ${auditList}${rowNumber}, ${rawJson}, now()
      FROM ${stage} WHERE edp_ok`,
   );
   const failures = checks.map(
     (
       c,
-    ) => `SELECT ${source.rowNumber}, NULL::BIGINT, '${c.column}', '${c.rule}', ${q(c.column)}, '${c.message}', ${auditList}now()
+    ) => `SELECT ${sourceFile}, ${rowNumber}, NULL::BIGINT, '${c.column}', '${c.rule}', ${q(c.column)}, '${c.message}', ${auditList}now()
             FROM ${stage} WHERE NOT edp_ok AND ${c.failed}`,
   );
   await conn.run(
     `INSERT INTO ${d.table(req.errors)}
-     ${[...failures, `SELECT NULL, line, column_name, 'parse', csv_line, error_message, ${auditList}now() FROM ${rejects}`].join(' UNION ALL ')}`,
+     ${[...failures, `SELECT ${sourceFile}, NULL, line, column_name, 'parse', csv_line, error_message, ${auditList}now() FROM ${rejects}`].join(' UNION ALL ')}`,
   );
 
   const [parsed, bad] = await counts(conn, `SELECT count(*), count(*) FILTER (WHERE NOT edp_ok) FROM ${stage}`);
   const [rejectedLines] = await counts(conn, `SELECT count(DISTINCT line) FROM ${rejects}`);
-  for (const t of [stage, rejects, scans]) await conn.run(`DROP TABLE IF EXISTS ${t}`);
   return { rowsIn: parsed + rejectedLines, rowsLoaded: parsed - bad, rowsQuarantined: bad + rejectedLines };
 }

@@ -14,6 +14,7 @@ import type {
 } from '../warehouse';
 import { duckdbDialect } from './duckdb-dialect';
 import { duckdbBulkLoad } from './duckdb-loader';
+import { ensureLoadTables } from './duckdb-load-tables';
 
 /** How to open a DuckDB warehouse file. */
 export interface DuckDbOptions {
@@ -22,6 +23,8 @@ export interface DuckDbOptions {
   threads?: number;
   /** e.g. `4GB`. */
   memoryLimit?: string;
+  /** WAL size that triggers a checkpoint; default 256MB (DuckDB's own 16MB checkpoints after almost every bulk load). */
+  checkpointThreshold?: string;
 }
 
 /** Raised when another process holds the DuckDB file (DuckDB allows one writer process). */
@@ -62,6 +65,10 @@ class DuckDbSession implements WarehouseSession {
   bulkLoad(request: BulkLoadRequest): Promise<BulkLoadResult> {
     return this.with((c) => duckdbBulkLoad(c, this.dialect, request));
   }
+
+  prepareBulkLoad(request: BulkLoadRequest): Promise<void> {
+    return this.with((c) => ensureLoadTables(c, this.dialect, request));
+  }
 }
 
 /** The embedded default warehouse: one DuckDB file, opened by one process at a time. */
@@ -79,6 +86,7 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     const settings: Record<string, string> = {};
     if (options.threads) settings.threads = String(options.threads);
     if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
+    settings.checkpoint_threshold = options.checkpointThreshold ?? '256MB';
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     try {
       return new DuckDbWarehouse(await DuckDBInstance.create(options.path, settings));

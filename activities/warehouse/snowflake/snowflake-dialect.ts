@@ -1,6 +1,6 @@
 import type { ColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
-import type { SqlValue } from '../warehouse';
+import type { SqlValue, TableRef } from '../warehouse';
 
 const TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -30,6 +30,9 @@ export const snowflakeDialect: Dialect = Object.freeze({
   },
   minutesBetween: (start: string, end: string) => `DATEDIFF('minute', ${start}, ${end})`,
   now: () => 'CURRENT_TIMESTAMP()',
+  nextValue(sequence: TableRef) {
+    return `${this.table(sequence)}.NEXTVAL`;
+  },
   rowJson: (alias: string) => `TO_JSON(OBJECT_CONSTRUCT(${alias}.*))`,
   rowHash: (alias: string) => `TO_VARCHAR(HASH(${alias}.*))`,
   typeFamily(engineType: string): ColumnType | undefined {

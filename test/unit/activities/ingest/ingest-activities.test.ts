@@ -18,6 +18,7 @@ const claims: EntityConfig = {
   encoding: 'utf-8',
   columns: { claim_id: 'string', amount: 'decimal' },
   required: ['claim_id'],
+  keepRawText: false,
 };
 
 describe('ingest activities (real DuckDB file, mock activity context)', () => {

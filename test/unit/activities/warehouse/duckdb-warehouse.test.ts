@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { DuckDbWarehouse, WarehouseLockedError } from '../../../../activities/warehouse';
+import { DuckDbWarehouse, WarehouseLockedError, type BulkLoadRequest } from '../../../../activities/warehouse';
 import { tmpDir } from '../../../helpers/tmp';
 
 const CSV = `member_id,first_name,birth_date,premium
@@ -23,7 +23,13 @@ describe('DuckDB warehouse on a real file', () => {
   });
   afterEach(() => w.close());
 
-  const load = (file: string, format: 'csv' | 'ndjson' | 'json' = 'csv', encoding: 'utf-8' | 'latin-1' = 'utf-8') =>
+  let loads = 0;
+  const load = (
+    file: string,
+    format: 'csv' | 'ndjson' | 'json' = 'csv',
+    encoding: 'utf-8' | 'latin-1' = 'utf-8',
+    more: Partial<BulkLoadRequest> = {},
+  ) =>
     w.bulkLoad({
       file,
       format,
@@ -35,44 +41,96 @@ describe('DuckDB warehouse on a real file', () => {
       required: ['member_id'],
       target: { schema: 'raw', table: 'members' },
       errors: { schema: 'raw', table: 'members__errors' },
-      audit: { _edp_run_id: 'run-1' },
+      audit: { _edp_load_id: { value: ++loads, type: 'integer' }, _edp_run_id: { value: 'run-1', type: 'string' } },
+      loadKey: '_edp_load_id',
+      sourceName: 'members.csv',
+      ...more,
     });
 
-  it('bulk-loads typed rows and quarantines every bad row with its rule, column and raw value', async () => {
-    const file = join(dir, 'members.csv');
-    writeFileSync(file, CSV);
-    const counts = await load(file);
-    expect(counts).toEqual({ rowsIn: 6, rowsLoaded: 2, rowsQuarantined: 4 });
-    expect(counts.rowsIn).toBe(counts.rowsLoaded + counts.rowsQuarantined);
-    const rows = await w.query(
-      'SELECT member_id, birth_date, premium, _edp_run_id, _edp_raw FROM raw.members ORDER BY member_id',
-    );
-    expect(rows).toEqual([
-      {
-        member_id: 'M1',
-        birth_date: '1980-01-02',
-        premium: '12.50',
-        _edp_run_id: 'run-1',
-        _edp_raw: expect.stringContaining('"premium":"12.50"'),
-      },
-      {
-        member_id: 'M6',
-        birth_date: '2000-01-01',
-        premium: '4.25',
-        _edp_run_id: 'run-1',
-        _edp_raw: expect.any(String),
-      },
-    ]);
-    const errors = await w.query(
-      'SELECT column_name, rule, raw_value FROM raw.members__errors ORDER BY rule, column_name',
-    );
-    expect(errors).toEqual([
-      { column_name: null, rule: 'parse', raw_value: 'M5,Eve,1999-09-09,1,extra' },
-      { column_name: 'member_id', rule: 'required', raw_value: null },
-      { column_name: 'birth_date', rule: 'type', raw_value: 'notadate' },
-      { column_name: 'premium', rule: 'type', raw_value: 'abc' },
-    ]);
+  describe.each([
+    ['typed fast path', false],
+    ['text path keeping the original values', true],
+  ])('CSV, %s', (_name, keepRawText) => {
+    it('bulk-loads typed rows and quarantines every bad row with its rule, column and raw value', async () => {
+      const file = join(dir, 'members.csv');
+      writeFileSync(file, CSV);
+      const counts = await load(file, 'csv', 'utf-8', { keepRawText });
+      expect(counts).toEqual({ rowsIn: 6, rowsLoaded: 2, rowsQuarantined: 4 });
+      expect(counts.rowsIn).toBe(counts.rowsLoaded + counts.rowsQuarantined);
+      const rows = await w.query(
+        'SELECT member_id, birth_date, premium, _edp_run_id, _edp_row_number, _edp_raw FROM raw.members ORDER BY member_id',
+      );
+      expect(rows).toEqual([
+        {
+          member_id: 'M1',
+          birth_date: '1980-01-02',
+          premium: '12.50',
+          _edp_run_id: 'run-1',
+          _edp_row_number: '1',
+          _edp_raw: keepRawText ? expect.stringContaining('"premium":"12.50"') : null,
+        },
+        {
+          member_id: 'M6',
+          birth_date: '2000-01-01',
+          premium: '4.25',
+          _edp_run_id: 'run-1',
+          _edp_row_number: '6',
+          _edp_raw: keepRawText ? expect.any(String) : null,
+        },
+      ]);
+      const errors = await w.query(
+        'SELECT source_file, column_name, rule, raw_value FROM raw.members__errors ORDER BY rule, column_name',
+      );
+      expect(errors).toEqual([
+        { source_file: 'members.csv', column_name: null, rule: 'parse', raw_value: 'M5,Eve,1999-09-09,1,extra' },
+        { source_file: 'members.csv', column_name: 'member_id', rule: 'required', raw_value: null },
+        { source_file: 'members.csv', column_name: 'birth_date', rule: 'type', raw_value: 'notadate' },
+        { source_file: 'members.csv', column_name: 'premium', rule: 'type', raw_value: 'abc' },
+      ]);
+    });
   });
+
+  it.each([false, true])(
+    'numbers CSV rows among the data rows, counting quarantined rows, skipping blank lines (keepRawText %s)',
+    async (keepRawText) => {
+      const file = join(dir, 'members.csv');
+      // Line 4 is taken out by the caller (as an unbalanced quote would be); lines 3 and 7 are blank.
+      writeFileSync(
+        file,
+        'member_id,first_name,birth_date,premium\nM1,A,1980-01-01,1\n\n\nM4,B,bad,1\nM5,C,1980-01-01,1\n\nM7,D,1980-01-01,x\n,E,1980-01-01,1\nM9,F,1980-01-01,1\n',
+      );
+      const counts = await load(file, 'csv', 'utf-8', {
+        rejectedLines: [{ line: 4, text: 'M3,"oops,1980-01-01,1', reason: 'unbalanced quote' }],
+        blankLines: [3, 7],
+        keepRawText,
+      });
+      expect(counts).toEqual({ rowsIn: 7, rowsLoaded: 3, rowsQuarantined: 4 });
+      // Data rows: M1=1, (line 4)=2, M4=3, M5=4, M7=5, (missing id)=6, M9=7.
+      expect(await w.query('SELECT member_id, _edp_row_number FROM raw.members ORDER BY 2')).toEqual([
+        { member_id: 'M1', _edp_row_number: '1' },
+        { member_id: 'M5', _edp_row_number: '4' },
+        { member_id: 'M9', _edp_row_number: '7' },
+      ]);
+      expect(
+        await w.query(
+          'SELECT source_row, source_line, rule, column_name FROM raw.members__errors ORDER BY source_line, source_row',
+        ),
+      ).toEqual([
+        { source_row: null, source_line: '4', rule: 'parse', column_name: null },
+        // The fast path's reader reports a cast failure by line; the text path casts later, by row.
+        ...(keepRawText
+          ? [
+              { source_row: '3', source_line: null, rule: 'type', column_name: 'birth_date' },
+              { source_row: '5', source_line: null, rule: 'type', column_name: 'premium' },
+            ]
+          : [
+              { source_row: null, source_line: '5', rule: 'type', column_name: 'birth_date' },
+              { source_row: null, source_line: '8', rule: 'type', column_name: 'premium' },
+            ]),
+        { source_row: '6', source_line: null, rule: 'required', column_name: 'member_id' },
+      ]);
+    },
+  );
 
   it('loads NDJSON, quarantining a broken line with its number and text', async () => {
     const file = join(dir, 'members.ndjson');
