@@ -22,6 +22,10 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   quality run [--table S.T ...] [--interval S/E]
                                     run the data-quality rules (all, or for the given tables); exit 1 on an error
   quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
+  codec-keys new --out FILE [--key-id ID]
+                                    write a new payload encryption key set (see docs/security.md)
+  codec-server [--port N] [--ui-origin URL] [--token-file F]
+                                    decode encrypted payloads for the Web UI (loopback; CORS for the UI origin only)
 `;
 
 /** Longer help for commands with many options: `edp <command> --help`. */

@@ -16,6 +16,7 @@ import { schedulesApply, schedulesShow } from './schedule-commands';
 import { startPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
+import { codecKeysNew, codecServer } from './codec-commands';
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
 
@@ -69,6 +70,11 @@ function parseCommandLine(argv: string[]) {
         concurrency: { type: 'string' },
         'dry-run': { type: 'boolean' },
         run: { type: 'string' },
+        port: { type: 'string' },
+        'ui-origin': { type: 'string' },
+        'token-file': { type: 'string' },
+        out: { type: 'string' },
+        'key-id': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -198,6 +204,20 @@ async function main(argv: string[]): Promise<number> {
         'quality needs a subcommand: edp quality run [--table schema.table] | edp quality report [--run RUN_ID]',
       );
     }
+    case 'codec-keys': {
+      if (rest[0] !== 'new') throw new UsageError('codec-keys needs a subcommand: edp codec-keys new --out FILE');
+      return codecKeysNew(values.out, values['key-id'], log);
+    }
+    case 'codec-server':
+      return codecServer(
+        config,
+        {
+          port: values.port === undefined ? undefined : intOpt(values, 'port', 0),
+          uiOrigin: values['ui-origin'],
+          tokenFile: values['token-file'],
+        },
+        log,
+      );
     default:
       throw new UsageError(`unknown command "${command}"; see edp --help`);
   }

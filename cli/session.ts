@@ -3,6 +3,7 @@ import { DuckDbWarehouse } from '../activities/warehouse';
 import type { EdpConfig } from '../lib/config/schema';
 import { runWorker } from '../workers/worker';
 import { liveWorker } from './worker-daemon';
+import { dataConverterFor } from '../workers/payload-codec';
 
 /** An error the user can act on: printed as its message alone. */
 export class CliError extends Error {
@@ -30,7 +31,17 @@ export async function temporalClient(config: EdpConfig): Promise<{ client: Clien
       );
     },
   );
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
+  let dataConverter;
+  try {
+    dataConverter = dataConverterFor(config);
+  } catch (err) {
+    await connection.close();
+    throw new CliError((err as Error).message);
+  }
+  return {
+    client: new Client({ connection, namespace: config.temporal.namespace, dataConverter }),
+    close: () => connection.close(),
+  };
 }
 
 /** Runs `fn` with a worker available: the background one if it runs, else one in this process for the duration. */

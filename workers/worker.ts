@@ -5,6 +5,7 @@ import { DuckDbWarehouse } from '../activities/warehouse';
 import type { EdpConfig } from '../lib/config/schema';
 import { installRuntimeLogger } from './logging';
 import { startQueryServer } from './query-server';
+import { dataConverterFor } from './payload-codec';
 
 /** Root of the project (models/, quality/rules/). */
 export const PROJECT_ROOT = join(__dirname, '..');
@@ -34,7 +35,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
   let connection: NativeConnection | undefined;
   try {
     connection = await NativeConnection.connect({ address: config.temporal.address });
-    const common = { connection, namespace: config.temporal.namespace };
+    const common = { connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) };
     const workflows = await Worker.create({
       ...common,
       taskQueue: config.temporal.taskQueues.workflows,

@@ -150,6 +150,13 @@ export const configSchema = z
         address: hostPort.default('127.0.0.1:7233'),
         namespace: z.string().min(1).default('default'),
         uiUrl: z.string().url().default('http://127.0.0.1:8233'),
+        /**
+         * Key set that encrypts every payload Temporal stores (AES-256-GCM); the EDP_PAYLOAD_KEYS variable
+         * takes precedence. Unset and no variable: payloads are stored as plain JSON.
+         */
+        payloadKeyFile: z.string().min(1).optional(),
+        /** Loopback port of `edp codec-server`, which decodes payloads for the Web UI. */
+        codecPort: z.number().int().min(0).max(65535).default(8089),
         taskQueues: z
           .object({
             workflows: z.string().min(1).default('edp-workflows'),

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { EdpConfig } from '../lib/config/schema';
+import { startCodecServer } from '../workers/codec-server';
+import { AesGcmPayloadCodec, KEYS_ENV, loadCodecKeys, newKeySet } from '../workers/payload-codec';
+import { CliError, UsageError } from './session';
+
+/** `edp codec-keys new --out FILE [--key-id ID]`: writes a fresh key set (mode 600), never over an existing file. */
+export function codecKeysNew(out: string | undefined, keyId: string | undefined, log: (m: string) => void): number {
+  if (!out) throw new UsageError('codec-keys new needs --out FILE (the key set is a secret: it is never printed)');
+  if (existsSync(out)) throw new CliError(`${out} exists; rotate by adding a key to it and changing "current"`);
+  const id = keyId ?? new Date().toISOString().slice(0, 10);
+  writeFileSync(out, newKeySet(id), { mode: 0o600 });
+  log(`wrote key set ${out} (current key "${id}"); point temporal.payloadKeyFile at it or export ${KEYS_ENV}`);
+  return 0;
+}
+
+/** `edp codec-server`: decodes payloads for the Web UI until Ctrl-C. */
+export async function codecServer(
+  config: EdpConfig,
+  opts: { port?: number; uiOrigin?: string; tokenFile?: string },
+  log: (m: string) => void,
+): Promise<number> {
+  const keys = loadCodecKeys(process.env, config.temporal.payloadKeyFile);
+  if (!keys) {
+    throw new CliError(
+      `no key set: set temporal.payloadKeyFile (create one with \`edp codec-keys new --out FILE\`) or ${KEYS_ENV}`,
+    );
+  }
+  const token = opts.tokenFile ? readFileSync(opts.tokenFile, 'utf8').trim() : undefined;
+  const uiOrigin = opts.uiOrigin ?? new URL(config.temporal.uiUrl).origin;
+  const server = await startCodecServer({
+    codec: new AesGcmPayloadCodec(keys),
+    port: opts.port ?? config.temporal.codecPort,
+    uiOrigin,
+    token,
+  });
+  log(`codec server on ${server.url} for ${uiOrigin}${token ? ' (bearer token required)' : ''}`);
+  log(
+    `in the Web UI: Settings → Codec Server → ${server.url} (or start the UI with --ui-codec-endpoint ${server.url})`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return 0;
+}
