@@ -28,6 +28,7 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
       temporal: {
         address: testServices().temporalAddress,
         taskQueues: { workflows: `${name}-workflows`, warehouse: `${name}-warehouse` },
+        ...(overrides.payloadKeyFile ? { payloadKeyFile: overrides.payloadKeyFile } : {}),
       },
       warehouse: { duckdb: { queryPort: 0 } },
       quality: { rulesDir: join(REPO, 'quality', 'rules') },
@@ -39,7 +40,7 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
         database: `edp_${name.replace(/-/g, '_')}`,
       })),
       export: { marts: base.export.marts },
-      ...overrides,
+      ...Object.fromEntries(Object.entries(overrides).filter(([k]) => k !== 'payloadKeyFile')),
     }),
   );
   return { ...loadConfig({ file, env: {} }), file };
