@@ -1,9 +1,10 @@
 import { createExportActivities } from './export';
 import { createExtractActivities, createIngestActivities } from './ingest';
 import { createQualityActivities } from './quality';
+import { createSlaActivities, type RunInfo } from './sla';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
-import type { EntityConfig, SqlSourceConfig } from '../lib/config/schema';
+import type { EntityConfig, SlaConfig, SqlSourceConfig, WebhookConfig } from '../lib/config/schema';
 
 /** Everything the warehouse activities need; the worker builds it from config. */
 export interface ActivityDeps {
@@ -16,6 +17,11 @@ export interface ActivityDeps {
   modelsDir: string;
   rulesDir: string;
   exportDir: string;
+  pipeline: { name: string; intervalHours: number };
+  slas: SlaConfig;
+  webhooks: readonly WebhookConfig[];
+  /** The pipeline's runs from Temporal's visibility (for latency and availability SLAs). */
+  listRuns?: (pipeline: string, since: Date) => Promise<RunInfo[]>;
 }
 
 /** All activities of the platform, closed over their clients. */
@@ -26,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTransformActivities(deps),
     ...createQualityActivities(deps),
     ...createExportActivities(deps),
+    ...createSlaActivities(deps),
   };
 }
 

@@ -22,6 +22,7 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   quality run [--table S.T ...] [--interval S/E]
                                     run the data-quality rules (all, or for the given tables); exit 1 on an error
   quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
+  sla check | status                evaluate the SLAs now (records, alerts once per breach) | their latest state; exit 1 on a breach
   codec-keys new --out FILE [--key-id ID]
                                     write a new payload encryption key set (see docs/security.md)
   codec-server [--port N] [--ui-origin URL] [--token-file F]

@@ -17,6 +17,7 @@ import { startPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
 import { codecKeysNew, codecServer } from './codec-commands';
+import { slaCheckNow, slaStatus } from './sla-commands';
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
 
@@ -203,6 +204,11 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         'quality needs a subcommand: edp quality run [--table schema.table] | edp quality report [--run RUN_ID]',
       );
+    }
+    case 'sla': {
+      if (rest[0] === 'check') return slaCheckNow(config, log);
+      if (rest[0] === 'status') return slaStatus(config);
+      throw new UsageError('sla needs a subcommand: edp sla check | edp sla status');
     }
     case 'codec-keys': {
       if (rest[0] !== 'new') throw new UsageError('codec-keys needs a subcommand: edp codec-keys new --out FILE');

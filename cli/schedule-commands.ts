@@ -10,6 +10,7 @@ import { pipelineInput } from '../workers/pipeline-input';
 import { platformPipeline } from '../workflows';
 import { table } from './output';
 import { temporalClient } from './session';
+import { applySlaSchedule } from './sla-commands';
 
 const OVERLAP = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -61,6 +62,7 @@ export async function schedulesApply(config: EdpConfig, log: (m: string) => void
       });
       log(`created schedule ${PIPELINE_SCHEDULE_ID}${config.pipeline.schedule.paused ? ' (paused)' : ''}`);
     }
+    await applySlaSchedule(client, config, log);
     return schedulesShow(config);
   } finally {
     await close();

@@ -1,10 +1,12 @@
 import { serviceStatus } from '../infra/services';
 import type { EdpConfig } from '../lib/config/schema';
+import { hasSlas } from '../activities/sla';
 import { table } from './output';
+import { slaSummary } from './sla-commands';
 import { temporalClient } from './session';
 import { liveWorker, workerLog } from './worker-daemon';
 
-/** `edp status`: the services, the worker and the latest pipeline runs. */
+/** `edp status`: the services, the worker, the latest pipeline runs and the SLA states. */
 export async function status(config: EdpConfig): Promise<number> {
   const services = await serviceStatus(config);
   const worker = liveWorker(config);
@@ -38,6 +40,14 @@ export async function status(config: EdpConfig): Promise<number> {
       if (runs.length >= 10) break;
     }
     console.log(`\nLatest pipeline runs (Web UI ${config.temporal.uiUrl}):\n${table(runs)}`);
+    if (hasSlas(config.slas)) {
+      const slas = await slaSummary(config);
+      console.log(
+        slas.length > 0
+          ? `\nSLAs:\n${table(slas)}`
+          : '\nSLAs: no check yet (`edp sla check`, or `edp schedules apply`)',
+      );
+    }
   } finally {
     await close();
   }

@@ -15,3 +15,5 @@ export function stepWorkflowId(step: PipelineStep, interval: DataInterval): stri
 
 /** Id of the Temporal Schedule that starts the pipeline every interval. */
 export const PIPELINE_SCHEDULE_ID = 'edp-pipeline-schedule';
+/** Id of the Temporal Schedule that runs slaCheck. */
+export const SLA_SCHEDULE_ID = 'edp-sla-check-schedule';

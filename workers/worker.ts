@@ -1,6 +1,8 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
+import { listPipelineRuns } from '../activities/sla';
 import { DuckDbWarehouse } from '../activities/warehouse';
 import type { EdpConfig } from '../lib/config/schema';
 import { installRuntimeLogger } from './logging';
@@ -33,6 +35,8 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
     config.warehouse.duckdb.queryPort,
   );
   let connection: NativeConnection | undefined;
+  // For the SLA check's visibility queries; connects on first use.
+  const clientConnection = Connection.lazy({ address: config.temporal.address });
   try {
     connection = await NativeConnection.connect({ address: config.temporal.address });
     const common = { connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) };
@@ -53,6 +57,15 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         modelsDir: join(PROJECT_ROOT, 'models'),
         rulesDir: config.quality.rulesDir,
         exportDir: config.export.path,
+        pipeline: config.pipeline,
+        slas: config.slas,
+        webhooks: config.alerts.webhooks,
+        listRuns: (pipeline, since) =>
+          listPipelineRuns(
+            new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
+            pipeline,
+            since,
+          ),
       }),
     });
     log(
@@ -68,6 +81,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
     log('worker stopped cleanly');
   } finally {
     await connection?.close();
+    await clientConnection.close();
     await new Promise((r) => queryServer.close(r));
     await warehouse.close();
   }

@@ -5,3 +5,4 @@ export { loadFileBatch } from './load-file-batch';
 export { transform } from './transform';
 export { qualityGate } from './quality-gate';
 export { databricksExport } from './databricks-export';
+export { slaCheck } from './sla-check';

@@ -49,6 +49,63 @@ export const entitySchema = z
       }
     }
   });
+/** One alert destination. The URL (and PagerDuty routing key) are secrets: never logged, redacted in config dumps. */
+export const webhookSchema = z
+  .object({
+    /** Names the webhook in logs and errors (instead of its URL). */
+    name: identifier,
+    /** The URL itself, or… */
+    url: z.string().url().optional(),
+    /** …the environment variable holding it (keeps the secret out of the config file). */
+    urlEnv: z.string().min(1).optional(),
+    /** Body shape: `json` (the alert as is), `slack` (`text`), `pagerduty` (Events API v2). */
+    format: z.enum(['json', 'slack', 'pagerduty']).default('json'),
+    /** PagerDuty integration key (format pagerduty). */
+    routingKey: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((w, ctx) => {
+    if ((w.url === undefined) === (w.urlEnv === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'set exactly one of url and urlEnv' });
+    }
+    if (w.format === 'pagerduty' && !w.routingKey) {
+      ctx.addIssue({ code: 'custom', path: ['routingKey'], message: 'format pagerduty needs a routingKey' });
+    }
+  });
+/** An alert webhook after defaults. */
+export type WebhookConfig = z.infer<typeof webhookSchema>;
+
+const slasSchema = z
+  .object({
+    /** How often `slaCheck` runs (its own Temporal Schedule, made by `edp schedules apply`). */
+    checkEveryMinutes: positiveInt.default(5),
+    /** A run must finish within this many minutes of its interval's end. */
+    latencyMinutes: positiveInt.optional(),
+    /** The latest scored interval's lowest table quality score (0–100) must be at least this. */
+    qualityScoreMin: z.number().min(0).max(100).optional(),
+    /** Share of the intervals in the window that have a completed run. */
+    availability: z
+      .object({ percent: z.number().min(0).max(100), windowHours: positiveInt.default(24) })
+      .strict()
+      .optional(),
+    /** Newest value of `column` in `table` must be at most `maxMinutes` old. */
+    freshness: z
+      .array(
+        z
+          .object({
+            table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'expected schema.table'),
+            column: identifier,
+            maxMinutes: positiveInt,
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict()
+  .default({});
+/** The pipeline's SLAs after defaults. */
+export type SlaConfig = z.infer<typeof slasSchema>;
+
 /** A landing-file entity after defaults. */
 export type EntityConfig = z.infer<typeof entitySchema>;
 
@@ -210,6 +267,15 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Where alerts go: webhooks receiving JSON, Slack-compatible or PagerDuty (Events v2) bodies. */
+    alerts: z
+      .object({
+        webhooks: z.array(webhookSchema).default([]),
+      })
+      .strict()
+      .default({}),
+    /** The pipeline's service levels; a check every `checkEveryMinutes` records breaches and alerts once per breach. */
+    slas: slasSchema,
     quality: z
       .object({
         /** Folder of the data-quality rule files; relative to the config file's folder. */

@@ -20,6 +20,7 @@ describe('replay of saved workflow histories', () => {
       'loadFileBatch',
       'platformPipeline',
       'qualityGate',
+      'slaCheck',
       'transform',
     ]);
   });

@@ -1,0 +1,3 @@
+export * from './sla-activities';
+export * from './sla-evaluate';
+export * from './pipeline-runs';

@@ -1,0 +1,114 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { hasSlas, type SlaCheckResult } from '../activities/sla';
+import type { EdpConfig } from '../lib/config/schema';
+import { SLA_SCHEDULE_ID } from '../lib/ids';
+import { pipelineInput } from '../workers/pipeline-input';
+import { slaCheck } from '../workflows';
+import { table } from './output';
+import { readWarehouse, temporalClient, withWorker } from './session';
+
+/** Creates, updates or (when config has no SLA) deletes the schedule that runs slaCheck. */
+export async function applySlaSchedule(client: Client, config: EdpConfig, log: (m: string) => void): Promise<void> {
+  const handle = client.schedule.getHandle(SLA_SCHEDULE_ID);
+  let exists = true;
+  try {
+    await handle.describe();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    exists = false;
+  }
+  if (!hasSlas(config.slas)) {
+    if (exists) {
+      await handle.delete();
+      log(`deleted schedule ${SLA_SCHEDULE_ID} (no SLA configured)`);
+    }
+    return;
+  }
+  const wanted = {
+    spec: { intervals: [{ every: config.slas.checkEveryMinutes * 60_000 }] },
+    action: {
+      type: 'startWorkflow' as const,
+      workflowType: slaCheck,
+      workflowId: 'edp-sla-check',
+      taskQueue: config.temporal.taskQueues.workflows,
+      args: [{ steps: pipelineInput(config).steps }] as [Parameters<typeof slaCheck>[0]],
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 60_000 },
+  };
+  if (exists) {
+    await handle.update<typeof slaCheck>((previous) => ({ ...previous, ...wanted }));
+    log(`updated schedule ${SLA_SCHEDULE_ID} (every ${config.slas.checkEveryMinutes} min)`);
+  } else {
+    await client.schedule.create({ scheduleId: SLA_SCHEDULE_ID, ...wanted });
+    log(`created schedule ${SLA_SCHEDULE_ID} (every ${config.slas.checkEveryMinutes} min)`);
+  }
+}
+
+/** Prints a check's states. */
+function printStates(result: SlaCheckResult): void {
+  console.log(
+    table(
+      result.states.map((s) => ({
+        sla: s.sla,
+        state: s.breached ? 'BREACHED' : 'ok',
+        detail: s.detail,
+      })),
+    ),
+  );
+  if (result.opened.length + result.closed.length > 0) {
+    console.log(`opened: ${result.opened.join(', ') || '—'}; recovered: ${result.closed.join(', ') || '—'}`);
+  }
+  console.log(`alerts sent: ${result.alertsSent}`);
+}
+
+/** `edp sla check`: runs slaCheck now (as the schedule would) and prints the states; exit 1 on a breach. */
+export async function slaCheckNow(config: EdpConfig, log: (m: string) => void): Promise<number> {
+  if (!hasSlas(config.slas)) {
+    log('no SLA configured (slas in the config; see docs/operations.md)');
+    return 0;
+  }
+  const { client, close } = await temporalClient(config);
+  try {
+    const result = await withWorker(
+      config,
+      () =>
+        client.workflow.execute(slaCheck, {
+          workflowId: `edp-sla-check-manual-${Date.now()}`,
+          taskQueue: config.temporal.taskQueues.workflows,
+          args: [{ steps: pipelineInput(config).steps }],
+        }),
+      log,
+    );
+    printStates(result);
+    return result.states.some((s) => s.breached) ? 1 : 0;
+  } finally {
+    await close();
+  }
+}
+
+/** The open breaches and the latest check per SLA, from the warehouse; empty when no check ran yet. */
+export async function slaSummary(config: EdpConfig): Promise<Array<Record<string, unknown>>> {
+  try {
+    return await readWarehouse(
+      config,
+      `SELECT c.sla, CASE WHEN c.breached THEN 'BREACHED' ELSE 'ok' END AS state, c.detail,
+         CAST(b.opened_at AS VARCHAR) AS breached_since, CAST(c.checked_at AS VARCHAR) AS checked_at
+       FROM (SELECT *, row_number() OVER (PARTITION BY sla ORDER BY checked_at DESC) AS n FROM audit.sla_checks) c
+       LEFT JOIN audit.sla_breaches b ON b.sla = c.sla AND b.closed_at IS NULL
+       WHERE c.n = 1 ORDER BY c.sla`,
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** `edp sla status`: the latest state of every SLA and the open breaches. */
+export async function slaStatus(config: EdpConfig): Promise<number> {
+  const rows = await slaSummary(config);
+  if (rows.length === 0) {
+    console.log('no SLA check has run yet (`edp sla check`, or the schedule from `edp schedules apply`)');
+    return 0;
+  }
+  console.log(table(rows));
+  return rows.some((r) => r.state === 'BREACHED') ? 1 : 0;
+}
