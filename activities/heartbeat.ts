@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 
-function activityContext(): Context | undefined {
+/** The running activity's context; undefined outside an activity (CLI, unit test, benchmark). */
+export function activityContext(): Context | undefined {
   try {
     return Context.current();
   } catch {

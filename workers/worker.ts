@@ -5,7 +5,7 @@ import { createActivities } from '../activities';
 import { listPipelineRuns } from '../activities/sla';
 import { DuckDbWarehouse } from '../activities/warehouse';
 import type { EdpConfig } from '../lib/config/schema';
-import { installRuntimeLogger } from './logging';
+import { installRuntime } from './logging';
 import { startQueryServer } from './query-server';
 import { dataConverterFor } from './payload-codec';
 
@@ -27,7 +27,7 @@ export interface RunWorkerOptions {
  */
 export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.log(m));
-  installRuntimeLogger();
+  installRuntime({ logging: config.logging, metricsPort: config.metrics.port });
   const warehouse = await DuckDbWarehouse.open(config.warehouse.duckdb);
   const queryServer = await startQueryServer(
     warehouse,

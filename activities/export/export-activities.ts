@@ -8,6 +8,7 @@ import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { addToCounter, logEvent } from '../telemetry';
 import {
   commit,
   ConcurrentCommitError,
@@ -240,7 +241,10 @@ export function createExportActivities(deps: ExportDeps) {
                 if (err instanceof ConcurrentCommitError) throw ApplicationFailure.retryable(err.message, err.name);
                 throw err;
               }
-              return record(describe(readSnapshot(tableDir), input, tableDir, version, false), input);
+              const exported = await record(describe(readSnapshot(tableDir), input, tableDir, version, false), input);
+              addToCounter('edp_rows_exported', exported.rows, { mart: input.mart }, 'Rows written to Delta tables');
+              logEvent('mart exported', { mart: input.mart, rows: exported.rows, files: exported.files, version });
+              return exported;
             }),
           { mart: input.mart },
         ),

@@ -9,6 +9,8 @@ import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
 import { PostgresSource } from './postgres-source';
+import { recordLoad } from './ingest-activities';
+import { logEvent } from '../telemetry';
 import type { SqlSource } from './sql-source';
 
 /** What the SQL-source activities need from the worker. */
@@ -142,6 +144,14 @@ export function createExtractActivities(deps: ExtractDeps) {
                     input.runId,
                   ]);
                   return loaded;
+                });
+                recordLoad(target, 'sql', counts);
+                logEvent('table extracted', {
+                  source: s.name,
+                  table: t.name,
+                  target: `raw.${target}`,
+                  ...counts,
+                  watermarkAfter: after,
                 });
                 return {
                   source: s.name,

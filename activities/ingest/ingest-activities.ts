@@ -6,6 +6,7 @@ import type { EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
+import { addToCounter, logEvent } from '../telemetry';
 import { KeyedLock } from '../keyed-lock';
 import {
   ensureOnce,
@@ -245,7 +246,7 @@ export function createIngestActivities(deps: IngestDeps) {
           });
         };
         // Files of one entity load in parallel (appends do not conflict); the same file, one at a time.
-        return withHeartbeat(
+        const result = await withHeartbeat(
           () =>
             lock.run(file, async () => {
               try {
@@ -261,9 +262,32 @@ export function createIngestActivities(deps: IngestDeps) {
             }),
           { file },
         );
+        if (!result.alreadyLoaded) recordLoad(e.name, 'file', result);
+        logEvent(result.alreadyLoaded ? 'file already loaded' : 'file loaded', {
+          entity: e.name,
+          file,
+          rowsIn: result.rowsIn,
+          rowsLoaded: result.rowsLoaded,
+          rowsQuarantined: result.rowsQuarantined,
+          ...(result.quarantinedFile ? { quarantinedFile: result.quarantinedFile } : {}),
+        });
+        return result;
       });
     },
   };
+}
+
+/** Counts a load's rows on the platform metrics (per entity and source kind). */
+export function recordLoad(
+  entity: string,
+  source: 'file' | 'sql',
+  counts: BulkLoadResult & { quarantinedFile?: string },
+): void {
+  const tags = { entity, source };
+  addToCounter('edp_rows_in', counts.rowsIn, tags, 'Rows read from sources');
+  addToCounter('edp_rows_loaded', counts.rowsLoaded, tags, 'Rows loaded into raw');
+  addToCounter('edp_rows_quarantined', counts.rowsQuarantined, tags, 'Rows quarantined at load');
+  addToCounter('edp_files_quarantined', counts.quarantinedFile ? 1 : 0, tags, 'Files that could not be parsed at all');
 }
 
 /** The ingest activities as the worker registers them. */

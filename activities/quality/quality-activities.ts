@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
+import { addToCounter, logEvent } from '../telemetry';
 import { KeyedLock } from '../keyed-lock';
 import type { Warehouse } from '../warehouse';
 import { evaluateRuleFile, type TableQualityResult } from './rule-engine';
@@ -65,9 +66,27 @@ export function createQualityActivities(deps: QualityDeps) {
       return classified(`quality rules ${path}`, () =>
         withHeartbeat(
           () =>
-            lock.run(file.table, () =>
-              evaluateRuleFile(deps.warehouse, file, { runId: input.runId, interval: input.interval }),
-            ),
+            lock.run(file.table, async () => {
+              const result = await evaluateRuleFile(deps.warehouse, file, {
+                runId: input.runId,
+                interval: input.interval,
+              });
+              const failed = result.results.filter((r) => !r.passed).length;
+              addToCounter('edp_quality_rules_failed', failed, { table: file.table }, 'Quality rules that failed');
+              addToCounter(
+                'edp_quality_rows_quarantined',
+                result.quarantined,
+                { table: file.table },
+                'Rows quarantined by quality rules',
+              );
+              logEvent('quality rules evaluated', {
+                table: file.table,
+                score: result.score,
+                failedRules: failed,
+                quarantined: result.quarantined,
+              });
+              return result;
+            }),
           {
             file: input.file,
           },

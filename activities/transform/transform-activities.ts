@@ -3,6 +3,7 @@ import type { DependencyGraph } from '../../lib/graph';
 import { classified, ErrorType } from '../errors';
 import { KeyedLock } from '../keyed-lock';
 import { withHeartbeat } from '../heartbeat';
+import { logEvent, recordMillis } from '../telemetry';
 import { ensureSchema, type Warehouse } from '../warehouse';
 import { compileModel, loadModelProject, ModelError } from './model-project';
 
@@ -52,9 +53,13 @@ export function createTransformActivities(deps: TransformDeps) {
       return classified(`model ${model.name} (${model.file})`, () =>
         withHeartbeat(() =>
           lock.run(`${model.layer}.${model.name}`, async () => {
+            const started = performance.now();
             await ensureSchema(w, model.layer);
             await w.execute(w.dialect.createTableAs(ref, compileModel(project, model)));
             const [row] = await w.query<{ n: string }>(`SELECT count(*) AS n FROM ${w.dialect.table(ref)}`);
+            const ms = performance.now() - started;
+            recordMillis('edp_model_duration_ms', ms, { model: model.name, layer: model.layer }, 'Model build time');
+            logEvent('model built', { model: model.name, rows: Number(row.n), ms: Math.round(ms) });
             return { model: model.name, table: `${model.layer}.${model.name}`, rows: Number(row.n) };
           }),
         ),

@@ -267,6 +267,24 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** The worker's Prometheus endpoint: Temporal SDK metrics and the platform's own (`edp_*`). */
+    metrics: z
+      .object({
+        /** Port on 127.0.0.1 serving `/metrics`; 0 turns the endpoint off. */
+        port: z.number().int().min(0).max(65535).default(9464),
+      })
+      .strict()
+      .default({}),
+    /** The worker's log lines (stderr). */
+    logging: z
+      .object({
+        /** `text` for people, `json` (one object per line, with workflow and run ids) for log shippers. */
+        format: z.enum(['text', 'json']).default('text'),
+        /** Lowest level logged; EDP_LOG_LEVEL overrides it. Activity events are INFO. */
+        level: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+      })
+      .strict()
+      .default({}),
     /** Where alerts go: webhooks receiving JSON, Slack-compatible or PagerDuty (Events v2) bodies. */
     alerts: z
       .object({

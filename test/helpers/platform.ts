@@ -31,6 +31,7 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
         ...(overrides.payloadKeyFile ? { payloadKeyFile: overrides.payloadKeyFile } : {}),
       },
       warehouse: { duckdb: { queryPort: 0 } },
+      metrics: { port: 0 }, // in-process workers share one runtime; the metrics test runs its worker as a process
       quality: { rulesDir: join(REPO, 'quality', 'rules') },
       landing: { entities: base.landing.entities },
       // Each test gets its own operational database on the test run's PostgreSQL.

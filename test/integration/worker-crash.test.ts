@@ -1,36 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPipeline } from '../../cli/pipeline-run';
 import { stepWorkflowId } from '../../lib/ids';
 import type { DataInterval } from '../../lib/intervals';
 import { readWithDeltaRs } from '../helpers/delta';
+import { startWorkerProcess, stopGracefully } from '../helpers/worker-process';
 import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
-
-const EDP = join(__dirname, '..', '..', 'bin', 'edp.js');
-
-/** Starts `edp worker` as its own process (so it can be SIGKILLed) and waits until it holds the warehouse. */
-async function startWorkerProcess(configFile: string, logFile: string): Promise<ChildProcess> {
-  const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [EDP, 'worker'], {
-    env: { ...process.env, EDP_CONFIG: configFile },
-    stdio: ['ignore', 'pipe', log],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}; see ${logFile}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('worker polling')) resolve();
-    });
-  });
-  return child;
-}
-
-function stopGracefully(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 /** Waits until the given step's child workflow has started. */
 async function waitForStep(step: 'ingest' | 'transform', interval: DataInterval): Promise<void> {
