@@ -11,6 +11,7 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
     steps: {
       warehouseTaskQueue: config.temporal.taskQueues.warehouse,
       heartbeatSeconds: config.pipeline.heartbeatSeconds,
+      retries: config.pipeline.retries,
     },
     sensor: config.pipeline.sensor,
     ingest: config.pipeline.ingest,

@@ -30,7 +30,7 @@ export interface BatchIngestResult extends FileLoadSummary {
 
 /** Waits for the interval's landing files (durable timers), then loads each into `raw` exactly once. */
 export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestResult> {
-  const acts = warehouseActivities(input.steps);
+  const acts = warehouseActivities(input.steps, 'ingest');
   const deadline = Date.now() + input.sensor.timeoutMinutes * 60_000; // workflow time: deterministic
   let pokes = 1;
   let check = await acts.checkLandingFiles({ interval: input.interval });

@@ -24,7 +24,7 @@ export interface DatabricksExportResult {
 
 /** Publishes each configured mart as a Delta Lake table, exactly once per run. */
 export async function databricksExport(input: DatabricksExportInput): Promise<DatabricksExportResult> {
-  const acts = warehouseActivities(input.steps);
+  const acts = warehouseActivities(input.steps, 'export');
   const info = workflowInfo();
   const txnVersion = input.txnVersion ?? info.runStartTime.getTime();
   const marts = await mapBounded(input.marts, 2, (m) =>

@@ -15,7 +15,7 @@ export interface LoadFileBatchInput {
 
 /** Loads one batch of an interval's landing files; a child of batchIngest, so each history stays small. */
 export async function loadFileBatch(input: LoadFileBatchInput): Promise<FileLoadSummary> {
-  const acts = warehouseActivities(input.steps);
+  const acts = warehouseActivities(input.steps, 'ingest');
   const loads = await mapBounded(input.files, input.maxParallel, (f) =>
     acts.loadLandingFile({ ...f, interval: input.interval, runId: input.runId }),
   );

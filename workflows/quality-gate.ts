@@ -37,7 +37,7 @@ export interface QualityGateResult {
 
 /** Runs the rule files (one activity per table, in parallel) and decides whether the export may publish. */
 export async function qualityGate(input: QualityGateInput): Promise<QualityGateResult> {
-  const acts = warehouseActivities(input.steps);
+  const acts = warehouseActivities(input.steps, 'quality');
   const runId = input.runId ?? workflowInfo().workflowId;
   const files = await acts.listQualityRuleFiles({ tables: input.tables });
   const tables = await mapBounded(files, 4, (f) =>

@@ -11,5 +11,5 @@ export interface SlaCheckInput {
  * breach and recovery. Its own Temporal Schedule runs it every `slas.checkEveryMinutes`.
  */
 export async function slaCheck(input: SlaCheckInput): Promise<SlaCheckResult> {
-  return warehouseActivities({ ...input.steps, maximumAttempts: input.steps.maximumAttempts ?? 3 }).checkSlas();
+  return warehouseActivities(input.steps, 'sla').checkSlas();
 }

@@ -9,21 +9,43 @@ export interface StepOptions {
   heartbeatSeconds?: number;
   /** Upper bound for one activity attempt. @default 3600 */
   attemptTimeoutSeconds?: number;
-  /** Attempts per activity before the step fails. @default 8 */
+  /** Attempts per activity before the step fails, overriding the policies. */
   maximumAttempts?: number;
+  /** Retry policy per activity class, `default` for the rest (from `pipeline.retries`). */
+  retries?: Partial<Record<ActivityClass | 'default', Partial<RetrySettings>>>;
 }
 
-/** Activity proxies for a step, with the platform's timeouts and exponential-backoff retry policy. */
-export function warehouseActivities(steps: StepOptions): Activities {
+/** Which retry policy an activity follows. */
+export type ActivityClass = 'ingest' | 'transform' | 'quality' | 'export' | 'sla';
+
+/** An exponential-backoff retry policy as config states it. */
+export interface RetrySettings {
+  initialSeconds: number;
+  backoff: number;
+  maxSeconds: number;
+  maxAttempts: number;
+}
+
+const DEFAULT_RETRY: RetrySettings = { initialSeconds: 10, backoff: 2, maxSeconds: 600, maxAttempts: 8 };
+
+/** The retry policy of an activity class: its own settings over `default` over the built-in ones. */
+export function retryFor(steps: StepOptions, cls: ActivityClass): RetrySettings {
+  const r = { ...DEFAULT_RETRY, ...steps.retries?.default, ...steps.retries?.[cls] };
+  return steps.maximumAttempts === undefined ? r : { ...r, maxAttempts: steps.maximumAttempts };
+}
+
+/** Activity proxies for a step, with the platform's timeouts and the class's exponential-backoff retry policy. */
+export function warehouseActivities(steps: StepOptions, cls: ActivityClass): Activities {
+  const r = retryFor(steps, cls);
   const options: ActivityOptions = {
     taskQueue: steps.warehouseTaskQueue,
     startToCloseTimeout: `${steps.attemptTimeoutSeconds ?? 3600}s`,
     heartbeatTimeout: `${steps.heartbeatSeconds ?? 30}s`,
     retry: {
-      initialInterval: '10s',
-      backoffCoefficient: 2,
-      maximumInterval: '10m',
-      maximumAttempts: steps.maximumAttempts ?? 8,
+      initialInterval: `${r.initialSeconds}s`,
+      backoffCoefficient: r.backoff,
+      maximumInterval: `${r.maxSeconds}s`,
+      maximumAttempts: r.maxAttempts,
     },
   };
   return proxyActivities<Activities>(options);

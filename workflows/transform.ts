@@ -43,7 +43,7 @@ function failureMessage(err: unknown): string {
  * flight; a failed model skips only its descendants.
  */
 export async function transform(input: TransformInput): Promise<TransformResult> {
-  const acts = warehouseActivities(input.steps);
+  const acts = warehouseActivities(input.steps, 'transform');
   const graph = await acts.planTransform();
   const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
   const rulesFor = new Map(ruleFiles.map((f) => [f.table, f.file]));

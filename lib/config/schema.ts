@@ -49,6 +49,19 @@ export const entitySchema = z
       }
     }
   });
+/** An activity retry policy: the first retry after `initialSeconds`, each next one `backoff` times later, at most `maxSeconds` apart. */
+const retryPolicySchema = z
+  .object({
+    initialSeconds: positiveInt.default(10),
+    backoff: z.number().min(1).default(2),
+    maxSeconds: positiveInt.default(600),
+    /** Attempts in all, the first included. */
+    maxAttempts: positiveInt.default(8),
+  })
+  .strict();
+/** A retry policy after defaults. */
+export type RetryPolicyConfig = z.infer<typeof retryPolicySchema>;
+
 /** One alert destination. The URL (and PagerDuty routing key) are secrets: never logged, redacted in config dumps. */
 export const webhookSchema = z
   .object({
@@ -181,6 +194,23 @@ export const configSchema = z
           .default({}),
         /** Seconds without a heartbeat after which an activity's worker is presumed dead and it is retried. */
         heartbeatSeconds: positiveInt.default(30),
+        /**
+         * Exponential-backoff retry policy per activity class (`ingest`, `transform`, `quality`, `export`,
+         * `sla`); `default` applies where a class sets nothing. A step that exhausts its attempts fails the
+         * run and is recorded in `audit.dead_letters`.
+         */
+        retries: z
+          .object({
+            default: retryPolicySchema.default({}),
+            ingest: retryPolicySchema.partial().optional(),
+            transform: retryPolicySchema.partial().optional(),
+            quality: retryPolicySchema.partial().optional(),
+            export: retryPolicySchema.partial().optional(),
+            /** The next check comes soon anyway. */
+            sla: retryPolicySchema.partial().default({ maxAttempts: 3 }),
+          })
+          .strict()
+          .default({}),
         sensor: z
           .object({ pokeMinutes: positiveInt.default(10), timeoutMinutes: positiveInt.default(240) })
           .strict()
