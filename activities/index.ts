@@ -1,3 +1,4 @@
+import { createDeadLetterActivities } from './dead-letters';
 import { createExportActivities } from './export';
 import { createExtractActivities, createIngestActivities } from './ingest';
 import { createQualityActivities } from './quality';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createQualityActivities(deps),
     ...createExportActivities(deps),
     ...createSlaActivities(deps),
+    ...createDeadLetterActivities(deps),
   };
 }
 

@@ -22,6 +22,9 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   quality run [--table S.T ...] [--interval S/E]
                                     run the data-quality rules (all, or for the given tables); exit 1 on an error
   quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
+  dead-letters [list] [--all]       failed runs whose interval has not completed since (--all: every one)
+  dead-letters retry <run-id ...> | --all
+                                    run the pipeline again for those intervals (steps are idempotent)
   sla check | status                evaluate the SLAs now (records, alerts once per breach) | their latest state; exit 1 on a breach
   codec-keys new --out FILE [--key-id ID]
                                     write a new payload encryption key set (see docs/security.md)

@@ -18,6 +18,7 @@ import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-f
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
 import { codecKeysNew, codecServer } from './codec-commands';
 import { slaCheckNow, slaStatus } from './sla-commands';
+import { deadLettersList, deadLettersRetry } from './dead-letter-commands';
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
 
@@ -76,6 +77,7 @@ function parseCommandLine(argv: string[]) {
         'token-file': { type: 'string' },
         out: { type: 'string' },
         'key-id': { type: 'string' },
+        all: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -203,6 +205,13 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'report') return qualityReport(config, values.run);
       throw new UsageError(
         'quality needs a subcommand: edp quality run [--table schema.table] | edp quality report [--run RUN_ID]',
+      );
+    }
+    case 'dead-letters': {
+      if (rest[0] === 'retry') return deadLettersRetry(config, rest.slice(1), values.all === true, log);
+      if (rest[0] === undefined || rest[0] === 'list') return deadLettersList(config, values.all === true);
+      throw new UsageError(
+        'dead-letters: edp dead-letters [list] [--all] | edp dead-letters retry <run-id ...> | --all',
       );
     }
     case 'sla': {

@@ -1,6 +1,14 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { executeChild, upsertSearchAttributes, workflowInfo, ApplicationFailure } from '@temporalio/workflow';
-import { stepWorkflowId } from '../lib/ids';
+import {
+  ApplicationFailure,
+  executeChild,
+  log,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, intervalEndingAt, type DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS, type RunStatus } from '../lib/search-attributes';
 import { batchIngest, type BatchIngestInput, type BatchIngestResult } from './batch-ingest';
@@ -60,11 +68,13 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     ]);
   setStatus('running');
   const child = { steps: input.steps, interval };
+  let step: PipelineStep = 'ingest';
   try {
     const ingest = await executeChild(batchIngest, {
       workflowId: stepWorkflowId('ingest', interval),
       args: [{ ...child, sensor: input.sensor, sqlTables: input.sqlTables, ...input.ingest }],
     });
+    step = 'transform';
     const transformed = await executeChild(transform, {
       workflowId: stepWorkflowId('transform', interval),
       args: [{ ...child, threads: input.threads, qualityRunId: stepWorkflowId('quality', interval) }],
@@ -75,9 +85,11 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
         `transform failed for ${describeInterval(interval)}:\n${failed.join('\n')}`,
       );
     }
+    step = 'quality';
     const quality = await executeChild(qualityGate, { workflowId: stepWorkflowId('quality', interval), args: [child] });
     let exported: DatabricksExportResult | undefined;
     if (quality.passed) {
+      step = 'export';
       exported = await executeChild(databricksExport, {
         workflowId: stepWorkflowId('export', interval),
         args: [{ ...child, marts: input.marts, txnVersion: workflowInfo().runStartTime.getTime() }],
@@ -88,6 +100,46 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
   } catch (err) {
     setStatus('failed');
+    await recordDeadLetter(input, interval, step, err);
     throw err;
+  }
+}
+
+/** The failure and its causes, outermost first. */
+function failureChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.message) parts.push(e.message);
+  }
+  return parts.join(': ');
+}
+
+/** Records the failed run in `audit.dead_letters`; a failure to record is logged, never hides the run's own. */
+async function recordDeadLetter(
+  input: PlatformPipelineInput,
+  interval: DataInterval,
+  step: PipelineStep,
+  err: unknown,
+): Promise<void> {
+  const { recordDeadLetter: record } = proxyActivities<Activities>({
+    taskQueue: input.steps.warehouseTaskQueue,
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: '10m',
+    retry: { maximumAttempts: 5 },
+  });
+  const info = workflowInfo();
+  try {
+    await record({
+      pipeline: input.pipeline,
+      intervalStart: interval.start,
+      intervalEnd: interval.end,
+      step,
+      stepWorkflowId: stepWorkflowId(step, interval),
+      workflowId: info.workflowId,
+      runId: info.runId,
+      error: failureChain(err).slice(0, 4000),
+    });
+  } catch (recordErr) {
+    log.warn('could not record the dead letter', { error: failureChain(recordErr) });
   }
 }
