@@ -1,4 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { portOpen, startDaemon, stopDaemon } from '../infra/process';
+import { PROJECT_ROOT } from '../workers/worker';
 import type { EdpConfig } from '../lib/config/schema';
 import { startCodecServer } from '../workers/codec-server';
 import { AesGcmPayloadCodec, KEYS_ENV, loadCodecKeys, newKeySet } from '../workers/payload-codec';
@@ -12,6 +15,34 @@ export function codecKeysNew(out: string | undefined, keyId: string | undefined,
   writeFileSync(out, newKeySet(id), { mode: 0o600 });
   log(`wrote key set ${out} (current key "${id}"); point temporal.payloadKeyFile at it or export ${KEYS_ENV}`);
   return 0;
+}
+
+const codecFiles = (config: EdpConfig) => {
+  const dir = join(config.stateDir, 'services', 'codec');
+  return { pidFile: join(dir, 'codec.pid'), logFile: join(dir, 'codec.log') };
+};
+
+/** Starts `edp codec-server` in the background when a key set is configured (`edp up`); undefined otherwise. */
+export async function startCodecDaemon(
+  config: EdpConfig,
+  configFile?: string,
+): Promise<{ pid: number; alreadyRunning: boolean } | undefined> {
+  if (!loadCodecKeys(process.env, config.temporal.payloadKeyFile)) return undefined;
+  return startDaemon({
+    name: 'codec server',
+    command: process.execPath,
+    args: [join(PROJECT_ROOT, 'bin', 'edp.js'), 'codec-server'],
+    cwd: process.cwd(),
+    env: configFile ? { ...process.env, EDP_CONFIG: configFile } : process.env,
+    ...codecFiles(config),
+    ready: () => portOpen('127.0.0.1', config.temporal.codecPort),
+    readyTimeoutMs: 30_000,
+  });
+}
+
+/** Stops the background codec server; false when it was not running. */
+export function stopCodecDaemon(config: EdpConfig): Promise<boolean> {
+  return stopDaemon(codecFiles(config).pidFile);
 }
 
 /** `edp codec-server`: decodes payloads for the Web UI until Ctrl-C. */

@@ -16,7 +16,7 @@ import { schedulesApply, schedulesShow } from './schedule-commands';
 import { startPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
-import { codecKeysNew, codecServer } from './codec-commands';
+import { codecKeysNew, codecServer, startCodecDaemon, stopCodecDaemon } from './codec-commands';
 import { slaCheckNow, slaStatus } from './sla-commands';
 import { deadLettersList, deadLettersRetry } from './dead-letter-commands';
 
@@ -105,6 +105,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'up': {
       await startServices(config);
+      const codec = await startCodecDaemon(config, loaded.file);
+      if (codec)
+        log(
+          `codec server: ${codec.alreadyRunning ? 'already running' : 'started'} (pid ${codec.pid}) on 127.0.0.1:${config.temporal.codecPort}`,
+        );
       if (!values['services-only']) {
         const w = await startWorkerDaemon(config, loaded.file);
         log(`worker: ${w.alreadyRunning ? 'already running' : 'started'} (pid ${w.pid}), log ${workerLog(config)}`);
@@ -114,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down': {
       log(`worker: ${(await stopWorkerDaemon(config)) ? 'stopped' : 'was not running'}`);
+      if (await stopCodecDaemon(config)) log('codec server: stopped');
       for (const name of [...serviceNames(config)].reverse())
         log(`${name}: ${(await stopService(config, name)) ? 'stopped' : 'was not running'}`);
       return 0;

@@ -17,6 +17,8 @@ export interface TemporalServerOptions {
   uiPort?: number;
   cacheDir?: string;
   log?: (message: string) => void;
+  /** The codec server the Web UI decodes encrypted payloads with (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
 }
 
 const files = (dir: string) => ({ pidFile: join(dir, 'temporal.pid'), logFile: join(dir, 'temporal.log') });
@@ -50,6 +52,7 @@ export async function startTemporal(opts: TemporalServerOptions): Promise<{ pid:
     'warn',
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--search-attribute', sa]),
     ...(opts.uiPort === undefined ? ['--headless'] : ['--ui-port', String(opts.uiPort), '--ui-disable-news-fetch']),
+    ...(opts.codecEndpoint && opts.uiPort !== undefined ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
   ];
   return startDaemon({
     name: `Temporal dev server on ${address}`,
