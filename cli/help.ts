@@ -9,7 +9,8 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   demo                              the pipeline end to end; --once (default when CI is set) exits afterwards
   up [--services-only]              start Temporal (Web UI) and Kafka, and a background worker
   down                              stop the background worker and the services
-  status                            services, worker and the latest pipeline runs
+  status                            services, worker, latest runs, open dead letters and SLA states
+  config                            the resolved configuration (defaults, EDP_* overrides), secrets redacted
   install                           install the service binaries into the cache, start nothing
   worker                            run a worker in the foreground (Ctrl-C stops it cleanly)
   run --interval S/E [--no-wait]    run platformPipeline for one data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z

@@ -19,6 +19,7 @@ import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, worke
 import { codecKeysNew, codecServer, startCodecDaemon, stopCodecDaemon } from './codec-commands';
 import { slaCheckNow, slaStatus } from './sla-commands';
 import { deadLettersList, deadLettersRetry } from './dead-letter-commands';
+import { configShow } from './config-command';
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
 
@@ -213,6 +214,8 @@ async function main(argv: string[]): Promise<number> {
         'quality needs a subcommand: edp quality run [--table schema.table] | edp quality report [--run RUN_ID]',
       );
     }
+    case 'config':
+      return configShow(config, loaded.file, loaded.overrides);
     case 'dead-letters': {
       if (rest[0] === 'retry') return deadLettersRetry(config, rest.slice(1), values.all === true, log);
       if (rest[0] === undefined || rest[0] === 'list') return deadLettersList(config, values.all === true);

@@ -3,10 +3,11 @@ import type { EdpConfig } from '../lib/config/schema';
 import { hasSlas } from '../activities/sla';
 import { table } from './output';
 import { slaSummary } from './sla-commands';
+import { listDeadLetters } from './dead-letter-commands';
 import { temporalClient } from './session';
 import { liveWorker, workerLog } from './worker-daemon';
 
-/** `edp status`: the services, the worker, the latest pipeline runs and the SLA states. */
+/** `edp status`: the services, the worker, the latest pipeline runs, open dead letters and the SLA states. */
 export async function status(config: EdpConfig): Promise<number> {
   const services = await serviceStatus(config);
   const worker = liveWorker(config);
@@ -40,6 +41,14 @@ export async function status(config: EdpConfig): Promise<number> {
       if (runs.length >= 10) break;
     }
     console.log(`\nLatest pipeline runs (Web UI ${config.temporal.uiUrl}):\n${table(runs)}`);
+    const open = await listDeadLetters(config, true);
+    console.log(
+      open.length === 0
+        ? '\nDead letters: none open'
+        : `\nDead letters (retry with \`edp dead-letters retry\`):\n${table(
+            open.map((r) => ({ run: r.run_id, interval: r.interval_start, step: r.step, now: r.latest_run })),
+          )}`,
+    );
     if (hasSlas(config.slas)) {
       const slas = await slaSummary(config);
       console.log(

@@ -128,3 +128,25 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (config.services.cacheDir) config.services.cacheDir = resolve(base, config.services.cacheDir);
   return { config: deepFreeze(config), file, overrides };
 }
+
+const SECRET_KEY = /password|secret|token|privateKey|routingKey|apiKey/i;
+
+/**
+ * The config with secrets replaced by `<redacted>`: webhook URLs (they carry their tokens) and any key
+ * named like a password, secret, token, private key or routing key. For `edp config` and logs.
+ */
+export function redactConfig(config: EdpConfig): unknown {
+  const walk = (value: unknown, path: string[]): unknown => {
+    if (Array.isArray(value)) return value.map((v) => walk(v, path));
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+        const secret =
+          (SECRET_KEY.test(k) && !k.endsWith('Env') && !k.endsWith('File')) ||
+          (path.join('.') === 'alerts.webhooks' && k === 'url');
+        return [k, secret && v !== undefined ? '<redacted>' : walk(v, [...path, k])];
+      }),
+    );
+  };
+  return walk(config, []);
+}

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../../workers/config';
+import { ConfigError, loadConfig, redactConfig } from '../../../workers/config';
 
 function configFile(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'edp-config-'));
@@ -84,5 +84,28 @@ describe('configuration', () => {
       'eligibility',
       'accumulators',
     ]);
+  });
+});
+
+describe('config dump', () => {
+  it('redacts webhook URLs and secret-named keys, keeps the names of variables and files that hold them', () => {
+    const file = configFile(
+      [
+        'alerts:',
+        '  webhooks:',
+        '    - { name: slack, url: "https://hooks.slack.com/services/T000/B000/XXXXSECRET", format: slack }',
+        '    - { name: pd, urlEnv: PD_URL, format: pagerduty, routingKey: R0UTINGSECRET }',
+        'sources:',
+        '  - { name: op, kind: postgres, database: op, passwordEnv: OP_PASSWORD, tables: [{ name: t, mode: full, columns: { a: string } }] }',
+      ].join('\n'),
+    );
+    const dump = JSON.stringify(redactConfig(loadConfig({ file, env: {} }).config));
+    expect(dump).not.toContain('XXXXSECRET');
+    expect(dump).not.toContain('R0UTINGSECRET');
+    expect(dump).toContain('"url":"<redacted>"');
+    expect(dump).toContain('"routingKey":"<redacted>"');
+    expect(dump).toContain('"urlEnv":"PD_URL"');
+    expect(dump).toContain('"passwordEnv":"OP_PASSWORD"');
+    expect(dump).toContain('"uiUrl":"http://127.0.0.1:8233"');
   });
 });

@@ -1,0 +1,12 @@
+import { stringify } from 'yaml';
+import type { EdpConfig } from '../lib/config/schema';
+import { redactConfig } from '../workers/config';
+
+/** `edp config`: the resolved configuration (defaults, env overrides, absolute paths), secrets redacted. */
+export function configShow(config: EdpConfig, file: string | undefined, overrides: readonly string[]): number {
+  console.log(
+    `# ${file ?? 'no config file: defaults'}${overrides.length > 0 ? `; overridden by ${overrides.join(', ')}` : ''}`,
+  );
+  console.log(stringify(redactConfig(config)));
+  return 0;
+}
