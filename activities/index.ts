@@ -5,7 +5,8 @@ import { createQualityActivities } from './quality';
 import { createSlaActivities, type RunInfo } from './sla';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
-import type { EntityConfig, SlaConfig, SqlSourceConfig, WebhookConfig } from '../lib/config/schema';
+import type { EdpConfig, EntityConfig, SlaConfig, SqlSourceConfig, WebhookConfig } from '../lib/config/schema';
+import { createStreamIngestActivities } from './streaming';
 
 /** Everything the warehouse activities need; the worker builds it from config. */
 export interface ActivityDeps {
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   webhooks: readonly WebhookConfig[];
   /** The pipeline's runs from Temporal's visibility (for latency and availability SLAs). */
   listRuns?: (pipeline: string, since: Date) => Promise<RunInfo[]>;
+  kafka: EdpConfig['kafka'];
+  streaming: EdpConfig['streaming'];
 }
 
 /** All activities of the platform, closed over their clients. */
@@ -35,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExportActivities(deps),
     ...createSlaActivities(deps),
     ...createDeadLetterActivities(deps),
+    ...createStreamIngestActivities(deps),
   };
 }
 

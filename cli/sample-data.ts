@@ -21,7 +21,7 @@ export interface SampleFile {
 }
 
 /** mulberry32: a small deterministic PRNG, so the same seed and interval always give the same files. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

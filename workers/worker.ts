@@ -60,6 +60,8 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         pipeline: config.pipeline,
         slas: config.slas,
         webhooks: config.alerts.webhooks,
+        kafka: config.kafka,
+        streaming: config.streaming,
         listRuns: (pipeline, since) =>
           listPipelineRuns(
             new Client({ connection: clientConnection, namespace: config.temporal.namespace }),

@@ -80,6 +80,16 @@ export interface WarehouseSession {
   bulkLoad(request: BulkLoadRequest): Promise<BulkLoadResult>;
   /** Creates a load's target and error tables if missing, so parallel loads need no catalog change. */
   prepareBulkLoad(request: BulkLoadRequest): Promise<void>;
+  /**
+   * Appends rows in bulk (the engine's appender, not INSERT per row) to an existing table whose columns
+   * are exactly `columns`, in order (schema `temp`: a temp table of this session). Part of the
+   * surrounding transaction.
+   */
+  appendRows(
+    table: TableRef,
+    columns: readonly AppendColumnType[],
+    rows: ReadonlyArray<readonly AppendValue[]>,
+  ): Promise<void>;
 }
 
 /** The warehouse every activity talks to; one implementation per engine. */
@@ -95,3 +105,8 @@ export interface Warehouse extends WarehouseSession {
   /** Releases the connection or file. */
   close(): Promise<void>;
 }
+
+/** Column types {@link WarehouseSession.appendRows} writes: text, 64-bit integer, timestamp (given as ms since epoch). */
+export type AppendColumnType = 'varchar' | 'bigint' | 'timestamptz';
+/** A value for {@link WarehouseSession.appendRows}: text, a number (integers, or ms for timestamps) or null. */
+export type AppendValue = string | number | null;

@@ -1,8 +1,10 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Dialect } from '../dialect';
 import type {
+  AppendColumnType,
+  AppendValue,
   BulkLoadRequest,
   BulkLoadResult,
   ColumnInfo,
@@ -68,6 +70,35 @@ class DuckDbSession implements WarehouseSession {
 
   prepareBulkLoad(request: BulkLoadRequest): Promise<void> {
     return this.with((c) => ensureLoadTables(c, this.dialect, request));
+  }
+
+  appendRows(
+    table: TableRef,
+    columns: readonly AppendColumnType[],
+    rows: ReadonlyArray<readonly AppendValue[]>,
+  ): Promise<void> {
+    return this.with(async (c) => {
+      // Schema `temp`: a temp table of this session.
+      const appender =
+        table.schema === 'temp'
+          ? await c.createAppender(table.table, 'main', 'temp')
+          : await c.createAppender(table.table, table.schema);
+      try {
+        for (const row of rows) {
+          columns.forEach((type, i) => {
+            const v = row[i];
+            if (v === null || v === undefined) appender.appendNull();
+            else if (type === 'varchar') appender.appendVarchar(String(v));
+            else if (type === 'bigint') appender.appendBigInt(BigInt(v));
+            else appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.round(Number(v))) * 1000n));
+          });
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    });
   }
 }
 

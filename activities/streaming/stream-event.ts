@@ -1,0 +1,104 @@
+import type { ColumnType, StreamTopicConfig } from '../../lib/config/schema';
+
+/** A Kafka message as the decoder needs it. */
+export interface RawMessage {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Kafka timestamp, ms since epoch (as kafkajs gives it: a string). */
+  timestamp: string;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+/** A message decoded into a row for `raw.<table>`, or the reason it goes to the dead-letter table. */
+export type DecodedEvent =
+  | {
+      ok: true;
+      /** `c`, `u`, `r` (upserts) or `d` (delete); plain JSON events are `u`. */
+      op: 'c' | 'u' | 'd' | 'r';
+      /** The row (Debezium: `after`, or `before` for a delete), as JSON text. */
+      row: string;
+      eventTimeMs: number;
+    }
+  | { ok: false; reason: string };
+
+const fail = (reason: string): DecodedEvent => ({ ok: false, reason });
+
+/** Why a value does not fit its column type, or undefined when it does (null fits anything). */
+export function typeProblem(value: unknown, type: ColumnType): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  switch (type) {
+    case 'string':
+      return typeof value === 'object' ? `expected text, got ${text.slice(0, 40)}` : undefined;
+    case 'integer':
+      return Number.isSafeInteger(Number(value)) && text.trim() !== ''
+        ? undefined
+        : `expected an integer, got ${text.slice(0, 40)}`;
+    case 'decimal':
+      return Number.isFinite(Number(value)) && text.trim() !== '' && typeof value !== 'boolean'
+        ? undefined
+        : `expected a decimal, got ${text.slice(0, 40)}`;
+    case 'boolean':
+      return typeof value === 'boolean' || /^(true|false)$/i.test(text)
+        ? undefined
+        : `expected true/false, got ${text.slice(0, 40)}`;
+    case 'date':
+    case 'timestamp':
+      return (typeof value === 'string' || typeof value === 'number') && !Number.isNaN(new Date(value).getTime())
+        ? undefined
+        : `expected a ${type}, got ${text.slice(0, 40)}`;
+  }
+}
+
+function checkRow(row: unknown, topic: StreamTopicConfig): string | undefined {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) return 'the row is not a JSON object';
+  const r = row as Record<string, unknown>;
+  for (const k of topic.key) {
+    if (r[k] === null || r[k] === undefined || r[k] === '') return `missing key field "${k}"`;
+  }
+  for (const [name, type] of Object.entries(topic.columns)) {
+    const problem = typeProblem(r[name], type);
+    if (problem) return `field "${name}": ${problem}`;
+  }
+  return undefined;
+}
+
+/**
+ * Decodes one message: JSON, the row (the message itself, or a Debezium envelope's `after`/`before`),
+ * its key fields and column types, and its event time. Anything wrong makes it a poison message with
+ * a reason; it is never thrown, so one bad message never blocks its partition.
+ */
+export function decodeEvent(topic: StreamTopicConfig, message: RawMessage): DecodedEvent {
+  if (!message.value || message.value.length === 0) return fail('empty message (tombstone)');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(message.value.toString('utf8'));
+  } catch (err) {
+    return fail(`invalid JSON: ${(err as Error).message}`);
+  }
+  const kafkaTime = Number(message.timestamp);
+  if (topic.format === 'debezium') {
+    const env = (doc && typeof doc === 'object' && 'payload' in doc ? (doc as { payload: unknown }).payload : doc) as {
+      op?: unknown;
+      before?: unknown;
+      after?: unknown;
+      source?: { ts_ms?: unknown };
+    } | null;
+    if (!env || typeof env !== 'object') return fail('not a Debezium envelope (no object)');
+    const op = env.op;
+    if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r')
+      return fail(`Debezium op must be c, u, d or r, got ${JSON.stringify(op)}`);
+    const row = op === 'd' ? env.before : env.after;
+    const problem = checkRow(row, topic);
+    if (problem) return fail(`Debezium ${op === 'd' ? 'before' : 'after'}: ${problem}`);
+    const ts = Number(env.source?.ts_ms);
+    return { ok: true, op, row: JSON.stringify(row), eventTimeMs: Number.isFinite(ts) && ts > 0 ? ts : kafkaTime };
+  }
+  const problem = checkRow(doc, topic);
+  if (problem) return fail(problem);
+  const r = doc as Record<string, unknown>;
+  const declared = topic.eventTime ? new Date(r[topic.eventTime] as string).getTime() : NaN;
+  return { ok: true, op: 'u', row: JSON.stringify(r), eventTimeMs: Number.isFinite(declared) ? declared : kafkaTime };
+}

@@ -1,0 +1,249 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import type { EdpConfig, StreamTopicConfig } from '../../lib/config/schema';
+import { ErrorType } from '../errors';
+import { activityContext } from '../heartbeat';
+import { addToCounter, logEvent } from '../telemetry';
+import type { Warehouse } from '../warehouse';
+import { decodeEvent } from './stream-event';
+import { mergeToStaging } from './stream-merge';
+import {
+  DEAD_LETTER_COLUMNS,
+  deadLetterTable,
+  ensureStreamTables,
+  insertIgnoringDuplicates,
+  RAW_COLUMNS,
+  rawTable,
+  STREAM_OFFSETS,
+  warehouseOffsets,
+} from './stream-tables';
+
+/** What the streaming activities need from the worker. */
+export interface StreamDeps {
+  warehouse: Warehouse;
+  kafka: EdpConfig['kafka'];
+  streaming: EdpConfig['streaming'];
+}
+
+/** Input of `consumeStream`. */
+export interface ConsumeInput {
+  /** The Kafka topic (one of `streaming.topics`). */
+  topic: string;
+  /** How long to consume before returning; default `streaming.activitySeconds`. */
+  runSeconds?: number;
+}
+
+/** What one `consumeStream` run did. */
+export interface ConsumeResult {
+  topic: string;
+  /** Messages read from Kafka (including redeliveries skipped). */
+  messages: number;
+  rowsInserted: number;
+  deadLetters: number;
+  /** Messages at offsets the warehouse already had (redelivered after a crash or rebalance). */
+  skipped: number;
+  merged: number;
+  /** The warehouse's next offset per partition when the run ended. */
+  positions: Record<string, number>;
+}
+
+let batchCounter = 0;
+
+/** Looks a topic up in config; unknown ones are a non-retryable error naming the configured ones. */
+export function streamTopic(deps: Pick<StreamDeps, 'streaming'>, topic: string): StreamTopicConfig {
+  const found = deps.streaming.topics.find((t) => t.topic === topic || t.table === topic);
+  if (!found) {
+    throw ApplicationFailure.nonRetryable(
+      `unknown stream topic "${topic}" (configured: ${deps.streaming.topics.map((t) => t.topic).join(', ') || 'none'})`,
+      ErrorType.BadInput,
+    );
+  }
+  return found;
+}
+
+/** A kafkajs client for the configured brokers, quiet (errors surface through the activity). */
+export function kafkaClient(kafka: EdpConfig['kafka'], suffix: string): Kafka {
+  return new Kafka({
+    clientId: `${kafka.clientId}-${suffix}`,
+    brokers: [...kafka.brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
+}
+
+const headerText = (h: KafkaMessage['headers']): string | null => {
+  if (!h || Object.keys(h).length === 0) return null;
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(h).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v === undefined ? null : String(v)]),
+    ),
+  );
+};
+
+/**
+ * Writes messages of one partition in one warehouse transaction: accepted rows to raw, poison ones to
+ * the dead-letter table, and the partition's next offset, so rows and offsets commit together. Offsets
+ * below the warehouse's position are skipped; the (partition, offset) key skips any row already there.
+ */
+export async function writePartitionBatch(
+  w: Warehouse,
+  t: StreamTopicConfig,
+  partition: number,
+  messages: readonly KafkaMessage[],
+): Promise<{ inserted: number; deadLetters: number; skipped: number; next: number }> {
+  const n = ++batchCounter;
+  return w.transaction(async (tx) => {
+    const [row] = await tx.query<{ o: string | number }>(
+      `SELECT next_offset AS o FROM ${STREAM_OFFSETS} WHERE topic = ? AND kafka_partition = ?`,
+      [t.topic, partition],
+    );
+    const floor = row ? Number(row.o) : 0;
+    const fresh = messages.filter((m) => Number(m.offset) >= floor);
+    const now = Date.now();
+    const rows: Array<Array<string | number | null>> = [];
+    const dead: Array<Array<string | number | null>> = [];
+    for (const m of fresh) {
+      const key = m.key ? m.key.toString('utf8') : null;
+      const payload = m.value ? m.value.toString('utf8') : null;
+      const e = decodeEvent(t, { ...m, partition });
+      if (e.ok) {
+        rows.push([
+          t.topic,
+          partition,
+          Number(m.offset),
+          key,
+          Number(m.timestamp),
+          headerText(m.headers),
+          e.op,
+          payload,
+          e.row,
+          e.eventTimeMs,
+          now,
+        ]);
+      } else {
+        dead.push([t.topic, partition, Number(m.offset), key, Number(m.timestamp), payload, e.reason, now]);
+      }
+    }
+    const inserted = await insertIgnoringDuplicates(
+      tx,
+      w.dialect,
+      rawTable(t),
+      RAW_COLUMNS,
+      rows,
+      `edp_stream_rows_${n}`,
+    );
+    const deadLetters = await insertIgnoringDuplicates(
+      tx,
+      w.dialect,
+      deadLetterTable(t),
+      DEAD_LETTER_COLUMNS,
+      dead,
+      `edp_stream_dead_${n}`,
+    );
+    const last = messages.length > 0 ? Number(messages[messages.length - 1].offset) + 1 : floor;
+    const next = Math.max(floor, last);
+    await tx.execute(`INSERT OR REPLACE INTO ${STREAM_OFFSETS} VALUES (?, ?, ?, ${w.dialect.now()})`, [
+      t.topic,
+      partition,
+      next,
+    ]);
+    return { inserted, deadLetters, skipped: messages.length - fresh.length, next };
+  });
+}
+
+/** Builds the streaming ingest activity. */
+export function createStreamIngestActivities(deps: StreamDeps) {
+  const w = deps.warehouse;
+  return {
+    /**
+     * Consumes a topic for a while: micro-batches go to `raw.<table>` exactly once (rows and offsets in
+     * one transaction; on start, restart or rebalance it resumes after the warehouse's offsets), poison
+     * messages to `raw.<table>__dead_letters`, and staging merges every `mergeEveryMs`. Heartbeats its
+     * positions; stops early when cancelled. Kafka group offsets are committed for lag monitoring only.
+     */
+    async consumeStream(input: ConsumeInput): Promise<ConsumeResult> {
+      const t = streamTopic(deps, input.topic);
+      await ensureStreamTables(w, t);
+      const ctx = activityContext();
+      const result: ConsumeResult = {
+        topic: t.topic,
+        messages: 0,
+        rowsInserted: 0,
+        deadLetters: 0,
+        skipped: 0,
+        merged: 0,
+        positions: {},
+      };
+      const positions = await warehouseOffsets(w, t.topic);
+      const consumer: Consumer = kafkaClient(deps.kafka, `stream-${t.table}`).consumer({
+        groupId: `edp-stream-${t.table}`,
+        maxWaitTimeInMs: 100,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+      });
+      let lastMerge = Date.now();
+      let crashed: Error | undefined;
+      const runMs = (input.runSeconds ?? deps.streaming.activitySeconds) * 1000;
+      let stop!: () => void;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const timer = setTimeout(stop, runMs);
+      ctx?.cancellationSignal.addEventListener('abort', () => stop());
+      const beat = setInterval(() => ctx?.heartbeat({ ...result, positions: Object.fromEntries(positions) }), 2000);
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic: t.topic, fromBeginning: true });
+        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+          // Resume strictly after what the warehouse holds, whatever Kafka's group offsets say.
+          for (const p of payload.memberAssignment[t.topic] ?? []) {
+            const at = positions.get(p);
+            if (at !== undefined) consumer.seek({ topic: t.topic, partition: p, offset: String(at) });
+          }
+        });
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          if (!payload.restart) {
+            crashed = payload.error;
+            stop();
+          }
+        });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+            for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += deps.streaming.batchMaxRows) {
+              const slice = batch.messages.slice(i, i + deps.streaming.batchMaxRows);
+              const r = await writePartitionBatch(w, t, batch.partition, slice);
+              positions.set(batch.partition, r.next);
+              result.messages += slice.length;
+              result.rowsInserted += r.inserted;
+              result.deadLetters += r.deadLetters;
+              result.skipped += r.skipped;
+              const lastOffset = slice[slice.length - 1].offset;
+              resolveOffset(lastOffset);
+              // For lag monitoring only: the warehouse's offsets are the ones that count.
+              await consumer.commitOffsets([{ topic: t.topic, partition: batch.partition, offset: String(r.next) }]);
+              await heartbeat();
+              const tags = { topic: t.topic };
+              addToCounter('edp_stream_rows_ingested', r.inserted, tags, 'Stream events written to raw');
+              addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
+            }
+            if (Date.now() - lastMerge >= deps.streaming.mergeEveryMs) {
+              result.merged += await mergeToStaging(w, t);
+              lastMerge = Date.now();
+            }
+          },
+        });
+        await stopped;
+      } finally {
+        clearTimeout(timer);
+        clearInterval(beat);
+        await consumer.disconnect().catch(() => undefined);
+      }
+      if (crashed)
+        throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
+      result.merged += await mergeToStaging(w, t);
+      result.positions = Object.fromEntries([...positions].map(([p, o]) => [String(p), o]));
+      logEvent('stream consumed', { ...result, positions: undefined });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { StreamTopicConfig } from '../../lib/config/schema';
+import type { Dialect } from '../warehouse/dialect';
+import {
+  ensureOnce,
+  ensureSchema,
+  type AppendColumnType,
+  type TableRef,
+  type Warehouse,
+  type WarehouseSession,
+} from '../warehouse';
+
+/** Per topic partition: the next offset the warehouse expects (committed with the rows). */
+export const STREAM_OFFSETS = 'audit.stream_offsets';
+/** Per topic partition: the highest raw offset merged into staging. */
+export const STREAM_MERGED = 'audit.stream_merged';
+/** Per check: lag, latency percentiles and throughput of every streamed topic. */
+export const STREAM_METRICS = 'audit.stream_metrics';
+
+/** `raw.<table>`: one row per accepted message, unique by (partition, offset). */
+export const rawTable = (t: StreamTopicConfig): TableRef => ({ schema: 'raw', table: t.table });
+/** `raw.<table>__dead_letters`: poison messages with their reason. */
+export const deadLetterTable = (t: StreamTopicConfig): TableRef => ({
+  schema: 'raw',
+  table: `${t.table}__dead_letters`,
+});
+/** `staging.<table>`: the latest row per key. */
+export const stagingTable = (t: StreamTopicConfig): TableRef => ({ schema: 'staging', table: t.table });
+
+/** Columns of `raw.<table>` in order, as the appender writes them. */
+export const RAW_COLUMNS: ReadonlyArray<[string, AppendColumnType]> = [
+  ['kafka_topic', 'varchar'],
+  ['kafka_partition', 'bigint'],
+  ['kafka_offset', 'bigint'],
+  ['kafka_key', 'varchar'],
+  ['kafka_timestamp', 'timestamptz'],
+  ['kafka_headers', 'varchar'],
+  ['_edp_op', 'varchar'],
+  ['payload', 'varchar'],
+  ['row_json', 'varchar'],
+  ['_edp_event_time', 'timestamptz'],
+  ['_edp_ingested_at', 'timestamptz'],
+];
+
+/** Columns of `raw.<table>__dead_letters` in order. */
+export const DEAD_LETTER_COLUMNS: ReadonlyArray<[string, AppendColumnType]> = [
+  ['kafka_topic', 'varchar'],
+  ['kafka_partition', 'bigint'],
+  ['kafka_offset', 'bigint'],
+  ['kafka_key', 'varchar'],
+  ['kafka_timestamp', 'timestamptz'],
+  ['payload', 'varchar'],
+  ['reason', 'varchar'],
+  ['_edp_ingested_at', 'timestamptz'],
+];
+
+const SQL_TYPE: Record<AppendColumnType, string> = { varchar: 'VARCHAR', bigint: 'BIGINT', timestamptz: 'TIMESTAMPTZ' };
+
+/** Creates the topic's raw, dead-letter and staging tables and the offset tables, once per warehouse handle. */
+export async function ensureStreamTables(w: Warehouse, t: StreamTopicConfig): Promise<void> {
+  const d = w.dialect;
+  await ensureSchema(w, 'audit');
+  await ensureSchema(w, 'raw');
+  await ensureSchema(w, 'staging');
+  await ensureOnce(w, STREAM_OFFSETS, () =>
+    w.execute(
+      `CREATE TABLE IF NOT EXISTS ${STREAM_OFFSETS} (topic VARCHAR, kafka_partition BIGINT, next_offset BIGINT, updated_at TIMESTAMPTZ, PRIMARY KEY (topic, kafka_partition))`,
+    ),
+  );
+  await ensureOnce(w, STREAM_MERGED, () =>
+    w.execute(
+      `CREATE TABLE IF NOT EXISTS ${STREAM_MERGED} (topic VARCHAR, kafka_partition BIGINT, merged_offset BIGINT, merged_at TIMESTAMPTZ, PRIMARY KEY (topic, kafka_partition))`,
+    ),
+  );
+  const ddl = (cols: ReadonlyArray<[string, AppendColumnType]>) =>
+    cols.map(([n, ty]) => `${d.quoteIdent(n)} ${SQL_TYPE[ty]}`).join(', ');
+  await ensureOnce(w, `stream:${t.table}`, async () => {
+    // The key makes a second write of an offset (a redelivery, a backfill over ingested offsets) a no-op.
+    await w.execute(
+      `CREATE TABLE IF NOT EXISTS ${d.table(rawTable(t))} (${ddl(RAW_COLUMNS)}, PRIMARY KEY (kafka_partition, kafka_offset))`,
+    );
+    await w.execute(
+      `CREATE TABLE IF NOT EXISTS ${d.table(deadLetterTable(t))} (${ddl(DEAD_LETTER_COLUMNS)}, PRIMARY KEY (kafka_partition, kafka_offset))`,
+    );
+    await w.execute(
+      `CREATE TABLE IF NOT EXISTS ${d.table(stagingTable(t))} (
+         ${Object.entries(t.columns)
+           .map(([n, ty]) => `${d.quoteIdent(n)} ${d.columnType(ty)}`)
+           .join(', ')},
+         _edp_event_time TIMESTAMPTZ, _edp_kafka_partition BIGINT, _edp_kafka_offset BIGINT, _edp_merged_at TIMESTAMPTZ)`,
+    );
+  });
+}
+
+/** The warehouse's next offset per partition for a topic (absent: nothing ingested yet). */
+export async function warehouseOffsets(s: WarehouseSession, topic: string): Promise<Map<number, number>> {
+  const rows = await s.query<{ p: string | number; o: string | number }>(
+    `SELECT kafka_partition AS p, next_offset AS o FROM ${STREAM_OFFSETS} WHERE topic = ?`,
+    [topic],
+  );
+  return new Map(rows.map((r) => [Number(r.p), Number(r.o)]));
+}
+
+/**
+ * Appends rows through a temp table, then `INSERT OR IGNORE`s them into the keyed table, so rows whose
+ * (partition, offset) is already there are skipped. Returns the rows actually inserted.
+ */
+export async function insertIgnoringDuplicates(
+  tx: WarehouseSession,
+  d: Dialect,
+  target: TableRef,
+  columns: ReadonlyArray<[string, AppendColumnType]>,
+  rows: ReadonlyArray<ReadonlyArray<string | number | null>>,
+  tempName: string,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  await tx.execute(`CREATE OR REPLACE TEMP TABLE ${tempName} AS SELECT * FROM ${d.table(target)} LIMIT 0`);
+  await tx.appendRows(
+    { schema: 'temp', table: tempName },
+    columns.map((c) => c[1]),
+    rows,
+  );
+  const inserted = await tx.execute(`INSERT OR IGNORE INTO ${d.table(target)} SELECT * FROM ${tempName}`);
+  await tx.execute(`DROP TABLE ${tempName}`);
+  return inserted;
+}
