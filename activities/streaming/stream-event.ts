@@ -80,7 +80,7 @@ export function decodeEvent(topic: StreamTopicConfig, message: RawMessage): Deco
   }
   const kafkaTime = Number(message.timestamp);
   if (topic.format === 'debezium') {
-    const env = (doc && typeof doc === 'object' && 'payload' in doc ? (doc as { payload: unknown }).payload : doc) as {
+    const env = (doc && typeof doc === 'object' && 'payload' in doc ? doc.payload : doc) as {
       op?: unknown;
       before?: unknown;
       after?: unknown;

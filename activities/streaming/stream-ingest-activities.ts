@@ -208,8 +208,13 @@ export function createStreamIngestActivities(deps: StreamDeps) {
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-            for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += deps.streaming.batchMaxRows) {
+          eachBatch: async (payload) => {
+            const { batch } = payload;
+            for (
+              let i = 0;
+              i < batch.messages.length && payload.isRunning() && !payload.isStale();
+              i += deps.streaming.batchMaxRows
+            ) {
               const slice = batch.messages.slice(i, i + deps.streaming.batchMaxRows);
               const r = await writePartitionBatch(w, t, batch.partition, slice);
               positions.set(batch.partition, r.next);
@@ -218,10 +223,10 @@ export function createStreamIngestActivities(deps: StreamDeps) {
               result.deadLetters += r.deadLetters;
               result.skipped += r.skipped;
               const lastOffset = slice[slice.length - 1].offset;
-              resolveOffset(lastOffset);
+              payload.resolveOffset(lastOffset);
               // For lag monitoring only: the warehouse's offsets are the ones that count.
               await consumer.commitOffsets([{ topic: t.topic, partition: batch.partition, offset: String(r.next) }]);
-              await heartbeat();
+              await payload.heartbeat();
               const tags = { topic: t.topic };
               addToCounter('edp_stream_rows_ingested', r.inserted, tags, 'Stream events written to raw');
               addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
