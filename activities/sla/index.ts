@@ -1,3 +1,4 @@
 export * from './sla-activities';
 export * from './sla-evaluate';
 export * from './pipeline-runs';
+export * from './breach-recorder';

@@ -1,7 +1,7 @@
 import type { SlaConfig, WebhookConfig } from '../../lib/config/schema';
 import { classified } from '../errors';
-import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
-import { sendAlert, type Alert } from '../alerts/webhook';
+import type { Warehouse } from '../warehouse';
+import { recordSlaStates } from './breach-recorder';
 import { evaluateSlas, type RunInfo, type SlaInputs, type SlaState } from './sla-evaluate';
 
 /** What the SLA check needs from the worker. */
@@ -24,10 +24,6 @@ export interface SlaCheckResult {
   alertsSent: number;
 }
 
-const CHECKS = 'audit.sla_checks';
-const BREACHES = 'audit.sla_breaches';
-const SENT = 'audit.sla_alerts_sent';
-
 /** True when any SLA is configured (the check and its schedule exist only then). */
 export function hasSlas(slas: SlaConfig): boolean {
   return (
@@ -42,26 +38,6 @@ export function hasSlas(slas: SlaConfig): boolean {
 export function createSlaActivities(deps: SlaDeps) {
   const w = deps.warehouse;
   const d = w.dialect;
-
-  async function ensureTables(): Promise<void> {
-    await ensureSchema(w, 'audit');
-    await ensureOnce(w, CHECKS, () =>
-      w.execute(
-        `CREATE TABLE IF NOT EXISTS ${CHECKS} (checked_at TIMESTAMPTZ, pipeline VARCHAR, sla VARCHAR, breached BOOLEAN, detail VARCHAR)`,
-      ),
-    );
-    await ensureOnce(w, BREACHES, () =>
-      w.execute(
-        `CREATE TABLE IF NOT EXISTS ${BREACHES} (breach_id VARCHAR, pipeline VARCHAR, sla VARCHAR, detail VARCHAR,
-           opened_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, recovery_detail VARCHAR)`,
-      ),
-    );
-    await ensureOnce(w, SENT, () =>
-      w.execute(
-        `CREATE TABLE IF NOT EXISTS ${SENT} (breach_id VARCHAR, kind VARCHAR, webhook VARCHAR, sent_at TIMESTAMPTZ)`,
-      ),
-    );
-  }
 
   async function gather(now: Date): Promise<SlaInputs> {
     const s = deps.slas;
@@ -102,31 +78,6 @@ export function createSlaActivities(deps: SlaDeps) {
     return { now, intervalHours: deps.pipeline.intervalHours, runs, latestScore, freshness };
   }
 
-  /** Breaches not yet announced to every webhook: open ones, and recoveries of the last day. */
-  async function pendingAlerts(): Promise<Alert[]> {
-    const rows = await w.query<{
-      breach_id: string;
-      sla: string;
-      detail: string;
-      recovery_detail: string | null;
-      opened_at: string;
-      closed_at: string | null;
-    }>(
-      `SELECT breach_id, sla, detail, recovery_detail, CAST(opened_at AS VARCHAR) AS opened_at,
-         CAST(closed_at AS VARCHAR) AS closed_at FROM ${BREACHES}
-       WHERE pipeline = ? AND (closed_at IS NULL OR closed_at > ${d.now()} - INTERVAL 1 DAY) ORDER BY opened_at`,
-      [deps.pipeline.name],
-    );
-    const alerts: Alert[] = [];
-    for (const r of rows) {
-      const base = { breachId: r.breach_id, pipeline: deps.pipeline.name, sla: r.sla, openedAt: r.opened_at };
-      alerts.push({ ...base, kind: 'breach', detail: r.detail });
-      if (r.closed_at)
-        alerts.push({ ...base, kind: 'recovery', detail: r.recovery_detail ?? '', closedAt: r.closed_at });
-    }
-    return alerts;
-  }
-
   return {
     /**
      * Evaluates the pipeline's SLAs, records the check, opens a breach when an SLA fails and closes it
@@ -135,59 +86,9 @@ export function createSlaActivities(deps: SlaDeps) {
      */
     async checkSlas(): Promise<SlaCheckResult> {
       return classified('checking SLAs', async () => {
-        await ensureTables();
         const now = new Date();
         const states = evaluateSlas(deps.slas, await gather(now));
-        const opened: string[] = [];
-        const closed: string[] = [];
-        await w.transaction(async (tx) => {
-          for (const st of states) {
-            await tx.execute(`INSERT INTO ${CHECKS} VALUES (?::TIMESTAMPTZ, ?, ?, ?, ?)`, [
-              now.toISOString(),
-              deps.pipeline.name,
-              st.sla,
-              st.breached,
-              st.detail,
-            ]);
-            const [open] = await tx.query<{ breach_id: string }>(
-              `SELECT breach_id FROM ${BREACHES} WHERE pipeline = ? AND sla = ? AND closed_at IS NULL`,
-              [deps.pipeline.name, st.sla],
-            );
-            if (st.breached && !open) {
-              await tx.execute(`INSERT INTO ${BREACHES} VALUES (?, ?, ?, ?, ?::TIMESTAMPTZ, NULL, NULL)`, [
-                `${deps.pipeline.name}:${st.sla}:${now.toISOString()}`,
-                deps.pipeline.name,
-                st.sla,
-                st.detail,
-                now.toISOString(),
-              ]);
-              opened.push(st.sla);
-            } else if (!st.breached && open) {
-              await tx.execute(
-                `UPDATE ${BREACHES} SET closed_at = ?::TIMESTAMPTZ, recovery_detail = ? WHERE breach_id = ?`,
-                [now.toISOString(), st.detail, open.breach_id],
-              );
-              closed.push(st.sla);
-            }
-          }
-        });
-        let alertsSent = 0;
-        for (const alert of await pendingAlerts()) {
-          for (const hook of deps.webhooks) {
-            const [sent] = await w.query(
-              `SELECT 1 AS sent FROM ${SENT} WHERE breach_id = ? AND kind = ? AND webhook = ?`,
-              [alert.breachId, alert.kind, hook.name],
-            );
-            if (sent) continue;
-            await sendAlert(hook, alert);
-            await w.execute(`INSERT INTO ${SENT} VALUES (?, ?, ?, ${d.now()})`, [
-              alert.breachId,
-              alert.kind,
-              hook.name,
-            ]);
-            alertsSent++;
-          }
-        }
+        const { opened, closed, alertsSent } = await recordSlaStates(w, deps.pipeline.name, states, deps.webhooks, now);
         return { checkedAt: now.toISOString(), states, opened, closed, alertsSent };
       });
     },
