@@ -6,7 +6,11 @@ import { createSlaActivities, type RunInfo } from './sla';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
 import type { EdpConfig, EntityConfig, SlaConfig, SqlSourceConfig, WebhookConfig } from '../lib/config/schema';
-import { createStreamIngestActivities } from './streaming';
+import {
+  createStreamBackfillActivities,
+  createStreamIngestActivities,
+  createStreamMonitorActivities,
+} from './streaming';
 
 /** Everything the warehouse activities need; the worker builds it from config. */
 export interface ActivityDeps {
@@ -39,6 +43,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSlaActivities(deps),
     ...createDeadLetterActivities(deps),
     ...createStreamIngestActivities(deps),
+    ...createStreamMonitorActivities(deps),
+    ...createStreamBackfillActivities(deps),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { MetricCounter, MetricHistogram, MetricMeter, MetricTags } from '@temporalio/common';
+import type { MetricCounter, MetricGauge, MetricHistogram, MetricMeter, MetricTags } from '@temporalio/common';
 import { activityContext } from './heartbeat';
 
 const counters = new WeakMap<MetricMeter, Map<string, MetricCounter>>();
@@ -45,4 +45,16 @@ export function recordMillis(name: string, ms: number, tags: MetricTags, descrip
  */
 export function logEvent(message: string, attributes: Record<string, unknown>): void {
   activityContext()?.log.info(message, attributes);
+}
+
+const gauges = new WeakMap<MetricMeter, Map<string, MetricGauge>>();
+
+/** Sets a platform gauge; a no-op outside an activity. */
+export function setGauge(name: string, value: number, tags: MetricTags, description: string, unit = ''): void {
+  const ctx = activityContext();
+  if (!ctx) return;
+  instrument(gauges, ctx.metricMeter, name, () => ctx.metricMeter.createGauge(name, 'int', unit, description)).set(
+    Math.round(value),
+    tags,
+  );
 }

@@ -23,6 +23,11 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   quality run [--table S.T ...] [--interval S/E]
                                     run the data-quality rules (all, or for the given tables); exit 1 on an error
   quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
+  stream produce [--rate N --duration S --dirt F --topic T]
+                                    produce sample events (claims, Debezium member/provider changes) at a steady rate
+  stream start | stop | status      the streamingIngest workflows (one per topic) and streamingMonitor
+  stream backfill --topic T (--from-offset N --to-offset N | --from-time ISO --to-time ISO) [--partition P] [--no-wait]
+                                    replay a range into raw without duplicating rows already there
   dead-letters [list] [--all]       failed runs whose interval has not completed since (--all: every one)
   dead-letters retry <run-id ...> | --all
                                     run the pipeline again for those intervals (steps are idempotent)

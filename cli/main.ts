@@ -20,6 +20,7 @@ import { codecKeysNew, codecServer, startCodecDaemon, stopCodecDaemon } from './
 import { slaCheckNow, slaStatus } from './sla-commands';
 import { deadLettersList, deadLettersRetry } from './dead-letter-commands';
 import { configShow } from './config-command';
+import { streamBackfill, streamProduce, streamStart, streamStatus, streamStop } from './stream-commands';
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
 
@@ -79,6 +80,14 @@ function parseCommandLine(argv: string[]) {
         out: { type: 'string' },
         'key-id': { type: 'string' },
         all: { type: 'boolean' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        topic: { type: 'string' },
+        'from-offset': { type: 'string' },
+        'to-offset': { type: 'string' },
+        'from-time': { type: 'string' },
+        'to-time': { type: 'string' },
+        partition: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -213,6 +222,42 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         'quality needs a subcommand: edp quality run [--table schema.table] | edp quality report [--run RUN_ID]',
       );
+    }
+    case 'stream': {
+      const sub = rest[0];
+      if (sub === 'produce') {
+        return streamProduce(
+          config,
+          {
+            rate: intOpt(values, 'rate', 1000),
+            duration: intOpt(values, 'duration', 10),
+            dirt: intOpt(values, 'dirt', 0),
+            topic: values.topic,
+            seed: values.seed === undefined ? undefined : intOpt(values, 'seed', 7),
+          },
+          log,
+        );
+      }
+      if (sub === 'start') return streamStart(config, log);
+      if (sub === 'stop') return streamStop(config, log);
+      if (sub === 'status') return streamStatus(config);
+      if (sub === 'backfill') {
+        const opt = (k: string) => ((values as Opts)[k] === undefined ? undefined : intOpt(values, k, 0));
+        return streamBackfill(
+          config,
+          {
+            topic: values.topic,
+            fromOffset: opt('from-offset'),
+            toOffset: opt('to-offset'),
+            fromTime: values['from-time'],
+            toTime: values['to-time'],
+            partition: opt('partition'),
+            wait: !values['no-wait'],
+          },
+          log,
+        );
+      }
+      throw new UsageError('stream needs a subcommand: produce | start | stop | status | backfill (see edp --help)');
     }
     case 'config':
       return configShow(config, loaded.file, loaded.overrides);

@@ -6,3 +6,6 @@ export { transform } from './transform';
 export { qualityGate } from './quality-gate';
 export { databricksExport } from './databricks-export';
 export { slaCheck } from './sla-check';
+export { streamingIngest } from './streaming-ingest';
+export { streamingMonitor } from './streaming-monitor';
+export { streamingBackfill } from './streaming-backfill';

@@ -5,18 +5,11 @@ import { ErrorType } from '../errors';
 import { activityContext } from '../heartbeat';
 import { addToCounter, logEvent } from '../telemetry';
 import type { Warehouse } from '../warehouse';
-import { decodeEvent } from './stream-event';
+import { emptyConsumeResult, type ConsumeResult } from '../../lib/stream-counts';
+
+export type { ConsumeResult } from '../../lib/stream-counts';
 import { mergeToStaging } from './stream-merge';
-import {
-  DEAD_LETTER_COLUMNS,
-  deadLetterTable,
-  ensureStreamTables,
-  insertIgnoringDuplicates,
-  RAW_COLUMNS,
-  rawTable,
-  STREAM_OFFSETS,
-  warehouseOffsets,
-} from './stream-tables';
+import { ensureStreamTables, messageRows, STREAM_OFFSETS, warehouseOffsets, writeMessageRows } from './stream-tables';
 
 /** What the streaming activities need from the worker. */
 export interface StreamDeps {
@@ -31,20 +24,6 @@ export interface ConsumeInput {
   topic: string;
   /** How long to consume before returning; default `streaming.activitySeconds`. */
   runSeconds?: number;
-}
-
-/** What one `consumeStream` run did. */
-export interface ConsumeResult {
-  topic: string;
-  /** Messages read from Kafka (including redeliveries skipped). */
-  messages: number;
-  rowsInserted: number;
-  deadLetters: number;
-  /** Messages at offsets the warehouse already had (redelivered after a crash or rebalance). */
-  skipped: number;
-  merged: number;
-  /** The warehouse's next offset per partition when the run ended. */
-  positions: Record<string, number>;
 }
 
 let batchCounter = 0;
@@ -71,15 +50,6 @@ export function kafkaClient(kafka: EdpConfig['kafka'], suffix: string): Kafka {
   });
 }
 
-const headerText = (h: KafkaMessage['headers']): string | null => {
-  if (!h || Object.keys(h).length === 0) return null;
-  return JSON.stringify(
-    Object.fromEntries(
-      Object.entries(h).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v === undefined ? null : String(v)]),
-    ),
-  );
-};
-
 /**
  * Writes messages of one partition in one warehouse transaction: accepted rows to raw, poison ones to
  * the dead-letter table, and the partition's next offset, so rows and offsets commit together. Offsets
@@ -99,47 +69,8 @@ export async function writePartitionBatch(
     );
     const floor = row ? Number(row.o) : 0;
     const fresh = messages.filter((m) => Number(m.offset) >= floor);
-    const now = Date.now();
-    const rows: Array<Array<string | number | null>> = [];
-    const dead: Array<Array<string | number | null>> = [];
-    for (const m of fresh) {
-      const key = m.key ? m.key.toString('utf8') : null;
-      const payload = m.value ? m.value.toString('utf8') : null;
-      const e = decodeEvent(t, { ...m, partition });
-      if (e.ok) {
-        rows.push([
-          t.topic,
-          partition,
-          Number(m.offset),
-          key,
-          Number(m.timestamp),
-          headerText(m.headers),
-          e.op,
-          payload,
-          e.row,
-          e.eventTimeMs,
-          now,
-        ]);
-      } else {
-        dead.push([t.topic, partition, Number(m.offset), key, Number(m.timestamp), payload, e.reason, now]);
-      }
-    }
-    const inserted = await insertIgnoringDuplicates(
-      tx,
-      w.dialect,
-      rawTable(t),
-      RAW_COLUMNS,
-      rows,
-      `edp_stream_rows_${n}`,
-    );
-    const deadLetters = await insertIgnoringDuplicates(
-      tx,
-      w.dialect,
-      deadLetterTable(t),
-      DEAD_LETTER_COLUMNS,
-      dead,
-      `edp_stream_dead_${n}`,
-    );
+    const { rows, dead } = messageRows(t, partition, fresh, Date.now());
+    const { inserted, deadLetters } = await writeMessageRows(tx, w.dialect, t, rows, dead, `edp_stream_${n}`);
     const last = messages.length > 0 ? Number(messages[messages.length - 1].offset) + 1 : floor;
     const next = Math.max(floor, last);
     await tx.execute(`INSERT OR REPLACE INTO ${STREAM_OFFSETS} VALUES (?, ?, ?, ${w.dialect.now()})`, [
@@ -165,21 +96,14 @@ export function createStreamIngestActivities(deps: StreamDeps) {
       const t = streamTopic(deps, input.topic);
       await ensureStreamTables(w, t);
       const ctx = activityContext();
-      const result: ConsumeResult = {
-        topic: t.topic,
-        messages: 0,
-        rowsInserted: 0,
-        deadLetters: 0,
-        skipped: 0,
-        merged: 0,
-        positions: {},
-      };
+      const result: ConsumeResult = emptyConsumeResult(t.topic);
       const positions = await warehouseOffsets(w, t.topic);
       const consumer: Consumer = kafkaClient(deps.kafka, `stream-${t.table}`).consumer({
         groupId: `edp-stream-${t.table}`,
         maxWaitTimeInMs: 100,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        // A consumer that died (a killed worker) holds its partitions until this runs out.
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
       });
       let lastMerge = Date.now();
       let crashed: Error | undefined;

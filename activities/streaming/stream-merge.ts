@@ -22,7 +22,12 @@ function extract(w: Warehouse, name: string, type: StreamTopicConfig['columns'][
  * merged position per partition commits with the staging change, so a retry merges nothing twice.
  * Returns the raw rows merged.
  */
-export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, maxRows = 200_000): Promise<number> {
+export async function mergeToStaging(
+  w: Warehouse,
+  t: StreamTopicConfig,
+  options: { maxRows?: number; ranges?: ReadonlyArray<{ partition: number; from: number; to: number }> } = {},
+): Promise<number> {
+  const maxRows = options.maxRows ?? 200_000;
   const d = w.dialect;
   const n = ++mergeCounter;
   const batch = `edp_merge_batch_${n}`;
@@ -33,13 +38,21 @@ export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, maxRows
     t.key.map((k) => `${a}.${q(k)} IS NOT DISTINCT FROM ${b}.${q(k)}`).join(' AND ');
   const staging = d.table(stagingTable(t));
   return w.transaction(async (tx) => {
+    // Either what the live merge has not seen yet, or (a backfill) the given offset ranges.
+    const where = options.ranges
+      ? options.ranges
+          .map(
+            (r) => `(r.kafka_partition = ${r.partition} AND r.kafka_offset >= ${r.from} AND r.kafka_offset < ${r.to})`,
+          )
+          .join(' OR ') || 'FALSE'
+      : 'r.kafka_offset > coalesce(m.merged_offset, -1)';
     await tx.execute(
       `CREATE OR REPLACE TEMP TABLE ${batch} AS
        SELECT r.* FROM ${d.table(rawTable(t))} r
        LEFT JOIN ${STREAM_MERGED} m ON m.topic = ${d.literal(t.topic)} AND m.kafka_partition = r.kafka_partition
-       WHERE r.kafka_offset > coalesce(m.merged_offset, -1)
+       WHERE ${where}
        ORDER BY r.kafka_partition, r.kafka_offset
-       LIMIT ${maxRows}`,
+       ${options.ranges ? '' : `LIMIT ${maxRows}`}`,
     );
     const [{ rows }] = await tx.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${batch}`);
     if (Number(rows) === 0) {
@@ -63,10 +76,11 @@ export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, maxRows
        SELECT ${cols.map(([name]) => `l.${q(name)}`).join(', ')}, l._edp_event_time, l._edp_kafka_partition, l._edp_kafka_offset, ${d.now()}
        FROM ${latest} l WHERE l._edp_op <> 'd' AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE ${keyMatch('s', 'l')})`,
     );
-    await tx.execute(
-      `INSERT OR REPLACE INTO ${STREAM_MERGED}
+    if (!options.ranges)
+      await tx.execute(
+        `INSERT OR REPLACE INTO ${STREAM_MERGED}
        SELECT ${d.literal(t.topic)}, kafka_partition, max(kafka_offset), ${d.now()} FROM ${batch} GROUP BY kafka_partition`,
-    );
+      );
     await tx.execute(`DROP TABLE ${batch}`);
     await tx.execute(`DROP TABLE ${latest}`);
     return Number(rows);

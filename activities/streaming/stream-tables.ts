@@ -1,4 +1,6 @@
+import type { KafkaMessage } from 'kafkajs';
 import type { StreamTopicConfig } from '../../lib/config/schema';
+import { decodeEvent } from './stream-event';
 import type { Dialect } from '../warehouse/dialect';
 import {
   ensureOnce,
@@ -122,4 +124,48 @@ export async function insertIgnoringDuplicates(
   const inserted = await tx.execute(`INSERT OR IGNORE INTO ${d.table(target)} SELECT * FROM ${tempName}`);
   await tx.execute(`DROP TABLE ${tempName}`);
   return inserted;
+}
+
+const headerText = (h: KafkaMessage['headers']): string | null => {
+  if (!h || Object.keys(h).length === 0) return null;
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(h).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v === undefined ? null : String(v)]),
+    ),
+  );
+};
+
+/** Decodes messages of one partition into raw rows and dead-letter rows (columns as RAW_COLUMNS / DEAD_LETTER_COLUMNS). */
+export function messageRows(
+  t: StreamTopicConfig,
+  partition: number,
+  messages: readonly KafkaMessage[],
+  now: number,
+): { rows: Array<Array<string | number | null>>; dead: Array<Array<string | number | null>> } {
+  const rows: Array<Array<string | number | null>> = [];
+  const dead: Array<Array<string | number | null>> = [];
+  for (const m of messages) {
+    const key = m.key ? m.key.toString('utf8') : null;
+    const payload = m.value ? m.value.toString('utf8') : null;
+    const e = decodeEvent(t, { ...m, partition });
+    const head = [t.topic, partition, Number(m.offset), key, Number(m.timestamp)];
+    if (e.ok) rows.push([...head, headerText(m.headers), e.op, payload, e.row, e.eventTimeMs, now]);
+    else dead.push([...head, payload, e.reason, now]);
+  }
+  return { rows, dead };
+}
+
+/** Writes decoded rows to raw and the dead-letter table, skipping offsets already there. */
+export async function writeMessageRows(
+  tx: WarehouseSession,
+  d: Dialect,
+  t: StreamTopicConfig,
+  rows: ReadonlyArray<ReadonlyArray<string | number | null>>,
+  dead: ReadonlyArray<ReadonlyArray<string | number | null>>,
+  tag: string,
+): Promise<{ inserted: number; deadLetters: number }> {
+  return {
+    inserted: await insertIgnoringDuplicates(tx, d, rawTable(t), RAW_COLUMNS, rows, `${tag}_rows`),
+    deadLetters: await insertIgnoringDuplicates(tx, d, deadLetterTable(t), DEAD_LETTER_COLUMNS, dead, `${tag}_dead`),
+  };
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const EDP = join(__dirname, '..', '..', 'bin', 'edp.js');
 
@@ -10,6 +10,7 @@ export async function startWorkerProcess(
   logFile: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<ChildProcess> {
+  mkdirSync(dirname(logFile), { recursive: true });
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, [EDP, 'worker'], {
     env: { ...process.env, ...env, EDP_CONFIG: configFile },

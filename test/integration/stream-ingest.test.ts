@@ -2,30 +2,9 @@ import { join } from 'node:path';
 import { createStreamIngestActivities, type StreamDeps } from '../../activities/streaming';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { produceEvents } from '../../cli/stream-producer';
-import type { StreamTopicConfig } from '../../lib/config/schema';
+import { testTopics } from '../helpers/streams';
 import { testServices } from '../setup/test-services';
 import { tmpDir } from '../helpers/tmp';
-
-/** Topic configs unique to one test, so tests never share a topic or consumer group. */
-export function testTopics(name: string): StreamTopicConfig[] {
-  return [
-    {
-      topic: `${name}.claims`,
-      table: `${name.replace(/-/g, '_')}_claim_events`,
-      format: 'json',
-      columns: { event_id: 'string', claim_id: 'string', status: 'string', amount: 'decimal', event_time: 'timestamp' },
-      key: ['claim_id'],
-      eventTime: 'event_time',
-    },
-    {
-      topic: `${name}.members`,
-      table: `${name.replace(/-/g, '_')}_member_updates`,
-      format: 'debezium',
-      columns: { member_id: 'string', first_name: 'string', plan_id: 'string', updated_at: 'timestamp' },
-      key: ['member_id'],
-    },
-  ];
-}
 
 describe('streaming ingest activity (real Kafka broker, DuckDB file)', () => {
   it('writes every event exactly once: rows in raw, poison messages as dead letters, latest per key in staging', async () => {

@@ -21,6 +21,9 @@ describe('replay of saved workflow histories', () => {
       'platformPipeline',
       'qualityGate',
       'slaCheck',
+      'streamingBackfill',
+      'streamingIngest',
+      'streamingMonitor',
       'transform',
     ]);
   });

@@ -1,0 +1,32 @@
+import type { StreamTopicConfig } from '../../lib/config/schema';
+
+/** Topic configs unique to one test, so tests never share a topic or consumer group. */
+export function testTopics(name: string): StreamTopicConfig[] {
+  return [
+    {
+      topic: `${name}.claims`,
+      table: `${name.replace(/-/g, '_')}_claim_events`,
+      format: 'json',
+      columns: { event_id: 'string', claim_id: 'string', status: 'string', amount: 'decimal', event_time: 'timestamp' },
+      key: ['claim_id'],
+      eventTime: 'event_time',
+    },
+    {
+      topic: `${name}.members`,
+      table: `${name.replace(/-/g, '_')}_member_updates`,
+      format: 'debezium',
+      columns: { member_id: 'string', first_name: 'string', plan_id: 'string', updated_at: 'timestamp' },
+      key: ['member_id'],
+    },
+  ];
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs` with the last state described. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
