@@ -150,11 +150,11 @@ export async function produceEvents(o: ProduceOptions): Promise<ProduceResult> {
         byTopic.get(t.topic)!.push(e.message);
         result.perTopic[t.topic] = (result.perTopic[t.topic] ?? 0) + 1;
       }
-      if (byTopic.size > 0) {
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
+      // Requests of at most 2,000 messages stay under the broker's request size limit.
+      for (const [topic, messages] of byTopic) {
+        for (let i = 0; i < messages.length; i += 2000) {
+          await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 2000) });
+        }
       }
       if (o.onProgress && Date.now() - lastReport >= 1000) {
         lastReport = Date.now();

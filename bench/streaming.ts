@@ -1,0 +1,190 @@
+/**
+ * Benchmark: Kafka → raw on the exactly-once path (consumeStream: decode, raw + offsets in one
+ * transaction per micro-batch, staging merges), against a plain kafkajs consumer that only counts
+ * (the limit), in the same run on the same topic; then produce → queryable-in-staging latency at a
+ * fixed rate. Starts its own broker (infra/, free loopback ports) and DuckDB file.
+ *
+ * Run by hand: npx tsx bench/streaming.ts [--events 300000] [--rate 5000] [--seconds 20]
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { createServer } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createStreamIngestActivities } from '../activities/streaming';
+import { DuckDbWarehouse } from '../activities/warehouse';
+import { produceEvents } from '../cli/stream-producer';
+import { startKafka, stopKafka } from '../infra/kafka';
+import type { EdpConfig, StreamTopicConfig } from '../lib/config/schema';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '300000' },
+    rate: { type: 'string', default: '5000' },
+    seconds: { type: 'string', default: '20' },
+  },
+});
+const dir = join(__dirname, '..', '.edp', 'bench', 'streaming');
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const topic = (name: string): StreamTopicConfig => ({
+  topic: name,
+  table: name.replace(/[.-]/g, '_'),
+  format: 'json',
+  columns: {
+    event_id: 'string',
+    claim_id: 'string',
+    member_id: 'string',
+    status: 'string',
+    amount: 'decimal',
+    event_time: 'timestamp',
+  },
+  key: ['claim_id'],
+  eventTime: 'event_time',
+});
+
+/** Runs consumeStream in a mock activity context until `done` says so, then cancels it. */
+async function consumeUntil(
+  kafka: EdpConfig['kafka'],
+  t: StreamTopicConfig,
+  w: DuckDbWarehouse,
+  done: () => Promise<boolean>,
+): Promise<void> {
+  const acts = createStreamIngestActivities({
+    warehouse: w,
+    kafka,
+    streaming: {
+      topics: [t],
+      batchMaxRows: 10_000,
+      mergeEveryMs: 500,
+      activitySeconds: 3600,
+      monitor: { everySeconds: 15, windowSeconds: 300 },
+    },
+  });
+  const env = new MockActivityEnvironment();
+  const run = env.run(acts.consumeStream, { topic: t.topic });
+  while (!(await done())) await new Promise((r) => setTimeout(r, 50));
+  env.cancel();
+  await run;
+}
+
+async function main(): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const broker = { dir: join(dir, 'kafka'), host: '127.0.0.1', port, controllerPort, heap: '512m' };
+  process.stdout.write('starting a Kafka broker… ');
+  await startKafka(broker);
+  console.log(`127.0.0.1:${port}`);
+  const kafka = { brokers: [`127.0.0.1:${port}`], clientId: 'edp-bench' };
+  try {
+    console.log(
+      `machine: ${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+    );
+    // 1. Sustained throughput on a backlog: the same messages, read by a counting consumer and by consumeStream.
+    const events = Number(values.events);
+    const backlog = topic('bench.throughput');
+    process.stdout.write(`producing ${fmt(events)} events… `);
+    const p = await produceEvents({
+      kafka,
+      topics: [backlog],
+      rate: 1_000_000,
+      durationSeconds: events / 1_000_000,
+      keys: 100_000,
+    });
+    console.log(`${fmt(p.sent)} in ${p.seconds.toFixed(1)} s`);
+
+    const client = new Kafka({ clientId: 'edp-bench-count', brokers: kafka.brokers, logLevel: logLevel.NOTHING });
+    const counter = client.consumer({ groupId: 'bench-count', maxWaitTimeInMs: 100 });
+    await counter.connect();
+    await counter.subscribe({ topic: backlog.topic, fromBeginning: true });
+    let counted = 0;
+    let t = performance.now();
+    await counter.run({
+      eachBatch: async ({ batch }) => {
+        counted += batch.messages.length;
+        return Promise.resolve();
+      },
+    });
+    while (counted < p.sent) await new Promise((r) => setTimeout(r, 20));
+    const limitSeconds = (performance.now() - t) / 1000;
+    await counter.disconnect();
+
+    const w = await DuckDbWarehouse.open({ path: join(dir, 'edp.duckdb') });
+    const rawCount = async (table: string) =>
+      Number((await w.query<{ n: string }>(`SELECT count(*) AS n FROM raw.${table}`).catch(() => [{ n: '0' }]))[0].n);
+    t = performance.now();
+    await consumeUntil(kafka, backlog, w, async () => (await rawCount(backlog.table)) >= p.sent);
+    const oursSeconds = (performance.now() - t) / 1000;
+    const limitRate = p.sent / limitSeconds;
+    const oursRate = p.sent / oursSeconds;
+    console.log(
+      `plain kafkajs consumer, counting only (limit): ${fmt(p.sent)} in ${limitSeconds.toFixed(2)} s = ${fmt(limitRate)} events/s`,
+    );
+    console.log(
+      `consumeStream exactly-once → raw (+ staging merges): ${fmt(p.sent)} in ${oursSeconds.toFixed(2)} s = ${fmt(oursRate)} events/s`,
+    );
+    console.log(
+      `ratio to the limit: ${(oursRate / limitRate).toFixed(2)}; target ≥ 20,000 events/s: ${oursRate >= 20_000 ? 'met' : 'NOT met'}`,
+    );
+
+    // 2. Latency at a fixed rate: produce → merged into staging, from each event's event time.
+    const rate = Number(values.rate);
+    const seconds = Number(values.seconds);
+    const live = topic('bench.latency');
+    await produceEvents({ kafka, topics: [live], rate: 10, durationSeconds: 0.1 }); // create the topic first
+    let producedLive: number | undefined;
+    const consuming = consumeUntil(
+      kafka,
+      live,
+      w,
+      async () => producedLive !== undefined && (await rawCount(live.table)) >= producedLive,
+    );
+    const produced = await produceEvents({
+      kafka,
+      topics: [live],
+      rate,
+      durationSeconds: seconds,
+      keys: 10_000_000,
+      seed: 11,
+    });
+    producedLive = produced.sent + 1; // + the topic-creating event
+    await consuming;
+    const [lat] = await w.query<Record<string, number>>(
+      `SELECT quantile_cont(ms, 0.5) AS p50, quantile_cont(ms, 0.95) AS p95, quantile_cont(ms, 0.99) AS p99, count(*) AS n
+       FROM (SELECT epoch_ms(_edp_merged_at) - epoch_ms(_edp_event_time) AS ms FROM staging.${live.table})`,
+    );
+    const [rawLat] = await w.query<Record<string, number>>(
+      `SELECT quantile_cont(ms, 0.5) AS p50, quantile_cont(ms, 0.99) AS p99
+       FROM (SELECT epoch_ms(_edp_ingested_at) - epoch_ms(_edp_event_time) AS ms FROM raw.${live.table})`,
+    );
+    await w.close();
+    console.log(
+      `latency at ${fmt(rate)} events/s for ${seconds} s (${fmt(produced.sent)} events, ${fmt(Number(lat.n))} staging rows):`,
+    );
+    console.log(`  produce → raw:     p50 ${Math.round(rawLat.p50)} ms, p99 ${Math.round(rawLat.p99)} ms`);
+    console.log(
+      `  produce → staging: p50 ${Math.round(lat.p50)} ms, p95 ${Math.round(lat.p95)} ms, p99 ${Math.round(lat.p99)} ms (target p99 ≤ 2,000 ms: ${lat.p99 <= 2000 ? 'met' : 'NOT met'})`,
+    );
+  } finally {
+    await stopKafka(broker.dir);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
