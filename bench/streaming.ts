@@ -75,7 +75,7 @@ async function consumeUntil(
     },
   });
   const env = new MockActivityEnvironment();
-  const run = env.run(acts.consumeStream, { topic: t.topic });
+  const run = env.run((input: { topic: string }) => acts.consumeStream(input), { topic: t.topic });
   while (!(await done())) await new Promise((r) => setTimeout(r, 50));
   env.cancel();
   await run;
@@ -146,12 +146,12 @@ async function main(): Promise<void> {
     const seconds = Number(values.seconds);
     const live = topic('bench.latency');
     await produceEvents({ kafka, topics: [live], rate: 10, durationSeconds: 0.1 }); // create the topic first
-    let producedLive: number | undefined;
+    const target: { events?: number } = {};
     const consuming = consumeUntil(
       kafka,
       live,
       w,
-      async () => producedLive !== undefined && (await rawCount(live.table)) >= producedLive,
+      async () => target.events !== undefined && (await rawCount(live.table)) >= target.events,
     );
     const produced = await produceEvents({
       kafka,
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
       keys: 10_000_000,
       seed: 11,
     });
-    producedLive = produced.sent + 1; // + the topic-creating event
+    target.events = produced.sent + 1; // + the topic-creating event
     await consuming;
     const [lat] = await w.query<Record<string, number>>(
       `SELECT quantile_cont(ms, 0.5) AS p50, quantile_cont(ms, 0.95) AS p95, quantile_cont(ms, 0.99) AS p99, count(*) AS n
