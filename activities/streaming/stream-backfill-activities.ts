@@ -3,7 +3,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { ErrorType } from '../errors';
 import { activityContext } from '../heartbeat';
 import { logEvent } from '../telemetry';
-import { kafkaClient, streamTopic, type StreamDeps } from './stream-ingest-activities';
+import { kafkaClient, stagingRules, streamTopic, type StreamDeps } from './stream-ingest-activities';
 import { mergeToStaging } from './stream-merge';
 import { ensureStreamTables, messageRows, writeMessageRows } from './stream-tables';
 
@@ -94,6 +94,7 @@ export function createStreamBackfillActivities(deps: StreamDeps) {
       await ensureStreamTables(w, t);
       const ctx = activityContext();
       const ranges = input.ranges.map((r) => ({ ...r }));
+      const rules = stagingRules(deps, t);
       const result: BackfillChunkResult = { ranges, read: 0, inserted: 0, deadLetters: 0, alreadyThere: 0 };
       const pending = () => ranges.filter((r) => r.next < r.to);
       if (pending().length === 0) return result;
@@ -139,7 +140,7 @@ export function createStreamBackfillActivities(deps: StreamDeps) {
               );
               const from = r.next;
               r.next = Number(wanted[wanted.length - 1].offset) + 1;
-              await mergeToStaging(w, t, { ranges: [{ partition: r.partition, from, to: r.next }] });
+              await mergeToStaging(w, t, { ranges: [{ partition: r.partition, from, to: r.next }], rules });
               result.read += wanted.length;
               result.inserted += written.inserted;
               result.deadLetters += written.deadLetters;

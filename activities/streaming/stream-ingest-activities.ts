@@ -5,6 +5,8 @@ import { ErrorType } from '../errors';
 import { activityContext } from '../heartbeat';
 import { addToCounter, logEvent } from '../telemetry';
 import type { Warehouse } from '../warehouse';
+import { existsSync } from 'node:fs';
+import { loadRuleFiles, RuleFileError, type RuleFile } from '../quality';
 import { emptyConsumeResult, type ConsumeResult } from '../../lib/stream-counts';
 
 export type { ConsumeResult } from '../../lib/stream-counts';
@@ -16,6 +18,19 @@ export interface StreamDeps {
   warehouse: Warehouse;
   kafka: EdpConfig['kafka'];
   streaming: EdpConfig['streaming'];
+  /** Quality rule files; one for `staging.<table>` checks every micro-batch before it merges. */
+  rulesDir?: string;
+}
+
+/** The rule file written for a topic's staging table, if there is one. */
+export function stagingRules(deps: Pick<StreamDeps, 'rulesDir'>, t: StreamTopicConfig): RuleFile | undefined {
+  if (!deps.rulesDir || !existsSync(deps.rulesDir)) return undefined;
+  try {
+    return loadRuleFiles(deps.rulesDir).find((f) => f.table === `staging.${t.table}`);
+  } catch (err) {
+    if (err instanceof RuleFileError) throw ApplicationFailure.nonRetryable(err.message, ErrorType.BadInput);
+    throw err;
+  }
 }
 
 /** Input of `consumeStream`. */
@@ -98,6 +113,7 @@ export function createStreamIngestActivities(deps: StreamDeps) {
       const ctx = activityContext();
       const result: ConsumeResult = emptyConsumeResult(t.topic);
       const positions = await warehouseOffsets(w, t.topic);
+      const rules = stagingRules(deps, t);
       const consumer: Consumer = kafkaClient(deps.kafka, `stream-${t.table}`).consumer({
         groupId: `edp-stream-${t.table}`,
         maxWaitTimeInMs: 100,
@@ -156,7 +172,7 @@ export function createStreamIngestActivities(deps: StreamDeps) {
               addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
             }
             if (Date.now() - lastMerge >= deps.streaming.mergeEveryMs) {
-              result.merged += await mergeToStaging(w, t);
+              result.merged += await mergeToStaging(w, t, { rules });
               lastMerge = Date.now();
             }
           },
@@ -169,7 +185,7 @@ export function createStreamIngestActivities(deps: StreamDeps) {
       }
       if (crashed)
         throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
-      result.merged += await mergeToStaging(w, t);
+      result.merged += await mergeToStaging(w, t, { rules });
       result.positions = Object.fromEntries([...positions].map(([p, o]) => [String(p), o]));
       logEvent('stream consumed', { ...result, positions: undefined });
       return result;

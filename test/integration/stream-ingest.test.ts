@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStreamIngestActivities, type StreamDeps } from '../../activities/streaming';
 import { DuckDbWarehouse } from '../../activities/warehouse';
@@ -51,6 +52,53 @@ describe('streaming ingest activity (real Kafka broker, DuckDB file)', () => {
       expect(reasons.map((r) => r.reason)).toEqual(
         expect.arrayContaining(['invalid JSON', 'missing key field "claim_id"']),
       );
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('streaming micro-batches and quality rules (real Kafka broker, DuckDB file)', () => {
+  it('checks each micro-batch with the staging table’s rule file: quarantined rows never reach staging', async () => {
+    const [topic] = testTopics('it-stream-rules');
+    const rulesDir = tmpDir('edp-rules-');
+    writeFileSync(
+      join(rulesDir, 'claims.yml'),
+      [
+        `table: staging.${topic.table}`,
+        'key: [claim_id]',
+        'rules:',
+        '  - { name: no_big_claims, type: business, expression: amount < 4000, severity: warn, quarantine: true }',
+      ].join('\n'),
+    );
+    const kafka = { brokers: [testServices().kafkaBroker], clientId: 'edp-test' };
+    const produced = await produceEvents({ kafka, topics: [topic], rate: 2000, durationSeconds: 1, keys: 1000 });
+    const w = await DuckDbWarehouse.open({ path: join(tmpDir(), 'w.duckdb') });
+    const streaming = {
+      topics: [topic],
+      batchMaxRows: 500,
+      mergeEveryMs: 200,
+      activitySeconds: 5,
+      monitor: { everySeconds: 15, windowSeconds: 300 },
+    };
+    try {
+      const r = await createStreamIngestActivities({ warehouse: w, kafka, streaming, rulesDir }).consumeStream({
+        topic: topic.topic,
+        runSeconds: 3,
+      });
+      expect(r.rowsInserted).toBe(produced.sent);
+      const [big] = await w.query<{ n: string }>(
+        `SELECT count(*) AS n FROM staging.${topic.table} WHERE amount >= 4000`,
+      );
+      expect(big.n).toBe('0');
+      const [quarantined] = await w.query<{ n: string }>(
+        `SELECT count(*) AS n FROM staging.${topic.table}__quality_errors WHERE rule = 'no_big_claims' AND quarantined`,
+      );
+      expect(Number(quarantined.n)).toBeGreaterThan(0);
+      const [raw] = await w.query<{ n: string }>(
+        `SELECT count(*) AS n FROM raw.${topic.table} WHERE CAST(json_extract_string(row_json, '$.amount') AS DECIMAL(18,2)) >= 4000`,
+      );
+      expect(Number(raw.n)).toBeGreaterThan(0); // raw keeps everything
     } finally {
       await w.close();
     }
