@@ -8,7 +8,7 @@ import { streamingIngestProgress } from '../workflows/streaming-ingest';
 import { streamingMonitorLatest } from '../workflows/streaming-monitor';
 import { num, table } from './output';
 import { webUiLink } from './pipeline-run';
-import { CliError, temporalClient, UsageError, withWorker } from './session';
+import { CliError, readWarehouse, temporalClient, UsageError, withWorker } from './session';
 import { produceEvents } from './stream-producer';
 
 /** Workflow id of a topic's ingest stream. */
@@ -137,11 +137,21 @@ export async function streamStatus(config: EdpConfig): Promise<number> {
         client.workflow.getHandle(streamWorkflowId(t.table)).query(streamingIngestProgress),
       );
       const m = latest?.topics.find((x) => x.topic === t.topic);
+      // Counted in the warehouse: the workflow's own totals move only when a consumer activity ends.
+      const counted = await queryOrUndefined(() =>
+        readWarehouse(
+          config,
+          `SELECT (SELECT count(*) FROM raw.${t.table}) AS raw, (SELECT count(*) FROM raw.${t.table}__dead_letters) AS dead,
+                  (SELECT count(*) FROM staging.${t.table}) AS staging`,
+        ),
+      );
+      const c = counted?.[0];
       rows.push({
         topic: t.topic,
         stream: p ? 'running' : 'stopped',
-        'rows → raw': p ? num(p.rowsInserted) : '',
-        'dead letters': p ? num(p.deadLetters) : '',
+        'rows in raw': c ? num(Number(c.raw)) : '',
+        'dead letters': c ? num(Number(c.dead)) : '',
+        'staging rows': c ? num(Number(c.staging)) : '',
         lag: m ? num(m.totalLag) : '',
         'events/s': m ? num(m.eventsPerSecond) : '',
         'staging p50/p95/p99 ms': m
