@@ -110,6 +110,21 @@ export function ensureDeltaReader(cacheDir = defaultCacheDir(), log: Log = () =>
   return python;
 }
 
+/** Installs fakesnow with its server (pinned) into a virtualenv in the cache; returns its python. */
+export function ensureFakesnow(cacheDir = defaultCacheDir(), log: Log = () => {}): string {
+  const venv = join(cacheDir, `fakesnow-${VERSIONS.fakesnow}`);
+  const python = join(venv, 'bin', 'python');
+  if (existsSync(join(venv, '.complete'))) return python;
+  log(`installing fakesnow ${VERSIONS.fakesnow} from PyPI into ${venv}`);
+  pipInstall(
+    venv,
+    [`fakesnow[server]==${VERSIONS.fakesnow}`, `snowflake-connector-python==${VERSIONS.snowflakeConnectorPython}`],
+    'retry `npm test`',
+  );
+  writeFileSync(join(venv, '.complete'), '');
+  return python;
+}
+
 /** Fails with a clear message when Java is missing (Kafka needs it). */
 export function ensureJava(): void {
   run(

@@ -9,6 +9,10 @@ export const VERSIONS = Object.freeze({
   /** PyPI `deltalake` (delta-rs) and `pyarrow`: the independent Delta reader the export tests use. */
   deltalake: '1.6.6',
   pyarrow: '22.0.0',
+  /** PyPI `fakesnow[server]`: a local Snowflake-protocol server (on DuckDB) for the Snowflake adapter's tests. */
+  fakesnow: '0.12.1',
+  /** fakesnow imports modules the 4.x connector dropped. */
+  snowflakeConnectorPython: '3.18.1',
   /** Maven Central `org.slf4j:slf4j-reload4j`: Kafka's logging backend. */
   slf4jReload4j: '1.7.36',
 });

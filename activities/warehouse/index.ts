@@ -5,3 +5,4 @@ export { DuckDbWarehouse, WarehouseLockedError, type DuckDbOptions } from './duc
 export { duckdbDialect } from './duckdb/duckdb-dialect';
 export { ensureOnce, ensureSchema } from './schemas';
 export { snowflakeDialect } from './snowflake/snowflake-dialect';
+export { SnowflakeWarehouse, type SnowflakeOptions } from './snowflake/snowflake-warehouse';

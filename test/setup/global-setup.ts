@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDeltaReader, ensureTemporalBinaries } from '../../infra/install';
+import { startFakesnow, stopFakesnow } from '../../infra/fakesnow';
 import { startKafka, stopKafka } from '../../infra/kafka';
 import { removePostgres, startPostgres } from '../../infra/postgres';
 import { startTemporal, stopTemporal } from '../../infra/temporal';
@@ -12,6 +13,7 @@ export default async function globalSetup(): Promise<void> {
   // Services a killed earlier run left behind would hold files this run is about to replace.
   await stopKafka(join(TEST_SERVICES_DIR, 'kafka'));
   await stopTemporal(join(TEST_SERVICES_DIR, 'temporal'));
+  await stopFakesnow(join(TEST_SERVICES_DIR, 'fakesnow'));
   await removePostgres(join(TEST_SERVICES_DIR, 'postgres')); // the cluster may live outside the folder (as root)
   rmSync(TEST_SERVICES_DIR, { recursive: true, force: true });
   mkdirSync(TEST_SERVICES_DIR, { recursive: true });
@@ -35,12 +37,15 @@ export default async function globalSetup(): Promise<void> {
     heap: '384m',
     log,
   });
+  const snowflakePort = await freePort();
+  await startFakesnow({ dir: join(TEST_SERVICES_DIR, 'fakesnow'), port: snowflakePort, log });
   const endpoints: TestServices = {
     temporalAddress: `127.0.0.1:${grpcPort}`,
     testServerPath: bins.testServer,
     kafkaBroker: `127.0.0.1:${kafkaPort}`,
     deltaPython,
     postgresPort,
+    snowflakePort,
   };
   writeFileSync(join(TEST_SERVICES_DIR, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
   log(`Temporal ${endpoints.temporalAddress}, Kafka ${endpoints.kafkaBroker}`);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { stopFakesnow } from '../../infra/fakesnow';
 import { stopKafka } from '../../infra/kafka';
 import { stopPostgres } from '../../infra/postgres';
 import { stopTemporal } from '../../infra/temporal';
@@ -9,4 +10,5 @@ export default async function globalTeardown(): Promise<void> {
   await stopKafka(join(TEST_SERVICES_DIR, 'kafka'));
   await stopTemporal(join(TEST_SERVICES_DIR, 'temporal'));
   await stopPostgres(join(TEST_SERVICES_DIR, 'postgres'));
+  await stopFakesnow(join(TEST_SERVICES_DIR, 'fakesnow'));
 }

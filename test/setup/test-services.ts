@@ -14,6 +14,8 @@ export interface TestServices {
   postgresPort: number;
   /** Python with delta-rs (PyPI `deltalake`), the independent reader of exported tables. */
   deltaPython: string;
+  /** The local Snowflake-protocol server (fakesnow behind the JSON shim) on 127.0.0.1. */
+  snowflakePort: number;
 }
 
 /** Reads the endpoints written by global setup. */

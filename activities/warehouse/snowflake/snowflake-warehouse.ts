@@ -1,0 +1,183 @@
+import { ApplicationFailure } from '@temporalio/common';
+import snowflake, { type Connection, type Pool } from 'snowflake-sdk';
+import type { Dialect } from '../dialect';
+import type {
+  AppendColumnType,
+  AppendValue,
+  BulkLoadRequest,
+  BulkLoadResult,
+  ColumnInfo,
+  Row,
+  SqlValue,
+  TableRef,
+  Warehouse,
+  WarehouseSession,
+} from '../warehouse';
+import { snowflakeDialect } from './snowflake-dialect';
+
+/** How to reach Snowflake (or a Snowflake-protocol server such as fakesnow). */
+export interface SnowflakeOptions {
+  account: string;
+  username: string;
+  /** Password auth; or… */
+  password?: string;
+  /** …key-pair auth: a PEM private key. */
+  privateKey?: string;
+  database: string;
+  schema?: string;
+  warehouse?: string;
+  role?: string;
+  /** Another endpoint than https://<account>.snowflakecomputing.com, e.g. a local fakesnow. */
+  accessUrl?: string;
+  /** Connections in the pool at most. @default 4 */
+  poolMax?: number;
+}
+
+snowflake.configure({ logLevel: 'ERROR' });
+
+/** Snowflake reports unquoted names in upper case; the platform's code reads them in lower case. */
+function lowerKeys(row: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) out[k === k.toUpperCase() ? k.toLowerCase() : k] = v;
+  return out;
+}
+
+function run(conn: Connection, sql: string, params?: readonly SqlValue[]): Promise<{ rows: Row[]; changed: number }> {
+  return new Promise((resolve, reject) => {
+    conn.execute({
+      sqlText: sql,
+      binds: params ? params : undefined,
+      complete: (err, stmt, rows) => {
+        if (err) reject(err);
+        else
+          resolve({
+            rows: (rows ?? []).map((r) => lowerKeys(r as Record<string, unknown>)),
+            changed: stmt.getNumUpdatedRows() ?? 0,
+          });
+      },
+    });
+  });
+}
+
+const notYet = (what: string): Promise<never> =>
+  Promise.reject(
+    ApplicationFailure.nonRetryable(
+      `${what} is not implemented on Snowflake yet (PUT + COPY INTO; see the Snowflake issue): use DuckDB for ingest`,
+      'EdpNotImplemented',
+    ),
+  );
+
+class SnowflakeSession implements WarehouseSession {
+  constructor(
+    protected readonly withConnection: <T>(fn: (c: Connection) => Promise<T>) => Promise<T>,
+    readonly dialect: Dialect,
+  ) {}
+
+  async query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return (await this.withConnection((c) => run(c, sql, params))).rows as T[];
+  }
+
+  async execute(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return (await this.withConnection((c) => run(c, sql, params))).changed;
+  }
+
+  bulkLoad(_request: BulkLoadRequest): Promise<BulkLoadResult> {
+    return notYet('bulkLoad');
+  }
+
+  prepareBulkLoad(_request: BulkLoadRequest): Promise<void> {
+    return notYet('prepareBulkLoad');
+  }
+
+  appendRows(
+    _table: TableRef,
+    _columns: readonly AppendColumnType[],
+    _rows: ReadonlyArray<readonly AppendValue[]>,
+  ): Promise<void> {
+    return notYet('appendRows');
+  }
+}
+
+/**
+ * The production warehouse on snowflake-sdk: a connection pool, `?` binds, transactions on one pooled
+ * connection, introspection through INFORMATION_SCHEMA. Names are upper case in Snowflake and lower
+ * case here (the dialect quotes them upper-cased). Bulk loading (PUT + COPY INTO) is not done yet.
+ */
+export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
+  private constructor(private readonly pool: Pool<Connection>) {
+    super((fn) => pool.use(fn), snowflakeDialect);
+  }
+
+  /** Opens a pool and checks one connection, so bad credentials fail here with Snowflake's message. */
+  static async open(o: SnowflakeOptions): Promise<SnowflakeWarehouse> {
+    const pool = snowflake.createPool(
+      {
+        account: o.account,
+        username: o.username,
+        password: o.password,
+        ...(o.privateKey ? { authenticator: 'SNOWFLAKE_JWT', privateKey: o.privateKey } : {}),
+        database: o.database,
+        schema: o.schema,
+        warehouse: o.warehouse,
+        role: o.role,
+        ...(o.accessUrl ? { accessUrl: o.accessUrl } : {}),
+      },
+      { max: o.poolMax ?? 4, min: 0 },
+    );
+    const w = new SnowflakeWarehouse(pool);
+    await w.query('SELECT 1 AS ok');
+    return w;
+  }
+
+  transaction<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    return this.pool.use(async (conn) => {
+      await run(conn, 'BEGIN');
+      try {
+        const result = await fn(new SnowflakeSession((f) => f(conn), this.dialect));
+        await run(conn, 'COMMIT');
+        return result;
+      } catch (err) {
+        await run(conn, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async listTables(schema?: string): Promise<TableRef[]> {
+    const rows = await this.query<{ table_schema: string; table_name: string }>(
+      `SELECT table_schema, table_name FROM information_schema.tables
+       WHERE table_type = 'BASE TABLE' AND table_schema <> 'INFORMATION_SCHEMA' ${schema ? 'AND table_schema = ?' : ''}
+       ORDER BY 1, 2`,
+      schema ? [schema.toUpperCase()] : undefined,
+    );
+    return rows.map((r) => ({ schema: r.table_schema.toLowerCase(), table: r.table_name.toLowerCase() }));
+  }
+
+  async describeTable(ref: TableRef): Promise<ColumnInfo[] | undefined> {
+    const rows = await this.query<{
+      column_name: string;
+      data_type: string;
+      is_nullable: string;
+      numeric_precision: number | null;
+      numeric_scale: number | null;
+    }>(
+      `SELECT column_name, data_type, is_nullable, numeric_precision, numeric_scale FROM information_schema.columns
+       WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
+      [ref.schema.toUpperCase(), ref.table.toUpperCase()],
+    );
+    if (rows.length === 0) return undefined;
+    return rows.map((r) => ({
+      name: r.column_name.toLowerCase(),
+      type:
+        /^(NUMBER|DECIMAL|NUMERIC)$/i.test(r.data_type) && r.numeric_precision !== null
+          ? `NUMBER(${r.numeric_precision},${r.numeric_scale ?? 0})`
+          : r.data_type.toUpperCase(),
+      nullable: r.is_nullable === 'YES',
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.drain();
+    await this.pool.clear();
+  }
+}

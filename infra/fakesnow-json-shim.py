@@ -1,0 +1,127 @@
+"""fakesnow's HTTP server with Snowflake's JSON result format.
+
+fakesnow answers SELECTs with Arrow (`rowsetBase64`), which the Node.js snowflake-sdk cannot read
+from this server. This launcher wraps fakesnow's Starlette app and re-encodes every Arrow result as
+the JSON `rowset` Snowflake sends to JSON clients: every value a string in Snowflake's wire form
+(DATE as days since epoch, TIMESTAMP_* as "seconds.nanoseconds", TIMESTAMP_TZ with its offset,
+BOOLEAN as 1/0), NULL as null.
+
+Usage: python fakesnow-json-shim.py --host 127.0.0.1 --port 8765 [--db-path DIR]
+"""
+
+import argparse
+import base64
+import datetime
+import json
+
+import pyarrow as pa
+
+EPOCH = datetime.date(1970, 1, 1)
+
+
+def wire_value(value, column):
+    """One value as Snowflake's JSON result format writes it."""
+    if value is None:
+        return None
+    kind = (column.get("type") or "text").lower()
+    if kind == "boolean":
+        return "1" if value else "0"
+    if kind == "date":
+        return str((value - EPOCH).days) if isinstance(value, datetime.date) else str(value)
+    if kind.startswith("timestamp"):
+        if isinstance(value, dict):
+            if value.get("epoch") is None:
+                return None  # fakesnow's struct for a NULL timestamp has null fields
+            text = f"{value['epoch']}.{int(value['fraction']):09d}"
+            return f"{text} {value['timezone']}" if "timezone" in value else text
+        return str(value)
+    if kind == "time":
+        nanos = int(value)
+        return f"{nanos // 1_000_000_000}.{nanos % 1_000_000_000:09d}"
+    if kind == "binary":
+        return bytes(value).hex()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def arrow_to_rowset(encoded, rowtype):
+    """Decodes an Arrow IPC stream (base64) into rows of wire strings."""
+    if not encoded:
+        return []
+    table = pa.ipc.open_stream(base64.b64decode(encoded)).read_all()
+    columns = [col.to_pylist() for col in table.columns]
+    return [
+        [wire_value(v, rowtype[i] if i < len(rowtype) else {}) for i, v in enumerate(row)]
+        for row in zip(*columns)
+    ]
+
+
+class ArrowToJson:
+    """ASGI middleware: buffers query-request responses and rewrites Arrow results as JSON rowsets."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != "/queries/v1/query-request":
+            await self.app(scope, receive, send)
+            return
+        start = {}
+        chunks = []
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    try:
+                        body = rewrite(b"".join(chunks))
+                    except Exception as e:  # answer, never leave the client waiting
+                        body = json.dumps({"data": None, "code": "000001", "message": f"fakesnow shim: {e}", "success": False}).encode()
+                    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                    headers.append((b"content-length", str(len(body)).encode()))
+                    await send({**start, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, capture)
+
+
+def rewrite(body):
+    """The response body with an Arrow result re-encoded as a JSON rowset (other bodies unchanged)."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, dict) or data.get("queryResultFormat") not in ("arrow", "json"):
+        return body
+    for column in data.get("rowtype") or []:
+        # The Node driver reads a timestamp's fraction digits from its scale, which fakesnow leaves null.
+        if (column.get("type") or "").lower().startswith(("timestamp", "time")) and column.get("scale") is None:
+            column["scale"] = 9
+    if data["queryResultFormat"] == "arrow":
+        data["rowset"] = arrow_to_rowset(data.pop("rowsetBase64", ""), data.get("rowtype") or [])
+        data["queryResultFormat"] = "json"
+    data["returned"] = len(data.get("rowset") or [])  # the Node driver counts inline rows by it
+    return json.dumps(doc).encode()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+
+    import uvicorn
+
+    import fakesnow.server
+
+    uvicorn.run(ArrowToJson(fakesnow.server.app), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import { classifyError } from '../../activities/errors';
+import { DuckDbWarehouse, SnowflakeWarehouse, type Warehouse } from '../../activities/warehouse';
+import { tmpDir } from '../helpers/tmp';
+import { testServices } from '../setup/test-services';
+
+/**
+ * The warehouse contract every engine keeps, run on DuckDB (a real file), on the local
+ * Snowflake-protocol server (fakesnow behind the JSON shim, over snowflake-sdk), and on real Snowflake
+ * when SNOWFLAKE_ACCOUNT (with SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, SNOWFLAKE_DATABASE) is set.
+ */
+const engines: Array<[string, () => Promise<Warehouse>]> = [
+  ['duckdb', () => DuckDbWarehouse.open({ path: join(tmpDir(), 'contract.duckdb') })],
+  [
+    'snowflake protocol (fakesnow)',
+    async () => {
+      const database = `edp_contract_${process.pid}`;
+      const w = await SnowflakeWarehouse.open({
+        account: 'fakesnow',
+        username: 'fake',
+        password: 'snow',
+        database,
+        schema: 'public',
+        accessUrl: `http://127.0.0.1:${testServices().snowflakePort}`,
+      });
+      await w.execute(`CREATE DATABASE IF NOT EXISTS ${database}`);
+      return w;
+    },
+  ],
+];
+if (process.env.SNOWFLAKE_ACCOUNT) {
+  engines.push([
+    'snowflake',
+    () =>
+      SnowflakeWarehouse.open({
+        account: process.env.SNOWFLAKE_ACCOUNT!,
+        username: process.env.SNOWFLAKE_USER ?? '',
+        password: process.env.SNOWFLAKE_PASSWORD,
+        database: process.env.SNOWFLAKE_DATABASE ?? 'EDP_TEST',
+        warehouse: process.env.SNOWFLAKE_WAREHOUSE,
+        role: process.env.SNOWFLAKE_ROLE,
+      }),
+  ]);
+}
+
+/** Values as the platform reads them, whatever the engine's JS representation. */
+const norm = (v: unknown): unknown =>
+  v === null || v === undefined
+    ? null
+    : v instanceof Date || (typeof v === 'object' && typeof (v as Date).toISOString === 'function')
+      ? (v as Date).toISOString().slice(0, 10)
+      : typeof v === 'number' || typeof v === 'bigint'
+        ? Number(v)
+        : typeof v === 'boolean'
+          ? v
+          : /^-?\d+(\.\d+)?$/.test(JSON.stringify(v).replace(/"/g, ''))
+            ? Number(v)
+            : JSON.stringify(v).replace(/"/g, '').slice(0, 10);
+
+describe.each(engines)('warehouse contract: %s', (_name, open) => {
+  let w: Warehouse;
+  beforeAll(async () => {
+    w = await open();
+    await w.execute(`CREATE SCHEMA IF NOT EXISTS ${w.dialect.quoteIdent('raw')}`);
+  });
+  afterAll(() => w.close());
+  const claims = () => w.dialect.table({ schema: 'raw', table: 'contract_claims' });
+
+  it('creates, inserts with binds, and reads rows back with lower-case column names', async () => {
+    const d = w.dialect;
+    await w.execute(
+      `CREATE OR REPLACE TABLE ${claims()} (${d.quoteIdent('claim_id')} ${d.columnType('string')}, ${d.quoteIdent('amount')} ${d.columnType('decimal')}, ${d.quoteIdent('service_date')} ${d.columnType('date')}, ${d.quoteIdent('paid')} ${d.columnType('boolean')})`,
+    );
+    expect(
+      await w.execute(`INSERT INTO ${claims()} VALUES (?, ?, ?, ?), (?, ?, ?, ?)`, [
+        'C1',
+        12.5,
+        '2026-01-02',
+        true,
+        'C2',
+        null,
+        null,
+        false,
+      ]),
+    ).toBe(2);
+    const rows = await w.query(`SELECT claim_id, amount, service_date, paid FROM ${claims()} ORDER BY claim_id`);
+    expect(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, norm(v)])))).toEqual([
+      { claim_id: 'C1', amount: 12.5, service_date: '2026-01-02', paid: true },
+      { claim_id: 'C2', amount: null, service_date: null, paid: false },
+    ]);
+  });
+
+  it('commits a transaction that resolves and rolls back one that throws', async () => {
+    await expect(
+      w.transaction(async (tx) => {
+        await tx.execute(`INSERT INTO ${claims()} (claim_id) VALUES ('C3')`);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await w.transaction((tx) => tx.execute(`INSERT INTO ${claims()} (claim_id) VALUES ('C4')`));
+    const ids = await w.query<{ claim_id: string }>(`SELECT claim_id FROM ${claims()} ORDER BY claim_id`);
+    expect(ids.map((r) => r.claim_id)).toEqual(['C1', 'C2', 'C4']);
+  });
+
+  it('introspects tables and columns, and says when a table does not exist', async () => {
+    expect(await w.listTables('raw')).toContainEqual({ schema: 'raw', table: 'contract_claims' });
+    const cols = await w.describeTable({ schema: 'raw', table: 'contract_claims' });
+    expect(cols?.map((c) => [c.name, w.dialect.typeFamily(c.type)])).toEqual([
+      ['claim_id', 'string'],
+      ['amount', 'decimal'],
+      ['service_date', 'date'],
+      ['paid', 'boolean'],
+    ]);
+    expect(await w.describeTable({ schema: 'raw', table: 'no_such_table' })).toBeUndefined();
+  });
+
+  it('reports bad SQL as a non-retryable error with the engine’s message', async () => {
+    const err = await w.query('SELEC 1').catch((e: unknown) => e);
+    const failure = classifyError(err, 'contract');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/^contract: /);
+  });
+});
