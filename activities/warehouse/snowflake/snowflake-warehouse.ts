@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import snowflake, { type Connection, type Pool } from 'snowflake-sdk';
+import type { Connection, Pool } from 'snowflake-sdk';
 import type { Dialect } from '../dialect';
 import type {
   AppendColumnType,
@@ -32,8 +32,6 @@ export interface SnowflakeOptions {
   /** Connections in the pool at most. @default 4 */
   poolMax?: number;
 }
-
-snowflake.configure({ logLevel: 'ERROR' });
 
 /** Snowflake reports unquoted names in upper case; the platform's code reads them in lower case. */
 function lowerKeys(row: Record<string, unknown>): Row {
@@ -110,6 +108,9 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
 
   /** Opens a pool and checks one connection, so bad credentials fail here with Snowflake's message. */
   static async open(o: SnowflakeOptions): Promise<SnowflakeWarehouse> {
+    // Loaded on first use: the SDK pulls in the AWS SDK, which warns on stderr in every process that loads it.
+    const snowflake = (await import('snowflake-sdk')).default;
+    snowflake.configure({ logLevel: 'ERROR' });
     const pool = snowflake.createPool(
       {
         account: o.account,
