@@ -12,6 +12,7 @@ Usage: python fakesnow-json-shim.py --host 127.0.0.1 --port 8765 [--db-path DIR]
 import argparse
 import base64
 import datetime
+import gzip
 import json
 
 import pyarrow as pa
@@ -71,6 +72,15 @@ class ArrowToJson:
             return
         start = {}
         chunks = []
+        request_body = []
+
+        async def peek():
+            message = await receive()
+            if message["type"] == "http.request":
+                request_body.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    log_query_tag(b"".join(request_body), dict(scope["headers"]))
+            return message
 
         async def capture(message):
             if message["type"] == "http.response.start":
@@ -87,7 +97,20 @@ class ArrowToJson:
                     await send({**start, "headers": headers})
                     await send({"type": "http.response.body", "body": body})
 
-        await self.app(scope, receive, capture)
+        await self.app(scope, peek, capture)
+
+
+def log_query_tag(body, headers):
+    """Logs each statement's QUERY_TAG (Snowflake would keep it in QUERY_HISTORY; fakesnow ignores it)."""
+    try:
+        if headers.get(b"content-encoding") == b"gzip":
+            body = gzip.decompress(body)
+        doc = json.loads(body)
+    except (ValueError, OSError):
+        return
+    tag = (doc.get("parameters") or {}).get("QUERY_TAG")
+    if tag:
+        print(f"QUERY_TAG {tag} SQL {doc.get('sqlText', '')[:80]!r}", flush=True)
 
 
 def rewrite(body):

@@ -1,8 +1,10 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyError } from '../../activities/errors';
 import { DuckDbWarehouse, SnowflakeWarehouse, type Warehouse } from '../../activities/warehouse';
 import { tmpDir } from '../helpers/tmp';
-import { testServices } from '../setup/test-services';
+import { TEST_SERVICES_DIR, testServices } from '../setup/test-services';
 
 /**
  * The warehouse contract every engine keeps, run on DuckDB (a real file), on the local
@@ -119,5 +121,27 @@ describe.each(engines)('warehouse contract: %s', (_name, open) => {
     const failure = classifyError(err, 'contract');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/^contract: /);
+  });
+});
+
+describe('snowflake adapter specifics (fakesnow)', () => {
+  it('tags every statement with the workflow run and activity that issued it (QUERY_TAG)', async () => {
+    const w = await engines[1][1]();
+    const marker = `edp-tag-${Date.now()}`;
+    try {
+      const env = new MockActivityEnvironment({
+        activityType: 'loadLandingFile',
+        workflowExecution: { workflowId: marker, runId: 'run-42' },
+      });
+      await env.run(() => w.query(`SELECT 1 AS tagged`));
+    } finally {
+      await w.close();
+    }
+    // The shim logs each statement's QUERY_TAG as the server received it.
+    const log = readFileSync(join(TEST_SERVICES_DIR, 'fakesnow', 'fakesnow.log'), 'utf8');
+    const line = log.split('\n').find((l) => l.includes(marker));
+    expect(line).toBeDefined();
+    const tag = JSON.parse(line!.replace(/^QUERY_TAG /, '').replace(/ SQL .*$/, '')) as Record<string, unknown>;
+    expect(tag).toMatchObject({ app: 'edp', workflowId: marker, runId: 'run-42', activity: 'loadLandingFile' });
   });
 });

@@ -13,6 +13,7 @@ import type {
   Warehouse,
   WarehouseSession,
 } from '../warehouse';
+import { activityContext } from '../../heartbeat';
 import { snowflakeDialect } from './snowflake-dialect';
 
 /** How to reach Snowflake (or a Snowflake-protocol server such as fakesnow). */
@@ -40,10 +41,29 @@ function lowerKeys(row: Record<string, unknown>): Row {
   return out;
 }
 
+/**
+ * The QUERY_TAG of a statement: which workflow run and activity issued it, so Snowflake's cost per run
+ * can be summed from QUERY_HISTORY. Outside an activity (the CLI) it names the platform only.
+ */
+export function queryTag(): string {
+  const ctx = activityContext();
+  if (!ctx) return JSON.stringify({ app: 'edp' });
+  const i = ctx.info;
+  return JSON.stringify({
+    app: 'edp',
+    workflowId: i.workflowExecution?.workflowId,
+    runId: i.workflowExecution?.runId,
+    workflowType: i.workflowType,
+    activity: i.activityType,
+    attempt: i.attempt,
+  }).slice(0, 2000);
+}
+
 function run(conn: Connection, sql: string, params?: readonly SqlValue[]): Promise<{ rows: Row[]; changed: number }> {
   return new Promise((resolve, reject) => {
     conn.execute({
       sqlText: sql,
+      parameters: { QUERY_TAG: queryTag() },
       binds: params ? params : undefined,
       complete: (err, stmt, rows) => {
         if (err) reject(err);
