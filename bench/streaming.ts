@@ -8,7 +8,6 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { createServer } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { createStreamIngestActivities } from '../activities/streaming';
 import { DuckDbWarehouse } from '../activities/warehouse';
 import { produceEvents } from '../cli/stream-producer';
 import { startKafka, stopKafka } from '../infra/kafka';
+import { freePort } from '../infra/process';
 import type { EdpConfig, StreamTopicConfig } from '../lib/config/schema';
 
 const { values } = parseArgs({
@@ -28,17 +28,6 @@ const { values } = parseArgs({
 });
 const dir = join(__dirname, '..', '.edp', 'bench', 'streaming');
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const topic = (name: string): StreamTopicConfig => ({
   topic: name,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { portOpen, startDaemon, stopDaemon } from '../infra/process';
-import { PROJECT_ROOT } from '../workers/worker';
+import { edpCommand } from './worker-daemon';
 import type { EdpConfig } from '../lib/config/schema';
 import { startCodecServer } from '../workers/codec-server';
 import { AesGcmPayloadCodec, KEYS_ENV, loadCodecKeys, newKeySet } from '../workers/payload-codec';
@@ -30,10 +30,7 @@ export async function startCodecDaemon(
   if (!loadCodecKeys(process.env, config.temporal.payloadKeyFile)) return undefined;
   return startDaemon({
     name: 'codec server',
-    command: process.execPath,
-    args: [join(PROJECT_ROOT, 'bin', 'edp.js'), 'codec-server'],
-    cwd: process.cwd(),
-    env: configFile ? { ...process.env, EDP_CONFIG: configFile } : process.env,
+    ...edpCommand('codec-server', configFile),
     ...codecFiles(config),
     ready: () => portOpen('127.0.0.1', config.temporal.codecPort),
     readyTimeoutMs: 30_000,

@@ -21,6 +21,16 @@ export function liveWorker(config: EdpConfig): WorkerLease | undefined {
   }
 }
 
+/** How to run `edp <subcommand>` as a background process, with the given config file. */
+export function edpCommand(subcommand: string, configFile?: string) {
+  return {
+    command: process.execPath,
+    args: [join(PROJECT_ROOT, 'bin', 'edp.js'), subcommand],
+    cwd: process.cwd(),
+    env: configFile ? { ...process.env, EDP_CONFIG: configFile } : process.env,
+  };
+}
+
 /** Starts `edp worker` in the background unless a worker already holds the warehouse. */
 export async function startWorkerDaemon(
   config: EdpConfig,
@@ -30,10 +40,7 @@ export async function startWorkerDaemon(
   if (live) return { pid: live.pid, alreadyRunning: true };
   return startDaemon({
     name: 'EDP worker',
-    command: process.execPath,
-    args: [join(PROJECT_ROOT, 'bin', 'edp.js'), 'worker'],
-    cwd: process.cwd(),
-    env: configFile ? { ...process.env, EDP_CONFIG: configFile } : process.env,
+    ...edpCommand('worker', configFile),
     pidFile: pidFile(config),
     logFile: workerLog(config),
     ready: () => Promise.resolve(liveWorker(config) !== undefined),
