@@ -20,7 +20,9 @@ export interface ActivityDeps {
   sources: readonly SqlSourceConfig[];
   /** Where SQL-source extracts are staged before their bulk load. */
   extractDir: string;
-  modelsDir: string;
+  /** The dbt project the transform runs by default, and its `target`. */
+  projectDir: string;
+  target?: { schema?: string; threads?: number; type?: string };
   rulesDir: string;
   exportDir: string;
   pipeline: { name: string; intervalHours: number };

@@ -124,6 +124,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.export.path = inState(config.export.path);
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
   config.quality.rulesDir = resolve(base, config.quality.rulesDir);
+  config.transform.projectDir = resolve(base, config.transform.projectDir);
   if (config.temporal.payloadKeyFile) config.temporal.payloadKeyFile = resolve(base, config.temporal.payloadKeyFile);
   if (config.services.cacheDir) config.services.cacheDir = resolve(base, config.services.cacheDir);
   return { config: deepFreeze(config), file, overrides };

@@ -54,7 +54,12 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         entities: config.landing.entities,
         sources: config.sources,
         extractDir: join(config.stateDir, 'extracts'),
-        modelsDir: join(PROJECT_ROOT, 'models'),
+        projectDir: config.transform.projectDir,
+        target: {
+          schema: config.transform.targetSchema,
+          threads: config.transform.threads,
+          type: config.warehouse.engine,
+        },
         rulesDir: config.quality.rulesDir,
         exportDir: config.export.path,
         pipeline: config.pipeline,

@@ -1,13 +1,33 @@
-import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DbtCommand, NodeRunResult, PlannedNode } from '../activities/transform';
 import { parentsOf, topologicalOrder } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
 import { warehouseActivities, type StepOptions } from './step-options';
 
-/** Input of {@link transform}. */
+/** Input of {@link transform}: dbt's command line, as data. */
 export interface TransformInput {
-  interval: DataInterval;
   steps: StepOptions;
-  /** Models built at once (dbt's `threads`). @default 4 */
+  /** The data interval; its bounds reach models as vars `data_interval_start` / `data_interval_end`. */
+  interval?: DataInterval;
+  /** A dbt project directory on the worker; the configured project (`transform.projectDir`) when omitted. */
+  projectDir?: string;
+  /** @default 'build' */
+  command?: DbtCommand;
+  /** dbt selectors (`stg_claims+`, `tag:daily`, `path:marts`); everything when empty. */
+  select?: string[];
+  exclude?: string[];
+  /** Project vars to override (dbt `--vars`). */
+  vars?: Record<string, unknown>;
+  /** Rebuild incremental models from scratch (dbt `--full-refresh`). */
+  fullRefresh?: boolean;
+  /** Nodes run at once (dbt's `threads`). @default 4 */
   threads?: number;
   /**
    * When set, a model whose table has a quality rule file is checked right after it is built, under
@@ -16,10 +36,15 @@ export interface TransformInput {
   qualityRunId?: string;
 }
 
-/** One model's outcome. */
+/** One node's outcome. */
 export interface ModelOutcome {
+  /** Node name (model, seed, snapshot, or test). */
   model: string;
-  status: 'success' | 'error' | 'skipped';
+  id: string;
+  type: PlannedNode['type'];
+  /** `fail`: an error-severity test found rows; `warn`: a warn-severity one did. */
+  status: 'success' | 'error' | 'skipped' | 'warn' | 'fail';
+  /** Rows in the table / rows inserted; for tests, failing rows. */
   rows?: number;
   /** Rows its quality rules moved out of the table before downstream models read it. */
   quarantined?: number;
@@ -29,73 +54,116 @@ export interface ModelOutcome {
 
 /** What {@link transform} built. */
 export interface TransformResult {
+  /** Every planned node in run order. */
   models: ModelOutcome[];
+  /** Nodes that errored or whose error-severity test failed. */
   failed: number;
 }
+
+/** Live progress of a transform run. */
+export interface TransformProgress {
+  planned: number;
+  done: ModelOutcome[];
+  running: string[];
+}
+
+/** Query: nodes finished so far and nodes running. */
+export const transformProgress = defineQuery<TransformProgress>('progress');
 
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
 }
 
+const BLOCKING: ReadonlyArray<ModelOutcome['status']> = ['error', 'fail', 'skipped'];
+
 /**
- * Plans the model graph once, then builds models in dependency order with at most `threads` in
- * flight; a failed model skips only its descendants.
+ * dbt build/run/test/seed/snapshot as a durable run: one activity parses and plans the project (node ids
+ * and edges only), then nodes run as activities in dependency order with at most `threads` in flight.
+ * A node that fails skips only its descendants (in `build`, a model's failing test skips the model's children).
  */
 export async function transform(input: TransformInput): Promise<TransformResult> {
   const acts = warehouseActivities(input.steps, 'transform');
-  const graph = await acts.planTransform();
+  const vars = {
+    ...(input.interval ? { data_interval_start: input.interval.start, data_interval_end: input.interval.end } : {}),
+    ...input.vars,
+  };
+  const plan = await acts.planTransform({
+    projectDir: input.projectDir,
+    command: input.command,
+    select: input.select,
+    exclude: input.exclude,
+    vars,
+  });
   const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
   const rulesFor = new Map(ruleFiles.map((f) => [f.table, f.file]));
+  const graph = { nodes: plan.nodes.map((n) => n.id), edges: plan.edges };
   const order = topologicalOrder(graph);
   const parents = parentsOf(graph);
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
   const outcome = new Map<string, ModelOutcome>();
+  const running = new Set<string>();
   const threads = input.threads ?? 4;
-  let running = 0;
+  const info = workflowInfo();
+  const runBase = {
+    manifestFile: plan.manifestFile,
+    checksum: plan.checksum,
+    invocationId: `${info.workflowId}/${info.runId}`,
+    runStartedAt: info.startTime.toISOString(),
+    fullRefresh: input.fullRefresh,
+  };
+  setHandler(transformProgress, () => ({
+    planned: plan.nodes.length,
+    done: [...outcome.values()],
+    running: [...running],
+  }));
 
-  const launch = async (model: string): Promise<void> => {
+  const launch = async (node: PlannedNode): Promise<void> => {
     const started = Date.now();
+    const base = { model: node.name, id: node.id, type: node.type };
     try {
-      const r = await acts.runModel({ model });
-      const rules = rulesFor.get(r.table);
+      const r: NodeRunResult = await acts.runNode({ ...runBase, nodeId: node.id });
+      const rules = r.table && r.type !== 'test' ? rulesFor.get(r.table) : undefined;
       const checked = rules
-        ? await acts.runQualityRuleFile({ file: rules, runId: input.qualityRunId!, interval: input.interval })
+        ? await acts.runQualityRuleFile({ file: rules, runId: input.qualityRunId!, interval: input.interval! })
         : undefined;
       const quarantined = checked?.quarantined;
-      outcome.set(model, {
-        model,
-        status: 'success',
-        rows: r.rows - (quarantined ?? 0),
+      outcome.set(node.id, {
+        ...base,
+        status: r.status,
+        rows: r.rows === undefined ? undefined : r.rows - (quarantined ?? 0),
         quarantined,
         durationMs: Date.now() - started,
+        error: r.message,
       });
     } catch (err) {
-      outcome.set(model, { model, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
+      outcome.set(node.id, { ...base, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
     } finally {
-      running--;
+      running.delete(node.id);
     }
   };
 
   const inFlight: Array<Promise<void>> = [];
   const pending = new Set(order);
   while (pending.size > 0) {
-    for (const model of [...pending]) {
-      const ps = parents.get(model)!;
-      if (ps.some((p) => outcome.get(p)?.status === 'error' || outcome.get(p)?.status === 'skipped')) {
-        pending.delete(model);
-        outcome.set(model, { model, status: 'skipped', error: 'an upstream model failed' });
-      } else if (running < threads && ps.every((p) => outcome.get(p)?.status === 'success')) {
-        pending.delete(model);
-        running++;
-        inFlight.push(launch(model));
+    for (const id of [...pending]) {
+      const ps = parents.get(id)!;
+      if (ps.some((p) => BLOCKING.includes(outcome.get(p)?.status ?? 'success') && outcome.has(p))) {
+        pending.delete(id);
+        const n = byId.get(id)!;
+        outcome.set(id, { model: n.name, id, type: n.type, status: 'skipped', error: 'an upstream node failed' });
+      } else if (running.size < threads && ps.every((p) => outcome.has(p))) {
+        pending.delete(id);
+        running.add(id);
+        inFlight.push(launch(byId.get(id)!));
       }
     }
-    if (pending.size > 0 && running > 0) {
+    if (pending.size > 0 && running.size > 0) {
       const finished = outcome.size;
-      await condition(() => outcome.size > finished); // a model finished: re-evaluate what is ready
+      await condition(() => outcome.size > finished); // a node finished: re-evaluate what is ready
     }
   }
   await Promise.all(inFlight);
-  const models = order.map((m) => outcome.get(m)!);
-  return { models, failed: models.filter((m) => m.status === 'error').length };
+  const models = order.map((id) => outcome.get(id)!);
+  return { models, failed: models.filter((m) => m.status === 'error' || m.status === 'fail').length };
 }

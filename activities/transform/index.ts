@@ -1,3 +1,8 @@
-/** Transformation: the model project (`models/`), its graph, and per-model builds. */
+/** Transformation: a dbt-format project parsed into a manifest, planned once, and run node by node. */
 export * from './transform-activities';
-export * from './model-project';
+export * from './parse-project';
+export * from './selection';
+export * from './manifest-types';
+export * from './manifest-store';
+export { compileNode, testSql } from './compile';
+export { CompileError } from './jinja';

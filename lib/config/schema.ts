@@ -380,6 +380,17 @@ export const configSchema = z
       .default({}),
     /** The pipeline's service levels; a check every `checkEveryMinutes` records breaches and alerts once per breach. */
     slas: slasSchema,
+    transform: z
+      .object({
+        /** The dbt project the transform runs (dbt_project.yml inside); relative to the config file's folder. */
+        projectDir: z.string().min(1).default('models'),
+        /** Schema for models that set none (dbt's `target.schema`). */
+        targetSchema: z.string().min(1).default('main'),
+        /** Nodes built at once (dbt's `threads`). */
+        threads: z.number().int().min(1).max(64).default(4),
+      })
+      .strict()
+      .default({}),
     quality: z
       .object({
         /** Folder of the data-quality rule files; relative to the config file's folder. */

@@ -1,3 +1,4 @@
+{{ config(schema='intermediate', tags=['intermediate']) }}
 -- Claims with their member's plan and the provider's network status; claims for unknown members drop out.
 select c.*, m.plan_id, p.in_network
 from {{ ref('stg_claims') }} c

@@ -1,3 +1,4 @@
+{{ config(schema='marts', tags=['marts']) }}
 -- Per member: claim counts, open claims and amounts, for the customer-service portal.
 select
   m.member_id,

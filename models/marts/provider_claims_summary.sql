@@ -1,3 +1,4 @@
+{{ config(schema='marts', tags=['marts']) }}
 -- Per provider: claim volume and amounts, in or out of network.
 select
   provider_id,

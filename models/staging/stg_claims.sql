@@ -1,3 +1,4 @@
+{{ config(schema='staging', tags=['staging']) }}
 -- One row per claim: its latest status.
 select claim_id, member_id, provider_id, service_date, billed_amount, paid_amount, claim_status
 from {{ source('raw', 'claims') }}

@@ -1,3 +1,4 @@
+{{ config(schema='staging', tags=['staging']) }}
 -- One row per member: the latest version loaded into raw.
 select member_id, first_name, last_name, birth_date, plan_id, coverage_start, coverage_end
 from {{ source('raw', 'members') }}

@@ -1,3 +1,4 @@
+{{ config(schema='staging', tags=['staging']) }}
 -- One row per provider: the latest version loaded into raw.
 select provider_id, provider_name, specialty, network_status = 'in_network' as in_network
 from {{ source('raw', 'providers') }}

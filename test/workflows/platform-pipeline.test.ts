@@ -91,16 +91,25 @@ describe('platformPipeline (time-skipping server)', () => {
       },
       planTransform: () =>
         Promise.resolve({
-          nodes: ['stg', 'int', 'mart', 'other'],
+          manifestFile: 'target/manifests/c.json',
+          checksum: 'c',
+          nodes: ['stg', 'int', 'mart', 'other'].map((id) => ({ id, name: id, type: 'model' as const })),
           edges: [
             ['stg', 'int'],
             ['int', 'mart'],
           ],
         }),
-      async runModel({ model }) {
+      async runNode({ nodeId: model }) {
         calls.models.push(model);
         if (model === opts.failingModel) throw ApplicationFailure.nonRetryable(`Binder Error in ${model}`);
-        return Promise.resolve({ model, table: `x.${model}`, rows: 3 });
+        return Promise.resolve({
+          id: model,
+          name: model,
+          type: 'model' as const,
+          status: 'success' as const,
+          table: `x.${model}`,
+          rows: 3,
+        });
       },
       listQualityRuleFiles: () => Promise.resolve([{ file: 'm1.yml', table: 'marts.m1', rules: 1 }]),
       runQualityRuleFile: () => {

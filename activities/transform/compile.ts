@@ -1,0 +1,176 @@
+import { CompileError, JinjaRenderer } from './jinja';
+import { dbtContext, renderRelation } from './jinja-context';
+import type { Manifest, ManifestNode } from './manifest-types';
+
+/** How one run compiles: which relations exist decides `is_incremental()`. */
+export interface CompileOptions {
+  invocationId: string;
+  runStartedAt: string;
+  /** True when the node is incremental, its table exists and the run is not a full refresh. */
+  isIncremental?: boolean;
+}
+
+/** One renderer per manifest (macros parsed once per worker). */
+const renderers = new Map<string, JinjaRenderer>();
+
+/** The Jinja renderer holding this manifest's macros. */
+export function rendererFor(manifest: Manifest): JinjaRenderer {
+  let r = renderers.get(manifest.checksum);
+  if (!r) {
+    if (renderers.size > 8) renderers.clear();
+    r = new JinjaRenderer(manifest.macros);
+    renderers.set(manifest.checksum, r);
+  }
+  return r;
+}
+
+const cteName = (n: ManifestNode) => `__dbt__cte__${n.name}`;
+
+/** Renders a node's SQL with refs and sources resolved; ephemeral models referenced are inlined as CTEs. */
+export function compileNode(manifest: Manifest, node: ManifestNode, options: CompileOptions): string {
+  const ctes: Array<[string, string]> = [];
+  const sql = renderNode(manifest, node, options, ctes, new Set([node.id]));
+  return injectCtes(sql, ctes);
+}
+
+const nameIndex = new WeakMap<Manifest, Map<string, ManifestNode>>();
+
+function byName(manifest: Manifest, name: string): ManifestNode | undefined {
+  let index = nameIndex.get(manifest);
+  if (!index) {
+    index = new Map(
+      Object.values(manifest.nodes)
+        .filter((n) => n.resourceType !== 'test')
+        .map((n) => [n.name, n]),
+    );
+    nameIndex.set(manifest, index);
+  }
+  return index.get(name);
+}
+
+/** The dbt context of a run: refs resolve to built relations, ephemeral refs to what `ephemeral` says. */
+function runContext(
+  manifest: Manifest,
+  options: CompileOptions,
+  node: ManifestNode | undefined,
+  ephemeral: (target: ManifestNode) => { sql: string } | { error: string },
+) {
+  return dbtContext({
+    renderer: rendererFor(manifest),
+    target: manifest.target,
+    projectName: manifest.projectName,
+    vars: manifest.vars,
+    execute: true,
+    invocationId: options.invocationId,
+    runStartedAt: options.runStartedAt,
+    self: node?.relation,
+    isIncremental: options.isIncremental,
+    ref: (name) => {
+      const target = byName(manifest, name);
+      if (!target?.relation) return { error: `ref('${name}') names no model, seed or snapshot in this project` };
+      return target.config.materialized === 'ephemeral' ? ephemeral(target) : { sql: renderRelation(target.relation) };
+    },
+    source: (s, t) => {
+      const src = manifest.sources[`source.${manifest.projectName}.${s}.${t}`];
+      return src ? { sql: renderRelation(src.relation) } : { error: `source('${s}', '${t}') is not defined` };
+    },
+  });
+}
+
+function renderNode(
+  manifest: Manifest,
+  node: ManifestNode,
+  options: CompileOptions,
+  ctes: Array<[string, string]>,
+  stack: Set<string>,
+): string {
+  const renderer = rendererFor(manifest);
+  // Ephemeral models render after this one: minijinja cannot render from inside a callback.
+  const ephemerals: ManifestNode[] = [];
+  const context = runContext(manifest, options, node, (target) => {
+    if (stack.has(target.id)) return { error: `ephemeral models form a cycle through '${target.name}'` };
+    if (!ephemerals.includes(target)) ephemerals.push(target);
+    return { sql: cteName(target) };
+  });
+  const sql = renderer.render(node.path, node.rawSql, context).trim().replace(/;\s*$/, '');
+  for (const e of ephemerals) {
+    if (ctes.some(([n]) => n === cteName(e))) continue;
+    const inner = renderNode(manifest, e, { ...options, isIncremental: false }, ctes, new Set([...stack, e.id]));
+    ctes.push([cteName(e), inner]);
+  }
+  return sql;
+}
+
+/** Puts `ctes` in front of `sql`, merging into its own `with` if it has one. */
+export function injectCtes(sql: string, ctes: ReadonlyArray<readonly [string, string]>): string {
+  if (ctes.length === 0) return sql;
+  const defs = ctes.map(([name, body]) => `${name} as (\n${body}\n)`).join(',\n');
+  const lead = /^(\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*/.exec(sql)![0];
+  const rest = sql.slice(lead.length);
+  const withMatch = /^with(\s+recursive)?\s/i.exec(rest);
+  if (withMatch) return `${lead}${withMatch[0]}${defs},\n${rest.slice(withMatch[0].length)}`;
+  return `${lead}with ${defs}\n${rest}`;
+}
+
+const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+
+/** The relation a generic test reads, as SQL, with its `where` config applied. */
+function testedRelation(manifest: Manifest, test: ManifestNode): string {
+  const g = test.generic!;
+  const attached = manifest.nodes[g.attachedTo] ?? manifest.sources[g.attachedTo];
+  if (!attached?.relation)
+    throw new CompileError(`${test.path}: test ${test.name} is attached to ${g.attachedTo}, which has no table`);
+  const rel = renderRelation(attached.relation);
+  return test.config.where ? `(select * from ${rel} where ${String(test.config.where)}) dbt_subquery` : rel;
+}
+
+function literal(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return `'${String(v).replace(/'/g, "''")}'`;
+}
+
+/** The failing-rows query of a test node: a generic test's SQL, or a singular test's compiled SQL. */
+export function testSql(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
+  const g = test.generic;
+  if (!g) return compileNode(manifest, test, options);
+  const model = testedRelation(manifest, test);
+  const col = g.column ?? (typeof g.kwargs.column_name === 'string' ? g.kwargs.column_name : undefined);
+  const column = col === undefined ? undefined : /^[A-Za-z_][A-Za-z0-9_]*$/.test(col) ? q(col) : col;
+  const needColumn = () => {
+    if (!column) throw new CompileError(`${test.path}: test ${g.name} on ${g.attachedTo} needs a column`);
+    return column;
+  };
+  switch (g.name) {
+    case 'not_null':
+      return `select ${needColumn()} from ${model} where ${needColumn()} is null`;
+    case 'unique':
+      return `select ${needColumn()} as unique_field, count(*) as n_records from ${model} where ${needColumn()} is not null group by ${needColumn()} having count(*) > 1`;
+    case 'accepted_values': {
+      const quote = g.kwargs.quote !== false;
+      const values = (g.kwargs.values as unknown[]).map((v) => (quote ? literal(String(v)) : String(v))).join(', ');
+      return `with all_values as (select ${needColumn()} as value_field, count(*) as n_records from ${model} group by ${needColumn()}) select * from all_values where value_field not in (${values})`;
+    }
+    case 'relationships': {
+      const parentId = test.dependsOn.find((d) => d !== g.attachedTo);
+      const parent = parentId ? (manifest.nodes[parentId] ?? manifest.sources[parentId]) : undefined;
+      const to = parent?.relation ? renderRelation(parent.relation) : model;
+      return `with child as (select ${needColumn()} as from_field from ${model} where ${needColumn()} is not null), parent as (select ${q(String(g.kwargs.field))} as to_field from ${to}) select from_field from child left join parent on child.from_field = parent.to_field where parent.to_field is null`;
+    }
+    default: {
+      const renderer = rendererFor(manifest);
+      const args = Object.keys(g.kwargs).map((k) => `${k}=__arg_${k}`);
+      const call = `{{ test_${g.name}(model=__model, ${col ? 'column_name=__column, ' : ''}${args.join(', ')}) }}`;
+      return renderer
+        .render(`${test.path} (test ${g.name})`, call, {
+          __model: model,
+          __column: column ?? null,
+          ...Object.fromEntries(Object.entries(g.kwargs).map(([k, v]) => [`__arg_${k}`, v])),
+          ...runContext(manifest, options, undefined, (e) => ({
+            error: `ephemeral model '${e.name}' cannot be tested`,
+          })),
+        })
+        .trim()
+        .replace(/;\s*$/, '');
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/** Kinds of node the engine runs, as dbt names them. */
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test';
+
+/** Where a node's result lives (or, for sources, where it is read from). */
+export interface Relation {
+  schema: string;
+  identifier: string;
+}
+
+/** A generic test from a properties file (`unique`, `not_null`, …, or a project `{% test %}`). */
+export interface GenericTest {
+  name: string;
+  /** The node the test is attached to (or the source, `source.<project>.<source>.<table>`). */
+  attachedTo: string;
+  column?: string;
+  /** Arguments besides `model` and `column_name` (e.g. `values`, `to`, `field`). */
+  kwargs: Record<string, unknown>;
+}
+
+/** One node of the project: model, seed, snapshot, or test. */
+export interface ManifestNode {
+  /** `model.<project>.<name>`, `seed.…`, `snapshot.…`, `test.…`. */
+  id: string;
+  resourceType: ResourceType;
+  name: string;
+  /** Project, folders, name: what selectors such as `path:` and `dbt_project.yml` configs match. */
+  fqn: string[];
+  /** File relative to the project dir. */
+  path: string;
+  /** The Jinja-SQL body (the `{% snapshot %}` block's inside for snapshots; empty for seeds and generic tests). */
+  rawSql: string;
+  /** Effective config: dbt_project.yml, then properties files, then `config()` in the file. */
+  config: NodeConfig;
+  /** Ids of the nodes and sources it reads. */
+  dependsOn: string[];
+  /** Where it materializes (tests: none). */
+  relation?: Relation;
+  generic?: GenericTest;
+  description?: string;
+  columns?: Record<string, { description?: string }>;
+  /** sha256 of the file (generic tests: of their definition). */
+  checksum: string;
+}
+
+/** Configs the engine reads; anything else is carried along untouched. */
+export interface NodeConfig {
+  enabled?: boolean;
+  materialized?: string;
+  schema?: string;
+  alias?: string;
+  tags?: string[];
+  unique_key?: string | string[];
+  incremental_strategy?: string;
+  full_refresh?: boolean;
+  severity?: string;
+  where?: string;
+  strategy?: string;
+  updated_at?: string;
+  check_cols?: string | string[];
+  target_schema?: string;
+  column_types?: Record<string, string>;
+  delimiter?: string;
+  [key: string]: unknown;
+}
+
+/** A source table from a properties file. */
+export interface ManifestSource {
+  id: string;
+  sourceName: string;
+  name: string;
+  relation: Relation;
+  path: string;
+}
+
+/** Everything a run needs, written once by the plan step to `target/`. */
+export interface Manifest {
+  projectName: string;
+  projectDir: string;
+  targetPath: string;
+  /** sha256 over every input: files, vars, target. Names the manifest file the run reads. */
+  checksum: string;
+  vars: Record<string, unknown>;
+  target: TargetInfo;
+  nodes: Record<string, ManifestNode>;
+  sources: Record<string, ManifestSource>;
+  /** The macro library (see `macroLibrary`). */
+  macros: { source: string; names: string[]; files: Array<{ file: string; line: number }> };
+  generatedAt: string;
+}
+
+/** dbt's `target`: where models go unless a schema config says otherwise. */
+export interface TargetInfo {
+  name: string;
+  type: string;
+  schema: string;
+  database: string;
+  threads: number;
+}

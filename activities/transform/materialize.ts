@@ -1,0 +1,132 @@
+import { ensureSchema, type Warehouse, type WarehouseSession } from '../warehouse';
+import { compileNode, type CompileOptions } from './compile';
+import { renderRelation } from './jinja-context';
+import type { Manifest, ManifestNode, Relation } from './manifest-types';
+
+/** What building one model, seed or snapshot did. */
+export interface BuildOutcome {
+  /** Rows in the table (table, seed), rows inserted (incremental, snapshot), or none (view, ephemeral). */
+  rows?: number;
+  /** The SQL that ran (for target/run and errors). */
+  sql: string;
+  /** True when the work had been committed already under this invocation (a retried activity). */
+  alreadyDone?: boolean;
+}
+
+/** Run options beyond compiling. */
+export interface BuildOptions extends CompileOptions {
+  fullRefresh?: boolean;
+}
+
+const RUNS = { schema: 'audit', table: 'transform_node_runs' };
+
+/** Whether `rel` exists and as what. */
+export async function relationKind(w: WarehouseSession, rel: Relation): Promise<'table' | 'view' | undefined> {
+  const rows = await w.query<{ table_type: string }>(
+    'select table_type from information_schema.tables where table_schema = ? and table_name = ?',
+    [rel.schema, rel.identifier],
+  );
+  if (rows.length === 0) return undefined;
+  return /view/i.test(rows[0].table_type) ? 'view' : 'table';
+}
+
+async function dropIfKind(w: WarehouseSession, rel: Relation, kind: 'table' | 'view'): Promise<void> {
+  if ((await relationKind(w, rel)) === kind) await w.execute(`drop ${kind} ${renderRelation(rel)}`);
+}
+
+const temp = (node: ManifestNode, what: string) => `"edp_${what}_${node.name.replace(/\W/g, '_')}"`;
+
+/** Builds a view, table, or incremental model (ephemeral models build nothing). */
+export async function buildModel(
+  w: Warehouse,
+  manifest: Manifest,
+  node: ManifestNode,
+  o: BuildOptions,
+): Promise<BuildOutcome> {
+  const rel = node.relation!;
+  const kind = node.config.materialized ?? 'view';
+  if (kind === 'ephemeral') return { sql: compileNode(manifest, node, o) };
+  await ensureSchema(w, rel.schema);
+  const existing = await relationKind(w, rel);
+  const target = renderRelation(rel);
+  if (kind === 'view') {
+    const sql = compileNode(manifest, node, o);
+    if (existing === 'table') await w.execute(`drop table ${target}`);
+    await w.execute(`create or replace view ${target} as\n${sql}`);
+    return { sql };
+  }
+  const fullRefresh = o.fullRefresh && node.config.full_refresh !== false;
+  if (kind === 'table' || (kind === 'incremental' && (existing !== 'table' || fullRefresh))) {
+    const sql = compileNode(manifest, node, { ...o, isIncremental: false });
+    if (existing === 'view') await w.execute(`drop view ${target}`);
+    await w.execute(`create or replace table ${target} as\n${sql}`);
+    const [row] = await w.query<{ n: unknown }>(`select count(*) as n from ${target}`);
+    return { sql, rows: Number(row.n) };
+  }
+  if (kind !== 'incremental') {
+    throw new Error(`${node.path}: materialized='${kind}' is not supported (view, table, incremental, ephemeral)`);
+  }
+  const sql = compileNode(manifest, node, { ...o, isIncremental: true });
+  return onceper(w, o.invocationId, node, sql, async (s) => {
+    const staged = temp(node, 'incr');
+    await s.execute(`create or replace temp table ${staged} as\n${sql}`);
+    const targetCols = new Set((await columnsOf(s, target)).map((c) => c.toLowerCase()));
+    const cols = (await columnsOf(s, staged)).filter((c) => targetCols.has(c.toLowerCase()));
+    const list = cols.map((c) => `"${c}"`).join(', ');
+    const keys = uniqueKeys(node);
+    const strategy = node.config.incremental_strategy ?? (keys.length ? 'delete+insert' : 'append');
+    if (strategy !== 'append' && keys.length === 0) {
+      throw new Error(`${node.path}: incremental_strategy '${strategy}' needs a unique_key`);
+    }
+    if (strategy !== 'append') {
+      const match = keys.map((k) => `${target}."${k}" = ${staged}."${k}"`).join(' and ');
+      await s.execute(`delete from ${target} where exists (select 1 from ${staged} where ${match})`);
+    }
+    const rows = await s.execute(`insert into ${target} (${list}) select ${list} from ${staged}`);
+    await s.execute(`drop table ${staged}`);
+    return rows;
+  });
+}
+
+/** The `unique_key` config as a list of columns. */
+export function uniqueKeys(node: ManifestNode): string[] {
+  const k = node.config.unique_key;
+  if (!k) return [];
+  return (Array.isArray(k) ? k : String(k).split(',')).map((x) => String(x).trim()).filter(Boolean);
+}
+
+/** Column names of a table or query result (`describe`). */
+export async function columnsOf(s: WarehouseSession, relation: string): Promise<string[]> {
+  const rows = await s.query<{ column_name: string }>(`describe select * from ${relation}`);
+  return rows.map((r) => r.column_name);
+}
+
+/**
+ * Runs a change that is not idempotent by itself (an incremental append, a snapshot merge) at most once
+ * per invocation: the change and a marker row commit together; a retried activity finds the marker.
+ */
+export async function onceper(
+  w: Warehouse,
+  invocationId: string,
+  node: ManifestNode,
+  sql: string,
+  change: (s: WarehouseSession) => Promise<number>,
+): Promise<BuildOutcome> {
+  await ensureSchema(w, RUNS.schema);
+  const runs = renderRelation({ schema: RUNS.schema, identifier: RUNS.table });
+  await w.execute(
+    `create table if not exists ${runs} (invocation_id varchar not null, node_id varchar not null, rows_affected bigint, finished_at timestamp, primary key (invocation_id, node_id))`,
+  );
+  return w.transaction(async (s) => {
+    const done = await s.query<{ rows_affected: unknown }>(
+      `select rows_affected from ${runs} where invocation_id = ? and node_id = ?`,
+      [invocationId, node.id],
+    );
+    if (done.length) return { sql, rows: Number(done[0].rows_affected), alreadyDone: true };
+    const rows = await change(s);
+    await s.execute(`insert into ${runs} values (?, ?, ?, current_timestamp)`, [invocationId, node.id, rows]);
+    return { sql, rows };
+  });
+}
+
+export { dropIfKind };

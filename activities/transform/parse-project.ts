@@ -1,0 +1,337 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { topologicalOrder } from '../../lib/graph';
+import { CompileError, JinjaRenderer, macroLibrary } from './jinja';
+import { dbtContext } from './jinja-context';
+import type {
+  GenericTest,
+  Manifest,
+  ManifestNode,
+  ManifestSource,
+  NodeConfig,
+  ResourceType,
+  TargetInfo,
+} from './manifest-types';
+import {
+  configFromTree,
+  findFiles,
+  mergeConfig,
+  readProjectFile,
+  readPropertiesFile,
+  type FoundFile,
+  type ProjectFile,
+} from './project-files';
+import { parseTestEntry, testNodeName } from './test-entries';
+
+/** Options of {@link parseProject}. */
+export interface ParseOptions {
+  target: TargetInfo;
+  /** `--vars`: override the project's vars. */
+  vars?: Record<string, unknown>;
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const DEFAULT_MATERIALIZED: Record<ResourceType, string> = {
+  model: 'view',
+  seed: 'seed',
+  snapshot: 'snapshot',
+  test: 'test',
+};
+
+interface Properties {
+  description?: string;
+  config: Record<string, unknown>;
+  columns: Record<string, { description?: string }>;
+  tests: Array<{ entry: unknown; column?: string; file: string }>;
+}
+
+function asList(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** Reads the properties YAML files: per model/seed/snapshot name, and the sources. */
+function readProperties(project: ProjectFile, files: FoundFile[]) {
+  const byName = new Map<string, Properties>();
+  const sources: Array<{ source: ManifestSource; tests: Properties['tests'] }> = [];
+  for (const file of files) {
+    const doc = readPropertiesFile(file);
+    for (const kind of ['models', 'seeds', 'snapshots'] as const) {
+      for (const raw of asList(doc[kind])) {
+        const entry = asObject(raw);
+        if (typeof entry.name !== 'string') throw new CompileError(`${file.path}: every entry of ${kind} needs a name`);
+        const props: Properties = byName.get(entry.name) ?? { config: {}, columns: {}, tests: [] };
+        if (typeof entry.description === 'string') props.description = entry.description;
+        mergeConfig(props.config, asObject(entry.config));
+        for (const t of [...asList(entry.tests), ...asList(entry.data_tests)])
+          props.tests.push({ entry: t, file: file.path });
+        for (const rawCol of asList(entry.columns)) {
+          const col = asObject(rawCol);
+          if (typeof col.name !== 'string')
+            throw new CompileError(`${file.path}: a column of ${entry.name} has no name`);
+          props.columns[col.name] = { description: typeof col.description === 'string' ? col.description : undefined };
+          for (const t of [...asList(col.tests), ...asList(col.data_tests)]) {
+            props.tests.push({ entry: t, column: col.name, file: file.path });
+          }
+        }
+        byName.set(entry.name, props);
+      }
+    }
+    for (const rawSource of asList(doc.sources)) {
+      const src = asObject(rawSource);
+      if (typeof src.name !== 'string') throw new CompileError(`${file.path}: every source needs a name`);
+      const schema = typeof src.schema === 'string' ? src.schema : src.name;
+      for (const rawTable of asList(src.tables)) {
+        const table = asObject(rawTable);
+        if (typeof table.name !== 'string')
+          throw new CompileError(`${file.path}: a table of source ${src.name} has no name`);
+        const identifier = typeof table.identifier === 'string' ? table.identifier : table.name;
+        const id = `source.${project.name}.${src.name}.${table.name}`;
+        const tests: Properties['tests'] = [...asList(table.tests), ...asList(table.data_tests)].map((entry) => ({
+          entry,
+          file: file.path,
+        }));
+        for (const rawCol of asList(table.columns)) {
+          const col = asObject(rawCol);
+          for (const t of [...asList(col.tests), ...asList(col.data_tests)]) {
+            tests.push({ entry: t, column: String(col.name), file: file.path });
+          }
+        }
+        sources.push({
+          source: { id, sourceName: src.name, name: table.name, relation: { schema, identifier }, path: file.path },
+          tests,
+        });
+      }
+    }
+  }
+  return { byName, sources };
+}
+
+const SNAPSHOT_BLOCK = /\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}([\s\S]*?)\{%-?\s*endsnapshot\s*-?%\}/g;
+
+/** Parses a dbt project directory into a manifest: nodes, configs, dependencies; fails on unknown refs and cycles. */
+export function parseProject(dir: string, options: ParseOptions): Manifest {
+  const project = readProjectFile(dir);
+  const vars = { ...flattenVars(project.vars, project.name), ...(options.vars ?? {}) };
+  const macroFiles = [
+    ...findFiles(dir, project.macroPaths, ['.sql']),
+    ...findFiles(dir, project.testPaths, ['.sql']).filter((f) => /\{%-?\s*test\s/.test(f.text)),
+  ];
+  const library = macroLibrary(macroFiles.map((f) => [f.path, f.text] as const));
+  const renderer = new JinjaRenderer(library);
+  const yamlFiles = findFiles(
+    dir,
+    [...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths],
+    ['.yml', '.yaml'],
+  );
+  const { byName, sources: sourceList } = readProperties(project, yamlFiles);
+  const sources: Record<string, ManifestSource> = Object.fromEntries(sourceList.map((s) => [s.source.id, s.source]));
+
+  type Draft = ManifestNode & { refs: string[]; props?: Properties };
+  const drafts: Draft[] = [];
+  const fqnOf = (file: FoundFile, name: string) => [project.name, ...file.inRoot.split('/').slice(0, -1), name];
+  const base = (type: ResourceType, file: FoundFile, name: string, rawSql: string, checksumOf: string): Draft => {
+    const fqn = fqnOf(file, name);
+    const props = type === 'test' ? undefined : byName.get(name);
+    const config: NodeConfig = mergeConfig(
+      mergeConfig({ materialized: DEFAULT_MATERIALIZED[type] }, configFromTree(project.configTrees[type], fqn)),
+      props?.config ?? {},
+    );
+    return {
+      id: `${type}.${project.name}.${name}`,
+      resourceType: type,
+      name,
+      fqn,
+      path: file.path,
+      rawSql,
+      config,
+      dependsOn: [],
+      refs: [],
+      props,
+      description: props?.description,
+      columns: props && Object.keys(props.columns).length ? props.columns : undefined,
+      checksum: sha(checksumOf),
+    };
+  };
+
+  for (const file of findFiles(dir, project.modelPaths, ['.sql'])) {
+    drafts.push(base('model', file, basename(file.path, '.sql'), file.text, file.text));
+  }
+  for (const file of findFiles(dir, project.seedPaths, ['.csv'])) {
+    drafts.push(base('seed', file, basename(file.path, '.csv'), '', file.text));
+  }
+  for (const file of findFiles(dir, project.snapshotPaths, ['.sql'])) {
+    for (const m of file.text.matchAll(SNAPSHOT_BLOCK)) {
+      const before = file.text.slice(0, (m.index ?? 0) + m[0].indexOf(m[2])).split('\n').length - 1;
+      drafts.push(base('snapshot', file, m[1], '\n'.repeat(before) + m[2], m[0]));
+    }
+  }
+  for (const file of findFiles(dir, project.testPaths, ['.sql']).filter(
+    (f) => !macroFiles.some((m) => m.path === f.path),
+  )) {
+    drafts.push(base('test', file, basename(file.path, '.sql'), file.text, file.text));
+  }
+
+  // Parse render: collect ref(), source(), config() as dbt does.
+  const byNodeName = new Map<string, Draft>();
+  for (const d of drafts) {
+    if (d.resourceType === 'test') continue;
+    const clash = byNodeName.get(d.name);
+    if (clash) throw new CompileError(`${d.path}: "${d.name}" is also defined in ${clash.path}; names must be unique`);
+    byNodeName.set(d.name, d);
+  }
+  const sourceId = (s: string, t: string) => `source.${project.name}.${s}.${t}`;
+  const now = new Date().toISOString();
+  for (const d of drafts.filter((x) => x.rawSql)) {
+    const config: Record<string, unknown> = {};
+    const refs: string[] = [];
+    const deps = new Set<string>();
+    renderer.render(
+      d.path,
+      d.rawSql,
+      dbtContext({
+        renderer,
+        target: options.target,
+        projectName: project.name,
+        vars,
+        execute: false,
+        invocationId: 'parse',
+        runStartedAt: now,
+        self: { schema: options.target.schema, identifier: d.name },
+        ref: (name) => {
+          const node = byNodeName.get(name);
+          if (!node) return { error: `ref('${name}') names no model, seed or snapshot in this project` };
+          refs.push(name);
+          deps.add(node.id);
+          return { sql: `"__ref__"."${name}"` };
+        },
+        source: (s, t) => {
+          const id = sourceId(s, t);
+          if (!sources[id]) return { error: `source('${s}', '${t}') is not defined in any sources: properties file` };
+          deps.add(id);
+          return { sql: `"${s}"."${t}"` };
+        },
+        config: (kw) => mergeConfig(config, kw),
+      }),
+    );
+    mergeConfig(d.config, config);
+    d.refs = refs;
+    d.dependsOn = [...deps];
+  }
+
+  // Generic tests from properties files.
+  const nodes = drafts.filter((d) => d.config.enabled !== false);
+  const testNames = new Set(nodes.filter((d) => d.resourceType === 'test').map((d) => d.name));
+  const generics: Draft[] = [];
+  const addTests = (attachedTo: string, attachedName: string, tests: Properties['tests']) => {
+    for (const t of tests) {
+      const parsed = parseTestEntry(t.entry, t.file, attachedName, t.column);
+      const refTo = parsed.to?.ref ? byNodeName.get(parsed.to.ref) : undefined;
+      if (parsed.to?.ref && !refTo) {
+        throw new CompileError(
+          `${t.file}: relationships test on ${attachedName}.${t.column} refers to unknown model '${parsed.to.ref}'`,
+        );
+      }
+      const toSource = parsed.to?.source ? sourceId(parsed.to.source[0], parsed.to.source[1]) : undefined;
+      if (toSource && !sources[toSource])
+        throw new CompileError(`${t.file}: relationships test refers to unknown source ${toSource}`);
+      const isBuiltin = ['unique', 'not_null', 'accepted_values', 'relationships'].includes(parsed.test);
+      if (!isBuiltin && !library.names.includes(`test_${parsed.test}`)) {
+        throw new CompileError(
+          `${t.file}: unknown test '${parsed.test}' on ${attachedName} (define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/)`,
+        );
+      }
+      let name = parsed.name ?? testNodeName(parsed.test, attachedName, t.column, parsed.kwargs);
+      for (let i = 2; testNames.has(name); i++) name = `${name}_${i}`;
+      testNames.add(name);
+      const fileLike: FoundFile = { path: t.file, inRoot: name, text: '' };
+      const draft = base('test', fileLike, name, '', JSON.stringify([t.entry, t.column, attachedTo]));
+      draft.fqn = [project.name, ...t.file.split('/').slice(0, -1), name];
+      mergeConfig(draft.config, configFromTree(project.configTrees.test, draft.fqn));
+      mergeConfig(draft.config, parsed.config);
+      const generic: GenericTest = { name: parsed.test, attachedTo, column: t.column, kwargs: parsed.kwargs };
+      draft.generic = generic;
+      draft.dependsOn = [attachedTo, ...(refTo ? [refTo.id] : []), ...(toSource ? [toSource] : [])];
+      if (draft.config.enabled !== false) generics.push(draft);
+    }
+  };
+  for (const d of nodes) if (d.props?.tests.length) addTests(d.id, d.name, d.props.tests);
+  for (const s of sourceList)
+    if (s.tests.length) addTests(s.source.id, `${s.source.sourceName}.${s.source.name}`, s.tests);
+
+  const all = [...nodes, ...generics];
+  const enabled = new Set(all.map((n) => n.id));
+  for (const n of all) {
+    const disabled = n.dependsOn.find((p) => (p.startsWith('source.') ? false : !enabled.has(p)));
+    if (disabled) throw new CompileError(`${n.path}: ${n.name} depends on ${disabled}, which is disabled`);
+  }
+  // Relations: schema via generate_schema_name (the project's, if it defines one), alias via generate_alias_name.
+  for (const n of all) {
+    if (n.resourceType === 'test') continue;
+    n.relation = {
+      schema: schemaFor(renderer, library.names, options.target, n),
+      identifier: typeof n.config.alias === 'string' ? n.config.alias : n.name,
+    };
+  }
+  topologicalOrder({
+    nodes: all.map((n) => n.id),
+    edges: all.flatMap((n) => n.dependsOn.filter((p) => enabled.has(p)).map((p) => [p, n.id] as [string, string])),
+  });
+
+  const manifestNodes: Record<string, ManifestNode> = {};
+  for (const n of all) {
+    const node: Partial<typeof n> = { ...n };
+    delete node.refs;
+    delete node.props;
+    manifestNodes[n.id] = node as ManifestNode;
+  }
+  const checksum = sha(
+    JSON.stringify([
+      Object.values(manifestNodes).map((n) => [n.id, n.checksum, n.config, n.relation]),
+      library.source,
+      vars,
+      options.target,
+      Object.values(sources),
+    ]),
+  );
+  return {
+    projectName: project.name,
+    projectDir: dir,
+    targetPath: project.targetPath,
+    checksum,
+    vars,
+    target: options.target,
+    nodes: manifestNodes,
+    sources,
+    macros: library,
+    generatedAt: now,
+  };
+}
+
+/** dbt's vars: top-level keys, plus the keys scoped to this project. */
+function flattenVars(vars: Record<string, unknown>, projectName: string): Record<string, unknown> {
+  const scoped = asObject(vars[projectName]);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) if (k !== projectName) out[k] = v;
+  return { ...out, ...scoped };
+}
+
+function schemaFor(renderer: JinjaRenderer, macros: string[], target: TargetInfo, n: ManifestNode): string {
+  if (n.resourceType === 'snapshot' && typeof n.config.target_schema === 'string') return n.config.target_schema;
+  const custom = typeof n.config.schema === 'string' ? n.config.schema : undefined;
+  if (!macros.includes('generate_schema_name')) return custom ? `${target.schema}_${custom.trim()}` : target.schema;
+  const out = renderer.render(
+    `${n.path} (generate_schema_name)`,
+    '{{ generate_schema_name(custom_schema_name, node) }}',
+    {
+      custom_schema_name: custom ?? null,
+      node: { name: n.name, resource_type: n.resourceType, fqn: n.fqn, path: n.path, config: n.config },
+      target: { ...target },
+    },
+  );
+  return out.trim();
+}

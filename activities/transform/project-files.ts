@@ -1,0 +1,180 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CompileError } from './jinja';
+
+/** `dbt_project.yml`, as far as the engine reads it. */
+export interface ProjectFile {
+  name: string;
+  modelPaths: string[];
+  seedPaths: string[];
+  snapshotPaths: string[];
+  macroPaths: string[];
+  testPaths: string[];
+  targetPath: string;
+  vars: Record<string, unknown>;
+  /** The `models:`, `seeds:`, `snapshots:`, `data_tests:` config trees. */
+  configTrees: Record<'model' | 'seed' | 'snapshot' | 'test', Record<string, unknown>>;
+}
+
+/** A file found under one of the project's paths. */
+export interface FoundFile {
+  /** Path relative to the project dir, with `/`. */
+  path: string;
+  /** Path relative to the search root (model-path, seed-path, …), with `/`. */
+  inRoot: string;
+  text: string;
+}
+
+function list(value: unknown, fallback: string[], key: string): string[] {
+  if (value === undefined || value === null) return fallback;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  throw new CompileError(`dbt_project.yml: ${key} must be a list of folders`);
+}
+
+/** Reads and checks `dbt_project.yml` in `dir`. */
+export function readProjectFile(dir: string): ProjectFile {
+  const file = join(dir, 'dbt_project.yml');
+  if (!existsSync(file)) throw new CompileError(`${file}: no dbt_project.yml here (is --project-dir right?)`);
+  let doc: Record<string, unknown>;
+  try {
+    doc = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
+  } catch (err) {
+    throw new CompileError(`dbt_project.yml: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof doc.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(doc.name)) {
+    throw new CompileError('dbt_project.yml: name must be set to a name of letters, digits and underscores');
+  }
+  const tree = (key: string) => {
+    const v = doc[key];
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new CompileError(`dbt_project.yml: ${key} must be a mapping`);
+    return v as Record<string, unknown>;
+  };
+  return {
+    name: doc.name,
+    modelPaths: list(doc['model-paths'] ?? doc['source-paths'], ['models'], 'model-paths'),
+    seedPaths: list(doc['seed-paths'] ?? doc['data-paths'], ['seeds'], 'seed-paths'),
+    snapshotPaths: list(doc['snapshot-paths'], ['snapshots'], 'snapshot-paths'),
+    macroPaths: list(doc['macro-paths'], ['macros'], 'macro-paths'),
+    testPaths: list(doc['test-paths'], ['tests'], 'test-paths'),
+    targetPath: typeof doc['target-path'] === 'string' ? doc['target-path'] : 'target',
+    vars: tree('vars'),
+    configTrees: {
+      model: tree('models'),
+      seed: tree('seeds'),
+      snapshot: tree('snapshots'),
+      test: { ...tree('tests'), ...tree('data_tests') },
+    },
+  };
+}
+
+/** Files under `roots` (relative to `dir`) whose names end in one of `extensions`, sorted by path. */
+export function findFiles(dir: string, roots: readonly string[], extensions: readonly string[]): FoundFile[] {
+  const out: FoundFile[] = [];
+  const walk = (root: string, folder: string) => {
+    for (const entry of readdirSync(folder).sort()) {
+      if (entry.startsWith('.')) continue;
+      const full = join(folder, entry);
+      const st = statSync(full);
+      if (st.isDirectory()) {
+        if (entry === 'target' || entry === 'dbt_packages' || entry === 'logs') continue;
+        walk(root, full);
+      } else if (extensions.some((e) => entry.endsWith(e))) {
+        out.push({
+          path: relative(dir, full).split(sep).join('/'),
+          inRoot: relative(root, full).split(sep).join('/'),
+          text: readFileSync(full, 'utf8'),
+        });
+      }
+    }
+  };
+  for (const r of roots) {
+    const root = join(dir, r);
+    if (existsSync(root) && statSync(root).isDirectory()) walk(root, root);
+  }
+  return out;
+}
+
+/** Parses a properties YAML file; the message names the file. */
+export function readPropertiesFile(file: FoundFile): Record<string, unknown> {
+  try {
+    const doc = parseYaml(file.text) as unknown;
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('expected a mapping at the top');
+    return doc as Record<string, unknown>;
+  } catch (err) {
+    throw new CompileError(`${file.path}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Keys in dbt_project.yml config trees that are configs even without a leading `+`. */
+const CONFIG_KEYS = new Set([
+  'enabled',
+  'materialized',
+  'schema',
+  'alias',
+  'database',
+  'tags',
+  'unique_key',
+  'incremental_strategy',
+  'on_schema_change',
+  'full_refresh',
+  'meta',
+  'docs',
+  'persist_docs',
+  'pre-hook',
+  'post-hook',
+  'grants',
+  'contract',
+  'column_types',
+  'delimiter',
+  'quote_columns',
+  'strategy',
+  'updated_at',
+  'check_cols',
+  'target_schema',
+  'target_database',
+  'severity',
+  'where',
+  'store_failures',
+  'warn_if',
+  'error_if',
+  'limit',
+  'hard_deletes',
+]);
+
+/**
+ * The config a dbt_project.yml tree gives the node at `fqn` ([project, ...folders, name]): more
+ * specific folders override less specific ones; `tags` accumulate.
+ */
+export function configFromTree(tree: Record<string, unknown>, fqn: readonly string[]): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  let level: Record<string, unknown> | undefined = tree;
+  for (let depth = 0; level; depth++) {
+    for (const [key, value] of Object.entries(level)) {
+      const isConfig = key.startsWith('+') || (CONFIG_KEYS.has(key) && (typeof value !== 'object' || key === 'tags'));
+      if (isConfig) mergeConfig(config, { [key.replace(/^\+/, '')]: value });
+    }
+    const next: unknown = depth < fqn.length ? level[fqn[depth]] : undefined;
+    level = next && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : undefined;
+  }
+  return config;
+}
+
+/** Merges `more` into `config`: later wins, except `tags` (added) and `meta` (merged). */
+export function mergeConfig(config: Record<string, unknown>, more: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(more)) {
+    if (value === undefined) continue;
+    if (key === 'tags') {
+      const add = (Array.isArray(value) ? value : [value]).map((t) => String(t as string));
+      const have = (config.tags as string[] | undefined) ?? [];
+      config.tags = [...have, ...add.filter((t) => !have.includes(t))];
+    } else if (key === 'meta' && value && typeof value === 'object') {
+      config.meta = { ...(config.meta ?? {}), ...value };
+    } else {
+      config[key] = value;
+    }
+  }
+  return config;
+}

@@ -1,0 +1,196 @@
+import { CompileError } from './jinja';
+import type { Manifest, ManifestNode, ResourceType } from './manifest-types';
+
+/** dbt commands the engine runs. */
+export type DbtCommand = 'build' | 'run' | 'test' | 'seed' | 'snapshot' | 'compile';
+
+const COMMAND_TYPES: Record<DbtCommand, ResourceType[]> = {
+  build: ['model', 'seed', 'snapshot', 'test'],
+  run: ['model'],
+  test: ['test'],
+  seed: ['seed'],
+  snapshot: ['snapshot'],
+  compile: ['model', 'snapshot', 'test'],
+};
+
+function globToRegex(glob: string): RegExp {
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+}
+
+interface Graph {
+  parents: Map<string, string[]>;
+  children: Map<string, string[]>;
+}
+
+function graphOf(manifest: Manifest): Graph {
+  const parents = new Map<string, string[]>();
+  const children = new Map<string, string[]>();
+  for (const n of Object.values(manifest.nodes)) {
+    parents.set(n.id, n.dependsOn);
+    for (const p of n.dependsOn) children.set(p, [...(children.get(p) ?? []), n.id]);
+  }
+  return { parents, children };
+}
+
+function walk(start: Iterable<string>, next: Map<string, string[]>, depth: number): Set<string> {
+  const seen = new Set<string>();
+  let frontier = [...start];
+  for (let d = 0; d < depth && frontier.length; d++) {
+    const out: string[] = [];
+    for (const id of frontier) {
+      for (const n of next.get(id) ?? []) {
+        if (!seen.has(n)) {
+          seen.add(n);
+          out.push(n);
+        }
+      }
+    }
+    frontier = out;
+  }
+  return seen;
+}
+
+/** Node ids (and source ids) one selector method matches, before graph operators. */
+function matchMethod(manifest: Manifest, spec: string): Set<string> {
+  const colon = spec.indexOf(':');
+  const [method, value] = colon > 0 ? [spec.slice(0, colon), spec.slice(colon + 1)] : ['fqn', spec];
+  const nodes = Object.values(manifest.nodes);
+  const ids = (pred: (n: ManifestNode) => boolean) => new Set(nodes.filter(pred).map((n) => n.id));
+  switch (method) {
+    case 'fqn': {
+      const re = globToRegex(value);
+      const dotted = value.split('.');
+      return ids(
+        (n) =>
+          re.test(n.name) ||
+          (dotted.length > 1 &&
+            dotted.every((part, i) => globToRegex(part).test(n.fqn[n.fqn.length - dotted.length + i] ?? ''))) ||
+          n.fqn.slice(0, -1).join('.') === value ||
+          n.fqn.slice(1, -1).join('.') === value,
+      );
+    }
+    case 'tag':
+      return ids((n) => (n.config.tags ?? []).some((t) => globToRegex(value).test(t)));
+    case 'path': {
+      const p = value.replace(/\/+$/, '');
+      return ids((n) => n.path === p || n.path.startsWith(`${p}/`) || globToRegex(p).test(n.path));
+    }
+    case 'resource_type':
+      return ids((n) => n.resourceType === value);
+    case 'config.materialized':
+      return ids((n) => n.config.materialized === value);
+    case 'test_type':
+      return ids((n) => n.resourceType === 'test' && (value === 'generic' ? !!n.generic : !n.generic));
+    case 'source': {
+      const [s, t] = value.split('.');
+      const re = globToRegex(t ?? '*');
+      return new Set(
+        Object.values(manifest.sources)
+          .filter((x) => globToRegex(s).test(x.sourceName) && re.test(x.name))
+          .map((x) => x.id),
+      );
+    }
+    default:
+      throw new CompileError(
+        `--select: unknown selector method '${method}:' (use a name, tag:, path:, source:, resource_type:, config.materialized:)`,
+      );
+  }
+}
+
+/** One selector with its graph operators: `+model`, `model+`, `2+model+3`, `@model`. */
+function matchSelector(manifest: Manifest, g: Graph, selector: string): Set<string> {
+  const m = /^(@)?(\d*\+)?(.+?)(\+\d*)?$/.exec(selector);
+  if (!m) throw new CompileError(`--select: cannot read '${selector}'`);
+  const [, at, up, core, down] = m;
+  const base = matchMethod(manifest, core);
+  if (base.size === 0) throw new CompileError(`--select: '${selector}' matches nothing in the project`);
+  const out = new Set(base);
+  const depth = (op: string | undefined) => (op && op.replace('+', '') ? Number(op.replace('+', '')) : Infinity);
+  if (up) for (const id of walk(base, g.parents, depth(up))) out.add(id);
+  if (down || at) for (const id of walk(base, g.children, at ? Infinity : depth(down))) out.add(id);
+  if (at) for (const id of [...out]) for (const p of walk([id], g.parents, Infinity)) out.add(p);
+  return out;
+}
+
+/** Union of space-separated selectors, each an intersection of comma-separated parts. */
+function matchExpression(manifest: Manifest, g: Graph, expr: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const term of expr.flatMap((e) => e.split(/\s+/)).filter(Boolean)) {
+    const parts = term.split(',').map((p) => matchSelector(manifest, g, p));
+    for (const id of parts[0]) if (parts.every((s) => s.has(id))) out.add(id);
+  }
+  return out;
+}
+
+/** What a command runs: selected nodes of its resource types, plus tests on any selected node (dbt's eager test selection). */
+export function selectNodes(
+  manifest: Manifest,
+  command: DbtCommand,
+  select: readonly string[] = [],
+  exclude: readonly string[] = [],
+): string[] {
+  const g = graphOf(manifest);
+  const all = Object.values(manifest.nodes);
+  let chosen = select.length ? matchExpression(manifest, g, select) : new Set(all.map((n) => n.id));
+  // Tests follow their nodes: a test is selected when any node it tests is.
+  if (select.length) {
+    for (const n of all) {
+      if (n.resourceType === 'test' && n.dependsOn.some((p) => chosen.has(p) && !p.startsWith('source.')))
+        chosen.add(n.id);
+      if (n.resourceType === 'test' && n.generic && chosen.has(n.generic.attachedTo)) chosen.add(n.id);
+    }
+  }
+  if (exclude.length) {
+    const out = matchExpression(manifest, g, exclude);
+    chosen = new Set([...chosen].filter((id) => !out.has(id)));
+  }
+  const types = COMMAND_TYPES[command];
+  return all.filter((n) => chosen.has(n.id) && types.includes(n.resourceType)).map((n) => n.id);
+}
+
+/**
+ * The edges a run orders by among `selected`: dependencies through unselected nodes count, and in
+ * `build` a model's tests come before its children (unless that would make a cycle).
+ */
+export function runEdges(
+  manifest: Manifest,
+  selected: readonly string[],
+  command: DbtCommand,
+): Array<[string, string]> {
+  const chosen = new Set(selected);
+  const edges = new Set<string>();
+  const nearestSelected = (id: string, seen = new Set<string>()): string[] => {
+    const out: string[] = [];
+    for (const p of manifest.nodes[id]?.dependsOn ?? []) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      if (chosen.has(p)) out.push(p);
+      else if (manifest.nodes[p]) out.push(...nearestSelected(p, seen));
+    }
+    return out;
+  };
+  for (const id of selected) for (const p of nearestSelected(id)) edges.add(`${p}\u0000${id}`);
+  if (command === 'build') {
+    // As dbt does: a test blocks a node only when that node descends from every node the test reads.
+    const g = graphOf(manifest);
+    const ancestorsOf = new Map<string, Set<string>>();
+    const ancestors = (id: string) => {
+      let a = ancestorsOf.get(id);
+      if (!a) ancestorsOf.set(id, (a = walk([id], g.parents, Infinity)));
+      return a;
+    };
+    for (const t of selected.filter((id) => manifest.nodes[id].resourceType === 'test')) {
+      const reads = manifest.nodes[t].dependsOn.filter((p) => manifest.nodes[p]);
+      for (const child of new Set(reads.flatMap((p) => g.children.get(p) ?? []))) {
+        if (!chosen.has(child) || manifest.nodes[child].resourceType === 'test') continue;
+        if (reads.every((p) => ancestors(child).has(p))) edges.add(`${t}\u0000${child}`);
+      }
+    }
+  }
+  return [...edges].map((e) => e.split('\u0000') as [string, string]);
+}

@@ -1,0 +1,134 @@
+import { ensureSchema, type Warehouse } from '../warehouse';
+import { compileNode } from './compile';
+import { CompileError } from './jinja';
+import { renderRelation } from './jinja-context';
+import type { Manifest, ManifestNode } from './manifest-types';
+import { columnsOf, onceper, relationKind, uniqueKeys, type BuildOptions, type BuildOutcome } from './materialize';
+
+const q = (c: string) => `"${c.replace(/"/g, '""')}"`;
+
+interface Strategy {
+  /** SQL for the version's timestamp (`updated_at` column, or the run's start for `check` without one). */
+  updatedAt: string;
+  /** SQL that is true when `snapshotted_data`'s row differs from `source_data`'s. */
+  rowChanged: string;
+  /** dbt_scd_id: md5 of the key and the version timestamp, as dbt computes it. */
+  scdId: string;
+}
+
+function strategyFor(node: ManifestNode, sourceColumns: string[], runStartedAt: string): Strategy {
+  const keys = uniqueKeys(node);
+  if (keys.length === 0) throw new CompileError(`${node.path}: snapshot ${node.name} needs config unique_key`);
+  const hash = (args: string[]) => `md5(${args.map((a) => `coalesce(cast(${a} as varchar), '')`).join(" || '|' || ")})`;
+  const strategy = node.config.strategy;
+  if (strategy === 'timestamp') {
+    if (typeof node.config.updated_at !== 'string') {
+      throw new CompileError(`${node.path}: snapshot ${node.name} with strategy 'timestamp' needs config updated_at`);
+    }
+    const u = node.config.updated_at;
+    return {
+      updatedAt: u,
+      rowChanged: `(snapshotted_data."dbt_valid_from" < source_data.${u})`,
+      scdId: hash([...keys, u]),
+    };
+  }
+  if (strategy === 'check') {
+    const cfg = node.config.check_cols;
+    const cols =
+      cfg === 'all' ? sourceColumns : Array.isArray(cfg) ? cfg.map(String) : typeof cfg === 'string' ? [cfg] : [];
+    if (cols.length === 0)
+      throw new CompileError(`${node.path}: snapshot ${node.name} with strategy 'check' needs check_cols`);
+    const updatedAt =
+      typeof node.config.updated_at === 'string' ? node.config.updated_at : `cast('${runStartedAt}' as timestamp)`;
+    const changed = cols.map(
+      (c) =>
+        `snapshotted_data.${c} != source_data.${c} or ((snapshotted_data.${c} is null) and not (source_data.${c} is null)) or ((not snapshotted_data.${c} is null) and (source_data.${c} is null))`,
+    );
+    return { updatedAt, rowChanged: `(${changed.join(' or ')})`, scdId: hash([...keys, updatedAt]) };
+  }
+  throw new CompileError(`${node.path}: snapshot ${node.name} needs strategy 'timestamp' or 'check'`);
+}
+
+/**
+ * Runs a snapshot (SCD type 2, as dbt does): new keys and changed rows are inserted as current versions,
+ * the versions they replace get `dbt_valid_to`; with `hard_deletes: invalidate`, keys gone from the source
+ * are closed too.
+ */
+export async function buildSnapshot(
+  w: Warehouse,
+  manifest: Manifest,
+  node: ManifestNode,
+  o: BuildOptions,
+): Promise<BuildOutcome> {
+  const rel = node.relation!;
+  const target = renderRelation(rel);
+  const sql = compileNode(manifest, node, o);
+  await ensureSchema(w, rel.schema);
+  const src = `"edp_snap_src_${node.name.replace(/\W/g, '_')}"`;
+  const keys = uniqueKeys(node);
+  const exists = (await relationKind(w, rel)) === 'table';
+  return onceper(w, o.invocationId, node, sql, async (s) => {
+    await s.execute(`create or replace temp table ${src} as\n${sql}`);
+    const sourceColumns = await columnsOf(s, src);
+    const st = strategyFor(node, sourceColumns, o.runStartedAt);
+    const versionCols = `${st.scdId} as "dbt_scd_id", ${st.updatedAt} as "dbt_updated_at", ${st.updatedAt} as "dbt_valid_from"`;
+    if (!exists) {
+      const rows = await s.execute(
+        `create table ${target} as select *, ${versionCols}, nullif(${st.updatedAt}, ${st.updatedAt}) as "dbt_valid_to" from ${src} sbq`,
+      );
+      await s.execute(`drop table ${src}`);
+      const [n] = await s.query<{ n: unknown }>(`select count(*) as n from ${target}`);
+      return Number(n.n) || rows;
+    }
+    const join = keys.map((k) => `snapshotted_data.${k} = source_data.${k}`).join(' and ');
+    const snapKeyNull = keys.map((k) => `snapshotted_data.${k} is null`).join(' and ');
+    const stage = `"edp_snap_stage_${node.name.replace(/\W/g, '_')}"`;
+    const invalidate = node.config.hard_deletes === 'invalidate' || node.config.invalidate_hard_deletes === true;
+    const now = `cast('${o.runStartedAt}' as timestamp)`;
+    await s.execute(`create or replace temp table ${stage} as
+with snapshotted_data as (select * from ${target} where "dbt_valid_to" is null),
+insertions_source_data as (
+  select *, ${st.updatedAt} as "dbt_updated_at", ${st.updatedAt} as "dbt_valid_from",
+    nullif(${st.updatedAt}, ${st.updatedAt}) as "dbt_valid_to", ${st.scdId} as "dbt_scd_id"
+  from ${src}),
+updates_source_data as (
+  select *, ${st.updatedAt} as "dbt_updated_at", ${st.updatedAt} as "dbt_valid_from", ${st.updatedAt} as "dbt_valid_to"
+  from ${src}),
+insertions as (
+  select 'insert' as dbt_change_type, source_data.*
+  from insertions_source_data as source_data
+  left outer join snapshotted_data on ${join}
+  where ${snapKeyNull} or (not (${snapKeyNull}) and ${st.rowChanged})),
+updates as (
+  select 'update' as dbt_change_type, source_data.*, snapshotted_data."dbt_scd_id"
+  from updates_source_data as source_data
+  join snapshotted_data on ${join}
+  where ${st.rowChanged})
+select * from insertions
+union all by name
+select * from updates
+${
+  invalidate
+    ? `union all by name
+select 'delete' as dbt_change_type, snapshotted_data."dbt_scd_id", ${now} as "dbt_valid_to"
+from snapshotted_data left join ${src} as source_data on ${join}
+where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
+    : ''
+}`);
+    await s.execute(
+      `update ${target} set "dbt_valid_to" = st."dbt_valid_to" from ${stage} st where st."dbt_scd_id" = ${target}."dbt_scd_id" and ${target}."dbt_valid_to" is null and st.dbt_change_type in ('update', 'delete')`,
+    );
+    const targetCols = await columnsOf(s, target);
+    const stageCols = new Set(await columnsOf(s, stage));
+    const cols = targetCols
+      .filter((c) => stageCols.has(c))
+      .map(q)
+      .join(', ');
+    const inserted = await s.execute(
+      `insert into ${target} (${cols}) select ${cols} from ${stage} where dbt_change_type = 'insert'`,
+    );
+    await s.execute(`drop table ${stage}`);
+    await s.execute(`drop table ${src}`);
+    return inserted;
+  });
+}
