@@ -20,6 +20,9 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   schedules apply | show            create or update the Temporal Schedule that runs the pipeline every interval
   backfill --from T --to T [--mode missing|failed|all] [--concurrency N] [--dry-run]
                                     run the intervals in [from, to) the mode selects (default missing, concurrency 2)
+  dbt build|run|test|seed|snapshot|compile [--project-dir DIR] [-s SELECTOR ...] [--exclude SELECTOR ...]
+      [--vars YAML] [--full-refresh] [--threads N] [--no-wait]
+                                    run a dbt project as a durable transform workflow (edp dbt --help)
   quality run [--table S.T ...] [--interval S/E]
                                     run the data-quality rules (all, or for the given tables); exit 1 on an error
   quality report [--run RUN_ID]     the results of a quality run (default the latest); exit 1 if it failed
@@ -56,5 +59,27 @@ local PostgreSQL source. The same seed and interval always give the same data.
                    unknown foreign key, duplicate record; truncated JSON lines in eligibility
   --only A,B       only these entities / sources (a late-arriving file: generate it on its own later)
   --skip A,B       all but these (e.g. --skip claims to leave the claims file late)
+`,
+  dbt: `edp dbt <command> [options]
+
+Runs a dbt-format project (dbt_project.yml, models, seeds, snapshots, tests, macros) model by model
+as the durable \`transform\` workflow: planned once, one activity per node, resumable after a crash.
+
+  build      seeds, models, snapshots and tests in dependency order; a failing test skips what is downstream
+  run        models only            test   tests only
+  seed       seeds only             snapshot  snapshots only
+  compile    parse and render SQL into target/compiled/ (no warehouse, no Temporal)
+
+  --project-dir DIR       the project (default transform.projectDir: the platform's models/)
+  -s, --select SEL        dbt selectors: name, +name, name+, 2+name, @name, tag:T, path:P, source:S.T,
+                          resource_type:R, config.materialized:M; space = union, comma = intersection
+  --exclude SEL           the same syntax, removed from the selection
+  --vars YAML             override project vars, e.g. --vars '{as_of_date: 2026-01-01}'
+  --full-refresh          rebuild incremental models from scratch
+  --threads N             nodes run at once (default transform.threads)
+  --no-wait               start the workflow and return (follow it in the Web UI)
+
+Writes target/manifest.json, target/compiled/ and target/run/ inside the project, like dbt.
+Exit code 1 when a node errors or an error-severity test fails. See docs/transform.md.
 `,
 };

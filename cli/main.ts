@@ -20,6 +20,7 @@ import { codecKeysNew, codecServer, startCodecDaemon, stopCodecDaemon } from './
 import { slaCheckNow, slaStatus } from './sla-commands';
 import { deadLettersList, deadLettersRetry } from './dead-letter-commands';
 import { configShow } from './config-command';
+import { dbtCommand } from './dbt-command';
 import { streamBackfill, streamProduce, streamStart, streamStatus, streamStop } from './stream-commands';
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
@@ -88,6 +89,13 @@ function parseCommandLine(argv: string[]) {
         'from-time': { type: 'string' },
         'to-time': { type: 'string' },
         partition: { type: 'string' },
+        'project-dir': { type: 'string' },
+        select: { type: 'string', multiple: true, short: 's' },
+        models: { type: 'string', multiple: true, short: 'm' },
+        exclude: { type: 'string', multiple: true },
+        vars: { type: 'string' },
+        'full-refresh': { type: 'boolean' },
+        threads: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -211,6 +219,20 @@ async function main(argv: string[]): Promise<number> {
         },
         log,
       );
+    }
+    case 'dbt': {
+      const [sub] = rest;
+      const opts = {
+        projectDir: typeof values['project-dir'] === 'string' ? values['project-dir'] : undefined,
+        select: [...(values.select ?? []), ...(values.models ?? [])],
+        exclude: values.exclude ?? [],
+        vars: values.vars,
+        fullRefresh: Boolean(values['full-refresh']),
+        threads: values.threads === undefined ? undefined : intOpt(values, 'threads', 4),
+        noWait: Boolean(values['no-wait']),
+      };
+      if (sub === 'compile' || opts.noWait) return dbtCommand(config, sub, opts, log);
+      return withWorker(config, () => dbtCommand(config, sub, opts, log), log);
     }
     case 'quality': {
       const [sub] = rest;

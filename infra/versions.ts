@@ -13,6 +13,9 @@ export const VERSIONS = Object.freeze({
   fakesnow: '0.12.1',
   /** fakesnow imports modules the 4.x connector dropped. */
   snowflakeConnectorPython: '3.18.1',
+  /** PyPI `dbt-core` and `dbt-duckdb`: the reference the transform engine is compared with (test and bench). */
+  dbtCore: '1.10.23',
+  dbtDuckdb: '1.10.1',
   /** Maven Central `org.slf4j:slf4j-reload4j`: Kafka's logging backend. */
   slf4jReload4j: '1.7.36',
 });

@@ -17,5 +17,6 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
     ingest: config.pipeline.ingest,
     sqlTables: config.sources.flatMap((s) => s.tables.map((t) => ({ source: s.name, table: t.name }))),
     marts: config.export.marts.map((m) => ({ ...m })),
+    threads: config.transform.threads,
   };
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDeltaReader, ensureTemporalBinaries } from '../../infra/install';
+import { ensureDbt, ensureDeltaReader, ensureTemporalBinaries } from '../../infra/install';
 import { startFakesnow, stopFakesnow } from '../../infra/fakesnow';
 import { startKafka, stopKafka } from '../../infra/kafka';
 import { removePostgres, startPostgres } from '../../infra/postgres';
@@ -19,6 +19,7 @@ export default async function globalSetup(): Promise<void> {
   mkdirSync(TEST_SERVICES_DIR, { recursive: true });
   const bins = ensureTemporalBinaries(undefined, log);
   const deltaPython = ensureDeltaReader(undefined, log);
+  const dbt = ensureDbt(undefined, log);
   const [grpcPort, kafkaPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
   await startTemporal({
     dir: join(TEST_SERVICES_DIR, 'temporal'),
@@ -46,6 +47,7 @@ export default async function globalSetup(): Promise<void> {
     deltaPython,
     postgresPort,
     snowflakePort,
+    dbt,
   };
   writeFileSync(join(TEST_SERVICES_DIR, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
   log(`Temporal ${endpoints.temporalAddress}, Kafka ${endpoints.kafkaBroker}`);

@@ -15,6 +15,8 @@ export interface TestServices {
   deltaPython: string;
   /** The local Snowflake-protocol server (fakesnow behind the JSON shim) on 127.0.0.1. */
   snowflakePort: number;
+  /** dbt-core with dbt-duckdb (PyPI): the reference the transform engine is compared with. */
+  dbt: string;
 }
 
 /** Reads the endpoints written by global setup. */

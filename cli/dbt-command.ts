@@ -1,0 +1,169 @@
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { compileProject, DEFAULT_TARGET, planProject, type DbtCommand } from '../activities/transform';
+import type { EdpConfig } from '../lib/config/schema';
+import { transform } from '../workflows';
+import type { ModelOutcome, TransformProgress, TransformResult } from '../workflows/transform';
+import { webUiLink } from './pipeline-run';
+import { CliError, temporalClient, UsageError } from './session';
+
+const COMMANDS: readonly DbtCommand[] = ['build', 'run', 'test', 'seed', 'snapshot', 'compile'];
+
+/** Options of `edp dbt`, as parsed from the command line. */
+export interface DbtOptions {
+  projectDir?: string;
+  select: string[];
+  exclude: string[];
+  vars?: string;
+  fullRefresh: boolean;
+  threads?: number;
+  noWait: boolean;
+}
+
+/** Reads `--vars` as YAML or JSON (dbt accepts both). */
+function parseVars(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  const v = parseYaml(text) as unknown;
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new UsageError(`--vars must be a mapping, e.g. '{as_of_date: 2026-01-01}'`);
+  return v as Record<string, unknown>;
+}
+
+/** Project errors (file:line messages) print as they are, without a stack. */
+function plain<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const e = err as Error;
+    if (e.name === 'CompileError' || e.name === 'GraphError') throw new CliError(e.message);
+    throw err;
+  }
+}
+
+const VERB: Record<string, string> = { model: 'model', seed: 'seed file', snapshot: 'snapshot', test: 'test' };
+
+/** One dbt-like line per finished node: `3 of 115 OK created model staging.stg_claims ... [500 rows in 0.12s]`. */
+function describe(n: ModelOutcome, index: number, total: number): string {
+  const status = {
+    success: n.type === 'test' ? 'PASS' : 'OK',
+    warn: 'WARN',
+    fail: 'FAIL',
+    error: 'ERROR',
+    skipped: 'SKIP',
+  }[n.status];
+  const rows =
+    n.rows === undefined ? '' : n.type === 'test' ? `${n.rows} failing` : `${n.rows.toLocaleString('en-US')} rows`;
+  const time = n.durationMs === undefined ? '' : `${(n.durationMs / 1000).toFixed(2)}s`;
+  const detail = [rows, time].filter(Boolean).join(' in ');
+  const head = `${String(index).padStart(String(total).length)} of ${total} ${status.padEnd(5)} ${VERB[n.type] ?? n.type} ${n.model}`;
+  const tail = n.status === 'error' || n.status === 'fail' || n.status === 'warn' ? `\n      ${n.error ?? ''}` : '';
+  return `${head}${detail ? ` [${detail}]` : ''}${tail}`;
+}
+
+/** dbt's closing line: `Done. PASS=111 WARN=4 ERROR=0 SKIP=0 TOTAL=115`. */
+export function summaryLine(nodes: readonly ModelOutcome[]): string {
+  const count = (pred: (n: ModelOutcome) => boolean) => nodes.filter(pred).length;
+  return `Done. PASS=${count((n) => n.status === 'success')} WARN=${count((n) => n.status === 'warn')} ERROR=${count(
+    (n) => n.status === 'error' || n.status === 'fail',
+  )} SKIP=${count((n) => n.status === 'skipped')} TOTAL=${nodes.length}`;
+}
+
+/**
+ * `edp dbt <command>`: `compile` parses and compiles here (no warehouse, no Temporal); the others start
+ * the durable `transform` workflow and print each node as it finishes.
+ */
+export async function dbtCommand(
+  config: EdpConfig,
+  sub: string | undefined,
+  opts: DbtOptions,
+  log: (m: string) => void,
+): Promise<number> {
+  if (!sub || !COMMANDS.includes(sub as DbtCommand)) {
+    throw new UsageError(
+      `dbt needs a command: edp dbt ${COMMANDS.join('|')} [--project-dir DIR] [--select …] [--exclude …]`,
+    );
+  }
+  const command = sub as DbtCommand;
+  const projectDir = resolve(opts.projectDir ?? config.transform.projectDir);
+  const vars = parseVars(opts.vars);
+  const started = Date.now();
+  if (command === 'compile') {
+    const target = { ...DEFAULT_TARGET, schema: config.transform.targetSchema, type: config.warehouse.engine };
+    const { manifest, plan } = plain(() =>
+      planProject(projectDir, { command, select: opts.select, exclude: opts.exclude, vars }, target),
+    );
+    const files = await compileProject(
+      undefined,
+      manifest,
+      plan.nodes.map((n) => n.id),
+    );
+    log(`Compiled ${files.length} nodes of ${manifest.projectName} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+    log(`  manifest: ${plan.manifestFile}`);
+    if (files[0]) log(`  compiled SQL under: ${files[0].file.split(`/compiled/`)[0]}/compiled/`);
+    return 0;
+  }
+  const { client, close } = await temporalClient(config);
+  try {
+    const workflowId = `edp-dbt-${command}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}Z`;
+    const handle = await client.workflow.start(transform, {
+      workflowId,
+      taskQueue: config.temporal.taskQueues.workflows,
+      args: [
+        {
+          steps: {
+            warehouseTaskQueue: config.temporal.taskQueues.warehouse,
+            heartbeatSeconds: config.pipeline.heartbeatSeconds,
+            retries: config.pipeline.retries,
+          },
+          projectDir,
+          command,
+          select: opts.select,
+          exclude: opts.exclude,
+          vars,
+          fullRefresh: opts.fullRefresh,
+          threads: opts.threads ?? config.transform.threads,
+        },
+      ],
+    });
+    log(`Started ${command} of ${projectDir} as ${workflowId}`);
+    log(`  ${webUiLink(config, workflowId, handle.firstExecutionRunId)}`);
+    if (opts.noWait) return 0;
+    const result = handle.result();
+    let done = false;
+    void result.finally(() => (done = true)).catch(() => undefined);
+    const printed = new Set<string>();
+    let total = 0;
+    const show = (nodes: readonly ModelOutcome[]) => {
+      for (const n of nodes) {
+        if (printed.has(n.id)) continue;
+        printed.add(n.id);
+        log(describe(n, printed.size, total));
+      }
+    };
+    while (!done) {
+      try {
+        const p: TransformProgress = await handle.query('progress');
+        total = p.planned;
+        show(p.done);
+      } catch {
+        /* not planned yet */
+      }
+      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 250))]);
+    }
+    let r: TransformResult;
+    try {
+      r = await result;
+    } catch (err) {
+      throw new CliError(
+        `${command} failed: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+      );
+    }
+    total = r.models.length;
+    show(r.models);
+    log('');
+    log(`Finished in ${((Date.now() - started) / 1000).toFixed(2)}s. ${summaryLine(r.models)}`);
+    return r.failed > 0 ? 1 : 0;
+  } finally {
+    await close();
+  }
+}
