@@ -80,7 +80,9 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
       args: [{ ...child, threads: input.threads, qualityRunId: stepWorkflowId('quality', interval) }],
     });
     if (transformed.failed > 0) {
-      const failed = transformed.models.filter((m) => m.status === 'error' || m.status === 'fail').map((m) => `${m.model}: ${m.error}`);
+      const failed = transformed.models
+        .filter((m) => m.status === 'error' || m.status === 'fail')
+        .map((m) => `${m.model}: ${m.error}`);
       throw ApplicationFailure.nonRetryable(
         `transform failed for ${describeInterval(interval)}:\n${failed.join('\n')}`,
       );

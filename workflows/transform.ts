@@ -96,11 +96,26 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     vars,
   });
   const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
-  const rulesFor = new Map(ruleFiles.map((f) => [f.table, f.file]));
+  const rulesFor = new Map(ruleFiles.map((f) => [f.table, f]));
+  const nodeOfTable = new Map(plan.nodes.filter((n) => n.table).map((n) => [n.table!, n.id]));
   const graph = { nodes: plan.nodes.map((n) => n.id), edges: plan.edges };
   const order = topologicalOrder(graph);
   const parents = parentsOf(graph);
   const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const children = new Map<string, string[]>();
+  for (const [p, c] of plan.edges) children.set(p, [...(children.get(p) ?? []), c]);
+  const descendantsOf = (id: string): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [id];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      for (const c of children.get(next) ?? []) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        stack.push(c);
+      }
+    }
+    return seen;
+  };
   const outcome = new Map<string, ModelOutcome>();
   const running = new Set<string>();
   const threads = input.threads ?? 4;
@@ -124,9 +139,22 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     try {
       const r: NodeRunResult = await acts.runNode({ ...runBase, nodeId: node.id });
       const rules = r.table && r.type !== 'test' ? rulesFor.get(r.table) : undefined;
-      const checked = rules
-        ? await acts.runQualityRuleFile({ file: rules, runId: input.qualityRunId!, interval: input.interval! })
-        : undefined;
+      let checked: { quarantined: number } | undefined;
+      if (rules) {
+        // Referential rules read other tables: wait (without holding a thread) until the run has built them.
+        running.delete(node.id);
+        const below = descendantsOf(node.id);
+        const waitFor = (rules.reads ?? []).flatMap((t) => {
+          const id = nodeOfTable.get(t);
+          return id && id !== node.id && !below.has(id) ? [id] : [];
+        });
+        await condition(() => waitFor.every((id) => outcome.has(id)));
+        checked = await acts.runQualityRuleFile({
+          file: rules.file,
+          runId: input.qualityRunId!,
+          interval: input.interval!,
+        });
+      }
       const quarantined = checked?.quarantined;
       outcome.set(node.id, {
         ...base,

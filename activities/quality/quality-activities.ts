@@ -22,6 +22,8 @@ export interface RuleFileRef {
   file: string;
   table: string;
   rules: number;
+  /** Other tables its rules read (referential checks): a check waits until they are built. */
+  reads?: string[];
 }
 
 function readRules(dir: string): RuleFile[] {
@@ -51,7 +53,14 @@ export function createQualityActivities(deps: QualityDeps) {
           );
         }
       }
-      return Promise.resolve(files.map((f) => ({ file: basename(f.file), table: f.table, rules: f.rules.length })));
+      return Promise.resolve(
+        files.map((f) => {
+          const reads = [
+            ...new Set(f.rules.flatMap((r) => ('references' in r && r.references ? [r.references.table] : []))),
+          ];
+          return { file: basename(f.file), table: f.table, rules: f.rules.length, ...(reads.length ? { reads } : {}) };
+        }),
+      );
     },
 
     /** Runs one rule file for a run: results, quarantine and score land in the warehouse (replacing an earlier attempt's). */

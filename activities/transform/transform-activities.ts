@@ -40,6 +40,8 @@ export interface PlannedNode {
   id: string;
   type: ResourceType;
   name: string;
+  /** `schema.table` it builds (models, seeds, snapshots). */
+  table?: string;
 }
 
 /** The plan the workflow runs: node ids and edges, and where the manifest is; never SQL or rows. */
@@ -96,7 +98,8 @@ export function planProject(
   const manifestFile = writeManifest(manifest);
   const nodes = selected.map((id) => {
     const n = manifest.nodes[id];
-    return { id, type: n.resourceType, name: n.name };
+    const table = n.relation ? `${n.relation.schema}.${n.relation.identifier}` : undefined;
+    return { id, type: n.resourceType, name: n.name, ...(table ? { table } : {}) };
   });
   return {
     manifest,

@@ -33,6 +33,7 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
       warehouse: { duckdb: { queryPort: 0 } },
       metrics: { port: 0 }, // in-process workers share one runtime; the metrics test runs its worker as a process
       quality: { rulesDir: join(REPO, 'quality', 'rules') },
+      transform: { projectDir: join(REPO, 'models') },
       landing: { entities: base.landing.entities },
       // Each test gets its own operational database on the test run's PostgreSQL.
       sources: base.sources.map((s) => ({
@@ -71,8 +72,8 @@ export async function testClient(): Promise<{ client: Client; close: () => Promi
 }
 
 /**
- * Columns that differ between two equal runs: clock times, load ids, the export's run-specific txn version and
- * folder, and its file size (Parquet compression depends on row order, which SQL leaves open).
+ * Columns that differ between two equal runs: clock times, load ids, run ids, the export's run-specific txn version
+ * and folder, and its file size (Parquet compression depends on row order, which SQL leaves open).
  */
 const VOLATILE = [
   '_edp_loaded_at',
@@ -87,6 +88,14 @@ const VOLATILE = [
   'txn_version',
   'table_path',
   'bytes',
+  // transform: the run's id and clock (snapshot versions of the check strategy start at the run's start time)
+  'invocation_id',
+  'finished_at',
+  'dbt_scd_id',
+  'dbt_updated_at',
+  'dbt_valid_from',
+  'member_version_id',
+  'valid_from',
 ];
 
 /** Row count and content hash of every table in the platform's layers, volatile audit columns left out. */
@@ -95,7 +104,7 @@ export async function warehouseFingerprint(path: string): Promise<Record<string,
   try {
     const out: Record<string, string> = {};
     for (const ref of await w.listTables()) {
-      if (!['raw', 'staging', 'intermediate', 'marts', 'audit'].includes(ref.schema)) continue;
+      if (!['raw', 'staging', 'intermediate', 'marts', 'snapshots', 'audit'].includes(ref.schema)) continue;
       const cols = (await w.describeTable(ref))!.map((c) => c.name).filter((c) => !VOLATILE.includes(c));
       const list = cols.map((c) => w.dialect.quoteIdent(c)).join(', ');
       const [row] = await w.query<{ n: string; h: string }>(

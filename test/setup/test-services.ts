@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where the test run keeps its own services, apart from a user's `edp up`. */
-export const TEST_SERVICES_DIR = join(__dirname, '..', '..', '.edp', 'test-services');
+/** Where the test run keeps its own services, apart from a user's `edp up` (`EDP_TEST_SERVICES_DIR` for a second run alongside). */
+export const TEST_SERVICES_DIR =
+  process.env.EDP_TEST_SERVICES_DIR ?? join(__dirname, '..', '..', '.edp', 'test-services');
 
 /** Endpoints of the services global setup started for this test run. */
 export interface TestServices {
