@@ -127,11 +127,15 @@ export function ensureFakesnow(cacheDir = defaultCacheDir(), log: Log = () => {}
 
 /** Installs dbt-core with the DuckDB adapter (pinned) into a virtualenv in the cache; returns its `dbt` executable. */
 export function ensureDbt(cacheDir = defaultCacheDir(), log: Log = () => {}): string {
-  const venv = join(cacheDir, `dbt-${VERSIONS.dbtCore}-duckdb-${VERSIONS.dbtDuckdb}`);
+  const venv = join(cacheDir, `dbt-${VERSIONS.dbtCore}-duckdb-${VERSIONS.dbtDuckdb}-${VERSIONS.duckdbPython}`);
   const dbt = join(venv, 'bin', 'dbt');
   if (existsSync(join(venv, '.complete'))) return dbt;
   log(`installing dbt-core ${VERSIONS.dbtCore} and dbt-duckdb ${VERSIONS.dbtDuckdb} from PyPI into ${venv}`);
-  pipInstall(venv, [`dbt-core==${VERSIONS.dbtCore}`, `dbt-duckdb==${VERSIONS.dbtDuckdb}`], 'retry `npm test`');
+  pipInstall(
+    venv,
+    [`dbt-core==${VERSIONS.dbtCore}`, `dbt-duckdb==${VERSIONS.dbtDuckdb}`, `duckdb==${VERSIONS.duckdbPython}`],
+    'retry `npm test`',
+  );
   writeFileSync(join(venv, '.complete'), '');
   return dbt;
 }

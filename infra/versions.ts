@@ -16,6 +16,8 @@ export const VERSIONS = Object.freeze({
   /** PyPI `dbt-core` and `dbt-duckdb`: the reference the transform engine is compared with (test and bench). */
   dbtCore: '1.10.23',
   dbtDuckdb: '1.10.1',
+  /** PyPI `duckdb` under dbt-duckdb: the engine version of @duckdb/node-api, so both read each other's files. */
+  duckdbPython: '1.5.6',
   /** Maven Central `org.slf4j:slf4j-reload4j`: Kafka's logging backend. */
   slf4jReload4j: '1.7.36',
 });

@@ -1,5 +1,5 @@
 import type { JinjaGlobals, JinjaRenderer } from './jinja';
-import { kwargsOf, toPlainValue } from './jinja';
+import { callPattern, kwargsOf, toPlainValue } from './jinja';
 import type { Relation, TargetInfo } from './manifest-types';
 
 /** Renders a relation as SQL: `"schema"."identifier"`. */
@@ -36,13 +36,13 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
       const [a, b] = positional.map(str);
       if (!a) return renderer.fail('ref() needs a model name');
       const r = b === undefined ? c.ref(a) : c.ref(b, a);
-      return 'error' in r ? renderer.fail(r.error) : r.sql;
+      return 'error' in r ? renderer.fail(r.error, callPattern('ref', ...(b === undefined ? [a] : [a, b]))) : r.sql;
     },
     source: (...args: unknown[]) => {
       const [s, t] = kwargsOf(args).positional.map(str);
       if (!s || !t) return renderer.fail('source() needs a source name and a table name');
       const r = c.source(s, t);
-      return 'error' in r ? renderer.fail(r.error) : r.sql;
+      return 'error' in r ? renderer.fail(r.error, callPattern('source', s, t)) : r.sql;
     },
     config: (...args: unknown[]) => {
       const { positional, kwargs } = kwargsOf(args);
@@ -56,7 +56,10 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
       const name = str(positional[0]);
       if (name in c.vars) return c.vars[name];
       if (positional.length > 1) return positional[1];
-      return renderer.fail(`Required var '${name}' not found in config: set it in dbt_project.yml vars or --vars`);
+      return renderer.fail(
+        `Required var '${name}' not found in config: set it in dbt_project.yml vars or --vars`,
+        callPattern('var', name),
+      );
     },
     env_var: (...args: unknown[]) => {
       const { positional } = kwargsOf(args);
@@ -64,7 +67,7 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
       const value = process.env[name];
       if (value !== undefined) return value;
       if (positional.length > 1) return positional[1];
-      return renderer.fail(`Env var required but not provided: '${name}'`);
+      return renderer.fail(`Env var required but not provided: '${name}'`, callPattern('env_var', name));
     },
     is_incremental: () => Boolean(c.isIncremental),
     this: c.self
@@ -81,7 +84,7 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     invocation_id: c.invocationId,
     run_started_at: c.runStartedAt,
     exceptions: {
-      raise_compiler_error: (msg: unknown) => renderer.fail(str(msg)),
+      raise_compiler_error: (msg: unknown) => renderer.fail(str(msg), /raise_compiler_error\(/),
       warn: () => '',
     },
     log: () => '',

@@ -47,7 +47,7 @@ const LIBRARY = '__edp_macros__';
  */
 export class JinjaRenderer {
   private env = new Environment();
-  private problems: string[] = [];
+  private problems: Array<{ message: string; call?: RegExp }> = [];
 
   constructor(private readonly macros: MacroLibrary) {
     this.reset();
@@ -61,9 +61,9 @@ export class JinjaRenderer {
     this.env.addTemplate(LIBRARY, this.macros.source);
   }
 
-  /** Records a problem found inside a callback (unknown ref, missing var, …); render then fails with it. */
-  fail(message: string): string {
-    this.problems.push(message);
+  /** Records a problem found inside a callback (missing var, …) and the call it came from; render then fails with it. */
+  fail(message: string, call?: RegExp): string {
+    this.problems.push({ message, call });
     return '';
   }
 
@@ -85,7 +85,7 @@ export class JinjaRenderer {
     }
     if (this.problems.length) {
       const [first] = this.problems;
-      throw new CompileError(`${file}:${lineOf(source, first)}: ${first}`);
+      throw new CompileError(`${file}:${first.call ? lineOfCall(source, first.call) : 1}: ${first.message}`);
     }
     return out;
   }
@@ -106,11 +106,17 @@ export class JinjaRenderer {
   }
 }
 
-/** The line of the first call the message quotes (e.g. `ref('x')`), else 1. */
-function lineOf(source: string, message: string): number {
-  const quoted = /'([^']+)'/.exec(message)?.[1];
-  const at = quoted ? source.indexOf(quoted) : -1;
+/** The line (1-based) of the first match of `call` in `source`, else 1. */
+export function lineOfCall(source: string, call: RegExp): number {
+  const at = call.exec(source)?.index ?? -1;
   return at < 0 ? 1 : source.slice(0, at).split('\n').length;
+}
+
+/** A pattern for a call `fn('a', 'b', …)` with these leading string arguments. */
+export function callPattern(fn: string, ...args: string[]): RegExp {
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const quoted = args.map((a) => `['"]${esc(a)}['"]`).join('\\s*,\\s*');
+  return new RegExp(`${esc(fn)}\\(\\s*${quoted}`);
 }
 
 /** Keyword arguments of a call from a template (minijinja passes them as a trailing Map). */

@@ -32,6 +32,7 @@ const cache = new Map<string, Manifest>();
 /** Reads a planned manifest (cached per worker); fails clearly when it is gone or was changed. */
 export function readManifest(file: string, checksum: string): Manifest {
   const hit = cache.get(file);
+  if (hit && hit.checksum !== checksum) throw new CompileError(`${file}: manifest checksum does not match the plan`);
   if (hit) return hit;
   if (!existsSync(file))
     throw new CompileError(`${file}: the planned manifest is gone (was target/ cleaned during the run?)`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { topologicalOrder } from '../../lib/graph';
-import { CompileError, JinjaRenderer, macroLibrary } from './jinja';
+import { CompileError, JinjaRenderer, lineOfCall, macroLibrary } from './jinja';
 import { dbtContext } from './jinja-context';
 import type {
   GenericTest,
@@ -43,7 +43,8 @@ interface Properties {
   description?: string;
   config: Record<string, unknown>;
   columns: Record<string, { description?: string }>;
-  tests: Array<{ entry: unknown; column?: string; file: string }>;
+  /** Test entries; `inRoot` is the properties file's path below its model/seed/snapshot path. */
+  tests: Array<{ entry: unknown; column?: string; file: string; inRoot: string }>;
 }
 
 function asList(v: unknown): unknown[] {
@@ -68,14 +69,14 @@ function readProperties(project: ProjectFile, files: FoundFile[]) {
         if (typeof entry.description === 'string') props.description = entry.description;
         mergeConfig(props.config, asObject(entry.config));
         for (const t of [...asList(entry.tests), ...asList(entry.data_tests)])
-          props.tests.push({ entry: t, file: file.path });
+          props.tests.push({ entry: t, file: file.path, inRoot: file.inRoot });
         for (const rawCol of asList(entry.columns)) {
           const col = asObject(rawCol);
           if (typeof col.name !== 'string')
             throw new CompileError(`${file.path}: a column of ${entry.name} has no name`);
           props.columns[col.name] = { description: typeof col.description === 'string' ? col.description : undefined };
           for (const t of [...asList(col.tests), ...asList(col.data_tests)]) {
-            props.tests.push({ entry: t, column: col.name, file: file.path });
+            props.tests.push({ entry: t, column: col.name, file: file.path, inRoot: file.inRoot });
           }
         }
         byName.set(entry.name, props);
@@ -94,11 +95,12 @@ function readProperties(project: ProjectFile, files: FoundFile[]) {
         const tests: Properties['tests'] = [...asList(table.tests), ...asList(table.data_tests)].map((entry) => ({
           entry,
           file: file.path,
+          inRoot: file.inRoot,
         }));
         for (const rawCol of asList(table.columns)) {
           const col = asObject(rawCol);
           for (const t of [...asList(col.tests), ...asList(col.data_tests)]) {
-            tests.push({ entry: t, column: String(col.name), file: file.path });
+            tests.push({ entry: t, column: String(col.name), file: file.path, inRoot: file.inRoot });
           }
         }
         sources.push({
@@ -177,13 +179,6 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   }
 
   // Parse render: collect ref(), source(), config() as dbt does.
-  const byNodeName = new Map<string, Draft>();
-  for (const d of drafts) {
-    if (d.resourceType === 'test') continue;
-    const clash = byNodeName.get(d.name);
-    if (clash) throw new CompileError(`${d.path}: "${d.name}" is also defined in ${clash.path}; names must be unique`);
-    byNodeName.set(d.name, d);
-  }
   const sourceId = (s: string, t: string) => `source.${project.name}.${s}.${t}`;
   const now = new Date().toISOString();
   for (const d of drafts.filter((x) => x.rawSql)) {
@@ -203,10 +198,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
         runStartedAt: now,
         self: { schema: options.target.schema, identifier: d.name },
         ref: (name) => {
-          const node = byNodeName.get(name);
-          if (!node) return { error: `ref('${name}') names no model, seed or snapshot in this project` };
           refs.push(name);
-          deps.add(node.id);
           return { sql: `"__ref__"."${name}"` };
         },
         source: (s, t) => {
@@ -223,8 +215,30 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     d.dependsOn = [...deps];
   }
 
-  // Generic tests from properties files.
+  // Names must be unique among enabled nodes; refs resolve to them.
   const nodes = drafts.filter((d) => d.config.enabled !== false);
+  const byNodeName = new Map<string, Draft>();
+  for (const d of nodes) {
+    if (d.resourceType === 'test') continue;
+    const clash = byNodeName.get(d.name);
+    if (clash) throw new CompileError(`${d.path}: "${d.name}" is also defined in ${clash.path}; names must be unique`);
+    byNodeName.set(d.name, d);
+  }
+  for (const d of nodes) {
+    for (const name of d.refs) {
+      const node = byNodeName.get(name);
+      if (!node) {
+        const disabled = drafts.some((x) => x.name === name && x.resourceType !== 'test');
+        const line = lineOfCall(d.rawSql, new RegExp(`ref\\(\\s*(['"][^'"]*['"]\\s*,\\s*)?['"]${name}['"]`));
+        throw new CompileError(
+          `${d.path}:${line}: ref('${name}') ${disabled ? 'names a disabled node' : 'names no model, seed or snapshot in this project'}`,
+        );
+      }
+      if (!d.dependsOn.includes(node.id)) d.dependsOn.push(node.id);
+    }
+  }
+
+  // Generic tests from properties files.
   const testNames = new Set(nodes.filter((d) => d.resourceType === 'test').map((d) => d.name));
   const generics: Draft[] = [];
   const addTests = (attachedTo: string, attachedName: string, tests: Properties['tests']) => {
@@ -250,7 +264,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
       testNames.add(name);
       const fileLike: FoundFile = { path: t.file, inRoot: name, text: '' };
       const draft = base('test', fileLike, name, '', JSON.stringify([t.entry, t.column, attachedTo]));
-      draft.fqn = [project.name, ...t.file.split('/').slice(0, -1), name];
+      draft.fqn = [project.name, ...t.inRoot.split('/').slice(0, -1), name];
       mergeConfig(draft.config, configFromTree(project.configTrees.test, draft.fqn));
       mergeConfig(draft.config, parsed.config);
       const generic: GenericTest = { name: parsed.test, attachedTo, column: t.column, kwargs: parsed.kwargs };

@@ -13,6 +13,7 @@ export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[]
   let field = '';
   let quoted = false;
   let line = 1;
+  let openedAt = 1;
   const src = text.replace(/^\uFEFF/, '');
   for (let i = 0; i < src.length; i++) {
     const ch = src[i];
@@ -25,8 +26,10 @@ export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[]
         if (ch === '\n') line++;
         field += ch;
       }
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === delimiter) {
+    } else if (ch === '"' && field === '') {
+      quoted = true;
+      openedAt = line;
+    } else if (ch === delimiter) {
       row.push(field);
       field = '';
     } else if (ch === '\n' || ch === '\r') {
@@ -38,7 +41,7 @@ export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[]
       line++;
     } else field += ch;
   }
-  if (quoted) throw new CompileError(`${file}:${line}: a quoted field is never closed`);
+  if (quoted) throw new CompileError(`${file}:${openedAt}: a quoted field is never closed`);
   if (field !== '' || row.length) {
     row.push(field);
     rows.push(row);

@@ -147,10 +147,15 @@ export function selectNodes(
   }
   if (exclude.length) {
     const out = matchExpression(manifest, g, exclude);
+    // Tests on an excluded node go with it (dbt's eager indirect selection).
+    for (const n of all) if (n.resourceType === 'test' && n.dependsOn.some((p) => out.has(p))) out.add(n.id);
     chosen = new Set([...chosen].filter((id) => !out.has(id)));
   }
   const types = COMMAND_TYPES[command];
-  return all.filter((n) => chosen.has(n.id) && types.includes(n.resourceType)).map((n) => n.id);
+  // Ephemeral models build nothing: the models that ref them inline them, as dbt does.
+  return all
+    .filter((n) => chosen.has(n.id) && types.includes(n.resourceType) && n.config.materialized !== 'ephemeral')
+    .map((n) => n.id);
 }
 
 /**

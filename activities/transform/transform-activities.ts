@@ -140,7 +140,8 @@ export function createTransformActivities(deps: TransformDeps) {
   const dirOf = (p?: string) => (p ? (isAbsolute(p) ? p : resolve(p)) : deps.projectDir);
   return {
     /** Parses the project once, writes target/manifest.json, and returns the selected nodes and edges. */
-    planTransform(input: PlanInput = {}): Promise<TransformPlan> {
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so project errors reject, not throw
+    async planTransform(input: PlanInput = {}): Promise<TransformPlan> {
       try {
         const { plan, manifest } = planProject(dirOf(input.projectDir), input, target);
         logEvent('transform planned', {
@@ -148,7 +149,7 @@ export function createTransformActivities(deps: TransformDeps) {
           nodes: plan.nodes.length,
           checksum: plan.checksum.slice(0, 12),
         });
-        return Promise.resolve(plan);
+        return plan;
       } catch (err) {
         return badInput(err);
       }
@@ -165,7 +166,8 @@ export function createTransformActivities(deps: TransformDeps) {
       const node = manifest.nodes[input.nodeId];
       if (!node) throw ApplicationFailure.nonRetryable(`unknown node "${input.nodeId}"`, ErrorType.BadInput);
       const w = deps.warehouse;
-      const table = node.relation ? `${node.relation.schema}.${node.relation.identifier}` : undefined;
+      const builds = node.relation && node.config.materialized !== 'ephemeral';
+      const table = builds ? `${node.relation!.schema}.${node.relation!.identifier}` : undefined;
       return classified(`${node.resourceType} ${node.name} (${node.path})`, () =>
         withHeartbeat(() =>
           lock.run(table ?? node.id, async () => {

@@ -1,0 +1,106 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  createTransformActivities,
+  DEFAULT_TARGET,
+  parseProject,
+  type Manifest,
+  type NodeRunResult,
+  type PlanInput,
+  type TransformPlan,
+} from '../../../../activities/transform';
+import { DuckDbWarehouse, type Row } from '../../../../activities/warehouse';
+import { topologicalOrder } from '../../../../lib/graph';
+import { tmpDir } from '../../../helpers/tmp';
+
+/** Writes a dbt project into a fresh temp folder (`dbt_project.yml` defaults to `name: p`). */
+export function writeProject(files: Record<string, string>): string {
+  const dir = tmpDir('edp-dbt-');
+  writeFiles(dir, { 'dbt_project.yml': 'name: p\n', ...files });
+  return dir;
+}
+
+/** Writes (or overwrites) files in an existing project. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+
+/** Parses a project with the default target (schema `main`). */
+export function parse(dir: string, vars?: Record<string, unknown>): Manifest {
+  return parseProject(dir, { target: DEFAULT_TARGET, vars });
+}
+
+/** A project's node by name (models, seeds, snapshots, tests). */
+export function nodeNamed(manifest: Manifest, name: string) {
+  const node = Object.values(manifest.nodes).find((n) => n.name === name);
+  if (!node) {
+    const have = Object.values(manifest.nodes).map((n) => n.name);
+    throw new Error(`no node named ${name} (have ${have.join(', ')})`);
+  }
+  return node;
+}
+
+/** The message of what `fn` throws (fails the test when it does not throw). */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected an error, nothing was thrown');
+}
+
+let invocations = 0;
+
+/** A project's transform activities on an in-memory DuckDB; `close()` when done. */
+export class Runner {
+  private constructor(
+    readonly dir: string,
+    readonly warehouse: DuckDbWarehouse,
+    readonly activities: ReturnType<typeof createTransformActivities>,
+  ) {}
+
+  static async open(dir: string): Promise<Runner> {
+    const warehouse = await DuckDbWarehouse.open({ path: ':memory:' });
+    return new Runner(dir, warehouse, createTransformActivities({ warehouse, projectDir: dir }));
+  }
+
+  /** planTransform, awaited (as Temporal calls it). */
+  async plan(input: PlanInput = {}): Promise<TransformPlan> {
+    return await this.activities.planTransform(input);
+  }
+
+  /** Plans and runs every selected node in order; results by node name. */
+  async build(
+    input: PlanInput = {},
+    run: { invocationId?: string; runStartedAt?: string; fullRefresh?: boolean } = {},
+  ): Promise<Record<string, NodeRunResult>> {
+    const plan = await this.plan(input);
+    const invocationId = run.invocationId ?? `inv-${++invocations}`;
+    const runStartedAt = run.runStartedAt ?? new Date().toISOString();
+    const out: Record<string, NodeRunResult> = {};
+    for (const nodeId of topologicalOrder({ nodes: plan.nodes.map((n) => n.id), edges: plan.edges })) {
+      const result = await this.activities.runNode({
+        manifestFile: plan.manifestFile,
+        checksum: plan.checksum,
+        nodeId,
+        invocationId,
+        runStartedAt,
+        fullRefresh: run.fullRefresh,
+      });
+      out[result.name] = result;
+    }
+    return out;
+  }
+
+  query<T extends Row = Row>(sql: string): Promise<T[]> {
+    return this.warehouse.query<T>(sql);
+  }
+
+  close(): Promise<void> {
+    return this.warehouse.close();
+  }
+}
