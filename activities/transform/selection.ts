@@ -137,12 +137,16 @@ export function selectNodes(
   const g = graphOf(manifest);
   const all = Object.values(manifest.nodes);
   let chosen = select.length ? matchExpression(manifest, g, select) : new Set(all.map((n) => n.id));
-  // Tests follow their nodes: a test is selected when any node it tests is.
+  // Tests follow their nodes. `test` takes a test when any node it reads is selected (dbt's eager mode);
+  // `build` only when everything it reads is selected or upstream of the selection (dbt's buildable mode),
+  // so a relationships test never runs against a parent this build does not build.
   if (select.length) {
-    for (const n of all) {
-      if (n.resourceType === 'test' && n.dependsOn.some((p) => chosen.has(p) && !p.startsWith('source.')))
-        chosen.add(n.id);
-      if (n.resourceType === 'test' && n.generic && chosen.has(n.generic.attachedTo)) chosen.add(n.id);
+    const upstream = command === 'build' ? walk(chosen, g.parents, Infinity) : new Set<string>();
+    for (const n of all.filter((x) => x.resourceType === 'test' && !chosen.has(x.id))) {
+      const reads = n.dependsOn.filter((p) => manifest.nodes[p]);
+      const touches = reads.some((p) => chosen.has(p)) || (n.generic !== undefined && chosen.has(n.generic.attachedTo));
+      if (!touches) continue;
+      if (command !== 'build' || reads.every((p) => chosen.has(p) || upstream.has(p))) chosen.add(n.id);
     }
   }
   if (exclude.length) {

@@ -56,8 +56,10 @@ describe('selectNodes', () => {
     ]);
   });
 
-  it('selects by name, and tests follow the nodes they test (any parent selected)', () => {
-    expect(select(['stg_b'])).toEqual([REL, 'stg_b']);
+  it('selects by name, and tests follow the nodes they test (build: all they read is built; test: any)', () => {
+    expect(select(['stg_b'])).toEqual(['stg_b']); // the relationships test also reads stg_a, not built here
+    expect(select(['stg_a', 'stg_b'])).toContain(REL);
+    expect(select(['stg_b'], 'test')).toEqual([REL]);
     expect(select(['m3'])).toEqual(['assert_m3', 'm3']);
     expect(select(['stg_b'], 'run')).toEqual(['stg_b']);
   });
