@@ -161,7 +161,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
         status: r.status,
         rows: r.rows === undefined ? undefined : r.rows - (quarantined ?? 0),
         quarantined,
-        durationMs: Date.now() - started,
+        durationMs: r.ms ?? Date.now() - started,
         error: r.message,
       });
     } catch (err) {

@@ -75,6 +75,8 @@ export interface NodeRunResult {
   /** `schema.table` it built. */
   table?: string;
   message?: string;
+  /** Time the node took in the warehouse. */
+  ms?: number;
 }
 
 /** The default `target` of the embedded warehouse. */
@@ -196,6 +198,7 @@ export function createTransformActivities(deps: TransformDeps) {
               throw err;
             }
             const ms = performance.now() - started;
+            result.ms = Math.round(ms);
             recordMillis(
               'edp_model_duration_ms',
               ms,

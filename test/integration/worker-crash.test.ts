@@ -1,3 +1,4 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { join } from 'node:path';
 import { startPipeline } from '../../cli/pipeline-run';
 import { stepWorkflowId } from '../../lib/ids';
@@ -6,18 +7,68 @@ import { readWithDeltaRs } from '../helpers/delta';
 import { startWorkerProcess, stopGracefully } from '../helpers/worker-process';
 import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 
-/** Waits until the given step's child workflow has started. */
-async function waitForStep(step: 'ingest' | 'transform', interval: DataInterval): Promise<void> {
+/** Waits until the given step's child workflow has started; for transform, until `nodesDone` nodes have finished. */
+async function waitForStep(step: 'ingest' | 'transform', interval: DataInterval, nodesDone = 0): Promise<string[]> {
   const { client, close } = await testClient();
   try {
     for (;;) {
       try {
-        await client.workflow.getHandle(stepWorkflowId(step, interval)).describe();
-        return;
+        const handle = client.workflow.getHandle(stepWorkflowId(step, interval));
+        await handle.describe();
+        if (nodesDone === 0) return [];
+        // The history (server side), not a query: the worker is busy running the nodes.
+        const done = await completedNodes(handle);
+        if (done.length >= nodesDone) return done;
       } catch {
-        await new Promise((r) => setTimeout(r, 25));
+        /* not started or not planned yet */
       }
+      await new Promise((r) => setTimeout(r, 25));
     }
+  } finally {
+    await close();
+  }
+}
+
+/** Nodes whose runNode activity has completed, from the workflow's history. */
+async function completedNodes(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  const scheduled = new Map<string, string>();
+  const done: string[] = [];
+  for (const e of history.events ?? []) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s?.activityType?.name === 'runNode') {
+      scheduled.set(
+        String(e.eventId),
+        (JSON.parse(Buffer.from(s.input!.payloads![0].data!).toString()) as { nodeId: string }).nodeId,
+      );
+    }
+    const c = e.activityTaskCompletedEventAttributes;
+    const node = c && scheduled.get(String(c.scheduledEventId));
+    if (node) done.push(node);
+  }
+  return done;
+}
+
+/** Per runNode activity of a transform run: its node and the attempt that completed it. */
+async function nodeAttempts(interval: DataInterval): Promise<{ plans: number; attempts: Map<string, number[]> }> {
+  const { client, close } = await testClient();
+  try {
+    const history = await client.workflow.getHandle(stepWorkflowId('transform', interval)).fetchHistory();
+    const scheduled = new Map<string, string>();
+    let plans = 0;
+    const attempts = new Map<string, number[]>();
+    for (const e of history.events ?? []) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s?.activityType?.name === 'planTransform') plans++;
+      if (s?.activityType?.name === 'runNode') {
+        const input = JSON.parse(Buffer.from(s.input!.payloads![0].data!).toString()) as { nodeId: string };
+        scheduled.set(String(e.eventId), input.nodeId);
+      }
+      const started = e.activityTaskStartedEventAttributes;
+      const node = started && scheduled.get(String(started.scheduledEventId));
+      if (started && node) attempts.set(node, [...(attempts.get(node) ?? []), started.attempt ?? 1]);
+    }
+    return { plans, attempts };
   } finally {
     await close();
   }
@@ -40,8 +91,9 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
     try {
       const handle = await startPipeline(client, loaded.config, interval);
       let statusAtKill: string | undefined;
+      let doneAtKill: string[] = [];
       if (killAt) {
-        await waitForStep(killAt, interval);
+        doneAtKill = await waitForStep(killAt, interval, killAt === 'transform' ? 10 : 0);
         worker.kill('SIGKILL');
         await new Promise((r) => worker.once('exit', r));
         statusAtKill = (await handle.describe()).status.name;
@@ -55,6 +107,7 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
       return {
         result,
         statusAtKill,
+        doneAtKill,
         exported,
         tables: await warehouseFingerprint(loaded.config.warehouse.duckdb.path),
       };
@@ -83,6 +136,14 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
       expect(crashed.tables).toEqual(undisturbed.tables);
       expect(crashed.exported).toEqual(undisturbed.exported); // the Delta tables, read by delta-rs
       expect(crashed.exported[0].length).toBeGreaterThan(0);
+      if (killAt === 'transform') {
+        // Planned once; every node ran in one activity; nodes finished before the kill were not run again.
+        const { plans, attempts } = await nodeAttempts(interval);
+        expect(plans).toBe(1);
+        expect(crashed.doneAtKill.length).toBeGreaterThanOrEqual(10);
+        expect(attempts.size).toBe(crashed.result.transform.models.length);
+        for (const id of crashed.doneAtKill) expect([id, attempts.get(id)]).toEqual([id, [1]]);
+      }
     },
     300_000,
   );
