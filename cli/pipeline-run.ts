@@ -92,10 +92,16 @@ export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workf
         (x.rowsQuarantined ? `, ${num(x.rowsQuarantined)} quarantined` : '') +
         (x.mode === 'incremental' ? `, watermark ${x.watermarkBefore ?? 'none'} → ${x.watermarkAfter ?? 'none'}` : ''),
     );
-  const ok = r.transform.models.filter((m) => m.status === 'success');
-  console.log(`  transform  ${ok.length}/${r.transform.models.length} models built`);
-  for (const m of r.transform.models)
+  const built = r.transform.models.filter((m) => m.type !== 'test');
+  const tests = r.transform.models.filter((m) => m.type === 'test');
+  const count = (ms: typeof built, s: string) => ms.filter((m) => m.status === s).length;
+  console.log(
+    `  transform  ${count(built, 'success')}/${built.length} models, seeds and snapshots built; tests: ${count(tests, 'success')} passed, ${count(tests, 'warn')} warned, ${count(tests, 'fail')} failed (edp dbt build for the dbt-style view)`,
+  );
+  for (const m of built)
     console.log(`             ${m.status.padEnd(8)} ${m.model}${m.rows !== undefined ? ` (${num(m.rows)} rows)` : ''}`);
+  for (const m of tests.filter((t) => t.status !== 'success'))
+    console.log(`             ${m.status.padEnd(8)} test ${m.model}: ${m.error ?? ''}`);
   console.log(
     `  quality    ${r.quality.passed ? 'passed' : 'BLOCKED'}: ${r.quality.checks} checks, ${r.quality.warnings.length} warnings, ${r.quality.blocking.length} errors`,
   );
