@@ -291,6 +291,12 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
       identifier: typeof n.config.alias === 'string' ? n.config.alias : n.name,
     };
   }
+  const cycle = findCycle(all);
+  if (cycle) {
+    const byId = new Map(all.map((n) => [n.id, n]));
+    const path = cycle.map((id) => `${byId.get(id)!.name} (${byId.get(id)!.path})`).join(' → ');
+    throw new CompileError(`${byId.get(cycle[0])!.path}: dependency cycle: ${path}`);
+  }
   topologicalOrder({
     nodes: all.map((n) => n.id),
     edges: all.flatMap((n) => n.dependsOn.filter((p) => enabled.has(p)).map((p) => [p, n.id] as [string, string])),
@@ -324,6 +330,31 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     macros: library,
     generatedAt: now,
   };
+}
+
+/** A dependency cycle as a closed path of node ids (first repeated at the end), if there is one. */
+function findCycle(nodes: ReadonlyArray<Pick<ManifestNode, 'id' | 'dependsOn'>>): string[] | undefined {
+  const parents = new Map(nodes.map((n) => [n.id, n.dependsOn]));
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done' || !parents.has(id)) return undefined;
+    if (state.get(id) === 'open') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'open');
+    stack.push(id);
+    for (const p of parents.get(id)!) {
+      const found = visit(p);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const n of nodes) {
+    const found = visit(n.id);
+    if (found) return found.reverse();
+  }
+  return undefined;
 }
 
 /** dbt's vars: top-level keys, plus the keys scoped to this project. */
