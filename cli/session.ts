@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DuckDbWarehouse } from '../activities/warehouse';
+import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../lib/config/schema';
 import { runWorker } from '../workers/worker';
 import { liveWorker } from './worker-daemon';
@@ -81,7 +81,7 @@ export async function readWarehouse(config: EdpConfig, sql: string): Promise<Arr
     if (body.error !== undefined) throw new CliError(body.error);
     return body.rows ?? [];
   }
-  const w = await DuckDbWarehouse.open(config.warehouse.duckdb);
+  const w = await openWarehouse(config).catch((err: Error) => Promise.reject(new CliError(err.message)));
   try {
     return await w.query(sql).catch((err: Error) => Promise.reject(new CliError(err.message)));
   } finally {

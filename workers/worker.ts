@@ -3,8 +3,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { listPipelineRuns } from '../activities/sla';
-import { DuckDbWarehouse } from '../activities/warehouse';
 import type { EdpConfig } from '../lib/config/schema';
+import { openWarehouse } from './warehouse-factory';
 import { installRuntime } from './logging';
 import { startQueryServer } from './query-server';
 import { dataConverterFor } from './payload-codec';
@@ -28,12 +28,12 @@ export interface RunWorkerOptions {
 export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.log(m));
   installRuntime({ logging: config.logging, metricsPort: config.metrics.port });
-  const warehouse = await DuckDbWarehouse.open(config.warehouse.duckdb);
-  const queryServer = await startQueryServer(
-    warehouse,
-    config.warehouse.duckdb.path,
-    config.warehouse.duckdb.queryPort,
-  );
+  const warehouse = await openWarehouse(config);
+  // DuckDB allows one writer process: the worker answers `edp query` for its file. Snowflake needs no help.
+  const queryServer =
+    config.warehouse.engine === 'duckdb'
+      ? await startQueryServer(warehouse, config.warehouse.duckdb.path, config.warehouse.duckdb.queryPort)
+      : undefined;
   let connection: NativeConnection | undefined;
   // For the SLA check's visibility queries; connects on first use.
   const clientConnection = Connection.lazy({ address: config.temporal.address });
@@ -89,7 +89,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
   } finally {
     await connection?.close();
     await clientConnection.close();
-    await new Promise((r) => queryServer.close(r));
+    if (queryServer) await new Promise((r) => queryServer.close(r));
     await warehouse.close();
   }
 }

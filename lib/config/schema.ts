@@ -287,7 +287,30 @@ export const configSchema = z
       .default({}),
     warehouse: z
       .object({
-        engine: z.enum(['duckdb']).default('duckdb'),
+        /** `duckdb` (embedded, the default) or `snowflake` (see docs/snowflake.md for what runs there yet). */
+        engine: z.enum(['duckdb', 'snowflake']).default('duckdb'),
+        /** Snowflake connection; secrets come from the environment or files, never from this file. */
+        snowflake: z
+          .object({
+            account: z.string().min(1),
+            user: z.string().min(1),
+            database: z.string().min(1),
+            schema: z.string().min(1).default('PUBLIC'),
+            warehouse: z.string().min(1).optional(),
+            role: z.string().min(1).optional(),
+            /** Environment variable holding the password (password auth). */
+            passwordEnv: z.string().min(1).default('SNOWFLAKE_PASSWORD'),
+            /** File holding the password (a mounted secret), instead of `passwordEnv`. */
+            passwordFile: z.string().min(1).optional(),
+            /** PEM private key file for key-pair auth (preferred for service users). */
+            privateKeyFile: z.string().min(1).optional(),
+            /** Another endpoint than https://<account>.snowflakecomputing.com (e.g. the local fakesnow server). */
+            accessUrl: z.string().url().optional(),
+            /** Connections in the worker's pool at most. */
+            poolMax: positiveInt.default(4),
+          })
+          .strict()
+          .optional(),
         duckdb: z
           .object({
             path: z.string().min(1).default('warehouse.duckdb'),
@@ -311,6 +334,10 @@ export const configSchema = z
           .default({}),
       })
       .strict()
+      .refine((w) => w.engine !== 'snowflake' || w.snowflake !== undefined, {
+        message: 'engine snowflake needs warehouse.snowflake (account, user, database, …)',
+        path: ['snowflake'],
+      })
       .default({}),
     landing: z
       .object({

@@ -1,8 +1,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyError } from '../../activities/errors';
-import { DuckDbWarehouse, SnowflakeWarehouse, type Warehouse } from '../../activities/warehouse';
+import { DuckDbWarehouse, snowflakeDialect, SnowflakeWarehouse, type Warehouse } from '../../activities/warehouse';
+import { loadConfig } from '../../workers/config';
+import { openWarehouse } from '../../workers/warehouse-factory';
 import { tmpDir } from '../helpers/tmp';
 import { TEST_SERVICES_DIR, testServices } from '../setup/test-services';
 
@@ -143,5 +145,41 @@ describe('snowflake adapter specifics (fakesnow)', () => {
     expect(line).toBeDefined();
     const tag = JSON.parse(line!.replace(/^QUERY_TAG /, '').replace(/ SQL .*$/, '')) as Record<string, unknown>;
     expect(tag).toMatchObject({ app: 'edp', workflowId: marker, runId: 'run-42', activity: 'loadLandingFile' });
+  });
+
+  it('opens from config: warehouse.engine snowflake, the password from the environment or a secret file', async () => {
+    const dir = tmpDir();
+    const file = join(dir, 'edp.config.yaml');
+    const snowflake = {
+      account: 'fakesnow',
+      user: 'fake',
+      database: `edp_factory_${process.pid}`,
+      schema: 'public',
+      accessUrl: `http://127.0.0.1:${testServices().snowflakePort}`,
+      passwordEnv: 'EDP_TEST_SF_PASSWORD',
+      poolMax: 2,
+    };
+    writeFileSync(file, JSON.stringify({ warehouse: { engine: 'snowflake' } }));
+    expect(() => loadConfig({ file, env: {} })).toThrow('engine snowflake needs warehouse.snowflake');
+    writeFileSync(file, JSON.stringify({ warehouse: { engine: 'snowflake', snowflake } }));
+    const { config } = loadConfig({ file, env: {} });
+    await expect(openWarehouse(config, {})).rejects.toThrow(
+      'Snowflake needs a secret: set EDP_TEST_SF_PASSWORD (warehouse.snowflake.passwordEnv)',
+    );
+    const w = await openWarehouse(config, { EDP_TEST_SF_PASSWORD: 'snow' });
+    try {
+      expect(w.dialect).toBe(snowflakeDialect);
+      expect(await w.query('SELECT 41 + 1 AS answer')).toEqual([{ answer: 42 }]);
+    } finally {
+      await w.close();
+    }
+    const secret = join(tmpDir(), 'password');
+    writeFileSync(secret, 'snow\n');
+    writeFileSync(
+      file,
+      JSON.stringify({ warehouse: { engine: 'snowflake', snowflake: { ...snowflake, passwordFile: secret } } }),
+    );
+    const fromFile = await openWarehouse(loadConfig({ file, env: {} }).config, {});
+    await fromFile.close();
   });
 });
