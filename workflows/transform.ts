@@ -117,7 +117,10 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     return seen;
   };
   const outcome = new Map<string, ModelOutcome>();
+  /** Nodes holding one of the `threads`. */
   const running = new Set<string>();
+  /** Nodes launched and not finished (running, or in their quality check). */
+  const unfinished = new Set<string>();
   const threads = input.threads ?? 4;
   const info = workflowInfo();
   const runBase = {
@@ -168,6 +171,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
       outcome.set(node.id, { ...base, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
     } finally {
       running.delete(node.id);
+      unfinished.delete(node.id);
     }
   };
 
@@ -183,12 +187,15 @@ export async function transform(input: TransformInput): Promise<TransformResult>
       } else if (running.size < threads && ps.every((p) => outcome.has(p))) {
         pending.delete(id);
         running.add(id);
+        unfinished.add(id);
         inFlight.push(launch(byId.get(id)!));
       }
     }
-    if (pending.size > 0 && running.size > 0) {
+    if (pending.size > 0 && unfinished.size > 0) {
+      // A node finished, or one moved on to its quality check and freed its thread: re-evaluate.
       const finished = outcome.size;
-      await condition(() => outcome.size > finished); // a node finished: re-evaluate what is ready
+      const busy = running.size;
+      await condition(() => outcome.size > finished || running.size < busy);
     }
   }
   await Promise.all(inFlight);

@@ -1,5 +1,5 @@
 import { CompileError, JinjaRenderer } from './jinja';
-import { dbtContext, renderRelation } from './jinja-context';
+import { dbtContext, quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode } from './manifest-types';
 
 /** How one run compiles: which relations exist decides `is_incremental()`. */
@@ -68,11 +68,15 @@ function runContext(
     ref: (name) => {
       const target = byName(manifest, name);
       if (!target?.relation) return { error: `ref('${name}') names no model, seed or snapshot in this project` };
-      return target.config.materialized === 'ephemeral' ? ephemeral(target) : { sql: renderRelation(target.relation) };
+      return target.config.materialized === 'ephemeral'
+        ? ephemeral(target)
+        : { sql: renderRelation(target.relation, manifest.target.type) };
     },
     source: (s, t) => {
       const src = manifest.sources[`source.${manifest.projectName}.${s}.${t}`];
-      return src ? { sql: renderRelation(src.relation) } : { error: `source('${s}', '${t}') is not defined` };
+      return src
+        ? { sql: renderRelation(src.relation, manifest.target.type) }
+        : { error: `source('${s}', '${t}') is not defined` };
     },
   });
 }
@@ -112,16 +116,27 @@ export function injectCtes(sql: string, ctes: ReadonlyArray<readonly [string, st
   return `${lead}with ${defs}\n${rest}`;
 }
 
-const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
-
 /** The relation a generic test reads, as SQL, with its `where` config applied. */
-function testedRelation(manifest: Manifest, test: ManifestNode): string {
+function testedRelation(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
   const g = test.generic!;
   const attached = manifest.nodes[g.attachedTo] ?? manifest.sources[g.attachedTo];
   if (!attached?.relation)
     throw new CompileError(`${test.path}: test ${test.name} is attached to ${g.attachedTo}, which has no table`);
-  const rel = renderRelation(attached.relation);
-  return test.config.where ? `(select * from ${rel} where ${String(test.config.where)}) dbt_subquery` : rel;
+  const rel = renderRelation(attached.relation, manifest.target.type);
+  if (!test.config.where) return rel;
+  // `where` may hold Jinja (`{{ var('since') }}`), rendered like a model.
+  const where = String(test.config.where as string);
+  const rendered =
+    where.includes('{{') || where.includes('{%')
+      ? rendererFor(manifest).render(
+          `${test.path} (where of ${test.name})`,
+          where,
+          runContext(manifest, options, undefined, (e) => ({
+            error: `ephemeral model '${e.name}' cannot be used in a test's where`,
+          })),
+        )
+      : where;
+  return `(select * from ${rel} where ${rendered.trim()}) dbt_subquery`;
 }
 
 function literal(v: unknown): string {
@@ -133,7 +148,8 @@ function literal(v: unknown): string {
 export function testSql(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
   const g = test.generic;
   if (!g) return compileNode(manifest, test, options);
-  const model = testedRelation(manifest, test);
+  const q = quoterFor(manifest.target.type);
+  const model = testedRelation(manifest, test, options);
   const col = g.column ?? (typeof g.kwargs.column_name === 'string' ? g.kwargs.column_name : undefined);
   const column = col === undefined ? undefined : /^[A-Za-z_][A-Za-z0-9_]*$/.test(col) ? q(col) : col;
   const needColumn = () => {
@@ -153,7 +169,7 @@ export function testSql(manifest: Manifest, test: ManifestNode, options: Compile
     case 'relationships': {
       const parentId = test.dependsOn.find((d) => d !== g.attachedTo);
       const parent = parentId ? (manifest.nodes[parentId] ?? manifest.sources[parentId]) : undefined;
-      const to = parent?.relation ? renderRelation(parent.relation) : model;
+      const to = parent?.relation ? renderRelation(parent.relation, manifest.target.type) : model;
       return `with child as (select ${needColumn()} as from_field from ${model} where ${needColumn()} is not null), parent as (select ${q(String(g.kwargs.field))} as to_field from ${to}) select from_field from child left join parent on child.from_field = parent.to_field where parent.to_field is null`;
     }
     default: {

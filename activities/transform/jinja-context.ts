@@ -2,9 +2,16 @@ import type { JinjaGlobals, JinjaRenderer } from './jinja';
 import { callPattern, kwargsOf, toPlainValue } from './jinja';
 import type { Relation, TargetInfo } from './manifest-types';
 
-/** Renders a relation as SQL: `"schema"."identifier"`. */
-export function renderRelation(r: Relation): string {
-  return `"${r.schema.replace(/"/g, '""')}"."${r.identifier.replace(/"/g, '""')}"`;
+/** Quotes identifiers as the target engine stores unquoted names: Snowflake upper-cases them. */
+export function quoterFor(type: string): (ident: string) => string {
+  const upper = type === 'snowflake';
+  return (ident) => `"${(upper ? ident.toUpperCase() : ident).replace(/"/g, '""')}"`;
+}
+
+/** Renders a relation as SQL for the target engine: `"schema"."identifier"`. */
+export function renderRelation(r: Relation, type = 'duckdb'): string {
+  const q = quoterFor(type);
+  return `${q(r.schema)}.${q(r.identifier)}`;
 }
 
 /** What a render needs to answer `ref`, `source`, `config`, `var`, `this`, `is_incremental`. */
@@ -75,7 +82,7 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
           schema: c.self.schema,
           name: c.self.identifier,
           identifier: c.self.identifier,
-          render: () => renderRelation(c.self!),
+          render: () => renderRelation(c.self!, c.target.type),
         }
       : null,
     target: { ...c.target },

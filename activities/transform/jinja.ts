@@ -58,7 +58,12 @@ export class JinjaRenderer {
     this.env.enablePyCompat();
     this.env.undefinedBehavior = 'lenient';
     this.env.trimBlocks = false;
-    this.env.addTemplate(LIBRARY, this.macros.source);
+    try {
+      this.env.addTemplate(LIBRARY, this.macros.source);
+    } catch (err) {
+      // A syntax error in a macro file: a project error (non-retryable), named by file and line.
+      throw new CompileError(this.describe('macros', String(err instanceof Error ? err.message : err)));
+    }
   }
 
   /** Records a problem found inside a callback (missing var, …) and the call it came from; render then fails with it. */
@@ -95,7 +100,10 @@ export class JinjaRenderer {
     const at = /\(in ([^:()]+):(\d+)\)/.exec(first);
     const message = first.replace(/\s*\(in [^()]*\)\s*$/, '');
     if (!at) return `${file}: ${message}`;
-    if (at[1] === LIBRARY) return `${this.macroLocation(Number(at[2]))}: ${message} (in a macro called from ${file})`;
+    if (at[1] === LIBRARY) {
+      const where = this.macroLocation(Number(at[2]));
+      return file === 'macros' ? `${where}: ${message}` : `${where}: ${message} (in a macro called from ${file})`;
+    }
     return `${file}:${at[2]}: ${message}`;
   }
 

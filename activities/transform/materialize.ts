@@ -1,4 +1,4 @@
-import { ensureSchema, type Warehouse, type WarehouseSession } from '../warehouse';
+import { ensureSchema, type Dialect, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
 import { renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode, Relation } from './manifest-types';
@@ -18,20 +18,16 @@ export interface BuildOptions extends CompileOptions {
   fullRefresh?: boolean;
 }
 
-const RUNS = { schema: 'audit', table: 'transform_node_runs' };
+const RUNS: TableRef = { schema: 'audit', table: 'transform_node_runs' };
 
 /** Whether `rel` exists and as what. */
 export async function relationKind(w: WarehouseSession, rel: Relation): Promise<'table' | 'view' | undefined> {
   const rows = await w.query<{ table_type: string }>(
-    'select table_type from information_schema.tables where table_schema = ? and table_name = ?',
+    'select table_type from information_schema.tables where upper(table_schema) = upper(?) and upper(table_name) = upper(?)',
     [rel.schema, rel.identifier],
   );
   if (rows.length === 0) return undefined;
   return /view/i.test(rows[0].table_type) ? 'view' : 'table';
-}
-
-async function dropIfKind(w: WarehouseSession, rel: Relation, kind: 'table' | 'view'): Promise<void> {
-  if ((await relationKind(w, rel)) === kind) await w.execute(`drop ${kind} ${renderRelation(rel)}`);
 }
 
 const temp = (node: ManifestNode, what: string) => `"edp_${what}_${node.name.replace(/\W/g, '_')}"`;
@@ -48,30 +44,34 @@ export async function buildModel(
   if (kind === 'ephemeral') return { sql: compileNode(manifest, node, o) };
   await ensureSchema(w, rel.schema);
   const existing = await relationKind(w, rel);
-  const target = renderRelation(rel);
+  const target = renderRelation(rel, manifest.target.type);
   if (kind === 'view') {
     const sql = compileNode(manifest, node, o);
     if (existing === 'table') await w.execute(`drop table ${target}`);
     await w.execute(`create or replace view ${target} as\n${sql}`);
     return { sql };
   }
-  const fullRefresh = o.fullRefresh && node.config.full_refresh !== false;
-  if (kind === 'table' || (kind === 'incremental' && (existing !== 'table' || fullRefresh))) {
+  const createTable = async (s: Warehouse | WarehouseSession, kindNow: typeof existing): Promise<BuildOutcome> => {
     const sql = compileNode(manifest, node, { ...o, isIncremental: false });
-    if (existing === 'view') await w.execute(`drop view ${target}`);
-    await w.execute(`create or replace table ${target} as\n${sql}`);
-    const [row] = await w.query<{ n: unknown }>(`select count(*) as n from ${target}`);
+    if (kindNow === 'view') await s.execute(`drop view ${target}`);
+    await s.execute(`create or replace table ${target} as\n${sql}`);
+    const [row] = await s.query<{ n: unknown }>(`select count(*) as n from ${target}`);
     return { sql, rows: Number(row.n) };
-  }
+  };
+  if (kind === 'table') return createTable(w, existing);
   if (kind !== 'incremental') {
     throw new Error(`${node.path}: materialized='${kind}' is not supported (view, table, incremental, ephemeral)`);
   }
-  const sql = compileNode(manifest, node, { ...o, isIncremental: true });
-  return onceper(w, o.invocationId, node, sql, async (s) => {
+  const fullRefresh = o.fullRefresh && node.config.full_refresh !== false;
+  // Decided inside the transaction, after the marker check: a retried first build must not append again.
+  return onceper(w, o.invocationId, node, async (s) => {
+    const kindNow = await relationKind(s, rel);
+    if (kindNow !== 'table' || fullRefresh) return createTable(s, kindNow);
+    const sql = compileNode(manifest, node, { ...o, isIncremental: true });
     const staged = temp(node, 'incr');
     await s.execute(`create or replace temp table ${staged} as\n${sql}`);
-    const targetCols = new Set((await columnsOf(s, target)).map((c) => c.toLowerCase()));
-    const cols = (await columnsOf(s, staged)).filter((c) => targetCols.has(c.toLowerCase()));
+    const targetCols = new Set((await columnsOf(s, w.dialect, target)).map((c) => c.toLowerCase()));
+    const cols = (await columnsOf(s, w.dialect, staged)).filter((c) => targetCols.has(c.toLowerCase()));
     const list = cols.map((c) => `"${c}"`).join(', ');
     const keys = uniqueKeys(node);
     const strategy = node.config.incremental_strategy ?? (keys.length ? 'delete+insert' : 'append');
@@ -84,7 +84,7 @@ export async function buildModel(
     }
     const rows = await s.execute(`insert into ${target} (${list}) select ${list} from ${staged}`);
     await s.execute(`drop table ${staged}`);
-    return rows;
+    return { sql, rows };
   });
 }
 
@@ -95,10 +95,15 @@ export function uniqueKeys(node: ManifestNode): string[] {
   return (Array.isArray(k) ? k : String(k).split(',')).map((x) => String(x).trim()).filter(Boolean);
 }
 
-/** Column names of a table or query result (`describe`). */
-export async function columnsOf(s: WarehouseSession, relation: string): Promise<string[]> {
-  const rows = await s.query<{ column_name: string }>(`describe select * from ${relation}`);
-  return rows.map((r) => r.column_name);
+/** Column names of a table, view or temp table, as the engine stores them. */
+export async function columnsOf(
+  s: Warehouse | WarehouseSession,
+  dialect: Dialect,
+  relation: string,
+): Promise<string[]> {
+  const { sql, nameColumn } = dialect.describeColumns(relation);
+  const rows = await s.query(sql);
+  return rows.map((r) => String(r[nameColumn]));
 }
 
 /**
@@ -109,11 +114,10 @@ export async function onceper(
   w: Warehouse,
   invocationId: string,
   node: ManifestNode,
-  sql: string,
-  change: (s: WarehouseSession) => Promise<number>,
+  change: (s: WarehouseSession) => Promise<BuildOutcome>,
 ): Promise<BuildOutcome> {
   await ensureSchema(w, RUNS.schema);
-  const runs = renderRelation({ schema: RUNS.schema, identifier: RUNS.table });
+  const runs = w.dialect.table(RUNS);
   await w.execute(
     `create table if not exists ${runs} (invocation_id varchar not null, node_id varchar not null, rows_affected bigint, finished_at timestamp, primary key (invocation_id, node_id))`,
   );
@@ -122,11 +126,11 @@ export async function onceper(
       `select rows_affected from ${runs} where invocation_id = ? and node_id = ?`,
       [invocationId, node.id],
     );
-    if (done.length) return { sql, rows: Number(done[0].rows_affected), alreadyDone: true };
-    const rows = await change(s);
-    await s.execute(`insert into ${runs} values (?, ?, ?, current_timestamp)`, [invocationId, node.id, rows]);
-    return { sql, rows };
+    if (done.length) {
+      return { sql: '-- committed by an earlier attempt', rows: Number(done[0].rows_affected), alreadyDone: true };
+    }
+    const out = await change(s);
+    await s.execute(`insert into ${runs} values (?, ?, ?, current_timestamp)`, [invocationId, node.id, out.rows ?? 0]);
+    return out;
   });
 }
-
-export { dropIfKind };

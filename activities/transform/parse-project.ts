@@ -136,8 +136,14 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   type Draft = ManifestNode & { refs: string[]; props?: Properties };
   const drafts: Draft[] = [];
   const fqnOf = (file: FoundFile, name: string) => [project.name, ...file.inRoot.split('/').slice(0, -1), name];
-  const base = (type: ResourceType, file: FoundFile, name: string, rawSql: string, checksumOf: string): Draft => {
-    const fqn = fqnOf(file, name);
+  const base = (
+    type: ResourceType,
+    file: FoundFile,
+    name: string,
+    rawSql: string,
+    checksumOf: string,
+    fqn = fqnOf(file, name),
+  ): Draft => {
     const props = type === 'test' ? undefined : byName.get(name);
     const config: NodeConfig = mergeConfig(
       mergeConfig({ materialized: DEFAULT_MATERIALIZED[type] }, configFromTree(project.configTrees[type], fqn)),
@@ -169,7 +175,9 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   for (const file of findFiles(dir, project.snapshotPaths, ['.sql'])) {
     for (const m of file.text.matchAll(SNAPSHOT_BLOCK)) {
       const before = file.text.slice(0, (m.index ?? 0) + m[0].indexOf(m[2])).split('\n').length - 1;
-      drafts.push(base('snapshot', file, m[1], '\n'.repeat(before) + m[2], m[0]));
+      // dbt's fqn of a snapshot includes its file's name: [project, ...folders, file, snapshot].
+      const fqn = [...fqnOf(file, basename(file.path, '.sql')), m[1]];
+      drafts.push(base('snapshot', file, m[1], '\n'.repeat(before) + m[2], m[0], fqn));
     }
   }
   for (const file of findFiles(dir, project.testPaths, ['.sql']).filter(
@@ -288,7 +296,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     if (n.resourceType === 'test') continue;
     n.relation = {
       schema: schemaFor(renderer, library.names, options.target, n),
-      identifier: typeof n.config.alias === 'string' ? n.config.alias : n.name,
+      identifier: aliasFor(renderer, library.names, options.target, n),
     };
   }
   const cycle = findCycle(all);
@@ -365,6 +373,24 @@ function flattenVars(vars: Record<string, unknown>, projectName: string): Record
   return { ...out, ...scoped };
 }
 
+/** The node as `generate_schema_name` / `generate_alias_name` see it. */
+function nodeForMacros(n: ManifestNode) {
+  return { name: n.name, resource_type: n.resourceType, fqn: n.fqn, path: n.path, config: n.config };
+}
+
+/** The table name: the project's `generate_alias_name` if it defines one, else the alias config or the name. */
+function aliasFor(renderer: JinjaRenderer, macros: string[], target: TargetInfo, n: ManifestNode): string {
+  const alias = typeof n.config.alias === 'string' ? n.config.alias : undefined;
+  if (!macros.includes('generate_alias_name')) return alias ?? n.name;
+  return renderer
+    .render(`${n.path} (generate_alias_name)`, '{{ generate_alias_name(custom_alias_name, node) }}', {
+      custom_alias_name: alias ?? null,
+      node: nodeForMacros(n),
+      target: { ...target },
+    })
+    .trim();
+}
+
 function schemaFor(renderer: JinjaRenderer, macros: string[], target: TargetInfo, n: ManifestNode): string {
   if (n.resourceType === 'snapshot' && typeof n.config.target_schema === 'string') return n.config.target_schema;
   const custom = typeof n.config.schema === 'string' ? n.config.schema : undefined;
@@ -374,7 +400,7 @@ function schemaFor(renderer: JinjaRenderer, macros: string[], target: TargetInfo
     '{{ generate_schema_name(custom_schema_name, node) }}',
     {
       custom_schema_name: custom ?? null,
-      node: { name: n.name, resource_type: n.resourceType, fqn: n.fqn, path: n.path, config: n.config },
+      node: nodeForMacros(n),
       target: { ...target },
     },
   );

@@ -108,41 +108,8 @@ export function readPropertiesFile(file: FoundFile): Record<string, unknown> {
   }
 }
 
-/** Keys in dbt_project.yml config trees that are configs even without a leading `+`. */
-const CONFIG_KEYS = new Set([
-  'enabled',
-  'materialized',
-  'schema',
-  'alias',
-  'database',
-  'tags',
-  'unique_key',
-  'incremental_strategy',
-  'on_schema_change',
-  'full_refresh',
-  'meta',
-  'docs',
-  'persist_docs',
-  'pre-hook',
-  'post-hook',
-  'grants',
-  'contract',
-  'column_types',
-  'delimiter',
-  'quote_columns',
-  'strategy',
-  'updated_at',
-  'check_cols',
-  'target_schema',
-  'target_database',
-  'severity',
-  'where',
-  'store_failures',
-  'warn_if',
-  'error_if',
-  'limit',
-  'hard_deletes',
-]);
+/** Configs whose values are mappings, so they are configs even without a leading `+`. */
+const MAPPING_CONFIGS = new Set(['meta', 'docs', 'persist_docs', 'grants', 'column_types', 'contract']);
 
 /**
  * The config a dbt_project.yml tree gives the node at `fqn` ([project, ...folders, name]): more
@@ -153,7 +120,13 @@ export function configFromTree(tree: Record<string, unknown>, fqn: readonly stri
   let level: Record<string, unknown> | undefined = tree;
   for (let depth = 0; level; depth++) {
     for (const [key, value] of Object.entries(level)) {
-      const isConfig = key.startsWith('+') || (CONFIG_KEYS.has(key) && (typeof value !== 'object' || key === 'tags'));
+      // As dbt: `+key`, or any value that is not a mapping (a mapping is a folder or a model name).
+      const isConfig =
+        key.startsWith('+') ||
+        value === null ||
+        typeof value !== 'object' ||
+        Array.isArray(value) ||
+        MAPPING_CONFIGS.has(key);
       if (isConfig) mergeConfig(config, { [key.replace(/^\+/, '')]: value });
     }
     const next: unknown = depth < fqn.length ? level[fqn[depth]] : undefined;

@@ -51,27 +51,57 @@ export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[]
 
 type SeedType = 'integer' | 'double' | 'date' | 'timestamp' | 'boolean' | 'varchar';
 
-const isNull = (v: string) => v === '' || v.toLowerCase() === 'null';
-const TESTS: Array<[SeedType, (v: string) => boolean]> = [
-  ['integer', (v) => /^[-+]?\d+$/.test(v)],
-  ['double', (v) => /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)],
-  ['date', (v) => /^\d{4}-\d{2}-\d{2}$/.test(v)],
-  ['timestamp', (v) => /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v)],
-  ['boolean', (v) => /^(true|false)$/i.test(v)],
-];
+/** The engine type a seed column is created with. */
+const COLUMN_TYPE: Record<SeedType, string> = {
+  integer: 'integer',
+  double: 'double',
+  date: 'date',
+  timestamp: 'timestamp',
+  boolean: 'boolean',
+  varchar: 'varchar',
+};
 
-/** The type dbt would infer for a seed column (agate's order: integer, number, date, datetime, boolean, text). */
+const isNull = (v: string) => v.trim() === '' || v.trim().toLowerCase() === 'null';
+
+/** A number as agate reads it (spaces, `%`, currency symbols and thousands separators dropped), or undefined. */
+function agateNumber(v: string): string | undefined {
+  const t = v
+    .trim()
+    .replace(/^%|%$/g, '')
+    .replace(/[$€£¥]/g, '')
+    .replace(/,/g, '');
+  return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? t : undefined;
+}
+
+const DATE = /^\d{4}-\d{1,2}-\d{1,2}$/; // strptime %Y-%m-%d
+const DATETIME = /^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}$/; // strptime %Y-%m-%d %H:%M:%S
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+
+/**
+ * The type dbt infers for a seed column, as agate's type tester does: the first of number, date,
+ * datetime, ISO datetime, boolean that reads every value, else text; a number column is integer when
+ * every value is whole (`1.0`, `1e3` too), else double.
+ */
 export function inferSeedType(values: readonly string[]): SeedType {
-  const present = values.filter((v) => !isNull(v));
+  const present = values.filter((v) => !isNull(v)).map((v) => v.trim());
   if (present.length === 0) return 'integer';
-  for (const [type, test] of TESTS) if (present.every(test)) return type;
+  const numbers = present.map(agateNumber);
+  if (numbers.every((n) => n !== undefined)) {
+    return numbers.every((n) => Number.isInteger(Number(n))) ? 'integer' : 'double';
+  }
+  if (present.every((v) => DATE.test(v))) return 'date';
+  if (present.every((v) => DATETIME.test(v)) || present.every((v) => ISO_DATETIME.test(v))) return 'timestamp';
+  if (present.every((v) => /^(true|false)$/i.test(v))) return 'boolean';
   return 'varchar';
 }
 
-function sqlValue(v: string, type: string): string {
+/** A CSV value as SQL for a column inferred as `kind` (or overridden to the engine type `type`). */
+function sqlValue(v: string, kind: SeedType | 'override', type: string): string {
   if (isNull(v)) return 'null';
-  const text = `'${v.replace(/'/g, "''")}'`;
-  return type === 'varchar' ? text : `cast(${text} as ${type})`;
+  const value = kind === 'integer' || kind === 'double' ? (agateNumber(v) ?? v) : kind === 'varchar' ? v : v.trim();
+  const text = `'${value.replace(/'/g, "''")}'`;
+  if (kind === 'integer') return `cast(cast(${text} as double) as integer)`; // `1e3`, `1.0`
+  return kind === 'varchar' ? text : `cast(${text} as ${type})`;
 }
 
 /** Loads a seed CSV into its table (replaced), inferring column types unless `column_types` names them. */
@@ -86,9 +116,11 @@ export async function buildSeed(w: Warehouse, manifest: Manifest, node: Manifest
     }
   });
   const overrides = node.config.column_types ?? {};
-  const types = header.map((h, c) => overrides[h] ?? inferSeedType(rows.map((r) => r[c])));
+  const inferred = header.map((h, c) => (overrides[h] ? undefined : inferSeedType(rows.map((r) => r[c]))));
+  const types = header.map((h, c) => overrides[h] ?? COLUMN_TYPE[inferred[c]!]);
+  const kinds = header.map((_, c) => inferred[c] ?? ('override' as const));
   const rel = node.relation!;
-  const target = renderRelation(rel);
+  const target = renderRelation(rel, manifest.target.type);
   await ensureSchema(w, rel.schema);
   const columns = header.map((h, c) => `"${h.replace(/"/g, '""')}" ${types[c]}`).join(', ');
   const sql = `create or replace table ${target} (${columns})`;
@@ -97,7 +129,7 @@ export async function buildSeed(w: Warehouse, manifest: Manifest, node: Manifest
     for (let start = 0; start < rows.length; start += 500) {
       const values = rows
         .slice(start, start + 500)
-        .map((r) => `(${r.map((v, c) => sqlValue(v, types[c])).join(', ')})`)
+        .map((r) => `(${r.map((v, c) => sqlValue(v, kinds[c], types[c])).join(', ')})`)
         .join(',\n');
       await s.execute(`insert into ${target} values\n${values}`);
     }

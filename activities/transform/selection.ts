@@ -55,25 +55,33 @@ function walk(start: Iterable<string>, next: Map<string, string[]>, depth: numbe
   return seen;
 }
 
+/**
+ * dbt's fqn match: the node's name, or a dotted prefix of its fqn (`staging`, `project.staging.sub`),
+ * where a `*` part matches everything below it.
+ */
+function fqnMatches(fqn: readonly string[], selector: string): boolean {
+  if (fqn[fqn.length - 1] === selector) return true;
+  const parts = selector.split('.');
+  const flat = fqn.flatMap((s) => s.split('.'));
+  if (parts.length > flat.length) return false;
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === '*') return true;
+    if (flat[i] !== parts[i]) return false;
+  }
+  return true;
+}
+
 /** Node ids (and source ids) one selector method matches, before graph operators. */
 function matchMethod(manifest: Manifest, spec: string): Set<string> {
   const colon = spec.indexOf(':');
-  const [method, value] = colon > 0 ? [spec.slice(0, colon), spec.slice(colon + 1)] : ['fqn', spec];
+  // As dbt: without a method, a value with a `/` or ending in `.sql` is a path, anything else an fqn.
+  const guess = spec.includes('/') || spec.endsWith('.sql') ? 'path' : 'fqn';
+  const [method, value] = colon > 0 ? [spec.slice(0, colon), spec.slice(colon + 1)] : [guess, spec];
   const nodes = Object.values(manifest.nodes);
   const ids = (pred: (n: ManifestNode) => boolean) => new Set(nodes.filter(pred).map((n) => n.id));
   switch (method) {
-    case 'fqn': {
-      const re = globToRegex(value);
-      const dotted = value.split('.');
-      return ids(
-        (n) =>
-          re.test(n.name) ||
-          (dotted.length > 1 &&
-            dotted.every((part, i) => globToRegex(part).test(n.fqn[n.fqn.length - dotted.length + i] ?? ''))) ||
-          n.fqn.slice(0, -1).join('.') === value ||
-          n.fqn.slice(1, -1).join('.') === value,
-      );
-    }
+    case 'fqn':
+      return ids((n) => fqnMatches(n.fqn, value) || fqnMatches(n.fqn.slice(1), value));
     case 'tag':
       return ids((n) => (n.config.tags ?? []).some((t) => globToRegex(value).test(t)));
     case 'path': {

@@ -1,11 +1,9 @@
 import { ensureSchema, type Warehouse } from '../warehouse';
 import { compileNode } from './compile';
 import { CompileError } from './jinja';
-import { renderRelation } from './jinja-context';
+import { quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode } from './manifest-types';
 import { columnsOf, onceper, relationKind, uniqueKeys, type BuildOptions, type BuildOutcome } from './materialize';
-
-const q = (c: string) => `"${c.replace(/"/g, '""')}"`;
 
 interface Strategy {
   /** SQL for the version's timestamp (`updated_at` column, or the run's start for `check` without one). */
@@ -16,7 +14,7 @@ interface Strategy {
   scdId: string;
 }
 
-function strategyFor(node: ManifestNode, sourceColumns: string[], runStartedAt: string): Strategy {
+function strategyFor(node: ManifestNode, sourceColumns: string[], runStartedAt: string, validFrom: string): Strategy {
   const keys = uniqueKeys(node);
   if (keys.length === 0) throw new CompileError(`${node.path}: snapshot ${node.name} needs config unique_key`);
   const hash = (args: string[]) => `md5(${args.map((a) => `coalesce(cast(${a} as varchar), '')`).join(" || '|' || ")})`;
@@ -28,7 +26,7 @@ function strategyFor(node: ManifestNode, sourceColumns: string[], runStartedAt: 
     const u = node.config.updated_at;
     return {
       updatedAt: u,
-      rowChanged: `(snapshotted_data."dbt_valid_from" < source_data.${u})`,
+      rowChanged: `(snapshotted_data.${validFrom} < source_data.${u})`,
       scdId: hash([...keys, u]),
     };
   }
@@ -61,74 +59,77 @@ export async function buildSnapshot(
   o: BuildOptions,
 ): Promise<BuildOutcome> {
   const rel = node.relation!;
-  const target = renderRelation(rel);
+  const target = renderRelation(rel, manifest.target.type);
   const sql = compileNode(manifest, node, o);
   await ensureSchema(w, rel.schema);
+  const c = quoterFor(manifest.target.type);
+  const [SCD, UPD, FROM, TO] = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to'].map(c);
   const src = `"edp_snap_src_${node.name.replace(/\W/g, '_')}"`;
   const keys = uniqueKeys(node);
-  const exists = (await relationKind(w, rel)) === 'table';
-  return onceper(w, o.invocationId, node, sql, async (s) => {
+  return onceper(w, o.invocationId, node, async (s) => {
+    const exists = (await relationKind(s, rel)) === 'table';
     await s.execute(`create or replace temp table ${src} as\n${sql}`);
-    const sourceColumns = await columnsOf(s, src);
-    const st = strategyFor(node, sourceColumns, o.runStartedAt);
-    const versionCols = `${st.scdId} as "dbt_scd_id", ${st.updatedAt} as "dbt_updated_at", ${st.updatedAt} as "dbt_valid_from"`;
+    const sourceColumns = await columnsOf(s, w.dialect, src);
+    const st = strategyFor(node, sourceColumns, o.runStartedAt, FROM);
     if (!exists) {
-      const rows = await s.execute(
-        `create table ${target} as select *, ${versionCols}, nullif(${st.updatedAt}, ${st.updatedAt}) as "dbt_valid_to" from ${src} sbq`,
+      await s.execute(
+        `create table ${target} as select *, ${st.scdId} as ${SCD}, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO} from ${src} sbq`,
       );
       await s.execute(`drop table ${src}`);
       const [n] = await s.query<{ n: unknown }>(`select count(*) as n from ${target}`);
-      return Number(n.n) || rows;
+      return { sql, rows: Number(n.n) };
     }
+    const cols = (alias: string) => sourceColumns.map((x) => `${alias}."${x}"`).join(', ');
     const join = keys.map((k) => `snapshotted_data.${k} = source_data.${k}`).join(' and ');
     const snapKeyNull = keys.map((k) => `snapshotted_data.${k} is null`).join(' and ');
     const stage = `"edp_snap_stage_${node.name.replace(/\W/g, '_')}"`;
     const invalidate = node.config.hard_deletes === 'invalidate' || node.config.invalidate_hard_deletes === true;
     const now = `cast('${o.runStartedAt}' as timestamp)`;
+    // dbt's snapshot staging: insertions (new keys, changed rows) and updates (the versions they close),
+    // with explicit column lists so it runs on any engine.
     await s.execute(`create or replace temp table ${stage} as
-with snapshotted_data as (select * from ${target} where "dbt_valid_to" is null),
+with snapshotted_data as (select * from ${target} where ${TO} is null),
 insertions_source_data as (
-  select *, ${st.updatedAt} as "dbt_updated_at", ${st.updatedAt} as "dbt_valid_from",
-    nullif(${st.updatedAt}, ${st.updatedAt}) as "dbt_valid_to", ${st.scdId} as "dbt_scd_id"
+  select *, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO}, ${st.scdId} as ${SCD}
   from ${src}),
 updates_source_data as (
-  select *, ${st.updatedAt} as "dbt_updated_at", ${st.updatedAt} as "dbt_valid_from", ${st.updatedAt} as "dbt_valid_to"
+  select *, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, ${st.updatedAt} as ${TO}
   from ${src}),
 insertions as (
-  select 'insert' as dbt_change_type, source_data.*
+  select 'insert' as dbt_change_type, ${cols('source_data')}, source_data.${UPD}, source_data.${FROM}, source_data.${TO}, source_data.${SCD}
   from insertions_source_data as source_data
   left outer join snapshotted_data on ${join}
   where ${snapKeyNull} or (not (${snapKeyNull}) and ${st.rowChanged})),
 updates as (
-  select 'update' as dbt_change_type, source_data.*, snapshotted_data."dbt_scd_id"
+  select 'update' as dbt_change_type, ${cols('source_data')}, source_data.${UPD}, source_data.${FROM}, source_data.${TO}, snapshotted_data.${SCD}
   from updates_source_data as source_data
   join snapshotted_data on ${join}
   where ${st.rowChanged})
 select * from insertions
-union all by name
+union all
 select * from updates
 ${
   invalidate
-    ? `union all by name
-select 'delete' as dbt_change_type, snapshotted_data."dbt_scd_id", ${now} as "dbt_valid_to"
+    ? `union all
+select 'delete' as dbt_change_type, ${cols('snapshotted_data')}, ${now}, ${now}, ${now}, snapshotted_data.${SCD}
 from snapshotted_data left join ${src} as source_data on ${join}
 where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
     : ''
 }`);
     await s.execute(
-      `update ${target} set "dbt_valid_to" = st."dbt_valid_to" from ${stage} st where st."dbt_scd_id" = ${target}."dbt_scd_id" and ${target}."dbt_valid_to" is null and st.dbt_change_type in ('update', 'delete')`,
+      `update ${target} set ${TO} = st.${TO} from ${stage} st where st.${SCD} = ${target}.${SCD} and ${target}.${TO} is null and st.dbt_change_type in ('update', 'delete')`,
     );
-    const targetCols = await columnsOf(s, target);
-    const stageCols = new Set(await columnsOf(s, stage));
-    const cols = targetCols
-      .filter((c) => stageCols.has(c))
-      .map(q)
+    const targetCols = await columnsOf(s, w.dialect, target);
+    const stageCols = new Set(await columnsOf(s, w.dialect, stage));
+    const list = targetCols
+      .filter((x) => stageCols.has(x))
+      .map((x) => `"${x}"`)
       .join(', ');
     const inserted = await s.execute(
-      `insert into ${target} (${cols}) select ${cols} from ${stage} where dbt_change_type = 'insert'`,
+      `insert into ${target} (${list}) select ${list} from ${stage} where dbt_change_type = 'insert'`,
     );
     await s.execute(`drop table ${stage}`);
     await s.execute(`drop table ${src}`);
-    return inserted;
+    return { sql, rows: inserted };
   });
 }

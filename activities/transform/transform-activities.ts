@@ -117,6 +117,25 @@ function badInput(err: unknown): never {
   throw err;
 }
 
+/** A test's `warn_if` / `error_if` condition (`!=0`, `>5`, `>=10`, …) as a predicate on the failure count. */
+function threshold(node: ManifestNode, key: 'warn_if' | 'error_if'): (failures: number) => boolean {
+  const text = String(node.config[key] ?? '!=0').replace(/\s+/g, '');
+  const m = /^(!=|<>|>=|<=|==|=|>|<)(\d+)$/.exec(text);
+  if (!m) throw new CompileError(`${node.path}: test ${node.name}: ${key} '${text}' is not a comparison such as '>5'`);
+  const n = Number(m[2]);
+  const ops: Record<string, (f: number) => boolean> = {
+    '!=': (f) => f !== n,
+    '<>': (f) => f !== n,
+    '>=': (f) => f >= n,
+    '<=': (f) => f <= n,
+    '==': (f) => f === n,
+    '=': (f) => f === n,
+    '>': (f) => f > n,
+    '<': (f) => f < n,
+  };
+  return ops[m[1]];
+}
+
 /** Runs a test node: counts the rows its query returns. */
 async function runTest(
   w: Warehouse,
@@ -130,9 +149,12 @@ async function runTest(
   const failures = Number(row.failures);
   const severity = String(node.config.severity ?? 'error').toLowerCase();
   const base = { id: node.id, name: node.name, type: node.resourceType, rows: failures };
-  if (failures === 0) return { ...base, status: 'success' };
+  // dbt: an error-severity test fails when error_if holds, else warns when warn_if holds (both default `!=0`).
+  const fails = severity !== 'warn' && threshold(node, 'error_if')(failures);
+  const warns = !fails && threshold(node, 'warn_if')(failures);
+  if (!fails && !warns) return { ...base, status: 'success' };
   const message = `${failures} failing row${failures === 1 ? '' : 's'} (query: ${file})`;
-  return { ...base, status: severity === 'warn' ? 'warn' : 'fail', message };
+  return { ...base, status: fails ? 'fail' : 'warn', message };
 }
 
 /** Builds the transform activities over a warehouse and the default project. */

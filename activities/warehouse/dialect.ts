@@ -24,6 +24,8 @@ export interface Dialect {
   minutesBetween(start: string, end: string): string;
   /** The current timestamp. */
   now(): string;
+  /** A statement listing the columns of a table or view (also a temp table), and its column holding the names. */
+  describeColumns(relation: string): { sql: string; nameColumn: string };
   /** The next value of a sequence, as an expression. */
   nextValue(sequence: TableRef): string;
   /** A row of table alias `alias` as JSON text, so a quarantined row keeps every value. */

@@ -112,7 +112,10 @@ select id, v, n from {{ ref('src') }}
     expect(await runner.query('select count(*)::int as n from main.app')).toEqual([{ n: 2 }]);
     expect(
       await runner.query('select invocation_id, node_id, rows_affected::int as rows from audit.transform_node_runs'),
-    ).toEqual([{ invocation_id: 'run-2', node_id: 'model.p.app', rows: 1 }]);
+    ).toEqual([
+      { invocation_id: 'run-1', node_id: 'model.p.app', rows: 1 }, // the first build commits its marker too
+      { invocation_id: 'run-2', node_id: 'model.p.app', rows: 1 },
+    ]);
 
     await runner.activities.runNode({ ...input, invocationId: 'run-3' });
     expect(await runner.query('select count(*)::int as n from main.app')).toEqual([{ n: 3 }]);

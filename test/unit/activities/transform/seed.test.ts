@@ -48,9 +48,12 @@ describe('inferSeedType', () => {
   it.each([
     [['1', '-2', ''], 'integer'],
     [['1', '2.5'], 'double'],
-    [['1e3'], 'double'],
+    [['1e3', '1.0', ' 7'], 'integer'], // agate: whole numbers, whatever their form
+    [['2024-1-05'], 'date'],
+    [['2024-01-05 10:00'], 'varchar'], // strptime %Y-%m-%d %H:%M:%S needs seconds
     [['2020-01-02', ''], 'date'],
-    [['2020-01-02 10:00:00', '2020-01-02T10:00'], 'timestamp'],
+    [['2020-01-02 10:00:00', '2020-01-02T10:00'], 'varchar'], // one format per column, as agate
+    [['2020-01-02T10:00', '2020-01-02T10:00:05Z'], 'timestamp'],
     [['True', 'false'], 'boolean'],
     [['1', 'true'], 'varchar'],
     [['a', '1'], 'varchar'],

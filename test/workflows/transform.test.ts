@@ -1,0 +1,88 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { Activities } from '../../activities';
+import { transform } from '../../workflows';
+import { testServices } from '../setup/test-services';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The transform workflow's scheduling, with fake activities on the time-skipping server. */
+describe('transform workflow (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: testServices().testServerPath } },
+    });
+  });
+  afterAll(() => env?.teardown());
+
+  it('waits (never spins) while a model is in its quality check, and starts its children after it', async () => {
+    const events: string[] = [];
+    const node = (id: string) => ({ id, name: id, type: 'model' as const, table: `marts.${id}` });
+    const activities: Partial<Activities> = {
+      planTransform: () =>
+        Promise.resolve({
+          manifestFile: 'target/manifests/c.json',
+          checksum: 'c',
+          nodes: ['a', 'b', 'c'].map(node),
+          edges: [['a', 'c']],
+        }),
+      async runNode({ nodeId }) {
+        events.push(`run ${nodeId}`);
+        if (nodeId === 'b') await sleep(1000);
+        return {
+          id: nodeId,
+          name: nodeId,
+          type: 'model' as const,
+          status: 'success' as const,
+          rows: 1,
+          table: `marts.${nodeId}`,
+        };
+      },
+      listQualityRuleFiles: () => Promise.resolve([{ file: 'a.yml', table: 'marts.a', rules: 1 }]),
+      async runQualityRuleFile() {
+        await sleep(3000); // longer than a workflow task may take: a busy loop would time the task out
+        events.push('checked a');
+        return {
+          table: 'marts.a',
+          checked: 'marts.a',
+          rows: 1,
+          invalidRows: 0,
+          score: 100,
+          quarantined: 0,
+          results: [],
+        };
+      },
+    };
+    const queues = { workflows: 'tr-workflows', warehouse: 'tr-warehouse' };
+    const wf = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: queues.workflows,
+      workflowsPath: require.resolve('../../workflows'),
+    });
+    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
+    const interval = { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T04:00:00.000Z' };
+    const result = await wf.runUntil(
+      acts.runUntil(
+        env.client.workflow.execute(transform, {
+          workflowId: 'tr-quality-wait',
+          taskQueue: queues.workflows,
+          args: [{ steps: { warehouseTaskQueue: queues.warehouse }, interval, qualityRunId: 'q1', threads: 2 }],
+        }),
+      ),
+    );
+    expect(result.failed).toBe(0);
+    expect(result.models.map((m) => [m.model, m.status])).toEqual([
+      ['a', 'success'],
+      ['b', 'success'],
+      ['c', 'success'],
+    ]);
+    expect(events.indexOf('run c')).toBeGreaterThan(events.indexOf('checked a'));
+    const history = await env.client.workflow.getHandle('tr-quality-wait').fetchHistory();
+    const failedTasks = (history.events ?? []).filter(
+      (e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes,
+    );
+    expect(failedTasks).toEqual([]);
+  }, 60_000);
+});
