@@ -125,7 +125,7 @@ function testedRelation(manifest: Manifest, test: ManifestNode, options: Compile
   const rel = renderRelation(attached.relation, manifest.target.type);
   if (!test.config.where) return rel;
   // `where` may hold Jinja (`{{ var('since') }}`), rendered like a model.
-  const where = String(test.config.where as string);
+  const where = String(test.config.where);
   const rendered =
     where.includes('{{') || where.includes('{%')
       ? rendererFor(manifest).render(

@@ -119,7 +119,7 @@ function badInput(err: unknown): never {
 
 /** A test's `warn_if` / `error_if` condition (`!=0`, `>5`, `>=10`, …) as a predicate on the failure count. */
 function threshold(node: ManifestNode, key: 'warn_if' | 'error_if'): (failures: number) => boolean {
-  const text = String(node.config[key] ?? '!=0').replace(/\s+/g, '');
+  const text = String((node.config[key] as string | number | undefined) ?? '!=0').replace(/\s+/g, '');
   const m = /^(!=|<>|>=|<=|==|=|>|<)(\d+)$/.exec(text);
   if (!m) throw new CompileError(`${node.path}: test ${node.name}: ${key} '${text}' is not a comparison such as '>5'`);
   const n = Number(m[2]);
