@@ -88,14 +88,16 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     ...(input.interval ? { data_interval_start: input.interval.start, data_interval_end: input.interval.end } : {}),
     ...input.vars,
   };
+  const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
   const plan = await acts.planTransform({
     projectDir: input.projectDir,
     command: input.command,
     select: input.select,
     exclude: input.exclude,
     vars,
+    // Tests of a table with quality rules run after the rules (as separate nodes), on the rows that stay.
+    separateTestsOf: ruleFiles.map((f) => f.table),
   });
-  const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
   const rulesFor = new Map(ruleFiles.map((f) => [f.table, f]));
   const nodeOfTable = new Map(plan.nodes.filter((n) => n.table).map((n) => [n.table!, n.id]));
   const graph = { nodes: plan.nodes.map((n) => n.id), edges: plan.edges };
@@ -121,6 +123,8 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   const running = new Set<string>();
   /** Nodes launched and not finished (running, or in their quality check). */
   const unfinished = new Set<string>();
+  /** Nodes one of whose tests (run with them) failed: in `build`, their children are skipped. */
+  const testsFailed = new Set<string>();
   const threads = input.threads ?? 4;
   const info = workflowInfo();
   const runBase = {
@@ -131,16 +135,31 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     fullRefresh: input.fullRefresh,
   };
   setHandler(transformProgress, () => ({
-    planned: plan.nodes.length,
+    planned: plan.nodes.reduce((n, x) => n + 1 + (x.tests?.length ?? 0), 0),
     done: [...outcome.values()],
     running: [...running],
   }));
 
+  const testOutcomes = (node: PlannedNode, status: 'skipped', error: string) => {
+    for (const t of node.tests ?? []) outcome.set(t.id, { model: t.name, id: t.id, type: 'test', status, error });
+  };
   const launch = async (node: PlannedNode): Promise<void> => {
     const started = Date.now();
     const base = { model: node.name, id: node.id, type: node.type };
     try {
-      const r: NodeRunResult = await acts.runNode({ ...runBase, nodeId: node.id });
+      const r: NodeRunResult = await acts.runNode({ ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) });
+      for (const t of r.tests ?? []) {
+        outcome.set(t.id, {
+          model: t.name,
+          id: t.id,
+          type: 'test',
+          status: t.status,
+          rows: t.rows,
+          durationMs: t.ms,
+          error: t.message,
+        });
+        if (t.status === 'fail' || t.status === 'error') testsFailed.add(node.id);
+      }
       const rules = r.table && r.type !== 'test' ? rulesFor.get(r.table) : undefined;
       let checked: { quarantined: number } | undefined;
       if (rules) {
@@ -168,6 +187,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
         error: r.message,
       });
     } catch (err) {
+      testOutcomes(node, 'skipped', 'the node they test failed');
       outcome.set(node.id, { ...base, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
     } finally {
       running.delete(node.id);
@@ -180,9 +200,12 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   while (pending.size > 0) {
     for (const id of [...pending]) {
       const ps = parents.get(id)!;
-      if (ps.some((p) => BLOCKING.includes(outcome.get(p)?.status ?? 'success') && outcome.has(p))) {
+      if (
+        ps.some((p) => (BLOCKING.includes(outcome.get(p)?.status ?? 'success') && outcome.has(p)) || testsFailed.has(p))
+      ) {
         pending.delete(id);
         const n = byId.get(id)!;
+        testOutcomes(n, 'skipped', 'an upstream node failed');
         outcome.set(id, { model: n.name, id, type: n.type, status: 'skipped', error: 'an upstream node failed' });
       } else if (running.size < threads && ps.every((p) => outcome.has(p))) {
         pending.delete(id);
@@ -199,6 +222,9 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     }
   }
   await Promise.all(inFlight);
-  const models = order.map((id) => outcome.get(id)!);
+  const models = order.flatMap((id) => [
+    outcome.get(id)!,
+    ...(byId.get(id)!.tests ?? []).map((t) => outcome.get(t.id)!),
+  ]);
   return { models, failed: models.filter((m) => m.status === 'error' || m.status === 'fail').length };
 }

@@ -1,19 +1,20 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isAbsolute, resolve } from 'node:path';
-import { classified, ErrorType } from '../errors';
+import { classified, classifyError, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { logEvent, recordMillis } from '../telemetry';
 import type { Warehouse } from '../warehouse';
 import { compileNode, testSql } from './compile';
 import { CompileError } from './jinja';
-import { readManifest, writeManifest, writeNodeSql } from './manifest-store';
+import { readManifest, writeNodeSql } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
 import { buildModel, relationKind, type BuildOutcome } from './materialize';
-import { parseProject } from './parse-project';
+import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
-import { runEdges, selectNodes, type DbtCommand } from './selection';
 import { buildSnapshot } from './snapshot';
+
+export { DEFAULT_TARGET, planProject, type PlanInput, type PlannedNode, type TransformPlan } from './plan';
 
 /** What the transform activities need from the worker. */
 export interface TransformDeps {
@@ -22,34 +23,6 @@ export interface TransformDeps {
   projectDir: string;
   /** dbt's `target` (schema models land in when they set none, engine name, threads). */
   target?: Partial<TargetInfo>;
-}
-
-/** Input of `planTransform`: which project, command and selection. */
-export interface PlanInput {
-  /** A dbt project directory; relative paths resolve against the worker's working directory. */
-  projectDir?: string;
-  command?: DbtCommand;
-  select?: string[];
-  exclude?: string[];
-  /** Override project vars (dbt `--vars`). */
-  vars?: Record<string, unknown>;
-}
-
-/** A node as the workflow sees it: no SQL, no rows. */
-export interface PlannedNode {
-  id: string;
-  type: ResourceType;
-  name: string;
-  /** `schema.table` it builds (models, seeds, snapshots). */
-  table?: string;
-}
-
-/** The plan the workflow runs: node ids and edges, and where the manifest is; never SQL or rows. */
-export interface TransformPlan {
-  manifestFile: string;
-  checksum: string;
-  nodes: PlannedNode[];
-  edges: Array<[parent: string, child: string]>;
 }
 
 /** Input of `runNode`. */
@@ -62,6 +35,8 @@ export interface RunNodeInput {
   /** ISO time the run started (snapshot timestamps of the `check` strategy). */
   runStartedAt: string;
   fullRefresh?: boolean;
+  /** Tests to run right after the node, in this activity (see `planProject`). */
+  tests?: string[];
 }
 
 /** One node's outcome. Tests: `fail` when an error-severity test finds rows, `warn` for warn severity. */
@@ -69,7 +44,8 @@ export interface NodeRunResult {
   id: string;
   name: string;
   type: ResourceType;
-  status: 'success' | 'warn' | 'fail';
+  /** `error` only for a bundled test whose query failed (bad SQL); the message says why. */
+  status: 'success' | 'warn' | 'fail' | 'error';
   /** Rows in the built table, rows an incremental or snapshot inserted; failing rows of a test. */
   rows?: number;
   /** `schema.table` it built. */
@@ -77,36 +53,8 @@ export interface NodeRunResult {
   message?: string;
   /** Time the node took in the warehouse. */
   ms?: number;
-}
-
-/** The default `target` of the embedded warehouse. */
-export const DEFAULT_TARGET: TargetInfo = {
-  name: 'edp',
-  type: 'duckdb',
-  schema: 'main',
-  database: 'warehouse',
-  threads: 4,
-};
-
-/** Parses and plans a project (no warehouse access): the manifest, the selected nodes and their edges. */
-export function planProject(
-  projectDir: string,
-  input: PlanInput,
-  target: TargetInfo = DEFAULT_TARGET,
-): { manifest: Manifest; plan: TransformPlan } {
-  const manifest = parseProject(projectDir, { target, vars: input.vars });
-  const command = input.command ?? 'build';
-  const selected = selectNodes(manifest, command, input.select, input.exclude);
-  const manifestFile = writeManifest(manifest);
-  const nodes = selected.map((id) => {
-    const n = manifest.nodes[id];
-    const table = n.relation ? `${n.relation.schema}.${n.relation.identifier}` : undefined;
-    return { id, type: n.resourceType, name: n.name, ...(table ? { table } : {}) };
-  });
-  return {
-    manifest,
-    plan: { manifestFile, checksum: manifest.checksum, nodes, edges: runEdges(manifest, selected, command) },
-  };
+  /** Results of the tests run with it, in order. */
+  tests?: NodeRunResult[];
 }
 
 function badInput(err: unknown): never {
@@ -155,6 +103,35 @@ async function runTest(
   if (!fails && !warns) return { ...base, status: 'success' };
   const message = `${failures} failing row${failures === 1 ? '' : 's'} (query: ${file})`;
   return { ...base, status: fails ? 'fail' : 'warn', message };
+}
+
+/**
+ * The tests planned into a node's activity. A test whose query is bad SQL reports `error` (the others
+ * still run); a transient failure throws, and the retried activity rebuilds idempotently.
+ */
+async function runBundledTests(w: Warehouse, manifest: Manifest, input: RunNodeInput): Promise<NodeRunResult[]> {
+  const out: NodeRunResult[] = [];
+  for (const id of input.tests ?? []) {
+    const test = manifest.nodes[id];
+    if (!test) throw ApplicationFailure.nonRetryable(`unknown test "${id}"`, ErrorType.BadInput);
+    const started = performance.now();
+    try {
+      out.push({ ...(await runTest(w, manifest, test, input)), ms: Math.round(performance.now() - started) });
+    } catch (err) {
+      const failure = err instanceof CompileError ? undefined : classifyError(err, `test ${test.name} (${test.path})`);
+      if (failure && !failure.nonRetryable) throw failure;
+      const message = failure?.message ?? (err as Error).message;
+      out.push({
+        id,
+        name: test.name,
+        type: 'test',
+        status: 'error',
+        message,
+        ms: Math.round(performance.now() - started),
+      });
+    }
+  }
+  return out;
 }
 
 /** Builds the transform activities over a warehouse and the default project. */
@@ -221,6 +198,7 @@ export function createTransformActivities(deps: TransformDeps) {
             }
             const ms = performance.now() - started;
             result.ms = Math.round(ms);
+            if (input.tests?.length) result.tests = await runBundledTests(w, manifest, input);
             recordMillis(
               'edp_model_duration_ms',
               ms,

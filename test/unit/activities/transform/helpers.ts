@@ -82,6 +82,7 @@ export class Runner {
     const invocationId = run.invocationId ?? `inv-${++invocations}`;
     const runStartedAt = run.runStartedAt ?? new Date().toISOString();
     const out: Record<string, NodeRunResult> = {};
+    const byId = new Map(plan.nodes.map((n) => [n.id, n]));
     for (const nodeId of topologicalOrder({ nodes: plan.nodes.map((n) => n.id), edges: plan.edges })) {
       const result = await this.activities.runNode({
         manifestFile: plan.manifestFile,
@@ -90,8 +91,10 @@ export class Runner {
         invocationId,
         runStartedAt,
         fullRefresh: run.fullRefresh,
+        tests: byId.get(nodeId)!.tests?.map((t) => t.id),
       });
       out[result.name] = result;
+      for (const t of result.tests ?? []) out[t.name] = t; // tests planned into the node's activity
     }
     return out;
   }

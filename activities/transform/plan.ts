@@ -1,0 +1,104 @@
+import { writeManifest } from './manifest-store';
+import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
+import { parseProject } from './parse-project';
+import { runEdges, selectNodes, type DbtCommand } from './selection';
+
+/** Input of `planTransform`: which project, command and selection. */
+export interface PlanInput {
+  /** A dbt project directory; relative paths resolve against the worker's working directory. */
+  projectDir?: string;
+  command?: DbtCommand;
+  select?: string[];
+  exclude?: string[];
+  /** Override project vars (dbt `--vars`). */
+  vars?: Record<string, unknown>;
+  /**
+   * Tables (`schema.table`) whose tests must stay separate nodes: the workflow runs a quality rule file
+   * on them after the build, and their tests should see the table after it.
+   */
+  separateTestsOf?: string[];
+}
+
+/** A node as the workflow sees it: no SQL, no rows. */
+export interface PlannedNode {
+  id: string;
+  type: ResourceType;
+  name: string;
+  /** `schema.table` it builds (models, seeds, snapshots). */
+  table?: string;
+  /** Tests that read only this node: they run in the same activity, right after it. */
+  tests?: Array<{ id: string; name: string }>;
+}
+
+/** The plan the workflow runs: node ids and edges, and where the manifest is; never SQL or rows. */
+export interface TransformPlan {
+  manifestFile: string;
+  checksum: string;
+  nodes: PlannedNode[];
+  edges: Array<[parent: string, child: string]>;
+}
+
+/** The default `target` of the embedded warehouse. */
+export const DEFAULT_TARGET: TargetInfo = {
+  name: 'edp',
+  type: 'duckdb',
+  schema: 'main',
+  database: 'warehouse',
+  threads: 4,
+};
+
+const tableOf = (n: ManifestNode) => (n.relation ? `${n.relation.schema}.${n.relation.identifier}` : undefined);
+
+/**
+ * Parses and plans a project (no warehouse access): the manifest, the selected nodes and their edges.
+ * In `build`, a test that reads only one selected node runs in that node's activity, right after it
+ * (one activity instead of one per test: most of a project's nodes are tests); its edges move to the node.
+ */
+export function planProject(
+  projectDir: string,
+  input: PlanInput,
+  target: TargetInfo = DEFAULT_TARGET,
+): { manifest: Manifest; plan: TransformPlan } {
+  const manifest = parseProject(projectDir, { target, vars: input.vars });
+  const command = input.command ?? 'build';
+  const selected = selectNodes(manifest, command, input.select, input.exclude);
+  const manifestFile = writeManifest(manifest);
+  const chosen = new Set(selected);
+  const separate = new Set(input.separateTestsOf ?? []);
+  const bundledInto = new Map<string, string>();
+  if (command === 'build') {
+    for (const id of selected) {
+      const n = manifest.nodes[id];
+      if (n.resourceType !== 'test') continue;
+      const reads = n.dependsOn.filter((p) => manifest.nodes[p]);
+      const [only] = reads;
+      if (reads.length !== 1 || !chosen.has(only)) continue;
+      const table = tableOf(manifest.nodes[only]);
+      if (table && separate.has(table)) continue;
+      bundledInto.set(id, only);
+    }
+  }
+  const nodes: PlannedNode[] = selected
+    .filter((id) => !bundledInto.has(id))
+    .map((id) => {
+      const n = manifest.nodes[id];
+      const table = tableOf(n);
+      const tests = selected
+        .filter((t) => bundledInto.get(t) === id)
+        .map((t) => ({ id: t, name: manifest.nodes[t].name }));
+      return {
+        id,
+        type: n.resourceType,
+        name: n.name,
+        ...(table ? { table } : {}),
+        ...(tests.length ? { tests } : {}),
+      };
+    });
+  const edges = new Map<string, [string, string]>();
+  for (const [parent, child] of runEdges(manifest, selected, command)) {
+    const p = bundledInto.get(parent) ?? parent;
+    if (bundledInto.has(child) || p === child) continue;
+    edges.set(`${p}\u0000${child}`, [p, child]);
+  }
+  return { manifest, plan: { manifestFile, checksum: manifest.checksum, nodes, edges: [...edges.values()] } };
+}
