@@ -30,6 +30,7 @@ import {
   type TransformDeps,
 } from '../activities/transform';
 import { DuckDbWarehouse } from '../activities/warehouse';
+import { rng } from '../cli/sample-data';
 import { ensureDbt } from '../infra/install';
 import { freePort } from '../infra/process';
 import { startTemporal, stopTemporal, temporalPid } from '../infra/temporal';
@@ -65,18 +66,6 @@ const median = (xs: number[]): number => {
 // ---------------------------------------------------------------------------------------------------
 // The generated project
 // ---------------------------------------------------------------------------------------------------
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Materialized = 'view' | 'table' | 'incremental' | 'ephemeral';
 type Layer = 'staging' | 'intermediate' | 'marts';
@@ -122,7 +111,7 @@ const isoDay = (base: string, days: number): string =>
   new Date(Date.parse(`${base}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 function seedCsvs(): Record<string, string> {
-  const r = prng(7);
+  const r = rng(7);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const customers = ['customer_id,customer_name,region,segment,signup_date'];
   for (let id = 1; id <= CUSTOMERS; id++) {
@@ -268,7 +257,7 @@ group by a.category`,
 
 /** The generated project as specs (deterministic for a model count). */
 function generateModels(total: number): ModelSpec[] {
-  const r = prng(42);
+  const r = rng(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const nStaging = Math.round(total * 0.2);
   const nMarts = Math.round(total * 0.3);
@@ -535,6 +524,7 @@ async function runInProcess(acts: TransformActivities): Promise<InProcessRun> {
   const graph = { nodes: plan.nodes.map((n) => n.id), edges: plan.edges };
   const parents = parentsOf(graph);
   const typeOf = new Map(plan.nodes.map((n) => [n.id, n.type]));
+  const testsOf = new Map(plan.nodes.map((n) => [n.id, n.tests?.map((x) => x.id)]));
   const pending = new Set(topologicalOrder(graph));
   const status = new Map<string, 'ok' | 'failed' | 'skipped'>();
   const running = new Set<string>();
@@ -558,11 +548,12 @@ async function runInProcess(acts: TransformActivities): Promise<InProcessRun> {
           running.add(id);
           const started = performance.now();
           acts
-            .runNode({ ...base, nodeId: id })
+            .runNode({ ...base, nodeId: id, tests: testsOf.get(id) })
             .then(
               (r: NodeRunResult) => {
-                if (r.status === 'fail') errors.push(`${id}: ${r.message}`);
-                return r.status === 'fail' ? 'failed' : 'ok';
+                const bad = [r, ...(r.tests ?? [])].filter((x) => x.status === 'fail' || x.status === 'error');
+                for (const x of bad) errors.push(`${x.id}: ${x.message}`);
+                return bad.length ? 'failed' : 'ok';
               },
               (err: unknown) => {
                 errors.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
@@ -586,7 +577,8 @@ async function runInProcess(acts: TransformActivities): Promise<InProcessRun> {
   const ms = performance.now() - t;
   const used = process.cpuUsage(cpu);
   const cpuMs = (used.user + used.system) / 1000;
-  return { ms, planMs, nodes: plan.nodes.length, failed, byType, errors, cpuMs };
+  const nodes = plan.nodes.reduce((n, x) => n + 1 + (x.tests?.length ?? 0), 0); // tests run inside their model's activity
+  return { ms, planMs, nodes, failed, byType, errors, cpuMs };
 }
 
 interface Comparison {
