@@ -6,3 +6,4 @@ export * from './manifest-types';
 export * from './manifest-store';
 export { compileNode, testSql } from './compile';
 export { CompileError } from './jinja';
+export { renderRelation, quoterFor } from './jinja-context';

@@ -1,6 +1,7 @@
 import { ensureSchema, type Dialect, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
-import { renderRelation } from './jinja-context';
+import { createHash } from 'node:crypto';
+import { quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode, Relation } from './manifest-types';
 
 /** What building one model, seed or snapshot did. */
@@ -29,8 +30,6 @@ export async function relationKind(w: WarehouseSession, rel: Relation): Promise<
   if (rows.length === 0) return undefined;
   return /view/i.test(rows[0].table_type) ? 'view' : 'table';
 }
-
-const temp = (node: ManifestNode, what: string) => `"edp_${what}_${node.name.replace(/\W/g, '_')}"`;
 
 /** Builds a view, table, or incremental model (ephemeral models build nothing). */
 export async function buildModel(
@@ -63,29 +62,36 @@ export async function buildModel(
     throw new Error(`${node.path}: materialized='${kind}' is not supported (view, table, incremental, ephemeral)`);
   }
   const fullRefresh = o.fullRefresh && node.config.full_refresh !== false;
-  // Decided inside the transaction, after the marker check: a retried first build must not append again.
-  return onceper(w, o.invocationId, node, async (s) => {
-    const kindNow = await relationKind(s, rel);
-    if (kindNow !== 'table' || fullRefresh) return createTable(s, kindNow);
-    const sql = compileNode(manifest, node, { ...o, isIncremental: true });
-    const staged = temp(node, 'incr');
-    await s.execute(`create or replace temp table ${staged} as\n${sql}`);
-    const targetCols = new Set((await columnsOf(s, w.dialect, target)).map((c) => c.toLowerCase()));
-    const cols = (await columnsOf(s, w.dialect, staged)).filter((c) => targetCols.has(c.toLowerCase()));
-    const list = cols.map((c) => `"${c}"`).join(', ');
-    const keys = uniqueKeys(node);
-    const strategy = node.config.incremental_strategy ?? (keys.length ? 'delete+insert' : 'append');
-    if (strategy !== 'append' && keys.length === 0) {
-      throw new Error(`${node.path}: incremental_strategy '${strategy}' needs a unique_key`);
-    }
+  const done = await markerRows(w, o.invocationId, node);
+  if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
+  // A first build counts once its marker is written: until then a retry rebuilds it from scratch.
+  const kindNow = await relationKind(w, rel);
+  if (kindNow !== 'table' || fullRefresh || !(await builtBefore(w, node))) {
+    const out = await createTable(w, kindNow);
+    await writeMarker(w, w.dialect, o.invocationId, node, out.rows ?? 0);
+    return out;
+  }
+  const sql = compileNode(manifest, node, { ...o, isIncremental: true });
+  const staged = scratchTable(manifest, node, o.invocationId, 'incr');
+  await w.execute(`create or replace table ${staged} as\n${sql}`); // DDL stays outside the transaction
+  const targetCols = new Set((await columnsOf(w, w.dialect, target)).map((c) => c.toLowerCase()));
+  const cols = (await columnsOf(w, w.dialect, staged)).filter((c) => targetCols.has(c.toLowerCase()));
+  const list = cols.map((c) => `"${c}"`).join(', ');
+  const keys = uniqueKeys(node);
+  const strategy = node.config.incremental_strategy ?? (keys.length ? 'delete+insert' : 'append');
+  if (strategy !== 'append' && keys.length === 0) {
+    throw new Error(`${node.path}: incremental_strategy '${strategy}' needs a unique_key`);
+  }
+  const out = await commitWithMarker(w, o.invocationId, node, async (s) => {
     if (strategy !== 'append') {
-      const match = keys.map((k) => `${target}."${k}" = ${staged}."${k}"`).join(' and ');
+      const match = keys.map((k) => `${target}.${k} = ${staged}.${k}`).join(' and ');
       await s.execute(`delete from ${target} where exists (select 1 from ${staged} where ${match})`);
     }
     const rows = await s.execute(`insert into ${target} (${list}) select ${list} from ${staged}`);
-    await s.execute(`drop table ${staged}`);
     return { sql, rows };
   });
+  await w.execute(`drop table if exists ${staged}`);
+  return out;
 }
 
 /** The `unique_key` config as a list of columns. */
@@ -107,30 +113,68 @@ export async function columnsOf(
 }
 
 /**
- * Runs a change that is not idempotent by itself (an incremental append, a snapshot merge) at most once
- * per invocation: the change and a marker row commit together; a retried activity finds the marker.
+ * A scratch table for one node's run (a real table: temp tables belong to one pooled connection), in the
+ * node's schema, named after the node and the invocation.
  */
-export async function onceper(
-  w: Warehouse,
-  invocationId: string,
-  node: ManifestNode,
-  change: (s: WarehouseSession) => Promise<BuildOutcome>,
-): Promise<BuildOutcome> {
+export function scratchTable(manifest: Manifest, node: ManifestNode, invocationId: string, what: string): string {
+  const q = quoterFor(manifest.target.type);
+  const run = createHash('sha1').update(invocationId).digest('hex').slice(0, 8);
+  return `${q(node.relation!.schema)}.${q(`edp_${what}_${node.name}_${run}`.replace(/\W/g, '_'))}`;
+}
+
+async function markers(w: Warehouse): Promise<string> {
   await ensureSchema(w, RUNS.schema);
   const runs = w.dialect.table(RUNS);
   await w.execute(
     `create table if not exists ${runs} (invocation_id varchar not null, node_id varchar not null, rows_affected bigint, finished_at timestamp, primary key (invocation_id, node_id))`,
   );
+  return runs;
+}
+
+/** Rows a node's committed change affected in this invocation, or undefined when it has not committed. */
+export async function markerRows(w: Warehouse, invocationId: string, node: ManifestNode): Promise<number | undefined> {
+  const runs = await markers(w);
+  const done = await w.query<{ rows_affected: unknown }>(
+    `select rows_affected from ${runs} where invocation_id = ? and node_id = ?`,
+    [invocationId, node.id],
+  );
+  return done.length ? Number(done[0].rows_affected) : undefined;
+}
+
+/** Whether any invocation has completed a build of the node (its incremental table is then real). */
+async function builtBefore(w: Warehouse, node: ManifestNode): Promise<boolean> {
+  const runs = await markers(w);
+  return (await w.query(`select 1 as one from ${runs} where node_id = ? limit 1`, [node.id])).length > 0;
+}
+
+/** Records that the node's change of this invocation is done (in `w`'s transaction when it is a session). */
+export async function writeMarker(
+  w: Warehouse | WarehouseSession,
+  dialect: Dialect,
+  invocationId: string,
+  node: ManifestNode,
+  rows: number,
+): Promise<void> {
+  await w.execute(`insert into ${dialect.table(RUNS)} values (?, ?, ?, current_timestamp)`, [
+    invocationId,
+    node.id,
+    rows,
+  ]);
+}
+
+/**
+ * Commits a change that is not idempotent by itself (an incremental append, a snapshot merge) together
+ * with its marker row, in one transaction of DML only (Snowflake commits DDL on its own).
+ */
+export async function commitWithMarker(
+  w: Warehouse,
+  invocationId: string,
+  node: ManifestNode,
+  change: (s: WarehouseSession) => Promise<BuildOutcome>,
+): Promise<BuildOutcome> {
   return w.transaction(async (s) => {
-    const done = await s.query<{ rows_affected: unknown }>(
-      `select rows_affected from ${runs} where invocation_id = ? and node_id = ?`,
-      [invocationId, node.id],
-    );
-    if (done.length) {
-      return { sql: '-- committed by an earlier attempt', rows: Number(done[0].rows_affected), alreadyDone: true };
-    }
     const out = await change(s);
-    await s.execute(`insert into ${runs} values (?, ?, ?, current_timestamp)`, [invocationId, node.id, out.rows ?? 0]);
+    await writeMarker(s, w.dialect, invocationId, node, out.rows ?? 0);
     return out;
   });
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSchema, type Warehouse } from '../warehouse';
 import { CompileError } from './jinja';
-import { renderRelation } from './jinja-context';
+import { quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode } from './manifest-types';
 import type { BuildOutcome } from './materialize';
 
@@ -122,10 +122,12 @@ export async function buildSeed(w: Warehouse, manifest: Manifest, node: Manifest
   const rel = node.relation!;
   const target = renderRelation(rel, manifest.target.type);
   await ensureSchema(w, rel.schema);
-  const columns = header.map((h, c) => `"${h.replace(/"/g, '""')}" ${types[c]}`).join(', ');
+  const q = quoterFor(manifest.target.type);
+  const columns = header.map((h, c) => `${q(h)} ${types[c]}`).join(', ');
   const sql = `create or replace table ${target} (${columns})`;
+  // DDL outside the transaction (Snowflake commits DDL by itself); a retry replaces the table again.
+  await w.execute(sql);
   await w.transaction(async (s) => {
-    await s.execute(sql);
     for (let start = 0; start < rows.length; start += 500) {
       const values = rows
         .slice(start, start + 500)

@@ -3,7 +3,17 @@ import { compileNode } from './compile';
 import { CompileError } from './jinja';
 import { quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode } from './manifest-types';
-import { columnsOf, onceper, relationKind, uniqueKeys, type BuildOptions, type BuildOutcome } from './materialize';
+import {
+  columnsOf,
+  commitWithMarker,
+  markerRows,
+  relationKind,
+  scratchTable,
+  uniqueKeys,
+  writeMarker,
+  type BuildOptions,
+  type BuildOutcome,
+} from './materialize';
 
 interface Strategy {
   /** SQL for the version's timestamp (`updated_at` column, or the run's start for `check` without one). */
@@ -64,30 +74,34 @@ export async function buildSnapshot(
   await ensureSchema(w, rel.schema);
   const c = quoterFor(manifest.target.type);
   const [SCD, UPD, FROM, TO] = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to'].map(c);
-  const src = `"edp_snap_src_${node.name.replace(/\W/g, '_')}"`;
+  const done = await markerRows(w, o.invocationId, node);
+  if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
   const keys = uniqueKeys(node);
-  return onceper(w, o.invocationId, node, async (s) => {
-    const exists = (await relationKind(s, rel)) === 'table';
-    await s.execute(`create or replace temp table ${src} as\n${sql}`);
-    const sourceColumns = await columnsOf(s, w.dialect, src);
-    const st = strategyFor(node, sourceColumns, o.runStartedAt, FROM);
-    if (!exists) {
-      await s.execute(
-        `create table ${target} as select *, ${st.scdId} as ${SCD}, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO} from ${src} sbq`,
-      );
-      await s.execute(`drop table ${src}`);
-      const [n] = await s.query<{ n: unknown }>(`select count(*) as n from ${target}`);
-      return { sql, rows: Number(n.n) };
-    }
-    const cols = (alias: string) => sourceColumns.map((x) => `${alias}."${x}"`).join(', ');
-    const join = keys.map((k) => `snapshotted_data.${k} = source_data.${k}`).join(' and ');
-    const snapKeyNull = keys.map((k) => `snapshotted_data.${k} is null`).join(' and ');
-    const stage = `"edp_snap_stage_${node.name.replace(/\W/g, '_')}"`;
-    const invalidate = node.config.hard_deletes === 'invalidate' || node.config.invalidate_hard_deletes === true;
-    const now = `cast('${o.runStartedAt}' as timestamp)`;
-    // dbt's snapshot staging: insertions (new keys, changed rows) and updates (the versions they close),
-    // with explicit column lists so it runs on any engine.
-    await s.execute(`create or replace temp table ${stage} as
+  const exists = (await relationKind(w, rel)) === 'table';
+  // Scratch tables, not temp ones (pooled connections), and DDL outside the transaction (Snowflake commits DDL).
+  const src = scratchTable(manifest, node, o.invocationId, 'snap_src');
+  const stage = scratchTable(manifest, node, o.invocationId, 'snap_stage');
+  await w.execute(`create or replace table ${src} as\n${sql}`);
+  const sourceColumns = await columnsOf(w, w.dialect, src);
+  const st = strategyFor(node, sourceColumns, o.runStartedAt, FROM);
+  if (!exists) {
+    // First build: a retry after a crash before the marker finds the table and merges nothing new.
+    await w.execute(
+      `create table ${target} as select *, ${st.scdId} as ${SCD}, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO} from ${src} sbq`,
+    );
+    await w.execute(`drop table if exists ${src}`);
+    const [n] = await w.query<{ n: unknown }>(`select count(*) as n from ${target}`);
+    await writeMarker(w, w.dialect, o.invocationId, node, Number(n.n));
+    return { sql, rows: Number(n.n) };
+  }
+  const cols = (alias: string) => sourceColumns.map((x) => `${alias}."${x}"`).join(', ');
+  const join = keys.map((k) => `snapshotted_data.${k} = source_data.${k}`).join(' and ');
+  const snapKeyNull = keys.map((k) => `snapshotted_data.${k} is null`).join(' and ');
+  const invalidate = node.config.hard_deletes === 'invalidate' || node.config.invalidate_hard_deletes === true;
+  const now = `cast('${o.runStartedAt}' as timestamp)`;
+  // dbt's snapshot staging: insertions (new keys, changed rows) and updates (the versions they close),
+  // with explicit column lists so it runs on any engine.
+  await w.execute(`create or replace table ${stage} as
 with snapshotted_data as (select * from ${target} where ${TO} is null),
 insertions_source_data as (
   select *, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO}, ${st.scdId} as ${SCD}
@@ -116,20 +130,22 @@ from snapshotted_data left join ${src} as source_data on ${join}
 where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
     : ''
 }`);
+  const targetCols = await columnsOf(w, w.dialect, target);
+  const stageCols = new Set(await columnsOf(w, w.dialect, stage));
+  const list = targetCols
+    .filter((x) => stageCols.has(x))
+    .map((x) => `"${x}"`)
+    .join(', ');
+  const out = await commitWithMarker(w, o.invocationId, node, async (s) => {
     await s.execute(
       `update ${target} set ${TO} = st.${TO} from ${stage} st where st.${SCD} = ${target}.${SCD} and ${target}.${TO} is null and st.dbt_change_type in ('update', 'delete')`,
     );
-    const targetCols = await columnsOf(s, w.dialect, target);
-    const stageCols = new Set(await columnsOf(s, w.dialect, stage));
-    const list = targetCols
-      .filter((x) => stageCols.has(x))
-      .map((x) => `"${x}"`)
-      .join(', ');
-    const inserted = await s.execute(
+    const rows = await s.execute(
       `insert into ${target} (${list}) select ${list} from ${stage} where dbt_change_type = 'insert'`,
     );
-    await s.execute(`drop table ${stage}`);
-    await s.execute(`drop table ${src}`);
-    return { sql, rows: inserted };
+    return { sql, rows };
   });
+  await w.execute(`drop table if exists ${stage}`);
+  await w.execute(`drop table if exists ${src}`);
+  return out;
 }
