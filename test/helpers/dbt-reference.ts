@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { testServices } from '../setup/test-services';
@@ -113,4 +113,26 @@ export async function compareWarehouses(
   } finally {
     await w.close();
   }
+}
+
+/** The feature fixture (test/fixtures/dbt/features), copied to `dir` so a test can change its seeds. */
+export function copyFeatureProject(dir: string): string {
+  cpSync(join(__dirname, '..', 'fixtures', 'dbt', 'features'), dir, { recursive: true });
+  return dir;
+}
+
+/** The feature project's second load: an updated member (a new snapshot version), a status change, a new claim. */
+export function changeFeatureSeeds(project: string): void {
+  const edit = (file: string, change: (text: string) => string) =>
+    writeFileSync(join(project, 'seeds', file), change(readFileSync(join(project, 'seeds', file), 'utf8')));
+  edit('members.csv', (t) =>
+    t.replace(
+      'M2,Bo Chen,silver,2024-03-01,true,2026-01-01 08:00:00',
+      'M2,Bo Chen-Wu,gold,2024-03-01,true,2026-01-02 09:30:00',
+    ),
+  );
+  edit(
+    'claims.csv',
+    (t) => `${t.replace('0002,M1,80.00,0,open', '0002,M1,80.00,80.00,paid')}0006,M2,42.00,40.00,paid,2026-01-06\n`,
+  );
 }

@@ -1,11 +1,11 @@
-import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { withWorker } from '../../cli/session';
 import type { LoadedConfig } from '../../workers/config';
 import { pipelineInput } from '../../workers/pipeline-input';
 import { batchIngest, transform } from '../../workflows';
-import { compareWarehouses, runDbtCore } from '../helpers/dbt-reference';
+import { changeFeatureSeeds, compareWarehouses, copyFeatureProject, runDbtCore } from '../helpers/dbt-reference';
 import { landSample, testClient, testConfig } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
 
@@ -97,7 +97,7 @@ describe('dbt engine vs dbt-core (dev server, DuckDB, dbt-duckdb)', () => {
   beforeAll(async () => {
     loaded = testConfig('dbt-ref');
     features = join(work, 'features');
-    cpSync(join(REPO, 'test', 'fixtures', 'dbt', 'features'), features, { recursive: true });
+    copyFeatureProject(features);
     await ingest({ start: '2026-05-01T00:00:00.000Z', end: '2026-05-01T04:00:00.000Z' });
     copyFileSync(loaded.config.warehouse.duckdb.path, platformRef);
   }, 300_000);
@@ -107,21 +107,7 @@ describe('dbt engine vs dbt-core (dev server, DuckDB, dbt-duckdb)', () => {
       if (round === 2) {
         await ingest({ start: '2026-05-01T04:00:00.000Z', end: '2026-05-01T08:00:00.000Z' });
         await syncRaw();
-        // The feature project's seeds change: an updated member (new snapshot version), a new claim, a status change.
-        const members = join(features, 'seeds', 'members.csv');
-        writeFileSync(
-          members,
-          readFileSync(members, 'utf8').replace(
-            'M2,Bo Chen,silver,2024-03-01,true,2026-01-01 08:00:00',
-            'M2,Bo Chen-Wu,gold,2024-03-01,true,2026-01-02 09:30:00',
-          ),
-        );
-        const claims = join(features, 'seeds', 'claims.csv');
-        writeFileSync(
-          claims,
-          readFileSync(claims, 'utf8').replace('0002,M1,80.00,0,open', '0002,M1,80.00,80.00,paid') +
-            '0006,M2,42.00,40.00,paid,2026-01-06\n',
-        );
+        changeFeatureSeeds(features);
       }
       const ours = await buildOurs(round);
       expect(ours.platform.failed).toBe(0);

@@ -1,4 +1,3 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createTransformActivities,
@@ -7,12 +6,11 @@ import {
   type NodeRunResult,
   type TargetInfo,
 } from '../../activities/transform';
-import { DuckDbWarehouse, SnowflakeWarehouse, type Warehouse } from '../../activities/warehouse';
+import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
 import { topologicalOrder } from '../../lib/graph';
 import { tmpDir } from '../helpers/tmp';
-import { testServices } from '../setup/test-services';
-
-const FIXTURE = join(__dirname, '..', 'fixtures', 'dbt', 'features');
+import { changeFeatureSeeds, copyFeatureProject } from '../helpers/dbt-reference';
+import { openFakesnow } from '../helpers/fakesnow';
 
 /** Builds the project once (every node in order, bundled tests included); results by node name. */
 async function build(w: Warehouse, projectDir: string, target: Partial<TargetInfo>, invocationId: string) {
@@ -41,7 +39,7 @@ function normalized(rows: Array<Record<string, unknown>>, skip: readonly string[
     if (v === null || v === undefined) return null;
     if (typeof v === 'bigint' || typeof v === 'number') return Number(v);
     if (typeof v === 'object' && 'toISOString' in v) return instant((v as Date).toISOString());
-    const text = String(v as string);
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
     if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
     if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(text))
       return instant(new Date(`${text.replace(' ', 'T')}Z`).toISOString());
@@ -66,33 +64,14 @@ function normalized(rows: Array<Record<string, unknown>>, skip: readonly string[
  */
 describe('dbt engine on Snowflake (fakesnow) and DuckDB', () => {
   it('builds the same tables on both engines, incremental models and snapshots included', async () => {
-    const project = join(tmpDir('edp-dbt-sf-'), 'features');
-    cpSync(FIXTURE, project, { recursive: true });
+    const project = copyFeatureProject(join(tmpDir('edp-dbt-sf-'), 'features'));
     const database = `edp_dbt_${process.pid}`;
-    const snowflake = await SnowflakeWarehouse.open({
-      account: 'fakesnow',
-      username: 'fake',
-      password: 'snow',
-      database,
-      schema: 'public',
-      accessUrl: `http://127.0.0.1:${testServices().snowflakePort}`,
-    });
+    const snowflake = await openFakesnow(database);
     const duckdb = await DuckDbWarehouse.open({ path: join(tmpDir(), 'features.duckdb') });
     try {
       await snowflake.execute(`CREATE DATABASE IF NOT EXISTS ${database}`);
       for (const round of [1, 2]) {
-        if (round === 2) {
-          const members = join(project, 'seeds', 'members.csv');
-          writeFileSync(
-            members,
-            readFileSync(members, 'utf8').replace(
-              'M2,Bo Chen,silver,2024-03-01,true,2026-01-01 08:00:00',
-              'M2,Bo Chen-Wu,gold,2024-03-01,true,2026-01-02 09:30:00',
-            ),
-          );
-          const claims = join(project, 'seeds', 'claims.csv');
-          writeFileSync(claims, `${readFileSync(claims, 'utf8')}0006,M2,42.00,40.00,paid,2026-01-06\n`);
-        }
+        if (round === 2) changeFeatureSeeds(project);
         const sf = await build(snowflake, project, { type: 'snowflake', schema: 'main' }, `sf-${round}`);
         const dd = await build(duckdb, project, { type: 'duckdb', schema: 'main' }, `dd-${round}`);
         const outcome = (r: Record<string, NodeRunResult>) =>

@@ -5,6 +5,7 @@ import { classifyError } from '../../activities/errors';
 import { DuckDbWarehouse, snowflakeDialect, SnowflakeWarehouse, type Warehouse } from '../../activities/warehouse';
 import { loadConfig } from '../../workers/config';
 import { openWarehouse } from '../../workers/warehouse-factory';
+import { openFakesnow } from '../helpers/fakesnow';
 import { tmpDir } from '../helpers/tmp';
 import { TEST_SERVICES_DIR, testServices } from '../setup/test-services';
 
@@ -19,14 +20,7 @@ const engines: Array<[string, () => Promise<Warehouse>]> = [
     'snowflake protocol (fakesnow)',
     async () => {
       const database = `edp_contract_${process.pid}`;
-      const w = await SnowflakeWarehouse.open({
-        account: 'fakesnow',
-        username: 'fake',
-        password: 'snow',
-        database,
-        schema: 'public',
-        accessUrl: `http://127.0.0.1:${testServices().snowflakePort}`,
-      });
+      const w = await openFakesnow(database);
       await w.execute(`CREATE DATABASE IF NOT EXISTS ${database}`);
       return w;
     },
