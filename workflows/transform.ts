@@ -123,6 +123,8 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   const running = new Set<string>();
   /** Nodes launched and not finished (running, or in their quality check). */
   const unfinished = new Set<string>();
+  /** Nodes whose runNode finished (their quality check may still run). */
+  const built = new Set<string>();
   /** Nodes one of whose tests (run with them) failed: in `build`, their children are skipped. */
   const testsFailed = new Set<string>();
   const threads = input.threads ?? 4;
@@ -148,6 +150,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     const base = { model: node.name, id: node.id, type: node.type };
     try {
       const r: NodeRunResult = await acts.runNode({ ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) });
+      built.add(node.id);
       for (const t of r.tests ?? []) {
         outcome.set(t.id, {
           model: t.name,
@@ -170,7 +173,8 @@ export async function transform(input: TransformInput): Promise<TransformResult>
           const id = nodeOfTable.get(t);
           return id && id !== node.id && !below.has(id) ? [id] : [];
         });
-        await condition(() => waitFor.every((id) => outcome.has(id)));
+        // Built is enough (not checked): two tables whose rules read each other must not wait on each other.
+        await condition(() => waitFor.every((id) => built.has(id) || outcome.has(id)));
         checked = await acts.runQualityRuleFile({
           file: rules.file,
           runId: input.qualityRunId!,

@@ -319,7 +319,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   }
   const checksum = sha(
     JSON.stringify([
-      Object.values(manifestNodes).map((n) => [n.id, n.checksum, n.config, n.relation]),
+      Object.values(manifestNodes).map((n) => [n.id, n.path, n.fqn, n.checksum, n.config, n.relation, n.dependsOn]),
       library.source,
       vars,
       options.target,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSchema, type Warehouse } from '../warehouse';
@@ -107,7 +108,12 @@ function sqlValue(v: string, kind: SeedType | 'override', type: string): string 
 /** Loads a seed CSV into its table (replaced), inferring column types unless `column_types` names them. */
 export async function buildSeed(w: Warehouse, manifest: Manifest, node: ManifestNode): Promise<BuildOutcome> {
   const file = join(manifest.projectDir, node.path);
-  const records = parseCsv(readFileSync(file, 'utf8'), node.config.delimiter ?? ',', node.path);
+  const text = readFileSync(file, 'utf8');
+  // The plan checksummed the file: a seed edited since would load data the run never planned.
+  if (createHash('sha256').update(text).digest('hex') !== node.checksum) {
+    throw new CompileError(`${node.path}: the seed changed after the run was planned; start the run again`);
+  }
+  const records = parseCsv(text, node.config.delimiter ?? ',', node.path);
   if (records.length === 0) throw new CompileError(`${node.path}: the seed has no header row`);
   const [header, ...rows] = records;
   rows.forEach((r, i) => {

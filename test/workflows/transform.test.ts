@@ -85,4 +85,55 @@ describe('transform workflow (time-skipping server)', () => {
     );
     expect(failedTasks).toEqual([]);
   }, 60_000);
+
+  it('runs the quality checks of two tables whose rules read each other (no mutual wait)', async () => {
+    const node = (id: string) => ({ id, name: id, type: 'model' as const, table: `marts.${id}` });
+    const activities: Partial<Activities> = {
+      planTransform: () =>
+        Promise.resolve({ manifestFile: 'm.json', checksum: 'c', nodes: ['a', 'b'].map(node), edges: [] }),
+      runNode: ({ nodeId }) =>
+        Promise.resolve({
+          id: nodeId,
+          name: nodeId,
+          type: 'model' as const,
+          status: 'success' as const,
+          rows: 1,
+          table: `marts.${nodeId}`,
+        }),
+      listQualityRuleFiles: () =>
+        Promise.resolve([
+          { file: 'a.yml', table: 'marts.a', rules: 1, reads: ['marts.b'] },
+          { file: 'b.yml', table: 'marts.b', rules: 1, reads: ['marts.a'] },
+        ]),
+      runQualityRuleFile: ({ file }) =>
+        Promise.resolve({
+          table: file,
+          checked: file,
+          rows: 1,
+          invalidRows: 0,
+          score: 100,
+          quarantined: 0,
+          results: [],
+        }),
+    };
+    const queues = { workflows: 'tr2-workflows', warehouse: 'tr2-warehouse' };
+    const wf = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: queues.workflows,
+      workflowsPath: require.resolve('../../workflows'),
+    });
+    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
+    const interval = { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T04:00:00.000Z' };
+    const result = await wf.runUntil(
+      acts.runUntil(
+        env.client.workflow.execute(transform, {
+          workflowId: 'tr-mutual-reads',
+          taskQueue: queues.workflows,
+          args: [{ steps: { warehouseTaskQueue: queues.warehouse }, interval, qualityRunId: 'q1' }],
+          workflowExecutionTimeout: '1 minute',
+        }),
+      ),
+    );
+    expect(result.models.map((m) => m.status)).toEqual(['success', 'success']);
+  }, 60_000);
 });

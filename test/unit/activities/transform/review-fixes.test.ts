@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { selectNodes } from '../../../../activities/transform';
 import { nodeNamed, parse, Runner, writeProject } from './helpers';
 
@@ -95,5 +97,24 @@ describe('dbt semantics', () => {
     const results = await runner.build();
     expect(results['unique_m_id']).toMatchObject({ status: 'warn', rows: 2 });
     expect(results['accepted_values_m_id__2__3']).toMatchObject({ status: 'success', rows: 0 });
+  });
+
+  it('refuses to load a seed edited after the run was planned', async () => {
+    const dir = writeProject({ 'seeds/s.csv': 'a\n1\n' });
+    runner = await Runner.open(dir);
+    const plan = await runner.plan({});
+    writeFileSync(join(dir, 'seeds', 's.csv'), 'a\n1\n2\n');
+    await expect(
+      runner.activities.runNode({
+        manifestFile: plan.manifestFile,
+        checksum: plan.checksum,
+        nodeId: 'seed.p.s',
+        invocationId: 'run-1',
+        runStartedAt: '2024-01-01T00:00:00Z',
+      }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining('the seed changed after the run was planned') as string,
+      nonRetryable: true,
+    });
   });
 });
