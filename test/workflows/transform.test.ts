@@ -17,6 +17,28 @@ describe('transform workflow (time-skipping server)', () => {
   });
   afterAll(() => env?.teardown());
 
+  /** Runs transform with a quality run id over fake activities; returns its result. */
+  async function runWithRules(workflowId: string, activities: Partial<Activities>, threads?: number) {
+    const queues = { workflows: `${workflowId}-workflows`, warehouse: `${workflowId}-warehouse` };
+    const wf = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: queues.workflows,
+      workflowsPath: require.resolve('../../workflows'),
+    });
+    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
+    const interval = { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T04:00:00.000Z' };
+    return wf.runUntil(
+      acts.runUntil(
+        env.client.workflow.execute(transform, {
+          workflowId,
+          taskQueue: queues.workflows,
+          args: [{ steps: { warehouseTaskQueue: queues.warehouse }, interval, qualityRunId: 'q1', threads }],
+          workflowExecutionTimeout: '1 minute',
+        }),
+      ),
+    );
+  }
+
   it('waits (never spins) while a model is in its quality check, and starts its children after it', async () => {
     const events: string[] = [];
     const node = (id: string) => ({ id, name: id, type: 'model' as const, table: `marts.${id}` });
@@ -55,23 +77,7 @@ describe('transform workflow (time-skipping server)', () => {
         };
       },
     };
-    const queues = { workflows: 'tr-workflows', warehouse: 'tr-warehouse' };
-    const wf = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: queues.workflows,
-      workflowsPath: require.resolve('../../workflows'),
-    });
-    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
-    const interval = { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T04:00:00.000Z' };
-    const result = await wf.runUntil(
-      acts.runUntil(
-        env.client.workflow.execute(transform, {
-          workflowId: 'tr-quality-wait',
-          taskQueue: queues.workflows,
-          args: [{ steps: { warehouseTaskQueue: queues.warehouse }, interval, qualityRunId: 'q1', threads: 2 }],
-        }),
-      ),
-    );
+    const result = await runWithRules('tr-quality-wait', activities, 2);
     expect(result.failed).toBe(0);
     expect(result.models.map((m) => [m.model, m.status])).toEqual([
       ['a', 'success'],
@@ -116,24 +122,7 @@ describe('transform workflow (time-skipping server)', () => {
           results: [],
         }),
     };
-    const queues = { workflows: 'tr2-workflows', warehouse: 'tr2-warehouse' };
-    const wf = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: queues.workflows,
-      workflowsPath: require.resolve('../../workflows'),
-    });
-    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
-    const interval = { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T04:00:00.000Z' };
-    const result = await wf.runUntil(
-      acts.runUntil(
-        env.client.workflow.execute(transform, {
-          workflowId: 'tr-mutual-reads',
-          taskQueue: queues.workflows,
-          args: [{ steps: { warehouseTaskQueue: queues.warehouse }, interval, qualityRunId: 'q1' }],
-          workflowExecutionTimeout: '1 minute',
-        }),
-      ),
-    );
+    const result = await runWithRules('tr-mutual-reads', activities);
     expect(result.models.map((m) => m.status)).toEqual(['success', 'success']);
   }, 60_000);
 });
