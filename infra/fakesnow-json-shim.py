@@ -14,6 +14,7 @@ import base64
 import datetime
 import gzip
 import json
+import os
 
 import pyarrow as pa
 
@@ -67,6 +68,11 @@ class ArrowToJson:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith("/fs_bucket/"):
+            # The Node driver checks a stage file with a GET on its presigned url before uploading (as GCS
+            # answers it); fakesnow only takes the upload, so answer 404 (absent) or the file.
+            await bucket_file(scope, send)
+            return
         if scope["type"] != "http" or scope["path"] != "/queries/v1/query-request":
             await self.app(scope, receive, send)
             return
@@ -100,6 +106,23 @@ class ArrowToJson:
         await self.app(scope, peek, capture)
 
 
+async def bucket_file(scope, send):
+    """A GET on an internal stage's file, as GCS answers a presigned url: 404 when absent, else its bytes."""
+    from urllib.parse import unquote
+
+    from fakesnow.transforms.stage import LOCAL_BUCKET_PATH
+
+    target = os.path.normpath(os.path.join(LOCAL_BUCKET_PATH, unquote(scope["path"][len("/fs_bucket/") :])))
+    if not target.startswith(LOCAL_BUCKET_PATH + os.sep) or not os.path.isfile(target):
+        await send({"type": "http.response.start", "status": 404, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    with open(target, "rb") as f:
+        body = f.read()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def log_query_tag(body, headers):
     """Logs each statement's QUERY_TAG (Snowflake would keep it in QUERY_HISTORY; fakesnow ignores it)."""
     try:
@@ -120,6 +143,11 @@ def rewrite(body):
     except ValueError:
         return body
     data = doc.get("data") if isinstance(doc, dict) else None
+    stage = data.get("stageInfo") if isinstance(data, dict) else None
+    if isinstance(stage, dict) and stage.get("locationType") == "GCS":
+        # A PUT: the Node driver's GCS client reads the stage's region (the Python connector does not).
+        stage.setdefault("region", "local")
+        return json.dumps(doc).encode()
     if not isinstance(data, dict) or data.get("queryResultFormat") not in ("arrow", "json"):
         return body
     for column in data.get("rowtype") or []:

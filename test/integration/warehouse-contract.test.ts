@@ -176,4 +176,29 @@ describe('snowflake adapter specifics (fakesnow)', () => {
     const fromFile = await openWarehouse(loadConfig({ file, env: {} }).config, {});
     await fromFile.close();
   });
+
+  it('uploads a file to an internal stage (PUT) and loads it with COPY INTO, over the Node driver', async () => {
+    const w = await openFakesnow(`edp_put_${process.pid}`);
+    try {
+      await w.execute(`CREATE DATABASE IF NOT EXISTS edp_put_${process.pid}`);
+      const file = join(tmpDir(), 'claims.csv');
+      writeFileSync(file, 'claim_id,note\nC1,plain\nC2,"quoted, with comma"\nC3,\n');
+      await w.execute('CREATE OR REPLACE STAGE edp_landing');
+      const [put] = await w.query<{ status: string }>(
+        `PUT 'file://${file}' @edp_landing AUTO_COMPRESS = FALSE OVERWRITE = TRUE`,
+      );
+      expect(put.status).toBe('UPLOADED');
+      await w.execute('CREATE OR REPLACE TABLE put_claims (claim_id VARCHAR, note VARCHAR)');
+      await w.execute(
+        `COPY INTO put_claims FROM @edp_landing/claims.csv FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '"')`,
+      );
+      expect(await w.query('SELECT claim_id, note FROM put_claims ORDER BY claim_id')).toEqual([
+        { claim_id: 'C1', note: 'plain' },
+        { claim_id: 'C2', note: 'quoted, with comma' },
+        { claim_id: 'C3', note: null },
+      ]);
+    } finally {
+      await w.close();
+    }
+  });
 });
