@@ -118,13 +118,39 @@ const SNAPSHOT_BLOCK = /\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}([\s\
 /** Parses a dbt project directory into a manifest: nodes, configs, dependencies; fails on unknown refs and cycles. */
 export function parseProject(dir: string, options: ParseOptions): Manifest {
   const project = readProjectFile(dir);
-  const vars = { ...flattenVars(project.vars, project.name), ...(options.vars ?? {}) };
+  const rawVars = { ...flattenVars(project.vars, project.name), ...(options.vars ?? {}) };
   const macroFiles = [
     ...findFiles(dir, project.macroPaths, ['.sql']),
     ...findFiles(dir, project.testPaths, ['.sql']).filter((f) => /\{%-?\s*test\s/.test(f.text)),
   ];
   const library = macroLibrary(macroFiles.map((f) => [f.path, f.text] as const));
   const renderer = new JinjaRenderer(library);
+  // Jinja in var values and in dbt_project.yml / properties configs (`"{{ env_var('X') }}"`), rendered
+  // once here as dbt renders them: with var, env_var and target, no refs.
+  const now = new Date().toISOString();
+  const plainContext = (vars: Record<string, unknown>) =>
+    dbtContext({
+      renderer,
+      target: options.target,
+      projectName: project.name,
+      vars,
+      execute: false,
+      invocationId: 'parse',
+      runStartedAt: now,
+      ref: (name) => ({ error: `ref('${name}') cannot be used in dbt_project.yml or vars` }),
+      source: (s, t) => ({ error: `source('${s}', '${t}') cannot be used in dbt_project.yml or vars` }),
+    });
+  const renderValue = (where: string, value: unknown, vars: Record<string, unknown>): unknown => {
+    if (typeof value === 'string' && /\{\{|\{%/.test(value))
+      return renderer.render(where, value, plainContext(vars)).trim();
+    if (Array.isArray(value)) return value.map((v) => renderValue(where, v, vars));
+    return value;
+  };
+  let vars = rawVars;
+  for (let pass = 0; pass < 3; pass++) {
+    // A var may use another var: a few passes settle chains.
+    vars = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, renderValue(`var ${k}`, v, vars)]));
+  }
   const yamlFiles = findFiles(
     dir,
     [...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths],
@@ -145,10 +171,11 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     fqn = fqnOf(file, name),
   ): Draft => {
     const props = type === 'test' ? undefined : byName.get(name);
-    const config: NodeConfig = mergeConfig(
-      mergeConfig({ materialized: DEFAULT_MATERIALIZED[type] }, configFromTree(project.configTrees[type], fqn)),
-      props?.config ?? {},
+    const given = mergeConfig(configFromTree(project.configTrees[type], fqn), props?.config ?? {});
+    const rendered = Object.fromEntries(
+      Object.entries(given).map(([k, v]) => [k, renderValue(`config ${k} of ${name}`, v, vars)]),
     );
+    const config: NodeConfig = mergeConfig({ materialized: DEFAULT_MATERIALIZED[type] }, rendered);
     return {
       id: `${type}.${project.name}.${name}`,
       resourceType: type,
@@ -188,7 +215,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
 
   // Parse render: collect ref(), source(), config() as dbt does.
   const sourceId = (s: string, t: string) => `source.${project.name}.${s}.${t}`;
-  const now = new Date().toISOString();
+
   for (const d of drafts.filter((x) => x.rawSql)) {
     const config: Record<string, unknown> = {};
     const refs: string[] = [];

@@ -117,4 +117,24 @@ describe('dbt semantics', () => {
       nonRetryable: true,
     });
   });
+
+  it('renders Jinja in var values and in dbt_project.yml configs, as dbt does', () => {
+    process.env.EDP_TEST_SCHEMA_SUFFIX = 'envschema';
+    const m = parse(
+      writeProject({
+        'dbt_project.yml': `name: p
+vars:
+  gv: 7
+  nested: "{{ var('gv') }}x"
+models:
+  p:
+    +schema: "{{ env_var('EDP_TEST_SCHEMA_SUFFIX', 'none') }}"
+`,
+        'models/m.sql': "select '{{ var('nested') }}' as v",
+      }),
+    );
+    expect(m.vars.nested).toBe('7x');
+    expect(nodeNamed(m, 'm').relation).toEqual({ schema: 'main_envschema', identifier: 'm' });
+    delete process.env.EDP_TEST_SCHEMA_SUFFIX;
+  });
 });
