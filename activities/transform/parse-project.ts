@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { topologicalOrder } from '../../lib/graph';
 import { CompileError, JinjaRenderer, lineOfCall, macroLibrary } from './jinja';
-import { dbtContext } from './jinja-context';
+import { dbtContext, type ContextInput } from './jinja-context';
 import type {
   GenericTest,
   Manifest,
@@ -128,7 +128,8 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   // Jinja in var values and in dbt_project.yml / properties configs (`"{{ env_var('X') }}"`), rendered
   // once here as dbt renders them: with var, env_var and target, no refs.
   const now = new Date().toISOString();
-  const plainContext = (vars: Record<string, unknown>) =>
+  /** The parse-time context (`execute` false); without `extra`, for values that may not use ref/source. */
+  const parseContext = (vars: Record<string, unknown>, extra: Partial<ContextInput> = {}) =>
     dbtContext({
       renderer,
       target: options.target,
@@ -139,10 +140,11 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
       runStartedAt: now,
       ref: (name) => ({ error: `ref('${name}') cannot be used in dbt_project.yml or vars` }),
       source: (s, t) => ({ error: `source('${s}', '${t}') cannot be used in dbt_project.yml or vars` }),
+      ...extra,
     });
   const renderValue = (where: string, value: unknown, vars: Record<string, unknown>): unknown => {
     if (typeof value === 'string' && /\{\{|\{%/.test(value))
-      return renderer.render(where, value, plainContext(vars)).trim();
+      return renderer.render(where, value, parseContext(vars)).trim();
     if (Array.isArray(value)) return value.map((v) => renderValue(where, v, vars));
     return value;
   };
@@ -223,14 +225,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     renderer.render(
       d.path,
       d.rawSql,
-      dbtContext({
-        renderer,
-        target: options.target,
-        projectName: project.name,
-        vars,
-        execute: false,
-        invocationId: 'parse',
-        runStartedAt: now,
+      parseContext(vars, {
         self: { schema: options.target.schema, identifier: d.name },
         ref: (name) => {
           refs.push(name);
