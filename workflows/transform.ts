@@ -143,7 +143,10 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   }));
 
   const testOutcomes = (node: PlannedNode, status: 'skipped', error: string) => {
-    for (const t of node.tests ?? []) outcome.set(t.id, { model: t.name, id: t.id, type: 'test', status, error });
+    for (const t of node.tests ?? []) {
+      // Tests that ran keep their result (the node's quality check may be what failed).
+      if (!outcome.has(t.id)) outcome.set(t.id, { model: t.name, id: t.id, type: 'test', status, error });
+    }
   };
   const launch = async (node: PlannedNode): Promise<void> => {
     const started = Date.now();
