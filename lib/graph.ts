@@ -46,3 +46,19 @@ export function parentsOf(graph: DependencyGraph): Map<string, string[]> {
   for (const [parent, child] of graph.edges) parents.get(child)?.push(parent);
   return parents;
 }
+
+/** Every node reachable from `node` along edges (its children, their children, …). */
+export function descendantsOf(graph: DependencyGraph, node: string): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const [parent, child] of graph.edges) children.set(parent, [...(children.get(parent) ?? []), child]);
+  const seen = new Set<string>();
+  const stack = [node];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    for (const c of children.get(next) ?? []) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      stack.push(c);
+    }
+  }
+  return seen;
+}

@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DbtCommand, NodeRunResult, PlannedNode } from '../activities/transform';
-import { parentsOf, topologicalOrder } from '../lib/graph';
+import { descendantsOf, parentsOf, topologicalOrder } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
 import { warehouseActivities, type StepOptions } from './step-options';
 
@@ -104,20 +104,6 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   const order = topologicalOrder(graph);
   const parents = parentsOf(graph);
   const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-  const children = new Map<string, string[]>();
-  for (const [p, c] of plan.edges) children.set(p, [...(children.get(p) ?? []), c]);
-  const descendantsOf = (id: string): Set<string> => {
-    const seen = new Set<string>();
-    const stack = [id];
-    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-      for (const c of children.get(next) ?? []) {
-        if (seen.has(c)) continue;
-        seen.add(c);
-        stack.push(c);
-      }
-    }
-    return seen;
-  };
   const outcome = new Map<string, ModelOutcome>();
   /** Nodes holding one of the `threads`. */
   const running = new Set<string>();
@@ -171,7 +157,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
       if (rules) {
         // Referential rules read other tables: wait (without holding a thread) until the run has built them.
         running.delete(node.id);
-        const below = descendantsOf(node.id);
+        const below = descendantsOf(graph, node.id);
         const waitFor = (rules.reads ?? []).flatMap((t) => {
           const id = nodeOfTable.get(t);
           return id && id !== node.id && !below.has(id) ? [id] : [];

@@ -1,4 +1,11 @@
-import { ensureSchema, type Dialect, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
+import {
+  ensureOnce,
+  ensureSchema,
+  type Dialect,
+  type TableRef,
+  type Warehouse,
+  type WarehouseSession,
+} from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
 import { createHash } from 'node:crypto';
 import { quoterFor, renderRelation } from './jinja-context';
@@ -50,14 +57,14 @@ export async function buildModel(
     await w.execute(`create or replace view ${target} as\n${sql}`);
     return { sql };
   }
-  const createTable = async (s: Warehouse | WarehouseSession, kindNow: typeof existing): Promise<BuildOutcome> => {
+  const createTable = async (): Promise<BuildOutcome> => {
     const sql = compileNode(manifest, node, { ...o, isIncremental: false });
-    if (kindNow === 'view') await s.execute(`drop view ${target}`);
-    await s.execute(`create or replace table ${target} as\n${sql}`);
-    const [row] = await s.query<{ n: unknown }>(`select count(*) as n from ${target}`);
+    if (existing === 'view') await w.execute(`drop view ${target}`);
+    await w.execute(`create or replace table ${target} as\n${sql}`);
+    const [row] = await w.query<{ n: unknown }>(`select count(*) as n from ${target}`);
     return { sql, rows: Number(row.n) };
   };
-  if (kind === 'table') return createTable(w, existing);
+  if (kind === 'table') return createTable();
   if (kind !== 'incremental') {
     throw new Error(`${node.path}: materialized='${kind}' is not supported (view, table, incremental, ephemeral)`);
   }
@@ -65,9 +72,8 @@ export async function buildModel(
   const done = await markerRows(w, o.invocationId, node);
   if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
   // A first build counts once its marker is written: until then a retry rebuilds it from scratch.
-  const kindNow = await relationKind(w, rel);
-  if (kindNow !== 'table' || fullRefresh || !(await builtBefore(w, node))) {
-    const out = await createTable(w, kindNow);
+  if (existing !== 'table' || fullRefresh || !(await builtBefore(w, node))) {
+    const out = await createTable();
     await writeMarker(w, w.dialect, o.invocationId, node, out.rows ?? 0);
     return out;
   }
@@ -122,11 +128,14 @@ export function scratchTable(manifest: Manifest, node: ManifestNode, invocationI
   return `${q(node.relation!.schema)}.${q(`edp_${what}_${node.name}_${run}`.replace(/\W/g, '_'))}`;
 }
 
+/** The marker table, created once per warehouse handle (parallel nodes must not each change the catalog). */
 async function markers(w: Warehouse): Promise<string> {
-  await ensureSchema(w, RUNS.schema);
   const runs = w.dialect.table(RUNS);
-  await w.execute(
-    `create table if not exists ${runs} (invocation_id varchar not null, node_id varchar not null, rows_affected bigint, finished_at timestamp, primary key (invocation_id, node_id))`,
+  await ensureSchema(w, RUNS.schema);
+  await ensureOnce(w, `table:${runs}`, () =>
+    w.execute(
+      `create table if not exists ${runs} (invocation_id varchar not null, node_id varchar not null, rows_affected bigint, finished_at timestamp, primary key (invocation_id, node_id))`,
+    ),
   );
   return runs;
 }

@@ -193,8 +193,7 @@ export function createTransformActivities(deps: TransformDeps) {
                 };
               }
             } catch (err) {
-              if (err instanceof CompileError) throw ApplicationFailure.nonRetryable(err.message, ErrorType.BadInput);
-              throw err;
+              return badInput(err);
             }
             const ms = performance.now() - started;
             result.ms = Math.round(ms);

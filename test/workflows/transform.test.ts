@@ -4,6 +4,16 @@ import type { Activities } from '../../activities';
 import { transform } from '../../workflows';
 import { testServices } from '../setup/test-services';
 
+/** A model's successful runNode result. */
+const built = (id: string) => ({
+  id,
+  name: id,
+  type: 'model' as const,
+  status: 'success' as const,
+  rows: 1,
+  table: `marts.${id}`,
+});
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The transform workflow's scheduling, with fake activities on the time-skipping server. */
@@ -53,14 +63,7 @@ describe('transform workflow (time-skipping server)', () => {
       async runNode({ nodeId }) {
         events.push(`run ${nodeId}`);
         if (nodeId === 'b') await sleep(1000);
-        return {
-          id: nodeId,
-          name: nodeId,
-          type: 'model' as const,
-          status: 'success' as const,
-          rows: 1,
-          table: `marts.${nodeId}`,
-        };
+        return built(nodeId);
       },
       listQualityRuleFiles: () => Promise.resolve([{ file: 'a.yml', table: 'marts.a', rules: 1 }]),
       async runQualityRuleFile() {
@@ -97,15 +100,7 @@ describe('transform workflow (time-skipping server)', () => {
     const activities: Partial<Activities> = {
       planTransform: () =>
         Promise.resolve({ manifestFile: 'm.json', checksum: 'c', nodes: ['a', 'b'].map(node), edges: [] }),
-      runNode: ({ nodeId }) =>
-        Promise.resolve({
-          id: nodeId,
-          name: nodeId,
-          type: 'model' as const,
-          status: 'success' as const,
-          rows: 1,
-          table: `marts.${nodeId}`,
-        }),
+      runNode: ({ nodeId }) => Promise.resolve(built(nodeId)),
       listQualityRuleFiles: () =>
         Promise.resolve([
           { file: 'a.yml', table: 'marts.a', rules: 1, reads: ['marts.b'] },
