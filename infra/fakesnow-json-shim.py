@@ -161,6 +161,30 @@ def rewrite(body):
     return json.dumps(doc).encode()
 
 
+def patch_fakesnow():
+    """Fixes in fakesnow's translation where it differs from Snowflake, each named for what it fixes."""
+    import fakesnow.transforms as transforms
+    from sqlglot import exp
+
+    def sequence_nextval(expression):
+        # fakesnow keeps only the last part of `schema.seq.NEXTVAL`, so another session (whose current
+        # schema differs) does not find the sequence; Snowflake resolves the qualified name.
+        if (
+            isinstance(expression, exp.Column)
+            and isinstance(expression.this, exp.Identifier)
+            and expression.this.this.upper() == "NEXTVAL"
+            and expression.table
+        ):
+            name = ".".join(part for part in (expression.catalog, expression.db, expression.table) if part)
+            nextval = exp.Anonymous(this="nextval", expressions=[exp.Literal(this=name, is_string=True)])
+            if isinstance(expression.parent, exp.Alias):
+                return nextval
+            return exp.Alias(this=nextval, alias=exp.Identifier(this="NEXTVAL", quoted=False))
+        return expression
+
+    transforms.sequence_nextval = sequence_nextval
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -171,6 +195,7 @@ def main():
 
     import fakesnow.server
 
+    patch_fakesnow()
     uvicorn.run(ArrowToJson(fakesnow.server.app), host=args.host, port=args.port, log_level="warning")
 
 

@@ -15,11 +15,17 @@ export interface CsvLineScan {
   unbalanced: Array<{ line: number; text: string }>;
   /** Physical numbers of the blank lines after the header (the reader skips them). */
   blank: number[];
+  /**
+   * Those of the blank lines holding spaces or tabs: DuckDB's reader takes such a line for a row of
+   * one field, so the load leaves them out (as empty lines) to keep them blank.
+   */
+  spaced: number[];
   /** SHA-256 of the file's bytes as stored (compressed, for `.gz`): the load's idempotency key. */
   checksum: string;
 }
 
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 /** Reads a CSV file once: its checksum, its data lines and the lines with unbalanced quotes. */
 export async function scanCsvLines(
@@ -29,21 +35,29 @@ export async function scanCsvLines(
   encoding: BufferEncoding,
 ): Promise<CsvLineScan> {
   const hash = createHash('sha256');
-  const scan: CsvLineScan = { dataLines: 0, unbalanced: [], blank: [], checksum: '' };
+  const scan: CsvLineScan = { dataLines: 0, unbalanced: [], blank: [], spaced: [], checksum: '' };
   const q = Buffer.from(quote, encoding)[0];
   // State of the line being read; it may span chunks, so its earlier pieces are kept (by reference).
   let n = 0;
   let quotes = 0;
   let blank = true;
+  let spaced = false;
   let pieces: Buffer[] = [];
   const endLine = (tail: Buffer): void => {
     n++;
     if (header && n === 1) return;
-    if (blank) scan.blank.push(n);
-    else {
+    if (blank) {
+      scan.blank.push(n);
+      if (spaced) scan.spaced.push(n);
+    } else {
       scan.dataLines++;
       if (quotes % 2 === 1) {
-        scan.unbalanced.push({ line: n, text: Buffer.concat([...pieces, tail]).toString(encoding) });
+        scan.unbalanced.push({
+          line: n,
+          text: Buffer.concat([...pieces, tail])
+            .toString(encoding)
+            .replace(/\r$/, ''),
+        });
       }
     }
   };
@@ -65,6 +79,7 @@ export async function scanCsvLines(
       for (let i = start; blank && i < end; i++) {
         const b = chunk[i];
         if (b !== 0x20 && b !== 0x09 && b !== 0x0d) blank = false;
+        else if (b !== 0x0d) spaced = true;
       }
       if (nl === -1) {
         if (end > start) pieces.push(chunk.subarray(start));
@@ -73,6 +88,7 @@ export async function scanCsvLines(
       endLine(chunk.subarray(start, nl));
       quotes = 0;
       blank = true;
+      spaced = false;
       pieces = [];
       start = nl + 1;
     }
@@ -90,13 +106,21 @@ export async function copyWithoutLines(path: string, drop: ReadonlySet<number>, 
   };
   const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
   const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  // Copies whole runs of kept lines; a dropped line's bytes are skipped, its newline kept.
+  // Copies whole runs of kept lines; a dropped line's bytes are skipped, its line ending (CR LF or LF)
+  // kept: a reader sees mixed line endings as a broken file.
   let n = 1;
   let dropping = drop.has(1);
+  let endedWithCr = false;
   for await (const chunk of input as AsyncIterable<Buffer>) {
     let copyFrom = dropping ? -1 : 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, nl + 1)) {
-      if (dropping) copyFrom = nl;
+      if (dropping) {
+        if (nl > 0) copyFrom = chunk[nl - 1] === CR ? nl - 1 : nl;
+        else {
+          if (endedWithCr) await write(Buffer.from([CR]));
+          copyFrom = 0;
+        }
+      }
       n++;
       dropping = drop.has(n);
       if (dropping && copyFrom !== -1) {
@@ -105,6 +129,7 @@ export async function copyWithoutLines(path: string, drop: ReadonlySet<number>, 
       }
     }
     if (copyFrom !== -1) await write(chunk.subarray(copyFrom));
+    endedWithCr = chunk.length > 0 && chunk[chunk.length - 1] === CR;
   }
   sink.end();
   await once(sink, 'close');

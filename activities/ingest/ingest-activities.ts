@@ -11,6 +11,7 @@ import { KeyedLock } from '../keyed-lock';
 import {
   ensureOnce,
   ensureSchema,
+  UnparsableFile,
   type BulkLoadRequest,
   type BulkLoadResult,
   type Warehouse,
@@ -177,9 +178,11 @@ export function createIngestActivities(deps: IngestDeps) {
           deps.warehouse.prepareBulkLoad(request(0, path)),
         );
         const base = { entity: e.name, file, checksum };
+        const d = deps.warehouse.dialect;
+        const ts = d.columnType('timestamp');
         const record = (tx: WarehouseSession, counts: BulkLoadResult, reason: string | null, loadId: number | null) =>
           tx.execute(
-            `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, now(), ?, ?, ?)`,
+            `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS ${ts}), CAST(? AS ${ts}), ${d.now()}, ?, ?, ?)`,
             [
               e.name,
               file,
@@ -222,11 +225,12 @@ export function createIngestActivities(deps: IngestDeps) {
                 ...(prior.reason ? { quarantinedFile: prior.reason } : {}),
               };
             }
-            // Lines with unbalanced quotes are taken out before the reader sees the file.
+            // Lines with unbalanced quotes (quarantined) and blank lines holding spaces (skipped) are
+            // emptied before the reader sees the file.
             let source = path;
-            if (scan && scan.unbalanced.length > 0) {
+            if (scan && scan.unbalanced.length + scan.spaced.length > 0) {
               source = join(tmpdir(), `edp-${checksum}.csv`);
-              await copyWithoutLines(path, new Set(scan.unbalanced.map((u) => u.line)), source);
+              await copyWithoutLines(path, new Set([...scan.unbalanced.map((u) => u.line), ...scan.spaced]), source);
             }
             let counts: BulkLoadResult;
             try {
@@ -253,7 +257,7 @@ export function createIngestActivities(deps: IngestDeps) {
                 return await load();
               } catch (err) {
                 const message = (err as Error).message ?? String(err);
-                if (!UNPARSABLE.test(message)) throw err;
+                if (!(err instanceof UnparsableFile) && !UNPARSABLE.test(message)) throw err;
                 const reason = message.split('\n')[0];
                 const none = { rowsIn: 0, rowsLoaded: 0, rowsQuarantined: 0 };
                 await deps.warehouse.transaction((tx) => record(tx, none, reason, null));

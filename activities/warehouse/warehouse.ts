@@ -110,3 +110,8 @@ export interface Warehouse extends WarehouseSession {
 export type AppendColumnType = 'varchar' | 'bigint' | 'timestamptz';
 /** A value for {@link WarehouseSession.appendRows}: text, a number (integers, or ms for timestamps) or null. */
 export type AppendValue = string | number | null;
+
+/** A file no row can be read from (not JSON, say): the loader's caller quarantines it whole. */
+export class UnparsableFile extends Error {
+  override readonly name = 'UnparsableFile';
+}

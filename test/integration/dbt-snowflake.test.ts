@@ -69,7 +69,6 @@ describe('dbt engine on Snowflake (fakesnow) and DuckDB', () => {
     const snowflake = await openFakesnow(database);
     const duckdb = await DuckDbWarehouse.open({ path: join(tmpDir(), 'features.duckdb') });
     try {
-      await snowflake.execute(`CREATE DATABASE IF NOT EXISTS ${database}`);
       for (const round of [1, 2]) {
         if (round === 2) changeFeatureSeeds(project);
         const sf = await build(snowflake, project, { type: 'snowflake', schema: 'main' }, `sf-${round}`);

@@ -2,10 +2,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyError } from '../../activities/errors';
-import { DuckDbWarehouse, snowflakeDialect, SnowflakeWarehouse, type Warehouse } from '../../activities/warehouse';
+import { DuckDbWarehouse, snowflakeDialect, type Warehouse } from '../../activities/warehouse';
 import { loadConfig } from '../../workers/config';
 import { openWarehouse } from '../../workers/warehouse-factory';
-import { openFakesnow } from '../helpers/fakesnow';
+import { openFakesnow, realSnowflakeFromEnv } from '../helpers/fakesnow';
 import { tmpDir } from '../helpers/tmp';
 import { TEST_SERVICES_DIR, testServices } from '../setup/test-services';
 
@@ -21,25 +21,12 @@ const engines: Array<[string, () => Promise<Warehouse>]> = [
     async () => {
       const database = `edp_contract_${process.pid}`;
       const w = await openFakesnow(database);
-      await w.execute(`CREATE DATABASE IF NOT EXISTS ${database}`);
       return w;
     },
   ],
 ];
-if (process.env.SNOWFLAKE_ACCOUNT) {
-  engines.push([
-    'snowflake',
-    () =>
-      SnowflakeWarehouse.open({
-        account: process.env.SNOWFLAKE_ACCOUNT!,
-        username: process.env.SNOWFLAKE_USER ?? '',
-        password: process.env.SNOWFLAKE_PASSWORD,
-        database: process.env.SNOWFLAKE_DATABASE ?? 'EDP_TEST',
-        warehouse: process.env.SNOWFLAKE_WAREHOUSE,
-        role: process.env.SNOWFLAKE_ROLE,
-      }),
-  ]);
-}
+const real = realSnowflakeFromEnv();
+if (real) engines.push(['snowflake', real]);
 
 /** Values as the platform reads them, whatever the engine's JS representation. */
 const norm = (v: unknown): unknown =>
@@ -180,7 +167,6 @@ describe('snowflake adapter specifics (fakesnow)', () => {
   it('uploads a file to an internal stage (PUT) and loads it with COPY INTO, over the Node driver', async () => {
     const w = await openFakesnow(`edp_put_${process.pid}`);
     try {
-      await w.execute(`CREATE DATABASE IF NOT EXISTS edp_put_${process.pid}`);
       const file = join(tmpDir(), 'claims.csv');
       writeFileSync(file, 'claim_id,note\nC1,plain\nC2,"quoted, with comma"\nC3,\n');
       await w.execute('CREATE OR REPLACE STAGE edp_landing');

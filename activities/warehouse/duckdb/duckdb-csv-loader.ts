@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
-import { auditColumns, insertRejectedLines, type LoadNames } from './duckdb-load-tables';
+import { auditColumns } from '../load-tables';
+import { insertRejectedLines, type LoadNames } from './duckdb-load-tables';
 
 /** DuckDB's message for a value that does not cast; the value is between the quotes. */
 const CAST_VALUE = `'Could not convert string "(.*)" to '''`;

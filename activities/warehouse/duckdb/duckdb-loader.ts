@@ -2,7 +2,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
 import { dataRowNumber, nativeCsvLoad, removedLineKeys } from './duckdb-csv-loader';
-import { auditColumns, ensureLoadTables, insertRejectedLines, type LoadNames } from './duckdb-load-tables';
+import { auditColumns, ensureLoadTables, textLoadChecks } from '../load-tables';
+import { insertRejectedLines, type LoadNames } from './duckdb-load-tables';
 
 let loadCounter = 0;
 
@@ -20,15 +21,15 @@ function sourceSql(
   d: Dialect,
   req: BulkLoadRequest,
   columnSpec: string,
-  rejects: string,
-  scans: string,
+  { stage, rejects, scans }: LoadNames,
 ): { select: string; badLines?: string; rowNumber: string } {
   const file = d.literal(req.file);
   if (req.format === 'csv') {
     return {
       // No row_number() here: that window would serialise the scan. The stage table keeps file order
-      // (insertion order is preserved), so its rowid numbers the rows instead.
-      rowNumber: 'rowid + 1',
+      // (insertion order is preserved), so its rowid numbers the rows instead: counted from its first,
+      // as the rowids of a table created inside a transaction start far from zero.
+      rowNumber: `(rowid - (SELECT min(rowid) FROM ${stage}) + 1)`,
       select: `SELECT *, FALSE AS edp_unparsable FROM read_csv(${file},
         header = ${req.header}, delim = ${d.literal(req.delimiter)}, quote = ${d.literal(req.quote)}, escape = ${d.literal(req.quote)},
         encoding = ${d.literal(req.encoding)}, columns = ${columnSpec}, auto_detect = false,
@@ -78,7 +79,7 @@ export async function duckdbBulkLoad(
 ): Promise<BulkLoadResult> {
   const n = ++loadCounter;
   const names: LoadNames = { stage: `edp_stage_${n}`, rejects: `edp_rejects_${n}`, scans: `edp_reject_scans_${n}` };
-  await ensureLoadTables(conn, d, req);
+  await ensureLoadTables((sql) => conn.run(sql), d, req);
   const dropTemp = async (): Promise<void> => {
     for (const t of Object.values(names)) await conn.run(`DROP TABLE IF EXISTS ${t}`);
   };
@@ -103,33 +104,13 @@ async function textLoad(
   req: BulkLoadRequest,
   { stage, rejects, scans }: LoadNames,
 ): Promise<BulkLoadResult> {
-  const cols = Object.entries(req.columns).map(([name, type], i) => ({ name, type, typed: `edp_t${i}` }));
+  const { cols, checks, ok } = textLoadChecks(d, req);
   const q = (name: string): string => d.quoteIdent(name);
-  const present = (name: string): string => `NULLIF(trim(${q(name)}), '')`;
   const auditList = auditColumns(d, req);
   const sourceFile = d.literal(req.sourceName);
   const columnSpec = `{${cols.map((c) => `${d.literal(c.name)}: 'VARCHAR'`).join(', ')}}`;
 
-  // One failure condition per check; a row is loaded only when none holds.
-  const checks = [
-    ...req.required.map((name) => ({
-      column: name,
-      rule: 'required',
-      message: 'missing mandatory value',
-      failed: `${present(name)} IS NULL`,
-    })),
-    ...cols
-      .filter((c) => c.type !== 'string')
-      .map((c) => ({
-        column: c.name,
-        rule: 'type',
-        message: `not a valid ${c.type}`,
-        failed: `${q(c.name)} IS NOT NULL AND ${c.typed} IS NULL`,
-      })),
-  ];
-  const ok = checks.length > 0 ? `NOT (${checks.map((c) => `(${c.failed})`).join(' OR ')})` : 'TRUE';
-
-  const source = sourceSql(d, req, columnSpec, rejects, scans);
+  const source = sourceSql(d, req, columnSpec, { stage, rejects, scans });
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${stage} AS
      SELECT *, ${ok} AS edp_ok FROM (

@@ -16,7 +16,7 @@ import type {
 } from '../warehouse';
 import { duckdbDialect } from './duckdb-dialect';
 import { duckdbBulkLoad } from './duckdb-loader';
-import { ensureLoadTables } from './duckdb-load-tables';
+import { ensureLoadTables } from '../load-tables';
 
 /** How to open a DuckDB warehouse file. */
 export interface DuckDbOptions {
@@ -69,7 +69,7 @@ class DuckDbSession implements WarehouseSession {
   }
 
   prepareBulkLoad(request: BulkLoadRequest): Promise<void> {
-    return this.with((c) => ensureLoadTables(c, this.dialect, request));
+    return this.with((c) => ensureLoadTables((sql) => c.run(sql), this.dialect, request));
   }
 
   appendRows(

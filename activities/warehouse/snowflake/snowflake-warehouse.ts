@@ -15,6 +15,7 @@ import type {
 } from '../warehouse';
 import { activityContext } from '../../heartbeat';
 import { snowflakeDialect } from './snowflake-dialect';
+import { prepareSnowflakeLoad, snowflakeBulkLoad } from './snowflake-loader';
 
 /** How to reach Snowflake (or a Snowflake-protocol server such as fakesnow). */
 export interface SnowflakeOptions {
@@ -63,7 +64,8 @@ function run(conn: Connection, sql: string, params?: readonly SqlValue[]): Promi
   return new Promise((resolve, reject) => {
     conn.execute({
       sqlText: sql,
-      parameters: { QUERY_TAG: queryTag() },
+      // UTC like the rest of the platform: a timestamp without an offset is read as UTC.
+      parameters: { QUERY_TAG: queryTag(), TIMEZONE: 'UTC' },
       binds: params ? params : undefined,
       complete: (err, stmt, rows) => {
         if (err) reject(err);
@@ -99,12 +101,12 @@ class SnowflakeSession implements WarehouseSession {
     return (await this.withConnection((c) => run(c, sql, params))).changed;
   }
 
-  bulkLoad(_request: BulkLoadRequest): Promise<BulkLoadResult> {
-    return notYet('bulkLoad');
+  bulkLoad(request: BulkLoadRequest): Promise<BulkLoadResult> {
+    return snowflakeBulkLoad(this, this.dialect, request);
   }
 
-  prepareBulkLoad(_request: BulkLoadRequest): Promise<void> {
-    return notYet('prepareBulkLoad');
+  prepareBulkLoad(request: BulkLoadRequest): Promise<void> {
+    return prepareSnowflakeLoad(this, this.dialect, request);
   }
 
   appendRows(

@@ -49,4 +49,22 @@ describe('CSV line scan and copy', () => {
     const expected = `${lines.map((l, i) => (drop.has(i + 1) ? '' : l)).join('\n')}\n`;
     expect(readFileSync(join(dir, 'copy.csv'), 'utf8')).toBe(expected);
   });
+
+  it("keeps a dropped line's CR LF, also across chunks, so the copy has one kind of line ending", async () => {
+    const dir = tmpDir();
+    const lines = bigCsv().trimEnd().split('\n');
+    const text = `${lines.join('\r\n')}\r\n`;
+    const path = join(dir, 'crlf.csv');
+    writeFileSync(path, text);
+    const drop = new Set([2, 3, 7_919]);
+    await copyWithoutLines(path, drop, join(dir, 'copy.csv'));
+    const expected = `${lines.map((l, i) => (drop.has(i + 1) ? '' : l)).join('\r\n')}\r\n`;
+    expect(readFileSync(join(dir, 'copy.csv'), 'utf8')).toBe(expected);
+
+    // A dropped line whose CR is the last byte of the reader's first 1 MB chunk.
+    const edge = join(dir, 'edge.csv');
+    writeFileSync(edge, `${'x'.repeat((1 << 20) - 1)}\r\nkept\r\n`);
+    await copyWithoutLines(edge, new Set([1]), join(dir, 'edge-copy.csv'));
+    expect(readFileSync(join(dir, 'edge-copy.csv'), 'utf8')).toBe('\r\nkept\r\n');
+  });
 });

@@ -1,0 +1,83 @@
+import type { Dialect } from './dialect';
+import type { BulkLoadRequest } from './warehouse';
+
+/** The load's constant audit values as a select list (with a trailing comma), typed as declared; named unless `named` is false. */
+export function auditColumns(d: Dialect, req: BulkLoadRequest, named = true): string {
+  const list = Object.entries(req.audit).map(
+    ([name, a]) => `CAST(${d.literal(a.value)} AS ${d.columnType(a.type)})${named ? ` AS ${d.quoteIdent(name)}` : ''}`,
+  );
+  return list.length > 0 ? `${list.join(', ')}, ` : '';
+}
+
+/**
+ * Creates a load's target and error tables if missing, on any engine: typed columns, then the audit
+ * columns, then the row number, original text and load time. `run` executes one statement.
+ */
+export async function ensureLoadTables(
+  run: (sql: string) => Promise<unknown>,
+  d: Dialect,
+  req: BulkLoadRequest,
+): Promise<void> {
+  const q = (name: string): string => d.quoteIdent(name);
+  const auditDdl = Object.entries(req.audit)
+    .map(([name, a]) => `${q(name)} ${d.columnType(a.type)}, `)
+    .join('');
+  const ts = d.columnType('timestamp');
+  await run(
+    `CREATE TABLE IF NOT EXISTS ${d.table(req.target)} (
+       ${Object.entries(req.columns)
+         .map(([name, type]) => `${q(name)} ${d.columnType(type)}`)
+         .join(', ')},
+       ${auditDdl}_edp_row_number BIGINT, _edp_raw VARCHAR, _edp_loaded_at ${ts})`,
+  );
+  await run(
+    `CREATE TABLE IF NOT EXISTS ${d.table(req.errors)} (
+       source_file VARCHAR, source_row BIGINT, source_line BIGINT, column_name VARCHAR, rule VARCHAR, raw_value VARCHAR,
+       message VARCHAR, ${auditDdl}_edp_loaded_at ${ts})`,
+  );
+}
+
+/** A column of a text load: its name, platform type and the alias of its typed value. */
+export interface TextColumn {
+  name: string;
+  type: BulkLoadRequest['columns'][string];
+  typed: string;
+}
+
+/** A row check of a text load: the SQL condition under which it fails, and what the error row says. */
+export interface LoadCheck {
+  column: string;
+  rule: 'required' | 'type';
+  message: string;
+  failed: string;
+}
+
+/**
+ * The columns of a load read as text (`edp_t<i>` holds each typed value), the checks every row must
+ * pass (a required value present, a non-text value that casts), and the condition that all pass.
+ */
+export function textLoadChecks(
+  d: Dialect,
+  req: BulkLoadRequest,
+): { cols: TextColumn[]; checks: LoadCheck[]; ok: string } {
+  const cols = Object.entries(req.columns).map(([name, type], i) => ({ name, type, typed: `edp_t${i}` }));
+  const q = (name: string): string => d.quoteIdent(name);
+  const checks: LoadCheck[] = [
+    ...req.required.map((name) => ({
+      column: name,
+      rule: 'required' as const,
+      message: 'missing mandatory value',
+      failed: `NULLIF(TRIM(${q(name)}), '') IS NULL`,
+    })),
+    ...cols
+      .filter((c) => c.type !== 'string')
+      .map((c) => ({
+        column: c.name,
+        rule: 'type' as const,
+        message: `not a valid ${c.type}`,
+        failed: `${q(c.name)} IS NOT NULL AND ${c.typed} IS NULL`,
+      })),
+  ];
+  const ok = checks.length > 0 ? `NOT (${checks.map((c) => `(${c.failed})`).join(' OR ')})` : 'TRUE';
+  return { cols, checks, ok };
+}

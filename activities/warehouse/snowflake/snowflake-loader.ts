@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Dialect } from '../dialect';
+import { auditColumns, ensureLoadTables, textLoadChecks } from '../load-tables';
+import type { BulkLoadRequest, BulkLoadResult, TableRef, WarehouseSession } from '../warehouse';
+import { stageFile, type StagedReject } from './stage-file';
+
+/** Schema of the load machinery: the internal stage files are PUT to and the all-text stage tables. */
+export const LOAD_SCHEMA = 'edp_stage';
+const STAGE: TableRef = { schema: LOAD_SCHEMA, table: 'landing' };
+
+/** The all-text table a target's files are copied into before typing, shared by its loads (keyed per load). */
+export function stageTable(target: TableRef): TableRef {
+  return { schema: LOAD_SCHEMA, table: `${target.schema}__${target.table}` };
+}
+
+/** Format of the files {@link stageFile} writes; nothing is read as NULL but an empty field. */
+const STAGED_FORMAT =
+  "FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '\"' ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE)";
+
+/**
+ * Creates what loads into `req.target` need, outside any transaction (Snowflake commits DDL on its
+ * own): the stage, the target's all-text stage table, and the target and error tables.
+ */
+export async function prepareSnowflakeLoad(session: WarehouseSession, d: Dialect, req: BulkLoadRequest): Promise<void> {
+  const run = (sql: string): Promise<number> => session.execute(sql);
+  await run(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdent(LOAD_SCHEMA)}`);
+  await run(`CREATE STAGE IF NOT EXISTS ${d.table(STAGE)}`);
+  const text = Object.keys(req.columns)
+    .map((name) => `${d.quoteIdent(name)} VARCHAR`)
+    .join(', ');
+  await run(
+    `CREATE TRANSIENT TABLE IF NOT EXISTS ${d.table(stageTable(req.target))} (edp_key VARCHAR, edp_row BIGINT, ${text})`,
+  );
+  await ensureLoadTables(run, d, req);
+}
+
+/**
+ * Loads one file into Snowflake: parsed once in Node into a canonical CSV ({@link stageFile}), PUT to
+ * the internal stage, COPY'd into the target's all-text stage table under a fresh key, then typed
+ * with TRY_CAST into the target; rows failing a required or type check, and lines that did not
+ * parse, go to the error table, so rows in = rows loaded + rows quarantined. No DDL: the statements
+ * are all part of the caller's transaction (the stage rows are deleted in it too). Needs
+ * {@link prepareSnowflakeLoad} first.
+ */
+export async function snowflakeBulkLoad(
+  session: WarehouseSession,
+  d: Dialect,
+  req: BulkLoadRequest,
+): Promise<BulkLoadResult> {
+  const key = randomUUID();
+  const local = join(tmpdir(), `edp-stage-${key}.csv`);
+  const stage = d.table(stageTable(req.target));
+  try {
+    const staged = await stageFile(req, local, key);
+    if (staged.rows > 0) {
+      const at = `@${d.table(STAGE)}/${req.target.schema}.${req.target.table}/${key}/`;
+      await session.query(`PUT ${d.literal(`file://${local}`)} ${at} AUTO_COMPRESS = TRUE OVERWRITE = TRUE`);
+      // FORCE: the path is new, and a rolled-back load must not leave Snowflake thinking it was loaded.
+      const copied = await session.query<{ rows_loaded: number | string }>(
+        `COPY INTO ${stage} FROM ${at} ${STAGED_FORMAT} FORCE = TRUE PURGE = TRUE`,
+      );
+      const rows = copied.reduce((sum, r) => sum + Number(r.rows_loaded), 0);
+      if (rows !== staged.rows) {
+        throw new Error(`COPY INTO ${stage} loaded ${rows} rows of the ${staged.rows} staged from ${req.sourceName}`);
+      }
+    }
+    const parseRejects: StagedReject[] = [...(req.rejectedLines ?? []), ...staged.rejects];
+    const typed = await insertTyped(session, d, req, stage, key);
+    await insertParseRejects(session, d, req, parseRejects);
+    await session.execute(`DELETE FROM ${stage} WHERE edp_key = ?`, [key]);
+    if (typed.parsed !== staged.rows) {
+      throw new Error(`${stage} holds ${typed.parsed} rows of load ${key}; ${staged.rows} were staged`);
+    }
+    return {
+      rowsIn: typed.parsed + parseRejects.length,
+      rowsLoaded: typed.loaded,
+      rowsQuarantined: typed.parsed - typed.loaded + parseRejects.length,
+    };
+  } finally {
+    rmSync(local, { force: true });
+  }
+}
+
+/** Casts this load's stage rows into the target, and writes one error row per failed check of the rest. */
+async function insertTyped(
+  session: WarehouseSession,
+  d: Dialect,
+  req: BulkLoadRequest,
+  stage: string,
+  key: string,
+): Promise<{ parsed: number; loaded: number }> {
+  const { cols, checks, ok } = textLoadChecks(d, req);
+  const q = (name: string): string => d.quoteIdent(name);
+  const rows = `(SELECT *, ${ok} AS edp_ok FROM (
+      SELECT *, ${cols.map((c) => `${c.type === 'string' ? 'NULL' : d.tryCast(q(c.name), c.type)} AS ${c.typed}`).join(', ')}
+      FROM ${stage} WHERE edp_key = ${d.literal(key)}))`;
+  const audit = auditColumns(d, req);
+  const raw = req.keepRawText
+    ? `TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL(${cols.map((c) => `${d.literal(c.name)}, ${q(c.name)}`).join(', ')}))`
+    : 'NULL';
+  const targetColumns = [
+    ...cols.map((c) => q(c.name)),
+    ...Object.keys(req.audit).map(q),
+    '_edp_row_number',
+    '_edp_raw',
+    '_edp_loaded_at',
+  ];
+  await session.execute(
+    `INSERT INTO ${d.table(req.target)} (${targetColumns.join(', ')})
+     SELECT ${cols.map((c) => (c.type === 'string' ? q(c.name) : c.typed)).join(', ')}, ${audit}edp_row, ${raw}, ${d.now()}
+     FROM ${rows} WHERE edp_ok`,
+  );
+  if (checks.length > 0) {
+    const source = d.literal(req.sourceName);
+    await session.execute(
+      `INSERT INTO ${d.table(req.errors)}
+       ${checks
+         .map(
+           (c) =>
+             `SELECT ${source}, edp_row, NULL, ${d.literal(c.column)}, ${d.literal(c.rule)}, ${q(c.column)}, ${d.literal(c.message)}, ${audit}${d.now()}
+              FROM ${rows} WHERE NOT edp_ok AND ${c.failed}`,
+         )
+         .join(' UNION ALL ')}`,
+    );
+  }
+  const [count] = await session.query<{ parsed: number | string; loaded: number | string | null }>(
+    `SELECT COUNT(*) AS parsed, SUM(CASE WHEN edp_ok THEN 1 ELSE 0 END) AS loaded FROM ${rows}`,
+  );
+  return { parsed: Number(count.parsed), loaded: Number(count.loaded ?? 0) };
+}
+
+/** Lines that never became rows, as `parse` errors; bound in batches (a line may hold any text). */
+async function insertParseRejects(
+  session: WarehouseSession,
+  d: Dialect,
+  req: BulkLoadRequest,
+  rejects: readonly StagedReject[],
+): Promise<void> {
+  const row = `(${d.literal(req.sourceName)}, NULL, ?, NULL, 'parse', ?, ?, ${auditColumns(d, req, false)}${d.now()})`;
+  for (let i = 0; i < rejects.length; i += 500) {
+    const batch = rejects.slice(i, i + 500);
+    await session.execute(
+      `INSERT INTO ${d.table(req.errors)} VALUES ${batch.map(() => row).join(', ')}`,
+      batch.flatMap((r) => [r.line, r.text, r.reason]),
+    );
+  }
+}

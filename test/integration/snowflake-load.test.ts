@@ -1,0 +1,262 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../activities/ingest';
+import { copyWithoutLines, scanCsvLines } from '../../activities/ingest/csv-lines';
+import {
+  DuckDbWarehouse,
+  UnparsableFile,
+  type BulkLoadRequest,
+  type BulkLoadResult,
+  type Warehouse,
+} from '../../activities/warehouse';
+import { openFakesnow, realSnowflakeFromEnv } from '../helpers/fakesnow';
+import { tmpDir } from '../helpers/tmp';
+
+/**
+ * Bulk load (PUT + COPY INTO) over a real Snowflake connection: the local Snowflake-protocol server,
+ * and real Snowflake when SNOWFLAKE_ACCOUNT etc. are set. DuckDB's loader, reading the same file with
+ * its text path, is the reference: the same rows, row numbers and errors.
+ */
+const snowflakes: Array<[string, () => Promise<Warehouse>]> = [
+  [
+    'snowflake protocol (fakesnow)',
+    async () => {
+      const database = `edp_load_${process.pid}`;
+      const w = await openFakesnow(database);
+      return w;
+    },
+  ],
+];
+const real = realSnowflakeFromEnv();
+if (real) snowflakes.push(['snowflake', real]);
+
+const dir = tmpDir();
+const COLUMNS = {
+  member_id: 'string',
+  plan_code: 'string',
+  amount: 'decimal',
+  visits: 'integer',
+  service_date: 'date',
+  active: 'boolean',
+} as const;
+
+const CSV = [
+  'member_id,plan_code,amount,visits,service_date,active',
+  'M1,"PPO, gold",12.50,3,2026-01-02,true',
+  '',
+  'M2,"say ""hi""",7,0,2026-01-03,false',
+  'M3,HMO,abc,2,2026-02-30,true', // two type errors
+  ',HMO,1,1,2026-01-01,true', // required member_id missing
+  'M5,HMO,1,1,2026-01-01', // too few fields
+  'M6,"unbalanced,1,1,2026-01-01,true', // taken out by the caller's scan
+  'M7,"",,,,',
+  '   ', // blank, though DuckDB's reader would take it for a row of one field
+  'M8,\\N,3.555,4.5,2026-03-01,false', // \N is text; 4.5 rounds to 5, as in DuckDB's reader
+  'M9,HMO,1,1,2026-01-01,true,extra', // too many fields
+  'M10,HMO,-2.5,-7,2026-12-31,false',
+].join('\r\n');
+
+let n = 0;
+function request(
+  file: string,
+  format: BulkLoadRequest['format'],
+  extra: Partial<BulkLoadRequest> = {},
+): BulkLoadRequest {
+  n++;
+  return {
+    file,
+    format,
+    delimiter: ',',
+    header: format === 'csv',
+    quote: '"',
+    encoding: 'utf-8',
+    columns: COLUMNS,
+    required: ['member_id'],
+    target: { schema: 'raw', table: `members_${n}` },
+    errors: { schema: 'raw', table: `members_${n}__errors` },
+    audit: {
+      _edp_load_id: { value: n, type: 'integer' },
+      _edp_interval_start: { value: '2026-01-01T00:00:00Z', type: 'timestamp' },
+    },
+    sourceName: `members/${format}-${n}`,
+    keepRawText: true,
+    ...extra,
+  };
+}
+
+/** A CSV request as the ingest activity builds it: unbalanced lines taken out by the scan, blank lines named. */
+async function csvRequest(): Promise<BulkLoadRequest> {
+  const file = join(dir, 'members.csv');
+  writeFileSync(file, CSV);
+  const scan = await scanCsvLines(file, true, '"', 'utf8');
+  const source = join(dir, `members-clean-${n}.csv`);
+  await copyWithoutLines(file, new Set([...scan.unbalanced.map((u) => u.line), ...scan.spaced]), source);
+  return request(source, 'csv', {
+    rejectedLines: scan.unbalanced.map((u) => ({ ...u, reason: 'unbalanced quote' })),
+    blankLines: scan.blank,
+    dataRows: scan.dataLines,
+  });
+}
+
+/** Loads in a transaction, then reads the target and error tables back as text. */
+async function load(
+  w: Warehouse,
+  req: BulkLoadRequest,
+): Promise<{ counts: BulkLoadResult; rows: unknown[]; errors: unknown[] }> {
+  await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
+  await w.prepareBulkLoad(req);
+  const counts = await w.transaction((tx) => tx.bulkLoad(req));
+  const text = (c: string) => `CAST(${c} AS VARCHAR) AS ${c}`;
+  const rows = await w.query(
+    `SELECT ${[...Object.keys(COLUMNS), '_edp_load_id', '_edp_row_number', '_edp_raw'].map(text).join(', ')}
+     FROM ${w.dialect.table(req.target)} ORDER BY _edp_row_number`,
+  );
+  const errors = await w.query(
+    `SELECT source_file, ${text('source_row')}, ${text('source_line')}, column_name, rule, raw_value, message, ${text('_edp_load_id')}
+     FROM ${w.dialect.table(req.errors)} WHERE rule <> 'parse' ORDER BY source_row, column_name`,
+  );
+  const parse = await w.query(
+    `SELECT ${text('source_line')}, raw_value FROM ${w.dialect.table(req.errors)} WHERE rule = 'parse' ORDER BY source_line`,
+  );
+  return { counts, rows, errors: [...errors, ...parse] };
+}
+
+describe.each(snowflakes)('bulk load on %s', (_name, open) => {
+  let sf: Warehouse;
+  let duck: Warehouse;
+  beforeAll(async () => {
+    sf = await open();
+    duck = await DuckDbWarehouse.open({ path: join(dir, `reference-${Date.now()}.duckdb`) });
+  });
+  afterAll(async () => {
+    await sf?.close();
+    await duck?.close();
+  });
+
+  it('loads a CSV with bad lines into the rows, row numbers and errors DuckDB gives', async () => {
+    const req = await csvRequest();
+    const got = await load(sf, req);
+    const want = await load(duck, req);
+    expect(got.counts).toEqual({ rowsIn: 10, rowsLoaded: 5, rowsQuarantined: 5 });
+    expect(got.counts).toEqual(want.counts);
+    expect(got.rows).toEqual(want.rows);
+    expect(got.rows).toContainEqual(
+      expect.objectContaining({ member_id: 'M2', plan_code: 'say "hi"', _edp_row_number: '2' }),
+    );
+    // Parse errors: the same lines; the reasons are each reader's own words (DuckDB's line text of a CR LF
+    // file starts with the previous line's LF).
+    const trimmed = (errors: unknown[]) =>
+      errors.map((e) => {
+        const { raw_value, ...rest } = e as { raw_value: string | null };
+        return { ...rest, raw_value: raw_value?.trim() ?? null };
+      });
+    expect(trimmed(got.errors)).toEqual(trimmed(want.errors));
+    expect(got.errors).toContainEqual({ source_line: '8', raw_value: 'M6,"unbalanced,1,1,2026-01-01,true' });
+    // The stage rows of the load are gone with its transaction.
+    expect(await sf.query(`SELECT COUNT(*) AS n FROM edp_stage.raw__${req.target.table}`)).toEqual([{ n: 0 }]);
+  });
+
+  it('loads NDJSON and a JSON array, quarantining what is not an object', async () => {
+    const ndjson = join(dir, 'members.ndjson');
+    writeFileSync(
+      ndjson,
+      [
+        '{"member_id":"M1","plan_code":"PPO","amount":12.5,"visits":3,"service_date":"2026-01-02","active":true}',
+        '',
+        '{"member_id":"M2","plan_code":{"tier":"gold"},"amount":"x","visits":null}',
+        '[1,2]',
+        '{not json',
+        '{"plan_code":"HMO","visits":"4"}',
+      ].join('\n'),
+    );
+    const req = request(ndjson, 'ndjson');
+    const got = await load(sf, req);
+    const want = await load(duck, req);
+    expect(got.counts).toEqual({ rowsIn: 5, rowsLoaded: 1, rowsQuarantined: 4 });
+    expect(got).toEqual(want);
+
+    const json = join(dir, 'members.json');
+    writeFileSync(json, JSON.stringify([{ member_id: 'M1', amount: 1 }, 'text', { member_id: 'M3', visits: 2 }]));
+    const jreq = request(json, 'json');
+    const jgot = await load(sf, jreq);
+    expect(jgot.counts).toEqual({ rowsIn: 3, rowsLoaded: 2, rowsQuarantined: 1 });
+    expect(jgot).toEqual(await load(duck, jreq));
+  });
+
+  it('refuses a JSON file that is not an array as unparsable, loading nothing', async () => {
+    const file = join(dir, 'object.json');
+    writeFileSync(file, '{"member_id":"M1"}');
+    const req = request(file, 'json');
+    await sf.prepareBulkLoad(req);
+    await expect(sf.transaction((tx) => tx.bulkLoad(req))).rejects.toBeInstanceOf(UnparsableFile);
+  });
+
+  it('rolls back with its transaction: no rows, no errors, no stage rows', async () => {
+    const req = await csvRequest();
+    await sf.prepareBulkLoad(req);
+    await expect(
+      sf.transaction(async (tx) => {
+        await tx.bulkLoad(req);
+        throw new Error('the manifest insert failed');
+      }),
+    ).rejects.toThrow('the manifest insert failed');
+    const count = async (table: string) =>
+      Number((await sf.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+    expect(await count(sf.dialect.table(req.target))).toBe(0);
+    expect(await count(sf.dialect.table(req.errors))).toBe(0);
+    expect(await count(`edp_stage.raw__${req.target.table}`)).toBe(0);
+  });
+
+  it('runs the ingest activity on Snowflake: a landing file loads exactly once, its manifest row with it', async () => {
+    const landing = join(dir, 'landing');
+    mkdirSync(join(landing, 'claims'), { recursive: true });
+    writeFileSync(
+      join(landing, 'claims', 'claims_20260101T0400.csv'),
+      'claim_id,amount\r\nC1,1.00\r\nC2,oops\r\n"C3,2\r\n  \r\nC4,4.25\r\n',
+    );
+    const acts = createIngestActivities({
+      warehouse: sf,
+      landingDir: landing,
+      entities: [
+        {
+          name: 'claims',
+          pattern: 'claims_{interval}.csv',
+          format: 'csv',
+          delimiter: ',',
+          header: true,
+          quote: '"',
+          encoding: 'utf-8',
+          columns: { claim_id: 'string', amount: 'decimal' },
+          required: ['claim_id'],
+          keepRawText: false,
+        },
+      ],
+    });
+    const env = new MockActivityEnvironment();
+    const input: LoadFileInput = {
+      entity: 'claims',
+      file: 'claims/claims_20260101T0400.csv',
+      interval: { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' },
+      runId: 'r1',
+    };
+    const first = await env.run<[LoadFileInput], FileLoadResult, typeof acts.loadLandingFile>(
+      acts.loadLandingFile,
+      input,
+    );
+    expect(first).toMatchObject({ rowsIn: 4, rowsLoaded: 2, rowsQuarantined: 2, alreadyLoaded: false });
+    const again = await env.run(acts.loadLandingFile, { ...input, runId: 'r2' });
+    expect(again).toMatchObject({ rowsIn: 4, rowsLoaded: 2, alreadyLoaded: true });
+    expect(
+      await sf.query('SELECT claim_id, CAST(amount AS VARCHAR) AS amount, _edp_row_number FROM raw.claims ORDER BY 1'),
+    ).toEqual([
+      { claim_id: 'C1', amount: '1.00', _edp_row_number: 1 },
+      { claim_id: 'C4', amount: '4.25', _edp_row_number: 4 },
+    ]);
+    expect(
+      await sf.query(
+        `SELECT rows_in, rows_loaded, rows_quarantined, status FROM audit.ingest_manifest WHERE entity = 'claims'`,
+      ),
+    ).toEqual([{ rows_in: 4, rows_loaded: 2, rows_quarantined: 2, status: 'loaded' }]);
+  });
+});
