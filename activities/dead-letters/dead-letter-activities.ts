@@ -36,7 +36,7 @@ export function createDeadLetterActivities(deps: { warehouse: Warehouse }) {
           const [seen] = await tx.query(`SELECT 1 AS seen FROM ${DEAD_LETTERS} WHERE run_id = ?`, [letter.runId]);
           if (seen) return;
           await tx.execute(
-            `INSERT INTO ${DEAD_LETTERS} VALUES (?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?, ${w.dialect.now()})`,
+            `INSERT INTO ${DEAD_LETTERS} VALUES (?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), ?, ?, ?, ${w.dialect.now()})`,
             [
               letter.runId,
               letter.workflowId,

@@ -68,7 +68,7 @@ export async function recordSlaStates(
   const closed: string[] = [];
   await w.transaction(async (tx) => {
     for (const st of states) {
-      await tx.execute(`INSERT INTO ${CHECKS} VALUES (?::TIMESTAMPTZ, ?, ?, ?, ?)`, [
+      await tx.execute(`INSERT INTO ${CHECKS} VALUES (CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?)`, [
         now.toISOString(),
         pipeline,
         st.sla,
@@ -80,7 +80,7 @@ export async function recordSlaStates(
         [pipeline, st.sla],
       );
       if (st.breached && !open) {
-        await tx.execute(`INSERT INTO ${BREACHES} VALUES (?, ?, ?, ?, ?::TIMESTAMPTZ, NULL, NULL)`, [
+        await tx.execute(`INSERT INTO ${BREACHES} VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), NULL, NULL)`, [
           `${pipeline}:${st.sla}:${now.toISOString()}`,
           pipeline,
           st.sla,
@@ -89,11 +89,10 @@ export async function recordSlaStates(
         ]);
         opened.push(st.sla);
       } else if (!st.breached && open) {
-        await tx.execute(`UPDATE ${BREACHES} SET closed_at = ?::TIMESTAMPTZ, recovery_detail = ? WHERE breach_id = ?`, [
-          now.toISOString(),
-          st.detail,
-          open.breach_id,
-        ]);
+        await tx.execute(
+          `UPDATE ${BREACHES} SET closed_at = CAST(? AS TIMESTAMPTZ), recovery_detail = ? WHERE breach_id = ?`,
+          [now.toISOString(), st.detail, open.breach_id],
+        );
         closed.push(st.sla);
       }
     }

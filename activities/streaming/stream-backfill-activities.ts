@@ -36,8 +36,6 @@ export interface BackfillChunkResult {
   alreadyThere: number;
 }
 
-let chunkCounter = 0;
-
 const parseTime = (text: string, what: string): number => {
   const ms = new Date(text).getTime();
   if (Number.isNaN(ms))
@@ -133,11 +131,8 @@ export function createStreamBackfillActivities(deps: StreamDeps) {
               .filter((m) => Number(m.offset) >= r.next && Number(m.offset) < r.to)
               .slice(0, input.maxMessages - result.read);
             if (wanted.length > 0) {
-              const n = ++chunkCounter;
               const { rows, dead } = messageRows(t, r.partition, wanted, Date.now());
-              const written = await w.transaction((tx) =>
-                writeMessageRows(tx, w.dialect, t, rows, dead, `edp_backfill_${n}`),
-              );
+              const written = await w.transaction((tx) => writeMessageRows(tx, t, rows, dead));
               const from = r.next;
               r.next = Number(wanted[wanted.length - 1].offset) + 1;
               await mergeToStaging(w, t, { ranges: [{ partition: r.partition, from, to: r.next }], rules });

@@ -11,7 +11,14 @@ import { emptyConsumeResult, type ConsumeResult } from '../../lib/stream-counts'
 
 export type { ConsumeResult } from '../../lib/stream-counts';
 import { mergeToStaging } from './stream-merge';
-import { ensureStreamTables, messageRows, STREAM_OFFSETS, warehouseOffsets, writeMessageRows } from './stream-tables';
+import {
+  ensureStreamTables,
+  messageRows,
+  recordPosition,
+  STREAM_OFFSETS,
+  warehouseOffsets,
+  writeMessageRows,
+} from './stream-tables';
 
 /** What the streaming activities need from the worker. */
 export interface StreamDeps {
@@ -40,8 +47,6 @@ export interface ConsumeInput {
   /** How long to consume before returning; default `streaming.activitySeconds`. */
   runSeconds?: number;
 }
-
-let batchCounter = 0;
 
 /** Looks a topic up in config; unknown ones are a non-retryable error naming the configured ones. */
 export function streamTopic(deps: Pick<StreamDeps, 'streaming'>, topic: string): StreamTopicConfig {
@@ -76,7 +81,6 @@ export async function writePartitionBatch(
   partition: number,
   messages: readonly KafkaMessage[],
 ): Promise<{ inserted: number; deadLetters: number; skipped: number; next: number }> {
-  const n = ++batchCounter;
   return w.transaction(async (tx) => {
     const [row] = await tx.query<{ o: string | number }>(
       `SELECT next_offset AS o FROM ${STREAM_OFFSETS} WHERE topic = ? AND kafka_partition = ?`,
@@ -85,14 +89,10 @@ export async function writePartitionBatch(
     const floor = row ? Number(row.o) : 0;
     const fresh = messages.filter((m) => Number(m.offset) >= floor);
     const { rows, dead } = messageRows(t, partition, fresh, Date.now());
-    const { inserted, deadLetters } = await writeMessageRows(tx, w.dialect, t, rows, dead, `edp_stream_${n}`);
+    const { inserted, deadLetters } = await writeMessageRows(tx, t, rows, dead);
     const last = messages.length > 0 ? Number(messages[messages.length - 1].offset) + 1 : floor;
     const next = Math.max(floor, last);
-    await tx.execute(`INSERT OR REPLACE INTO ${STREAM_OFFSETS} VALUES (?, ?, ?, ${w.dialect.now()})`, [
-      t.topic,
-      partition,
-      next,
-    ]);
+    await recordPosition(tx, STREAM_OFFSETS, t.topic, partition, next);
     return { inserted, deadLetters, skipped: messages.length - fresh.length, next };
   });
 }

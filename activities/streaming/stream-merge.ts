@@ -1,7 +1,7 @@
 import type { StreamTopicConfig } from '../../lib/config/schema';
 import { evaluateRuleFile, type RuleFile } from '../quality';
 import type { Warehouse, WarehouseSession } from '../warehouse';
-import { rawTable, STREAM_MERGED, stagingTable } from './stream-tables';
+import { rawTable, recordPosition, STREAM_MERGED, stagingTable } from './stream-tables';
 
 let mergeCounter = 0;
 
@@ -68,7 +68,7 @@ export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options
     );
     if (!options.ranges) {
       for (const x of maxima) {
-        await tx.execute(`INSERT OR REPLACE INTO ${STREAM_MERGED} VALUES (?, ?, ?, ${d.now()})`, [t.topic, x.p, x.o]);
+        await recordPosition(tx, STREAM_MERGED, t.topic, x.p, x.o);
       }
     }
   };

@@ -51,24 +51,24 @@ export function createStreamMonitorActivities(deps: StreamDeps & { webhooks: rea
     const at = await warehouseOffsets(w, t.topic);
     const lag: Record<string, number> = {};
     for (const e of ends) lag[String(e.partition)] = Math.max(0, Number(e.high) - (at.get(e.partition) ?? 0));
-    const window = `${d.now()} - INTERVAL ${m.windowSeconds} SECOND`;
+    const window = `${d.now()} - INTERVAL '${m.windowSeconds} SECONDS'`;
     const pct = (expr: string, table: string, since: string) =>
       w.query<{ p50: unknown; p95: unknown; p99: unknown }>(
-        `SELECT quantile_cont(${expr}, 0.5) AS p50, quantile_cont(${expr}, 0.95) AS p95, quantile_cont(${expr}, 0.99) AS p99
+        `SELECT ${[50, 95, 99].map((p) => `percentile_cont(0.${p}) WITHIN GROUP (ORDER BY ${expr}) AS p${p}`).join(', ')}
          FROM ${table} WHERE ${since} > ${window}`,
       );
     const [raw] = await pct(
-      'epoch_ms(_edp_ingested_at) - epoch_ms(_edp_event_time)',
+      `${d.epochMs('_edp_ingested_at')} - ${d.epochMs('_edp_event_time')}`,
       d.table(rawTable(t)),
       '_edp_ingested_at',
     );
     const [stg] = await pct(
-      'epoch_ms(_edp_merged_at) - epoch_ms(_edp_event_time)',
+      `${d.epochMs('_edp_merged_at')} - ${d.epochMs('_edp_event_time')}`,
       d.table(stagingTable(t)),
       '_edp_merged_at',
     );
     const [rate] = await w.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${d.table(rawTable(t))} WHERE _edp_ingested_at > ${d.now()} - INTERVAL ${m.everySeconds} SECOND`,
+      `SELECT count(*) AS n FROM ${d.table(rawTable(t))} WHERE _edp_ingested_at > ${d.now()} - INTERVAL '${m.everySeconds} SECONDS'`,
     );
     return {
       topic: t.topic,
@@ -98,7 +98,7 @@ export function createStreamMonitorActivities(deps: StreamDeps & { webhooks: rea
         ),
       );
       for (const x of topics) {
-        await w.execute(`INSERT INTO ${STREAM_METRICS} VALUES (?::TIMESTAMPTZ, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        await w.execute(`INSERT INTO ${STREAM_METRICS} VALUES (CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
           now.toISOString(),
           x.topic,
           x.totalLag,

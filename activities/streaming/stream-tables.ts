@@ -1,7 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { StreamTopicConfig } from '../../lib/config/schema';
 import { decodeEvent } from './stream-event';
-import type { Dialect } from '../warehouse/dialect';
 import {
   ensureOnce,
   ensureSchema,
@@ -102,30 +101,6 @@ export async function warehouseOffsets(s: WarehouseSession, topic: string): Prom
   return new Map(rows.map((r) => [Number(r.p), Number(r.o)]));
 }
 
-/**
- * Appends rows through a temp table, then `INSERT OR IGNORE`s them into the keyed table, so rows whose
- * (partition, offset) is already there are skipped. Returns the rows actually inserted.
- */
-export async function insertIgnoringDuplicates(
-  tx: WarehouseSession,
-  d: Dialect,
-  target: TableRef,
-  columns: ReadonlyArray<[string, AppendColumnType]>,
-  rows: ReadonlyArray<ReadonlyArray<string | number | null>>,
-  tempName: string,
-): Promise<number> {
-  if (rows.length === 0) return 0;
-  await tx.execute(`CREATE OR REPLACE TEMP TABLE ${tempName} AS SELECT * FROM ${d.table(target)} LIMIT 0`);
-  await tx.appendRows(
-    { schema: 'temp', table: tempName },
-    columns.map((c) => c[1]),
-    rows,
-  );
-  const inserted = await tx.execute(`INSERT OR IGNORE INTO ${d.table(target)} SELECT * FROM ${tempName}`);
-  await tx.execute(`DROP TABLE ${tempName}`);
-  return inserted;
-}
-
 const headerText = (h: KafkaMessage['headers']): string | null => {
   if (!h || Object.keys(h).length === 0) return null;
   return JSON.stringify(
@@ -155,17 +130,36 @@ export function messageRows(
   return { rows, dead };
 }
 
-/** Writes decoded rows to raw and the dead-letter table, skipping offsets already there. */
+/** Writes decoded rows to raw and the dead-letter table, skipping offsets already there (exactly once). */
 export async function writeMessageRows(
   tx: WarehouseSession,
-  d: Dialect,
   t: StreamTopicConfig,
   rows: ReadonlyArray<ReadonlyArray<string | number | null>>,
   dead: ReadonlyArray<ReadonlyArray<string | number | null>>,
-  tag: string,
 ): Promise<{ inserted: number; deadLetters: number }> {
   return {
-    inserted: await insertIgnoringDuplicates(tx, d, rawTable(t), RAW_COLUMNS, rows, `${tag}_rows`),
-    deadLetters: await insertIgnoringDuplicates(tx, d, deadLetterTable(t), DEAD_LETTER_COLUMNS, dead, `${tag}_dead`),
+    inserted: await tx.insertNew(rawTable(t), MESSAGE_KEY, RAW_COLUMNS, rows),
+    deadLetters: await tx.insertNew(deadLetterTable(t), MESSAGE_KEY, DEAD_LETTER_COLUMNS, dead),
   };
+}
+
+/** What identifies a message's row in raw and dead-letter tables (their primary key). */
+const MESSAGE_KEY = ['kafka_partition', 'kafka_offset'] as const;
+
+/** Records a topic partition's position (`audit.stream_offsets` or `audit.stream_merged`), replacing the previous one. */
+export function recordPosition(
+  tx: WarehouseSession,
+  table: typeof STREAM_OFFSETS | typeof STREAM_MERGED,
+  topic: string,
+  partition: number,
+  offset: number,
+): Promise<void> {
+  const [offsetColumn, timeColumn] =
+    table === STREAM_OFFSETS ? ['next_offset', 'updated_at'] : ['merged_offset', 'merged_at'];
+  return tx.upsertRow({ schema: 'audit', table: table.slice('audit.'.length) }, ['topic', 'kafka_partition'], {
+    topic: { value: topic, type: 'string' },
+    kafka_partition: { value: partition, type: 'integer' },
+    [offsetColumn]: { value: offset, type: 'integer' },
+    [timeColumn]: { value: new Date().toISOString(), type: 'timestamp' },
+  });
 }

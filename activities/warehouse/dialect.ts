@@ -24,6 +24,8 @@ export interface Dialect {
   minutesBetween(start: string, end: string): string;
   /** The current timestamp. */
   now(): string;
+  /** Milliseconds since the Unix epoch of timestamp `expr`. */
+  epochMs(expr: string): string;
   /** A statement listing the columns of a table or view (also a temp table), and its column holding the names. */
   describeColumns(relation: string): { sql: string; nameColumn: string };
   /** The next value of a sequence, as an expression. */

@@ -90,6 +90,19 @@ export interface WarehouseSession {
     columns: readonly AppendColumnType[],
     rows: ReadonlyArray<readonly AppendValue[]>,
   ): Promise<void>;
+  /**
+   * Inserts those of `rows` (unique by `key`) whose key matches no row of `table` yet, into an existing
+   * table whose columns are exactly `columns`, in order; returns how many it inserted. Writing a
+   * batch twice thus changes nothing. Part of the surrounding transaction.
+   */
+  insertNew(
+    table: TableRef,
+    key: readonly string[],
+    columns: ReadonlyArray<readonly [string, AppendColumnType]>,
+    rows: ReadonlyArray<readonly AppendValue[]>,
+  ): Promise<number>;
+  /** Writes one row, replacing the row with the same `key` values. Part of the surrounding transaction. */
+  upsertRow(table: TableRef, key: readonly string[], row: Readonly<Record<string, AuditValue>>): Promise<void>;
 }
 
 /** The warehouse every activity talks to; one implementation per engine. */

@@ -27,6 +27,7 @@ export const duckdbDialect: Dialect = Object.freeze({
   },
   minutesBetween: (start: string, end: string) => `date_diff('minute', ${start}, ${end})`,
   now: () => 'now()',
+  epochMs: (expr: string) => `epoch_ms(${expr})`,
   describeColumns: (relation: string) => ({ sql: `DESCRIBE SELECT * FROM ${relation}`, nameColumn: 'column_name' }),
   nextValue(sequence: TableRef) {
     return `nextval(${this.literal(`${sequence.schema}.${sequence.table}`)})`;

@@ -5,6 +5,7 @@ import type { Dialect } from '../dialect';
 import type {
   AppendColumnType,
   AppendValue,
+  AuditValue,
   BulkLoadRequest,
   BulkLoadResult,
   ColumnInfo,
@@ -100,7 +101,39 @@ class DuckDbSession implements WarehouseSession {
       }
     });
   }
+
+  /** Through a temp table filled by the appender, then `INSERT OR IGNORE` (the table's primary key is `key`). */
+  async insertNew(
+    table: TableRef,
+    _key: readonly string[],
+    columns: ReadonlyArray<readonly [string, AppendColumnType]>,
+    rows: ReadonlyArray<readonly AppendValue[]>,
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    const temp = `edp_new_rows_${++tempCounter}`;
+    await this.execute(`CREATE OR REPLACE TEMP TABLE ${temp} AS SELECT * FROM ${this.dialect.table(table)} LIMIT 0`);
+    await this.appendRows(
+      { schema: 'temp', table: temp },
+      columns.map((c) => c[1]),
+      rows,
+    );
+    const inserted = await this.execute(`INSERT OR IGNORE INTO ${this.dialect.table(table)} SELECT * FROM ${temp}`);
+    await this.execute(`DROP TABLE ${temp}`);
+    return inserted;
+  }
+
+  async upsertRow(table: TableRef, _key: readonly string[], row: Readonly<Record<string, AuditValue>>): Promise<void> {
+    const d = this.dialect;
+    const cols = Object.entries(row);
+    await this.execute(
+      `INSERT OR REPLACE INTO ${d.table(table)} (${cols.map(([c]) => d.quoteIdent(c)).join(', ')})
+       VALUES (${cols.map(([, v]) => `CAST(? AS ${d.columnType(v.type)})`).join(', ')})`,
+      cols.map(([, v]) => v.value),
+    );
+  }
 }
+
+let tempCounter = 0;
 
 /** The embedded default warehouse: one DuckDB file, opened by one process at a time. */
 export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
@@ -148,6 +181,16 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     } finally {
       conn.closeSync();
     }
+  }
+
+  /** On its own connection, its temp table lives as long as the statements that use it. */
+  override insertNew(
+    table: TableRef,
+    key: readonly string[],
+    columns: ReadonlyArray<readonly [string, AppendColumnType]>,
+    rows: ReadonlyArray<readonly AppendValue[]>,
+  ): Promise<number> {
+    return this.transaction((tx) => tx.insertNew(table, key, columns, rows));
   }
 
   async listTables(schema?: string): Promise<TableRef[]> {

@@ -30,6 +30,7 @@ export const snowflakeDialect: Dialect = Object.freeze({
   },
   minutesBetween: (start: string, end: string) => `DATEDIFF('minute', ${start}, ${end})`,
   now: () => 'CURRENT_TIMESTAMP()',
+  epochMs: (expr: string) => `DATE_PART(epoch_millisecond, ${expr})`,
   describeColumns: (relation: string) => ({ sql: `DESCRIBE TABLE ${relation}`, nameColumn: 'name' }),
   nextValue(sequence: TableRef) {
     return `${this.table(sequence)}.NEXTVAL`;

@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { Connection, Pool } from 'snowflake-sdk';
 import type { Dialect } from '../dialect';
 import type {
   AppendColumnType,
   AppendValue,
+  AuditValue,
   BulkLoadRequest,
   BulkLoadResult,
   ColumnInfo,
@@ -16,6 +16,7 @@ import type {
 import { activityContext } from '../../heartbeat';
 import { snowflakeDialect } from './snowflake-dialect';
 import { prepareSnowflakeLoad, snowflakeBulkLoad } from './snowflake-loader';
+import { insertValues, replaceRow } from './snowflake-rows';
 
 /** How to reach Snowflake (or a Snowflake-protocol server such as fakesnow). */
 export interface SnowflakeOptions {
@@ -79,14 +80,6 @@ function run(conn: Connection, sql: string, params?: readonly SqlValue[]): Promi
   });
 }
 
-const notYet = (what: string): Promise<never> =>
-  Promise.reject(
-    ApplicationFailure.nonRetryable(
-      `${what} is not implemented on Snowflake yet (PUT + COPY INTO; see the Snowflake issue): use DuckDB for ingest`,
-      'EdpNotImplemented',
-    ),
-  );
-
 class SnowflakeSession implements WarehouseSession {
   constructor(
     protected readonly withConnection: <T>(fn: (c: Connection) => Promise<T>) => Promise<T>,
@@ -109,19 +102,42 @@ class SnowflakeSession implements WarehouseSession {
     return prepareSnowflakeLoad(this, this.dialect, request);
   }
 
-  appendRows(
-    _table: TableRef,
-    _columns: readonly AppendColumnType[],
-    _rows: ReadonlyArray<readonly AppendValue[]>,
+  async appendRows(
+    table: TableRef,
+    columns: readonly AppendColumnType[],
+    rows: ReadonlyArray<readonly AppendValue[]>,
   ): Promise<void> {
-    return notYet('appendRows');
+    await insertValues(this, this.dialect, table, columns, rows);
+  }
+
+  insertNew(
+    table: TableRef,
+    key: readonly string[],
+    columns: ReadonlyArray<readonly [string, AppendColumnType]>,
+    rows: ReadonlyArray<readonly AppendValue[]>,
+  ): Promise<number> {
+    const positions = key.map((k) => columns.findIndex(([name]) => name === k));
+    if (positions.some((p) => p < 0))
+      throw new TypeError(`key ${key.join(', ')} is not among the columns of ${table.table}`);
+    return insertValues(
+      this,
+      this.dialect,
+      table,
+      columns.map((c) => c[1]),
+      rows,
+      { names: key, positions },
+    );
+  }
+
+  upsertRow(table: TableRef, key: readonly string[], row: Readonly<Record<string, AuditValue>>): Promise<void> {
+    return replaceRow(this, this.dialect, table, key, row);
   }
 }
 
 /**
  * The production warehouse on snowflake-sdk: a connection pool, `?` binds, transactions on one pooled
  * connection, introspection through INFORMATION_SCHEMA. Names are upper case in Snowflake and lower
- * case here (the dialect quotes them upper-cased). Bulk loading (PUT + COPY INTO) is not done yet.
+ * case here (the dialect quotes them upper-cased). Files load with PUT + COPY INTO (snowflake-loader.ts).
  */
 export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
   private constructor(private readonly pool: Pool<Connection>) {
