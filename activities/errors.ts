@@ -24,6 +24,7 @@ export function classifyError(err: unknown, context: string): ApplicationFailure
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'EISDIR') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
   if (NON_RETRYABLE_SQL.test(e.message)) return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
+  if (e.name === 'RealtimeConfigError') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
   // Snowflake: SQLSTATE class 42 (syntax, unknown object, access), 22 (data), 23 (constraint), 0A (unsupported).
   const sqlState = (e as { sqlState?: unknown }).sqlState;
   if (typeof sqlState === 'string' && /^(42|22|23|0A)/.test(sqlState)) {

@@ -2,6 +2,7 @@ import { createDeadLetterActivities } from './dead-letters';
 import { createExportActivities } from './export';
 import { createExtractActivities, createIngestActivities } from './ingest';
 import { createQualityActivities } from './quality';
+import { createRealtimeActivities } from './realtime';
 import { createSlaActivities, type RunInfo } from './sla';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
@@ -32,6 +33,9 @@ export interface ActivityDeps {
   listRuns?: (pipeline: string, since: Date) => Promise<RunInfo[]>;
   kafka: EdpConfig['kafka'];
   streaming: EdpConfig['streaming'];
+  realtime: EdpConfig['realtime'];
+  /** The connection's compute warehouse (Snowflake), where `realtime.warehouse` is unset. */
+  defaultComputeWarehouse?: string;
 }
 
 /** All activities of the platform, closed over their clients. */
@@ -47,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStreamIngestActivities(deps),
     ...createStreamMonitorActivities(deps),
     ...createStreamBackfillActivities(deps),
+    ...createRealtimeActivities(deps),
   };
 }
 

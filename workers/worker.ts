@@ -67,6 +67,8 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         webhooks: config.alerts.webhooks,
         kafka: config.kafka,
         streaming: config.streaming,
+        realtime: config.realtime,
+        defaultComputeWarehouse: config.warehouse.snowflake?.warehouse,
         listRuns: (pipeline, since) =>
           listPipelineRuns(
             new Client({ connection: clientConnection, namespace: config.temporal.namespace }),

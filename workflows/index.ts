@@ -9,3 +9,4 @@ export { slaCheck } from './sla-check';
 export { streamingIngest } from './streaming-ingest';
 export { streamingMonitor } from './streaming-monitor';
 export { streamingBackfill } from './streaming-backfill';
+export { realtimeRefresh } from './realtime-refresh';

@@ -41,6 +41,20 @@ export interface Dialect {
    * to (timestamps become UTC-adjusted ones) and the Delta primitive type the file then holds.
    */
   exportColumn(engineType: string): ExportColumn;
+  /**
+   * Statements making the engine itself keep table `ref` equal to `select`, at most `targetLagSeconds`
+   * behind `sources`, refreshed on `warehouse` (a Snowflake dynamic table). Absent on engines where the
+   * platform refreshes such a table on a timer.
+   */
+  selfRefreshingTable?(
+    ref: TableRef,
+    select: string,
+    targetLagSeconds: number,
+    sources: readonly TableRef[],
+    warehouse: string,
+  ): string[];
+  /** With {@link selfRefreshingTable}: a statement listing the schema's self-refreshing tables, with `name` and `data_timestamp`. */
+  selfRefreshTimes?(schema: string): string;
 }
 
 /** A column's export mapping; see {@link Dialect.exportColumn}. */

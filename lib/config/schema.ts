@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { realtimeSchema } from './realtime-schema';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
 const identifier = z
@@ -407,6 +408,8 @@ export const configSchema = z
       .default({}),
     /** The pipeline's service levels; a check every `checkEveryMinutes` records breaches and alerts once per breach. */
     slas: slasSchema,
+    /** Near-real-time objects (docs/realtime.md): integration views, curation tables within a target lag, consumption views. */
+    realtime: realtimeSchema,
     transform: z
       .object({
         /** The dbt project the transform runs (dbt_project.yml inside); relative to the config file's folder. */

@@ -1,8 +1,8 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { transform } from '../../workflows';
-import { testServices } from '../setup/test-services';
+import { openTimeSkipping } from '../helpers/time-skipping';
 
 /** A model's successful runNode result. */
 const built = (id: string) => ({
@@ -20,10 +20,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('transform workflow (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: testServices().testServerPath } },
-    });
+    env = await openTimeSkipping();
   });
   afterAll(() => env?.teardown());
 

@@ -47,6 +47,23 @@ export const snowflakeDialect: Dialect = Object.freeze({
     if (t === 'BOOLEAN') return 'boolean';
     return undefined;
   },
+  selfRefreshingTable(
+    ref: TableRef,
+    select: string,
+    targetLagSeconds: number,
+    sources: readonly TableRef[],
+    warehouse: string,
+  ): string[] {
+    // Change tracking on the sources lets the dynamic table refresh incrementally where its query allows.
+    return [
+      ...sources.map((s) => `ALTER TABLE ${this.table(s)} SET CHANGE_TRACKING = TRUE`),
+      `CREATE OR REPLACE DYNAMIC TABLE ${this.table(ref)} TARGET_LAG = '${Math.max(60, Math.round(targetLagSeconds))} seconds'
+       WAREHOUSE = ${this.quoteIdent(warehouse)} REFRESH_MODE = AUTO AS ${select}`,
+    ];
+  },
+  selfRefreshTimes(schema: string): string {
+    return `SHOW DYNAMIC TABLES IN SCHEMA ${this.quoteIdent(schema)}`;
+  },
   exportColumn(engineType: string): ExportColumn {
     const t = engineType.toUpperCase();
     const as = (type: string, delta: string): ExportColumn => ({ select: (c) => `CAST(${c} AS ${type})`, delta });

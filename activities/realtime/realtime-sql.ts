@@ -1,0 +1,71 @@
+import type { RealtimeConfig, RealtimeTableConfig } from '../../lib/config/realtime-schema';
+import type { Dialect } from '../warehouse/dialect';
+import type { TableRef } from '../warehouse/warehouse';
+
+/** Schemas of the near-real-time layers. */
+export const INTEGRATION = 'integration';
+export const CURATION = 'curation';
+export const CONSUMPTION = 'consumption';
+
+/** `schema.table` of config as a reference. */
+export function tableRef(qualified: string): TableRef {
+  const [schema, table] = qualified.split('.');
+  return { schema, table };
+}
+
+/** `integration.<name>`: recent history ∪ changes. */
+export const integrationView = (t: RealtimeTableConfig): TableRef => ({ schema: INTEGRATION, table: t.name });
+/** `curation.<name>`: the business rules' result, kept within the target lag. */
+export const curationTable = (t: RealtimeTableConfig): TableRef => ({ schema: CURATION, table: t.name });
+
+/** A config error naming the key it is about. */
+export class RealtimeConfigError extends Error {
+  override readonly name = 'RealtimeConfigError';
+}
+
+/**
+ * Replaces the `{{ … }}` placeholders of a configured SELECT through `resolve`; an unknown one is an
+ * error naming the config key (`where`).
+ */
+export function renderPlaceholders(sql: string, where: string, resolve: (name: string) => string | undefined): string {
+  return sql.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_match, name: string) => {
+    const value = resolve(name);
+    if (value === undefined) throw new RealtimeConfigError(`${where}: unknown placeholder {{ ${name} }}`);
+    return value;
+  });
+}
+
+/** The integration view's SELECT: the history table's recent rows and every row of the changes table, in the same columns. */
+export function integrationSelect(d: Dialect, t: RealtimeTableConfig): string {
+  const side = (s: RealtimeTableConfig['changes'], label: string, where: string): string =>
+    `SELECT ${t.columns.map((c) => `${d.quoteIdent(s.rename[c] ?? c)} AS ${d.quoteIdent(c)}`).join(', ')},
+       ${d.quoteIdent(s.changedAt)} AS _edp_changed_at, ${d.literal(label)} AS _edp_source
+     FROM ${d.table(tableRef(s.table))}${where}`;
+  const recentSeconds = Math.round(t.history.recentHours * 3600);
+  return `${side(t.history, 'history', ` WHERE ${d.quoteIdent(t.history.changedAt)} > ${d.now()} - INTERVAL '${recentSeconds} SECONDS'`)}
+     UNION ALL
+     ${side(t.changes, 'changes', '')}`;
+}
+
+/** A curation table's SELECT, reading its integration view. */
+export function curationSelect(d: Dialect, t: RealtimeTableConfig, index: number): string {
+  return renderPlaceholders(t.sql, `realtime.tables[${index}].sql`, (name) =>
+    name === 'integration' ? d.table(integrationView(t)) : undefined,
+  );
+}
+
+/** The consumption views' SELECTs, reading curation tables as `{{ curation.<name> }}`. */
+export function consumptionViews(d: Dialect, config: RealtimeConfig): Array<{ ref: TableRef; select: string }> {
+  const names = new Map(config.tables.map((t) => [t.name, curationTable(t)]));
+  return config.views.map((v, i) => ({
+    ref: { schema: CONSUMPTION, table: v.name },
+    select: renderPlaceholders(v.sql, `realtime.views[${i}].sql`, (name) => {
+      const m = /^curation\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(name);
+      const ref = m ? names.get(m[1]) : undefined;
+      return ref ? d.table(ref) : undefined;
+    }),
+  }));
+}
+
+/** A curation table's target lag in seconds. */
+export const targetLagOf = (config: RealtimeConfig, t: RealtimeTableConfig): number => t.targetLag ?? config.targetLag;

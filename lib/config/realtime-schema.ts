@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier (letters, digits, _)');
+const tableName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'expected schema.table, e.g. raw.claims');
+
+/** A lag such as `1 minute`, `90 seconds`, `2 hours`, in seconds. */
+export const lagSchema = z
+  .string()
+  .regex(/^\s*\d+\s*(second|minute|hour)s?\s*$/i, "expected a lag such as '1 minute', '30 seconds' or '2 hours'")
+  .transform((text) => {
+    const [, n, unit] = /^\s*(\d+)\s*(second|minute|hour)/i.exec(text)!;
+    return Number(n) * { second: 1, minute: 60, hour: 3600 }[unit.toLowerCase() as 'second' | 'minute' | 'hour'];
+  })
+  .refine((seconds) => seconds > 0, 'a lag must be more than 0 seconds');
+
+/** One side of an integration view: a table, its change-time column, and columns named differently there. */
+const sideSchema = z
+  .object({
+    table: tableName,
+    /** The column saying when a row arrived or changed (e.g. `_edp_loaded_at`, `_edp_merged_at`). */
+    changedAt: name,
+    /** Integration column → this table's column, where the names differ. */
+    rename: z.record(name, name).default({}),
+  })
+  .strict();
+
+/** A curation table kept within a target lag of its sources; see docs/realtime.md. */
+export const realtimeTableSchema = z
+  .object({
+    /** `curation.<name>`; its integration view is `integration.<name>`. */
+    name,
+    /** The integration view's columns (besides `_edp_changed_at` and `_edp_source`). */
+    columns: z.array(name).min(1),
+    /** The batch-loaded table; the view takes its rows of the last `recentHours`. */
+    history: sideSchema.extend({ recentHours: z.number().positive().default(4) }).strict(),
+    /** The table taking near-real-time rows (e.g. a streaming topic's staging table). */
+    changes: sideSchema,
+    /** The business rules: a SELECT reading `{{ integration }}`. */
+    sql: z.string().min(1),
+    /** Overrides `realtime.targetLag`. */
+    targetLag: lagSchema.optional(),
+    /** Columns identifying a row of the result; with `refresh: incremental`, only changed keys are recomputed. */
+    key: z.array(name).min(1).optional(),
+    /** Where the platform refreshes (DuckDB): `full` recomputes the table, `incremental` the keys changed since the last refresh. */
+    refresh: z.enum(['full', 'incremental']).default('full'),
+  })
+  .strict()
+  .refine((t) => t.refresh === 'full' || t.key !== undefined, {
+    message: 'refresh: incremental needs key (the columns identifying a result row)',
+    path: ['key'],
+  });
+
+/** A consumption view over curation tables. */
+export const realtimeViewSchema = z
+  .object({
+    /** `consumption.<name>`. */
+    name,
+    /** A SELECT reading curation tables as `{{ curation.<name> }}`. */
+    sql: z.string().min(1),
+  })
+  .strict();
+
+/** Near-real-time objects: integration views, curation tables within a target lag, consumption views. */
+export const realtimeSchema = z
+  .object({
+    /** How far behind its sources a curation table may be. */
+    targetLag: lagSchema.default('1 minute'),
+    /** Snowflake: the warehouse refreshing the dynamic tables (defaults to the connection's). */
+    warehouse: z.string().min(1).optional(),
+    tables: z.array(realtimeTableSchema).default([]),
+    views: z.array(realtimeViewSchema).default([]),
+  })
+  .strict()
+  .default({});
+
+/** A validated curation table. */
+export type RealtimeTableConfig = z.infer<typeof realtimeTableSchema>;
+/** The validated `realtime` section. */
+export type RealtimeConfig = z.infer<typeof realtimeSchema>;

@@ -1,0 +1,106 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Activities } from '../../activities';
+import type { RealtimeRefreshResult } from '../../activities/realtime';
+import { realtimeRefresh } from '../../workflows';
+import { realtimeRefreshLatest } from '../../workflows/realtime-refresh';
+import { openTimeSkipping } from '../helpers/time-skipping';
+
+const pass = (nextInMs: number): RealtimeRefreshResult => ({
+  refreshed: [{ table: 't', mode: 'full', rows: 1, ms: 5 }],
+  lag: [{ table: 't', targetLagSeconds: 60, lagSeconds: 0, dataTimestamp: null, status: 'on target' }],
+  nextInMs,
+});
+
+/** The refresh timer's scheduling, with fake activities on the time-skipping server. */
+describe('realtimeRefresh workflow (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await openTimeSkipping();
+  });
+  afterAll(() => env?.teardown());
+
+  async function run(workflowId: string, activities: Partial<Activities>, passesPerRun: number) {
+    const queues = { workflows: `${workflowId}-wf`, warehouse: `${workflowId}-wh` };
+    const wf = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: queues.workflows,
+      workflowsPath: require.resolve('../../workflows'),
+    });
+    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
+    return wf.runUntil(
+      acts.runUntil(async () => {
+        const handle = await env.client.workflow.start(realtimeRefresh, {
+          workflowId,
+          taskQueue: queues.workflows,
+          args: [{ steps: { warehouseTaskQueue: queues.warehouse }, passesPerRun }],
+        });
+        const result = await handle.result().catch((err: unknown) => err);
+        return { handle, result };
+      }),
+    );
+  }
+
+  it('deploys once, then passes as often as each pass says, across continue-as-new', async () => {
+    const calls: Array<{ what: string; at: number }> = [];
+    const started = Date.now();
+    let passes = 0;
+    const { result } = await run(
+      'realtime-timer',
+      {
+        deployRealtime: () => {
+          calls.push({ what: 'deploy', at: 0 });
+          return Promise.resolve({ views: [], tables: ['curation.t'], selfRefreshing: false });
+        },
+        refreshRealtime: async () => {
+          passes++;
+          calls.push({ what: 'refresh', at: await env.currentTimeMs() });
+          if (passes === 7) throw ApplicationFailure.nonRetryable('curation query failed: bad SQL', 'EdpBadSql');
+          if (passes === 3) throw ApplicationFailure.retryable('warehouse busy');
+          return pass(30_000);
+        },
+      },
+      3,
+    );
+    // Deployed once, though it continued as new (3 passes a run); a retryable failure was retried by the
+    // activity's policy and did not stop it; the non-retryable one (bad SQL) failed the workflow.
+    expect(calls.filter((c) => c.what === 'deploy')).toHaveLength(1);
+    expect(result).toBeInstanceOf(WorkflowFailedError);
+    expect(((result as WorkflowFailedError).cause?.cause as Error | undefined)?.message).toContain('bad SQL');
+    const times = calls.filter((c) => c.what === 'refresh').map((c) => c.at);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    // 30 s between passes (time skipped), except around the retried one.
+    expect(gaps.filter((g) => g >= 29_000 && g <= 31_500).length).toBeGreaterThanOrEqual(3);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('answers the latest pass to a query while it runs', async () => {
+    const queues = { workflows: 'realtime-query-wf', warehouse: 'realtime-query-wh' };
+    const wf = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: queues.workflows,
+      workflowsPath: require.resolve('../../workflows'),
+    });
+    const activities: Partial<Activities> = {
+      deployRealtime: () => Promise.resolve({ views: [], tables: [], selfRefreshing: true }),
+      refreshRealtime: () => Promise.resolve(pass(5_000)),
+    };
+    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
+    const latest = await wf.runUntil(
+      acts.runUntil(async () => {
+        const handle = await env.client.workflow.start(realtimeRefresh, {
+          workflowId: 'realtime-query',
+          taskQueue: queues.workflows,
+          args: [{ steps: { warehouseTaskQueue: queues.warehouse } }],
+        });
+        await env.sleep('12 seconds');
+        const answer = await handle.query(realtimeRefreshLatest);
+        await handle.terminate('test done');
+        return answer;
+      }),
+    );
+    expect(latest).toEqual(pass(5_000));
+  });
+});
