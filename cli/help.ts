@@ -31,6 +31,8 @@ Usage: edp <command> [options]      (every command takes --config FILE; default 
   stream start | stop | status      the streamingIngest workflows (one per topic) and streamingMonitor
   stream backfill --topic T (--from-offset N --to-offset N | --from-time ISO --to-time ISO) [--partition P] [--no-wait]
                                     replay a range into raw without duplicating rows already there
+  realtime start | stop | status    near-real-time objects: deploy and keep curation tables within their target lag
+                                    (realtimeRefresh) | cancel it | each table's lag; exit 1 when one is behind
   dead-letters [list] [--all]       failed runs whose interval has not completed since (--all: every one)
   dead-letters retry <run-id ...> | --all
                                     run the pipeline again for those intervals (steps are idempotent)

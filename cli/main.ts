@@ -18,6 +18,7 @@ import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-f
 import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerDaemonPid, workerLog } from './worker-daemon';
 import { codecKeysNew, codecServer, startCodecDaemon, stopCodecDaemon } from './codec-commands';
 import { slaCheckNow, slaStatus } from './sla-commands';
+import { realtimeStart, realtimeStatus, realtimeStop } from './realtime-commands';
 import { deadLettersList, deadLettersRetry } from './dead-letter-commands';
 import { configShow } from './config-command';
 import { dbtCommand } from './dbt-command';
@@ -280,6 +281,12 @@ async function main(argv: string[]): Promise<number> {
         );
       }
       throw new UsageError('stream needs a subcommand: produce | start | stop | status | backfill (see edp --help)');
+    }
+    case 'realtime': {
+      if (rest[0] === 'start') return realtimeStart(config, log);
+      if (rest[0] === 'stop') return realtimeStop(config, log);
+      if (rest[0] === 'status') return realtimeStatus(config);
+      throw new UsageError('realtime needs a subcommand: edp realtime start | stop | status');
     }
     case 'config':
       return configShow(config, loaded.file, loaded.overrides);

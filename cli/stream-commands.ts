@@ -53,7 +53,8 @@ export async function streamProduce(
   return 0;
 }
 
-async function startOnce(start: () => Promise<unknown>): Promise<'started' | 'already running'> {
+/** Starts a workflow unless one with its id already runs; says which. */
+export async function startOnce(start: () => Promise<unknown>): Promise<'started' | 'already running'> {
   try {
     await start();
     return 'started';

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { createRealtimeActivities, type RealtimeLag, type RealtimeRefreshResult } from '../../activities/realtime';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { realtimeSchema, type RealtimeConfig } from '../../lib/config/realtime-schema';
+import { temporalClient, withWorker, readWarehouse } from '../../cli/session';
+import { REALTIME_ID, realtimeStart, realtimeStatus, realtimeStop } from '../../cli/realtime-commands';
+import { realtimeRefreshLatest } from '../../workflows/realtime-refresh';
+import { testConfig } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -137,5 +141,58 @@ describe('near-real-time objects on DuckDB', () => {
       message: expect.stringContaining('realtime.views[0].sql: unknown placeholder {{ curation.claim_status }}'),
       nonRetryable: true,
     });
+  });
+});
+
+/** `edp realtime start|status|stop` against the dev server, with a real worker on a DuckDB file. */
+describe('near-real-time refresh through Temporal (dev server, worker, DuckDB)', () => {
+  it('deploys, refreshes within the target lag, reports on target, and stops', async () => {
+    const loaded = testConfig('it-realtime', { realtime: { ...config('2 seconds'), targetLag: '2 seconds' } });
+    // Sources as the batch and streaming paths leave them.
+    const w = await DuckDbWarehouse.open({ path: loaded.config.warehouse.duckdb.path });
+    for (const s of ['raw', 'staging']) await w.execute(`CREATE SCHEMA ${s}`);
+    await w.execute(
+      'CREATE TABLE raw.claims (claim_id VARCHAR, member_id VARCHAR, claim_status VARCHAR, _edp_loaded_at TIMESTAMPTZ)',
+    );
+    await w.execute(
+      'CREATE TABLE staging.claim_events (claim_id VARCHAR, member_id VARCHAR, status VARCHAR, _edp_merged_at TIMESTAMPTZ)',
+    );
+    await w.execute(`INSERT INTO raw.claims VALUES ('C1', 'M1', 'submitted', now())`);
+    await w.execute(`INSERT INTO staging.claim_events VALUES ('C1', 'M1', 'pended', now() + INTERVAL 1 SECOND)`);
+    await w.close();
+
+    const logs: string[] = [];
+    const { client, close } = await temporalClient(loaded.config);
+    try {
+      await withWorker(
+        loaded.config,
+        async () => {
+          expect(await realtimeStart(loaded.config, (m) => logs.push(m))).toBe(0);
+          // Passes come every second (half the 2 s lag): wait for two that refreshed.
+          const handle = client.workflow.getHandle(REALTIME_ID);
+          let refreshes = 0;
+          for (let i = 0; i < 100 && refreshes < 2; i++) {
+            await sleep(200);
+            const latest = await handle.query(realtimeRefreshLatest).catch(() => undefined);
+            if (latest?.refreshed.length) refreshes++;
+          }
+          expect(refreshes).toBe(2);
+          expect(await realtimeStatus(loaded.config)).toBe(0);
+          expect(
+            await readWarehouse(loaded.config, 'SELECT claim_id, status FROM curation.claim_status_current'),
+          ).toEqual([{ claim_id: 'C1', status: 'pended' }]);
+          expect(await realtimeStop(loaded.config, (m) => logs.push(m))).toBe(0);
+        },
+        () => {},
+      );
+    } finally {
+      await client.workflow
+        .getHandle(REALTIME_ID)
+        .terminate('test cleanup')
+        .catch(() => undefined);
+      await close();
+    }
+    expect(logs[0]).toMatch(/^realtimeRefresh: started \(edp-realtime\), 1 curation table/);
+    expect(logs).toContain('edp-realtime: cancelled');
   });
 });

@@ -1,0 +1,83 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { EdpConfig } from '../lib/config/schema';
+import { pipelineInput } from '../workers/pipeline-input';
+import { realtimeRefresh } from '../workflows';
+import { realtimeRefreshLatest } from '../workflows/realtime-refresh';
+import { table } from './output';
+import { webUiLink } from './pipeline-run';
+import { CliError, temporalClient } from './session';
+import { startOnce } from './stream-commands';
+
+/** Workflow id of the near-real-time refresh timer. */
+export const REALTIME_ID = 'edp-realtime';
+
+/** `edp realtime start`: deploys the near-real-time objects and keeps them within their target lag. */
+export async function realtimeStart(config: EdpConfig, log: (m: string) => void): Promise<number> {
+  if (config.realtime.tables.length === 0) throw new CliError('no near-real-time tables configured (realtime.tables)');
+  const { client, close } = await temporalClient(config);
+  try {
+    const state = await startOnce(() =>
+      client.workflow.start(realtimeRefresh, {
+        workflowId: REALTIME_ID,
+        taskQueue: config.temporal.taskQueues.workflows,
+        args: [{ steps: pipelineInput(config).steps }],
+      }),
+    );
+    log(
+      `realtimeRefresh: ${state} (${REALTIME_ID}), ${config.realtime.tables.length} curation table(s); the worker must run (\`edp up\`) — Web UI ${webUiLink(config, REALTIME_ID)}`,
+    );
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+/** `edp realtime stop`: cancels the refresh timer (Snowflake's dynamic tables keep refreshing on their own). */
+export async function realtimeStop(config: EdpConfig, log: (m: string) => void): Promise<number> {
+  const { client, close } = await temporalClient(config);
+  try {
+    await client.workflow.getHandle(REALTIME_ID).cancel();
+    log(`${REALTIME_ID}: cancelled`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    log(`${REALTIME_ID}: not running`);
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+/** `edp realtime status`: each curation table's lag against its target; exit 1 when one is behind. */
+export async function realtimeStatus(config: EdpConfig): Promise<number> {
+  const { client, close } = await temporalClient(config);
+  try {
+    const latest = await client.workflow
+      .getHandle(REALTIME_ID)
+      .query(realtimeRefreshLatest)
+      .catch((err: Error) => {
+        throw new CliError(`${REALTIME_ID} does not answer (${err.message}); start it with \`edp realtime start\``);
+      });
+    if (!latest) {
+      console.log('no refresh pass yet');
+      return 0;
+    }
+    const refreshed = new Map(latest.refreshed.map((r) => [r.table, r]));
+    console.log(
+      table(
+        latest.lag.map((l) => ({
+          table: `curation.${l.table}`,
+          target: `${l.targetLagSeconds} s`,
+          lag: l.lagSeconds === null ? '—' : `${l.lagSeconds.toFixed(1)} s`,
+          status: l.status,
+          'last pass': refreshed.has(l.table)
+            ? `${refreshed.get(l.table)!.mode}, ${refreshed.get(l.table)!.rows} rows, ${refreshed.get(l.table)!.ms} ms`
+            : '—',
+        })),
+      ),
+    );
+    return latest.lag.some((l) => l.status !== 'on target') ? 1 : 0;
+  } finally {
+    await close();
+  }
+}
