@@ -26,6 +26,10 @@ export interface Dialect {
   now(): string;
   /** Milliseconds since the Unix epoch of timestamp `expr`. */
   epochMs(expr: string): string;
+  /** The timestamp `expr` milliseconds after the Unix epoch. */
+  fromEpochMs(expr: string): string;
+  /** Member `key` of JSON text `doc` as text (strings bare, other values as JSON, null/missing as NULL). */
+  jsonText(doc: string, key: string): string;
   /** A statement listing the columns of a table or view (also a temp table), and its column holding the names. */
   describeColumns(relation: string): { sql: string; nameColumn: string };
   /** The next value of a sequence, as an expression. */

@@ -5,6 +5,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../activities/ingest';
 import {
   ensureStreamTables,
+  mergeToStaging,
   messageRows,
   warehouseOffsets,
   writeMessageRows,
@@ -322,10 +323,26 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
        FROM raw.claim_events WHERE _edp_ingested_at > ${d.now()} - INTERVAL '3600 SECONDS'`,
     );
     expect(typeof latency.p50).toBe('number');
+    // Merged into staging: the latest event per key, as on DuckDB.
+    await writePartitionBatch(sf, topic, 0, [
+      message(4, JSON.stringify({ claim_id: 'C2', amount: 99, event_time: '2026-11-22T11:00:00Z' })),
+      message(5, JSON.stringify({ claim_id: 'C3', amount: 1, event_time: '2026-11-22T09:00:00Z' })), // older than C3's
+    ]);
+    expect(await mergeToStaging(sf, topic)).toBe(5);
+    expect(await mergeToStaging(sf, topic)).toBe(0);
+    expect(
+      await sf.query(
+        'SELECT claim_id, CAST(amount AS VARCHAR) AS amount, _edp_kafka_offset AS o FROM staging.claim_events ORDER BY 1',
+      ),
+    ).toEqual([
+      { claim_id: 'C0', amount: '0.00', o: 0 },
+      { claim_id: 'C2', amount: '99.00', o: 4 },
+      { claim_id: 'C3', amount: '3.00', o: 3 },
+    ]);
     // Rows of a batch whose offsets are below the floor but missing (written by hand elsewhere) still land once.
     await sf.transaction((tx) =>
       writeMessageRows(tx, topic, messageRows(topic, 0, [message(2, event(2))], 0).rows, []),
     );
-    expect(await sf.query('SELECT COUNT(*) AS n FROM raw.claim_events')).toEqual([{ n: 3 }]);
+    expect(await sf.query('SELECT COUNT(*) AS n FROM raw.claim_events')).toEqual([{ n: 5 }]);
   });
 });

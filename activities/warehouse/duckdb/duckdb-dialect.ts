@@ -28,6 +28,10 @@ export const duckdbDialect: Dialect = Object.freeze({
   minutesBetween: (start: string, end: string) => `date_diff('minute', ${start}, ${end})`,
   now: () => 'now()',
   epochMs: (expr: string) => `epoch_ms(${expr})`,
+  fromEpochMs: (expr: string) => `epoch_ms(CAST(${expr} AS BIGINT))`,
+  jsonText(doc: string, key: string) {
+    return `json_extract_string(${doc}, ${this.literal(`$.${assertIdentifier(key)}`)})`;
+  },
   describeColumns: (relation: string) => ({ sql: `DESCRIBE SELECT * FROM ${relation}`, nameColumn: 'column_name' }),
   nextValue(sequence: TableRef) {
     return `nextval(${this.literal(`${sequence.schema}.${sequence.table}`)})`;

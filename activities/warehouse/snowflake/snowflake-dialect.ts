@@ -31,6 +31,10 @@ export const snowflakeDialect: Dialect = Object.freeze({
   minutesBetween: (start: string, end: string) => `DATEDIFF('minute', ${start}, ${end})`,
   now: () => 'CURRENT_TIMESTAMP()',
   epochMs: (expr: string) => `DATE_PART(epoch_millisecond, ${expr})`,
+  fromEpochMs: (expr: string) => `TO_TIMESTAMP_TZ(CAST(${expr} AS BIGINT), 3)`,
+  jsonText(doc: string, key: string) {
+    return `JSON_EXTRACT_PATH_TEXT(${doc}, ${this.literal(assertIdentifier(key))})`;
+  },
   describeColumns: (relation: string) => ({ sql: `DESCRIBE TABLE ${relation}`, nameColumn: 'name' }),
   nextValue(sequence: TableRef) {
     return `${this.table(sequence)}.NEXTVAL`;
