@@ -39,7 +39,7 @@ async function pendingAlerts(w: Warehouse, pipeline: string): Promise<Alert[]> {
   }>(
     `SELECT breach_id, sla, detail, recovery_detail, CAST(opened_at AS VARCHAR) AS opened_at,
        CAST(closed_at AS VARCHAR) AS closed_at FROM ${BREACHES}
-     WHERE pipeline = ? AND (closed_at IS NULL OR closed_at > ${w.dialect.now()} - INTERVAL 1 DAY) ORDER BY opened_at`,
+     WHERE pipeline = ? AND (closed_at IS NULL OR closed_at > ${w.dialect.now()} - INTERVAL '1 DAY') ORDER BY opened_at`,
     [pipeline],
   );
   const alerts: Alert[] = [];

@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { evaluateRuleFile, parseRuleFile, type TableQualityResult } from '../../activities/quality';
+import { createSlaActivities } from '../../activities/sla';
+import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
+import { openFakesnow, realSnowflakeFromEnv } from '../helpers/fakesnow';
+import { tmpDir } from '../helpers/tmp';
+
+/**
+ * The data-quality rule engine over a real Snowflake connection (the local Snowflake-protocol server;
+ * real Snowflake when SNOWFLAKE_ACCOUNT etc. are set), against the same rules and rows on DuckDB.
+ */
+const snowflakes: Array<[string, () => Promise<Warehouse>]> = [
+  ['snowflake protocol (fakesnow)', () => openFakesnow(`edp_quality_${process.pid}`)],
+];
+const real = realSnowflakeFromEnv();
+if (real) snowflakes.push(['snowflake', real]);
+
+const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
+
+/** Claims with one defect of each kind; written in SQL both engines take. */
+async function setup(w: Warehouse): Promise<void> {
+  const ago = (minutes: number) => `${w.dialect.now()} - INTERVAL '${minutes} MINUTES'`;
+  for (const sql of [
+    'CREATE SCHEMA IF NOT EXISTS q',
+    'CREATE OR REPLACE TABLE q.members (member_id VARCHAR)',
+    "INSERT INTO q.members VALUES ('M1'), ('M2')",
+    `CREATE OR REPLACE TABLE q.claims (claim_id VARCHAR, member_id VARCHAR, status VARCHAR, billed ${w.dialect.columnType('decimal')},
+       paid ${w.dialect.columnType('decimal')}, updated_at ${w.dialect.columnType('timestamp')})`,
+    `INSERT INTO q.claims VALUES
+       ('C1', 'M1', 'paid', 100, 80, ${ago(10)}),
+       ('C2', NULL, 'paid', 100, 50, ${ago(10)}),
+       ('C3', 'M2', 'lost', 100, 0, ${ago(10)}),
+       ('C4', 'M9', 'paid', 100, 10, ${ago(10)}),
+       ('C5', 'M1', 'paid', 100, 150, ${ago(10)}),
+       ('C6', 'M2', 'denied', 100, 0, ${ago(20)}),
+       ('C6', 'M2', 'paid', 100, 90, ${ago(5)}),
+       ('x7', 'M1', 'paid', 100, 90, ${ago(10)})`,
+  ])
+    await w.execute(sql);
+}
+
+const RULES = parseRuleFile(
+  `table: q.claims
+key: [claim_id]
+rules:
+  - { name: mandatory_ids, type: mandatory, columns: [claim_id, member_id], quarantine: true }
+  - { name: id_format, type: format, column: claim_id, regex: 'C\\d+' }
+  - { name: status_known, type: format, column: status, expression: "status IN ('paid', 'denied')" }
+  - { name: member_known, type: lookup, column: member_id, references: { table: q.members, column: member_id } }
+  - { name: one_per_claim, type: duplicates, columns: [claim_id], orderBy: updated_at DESC }
+  - { name: paid_le_billed, type: business, expression: paid <= billed }
+  - { name: rows, type: row_count, min: 1, max: 100 }
+  - { name: member_complete, type: completeness, column: member_id, minPercent: 100 }
+  - { name: fresh, type: freshness, column: updated_at, maxAgeMinutes: 60 }
+  - { name: shape, type: schema, columns: { claim_id: string, billed: decimal, updated_at: timestamp } }`,
+  'q.claims.yml',
+);
+
+/** What a run found, without timings. */
+const outcome = (r: TableQualityResult) => ({
+  rows: r.rows,
+  invalidRows: r.invalidRows,
+  score: r.score,
+  quarantined: r.quarantined,
+  results: r.results.map((x) => ({
+    rule: x.rule,
+    passed: x.passed,
+    failedRows: x.failedRows,
+    sampleKeys: x.sampleKeys,
+    // The freshness message quotes the newest timestamp, which each engine writes its own way.
+    message: x.message.replace(/\d{4}-\d\d-\d\d[ T][\d:.]+(Z|[+-]\d\d(:?\d\d)?)?/, '<time>'),
+  })),
+});
+
+describe.each(snowflakes)('quality rules on %s', (_name, open) => {
+  let sf: Warehouse;
+  let duck: Warehouse;
+  beforeAll(async () => {
+    sf = await open();
+    duck = await DuckDbWarehouse.open({ path: join(tmpDir(), 'quality.duckdb') });
+  });
+  afterAll(async () => {
+    await sf?.close();
+    await duck?.close();
+  });
+
+  it('finds what DuckDB finds, rule by rule, and quarantines the same rows', async () => {
+    await setup(sf);
+    await setup(duck);
+    const got = outcome(await evaluateRuleFile(sf, RULES, { runId: 'sf-run', interval }));
+    const want = outcome(await evaluateRuleFile(duck, RULES, { runId: 'duck-run', interval }));
+    expect(got).toEqual(want);
+    expect(got.results.find((r) => r.rule === 'member_known')).toMatchObject({ passed: false, sampleKeys: ['C4'] });
+    const errors = (w: Warehouse) =>
+      w.query('SELECT rule, row_key, column_name, value FROM q.claims__quality_errors ORDER BY rule, row_key');
+    expect(await errors(sf)).toEqual(await errors(duck));
+    const left = (w: Warehouse) => w.query('SELECT claim_id FROM q.claims ORDER BY claim_id, status');
+    expect(await left(sf)).toEqual(await left(duck));
+    expect(await left(sf)).not.toContainEqual({ claim_id: 'C2' }); // quarantined: no member_id
+  });
+
+  it('opens a freshness SLA breach when the data is stale and closes it when it is fresh again', async () => {
+    await setup(sf);
+    await evaluateRuleFile(sf, RULES, { runId: 'sla-run', interval }); // scores the table 25
+    const { checkSlas } = createSlaActivities({
+      warehouse: sf,
+      pipeline: { name: `sla-${process.pid}`, intervalHours: 4 },
+      slas: {
+        checkEveryMinutes: 5,
+        qualityScoreMin: 50,
+        freshness: [{ table: 'q.claims', column: 'updated_at', maxMinutes: 3 }],
+      },
+      webhooks: [],
+    });
+    const first = await checkSlas();
+    // The newest claim is 5 minutes old (limit 3); the latest score (25) is below 50.
+    expect(first.opened.sort()).toEqual(['freshness:q.claims', 'quality']);
+    await sf.execute(`INSERT INTO q.claims VALUES ('C8', 'M1', 'paid', 1, 1, ${sf.dialect.now()})`);
+    const second = await checkSlas();
+    expect(second.opened).toEqual([]);
+    expect(second.closed).toEqual(['freshness:q.claims']);
+    expect(
+      await sf.query("SELECT COUNT(*) AS n FROM audit.sla_breaches WHERE closed_at IS NULL AND sla = 'quality'"),
+    ).toEqual([{ n: 1 }]);
+  });
+});
