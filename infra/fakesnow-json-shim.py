@@ -15,6 +15,7 @@ import datetime
 import gzip
 import json
 import os
+import re
 
 import pyarrow as pa
 
@@ -78,15 +79,36 @@ class ArrowToJson:
             return
         start = {}
         chunks = []
+        # The whole request body first: some statements are answered here (see stage_command).
         request_body = []
+        while True:
+            message = await receive()
+            request_body.append(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        body = b"".join(request_body)
+        headers = dict(scope["headers"])
+        log_query_tag(body, headers)
+        answer = stage_command(body, headers)
+        if answer is not None:
+            payload = json.dumps(answer).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": payload})
+            return
+        replayed = False
 
         async def peek():
-            message = await receive()
-            if message["type"] == "http.request":
-                request_body.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    log_query_tag(b"".join(request_body), dict(scope["headers"]))
-            return message
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
         async def capture(message):
             if message["type"] == "http.response.start":
@@ -121,6 +143,116 @@ async def bucket_file(scope, send):
         body = f.read()
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+UNLOAD = re.compile(
+    r"^\s*COPY\s+INTO\s+@(?P<stage>[^\s/]+)(?P<path>/\S*)?\s+FROM\s+\((?P<select>.*)\)\s+"
+    r"FILE_FORMAT\s*=\s*\(\s*TYPE\s*=\s*PARQUET[^)]*\)(?P<options>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+GET = re.compile(r"^\s*GET\s+@(?P<stage>[^\s/]+)(?P<path>/\S*)?\s+'?file://(?P<local>[^'\s]+)'?", re.IGNORECASE)
+REMOVE = re.compile(r"^\s*(?:REMOVE|RM)\s+@(?P<stage>[^\s/]+)(?P<path>/\S*)?\s*$", re.IGNORECASE)
+
+
+def stage_command(body, headers):
+    """Answers what fakesnow lacks on internal stages: unloading a query to Parquet (COPY INTO @stage),
+    GET (a download the Node driver copies from the stage folder, as for a LOCAL_FS stage) and REMOVE.
+    Returns the response document, or None for fakesnow to answer."""
+    try:
+        if headers.get(b"content-encoding") == b"gzip":
+            body = gzip.decompress(body)
+        doc = json.loads(body)
+        sql = doc.get("sqlText", "")
+    except (ValueError, OSError):
+        return None
+    match = UNLOAD.match(sql) or GET.match(sql) or REMOVE.match(sql)
+    if not match:
+        return None
+    try:
+        from fakesnow.server import to_conn
+        from fakesnow.transforms import stage
+
+        auth = headers.get(b"authorization", b"").decode()
+        conn = to_conn(auth[17:-1])
+        database, schema, name = stage.parts_from_var(match["stage"], conn.database, conn.schema)
+        root = stage.internal_dir(f"{database}.{schema}.{name}")
+        path = (match["path"] or "/").lstrip("/")
+        target = os.path.normpath(os.path.join(root, path))
+        if not (target + os.sep).startswith(os.path.normpath(root) + os.sep):
+            raise ValueError(f"{path} is outside the stage")
+        if match.re is UNLOAD:
+            return unload(conn, match, target, path)
+        files = stage_files(target, path)
+        if match.re is GET:
+            local = match["local"]
+            base = target if os.path.isdir(target) else os.path.dirname(target)
+            return {
+                "data": {
+                    "command": "DOWNLOAD",
+                    "src_locations": [os.path.relpath(f, base) for f in files],
+                    "localLocation": local,
+                    "stageInfo": {"locationType": "LOCAL_FS", "location": base, "path": "", "region": "local"},
+                    "encryptionMaterial": None,
+                    "parallel": 1,
+                    "overwrite": True,
+                    "presignedUrls": [],
+                    "autoCompress": False,
+                    "sourceCompression": "none",
+                },
+                "success": True,
+            }
+        for f in files:
+            os.remove(f)
+        return json_result(["name", "result"], [[stage.internal_file_name(f), "removed"] for f in files])
+    except Exception as e:  # answer, never leave the client waiting
+        return {"data": {"errorCode": "002003", "sqlState": "02000"}, "code": "002003", "message": f"fakesnow shim: {e}", "success": False}
+
+
+def stage_files(target, path):
+    """Files of a stage under a path: the file itself, a folder's files, or those starting with a prefix."""
+    if os.path.isfile(target):
+        return [target]
+    if os.path.isdir(target):
+        return sorted(os.path.join(d, f) for d, _, fs in os.walk(target) for f in fs)
+    folder, prefix = os.path.split(target)
+    if not os.path.isdir(folder):
+        return []
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.startswith(prefix) and os.path.isfile(os.path.join(folder, f)))
+
+
+def unload(conn, match, target, path):
+    """COPY INTO @stage/path FROM (query) FILE_FORMAT = (TYPE = PARQUET): the query through fakesnow,
+    written with pyarrow (one file: the path itself with SINGLE = TRUE, else data_0_0_0.snappy.parquet
+    under the path as a prefix)."""
+    import pyarrow.parquet as pq
+
+    cur = conn.cursor()
+    cur.execute(match["select"], server=True)
+    table = cur._arrow_table  # noqa: SLF001 (fakesnow keeps DuckDB's Arrow result here)
+    single = re.search(r"\bSINGLE\s*=\s*TRUE\b", match["options"], re.IGNORECASE)
+    if single:
+        out = target
+    elif not path or path.endswith("/"):
+        out = os.path.join(target, "data_0_0_0.snappy.parquet")
+    else:
+        out = target + "_0_0_0.snappy.parquet"
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    pq.write_table(table, out, compression="snappy")
+    size = os.path.getsize(out)
+    return json_result(["rows_unloaded", "input_bytes", "output_bytes"], [[str(table.num_rows), str(size), str(size)]], fixed=True)
+
+
+def json_result(names, rows, fixed=False):
+    """A query result in Snowflake's JSON format."""
+    kind = "fixed" if fixed else "text"
+    rowtype = [
+        {"name": n, "type": kind, "nullable": False, "length": None if fixed else 16777216, "precision": 18 if fixed else None, "scale": 0 if fixed else None, "byteLength": None}
+        for n in names
+    ]
+    return {
+        "data": {"rowtype": rowtype, "rowset": rows, "total": len(rows), "returned": len(rows), "queryResultFormat": "json", "queryId": "shim", "parameters": []},
+        "success": True,
+    }
 
 
 def log_query_tag(body, headers):

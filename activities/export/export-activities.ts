@@ -7,7 +7,7 @@ import { fileStamp, type DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
-import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { assertIdentifier, ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
 import { addToCounter, logEvent } from '../telemetry';
 import {
   commit,
@@ -187,10 +187,11 @@ export function createExportActivities(deps: ExportDeps) {
               const relPath = `${partitioned ? `${INTERVAL_PARTITION}=${stamp}/` : ''}part-00000-${randomUUID()}-c000.snappy.parquet`;
               const file = join(tableDir, relPath);
               mkdirSync(dirname(file), { recursive: true });
-              const select = `SELECT ${mapped.map((c) => `${c.select(w.dialect.quoteIdent(c.name))} AS ${w.dialect.quoteIdent(c.name)}`).join(', ')} FROM ${w.dialect.table(ref)}`;
+              // Output names quoted as they are (lower case), so the Parquet columns match the Delta schema on every engine.
+              const select = `SELECT ${mapped.map((c) => `${c.select(w.dialect.quoteIdent(c.name))} AS "${assertIdentifier(c.name)}"`).join(', ')} FROM ${w.dialect.table(ref)}`;
               let rows: number;
               try {
-                rows = await w.execute(w.dialect.copyToParquet(select, file));
+                rows = await w.unloadParquet(select, file);
               } catch (err) {
                 rmSync(file, { force: true });
                 throw err;

@@ -16,8 +16,6 @@ export interface Dialect {
   tryCast(expr: string, type: ColumnType): string;
   /** `CREATE OR REPLACE TABLE … AS <select>`. */
   createTableAs(ref: TableRef, select: string): string;
-  /** A statement that writes a query's result to a Parquet file. */
-  copyToParquet(select: string, path: string): string;
   /** True when the whole of text `expr` matches the regular expression `pattern`. */
   regexFullMatch(expr: string, pattern: string): string;
   /** Whole minutes from timestamp `start` to timestamp `end`. */

@@ -19,9 +19,6 @@ export const duckdbDialect: Dialect = Object.freeze({
   literal: (value: SqlValue): string => sqlLiteral(value, (text) => text.replace(/'/g, "''")),
   columnType: (type: ColumnType) => TYPES[type],
   tryCast: (expr: string, type: ColumnType) => `TRY_CAST(${expr} AS ${TYPES[type]})`,
-  copyToParquet(select: string, path: string) {
-    return `COPY (${select}) TO ${this.literal(path)} (FORMAT PARQUET)`;
-  },
   regexFullMatch(expr: string, pattern: string) {
     return `regexp_full_match(${expr}, ${this.literal(pattern)})`;
   },

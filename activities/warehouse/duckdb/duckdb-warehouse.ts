@@ -212,6 +212,10 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     return rows.map((r) => ({ name: r.name, type: r.type, nullable: r.nullable === 'YES' }));
   }
 
+  unloadParquet(select: string, file: string): Promise<number> {
+    return this.execute(`COPY (${select}) TO ${this.dialect.literal(file)} (FORMAT PARQUET)`);
+  }
+
   close(): Promise<void> {
     this.instance.closeSync();
     return Promise.resolve();

@@ -22,9 +22,6 @@ export const snowflakeDialect: Dialect = Object.freeze({
   literal: (value: SqlValue): string => sqlLiteral(value, (text) => text.replace(/\\/g, '\\\\').replace(/'/g, "''")),
   columnType: (type: ColumnType) => TYPES[type],
   tryCast: (expr: string, type: ColumnType) => `TRY_CAST(${expr} AS ${TYPES[type]})`,
-  copyToParquet(select: string, path: string) {
-    return `COPY INTO ${this.literal(path)} FROM (${select}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE`;
-  },
   regexFullMatch(expr: string, pattern: string) {
     return `REGEXP_LIKE(${expr}, ${this.literal(pattern)})`; // anchored at both ends, like regexp_full_match
   },
@@ -72,7 +69,8 @@ export const snowflakeDialect: Dialect = Object.freeze({
     const t = engineType.toUpperCase();
     const as = (type: string, delta: string): ExportColumn => ({ select: (c) => `CAST(${c} AS ${type})`, delta });
     const decimal = /^(?:NUMBER|DECIMAL|NUMERIC)\((\d+),\s*(\d+)\)$/.exec(t);
-    if (decimal && decimal[2] === '0' && Number(decimal[1]) <= 18) return as('NUMBER(18,0)', 'long');
+    // Scale 0 and at most 18 digits fit a long; Snowflake's INTEGER is NUMBER(38,0) and stays decimal(38,0).
+    if (decimal && decimal[2] === '0' && Number(decimal[1]) <= 18) return as('BIGINT', 'long');
     if (decimal) return as(t, `decimal(${decimal[1]},${decimal[2]})`);
     if (/^(FLOAT|DOUBLE|REAL)/.test(t)) return as('DOUBLE', 'double');
     if (t === 'DATE') return as('DATE', 'date');

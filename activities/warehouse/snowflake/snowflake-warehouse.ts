@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Connection, Pool } from 'snowflake-sdk';
 import type { Dialect } from '../dialect';
 import type {
@@ -15,8 +19,12 @@ import type {
 } from '../warehouse';
 import { activityContext } from '../../heartbeat';
 import { snowflakeDialect } from './snowflake-dialect';
-import { prepareSnowflakeLoad, snowflakeBulkLoad } from './snowflake-loader';
+import { LOAD_SCHEMA, prepareSnowflakeLoad, snowflakeBulkLoad } from './snowflake-loader';
+import { ensureOnce } from '../schemas';
 import { insertValues, replaceRow } from './snowflake-rows';
+
+/** Where Parquet unloads are staged before GET. */
+const UNLOAD_STAGE = { schema: LOAD_SCHEMA, table: 'unload' };
 
 /** How to reach Snowflake (or a Snowflake-protocol server such as fakesnow). */
 export interface SnowflakeOptions {
@@ -213,6 +221,32 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
           : r.data_type.toUpperCase(),
       nullable: r.is_nullable === 'YES',
     }));
+  }
+
+  /**
+   * Unloads to the internal stage `EDP_STAGE.UNLOAD` (one file, `SINGLE = TRUE`, up to 5 GB), downloads
+   * it with GET, then removes it from the stage.
+   */
+  async unloadParquet(select: string, file: string): Promise<number> {
+    const d = this.dialect;
+    await ensureOnce(this, 'stage:edp_stage.unload', async () => {
+      await this.execute(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdent(LOAD_SCHEMA)}`);
+      await this.execute(`CREATE STAGE IF NOT EXISTS ${d.table(UNLOAD_STAGE)}`);
+    });
+    const at = `@${d.table(UNLOAD_STAGE)}/${randomUUID()}/`;
+    const dir = mkdtempSync(join(tmpdir(), 'edp-unload-'));
+    try {
+      const [unloaded] = await this.query<{ rows_unloaded: number | string }>(
+        `COPY INTO ${at}data.parquet FROM (${select}) FILE_FORMAT = (TYPE = PARQUET COMPRESSION = SNAPPY)
+         HEADER = TRUE SINGLE = TRUE OVERWRITE = TRUE MAX_FILE_SIZE = 5368709120`,
+      );
+      await this.query(`GET ${at} ${d.literal(`file://${dir}/`)}`);
+      copyFileSync(join(dir, 'data.parquet'), file);
+      return Number(unloaded?.rows_unloaded ?? 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await this.query(`REMOVE ${at}`).catch(() => undefined); // the next unload has its own path anyway
+    }
   }
 
   async close(): Promise<void> {
