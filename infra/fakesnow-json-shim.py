@@ -316,6 +316,20 @@ def patch_fakesnow():
 
     transforms.sequence_nextval = sequence_nextval
 
+    extract_comment_on_table = transforms.extract_comment_on_table
+
+    def without_empty_comment(expression):
+        # fakesnow records a comment for every CREATE TABLE with properties (TEMPORARY, TRANSIENT), even
+        # none, in its own catalog: inside a transaction that already wrote the database, DuckDB refuses
+        # the second catalog, so MERGE (which creates a temp table) failed inside transactions.
+        new = extract_comment_on_table(expression)
+        comment = new.args.get("table_comment")
+        if comment is not None and comment[1] is None:
+            new.args.pop("table_comment")
+        return new
+
+    transforms.extract_comment_on_table = without_empty_comment
+
 
 def main():
     parser = argparse.ArgumentParser()

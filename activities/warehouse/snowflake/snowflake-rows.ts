@@ -51,26 +51,23 @@ export async function insertValues(
   return inserted;
 }
 
-/**
- * Replaces the row with the same key: DELETE then INSERT in the caller's transaction. MERGE would lock
- * the table just the same; this form also runs inside a transaction on the local test server.
- */
-export async function replaceRow(
+/** Writes one row with MERGE: updates the row with the same key, or inserts it. */
+export async function mergeRow(
   session: WarehouseSession,
   d: Dialect,
   table: TableRef,
   key: readonly string[],
   row: Readonly<Record<string, AuditValue>>,
 ): Promise<void> {
-  const cast = (v: AuditValue): string => `CAST(? AS ${d.columnType(v.type)})`;
-  await session.execute(
-    `DELETE FROM ${d.table(table)} WHERE ${key.map((k) => `${d.quoteIdent(k)} = ${cast(row[k])}`).join(' AND ')}`,
-    key.map((k) => row[k].value),
-  );
   const cols = Object.entries(row);
+  const q = (c: string): string => d.quoteIdent(c);
+  const rest = cols.filter(([c]) => !key.includes(c));
   await session.execute(
-    `INSERT INTO ${d.table(table)} (${cols.map(([c]) => d.quoteIdent(c)).join(', ')})
-     SELECT ${cols.map(([, v]) => cast(v)).join(', ')}`,
+    `MERGE INTO ${d.table(table)} t
+     USING (SELECT ${cols.map(([c, v]) => `CAST(? AS ${d.columnType(v.type)}) AS ${q(c)}`).join(', ')}) s
+     ON ${key.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')}
+     ${rest.length > 0 ? `WHEN MATCHED THEN UPDATE SET ${rest.map(([c]) => `${q(c)} = s.${q(c)}`).join(', ')}` : ''}
+     WHEN NOT MATCHED THEN INSERT (${cols.map(([c]) => q(c)).join(', ')}) VALUES (${cols.map(([c]) => `s.${q(c)}`).join(', ')})`,
     cols.map(([, v]) => v.value),
   );
 }

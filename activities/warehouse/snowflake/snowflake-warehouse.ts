@@ -21,7 +21,7 @@ import { activityContext } from '../../heartbeat';
 import { snowflakeDialect } from './snowflake-dialect';
 import { LOAD_SCHEMA, prepareSnowflakeLoad, snowflakeBulkLoad } from './snowflake-loader';
 import { ensureOnce } from '../schemas';
-import { insertValues, replaceRow } from './snowflake-rows';
+import { insertValues, mergeRow } from './snowflake-rows';
 
 /** Where Parquet unloads are staged before GET. */
 const UNLOAD_STAGE = { schema: LOAD_SCHEMA, table: 'unload' };
@@ -138,7 +138,7 @@ class SnowflakeSession implements WarehouseSession {
   }
 
   upsertRow(table: TableRef, key: readonly string[], row: Readonly<Record<string, AuditValue>>): Promise<void> {
-    return replaceRow(this, this.dialect, table, key, row);
+    return mergeRow(this, this.dialect, table, key, row);
   }
 }
 
