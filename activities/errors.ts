@@ -10,6 +10,13 @@ export const ErrorType = Object.freeze({
 const NON_RETRYABLE_SQL = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint|Not implemented) Error/;
 
 /**
+ * Snowflake error codes a retry cannot fix: wrong credentials or key (390100, 390144), no warehouse
+ * selected (000606), an object missing or not authorized (002003, 002043; their SQLSTATE 02000 says
+ * nothing), insufficient privileges (003001).
+ */
+const SNOWFLAKE_PERMANENT = new Set(['390100', '390144', '000606', '002003', '002043', '003001']);
+
+/**
  * Turns any error thrown inside an activity into a classified ApplicationFailure: bad input and bad
  * SQL are non-retryable with a message a person can act on; everything else (I/O, locks, timeouts) retries.
  */
@@ -25,6 +32,9 @@ export function classifyError(err: unknown, context: string): ApplicationFailure
   if (code === 'ENOENT' || code === 'EISDIR') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
   if (NON_RETRYABLE_SQL.test(e.message)) return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
   if (e.name === 'RealtimeConfigError') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
+  if (typeof code === 'string' && SNOWFLAKE_PERMANENT.has(code.padStart(6, '0'))) {
+    return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
+  }
   // Snowflake: SQLSTATE class 42 (syntax, unknown object, access), 22 (data), 23 (constraint), 0A (unsupported).
   const sqlState = (e as { sqlState?: unknown }).sqlState;
   if (typeof sqlState === 'string' && /^(42|22|23|0A)/.test(sqlState)) {

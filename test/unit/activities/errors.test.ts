@@ -19,6 +19,23 @@ describe('error classification', () => {
     expect(classifyError(locked, 'x')).toMatchObject({ nonRetryable: false, type: 'EdpWarehouseBusy' });
   });
 
+  it('classifies Snowflake errors by code and SQLSTATE', () => {
+    const sf = (code: string, sqlState: string | undefined, message: string) =>
+      classifyError(Object.assign(new Error(message), { code, sqlState }), 'q');
+    expect(sf('002003', '02000', "Table 'RAW.NOPE' does not exist or not authorized.")).toMatchObject({
+      nonRetryable: true,
+      type: 'EdpBadSql',
+    });
+    expect(sf('390100', '08004', 'Incorrect username or password was specified.')).toMatchObject({
+      nonRetryable: true,
+    });
+    expect(sf('001003', '42000', 'SQL compilation error: syntax error')).toMatchObject({ nonRetryable: true });
+    expect(sf('000630', '57014', 'Statement reached its statement or warehouse timeout')).toMatchObject({
+      nonRetryable: false,
+    });
+    expect(sf('390114', '08001', 'Authentication token has expired.')).toMatchObject({ nonRetryable: false });
+  });
+
   it('passes an ApplicationFailure through unchanged', () => {
     const f = ApplicationFailure.nonRetryable('already classified');
     expect(classifyError(f, 'x')).toBe(f);
