@@ -7,7 +7,7 @@ import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
-import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { ensureOnce, ensureSchema, LOAD_COLUMNS, type BulkLoadRequest, type Warehouse } from '../warehouse';
 import { PostgresSource } from './postgres-source';
 import { recordLoad } from './ingest-activities';
 import { logEvent } from '../telemetry';
@@ -108,35 +108,45 @@ export function createExtractActivities(deps: ExtractDeps) {
                 await db.close();
               }
               try {
+                const request: BulkLoadRequest = {
+                  file,
+                  format: 'ndjson',
+                  delimiter: ',',
+                  header: false,
+                  quote: '"',
+                  encoding: 'utf-8',
+                  columns: t.columns,
+                  required: t.required,
+                  target: { schema: 'raw', table: target },
+                  errors: { schema: 'raw', table: `${target}__errors` },
+                  audit: {
+                    _edp_run_id: { value: input.runId, type: 'string' },
+                    _edp_source: { value: `${s.name}.${t.schema}.${t.name}`, type: 'string' },
+                    _edp_interval_start: { value: input.interval.start, type: 'timestamp' },
+                  },
+                  sourceName: `${s.name}.${t.schema}.${t.name}`,
+                  keepRawText: true,
+                };
+                const table = w.dialect.table(request.target);
+                if (t.mode === 'full') {
+                  // A full extract replaces the rows in the load's transaction; only a changed column
+                  // list drops the table first (outside it: Snowflake commits DDL by itself).
+                  const existing = await w.describeTable(request.target);
+                  const wanted = [...Object.keys(t.columns), ...Object.keys(request.audit), ...LOAD_COLUMNS];
+                  if (existing && existing.map((c) => c.name).join() !== wanted.join())
+                    await w.execute(`DROP TABLE ${table}`);
+                }
+                await w.prepareBulkLoad(request);
                 const counts = await w.transaction(async (tx) => {
-                  if (t.mode === 'full')
-                    await tx.execute(`DROP TABLE IF EXISTS ${w.dialect.table({ schema: 'raw', table: target })}`);
-                  const loaded = await tx.bulkLoad({
-                    file,
-                    format: 'ndjson',
-                    delimiter: ',',
-                    header: false,
-                    quote: '"',
-                    encoding: 'utf-8',
-                    columns: t.columns,
-                    required: t.required,
-                    target: { schema: 'raw', table: target },
-                    errors: { schema: 'raw', table: `${target}__errors` },
-                    audit: {
-                      _edp_run_id: { value: input.runId, type: 'string' },
-                      _edp_source: { value: `${s.name}.${t.schema}.${t.name}`, type: 'string' },
-                      _edp_interval_start: { value: input.interval.start, type: 'timestamp' },
-                    },
-                    sourceName: `${s.name}.${t.schema}.${t.name}`,
-                    keepRawText: true,
-                  });
+                  if (t.mode === 'full') await tx.execute(`DELETE FROM ${table}`);
+                  const loaded = await tx.bulkLoad(request);
                   if (loaded.rowsIn !== extracted) {
                     throw ApplicationFailure.nonRetryable(
                       `extracted ${extracted} rows from ${s.name}.${t.name} but the load counted ${loaded.rowsIn}`,
                     );
                   }
                   await tx.execute(`DELETE FROM ${WATERMARKS} WHERE source = ? AND table_name = ?`, [s.name, t.name]);
-                  await tx.execute(`INSERT INTO ${WATERMARKS} VALUES (?, ?, ?, ?, ?, now())`, [
+                  await tx.execute(`INSERT INTO ${WATERMARKS} VALUES (?, ?, ?, ?, ?, ${w.dialect.now()})`, [
                     s.name,
                     t.name,
                     after,

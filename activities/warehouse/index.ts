@@ -6,3 +6,4 @@ export { duckdbDialect } from './duckdb/duckdb-dialect';
 export { ensureOnce, ensureSchema } from './schemas';
 export { snowflakeDialect } from './snowflake/snowflake-dialect';
 export { SnowflakeWarehouse, type SnowflakeOptions } from './snowflake/snowflake-warehouse';
+export { LOAD_COLUMNS } from './load-tables';

@@ -1,6 +1,9 @@
 import type { Dialect } from './dialect';
 import type { BulkLoadRequest } from './warehouse';
 
+/** Columns every load's target has after its data and audit columns. */
+export const LOAD_COLUMNS = ['_edp_row_number', '_edp_raw', '_edp_loaded_at'] as const;
+
 /** The load's constant audit values as a select list (with a trailing comma), typed as declared; named unless `named` is false. */
 export function auditColumns(d: Dialect, req: BulkLoadRequest, named = true): string {
   const list = Object.entries(req.audit).map(
