@@ -39,9 +39,15 @@ export function splitCsvLine(line: string, delimiter: string, quote: string): Ar
 
 /** One record as canonical CSV (comma, double quotes): null as an empty field, every value quoted. */
 export function csvRecord(values: ReadonlyArray<string | number | null>): string {
-  return values
-    .map((v) => (v === null ? '' : typeof v === 'number' ? String(v) : `"${v.replace(/"/g, '""')}"`))
-    .join(',');
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null) continue;
+    if (typeof v === 'number') out += String(v);
+    else out += v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`;
+  }
+  return out;
 }
 
 /** A JSON value as text, the way DuckDB's `json_extract_string` gives it: strings bare, the rest as JSON, null as null. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,8 @@ export async function snowflakeBulkLoad(
   d: Dialect,
   req: BulkLoadRequest,
 ): Promise<BulkLoadResult> {
-  const key = randomUUID();
+  // On every staged row: short (12 characters), random enough that concurrent loads of a table never share one.
+  const key = randomBytes(9).toString('base64url');
   const local = join(tmpdir(), `edp-stage-${key}.csv`);
   const stage = d.table(stageTable(req.target));
   try {

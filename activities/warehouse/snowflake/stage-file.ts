@@ -1,7 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { csvRecord, jsonText, splitCsvLine } from '../csv-fields';
@@ -34,6 +33,31 @@ function input(path: string): Readable {
 }
 
 /**
+ * Calls `line` for every line of a text file (LF or CR LF ends a line, as the line scan counts them),
+ * a chunk at a time, awaiting `chunkDone` after each chunk so output can be flushed.
+ */
+async function eachLine(
+  path: string,
+  encoding: BufferEncoding,
+  line: (text: string) => void,
+  chunkDone: () => Promise<void>,
+): Promise<void> {
+  let rest = '';
+  for await (const chunk of input(path).setEncoding(encoding) as AsyncIterable<string>) {
+    const text = rest + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      line(nl > start && text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    await chunkDone();
+  }
+  if (rest.length > 0) line(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+  await chunkDone();
+}
+
+/**
  * Rewrites a landing file as the file Snowflake's COPY loads: UTF-8 CSV (comma, double quotes), one
  * record per row as `load key, row number, field…` with every field as text. Parsing happens here, once, so the
  * same file gives the same rows and rejects on every engine and COPY never meets a line it would
@@ -44,15 +68,24 @@ function input(path: string): Readable {
 export async function stageFile(req: BulkLoadRequest, out: string, key: string): Promise<StagedFile> {
   const sink = createWriteStream(out);
   const result: StagedFile = { rows: 0, rejects: [] };
-  const write = async (values: ReadonlyArray<string | number | null>): Promise<void> => {
+  let pending: string[] = [];
+  const prefix = `${csvRecord([key])},`;
+  const push: Push = (row, fields) => {
     result.rows++;
-    if (!sink.write(`${csvRecord([key, ...values])}\n`)) await once(sink, 'drain');
+    pending.push(`${prefix}${row},${typeof fields === 'string' ? fields : csvRecord(fields)}\n`);
+  };
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    if (!sink.write(text)) await once(sink, 'drain');
   };
   const names = Object.keys(req.columns);
   try {
-    if (req.format === 'csv') await stageCsv(req, names.length, write, result.rejects);
-    else if (req.format === 'ndjson') await stageNdjson(req, names, write, result.rejects);
-    else await stageJson(req, names, write, result.rejects);
+    if (req.format === 'csv') await stageCsv(req, names.length, push, flush, result.rejects);
+    else if (req.format === 'ndjson') await stageNdjson(req, names, push, flush, result.rejects);
+    else await stageJson(req, names, push, result.rejects);
+    await flush();
   } finally {
     sink.end();
     await once(sink, 'close');
@@ -60,30 +93,45 @@ export async function stageFile(req: BulkLoadRequest, out: string, key: string):
   return result;
 }
 
-type Write = (values: ReadonlyArray<string | number | null>) => Promise<void>;
+/** Adds a row: its fields, or (fast path) the fields already as one canonical CSV record. */
+type Push = (row: number, fields: ReadonlyArray<string | null> | string) => void;
 
-async function stageCsv(req: BulkLoadRequest, width: number, write: Write, rejects: StagedReject[]): Promise<void> {
+async function stageCsv(
+  req: BulkLoadRequest,
+  width: number,
+  push: Push,
+  flush: () => Promise<void>,
+  rejects: StagedReject[],
+): Promise<void> {
   const removed = new Set((req.rejectedLines ?? []).map((r) => r.line));
-  const lines = createInterface({
-    input: input(req.file).setEncoding(NODE_ENCODING[req.encoding]),
-    crlfDelay: Infinity,
-  });
+  const { delimiter, quote } = req;
   let n = 0;
   let blanks = 0;
-  for await (const line of lines) {
+  const line = (raw: string): void => {
     n++;
-    if (req.header && n === 1) continue;
-    if (removed.has(n)) continue; // quarantined by the caller; still a data line for numbering
-    if (/^[ \t\r]*$/.test(line)) {
+    if (req.header && n === 1) return;
+    if (removed.has(n)) return; // quarantined by the caller; still a data line for numbering
+    if (/^[ \t\r]*$/.test(raw)) {
       blanks++;
-      continue;
+      return;
     }
-    const fields = splitCsvLine(n === 1 ? line.replace(/^\uFEFF/, '') : line, req.delimiter, req.quote);
-    if (typeof fields === 'string') rejects.push({ line: n, text: line, reason: fields });
+    const text = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (!text.includes('"') && (quote === '' || !text.includes(quote))) {
+      // Most lines hold no quote at all: count the fields and quote them in two string operations
+      // (an empty field comes out as "" and then as nothing, i.e. NULL); allocation is what costs here.
+      let count = 1;
+      for (let i = text.indexOf(delimiter); i !== -1; i = text.indexOf(delimiter, i + delimiter.length)) count++;
+      if (count !== width) rejects.push({ line: n, text: raw, reason: `expected ${width} fields, found ${count}` });
+      else push(n - (req.header ? 1 : 0) - blanks, `"${text.replaceAll(delimiter, '","')}"`.replaceAll('""', ''));
+      return;
+    }
+    const fields = splitCsvLine(text, delimiter, quote);
+    if (typeof fields === 'string') rejects.push({ line: n, text: raw, reason: fields });
     else if (fields.length !== width)
-      rejects.push({ line: n, text: line, reason: `expected ${width} fields, found ${fields.length}` });
-    else await write([n - (req.header ? 1 : 0) - blanks, ...fields]);
-  }
+      rejects.push({ line: n, text: raw, reason: `expected ${width} fields, found ${fields.length}` });
+    else push(n - (req.header ? 1 : 0) - blanks, fields);
+  };
+  await eachLine(req.file, NODE_ENCODING[req.encoding], line, flush);
 }
 
 function objectFields(doc: unknown, names: readonly string[]): Array<string | null> | undefined {
@@ -94,33 +142,31 @@ function objectFields(doc: unknown, names: readonly string[]): Array<string | nu
 async function stageNdjson(
   req: BulkLoadRequest,
   names: readonly string[],
-  write: Write,
+  push: Push,
+  flush: () => Promise<void>,
   rejects: StagedReject[],
 ): Promise<void> {
-  const lines = createInterface({
-    input: input(req.file).setEncoding(NODE_ENCODING[req.encoding]),
-    crlfDelay: Infinity,
-  });
   let row = 0;
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
+  const line = (text: string): void => {
+    if (text.trim() === '') return;
     row++;
     let doc: unknown;
     try {
-      doc = JSON.parse(line);
+      doc = JSON.parse(text);
     } catch {
       doc = undefined;
     }
     const fields = objectFields(doc, names);
-    if (fields) await write([row, ...fields]);
-    else rejects.push({ line: row, text: line, reason: 'not a JSON object' });
-  }
+    if (fields) push(row, fields);
+    else rejects.push({ line: row, text, reason: 'not a JSON object' });
+  };
+  await eachLine(req.file, NODE_ENCODING[req.encoding], line, flush);
 }
 
 async function stageJson(
   req: BulkLoadRequest,
   names: readonly string[],
-  write: Write,
+  push: Push,
   rejects: StagedReject[],
 ): Promise<void> {
   const bytes = await readFile(req.file);
@@ -136,7 +182,7 @@ async function stageJson(
   for (const doc of docs) {
     row++;
     const fields = objectFields(doc, names);
-    if (fields) await write([row, ...fields]);
+    if (fields) push(row, fields);
     else rejects.push({ line: row, text: JSON.stringify(doc), reason: 'array element is not an object' });
   }
 }
