@@ -63,9 +63,17 @@ export async function realtimeStatus(config: EdpConfig): Promise<number> {
       return 0;
     }
     const refreshed = new Map(latest.refreshed.map((r) => [r.table, r]));
+    // Lag as of now, from when each table's data was read (the pass may be a while ago).
+    const now = Date.now();
+    const lag = latest.lag.map((l) => {
+      if (l.dataTimestamp === null) return l;
+      const lagSeconds = Math.max(0, (now - Date.parse(l.dataTimestamp)) / 1000);
+      return { ...l, lagSeconds, status: lagSeconds <= l.targetLagSeconds ? 'on target' : 'behind target' };
+    });
+    if (latest.error) console.log(`the last refresh pass failed (retrying): ${latest.error}`);
     console.log(
       table(
-        latest.lag.map((l) => ({
+        lag.map((l) => ({
           table: `curation.${l.table}`,
           target: `${l.targetLagSeconds} s`,
           lag: l.lagSeconds === null ? '—' : `${l.lagSeconds.toFixed(1)} s`,
@@ -76,7 +84,7 @@ export async function realtimeStatus(config: EdpConfig): Promise<number> {
         })),
       ),
     );
-    return latest.lag.some((l) => l.status !== 'on target') ? 1 : 0;
+    return latest.error || lag.some((l) => l.status !== 'on target') ? 1 : 0;
   } finally {
     await close();
   }

@@ -45,6 +45,9 @@ export async function realtimeRefresh(input: RealtimeRefreshInput): Promise<neve
       // query that cannot run (bad SQL, a missing table) fails the workflow, so it shows in the Web UI.
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)
         throw err;
+      // Shown by the `latest` query (and `edp realtime status`) until a pass succeeds again.
+      const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+      latest = { refreshed: [], lag: latest?.lag ?? [], nextInMs: latest?.nextInMs ?? 15_000, error: message };
     }
     await sleep(latest?.nextInMs ?? 15_000);
   }

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ExportMode } from '../../lib/config/schema';
 import { fileStamp, type DataInterval } from '../../lib/intervals';
@@ -196,7 +196,8 @@ export function createExportActivities(deps: ExportDeps) {
                 rmSync(file, { force: true });
                 throw err;
               }
-              const size = statSync(file).size;
+              // An empty mart may leave no file (Snowflake unloads none): the version then only removes.
+              const size = existsSync(file) ? statSync(file).size : undefined;
 
               for (const old of snapshot.files.values()) {
                 if (!partitioned || old.partitionValues[INTERVAL_PARTITION] === stamp) {
@@ -211,16 +212,18 @@ export function createExportActivities(deps: ExportDeps) {
                   });
                 }
               }
-              actions.push({
-                add: {
-                  path: relPath,
-                  partitionValues: partitioned ? { [INTERVAL_PARTITION]: stamp } : {},
-                  size,
-                  modificationTime: now,
-                  dataChange: true,
-                  stats: JSON.stringify({ numRecords: rows }),
-                },
-              });
+              if (size !== undefined) {
+                actions.push({
+                  add: {
+                    path: relPath,
+                    partitionValues: partitioned ? { [INTERVAL_PARTITION]: stamp } : {},
+                    size,
+                    modificationTime: now,
+                    dataChange: true,
+                    stats: JSON.stringify({ numRecords: rows }),
+                  },
+                });
+              }
               actions.push({ txn: { appId, version: input.txnVersion, lastUpdated: now } });
               actions.push({
                 commitInfo: {

@@ -129,12 +129,15 @@ export function createExtractActivities(deps: ExtractDeps) {
                 };
                 const table = w.dialect.table(request.target);
                 if (t.mode === 'full') {
-                  // A full extract replaces the rows in the load's transaction; only a changed column
-                  // list drops the table first (outside it: Snowflake commits DDL by itself).
+                  // A full extract replaces the rows in the load's transaction; only changed columns
+                  // (names or types) drop the table first (outside it: Snowflake commits DDL by itself).
                   const existing = await w.describeTable(request.target);
                   const wanted = [...Object.keys(t.columns), ...Object.keys(request.audit), ...LOAD_COLUMNS];
-                  if (existing && existing.map((c) => c.name).join() !== wanted.join())
-                    await w.execute(`DROP TABLE ${table}`);
+                  const changed =
+                    existing !== undefined &&
+                    (existing.map((c) => c.name).join() !== wanted.join() ||
+                      existing.some((c) => c.name in t.columns && w.dialect.typeFamily(c.type) !== t.columns[c.name]));
+                  if (changed) await w.execute(`DROP TABLE ${table}`);
                 }
                 await w.prepareBulkLoad(request);
                 const counts = await w.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
 import type { RealtimeConfig, RealtimeTableConfig } from '../../lib/config/realtime-schema';
 import { classified, ErrorType } from '../errors';
 import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
@@ -40,6 +41,8 @@ export interface RealtimeRefreshResult {
   lag: RealtimeLag[];
   /** When the next pass is due (half the smallest target lag, or the earliest table due). */
   nextInMs: number;
+  /** Set by the workflow when this pass failed (the lag figures are then the last known ones). */
+  error?: string;
 }
 
 /** What `deployRealtime` created. */
@@ -51,6 +54,13 @@ export interface RealtimeDeployResult {
 }
 
 const STATE = { schema: 'audit', table: 'realtime_state' };
+
+/** A curation table's last refresh: when its data was read, when it was last refreshed in full, and what from. */
+interface RefreshState {
+  dataMs: number;
+  fullMs: number;
+  sqlHash: string;
+}
 
 /** Milliseconds of a timestamp value as a driver returns it (Date, ISO text or DuckDB's `… +00`). */
 export function timestampMs(v: unknown): number | null {
@@ -82,17 +92,24 @@ export function createRealtimeActivities(deps: RealtimeDeps) {
       await ensureSchema(w, 'audit');
       await w.execute(
         `CREATE TABLE IF NOT EXISTS ${d.table(STATE)} (table_name VARCHAR PRIMARY KEY, data_ms BIGINT,
-           data_timestamp TIMESTAMPTZ, mode VARCHAR, row_count BIGINT, duration_ms BIGINT)`,
+           data_timestamp TIMESTAMPTZ, mode VARCHAR, row_count BIGINT, duration_ms BIGINT, full_ms BIGINT, sql_hash VARCHAR)`,
       );
     });
 
-  const lastRefreshes = async (): Promise<Map<string, number>> => {
+  const refreshStates = async (): Promise<Map<string, RefreshState>> => {
     await ensureState();
-    const rows = await w.query<{ table_name: string; data_ms: number | string }>(
-      `SELECT table_name, data_ms FROM ${d.table(STATE)}`,
+    const rows = await w.query<{
+      table_name: string;
+      data_ms: number | string;
+      full_ms: number | string;
+      sql_hash: string;
+    }>(`SELECT table_name, data_ms, full_ms, sql_hash FROM ${d.table(STATE)}`);
+    return new Map(
+      rows.map((r) => [r.table_name, { dataMs: Number(r.data_ms), fullMs: Number(r.full_ms), sqlHash: r.sql_hash }]),
     );
-    return new Map(rows.map((r) => [r.table_name, Number(r.data_ms)]));
   };
+  const lastRefreshes = async (): Promise<Map<string, number>> =>
+    new Map([...(await refreshStates())].map(([name, state]) => [name, state.dataMs]));
 
   const selfRefreshTimes = async (): Promise<Map<string, number>> => {
     const rows = await w.query<{ name: string; data_timestamp: unknown }>(d.selfRefreshTimes!(CURATION));
@@ -106,7 +123,8 @@ export function createRealtimeActivities(deps: RealtimeDeps) {
 
   const lagOf = (times: Map<string, number>, now: number): RealtimeLag[] =>
     config.tables.map((t) => {
-      const target = targetLagOf(config, t);
+      // Snowflake's shortest TARGET_LAG is a minute; the dynamic table was made with at least that.
+      const target = selfRefreshing ? Math.max(60, targetLagOf(config, t)) : targetLagOf(config, t);
       const at = times.get(t.name);
       if (at === undefined)
         return {
@@ -126,22 +144,34 @@ export function createRealtimeActivities(deps: RealtimeDeps) {
       };
     });
 
-  /** Recomputes a curation table (all of it, or the keys changed since the last refresh) and records when its data was read. */
-  const refreshTable = async (t: RealtimeTableConfig, index: number, last: number | undefined) => {
+  /**
+   * Recomputes a curation table and records when its data was read. Incrementally (the keys changed
+   * since the last refresh) only when the table exists, its queries are unchanged and its last full
+   * refresh is recent; otherwise in full, which also catches what an incremental pass cannot see
+   * (rows committed long after their change time, rows deleted from the changes table).
+   */
+  const refreshTable = async (t: RealtimeTableConfig, index: number, last: RefreshState | undefined) => {
     const started = Date.now();
     const target = d.table(curationTable(t));
     const select = curationSelect(d, t, index);
+    const sqlHash = createHash('sha256').update(integrationSelect(d, t)).update('\0').update(select).digest('hex');
     const exists = (await w.describeTable(curationTable(t))) !== undefined;
-    const incremental = t.refresh === 'incremental' && exists && last !== undefined;
+    const incremental =
+      t.refresh === 'incremental' &&
+      exists &&
+      last !== undefined &&
+      last.sqlHash === sqlHash &&
+      started - last.fullMs < t.fullRefreshEvery * 1000;
     const rows = await w.transaction(async (tx) => {
       let changed: number;
       if (incremental) {
         const q = (c: string) => d.quoteIdent(c);
         const key = t.key!;
-        // Keys with rows changed since the last read, with one target lag of overlap for rows committed late.
+        // Keys with rows changed since the last read, with an overlap for rows committed after their
+        // change time (a load's timestamp is its transaction's start).
         const keys = `(SELECT DISTINCT ${key.map(q).join(', ')} FROM ${d.table(integrationView(t))}
                        WHERE _edp_changed_at > CAST(? AS TIMESTAMPTZ))`;
-        const since = new Date(last - targetLagOf(config, t) * 1000).toISOString();
+        const since = new Date(last.dataMs - t.overlap * 1000).toISOString();
         const match = (a: string) => key.map((k) => `${a}.${q(k)} IS NOT DISTINCT FROM k.${q(k)}`).join(' AND ');
         await tx.execute(`DELETE FROM ${target} c WHERE EXISTS (SELECT 1 FROM ${keys} k WHERE ${match('c')})`, [since]);
         changed = await tx.execute(
@@ -160,6 +190,8 @@ export function createRealtimeActivities(deps: RealtimeDeps) {
         mode: { value: incremental ? 'incremental' : 'full', type: 'string' },
         row_count: { value: changed, type: 'integer' },
         duration_ms: { value: Date.now() - started, type: 'integer' },
+        full_ms: { value: incremental ? last.fullMs : started, type: 'integer' },
+        sql_hash: { value: sqlHash, type: 'string' },
       });
       return changed;
     });
@@ -186,7 +218,7 @@ export function createRealtimeActivities(deps: RealtimeDeps) {
             ErrorType.BadInput,
           );
         }
-        const last = selfRefreshing ? new Map<string, number>() : await lastRefreshes();
+        const last = selfRefreshing ? new Map<string, RefreshState>() : await refreshStates();
         for (const [i, t] of config.tables.entries()) {
           await w.execute(`CREATE OR REPLACE VIEW ${d.table(integrationView(t))} AS ${integrationSelect(d, t)}`);
           const select = curationSelect(d, t, i);
@@ -225,11 +257,11 @@ export function createRealtimeActivities(deps: RealtimeDeps) {
       return classified('refreshing the near-real-time tables', async () => {
         const refreshed: RealtimeRefreshResult['refreshed'] = [];
         if (!selfRefreshing) {
-          const last = await lastRefreshes();
+          const last = await refreshStates();
           for (const [i, t] of config.tables.entries()) {
-            const at = last.get(t.name);
-            if (at !== undefined && Date.now() - at < (targetLagOf(config, t) * 1000) / 2) continue;
-            refreshed.push(await refreshTable(t, i, at));
+            const state = last.get(t.name);
+            if (state !== undefined && Date.now() - state.dataMs < (targetLagOf(config, t) * 1000) / 2) continue;
+            refreshed.push(await refreshTable(t, i, state));
           }
         }
         const times = selfRefreshing ? await selfRefreshTimes() : await lastRefreshes();

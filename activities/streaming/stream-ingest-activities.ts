@@ -82,6 +82,13 @@ export async function writePartitionBatch(
   messages: readonly KafkaMessage[],
 ): Promise<{ inserted: number; deadLetters: number; skipped: number; next: number }> {
   return w.transaction(async (tx) => {
+    // Lock the partition's position before reading it: a second writer of the same partition (a
+    // rebalance, an overlapping retry) then waits here and reads the committed floor, instead of both
+    // passing the NOT EXISTS check on an engine that does not enforce keys (Snowflake).
+    await tx.execute(`UPDATE ${STREAM_OFFSETS} SET next_offset = next_offset WHERE topic = ? AND kafka_partition = ?`, [
+      t.topic,
+      partition,
+    ]);
     const [row] = await tx.query<{ o: string | number }>(
       `SELECT next_offset AS o FROM ${STREAM_OFFSETS} WHERE topic = ? AND kafka_partition = ?`,
       [t.topic, partition],

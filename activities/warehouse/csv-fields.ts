@@ -49,9 +49,3 @@ export function csvRecord(values: ReadonlyArray<string | number | null>): string
   }
   return out;
 }
-
-/** A JSON value as text, the way DuckDB's `json_extract_string` gives it: strings bare, the rest as JSON, null as null. */
-export function jsonText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}

@@ -115,7 +115,7 @@ export interface Warehouse extends WarehouseSession {
   listTables(schema?: string): Promise<TableRef[]>;
   /** Columns of a table, or `undefined` when the table does not exist. */
   describeTable(ref: TableRef): Promise<ColumnInfo[] | undefined>;
-  /** Writes a query's result to one local Parquet file (snappy); returns the rows written. */
+  /** Writes a query's result to one local Parquet file (snappy); returns the rows written. No rows may leave no file. */
   unloadParquet(select: string, file: string): Promise<number>;
   /** Releases the connection or file. */
   close(): Promise<void>;

@@ -5,15 +5,18 @@ const tableName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'expected schema.table, e.g. raw.claims');
 
-/** A lag such as `1 minute`, `90 seconds`, `2 hours`, in seconds. */
-export const lagSchema = z
-  .string()
-  .regex(/^\s*\d+\s*(second|minute|hour)s?\s*$/i, "expected a lag such as '1 minute', '30 seconds' or '2 hours'")
-  .transform((text) => {
-    const [, n, unit] = /^\s*(\d+)\s*(second|minute|hour)/i.exec(text)!;
-    return Number(n) * { second: 1, minute: 60, hour: 3600 }[unit.toLowerCase() as 'second' | 'minute' | 'hour'];
-  })
-  .refine((seconds) => seconds > 0, 'a lag must be more than 0 seconds');
+/** A lag such as `1 minute`, `90 seconds`, `2 hours`, or a number of seconds; in seconds. */
+export const lagSchema = z.union([
+  z.number().positive('a lag must be more than 0 seconds'),
+  z
+    .string()
+    .regex(/^\s*\d+\s*(second|minute|hour)s?\s*$/i, "expected a lag such as '1 minute', '30 seconds' or '2 hours'")
+    .transform((text) => {
+      const [, n, unit] = /^\s*(\d+)\s*(second|minute|hour)/i.exec(text)!;
+      return Number(n) * { second: 1, minute: 60, hour: 3600 }[unit.toLowerCase() as 'second' | 'minute' | 'hour'];
+    })
+    .refine((seconds) => seconds > 0, 'a lag must be more than 0 seconds'),
+]);
 
 /** One side of an integration view: a table, its change-time column, and columns named differently there. */
 const sideSchema = z
@@ -45,6 +48,10 @@ export const realtimeTableSchema = z
     key: z.array(name).min(1).optional(),
     /** Where the platform refreshes (DuckDB): `full` recomputes the table, `incremental` the keys changed since the last refresh. */
     refresh: z.enum(['full', 'incremental']).default('full'),
+    /** Incremental: keys changed this long before the last refresh are recomputed too (rows committed after their change time). */
+    overlap: lagSchema.default('10 minutes'),
+    /** Incremental: a full refresh at least this often (catches rows deleted from the changes table, and late commits). */
+    fullRefreshEvery: lagSchema.default('1 hour'),
   })
   .strict()
   .refine((t) => t.refresh === 'full' || t.key !== undefined, {

@@ -124,6 +124,32 @@ describe('near-real-time objects on DuckDB', () => {
     expect(await curation()).toEqual(incremental);
   });
 
+  it('refreshes in full when its query changed, and at least every fullRefreshEvery (rows deleted from the changes table go)', async () => {
+    const base = config('2 seconds');
+    base.tables[0].fullRefreshEvery = 4;
+    const acts = createRealtimeActivities({ warehouse: w, realtime: base });
+    await env.run(acts.deployRealtime);
+    // The changes table loses C2's row (a delete merged into staging): an incremental pass cannot see it.
+    await w.execute(`DELETE FROM staging.claim_events WHERE claim_id = 'C2'`);
+    await sleep(1100);
+    const incremental: RealtimeRefreshResult = await env.run(acts.refreshRealtime);
+    expect(incremental.refreshed).toEqual([expect.objectContaining({ mode: 'incremental', rows: 0 })]);
+    expect(await curation()).toContainEqual({ claim_id: 'C2', member_id: 'M1', status: 'paid' }); // stale
+    await sleep(3100);
+    const full: RealtimeRefreshResult = await env.run(acts.refreshRealtime);
+    expect(full.refreshed).toEqual([expect.objectContaining({ mode: 'full' })]);
+    expect(await curation()).toContainEqual({ claim_id: 'C2', member_id: 'M1', status: 'submitted' });
+
+    // A new query (another column) rebuilds the table instead of inserting into the old shape.
+    const changed = config('2 seconds');
+    changed.tables[0].sql = changed.tables[0].sql.replace('status,', "status, 'v2' AS version,");
+    const next = createRealtimeActivities({ warehouse: w, realtime: changed });
+    await sleep(1100);
+    const rebuilt: RealtimeRefreshResult = await env.run(next.refreshRealtime);
+    expect(rebuilt.refreshed).toEqual([expect.objectContaining({ mode: 'full' })]);
+    expect(await w.query('SELECT DISTINCT version FROM curation.claim_status_current')).toEqual([{ version: 'v2' }]);
+  });
+
   it('reports a table behind its target lag when no refresh ran', async () => {
     const acts = createRealtimeActivities({ warehouse: w, realtime: config('2 seconds') });
     await env.run(acts.deployRealtime);

@@ -79,4 +79,15 @@ describe.each(snowflakes)('Delta export from %s', (_name, open) => {
     expect(await fromSnowflake.exportMart(input)).toMatchObject({ deltaVersion: 0, alreadyCommitted: true });
     expect(await sf.query('LIST @edp_stage.unload')).toEqual([]);
   });
+
+  it('exports an empty mart as an empty Delta version (Snowflake unloads no file for no rows)', async () => {
+    await mart(sf);
+    await sf.execute('DELETE FROM marts.member_summary');
+    const acts = createExportActivities({ warehouse: sf, exportDir: join(tmpDir(), 'empty') });
+    const r = await acts.exportMart({ ...input, runId: 'edp-export-empty' });
+    expect(r).toMatchObject({ deltaVersion: 0, rows: 0, files: 0 });
+    const read = await readWithDeltaRs(r.path);
+    expect(read.rows).toEqual([]);
+    expect(read.schema.map((c) => c.name)).toContain('member_id');
+  });
 });

@@ -172,7 +172,8 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
     writeFileSync(
       ndjson,
       [
-        '{"member_id":"M1","plan_code":"PPO","amount":12.5,"visits":3,"service_date":"2026-01-02","active":true}',
+        // A byte-order mark first; an integer beyond 2^53 read as text (its digits kept).
+        '\uFEFF{"member_id":"M1","plan_code":12345678901234567890,"amount":12.5,"visits":3,"service_date":"2026-01-02","active":true}',
         '',
         '{"member_id":"M2","plan_code":{"tier":"gold"},"amount":"x","visits":null}',
         '[1,2]',
@@ -185,9 +186,13 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
     const want = await load(duck, req);
     expect(got.counts).toEqual({ rowsIn: 5, rowsLoaded: 1, rowsQuarantined: 4 });
     expect(got).toEqual(want);
+    expect(got.rows).toContainEqual(expect.objectContaining({ member_id: 'M1', plan_code: '12345678901234567890' }));
 
     const json = join(dir, 'members.json');
-    writeFileSync(json, JSON.stringify([{ member_id: 'M1', amount: 1 }, 'text', { member_id: 'M3', visits: 2 }]));
+    writeFileSync(
+      json,
+      `\uFEFF[{"member_id": "M1", "amount": 1, "plan_code": 98765432109876543210}, "text", {"member_id": "M3", "visits": 2}]`,
+    );
     const jreq = request(json, 'json');
     const jgot = await load(sf, jreq);
     expect(jgot.counts).toEqual({ rowsIn: 3, rowsLoaded: 2, rowsQuarantined: 1 });

@@ -76,31 +76,60 @@ describe('realtimeRefresh workflow (time-skipping server)', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
-  it('answers the latest pass to a query while it runs', async () => {
-    const queues = { workflows: 'realtime-query-wf', warehouse: 'realtime-query-wh' };
+  /** Starts realtimeRefresh over fake activities, lets `wait` of workflow time pass, and returns its `latest`. */
+  async function latestAfter(
+    workflowId: string,
+    activities: Partial<Activities>,
+    wait: Parameters<TestWorkflowEnvironment['sleep']>[0],
+  ) {
+    const queues = { workflows: `${workflowId}-wf`, warehouse: `${workflowId}-wh` };
     const wf = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: queues.workflows,
       workflowsPath: require.resolve('../../workflows'),
     });
-    const activities: Partial<Activities> = {
-      deployRealtime: () => Promise.resolve({ views: [], tables: [], selfRefreshing: true }),
-      refreshRealtime: () => Promise.resolve(pass(5_000)),
-    };
     const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
-    const latest = await wf.runUntil(
+    return wf.runUntil(
       acts.runUntil(async () => {
         const handle = await env.client.workflow.start(realtimeRefresh, {
-          workflowId: 'realtime-query',
+          workflowId,
           taskQueue: queues.workflows,
           args: [{ steps: { warehouseTaskQueue: queues.warehouse } }],
         });
-        await env.sleep('12 seconds');
+        await env.sleep(wait);
         const answer = await handle.query(realtimeRefreshLatest);
         await handle.terminate('test done');
         return answer;
       }),
     );
+  }
+
+  it('answers the latest pass to a query while it runs', async () => {
+    const latest = await latestAfter(
+      'realtime-query',
+      {
+        deployRealtime: () => Promise.resolve({ views: [], tables: [], selfRefreshing: true }),
+        refreshRealtime: () => Promise.resolve(pass(5_000)),
+      },
+      '12 seconds',
+    );
     expect(latest).toEqual(pass(5_000));
+  });
+
+  it('shows a pass that failed after its retries in the latest query, and keeps going', async () => {
+    let calls = 0;
+    const latest = await latestAfter(
+      'realtime-failing',
+      {
+        deployRealtime: () => Promise.resolve({ views: [], tables: [], selfRefreshing: false }),
+        refreshRealtime: () => {
+          calls++;
+          return Promise.reject(ApplicationFailure.retryable('IO Error: warehouse busy'));
+        },
+      },
+      '40 seconds',
+    );
+    expect(latest?.error).toContain('warehouse busy');
+    expect(calls).toBeGreaterThan(3); // three attempts per pass, and the next pass came
   });
 });

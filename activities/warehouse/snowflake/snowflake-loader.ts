@@ -31,8 +31,17 @@ export async function prepareSnowflakeLoad(session: WarehouseSession, d: Dialect
   const text = Object.keys(req.columns)
     .map((name) => `${d.quoteIdent(name)} VARCHAR`)
     .join(', ');
+  // Scratch space, recreated when the entity's columns changed (its rows live only inside a load).
+  const ref = stageTable(req.target);
+  const has = await session.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
+    [ref.schema.toUpperCase(), ref.table.toUpperCase()],
+  );
+  const stale =
+    has.length > 0 &&
+    has.map((c) => c.column_name.toLowerCase()).join() !== ['edp_key', 'edp_row', ...Object.keys(req.columns)].join();
   await run(
-    `CREATE TRANSIENT TABLE IF NOT EXISTS ${d.table(stageTable(req.target))} (edp_key VARCHAR, edp_row BIGINT, ${text})`,
+    `CREATE ${stale ? 'OR REPLACE TRANSIENT TABLE' : 'TRANSIENT TABLE IF NOT EXISTS'} ${d.table(ref)} (edp_key VARCHAR, edp_row BIGINT, ${text})`,
   );
   await ensureLoadTables(run, d, req);
 }

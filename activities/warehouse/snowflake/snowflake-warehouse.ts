@@ -240,9 +240,11 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
         `COPY INTO ${at}data.parquet FROM (${select}) FILE_FORMAT = (TYPE = PARQUET COMPRESSION = SNAPPY)
          HEADER = TRUE SINGLE = TRUE OVERWRITE = TRUE MAX_FILE_SIZE = 5368709120`,
       );
+      const rows = Number(unloaded?.rows_unloaded ?? 0);
+      if (rows === 0) return 0; // Snowflake writes no file for an empty result
       await this.query(`GET ${at} ${d.literal(`file://${dir}/`)}`);
       copyFileSync(join(dir, 'data.parquet'), file);
-      return Number(unloaded?.rows_unloaded ?? 0);
+      return rows;
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await this.query(`REMOVE ${at}`).catch(() => undefined); // the next unload has its own path anyway

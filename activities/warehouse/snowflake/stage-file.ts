@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { csvRecord, jsonText, splitCsvLine } from '../csv-fields';
+import { csvRecord, splitCsvLine } from '../csv-fields';
+import { arrayElements, jsonText, numberLiterals } from '../json-text';
 import { UnparsableFile, type BulkLoadRequest } from '../warehouse';
 
 /** A line the stager could not turn into a row; quarantined as a `parse` error. */
@@ -134,10 +135,31 @@ async function stageCsv(
   await eachLine(req.file, NODE_ENCODING[req.encoding], line, flush);
 }
 
-function objectFields(doc: unknown, names: readonly string[]): Array<string | null> | undefined {
+/**
+ * The named members of one JSON document's text as text, or undefined when it is not an object.
+ * Integers beyond 2^53 keep their digits (JSON.parse alone would round them).
+ */
+function objectFields(source: string, names: readonly string[]): Array<string | null> | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(source);
+  } catch {
+    return undefined;
+  }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
-  return names.map((name) => jsonText((doc as Record<string, unknown>)[name]));
+  const values = doc as Record<string, unknown>;
+  let literals: Map<string, string> | undefined;
+  return names.map((name) => {
+    const v = values[name];
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      literals ??= numberLiterals(source);
+      return literals.get(name) ?? jsonText(v);
+    }
+    return jsonText(v);
+  });
 }
+
+const BOM = /^\uFEFF/;
 
 async function stageNdjson(
   req: BulkLoadRequest,
@@ -147,16 +169,13 @@ async function stageNdjson(
   rejects: StagedReject[],
 ): Promise<void> {
   let row = 0;
-  const line = (text: string): void => {
-    if (text.trim() === '') return;
+  let first = true;
+  const line = (raw: string): void => {
+    const text = first ? raw.replace(BOM, '') : raw;
+    first = false;
+    if (/^ *$/.test(text)) return; // blank as DuckDB's trim() sees it: spaces only
     row++;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      doc = undefined;
-    }
-    const fields = objectFields(doc, names);
+    const fields = objectFields(text, names);
     if (fields) push(row, fields);
     else rejects.push({ line: row, text, reason: 'not a JSON object' });
   };
@@ -170,7 +189,9 @@ async function stageJson(
   rejects: StagedReject[],
 ): Promise<void> {
   const bytes = await readFile(req.file);
-  const text = (req.file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString(NODE_ENCODING[req.encoding]);
+  const text = (req.file.endsWith('.gz') ? gunzipSync(bytes) : bytes)
+    .toString(NODE_ENCODING[req.encoding])
+    .replace(BOM, '');
   let docs: unknown;
   try {
     docs = JSON.parse(text);
@@ -179,10 +200,10 @@ async function stageJson(
   }
   if (!Array.isArray(docs)) throw new UnparsableFile(`${req.sourceName}: not a JSON array of objects`);
   let row = 0;
-  for (const doc of docs) {
+  for (const element of arrayElements(text)) {
     row++;
-    const fields = objectFields(doc, names);
+    const fields = objectFields(element, names);
     if (fields) push(row, fields);
-    else rejects.push({ line: row, text: JSON.stringify(doc), reason: 'array element is not an object' });
+    else rejects.push({ line: row, text: element, reason: 'array element is not an object' });
   }
 }
