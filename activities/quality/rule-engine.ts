@@ -1,7 +1,7 @@
 import type { DataInterval } from '../../lib/intervals';
-import { ensureOnce, ensureSchema, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
+import { ensureOnce, ensureSchema, tableRef, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
 import { isRowRule, type Rule, type RuleFile } from './rule-file';
-import { checkedRowsSql, rowKeySql, tableRef, tableRuleSql, violationsSql } from './rule-sql';
+import { checkedRowsSql, rowKeySql, tableRuleSql, violationsSql } from './rule-sql';
 
 /** One rule's outcome, as stored in `audit.quality_rule_results`. */
 export interface RuleResult {

@@ -1,11 +1,5 @@
-import type { Dialect, TableRef } from '../warehouse';
+import { tableRef, type Dialect, type TableRef } from '../warehouse';
 import type { Rule, RowRule } from './rule-file';
-
-/** Splits `schema.table` into a table reference. */
-export function tableRef(name: string): TableRef {
-  const [schema, table] = name.split('.');
-  return { schema, table };
-}
 
 /** Expression naming a row: its key columns joined by `|`, or a hash of the whole row. */
 export function rowKeySql(d: Dialect, key: readonly string[] | undefined, alias = 't'): string {

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { RealtimeConfig, RealtimeTableConfig } from '../../lib/config/realtime-schema';
 import { classified, ErrorType } from '../errors';
-import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { ensureOnce, ensureSchema, tableRef, type Warehouse } from '../warehouse';
 import {
   CONSUMPTION,
   CURATION,
@@ -12,7 +12,6 @@ import {
   INTEGRATION,
   integrationSelect,
   integrationView,
-  tableRef,
   targetLagOf,
 } from './realtime-sql';
 

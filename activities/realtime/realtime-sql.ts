@@ -1,17 +1,11 @@
 import type { RealtimeConfig, RealtimeTableConfig } from '../../lib/config/realtime-schema';
 import type { Dialect } from '../warehouse/dialect';
-import type { TableRef } from '../warehouse/warehouse';
+import { tableRef, type TableRef } from '../warehouse/warehouse';
 
 /** Schemas of the near-real-time layers. */
 export const INTEGRATION = 'integration';
 export const CURATION = 'curation';
 export const CONSUMPTION = 'consumption';
-
-/** `schema.table` of config as a reference. */
-export function tableRef(qualified: string): TableRef {
-  const [schema, table] = qualified.split('.');
-  return { schema, table };
-}
 
 /** `integration.<name>`: recent history ∪ changes. */
 export const integrationView = (t: RealtimeTableConfig): TableRef => ({ schema: INTEGRATION, table: t.name });

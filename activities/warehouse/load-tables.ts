@@ -84,3 +84,23 @@ export function textLoadChecks(
   const ok = checks.length > 0 ? `NOT (${checks.map((c) => `(${c.failed})`).join(' OR ')})` : 'TRUE';
   return { cols, checks, ok };
 }
+
+/**
+ * Inserts lines that never became rows (the caller's pre-scan rejects, lines a parser refused), bound
+ * in batches of 500 (a line may hold any text, NUL included); `row` is the VALUES tuple with three
+ * placeholders: line, text, reason. `run` executes one statement with its parameters.
+ */
+export async function insertRejectedLines(
+  run: (sql: string, params: Array<string | number>) => Promise<unknown>,
+  into: string,
+  lines: ReadonlyArray<{ line: number; text: string; reason: string }>,
+  row: string,
+): Promise<void> {
+  for (let i = 0; i < lines.length; i += 500) {
+    const batch = lines.slice(i, i + 500);
+    await run(
+      `INSERT INTO ${into} VALUES ${batch.map(() => row).join(', ')}`,
+      batch.flatMap((r) => [r.line, r.text, r.reason]),
+    );
+  }
+}

@@ -12,6 +12,12 @@ export interface TableRef {
   table: string;
 }
 
+/** Splits `schema.table` (as config writes it) into a table reference. */
+export function tableRef(name: string): TableRef {
+  const [schema, table] = name.split('.');
+  return { schema, table };
+}
+
 /** A CSV file to bulk-load into a raw table, with typed columns and a quarantine table for bad rows. */
 export interface BulkLoadRequest {
   /** Absolute path (or URI) of the file. */

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../activities';
 import type { RealtimeRefreshResult } from '../../activities/realtime';
 import { realtimeRefresh } from '../../workflows';
@@ -22,7 +22,13 @@ describe('realtimeRefresh workflow (time-skipping server)', () => {
   });
   afterAll(() => env?.teardown());
 
-  async function run(workflowId: string, activities: Partial<Activities>, passesPerRun: number) {
+  /** Runs realtimeRefresh over fake activities on its own task queues, and `during` while it runs. */
+  async function withRefresh<T>(
+    workflowId: string,
+    activities: Partial<Activities>,
+    passesPerRun: number | undefined,
+    during: (handle: WorkflowHandle<typeof realtimeRefresh>) => Promise<T>,
+  ): Promise<T> {
     const queues = { workflows: `${workflowId}-wf`, warehouse: `${workflowId}-wh` };
     const wf = await Worker.create({
       connection: env.nativeConnection,
@@ -31,17 +37,24 @@ describe('realtimeRefresh workflow (time-skipping server)', () => {
     });
     const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
     return wf.runUntil(
-      acts.runUntil(async () => {
-        const handle = await env.client.workflow.start(realtimeRefresh, {
-          workflowId,
-          taskQueue: queues.workflows,
-          args: [{ steps: { warehouseTaskQueue: queues.warehouse }, passesPerRun }],
-        });
-        const result = await handle.result().catch((err: unknown) => err);
-        return { handle, result };
-      }),
+      acts.runUntil(async () =>
+        during(
+          await env.client.workflow.start(realtimeRefresh, {
+            workflowId,
+            taskQueue: queues.workflows,
+            args: [{ steps: { warehouseTaskQueue: queues.warehouse }, passesPerRun }],
+          }),
+        ),
+      ),
     );
   }
+
+  /** Runs realtimeRefresh to its end (it ends only by failing); returns what it ended with. */
+  const run = (workflowId: string, activities: Partial<Activities>, passesPerRun: number) =>
+    withRefresh(workflowId, activities, passesPerRun, async (handle) => ({
+      handle,
+      result: await handle.result().catch((err: unknown) => err),
+    }));
 
   it('deploys once, then passes as often as each pass says, across continue-as-new', async () => {
     const calls: Array<{ what: string; at: number }> = [];
@@ -76,33 +89,18 @@ describe('realtimeRefresh workflow (time-skipping server)', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
-  /** Starts realtimeRefresh over fake activities, lets `wait` of workflow time pass, and returns its `latest`. */
-  async function latestAfter(
+  /** Lets `wait` of workflow time pass while realtimeRefresh runs, and returns its `latest`. */
+  const latestAfter = (
     workflowId: string,
     activities: Partial<Activities>,
     wait: Parameters<TestWorkflowEnvironment['sleep']>[0],
-  ) {
-    const queues = { workflows: `${workflowId}-wf`, warehouse: `${workflowId}-wh` };
-    const wf = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: queues.workflows,
-      workflowsPath: require.resolve('../../workflows'),
+  ) =>
+    withRefresh(workflowId, activities, undefined, async (handle) => {
+      await env.sleep(wait);
+      const answer = await handle.query(realtimeRefreshLatest);
+      await handle.terminate('test done');
+      return answer;
     });
-    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: queues.warehouse, activities });
-    return wf.runUntil(
-      acts.runUntil(async () => {
-        const handle = await env.client.workflow.start(realtimeRefresh, {
-          workflowId,
-          taskQueue: queues.workflows,
-          args: [{ steps: { warehouseTaskQueue: queues.warehouse } }],
-        });
-        await env.sleep(wait);
-        const answer = await handle.query(realtimeRefreshLatest);
-        await handle.terminate('test done');
-        return answer;
-      }),
-    );
-  }
 
   it('answers the latest pass to a query while it runs', async () => {
     const latest = await latestAfter(

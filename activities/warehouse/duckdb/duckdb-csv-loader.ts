@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
-import { auditColumns } from '../load-tables';
-import { insertRejectedLines, type LoadNames } from './duckdb-load-tables';
+import { auditColumns, insertRejectedLines } from '../load-tables';
+import type { LoadNames } from './duckdb-load-tables';
 
 /** DuckDB's message for a value that does not cast; the value is between the quotes. */
 const CAST_VALUE = `'Could not convert string "(.*)" to '''`;
@@ -132,10 +132,10 @@ export async function nativeCsvLoad(
      FROM ${rejects}`,
   );
   await insertRejectedLines(
-    conn,
+    (sql, params) => conn.run(sql, params),
     errors,
     pre,
-    () => `(${sourceFile}, NULL, ?, NULL, 'parse', ?, ?, ${auditColumns(d, req, false)}now())`,
+    `(${sourceFile}, NULL, ?, NULL, 'parse', ?, ?, ${auditColumns(d, req, false)}now())`,
   );
   const rejectedLines = readerLines + pre.length;
   return {

@@ -2,8 +2,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
 import { dataRowNumber, nativeCsvLoad, removedLineKeys } from './duckdb-csv-loader';
-import { auditColumns, ensureLoadTables, textLoadChecks } from '../load-tables';
-import { insertRejectedLines, type LoadNames } from './duckdb-load-tables';
+import { auditColumns, ensureLoadTables, insertRejectedLines, textLoadChecks } from '../load-tables';
+import type { LoadNames } from './duckdb-load-tables';
 
 let loadCounter = 0;
 
@@ -125,10 +125,10 @@ async function textLoad(
     `CREATE TEMP TABLE IF NOT EXISTS ${rejects} (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_message VARCHAR)`,
   );
   await insertRejectedLines(
-    conn,
+    (sql, params) => conn.run(sql, params),
     `${rejects} (line, column_name, csv_line, error_message)`,
     req.rejectedLines ?? [],
-    () => '(?, NULL, ?, ?)',
+    '(?, NULL, ?, ?)',
   );
 
   // CSV rows are numbered among the file's data rows, counting the lines taken out or rejected (all in `rejects` now).

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dialect } from '../dialect';
-import { auditColumns, ensureLoadTables, textLoadChecks } from '../load-tables';
+import { auditColumns, ensureLoadTables, insertRejectedLines, textLoadChecks } from '../load-tables';
 import type { BulkLoadRequest, BulkLoadResult, TableRef, WarehouseSession } from '../warehouse';
 import { stageFile, type StagedReject } from './stage-file';
 
@@ -79,7 +79,12 @@ export async function snowflakeBulkLoad(
     }
     const parseRejects: StagedReject[] = [...(req.rejectedLines ?? []), ...staged.rejects];
     const typed = await insertTyped(session, d, req, stage, key);
-    await insertParseRejects(session, d, req, parseRejects);
+    await insertRejectedLines(
+      (sql, params) => session.execute(sql, params),
+      d.table(req.errors),
+      parseRejects,
+      `(${d.literal(req.sourceName)}, NULL, ?, NULL, 'parse', ?, ?, ${auditColumns(d, req, false)}${d.now()})`,
+    );
     await session.execute(`DELETE FROM ${stage} WHERE edp_key = ?`, [key]);
     if (typed.parsed !== staged.rows) {
       throw new Error(`${stage} holds ${typed.parsed} rows of load ${key}; ${staged.rows} were staged`);
@@ -140,21 +145,4 @@ async function insertTyped(
     `SELECT COUNT(*) AS parsed, SUM(CASE WHEN edp_ok THEN 1 ELSE 0 END) AS loaded FROM ${rows}`,
   );
   return { parsed: Number(count.parsed), loaded: Number(count.loaded ?? 0) };
-}
-
-/** Lines that never became rows, as `parse` errors; bound in batches (a line may hold any text). */
-async function insertParseRejects(
-  session: WarehouseSession,
-  d: Dialect,
-  req: BulkLoadRequest,
-  rejects: readonly StagedReject[],
-): Promise<void> {
-  const row = `(${d.literal(req.sourceName)}, NULL, ?, NULL, 'parse', ?, ?, ${auditColumns(d, req, false)}${d.now()})`;
-  for (let i = 0; i < rejects.length; i += 500) {
-    const batch = rejects.slice(i, i + 500);
-    await session.execute(
-      `INSERT INTO ${d.table(req.errors)} VALUES ${batch.map(() => row).join(', ')}`,
-      batch.flatMap((r) => [r.line, r.text, r.reason]),
-    );
-  }
 }
