@@ -199,6 +199,18 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
     expect(jgot).toEqual(await load(duck, jreq));
   });
 
+  it('recreates the shared stage table when the entity gains a column', async () => {
+    const file = join(dir, 'widened.csv');
+    writeFileSync(file, 'member_id,plan_code\nM1,PPO\n');
+    const wide = request(file, 'csv', { columns: { member_id: 'string', plan_code: 'string' }, required: [] });
+    const narrow = { ...wide, columns: { member_id: 'string' } as const };
+    await sf.execute('CREATE SCHEMA IF NOT EXISTS raw');
+    await sf.prepareBulkLoad(narrow); // the stage table gets one data column
+    await sf.execute(`DROP TABLE ${sf.dialect.table(wide.target)}`); // the target is rebuilt wider, as an operator would
+    await sf.prepareBulkLoad(wide);
+    expect(await sf.transaction((tx) => tx.bulkLoad(wide))).toEqual({ rowsIn: 1, rowsLoaded: 1, rowsQuarantined: 0 });
+  });
+
   it('refuses a JSON file that is not an array as unparsable, loading nothing', async () => {
     const file = join(dir, 'object.json');
     writeFileSync(file, '{"member_id":"M1"}');
