@@ -30,3 +30,28 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/** What one `consumeStream` pass reports that `consumeUntil` adds up. */
+interface ConsumePass {
+  rowsInserted: number;
+  deadLetters: number;
+}
+
+/**
+ * Runs consume passes until `expected` events have been written (rows + dead letters) or `timeoutMs`
+ * runs out, and returns the total. A pass's window is wall-clock time, so on a loaded machine one
+ * pass may end before the group has joined and read everything; the total must still be exact.
+ */
+export async function consumeUntil(
+  consume: () => Promise<ConsumePass>,
+  expected: number,
+  timeoutMs = 60_000,
+): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  let total = 0;
+  do {
+    const pass = await consume();
+    total += pass.rowsInserted + pass.deadLetters;
+  } while (total < expected && Date.now() < until);
+  return total;
+}

@@ -5,7 +5,7 @@ import {
 } from '../../activities/streaming';
 import { produceEvents } from '../../cli/stream-producer';
 import { openFakesnow } from '../helpers/fakesnow';
-import { testTopics } from '../helpers/streams';
+import { consumeUntil, testTopics } from '../helpers/streams';
 import { testServices } from '../setup/test-services';
 
 /**
@@ -33,8 +33,11 @@ describe('streaming ingest into Snowflake (real Kafka broker, local Snowflake se
     const acts = createStreamIngestActivities(deps);
     try {
       for (const t of topics) {
-        const first = await acts.consumeStream({ topic: t.topic, runSeconds: 4 });
-        expect(first.rowsInserted + first.deadLetters).toBe(produced.perTopic[t.topic]);
+        const written = await consumeUntil(
+          () => acts.consumeStream({ topic: t.topic, runSeconds: 4 }),
+          produced.perTopic[t.topic],
+        );
+        expect(written).toBe(produced.perTopic[t.topic]);
         const again = await acts.consumeStream({ topic: t.topic, runSeconds: 2 });
         expect(again.rowsInserted + again.deadLetters).toBe(0);
         const [raw] = await w.query<{ n: number; offsets: number }>(
