@@ -16,6 +16,9 @@ const NON_RETRYABLE_SQL = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Cons
  */
 const SNOWFLAKE_PERMANENT = new Set(['390100', '390144', '000606', '002003', '002043', '003001']);
 
+/** S3 errors (an external stage's bucket) a retry cannot fix: missing bucket, refused or unknown credentials. */
+const S3_PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch']);
+
 /**
  * Turns any error thrown inside an activity into a classified ApplicationFailure: bad input and bad
  * SQL are non-retryable with a message a person can act on; everything else (I/O, locks, timeouts) retries.
@@ -32,6 +35,7 @@ export function classifyError(err: unknown, context: string): ApplicationFailure
   if (code === 'ENOENT' || code === 'EISDIR') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
   if (NON_RETRYABLE_SQL.test(e.message)) return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
   if (e.name === 'RealtimeConfigError') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
+  if (S3_PERMANENT.has(e.name)) return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
   if (typeof code === 'string' && SNOWFLAKE_PERMANENT.has(code.padStart(6, '0'))) {
     return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
   }

@@ -6,7 +6,10 @@ the JSON `rowset` Snowflake sends to JSON clients: every value a string in Snowf
 (DATE as days since epoch, TIMESTAMP_* as "seconds.nanoseconds", TIMESTAMP_TZ with its offset,
 BOOLEAN as 1/0), NULL as null.
 
-Usage: python fakesnow-json-shim.py --host 127.0.0.1 --port 8765 [--db-path DIR]
+With --s3-port it also serves a local S3 (moto) on that port, and COPY INTO from an external stage on
+an s3:// URL reads that S3, as Snowflake reads the bucket behind the stage.
+
+Usage: python fakesnow-json-shim.py --host 127.0.0.1 --port 8765 [--s3-port 8766]
 """
 
 import argparse
@@ -333,10 +336,65 @@ def patch_fakesnow():
     transforms.extract_comment_on_table = without_empty_comment
 
 
+def serve_s3(host, port):
+    """A local S3 on host:port, and COPY from an external stage on s3:// reading it.
+
+    fakesnow hands an s3:// location to DuckDB, which needs the httpfs extension (a download); here the
+    objects under the stage path are copied to a scratch folder for the COPY instead, and the folder is
+    deleted when the COPY ends.
+    """
+    import logging
+    import shutil
+    import tempfile
+
+    import boto3
+    import fakesnow.copy_into
+    import fakesnow.cursor
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per S3 request
+    ThreadedMotoServer(ip_address=host, port=port, verbose=False).start()
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://{host}:{port}",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        region_name="us-east-1",
+    )
+    resolve = fakesnow.copy_into.stage_url_from_var
+    scratch = []
+
+    def stage_url(*args, **kwargs):
+        url = resolve(*args, **kwargs)
+        if not url.startswith("s3://"):
+            return url
+        bucket, _, prefix = url[len("s3://") :].partition("/")
+        folder = tempfile.mkdtemp(prefix="edp-s3-copy-")
+        scratch.append(folder)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                name = item["Key"][len(prefix) :].strip("/").replace("/", "__") or os.path.basename(item["Key"])
+                s3.download_file(bucket, item["Key"], os.path.join(folder, name))
+        return folder + "/"
+
+    copy_into = fakesnow.cursor.copy_into
+
+    def copy_then_clean(*args, **kwargs):
+        try:
+            return copy_into(*args, **kwargs)
+        finally:
+            while scratch:
+                shutil.rmtree(scratch.pop(), ignore_errors=True)
+
+    fakesnow.copy_into.stage_url_from_var = stage_url
+    fakesnow.cursor.copy_into = copy_then_clean
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--s3-port", type=int, help="also serve a local S3 (moto) on this port")
     args = parser.parse_args()
 
     import uvicorn
@@ -344,6 +402,8 @@ def main():
     import fakesnow.server
 
     patch_fakesnow()
+    if args.s3_port:
+        serve_s3(args.host, args.s3_port)
     uvicorn.run(ArrowToJson(fakesnow.server.app), host=args.host, port=args.port, log_level="warning")
 
 

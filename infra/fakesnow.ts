@@ -7,6 +7,8 @@ export interface FakesnowOptions {
   /** Folder for the pid and log files. */
   dir: string;
   port: number;
+  /** Also serve a local S3 (moto) on this port, read by COPY from external s3:// stages. */
+  s3Port?: number;
   cacheDir?: string;
   log?: (message: string) => void;
 }
@@ -22,9 +24,17 @@ export async function startFakesnow(opts: FakesnowOptions): Promise<{ pid: numbe
   return startDaemon({
     name: `fakesnow on 127.0.0.1:${opts.port}`,
     command: python,
-    args: [join(__dirname, 'fakesnow-json-shim.py'), '--host', '127.0.0.1', '--port', String(opts.port)],
+    args: [
+      join(__dirname, 'fakesnow-json-shim.py'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(opts.port),
+      ...(opts.s3Port ? ['--s3-port', String(opts.s3Port)] : []),
+    ],
     ...files(opts.dir),
-    ready: () => portOpen('127.0.0.1', opts.port),
+    ready: async () =>
+      (await portOpen('127.0.0.1', opts.port)) && (!opts.s3Port || (await portOpen('127.0.0.1', opts.s3Port))),
     readyTimeoutMs: 60_000,
   });
 }

@@ -110,15 +110,19 @@ export function ensureDeltaReader(cacheDir = defaultCacheDir(), log: Log = () =>
   return python;
 }
 
-/** Installs fakesnow with its server (pinned) into a virtualenv in the cache; returns its python. */
+/** Installs fakesnow with its server and moto's local S3 (pinned) into a virtualenv in the cache; returns its python. */
 export function ensureFakesnow(cacheDir = defaultCacheDir(), log: Log = () => {}): string {
-  const venv = join(cacheDir, `fakesnow-${VERSIONS.fakesnow}`);
+  const venv = join(cacheDir, `fakesnow-${VERSIONS.fakesnow}-moto-${VERSIONS.moto}`);
   const python = join(venv, 'bin', 'python');
   if (existsSync(join(venv, '.complete'))) return python;
-  log(`installing fakesnow ${VERSIONS.fakesnow} from PyPI into ${venv}`);
+  log(`installing fakesnow ${VERSIONS.fakesnow} and moto ${VERSIONS.moto} from PyPI into ${venv}`);
   pipInstall(
     venv,
-    [`fakesnow[server]==${VERSIONS.fakesnow}`, `snowflake-connector-python==${VERSIONS.snowflakeConnectorPython}`],
+    [
+      `fakesnow[server]==${VERSIONS.fakesnow}`,
+      `snowflake-connector-python==${VERSIONS.snowflakeConnectorPython}`,
+      `moto[server]==${VERSIONS.moto}`,
+    ],
     'retry `npm test`',
   );
   writeFileSync(join(venv, '.complete'), '');

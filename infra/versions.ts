@@ -11,6 +11,8 @@ export const VERSIONS = Object.freeze({
   pyarrow: '22.0.0',
   /** PyPI `fakesnow[server]`: a local Snowflake-protocol server (on DuckDB) for the Snowflake adapter's tests. */
   fakesnow: '0.12.1',
+  /** PyPI `moto[server]`: the local S3 the fakesnow launcher serves for external-stage loads. */
+  moto: '5.2.5',
   /** fakesnow imports modules the 4.x connector dropped. */
   snowflakeConnectorPython: '3.18.1',
   /** PyPI `dbt-core` and `dbt-duckdb`: the reference the transform engine is compared with (test and bench). */

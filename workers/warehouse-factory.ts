@@ -42,5 +42,6 @@ export async function openWarehouse(config: EdpConfig, env: NodeJS.ProcessEnv = 
     role: sf.role,
     accessUrl: sf.accessUrl,
     poolMax: sf.poolMax,
+    stage: sf.stage,
   });
 }

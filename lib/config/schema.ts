@@ -6,6 +6,10 @@ const identifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain SQL identifier (letters, digits, underscore)');
 const positiveInt = z.number().int().positive();
+/** A Snowflake stage named `schema.stage` or `database.schema.stage` (unquoted identifiers). */
+export const SNOWFLAKE_STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){1,2}$/;
+/** `s3://bucket/prefix/`: the bucket (group 1) and the prefix (group 2, may be empty). */
+export const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.*)$/;
 
 /** Column types a landing-file entity may declare; each dialect maps them to its own type names. */
 export const columnTypeSchema = z.enum(['string', 'integer', 'decimal', 'date', 'timestamp', 'boolean']);
@@ -309,6 +313,23 @@ export const configSchema = z
             accessUrl: z.string().url().optional(),
             /** Connections in the worker's pool at most. */
             poolMax: positiveInt.default(4),
+            /**
+             * An external S3 stage for bulk loads instead of the internal `EDP_STAGE.LANDING` (e.g. where
+             * PUT is not allowed). Files are written with the AWS default credentials; see docs/snowflake.md.
+             */
+            stage: z
+              .object({
+                /** The stage, created beforehand on `url` with a storage integration. */
+                name: z.string().regex(SNOWFLAKE_STAGE_NAME, 'expected schema.stage or database.schema.stage'),
+                /** Where the stage points. */
+                url: z.string().regex(S3_URL, 'expected s3://bucket/prefix/ (only S3 stages are supported)'),
+                /** The bucket's region; default from the AWS environment. */
+                region: z.string().min(1).optional(),
+                /** An S3-compatible endpoint instead of AWS (path-style), e.g. a local S3. */
+                endpoint: z.string().url().optional(),
+              })
+              .strict()
+              .optional(),
           })
           .strict()
           .optional(),

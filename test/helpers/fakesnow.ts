@@ -1,7 +1,8 @@
-import { SnowflakeWarehouse } from '../../activities/warehouse';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SnowflakeWarehouse, type SnowflakeOptions } from '../../activities/warehouse';
 import { testServices } from '../setup/test-services';
 
-const connect = (database: string): Promise<SnowflakeWarehouse> =>
+const connect = (database: string, extra: Partial<SnowflakeOptions> = {}): Promise<SnowflakeWarehouse> =>
   SnowflakeWarehouse.open({
     account: 'fakesnow',
     username: 'fake',
@@ -9,6 +10,7 @@ const connect = (database: string): Promise<SnowflakeWarehouse> =>
     database,
     schema: 'public',
     accessUrl: `http://127.0.0.1:${testServices().snowflakePort}`,
+    ...extra,
   });
 
 /**
@@ -16,14 +18,57 @@ const connect = (database: string): Promise<SnowflakeWarehouse> =>
  * shim), in `database`, created first: a connection that logged in before its database existed has
  * no current database on that server, so the pool is opened after.
  */
-export async function openFakesnow(database: string): Promise<SnowflakeWarehouse> {
+export async function openFakesnow(
+  database: string,
+  extra: Partial<SnowflakeOptions> = {},
+  setup: readonly string[] = [],
+): Promise<SnowflakeWarehouse> {
   const bootstrap = await connect(database);
   try {
     await bootstrap.execute(`CREATE DATABASE IF NOT EXISTS ${database}`);
   } finally {
     await bootstrap.close();
   }
-  return connect(database);
+  if (setup.length > 0) {
+    const admin = await connect(database);
+    try {
+      for (const sql of setup) await admin.execute(sql);
+    } finally {
+      await admin.close();
+    }
+  }
+  return connect(database, extra);
+}
+
+/** The local S3 beside the test server: any key is accepted. */
+export function localS3(): { client: S3Client; endpoint: string } {
+  // The warehouse's own S3 client takes the AWS default chain, i.e. these.
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  const endpoint = `http://127.0.0.1:${testServices().s3Port}`;
+  return { client: new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1' }), endpoint };
+}
+
+/** Keys of the objects under `prefix` in the local S3. */
+export async function s3Keys(bucket: string, prefix: string): Promise<string[]> {
+  const listed = await localS3().client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((o) => o.Key ?? '');
+}
+
+/**
+ * A warehouse on the local server whose bulk loads go through an external stage on the local S3
+ * (`s3://<bucket>/landing/`, stage `ext.s3_landing`), as an account that does not allow PUT would.
+ */
+export async function openFakesnowWithS3Stage(database: string, bucket: string): Promise<SnowflakeWarehouse> {
+  const { client, endpoint } = localS3();
+  await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: Error) => {
+    if (err.name !== 'BucketAlreadyOwnedByYou') throw err;
+  });
+  const url = `s3://${bucket}/landing/`;
+  return openFakesnow(database, { stage: { name: 'ext.s3_landing', url, region: 'us-east-1', endpoint } }, [
+    'CREATE SCHEMA IF NOT EXISTS ext',
+    `CREATE STAGE IF NOT EXISTS ext.s3_landing URL = '${url}'`,
+  ]);
 }
 
 /** Opens real Snowflake when SNOWFLAKE_ACCOUNT (with SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, SNOWFLAKE_DATABASE) is set. */

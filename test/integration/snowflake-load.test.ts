@@ -20,22 +20,22 @@ import {
   type BulkLoadResult,
   type Warehouse,
 } from '../../activities/warehouse';
-import { openFakesnow, realSnowflakeFromEnv } from '../helpers/fakesnow';
+import { classifyError } from '../../activities/errors';
+import { localS3, openFakesnow, openFakesnowWithS3Stage, realSnowflakeFromEnv, s3Keys } from '../helpers/fakesnow';
 import { tmpDir } from '../helpers/tmp';
 
 /**
  * Bulk load (PUT + COPY INTO) over a real Snowflake connection: the local Snowflake-protocol server,
- * and real Snowflake when SNOWFLAKE_ACCOUNT etc. are set. DuckDB's loader, reading the same file with
- * its text path, is the reference: the same rows, row numbers and errors.
+ * through its internal stage and through an external stage on the local S3 beside it, and real
+ * Snowflake when SNOWFLAKE_ACCOUNT etc. are set. DuckDB's loader, reading the same file with its text
+ * path, is the reference: the same rows, row numbers and errors.
  */
+const BUCKET = `edp-load-${process.pid}`;
 const snowflakes: Array<[string, () => Promise<Warehouse>]> = [
+  ['snowflake protocol (fakesnow)', () => openFakesnow(`edp_load_${process.pid}`)],
   [
-    'snowflake protocol (fakesnow)',
-    async () => {
-      const database = `edp_load_${process.pid}`;
-      const w = await openFakesnow(database);
-      return w;
-    },
+    'snowflake protocol (fakesnow), external S3 stage',
+    () => openFakesnowWithS3Stage(`edp_load_s3_${process.pid}`, BUCKET),
   ],
 ];
 const real = realSnowflakeFromEnv();
@@ -361,5 +361,94 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
       writeMessageRows(tx, topic, messageRows(topic, 0, [message(2, event(2))], 0).rows, []),
     );
     expect(await sf.query('SELECT COUNT(*) AS n FROM raw.claim_events')).toEqual([{ n: 5 }]);
+  });
+});
+
+describe('bulk load through an external S3 stage (local Snowflake-protocol server and local S3)', () => {
+  it('leaves no file in the bucket, after a load and after a rolled-back one', async () => {
+    const w = await openFakesnowWithS3Stage(`edp_load_s3_clean_${process.pid}`, BUCKET);
+    try {
+      const req = await csvRequest();
+      expect((await load(w, req)).counts).toEqual({ rowsIn: 10, rowsLoaded: 5, rowsQuarantined: 5 });
+      await expect(
+        w.transaction(async (tx) => {
+          await tx.bulkLoad(req);
+          throw new Error('the manifest insert failed');
+        }),
+      ).rejects.toThrow('the manifest insert failed');
+      expect(await s3Keys(BUCKET, 'landing/')).toEqual([]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('writes the file to the bucket: with S3 unreachable the load fails and loads nothing', async () => {
+    const database = `edp_load_s3_down_${process.pid}`;
+    await (await openFakesnowWithS3Stage(database, BUCKET)).close();
+    const w = await openFakesnow(database, {
+      stage: {
+        name: 'ext.s3_landing',
+        url: `s3://${BUCKET}/landing/`,
+        region: 'us-east-1',
+        endpoint: 'http://127.0.0.1:1',
+      },
+    });
+    try {
+      const req = await csvRequest();
+      await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
+      await w.prepareBulkLoad(req);
+      await expect(w.transaction((tx) => tx.bulkLoad(req))).rejects.toThrow(/ECONNREFUSED|connect/);
+      expect(await w.query(`SELECT COUNT(*) AS n FROM ${w.dialect.table(req.target)}`)).toEqual([{ n: 0 }]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('fails a load whose bucket is missing without retries', async () => {
+    const database = `edp_load_s3_nobucket_${process.pid}`;
+    const url = `s3://${BUCKET}-missing/landing/`;
+    const w = await openFakesnow(
+      database,
+      { stage: { name: 'ext.gone', url, region: 'us-east-1', endpoint: localS3().endpoint } },
+      ['CREATE SCHEMA IF NOT EXISTS ext', `CREATE STAGE IF NOT EXISTS ext.gone URL = '${url}'`],
+    );
+    try {
+      const req = await csvRequest();
+      await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
+      await w.prepareBulkLoad(req);
+      const err = await w.transaction((tx) => tx.bulkLoad(req)).catch((e: unknown) => e);
+      expect(classifyError(err, 'load')).toMatchObject({ nonRetryable: true, type: 'EdpBadInput' });
+      expect(String(err)).toMatch(/bucket/i);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('refuses a stage that does not exist, or points at another place, naming the config key', async () => {
+    const file = join(dir, 'one.csv');
+    writeFileSync(file, 'member_id\nM1\n');
+    const req = request(file, 'csv', { columns: { member_id: 'string' }, required: [] });
+    const missing = await openFakesnow(`edp_load_s3_missing_${process.pid}`, {
+      stage: { name: 'ext.nowhere', url: `s3://${BUCKET}/landing/`, endpoint: 'http://127.0.0.1:1' },
+    });
+    try {
+      await expect(missing.prepareBulkLoad(req)).rejects.toThrow(
+        /warehouse\.snowflake\.stage\.name: stage ext\.nowhere does not exist/,
+      );
+    } finally {
+      await missing.close();
+    }
+    const elsewhere = await openFakesnowWithS3Stage(`edp_load_s3_elsewhere_${process.pid}`, BUCKET);
+    await elsewhere.close();
+    const wrong = await openFakesnow(`edp_load_s3_elsewhere_${process.pid}`, {
+      stage: { name: 'ext.s3_landing', url: `s3://${BUCKET}/other/`, endpoint: 'http://127.0.0.1:1' },
+    });
+    try {
+      await expect(wrong.prepareBulkLoad(req)).rejects.toThrow(
+        `warehouse.snowflake.stage.url: stage ext.s3_landing points at s3://${BUCKET}/landing/, not s3://${BUCKET}/other/`,
+      );
+    } finally {
+      await wrong.close();
+    }
   });
 });

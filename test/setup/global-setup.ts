@@ -38,8 +38,8 @@ export default async function globalSetup(): Promise<void> {
     heap: '384m',
     log,
   });
-  const snowflakePort = await freePort();
-  await startFakesnow({ dir: join(TEST_SERVICES_DIR, 'fakesnow'), port: snowflakePort, log });
+  const [snowflakePort, s3Port] = [await freePort(), await freePort()];
+  await startFakesnow({ dir: join(TEST_SERVICES_DIR, 'fakesnow'), port: snowflakePort, s3Port, log });
   const endpoints: TestServices = {
     temporalAddress: `127.0.0.1:${grpcPort}`,
     testServerPath: bins.testServer,
@@ -47,6 +47,7 @@ export default async function globalSetup(): Promise<void> {
     deltaPython,
     postgresPort,
     snowflakePort,
+    s3Port,
     dbt,
   };
   writeFileSync(join(TEST_SERVICES_DIR, 'endpoints.json'), JSON.stringify(endpoints, null, 2));

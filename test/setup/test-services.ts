@@ -16,6 +16,8 @@ export interface TestServices {
   deltaPython: string;
   /** The local Snowflake-protocol server (fakesnow behind the JSON shim) on 127.0.0.1. */
   snowflakePort: number;
+  /** The local S3 (moto) beside it, behind external s3:// stages on that server. */
+  s3Port: number;
   /** dbt-core with dbt-duckdb (PyPI): the reference the transform engine is compared with. */
   dbt: string;
 }

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import type { Dialect } from '../dialect';
 import { auditColumns, ensureLoadTables, insertRejectedLines, textLoadChecks } from '../load-tables';
 import type { BulkLoadRequest, BulkLoadResult, TableRef, WarehouseSession } from '../warehouse';
+import { logEvent } from '../../telemetry';
+import type { LoadStage } from './load-stage';
 import { stageFile, type StagedReject } from './stage-file';
 
-/** Schema of the load machinery: the internal stage files are PUT to and the all-text stage tables. */
+/** Schema of the load machinery: the internal stages and the all-text stage tables. */
 export const LOAD_SCHEMA = 'edp_stage';
-const STAGE: TableRef = { schema: LOAD_SCHEMA, table: 'landing' };
 
 /** The all-text table a target's files are copied into before typing, shared by its loads (keyed per load). */
 export function stageTable(target: TableRef): TableRef {
@@ -22,12 +23,18 @@ const STAGED_FORMAT =
 
 /**
  * Creates what loads into `req.target` need, outside any transaction (Snowflake commits DDL on its
- * own): the stage, the target's all-text stage table, and the target and error tables.
+ * own): the stage (or a check of the external one), the target's all-text stage table, and the
+ * target and error tables.
  */
-export async function prepareSnowflakeLoad(session: WarehouseSession, d: Dialect, req: BulkLoadRequest): Promise<void> {
+export async function prepareSnowflakeLoad(
+  session: WarehouseSession,
+  d: Dialect,
+  req: BulkLoadRequest,
+  files: LoadStage,
+): Promise<void> {
   const run = (sql: string): Promise<number> => session.execute(sql);
   await run(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdent(LOAD_SCHEMA)}`);
-  await run(`CREATE STAGE IF NOT EXISTS ${d.table(STAGE)}`);
+  await files.prepare(session);
   const text = Object.keys(req.columns)
     .map((name) => `${d.quoteIdent(name)} VARCHAR`)
     .join(', ');
@@ -47,8 +54,8 @@ export async function prepareSnowflakeLoad(session: WarehouseSession, d: Dialect
 }
 
 /**
- * Loads one file into Snowflake: parsed once in Node into a canonical CSV ({@link stageFile}), PUT to
- * the internal stage, COPY'd into the target's all-text stage table under a fresh key, then typed
+ * Loads one file into Snowflake: parsed once in Node into a canonical CSV ({@link stageFile}), put
+ * in the stage (internal by PUT, or external S3), COPY'd into the target's all-text stage table under a fresh key, then typed
  * with TRY_CAST into the target; rows failing a required or type check, and lines that did not
  * parse, go to the error table, so rows in = rows loaded + rows quarantined. No DDL: the statements
  * are all part of the caller's transaction (the stage rows are deleted in it too). Needs
@@ -58,16 +65,17 @@ export async function snowflakeBulkLoad(
   session: WarehouseSession,
   d: Dialect,
   req: BulkLoadRequest,
+  files: LoadStage,
 ): Promise<BulkLoadResult> {
   // On every staged row: short (12 characters), random enough that concurrent loads of a table never share one.
   const key = randomBytes(9).toString('base64url');
   const local = join(tmpdir(), `edp-stage-${key}.csv`);
   const stage = d.table(stageTable(req.target));
+  const path = `${req.target.schema}.${req.target.table}/${key}/`;
   try {
     const staged = await stageFile(req, local, key);
     if (staged.rows > 0) {
-      const at = `@${d.table(STAGE)}/${req.target.schema}.${req.target.table}/${key}/`;
-      await session.query(`PUT ${d.literal(`file://${local}`)} ${at} AUTO_COMPRESS = TRUE OVERWRITE = TRUE`);
+      const at = await files.put(session, local, path);
       // FORCE: the path is new, and a rolled-back load must not leave Snowflake thinking it was loaded.
       const copied = await session.query<{ rows_loaded: number | string }>(
         `COPY INTO ${stage} FROM ${at} ${STAGED_FORMAT} FORCE = TRUE PURGE = TRUE`,
@@ -96,6 +104,8 @@ export async function snowflakeBulkLoad(
     };
   } finally {
     rmSync(local, { force: true });
+    // A file left behind (unique path, never read again) must not fail a load that committed.
+    await files.remove(path).catch((err: unknown) => logEvent('stage file not removed', { path, error: String(err) }));
   }
 }
 

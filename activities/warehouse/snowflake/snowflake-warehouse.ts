@@ -19,6 +19,7 @@ import type {
 } from '../warehouse';
 import { activityContext } from '../../heartbeat';
 import { snowflakeDialect } from './snowflake-dialect';
+import { externalS3Stage, internalStage, type ExternalStageOptions, type LoadStage } from './load-stage';
 import { LOAD_SCHEMA, prepareSnowflakeLoad, snowflakeBulkLoad } from './snowflake-loader';
 import { ensureOnce } from '../schemas';
 import { insertValues, mergeRow } from './snowflake-rows';
@@ -42,6 +43,8 @@ export interface SnowflakeOptions {
   accessUrl?: string;
   /** Connections in the pool at most. @default 4 */
   poolMax?: number;
+  /** An external S3 stage for bulk loads instead of the internal `EDP_STAGE.LANDING`. */
+  stage?: ExternalStageOptions;
 }
 
 /** Snowflake reports unquoted names in upper case; the platform's code reads them in lower case. */
@@ -92,6 +95,7 @@ class SnowflakeSession implements WarehouseSession {
   constructor(
     protected readonly withConnection: <T>(fn: (c: Connection) => Promise<T>) => Promise<T>,
     readonly dialect: Dialect,
+    protected readonly loadStage: LoadStage,
   ) {}
 
   async query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -103,11 +107,11 @@ class SnowflakeSession implements WarehouseSession {
   }
 
   bulkLoad(request: BulkLoadRequest): Promise<BulkLoadResult> {
-    return snowflakeBulkLoad(this, this.dialect, request);
+    return snowflakeBulkLoad(this, this.dialect, request, this.loadStage);
   }
 
   prepareBulkLoad(request: BulkLoadRequest): Promise<void> {
-    return prepareSnowflakeLoad(this, this.dialect, request);
+    return prepareSnowflakeLoad(this, this.dialect, request, this.loadStage);
   }
 
   async appendRows(
@@ -148,8 +152,11 @@ class SnowflakeSession implements WarehouseSession {
  * case here (the dialect quotes them upper-cased). Files load with PUT + COPY INTO (snowflake-loader.ts).
  */
 export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
-  private constructor(private readonly pool: Pool<Connection>) {
-    super((fn) => pool.use(fn), snowflakeDialect);
+  private constructor(
+    private readonly pool: Pool<Connection>,
+    loadStage: LoadStage,
+  ) {
+    super((fn) => pool.use(fn), snowflakeDialect, loadStage);
   }
 
   /** Opens a pool and checks one connection, so bad credentials fail here with Snowflake's message. */
@@ -171,7 +178,10 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
       },
       { max: o.poolMax ?? 4, min: 0 },
     );
-    const w = new SnowflakeWarehouse(pool);
+    const w = new SnowflakeWarehouse(
+      pool,
+      o.stage ? externalS3Stage(o.stage) : internalStage(snowflakeDialect, LOAD_SCHEMA),
+    );
     await w.query('SELECT 1 AS ok');
     return w;
   }
@@ -180,7 +190,7 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
     return this.pool.use(async (conn) => {
       await run(conn, 'BEGIN');
       try {
-        const result = await fn(new SnowflakeSession((f) => f(conn), this.dialect));
+        const result = await fn(new SnowflakeSession((f) => f(conn), this.dialect, this.loadStage));
         await run(conn, 'COMMIT');
         return result;
       } catch (err) {

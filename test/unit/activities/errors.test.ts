@@ -36,6 +36,13 @@ describe('error classification', () => {
     expect(sf('390114', '08001', 'Authentication token has expired.')).toMatchObject({ nonRetryable: false });
   });
 
+  it('makes S3 errors of an external stage non-retryable when only a person can fix them', () => {
+    const s3 = (name: string) => classifyError(Object.assign(new Error(name), { name }), 'put');
+    expect(s3('NoSuchBucket')).toMatchObject({ nonRetryable: true, type: 'EdpBadInput' });
+    expect(s3('AccessDenied')).toMatchObject({ nonRetryable: true });
+    expect(s3('SlowDown')).toMatchObject({ nonRetryable: false });
+  });
+
   it('passes an ApplicationFailure through unchanged', () => {
     const f = ApplicationFailure.nonRetryable('already classified');
     expect(classifyError(f, 'x')).toBe(f);

@@ -49,6 +49,24 @@ describe('configuration', () => {
     );
   });
 
+  it('checks an external Snowflake stage: its name and an s3:// URL', () => {
+    const snowflake = (stage: string) =>
+      configFile(
+        `warehouse:\n  engine: snowflake\n  snowflake:\n    account: a\n    user: u\n    database: d\n    stage: ${stage}\n`,
+      );
+    const { config } = loadConfig({
+      file: snowflake('{ name: ops.s3_landing, url: "s3://edp-landing/in/" }'),
+      env: {},
+    });
+    expect(config.warehouse.snowflake?.stage).toEqual({ name: 'ops.s3_landing', url: 's3://edp-landing/in/' });
+    expect(() => loadConfig({ file: snowflake('{ name: s3_landing, url: "s3://edp-landing/" }'), env: {} })).toThrow(
+      /warehouse\.snowflake\.stage\.name: expected schema\.stage or database\.schema\.stage/,
+    );
+    expect(() => loadConfig({ file: snowflake('{ name: ops.s3, url: "gcs://edp/" }'), env: {} })).toThrow(
+      /warehouse\.snowflake\.stage\.url: expected s3:\/\/bucket\/prefix\//,
+    );
+  });
+
   it('rejects unknown keys, so a typo is not silently ignored', () => {
     expect(() => loadConfig({ file: configFile('temporal:\n  adress: 127.0.0.1:7233\n'), env: {} })).toThrow(
       /Unrecognized key\(s\) in object: 'adress'/,

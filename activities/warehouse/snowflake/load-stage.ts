@@ -1,0 +1,128 @@
+import { createReadStream } from 'node:fs';
+import { createGzip } from 'node:zlib';
+import { ApplicationFailure } from '@temporalio/common';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { S3_URL, SNOWFLAKE_STAGE_NAME } from '../../../lib/config/schema';
+import { ErrorType } from '../../errors';
+import type { Dialect } from '../dialect';
+import type { WarehouseSession } from '../warehouse';
+
+/** An external S3 stage loads go through instead of the internal one (`warehouse.snowflake.stage`). */
+export interface ExternalStageOptions {
+  /** The stage, as `schema.stage` or `database.schema.stage`; created beforehand with a storage integration. */
+  name: string;
+  /** Where the stage points, `s3://bucket/prefix/`: files are written there and COPY reads them through the stage. */
+  url: string;
+  /** The bucket's AWS region; default from the AWS environment. */
+  region?: string;
+  /** An S3-compatible endpoint instead of AWS (path-style addressing), e.g. a local S3 in tests. */
+  endpoint?: string;
+}
+
+/** Where a load's canonical CSV waits for COPY INTO: the internal stage by PUT, or an external S3 stage. */
+export interface LoadStage {
+  /** Checks or creates the stage, outside any transaction (Snowflake commits DDL on its own). */
+  prepare(session: WarehouseSession): Promise<void>;
+  /** Puts the local file under `path` (`<schema>.<table>/<key>/`) and returns the location COPY reads. */
+  put(session: WarehouseSession, local: string, path: string): Promise<string>;
+  /** Deletes what `put` left under `path`; a no-op when nothing is left (COPY … PURGE took it). */
+  remove(path: string): Promise<void>;
+}
+
+/** The internal stage `EDP_STAGE.LANDING`, created on first use; files go up with PUT (gzip on the way). */
+export function internalStage(d: Dialect, schema: string): LoadStage {
+  const stage = d.table({ schema, table: 'landing' });
+  return {
+    async prepare(session) {
+      await session.execute(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdent(schema)}`);
+      await session.execute(`CREATE STAGE IF NOT EXISTS ${stage}`);
+    },
+    async put(session, local, path) {
+      const at = `@${stage}/${path}`;
+      await session.query(`PUT ${d.literal(`file://${local}`)} ${at} AUTO_COMPRESS = TRUE OVERWRITE = TRUE`);
+      return at;
+    },
+    async remove() {
+      // COPY … PURGE = TRUE removed the file; a failed load's file is overwritten by nobody and small.
+    },
+  };
+}
+
+/** Reads `warehouse.snowflake.stage`: a clear error naming the key when the name or URL is malformed. */
+export function parseExternalStage(o: ExternalStageOptions): { bucket: string; prefix: string } {
+  if (!SNOWFLAKE_STAGE_NAME.test(o.name)) {
+    throw ApplicationFailure.nonRetryable(
+      `warehouse.snowflake.stage.name: "${o.name}" is not schema.stage or database.schema.stage`,
+      ErrorType.BadInput,
+    );
+  }
+  const m = S3_URL.exec(o.url);
+  if (!m) {
+    throw ApplicationFailure.nonRetryable(
+      `warehouse.snowflake.stage.url: "${o.url}" is not s3://bucket/prefix/ (only S3 stages are supported)`,
+      ErrorType.BadInput,
+    );
+  }
+  const prefix = m[2] === '' || m[2].endsWith('/') ? m[2] : `${m[2]}/`;
+  return { bucket: m[1], prefix };
+}
+
+/**
+ * An external S3 stage: the file is gzipped straight to `url/<path>data.csv.gz` with the AWS SDK (its
+ * default credential chain: environment, profile, instance role) and read by COPY through the stage;
+ * `remove` deletes the object whether or not COPY purged it. `prepare` checks that the stage exists
+ * and points at `url`, so a load never writes to one bucket while COPY reads another.
+ */
+export function externalS3Stage(o: ExternalStageOptions): LoadStage {
+  const { bucket, prefix } = parseExternalStage(o);
+  let client: S3Client | undefined;
+  const s3 = async (): Promise<S3Client> => {
+    // Loaded on first use, like the Snowflake SDK (the AWS SDK warns on stderr in every process loading it).
+    const { S3Client: Client } = await import('@aws-sdk/client-s3');
+    client ??= new Client({
+      ...(o.region ? { region: o.region } : {}),
+      ...(o.endpoint ? { endpoint: o.endpoint, forcePathStyle: true } : {}),
+    });
+    return client;
+  };
+  const objectKey = (path: string): string => `${prefix}${path}data.csv.gz`;
+  return {
+    async prepare(session) {
+      const parts = o.name.split('.');
+      const name = parts.pop() as string;
+      const notFound = (why: string): ApplicationFailure =>
+        ApplicationFailure.nonRetryable(
+          `warehouse.snowflake.stage.name: stage ${o.name} does not exist or this role cannot see it ` +
+            `(create it on ${o.url} with a storage integration; see docs/snowflake.md)${why}`,
+          ErrorType.BadInput,
+        );
+      const stages = await session
+        .query<{ name: string; url: string }>(`SHOW STAGES IN SCHEMA ${parts.join('.')}`)
+        .catch((err: { code?: unknown; message?: string }) => {
+          // 002003: the schema itself is missing or not authorized; anything else is classified as it is.
+          if (String(err.code).padStart(6, '0') === '002003') throw notFound(`: ${err.message}`);
+          throw err;
+        });
+      const found = stages.find((s) => s.name.toUpperCase() === name.toUpperCase());
+      if (!found) throw notFound('');
+      const url = found.url.endsWith('/') ? found.url : `${found.url}/`;
+      if (url !== `s3://${bucket}/${prefix}`) {
+        throw ApplicationFailure.nonRetryable(
+          `warehouse.snowflake.stage.url: stage ${o.name} points at ${found.url}, not ${o.url}`,
+          ErrorType.BadInput,
+        );
+      }
+    },
+    async put(_session, local, path) {
+      const { Upload } = await import('@aws-sdk/lib-storage');
+      // Multipart for big files; the stream is gzipped on the way (COPY detects .gz like a PUT's AUTO_COMPRESS).
+      const body = createReadStream(local).pipe(createGzip({ level: 1 }));
+      await new Upload({ client: await s3(), params: { Bucket: bucket, Key: objectKey(path), Body: body } }).done();
+      return `@${o.name}/${path}`;
+    },
+    async remove(path) {
+      const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+      await (await s3()).send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(path) }));
+    },
+  };
+}
