@@ -16,6 +16,9 @@ const NON_RETRYABLE_SQL = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Cons
  */
 const SNOWFLAKE_PERMANENT = new Set(['390100', '390144', '000606', '002003', '002043', '003001']);
 
+/** The same login failures as the driver's pool reports them: its message only, without the code. */
+const SNOWFLAKE_LOGIN_REFUSED = /^(Incorrect username or password was specified|JWT token is invalid)/;
+
 /** S3 errors (an external stage's bucket) a retry cannot fix: missing bucket, refused or unknown credentials. */
 const S3_PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch']);
 
@@ -39,6 +42,7 @@ export function classifyError(err: unknown, context: string): ApplicationFailure
   if (typeof code === 'string' && SNOWFLAKE_PERMANENT.has(code.padStart(6, '0'))) {
     return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
   }
+  if (SNOWFLAKE_LOGIN_REFUSED.test(e.message)) return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
   // Snowflake: SQLSTATE class 42 (syntax, unknown object, access), 22 (data), 23 (constraint), 0A (unsupported).
   const sqlState = (e as { sqlState?: unknown }).sqlState;
   if (typeof sqlState === 'string' && /^(42|22|23|0A)/.test(sqlState)) {

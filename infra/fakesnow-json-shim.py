@@ -72,6 +72,9 @@ class ArrowToJson:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] == "/session/v1/login-request":
+            await login(self.app, scope, receive, send)
+            return
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith("/fs_bucket/"):
             # The Node driver checks a stage file with a GET on its presigned url before uploading (as GCS
             # answers it); fakesnow only takes the upload, so answer 404 (absent) or the file.
@@ -83,35 +86,13 @@ class ArrowToJson:
         start = {}
         chunks = []
         # The whole request body first: some statements are answered here (see stage_command).
-        request_body = []
-        while True:
-            message = await receive()
-            request_body.append(message.get("body", b""))
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                break
-        body = b"".join(request_body)
+        body = await read_body(receive)
         headers = dict(scope["headers"])
         log_query_tag(body, headers)
-        answer = stage_command(body, headers)
+        answer = user_command(body, headers) or stage_command(body, headers)
         if answer is not None:
-            payload = json.dumps(answer).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
-                }
-            )
-            await send({"type": "http.response.body", "body": payload})
+            await answer_json(send, answer)
             return
-        replayed = False
-
-        async def peek():
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
         async def capture(message):
             if message["type"] == "http.response.start":
@@ -128,7 +109,119 @@ class ArrowToJson:
                     await send({**start, "headers": headers})
                     await send({"type": "http.response.body", "body": body})
 
-        await self.app(scope, peek, capture)
+        await self.app(scope, replay(body, receive), capture)
+
+
+async def read_body(receive):
+    """The whole body of an HTTP request."""
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replay(body, receive):
+    """An ASGI receive that hands over an already read request body first."""
+    replayed = False
+
+    async def receive_again():
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return receive_again
+
+
+async def answer_json(send, doc):
+    payload = json.dumps(doc).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+# Public keys set with ALTER USER … SET RSA_PUBLIC_KEY[_2], by upper-case user name and slot.
+RSA_KEYS = {}
+RSA_KEY = re.compile(
+    r"^\s*ALTER\s+USER\s+(?:IF\s+EXISTS\s+)?(?P<user>\"[^\"]+\"|[A-Za-z_][\w$]*)\s+SET\s+"
+    r"RSA_PUBLIC_KEY(?P<slot>_2)?\s*=\s*'(?P<key>[^']*)'\s*;?\s*$",
+    re.IGNORECASE,
+)
+
+
+def user_command(body, headers):
+    """Answers ALTER USER … SET RSA_PUBLIC_KEY (fakesnow has no users): the key is kept for key-pair logins."""
+    try:
+        if headers.get(b"content-encoding") == b"gzip":
+            body = gzip.decompress(body)
+        match = RSA_KEY.match(json.loads(body).get("sqlText", ""))
+    except (ValueError, OSError):
+        return None
+    if not match:
+        return None
+    from cryptography.hazmat.primitives import serialization
+
+    user = match["user"][1:-1] if match["user"].startswith('"') else match["user"].upper()
+    der = base64.b64decode(re.sub(r"-----[A-Z ]+-----|\s", "", match["key"]))
+    RSA_KEYS.setdefault(user.upper(), {})[match["slot"] or "_1"] = serialization.load_der_public_key(der)
+    return json_result(["status"], [["Statement executed successfully."]])
+
+
+def jwt_error(body):
+    """Why a SNOWFLAKE_JWT login is refused, as Snowflake checks it: the token's issuer names the
+    user and the SHA-256 fingerprint of one of the user's public keys, and is signed (RS256) by its
+    private key. None for a good token, or for another authenticator (fakesnow accepts any password)."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    data = json.loads(body).get("data") or {}
+    if str(data.get("AUTHENTICATOR", "")).upper() != "SNOWFLAKE_JWT":
+        return None
+    user = str(data.get("LOGIN_NAME", "")).upper()
+
+    def b64url(part):
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+    try:
+        header, payload, signature = str(data.get("TOKEN", "")).split(".")
+        claims = json.loads(b64url(payload))
+        issuer, _, fingerprint = claims["iss"].partition(".SHA256:")
+    except (ValueError, KeyError) as e:
+        return f"not a JWT ({e})"
+    if not issuer.upper().endswith("." + user) or not str(claims.get("sub", "")).upper().endswith("." + user):
+        return f"the token names {claims.get('sub')}, not user {user}"
+    for key in RSA_KEYS.get(user, {}).values():
+        der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        digest = hashes.Hash(hashes.SHA256())
+        digest.update(der)
+        if base64.b64encode(digest.finalize()).decode() == fingerprint:
+            try:
+                key.verify(b64url(signature), f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
+                return None
+            except Exception:
+                return "the signature does not match the public key"
+    return f"no public key of user {user} has fingerprint SHA256:{fingerprint}"
+
+
+async def login(app, scope, receive, send):
+    """A login: a key-pair one is checked against the user's public keys (Snowflake's 390144 when it
+    fails), then fakesnow logs the session in."""
+    body = await read_body(receive)
+    try:
+        plain = gzip.decompress(body) if dict(scope["headers"]).get(b"content-encoding") == b"gzip" else body
+        reason = jwt_error(plain)
+    except (ValueError, OSError) as e:
+        reason = f"unreadable login request ({e})"
+    if reason is not None:
+        print(f"LOGIN refused: {reason}", flush=True)
+        await answer_json(
+            send, {"data": {"authnMethod": "KEYPAIR"}, "code": "390144", "message": "JWT token is invalid.", "success": False}
+        )
+        return
+    await app(scope, replay(body, receive), send)
 
 
 async def bucket_file(scope, send):

@@ -309,6 +309,12 @@ export const configSchema = z
             passwordFile: z.string().min(1).optional(),
             /** PEM private key file for key-pair auth (preferred for service users). */
             privateKeyFile: z.string().min(1).optional(),
+            /** Environment variable holding the PEM private key, instead of `privateKeyFile`. */
+            privateKeyEnv: z.string().min(1).optional(),
+            /** Environment variable holding the passphrase of an encrypted private key. */
+            privateKeyPassphraseEnv: z.string().min(1).optional(),
+            /** File holding the passphrase of an encrypted private key, instead of `privateKeyPassphraseEnv`. */
+            privateKeyPassphraseFile: z.string().min(1).optional(),
             /** Another endpoint than https://<account>.snowflakecomputing.com (e.g. the local fakesnow server). */
             accessUrl: z.string().url().optional(),
             /** Connections in the worker's pool at most. */

@@ -159,31 +159,38 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
     super((fn) => pool.use(fn), snowflakeDialect, loadStage);
   }
 
-  /** Opens a pool and checks one connection, so bad credentials fail here with Snowflake's message. */
+  /**
+   * Logs in once, so bad credentials fail here with Snowflake's message and code (390100, 390144: not
+   * retried), then opens the pool.
+   */
   static async open(o: SnowflakeOptions): Promise<SnowflakeWarehouse> {
     // Loaded on first use: the SDK pulls in the AWS SDK, which warns on stderr in every process that loads it.
     const snowflake = (await import('snowflake-sdk')).default;
     snowflake.configure({ logLevel: 'ERROR' });
-    const pool = snowflake.createPool(
-      {
-        account: o.account,
-        username: o.username,
-        password: o.password,
-        ...(o.privateKey ? { authenticator: 'SNOWFLAKE_JWT', privateKey: o.privateKey } : {}),
-        database: o.database,
-        schema: o.schema,
-        warehouse: o.warehouse,
-        role: o.role,
-        ...(o.accessUrl ? { accessUrl: o.accessUrl } : {}),
-      },
-      { max: o.poolMax ?? 4, min: 0 },
-    );
-    const w = new SnowflakeWarehouse(
+    const options = {
+      account: o.account,
+      username: o.username,
+      password: o.password,
+      ...(o.privateKey ? { authenticator: 'SNOWFLAKE_JWT', privateKey: o.privateKey } : {}),
+      database: o.database,
+      schema: o.schema,
+      warehouse: o.warehouse,
+      role: o.role,
+      ...(o.accessUrl ? { accessUrl: o.accessUrl } : {}),
+    };
+    // A plain connection, not the pool: the pool's factory rethrows login errors without their code.
+    await new Promise<void>((resolve, reject) => {
+      const conn = snowflake.createConnection(options);
+      conn.connect((err) => {
+        if (err) reject(err);
+        else conn.destroy(() => resolve());
+      });
+    });
+    const pool = snowflake.createPool(options, { max: o.poolMax ?? 4, min: 0 });
+    return new SnowflakeWarehouse(
       pool,
       o.stage ? externalS3Stage(o.stage) : internalStage(snowflakeDialect, LOAD_SCHEMA),
     );
-    await w.query('SELECT 1 AS ok');
-    return w;
   }
 
   transaction<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T> {

@@ -34,6 +34,11 @@ describe('error classification', () => {
       nonRetryable: false,
     });
     expect(sf('390114', '08001', 'Authentication token has expired.')).toMatchObject({ nonRetryable: false });
+    // The driver's pool rethrows a refused login with its message only.
+    expect(classifyError(new Error('JWT token is invalid.'), 'q')).toMatchObject({ nonRetryable: true });
+    expect(classifyError(new Error('Incorrect username or password was specified.'), 'q')).toMatchObject({
+      nonRetryable: true,
+    });
   });
 
   it('makes S3 errors of an external stage non-retryable when only a person can fix them', () => {
