@@ -19,8 +19,19 @@ const SNOWFLAKE_PERMANENT = new Set(['390100', '390144', '000606', '002003', '00
 /** The same login failures as the driver's pool reports them: its message only, without the code. */
 const SNOWFLAKE_LOGIN_REFUSED = /^(Incorrect username or password was specified|JWT token is invalid)/;
 
-/** S3 errors (an external stage's bucket) a retry cannot fix: missing bucket, refused or unknown credentials. */
-const S3_PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch']);
+/**
+ * AWS SDK errors (an external stage's bucket) a retry cannot fix: a missing bucket, refused, unknown or
+ * absent credentials, a region that does not fit the bucket.
+ */
+const S3_PERMANENT = new Set([
+  'NoSuchBucket',
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'CredentialsProviderError',
+  'PermanentRedirect',
+  'AuthorizationHeaderMalformed',
+]);
 
 /**
  * Turns any error thrown inside an activity into a classified ApplicationFailure: bad input and bad
@@ -38,7 +49,9 @@ export function classifyError(err: unknown, context: string): ApplicationFailure
   if (code === 'ENOENT' || code === 'EISDIR') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
   if (NON_RETRYABLE_SQL.test(e.message)) return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
   if (e.name === 'RealtimeConfigError') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
-  if (S3_PERMANENT.has(e.name)) return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
+  if (S3_PERMANENT.has(e.name) || e.message === 'Region is missing') {
+    return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
+  }
   if (typeof code === 'string' && SNOWFLAKE_PERMANENT.has(code.padStart(6, '0'))) {
     return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
   }

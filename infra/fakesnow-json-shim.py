@@ -19,6 +19,7 @@ import gzip
 import json
 import os
 import re
+import time
 
 import pyarrow as pa
 
@@ -164,9 +165,12 @@ def user_command(body, headers):
         return None
     from cryptography.hazmat.primitives import serialization
 
-    user = match["user"][1:-1] if match["user"].startswith('"') else match["user"].upper()
-    der = base64.b64decode(re.sub(r"-----[A-Z ]+-----|\s", "", match["key"]))
-    RSA_KEYS.setdefault(user.upper(), {})[match["slot"] or "_1"] = serialization.load_der_public_key(der)
+    user = match["user"][1:-1] if match["user"].startswith('"') else match["user"]
+    try:
+        key = serialization.load_der_public_key(base64.b64decode(re.sub(r"-----[A-Z ]+-----|\s", "", match["key"])))
+    except ValueError as e:
+        return {"data": None, "code": "000001", "message": f"fakesnow shim: not an RSA public key: {e}", "success": False}
+    RSA_KEYS.setdefault(user.upper(), {})[match["slot"] or "_1"] = key
     return json_result(["status"], [["Statement executed successfully."]])
 
 
@@ -193,6 +197,9 @@ def jwt_error(body):
         return f"not a JWT ({e})"
     if not issuer.upper().endswith("." + user) or not str(claims.get("sub", "")).upper().endswith("." + user):
         return f"the token names {claims.get('sub')}, not user {user}"
+    expires = float(claims.get("exp", 0))
+    if (expires / 1000 if expires > 1e11 else expires) < time.time():  # the Node driver writes milliseconds
+        return "the token has expired"
     for key in RSA_KEYS.get(user, {}).values():
         der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         digest = hashes.Hash(hashes.SHA256())
@@ -439,6 +446,8 @@ def serve_s3(host, port):
     import logging
     import shutil
     import tempfile
+    import threading
+    from urllib.parse import quote
 
     import boto3
     import fakesnow.copy_into
@@ -455,7 +464,8 @@ def serve_s3(host, port):
         region_name="us-east-1",
     )
     resolve = fakesnow.copy_into.stage_url_from_var
-    scratch = []
+    # Per thread: fakesnow runs statements on a thread pool, and one COPY must not delete another's folder.
+    local = threading.local()
 
     def stage_url(*args, **kwargs):
         url = resolve(*args, **kwargs)
@@ -463,10 +473,10 @@ def serve_s3(host, port):
             return url
         bucket, _, prefix = url[len("s3://") :].partition("/")
         folder = tempfile.mkdtemp(prefix="edp-s3-copy-")
-        scratch.append(folder)
+        local.scratch = [*getattr(local, "scratch", []), folder]
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
-                name = item["Key"][len(prefix) :].strip("/").replace("/", "__") or os.path.basename(item["Key"])
+                name = quote(item["Key"][len(prefix) :].strip("/"), safe="") or os.path.basename(item["Key"])
                 s3.download_file(bucket, item["Key"], os.path.join(folder, name))
         return folder + "/"
 
@@ -476,8 +486,9 @@ def serve_s3(host, port):
         try:
             return copy_into(*args, **kwargs)
         finally:
-            while scratch:
-                shutil.rmtree(scratch.pop(), ignore_errors=True)
+            for folder in getattr(local, "scratch", []):
+                shutil.rmtree(folder, ignore_errors=True)
+            local.scratch = []
 
     fakesnow.copy_into.stage_url_from_var = stage_url
     fakesnow.cursor.copy_into = copy_then_clean

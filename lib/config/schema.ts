@@ -366,6 +366,14 @@ export const configSchema = z
         message: 'engine snowflake needs warehouse.snowflake (account, user, database, …)',
         path: ['snowflake'],
       })
+      .refine((w) => !(w.snowflake?.privateKeyFile && w.snowflake.privateKeyEnv), {
+        message: 'set privateKeyFile or privateKeyEnv, not both',
+        path: ['snowflake', 'privateKeyEnv'],
+      })
+      .refine((w) => !(w.snowflake?.privateKeyPassphraseFile && w.snowflake.privateKeyPassphraseEnv), {
+        message: 'set privateKeyPassphraseFile or privateKeyPassphraseEnv, not both',
+        path: ['snowflake', 'privateKeyPassphraseEnv'],
+      })
       .default({}),
     landing: z
       .object({

@@ -39,13 +39,14 @@ interface ConsumePass {
 
 /**
  * Runs consume passes until `expected` events have been written (rows + dead letters) or `timeoutMs`
- * runs out, and returns the total. A pass's window is wall-clock time, so on a loaded machine one
- * pass may end before the group has joined and read everything; the total must still be exact.
+ * runs out (two topics' worth stays inside jest's test timeout), and returns the total. A pass's
+ * window is wall-clock time, so on a loaded machine one pass may end before the group has joined and
+ * read everything; the total must still be exact.
  */
 export async function consumeUntil(
   consume: () => Promise<ConsumePass>,
   expected: number,
-  timeoutMs = 60_000,
+  timeoutMs = 40_000,
 ): Promise<number> {
   const until = Date.now() + timeoutMs;
   let total = 0;

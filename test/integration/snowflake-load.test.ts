@@ -365,7 +365,7 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
 });
 
 describe('bulk load through an external S3 stage (local Snowflake-protocol server and local S3)', () => {
-  it('leaves no file in the bucket, after a load and after a rolled-back one', async () => {
+  it('leaves no file in the bucket: after a load, a rolled-back one, and one failing after the upload', async () => {
     const w = await openFakesnowWithS3Stage(`edp_load_s3_clean_${process.pid}`, BUCKET);
     try {
       const req = await csvRequest();
@@ -376,6 +376,10 @@ describe('bulk load through an external S3 stage (local Snowflake-protocol serve
           throw new Error('the manifest insert failed');
         }),
       ).rejects.toThrow('the manifest insert failed');
+      expect(await s3Keys(BUCKET, 'landing/')).toEqual([]);
+      // The COPY fails once the file is in the bucket (its stage table is gone): the file goes all the same.
+      await w.execute(`DROP TABLE edp_stage.raw__${req.target.table}`);
+      await expect(w.transaction((tx) => tx.bulkLoad(req))).rejects.toThrow(/RAW__MEMBERS|does not exist/i);
       expect(await s3Keys(BUCKET, 'landing/')).toEqual([]);
     } finally {
       await w.close();

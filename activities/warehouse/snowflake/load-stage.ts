@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -80,6 +81,8 @@ export function externalS3Stage(o: ExternalStageOptions): LoadStage {
     // Loaded on first use, like the Snowflake SDK (the AWS SDK warns on stderr in every process loading it).
     const { S3Client: Client } = await import('@aws-sdk/client-s3');
     client ??= new Client({
+      // A bucket in another region than the configured one answers with a redirect the client follows.
+      followRegionRedirects: true,
       ...(o.region ? { region: o.region } : {}),
       ...(o.endpoint ? { endpoint: o.endpoint, forcePathStyle: true } : {}),
     });
@@ -97,7 +100,7 @@ export function externalS3Stage(o: ExternalStageOptions): LoadStage {
           ErrorType.BadInput,
         );
       const stages = await session
-        .query<{ name: string; url: string }>(`SHOW STAGES IN SCHEMA ${parts.join('.')}`)
+        .query<{ name: string; url: string | null }>(`SHOW STAGES IN SCHEMA ${parts.join('.')}`)
         .catch((err: { code?: unknown; message?: string }) => {
           // 002003: the schema itself is missing or not authorized; anything else is classified as it is.
           if (String(err.code).padStart(6, '0') === '002003') throw notFound(`: ${err.message}`);
@@ -105,10 +108,11 @@ export function externalS3Stage(o: ExternalStageOptions): LoadStage {
         });
       const found = stages.find((s) => s.name.toUpperCase() === name.toUpperCase());
       if (!found) throw notFound('');
-      const url = found.url.endsWith('/') ? found.url : `${found.url}/`;
+      const at = String(found.url ?? ''); // empty for an internal stage
+      const url = at.endsWith('/') ? at : `${at}/`;
       if (url !== `s3://${bucket}/${prefix}`) {
         throw ApplicationFailure.nonRetryable(
-          `warehouse.snowflake.stage.url: stage ${o.name} points at ${found.url}, not ${o.url}`,
+          `warehouse.snowflake.stage.url: stage ${o.name} points at ${at || 'an internal stage'}, not ${o.url}`,
           ErrorType.BadInput,
         );
       }
@@ -116,8 +120,17 @@ export function externalS3Stage(o: ExternalStageOptions): LoadStage {
     async put(_session, local, path) {
       const { Upload } = await import('@aws-sdk/lib-storage');
       // Multipart for big files; the stream is gzipped on the way (COPY detects .gz like a PUT's AUTO_COMPRESS).
-      const body = createReadStream(local).pipe(createGzip({ level: 1 }));
-      await new Upload({ client: await s3(), params: { Bucket: bucket, Key: objectKey(path), Body: body } }).done();
+      // pipeline, not pipe: a read error ends the upload instead of leaving it waiting, and closes the file.
+      const body = createGzip({ level: 1 });
+      const reading = pipeline(createReadStream(local), body);
+      const upload = new Upload({ client: await s3(), params: { Bucket: bucket, Key: objectKey(path), Body: body } });
+      try {
+        await Promise.all([reading, upload.done()]);
+      } catch (err) {
+        body.destroy();
+        await reading.catch(() => undefined);
+        throw err;
+      }
       return `@${o.name}/${path}`;
     },
     async remove(path) {

@@ -178,6 +178,7 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
       role: o.role,
       ...(o.accessUrl ? { accessUrl: o.accessUrl } : {}),
     };
+    const loadStage = o.stage ? externalS3Stage(o.stage) : internalStage(snowflakeDialect, LOAD_SCHEMA);
     // A plain connection, not the pool: the pool's factory rethrows login errors without their code.
     await new Promise<void>((resolve, reject) => {
       const conn = snowflake.createConnection(options);
@@ -187,10 +188,7 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
       });
     });
     const pool = snowflake.createPool(options, { max: o.poolMax ?? 4, min: 0 });
-    return new SnowflakeWarehouse(
-      pool,
-      o.stage ? externalS3Stage(o.stage) : internalStage(snowflakeDialect, LOAD_SCHEMA),
-    );
+    return new SnowflakeWarehouse(pool, loadStage);
   }
 
   transaction<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T> {

@@ -45,6 +45,8 @@ describe('error classification', () => {
     const s3 = (name: string) => classifyError(Object.assign(new Error(name), { name }), 'put');
     expect(s3('NoSuchBucket')).toMatchObject({ nonRetryable: true, type: 'EdpBadInput' });
     expect(s3('AccessDenied')).toMatchObject({ nonRetryable: true });
+    expect(s3('PermanentRedirect')).toMatchObject({ nonRetryable: true }); // the region does not fit the bucket
+    expect(classifyError(new Error('Region is missing'), 'put')).toMatchObject({ nonRetryable: true });
     expect(s3('SlowDown')).toMatchObject({ nonRetryable: false });
   });
 

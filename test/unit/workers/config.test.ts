@@ -67,6 +67,15 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses two sources for one Snowflake secret', () => {
+    const file = configFile(
+      'warehouse:\n  engine: snowflake\n  snowflake:\n    account: a\n    user: u\n    database: d\n    privateKeyFile: k.p8\n    privateKeyEnv: KEY\n',
+    );
+    expect(() => loadConfig({ file, env: {} })).toThrow(
+      /warehouse\.snowflake\.privateKeyEnv: set privateKeyFile or privateKeyEnv, not both/,
+    );
+  });
+
   it('rejects unknown keys, so a typo is not silently ignored', () => {
     expect(() => loadConfig({ file: configFile('temporal:\n  adress: 127.0.0.1:7233\n'), env: {} })).toThrow(
       /Unrecognized key\(s\) in object: 'adress'/,
