@@ -72,11 +72,14 @@ export async function openFakesnowWithS3Stage(database: string, bucket: string):
 }
 
 /** Opens real Snowflake when SNOWFLAKE_ACCOUNT (with SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, SNOWFLAKE_DATABASE) is set. */
-export function realSnowflakeFromEnv(): (() => Promise<SnowflakeWarehouse>) | undefined {
+export function realSnowflakeFromEnv(
+  extra: Partial<SnowflakeOptions> = {},
+): (() => Promise<SnowflakeWarehouse>) | undefined {
   const account = process.env.SNOWFLAKE_ACCOUNT;
   if (!account) return undefined;
   return () =>
     SnowflakeWarehouse.open({
+      ...extra,
       account,
       username: process.env.SNOWFLAKE_USER ?? '',
       password: process.env.SNOWFLAKE_PASSWORD,
@@ -84,4 +87,15 @@ export function realSnowflakeFromEnv(): (() => Promise<SnowflakeWarehouse>) | un
       warehouse: process.env.SNOWFLAKE_WAREHOUSE,
       role: process.env.SNOWFLAKE_ROLE,
     });
+}
+
+/**
+ * With SNOWFLAKE_TEST_STAGE_NAME and SNOWFLAKE_TEST_STAGE_URL (an existing external stage and its
+ * s3:// URL; AWS credentials from the environment), real Snowflake loading through that stage.
+ */
+export function realSnowflakeS3StageFromEnv(): (() => Promise<SnowflakeWarehouse>) | undefined {
+  const name = process.env.SNOWFLAKE_TEST_STAGE_NAME;
+  const url = process.env.SNOWFLAKE_TEST_STAGE_URL;
+  if (!name || !url) return undefined;
+  return realSnowflakeFromEnv({ stage: { name, url, region: process.env.AWS_REGION } });
 }

@@ -21,7 +21,14 @@ import {
   type Warehouse,
 } from '../../activities/warehouse';
 import { classifyError } from '../../activities/errors';
-import { localS3, openFakesnow, openFakesnowWithS3Stage, realSnowflakeFromEnv, s3Keys } from '../helpers/fakesnow';
+import {
+  localS3,
+  openFakesnow,
+  openFakesnowWithS3Stage,
+  realSnowflakeFromEnv,
+  realSnowflakeS3StageFromEnv,
+  s3Keys,
+} from '../helpers/fakesnow';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -40,6 +47,8 @@ const snowflakes: Array<[string, () => Promise<Warehouse>]> = [
 ];
 const real = realSnowflakeFromEnv();
 if (real) snowflakes.push(['snowflake', real]);
+const realS3 = realSnowflakeS3StageFromEnv();
+if (realS3) snowflakes.push(['snowflake, external S3 stage', realS3]);
 
 const dir = tmpDir();
 const COLUMNS = {
