@@ -89,8 +89,12 @@ class ArrowToJson:
         # The whole request body first: some statements are answered here (see stage_command).
         body = await read_body(receive)
         headers = dict(scope["headers"])
-        log_query_tag(body, headers)
-        answer = user_command(body, headers) or stage_command(body, headers)
+        doc = request_doc(body, headers)
+        answer = None
+        if doc is not None:
+            log_query_tag(doc)
+            sql = doc.get("sqlText", "")
+            answer = user_command(sql) or stage_command(sql, headers)
         if answer is not None:
             await answer_json(send, answer)
             return
@@ -111,6 +115,16 @@ class ArrowToJson:
                     await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, replay(body, receive), capture)
+
+
+def request_doc(body, headers):
+    """A request's JSON document (gunzipped when it says so), or None when it is not JSON."""
+    try:
+        if headers.get(b"content-encoding") == b"gzip":
+            body = gzip.decompress(body)
+        return json.loads(body)
+    except (ValueError, OSError):
+        return None
 
 
 async def read_body(receive):
@@ -153,14 +167,9 @@ RSA_KEY = re.compile(
 )
 
 
-def user_command(body, headers):
+def user_command(sql):
     """Answers ALTER USER … SET RSA_PUBLIC_KEY (fakesnow has no users): the key is kept for key-pair logins."""
-    try:
-        if headers.get(b"content-encoding") == b"gzip":
-            body = gzip.decompress(body)
-        match = RSA_KEY.match(json.loads(body).get("sqlText", ""))
-    except (ValueError, OSError):
-        return None
+    match = RSA_KEY.match(sql)
     if not match:
         return None
     from cryptography.hazmat.primitives import serialization
@@ -174,14 +183,14 @@ def user_command(body, headers):
     return json_result(["status"], [["Statement executed successfully."]])
 
 
-def jwt_error(body):
+def jwt_error(doc):
     """Why a SNOWFLAKE_JWT login is refused, as Snowflake checks it: the token's issuer names the
     user and the SHA-256 fingerprint of one of the user's public keys, and is signed (RS256) by its
     private key. None for a good token, or for another authenticator (fakesnow accepts any password)."""
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    data = json.loads(body).get("data") or {}
+    data = doc.get("data") or {}
     if str(data.get("AUTHENTICATOR", "")).upper() != "SNOWFLAKE_JWT":
         return None
     user = str(data.get("LOGIN_NAME", "")).upper()
@@ -217,11 +226,8 @@ async def login(app, scope, receive, send):
     """A login: a key-pair one is checked against the user's public keys (Snowflake's 390144 when it
     fails), then fakesnow logs the session in."""
     body = await read_body(receive)
-    try:
-        plain = gzip.decompress(body) if dict(scope["headers"]).get(b"content-encoding") == b"gzip" else body
-        reason = jwt_error(plain)
-    except (ValueError, OSError) as e:
-        reason = f"unreadable login request ({e})"
+    doc = request_doc(body, dict(scope["headers"]))
+    reason = "unreadable login request" if doc is None else jwt_error(doc)
     if reason is not None:
         print(f"LOGIN refused: {reason}", flush=True)
         await answer_json(
@@ -257,17 +263,10 @@ GET = re.compile(r"^\s*GET\s+@(?P<stage>[^\s/]+)(?P<path>/\S*)?\s+'?file://(?P<l
 REMOVE = re.compile(r"^\s*(?:REMOVE|RM)\s+@(?P<stage>[^\s/]+)(?P<path>/\S*)?\s*$", re.IGNORECASE)
 
 
-def stage_command(body, headers):
+def stage_command(sql, headers):
     """Answers what fakesnow lacks on internal stages: unloading a query to Parquet (COPY INTO @stage),
     GET (a download the Node driver copies from the stage folder, as for a LOCAL_FS stage) and REMOVE.
     Returns the response document, or None for fakesnow to answer."""
-    try:
-        if headers.get(b"content-encoding") == b"gzip":
-            body = gzip.decompress(body)
-        doc = json.loads(body)
-        sql = doc.get("sqlText", "")
-    except (ValueError, OSError):
-        return None
     match = UNLOAD.match(sql) or GET.match(sql) or REMOVE.match(sql)
     if not match:
         return None
@@ -360,14 +359,8 @@ def json_result(names, rows, fixed=False):
     }
 
 
-def log_query_tag(body, headers):
+def log_query_tag(doc):
     """Logs each statement's QUERY_TAG (Snowflake would keep it in QUERY_HISTORY; fakesnow ignores it)."""
-    try:
-        if headers.get(b"content-encoding") == b"gzip":
-            body = gzip.decompress(body)
-        doc = json.loads(body)
-    except (ValueError, OSError):
-        return
     tag = (doc.get("parameters") or {}).get("QUERY_TAG")
     if tag:
         print(f"QUERY_TAG {tag} SQL {doc.get('sqlText', '')[:80]!r}", flush=True)

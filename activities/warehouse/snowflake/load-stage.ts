@@ -30,12 +30,14 @@ export interface LoadStage {
   remove(path: string): Promise<void>;
 }
 
-/** The internal stage `EDP_STAGE.LANDING`, created on first use; files go up with PUT (gzip on the way). */
+/**
+ * The internal stage `<schema>.LANDING`, created on first use (in the load schema, which
+ * `prepareSnowflakeLoad` creates first); files go up with PUT (gzip on the way).
+ */
 export function internalStage(d: Dialect, schema: string): LoadStage {
   const stage = d.table({ schema, table: 'landing' });
   return {
     async prepare(session) {
-      await session.execute(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdent(schema)}`);
       await session.execute(`CREATE STAGE IF NOT EXISTS ${stage}`);
     },
     async put(session, local, path) {
