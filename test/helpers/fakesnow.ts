@@ -29,15 +29,14 @@ export async function openFakesnow(
   } finally {
     await bootstrap.close();
   }
-  if (setup.length > 0) {
-    const admin = await connect(database);
-    try {
-      for (const sql of setup) await admin.execute(sql);
-    } finally {
-      await admin.close();
-    }
+  const w = await connect(database, extra);
+  try {
+    for (const sql of setup) await w.execute(sql); // opening touches no stage, so setup may create it
+  } catch (err) {
+    await w.close();
+    throw err;
   }
-  return connect(database, extra);
+  return w;
 }
 
 /** The local S3 beside the test server: any key is accepted. */
@@ -55,17 +54,39 @@ export async function s3Keys(bucket: string, prefix: string): Promise<string[]> 
   return (listed.Contents ?? []).map((o) => o.Key ?? '');
 }
 
+/** What a test may change about the external stage of {@link openFakesnowWithS3Stage}. */
+export interface S3StageTest {
+  /** The URL the warehouse is configured with; default the stage's own. */
+  url?: string;
+  /** Where the warehouse writes; default the local S3. */
+  endpoint?: string;
+  /** Create the bucket first (default true). */
+  createBucket?: boolean;
+}
+
 /**
  * A warehouse on the local server whose bulk loads go through an external stage on the local S3
- * (`s3://<bucket>/landing/`, stage `ext.s3_landing`), as an account that does not allow PUT would.
+ * (stage `ext.s3_landing` on `s3://<bucket>/landing/`), as an account that does not allow PUT would.
  */
-export async function openFakesnowWithS3Stage(database: string, bucket: string): Promise<SnowflakeWarehouse> {
+export async function openFakesnowWithS3Stage(
+  database: string,
+  bucket: string,
+  test: S3StageTest = {},
+): Promise<SnowflakeWarehouse> {
   const { client, endpoint } = localS3();
-  await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: Error) => {
-    if (err.name !== 'BucketAlreadyOwnedByYou') throw err;
-  });
+  if (test.createBucket ?? true) {
+    await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: Error) => {
+      if (err.name !== 'BucketAlreadyOwnedByYou') throw err;
+    });
+  }
   const url = `s3://${bucket}/landing/`;
-  return openFakesnow(database, { stage: { name: 'ext.s3_landing', url, region: 'us-east-1', endpoint } }, [
+  const stage = {
+    name: 'ext.s3_landing',
+    url: test.url ?? url,
+    region: 'us-east-1',
+    endpoint: test.endpoint ?? endpoint,
+  };
+  return openFakesnow(database, { stage }, [
     'CREATE SCHEMA IF NOT EXISTS ext',
     `CREATE STAGE IF NOT EXISTS ext.s3_landing URL = '${url}'`,
   ]);

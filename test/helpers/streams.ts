@@ -1,4 +1,21 @@
-import type { StreamTopicConfig } from '../../lib/config/schema';
+import type { EdpConfig, StreamTopicConfig } from '../../lib/config/schema';
+import { testServices } from '../setup/test-services';
+
+/** The test run's Kafka broker, as the streaming activities take it. */
+export function testKafka(): EdpConfig['kafka'] {
+  return { brokers: [testServices().kafkaBroker], clientId: 'edp-test' };
+}
+
+/** Streaming settings for the activity tests: small batches, frequent merges, short activities. */
+export function testStreaming(topics: StreamTopicConfig[]): EdpConfig['streaming'] {
+  return {
+    topics,
+    batchMaxRows: 500,
+    mergeEveryMs: 200,
+    activitySeconds: 5,
+    monitor: { everySeconds: 15, windowSeconds: 300 },
+  };
+}
 
 /** Topic configs unique to one test, so tests never share a topic or consumer group. */
 export function testTopics(name: string): StreamTopicConfig[] {

@@ -22,7 +22,6 @@ import {
 } from '../../activities/warehouse';
 import { classifyError } from '../../activities/errors';
 import {
-  localS3,
   openFakesnow,
   openFakesnowWithS3Stage,
   realSnowflakeFromEnv,
@@ -396,15 +395,8 @@ describe('bulk load through an external S3 stage (local Snowflake-protocol serve
   });
 
   it('writes the file to the bucket: with S3 unreachable the load fails and loads nothing', async () => {
-    const database = `edp_load_s3_down_${process.pid}`;
-    await (await openFakesnowWithS3Stage(database, BUCKET)).close();
-    const w = await openFakesnow(database, {
-      stage: {
-        name: 'ext.s3_landing',
-        url: `s3://${BUCKET}/landing/`,
-        region: 'us-east-1',
-        endpoint: 'http://127.0.0.1:1',
-      },
+    const w = await openFakesnowWithS3Stage(`edp_load_s3_down_${process.pid}`, BUCKET, {
+      endpoint: 'http://127.0.0.1:1',
     });
     try {
       const req = await csvRequest();
@@ -418,13 +410,9 @@ describe('bulk load through an external S3 stage (local Snowflake-protocol serve
   });
 
   it('fails a load whose bucket is missing without retries', async () => {
-    const database = `edp_load_s3_nobucket_${process.pid}`;
-    const url = `s3://${BUCKET}-missing/landing/`;
-    const w = await openFakesnow(
-      database,
-      { stage: { name: 'ext.gone', url, region: 'us-east-1', endpoint: localS3().endpoint } },
-      ['CREATE SCHEMA IF NOT EXISTS ext', `CREATE STAGE IF NOT EXISTS ext.gone URL = '${url}'`],
-    );
+    const w = await openFakesnowWithS3Stage(`edp_load_s3_nobucket_${process.pid}`, `${BUCKET}-missing`, {
+      createBucket: false,
+    });
     try {
       const req = await csvRequest();
       await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
@@ -451,10 +439,8 @@ describe('bulk load through an external S3 stage (local Snowflake-protocol serve
     } finally {
       await missing.close();
     }
-    const elsewhere = await openFakesnowWithS3Stage(`edp_load_s3_elsewhere_${process.pid}`, BUCKET);
-    await elsewhere.close();
-    const wrong = await openFakesnow(`edp_load_s3_elsewhere_${process.pid}`, {
-      stage: { name: 'ext.s3_landing', url: `s3://${BUCKET}/other/`, endpoint: 'http://127.0.0.1:1' },
+    const wrong = await openFakesnowWithS3Stage(`edp_load_s3_elsewhere_${process.pid}`, BUCKET, {
+      url: `s3://${BUCKET}/other/`,
     });
     try {
       await expect(wrong.prepareBulkLoad(req)).rejects.toThrow(

@@ -5,8 +5,7 @@ import {
 } from '../../activities/streaming';
 import { produceEvents } from '../../cli/stream-producer';
 import { openFakesnow } from '../helpers/fakesnow';
-import { consumeUntil, testTopics } from '../helpers/streams';
-import { testServices } from '../setup/test-services';
+import { consumeUntil, testKafka, testStreaming, testTopics } from '../helpers/streams';
 
 /**
  * Kafka → Snowflake: the streaming ingest and monitor activities with a real Kafka broker and the
@@ -16,19 +15,13 @@ import { testServices } from '../setup/test-services';
 describe('streaming ingest into Snowflake (real Kafka broker, local Snowflake server)', () => {
   it('writes every event exactly once, merges the latest per key, and measures lag and latency', async () => {
     const topics = testTopics('it-sf-stream');
-    const kafka = { brokers: [testServices().kafkaBroker], clientId: 'edp-test' };
+    const kafka = testKafka();
     const produced = await produceEvents({ kafka, topics, rate: 1000, durationSeconds: 1, dirt: 0.02, keys: 100 });
     const w = await openFakesnow(`edp_stream_${process.pid}`);
     const deps: StreamDeps = {
       warehouse: w,
       kafka,
-      streaming: {
-        topics,
-        batchMaxRows: 500,
-        mergeEveryMs: 200,
-        activitySeconds: 5,
-        monitor: { everySeconds: 15, windowSeconds: 300 },
-      },
+      streaming: testStreaming(topics),
     };
     const acts = createStreamIngestActivities(deps);
     try {

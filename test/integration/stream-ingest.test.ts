@@ -3,27 +3,20 @@ import { join } from 'node:path';
 import { createStreamIngestActivities, type StreamDeps } from '../../activities/streaming';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { produceEvents } from '../../cli/stream-producer';
-import { consumeUntil, testTopics } from '../helpers/streams';
-import { testServices } from '../setup/test-services';
+import { consumeUntil, testKafka, testStreaming, testTopics } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
 
 describe('streaming ingest activity (real Kafka broker, DuckDB file)', () => {
   it('writes every event exactly once: rows in raw, poison messages as dead letters, latest per key in staging', async () => {
     const topics = testTopics('it-stream-act');
-    const kafka = { brokers: [testServices().kafkaBroker], clientId: 'edp-test' };
+    const kafka = testKafka();
     const produced = await produceEvents({ kafka, topics, rate: 2000, durationSeconds: 2, dirt: 0.02, keys: 300 });
     expect(produced.sent).toBe(4000);
     const w = await DuckDbWarehouse.open({ path: join(tmpDir(), 'w.duckdb') });
     const deps: StreamDeps = {
       warehouse: w,
       kafka,
-      streaming: {
-        topics,
-        batchMaxRows: 500,
-        mergeEveryMs: 200,
-        activitySeconds: 5,
-        monitor: { everySeconds: 15, windowSeconds: 300 },
-      },
+      streaming: testStreaming(topics),
     };
     const acts = createStreamIngestActivities(deps);
     try {
@@ -74,16 +67,10 @@ describe('streaming micro-batches and quality rules (real Kafka broker, DuckDB f
         '  - { name: no_big_claims, type: business, expression: amount < 4000, severity: warn, quarantine: true }',
       ].join('\n'),
     );
-    const kafka = { brokers: [testServices().kafkaBroker], clientId: 'edp-test' };
+    const kafka = testKafka();
     const produced = await produceEvents({ kafka, topics: [topic], rate: 2000, durationSeconds: 1, keys: 1000 });
     const w = await DuckDbWarehouse.open({ path: join(tmpDir(), 'w.duckdb') });
-    const streaming = {
-      topics: [topic],
-      batchMaxRows: 500,
-      mergeEveryMs: 200,
-      activitySeconds: 5,
-      monitor: { everySeconds: 15, windowSeconds: 300 },
-    };
+    const streaming = testStreaming([topic]);
     try {
       const acts = createStreamIngestActivities({ warehouse: w, kafka, streaming, rulesDir });
       const written = await consumeUntil(
