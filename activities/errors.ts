@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { edpClassification, ErrorType, type ErrorClassification } from '../lib/errors';
 import { DRIVER_ERROR_CLASSIFIERS } from './driver-errors';
 
@@ -51,13 +51,25 @@ export function classifyError(err: unknown, context?: string): ApplicationFailur
     : ApplicationFailure.nonRetryable(message, found.type);
 }
 
-/** Runs an activity body and classifies whatever it throws. */
-export async function classified<T>(context: string, body: () => Promise<T>): Promise<T> {
+/**
+ * A cancelled activity is not a failure: Temporal reports it cancelled only when it sees the
+ * CancelledFailure or the AbortError (the SDK's own test is by that name) the activity was stopped with.
+ */
+function isCancellation(err: unknown): boolean {
+  return err instanceof CancelledFailure || (err as Error | undefined)?.name === 'AbortError';
+}
+
+async function guarded<T>(context: string | undefined, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    throw classifyError(err, context);
+    throw isCancellation(err) ? err : classifyError(err, context);
   }
+}
+
+/** Runs an activity body and classifies whatever it throws, cancellation aside. */
+export function classified<T>(context: string, body: () => Promise<T>): Promise<T> {
+  return guarded(context, body);
 }
 
 /**
@@ -69,13 +81,7 @@ export function classifiedActivities<A extends Record<string, (...args: never[])
 ): A {
   const wrapped: Record<string, (...args: never[]) => Promise<unknown>> = {};
   for (const [name, activity] of Object.entries(activities)) {
-    wrapped[name] = async (...args) => {
-      try {
-        return await activity(...args);
-      } catch (err) {
-        throw classifyError(err);
-      }
-    };
+    wrapped[name] = (...args) => guarded(undefined, () => activity(...args));
   }
   return wrapped as A;
 }

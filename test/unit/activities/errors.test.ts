@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { runInNewContext } from 'node:vm';
 import {
   BadInputError,
@@ -123,6 +123,7 @@ describe('the error family', () => {
       plan: () => Promise.reject(new ConfigError('unknown placeholder', { fix: 'realtime.tables[0].select' })),
       load: () => Promise.reject(Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' })),
       done: (n: number) => Promise.resolve(n + 1),
+      cancelled: () => Promise.reject(new CancelledFailure('CANCELLED')),
     });
     await expect(acts.plan()).rejects.toMatchObject({
       nonRetryable: true,
@@ -130,5 +131,7 @@ describe('the error family', () => {
     });
     await expect(acts.load()).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(acts.done(1)).resolves.toBe(2);
+    // Temporal reports the activity cancelled, not failed, only if the CancelledFailure reaches it.
+    await expect(acts.cancelled()).rejects.toBeInstanceOf(CancelledFailure);
   });
 });
