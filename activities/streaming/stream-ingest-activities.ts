@@ -6,7 +6,7 @@ import { activityContext } from '../heartbeat';
 import { addToCounter, logEvent } from '../telemetry';
 import type { Warehouse } from '../warehouse';
 import { existsSync } from 'node:fs';
-import { loadRuleFiles, type RuleFile } from '../quality';
+import { loadRuleFiles, RuleFileError, type RuleFile } from '../quality';
 import { emptyConsumeResult, type ConsumeResult } from '../../lib/stream-counts';
 
 export type { ConsumeResult } from '../../lib/stream-counts';
@@ -32,7 +32,12 @@ export interface StreamDeps {
 /** The rule file written for a topic's staging table, if there is one. */
 export function stagingRules(deps: Pick<StreamDeps, 'rulesDir'>, t: StreamTopicConfig): RuleFile | undefined {
   if (!deps.rulesDir || !existsSync(deps.rulesDir)) return undefined;
-  return loadRuleFiles(deps.rulesDir).find((f) => f.table === `staging.${t.table}`);
+  try {
+    return loadRuleFiles(deps.rulesDir).find((f) => f.table === `staging.${t.table}`);
+  } catch (err) {
+    if (err instanceof RuleFileError) throw ApplicationFailure.nonRetryable(err.message, ErrorType.BadInput);
+    throw err;
+  }
 }
 
 /** Input of `consumeStream`. */
