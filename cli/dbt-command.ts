@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { compileProject, DEFAULT_TARGET, planProject, type DbtCommand } from '../activities/transform';
 import type { EdpConfig } from '../lib/config/schema';
+import { ProjectError } from '../lib/errors';
 import { transform } from '../workflows';
 import type { ModelOutcome, TransformProgress, TransformResult } from '../workflows/transform';
 import { webUiLink } from './pipeline-run';
@@ -34,8 +35,7 @@ function plain<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    const e = err as Error;
-    if (e.name === 'CompileError' || e.name === 'GraphError') throw new CliError(e.message);
+    if (err instanceof ProjectError) throw new CliError(err.message);
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { installServices, serviceNames, stopService } from '../infra/services';
 import type { EdpConfig } from '../lib/config/schema';
+import { EdpError } from '../lib/errors';
 import { pipelineWorkflowId } from '../lib/ids';
 import { describeInterval, parseInterval, type DataInterval } from '../lib/intervals';
 import { loadConfig } from '../workers/config';
@@ -321,13 +322,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const KNOWN_ERRORS = new Set(['ConfigError', 'ServiceError', 'IntervalError', 'WarehouseLockedError', 'TypeError']);
+const KNOWN_ERRORS = new Set(['ServiceError', 'IntervalError', 'TypeError']);
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const e = err as Error;
-    const known = err instanceof CliError || KNOWN_ERRORS.has(e.name);
+    // Family errors say what to fix; the stack would only hide that.
+    const known = err instanceof CliError || err instanceof EdpError || KNOWN_ERRORS.has(e.name);
     if (e.name === 'WorkflowFailedError') {
       // The useful part is the chain of causes: child workflow → activity → the classified failure.
       const chain: string[] = [];

@@ -3,11 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
 import { configSchema, type EdpConfig } from '../lib/config/schema';
-
-/** An invalid configuration; the message names the file or variable, the key and the reason. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+import { ConfigError } from '../lib/errors';
 
 /** Where the configuration came from, for messages and `edp status`. */
 export interface LoadedConfig {

@@ -2,11 +2,10 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DuckDbWarehouse, SnowflakeWarehouse, type Warehouse } from '../activities/warehouse';
 import type { EdpConfig } from '../lib/config/schema';
+import { ConfigError } from '../lib/errors';
 
 /** Raised when the configured warehouse cannot be opened for a reason a person must fix (a missing secret). */
-export class WarehouseConfigError extends Error {
-  override name = 'WarehouseConfigError';
-}
+export class WarehouseConfigError extends ConfigError {}
 
 function readSecret(file: string, what: string): string {
   try {
