@@ -2,6 +2,21 @@ import { GraphError, type DependencyGraph } from '../../../lib/graph';
 import { RunQueue } from '../../../lib/run-queue';
 
 const graph = (nodes: string[], edges: Array<[string, string]> = []): DependencyGraph => ({ nodes, edges });
+/** Each node depends on the one before it. */
+const chain = (...nodes: string[]): DependencyGraph =>
+  graph(
+    nodes,
+    nodes.slice(1).map((n, i) => [nodes[i], n]),
+  );
+/** `c` depends on both `a` and `b`. */
+const join = (): DependencyGraph =>
+  graph(
+    ['a', 'b', 'c'],
+    [
+      ['a', 'c'],
+      ['b', 'c'],
+    ],
+  );
 
 /** Runs the queue to the end, completing started nodes first in, first out, failing those in `failing`. */
 function drive(queue: RunQueue, failing: string[] = []): { starts: string[]; skips: string[] } {
@@ -31,15 +46,7 @@ describe('run queue', () => {
   });
 
   it('runs a chain one after the other whatever the parallelism', () => {
-    const queue = new RunQueue(
-      graph(
-        ['a', 'b', 'c'],
-        [
-          ['a', 'b'],
-          ['b', 'c'],
-        ],
-      ),
-    );
+    const queue = new RunQueue(chain('a', 'b', 'c'));
     expect(drive(queue)).toEqual({ starts: ['a', 'b', 'c'], skips: [] });
     expect(queue.done).toBe(true);
   });
@@ -91,16 +98,7 @@ describe('run queue', () => {
   });
 
   it('skips the whole subtree in the step right after the failure', () => {
-    const queue = new RunQueue(
-      graph(
-        ['a', 'b', 'c', 'd'],
-        [
-          ['a', 'b'],
-          ['b', 'c'],
-          ['c', 'd'],
-        ],
-      ),
-    );
+    const queue = new RunQueue(chain('a', 'b', 'c', 'd'));
     queue.next();
     queue.fail('a');
     expect(queue.next()).toEqual({ start: [], skip: ['b', 'c', 'd'] });
@@ -108,15 +106,7 @@ describe('run queue', () => {
   });
 
   it('skips a node one of whose two parents failed, even though the other succeeded', () => {
-    const queue = new RunQueue(
-      graph(
-        ['a', 'b', 'c'],
-        [
-          ['a', 'c'],
-          ['b', 'c'],
-        ],
-      ),
-    );
+    const queue = new RunQueue(join());
     expect(queue.next().start).toEqual(['a', 'b']);
     queue.complete('a');
     queue.fail('b');
@@ -124,15 +114,7 @@ describe('run queue', () => {
   });
 
   it('starts a node with two parents only once both succeeded', () => {
-    const queue = new RunQueue(
-      graph(
-        ['a', 'b', 'c'],
-        [
-          ['a', 'c'],
-          ['b', 'c'],
-        ],
-      ),
-    );
+    const queue = new RunQueue(join());
     expect(queue.next().start).toEqual(['a', 'b']);
     queue.complete('a');
     expect(queue.next()).toEqual({ start: [], skip: [] });
