@@ -175,7 +175,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
         durationMs: r.ms ?? Date.now() - started,
         error: r.message,
       });
-      if (testsFailed) return;
+      if (testsFailed) return; // the queue heard of the failure when the tests failed
       if (BLOCKING.includes(r.status)) queue.fail(node.id);
       else queue.complete(node.id);
     } catch (err) {
