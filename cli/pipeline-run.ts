@@ -3,7 +3,7 @@ import type { EdpConfig } from '../lib/config/schema';
 import { pipelineWorkflowId, stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
-import { pipelineInput } from '../workers/pipeline-input';
+import { pipelineInput, startOptions } from '../workers/workflow-inputs';
 import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
 import { platformPipeline } from '../workflows';
 import { num, progress } from './output';
@@ -26,9 +26,7 @@ export async function startPipeline(
   const workflowId = pipelineWorkflowId(interval);
   try {
     return await client.workflow.start(platformPipeline, {
-      workflowId,
-      taskQueue: config.temporal.taskQueues.workflows,
-      args: [pipelineInput(config, interval)],
+      ...startOptions(config, workflowId, pipelineInput(config, interval)),
       typedSearchAttributes: [
         { key: EDP_PIPELINE, value: config.pipeline.name },
         { key: EDP_INTERVAL_START, value: new Date(interval.start) },
