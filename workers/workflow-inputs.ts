@@ -1,5 +1,9 @@
+import type { WorkflowStartOptions } from '@temporalio/client';
 import type { EdpConfig } from '../lib/config/schema';
+import { pipelineWorkflowId } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
+import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
+import type { platformPipeline } from '../workflows';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
 import type { QualityGateInput } from '../workflows/quality-gate';
 import type { RealtimeRefreshInput } from '../workflows/realtime-refresh';
@@ -43,6 +47,21 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
     sqlTables: config.sources.flatMap((s) => s.tables.map((t) => ({ source: s.name, table: t.name }))),
     marts: config.export.marts.map((m) => ({ ...m })),
     threads: config.transform.threads,
+  };
+}
+
+/** Start options of the platformPipeline run for one interval: its id is the interval, searchable by pipeline and start. */
+export function pipelineStartOptions(
+  config: EdpConfig,
+  interval: DataInterval,
+): WorkflowStartOptions<typeof platformPipeline> {
+  return {
+    ...startOptions(config, pipelineWorkflowId(interval), pipelineInput(config, interval)),
+    typedSearchAttributes: [
+      { key: EDP_PIPELINE, value: config.pipeline.name },
+      { key: EDP_INTERVAL_START, value: new Date(interval.start) },
+      { key: EDP_STATUS, value: 'running' },
+    ],
   };
 }
 

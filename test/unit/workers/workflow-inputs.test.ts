@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../workers/config';
 import {
   pipelineInput,
+  pipelineStartOptions,
   qualityGateInput,
   realtimeRefreshInput,
   slaCheckInput,
@@ -14,6 +15,7 @@ import {
   transformInput,
 } from '../../../workers/workflow-inputs';
 import { makeInterval } from '../../../lib/intervals';
+import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../../../lib/search-attributes';
 import { tmpDir } from '../../helpers/tmp';
 
 /** A config whose every workflow setting differs from its default. */
@@ -95,8 +97,28 @@ describe('workflow inputs from config', () => {
     });
   });
 
+  it('starts an interval’s pipeline run under the interval’s id, searchable by pipeline and interval start', () => {
+    expect(pipelineStartOptions(config, interval)).toEqual({
+      workflowId: 'edp-pipeline-2026-01-01T04:00Z',
+      taskQueue: 'wf-queue',
+      args: [pipelineInput(config, interval)],
+      typedSearchAttributes: [
+        { key: EDP_PIPELINE, value: 'platform' },
+        { key: EDP_INTERVAL_START, value: new Date('2026-01-01T04:00Z') },
+        { key: EDP_STATUS, value: 'running' },
+      ],
+    });
+  });
+
+  const root = join(__dirname, '../../..');
+  const sources = (dirs: string[]): string[] =>
+    dirs
+      .flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => `${dir}/${f}`))
+      .filter((f) => f.endsWith('.ts'));
+  const matching = (files: string[], patterns: RegExp[]): string[] =>
+    files.filter((f) => patterns.some((re) => re.test(readFileSync(join(root, f), 'utf8'))));
+
   it('is the only module that maps config to workflow options', () => {
-    const root = join(__dirname, '../../..');
     // The worker reads the queues to poll them; workflow-inputs.ts is the mapping itself.
     const allowed = new Set(['workers/workflow-inputs.ts', 'workers/worker.ts']);
     const mapping = [
@@ -104,10 +126,15 @@ describe('workflow inputs from config', () => {
       /taskQueues\.(workflows|warehouse)/,
       /pipeline\.(retries|heartbeatSeconds)/,
     ];
-    const offenders = ['cli', 'workers']
-      .flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => `${dir}/${f}`))
-      .filter((f) => f.endsWith('.ts') && !allowed.has(f))
-      .filter((f) => mapping.some((re) => re.test(readFileSync(join(root, f), 'utf8'))));
-    expect(offenders).toEqual([]);
+    expect(
+      matching(
+        sources(['cli', 'workers']).filter((f) => !allowed.has(f)),
+        mapping,
+      ),
+    ).toEqual([]);
+  });
+
+  it('leaves workflow and schedule ids to lib/ids.ts', () => {
+    expect(matching(sources(['cli', 'workers']), [/['"`]edp-[a-z-]*(\$\{|['"`])/])).toEqual([]);
   });
 });
