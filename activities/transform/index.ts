@@ -7,3 +7,4 @@ export * from './manifest-store';
 export { compileNode, testSql } from './compile';
 export { CompileError } from './jinja';
 export { renderRelation, quoterFor } from './jinja-context';
+export { SELECTOR_METHODS, type SelectorMethod } from './selector-methods';
