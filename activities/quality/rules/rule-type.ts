@@ -52,8 +52,18 @@ export interface TableVerdict {
   message: string;
 }
 
-type RowShape<T extends string, F extends z.ZodRawShape> = typeof rowRuleFields & { type: z.ZodLiteral<T> } & F;
-type TableShape<T extends string, F extends z.ZodRawShape> = typeof ruleFields & { type: z.ZodLiteral<T> } & F;
+/** The schema of a rule type's rules: the common keys, the `type` literal, then the type's own keys. */
+type SchemaOf<C extends z.ZodRawShape, T extends string, F extends z.ZodRawShape> = z.ZodObject<
+  C & { type: z.ZodLiteral<T> } & F,
+  'strict'
+>;
+type RowSchema<T extends string, F extends z.ZodRawShape> = SchemaOf<typeof rowRuleFields, T, F>;
+type TableSchema<T extends string, F extends z.ZodRawShape> = SchemaOf<typeof ruleFields, T, F>;
+/** What a rule type's file writes: its name, its own keys and its handlers. */
+type Definition<D, T extends string, F extends z.ZodRawShape> = { type: T; fields: F } & Omit<
+  D,
+  'type' | 'level' | 'schema'
+>;
 
 /** A rule type that judges single rows: failing rows go to the error table and can be quarantined. */
 export interface RowRuleType<T extends string = string, R = unknown, S extends z.AnyZodObject = z.AnyZodObject> {
@@ -82,26 +92,25 @@ export interface TableRuleType<T extends string = string, R = unknown, S extends
 
 /** Defines a row-level rule type from its own keys; the common row-level keys are added. */
 export function defineRowRule<T extends string, F extends z.ZodRawShape>(
-  def: { type: T; fields: F } & Omit<
-    RowRuleType<T, z.output<z.ZodObject<RowShape<T, F>, 'strict'>>>,
-    'type' | 'level' | 'schema'
-  >,
-): RowRuleType<T, z.output<z.ZodObject<RowShape<T, F>, 'strict'>>, z.ZodObject<RowShape<T, F>, 'strict'>> {
-  const { fields, ...rest } = def;
-  const schema = z.object({ ...rowRuleFields, type: z.literal(def.type), ...fields }).strict();
-  return { ...rest, level: 'row', schema };
+  def: Definition<RowRuleType<T, z.output<RowSchema<T, F>>>, T, F>,
+): RowRuleType<T, z.output<RowSchema<T, F>>, RowSchema<T, F>> {
+  return withSchema('row', rowRuleFields, def);
 }
 
 /** Defines a table-level rule type from its own keys; the common keys are added. */
 export function defineTableRule<T extends string, F extends z.ZodRawShape>(
-  def: { type: T; fields: F } & Omit<
-    TableRuleType<T, z.output<z.ZodObject<TableShape<T, F>, 'strict'>>>,
-    'type' | 'level' | 'schema'
-  >,
-): TableRuleType<T, z.output<z.ZodObject<TableShape<T, F>, 'strict'>>, z.ZodObject<TableShape<T, F>, 'strict'>> {
-  const { fields, ...rest } = def;
-  const schema = z.object({ ...ruleFields, type: z.literal(def.type), ...fields }).strict();
-  return { ...rest, level: 'table', schema };
+  def: Definition<TableRuleType<T, z.output<TableSchema<T, F>>>, T, F>,
+): TableRuleType<T, z.output<TableSchema<T, F>>, TableSchema<T, F>> {
+  return withSchema('table', ruleFields, def);
+}
+
+function withSchema<L, C extends z.ZodRawShape, T extends string, F extends z.ZodRawShape, H>(
+  level: L,
+  common: C,
+  def: { type: T; fields: F } & H,
+) {
+  const { fields, ...handlers } = def;
+  return { ...handlers, level, schema: z.object({ ...common, type: z.literal(def.type), ...fields }).strict() };
 }
 
 /** A count as people read it: `2,000`. */

@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
-import { JinjaRenderer, macroLibrary, type JinjaGlobals, type MacroLibrary } from '../jinja';
+import { JinjaRenderer, type JinjaGlobals, type MacroLibrary } from '../jinja';
 import { dbtContext, type ContextInput } from '../jinja-context';
 import type { ManifestNode, NodeConfig, ResourceType, TargetInfo } from '../manifest-types';
-import {
-  configFromTree,
-  findFiles,
-  mergeConfig,
-  readProjectFile,
-  type FoundFile,
-  type ProjectFile,
-} from '../project-files';
+import { configFromTree, mergeConfig, readProjectFile, type FoundFile, type ProjectFile } from '../project-files';
+import { readMacros } from './parse-macros';
 import type { Properties } from './parse-properties';
 import { asObject } from './parse-yaml';
 
@@ -45,15 +39,11 @@ export interface ParseScope {
 /** SHA-256 of a text, hex. */
 export const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** Reads the project file and its macros, and settles the vars. */
+/** Reads the project file and its macros, and settles the vars (rendering their Jinja). */
 export function openParseScope(dir: string, options: ParseOptions): ParseScope {
   const project = readProjectFile(dir);
   const rawVars = { ...flattenVars(project.vars, project.name), ...(options.vars ?? {}) };
-  const macroFiles = [
-    ...findFiles(dir, project.macroPaths, ['.sql']),
-    ...findFiles(dir, project.testPaths, ['.sql']).filter((f) => /\{%-?\s*test\s/.test(f.text)),
-  ];
-  const library = macroLibrary(macroFiles.map((f) => [f.path, f.text] as const));
+  const { macroFiles, library } = readMacros(dir, project);
   const renderer = new JinjaRenderer(library);
   // Jinja in var values and in dbt_project.yml / properties configs (`"{{ env_var('X') }}"`), rendered
   // once here as dbt renders them: with var, env_var and target, no refs.
