@@ -34,15 +34,14 @@ type Registered = (typeof RULE_TYPES)[number];
 export type AnyRule = z.output<Registered['schema']>;
 /** A rule of any registered row-level type. */
 export type AnyRowRule = z.output<Extract<Registered, { level: 'row' }>['schema']>;
-
 /** A rule of any registered table-level type. */
 export type AnyTableRule = Exclude<AnyRule, AnyRowRule>;
 
-/** The schemas of every rule type, as the tuple `z.discriminatedUnion` takes. */
-export const ruleTypeSchemas = RULE_TYPES.map((t) => t.schema) as unknown as SchemasOf<typeof RULE_TYPES>;
 type SchemasOf<T extends readonly unknown[]> = {
   -readonly [K in keyof T]: T[K] extends { schema: infer S } ? S : never;
 };
+/** The schemas of every rule type, as the tuple `z.discriminatedUnion` takes (`map` loses the tuple type). */
+export const ruleTypeSchemas = RULE_TYPES.map((t) => t.schema) as unknown as SchemasOf<typeof RULE_TYPES>;
 
 const byType = new Map<string, RowRuleType<string, never> | TableRuleType<string, never>>(
   RULE_TYPES.map((t) => [t.type, t]),
