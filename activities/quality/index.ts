@@ -3,3 +3,4 @@ export * from './quality-activities';
 export * from './rule-engine';
 export * from './rule-file';
 export * from './rule-sql';
+export { RULE_TYPES } from './rules';

@@ -1,7 +1,8 @@
 import type { DataInterval } from '../../lib/intervals';
 import { ensureOnce, ensureSchema, tableRef, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
-import { isRowRule, type Rule, type RuleFile } from './rule-file';
+import { isRowRule, type Rule, type RowRule, type RuleFile } from './rule-file';
 import { checkedRowsSql, rowKeySql, tableRuleSql, violationsSql } from './rule-sql';
+import { formatCount as fmt, percentOf as pct, ruleTypeOf } from './rules';
 
 /** One rule's outcome, as stored in `audit.quality_rule_results`. */
 export interface RuleResult {
@@ -53,8 +54,6 @@ export function errorTableOf(table: string): TableRef {
 const RESULTS = 'audit.quality_rule_results';
 const SCORES = 'audit.quality_scores';
 const MAX_SAMPLES = 5;
-const fmt = (n: number): string => n.toLocaleString('en-US');
-const pct = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100);
 
 async function ensureTables(w: Warehouse, errors: TableRef): Promise<void> {
   await ensureSchema(w, 'audit');
@@ -220,75 +219,19 @@ async function tableRule(
   columns: ReadonlyArray<{ name: string; type: string }>,
   ctx: RuleRunContext,
 ): Promise<Omit<RuleResult, 'table' | 'rule' | 'type' | 'severity' | 'sampleKeys'> & { sql: string }> {
-  const d = w.dialect;
-  const sql = tableRuleSql(d, target, rule, ctx.interval?.end) ?? '';
-  const verdict = (passed: boolean, checkedRows: number, message: string) => ({
-    passed,
-    checkedRows,
-    failedRows: passed ? 0 : 1,
-    message,
-    sql,
-  });
-  switch (rule.type) {
-    case 'row_count': {
-      const observed = await count(tx, sql);
-      const problems: string[] = [];
-      if (rule.min !== undefined && observed < rule.min) problems.push(`below the minimum ${fmt(rule.min)}`);
-      if (rule.max !== undefined && observed > rule.max) problems.push(`above the maximum ${fmt(rule.max)}`);
-      let versus = '';
-      if (rule.maxChangePercent !== undefined) {
-        const [prev] = await tx.query<{ n: string }>(
-          `SELECT checked_rows AS n FROM ${RESULTS} WHERE checked_table = ? AND rule = ? AND run_id <> ? ORDER BY checked_at DESC LIMIT 1`,
-          [`${target.schema}.${target.table}`, rule.name, ctx.runId],
-        );
-        if (prev) {
-          const change = pct(Math.abs(observed - Number(prev.n)), Number(prev.n));
-          versus = `, ${change}% change against the previous run's ${fmt(Number(prev.n))}`;
-          if (change > rule.maxChangePercent) problems.push(`changed more than ${rule.maxChangePercent}%`);
-        }
-      }
-      return verdict(
-        problems.length === 0,
-        observed,
-        `${fmt(observed)} rows${versus}${problems.length ? `: ${problems.join(', ')}` : ''}`,
-      );
-    }
-    case 'completeness': {
-      const [r] = await tx.query<{ checked: string; present: string }>(sql);
-      const share = pct(Number(r.present), Number(r.checked));
-      return verdict(
-        share >= rule.minPercent,
-        Number(r.checked),
-        `${share}% of ${fmt(Number(r.checked))} rows have ${rule.column}; need ${rule.minPercent}%`,
-      );
-    }
-    case 'freshness': {
-      const [r] = await tx.query<{ newest: string | null; age_minutes: string | number | null }>(sql);
-      if (r.newest === null) return verdict(false, 0, `no ${rule.column} values at all`);
-      const age = Number(r.age_minutes);
-      return verdict(
-        age <= rule.maxAgeMinutes,
-        1,
-        `newest ${rule.column} ${r.newest} is ${fmt(age)} minutes old; allowed ${fmt(rule.maxAgeMinutes)}`,
-      );
-    }
-    case 'schema': {
-      const actual = new Map(columns.map((c) => [c.name, c.type]));
-      const problems: string[] = [];
-      for (const [name, type] of Object.entries(rule.columns)) {
-        const found = actual.get(name);
-        if (found === undefined) problems.push(`${name} is missing`);
-        else if (d.typeFamily(found) !== type) problems.push(`${name} is ${found}, expected ${type}`);
-      }
-      if (rule.exact)
-        for (const name of actual.keys()) if (!(name in rule.columns)) problems.push(`${name} is not expected`);
-      return verdict(
-        problems.length === 0,
-        columns.length,
-        problems.length ? problems.join('; ') : `${columns.length} columns as expected`,
-      );
-    }
-  }
+  const sql = tableRuleSql(w.dialect, target, rule, ctx.interval?.end) ?? '';
+  const previousCheckedRows = async (): Promise<number | undefined> => {
+    const [prev] = await tx.query<{ n: string }>(
+      `SELECT checked_rows AS n FROM ${RESULTS} WHERE checked_table = ? AND rule = ? AND run_id <> ? ORDER BY checked_at DESC LIMIT 1`,
+      [`${target.schema}.${target.table}`, rule.name, ctx.runId],
+    );
+    return prev ? Number(prev.n) : undefined;
+  };
+  const verdict = await ruleTypeOf(rule).evaluate(
+    { d: w.dialect, sql, query: (text, params) => tx.query(text, params), columns, previousCheckedRows },
+    rule,
+  );
+  return { ...verdict, failedRows: verdict.passed ? 0 : 1, sql };
 }
 
 async function quarantine(
@@ -300,11 +243,11 @@ async function quarantine(
   ctx: RuleRunContext,
 ): Promise<number> {
   const d = w.dialect;
-  const rules = file.rules.filter((r) => isRowRule(r) && r.quarantine);
+  const rules = file.rules.filter((r): r is RowRule => isRowRule(r) && r.quarantine);
   if (rules.length === 0) return 0;
   const before = await count(tx, `SELECT count(*) AS n FROM ${d.table(target)}`);
   const checked = `${target.schema}.${target.table}`;
-  const byKey = rules.filter((r) => r.type !== 'duplicates').map((r) => r.name);
+  const byKey = rules.filter((r) => !ruleTypeOf(r).quarantineSql).map((r) => r.name);
   if (byKey.length > 0) {
     await tx.execute(
       `DELETE FROM ${d.table(target)} t WHERE ${rowKeySql(d, file.key)} IN (
@@ -312,19 +255,9 @@ async function quarantine(
       [ctx.runId, checked, ...byKey],
     );
   }
-  // Duplicates share their key with the row that is kept, so they are removed by rebuilding the table.
   for (const rule of rules) {
-    if (rule.type !== 'duplicates') continue;
-    const cols = rule.columns.map((c) => `t.${d.quoteIdent(c)}`).join(', ');
-    const inScope = rule.filter ? `(${rule.filter})` : 'TRUE';
-    await tx.execute(
-      d.createTableAs(
-        target,
-        `SELECT * EXCLUDE (edp_dup_rank) FROM (
-           SELECT t.*, CASE WHEN ${inScope} THEN row_number() OVER (PARTITION BY ${cols}, ${inScope} ORDER BY ${rule.orderBy}) ELSE 1 END AS edp_dup_rank
-           FROM ${d.table(target)} t) t WHERE edp_dup_rank = 1`,
-      ),
-    );
+    const rebuild = ruleTypeOf(rule).quarantineSql?.(d, target, rule);
+    if (rebuild) await tx.execute(rebuild);
   }
   return before - (await count(tx, `SELECT count(*) AS n FROM ${d.table(target)}`));
 }

@@ -2,88 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { columnTypeSchema } from '../../lib/config/schema';
 import { ProjectError } from '../../lib/errors';
+import { identifier, ruleTypeOf, ruleTypeSchemas, tableName } from './rules';
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain SQL identifier');
-const tableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'expected schema.table');
-const sql = z.string().trim().min(1, 'expected a SQL expression');
-
-/** When a row-level rule fails: more failing rows than `count`, or more than `percent` of checked rows. */
-const thresholdSchema = z
-  .object({ count: z.number().int().nonnegative().optional(), percent: z.number().min(0).max(100).optional() })
-  .strict()
-  .refine((t) => (t.count === undefined) !== (t.percent === undefined), 'give exactly one of count or percent');
-
-const base = {
-  name: identifier,
-  severity: z.enum(['warn', 'error']).default('error'),
-  /** SQL predicate: only rows matching it are checked. */
-  filter: sql.optional(),
-  description: z.string().optional(),
-};
-const rowLevel = {
-  ...base,
-  threshold: thresholdSchema.default({ count: 0 }),
-  /** Move failing rows out of the table into its error table (needs the file's `key`). */
-  quarantine: z.boolean().default(false),
-};
-
-/** One rule in a rule file; `type` selects the check. */
-export const ruleSchema = z.discriminatedUnion('type', [
-  z.object({ ...rowLevel, type: z.literal('mandatory'), columns: z.array(identifier).min(1) }).strict(),
-  z
-    .object({
-      ...rowLevel,
-      type: z.literal('format'),
-      column: identifier,
-      regex: z.string().min(1).optional(),
-      expression: sql.optional(),
-    })
-    .strict(),
-  z
-    .object({
-      ...rowLevel,
-      type: z.literal('lookup'),
-      column: identifier,
-      references: z.object({ table: tableName, column: identifier }).strict(),
-    })
-    .strict(),
-  z.object({ ...rowLevel, type: z.literal('duplicates'), columns: z.array(identifier).min(1), orderBy: sql }).strict(),
-  z.object({ ...rowLevel, type: z.literal('business'), expression: sql }).strict(),
-  z
-    .object({
-      ...base,
-      type: z.literal('row_count'),
-      min: z.number().int().nonnegative().optional(),
-      max: z.number().int().nonnegative().optional(),
-      /** Largest allowed change, in percent, against the same rule's count in the previous run. */
-      maxChangePercent: z.number().nonnegative().optional(),
-    })
-    .strict(),
-  z
-    .object({ ...base, type: z.literal('completeness'), column: identifier, minPercent: z.number().min(0).max(100) })
-    .strict(),
-  z
-    .object({
-      ...base,
-      type: z.literal('freshness'),
-      column: identifier,
-      maxAgeMinutes: z.number().int().positive(),
-      /** Age measured against the current time, or against the end of the run's data interval (for backfills). */
-      relativeTo: z.enum(['now', 'interval_end']).default('now'),
-    })
-    .strict(),
-  z
-    .object({
-      ...base,
-      type: z.literal('schema'),
-      columns: z.record(identifier, columnTypeSchema),
-      /** Also fail on columns the table has beyond `columns`. */
-      exact: z.boolean().default(false),
-    })
-    .strict(),
-]);
+/** One rule in a rule file; `type` selects the check, one of the registered rule types. */
+export const ruleSchema = z.discriminatedUnion('type', ruleTypeSchemas);
 /** A validated rule. */
 export type Rule = z.infer<typeof ruleSchema>;
 /** Rule types that judge single rows (and can quarantine them). */
@@ -108,11 +31,8 @@ export const ruleFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['rules', i, path], message });
       if ('quarantine' in r && r.quarantine && !f.key)
         issue('quarantine', 'quarantine needs the file to declare a key');
-      if (r.type === 'format' && (r.regex === undefined) === (r.expression === undefined))
-        issue('regex', 'give exactly one of regex or expression');
-      if (r.type === 'row_count' && r.min === undefined && r.max === undefined && r.maxChangePercent === undefined) {
-        issue('min', 'give min, max or maxChangePercent');
-      }
+      const problem = ruleTypeOf(r).check?.(r);
+      if (problem) issue(problem.key, problem.message);
     });
   });
 /** A validated rule file with the path it came from. */

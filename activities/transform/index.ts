@@ -1,9 +1,10 @@
 /** Transformation: a dbt-format project parsed into a manifest, planned once, and run node by node. */
 export * from './transform-activities';
-export * from './parse-project';
+export * from './parse';
 export * from './selection';
 export * from './manifest-types';
 export * from './manifest-store';
 export { compileNode, testSql } from './compile';
 export { CompileError } from './jinja';
 export { renderRelation, quoterFor } from './jinja-context';
+export { SELECTOR_METHODS, type SelectorMethod } from './selector-methods';

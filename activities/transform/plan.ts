@@ -1,6 +1,6 @@
 import { writeManifest } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
-import { parseProject } from './parse-project';
+import { parseProject } from './parse';
 import { runEdges, selectNodes, type DbtCommand } from './selection';
 
 /** Input of `planTransform`: which project, command and selection. */

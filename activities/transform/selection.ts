@@ -1,5 +1,6 @@
 import { CompileError } from './jinja';
-import type { Manifest, ManifestNode, ResourceType } from './manifest-types';
+import type { Manifest, ResourceType } from './manifest-types';
+import { SELECTOR_METHODS } from './selector-methods';
 
 /** dbt commands the engine runs. */
 export type DbtCommand = 'build' | 'run' | 'test' | 'seed' | 'snapshot' | 'compile';
@@ -12,15 +13,6 @@ const COMMAND_TYPES: Record<DbtCommand, ResourceType[]> = {
   snapshot: ['snapshot'],
   compile: ['model', 'snapshot', 'test'],
 };
-
-function globToRegex(glob: string): RegExp {
-  return new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-}
 
 interface Graph {
   parents: Map<string, string[]>;
@@ -55,59 +47,19 @@ function walk(start: Iterable<string>, next: Map<string, string[]>, depth: numbe
   return seen;
 }
 
-/**
- * dbt's fqn match: the node's name, or a dotted prefix of its fqn (`staging`, `project.staging.sub`),
- * where a `*` part matches everything below it.
- */
-function fqnMatches(fqn: readonly string[], selector: string): boolean {
-  if (fqn[fqn.length - 1] === selector) return true;
-  const parts = selector.split('.');
-  const flat = fqn.flatMap((s) => s.split('.'));
-  if (parts.length > flat.length) return false;
-  for (let i = 0; i < parts.length; i++) {
-    if (parts[i] === '*') return true;
-    if (flat[i] !== parts[i]) return false;
-  }
-  return true;
-}
-
 /** Node ids (and source ids) one selector method matches, before graph operators. */
 function matchMethod(manifest: Manifest, spec: string): Set<string> {
   const colon = spec.indexOf(':');
   // As dbt: without a method, a value with a `/` or ending in `.sql` is a path, anything else an fqn.
   const guess = spec.includes('/') || spec.endsWith('.sql') ? 'path' : 'fqn';
   const [method, value] = colon > 0 ? [spec.slice(0, colon), spec.slice(colon + 1)] : [guess, spec];
-  const nodes = Object.values(manifest.nodes);
-  const ids = (pred: (n: ManifestNode) => boolean) => new Set(nodes.filter(pred).map((n) => n.id));
-  switch (method) {
-    case 'fqn':
-      return ids((n) => fqnMatches(n.fqn, value) || fqnMatches(n.fqn.slice(1), value));
-    case 'tag':
-      return ids((n) => (n.config.tags ?? []).some((t) => globToRegex(value).test(t)));
-    case 'path': {
-      const p = value.replace(/\/+$/, '');
-      return ids((n) => n.path === p || n.path.startsWith(`${p}/`) || globToRegex(p).test(n.path));
-    }
-    case 'resource_type':
-      return ids((n) => n.resourceType === value);
-    case 'config.materialized':
-      return ids((n) => n.config.materialized === value);
-    case 'test_type':
-      return ids((n) => n.resourceType === 'test' && (value === 'generic' ? !!n.generic : !n.generic));
-    case 'source': {
-      const [s, t] = value.split('.');
-      const re = globToRegex(t ?? '*');
-      return new Set(
-        Object.values(manifest.sources)
-          .filter((x) => globToRegex(s).test(x.sourceName) && re.test(x.name))
-          .map((x) => x.id),
-      );
-    }
-    default:
-      throw new CompileError(
-        `--select: unknown selector method '${method}:' (use a name, tag:, path:, source:, resource_type:, config.materialized:)`,
-      );
+  if (!Object.hasOwn(SELECTOR_METHODS, method)) {
+    const others = Object.keys(SELECTOR_METHODS).filter((m) => m !== 'fqn');
+    throw new CompileError(
+      `--select: unknown selector method '${method}:' (use a name, ${others.map((m) => `${m}:`).join(', ')})`,
+    );
   }
+  return SELECTOR_METHODS[method](manifest, value);
 }
 
 /** One selector with its graph operators: `+model`, `model+`, `2+model+3`, `@model`. */

@@ -1,0 +1,66 @@
+import type { Manifest, ManifestNode, ManifestSource } from '../manifest-types';
+import { findFiles } from '../project-files';
+import { checkAcyclic, checkEnabledDependencies } from './parse-graph';
+import { parseModels } from './parse-models';
+import { readProperties } from './parse-properties';
+import { collectCalls, resolveRefs } from './parse-refs';
+import { setRelations } from './parse-relations';
+import { openParseScope, sha, type ParseOptions } from './parse-scope';
+import { parseSeeds } from './parse-seeds';
+import { parseSnapshots } from './parse-snapshots';
+import { parseGenericTests, parseSingularTests } from './parse-tests';
+
+/** Parses a dbt project directory into a manifest: nodes, configs, dependencies; fails on unknown refs and cycles. */
+export function parseProject(dir: string, options: ParseOptions): Manifest {
+  const scope = openParseScope(dir, options);
+  const { project } = scope;
+  const yamlFiles = findFiles(
+    dir,
+    [...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths],
+    ['.yml', '.yaml'],
+  );
+  const { byName: properties, sources: declared } = readProperties(project, yamlFiles);
+  const sources: Record<string, ManifestSource> = Object.fromEntries(declared.map((s) => [s.source.id, s.source]));
+
+  const drafts = [
+    ...parseModels(scope, properties),
+    ...parseSeeds(scope, properties),
+    ...parseSnapshots(scope, properties),
+    ...parseSingularTests(scope),
+  ];
+  collectCalls(scope, drafts, sources);
+  const { nodes, byName } = resolveRefs(drafts);
+  const all = [...nodes, ...parseGenericTests(scope, { nodes, byName, declared, sources })];
+  checkEnabledDependencies(all);
+  setRelations(scope, all);
+  checkAcyclic(all);
+
+  const manifestNodes: Record<string, ManifestNode> = {};
+  for (const n of all) {
+    const node: Partial<typeof n> = { ...n };
+    delete node.refs;
+    delete node.props;
+    manifestNodes[n.id] = node as ManifestNode;
+  }
+  const checksum = sha(
+    JSON.stringify([
+      Object.values(manifestNodes).map((n) => [n.id, n.path, n.fqn, n.checksum, n.config, n.relation, n.dependsOn]),
+      scope.library.source,
+      scope.vars,
+      options.target,
+      Object.values(sources),
+    ]),
+  );
+  return {
+    projectName: project.name,
+    projectDir: dir,
+    targetPath: project.targetPath,
+    checksum,
+    vars: scope.vars,
+    target: options.target,
+    nodes: manifestNodes,
+    sources,
+    macros: scope.library,
+    generatedAt: scope.now,
+  };
+}

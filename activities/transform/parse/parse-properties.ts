@@ -1,0 +1,51 @@
+import { CompileError } from '../jinja';
+import { mergeConfig, readPropertiesFile, type FoundFile, type ProjectFile } from '../project-files';
+import { readSources, type DeclaredSource } from './parse-sources';
+import { asList, asObject, testsOf, type TestEntries } from './parse-yaml';
+
+/** What properties files say about one model, seed or snapshot. */
+export interface Properties {
+  description?: string;
+  config: Record<string, unknown>;
+  columns: Record<string, { description?: string }>;
+  /** Test entries; `inRoot` is the properties file's path below its model/seed/snapshot path. */
+  tests: TestEntries;
+}
+
+/** Reads the properties YAML files: per model/seed/snapshot name, and the sources. */
+export function readProperties(
+  project: ProjectFile,
+  files: FoundFile[],
+): { byName: Map<string, Properties>; sources: DeclaredSource[] } {
+  const byName = new Map<string, Properties>();
+  const sources: DeclaredSource[] = [];
+  for (const file of files) {
+    const doc = readPropertiesFile(file);
+    readNodeProperties(doc, file, byName);
+    sources.push(...readSources(doc, file, project));
+  }
+  return { byName, sources };
+}
+
+/** The `models:`, `seeds:` and `snapshots:` entries of one properties file, merged into `byName`. */
+function readNodeProperties(doc: Record<string, unknown>, file: FoundFile, byName: Map<string, Properties>): void {
+  for (const kind of ['models', 'seeds', 'snapshots'] as const) {
+    for (const raw of asList(doc[kind])) {
+      const entry = asObject(raw);
+      if (typeof entry.name !== 'string') throw new CompileError(`${file.path}: every entry of ${kind} needs a name`);
+      const props: Properties = byName.get(entry.name) ?? { config: {}, columns: {}, tests: [] };
+      if (typeof entry.description === 'string') props.description = entry.description;
+      mergeConfig(props.config, asObject(entry.config));
+      for (const t of testsOf(entry)) props.tests.push({ entry: t, file: file.path, inRoot: file.inRoot });
+      for (const rawCol of asList(entry.columns)) {
+        const col = asObject(rawCol);
+        if (typeof col.name !== 'string') throw new CompileError(`${file.path}: a column of ${entry.name} has no name`);
+        props.columns[col.name] = { description: typeof col.description === 'string' ? col.description : undefined };
+        for (const t of testsOf(col)) {
+          props.tests.push({ entry: t, column: col.name, file: file.path, inRoot: file.inRoot });
+        }
+      }
+      byName.set(entry.name, props);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { basename } from 'node:path';
+import { CompileError } from '../jinja';
+import type { GenericTest, ManifestSource } from '../manifest-types';
+import { configFromTree, findFiles, mergeConfig, type FoundFile } from '../project-files';
+import { parseTestEntry, testNodeName } from '../test-entries';
+import { draftNode, type Draft, type ParseScope } from './parse-scope';
+import { sourceIdOf, type DeclaredSource } from './parse-sources';
+import type { TestEntries } from './parse-yaml';
+
+const BUILTIN_TESTS = ['unique', 'not_null', 'accepted_values', 'relationships'];
+
+/** Singular tests: one per `.sql` file under the test paths that is not a generic test definition. */
+export function parseSingularTests(scope: ParseScope): Draft[] {
+  return findFiles(scope.dir, scope.project.testPaths, ['.sql'])
+    .filter((f) => !scope.macroFiles.some((m) => m.path === f.path))
+    .map((file) => {
+      const name = basename(file.path, '.sql');
+      return draftNode(scope, { type: 'test', file, name, rawSql: file.text, checksumOf: file.text });
+    });
+}
+
+/** The parsed project a generic test is attached to. */
+export interface TestTargets {
+  /** Enabled nodes. */
+  nodes: readonly Draft[];
+  /** Enabled models, seeds and snapshots by name. */
+  byName: ReadonlyMap<string, Draft>;
+  declared: readonly DeclaredSource[];
+  sources: Readonly<Record<string, ManifestSource>>;
+}
+
+/** Generic tests written in properties files on nodes and sources; disabled ones are left out. */
+export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draft[] {
+  const { project, library } = scope;
+  const testNames = new Set(targets.nodes.filter((d) => d.resourceType === 'test').map((d) => d.name));
+  const generics: Draft[] = [];
+  const addTests = (attachedTo: string, attachedName: string, tests: TestEntries) => {
+    for (const t of tests) {
+      const parsed = parseTestEntry(t.entry, t.file, attachedName, t.column);
+      const refTo = parsed.to?.ref ? targets.byName.get(parsed.to.ref) : undefined;
+      if (parsed.to?.ref && !refTo) {
+        throw new CompileError(
+          `${t.file}: relationships test on ${attachedName}.${t.column} refers to unknown model '${parsed.to.ref}'`,
+        );
+      }
+      const toSource = parsed.to?.source
+        ? sourceIdOf(project.name, parsed.to.source[0], parsed.to.source[1])
+        : undefined;
+      if (toSource && !targets.sources[toSource])
+        throw new CompileError(`${t.file}: relationships test refers to unknown source ${toSource}`);
+      if (!BUILTIN_TESTS.includes(parsed.test) && !library.names.includes(`test_${parsed.test}`)) {
+        throw new CompileError(
+          `${t.file}: unknown test '${parsed.test}' on ${attachedName} (define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/)`,
+        );
+      }
+      let name = parsed.name ?? testNodeName(parsed.test, attachedName, t.column, parsed.kwargs);
+      for (let i = 2; testNames.has(name); i++) name = `${name}_${i}`;
+      testNames.add(name);
+      const fileLike: FoundFile = { path: t.file, inRoot: name, text: '' };
+      const draft = draftNode(scope, {
+        type: 'test',
+        file: fileLike,
+        name,
+        rawSql: '',
+        checksumOf: JSON.stringify([t.entry, t.column, attachedTo]),
+      });
+      draft.fqn = [project.name, ...t.inRoot.split('/').slice(0, -1), name];
+      mergeConfig(draft.config, configFromTree(project.configTrees.test, draft.fqn));
+      mergeConfig(draft.config, parsed.config);
+      const generic: GenericTest = { name: parsed.test, attachedTo, column: t.column, kwargs: parsed.kwargs };
+      draft.generic = generic;
+      draft.dependsOn = [attachedTo, ...(refTo ? [refTo.id] : []), ...(toSource ? [toSource] : [])];
+      if (draft.config.enabled !== false) generics.push(draft);
+    }
+  };
+  for (const d of targets.nodes) if (d.props?.tests.length) addTests(d.id, d.name, d.props.tests);
+  for (const s of targets.declared)
+    if (s.tests.length) addTests(s.source.id, `${s.source.sourceName}.${s.source.name}`, s.tests);
+  return generics;
+}

@@ -1,0 +1,85 @@
+import type { Manifest, ManifestNode } from './manifest-types';
+
+/** A selector method: the node (or source) ids `method:value` matches, before graph operators. */
+export type SelectorMethod = (manifest: Manifest, value: string) => Set<string>;
+
+function globToRegex(glob: string): RegExp {
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+}
+
+const nodesWhere = (manifest: Manifest, pred: (n: ManifestNode) => boolean): Set<string> =>
+  new Set(
+    Object.values(manifest.nodes)
+      .filter(pred)
+      .map((n) => n.id),
+  );
+
+/**
+ * dbt's fqn match: the node's name, or a dotted prefix of its fqn (`staging`, `project.staging.sub`),
+ * where a `*` part matches everything below it.
+ */
+function fqnMatches(fqn: readonly string[], selector: string): boolean {
+  if (fqn[fqn.length - 1] === selector) return true;
+  const parts = selector.split('.');
+  const flat = fqn.flatMap((s) => s.split('.'));
+  if (parts.length > flat.length) return false;
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === '*') return true;
+    if (flat[i] !== parts[i]) return false;
+  }
+  return true;
+}
+
+/** `fqn:` (and a bare name): the node's name or a prefix of its fqn, with or without the project name. */
+const fqn: SelectorMethod = (manifest, value) =>
+  nodesWhere(manifest, (n) => fqnMatches(n.fqn, value) || fqnMatches(n.fqn.slice(1), value));
+
+/** `tag:`: nodes with a tag matching the glob. */
+const tag: SelectorMethod = (manifest, value) =>
+  nodesWhere(manifest, (n) => (n.config.tags ?? []).some((t) => globToRegex(value).test(t)));
+
+/** `path:`: nodes in the file, in a folder below it, or with a path matching the glob. */
+const path: SelectorMethod = (manifest, value) => {
+  const p = value.replace(/\/+$/, '');
+  return nodesWhere(manifest, (n) => n.path === p || n.path.startsWith(`${p}/`) || globToRegex(p).test(n.path));
+};
+
+/** `source:`: sources `name` or `name.table`, each part a glob. */
+const source: SelectorMethod = (manifest, value) => {
+  const [s, t] = value.split('.');
+  const re = globToRegex(t ?? '*');
+  return new Set(
+    Object.values(manifest.sources)
+      .filter((x) => globToRegex(s).test(x.sourceName) && re.test(x.name))
+      .map((x) => x.id),
+  );
+};
+
+/** `resource_type:`: nodes of one resource type (model, seed, snapshot, test). */
+const resourceType: SelectorMethod = (manifest, value) => nodesWhere(manifest, (n) => n.resourceType === value);
+
+/** `config.materialized:`: nodes with that materialization. */
+const materialized: SelectorMethod = (manifest, value) => nodesWhere(manifest, (n) => n.config.materialized === value);
+
+/** `test_type:`: `generic` tests (from properties files) or `singular` ones (SQL files). */
+const testType: SelectorMethod = (manifest, value) =>
+  nodesWhere(manifest, (n) => n.resourceType === 'test' && (value === 'generic' ? !!n.generic : !n.generic));
+
+/**
+ * Every selector method by the name written before the colon. A new method is one function and one
+ * line here (dbt's MethodManager); graph operators and set operations stay in `selection.ts`.
+ */
+export const SELECTOR_METHODS: Readonly<Record<string, SelectorMethod>> = {
+  fqn,
+  tag,
+  path,
+  source,
+  resource_type: resourceType,
+  'config.materialized': materialized,
+  test_type: testType,
+};
