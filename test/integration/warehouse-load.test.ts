@@ -13,42 +13,20 @@ import {
 } from '../../activities/streaming';
 import type { StreamTopicConfig } from '../../lib/config/schema';
 import { copyWithoutLines, scanCsvLines } from '../../activities/ingest/csv-lines';
-import {
-  DuckDbWarehouse,
-  UnparsableFile,
-  type BulkLoadRequest,
-  type BulkLoadResult,
-  type Warehouse,
-} from '../../activities/warehouse';
+import { UnparsableFile, type BulkLoadRequest, type BulkLoadResult, type Warehouse } from '../../activities/warehouse';
 import { classifyError } from '../../activities/errors';
-import {
-  openFakesnow,
-  openFakesnowWithS3Stage,
-  realSnowflakeFromEnv,
-  realSnowflakeS3StageFromEnv,
-  s3Keys,
-} from '../helpers/fakesnow';
+import { compared, describeEngines, only, REFERENCE_ENGINE, s3Bucket, type TestEngine } from '../helpers/engines';
+import { openFakesnow, openFakesnowWithS3Stage, s3Keys } from '../helpers/fakesnow';
 import { tmpDir } from '../helpers/tmp';
 
 /**
- * Bulk load (PUT + COPY INTO) over a real Snowflake connection: the local Snowflake-protocol server,
- * through its internal stage and through an external stage on the local S3 beside it, and real
- * Snowflake when SNOWFLAKE_ACCOUNT etc. are set. DuckDB's loader, reading the same file with its text
- * path, is the reference: the same rows, row numbers and errors.
+ * Bulk load on every engine of the test list (test/helpers/engines.ts): DuckDB, the local
+ * Snowflake-protocol server through its internal stage and through an external stage on the local S3
+ * beside it, and real Snowflake when SNOWFLAKE_ACCOUNT etc. are set (through an external stage too with
+ * SNOWFLAKE_TEST_STAGE_NAME/_URL). DuckDB's loader on a file of its own, reading the same file with its
+ * text path, is the reference: the same rows, row numbers and errors.
  */
-const BUCKET = `edp-load-${process.pid}`;
-const snowflakes: Array<[string, () => Promise<Warehouse>]> = [
-  ['snowflake protocol (fakesnow)', () => openFakesnow(`edp_load_${process.pid}`)],
-  [
-    'snowflake protocol (fakesnow), external S3 stage',
-    () => openFakesnowWithS3Stage(`edp_load_s3_${process.pid}`, BUCKET),
-  ],
-];
-const real = realSnowflakeFromEnv();
-if (real) snowflakes.push(['snowflake', real]);
-const realS3 = realSnowflakeS3StageFromEnv();
-if (realS3) snowflakes.push(['snowflake, external S3 stage', realS3]);
-
+const BUCKET = s3Bucket('load');
 const dir = tmpDir();
 const COLUMNS = {
   member_id: 'string',
@@ -140,12 +118,13 @@ async function load(
   return { counts, rows, errors: [...errors, ...parse] };
 }
 
-describe.each(snowflakes)('bulk load on %s', (_name, open) => {
+/** The bulk-load cases on a warehouse `open` gives, against the reference engine. */
+function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void {
   let sf: Warehouse;
   let duck: Warehouse;
   beforeAll(async () => {
     sf = await open();
-    duck = await DuckDbWarehouse.open({ path: join(dir, `reference-${Date.now()}.duckdb`) });
+    duck = await REFERENCE_ENGINE.open(`load-reference-${Date.now()}`);
   });
   afterAll(async () => {
     await sf?.close();
@@ -172,7 +151,8 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
     expect(trimmed(got.errors)).toEqual(trimmed(want.errors));
     expect(got.errors).toContainEqual({ source_line: '8', raw_value: 'M6,"unbalanced,1,1,2026-01-01,true' });
     // The stage rows of the load are gone with its transaction.
-    expect(await sf.query(`SELECT COUNT(*) AS n FROM edp_stage.raw__${req.target.table}`)).toEqual([{ n: 0 }]);
+    if (engine.expects.stageTables)
+      expect(await sf.query(`SELECT COUNT(*) AS n FROM edp_stage.raw__${req.target.table}`)).toEqual([{ n: 0 }]);
   });
 
   it('loads NDJSON and a JSON array, quarantining what is not an object', async () => {
@@ -240,7 +220,7 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
       Number((await sf.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
     expect(await count(sf.dialect.table(req.target))).toBe(0);
     expect(await count(sf.dialect.table(req.errors))).toBe(0);
-    expect(await count(`edp_stage.raw__${req.target.table}`)).toBe(0);
+    if (engine.expects.stageTables) expect(await count(`edp_stage.raw__${req.target.table}`)).toBe(0);
   });
 
   it('runs the ingest activity on Snowflake: a landing file loads exactly once, its manifest row with it', async () => {
@@ -370,84 +350,96 @@ describe.each(snowflakes)('bulk load on %s', (_name, open) => {
     );
     expect(await sf.query('SELECT COUNT(*) AS n FROM raw.claim_events')).toEqual([{ n: 5 }]);
   });
-});
+}
 
-describe('bulk load through an external S3 stage (local Snowflake-protocol server and local S3)', () => {
-  it('leaves no file in the bucket: after a load, a rolled-back one, and one failing after the upload', async () => {
-    const w = await openFakesnowWithS3Stage(`edp_load_s3_clean_${process.pid}`, BUCKET);
-    try {
-      const req = await csvRequest();
-      expect((await load(w, req)).counts).toEqual({ rowsIn: 10, rowsLoaded: 5, rowsQuarantined: 5 });
-      await expect(
-        w.transaction(async (tx) => {
-          await tx.bulkLoad(req);
-          throw new Error('the manifest insert failed');
-        }),
-      ).rejects.toThrow('the manifest insert failed');
-      expect(await s3Keys(BUCKET, 'landing/')).toEqual([]);
-      // The COPY fails once the file is in the bucket (its stage table is gone): the file goes all the same.
-      await w.execute(`DROP TABLE edp_stage.raw__${req.target.table}`);
-      await expect(w.transaction((tx) => tx.bulkLoad(req))).rejects.toThrow(/RAW__MEMBERS|does not exist/i);
-      expect(await s3Keys(BUCKET, 'landing/')).toEqual([]);
-    } finally {
-      await w.close();
-    }
-  });
+describeEngines('bulk load on %s', (engine) => bulkLoadSuite(engine, () => engine.open('load')));
 
-  it('writes the file to the bucket: with S3 unreachable the load fails and loads nothing', async () => {
-    const w = await openFakesnowWithS3Stage(`edp_load_s3_down_${process.pid}`, BUCKET, {
-      endpoint: 'http://127.0.0.1:1',
-    });
-    try {
-      const req = await csvRequest();
-      await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
-      await w.prepareBulkLoad(req);
-      await expect(w.transaction((tx) => tx.bulkLoad(req))).rejects.toThrow(/ECONNREFUSED|connect/);
-      expect(await w.query(`SELECT COUNT(*) AS n FROM ${w.dialect.table(req.target)}`)).toEqual([{ n: 0 }]);
-    } finally {
-      await w.close();
-    }
-  });
+describeEngines(
+  'bulk load on %s, external S3 stage',
+  (engine) => bulkLoadSuite(engine, () => engine.openWithExternalStage!('load')),
+  (e) => compared(e) && !!e.openWithExternalStage,
+);
 
-  it('fails a load whose bucket is missing without retries', async () => {
-    const w = await openFakesnowWithS3Stage(`edp_load_s3_nobucket_${process.pid}`, `${BUCKET}-missing`, {
-      createBucket: false,
+describeEngines(
+  'bulk load through an external S3 stage on %s (the local server and the local S3)',
+  () => {
+    it('leaves no file in the bucket: after a load, a rolled-back one, and one failing after the upload', async () => {
+      const w = await openFakesnowWithS3Stage(`edp_load_s3_clean_${process.pid}`, BUCKET);
+      try {
+        const req = await csvRequest();
+        expect((await load(w, req)).counts).toEqual({ rowsIn: 10, rowsLoaded: 5, rowsQuarantined: 5 });
+        await expect(
+          w.transaction(async (tx) => {
+            await tx.bulkLoad(req);
+            throw new Error('the manifest insert failed');
+          }),
+        ).rejects.toThrow('the manifest insert failed');
+        expect(await s3Keys(BUCKET, 'landing/')).toEqual([]);
+        // The COPY fails once the file is in the bucket (its stage table is gone): the file goes all the same.
+        await w.execute(`DROP TABLE edp_stage.raw__${req.target.table}`);
+        await expect(w.transaction((tx) => tx.bulkLoad(req))).rejects.toThrow(/RAW__MEMBERS|does not exist/i);
+        expect(await s3Keys(BUCKET, 'landing/')).toEqual([]);
+      } finally {
+        await w.close();
+      }
     });
-    try {
-      const req = await csvRequest();
-      await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
-      await w.prepareBulkLoad(req);
-      const err = await w.transaction((tx) => tx.bulkLoad(req)).catch((e: unknown) => e);
-      expect(classifyError(err, 'load')).toMatchObject({ nonRetryable: true, type: 'EdpBadInput' });
-      expect(String(err)).toMatch(/bucket/i);
-    } finally {
-      await w.close();
-    }
-  });
 
-  it('refuses a stage that does not exist, or points at another place, naming the config key', async () => {
-    const file = join(dir, 'one.csv');
-    writeFileSync(file, 'member_id\nM1\n');
-    const req = request(file, 'csv', { columns: { member_id: 'string' }, required: [] });
-    const missing = await openFakesnow(`edp_load_s3_missing_${process.pid}`, {
-      stage: { name: 'ext.nowhere', url: `s3://${BUCKET}/landing/`, endpoint: 'http://127.0.0.1:1' },
+    it('writes the file to the bucket: with S3 unreachable the load fails and loads nothing', async () => {
+      const w = await openFakesnowWithS3Stage(`edp_load_s3_down_${process.pid}`, BUCKET, {
+        endpoint: 'http://127.0.0.1:1',
+      });
+      try {
+        const req = await csvRequest();
+        await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
+        await w.prepareBulkLoad(req);
+        await expect(w.transaction((tx) => tx.bulkLoad(req))).rejects.toThrow(/ECONNREFUSED|connect/);
+        expect(await w.query(`SELECT COUNT(*) AS n FROM ${w.dialect.table(req.target)}`)).toEqual([{ n: 0 }]);
+      } finally {
+        await w.close();
+      }
     });
-    try {
-      await expect(missing.prepareBulkLoad(req)).rejects.toThrow(
-        /warehouse\.snowflake\.stage\.name: stage ext\.nowhere does not exist/,
-      );
-    } finally {
-      await missing.close();
-    }
-    const wrong = await openFakesnowWithS3Stage(`edp_load_s3_elsewhere_${process.pid}`, BUCKET, {
-      url: `s3://${BUCKET}/other/`,
+
+    it('fails a load whose bucket is missing without retries', async () => {
+      const w = await openFakesnowWithS3Stage(`edp_load_s3_nobucket_${process.pid}`, `${BUCKET}-missing`, {
+        createBucket: false,
+      });
+      try {
+        const req = await csvRequest();
+        await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
+        await w.prepareBulkLoad(req);
+        const err = await w.transaction((tx) => tx.bulkLoad(req)).catch((e: unknown) => e);
+        expect(classifyError(err, 'load')).toMatchObject({ nonRetryable: true, type: 'EdpBadInput' });
+        expect(String(err)).toMatch(/bucket/i);
+      } finally {
+        await w.close();
+      }
     });
-    try {
-      await expect(wrong.prepareBulkLoad(req)).rejects.toThrow(
-        `warehouse.snowflake.stage.url: stage ext.s3_landing points at s3://${BUCKET}/landing/, not s3://${BUCKET}/other/`,
-      );
-    } finally {
-      await wrong.close();
-    }
-  });
-});
+
+    it('refuses a stage that does not exist, or points at another place, naming the config key', async () => {
+      const file = join(dir, 'one.csv');
+      writeFileSync(file, 'member_id\nM1\n');
+      const req = request(file, 'csv', { columns: { member_id: 'string' }, required: [] });
+      const missing = await openFakesnow(`edp_load_s3_missing_${process.pid}`, {
+        stage: { name: 'ext.nowhere', url: `s3://${BUCKET}/landing/`, endpoint: 'http://127.0.0.1:1' },
+      });
+      try {
+        await expect(missing.prepareBulkLoad(req)).rejects.toThrow(
+          /warehouse\.snowflake\.stage\.name: stage ext\.nowhere does not exist/,
+        );
+      } finally {
+        await missing.close();
+      }
+      const wrong = await openFakesnowWithS3Stage(`edp_load_s3_elsewhere_${process.pid}`, BUCKET, {
+        url: `s3://${BUCKET}/other/`,
+      });
+      try {
+        await expect(wrong.prepareBulkLoad(req)).rejects.toThrow(
+          `warehouse.snowflake.stage.url: stage ext.s3_landing points at s3://${BUCKET}/landing/, not s3://${BUCKET}/other/`,
+        );
+      } finally {
+        await wrong.close();
+      }
+    });
+  },
+  only('snowflake'),
+);
