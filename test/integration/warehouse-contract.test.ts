@@ -85,6 +85,17 @@ describeEngines('warehouse contract: %s', (engine) => {
     expect(await w.describeTable({ schema: 'raw', table: 'no_such_table' })).toBeUndefined();
   });
 
+  it('stores an unquoted name in the engine’s case, and finds it by its lower-case name', async () => {
+    await w.execute(`CREATE OR REPLACE TABLE ${w.dialect.quoteIdent('raw')}.case_probe (Mixed_Case INTEGER)`);
+    const [stored] = await w.query<{ name: string }>(
+      "SELECT column_name AS name FROM information_schema.columns WHERE lower(table_name) = 'case_probe'",
+    );
+    expect(stored.name).toBe(engine.expects.upperCaseIdentifiers ? 'MIXED_CASE' : 'Mixed_Case');
+    expect(await w.describeTable({ schema: 'raw', table: 'case_probe' })).toEqual([
+      expect.objectContaining({ name: 'mixed_case' }),
+    ]);
+  });
+
   it('reports bad SQL as a non-retryable error with the engine’s message', async () => {
     const err = await w.query('SELEC 1').catch((e: unknown) => e);
     const failure = classifyError(err, 'contract');
