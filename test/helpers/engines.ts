@@ -13,6 +13,8 @@ export interface EngineExpectations {
   stageTables: boolean;
   /** Slow enough per statement that suites send it less data. */
   slow: boolean;
+  /** A file inside the worker's process, which holds it alone: the CLI reads it through the worker. */
+  embedded: boolean;
 }
 
 /** A warehouse engine the integration suites run on. */
@@ -41,7 +43,7 @@ const duckdb: TestEngine = {
   reference: true,
   open: (label) => DuckDbWarehouse.open({ path: join(tmpDir(), `${label}.duckdb`) }),
   configOverrides: () => Promise.resolve({}), // testConfig's default: a DuckDB file in the test's state folder
-  expects: { upperCaseIdentifiers: false, stageTables: false, slow: false },
+  expects: { upperCaseIdentifiers: false, stageTables: false, slow: false, embedded: true },
 };
 
 const snowflake: TestEngine = {
@@ -65,7 +67,7 @@ const snowflake: TestEngine = {
     return { warehouse: { engine: 'snowflake', snowflake } };
   },
   openWithExternalStage: (label) => openFakesnowWithS3Stage(`${fakesnowDatabase(label)}_s3`, s3Bucket(label)),
-  expects: { upperCaseIdentifiers: true, stageTables: true, slow: true },
+  expects: { upperCaseIdentifiers: true, stageTables: true, slow: true, embedded: false },
 };
 
 /** Real Snowflake, when SNOWFLAKE_ACCOUNT (with SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, SNOWFLAKE_DATABASE) is set. */
@@ -92,7 +94,7 @@ function realSnowflake(): TestEngine | undefined {
         },
       }),
     ...(external ? { openWithExternalStage: external } : {}),
-    expects: { upperCaseIdentifiers: true, stageTables: true, slow: true },
+    expects: { upperCaseIdentifiers: true, stageTables: true, slow: true, embedded: false },
   };
 }
 
