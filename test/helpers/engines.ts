@@ -143,6 +143,26 @@ export function describeEngines(
     it.todo(`${title.replace('%s', e.name)}: left out by EDP_TEST_ENGINES=${process.env.EDP_TEST_ENGINES}`);
 }
 
+/**
+ * In a describe block: the warehouse `open` gives and one on the reference engine, opened before its
+ * tests and closed after them; tests read them as `w` and `reference`.
+ */
+export function withReference(
+  open: () => Promise<Warehouse>,
+  referenceLabel: string,
+): { w: Warehouse; reference: Warehouse } {
+  const pair = {} as { w: Warehouse; reference: Warehouse };
+  beforeAll(async () => {
+    pair.w = await open();
+    pair.reference = await REFERENCE_ENGINE.open(referenceLabel);
+  });
+  afterAll(async () => {
+    await pair.w?.close();
+    await pair.reference?.close();
+  });
+  return pair;
+}
+
 /** Predicate for {@link describeEngines}: the engines compared with the reference. */
 export const compared = (e: TestEngine): boolean => !e.reference;
 

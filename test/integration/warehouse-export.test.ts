@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createExportActivities, type ExportMartInput } from '../../activities/export';
 import type { Warehouse } from '../../activities/warehouse';
 import { readWithDeltaRs } from '../helpers/delta';
-import { compared, describeEngines, only, REFERENCE_ENGINE, type TestEngine } from '../helpers/engines';
+import { compared, describeEngines, only, withReference, type TestEngine } from '../helpers/engines';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -217,22 +217,16 @@ const sfInput = input({ runId: 'edp-export-sf' });
 describeEngines(
   'Delta export from %s, against the reference',
   (engine) => {
-    let sf: Warehouse;
-    let duck: Warehouse;
-    beforeAll(async () => {
-      sf = await engine.open('export');
-      duck = await REFERENCE_ENGINE.open('export-reference');
-    });
-    afterAll(async () => {
-      await sf?.close();
-      await duck?.close();
-    });
+    const pair = withReference(() => engine.open('export'), 'export-reference');
 
     it('writes the Delta table delta-rs reads as it reads the DuckDB export, once per run', async () => {
-      await mart(sf);
-      await mart(duck);
-      const fromSnowflake = createExportActivities({ warehouse: sf, exportDir: join(tmpDir(), 'sf') });
-      const fromDuck = createExportActivities({ warehouse: duck, exportDir: join(tmpDir(), 'duck') });
+      await mart(pair.w);
+      await mart(pair.reference);
+      const fromSnowflake = createExportActivities({ warehouse: pair.w, exportDir: join(tmpDir(), 'sf') });
+      const fromDuck = createExportActivities({
+        warehouse: pair.reference,
+        exportDir: join(tmpDir(), 'duck'),
+      });
       const r = await fromSnowflake.exportMart(sfInput);
       expect(r).toMatchObject({ deltaVersion: 0, rows: 3, files: 1, alreadyCommitted: false });
       const got = await readWithDeltaRs(r.path);
@@ -253,13 +247,13 @@ describeEngines(
       });
       // A retry of the same run writes nothing; the unload left nothing on the stage.
       expect(await fromSnowflake.exportMart(sfInput)).toMatchObject({ deltaVersion: 0, alreadyCommitted: true });
-      expect(await sf.query('LIST @edp_stage.unload')).toEqual([]);
+      expect(await pair.w.query('LIST @edp_stage.unload')).toEqual([]);
     });
 
     it('exports an empty mart as an empty Delta version (Snowflake unloads no file for no rows)', async () => {
-      await mart(sf);
-      await sf.execute('DELETE FROM marts.member_summary');
-      const acts = createExportActivities({ warehouse: sf, exportDir: join(tmpDir(), 'empty') });
+      await mart(pair.w);
+      await pair.w.execute('DELETE FROM marts.member_summary');
+      const acts = createExportActivities({ warehouse: pair.w, exportDir: join(tmpDir(), 'empty') });
       const r = await acts.exportMart({ ...sfInput, runId: 'edp-export-empty' });
       expect(r).toMatchObject({ deltaVersion: 0, rows: 0, files: 0 });
       const read = await readWithDeltaRs(r.path);

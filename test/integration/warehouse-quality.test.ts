@@ -1,7 +1,7 @@
 import { evaluateRuleFile, parseRuleFile, type TableQualityResult } from '../../activities/quality';
 import { createSlaActivities } from '../../activities/sla';
 import type { Warehouse } from '../../activities/warehouse';
-import { compared, describeEngines, REFERENCE_ENGINE } from '../helpers/engines';
+import { compared, describeEngines, withReference } from '../helpers/engines';
 
 /**
  * The data-quality rule engine and the freshness SLA on every engine of the test list
@@ -72,33 +72,24 @@ const outcome = (r: TableQualityResult) => ({
 describeEngines(
   'quality rules on %s, against the reference',
   (engine) => {
-    let sf: Warehouse;
-    let duck: Warehouse;
-    beforeAll(async () => {
-      sf = await engine.open('quality');
-      duck = await REFERENCE_ENGINE.open('quality-reference');
-    });
-    afterAll(async () => {
-      await sf?.close();
-      await duck?.close();
-    });
+    const pair = withReference(() => engine.open('quality'), 'quality-reference');
 
     it('finds what DuckDB finds, rule by rule, and quarantines the same rows', async () => {
-      await setup(sf);
-      await setup(duck);
-      const sfResult = await evaluateRuleFile(sf, RULES, { runId: 'sf-run', interval });
+      await setup(pair.w);
+      await setup(pair.reference);
+      const sfResult = await evaluateRuleFile(pair.w, RULES, { runId: 'sf-run', interval });
       // The newest claim was written 5 minutes before the check (6 when a minute boundary fell between).
       expect(sfResult.results.find((r) => r.rule === 'fresh')?.message).toMatch(/ is [56] minutes old; allowed 60$/);
       const got = outcome(sfResult);
-      const want = outcome(await evaluateRuleFile(duck, RULES, { runId: 'duck-run', interval }));
+      const want = outcome(await evaluateRuleFile(pair.reference, RULES, { runId: 'duck-run', interval }));
       expect(got).toEqual(want);
       expect(got.results.find((r) => r.rule === 'member_known')).toMatchObject({ passed: false, sampleKeys: ['C4'] });
       const errors = (w: Warehouse) =>
         w.query('SELECT rule, row_key, column_name, value FROM q.claims__quality_errors ORDER BY rule, row_key');
-      expect(await errors(sf)).toEqual(await errors(duck));
+      expect(await errors(pair.w)).toEqual(await errors(pair.reference));
       const left = (w: Warehouse) => w.query('SELECT claim_id FROM q.claims ORDER BY claim_id, status');
-      expect(await left(sf)).toEqual(await left(duck));
-      expect(await left(sf)).not.toContainEqual({ claim_id: 'C2' }); // quarantined: no member_id
+      expect(await left(pair.w)).toEqual(await left(pair.reference));
+      expect(await left(pair.w)).not.toContainEqual({ claim_id: 'C2' }); // quarantined: no member_id
     });
   },
   compared,
