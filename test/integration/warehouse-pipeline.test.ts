@@ -72,6 +72,7 @@ describeEngines('platformPipeline on the Temporal dev server with %s', (engine) 
         ['claim_status_events', 1000],
       ]);
       expect(result.transform.failed).toBe(0);
+      expect(result.transform.models.length).toBeGreaterThan(15);
       expect(result.transform.models.every((m) => m.status === 'success' || m.status === 'warn')).toBe(true);
       expect(result.quality.passed).toBe(true);
       expect(result.export!.marts.map((m) => m.mart)).toEqual(['member_claims_summary', 'provider_claims_summary']);
