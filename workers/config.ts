@@ -70,7 +70,7 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
-const RESERVED_ENV = new Set(['EDP_CONFIG', 'EDP_CACHE_DIR', 'EDP_TEST_SERVICES_DIR']);
+const RESERVED_ENV = new Set(['EDP_CONFIG', 'EDP_CACHE_DIR', 'EDP_TEST_SERVICES_DIR', 'EDP_TEST_ENGINES']);
 
 /**
  * Reads the config file, applies `EDP_SECTION__KEY=value` environment overrides, validates with zod,

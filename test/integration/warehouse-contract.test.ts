@@ -2,32 +2,18 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyError } from '../../activities/errors';
-import { DuckDbWarehouse, snowflakeDialect, type Warehouse } from '../../activities/warehouse';
+import { snowflakeDialect, type Warehouse } from '../../activities/warehouse';
 import { loadConfig } from '../../workers/config';
 import { openWarehouse } from '../../workers/warehouse-factory';
-import { openFakesnow, realSnowflakeFromEnv } from '../helpers/fakesnow';
+import { describeEngines, only } from '../helpers/engines';
 import { tmpDir } from '../helpers/tmp';
 import { TEST_SERVICES_DIR, testServices } from '../setup/test-services';
 
 /**
- * The warehouse contract every engine keeps, run on DuckDB (a real file), on the local
- * Snowflake-protocol server (fakesnow behind the JSON shim, over snowflake-sdk), and on real Snowflake
- * when SNOWFLAKE_ACCOUNT (with SNOWFLAKE_USER, SNOWFLAKE_PASSWORD, SNOWFLAKE_DATABASE) is set.
+ * The warehouse contract every engine keeps, run on each engine of the test list (test/helpers/engines.ts):
+ * DuckDB (a real file), the local Snowflake-protocol server (fakesnow behind the JSON shim, over
+ * snowflake-sdk), and real Snowflake when SNOWFLAKE_ACCOUNT etc. are set.
  */
-const engines: Array<[string, () => Promise<Warehouse>]> = [
-  ['duckdb', () => DuckDbWarehouse.open({ path: join(tmpDir(), 'contract.duckdb') })],
-  [
-    'snowflake protocol (fakesnow)',
-    async () => {
-      const database = `edp_contract_${process.pid}`;
-      const w = await openFakesnow(database);
-      return w;
-    },
-  ],
-];
-const real = realSnowflakeFromEnv();
-if (real) engines.push(['snowflake', real]);
-
 /** Values as the platform reads them, whatever the engine's JS representation. */
 const norm = (v: unknown): unknown =>
   v === null || v === undefined
@@ -42,10 +28,10 @@ const norm = (v: unknown): unknown =>
             ? Number(v)
             : JSON.stringify(v).replace(/"/g, '').slice(0, 10);
 
-describe.each(engines)('warehouse contract: %s', (_name, open) => {
+describeEngines('warehouse contract: %s', (engine) => {
   let w: Warehouse;
   beforeAll(async () => {
-    w = await open();
+    w = await engine.open('contract');
     await w.execute(`CREATE SCHEMA IF NOT EXISTS ${w.dialect.quoteIdent('raw')}`);
   });
   afterAll(() => w.close());
@@ -99,6 +85,14 @@ describe.each(engines)('warehouse contract: %s', (_name, open) => {
     expect(await w.describeTable({ schema: 'raw', table: 'no_such_table' })).toBeUndefined();
   });
 
+  it('stores an unquoted name in the engine’s case', async () => {
+    await w.execute(`CREATE OR REPLACE TABLE ${w.dialect.quoteIdent('raw')}.case_probe (Mixed_Case INTEGER)`);
+    const [stored] = await w.query<{ name: string }>(
+      "SELECT column_name AS name FROM information_schema.columns WHERE lower(table_name) = 'case_probe'",
+    );
+    expect(stored.name).toBe(engine.expects.upperCaseIdentifiers ? 'MIXED_CASE' : 'Mixed_Case');
+  });
+
   it('reports bad SQL as a non-retryable error with the engine’s message', async () => {
     const err = await w.query('SELEC 1').catch((e: unknown) => e);
     const failure = classifyError(err, 'contract');
@@ -107,84 +101,88 @@ describe.each(engines)('warehouse contract: %s', (_name, open) => {
   });
 });
 
-describe('snowflake adapter specifics (fakesnow)', () => {
-  it('tags every statement with the workflow run and activity that issued it (QUERY_TAG)', async () => {
-    const w = await engines[1][1]();
-    const marker = `edp-tag-${Date.now()}`;
-    try {
-      const env = new MockActivityEnvironment({
-        activityType: 'loadLandingFile',
-        workflowExecution: { workflowId: marker, runId: 'run-42' },
-      });
-      await env.run(() => w.query(`SELECT 1 AS tagged`));
-    } finally {
-      await w.close();
-    }
-    // The shim logs each statement's QUERY_TAG as the server received it.
-    const log = readFileSync(join(TEST_SERVICES_DIR, 'fakesnow', 'fakesnow.log'), 'utf8');
-    const line = log.split('\n').find((l) => l.includes(marker));
-    expect(line).toBeDefined();
-    const tag = JSON.parse(line!.replace(/^QUERY_TAG /, '').replace(/ SQL .*$/, '')) as Record<string, unknown>;
-    expect(tag).toMatchObject({ app: 'edp', workflowId: marker, runId: 'run-42', activity: 'loadLandingFile' });
-  });
+describeEngines(
+  'snowflake adapter specifics: %s',
+  (engine) => {
+    it('tags every statement with the workflow run and activity that issued it (QUERY_TAG)', async () => {
+      const w = await engine.open('contract');
+      const marker = `edp-tag-${Date.now()}`;
+      try {
+        const env = new MockActivityEnvironment({
+          activityType: 'loadLandingFile',
+          workflowExecution: { workflowId: marker, runId: 'run-42' },
+        });
+        await env.run(() => w.query(`SELECT 1 AS tagged`));
+      } finally {
+        await w.close();
+      }
+      // The shim logs each statement's QUERY_TAG as the server received it.
+      const log = readFileSync(join(TEST_SERVICES_DIR, 'fakesnow', 'fakesnow.log'), 'utf8');
+      const line = log.split('\n').find((l) => l.includes(marker));
+      expect(line).toBeDefined();
+      const tag = JSON.parse(line!.replace(/^QUERY_TAG /, '').replace(/ SQL .*$/, '')) as Record<string, unknown>;
+      expect(tag).toMatchObject({ app: 'edp', workflowId: marker, runId: 'run-42', activity: 'loadLandingFile' });
+    });
 
-  it('opens from config: warehouse.engine snowflake, the password from the environment or a secret file', async () => {
-    const dir = tmpDir();
-    const file = join(dir, 'edp.config.yaml');
-    const snowflake = {
-      account: 'fakesnow',
-      user: 'fake',
-      database: `edp_factory_${process.pid}`,
-      schema: 'public',
-      accessUrl: `http://127.0.0.1:${testServices().snowflakePort}`,
-      passwordEnv: 'EDP_TEST_SF_PASSWORD',
-      poolMax: 2,
-    };
-    writeFileSync(file, JSON.stringify({ warehouse: { engine: 'snowflake' } }));
-    expect(() => loadConfig({ file, env: {} })).toThrow('engine snowflake needs warehouse.snowflake');
-    writeFileSync(file, JSON.stringify({ warehouse: { engine: 'snowflake', snowflake } }));
-    const { config } = loadConfig({ file, env: {} });
-    await expect(openWarehouse(config, {})).rejects.toThrow(
-      'Snowflake needs a secret: set EDP_TEST_SF_PASSWORD (warehouse.snowflake.passwordEnv)',
-    );
-    const w = await openWarehouse(config, { EDP_TEST_SF_PASSWORD: 'snow' });
-    try {
-      expect(w.dialect).toBe(snowflakeDialect);
-      expect(await w.query('SELECT 41 + 1 AS answer')).toEqual([{ answer: 42 }]);
-    } finally {
-      await w.close();
-    }
-    const secret = join(tmpDir(), 'password');
-    writeFileSync(secret, 'snow\n');
-    writeFileSync(
-      file,
-      JSON.stringify({ warehouse: { engine: 'snowflake', snowflake: { ...snowflake, passwordFile: secret } } }),
-    );
-    const fromFile = await openWarehouse(loadConfig({ file, env: {} }).config, {});
-    await fromFile.close();
-  });
+    it('opens from config: warehouse.engine snowflake, the password from the environment or a secret file', async () => {
+      const dir = tmpDir();
+      const file = join(dir, 'edp.config.yaml');
+      const snowflake = {
+        account: 'fakesnow',
+        user: 'fake',
+        database: `edp_factory_${process.pid}`,
+        schema: 'public',
+        accessUrl: `http://127.0.0.1:${testServices().snowflakePort}`,
+        passwordEnv: 'EDP_TEST_SF_PASSWORD',
+        poolMax: 2,
+      };
+      writeFileSync(file, JSON.stringify({ warehouse: { engine: 'snowflake' } }));
+      expect(() => loadConfig({ file, env: {} })).toThrow('engine snowflake needs warehouse.snowflake');
+      writeFileSync(file, JSON.stringify({ warehouse: { engine: 'snowflake', snowflake } }));
+      const { config } = loadConfig({ file, env: {} });
+      await expect(openWarehouse(config, {})).rejects.toThrow(
+        'Snowflake needs a secret: set EDP_TEST_SF_PASSWORD (warehouse.snowflake.passwordEnv)',
+      );
+      const w = await openWarehouse(config, { EDP_TEST_SF_PASSWORD: 'snow' });
+      try {
+        expect(w.dialect).toBe(snowflakeDialect);
+        expect(await w.query('SELECT 41 + 1 AS answer')).toEqual([{ answer: 42 }]);
+      } finally {
+        await w.close();
+      }
+      const secret = join(tmpDir(), 'password');
+      writeFileSync(secret, 'snow\n');
+      writeFileSync(
+        file,
+        JSON.stringify({ warehouse: { engine: 'snowflake', snowflake: { ...snowflake, passwordFile: secret } } }),
+      );
+      const fromFile = await openWarehouse(loadConfig({ file, env: {} }).config, {});
+      await fromFile.close();
+    });
 
-  it('uploads a file to an internal stage (PUT) and loads it with COPY INTO, over the Node driver', async () => {
-    const w = await openFakesnow(`edp_put_${process.pid}`);
-    try {
-      const file = join(tmpDir(), 'claims.csv');
-      writeFileSync(file, 'claim_id,note\nC1,plain\nC2,"quoted, with comma"\nC3,\n');
-      await w.execute('CREATE OR REPLACE STAGE edp_landing');
-      const [put] = await w.query<{ status: string }>(
-        `PUT 'file://${file}' @edp_landing AUTO_COMPRESS = FALSE OVERWRITE = TRUE`,
-      );
-      expect(put.status).toBe('UPLOADED');
-      await w.execute('CREATE OR REPLACE TABLE put_claims (claim_id VARCHAR, note VARCHAR)');
-      await w.execute(
-        `COPY INTO put_claims FROM @edp_landing/claims.csv FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '"')`,
-      );
-      expect(await w.query('SELECT claim_id, note FROM put_claims ORDER BY claim_id')).toEqual([
-        { claim_id: 'C1', note: 'plain' },
-        { claim_id: 'C2', note: 'quoted, with comma' },
-        { claim_id: 'C3', note: null },
-      ]);
-    } finally {
-      await w.close();
-    }
-  });
-});
+    it('uploads a file to an internal stage (PUT) and loads it with COPY INTO, over the Node driver', async () => {
+      const w = await engine.open('put');
+      try {
+        const file = join(tmpDir(), 'claims.csv');
+        writeFileSync(file, 'claim_id,note\nC1,plain\nC2,"quoted, with comma"\nC3,\n');
+        await w.execute('CREATE OR REPLACE STAGE edp_landing');
+        const [put] = await w.query<{ status: string }>(
+          `PUT 'file://${file}' @edp_landing AUTO_COMPRESS = FALSE OVERWRITE = TRUE`,
+        );
+        expect(put.status).toBe('UPLOADED');
+        await w.execute('CREATE OR REPLACE TABLE put_claims (claim_id VARCHAR, note VARCHAR)');
+        await w.execute(
+          `COPY INTO put_claims FROM @edp_landing/claims.csv FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '"')`,
+        );
+        expect(await w.query('SELECT claim_id, note FROM put_claims ORDER BY claim_id')).toEqual([
+          { claim_id: 'C1', note: 'plain' },
+          { claim_id: 'C2', note: 'quoted, with comma' },
+          { claim_id: 'C3', note: null },
+        ]);
+      } finally {
+        await w.close();
+      }
+    });
+  },
+  only('snowflake'),
+);

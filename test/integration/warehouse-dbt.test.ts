@@ -6,11 +6,11 @@ import {
   type NodeRunResult,
   type TargetInfo,
 } from '../../activities/transform';
-import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
+import type { Warehouse } from '../../activities/warehouse';
 import { topologicalOrder } from '../../lib/graph';
 import { tmpDir } from '../helpers/tmp';
 import { changeFeatureSeeds, copyFeatureProject } from '../helpers/dbt-reference';
-import { openFakesnow } from '../helpers/fakesnow';
+import { compared, describeEngines, REFERENCE_ENGINE } from '../helpers/engines';
 
 /** Builds the project once (every node in order, bundled tests included); results by node name. */
 async function build(w: Warehouse, projectDir: string, target: Partial<TargetInfo>, invocationId: string) {
@@ -59,39 +59,46 @@ function normalized(rows: Array<Record<string, unknown>>, skip: readonly string[
 }
 
 /**
- * The dbt engine on the Snowflake protocol (the local fakesnow server, over snowflake-sdk): the feature
- * project builds twice with Snowflake's quoting and SQL and gives the same tables as on DuckDB.
+ * The dbt engine on each engine of the test list compared with the reference (test/helpers/engines.ts;
+ * the local Snowflake-protocol server over snowflake-sdk, real Snowflake when configured): the feature
+ * project builds twice with the engine's quoting and SQL and gives the same tables as on DuckDB.
  */
-describe('dbt engine on Snowflake (fakesnow) and DuckDB', () => {
-  it('builds the same tables on both engines, incremental models and snapshots included', async () => {
-    const project = copyFeatureProject(join(tmpDir('edp-dbt-sf-'), 'features'));
-    const database = `edp_dbt_${process.pid}`;
-    const snowflake = await openFakesnow(database);
-    const duckdb = await DuckDbWarehouse.open({ path: join(tmpDir(), 'features.duckdb') });
-    try {
-      for (const round of [1, 2]) {
-        if (round === 2) changeFeatureSeeds(project);
-        const sf = await build(snowflake, project, { type: 'snowflake', schema: 'main' }, `sf-${round}`);
-        const dd = await build(duckdb, project, { type: 'duckdb', schema: 'main' }, `dd-${round}`);
-        const outcome = (r: Record<string, NodeRunResult>) =>
-          Object.values(r)
-            .map((x) => `${x.name}:${x.status}:${x.rows ?? ''}`)
-            .sort();
-        expect(outcome(sf.results)).toEqual(outcome(dd.results));
-        expect(Object.values(sf.results).filter((x) => x.status === 'fail' || x.status === 'error')).toEqual([]);
-        for (const node of Object.values(sf.manifest.nodes)) {
-          if (!node.relation || node.config.materialized === 'ephemeral') continue;
-          const rows = async (w: Warehouse, type: string) =>
-            normalized(await w.query(`select * from ${renderRelation(node.relation!, type)}`), ['dbt_scd_id']);
-          expect([node.name, await rows(snowflake, 'snowflake')]).toEqual([node.name, await rows(duckdb, 'duckdb')]);
+describeEngines(
+  'dbt engine on %s and the reference',
+  (engine) => {
+    it('builds the same tables on both engines, incremental models and snapshots included', async () => {
+      const project = copyFeatureProject(join(tmpDir('edp-dbt-sf-'), 'features'));
+      const snowflake = await engine.open('dbt');
+      const duckdb = await REFERENCE_ENGINE.open('features');
+      try {
+        for (const round of [1, 2]) {
+          if (round === 2) changeFeatureSeeds(project);
+          const sf = await build(snowflake, project, { type: engine.engine, schema: 'main' }, `sf-${round}`);
+          const dd = await build(duckdb, project, { type: REFERENCE_ENGINE.engine, schema: 'main' }, `dd-${round}`);
+          const outcome = (r: Record<string, NodeRunResult>) =>
+            Object.values(r)
+              .map((x) => `${x.name}:${x.status}:${x.rows ?? ''}`)
+              .sort();
+          expect(outcome(sf.results)).toEqual(outcome(dd.results));
+          expect(Object.values(sf.results).filter((x) => x.status === 'fail' || x.status === 'error')).toEqual([]);
+          for (const node of Object.values(sf.manifest.nodes)) {
+            if (!node.relation || node.config.materialized === 'ephemeral') continue;
+            const rows = async (w: Warehouse, type: string) =>
+              normalized(await w.query(`select * from ${renderRelation(node.relation!, type)}`), ['dbt_scd_id']);
+            expect([node.name, await rows(snowflake, engine.engine)]).toEqual([
+              node.name,
+              await rows(duckdb, REFERENCE_ENGINE.engine),
+            ]);
+          }
         }
+        // Snowflake stores unquoted names upper-cased: the engine's tables are where the engine's own SQL finds them.
+        const [row] = await snowflake.query('select count(*) as n from main_marts.fct_claims');
+        expect(Number(row.n)).toBeGreaterThan(0);
+      } finally {
+        await snowflake.close();
+        await duckdb.close();
       }
-      // Snowflake stores unquoted names upper-cased: the engine's tables are where Snowflake SQL finds them.
-      const [row] = await snowflake.query('select count(*) as n from main_marts.fct_claims');
-      expect(Number(row.n)).toBeGreaterThan(0);
-    } finally {
-      await snowflake.close();
-      await duckdb.close();
-    }
-  }, 300_000);
-});
+    }, 300_000);
+  },
+  compared,
+);

@@ -1,19 +1,13 @@
-import { join } from 'node:path';
 import { evaluateRuleFile, parseRuleFile, type TableQualityResult } from '../../activities/quality';
 import { createSlaActivities } from '../../activities/sla';
-import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
-import { openFakesnow, realSnowflakeFromEnv } from '../helpers/fakesnow';
-import { tmpDir } from '../helpers/tmp';
+import type { Warehouse } from '../../activities/warehouse';
+import { compared, describeEngines, withReference } from '../helpers/engines';
 
 /**
- * The data-quality rule engine over a real Snowflake connection (the local Snowflake-protocol server;
- * real Snowflake when SNOWFLAKE_ACCOUNT etc. are set), against the same rules and rows on DuckDB.
+ * The data-quality rule engine and the freshness SLA on every engine of the test list
+ * (test/helpers/engines.ts); each engine compared with the reference runs the same rules on the same rows
+ * and must find what DuckDB finds.
  */
-const snowflakes: Array<[string, () => Promise<Warehouse>]> = [
-  ['snowflake protocol (fakesnow)', () => openFakesnow(`edp_quality_${process.pid}`)],
-];
-const real = realSnowflakeFromEnv();
-if (real) snowflakes.push(['snowflake', real]);
 
 const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
 
@@ -75,35 +69,38 @@ const outcome = (r: TableQualityResult) => ({
   })),
 });
 
-describe.each(snowflakes)('quality rules on %s', (_name, open) => {
-  let sf: Warehouse;
-  let duck: Warehouse;
-  beforeAll(async () => {
-    sf = await open();
-    duck = await DuckDbWarehouse.open({ path: join(tmpDir(), 'quality.duckdb') });
-  });
-  afterAll(async () => {
-    await sf?.close();
-    await duck?.close();
-  });
+describeEngines(
+  'quality rules on %s, against the reference',
+  (engine) => {
+    const pair = withReference(() => engine.open('quality'), 'quality-reference');
 
-  it('finds what DuckDB finds, rule by rule, and quarantines the same rows', async () => {
-    await setup(sf);
-    await setup(duck);
-    const sfResult = await evaluateRuleFile(sf, RULES, { runId: 'sf-run', interval });
-    // The newest claim was written 5 minutes before the check (6 when a minute boundary fell between).
-    expect(sfResult.results.find((r) => r.rule === 'fresh')?.message).toMatch(/ is [56] minutes old; allowed 60$/);
-    const got = outcome(sfResult);
-    const want = outcome(await evaluateRuleFile(duck, RULES, { runId: 'duck-run', interval }));
-    expect(got).toEqual(want);
-    expect(got.results.find((r) => r.rule === 'member_known')).toMatchObject({ passed: false, sampleKeys: ['C4'] });
-    const errors = (w: Warehouse) =>
-      w.query('SELECT rule, row_key, column_name, value FROM q.claims__quality_errors ORDER BY rule, row_key');
-    expect(await errors(sf)).toEqual(await errors(duck));
-    const left = (w: Warehouse) => w.query('SELECT claim_id FROM q.claims ORDER BY claim_id, status');
-    expect(await left(sf)).toEqual(await left(duck));
-    expect(await left(sf)).not.toContainEqual({ claim_id: 'C2' }); // quarantined: no member_id
+    it('finds what DuckDB finds, rule by rule, and quarantines the same rows', async () => {
+      await setup(pair.w);
+      await setup(pair.reference);
+      const sfResult = await evaluateRuleFile(pair.w, RULES, { runId: 'sf-run', interval });
+      // The newest claim was written 5 minutes before the check (6 when a minute boundary fell between).
+      expect(sfResult.results.find((r) => r.rule === 'fresh')?.message).toMatch(/ is [56] minutes old; allowed 60$/);
+      const got = outcome(sfResult);
+      const want = outcome(await evaluateRuleFile(pair.reference, RULES, { runId: 'duck-run', interval }));
+      expect(got).toEqual(want);
+      expect(got.results.find((r) => r.rule === 'member_known')).toMatchObject({ passed: false, sampleKeys: ['C4'] });
+      const errors = (w: Warehouse) =>
+        w.query('SELECT rule, row_key, column_name, value FROM q.claims__quality_errors ORDER BY rule, row_key');
+      expect(await errors(pair.w)).toEqual(await errors(pair.reference));
+      const left = (w: Warehouse) => w.query('SELECT claim_id FROM q.claims ORDER BY claim_id, status');
+      expect(await left(pair.w)).toEqual(await left(pair.reference));
+      expect(await left(pair.w)).not.toContainEqual({ claim_id: 'C2' }); // quarantined: no member_id
+    });
+  },
+  compared,
+);
+
+describeEngines('freshness and score SLAs on %s', (engine) => {
+  let sf: Warehouse;
+  beforeAll(async () => {
+    sf = await engine.open('quality-sla');
   });
+  afterAll(() => sf?.close());
 
   it('opens a freshness SLA breach when the data is stale and closes it when it is fresh again', async () => {
     await setup(sf);
@@ -126,7 +123,9 @@ describe.each(snowflakes)('quality rules on %s', (_name, open) => {
     expect(second.opened).toEqual([]);
     expect(second.closed).toEqual(['freshness:q.claims']);
     expect(
-      await sf.query("SELECT COUNT(*) AS n FROM audit.sla_breaches WHERE closed_at IS NULL AND sla = 'quality'"),
+      await sf.query(
+        "SELECT CAST(COUNT(*) AS INTEGER) AS n FROM audit.sla_breaches WHERE closed_at IS NULL AND sla = 'quality'",
+      ),
     ).toEqual([{ n: 1 }]);
   });
 });
