@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { installServices, serviceNames, stopService } from '../infra/services';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { pipelineWorkflowId } from '../lib/ids';
 import { describeInterval, parseInterval, type DataInterval } from '../lib/intervals';
 import { loadConfig } from '../workers/config';

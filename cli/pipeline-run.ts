@@ -1,5 +1,5 @@
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { pipelineWorkflowId, stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';

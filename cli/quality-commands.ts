@@ -1,4 +1,4 @@
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import type { DataInterval } from '../lib/intervals';
 import { qualityGate } from '../workflows';
 import type { QualityGateResult } from '../workflows/quality-gate';

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { pipelineInput } from '../workers/pipeline-input';
 import { realtimeRefresh } from '../workflows';
 import { realtimeRefreshLatest } from '../workflows/realtime-refresh';

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { hasSlas, type SlaCheckResult } from '../activities/sla';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { SLA_SCHEDULE_ID } from '../lib/ids';
 import { pipelineInput } from '../workers/pipeline-input';
 import { slaCheck } from '../workflows';

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { streamTopic } from '../activities/streaming';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { pipelineInput } from '../workers/pipeline-input';
 import { streamingBackfill, streamingIngest, streamingMonitor } from '../workflows';
 import { streamingBackfillProgress } from '../workflows/streaming-backfill';

@@ -1,4 +1,4 @@
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from './config-schema';
 import type { DataInterval } from '../lib/intervals';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
 

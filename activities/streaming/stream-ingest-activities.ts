@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
-import type { EdpConfig, StreamTopicConfig } from '../../lib/config/schema';
+import type { KafkaConfig, StreamTopicConfig, StreamingConfig } from '../../lib/config/schema';
 import { ErrorType } from '../errors';
 import { activityContext } from '../heartbeat';
 import { addToCounter, logEvent } from '../telemetry';
@@ -23,8 +23,8 @@ import {
 /** What the streaming activities need from the worker. */
 export interface StreamDeps {
   warehouse: Warehouse;
-  kafka: EdpConfig['kafka'];
-  streaming: EdpConfig['streaming'];
+  kafka: KafkaConfig;
+  streaming: StreamingConfig;
   /** Quality rule files; one for `staging.<table>` checks every micro-batch before it merges. */
   rulesDir?: string;
 }
@@ -61,7 +61,7 @@ export function streamTopic(deps: Pick<StreamDeps, 'streaming'>, topic: string):
 }
 
 /** A kafkajs client for the configured brokers, quiet (errors surface through the activity). */
-export function kafkaClient(kafka: EdpConfig['kafka'], suffix: string): Kafka {
+export function kafkaClient(kafka: KafkaConfig, suffix: string): Kafka {
   return new Kafka({
     clientId: `${kafka.clientId}-${suffix}`,
     brokers: [...kafka.brokers],

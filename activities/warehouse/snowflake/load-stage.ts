@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { S3_URL, SNOWFLAKE_STAGE_NAME } from '../../../lib/config/schema';
+import { S3_URL, SNOWFLAKE_STAGE_NAME } from './snowflake-config';
 import { ErrorType } from '../../errors';
 import type { Dialect } from '../dialect';
 import type { WarehouseSession } from '../warehouse';

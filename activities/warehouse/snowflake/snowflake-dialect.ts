@@ -1,6 +1,6 @@
 import type { ColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
-import type { SqlValue, TableRef } from '../warehouse';
+import type { SqlValue, TableRef } from '../sql-types';
 
 const TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -17,6 +17,7 @@ const TYPES: Record<ColumnType, string> = {
  */
 export const snowflakeDialect: Dialect = Object.freeze({
   name: 'snowflake',
+  storedCase: (name: string) => name.toUpperCase(),
   quoteIdent: (name: string) => `"${assertIdentifier(name).toUpperCase()}"`,
   ...standardDialectParts,
   literal: (value: SqlValue): string => sqlLiteral(value, (text) => text.replace(/\\/g, '\\\\').replace(/'/g, "''")),

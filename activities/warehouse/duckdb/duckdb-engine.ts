@@ -1,0 +1,15 @@
+import { defineEngine } from '../engine';
+import { duckdbConfigSchema } from './duckdb-config';
+import { duckdbDialect } from './duckdb-dialect';
+import { DuckDbWarehouse } from './duckdb-warehouse';
+
+/** DuckDB, the embedded default: one file on disk that one process (the worker) holds. */
+export const duckdbEngine = defineEngine({
+  name: 'duckdb',
+  configSchema: duckdbConfigSchema,
+  dialect: duckdbDialect,
+  dbtType: 'duckdb',
+  open: (section) => DuckDbWarehouse.open(section),
+  resolvePaths: (section, inState) => ({ ...section, path: inState(section.path) }),
+  singleWriter: (section) => ({ file: section.path, queryPort: section.queryPort }),
+});
