@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { compileProject, DEFAULT_TARGET, planProject, type DbtCommand } from '../activities/transform';
-import { engineNamed } from '../activities/warehouse/engines';
+import { engineNamed } from '../activities/warehouse';
 import type { EdpConfig } from '../workers/config-schema';
 import { transform } from '../workflows';
 import type { ModelOutcome, TransformProgress, TransformResult } from '../workflows/transform';

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { singleWriterOf } from '../activities/warehouse/warehouse-config';
+import { singleWriterOf } from '../activities/warehouse';
 import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../workers/config-schema';
 import { runWorker } from '../workers/worker';

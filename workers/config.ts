@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
-import { withResolvedPaths } from '../activities/warehouse/warehouse-config';
+import { withResolvedPaths } from '../activities/warehouse';
 import { configSchema, type EdpConfig } from './config-schema';
 
 /** An invalid configuration; the message names the file or variable, the key and the reason. */

@@ -1,8 +1,7 @@
-import { openChosenWarehouse } from '../activities/warehouse/warehouse-config';
-import type { Warehouse } from '../activities/warehouse';
+import { openChosenWarehouse, type Warehouse } from '../activities/warehouse';
 import type { EdpConfig } from './config-schema';
 
-export { WarehouseConfigError } from '../activities/warehouse/config-secrets';
+export { WarehouseConfigError } from '../activities/warehouse';
 
 /** Opens the warehouse `warehouse.engine` names (the DuckDB file, a Snowflake connection pool, …). */
 export function openWarehouse(config: EdpConfig, env: NodeJS.ProcessEnv = process.env): Promise<Warehouse> {

@@ -122,8 +122,8 @@ export function createRealtimeActivities(deps: RealtimeDeps) {
 
   const lagOf = (times: Map<string, number>, now: number): RealtimeLag[] =>
     config.tables.map((t) => {
-      // Snowflake's shortest TARGET_LAG is a minute; the dynamic table was made with at least that.
-      const target = selfRefreshing ? Math.max(60, targetLagOf(config, t)) : targetLagOf(config, t);
+      // A self-refreshing table keeps the lag its engine allows, which may exceed the one configured.
+      const target = d.selfRefreshingLag?.(targetLagOf(config, t)) ?? targetLagOf(config, t);
       const at = times.get(t.name);
       if (at === undefined)
         return {

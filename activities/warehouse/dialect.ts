@@ -57,6 +57,8 @@ export interface Dialect {
     sources: readonly TableRef[],
     warehouse: string,
   ): string[];
+  /** With {@link selfRefreshingTable}: the lag the engine keeps when `targetLagSeconds` is asked for (it may have a minimum). */
+  selfRefreshingLag?(targetLagSeconds: number): number;
   /** With {@link selfRefreshingTable}: a statement listing the schema's self-refreshing tables, with `name` and `data_timestamp`. */
   selfRefreshTimes?(schema: string): string;
 }

@@ -59,10 +59,12 @@ export const snowflakeDialect: Dialect = Object.freeze({
     // Change tracking on the sources lets the dynamic table refresh incrementally where its query allows.
     return [
       ...sources.map((s) => `ALTER TABLE ${this.table(s)} SET CHANGE_TRACKING = TRUE`),
-      `CREATE OR REPLACE DYNAMIC TABLE ${this.table(ref)} TARGET_LAG = '${Math.max(60, Math.round(targetLagSeconds))} seconds'
+      `CREATE OR REPLACE DYNAMIC TABLE ${this.table(ref)} TARGET_LAG = '${Math.round(this.selfRefreshingLag(targetLagSeconds))} seconds'
        WAREHOUSE = ${this.quoteIdent(warehouse)} REFRESH_MODE = AUTO AS ${select}`,
     ];
   },
+  /** Snowflake's shortest TARGET_LAG is a minute. */
+  selfRefreshingLag: (targetLagSeconds: number) => Math.max(60, targetLagSeconds),
   selfRefreshTimes(schema: string): string {
     return `SHOW DYNAMIC TABLES IN SCHEMA ${this.quoteIdent(schema)}`;
   },
