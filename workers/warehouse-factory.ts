@@ -4,6 +4,6 @@ import type { EdpConfig } from './config-schema';
 export { WarehouseConfigError } from '../activities/warehouse';
 
 /** Opens the warehouse `warehouse.engine` names (the DuckDB file, a Snowflake connection pool, …). */
-export function openWarehouse(config: EdpConfig, env: NodeJS.ProcessEnv = process.env): Promise<Warehouse> {
+export async function openWarehouse(config: EdpConfig, env: NodeJS.ProcessEnv = process.env): Promise<Warehouse> {
   return openChosenWarehouse(config.warehouse, env);
 }

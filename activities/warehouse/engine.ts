@@ -32,7 +32,7 @@ export interface Engine<Name extends string = string, Schema extends z.ZodTypeAn
   readonly dialect: Dialect;
   /** dbt's `target.type` for this engine (adapter name), which compiled SQL is quoted for. */
   readonly dbtType: string;
-  /** Opens the warehouse from the engine's section, reading secrets from `env` or the files it names. */
+  /** Opens the warehouse from the engine's section, reading secrets from `env` or the files it names; rejects, never throws. */
   open(section: NonNullable<z.output<Schema>>, env: NodeJS.ProcessEnv): Promise<Warehouse>;
   /** The section with its relative paths resolved by `inState` (against the state folder). */
   resolvePaths?(section: NonNullable<z.output<Schema>>, inState: (path: string) => string): z.output<Schema>;

@@ -51,7 +51,7 @@ export function chosenEngine(w: WarehouseConfig): { engine: Engine; section: unk
 }
 
 /** Opens the chosen engine's warehouse, reading its secrets from `env` or the files its section names. */
-export function openChosenWarehouse(w: WarehouseConfig, env: NodeJS.ProcessEnv): Promise<Warehouse> {
+export async function openChosenWarehouse(w: WarehouseConfig, env: NodeJS.ProcessEnv): Promise<Warehouse> {
   const { engine, section } = chosenEngine(w);
   return engine.open(section, env);
 }

@@ -9,7 +9,7 @@ export const duckdbEngine = defineEngine({
   configSchema: duckdbConfigSchema,
   dialect: duckdbDialect,
   dbtType: 'duckdb',
-  open: (section) => DuckDbWarehouse.open(section),
+  open: async (section) => DuckDbWarehouse.open(section),
   resolvePaths: (section, inState) => ({ ...section, path: inState(section.path) }),
   singleWriter: (section) => ({ file: section.path, queryPort: section.queryPort }),
 });

@@ -23,7 +23,7 @@ export const snowflakeEngine = defineEngine({
   ],
   dialect: snowflakeDialect,
   dbtType: 'snowflake',
-  open(sf, env) {
+  async open(sf, env) {
     const { privateKey, password } = snowflakeSecrets(sf, env);
     return SnowflakeWarehouse.open({
       account: sf.account,

@@ -9,6 +9,7 @@ import {
   ENGINES,
   engineForTarget,
   engineNamed,
+  openChosenWarehouse,
   singleWriterOf,
   type EngineName,
 } from '../../../../activities/warehouse';
@@ -63,6 +64,13 @@ describe('the engine registry', () => {
     expect(() => load({ warehouse: { oracle: {} } })).toThrow("warehouse: Unrecognized key(s) in object: 'oracle'");
     expect(() => engineNamed('postgres')).toThrow(TypeError);
     expect(() => engineForTarget('postgres')).toThrow(TypeError);
+  });
+
+  it('rejects, naming the key, when the chosen engine cannot open for a missing secret', async () => {
+    const config = load({ warehouse: { engine: 'snowflake', snowflake: MINIMAL_SECTION.snowflake } });
+    await expect(openChosenWarehouse(config.warehouse, {})).rejects.toThrow(
+      'Snowflake needs a secret: set SNOWFLAKE_PASSWORD (warehouse.snowflake.passwordEnv)',
+    );
   });
 
   it("quotes dbt relations in each engine's identifier case", () => {
