@@ -1,75 +1,87 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { edpClassification, ErrorType, type ErrorClassification } from '../lib/errors';
+import { DRIVER_ERROR_CLASSIFIERS } from './driver-errors';
 
-/** Error types the workflows see; `nonRetryable` ones need a person to fix input, config or SQL. */
-export const ErrorType = Object.freeze({
-  BadInput: 'EdpBadInput',
-  BadSql: 'EdpBadSql',
-  WarehouseBusy: 'EdpWarehouseBusy',
-});
+export {
+  BadInputError,
+  BadSqlError,
+  ConfigError,
+  EdpError,
+  ErrorType,
+  ProjectError,
+  WarehouseBusyError,
+  type DriverErrorClassifier,
+  type EdpErrorOptions,
+  type ErrorClassification,
+} from '../lib/errors';
 
-const NON_RETRYABLE_SQL = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint|Not implemented) Error/;
+/** A missing file or a directory where a file was expected: the path is wrong, a retry cannot fix it. */
+const BAD_PATH_ERRNO = new Set(['ENOENT', 'EISDIR']);
 
-/**
- * Snowflake error codes a retry cannot fix: wrong credentials or key (390100, 390144), no warehouse
- * selected (000606), an object missing or not authorized (002003, 002043; their SQLSTATE 02000 says
- * nothing), insufficient privileges (003001).
- */
-const SNOWFLAKE_PERMANENT = new Set(['390100', '390144', '000606', '002003', '002043', '003001']);
-
-/** The same login failures as the driver's pool reports them: its message only, without the code. */
-const SNOWFLAKE_LOGIN_REFUSED = /^(Incorrect username or password was specified|JWT token is invalid)/;
-
-/**
- * AWS SDK errors (an external stage's bucket) a retry cannot fix: a missing bucket, refused, unknown or
- * absent credentials, a region that does not fit the bucket.
- */
-const S3_PERMANENT = new Set([
-  'NoSuchBucket',
-  'AccessDenied',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'CredentialsProviderError',
-  'PermanentRedirect',
-  'AuthorizationHeaderMalformed',
-]);
+function classify(e: Error): ErrorClassification | undefined {
+  const family = edpClassification(e);
+  if (family) return family;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && BAD_PATH_ERRNO.has(code)) return { type: ErrorType.BadInput, retryable: false };
+  for (const driver of DRIVER_ERROR_CLASSIFIERS) {
+    const found = driver(e);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 /**
- * Turns any error thrown inside an activity into a classified ApplicationFailure: bad input and bad
- * SQL are non-retryable with a message a person can act on; everything else (I/O, locks, timeouts) retries.
+ * Turns any error thrown inside an activity into a classified ApplicationFailure: family members by
+ * their marker, Node path errors and known driver errors as bad input or bad SQL (non-retryable, with a
+ * message a person can act on); everything else (I/O, locks, timeouts) retries. `context`, when given,
+ * prefixes the message with what the activity was doing.
  */
-export function classifyError(err: unknown, context: string): ApplicationFailure {
+export function classifyError(err: unknown, context?: string): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   // Duck-typed: errors from native addons may come from another realm, where `instanceof Error` is false.
   const e: Error =
     typeof err === 'object' && err !== null && typeof (err as Error).message === 'string'
       ? (err as Error)
       : new Error(String(err));
-  const message = `${context}: ${e.message}`;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'EISDIR') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
-  if (NON_RETRYABLE_SQL.test(e.message)) return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
-  if (e.name === 'RealtimeConfigError') return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
-  if (S3_PERMANENT.has(e.name) || e.message === 'Region is missing') {
-    return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
-  }
-  if (typeof code === 'string' && SNOWFLAKE_PERMANENT.has(code.padStart(6, '0'))) {
-    return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
-  }
-  if (SNOWFLAKE_LOGIN_REFUSED.test(e.message)) return ApplicationFailure.nonRetryable(message, ErrorType.BadInput);
-  // Snowflake: SQLSTATE class 42 (syntax, unknown object, access), 22 (data), 23 (constraint), 0A (unsupported).
-  const sqlState = (e as { sqlState?: unknown }).sqlState;
-  if (typeof sqlState === 'string' && /^(42|22|23|0A)/.test(sqlState)) {
-    return ApplicationFailure.nonRetryable(message, ErrorType.BadSql);
-  }
-  if (e.name === 'WarehouseLockedError') return ApplicationFailure.retryable(message, ErrorType.WarehouseBusy);
-  return ApplicationFailure.retryable(message, e.name);
+  const message = context === undefined ? e.message : `${context}: ${e.message}`;
+  const found = classify(e);
+  if (!found) return ApplicationFailure.retryable(message, e.name);
+  return found.retryable
+    ? ApplicationFailure.retryable(message, found.type)
+    : ApplicationFailure.nonRetryable(message, found.type);
 }
 
-/** Runs an activity body and classifies whatever it throws. */
-export async function classified<T>(context: string, body: () => Promise<T>): Promise<T> {
+/**
+ * A cancelled activity is not a failure: Temporal reports it cancelled only when it sees the
+ * CancelledFailure or the AbortError (the SDK's own test is by that name) the activity was stopped with.
+ */
+function isCancellation(err: unknown): boolean {
+  return err instanceof CancelledFailure || (err as Error | undefined)?.name === 'AbortError';
+}
+
+async function guarded<T>(context: string | undefined, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    throw classifyError(err, context);
+    throw isCancellation(err) ? err : classifyError(err, context);
   }
+}
+
+/** Runs an activity body and classifies whatever it throws, cancellation aside. */
+export function classified<T>(context: string, body: () => Promise<T>): Promise<T> {
+  return guarded(context, body);
+}
+
+/**
+ * Wraps every activity so that nothing leaves it unclassified: the one boundary between activity code
+ * and Temporal. Errors a body already classified with context pass through unchanged.
+ */
+export function classifiedActivities<A extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  activities: A,
+): A {
+  const wrapped: Record<string, (...args: never[]) => Promise<unknown>> = {};
+  for (const [name, activity] of Object.entries(activities)) {
+    wrapped[name] = (...args) => guarded(undefined, () => activity(...args));
+  }
+  return wrapped as A;
 }

@@ -1,4 +1,5 @@
 import { createDeadLetterActivities } from './dead-letters';
+import { classifiedActivities } from './errors';
 import { createExportActivities } from './export';
 import { createExtractActivities, createIngestActivities } from './ingest';
 import { createQualityActivities } from './quality';
@@ -46,9 +47,9 @@ export interface ActivityDeps {
   defaultComputeWarehouse?: string;
 }
 
-/** All activities of the platform, closed over their clients. */
+/** All activities of the platform, closed over their clients, each behind the error boundary. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return classifiedActivities({
     ...createIngestActivities(deps),
     ...createExtractActivities(deps),
     ...createTransformActivities(deps),
@@ -60,7 +61,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStreamMonitorActivities(deps),
     ...createStreamBackfillActivities(deps),
     ...createRealtimeActivities(deps),
-  };
+  });
 }
 
 /** The activity interface workflows proxy (type-only import in workflows/). */

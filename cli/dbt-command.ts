@@ -3,6 +3,9 @@ import { parse as parseYaml } from 'yaml';
 import { compileProject, DEFAULT_TARGET, planProject, type DbtCommand } from '../activities/transform';
 import { engineNamed } from '../activities/warehouse';
 import type { EdpConfig } from '../workers/config-schema';
+import { ProjectError } from '../lib/errors';
+import { dbtWorkflowId } from '../lib/ids';
+import { startOptions, transformInput } from '../workers/workflow-inputs';
 import { transform } from '../workflows';
 import type { ModelOutcome, TransformProgress, TransformResult } from '../workflows/transform';
 import { webUiLink } from './pipeline-run';
@@ -35,8 +38,7 @@ function plain<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    const e = err as Error;
-    if (e.name === 'CompileError' || e.name === 'GraphError') throw new CliError(e.message);
+    if (err instanceof ProjectError) throw new CliError(err.message);
     throw err;
   }
 }
@@ -109,27 +111,17 @@ export async function dbtCommand(
   }
   const { client, close } = await temporalClient(config);
   try {
-    const workflowId = `edp-dbt-${command}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}Z`;
-    const handle = await client.workflow.start(transform, {
-      workflowId,
-      taskQueue: config.temporal.taskQueues.workflows,
-      args: [
-        {
-          steps: {
-            warehouseTaskQueue: config.temporal.taskQueues.warehouse,
-            heartbeatSeconds: config.pipeline.heartbeatSeconds,
-            retries: config.pipeline.retries,
-          },
-          projectDir,
-          command,
-          select: opts.select,
-          exclude: opts.exclude,
-          vars,
-          fullRefresh: opts.fullRefresh,
-          threads: opts.threads ?? config.transform.threads,
-        },
-      ],
+    const workflowId = dbtWorkflowId(command, new Date());
+    const input = transformInput(config, {
+      projectDir,
+      command,
+      select: opts.select,
+      exclude: opts.exclude,
+      vars,
+      fullRefresh: opts.fullRefresh,
+      threads: opts.threads,
     });
+    const handle = await client.workflow.start(transform, startOptions(config, workflowId, input));
     log(`Started ${command} of ${projectDir} as ${workflowId}`);
     log(`  ${webUiLink(config, workflowId, handle.firstExecutionRunId)}`);
     if (opts.noWait) return 0;

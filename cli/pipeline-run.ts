@@ -1,9 +1,8 @@
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
-import { pipelineWorkflowId, stepWorkflowId, type PipelineStep } from '../lib/ids';
+import { stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
-import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
-import { pipelineInput } from '../workers/pipeline-input';
+import { pipelineStartOptions } from '../workers/workflow-inputs';
 import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
 import { platformPipeline } from '../workflows';
 import { num, progress } from './output';
@@ -23,20 +22,11 @@ export async function startPipeline(
   config: EdpConfig,
   interval: DataInterval,
 ): Promise<WorkflowHandle<typeof platformPipeline>> {
-  const workflowId = pipelineWorkflowId(interval);
+  const options = pipelineStartOptions(config, interval);
   try {
-    return await client.workflow.start(platformPipeline, {
-      workflowId,
-      taskQueue: config.temporal.taskQueues.workflows,
-      args: [pipelineInput(config, interval)],
-      typedSearchAttributes: [
-        { key: EDP_PIPELINE, value: config.pipeline.name },
-        { key: EDP_INTERVAL_START, value: new Date(interval.start) },
-        { key: EDP_STATUS, value: 'running' },
-      ],
-    });
+    return await client.workflow.start(platformPipeline, options);
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId);
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(options.workflowId);
     throw err;
   }
 }

@@ -1,5 +1,7 @@
 import type { EdpConfig } from '../workers/config-schema';
+import { qualityRunWorkflowId } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
+import { qualityGateInput, startOptions } from '../workers/workflow-inputs';
 import { qualityGate } from '../workflows';
 import type { QualityGateResult } from '../workflows/quality-gate';
 import { num, table } from './output';
@@ -50,23 +52,16 @@ export async function qualityRun(
 ): Promise<number> {
   const bad = tables.filter((t) => !TABLE_NAME.test(t));
   if (bad.length > 0) throw new UsageError(`--table takes schema.table, got ${bad.join(', ')}`);
-  const workflowId = `edp-quality-manual-${new Date().toISOString().slice(0, 19)}Z`;
+  const workflowId = qualityRunWorkflowId(new Date());
   const result = await withWorker(
     config,
     async () => {
       const { client, close } = await temporalClient(config);
       try {
-        const handle = await client.workflow.start(qualityGate, {
-          workflowId,
-          taskQueue: config.temporal.taskQueues.workflows,
-          args: [
-            {
-              steps: { warehouseTaskQueue: config.temporal.taskQueues.warehouse },
-              interval,
-              tables: tables.length ? tables : undefined,
-            },
-          ],
-        });
+        const handle = await client.workflow.start(
+          qualityGate,
+          startOptions(config, workflowId, qualityGateInput(config, { interval, tables })),
+        );
         log(`running ${workflowId}: ${webUiLink(config, workflowId, handle.firstExecutionRunId)}`);
         return await handle.result();
       } finally {

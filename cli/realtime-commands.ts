@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
-import { pipelineInput } from '../workers/pipeline-input';
+import { REALTIME_WORKFLOW_ID } from '../lib/ids';
+import { realtimeRefreshInput, startOptions } from '../workers/workflow-inputs';
 import { realtimeRefresh } from '../workflows';
 import { realtimeRefreshLatest } from '../workflows/realtime-refresh';
 import { table } from './output';
@@ -8,23 +9,16 @@ import { webUiLink } from './pipeline-run';
 import { CliError, temporalClient } from './session';
 import { startOnce } from './stream-commands';
 
-/** Workflow id of the near-real-time refresh timer. */
-export const REALTIME_ID = 'edp-realtime';
-
 /** `edp realtime start`: deploys the near-real-time objects and keeps them within their target lag. */
 export async function realtimeStart(config: EdpConfig, log: (m: string) => void): Promise<number> {
   if (config.realtime.tables.length === 0) throw new CliError('no near-real-time tables configured (realtime.tables)');
   const { client, close } = await temporalClient(config);
   try {
     const state = await startOnce(() =>
-      client.workflow.start(realtimeRefresh, {
-        workflowId: REALTIME_ID,
-        taskQueue: config.temporal.taskQueues.workflows,
-        args: [{ steps: pipelineInput(config).steps }],
-      }),
+      client.workflow.start(realtimeRefresh, startOptions(config, REALTIME_WORKFLOW_ID, realtimeRefreshInput(config))),
     );
     log(
-      `realtimeRefresh: ${state} (${REALTIME_ID}), ${config.realtime.tables.length} curation table(s); the worker must run (\`edp up\`) — Web UI ${webUiLink(config, REALTIME_ID)}`,
+      `realtimeRefresh: ${state} (${REALTIME_WORKFLOW_ID}), ${config.realtime.tables.length} curation table(s); the worker must run (\`edp up\`) — Web UI ${webUiLink(config, REALTIME_WORKFLOW_ID)}`,
     );
     return 0;
   } finally {
@@ -36,12 +30,12 @@ export async function realtimeStart(config: EdpConfig, log: (m: string) => void)
 export async function realtimeStop(config: EdpConfig, log: (m: string) => void): Promise<number> {
   const { client, close } = await temporalClient(config);
   try {
-    await client.workflow.getHandle(REALTIME_ID).cancel();
-    log(`${REALTIME_ID}: cancelled`);
+    await client.workflow.getHandle(REALTIME_WORKFLOW_ID).cancel();
+    log(`${REALTIME_WORKFLOW_ID}: cancelled`);
     return 0;
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    log(`${REALTIME_ID}: not running`);
+    log(`${REALTIME_WORKFLOW_ID}: not running`);
     return 0;
   } finally {
     await close();
@@ -53,10 +47,12 @@ export async function realtimeStatus(config: EdpConfig): Promise<number> {
   const { client, close } = await temporalClient(config);
   try {
     const latest = await client.workflow
-      .getHandle(REALTIME_ID)
+      .getHandle(REALTIME_WORKFLOW_ID)
       .query(realtimeRefreshLatest)
       .catch((err: Error) => {
-        throw new CliError(`${REALTIME_ID} does not answer (${err.message}); start it with \`edp realtime start\``);
+        throw new CliError(
+          `${REALTIME_WORKFLOW_ID} does not answer (${err.message}); start it with \`edp realtime start\``,
+        );
       });
     if (!latest) {
       console.log('no refresh pass yet');

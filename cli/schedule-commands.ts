@@ -5,8 +5,8 @@ import {
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
-import { PIPELINE_SCHEDULE_ID } from '../lib/ids';
-import { pipelineInput } from '../workers/pipeline-input';
+import { PIPELINE_SCHEDULE_ID, SCHEDULED_PIPELINE_ID_PREFIX } from '../lib/ids';
+import { pipelineInput, startOptions } from '../workers/workflow-inputs';
 import { platformPipeline } from '../workflows';
 import { table } from './output';
 import { temporalClient } from './session';
@@ -20,9 +20,6 @@ const OVERLAP = {
   allowAll: ScheduleOverlapPolicy.ALLOW_ALL,
 } as const;
 
-/** Workflow id prefix of scheduled runs; Temporal appends the scheduled time. */
-export const SCHEDULED_RUN_PREFIX = 'edp-pipeline-scheduled';
-
 /** The schedule as config describes it: every `intervalHours`, offset, starting platformPipeline without an interval. */
 function scheduleFromConfig(
   config: EdpConfig,
@@ -32,9 +29,8 @@ function scheduleFromConfig(
   const action: ScheduleOptionsStartWorkflowAction<typeof platformPipeline> = {
     type: 'startWorkflow',
     workflowType: platformPipeline,
-    workflowId: SCHEDULED_RUN_PREFIX,
-    taskQueue: config.temporal.taskQueues.workflows,
-    args: [pipelineInput(config)], // no interval: each run derives it from TemporalScheduledStartTime
+    // No interval: each run derives it from TemporalScheduledStartTime.
+    ...startOptions(config, SCHEDULED_PIPELINE_ID_PREFIX, pipelineInput(config)),
   };
   return {
     spec: { intervals: [{ every: config.pipeline.intervalHours * 60 * minute, offset: s.offsetMinutes * minute }] },

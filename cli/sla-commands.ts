@@ -1,8 +1,8 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { hasSlas, type SlaCheckResult } from '../activities/sla';
 import type { EdpConfig } from '../workers/config-schema';
-import { SLA_SCHEDULE_ID } from '../lib/ids';
-import { pipelineInput } from '../workers/pipeline-input';
+import { SCHEDULED_SLA_CHECK_ID_PREFIX, SLA_SCHEDULE_ID, slaCheckWorkflowId } from '../lib/ids';
+import { slaCheckInput, startOptions } from '../workers/workflow-inputs';
 import { slaCheck } from '../workflows';
 import { table } from './output';
 import { readWarehouse, temporalClient, withWorker } from './session';
@@ -29,9 +29,7 @@ export async function applySlaSchedule(client: Client, config: EdpConfig, log: (
     action: {
       type: 'startWorkflow' as const,
       workflowType: slaCheck,
-      workflowId: 'edp-sla-check',
-      taskQueue: config.temporal.taskQueues.workflows,
-      args: [{ steps: pipelineInput(config).steps }] as [Parameters<typeof slaCheck>[0]],
+      ...startOptions(config, SCHEDULED_SLA_CHECK_ID_PREFIX, slaCheckInput(config)),
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 60_000 },
   };
@@ -72,11 +70,7 @@ export async function slaCheckNow(config: EdpConfig, log: (m: string) => void): 
     const result = await withWorker(
       config,
       () =>
-        client.workflow.execute(slaCheck, {
-          workflowId: `edp-sla-check-manual-${Date.now()}`,
-          taskQueue: config.temporal.taskQueues.workflows,
-          args: [{ steps: pipelineInput(config).steps }],
-        }),
+        client.workflow.execute(slaCheck, startOptions(config, slaCheckWorkflowId(new Date()), slaCheckInput(config))),
       log,
     );
     printStates(result);

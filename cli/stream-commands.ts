@@ -1,7 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { streamTopic } from '../activities/streaming';
 import type { EdpConfig } from '../workers/config-schema';
-import { pipelineInput } from '../workers/pipeline-input';
+import { STREAM_MONITOR_WORKFLOW_ID, streamBackfillWorkflowId, streamWorkflowId } from '../lib/ids';
+import {
+  startOptions,
+  streamingBackfillInput,
+  streamingIngestInput,
+  streamingMonitorInput,
+} from '../workers/workflow-inputs';
 import { streamingBackfill, streamingIngest, streamingMonitor } from '../workflows';
 import { streamingBackfillProgress } from '../workflows/streaming-backfill';
 import { streamingIngestProgress } from '../workflows/streaming-ingest';
@@ -10,11 +16,6 @@ import { num, table } from './output';
 import { webUiLink } from './pipeline-run';
 import { CliError, readWarehouse, temporalClient, UsageError, withWorker } from './session';
 import { produceEvents } from './stream-producer';
-
-/** Workflow id of a topic's ingest stream. */
-export const streamWorkflowId = (table: string): string => `edp-stream-${table}`;
-/** Workflow id of the streaming monitor. */
-export const STREAM_MONITOR_ID = 'edp-stream-monitor';
 
 function topicsOf(config: EdpConfig, only?: string): EdpConfig['streaming']['topics'] {
   if (config.streaming.topics.length === 0) throw new CliError('no streaming topics configured (streaming.topics)');
@@ -68,29 +69,22 @@ export async function startOnce(start: () => Promise<unknown>): Promise<'started
 export async function streamStart(config: EdpConfig, log: (m: string) => void): Promise<number> {
   const topics = topicsOf(config);
   const { client, close } = await temporalClient(config);
-  const steps = pipelineInput(config).steps;
-  const taskQueue = config.temporal.taskQueues.workflows;
   try {
     for (const t of topics) {
       const id = streamWorkflowId(t.table);
       const state = await startOnce(() =>
-        client.workflow.start(streamingIngest, {
-          workflowId: id,
-          taskQueue,
-          args: [{ topic: t.topic, steps, activitySeconds: config.streaming.activitySeconds }],
-        }),
+        client.workflow.start(streamingIngest, startOptions(config, id, streamingIngestInput(config, t.topic))),
       );
       log(`${t.topic} → raw.${t.table}: ${state} (${id})`);
     }
     const state = await startOnce(() =>
-      client.workflow.start(streamingMonitor, {
-        workflowId: STREAM_MONITOR_ID,
-        taskQueue,
-        args: [{ steps, everySeconds: config.streaming.monitor.everySeconds }],
-      }),
+      client.workflow.start(
+        streamingMonitor,
+        startOptions(config, STREAM_MONITOR_WORKFLOW_ID, streamingMonitorInput(config)),
+      ),
     );
     log(
-      `monitor: ${state} (${STREAM_MONITOR_ID}); the worker must run (\`edp up\`) — Web UI ${webUiLink(config, STREAM_MONITOR_ID)}`,
+      `monitor: ${state} (${STREAM_MONITOR_WORKFLOW_ID}); the worker must run (\`edp up\`) — Web UI ${webUiLink(config, STREAM_MONITOR_WORKFLOW_ID)}`,
     );
     return 0;
   } finally {
@@ -102,7 +96,7 @@ export async function streamStart(config: EdpConfig, log: (m: string) => void): 
 export async function streamStop(config: EdpConfig, log: (m: string) => void): Promise<number> {
   const { client, close } = await temporalClient(config);
   try {
-    for (const id of [...config.streaming.topics.map((t) => streamWorkflowId(t.table)), STREAM_MONITOR_ID]) {
+    for (const id of [...config.streaming.topics.map((t) => streamWorkflowId(t.table)), STREAM_MONITOR_WORKFLOW_ID]) {
       try {
         await client.workflow.getHandle(id).cancel();
         log(`${id}: cancelled`);
@@ -130,7 +124,7 @@ export async function streamStatus(config: EdpConfig): Promise<number> {
   const { client, close } = await temporalClient(config);
   try {
     const latest = await queryOrUndefined(() =>
-      client.workflow.getHandle(STREAM_MONITOR_ID).query(streamingMonitorLatest),
+      client.workflow.getHandle(STREAM_MONITOR_WORKFLOW_ID).query(streamingMonitorLatest),
     );
     const rows: Array<Record<string, unknown>> = [];
     for (const t of config.streaming.topics) {
@@ -190,23 +184,17 @@ export async function streamBackfill(
   const t = topicsOf(config, o.topic)[0];
   const { client, close } = await temporalClient(config);
   try {
-    const workflowId = `edp-stream-backfill-${t.table}-${Date.now()}`;
+    const workflowId = streamBackfillWorkflowId(t.table, new Date());
+    const input = streamingBackfillInput(config, {
+      topic: t.topic,
+      fromOffset: o.fromOffset,
+      toOffset: o.toOffset,
+      fromTime: o.fromTime,
+      toTime: o.toTime,
+      partitions: o.partition === undefined ? undefined : [o.partition],
+    });
     const run = async (c: Client) => {
-      const handle = await c.workflow.start(streamingBackfill, {
-        workflowId,
-        taskQueue: config.temporal.taskQueues.workflows,
-        args: [
-          {
-            topic: t.topic,
-            steps: pipelineInput(config).steps,
-            fromOffset: o.fromOffset,
-            toOffset: o.toOffset,
-            fromTime: o.fromTime,
-            toTime: o.toTime,
-            partitions: o.partition === undefined ? undefined : [o.partition],
-          },
-        ],
-      });
+      const handle = await c.workflow.start(streamingBackfill, startOptions(config, workflowId, input));
       log(`backfill ${workflowId}: ${webUiLink(config, workflowId)}`);
       if (!o.wait) return;
       const result = handle.result();

@@ -1,3 +1,5 @@
+import { ProjectError } from './errors';
+
 /** A directed dependency graph: `edges` run from a parent to the child that depends on it. */
 export interface DependencyGraph {
   nodes: string[];
@@ -5,9 +7,7 @@ export interface DependencyGraph {
 }
 
 /** Raised for a graph that cannot run: a cycle or an edge to an unknown node. */
-export class GraphError extends Error {
-  override name = 'GraphError';
-}
+export class GraphError extends ProjectError {}
 
 /** Nodes in an order where every parent comes before its children (Kahn's algorithm, stable by name). */
 export function topologicalOrder(graph: DependencyGraph): string[] {

@@ -3,12 +3,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
 import { withResolvedPaths } from '../activities/warehouse';
+import { ConfigError } from '../lib/errors';
 import { configSchema, type EdpConfig } from './config-schema';
-
-/** An invalid configuration; the message names the file or variable, the key and the reason. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /** Where the configuration came from, for messages and `edp status`. */
 export interface LoadedConfig {

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { ConfigError } from '../lib/errors';
 
 /** The `encoding` metadata of a payload this codec encrypted. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -20,9 +21,7 @@ export interface CodecKeys {
 }
 
 /** A key set that cannot be used; the message names where it came from and what is wrong. */
-export class CodecKeyError extends Error {
-  override name = 'CodecKeyError';
-}
+export class CodecKeyError extends ConfigError {}
 
 /**
  * Parses a key set: `{"current": "<id>", "keys": {"<id>": "<32 bytes, base64>", …}}`. `source` names

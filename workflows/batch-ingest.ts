@@ -1,6 +1,7 @@
 import { executeChild, sleep, workflowInfo } from '@temporalio/workflow';
 import type { TableExtractResult } from '../activities/ingest';
 import { summarizeLoads, type FileLoadSummary } from './file-load-summary';
+import { ingestBatchWorkflowId } from '../lib/ids';
 import { loadFileBatch } from './load-file-batch';
 import type { DataInterval } from '../lib/intervals';
 import { mapBounded, warehouseActivities, type StepOptions } from './step-options';
@@ -55,7 +56,7 @@ export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestR
     );
     const children = await mapBounded(batches, 2, (files, b) =>
       executeChild(loadFileBatch, {
-        workflowId: `${runId}-batch-${String(b + 1).padStart(4, '0')}`,
+        workflowId: ingestBatchWorkflowId(runId, b + 1),
         args: [{ interval: input.interval, steps: input.steps, files, maxParallel, runId }],
       }),
     );

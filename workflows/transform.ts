@@ -7,8 +7,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DbtCommand, NodeRunResult, PlannedNode } from '../activities/transform';
-import { descendantsOf, parentsOf, topologicalOrder } from '../lib/graph';
+import { descendantsOf } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
+import { RunQueue } from '../lib/run-queue';
 import { warehouseActivities, type StepOptions } from './step-options';
 
 /** Input of {@link transform}: dbt's command line, as data. */
@@ -101,19 +102,11 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   const rulesFor = new Map(ruleFiles.map((f) => [f.table, f]));
   const nodeOfTable = new Map(plan.nodes.filter((n) => n.table).map((n) => [n.table!, n.id]));
   const graph = { nodes: plan.nodes.map((n) => n.id), edges: plan.edges };
-  const order = topologicalOrder(graph);
-  const parents = parentsOf(graph);
+  const queue = new RunQueue(graph, { parallelism: input.threads ?? 4 });
   const byId = new Map(plan.nodes.map((n) => [n.id, n]));
   const outcome = new Map<string, ModelOutcome>();
-  /** Nodes holding one of the `threads`. */
-  const running = new Set<string>();
-  /** Nodes launched and not finished (running, or in their quality check). */
-  const unfinished = new Set<string>();
   /** Nodes whose runNode finished (their quality check may still run). */
   const built = new Set<string>();
-  /** Nodes one of whose tests (run with them) failed: in `build`, their children are skipped. */
-  const testsFailed = new Set<string>();
-  const threads = input.threads ?? 4;
   const info = workflowInfo();
   const runBase = {
     manifestFile: plan.manifestFile,
@@ -125,7 +118,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   setHandler(transformProgress, () => ({
     planned: plan.nodes.reduce((n, x) => n + 1 + (x.tests?.length ?? 0), 0),
     done: [...outcome.values()],
-    running: [...running],
+    running: queue.running,
   }));
 
   const testOutcomes = (node: PlannedNode, status: 'skipped', error: string) => {
@@ -137,6 +130,8 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   const launch = async (node: PlannedNode): Promise<void> => {
     const started = Date.now();
     const base = { model: node.name, id: node.id, type: node.type };
+    /** In `build`, a failing test of the node skips its children even while its quality check runs. */
+    let testsFailed = false;
     try {
       const r: NodeRunResult = await acts.runNode({ ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) });
       built.add(node.id);
@@ -150,13 +145,14 @@ export async function transform(input: TransformInput): Promise<TransformResult>
           durationMs: t.ms,
           error: t.message,
         });
-        if (t.status === 'fail' || t.status === 'error') testsFailed.add(node.id);
+        if (t.status === 'fail' || t.status === 'error') testsFailed = true;
       }
+      if (testsFailed) queue.fail(node.id);
       const rules = r.table && r.type !== 'test' ? rulesFor.get(r.table) : undefined;
       let checked: { quarantined: number } | undefined;
       if (rules) {
         // Referential rules read other tables: wait (without holding a thread) until the run has built them.
-        running.delete(node.id);
+        if (!testsFailed) queue.release(node.id);
         const below = descendantsOf(graph, node.id);
         const waitFor = (rules.reads ?? []).flatMap((t) => {
           const id = nodeOfTable.get(t);
@@ -179,43 +175,33 @@ export async function transform(input: TransformInput): Promise<TransformResult>
         durationMs: r.ms ?? Date.now() - started,
         error: r.message,
       });
+      if (testsFailed) return; // the queue heard of the failure when the tests failed
+      if (BLOCKING.includes(r.status)) queue.fail(node.id);
+      else queue.complete(node.id);
     } catch (err) {
       testOutcomes(node, 'skipped', 'the node they test failed');
       outcome.set(node.id, { ...base, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
-    } finally {
-      running.delete(node.id);
-      unfinished.delete(node.id);
+      if (!testsFailed) queue.fail(node.id);
     }
   };
 
   const inFlight: Array<Promise<void>> = [];
-  const pending = new Set(order);
-  while (pending.size > 0) {
-    for (const id of [...pending]) {
-      const ps = parents.get(id)!;
-      if (
-        ps.some((p) => (BLOCKING.includes(outcome.get(p)?.status ?? 'success') && outcome.has(p)) || testsFailed.has(p))
-      ) {
-        pending.delete(id);
-        const n = byId.get(id)!;
-        testOutcomes(n, 'skipped', 'an upstream node failed');
-        outcome.set(id, { model: n.name, id, type: n.type, status: 'skipped', error: 'an upstream node failed' });
-      } else if (running.size < threads && ps.every((p) => outcome.has(p))) {
-        pending.delete(id);
-        running.add(id);
-        unfinished.add(id);
-        inFlight.push(launch(byId.get(id)!));
-      }
+  while (queue.pendingCount > 0) {
+    const { start, skip } = queue.next();
+    for (const id of skip) {
+      const n = byId.get(id)!;
+      testOutcomes(n, 'skipped', 'an upstream node failed');
+      outcome.set(id, { model: n.name, id, type: n.type, status: 'skipped', error: 'an upstream node failed' });
     }
-    if (pending.size > 0 && unfinished.size > 0) {
+    for (const id of start) inFlight.push(launch(byId.get(id)!));
+    if (queue.pendingCount > 0 && queue.activeCount > 0) {
       // A node finished, or one moved on to its quality check and freed its thread: re-evaluate.
-      const finished = outcome.size;
-      const busy = running.size;
-      await condition(() => outcome.size > finished || running.size < busy);
+      const seen = queue.version;
+      await condition(() => queue.version !== seen);
     }
   }
   await Promise.all(inFlight);
-  const models = order.flatMap((id) => [
+  const models = queue.order.flatMap((id) => [
     outcome.get(id)!,
     ...(byId.get(id)!.tests ?? []).map((t) => outcome.get(t.id)!),
   ]);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EdpError } from '../../lib/errors';
 
 /** Delta Lake `add` action: a data file that is part of the table. */
 export interface AddAction {
@@ -51,8 +52,10 @@ export interface DeltaSnapshot {
 }
 
 /** Another writer committed the same version first; retrying reads the new state and tries again. */
-export class ConcurrentCommitError extends Error {
-  override name = 'ConcurrentCommitError';
+export class ConcurrentCommitError extends EdpError {
+  constructor(message: string) {
+    super(message, { type: 'ConcurrentCommitError', retryable: true });
+  }
 }
 
 const LOG_DIR = '_delta_log';

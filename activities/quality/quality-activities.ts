@@ -7,7 +7,7 @@ import { addToCounter, logEvent } from '../telemetry';
 import { KeyedLock } from '../keyed-lock';
 import type { Warehouse } from '../warehouse';
 import { evaluateRuleFile, type TableQualityResult } from './rule-engine';
-import { loadRuleFiles, RuleFileError, type RuleFile } from './rule-file';
+import { loadRuleFiles } from './rule-file';
 
 /** What the quality activities need from the worker. */
 export interface QualityDeps {
@@ -26,22 +26,13 @@ export interface RuleFileRef {
   reads?: string[];
 }
 
-function readRules(dir: string): RuleFile[] {
-  try {
-    return loadRuleFiles(dir);
-  } catch (err) {
-    if (err instanceof RuleFileError) throw ApplicationFailure.nonRetryable(err.message, ErrorType.BadInput);
-    throw err;
-  }
-}
-
 /** Builds the quality activities over a warehouse and a rules folder. */
 export function createQualityActivities(deps: QualityDeps) {
   const lock = new KeyedLock();
   return {
     /** Validates every rule file and lists them, optionally only those for the given tables. */
     listQualityRuleFiles(input: { tables?: string[] }): Promise<RuleFileRef[]> {
-      const files = readRules(deps.rulesDir).filter((f) => !input.tables || input.tables.includes(f.table));
+      const files = loadRuleFiles(deps.rulesDir).filter((f) => !input.tables || input.tables.includes(f.table));
       if (input.tables) {
         const missing = input.tables.filter((t) => !files.some((f) => f.table === t));
         if (missing.length > 0) {
@@ -70,7 +61,7 @@ export function createQualityActivities(deps: QualityDeps) {
       interval?: DataInterval;
     }): Promise<TableQualityResult> {
       const path = join(deps.rulesDir, basename(input.file));
-      const file = readRules(deps.rulesDir).find((f) => f.file === path);
+      const file = loadRuleFiles(deps.rulesDir).find((f) => f.file === path);
       if (!file) throw ApplicationFailure.nonRetryable(`rule file ${path} does not exist`, ErrorType.BadInput);
       return classified(`quality rules ${path}`, () =>
         withHeartbeat(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { columnTypeSchema } from '../../lib/config/schema';
+import { ProjectError } from '../../lib/errors';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain SQL identifier');
 const tableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'expected schema.table');
@@ -123,9 +124,7 @@ export function isRowRule(rule: Rule): rule is RowRule {
 }
 
 /** Raised for a rule file with a mistake; the message names the file, the path in it and what was expected. */
-export class RuleFileError extends Error {
-  override name = 'RuleFileError';
-}
+export class RuleFileError extends ProjectError {}
 
 /** Validates one rule file's text. */
 export function parseRuleFile(text: string, file: string): RuleFile {

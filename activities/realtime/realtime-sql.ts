@@ -1,4 +1,5 @@
 import type { RealtimeConfig, RealtimeTableConfig } from '../../lib/config/realtime-schema';
+import { ConfigError } from '../../lib/errors';
 import type { Dialect } from '../warehouse/dialect';
 import { tableRef, type TableRef } from '../warehouse/warehouse';
 
@@ -13,9 +14,7 @@ export const integrationView = (t: RealtimeTableConfig): TableRef => ({ schema: 
 export const curationTable = (t: RealtimeTableConfig): TableRef => ({ schema: CURATION, table: t.name });
 
 /** A config error naming the key it is about. */
-export class RealtimeConfigError extends Error {
-  override readonly name = 'RealtimeConfigError';
-}
+export class RealtimeConfigError extends ConfigError {}
 
 /**
  * Replaces the `{{ … }}` placeholders of a configured SELECT through `resolve`; an unknown one is an
@@ -24,7 +23,7 @@ export class RealtimeConfigError extends Error {
 export function renderPlaceholders(sql: string, where: string, resolve: (name: string) => string | undefined): string {
   return sql.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_match, name: string) => {
     const value = resolve(name);
-    if (value === undefined) throw new RealtimeConfigError(`${where}: unknown placeholder {{ ${name} }}`);
+    if (value === undefined) throw new RealtimeConfigError(`unknown placeholder {{ ${name} }}`, { fix: where });
     return value;
   });
 }

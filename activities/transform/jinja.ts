@@ -1,9 +1,8 @@
 import { Environment } from 'minijinja-js';
+import { ProjectError } from '../../lib/errors';
 
 /** Raised for a template that does not render; the message starts with `file:line:`. */
-export class CompileError extends Error {
-  override name = 'CompileError';
-}
+export class CompileError extends ProjectError {}
 
 /** The project's macros: every `{% macro %}` (and `{% test %}`, as `test_<name>`) in one library template. */
 export interface MacroLibrary {

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isAbsolute, resolve } from 'node:path';
-import { classified, classifyError, ErrorType } from '../errors';
+import { classified, classifyError, ErrorType, ProjectError } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { logEvent, recordMillis } from '../telemetry';
@@ -57,11 +57,9 @@ export interface NodeRunResult {
   tests?: NodeRunResult[];
 }
 
+/** Project errors already say `file:line`; they reach the workflow without the node's context. */
 function badInput(err: unknown): never {
-  const e = err as Error;
-  if (e instanceof CompileError || e?.name === 'GraphError' || e?.name === 'CompileError') {
-    throw ApplicationFailure.nonRetryable(e.message, ErrorType.BadInput);
-  }
+  if (err instanceof ProjectError) throw classifyError(err);
   throw err;
 }
 
@@ -118,7 +116,7 @@ async function runBundledTests(w: Warehouse, manifest: Manifest, input: RunNodeI
     try {
       out.push({ ...(await runTest(w, manifest, test, input)), ms: Math.round(performance.now() - started) });
     } catch (err) {
-      const failure = err instanceof CompileError ? undefined : classifyError(err, `test ${test.name} (${test.path})`);
+      const failure = err instanceof ProjectError ? undefined : classifyError(err, `test ${test.name} (${test.path})`);
       if (failure && !failure.nonRetryable) throw failure;
       const message = failure?.message ?? (err as Error).message;
       out.push({

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../lib/errors';
 
 /** Raised when the configured warehouse cannot be opened for a reason a person must fix (a missing secret). */
-export class WarehouseConfigError extends Error {
-  override name = 'WarehouseConfigError';
-}
+export class WarehouseConfigError extends ConfigError {}
 
 /** A secret from a file (a mounted secret); `what` names the config key in the error. */
 export function readSecret(file: string, what: string): string {

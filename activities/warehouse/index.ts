@@ -1,7 +1,8 @@
 /** The warehouse capability: the engine-neutral interface, its dialects and the engines behind it. */
 export * from './warehouse';
 export * from './dialect';
-export { DuckDbWarehouse, WarehouseLockedError, type DuckDbOptions } from './duckdb/duckdb-warehouse';
+export { DuckDbWarehouse, type DuckDbOptions } from './duckdb/duckdb-warehouse';
+export { WarehouseLockedError } from './duckdb/duckdb-errors';
 export { duckdbDialect } from './duckdb/duckdb-dialect';
 export { ensureOnce, ensureSchema } from './schemas';
 export { snowflakeDialect } from './snowflake/snowflake-dialect';

@@ -1,4 +1,5 @@
 import type { ColumnType } from '../../lib/config/schema';
+import { BadInputError } from '../../lib/errors';
 import type { Dialect } from './dialect';
 import type { SqlValue, TableRef } from './sql-types';
 
@@ -122,6 +123,4 @@ export type AppendColumnType = 'varchar' | 'bigint' | 'timestamptz';
 export type AppendValue = string | number | null;
 
 /** A file no row can be read from (not JSON, say): the loader's caller quarantines it whole. */
-export class UnparsableFile extends Error {
-  override readonly name = 'UnparsableFile';
-}
+export class UnparsableFile extends BadInputError {}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { withWorker } from '../../cli/session';
 import type { LoadedConfig } from '../../workers/config';
-import { pipelineInput } from '../../workers/pipeline-input';
+import { pipelineInput } from '../../workers/workflow-inputs';
 import { batchIngest, transform } from '../../workflows';
 import { changeFeatureSeeds, compareWarehouses, copyFeatureProject, runDbtCore } from '../helpers/dbt-reference';
 import { landSample, testClient, testConfig } from '../helpers/platform';

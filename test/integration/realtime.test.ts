@@ -4,7 +4,8 @@ import { createRealtimeActivities, type RealtimeLag, type RealtimeRefreshResult 
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { realtimeSchema, type RealtimeConfig } from '../../lib/config/realtime-schema';
 import { temporalClient, withWorker, readWarehouse } from '../../cli/session';
-import { REALTIME_ID, realtimeStart, realtimeStatus, realtimeStop } from '../../cli/realtime-commands';
+import { realtimeStart, realtimeStatus, realtimeStop } from '../../cli/realtime-commands';
+import { REALTIME_WORKFLOW_ID } from '../../lib/ids';
 import { realtimeRefreshLatest } from '../../workflows/realtime-refresh';
 import { testConfig } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
@@ -195,7 +196,7 @@ describe('near-real-time refresh through Temporal (dev server, worker, DuckDB)',
         async () => {
           expect(await realtimeStart(loaded.config, (m) => logs.push(m))).toBe(0);
           // Passes come every second (half the 2 s lag): wait for two that refreshed.
-          const handle = client.workflow.getHandle(REALTIME_ID);
+          const handle = client.workflow.getHandle(REALTIME_WORKFLOW_ID);
           let refreshes = 0;
           for (let i = 0; i < 100 && refreshes < 2; i++) {
             await sleep(200);
@@ -213,7 +214,7 @@ describe('near-real-time refresh through Temporal (dev server, worker, DuckDB)',
       );
     } finally {
       await client.workflow
-        .getHandle(REALTIME_ID)
+        .getHandle(REALTIME_WORKFLOW_ID)
         .terminate('test cleanup')
         .catch(() => undefined);
       await close();

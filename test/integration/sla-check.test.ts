@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SlaCheckResult } from '../../activities/sla';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { temporalClient, withWorker } from '../../cli/session';
-import { pipelineInput } from '../../workers/pipeline-input';
+import { pipelineInput } from '../../workers/workflow-inputs';
 import { slaCheck } from '../../workflows';
 import { maybeRecordHistory } from '../helpers/histories';
 import { testConfig } from '../helpers/platform';

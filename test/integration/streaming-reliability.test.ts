@@ -6,7 +6,7 @@ import { startKafka, stopKafka } from '../../infra/kafka';
 import { readWarehouse, withWorker } from '../../cli/session';
 import { produceEvents } from '../../cli/stream-producer';
 import type { EdpConfig } from '../../workers/config-schema';
-import { pipelineInput } from '../../workers/pipeline-input';
+import { pipelineInput } from '../../workers/workflow-inputs';
 import { streamingBackfill, streamingIngest, streamingMonitor } from '../../workflows';
 import { streamingMonitorLatest } from '../../workflows/streaming-monitor';
 import { maybeRecordHistory } from '../helpers/histories';

@@ -16,6 +16,7 @@ import type {
   WarehouseSession,
 } from '../warehouse';
 import { duckdbDialect } from './duckdb-dialect';
+import { WarehouseLockedError } from './duckdb-errors';
 import { duckdbBulkLoad } from './duckdb-loader';
 import { ensureLoadTables } from '../load-tables';
 
@@ -28,11 +29,6 @@ export interface DuckDbOptions {
   memoryLimit?: string;
   /** WAL size that triggers a checkpoint; default 256MB (DuckDB's own 16MB checkpoints after almost every bulk load). */
   checkpointThreshold?: string;
-}
-
-/** Raised when another process holds the DuckDB file (DuckDB allows one writer process). */
-export class WarehouseLockedError extends Error {
-  override name = 'WarehouseLockedError';
 }
 
 class DuckDbSession implements WarehouseSession {

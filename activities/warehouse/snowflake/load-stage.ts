@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { ApplicationFailure } from '@temporalio/common';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { ConfigError } from '../../../lib/errors';
 import { S3_URL, SNOWFLAKE_STAGE_NAME } from './snowflake-config';
-import { ErrorType } from '../../errors';
 import type { Dialect } from '../dialect';
 import type { WarehouseSession } from '../warehouse';
 
@@ -54,17 +53,15 @@ export function internalStage(d: Dialect, schema: string): LoadStage {
 /** Reads `warehouse.snowflake.stage`: a clear error naming the key when the name or URL is malformed. */
 export function parseExternalStage(o: ExternalStageOptions): { bucket: string; prefix: string } {
   if (!SNOWFLAKE_STAGE_NAME.test(o.name)) {
-    throw ApplicationFailure.nonRetryable(
-      `warehouse.snowflake.stage.name: "${o.name}" is not schema.stage or database.schema.stage`,
-      ErrorType.BadInput,
-    );
+    throw new ConfigError(`"${o.name}" is not schema.stage or database.schema.stage`, {
+      fix: 'warehouse.snowflake.stage.name',
+    });
   }
   const m = S3_URL.exec(o.url);
   if (!m) {
-    throw ApplicationFailure.nonRetryable(
-      `warehouse.snowflake.stage.url: "${o.url}" is not s3://bucket/prefix/ (only S3 stages are supported)`,
-      ErrorType.BadInput,
-    );
+    throw new ConfigError(`"${o.url}" is not s3://bucket/prefix/ (only S3 stages are supported)`, {
+      fix: 'warehouse.snowflake.stage.url',
+    });
   }
   const prefix = m[2] === '' || m[2].endsWith('/') ? m[2] : `${m[2]}/`;
   return { bucket: m[1], prefix };
@@ -95,11 +92,11 @@ export function externalS3Stage(o: ExternalStageOptions): LoadStage {
     async prepare(session) {
       const parts = o.name.split('.');
       const name = parts.pop() as string;
-      const notFound = (why: string): ApplicationFailure =>
-        ApplicationFailure.nonRetryable(
-          `warehouse.snowflake.stage.name: stage ${o.name} does not exist or this role cannot see it ` +
+      const notFound = (why: string): ConfigError =>
+        new ConfigError(
+          `stage ${o.name} does not exist or this role cannot see it ` +
             `(create it on ${o.url} with a storage integration; see docs/snowflake.md)${why}`,
-          ErrorType.BadInput,
+          { fix: 'warehouse.snowflake.stage.name' },
         );
       const stages = await session
         .query<{ name: string; url: string | null }>(`SHOW STAGES IN SCHEMA ${parts.join('.')}`)
@@ -113,10 +110,9 @@ export function externalS3Stage(o: ExternalStageOptions): LoadStage {
       const at = String(found.url ?? ''); // empty for an internal stage
       const url = at.endsWith('/') ? at : `${at}/`;
       if (url !== `s3://${bucket}/${prefix}`) {
-        throw ApplicationFailure.nonRetryable(
-          `warehouse.snowflake.stage.url: stage ${o.name} points at ${at || 'an internal stage'}, not ${o.url}`,
-          ErrorType.BadInput,
-        );
+        throw new ConfigError(`stage ${o.name} points at ${at || 'an internal stage'}, not ${o.url}`, {
+          fix: 'warehouse.snowflake.stage.url',
+        });
       }
     },
     async put(_session, local, path) {

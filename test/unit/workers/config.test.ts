@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, redactConfig } from '../../../workers/config';
+import { ConfigError } from '../../../lib/errors';
+import { loadConfig, redactConfig } from '../../../workers/config';
 
 function configFile(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'edp-config-'));

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../workers/config';
 import { tmpDir } from '../../helpers/tmp';
-import { pipelineInput } from '../../../workers/pipeline-input';
+import { pipelineInput } from '../../../workers/workflow-inputs';
 import { retryFor } from '../../../workflows/step-options';
 
 describe('retry policy per activity class', () => {

@@ -1,0 +1,60 @@
+import type { CliCommand } from '../command';
+import { dbtCommand as runDbt } from '../dbt-command';
+import { withWorker } from '../session';
+
+/** `edp dbt <command>`: a dbt project as the durable transform workflow. */
+export const dbtCommand: CliCommand = {
+  name: 'dbt',
+  help: [
+    [
+      'dbt build|run|test|seed|snapshot|compile [--project-dir DIR] [-s SELECTOR ...] [--exclude SELECTOR ...]\n      [--vars YAML] [--full-refresh] [--threads N] [--no-wait]',
+      'run a dbt project as a durable transform workflow (edp dbt --help)',
+    ],
+  ],
+  details: `edp dbt <command> [options]
+
+Runs a dbt-format project (dbt_project.yml, models, seeds, snapshots, tests, macros) model by model
+as the durable \`transform\` workflow: planned once, one activity per node, resumable after a crash.
+
+  build      seeds, models, snapshots and tests in dependency order; a failing test skips what is downstream
+  run        models only            test   tests only
+  seed       seeds only             snapshot  snapshots only
+  compile    parse and render SQL into target/compiled/ (no warehouse, no Temporal)
+
+  --project-dir DIR       the project (default transform.projectDir: the platform's models/)
+  -s, --select SEL        dbt selectors: name, +name, name+, 2+name, @name, tag:T, path:P, source:S.T,
+                          resource_type:R, config.materialized:M; space = union, comma = intersection
+  --exclude SEL           the same syntax, removed from the selection
+  --vars YAML             override project vars, e.g. --vars '{as_of_date: 2026-01-01}'
+  --full-refresh          rebuild incremental models from scratch
+  --threads N             nodes run at once (default transform.threads)
+  --no-wait               start the workflow and return (follow it in the Web UI)
+
+Writes target/manifest.json, target/compiled/ and target/run/ inside the project, like dbt.
+Exit code 1 when a node errors or an error-severity test fails. See docs/transform.md.
+`,
+  options: {
+    'project-dir': { type: 'string' },
+    select: { type: 'string', multiple: true, short: 's' },
+    models: { type: 'string', multiple: true, short: 'm' },
+    exclude: { type: 'string', multiple: true },
+    vars: { type: 'string' },
+    'full-refresh': { type: 'boolean' },
+    threads: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+  },
+  run({ config, rest, opts, log }) {
+    const [sub] = rest;
+    const dbt = {
+      projectDir: opts.string('project-dir'),
+      select: [...opts.list('select'), ...opts.list('models')],
+      exclude: opts.list('exclude'),
+      vars: opts.string('vars'),
+      fullRefresh: opts.flag('full-refresh'),
+      threads: opts.optionalNumber('threads'),
+      noWait: opts.flag('no-wait'),
+    };
+    if (sub === 'compile' || dbt.noWait) return runDbt(config, sub, dbt, log);
+    return withWorker(config, () => runDbt(config, sub, dbt, log), log);
+  },
+};

@@ -1,0 +1,17 @@
+import type { CliCommand } from '../command';
+import { table } from '../output';
+import { readWarehouse, UsageError } from '../session';
+
+/** `edp query`: SQL against the warehouse, printed as a table or JSON. */
+export const queryCommand: CliCommand = {
+  name: 'query',
+  help: [['query "<sql>" [--json]', 'query the warehouse (through the worker when one holds the DuckDB file)']],
+  options: { json: { type: 'boolean' } },
+  async run({ config, rest, opts }) {
+    const sql = rest.join(' ').trim();
+    if (!sql) throw new UsageError('query needs SQL, e.g. edp query "select count(*) from raw.claims"');
+    const rows = await readWarehouse(config, sql);
+    console.log(opts.flag('json') ? JSON.stringify(rows, null, 2) : table(rows));
+    return 0;
+  },
+};

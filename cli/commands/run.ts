@@ -1,0 +1,31 @@
+import type { CliCommand } from '../command';
+import { runInterval } from '../demo-command';
+import { startPipeline } from '../pipeline-run';
+import { temporalClient, withWorker } from '../session';
+import { liveWorker, workerDaemonPid } from '../worker-daemon';
+
+/** `edp run`: platformPipeline for one interval, watched to the end unless --no-wait. */
+export const runCommand: CliCommand = {
+  name: 'run',
+  help: [
+    [
+      'run --interval S/E [--no-wait]',
+      'run platformPipeline for one data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z',
+    ],
+  ],
+  options: { interval: { type: 'string' }, 'no-wait': { type: 'boolean' } },
+  async run({ config, opts, log }) {
+    const interval = opts.interval();
+    const since = Date.now();
+    if (opts.flag('no-wait')) {
+      const { client, close } = await temporalClient(config);
+      const handle = await startPipeline(client, config, interval).finally(close);
+      log(
+        `started ${handle.workflowId}${workerDaemonPid(config) || liveWorker(config) ? '' : ' (no worker is running: start one with `npx edp up`)'}`,
+      );
+      return 0;
+    }
+    const ok = await withWorker(config, () => runInterval(config, interval, since), log);
+    return ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,19 @@
+import type { CliCommand } from '../command';
+import { UsageError } from '../session';
+import { slaCheckNow, slaStatus } from '../sla-commands';
+
+/** `edp sla check | status`: evaluate the SLAs now, or their latest state. */
+export const slaCommand: CliCommand = {
+  name: 'sla',
+  help: [
+    [
+      'sla check | status',
+      'evaluate the SLAs now (records, alerts once per breach) | their latest state; exit 1 on a breach',
+    ],
+  ],
+  run({ config, rest, log }) {
+    if (rest[0] === 'check') return slaCheckNow(config, log);
+    if (rest[0] === 'status') return slaStatus(config);
+    throw new UsageError('sla needs a subcommand: edp sla check | edp sla status');
+  },
+};

@@ -1,0 +1,25 @@
+import type { CliCommand } from '../command';
+import { startCodecDaemon } from '../codec-commands';
+import { startServices } from '../demo-command';
+import { startWorkerDaemon, workerLog } from '../worker-daemon';
+
+/** `edp up`: the services, the codec server when configured, and a background worker. */
+export const upCommand: CliCommand = {
+  name: 'up',
+  help: [['up [--services-only]', 'start Temporal (Web UI) and Kafka, and a background worker']],
+  options: { 'services-only': { type: 'boolean' } },
+  async run({ loaded, config, opts, log }) {
+    await startServices(config);
+    const codec = await startCodecDaemon(config, loaded.file);
+    if (codec)
+      log(
+        `codec server: ${codec.alreadyRunning ? 'already running' : 'started'} (pid ${codec.pid}) on 127.0.0.1:${config.temporal.codecPort}`,
+      );
+    if (!opts.flag('services-only')) {
+      const w = await startWorkerDaemon(config, loaded.file);
+      log(`worker: ${w.alreadyRunning ? 'already running' : 'started'} (pid ${w.pid}), log ${workerLog(config)}`);
+    }
+    log(`\nWeb UI: ${config.temporal.uiUrl}`);
+    return 0;
+  },
+};

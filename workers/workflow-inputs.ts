@@ -1,0 +1,107 @@
+import type { WorkflowStartOptions } from '@temporalio/client';
+import type { EdpConfig } from './config-schema';
+import { pipelineWorkflowId } from '../lib/ids';
+import type { DataInterval } from '../lib/intervals';
+import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
+import type { platformPipeline } from '../workflows';
+import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
+import type { QualityGateInput } from '../workflows/quality-gate';
+import type { RealtimeRefreshInput } from '../workflows/realtime-refresh';
+import type { SlaCheckInput } from '../workflows/sla-check';
+import type { StepOptions } from '../workflows/step-options';
+import type { StreamingBackfillInput } from '../workflows/streaming-backfill';
+import type { StreamingIngestInput } from '../workflows/streaming-ingest';
+import type { StreamingMonitorInput } from '../workflows/streaming-monitor';
+import type { TransformInput } from '../workflows/transform';
+
+// The one place config becomes workflow input: workflows never read config, so every starter (CLI command,
+// schedule, test) builds its input here and none can forget a setting such as `pipeline.retries`.
+
+/** How a workflow reaches its activities, from config: the warehouse task queue, heartbeat timeout and retries. */
+export function stepOptions(config: EdpConfig): StepOptions {
+  return {
+    warehouseTaskQueue: config.temporal.taskQueues.warehouse,
+    heartbeatSeconds: config.pipeline.heartbeatSeconds,
+    retries: config.pipeline.retries,
+  };
+}
+
+/** Start options of a workflow on the workflows task queue: its id and its one input object. */
+export function startOptions<I>(
+  config: EdpConfig,
+  workflowId: string,
+  input: I,
+): { workflowId: string; taskQueue: string; args: [I] } {
+  return { workflowId, taskQueue: config.temporal.taskQueues.workflows, args: [input] };
+}
+
+/** The platformPipeline input for a config; without an interval, a scheduled run derives it from its start time. */
+export function pipelineInput(config: EdpConfig, interval?: DataInterval): PlatformPipelineInput {
+  return {
+    pipeline: config.pipeline.name,
+    interval,
+    intervalHours: config.pipeline.intervalHours,
+    steps: stepOptions(config),
+    sensor: config.pipeline.sensor,
+    ingest: config.pipeline.ingest,
+    sqlTables: config.sources.flatMap((s) => s.tables.map((t) => ({ source: s.name, table: t.name }))),
+    marts: config.export.marts.map((m) => ({ ...m })),
+    threads: config.transform.threads,
+  };
+}
+
+/** Start options of the platformPipeline run for one interval: its id is the interval, searchable by pipeline and start. */
+export function pipelineStartOptions(
+  config: EdpConfig,
+  interval: DataInterval,
+): WorkflowStartOptions<typeof platformPipeline> {
+  return {
+    ...startOptions(config, pipelineWorkflowId(interval), pipelineInput(config, interval)),
+    typedSearchAttributes: [
+      { key: EDP_PIPELINE, value: config.pipeline.name },
+      { key: EDP_INTERVAL_START, value: new Date(interval.start) },
+      { key: EDP_STATUS, value: 'running' },
+    ],
+  };
+}
+
+/** The qualityGate input of a manual run: the rules of `tables` (all when none are given) over `interval`. */
+export function qualityGateInput(
+  config: EdpConfig,
+  o: { interval?: DataInterval; tables?: string[] },
+): QualityGateInput {
+  return { steps: stepOptions(config), interval: o.interval, tables: o.tables?.length ? o.tables : undefined };
+}
+
+/** The transform input of a dbt command; threads default to `transform.threads`. */
+export function transformInput(config: EdpConfig, o: Omit<TransformInput, 'steps'>): TransformInput {
+  return { steps: stepOptions(config), ...o, threads: o.threads ?? config.transform.threads };
+}
+
+/** The streamingIngest input of one configured topic. */
+export function streamingIngestInput(config: EdpConfig, topic: string): StreamingIngestInput {
+  return { topic, steps: stepOptions(config), activitySeconds: config.streaming.activitySeconds };
+}
+
+/** The streamingMonitor input: checks every `streaming.monitor.everySeconds`. */
+export function streamingMonitorInput(config: EdpConfig): StreamingMonitorInput {
+  return { steps: stepOptions(config), everySeconds: config.streaming.monitor.everySeconds };
+}
+
+/** The streamingBackfill input that replays `spec` (a topic and an offset or time range). */
+export function streamingBackfillInput(
+  config: EdpConfig,
+  spec: Omit<StreamingBackfillInput, 'steps'>,
+): StreamingBackfillInput {
+  return { ...spec, steps: stepOptions(config) };
+}
+
+/** The realtimeRefresh input. */
+export function realtimeRefreshInput(config: EdpConfig): RealtimeRefreshInput {
+  return { steps: stepOptions(config) };
+}
+
+/** The slaCheck input, for the schedule and for `edp sla check`. */
+export function slaCheckInput(config: EdpConfig): SlaCheckInput {
+  return { steps: stepOptions(config) };
+}
