@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { DriverErrorClassifier } from '../../lib/errors';
 import type { Dialect } from './dialect';
 import type { Warehouse } from './warehouse';
 
@@ -7,12 +8,6 @@ export interface SectionCheck<Section> {
   valid(section: Section): boolean;
   message: string;
   path: readonly string[];
-}
-
-/** How an engine's driver error maps to a Temporal failure: its type and whether a retry can help. */
-export interface EngineErrorClassification {
-  type: string;
-  retryable: boolean;
 }
 
 /**
@@ -43,8 +38,8 @@ export interface Engine<Name extends string = string, Schema extends z.ZodTypeAn
   singleWriter?(section: NonNullable<z.output<Schema>>): { file: string; queryPort: number };
   /** The compute warehouse the connection uses, where the engine has such a thing (Snowflake). */
   computeWarehouse?(section: NonNullable<z.output<Schema>>): string | undefined;
-  /** Classifies the engine driver's errors; undefined for errors that are not its own. */
-  classifyError?(e: Error): EngineErrorClassification | undefined;
+  /** Classifies the engine driver's errors (`<engine>-errors.ts`); undefined for errors that are not its own. */
+  readonly classifyError?: DriverErrorClassifier;
 }
 
 /** Declares an engine, keeping its name and section types for the registry. */

@@ -1,6 +1,7 @@
 import { defineEngine } from '../engine';
 import { duckdbConfigSchema } from './duckdb-config';
 import { duckdbDialect } from './duckdb-dialect';
+import { classifyDuckDbError } from './duckdb-errors';
 import { DuckDbWarehouse } from './duckdb-warehouse';
 
 /** DuckDB, the embedded default: one file on disk that one process (the worker) holds. */
@@ -12,4 +13,5 @@ export const duckdbEngine = defineEngine({
   open: async (section) => DuckDbWarehouse.open(section),
   resolvePaths: (section, inState) => ({ ...section, path: inState(section.path) }),
   singleWriter: (section) => ({ file: section.path, queryPort: section.queryPort }),
+  classifyError: classifyDuckDbError,
 });

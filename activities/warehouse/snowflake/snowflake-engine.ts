@@ -2,6 +2,7 @@ import { defineEngine } from '../engine';
 import { snowflakeSecrets } from './snowflake-auth';
 import { snowflakeConfigSchema } from './snowflake-config';
 import { snowflakeDialect } from './snowflake-dialect';
+import { classifySnowflakeError } from './snowflake-errors';
 import { SnowflakeWarehouse } from './snowflake-warehouse';
 
 /** Snowflake, the production warehouse: a connection pool per worker. */
@@ -40,4 +41,5 @@ export const snowflakeEngine = defineEngine({
     });
   },
   computeWarehouse: (sf) => sf.warehouse,
+  classifyError: classifySnowflakeError,
 });
