@@ -1,6 +1,7 @@
 import type { DriverErrorClassifier } from '../lib/errors';
-import { classifyDuckDbError } from './warehouse/duckdb/duckdb-errors';
-import { classifySnowflakeError } from './warehouse/snowflake/snowflake-errors';
+import { ENGINES } from './warehouse/engines';
 
-/** Every warehouse driver's error classifier, asked in order by the activity boundary. */
-export const DRIVER_ERROR_CLASSIFIERS: readonly DriverErrorClassifier[] = [classifyDuckDbError, classifySnowflakeError];
+/** Every warehouse engine's driver-error classifier, asked in registry order by the activity boundary. */
+export const DRIVER_ERROR_CLASSIFIERS: readonly DriverErrorClassifier[] = ENGINES.flatMap((e) =>
+  e.classifyError ? [e.classifyError] : [],
+);

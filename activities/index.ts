@@ -7,7 +7,15 @@ import { createRealtimeActivities } from './realtime';
 import { createSlaActivities, type RunInfo } from './sla';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
-import type { EdpConfig, EntityConfig, SlaConfig, SqlSourceConfig, WebhookConfig } from '../lib/config/schema';
+import type {
+  EntityConfig,
+  KafkaConfig,
+  RealtimeConfig,
+  SlaConfig,
+  SqlSourceConfig,
+  StreamingConfig,
+  WebhookConfig,
+} from '../lib/config/schema';
 import {
   createStreamBackfillActivities,
   createStreamIngestActivities,
@@ -32,9 +40,9 @@ export interface ActivityDeps {
   webhooks: readonly WebhookConfig[];
   /** The pipeline's runs from Temporal's visibility (for latency and availability SLAs). */
   listRuns?: (pipeline: string, since: Date) => Promise<RunInfo[]>;
-  kafka: EdpConfig['kafka'];
-  streaming: EdpConfig['streaming'];
-  realtime: EdpConfig['realtime'];
+  kafka: KafkaConfig;
+  streaming: StreamingConfig;
+  realtime: RealtimeConfig;
   /** The connection's compute warehouse (Snowflake), where `realtime.warehouse` is unset. */
   defaultComputeWarehouse?: string;
 }

@@ -17,7 +17,7 @@ import { DuckDbWarehouse } from '../activities/warehouse';
 import { produceEvents } from '../cli/stream-producer';
 import { startKafka, stopKafka } from '../infra/kafka';
 import { freePort } from '../infra/process';
-import type { EdpConfig, StreamTopicConfig } from '../lib/config/schema';
+import type { KafkaConfig, StreamTopicConfig } from '../lib/config/schema';
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +47,7 @@ const topic = (name: string): StreamTopicConfig => ({
 
 /** Runs consumeStream in a mock activity context until `done` says so, then cancels it. */
 async function consumeUntil(
-  kafka: EdpConfig['kafka'],
+  kafka: KafkaConfig,
   t: StreamTopicConfig,
   w: DuckDbWarehouse,
   done: () => Promise<boolean>,

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { planBackfill, type BackfillMode, type IntervalState } from '../lib/backfill-plan';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { describeInterval, intervalsBetween, type DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_STATUS } from '../lib/search-attributes';
 import { progress, table } from './output';

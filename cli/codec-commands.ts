@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { portOpen, startDaemon, stopDaemon } from '../infra/process';
 import { edpCommand } from './worker-daemon';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { startCodecServer } from '../workers/codec-server';
 import { AesGcmPayloadCodec, KEYS_ENV, loadCodecKeys, newKeySet } from '../workers/payload-codec';
 import { CliError, UsageError } from './session';

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { parseInterval, type DataInterval } from '../lib/intervals';
 import type { LoadedConfig } from '../workers/config';
 import { UsageError } from './session';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { redactConfig } from '../workers/config';
 
 /** `edp config`: the resolved configuration (defaults, env overrides, absolute paths), secrets redacted. */

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { compileProject, DEFAULT_TARGET, planProject, type DbtCommand } from '../activities/transform';
-import type { EdpConfig } from '../lib/config/schema';
+import { engineNamed } from '../activities/warehouse';
+import type { EdpConfig } from '../workers/config-schema';
 import { ProjectError } from '../lib/errors';
 import { dbtWorkflowId } from '../lib/ids';
 import { startOptions, transformInput } from '../workers/workflow-inputs';
@@ -90,7 +91,11 @@ export async function dbtCommand(
   const vars = parseVars(opts.vars);
   const started = Date.now();
   if (command === 'compile') {
-    const target = { ...DEFAULT_TARGET, schema: config.transform.targetSchema, type: config.warehouse.engine };
+    const target = {
+      ...DEFAULT_TARGET,
+      schema: config.transform.targetSchema,
+      type: engineNamed(config.warehouse.engine).dbtType,
+    };
     const { manifest, plan } = plain(() =>
       planProject(projectDir, { command, select: opts.select, exclude: opts.exclude, vars }, target),
     );

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { DEAD_LETTERS } from '../activities/dead-letters';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { pipelineWorkflowId } from '../lib/ids';
 import { makeInterval } from '../lib/intervals';
 import { table } from './output';

@@ -1,5 +1,5 @@
 import { serviceNames, serviceStatus, startService, stopService, type ServiceName } from '../infra/services';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
 import type { LoadedConfig } from '../workers/config';
 import { num, progress } from './output';

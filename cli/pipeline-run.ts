@@ -1,5 +1,5 @@
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
 import { pipelineStartOptions } from '../workers/workflow-inputs';

@@ -1,4 +1,4 @@
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { qualityRunWorkflowId } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
 import { qualityGateInput, startOptions } from '../workers/workflow-inputs';

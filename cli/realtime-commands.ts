@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { REALTIME_WORKFLOW_ID } from '../lib/ids';
 import { realtimeRefreshInput, startOptions } from '../workers/workflow-inputs';
 import { realtimeRefresh } from '../workflows';

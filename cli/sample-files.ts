@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { landingFilePath } from '../activities/ingest';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import type { DataInterval } from '../lib/intervals';
 import { sampleFiles, type SampleOptions } from './sample-data';
 import { writeSampleOperational } from './sample-operational';

@@ -4,7 +4,7 @@ import {
   type ScheduleOptions,
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { PIPELINE_SCHEDULE_ID, SCHEDULED_PIPELINE_ID_PREFIX } from '../lib/ids';
 import { pipelineInput, startOptions } from '../workers/workflow-inputs';
 import { platformPipeline } from '../workflows';

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
+import { singleWriterOf } from '../activities/warehouse';
 import { openWarehouse } from '../workers/warehouse-factory';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { runWorker } from '../workers/worker';
 import { liveWorker } from './worker-daemon';
 import { dataConverterFor } from '../workers/payload-codec';
@@ -63,7 +64,7 @@ export async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>, log
 
 /**
  * Runs a read query on the warehouse: through the worker's loopback endpoint when a worker holds the
- * DuckDB file, else by opening the file directly (see docs/warehouse.md).
+ * engine's single-writer file (DuckDB's), else by opening the warehouse directly (see docs/warehouse.md).
  */
 export async function readWarehouse(config: EdpConfig, sql: string): Promise<Array<Record<string, unknown>>> {
   const lease = liveWorker(config);
@@ -74,7 +75,7 @@ export async function readWarehouse(config: EdpConfig, sql: string): Promise<Arr
       signal: AbortSignal.timeout(10 * 60_000),
     }).catch((err: Error) => {
       throw new CliError(
-        `the worker (pid ${lease.pid}) holds ${config.warehouse.duckdb.path} but did not answer on port ${lease.port}: ${err.message}`,
+        `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
       );
     });
     const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { hasSlas, type SlaCheckResult } from '../activities/sla';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { SCHEDULED_SLA_CHECK_ID_PREFIX, SLA_SCHEDULE_ID, slaCheckWorkflowId } from '../lib/ids';
 import { slaCheckInput, startOptions } from '../workers/workflow-inputs';
 import { slaCheck } from '../workflows';

@@ -1,5 +1,5 @@
 import { serviceStatus } from '../infra/services';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { hasSlas } from '../activities/sla';
 import { table } from './output';
 import { slaSummary } from './sla-commands';

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { streamTopic } from '../activities/streaming';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { STREAM_MONITOR_WORKFLOW_ID, streamBackfillWorkflowId, streamWorkflowId } from '../lib/ids';
 import {
   startOptions,

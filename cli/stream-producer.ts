@@ -1,10 +1,10 @@
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import type { ColumnType, EdpConfig, StreamTopicConfig } from '../lib/config/schema';
+import type { ColumnType, KafkaConfig, StreamTopicConfig } from '../lib/config/schema';
 import { rng } from './sample-data';
 
 /** Options of {@link produceEvents}. */
 export interface ProduceOptions {
-  kafka: EdpConfig['kafka'];
+  kafka: KafkaConfig;
   topics: readonly StreamTopicConfig[];
   /** Events per second, over all topics. */
   rate: number;

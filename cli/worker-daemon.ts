@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive, runningPid, startDaemon, stopDaemon } from '../infra/process';
-import type { EdpConfig } from '../lib/config/schema';
+import { singleWriterOf } from '../activities/warehouse';
+import type { EdpConfig } from '../workers/config-schema';
 import { leaseFile, type WorkerLease } from '../workers/query-server';
 import { PROJECT_ROOT } from '../workers/worker';
 
@@ -9,9 +10,11 @@ const pidFile = (config: EdpConfig): string => join(config.stateDir, 'services',
 /** The worker's log file when it runs in the background. */
 export const workerLog = (config: EdpConfig): string => join(config.stateDir, 'services', 'worker', 'worker.log');
 
-/** The live worker holding the DuckDB file, if any (from its lease file). */
+/** The live worker holding the engine's single-writer file (DuckDB's), if any (from its lease file). */
 export function liveWorker(config: EdpConfig): WorkerLease | undefined {
-  const file = leaseFile(config.warehouse.duckdb.path);
+  const held = singleWriterOf(config.warehouse);
+  if (!held) return undefined;
+  const file = leaseFile(held.file);
   if (!existsSync(file)) return undefined;
   try {
     const lease = JSON.parse(readFileSync(file, 'utf8')) as WorkerLease;

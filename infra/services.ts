@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from '../workers/config-schema';
 import { defaultCacheDir, ensureKafkaJars, ensureTemporalBinaries } from './install';
 import { kafkaPid, startKafka, stopKafka } from './kafka';
 import { ensureDatabase, postgresPid, startPostgres, stopPostgres } from './postgres';

@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
-import { configSchema, type EdpConfig } from '../lib/config/schema';
+import { withResolvedPaths } from '../activities/warehouse';
 import { ConfigError } from '../lib/errors';
+import { configSchema, type EdpConfig } from './config-schema';
 
 /** Where the configuration came from, for messages and `edp status`. */
 export interface LoadedConfig {
@@ -115,7 +116,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const base = file ? dirname(file) : cwd;
   config.stateDir = resolve(base, config.stateDir);
   const inState = (p: string): string => (isAbsolute(p) ? p : resolve(config.stateDir, p));
-  config.warehouse.duckdb.path = inState(config.warehouse.duckdb.path);
+  config.warehouse = withResolvedPaths(config.warehouse, inState);
   config.landing.path = inState(config.landing.path);
   config.export.path = inState(config.export.path);
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);

@@ -3,20 +3,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Warehouse } from '../activities/warehouse';
 
-/** Written beside the DuckDB file while a worker holds it: how `edp query` reaches that worker. */
+/** Written beside a single-writer warehouse file (DuckDB's) while a worker holds it: how `edp query` reaches that worker. */
 export interface WorkerLease {
   pid: number;
   port: number;
 }
 
-/** Path of the lease file for a DuckDB file. */
-export const leaseFile = (duckdbPath: string): string => `${duckdbPath}.worker.json`;
+/** Path of the lease file for a single-writer warehouse file. */
+export const leaseFile = (warehouseFile: string): string => `${warehouseFile}.worker.json`;
 
 /**
  * Serves `POST /query` on 127.0.0.1 so the CLI can read the warehouse while this worker holds the
- * single-writer DuckDB file. Rows go straight to the caller, never through Temporal.
+ * single-writer warehouse file (DuckDB's). Rows go straight to the caller, never through Temporal.
  */
-export async function startQueryServer(warehouse: Warehouse, duckdbPath: string, port: number): Promise<Server> {
+export async function startQueryServer(warehouse: Warehouse, warehouseFile: string, port: number): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/query') {
       res.writeHead(404).end();
@@ -43,7 +43,7 @@ export async function startQueryServer(warehouse: Warehouse, duckdbPath: string,
     server.listen(port, '127.0.0.1', resolve);
   });
   const lease: WorkerLease = { pid: process.pid, port: (server.address() as AddressInfo).port };
-  writeFileSync(leaseFile(duckdbPath), JSON.stringify(lease));
-  server.on('close', () => rmSync(leaseFile(duckdbPath), { force: true }));
+  writeFileSync(leaseFile(warehouseFile), JSON.stringify(lease));
+  server.on('close', () => rmSync(leaseFile(warehouseFile), { force: true }));
   return server;
 }

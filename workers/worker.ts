@@ -3,7 +3,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { listPipelineRuns } from '../activities/sla';
-import type { EdpConfig } from '../lib/config/schema';
+import { computeWarehouseOf, engineNamed, singleWriterOf } from '../activities/warehouse';
+import type { EdpConfig } from './config-schema';
 import { openWarehouse } from './warehouse-factory';
 import { installRuntime } from './logging';
 import { startQueryServer } from './query-server';
@@ -22,18 +23,18 @@ export interface RunWorkerOptions {
 }
 
 /**
- * Runs the platform worker: one process polling the workflow queue and the warehouse queue, holding
- * the DuckDB file (one writer process) and answering `edp query` for it. Returns after a clean shutdown.
+ * Runs the platform worker: one process polling the workflow queue and the warehouse queue; where the
+ * engine has a single-writer file (DuckDB), it holds it and answers `edp query` for it. Returns after a clean shutdown.
  */
 export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.log(m));
   installRuntime({ logging: config.logging, metricsPort: config.metrics.port });
   const warehouse = await openWarehouse(config);
-  // DuckDB allows one writer process: the worker answers `edp query` for its file. Snowflake needs no help.
-  const queryServer =
-    config.warehouse.engine === 'duckdb'
-      ? await startQueryServer(warehouse, config.warehouse.duckdb.path, config.warehouse.duckdb.queryPort)
-      : undefined;
+  // An engine whose file one process holds (DuckDB): the worker answers `edp query` for it.
+  const singleWriter = singleWriterOf(config.warehouse);
+  const queryServer = singleWriter
+    ? await startQueryServer(warehouse, singleWriter.file, singleWriter.queryPort)
+    : undefined;
   let connection: NativeConnection | undefined;
   // For the SLA check's visibility queries; connects on first use.
   const clientConnection = Connection.lazy({ address: config.temporal.address });
@@ -58,7 +59,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         target: {
           schema: config.transform.targetSchema,
           threads: config.transform.threads,
-          type: config.warehouse.engine,
+          type: engineNamed(config.warehouse.engine).dbtType,
         },
         rulesDir: config.quality.rulesDir,
         exportDir: config.export.path,
@@ -68,7 +69,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         kafka: config.kafka,
         streaming: config.streaming,
         realtime: config.realtime,
-        defaultComputeWarehouse: config.warehouse.snowflake?.warehouse,
+        defaultComputeWarehouse: computeWarehouseOf(config.warehouse),
         listRuns: (pipeline, since) =>
           listPipelineRuns(
             new Client({ connection: clientConnection, namespace: config.temporal.namespace }),

@@ -1,5 +1,5 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
-import type { EdpConfig } from '../lib/config/schema';
+import type { EdpConfig } from './config-schema';
 import { pipelineWorkflowId } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';

@@ -17,10 +17,10 @@ export interface RealtimeLag {
 /** Each configured curation table's lag at `now`, from when the data each holds was read. */
 export function lagOf(deps: RealtimeDeps, times: Map<string, number>, now: number): RealtimeLag[] {
   const config = deps.realtime;
-  const selfRefreshing = isSelfRefreshing(deps.warehouse);
+  const d = deps.warehouse.dialect;
   return config.tables.map((t) => {
-    // Snowflake's shortest TARGET_LAG is a minute; the dynamic table was made with at least that.
-    const target = selfRefreshing ? Math.max(60, targetLagOf(config, t)) : targetLagOf(config, t);
+    // A self-refreshing table keeps the lag its engine allows, which may exceed the one configured.
+    const target = d.selfRefreshingLag?.(targetLagOf(config, t)) ?? targetLagOf(config, t);
     const at = times.get(t.name);
     if (at === undefined)
       return {

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Kafka, logLevel } from 'kafkajs';
 import { existsSync } from 'node:fs';
-import type { EdpConfig, StreamTopicConfig } from '../../lib/config/schema';
+import type { KafkaConfig, StreamingConfig, StreamTopicConfig } from '../../lib/config/schema';
 import { ErrorType } from '../errors';
 import { loadRuleFiles, RuleFileError, type RuleFile } from '../quality';
 import type { Warehouse } from '../warehouse';
@@ -9,8 +9,8 @@ import type { Warehouse } from '../warehouse';
 /** What the streaming activities need from the worker. */
 export interface StreamDeps {
   warehouse: Warehouse;
-  kafka: EdpConfig['kafka'];
-  streaming: EdpConfig['streaming'];
+  kafka: KafkaConfig;
+  streaming: StreamingConfig;
   /** Quality rule files; one for `staging.<table>` checks every micro-batch before it merges. */
   rulesDir?: string;
 }
@@ -39,7 +39,7 @@ export function streamTopic(deps: Pick<StreamDeps, 'streaming'>, topic: string):
 }
 
 /** A kafkajs client for the configured brokers, quiet (errors surface through the activity). */
-export function kafkaClient(kafka: EdpConfig['kafka'], suffix: string): Kafka {
+export function kafkaClient(kafka: KafkaConfig, suffix: string): Kafka {
   return new Kafka({
     clientId: `${kafka.clientId}-${suffix}`,
     brokers: [...kafka.brokers],

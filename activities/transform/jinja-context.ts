@@ -1,15 +1,19 @@
 import type { JinjaGlobals, JinjaRenderer } from './jinja';
 import { callPattern, kwargsOf, toPlainValue } from './jinja';
 import type { Relation, TargetInfo } from './manifest-types';
+import { DEFAULT_ENGINE, engineForTarget, engineNamed } from '../warehouse/engines';
 
-/** Quotes identifiers as the target engine stores unquoted names: Snowflake upper-cases them. */
+/** dbt's `target.type` of the default engine. */
+export const DEFAULT_TARGET_TYPE = engineNamed(DEFAULT_ENGINE).dbtType;
+
+/** Quotes identifiers as the engine of dbt target type `type` stores unquoted names (Snowflake upper-cases them). */
 export function quoterFor(type: string): (ident: string) => string {
-  const upper = type === 'snowflake';
-  return (ident) => `"${(upper ? ident.toUpperCase() : ident).replace(/"/g, '""')}"`;
+  const { dialect } = engineForTarget(type);
+  return (ident) => `"${dialect.storedCase(ident).replace(/"/g, '""')}"`;
 }
 
 /** Renders a relation as SQL for the target engine: `"schema"."identifier"`. */
-export function renderRelation(r: Relation, type = 'duckdb'): string {
+export function renderRelation(r: Relation, type = DEFAULT_TARGET_TYPE): string {
   const q = quoterFor(type);
   return `${q(r.schema)}.${q(r.identifier)}`;
 }

@@ -1,5 +1,6 @@
 import { writeManifest } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
+import { DEFAULT_TARGET_TYPE } from './jinja-context';
 import { parseProject } from './parse';
 import { runEdges, selectNodes, type DbtCommand } from './selection';
 
@@ -41,7 +42,7 @@ export interface TransformPlan {
 /** The default `target` of the embedded warehouse. */
 export const DEFAULT_TARGET: TargetInfo = {
   name: 'edp',
-  type: 'duckdb',
+  type: DEFAULT_TARGET_TYPE,
   schema: 'main',
   database: 'warehouse',
   threads: 4,

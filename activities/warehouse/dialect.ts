@@ -1,9 +1,11 @@
 import type { ColumnType } from '../../lib/config/schema';
-import type { SqlValue, TableRef } from './warehouse';
+import type { SqlValue, TableRef } from './sql-types';
 
 /** SQL that differs between engines; callers never branch on the engine name. */
 export interface Dialect {
   readonly name: string;
+  /** The name the engine stores for an unquoted identifier (Snowflake upper-cases it), which quoting keeps. */
+  storedCase(name: string): string;
   /** Quotes one identifier. */
   quoteIdent(name: string): string;
   /** Quotes `schema.table`. */
@@ -55,6 +57,8 @@ export interface Dialect {
     sources: readonly TableRef[],
     warehouse: string,
   ): string[];
+  /** With {@link selfRefreshingTable}: the lag the engine keeps when `targetLagSeconds` is asked for (it may have a minimum). */
+  selfRefreshingLag?(targetLagSeconds: number): number;
   /** With {@link selfRefreshingTable}: a statement listing the schema's self-refreshing tables, with `name` and `data_timestamp`. */
   selfRefreshTimes?(schema: string): string;
 }

@@ -8,3 +8,17 @@ export { ensureOnce, ensureSchema } from './schemas';
 export { snowflakeDialect } from './snowflake/snowflake-dialect';
 export { SnowflakeWarehouse, type SnowflakeOptions } from './snowflake/snowflake-warehouse';
 export { LOAD_COLUMNS } from './load-tables';
+export { defineEngine, type Engine, type SectionCheck } from './engine';
+export { DEFAULT_ENGINE, ENGINES, engineForTarget, engineNamed, type EngineName } from './engines';
+export {
+  chosenEngine,
+  computeWarehouseOf,
+  openChosenWarehouse,
+  singleWriterOf,
+  warehouseSchema,
+  withResolvedPaths,
+  type WarehouseConfig,
+} from './warehouse-config';
+export { WarehouseConfigError } from './config-secrets';
+export type { DuckDbConfig } from './duckdb/duckdb-config';
+export type { SnowflakeConfig } from './snowflake/snowflake-config';

@@ -1,23 +1,12 @@
 import type { ColumnType } from '../../lib/config/schema';
 import { BadInputError } from '../../lib/errors';
 import type { Dialect } from './dialect';
+import type { SqlValue, TableRef } from './sql-types';
 
-/** A value bound to a SQL parameter. */
-export type SqlValue = string | number | boolean | null;
+export { tableRef, type SqlValue, type TableRef } from './sql-types';
+
 /** A result row with JSON-safe values (big integers and decimals become numbers or strings). */
 export type Row = Record<string, unknown>;
-
-/** A schema-qualified table name. */
-export interface TableRef {
-  schema: string;
-  table: string;
-}
-
-/** Splits `schema.table` (as config writes it) into a table reference. */
-export function tableRef(name: string): TableRef {
-  const [schema, table] = name.split('.');
-  return { schema, table };
-}
 
 /** A CSV file to bulk-load into a raw table, with typed columns and a quarantine table for bad rows. */
 export interface BulkLoadRequest {

@@ -46,7 +46,7 @@ export const realtimeTableSchema = z
     targetLag: lagSchema.optional(),
     /** Columns identifying a row of the result; with `refresh: incremental`, only changed keys are recomputed. */
     key: z.array(name).min(1).optional(),
-    /** Where the platform refreshes (DuckDB): `full` recomputes the table, `incremental` the keys changed since the last refresh. */
+    /** Where the platform refreshes the table (engines without self-refreshing tables, e.g. DuckDB): `full` recomputes it, `incremental` the keys changed since the last refresh. */
     refresh: z.enum(['full', 'incremental']).default('full'),
     /** Incremental: keys changed this long before the last refresh are recomputed too (rows committed after their change time). */
     overlap: lagSchema.default('10 minutes'),
@@ -74,7 +74,7 @@ export const realtimeSchema = z
   .object({
     /** How far behind its sources a curation table may be. */
     targetLag: lagSchema.default('1 minute'),
-    /** Snowflake: the warehouse refreshing the dynamic tables (defaults to the connection's). */
+    /** Engines whose tables refresh themselves (Snowflake's dynamic tables): the compute warehouse doing it (defaults to the connection's). */
     warehouse: z.string().min(1).optional(),
     tables: z.array(realtimeTableSchema).default([]),
     views: z.array(realtimeViewSchema).default([]),

@@ -1,13 +1,13 @@
-import type { EdpConfig, StreamTopicConfig } from '../../lib/config/schema';
+import type { KafkaConfig, StreamTopicConfig, StreamingConfig } from '../../lib/config/schema';
 import { testServices } from '../setup/test-services';
 
 /** The test run's Kafka broker, as the streaming activities take it. */
-export function testKafka(): EdpConfig['kafka'] {
+export function testKafka(): KafkaConfig {
   return { brokers: [testServices().kafkaBroker], clientId: 'edp-test' };
 }
 
 /** Streaming settings for the activity tests: small batches, frequent merges, short activities. */
-export function testStreaming(topics: StreamTopicConfig[]): EdpConfig['streaming'] {
+export function testStreaming(topics: StreamTopicConfig[]): StreamingConfig {
   return {
     topics,
     batchMaxRows: 500,

@@ -5,7 +5,7 @@ import type { StreamMeasureResult } from '../../activities/streaming';
 import { startKafka, stopKafka } from '../../infra/kafka';
 import { readWarehouse, withWorker } from '../../cli/session';
 import { produceEvents } from '../../cli/stream-producer';
-import type { EdpConfig } from '../../lib/config/schema';
+import type { EdpConfig } from '../../workers/config-schema';
 import { pipelineInput } from '../../workers/workflow-inputs';
 import { streamingBackfill, streamingIngest, streamingMonitor } from '../../workflows';
 import { streamingMonitorLatest } from '../../workflows/streaming-monitor';

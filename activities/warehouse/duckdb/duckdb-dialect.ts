@@ -1,6 +1,6 @@
 import type { ColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
-import type { SqlValue, TableRef } from '../warehouse';
+import type { SqlValue, TableRef } from '../sql-types';
 
 const TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -14,6 +14,7 @@ const TYPES: Record<ColumnType, string> = {
 /** DuckDB's SQL flavour. */
 export const duckdbDialect: Dialect = Object.freeze({
   name: 'duckdb',
+  storedCase: (name: string) => name,
   quoteIdent: (name: string) => `"${assertIdentifier(name)}"`,
   ...standardDialectParts,
   literal: (value: SqlValue): string => sqlLiteral(value, (text) => text.replace(/'/g, "''")),

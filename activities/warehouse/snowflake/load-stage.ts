@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { S3_URL, SNOWFLAKE_STAGE_NAME } from '../../../lib/config/schema';
 import { ConfigError } from '../../../lib/errors';
+import { S3_URL, SNOWFLAKE_STAGE_NAME } from './snowflake-config';
 import type { Dialect } from '../dialect';
 import type { WarehouseSession } from '../warehouse';
 

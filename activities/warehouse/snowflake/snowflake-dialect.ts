@@ -1,6 +1,6 @@
 import type { ColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
-import type { SqlValue, TableRef } from '../warehouse';
+import type { SqlValue, TableRef } from '../sql-types';
 
 const TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -17,6 +17,7 @@ const TYPES: Record<ColumnType, string> = {
  */
 export const snowflakeDialect: Dialect = Object.freeze({
   name: 'snowflake',
+  storedCase: (name: string) => name.toUpperCase(),
   quoteIdent: (name: string) => `"${assertIdentifier(name).toUpperCase()}"`,
   ...standardDialectParts,
   literal: (value: SqlValue): string => sqlLiteral(value, (text) => text.replace(/\\/g, '\\\\').replace(/'/g, "''")),
@@ -58,10 +59,12 @@ export const snowflakeDialect: Dialect = Object.freeze({
     // Change tracking on the sources lets the dynamic table refresh incrementally where its query allows.
     return [
       ...sources.map((s) => `ALTER TABLE ${this.table(s)} SET CHANGE_TRACKING = TRUE`),
-      `CREATE OR REPLACE DYNAMIC TABLE ${this.table(ref)} TARGET_LAG = '${Math.max(60, Math.round(targetLagSeconds))} seconds'
+      `CREATE OR REPLACE DYNAMIC TABLE ${this.table(ref)} TARGET_LAG = '${Math.round(this.selfRefreshingLag(targetLagSeconds))} seconds'
        WAREHOUSE = ${this.quoteIdent(warehouse)} REFRESH_MODE = AUTO AS ${select}`,
     ];
   },
+  /** Snowflake's shortest TARGET_LAG is a minute. */
+  selfRefreshingLag: (targetLagSeconds: number) => Math.max(60, targetLagSeconds),
   selfRefreshTimes(schema: string): string {
     return `SHOW DYNAMIC TABLES IN SCHEMA ${this.quoteIdent(schema)}`;
   },

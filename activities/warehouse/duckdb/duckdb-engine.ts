@@ -1,0 +1,17 @@
+import { defineEngine } from '../engine';
+import { duckdbConfigSchema } from './duckdb-config';
+import { duckdbDialect } from './duckdb-dialect';
+import { classifyDuckDbError } from './duckdb-errors';
+import { DuckDbWarehouse } from './duckdb-warehouse';
+
+/** DuckDB, the embedded default: one file on disk that one process (the worker) holds. */
+export const duckdbEngine = defineEngine({
+  name: 'duckdb',
+  configSchema: duckdbConfigSchema,
+  dialect: duckdbDialect,
+  dbtType: 'duckdb',
+  open: async (section) => DuckDbWarehouse.open(section),
+  resolvePaths: (section, inState) => ({ ...section, path: inState(section.path) }),
+  singleWriter: (section) => ({ file: section.path, queryPort: section.queryPort }),
+  classifyError: classifyDuckDbError,
+});

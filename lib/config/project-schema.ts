@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { identifier } from './primitives';
+
+/** The `transform` section: the dbt project and its target schema and threads. */
+export const transformSchema = z
+  .object({
+    /** The dbt project the transform runs (dbt_project.yml inside); relative to the config file's folder. */
+    projectDir: z.string().min(1).default('models'),
+    /** Schema for models that set none (dbt's `target.schema`). */
+    targetSchema: z.string().min(1).default('main'),
+    /** Nodes built at once (dbt's `threads`). */
+    threads: z.number().int().min(1).max(64).default(4),
+  })
+  .strict()
+  .default({});
+
+/** The `quality` section: where the data-quality rule files are. */
+export const qualitySchema = z
+  .object({
+    /** Folder of the data-quality rule files; relative to the config file's folder. */
+    rulesDir: z.string().min(1).default('quality/rules'),
+  })
+  .strict()
+  .default({});
+
+/** How an export replaces data: the whole table, or only the run's data-interval partition. */
+export const exportModeSchema = z.enum(['overwrite', 'partition']);
+/** An export mode. */
+export type ExportMode = z.infer<typeof exportModeSchema>;
+
+/** The `export` section: where Delta tables are written and which marts are published. */
+export const exportSchema = z
+  .object({
+    path: z.string().min(1).default('export'),
+    /** Marts to publish: a name (overwrite mode) or `{ name, mode }`. */
+    marts: z
+      .array(
+        z.union([
+          identifier.transform((name) => ({ name, mode: 'overwrite' as const })),
+          z.object({ name: identifier, mode: exportModeSchema.default('overwrite') }).strict(),
+        ]),
+      )
+      .default([]),
+  })
+  .strict()
+  .default({});
