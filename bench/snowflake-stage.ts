@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDbWarehouse, type BulkLoadRequest } from '../activities/warehouse';
-import { stageFile } from '../activities/warehouse/snowflake/stage-file';
+import { stageFile } from '../activities/warehouse/snowflake/snowflake-stage-file';
 import { sampleFiles } from '../cli/sample-data';
 import { loadConfig } from '../workers/config';
 

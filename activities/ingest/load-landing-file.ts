@@ -18,7 +18,7 @@ import {
   type Warehouse,
   type WarehouseSession,
 } from '../warehouse';
-import { copyWithoutLines, scanCsvLines } from './csv-lines';
+import { copyWithoutLines, scanCsvLines } from '../formats/csv-lines';
 import type { IngestDeps } from './ingest-deps';
 import { fileChecksum } from './landing-files';
 import { recordLoad } from './record-load';

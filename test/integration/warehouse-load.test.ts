@@ -12,7 +12,7 @@ import {
   writePartitionBatch,
 } from '../../activities/streaming';
 import type { StreamTopicConfig } from '../../lib/config/schema';
-import { copyWithoutLines, scanCsvLines } from '../../activities/ingest/csv-lines';
+import { copyWithoutLines, scanCsvLines } from '../../activities/formats/csv-lines';
 import { UnparsableFile, type BulkLoadRequest, type BulkLoadResult, type Warehouse } from '../../activities/warehouse';
 import { classifyError } from '../../activities/errors';
 import { compared, describeEngines, only, s3Bucket, withReference, type TestEngine } from '../helpers/engines';

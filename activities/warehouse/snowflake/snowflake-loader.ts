@@ -6,8 +6,8 @@ import type { Dialect } from '../dialect';
 import { auditColumns, ensureLoadTables, insertRejectedLines, textLoadChecks } from '../load-tables';
 import type { BulkLoadRequest, BulkLoadResult, TableRef, WarehouseSession } from '../warehouse';
 import { logEvent } from '../../telemetry';
-import type { LoadStage } from './load-stage';
-import { stageFile, type StagedReject } from './stage-file';
+import type { LoadStage } from './snowflake-load-stage';
+import { stageFile, type StagedReject } from './snowflake-stage-file';
 
 /** Schema of the load machinery: the internal stages and the all-text stage tables. */
 export const LOAD_SCHEMA = 'edp_stage';

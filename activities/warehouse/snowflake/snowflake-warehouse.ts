@@ -19,7 +19,7 @@ import type {
 } from '../warehouse';
 import { activityContext } from '../../heartbeat';
 import { snowflakeDialect } from './snowflake-dialect';
-import { externalS3Stage, internalStage, type ExternalStageOptions, type LoadStage } from './load-stage';
+import { externalS3Stage, internalStage, type ExternalStageOptions, type LoadStage } from './snowflake-load-stage';
 import { LOAD_SCHEMA, prepareSnowflakeLoad, snowflakeBulkLoad } from './snowflake-loader';
 import { ensureOnce } from '../schemas';
 import { insertValues, mergeRow } from './snowflake-rows';

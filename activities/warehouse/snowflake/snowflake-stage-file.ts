@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { csvRecord, splitCsvLine } from '../csv-fields';
-import { arrayElements, jsonText, numberLiterals } from '../json-text';
+import { csvRecord, splitCsvLine } from '../../formats/csv-fields';
+import { arrayElements, jsonText, numberLiterals } from '../../formats/json-text';
 import { UnparsableFile, type BulkLoadRequest } from '../warehouse';
 
 /** A line the stager could not turn into a row; quarantined as a `parse` error. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { copyWithoutLines, scanCsvLines } from '../../../../activities/ingest/csv-lines';
+import { copyWithoutLines, scanCsvLines } from '../../../../activities/formats/csv-lines';
 import { tmpDir } from '../../../helpers/tmp';
 
 /** About 3.5 MB, so lines straddle the reader's 1 MB chunks; some blank, some with an odd number of quotes. */

@@ -1,4 +1,4 @@
-import { arrayElements, jsonText, numberLiterals } from '../../../../activities/warehouse/json-text';
+import { arrayElements, jsonText, numberLiterals } from '../../../../activities/formats/json-text';
 
 describe('JSON member text', () => {
   it('keeps the digits of integers JSON.parse would round, at the top level only', () => {
