@@ -67,7 +67,7 @@ export async function migrateAudit(
       return applied;
     } catch (err) {
       if (attempt >= ATTEMPTS) throw err;
-      await sleep(50 * 2 ** attempt);
+      await sleep(25 * 2 ** attempt);
     }
   }
 }

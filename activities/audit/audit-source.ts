@@ -22,3 +22,9 @@ export function isoSecond(ms: unknown): string | null {
 
 /** A number column that a driver may return as a string (64-bit integers); null stays null. */
 export const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** A text column (anything else as JSON text); null stays null. */
+export function textOrNull(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}

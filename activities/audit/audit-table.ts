@@ -8,9 +8,9 @@ export const AUDIT_SCHEMA = 'audit';
  * One audit table as the current schema version declares it. Column types are SQL types every engine
  * here accepts as written (`TIMESTAMPTZ` is Snowflake's `TIMESTAMP_TZ`), so the DDL needs no engine branch.
  */
-export interface AuditTable {
+export interface AuditTable<Name extends string = string> {
   /** `audit.<table>`: plain lower-case identifiers, usable unquoted in SQL on every engine. */
-  readonly name: string;
+  readonly name: Name;
   readonly ref: TableRef;
   /** Column name → SQL type (with `NOT NULL` where declared), in table order: writers insert by position. */
   readonly columns: Readonly<Record<string, string>>;
@@ -18,12 +18,12 @@ export interface AuditTable {
 }
 
 /** Declares an audit table `audit.<table>`. */
-export function auditTable(
-  table: string,
+export function auditTable<Table extends string>(
+  table: Table,
   columns: Readonly<Record<string, string>>,
   primaryKey?: readonly string[],
-): AuditTable {
-  return Object.freeze({ name: `${AUDIT_SCHEMA}.${table}`, ref: { schema: AUDIT_SCHEMA, table }, columns, primaryKey });
+): AuditTable<`audit.${Table}`> {
+  return Object.freeze({ name: `audit.${table}` as const, ref: { schema: AUDIT_SCHEMA, table }, columns, primaryKey });
 }
 
 /** `CREATE TABLE [IF NOT EXISTS] …` for an audit table, optionally under another name (a rebuild's target). */

@@ -1,4 +1,4 @@
-import { epochMsOf, isoInstant, numberOrNull, type AuditSource } from './audit-source';
+import { epochMsOf, isoInstant, numberOrNull, textOrNull, type AuditSource } from './audit-source';
 import { QUALITY_RULE_RESULTS, QUALITY_SCORES } from './quality-tables';
 
 /** A checked table's score in one quality run. */
@@ -72,8 +72,8 @@ export async function readQualityRun(src: AuditSource, runId: string): Promise<Q
       ruleType: String(r.rule_type),
       severity: String(r.severity),
       passed: r.passed === true,
-      message: String(r.message ?? ''),
-      sampleKeys: JSON.parse(String(r.sample_keys ?? '[]')) as string[],
+      message: textOrNull(r.message) ?? '',
+      sampleKeys: JSON.parse(textOrNull(r.sample_keys) ?? '[]') as string[],
       checkedRows: numberOrNull(r.checked_rows),
       failedRows: numberOrNull(r.failed_rows),
       checkedAt: isoInstant(r.checked_at_ms),

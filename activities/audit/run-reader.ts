@@ -1,4 +1,4 @@
-import { epochMsOf, isoInstant, numberOrNull, type AuditSource } from './audit-source';
+import { epochMsOf, isoInstant, numberOrNull, textOrNull, type AuditSource } from './audit-source';
 import { EXPORT_MANIFEST } from './export-tables';
 import { INGEST_MANIFEST } from './ingest-tables';
 
@@ -37,12 +37,12 @@ export async function readRecentLoads(src: AuditSource, limit = 20): Promise<Fil
   return rows.map((r) => ({
     entity: String(r.entity),
     file: String(r.file),
-    status: r.status === null || r.status === undefined ? null : String(r.status),
-    reason: r.reason === null || r.reason === undefined ? null : String(r.reason),
+    status: textOrNull(r.status),
+    reason: textOrNull(r.reason),
     rowsIn: numberOrNull(r.rows_in),
     rowsLoaded: numberOrNull(r.rows_loaded),
     rowsQuarantined: numberOrNull(r.rows_quarantined),
-    runId: r.run_id === null || r.run_id === undefined ? null : String(r.run_id),
+    runId: textOrNull(r.run_id),
     loadedAt: isoInstant(r.loaded_at_ms),
   }));
 }

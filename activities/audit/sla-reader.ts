@@ -1,4 +1,4 @@
-import { isoInstant, type AuditSource } from './audit-source';
+import { isoInstant, textOrNull, type AuditSource } from './audit-source';
 import { SLA_BREACHES, SLA_CHECKS } from './sla-tables';
 
 /** An SLA's latest checked state, with its open breach if any. */
@@ -29,7 +29,7 @@ export async function readSlaStatus(src: AuditSource): Promise<SlaStatusRecord[]
     sla: String(r.sla),
     pipeline: String(r.pipeline),
     breached: r.breached === true,
-    detail: String(r.detail ?? ''),
+    detail: textOrNull(r.detail) ?? '',
     breachedSince: isoInstant(r.opened_at_ms),
     checkedAt: isoInstant(r.checked_at_ms) ?? '',
   }));

@@ -85,6 +85,7 @@ const VOLATILE = [
   'recorded_at',
   'exported_at',
   'extracted_at',
+  'applied_at',
   'txn_version',
   'table_path',
   'bytes',
