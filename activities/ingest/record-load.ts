@@ -1,0 +1,15 @@
+import { addToCounter } from '../telemetry';
+import type { BulkLoadResult } from '../warehouse';
+
+/** Counts a load's rows on the platform metrics (per entity and source kind). */
+export function recordLoad(
+  entity: string,
+  source: 'file' | 'sql',
+  counts: BulkLoadResult & { quarantinedFile?: string },
+): void {
+  const tags = { entity, source };
+  addToCounter('edp_rows_in', counts.rowsIn, tags, 'Rows read from sources');
+  addToCounter('edp_rows_loaded', counts.rowsLoaded, tags, 'Rows loaded into raw');
+  addToCounter('edp_rows_quarantined', counts.rowsQuarantined, tags, 'Rows quarantined at load');
+  addToCounter('edp_files_quarantined', counts.quarantinedFile ? 1 : 0, tags, 'Files that could not be parsed at all');
+}

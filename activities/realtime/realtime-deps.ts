@@ -1,0 +1,10 @@
+import type { RealtimeConfig } from '../../lib/config/realtime-schema';
+import type { Warehouse } from '../warehouse';
+
+/** What the near-real-time activities need. */
+export interface RealtimeDeps {
+  warehouse: Warehouse;
+  realtime: RealtimeConfig;
+  /** The warehouse dynamic tables refresh on when `realtime.warehouse` is unset (the connection's). */
+  defaultComputeWarehouse?: string;
+}

@@ -1,0 +1,70 @@
+import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { CURATION } from './realtime-sql';
+
+/** Where each curation table's last refresh is recorded (engines that do not refresh them themselves). */
+export const REALTIME_STATE = { schema: 'audit', table: 'realtime_state' };
+
+/** A curation table's last refresh: when its data was read, when it was last refreshed in full, and what from. */
+export interface RefreshState {
+  dataMs: number;
+  fullMs: number;
+  sqlHash: string;
+}
+
+/** True where the engine refreshes the curation tables itself (Snowflake dynamic tables). */
+export function isSelfRefreshing(w: Warehouse): boolean {
+  return w.dialect.selfRefreshingTable !== undefined;
+}
+
+/** Milliseconds of a timestamp value as a driver returns it (Date, ISO text or DuckDB's `… +00`). */
+export function timestampMs(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'object') return typeof (v as Date).getTime === 'function' ? (v as Date).getTime() : null;
+  if (typeof v !== 'string' && typeof v !== 'number') return null;
+  const text = String(v)
+    .trim()
+    .replace(' ', 'T')
+    .replace(/([+-]\d\d)$/, '$1:00');
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+const ensureState = (w: Warehouse) =>
+  ensureOnce(w, 'audit.realtime_state', async () => {
+    await ensureSchema(w, 'audit');
+    await w.execute(
+      `CREATE TABLE IF NOT EXISTS ${w.dialect.table(REALTIME_STATE)} (table_name VARCHAR PRIMARY KEY, data_ms BIGINT,
+           data_timestamp TIMESTAMPTZ, mode VARCHAR, row_count BIGINT, duration_ms BIGINT, full_ms BIGINT, sql_hash VARCHAR)`,
+    );
+  });
+
+/** Each curation table's recorded last refresh, by table name. */
+export async function refreshStates(w: Warehouse): Promise<Map<string, RefreshState>> {
+  await ensureState(w);
+  const rows = await w.query<{
+    table_name: string;
+    data_ms: number | string;
+    full_ms: number | string;
+    sql_hash: string;
+  }>(`SELECT table_name, data_ms, full_ms, sql_hash FROM ${w.dialect.table(REALTIME_STATE)}`);
+  return new Map(
+    rows.map((r) => [r.table_name, { dataMs: Number(r.data_ms), fullMs: Number(r.full_ms), sqlHash: r.sql_hash }]),
+  );
+}
+
+/** When the data each curation table holds was read (ms), as the refreshes recorded it. */
+export async function lastRefreshes(w: Warehouse): Promise<Map<string, number>> {
+  return new Map([...(await refreshStates(w))].map(([name, state]) => [name, state.dataMs]));
+}
+
+/** When the data each self-refreshing curation table holds was read (ms), as the engine reports it. */
+export async function selfRefreshTimes(w: Warehouse): Promise<Map<string, number>> {
+  const rows = await w.query<{ name: string; data_timestamp: unknown }>(w.dialect.selfRefreshTimes!(CURATION));
+  const times = new Map<string, number>();
+  for (const r of rows) {
+    const ms = timestampMs(r.data_timestamp);
+    if (ms !== null) times.set(r.name.toLowerCase(), ms);
+  }
+  return times;
+}

@@ -1,0 +1,45 @@
+import { classified } from '../errors';
+import { refreshCurationTable } from './refresh-curation-table';
+import type { RealtimeDeps } from './realtime-deps';
+import { lagOf, type RealtimeLag } from './realtime-lag';
+import { isSelfRefreshing, lastRefreshes, refreshStates, selfRefreshTimes } from './realtime-refresh-state';
+import { targetLagOf } from './realtime-sql';
+
+/** One pass of {@link refreshRealtime}. */
+export interface RealtimeRefreshResult {
+  refreshed: Array<{ table: string; mode: 'full' | 'incremental'; rows: number; ms: number }>;
+  lag: RealtimeLag[];
+  /** When the next pass is due (half the smallest target lag, or the earliest table due). */
+  nextInMs: number;
+  /** Set by the workflow when this pass failed (the lag figures are then the last known ones). */
+  error?: string;
+}
+
+/**
+ * Refreshes each curation table whose data is half its target lag old (none where the engine
+ * refreshes them itself) and reports every table's lag.
+ */
+export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefreshResult> {
+  const w = deps.warehouse;
+  const config = deps.realtime;
+  const selfRefreshing = isSelfRefreshing(w);
+  return classified('refreshing the near-real-time tables', async () => {
+    const refreshed: RealtimeRefreshResult['refreshed'] = [];
+    if (!selfRefreshing) {
+      const last = await refreshStates(w);
+      for (const [i, t] of config.tables.entries()) {
+        const state = last.get(t.name);
+        if (state !== undefined && Date.now() - state.dataMs < (targetLagOf(config, t) * 1000) / 2) continue;
+        refreshed.push(await refreshCurationTable(w, t, i, state));
+      }
+    }
+    const times = selfRefreshing ? await selfRefreshTimes(w) : await lastRefreshes(w);
+    const now = Date.now();
+    const due = config.tables.map((t) => {
+      const half = (targetLagOf(config, t) * 1000) / 2;
+      const at = times.get(t.name);
+      return selfRefreshing || at === undefined ? half : at + half - now;
+    });
+    return { refreshed, lag: lagOf(deps, times, now), nextInMs: Math.max(1000, Math.min(60_000, ...due)) };
+  });
+}

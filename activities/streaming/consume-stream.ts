@@ -1,0 +1,109 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Consumer } from 'kafkajs';
+import { emptyConsumeResult, type ConsumeResult } from '../../lib/stream-counts';
+import { activityContext } from '../heartbeat';
+import { addToCounter, logEvent } from '../telemetry';
+import { kafkaClient, stagingRules, streamTopic, type StreamDeps } from './stream-deps';
+import { mergeToStaging } from './stream-merge';
+import { ensureStreamTables, warehouseOffsets } from './stream-tables';
+import { writePartitionBatch } from './write-partition-batch';
+
+export type { ConsumeResult } from '../../lib/stream-counts';
+
+/** Input of {@link consumeStream}. */
+export interface ConsumeInput {
+  /** The Kafka topic (one of `streaming.topics`). */
+  topic: string;
+  /** How long to consume before returning; default `streaming.activitySeconds`. */
+  runSeconds?: number;
+}
+
+/**
+ * Consumes a topic for a while: micro-batches go to `raw.<table>` exactly once (rows and offsets in
+ * one transaction; on start, restart or rebalance it resumes after the warehouse's offsets), poison
+ * messages to `raw.<table>__dead_letters`, and staging merges every `mergeEveryMs`. Heartbeats its
+ * positions; stops early when cancelled. Kafka group offsets are committed for lag monitoring only.
+ */
+export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Promise<ConsumeResult> {
+  const w = deps.warehouse;
+  const t = streamTopic(deps, input.topic);
+  await ensureStreamTables(w, t);
+  const ctx = activityContext();
+  const result: ConsumeResult = emptyConsumeResult(t.topic);
+  const positions = await warehouseOffsets(w, t.topic);
+  const rules = stagingRules(deps, t);
+  const consumer: Consumer = kafkaClient(deps.kafka, `stream-${t.table}`).consumer({
+    groupId: `edp-stream-${t.table}`,
+    maxWaitTimeInMs: 100,
+    // A consumer that died (a killed worker) holds its partitions until this runs out.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
+  let lastMerge = Date.now();
+  let crashed: Error | undefined;
+  const runMs = (input.runSeconds ?? deps.streaming.activitySeconds) * 1000;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const timer = setTimeout(stop, runMs);
+  ctx?.cancellationSignal.addEventListener('abort', () => stop());
+  const beat = setInterval(() => ctx?.heartbeat({ ...result, positions: Object.fromEntries(positions) }), 2000);
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: t.topic, fromBeginning: true });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // Resume strictly after what the warehouse holds, whatever Kafka's group offsets say.
+      for (const p of payload.memberAssignment[t.topic] ?? []) {
+        const at = positions.get(p);
+        if (at !== undefined) consumer.seek({ topic: t.topic, partition: p, offset: String(at) });
+      }
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) {
+        crashed = payload.error;
+        stop();
+      }
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        for (
+          let i = 0;
+          i < batch.messages.length && payload.isRunning() && !payload.isStale();
+          i += deps.streaming.batchMaxRows
+        ) {
+          const slice = batch.messages.slice(i, i + deps.streaming.batchMaxRows);
+          const r = await writePartitionBatch(w, t, batch.partition, slice);
+          positions.set(batch.partition, r.next);
+          result.messages += slice.length;
+          result.rowsInserted += r.inserted;
+          result.deadLetters += r.deadLetters;
+          result.skipped += r.skipped;
+          const lastOffset = slice[slice.length - 1].offset;
+          payload.resolveOffset(lastOffset);
+          // For lag monitoring only: the warehouse's offsets are the ones that count.
+          await consumer.commitOffsets([{ topic: t.topic, partition: batch.partition, offset: String(r.next) }]);
+          await payload.heartbeat();
+          const tags = { topic: t.topic };
+          addToCounter('edp_stream_rows_ingested', r.inserted, tags, 'Stream events written to raw');
+          addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
+        }
+        if (Date.now() - lastMerge >= deps.streaming.mergeEveryMs) {
+          result.merged += await mergeToStaging(w, t, { rules });
+          lastMerge = Date.now();
+        }
+      },
+    });
+    await stopped;
+  } finally {
+    clearTimeout(timer);
+    clearInterval(beat);
+    await consumer.disconnect().catch(() => undefined);
+  }
+  if (crashed) throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
+  result.merged += await mergeToStaging(w, t, { rules });
+  result.positions = Object.fromEntries([...positions].map(([p, o]) => [String(p), o]));
+  logEvent('stream consumed', { ...result, positions: undefined });
+  return result;
+}

@@ -1,0 +1,38 @@
+import type { KafkaMessage } from 'kafkajs';
+import type { StreamTopicConfig } from '../../lib/config/schema';
+import type { Warehouse } from '../warehouse';
+import { messageRows, recordPosition, STREAM_OFFSETS, writeMessageRows } from './stream-tables';
+
+/**
+ * Writes messages of one partition in one warehouse transaction: accepted rows to raw, poison ones to
+ * the dead-letter table, and the partition's next offset, so rows and offsets commit together. Offsets
+ * below the warehouse's position are skipped; the (partition, offset) key skips any row already there.
+ */
+export async function writePartitionBatch(
+  w: Warehouse,
+  t: StreamTopicConfig,
+  partition: number,
+  messages: readonly KafkaMessage[],
+): Promise<{ inserted: number; deadLetters: number; skipped: number; next: number }> {
+  return w.transaction(async (tx) => {
+    // Lock the partition's position before reading it: a second writer of the same partition (a
+    // rebalance, an overlapping retry) then waits here and reads the committed floor, instead of both
+    // passing the NOT EXISTS check on an engine that does not enforce keys (Snowflake).
+    await tx.execute(`UPDATE ${STREAM_OFFSETS} SET next_offset = next_offset WHERE topic = ? AND kafka_partition = ?`, [
+      t.topic,
+      partition,
+    ]);
+    const [row] = await tx.query<{ o: string | number }>(
+      `SELECT next_offset AS o FROM ${STREAM_OFFSETS} WHERE topic = ? AND kafka_partition = ?`,
+      [t.topic, partition],
+    );
+    const floor = row ? Number(row.o) : 0;
+    const fresh = messages.filter((m) => Number(m.offset) >= floor);
+    const { rows, dead } = messageRows(t, partition, fresh, Date.now());
+    const { inserted, deadLetters } = await writeMessageRows(tx, t, rows, dead);
+    const last = messages.length > 0 ? Number(messages[messages.length - 1].offset) + 1 : floor;
+    const next = Math.max(floor, last);
+    await recordPosition(tx, STREAM_OFFSETS, t.topic, partition, next);
+    return { inserted, deadLetters, skipped: messages.length - fresh.length, next };
+  });
+}
