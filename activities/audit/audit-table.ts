@@ -26,9 +26,9 @@ export function auditTable<Table extends string>(
   return Object.freeze({ name: `audit.${table}` as const, ref: { schema: AUDIT_SCHEMA, table }, columns, primaryKey });
 }
 
-/** `CREATE TABLE [IF NOT EXISTS] …` for an audit table, optionally under another name (a rebuild's target). */
-export function createTableSql(d: Dialect, t: AuditTable, ref: TableRef = t.ref): string {
+/** `CREATE TABLE IF NOT EXISTS …` for an audit table, in the engine's dialect. */
+export function createTableSql(d: Dialect, t: AuditTable): string {
   const columns = Object.entries(t.columns).map(([name, type]) => `${d.quoteIdent(name)} ${type}`);
   if (t.primaryKey) columns.push(`PRIMARY KEY (${t.primaryKey.map((c) => d.quoteIdent(c)).join(', ')})`);
-  return `CREATE TABLE IF NOT EXISTS ${d.table(ref)} (${columns.join(', ')})`;
+  return `CREATE TABLE IF NOT EXISTS ${d.table(t.ref)} (${columns.join(', ')})`;
 }

@@ -1,12 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { StreamTopicConfig } from '../../lib/config/schema';
 import { decodeEvent } from './stream-event';
-import {
-  ensureAudit,
-  STREAM_MERGED as MERGED_TABLE,
-  STREAM_METRICS as METRICS_TABLE,
-  STREAM_OFFSETS as OFFSETS_TABLE,
-} from '../audit';
+import { ensureAudit, STREAM_MERGED as MERGED_TABLE, STREAM_OFFSETS as OFFSETS_TABLE } from '../audit';
 import {
   ensureOnce,
   ensureSchema,
@@ -20,8 +15,6 @@ import {
 export const STREAM_OFFSETS = OFFSETS_TABLE.name;
 /** Per topic partition: the highest raw offset merged into staging. */
 export const STREAM_MERGED = MERGED_TABLE.name;
-/** Per check: lag, latency percentiles and throughput of every streamed topic. */
-export const STREAM_METRICS = METRICS_TABLE.name;
 
 /** `raw.<table>`: one row per accepted message, unique by (partition, offset). */
 export const rawTable = (t: StreamTopicConfig): TableRef => ({ schema: 'raw', table: t.table });
