@@ -140,15 +140,16 @@ describe('audit schema migrations', () => {
     expect(await versionRows()).toHaveLength(1);
   });
 
-  it('raises a migration that cannot apply, and records no version for it', async () => {
+  it('raises a migration that cannot apply, records no version for it, and applies it once it is fixed', async () => {
     await migrateAudit(w);
-    const broken: AuditMigration = {
+    const step = (sql: string): AuditMigration => ({
       version: 2,
-      description: 'broken',
-      plan: () => Promise.resolve(['CREATE TABLE audit.half (x INTEGER)', 'NOT SQL']),
-    };
-    await expect(migrateAudit(w, [...AUDIT_MIGRATIONS, broken])).rejects.toThrow(/syntax error/i);
+      description: 'a table and a bad statement',
+      plan: () => Promise.resolve(['CREATE TABLE IF NOT EXISTS audit.half (x INTEGER)', sql]),
+    });
+    await expect(migrateAudit(w, [...AUDIT_MIGRATIONS, step('NOT SQL')])).rejects.toThrow(/syntax error/i);
     expect(await auditSchemaVersion(w)).toBe(1);
-    expect(await w.describeTable({ schema: 'audit', table: 'half' })).toBeUndefined();
+    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step('CREATE TABLE audit.whole (x INTEGER)')])).toEqual([2]);
+    expect(await w.describeTable({ schema: 'audit', table: 'whole' })).toBeDefined();
   });
 });
