@@ -1,10 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
-import { singleWriterOf } from '../activities/warehouse';
+import { chosenEngine, singleWriterOf } from '../activities/warehouse';
 import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../workers/config-schema';
 import { runWorker } from '../workers/worker';
 import { liveWorker } from './worker-daemon';
 import { dataConverterFor } from '../workers/payload-codec';
+import type { AuditSource } from '../activities/audit';
+import type { Row } from '../activities/warehouse';
 
 /** An error the user can act on: printed as its message alone. */
 export class CliError extends Error {
@@ -63,29 +65,42 @@ export async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>, log
 }
 
 /**
- * Runs a read query on the warehouse: through the worker's loopback endpoint when a worker holds the
- * engine's single-writer file (DuckDB's), else by opening the warehouse directly (see docs/warehouse.md).
+ * Runs `fn` with read access to the warehouse: through the worker's loopback endpoint when a worker holds
+ * the engine's single-writer file (DuckDB's), else on the warehouse opened for the call (see docs/warehouse.md). Query errors are
+ * {@link CliError}s.
  */
-export async function readWarehouse(config: EdpConfig, sql: string): Promise<Array<Record<string, unknown>>> {
+export async function withWarehouseReader<T>(config: EdpConfig, fn: (reader: AuditSource) => Promise<T>): Promise<T> {
   const lease = liveWorker(config);
   if (lease) {
-    const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
-      method: 'POST',
-      body: JSON.stringify({ sql }),
-      signal: AbortSignal.timeout(10 * 60_000),
-    }).catch((err: Error) => {
-      throw new CliError(
-        `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
-      );
-    });
-    const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
-    if (body.error !== undefined) throw new CliError(body.error);
-    return body.rows ?? [];
+    const query = async (sql: string): Promise<Row[]> => {
+      const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
+        method: 'POST',
+        body: JSON.stringify({ sql }),
+        signal: AbortSignal.timeout(10 * 60_000),
+      }).catch((err: Error) => {
+        throw new CliError(
+          `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
+        );
+      });
+      const body = (await res.json()) as { rows?: Row[]; error?: string };
+      if (body.error !== undefined) throw new CliError(body.error);
+      return body.rows ?? [];
+    };
+    // Only an engine with a single-writer file has a worker serving this endpoint.
+    return fn({ dialect: chosenEngine(config.warehouse).engine.dialect, query });
   }
   const w = await openWarehouse(config).catch((err: Error) => Promise.reject(new CliError(err.message)));
   try {
-    return await w.query(sql).catch((err: Error) => Promise.reject(new CliError(err.message)));
+    return await fn({
+      dialect: w.dialect,
+      query: (sql) => w.query(sql).catch((err: Error) => Promise.reject(new CliError(err.message))),
+    });
   } finally {
     await w.close();
   }
+}
+
+/** Runs a read query on the warehouse (see {@link withWarehouseReader}). */
+export function readWarehouse(config: EdpConfig, sql: string): Promise<Row[]> {
+  return withWarehouseReader(config, (reader) => reader.query(sql));
 }
