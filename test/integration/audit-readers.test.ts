@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   AUDIT_TABLES,
   auditSchemaVersion,
@@ -16,19 +15,13 @@ import {
 import { createDeadLetterActivities } from '../../activities/dead-letters';
 import { evaluateRuleFile, parseRuleFile } from '../../activities/quality';
 import { recordSlaStates } from '../../activities/sla';
-import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
-import { openFakesnow } from '../helpers/fakesnow';
-import { tmpDir } from '../helpers/tmp';
+import type { Warehouse } from '../../activities/warehouse';
+import { describeEngines } from '../helpers/engines';
 
 /**
  * The audit schema's migrations and readers on every engine, with the same assertions: what the CLI
  * (`edp quality report`, `edp dead-letters`, `edp sla status`) and the console read.
  */
-const engines: Array<[string, () => Promise<Warehouse>]> = [
-  ['duckdb', () => DuckDbWarehouse.open({ path: join(tmpDir(), 'w.duckdb') })],
-  ['snowflake protocol (fakesnow)', () => openFakesnow(`edp_audit_${process.pid}`)],
-];
-
 const interval = { start: '2026-07-01T00:00:00.000Z', end: '2026-07-01T04:00:00.000Z' };
 
 const RULES = parseRuleFile(
@@ -43,10 +36,10 @@ rules:
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-describe.each(engines)('the audit schema on %s', (_name, open) => {
+describeEngines('the audit schema on %s', (engine) => {
   let w: Warehouse;
   beforeAll(async () => {
-    w = await open();
+    w = await engine.open('audit_readers');
   });
   afterAll(() => w?.close());
 
