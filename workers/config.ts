@@ -5,7 +5,7 @@ import { ZodError } from 'zod';
 import { withResolvedPaths } from '../activities/warehouse';
 import { ConfigError } from '../lib/errors';
 import { configSchema, type EdpConfig } from './config-schema';
-import { KEYS_ENV } from './payload-codec';
+import { defaultKeyFile, KEYS_ENV } from './payload-codec';
 
 /** Where the configuration came from, for messages and `edp status`. */
 export interface LoadedConfig {
@@ -144,7 +144,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
   config.quality.rulesDir = resolve(base, config.quality.rulesDir);
   config.transform.projectDir = resolve(base, config.transform.projectDir);
-  if (config.temporal.payloadKeyFile) config.temporal.payloadKeyFile = resolve(base, config.temporal.payloadKeyFile);
+  if (config.temporal.payloadEncryption) {
+    // Every process reads the one key set: the configured file, else the state folder's own.
+    const keyFile = config.temporal.payloadKeyFile;
+    config.temporal.payloadKeyFile = keyFile ? resolve(base, keyFile) : defaultKeyFile(config.stateDir);
+  }
   if (config.services.cacheDir) config.services.cacheDir = resolve(base, config.services.cacheDir);
   return { config: deepFreeze(config), file, overrides };
 }
