@@ -96,23 +96,22 @@ describe('PHI never readable in Temporal histories (dev server, DuckDB)', () => 
     expect(found(markers)).toEqual(markers);
   });
 
-  it('by default (a key set made on first run) a blocked run stores no claim id, and the client still reads results', async () => {
-    const { outcome, found } = await runAndScan('sec-phi-blocked', { quality: { rulesDir: bigClaimsRule('error') } });
-    const result = outcome as PlatformPipelineResult;
-    expect(result.status).toBe('blocked');
-    const markers = result.quality.blocking[0].sampleKeys;
-    expect(markers).toHaveLength(5);
-    expect(found(markers)).toEqual([]);
-  });
-
-  it('by default a successful run stores none of the claim ids its gate warned about', async () => {
-    const { outcome, found } = await runAndScan('sec-phi-success', { quality: { rulesDir: bigClaimsRule('warn') } });
-    const result = outcome as PlatformPipelineResult;
-    expect(result.status).toBe('succeeded');
-    const markers = result.quality.warnings[0].sampleKeys;
-    expect(markers).toHaveLength(5);
-    expect(found(markers)).toEqual([]);
-  });
+  it.each([
+    { status: 'blocked', severity: 'error', reported: 'blocking' },
+    { status: 'succeeded', severity: 'warn', reported: 'warnings' },
+  ] as const)(
+    'by default (a key set made on first run) a $status run stores no claim id its gate reported, and the client still reads results',
+    async ({ status, severity, reported }) => {
+      const { outcome, found } = await runAndScan(`sec-phi-${status}`, {
+        quality: { rulesDir: bigClaimsRule(severity) },
+      });
+      const result = outcome as PlatformPipelineResult;
+      expect(result.status).toBe(status);
+      const markers = result.quality[reported][0].sampleKeys;
+      expect(markers).toHaveLength(5);
+      expect(found(markers)).toEqual([]);
+    },
+  );
 
   it('by default a failed run stores neither the member name nor the id its DuckDB error quotes (message and stack)', async () => {
     const { outcome, found } = await runAndScan('sec-phi-failed', {
