@@ -5,6 +5,8 @@ import type { EdpConfig } from '../workers/config-schema';
 import { runWorker } from '../workers/worker';
 import { liveWorker } from './worker-daemon';
 import { dataConverterFor } from '../workers/payload-codec';
+import type { QueryRequest, WorkerLease } from '../workers/query-server';
+import { queryReadOnly } from '../workers/read-only-query';
 
 /** An error the user can act on: printed as its message alone. */
 export class CliError extends Error {
@@ -62,29 +64,55 @@ export async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>, log
   }
 }
 
-/**
- * Runs a read query on the warehouse: through the worker's loopback endpoint when a worker holds the
- * engine's single-writer file (DuckDB's), else by opening the warehouse directly (see docs/warehouse.md).
- */
-export async function readWarehouse(config: EdpConfig, sql: string): Promise<Array<Record<string, unknown>>> {
-  const lease = liveWorker(config);
-  if (lease) {
-    const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
-      method: 'POST',
-      body: JSON.stringify({ sql }),
-      signal: AbortSignal.timeout(10 * 60_000),
-    }).catch((err: Error) => {
-      throw new CliError(
-        `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
-      );
-    });
-    const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
-    if (body.error !== undefined) throw new CliError(body.error);
-    return body.rows ?? [];
+/** How {@link readWarehouse} runs a statement. */
+export interface ReadOptions {
+  /** Let the statement change the warehouse (`edp query --write`); otherwise only a SELECT of its tables runs. */
+  write?: boolean;
+}
+
+/** Sends the SQL to the worker holding the warehouse file, with the secret from its lease. */
+async function queryWorker(
+  config: EdpConfig,
+  lease: WorkerLease,
+  request: QueryRequest,
+): Promise<Array<Record<string, unknown>>> {
+  const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${lease.secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+    signal: AbortSignal.timeout(10 * 60_000),
+  }).catch((err: Error) => {
+    throw new CliError(
+      `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
+    );
+  });
+  const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
+  if (res.status === 401) {
+    throw new CliError(`the worker (pid ${lease.pid}) refused the lease secret (${body.error}); restart the worker`);
   }
+  if (body.error !== undefined) throw new CliError(body.error);
+  return body.rows ?? [];
+}
+
+/**
+ * Runs a query on the warehouse: through the worker's loopback endpoint when a worker holds the
+ * engine's single-writer file (DuckDB's), else by opening the warehouse directly (see docs/warehouse.md).
+ * On a single-writer engine, without `write` only a SELECT of the warehouse's tables and views runs,
+ * either way.
+ */
+export async function readWarehouse(
+  config: EdpConfig,
+  sql: string,
+  options: ReadOptions = {},
+): Promise<Array<Record<string, unknown>>> {
+  const lease = liveWorker(config);
+  if (lease) return queryWorker(config, lease, { sql, write: options.write === true });
   const w = await openWarehouse(config).catch((err: Error) => Promise.reject(new CliError(err.message)));
+  const readOnly = options.write !== true && singleWriterOf(config.warehouse) !== undefined;
   try {
-    return await w.query(sql).catch((err: Error) => Promise.reject(new CliError(err.message)));
+    return await (readOnly ? queryReadOnly(w, sql) : w.query(sql)).catch((err: Error) =>
+      Promise.reject(new CliError(err.message)),
+    );
   } finally {
     await w.close();
   }
