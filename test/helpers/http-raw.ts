@@ -16,7 +16,8 @@ export function rawRequest(
   options: { method?: string; headers?: Record<string, string>; body?: string },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'POST', headers: options.headers }, (res) => {
+    // A fresh connection each time: a kept-alive one may be closed by the server while the test waits.
+    const req = request(url, { method: options.method ?? 'POST', headers: options.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
