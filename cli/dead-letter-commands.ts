@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { DEAD_LETTERS } from '../activities/dead-letters';
+import { readDeadLetters } from '../activities/audit';
 import type { EdpConfig } from '../workers/config-schema';
 import { pipelineWorkflowId } from '../lib/ids';
 import { makeInterval } from '../lib/intervals';
 import { table } from './output';
 import { startPipeline, webUiLink } from './pipeline-run';
-import { CliError, readWarehouse, temporalClient, UsageError } from './session';
+import { CliError, temporalClient, UsageError, withWarehouseReader } from './session';
 
 /** A dead letter as listed, with what happened to its interval since. */
 export interface DeadLetterRow {
@@ -22,14 +22,16 @@ export interface DeadLetterRow {
 
 async function deadLetters(config: EdpConfig): Promise<DeadLetterRow[]> {
   try {
-    // The pipeline name is an identifier (config validates it), safe to inline.
-    return (await readWarehouse(
-      config,
-      `SELECT run_id, workflow_id, strftime(interval_start AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS interval_start,
-         strftime(interval_end AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS interval_end, step, error,
-         CAST(failed_at AS VARCHAR) AS failed_at
-       FROM ${DEAD_LETTERS} WHERE pipeline = '${config.pipeline.name}' ORDER BY failed_at`,
-    )) as unknown as DeadLetterRow[];
+    const letters = await withWarehouseReader(config, (reader) => readDeadLetters(reader, config.pipeline.name));
+    return letters.map((l) => ({
+      run_id: l.runId,
+      workflow_id: l.workflowId,
+      interval_start: l.intervalStart,
+      interval_end: l.intervalEnd,
+      step: l.step,
+      error: l.error,
+      failed_at: l.failedAt,
+    }));
   } catch (err) {
     if (/does not exist/.test((err as Error).message)) return [];
     throw err;

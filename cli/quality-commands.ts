@@ -1,3 +1,4 @@
+import { readLatestQualityRunId, readQualityRun } from '../activities/audit';
 import type { EdpConfig } from '../workers/config-schema';
 import { qualityRunWorkflowId } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
@@ -5,7 +6,7 @@ import { qualityGateInput, startOptions } from '../workers/workflow-inputs';
 import { qualityGate } from '../workflows';
 import type { QualityGateResult } from '../workflows/quality-gate';
 import { num, table } from './output';
-import { readWarehouse, temporalClient, UsageError, withWorker } from './session';
+import { temporalClient, UsageError, withWarehouseReader, withWorker } from './session';
 import { webUiLink } from './pipeline-run';
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
@@ -78,34 +79,37 @@ export async function qualityRun(
 export async function qualityReport(config: EdpConfig, runId: string | undefined): Promise<number> {
   if (runId !== undefined && !/^[A-Za-z0-9_:.-]+$/.test(runId))
     throw new UsageError(`--run "${runId}" is not a run id`);
-  const latest = await readWarehouse(
-    config,
-    runId
-      ? `SELECT '${runId}' AS run_id`
-      : 'SELECT run_id FROM audit.quality_rule_results ORDER BY checked_at DESC LIMIT 1',
-  ).catch(() => []);
-  const run = latest[0]?.run_id as string | undefined;
-  if (!run) {
+  const report = await withWarehouseReader(config, async (reader) => {
+    // No results table yet reads as no run yet.
+    const run = runId ?? (await readLatestQualityRunId(reader).catch(() => undefined));
+    return run === undefined ? undefined : readQualityRun(reader, run);
+  });
+  if (!report) {
     console.log('no quality results yet: run the pipeline or `edp quality run`');
     return 0;
   }
-  const scores = await readWarehouse(
-    config,
-    `SELECT table_name AS "table", checked_table AS checked, row_count AS rows, invalid_rows AS invalid, quarantined_rows AS quarantined,
-            printf('%.2f%%', score) AS score FROM audit.quality_scores WHERE run_id = '${run}' ORDER BY 1`,
-  );
-  const rules = await readWarehouse(
-    config,
-    `SELECT table_name AS "table", rule, severity, CASE WHEN passed THEN 'pass' ELSE 'FAIL' END AS result, message,
-            CASE WHEN sample_keys = '[]' THEN '' ELSE sample_keys END AS "sample keys"
-     FROM audit.quality_rule_results WHERE run_id = '${run}' ORDER BY passed, severity = 'warn', table_name, rule`,
-  );
-  if (rules.length === 0) {
-    console.log(`no quality results for run ${run}`);
+  if (report.rules.length === 0) {
+    console.log(`no quality results for run ${report.runId}`);
     return 1;
   }
-  console.log(`Quality run ${run}\n\n${table(scores)}\n\n${table(rules)}`);
-  const failedErrors = rules.filter((r) => r.result === 'FAIL' && r.severity === 'error').length;
+  const scores = report.scores.map((s) => ({
+    table: s.table,
+    checked: s.checkedTable,
+    rows: s.rows,
+    invalid: s.invalidRows,
+    quarantined: s.quarantinedRows,
+    score: `${s.score.toFixed(2)}%`,
+  }));
+  const rules = report.rules.map((r) => ({
+    table: r.table,
+    rule: r.rule,
+    severity: r.severity,
+    result: r.passed ? 'pass' : 'FAIL',
+    message: r.message,
+    'sample keys': r.sampleKeys.length > 0 ? JSON.stringify(r.sampleKeys) : '',
+  }));
+  console.log(`Quality run ${report.runId}\n\n${table(scores)}\n\n${table(rules)}`);
+  const failedErrors = report.rules.filter((r) => !r.passed && r.severity === 'error').length;
   console.log(`\n${rules.length} rules, ${failedErrors} error-severity failures`);
   return failedErrors > 0 ? 1 : 0;
 }

@@ -1,10 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
-import { singleWriterOf } from '../activities/warehouse';
+import { chosenEngine, singleWriterOf } from '../activities/warehouse';
 import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../workers/config-schema';
 import { runWorker } from '../workers/worker';
 import { liveWorker } from './worker-daemon';
 import { dataConverterFor } from '../workers/payload-codec';
+import type { AuditSource } from '../activities/audit';
+import type { Row } from '../activities/warehouse';
 import type { QueryRequest, WorkerLease } from '../workers/query-server';
 import { queryReadOnly } from '../workers/read-only-query';
 
@@ -64,18 +66,14 @@ export async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>, log
   }
 }
 
-/** How {@link readWarehouse} runs a statement. */
+/** How {@link withWarehouseReader} and {@link readWarehouse} run statements. */
 export interface ReadOptions {
-  /** Let the statement change the warehouse (`edp query --write`); otherwise only a SELECT of its tables runs. */
+  /** Let statements change the warehouse (`edp query --write`); otherwise only a SELECT of its tables runs. */
   write?: boolean;
 }
 
 /** Sends the SQL to the worker holding the warehouse file, with the secret from its lease. */
-async function queryWorker(
-  config: EdpConfig,
-  lease: WorkerLease,
-  request: QueryRequest,
-): Promise<Array<Record<string, unknown>>> {
+async function queryWorker(config: EdpConfig, lease: WorkerLease, request: QueryRequest): Promise<Row[]> {
   const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
     method: 'POST',
     headers: { authorization: `Bearer ${lease.secret}`, 'content-type': 'application/json' },
@@ -86,7 +84,7 @@ async function queryWorker(
       `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
     );
   });
-  const body = (await res.json()) as { rows?: Array<Record<string, unknown>>; error?: string };
+  const body = (await res.json()) as { rows?: Row[]; error?: string };
   if (res.status === 401) {
     throw new CliError(`the worker (pid ${lease.pid}) refused the lease secret (${body.error}); restart the worker`);
   }
@@ -95,25 +93,41 @@ async function queryWorker(
 }
 
 /**
- * Runs a query on the warehouse: through the worker's loopback endpoint when a worker holds the
- * engine's single-writer file (DuckDB's), else by opening the warehouse directly (see docs/warehouse.md).
- * On a single-writer engine, without `write` only a SELECT of the warehouse's tables and views runs,
- * either way.
+ * Runs `fn` with read access to the warehouse: through the worker's loopback endpoint when a worker holds
+ * the engine's single-writer file (DuckDB's), else on the warehouse opened for the call (see docs/warehouse.md).
+ * On a single-writer engine, without `write` only a SELECT of the warehouse's tables and views runs, either
+ * way. Query errors are {@link CliError}s.
  */
-export async function readWarehouse(
+export async function withWarehouseReader<T>(
   config: EdpConfig,
-  sql: string,
+  fn: (reader: AuditSource) => Promise<T>,
   options: ReadOptions = {},
-): Promise<Array<Record<string, unknown>>> {
+): Promise<T> {
+  const write = options.write === true;
   const lease = liveWorker(config);
-  if (lease) return queryWorker(config, lease, { sql, write: options.write === true });
+  if (lease) {
+    // Only an engine with a single-writer file has a worker serving this endpoint.
+    return fn({
+      dialect: chosenEngine(config.warehouse).engine.dialect,
+      query: (sql) => queryWorker(config, lease, { sql, write }),
+    });
+  }
   const w = await openWarehouse(config).catch((err: Error) => Promise.reject(new CliError(err.message)));
-  const readOnly = options.write !== true && singleWriterOf(config.warehouse) !== undefined;
+  const readOnly = !write && singleWriterOf(config.warehouse) !== undefined;
   try {
-    return await (readOnly ? queryReadOnly(w, sql) : w.query(sql)).catch((err: Error) =>
-      Promise.reject(new CliError(err.message)),
-    );
+    return await fn({
+      dialect: w.dialect,
+      query: (sql) =>
+        (readOnly ? queryReadOnly(w, sql) : w.query(sql)).catch((err: Error) =>
+          Promise.reject(new CliError(err.message)),
+        ),
+    });
   } finally {
     await w.close();
   }
+}
+
+/** Runs a query on the warehouse (see {@link withWarehouseReader}). */
+export function readWarehouse(config: EdpConfig, sql: string, options: ReadOptions = {}): Promise<Row[]> {
+  return withWarehouseReader(config, (reader) => reader.query(sql), options);
 }

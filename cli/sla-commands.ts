@@ -1,11 +1,12 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { readSlaStatus } from '../activities/audit';
 import { hasSlas, type SlaCheckResult } from '../activities/sla';
 import type { EdpConfig } from '../workers/config-schema';
 import { SCHEDULED_SLA_CHECK_ID_PREFIX, SLA_SCHEDULE_ID, slaCheckWorkflowId } from '../lib/ids';
 import { slaCheckInput, startOptions } from '../workers/workflow-inputs';
 import { slaCheck } from '../workflows';
 import { table } from './output';
-import { readWarehouse, temporalClient, withWorker } from './session';
+import { temporalClient, withWarehouseReader, withWorker } from './session';
 
 /** Creates, updates or (when config has no SLA) deletes the schedule that runs slaCheck. */
 export async function applySlaSchedule(client: Client, config: EdpConfig, log: (m: string) => void): Promise<void> {
@@ -83,14 +84,14 @@ export async function slaCheckNow(config: EdpConfig, log: (m: string) => void): 
 /** The open breaches and the latest check per SLA, from the warehouse; empty when no check ran yet. */
 export async function slaSummary(config: EdpConfig): Promise<Array<Record<string, unknown>>> {
   try {
-    return await readWarehouse(
-      config,
-      `SELECT c.sla, CASE WHEN c.breached THEN 'BREACHED' ELSE 'ok' END AS state, c.detail,
-         CAST(b.opened_at AS VARCHAR) AS breached_since, CAST(c.checked_at AS VARCHAR) AS checked_at
-       FROM (SELECT *, row_number() OVER (PARTITION BY sla ORDER BY checked_at DESC) AS n FROM audit.sla_checks) c
-       LEFT JOIN audit.sla_breaches b ON b.sla = c.sla AND b.closed_at IS NULL
-       WHERE c.n = 1 ORDER BY c.sla`,
-    );
+    const states = await withWarehouseReader(config, readSlaStatus);
+    return states.map((s) => ({
+      sla: s.sla,
+      state: s.breached ? 'BREACHED' : 'ok',
+      detail: s.detail,
+      breached_since: s.breachedSince,
+      checked_at: s.checkedAt,
+    }));
   } catch {
     return [];
   }

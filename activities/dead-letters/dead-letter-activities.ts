@@ -1,5 +1,6 @@
 import { classified } from '../errors';
-import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { DEAD_LETTERS as TABLE, ensureAudit } from '../audit';
+import type { Warehouse } from '../warehouse';
 
 /** A pipeline run that failed: what to retry (its interval) and why it failed. */
 export interface DeadLetter {
@@ -16,8 +17,7 @@ export interface DeadLetter {
   error: string;
 }
 
-/** The table of dead letters. */
-export const DEAD_LETTERS = 'audit.dead_letters';
+const DEAD_LETTERS = TABLE.name;
 
 /** Builds the dead-letter activity. */
 export function createDeadLetterActivities(deps: { warehouse: Warehouse }) {
@@ -26,12 +26,7 @@ export function createDeadLetterActivities(deps: { warehouse: Warehouse }) {
     /** Records a failed run once (keyed by its run id, so a retried recording adds nothing). */
     async recordDeadLetter(letter: DeadLetter): Promise<void> {
       await classified('recording a dead letter', async () => {
-        await ensureSchema(w, 'audit');
-        await ensureOnce(w, DEAD_LETTERS, () =>
-          w.execute(`CREATE TABLE IF NOT EXISTS ${DEAD_LETTERS} (
-            run_id VARCHAR, workflow_id VARCHAR, pipeline VARCHAR, interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ,
-            step VARCHAR, step_workflow_id VARCHAR, error VARCHAR, failed_at TIMESTAMPTZ)`),
-        );
+        await ensureAudit(w);
         await w.transaction(async (tx) => {
           const [seen] = await tx.query(`SELECT 1 AS seen FROM ${DEAD_LETTERS} WHERE run_id = ?`, [letter.runId]);
           if (seen) return;

@@ -7,7 +7,8 @@ import { fileStamp, type DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import type { KeyedLock } from '../keyed-lock';
-import { assertIdentifier, ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { ensureAudit, EXPORT_MANIFEST } from '../audit';
+import { assertIdentifier, type Warehouse } from '../warehouse';
 import { addToCounter, logEvent } from '../telemetry';
 import {
   commit,
@@ -59,18 +60,14 @@ export interface MartExportResult {
 
 /** Partition column of tables exported in `partition` mode. */
 export const INTERVAL_PARTITION = 'edp_interval';
-const MANIFEST = 'audit.export_manifest';
+const MANIFEST = EXPORT_MANIFEST.name;
 
 function numRecords(stats: string | undefined): number {
   return stats ? ((JSON.parse(stats) as { numRecords?: number }).numRecords ?? 0) : 0;
 }
 
 async function record(w: Warehouse, result: MartExportResult, input: ExportMartInput): Promise<MartExportResult> {
-  await ensureSchema(w, 'audit');
-  await ensureOnce(w, MANIFEST, () =>
-    w.execute(`CREATE TABLE IF NOT EXISTS ${MANIFEST} (run_id VARCHAR, mart VARCHAR, mode VARCHAR, table_path VARCHAR,
-      interval_start TIMESTAMPTZ, delta_version BIGINT, txn_version BIGINT, rows BIGINT, bytes BIGINT, files INTEGER, exported_at TIMESTAMPTZ)`),
-  );
+  await ensureAudit(w);
   await w.transaction(async (tx) => {
     await tx.execute(`DELETE FROM ${MANIFEST} WHERE run_id = ? AND mart = ?`, [input.runId, input.mart]);
     await tx.execute(

@@ -7,7 +7,8 @@ import type { DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import type { KeyedLock } from '../keyed-lock';
-import { ensureOnce, ensureSchema, LOAD_COLUMNS, type BulkLoadRequest, type Warehouse } from '../warehouse';
+import { ensureAudit, SOURCE_WATERMARKS } from '../audit';
+import { ensureSchema, LOAD_COLUMNS, type BulkLoadRequest, type Warehouse } from '../warehouse';
 import { PostgresSource } from './postgres-source';
 import { recordLoad } from './record-load';
 import { logEvent } from '../telemetry';
@@ -45,7 +46,7 @@ export interface TableExtractResult {
   watermarkAfter: string | null;
 }
 
-const WATERMARKS = 'audit.source_watermarks';
+const WATERMARKS = SOURCE_WATERMARKS.name;
 
 /** The raw table a source table lands in. */
 export const targetOf = (source: SqlSourceConfig, table: SqlTableConfig): string =>
@@ -77,12 +78,8 @@ export async function extractSqlTable(
     withHeartbeat(
       () =>
         deps.lock.run(target, async () => {
-          await ensureSchema(w, 'audit');
+          await ensureAudit(w);
           await ensureSchema(w, 'raw');
-          await ensureOnce(w, WATERMARKS, () =>
-            w.execute(`CREATE TABLE IF NOT EXISTS ${WATERMARKS} (source VARCHAR, table_name VARCHAR, watermark VARCHAR,
-              rows_loaded BIGINT, run_id VARCHAR, extracted_at TIMESTAMPTZ, PRIMARY KEY (source, table_name))`),
-          );
           const [saved] = await w.query<{ watermark: string | null }>(
             `SELECT watermark FROM ${WATERMARKS} WHERE source = ? AND table_name = ?`,
             [s.name, t.name],

@@ -9,6 +9,7 @@ import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import type { KeyedLock } from '../keyed-lock';
 import { logEvent } from '../telemetry';
+import { ensureAudit, INGEST_LOAD_ID, INGEST_MANIFEST } from '../audit';
 import {
   ensureOnce,
   ensureSchema,
@@ -57,9 +58,9 @@ const NODE_ENCODING: Record<EntityConfig['encoding'], BufferEncoding> = {
 /** Reader errors that mean the file as a whole cannot be parsed (not a transient failure). */
 const UNPARSABLE = /^(Invalid Input Error|Conversion Error)/;
 
-const MANIFEST = 'audit.ingest_manifest';
+const MANIFEST = INGEST_MANIFEST.name;
 /** Numbers each file load; raw rows carry it as `_edp_load_id` and the manifest says which file it was. */
-const LOAD_IDS = { schema: 'audit', table: 'ingest_load_id' };
+const LOAD_IDS = INGEST_LOAD_ID;
 
 function entityNamed(entities: readonly EntityConfig[], name: string): EntityConfig {
   const byName = new Map(entities.map((e) => [e.name, e]));
@@ -74,21 +75,8 @@ function entityNamed(entities: readonly EntityConfig[], name: string): EntityCon
 
 // Catalog changes from parallel loads would conflict inside their transactions, so they happen up front, once.
 async function ensureManifest(w: Warehouse): Promise<void> {
-  await ensureSchema(w, 'audit');
+  await ensureAudit(w);
   await ensureSchema(w, 'raw');
-  await ensureOnce(w, MANIFEST, () =>
-    w.execute(
-      `CREATE TABLE IF NOT EXISTS ${MANIFEST} (
-          entity VARCHAR NOT NULL, file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, bytes BIGINT,
-          rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, run_id VARCHAR,
-          interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
-          status VARCHAR, reason VARCHAR, load_id BIGINT,
-          PRIMARY KEY (entity, file, checksum))`,
-    ),
-  );
-  await ensureOnce(w, 'audit.ingest_load_id', () =>
-    w.execute(`CREATE SEQUENCE IF NOT EXISTS ${w.dialect.table(LOAD_IDS)}`),
-  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DataInterval } from '../../lib/intervals';
+import { ensureAudit, QUALITY_RULE_RESULTS, QUALITY_SCORES } from '../audit';
 import { ensureOnce, ensureSchema, tableRef, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
 import { isRowRule, type Rule, type RowRule, type RuleFile } from './rule-file';
 import { checkedRowsSql, rowKeySql, tableRuleSql, violationsSql } from './rule-sql';
@@ -51,24 +52,13 @@ export function errorTableOf(table: string): TableRef {
   return { schema: ref.schema, table: `${ref.table}__quality_errors` };
 }
 
-const RESULTS = 'audit.quality_rule_results';
-const SCORES = 'audit.quality_scores';
+const RESULTS = QUALITY_RULE_RESULTS.name;
+const SCORES = QUALITY_SCORES.name;
 const MAX_SAMPLES = 5;
 
 async function ensureTables(w: Warehouse, errors: TableRef): Promise<void> {
-  await ensureSchema(w, 'audit');
+  await ensureAudit(w);
   await ensureSchema(w, errors.schema);
-  await ensureOnce(w, RESULTS, () =>
-    w.execute(`CREATE TABLE IF NOT EXISTS ${RESULTS} (
-      run_id VARCHAR, interval_start TIMESTAMPTZ, interval_end TIMESTAMPTZ, table_name VARCHAR, checked_table VARCHAR,
-      rule VARCHAR, rule_type VARCHAR, severity VARCHAR, passed BOOLEAN, checked_rows BIGINT, failed_rows BIGINT,
-      failed_percent DOUBLE, message VARCHAR, sample_keys VARCHAR, sql VARCHAR, checked_at TIMESTAMPTZ)`),
-  );
-  await ensureOnce(w, SCORES, () =>
-    w.execute(`CREATE TABLE IF NOT EXISTS ${SCORES} (
-      run_id VARCHAR, interval_start TIMESTAMPTZ, table_name VARCHAR, checked_table VARCHAR, row_count BIGINT,
-      invalid_rows BIGINT, quarantined_rows BIGINT, score DOUBLE, scored_at TIMESTAMPTZ)`),
-  );
   await ensureOnce(w, `${errors.schema}.${errors.table}`, () =>
     w.execute(`CREATE TABLE IF NOT EXISTS ${w.dialect.table(errors)} (
       run_id VARCHAR, checked_table VARCHAR, rule VARCHAR, severity VARCHAR, row_key VARCHAR, column_name VARCHAR,

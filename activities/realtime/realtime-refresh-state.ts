@@ -1,8 +1,9 @@
-import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { ensureAudit, REALTIME_STATE as STATE_TABLE } from '../audit';
+import type { Warehouse } from '../warehouse';
 import { CURATION } from './realtime-sql';
 
 /** Where each curation table's last refresh is recorded (engines that do not refresh them themselves). */
-export const REALTIME_STATE = { schema: 'audit', table: 'realtime_state' };
+export const REALTIME_STATE = STATE_TABLE.ref;
 
 /** A curation table's last refresh: when its data was read, when it was last refreshed in full, and what from. */
 export interface RefreshState {
@@ -30,18 +31,9 @@ export function timestampMs(v: unknown): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-const ensureState = (w: Warehouse) =>
-  ensureOnce(w, 'audit.realtime_state', async () => {
-    await ensureSchema(w, 'audit');
-    await w.execute(
-      `CREATE TABLE IF NOT EXISTS ${w.dialect.table(REALTIME_STATE)} (table_name VARCHAR PRIMARY KEY, data_ms BIGINT,
-           data_timestamp TIMESTAMPTZ, mode VARCHAR, row_count BIGINT, duration_ms BIGINT, full_ms BIGINT, sql_hash VARCHAR)`,
-    );
-  });
-
 /** Each curation table's recorded last refresh, by table name. */
 export async function refreshStates(w: Warehouse): Promise<Map<string, RefreshState>> {
-  await ensureState(w);
+  await ensureAudit(w);
   const rows = await w.query<{
     table_name: string;
     data_ms: number | string;

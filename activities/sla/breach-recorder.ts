@@ -1,31 +1,12 @@
 import type { WebhookConfig } from '../../lib/config/schema';
 import { sendAlert, type Alert } from '../alerts/webhook';
-import { ensureOnce, ensureSchema, type Warehouse } from '../warehouse';
+import { ensureAudit, SLA_ALERTS_SENT, SLA_BREACHES, SLA_CHECKS } from '../audit';
+import type { Warehouse } from '../warehouse';
 import type { SlaState } from './sla-evaluate';
 
-const CHECKS = 'audit.sla_checks';
-const BREACHES = 'audit.sla_breaches';
-const SENT = 'audit.sla_alerts_sent';
-
-async function ensureTables(w: Warehouse): Promise<void> {
-  await ensureSchema(w, 'audit');
-  await ensureOnce(w, CHECKS, () =>
-    w.execute(
-      `CREATE TABLE IF NOT EXISTS ${CHECKS} (checked_at TIMESTAMPTZ, pipeline VARCHAR, sla VARCHAR, breached BOOLEAN, detail VARCHAR)`,
-    ),
-  );
-  await ensureOnce(w, BREACHES, () =>
-    w.execute(
-      `CREATE TABLE IF NOT EXISTS ${BREACHES} (breach_id VARCHAR, pipeline VARCHAR, sla VARCHAR, detail VARCHAR,
-           opened_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, recovery_detail VARCHAR)`,
-    ),
-  );
-  await ensureOnce(w, SENT, () =>
-    w.execute(
-      `CREATE TABLE IF NOT EXISTS ${SENT} (breach_id VARCHAR, kind VARCHAR, webhook VARCHAR, sent_at TIMESTAMPTZ)`,
-    ),
-  );
-}
+const CHECKS = SLA_CHECKS.name;
+const BREACHES = SLA_BREACHES.name;
+const SENT = SLA_ALERTS_SENT.name;
 
 /** Breaches not yet announced to every webhook: open ones, and recoveries of the last day. */
 async function pendingAlerts(w: Warehouse, pipeline: string): Promise<Alert[]> {
@@ -63,7 +44,7 @@ export async function recordSlaStates(
   webhooks: readonly WebhookConfig[],
   now: Date,
 ): Promise<{ opened: string[]; closed: string[]; alertsSent: number }> {
-  await ensureTables(w);
+  await ensureAudit(w);
   const opened: string[] = [];
   const closed: string[] = [];
   await w.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import type { SlaConfig, WebhookConfig } from '../../lib/config/schema';
+import { QUALITY_SCORES } from '../audit';
 import { classified } from '../errors';
 import type { Warehouse } from '../warehouse';
 import { recordSlaStates } from './breach-recorder';
@@ -52,11 +53,11 @@ export function createSlaActivities(deps: SlaDeps) {
     }
     let latestScore: SlaInputs['latestScore'];
     if (s.qualityScoreMin !== undefined) {
-      const exists = await w.describeTable({ schema: 'audit', table: 'quality_scores' });
+      const exists = await w.describeTable(QUALITY_SCORES.ref);
       if (exists) {
         const [row] = await w.query<{ interval_start: string; table_name: string; score: number }>(
-          `SELECT CAST(interval_start AS VARCHAR) AS interval_start, table_name, score FROM audit.quality_scores
-           WHERE interval_start = (SELECT max(interval_start) FROM audit.quality_scores) ORDER BY score, table_name LIMIT 1`,
+          `SELECT CAST(interval_start AS VARCHAR) AS interval_start, table_name, score FROM ${QUALITY_SCORES.name}
+           WHERE interval_start = (SELECT max(interval_start) FROM ${QUALITY_SCORES.name}) ORDER BY score, table_name LIMIT 1`,
         );
         if (row) latestScore = { intervalStart: row.interval_start, table: row.table_name, score: Number(row.score) };
       }

@@ -1,9 +1,9 @@
 import type { WebhookConfig } from '../../lib/config/schema';
 import { recordSlaStates, type SlaState } from '../sla';
 import { setGauge } from '../telemetry';
-import { ensureOnce } from '../warehouse';
+import { ensureAudit, STREAM_METRICS as METRICS_TABLE } from '../audit';
 import { kafkaClient, streamTopic, type StreamDeps } from './stream-deps';
-import { ensureStreamTables, rawTable, STREAM_METRICS, stagingTable, warehouseOffsets } from './stream-tables';
+import { ensureStreamTables, rawTable, stagingTable, warehouseOffsets } from './stream-tables';
 
 /** What the streaming monitor needs: the streaming deps and where to send SLA alerts. */
 export interface StreamMonitorDeps extends StreamDeps {
@@ -93,15 +93,9 @@ export async function measureStreams(deps: StreamMonitorDeps): Promise<StreamMea
   const now = new Date();
   const topics: TopicMeasure[] = [];
   for (const t of deps.streaming.topics) topics.push(await measureTopic(deps, t.topic));
-  await ensureOnce(w, STREAM_METRICS, () =>
-    w.execute(
-      `CREATE TABLE IF NOT EXISTS ${STREAM_METRICS} (checked_at TIMESTAMPTZ, topic VARCHAR, total_lag BIGINT, lag VARCHAR,
-         raw_p50_ms BIGINT, raw_p95_ms BIGINT, raw_p99_ms BIGINT, staging_p50_ms BIGINT, staging_p95_ms BIGINT,
-         staging_p99_ms BIGINT, events_per_second BIGINT)`,
-    ),
-  );
+  await ensureAudit(w);
   for (const x of topics) {
-    await w.execute(`INSERT INTO ${STREAM_METRICS} VALUES (CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    await w.execute(`INSERT INTO ${METRICS_TABLE.name} VALUES (CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
       now.toISOString(),
       x.topic,
       x.totalLag,

@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { StreamTopicConfig } from '../../lib/config/schema';
 import { decodeEvent } from './stream-event';
+import { ensureAudit, STREAM_MERGED as MERGED_TABLE, STREAM_OFFSETS as OFFSETS_TABLE } from '../audit';
 import {
   ensureOnce,
   ensureSchema,
@@ -11,11 +12,9 @@ import {
 } from '../warehouse';
 
 /** Per topic partition: the next offset the warehouse expects (committed with the rows). */
-export const STREAM_OFFSETS = 'audit.stream_offsets';
+export const STREAM_OFFSETS = OFFSETS_TABLE.name;
 /** Per topic partition: the highest raw offset merged into staging. */
-export const STREAM_MERGED = 'audit.stream_merged';
-/** Per check: lag, latency percentiles and throughput of every streamed topic. */
-export const STREAM_METRICS = 'audit.stream_metrics';
+export const STREAM_MERGED = MERGED_TABLE.name;
 
 /** `raw.<table>`: one row per accepted message, unique by (partition, offset). */
 export const rawTable = (t: StreamTopicConfig): TableRef => ({ schema: 'raw', table: t.table });
@@ -56,22 +55,12 @@ export const DEAD_LETTER_COLUMNS: ReadonlyArray<[string, AppendColumnType]> = [
 
 const SQL_TYPE: Record<AppendColumnType, string> = { varchar: 'VARCHAR', bigint: 'BIGINT', timestamptz: 'TIMESTAMPTZ' };
 
-/** Creates the topic's raw, dead-letter and staging tables and the offset tables, once per warehouse handle. */
+/** Creates the topic's raw, dead-letter and staging tables (and the audit tables), once per warehouse handle. */
 export async function ensureStreamTables(w: Warehouse, t: StreamTopicConfig): Promise<void> {
   const d = w.dialect;
-  await ensureSchema(w, 'audit');
+  await ensureAudit(w);
   await ensureSchema(w, 'raw');
   await ensureSchema(w, 'staging');
-  await ensureOnce(w, STREAM_OFFSETS, () =>
-    w.execute(
-      `CREATE TABLE IF NOT EXISTS ${STREAM_OFFSETS} (topic VARCHAR, kafka_partition BIGINT, next_offset BIGINT, updated_at TIMESTAMPTZ, PRIMARY KEY (topic, kafka_partition))`,
-    ),
-  );
-  await ensureOnce(w, STREAM_MERGED, () =>
-    w.execute(
-      `CREATE TABLE IF NOT EXISTS ${STREAM_MERGED} (topic VARCHAR, kafka_partition BIGINT, merged_offset BIGINT, merged_at TIMESTAMPTZ, PRIMARY KEY (topic, kafka_partition))`,
-    ),
-  );
   const ddl = (cols: ReadonlyArray<[string, AppendColumnType]>) =>
     cols.map(([n, ty]) => `${d.quoteIdent(n)} ${SQL_TYPE[ty]}`).join(', ');
   await ensureOnce(w, `stream:${t.table}`, async () => {
@@ -156,7 +145,7 @@ export function recordPosition(
 ): Promise<void> {
   const [offsetColumn, timeColumn] =
     table === STREAM_OFFSETS ? ['next_offset', 'updated_at'] : ['merged_offset', 'merged_at'];
-  return tx.upsertRow({ schema: 'audit', table: table.slice('audit.'.length) }, ['topic', 'kafka_partition'], {
+  return tx.upsertRow((table === STREAM_OFFSETS ? OFFSETS_TABLE : MERGED_TABLE).ref, ['topic', 'kafka_partition'], {
     topic: { value: topic, type: 'string' },
     kafka_partition: { value: partition, type: 'integer' },
     [offsetColumn]: { value: offset, type: 'integer' },

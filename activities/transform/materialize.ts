@@ -1,11 +1,5 @@
-import {
-  ensureOnce,
-  ensureSchema,
-  type Dialect,
-  type TableRef,
-  type Warehouse,
-  type WarehouseSession,
-} from '../warehouse';
+import { ensureAudit, TRANSFORM_NODE_RUNS } from '../audit';
+import { ensureSchema, type Dialect, type Warehouse, type WarehouseSession } from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
 import { createHash } from 'node:crypto';
 import { quoterFor, renderRelation } from './jinja-context';
@@ -26,7 +20,7 @@ export interface BuildOptions extends CompileOptions {
   fullRefresh?: boolean;
 }
 
-const RUNS: TableRef = { schema: 'audit', table: 'transform_node_runs' };
+const RUNS = TRANSFORM_NODE_RUNS.ref;
 
 /** Whether `rel` exists and as what. */
 export async function relationKind(w: WarehouseSession, rel: Relation): Promise<'table' | 'view' | undefined> {
@@ -128,16 +122,10 @@ export function scratchTable(manifest: Manifest, node: ManifestNode, invocationI
   return `${q(node.relation!.schema)}.${q(`edp_${what}_${node.name}_${run}`.replace(/\W/g, '_'))}`;
 }
 
-/** The marker table, created once per warehouse handle (parallel nodes must not each change the catalog). */
+/** The marker table, once the audit schema is in place (created once per warehouse handle, not per parallel node). */
 async function markers(w: Warehouse): Promise<string> {
-  const runs = w.dialect.table(RUNS);
-  await ensureSchema(w, RUNS.schema);
-  await ensureOnce(w, `table:${runs}`, () =>
-    w.execute(
-      `create table if not exists ${runs} (invocation_id varchar not null, node_id varchar not null, rows_affected bigint, finished_at timestamp, primary key (invocation_id, node_id))`,
-    ),
-  );
-  return runs;
+  await ensureAudit(w);
+  return w.dialect.table(RUNS);
 }
 
 /** Rows a node's committed change affected in this invocation, or undefined when it has not committed. */

@@ -85,6 +85,9 @@ const VOLATILE = [
   'recorded_at',
   'exported_at',
   'extracted_at',
+  'applied_at', // the audit schema's migration time and lock holder
+  'holder',
+  'locked_at',
   'txn_version',
   'table_path',
   'bytes',
