@@ -8,7 +8,6 @@ import { dataConverterFor } from '../workers/payload-codec';
 import type { AuditSource } from '../activities/audit';
 import type { Row } from '../activities/warehouse';
 import type { QueryRequest, WorkerLease } from '../workers/query-server';
-import { queryReadOnly } from '../workers/read-only-query';
 
 /** An error the user can act on: printed as its message alone. */
 export class CliError extends Error {
@@ -113,14 +112,12 @@ export async function withWarehouseReader<T>(
     });
   }
   const w = await openWarehouse(config).catch((err: Error) => Promise.reject(new CliError(err.message)));
-  const readOnly = !write && singleWriterOf(config.warehouse) !== undefined;
+  const readOnly = write ? undefined : singleWriterOf(config.warehouse)?.queryReadOnly;
   try {
     return await fn({
       dialect: w.dialect,
       query: (sql) =>
-        (readOnly ? queryReadOnly(w, sql) : w.query(sql)).catch((err: Error) =>
-          Promise.reject(new CliError(err.message)),
-        ),
+        (readOnly ? readOnly(w, sql) : w.query(sql)).catch((err: Error) => Promise.reject(new CliError(err.message))),
     });
   } finally {
     await w.close();

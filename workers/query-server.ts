@@ -1,10 +1,9 @@
 import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Warehouse } from '../activities/warehouse';
+import type { SingleWriter, Warehouse } from '../activities/warehouse';
 import { bearerToken, foreignHost, notJson, secretMatches, type Refusal } from './http-guard';
 import { newSecret, writePrivateFile } from './local-secrets';
-import { queryReadOnly } from './read-only-query';
 
 /**
  * Written beside a single-writer warehouse file (DuckDB's) while a worker holds it, readable only by
@@ -56,7 +55,8 @@ const reply = (res: ServerResponse, status: number, body: object): void => {
  * Only a caller holding the lease secret is answered, never a browser; queries run read-only unless
  * the request says `write`.
  */
-export async function startQueryServer(warehouse: Warehouse, warehouseFile: string, port: number): Promise<Server> {
+export async function startQueryServer(warehouse: Warehouse, held: SingleWriter): Promise<Server> {
+  const { file: warehouseFile, queryPort: port, queryReadOnly } = held;
   const secret = newSecret();
   let listening = port;
   const server = createServer((req, res) => {

@@ -34,9 +34,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
   const warehouse = await openWarehouse(config);
   // An engine whose file one process holds (DuckDB): the worker answers `edp query` for it.
   const singleWriter = singleWriterOf(config.warehouse);
-  const queryServer = singleWriter
-    ? await startQueryServer(warehouse, singleWriter.file, singleWriter.queryPort)
-    : undefined;
+  const queryServer = singleWriter ? await startQueryServer(warehouse, singleWriter) : undefined;
   let connection: NativeConnection | undefined;
   // For the SLA check's visibility queries; connects on first use.
   const clientConnection = Connection.lazy({ address: config.temporal.address });

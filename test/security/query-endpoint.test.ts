@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DuckDbWarehouse } from '../../activities/warehouse';
+import { queryReadOnly } from '../../activities/warehouse/duckdb/duckdb-read-only-query';
 import { leaseFile, startQueryServer, type WorkerLease } from '../../workers/query-server';
 import { rawRequest } from '../helpers/http-raw';
 import { tmpDir } from '../helpers/tmp';
@@ -36,7 +37,7 @@ describe('the worker query endpoint refuses what an attacker sends', () => {
     writeFileSync(secretFile, `key,value\npayload,${SECRET_TEXT}\n`);
     warehouse = await DuckDbWarehouse.open({ path: file });
     await warehouse.execute("CREATE SCHEMA raw; CREATE TABLE raw.claims AS SELECT 'C1' AS claim_id, 10 AS paid");
-    server = await startQueryServer(warehouse, file, 0);
+    server = await startQueryServer(warehouse, { file, queryPort: 0, queryReadOnly });
     lease = JSON.parse(readFileSync(leaseFile(file), 'utf8')) as WorkerLease;
   });
   afterAll(async () => {

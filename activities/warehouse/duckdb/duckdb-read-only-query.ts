@@ -1,5 +1,5 @@
-import type { Row, Warehouse } from '../activities/warehouse';
-import { BadSqlError } from '../lib/errors';
+import { BadSqlError } from '../../../lib/errors';
+import type { Row, Warehouse } from '../warehouse';
 
 /**
  * Table functions a read-only query may call: generators and catalog listings. Every other one
