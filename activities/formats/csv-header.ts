@@ -47,7 +47,7 @@ export function columnsByHeader(
     const name = (f ?? '').trim();
     const column = byKey.get(name.toLowerCase());
     if (column === undefined) {
-      unknown.push(JSON.stringify(name));
+      unknown.push(JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name));
       return null;
     }
     if (seen.has(column)) twice.push(column);
@@ -58,7 +58,9 @@ export function columnsByHeader(
   const problems = [
     missing.length > 0 ? `missing ${missing.join(', ')}` : '',
     twice.length > 0 ? `named twice ${twice.join(', ')}` : '',
-    unknown.length > 0 && extraColumns === 'reject' ? `unknown ${unknown.join(', ')} (extraColumns: reject)` : '',
+    unknown.length > 0 && extraColumns === 'reject'
+      ? `unknown ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''} (extraColumns: reject)`
+      : '',
   ].filter((p) => p !== '');
   return problems.length > 0 ? `header does not match the entity's columns: ${problems.join('; ')}` : mapped;
 }

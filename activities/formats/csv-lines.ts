@@ -16,7 +16,8 @@ export interface CsvLineScan {
   unbalanced: Array<{ line: number; text: string }>;
   /**
    * Lines holding a NUL byte (a key or value with one would load), each with the reason that names
-   * its column and line. A line with unbalanced quotes is listed there instead.
+   * its column and line. A line with unbalanced quotes is listed there instead; a binary file (its
+   * first line not text) lists none.
    */
   nul: Array<{ line: number; text: string; reason: string }>;
   /** Physical numbers of the blank lines after the header (the reader skips them). */
@@ -76,11 +77,16 @@ export async function scanCsvLines(
     Buffer.concat([...pieces, tail])
       .toString(encoding)
       .replace(/\r$/, '');
+  let binary = false;
   const endLine = (tail: Buffer): void => {
     n++;
-    if (header && n === 1) {
-      headerText = lineText(tail).replace(/^\uFEFF/, '');
-      return;
+    if (n === 1) {
+      const first = lineText(tail);
+      binary = first.includes('\uFFFD');
+      if (header) {
+        headerText = first.replace(/^\uFEFF/, '');
+        return;
+      }
     }
     if (blank) {
       scan.blank.push(n);
@@ -133,6 +139,9 @@ export async function scanCsvLines(
     }
   }
   if (pieces.length > 0) endLine(Buffer.alloc(0));
+  // A first line that is not text in its encoding marks a binary file: the reader refuses it whole, which
+  // taking its NUL lines out would prevent.
+  if (binary) scan.nul = [];
   scan.checksum = hash.digest('hex');
   return scan;
 }

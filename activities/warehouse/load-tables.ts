@@ -24,6 +24,9 @@ export async function csvFieldColumns(req: BulkLoadRequest): Promise<CsvFieldCol
   const names = Object.keys(req.columns);
   if (req.format !== 'csv' || !req.header || req.columnsBy === 'position') return names;
   const header = await readFirstLine(req.file, NODE_ENCODING[req.encoding]);
+  // Not text in its encoding, so no header to read names from: the file is left to the reader, which
+  // refuses a binary file whole with its own reason, as it always has.
+  if (header.includes('\uFFFD')) return names;
   const mapped = columnsByHeader(header, req.delimiter, req.quote, names, req.extraColumns ?? 'reject');
   if (typeof mapped === 'string') throw new UnparsableFile(`${req.sourceName}: ${mapped}`);
   return mapped;
