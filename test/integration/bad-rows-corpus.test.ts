@@ -23,6 +23,19 @@ const COLUMNS = {
   note: 'string',
 } as const;
 type Row = Record<keyof typeof COLUMNS | '_edp_row_number', string | null>;
+/** A loaded row as read back as text. */
+const row = (claimId: string, billed: string | null, paid: string | null, note: string, rowNumber: number): Row => ({
+  claim_id: claimId,
+  billed_amount: billed,
+  paid_amount: paid,
+  note,
+  _edp_row_number: String(rowNumber),
+});
+
+/** An error row's place (row or line), column and message. */
+const reason = (at: string, column: string | null, message: string) => ({ at, column, message });
+const TOO_FINE = 'more than 2 digits after the decimal point of decimal(12,2): never rounded';
+const TOO_LARGE = 'more than 10 digits before the decimal point of decimal(12,2)';
 
 /** Each defect: the file's lines, and what every engine must make of them. */
 const CORPUS: Record<
@@ -39,29 +52,20 @@ const CORPUS: Record<
   'swapped header': {
     lines: ['claim_id,paid_amount,billed_amount,note', 'C1,10.00,100.00,a', 'C2,0.50,2.75,b'],
     counts: { rowsIn: 2, rowsLoaded: 2, rowsQuarantined: 0 },
-    rows: [
-      { claim_id: 'C1', billed_amount: '100.00', paid_amount: '10.00', note: 'a', _edp_row_number: '1' },
-      { claim_id: 'C2', billed_amount: '2.75', paid_amount: '0.50', note: 'b', _edp_row_number: '2' },
-    ],
+    rows: [row('C1', '100.00', '10.00', 'a', 1), row('C2', '2.75', '0.50', 'b', 2)],
     reasons: [],
   },
   'reordered header, names in another case and spaced': {
     lines: ['Note , PAID_AMOUNT,claim_id,billed_amount', 'x,1,C1,2', '"y, z",,C2,3.5'],
     counts: { rowsIn: 2, rowsLoaded: 2, rowsQuarantined: 0 },
-    rows: [
-      { claim_id: 'C1', billed_amount: '2.00', paid_amount: '1.00', note: 'x', _edp_row_number: '1' },
-      { claim_id: 'C2', billed_amount: '3.50', paid_amount: null, note: 'y, z', _edp_row_number: '2' },
-    ],
+    rows: [row('C1', '2.00', '1.00', 'x', 1), row('C2', '3.50', null, 'y, z', 2)],
     reasons: [],
   },
   'extra column, ignored as configured': {
     lines: ['claim_id,billed_amount,source_system,paid_amount,note', 'C1,5,legacy,4,n', 'C2,6,"a,b",5,m'],
     extra: { extraColumns: 'ignore' },
     counts: { rowsIn: 2, rowsLoaded: 2, rowsQuarantined: 0 },
-    rows: [
-      { claim_id: 'C1', billed_amount: '5.00', paid_amount: '4.00', note: 'n', _edp_row_number: '1' },
-      { claim_id: 'C2', billed_amount: '6.00', paid_amount: '5.00', note: 'm', _edp_row_number: '2' },
-    ],
+    rows: [row('C1', '5.00', '4.00', 'n', 1), row('C2', '6.00', '5.00', 'm', 2)],
     reasons: [],
   },
   'extra column, rejected by default': {
@@ -86,31 +90,17 @@ const CORPUS: Record<
       'C4,2,2,ok',
     ],
     counts: { rowsIn: 4, rowsLoaded: 2, rowsQuarantined: 2 },
-    rows: [
-      { claim_id: 'C1', billed_amount: '1.00', paid_amount: '1.00', note: 'ok', _edp_row_number: '1' },
-      { claim_id: 'C4', billed_amount: '2.00', paid_amount: '2.00', note: 'ok', _edp_row_number: '4' },
-    ],
+    rows: [row('C1', '1.00', '1.00', 'ok', 1), row('C4', '2.00', '2.00', 'ok', 4)],
     reasons: [
-      { at: 'line 3', column: null, message: 'NUL byte in column "claim_id" at line 3' },
-      { at: 'line 4', column: null, message: 'NUL byte in column "note" at line 4' },
+      reason('line 3', null, 'NUL byte in column "claim_id" at line 3'),
+      reason('line 4', null, 'NUL byte in column "note" at line 4'),
     ],
   },
   'over-precise decimal': {
     lines: ['claim_id,billed_amount,paid_amount,note', 'C1,1.239,1,n', 'C2,1.230,-0.5,n', 'C3,2,0.001,n'],
     counts: { rowsIn: 3, rowsLoaded: 1, rowsQuarantined: 2 },
-    rows: [{ claim_id: 'C2', billed_amount: '1.23', paid_amount: '-0.50', note: 'n', _edp_row_number: '2' }],
-    reasons: [
-      {
-        at: 'row 1',
-        column: 'billed_amount',
-        message: 'more than 2 digits after the decimal point of decimal(12,2): never rounded',
-      },
-      {
-        at: 'row 3',
-        column: 'paid_amount',
-        message: 'more than 2 digits after the decimal point of decimal(12,2): never rounded',
-      },
-    ],
+    rows: [row('C2', '1.23', '-0.50', 'n', 2)],
+    reasons: [reason('row 1', 'billed_amount', TOO_FINE), reason('row 3', 'paid_amount', TOO_FINE)],
   },
   'too-large decimal': {
     lines: [
@@ -121,23 +111,11 @@ const CORPUS: Record<
       'C4,1e2,1,n',
     ],
     counts: { rowsIn: 4, rowsLoaded: 1, rowsQuarantined: 3 },
-    rows: [
-      {
-        claim_id: 'C2',
-        billed_amount: '9999999999.99',
-        paid_amount: '-9999999999.00',
-        note: 'n',
-        _edp_row_number: '2',
-      },
-    ],
+    rows: [row('C2', '9999999999.99', '-9999999999.00', 'n', 2)],
     reasons: [
-      {
-        at: 'row 1',
-        column: 'billed_amount',
-        message: 'more than 10 digits before the decimal point of decimal(12,2)',
-      },
-      { at: 'row 3', column: 'paid_amount', message: 'more than 10 digits before the decimal point of decimal(12,2)' },
-      { at: 'row 4', column: 'billed_amount', message: 'not a valid decimal(12,2)' },
+      reason('row 1', 'billed_amount', TOO_LARGE),
+      reason('row 3', 'paid_amount', TOO_LARGE),
+      reason('row 4', 'billed_amount', 'not a valid decimal(12,2)'),
     ],
   },
 };
