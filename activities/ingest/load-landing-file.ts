@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { EntityConfig } from '../../lib/config/schema';
+import { columnsByOf, type EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { landingNameMatcher } from '../../lib/landing-pattern';
 import { classified, ErrorType } from '../errors';
@@ -104,16 +104,21 @@ export async function loadLandingFile(
     if (!existsSync(path)) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
     // CSV: one read gives the checksum, the physical line count and the lines with unbalanced quotes.
     const scan =
-      e.format === 'csv' ? await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding]) : undefined;
+      e.format === 'csv'
+        ? await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding], e.delimiter)
+        : undefined;
     const checksum = scan?.checksum ?? (await fileChecksum(path));
     const bytes = statSync(path).size;
     await ensureManifest(deps.warehouse);
     const request = (loadId: number, source: string): BulkLoadRequest => ({
       file: source,
-      rejectedLines: scan?.unbalanced.map((u) => ({
-        ...u,
-        reason: 'unbalanced quote: the line would run into the lines after it',
-      })),
+      rejectedLines: scan && [
+        ...scan.unbalanced.map((u) => ({
+          ...u,
+          reason: 'unbalanced quote: the line would run into the lines after it',
+        })),
+        ...scan.nul,
+      ],
       blankLines: scan?.blank,
       dataRows: scan?.dataLines,
       format: e.format,
@@ -122,6 +127,8 @@ export async function loadLandingFile(
       quote: e.quote,
       encoding: e.encoding,
       columns: e.columns,
+      columnsBy: columnsByOf(e),
+      extraColumns: e.extraColumns,
       required: e.required,
       target: { schema: 'raw', table: e.name },
       errors: { schema: 'raw', table: `${e.name}__errors` },
@@ -187,12 +194,13 @@ export async function loadLandingFile(
             ...(prior.reason ? { quarantinedFile: prior.reason } : {}),
           };
         }
-        // Lines with unbalanced quotes (quarantined) and blank lines holding spaces (skipped) are
+        // Lines with unbalanced quotes or a NUL byte (quarantined) and blank lines holding spaces (skipped) are
         // emptied before the reader sees the file.
         let source = path;
-        if (scan && scan.unbalanced.length + scan.spaced.length > 0) {
+        if (scan && scan.unbalanced.length + scan.nul.length + scan.spaced.length > 0) {
           source = join(tmpdir(), `edp-${checksum}.csv`);
-          await copyWithoutLines(path, new Set([...scan.unbalanced.map((u) => u.line), ...scan.spaced]), source);
+          const taken = [...scan.unbalanced, ...scan.nul].map((u) => u.line);
+          await copyWithoutLines(path, new Set([...taken, ...scan.spaced]), source);
         }
         let counts: BulkLoadResult;
         try {
