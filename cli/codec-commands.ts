@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { portOpen, startDaemon, stopDaemon } from '../infra/process';
 import { edpCommand } from './worker-daemon';
 import type { EdpConfig } from '../workers/config-schema';
 import { startCodecServer } from '../workers/codec-server';
-import { AesGcmPayloadCodec, KEYS_ENV, loadCodecKeys, newKeySet } from '../workers/payload-codec';
+import { ensureSecretFile } from '../workers/local-secrets';
+import { AesGcmPayloadCodec, codecKeysFor, KEYS_ENV, newKeySet } from '../workers/payload-codec';
 import { CliError, UsageError } from './session';
 
 /** `edp codec-keys new --out FILE [--key-id ID]`: writes a fresh key set (mode 600), never over an existing file. */
@@ -22,12 +23,12 @@ const codecFiles = (config: EdpConfig) => {
   return { pidFile: join(dir, 'codec.pid'), logFile: join(dir, 'codec.log') };
 };
 
-/** Starts `edp codec-server` in the background when a key set is configured (`edp up`); undefined otherwise. */
+/** Starts `edp codec-server` in the background when payloads are encrypted (`edp up`); undefined otherwise. */
 export async function startCodecDaemon(
   config: EdpConfig,
   configFile?: string,
 ): Promise<{ pid: number; alreadyRunning: boolean } | undefined> {
-  if (!loadCodecKeys(process.env, config.temporal.payloadKeyFile)) return undefined;
+  if (!codecKeysFor(config)) return undefined;
   return startDaemon({
     name: 'codec server',
     ...edpCommand('codec-server', configFile),
@@ -42,29 +43,40 @@ export function stopCodecDaemon(config: EdpConfig): Promise<boolean> {
   return stopDaemon(codecFiles(config).pidFile);
 }
 
-/** `edp codec-server`: decodes payloads for the Web UI until Ctrl-C. */
+/** The codec server's token file: generated in the state folder on first start unless `--token-file` names one. */
+export const codecTokenFile = (config: EdpConfig): string => join(config.stateDir, 'codec-token');
+
+/** The token the codec server requires: from `tokenFile`, else from the state folder (created on first use). */
+function codecToken(config: EdpConfig, tokenFile: string | undefined): { token: string; file: string } {
+  if (tokenFile) {
+    const token = readFileSync(tokenFile, 'utf8').trim();
+    if (!token) throw new CliError(`--token-file ${tokenFile} is empty; put a long random token in it`);
+    return { token, file: tokenFile };
+  }
+  mkdirSync(config.stateDir, { recursive: true });
+  const file = codecTokenFile(config);
+  return { token: ensureSecretFile(file), file };
+}
+
+/** `edp codec-server`: decodes payloads for the Web UI until Ctrl-C; `--sign-in-url` prints the browser's sign-in link. */
 export async function codecServer(
   config: EdpConfig,
-  opts: { port?: number; uiOrigin?: string; tokenFile?: string },
+  opts: { port?: number; uiOrigin?: string; tokenFile?: string; signInUrl?: boolean },
   log: (m: string) => void,
 ): Promise<number> {
-  const keys = loadCodecKeys(process.env, config.temporal.payloadKeyFile);
-  if (!keys) {
-    throw new CliError(
-      `no key set: set temporal.payloadKeyFile (create one with \`edp codec-keys new --out FILE\`) or ${KEYS_ENV}`,
-    );
+  const { token, file } = codecToken(config, opts.tokenFile);
+  const port = opts.port ?? config.temporal.codecPort;
+  if (opts.signInUrl) {
+    console.log(`http://127.0.0.1:${port}/login?token=${encodeURIComponent(token)}`);
+    return 0;
   }
-  const token = opts.tokenFile ? readFileSync(opts.tokenFile, 'utf8').trim() : undefined;
+  const keys = codecKeysFor(config);
+  if (!keys) throw new CliError('temporal.payloadEncryption is false: payloads are plain, there is nothing to decode');
   const uiOrigin = opts.uiOrigin ?? new URL(config.temporal.uiUrl).origin;
-  const server = await startCodecServer({
-    codec: new AesGcmPayloadCodec(keys),
-    port: opts.port ?? config.temporal.codecPort,
-    uiOrigin,
-    token,
-  });
-  log(`codec server on ${server.url} for ${uiOrigin}${token ? ' (bearer token required)' : ''}`);
+  const server = await startCodecServer({ codec: new AesGcmPayloadCodec(keys), port, uiOrigin, token });
+  log(`codec server on ${server.url} for ${uiOrigin}; token in ${file} (Authorization: Bearer <token>)`);
   log(
-    `in the Web UI: Settings → Codec Server → ${server.url} (or start the UI with --ui-codec-endpoint ${server.url})`,
+    `Web UI: open the link \`edp codec-server --sign-in-url\` prints, then tick "Include cross-origin credentials" in the UI's Codec Server settings (endpoint ${server.url})`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -7,6 +7,7 @@ import { liveWorker } from './worker-daemon';
 import { dataConverterFor } from '../workers/payload-codec';
 import type { AuditSource } from '../activities/audit';
 import type { Row } from '../activities/warehouse';
+import type { QueryRequest, WorkerLease } from '../workers/query-server';
 
 /** An error the user can act on: printed as its message alone. */
 export class CliError extends Error {
@@ -64,43 +65,66 @@ export async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>, log
   }
 }
 
+/** How {@link withWarehouseReader} and {@link readWarehouse} run statements. */
+export interface ReadOptions {
+  /** Let statements change the warehouse (`edp query --write`); otherwise only a SELECT of its tables runs. */
+  write?: boolean;
+}
+
+/** Sends the SQL to the worker holding the warehouse file, with the secret from its lease. */
+async function queryWorker(config: EdpConfig, lease: WorkerLease, request: QueryRequest): Promise<Row[]> {
+  const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${lease.secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+    signal: AbortSignal.timeout(10 * 60_000),
+  }).catch((err: Error) => {
+    throw new CliError(
+      `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
+    );
+  });
+  const body = (await res.json()) as { rows?: Row[]; error?: string };
+  if (res.status === 401) {
+    throw new CliError(`the worker (pid ${lease.pid}) refused the lease secret (${body.error}); restart the worker`);
+  }
+  if (body.error !== undefined) throw new CliError(body.error);
+  return body.rows ?? [];
+}
+
 /**
  * Runs `fn` with read access to the warehouse: through the worker's loopback endpoint when a worker holds
- * the engine's single-writer file (DuckDB's), else on the warehouse opened for the call (see docs/warehouse.md). Query errors are
- * {@link CliError}s.
+ * the engine's single-writer file (DuckDB's), else on the warehouse opened for the call (see docs/warehouse.md).
+ * On a single-writer engine, without `write` only a SELECT of the warehouse's tables and views runs, either
+ * way. Query errors are {@link CliError}s.
  */
-export async function withWarehouseReader<T>(config: EdpConfig, fn: (reader: AuditSource) => Promise<T>): Promise<T> {
+export async function withWarehouseReader<T>(
+  config: EdpConfig,
+  fn: (reader: AuditSource) => Promise<T>,
+  options: ReadOptions = {},
+): Promise<T> {
+  const write = options.write === true;
   const lease = liveWorker(config);
   if (lease) {
-    const query = async (sql: string): Promise<Row[]> => {
-      const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
-        method: 'POST',
-        body: JSON.stringify({ sql }),
-        signal: AbortSignal.timeout(10 * 60_000),
-      }).catch((err: Error) => {
-        throw new CliError(
-          `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
-        );
-      });
-      const body = (await res.json()) as { rows?: Row[]; error?: string };
-      if (body.error !== undefined) throw new CliError(body.error);
-      return body.rows ?? [];
-    };
     // Only an engine with a single-writer file has a worker serving this endpoint.
-    return fn({ dialect: chosenEngine(config.warehouse).engine.dialect, query });
+    return fn({
+      dialect: chosenEngine(config.warehouse).engine.dialect,
+      query: (sql) => queryWorker(config, lease, { sql, write }),
+    });
   }
   const w = await openWarehouse(config).catch((err: Error) => Promise.reject(new CliError(err.message)));
+  const readOnly = write ? undefined : singleWriterOf(config.warehouse)?.queryReadOnly;
   try {
     return await fn({
       dialect: w.dialect,
-      query: (sql) => w.query(sql).catch((err: Error) => Promise.reject(new CliError(err.message))),
+      query: (sql) =>
+        (readOnly ? readOnly(w, sql) : w.query(sql)).catch((err: Error) => Promise.reject(new CliError(err.message))),
     });
   } finally {
     await w.close();
   }
 }
 
-/** Runs a read query on the warehouse (see {@link withWarehouseReader}). */
-export function readWarehouse(config: EdpConfig, sql: string): Promise<Row[]> {
-  return withWarehouseReader(config, (reader) => reader.query(sql));
+/** Runs a query on the warehouse (see {@link withWarehouseReader}). */
+export function readWarehouse(config: EdpConfig, sql: string, options: ReadOptions = {}): Promise<Row[]> {
+  return withWarehouseReader(config, (reader) => reader.query(sql), options);
 }

@@ -5,7 +5,7 @@ import { kafkaPid, startKafka, stopKafka } from './kafka';
 import { ensureDatabase, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { portOpen } from './process';
 import { startTemporal, stopTemporal, temporalPid } from './temporal';
-import { loadCodecKeys } from '../workers/payload-codec';
+import { codecKeysFor } from '../workers/payload-codec';
 
 /** The local services `edp up` manages. */
 export type ServiceName = 'temporal' | 'kafka' | 'postgres';
@@ -57,10 +57,9 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
       uiPort: config.services.temporal.uiPort,
       cacheDir,
       log,
-      // With payload encryption on, the Web UI decodes through `edp codec-server` (started by `edp up`).
-      codecEndpoint: loadCodecKeys(process.env, config.temporal.payloadKeyFile)
-        ? `http://127.0.0.1:${config.temporal.codecPort}`
-        : undefined,
+      // With payload encryption on (creating the key set on first run), the Web UI decodes through
+      // `edp codec-server` (started by `edp up`).
+      codecEndpoint: codecKeysFor(config) ? `http://127.0.0.1:${config.temporal.codecPort}` : undefined,
     });
     log(
       `temporal: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}) on ${config.temporal.address}, Web UI ${config.temporal.uiUrl}`,

@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import { withResolvedPaths } from '../activities/warehouse';
 import { ConfigError } from '../lib/errors';
 import { configSchema, type EdpConfig } from './config-schema';
+import { defaultKeyFile, KEYS_ENV } from './payload-codec';
 
 /** Where the configuration came from, for messages and `edp status`. */
 export interface LoadedConfig {
@@ -71,7 +72,27 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
-const RESERVED_ENV = new Set(['EDP_CONFIG', 'EDP_CACHE_DIR', 'EDP_TEST_SERVICES_DIR', 'EDP_TEST_ENGINES']);
+/** `EDP_*` variables that are not config keys, so never overrides: each is read where its comment says. */
+const RESERVED_ENV: ReadonlySet<string> = new Set([
+  'EDP_CONFIG', // the config file (here)
+  'EDP_CACHE_DIR', // where service binaries install (infra/install.ts)
+  'EDP_LOG_LEVEL', // the Temporal runtime's log level (workers/logging.ts)
+  KEYS_ENV, // the payload key set itself (workers/payload-codec.ts)
+  'EDP_TEST_SERVICES_DIR', // the test run's services (test/setup)
+  'EDP_TEST_ENGINES', // the engines the integration suites run on (test/helpers/engines.ts)
+]);
+
+/** Variables the config itself names in a `…Env` key (a webhook URL, a password): secrets, not overrides. */
+function namedByConfig(raw: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(raw)) raw.forEach((v) => namedByConfig(v, found));
+  else if (typeof raw === 'object' && raw !== null) {
+    for (const [key, value] of Object.entries(raw)) {
+      if (key.endsWith('Env') && typeof value === 'string') found.add(value);
+      else namedByConfig(value, found);
+    }
+  }
+  return found;
+}
 
 /**
  * Reads the config file, applies `EDP_SECTION__KEY=value` environment overrides, validates with zod,
@@ -102,8 +123,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   const overrides: string[] = [];
   const envByPath = new Map<string, string>();
+  const secrets = namedByConfig(raw);
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || RESERVED_ENV.has(name) || value === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || RESERVED_ENV.has(name) || secrets.has(name) || value === undefined) continue;
     const path = envPath(name);
     setPath(raw, path, envValue(value));
     overrides.push(name);
@@ -122,7 +144,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
   config.quality.rulesDir = resolve(base, config.quality.rulesDir);
   config.transform.projectDir = resolve(base, config.transform.projectDir);
-  if (config.temporal.payloadKeyFile) config.temporal.payloadKeyFile = resolve(base, config.temporal.payloadKeyFile);
+  if (config.temporal.payloadEncryption) {
+    // Every process reads the one key set: the configured file, else the state folder's own.
+    const keyFile = config.temporal.payloadKeyFile;
+    config.temporal.payloadKeyFile = keyFile ? resolve(base, keyFile) : defaultKeyFile(config.stateDir);
+  }
   if (config.services.cacheDir) config.services.cacheDir = resolve(base, config.services.cacheDir);
   return { config: deepFreeze(config), file, overrides };
 }

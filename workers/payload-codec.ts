@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { ConfigError } from '../lib/errors';
 
@@ -8,7 +9,7 @@ import { ConfigError } from '../lib/errors';
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 /** Metadata key naming the key a payload was encrypted with. */
 export const KEY_ID_METADATA = 'encryption-key-id';
-/** Environment variable holding the key set as JSON (takes precedence over `security.payloadKeyFile`). */
+/** Environment variable holding the key set as JSON (takes precedence over `temporal.payloadKeyFile`). */
 export const KEYS_ENV = 'EDP_PAYLOAD_KEYS';
 
 const IV_BYTES = 12;
@@ -59,7 +60,7 @@ export function loadCodecKeys(env: NodeJS.ProcessEnv, keyFile: string | undefine
   try {
     text = readFileSync(keyFile, 'utf8');
   } catch (err) {
-    throw new CodecKeyError(`security.payloadKeyFile ${keyFile}: ${(err as Error).message}`);
+    throw new CodecKeyError(`temporal.payloadKeyFile ${keyFile}: ${(err as Error).message}`);
   }
   return parseCodecKeys(text, keyFile);
 }
@@ -126,14 +127,68 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 }
 
+/** The key set every process of a project uses when `temporal.payloadKeyFile` is unset: in its state folder. */
+export function defaultKeyFile(stateDir: string): string {
+  return join(stateDir, 'payload-keys.json');
+}
+
 /**
- * The data converter for the project's clients and workers: encrypting when a key set is configured
- * (EDP_PAYLOAD_KEYS or `temporal.payloadKeyFile`), Temporal's default otherwise.
+ * Writes a fresh key set to `file` (mode 600) unless one is there. Linked into place from a private
+ * temporary file, so a worker and a CLI starting together never read a half-written set or make two.
+ */
+function createKeySet(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, newKeySet(new Date().toISOString().slice(0, 10)), { mode: 0o600 });
+  try {
+    linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** The config keys the payload encryption reads. */
+export interface PayloadEncryptionConfig {
+  stateDir: string;
+  temporal: { payloadEncryption: boolean; payloadKeyFile?: string };
+}
+
+/**
+ * The project's key set, the one source for every worker and client: `EDP_PAYLOAD_KEYS`, else the
+ * key file, which is created on first use when it is the state folder's default (a configured file must
+ * exist: a missing mount must not silently start a new key). Undefined only with `payloadEncryption: false`.
+ */
+export function codecKeysFor(
+  config: PayloadEncryptionConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): CodecKeys | undefined {
+  const { payloadEncryption, payloadKeyFile } = config.temporal;
+  if (!payloadEncryption) {
+    if (env[KEYS_ENV])
+      throw new CodecKeyError(`${KEYS_ENV} is set while temporal.payloadEncryption is false: unset one`);
+    return undefined;
+  }
+  const file = payloadKeyFile ?? defaultKeyFile(config.stateDir);
+  if (!env[KEYS_ENV] && file === defaultKeyFile(config.stateDir) && !existsSync(file)) createKeySet(file);
+  return loadCodecKeys(env, file);
+}
+
+/**
+ * The data converter for the project's clients and workers, from {@link codecKeysFor}: payloads through
+ * the codec, and failures' messages and stack traces moved into an encoded attribute first (they quote
+ * driver errors, which may quote row values). Temporal's default, all plain, with encryption off.
  */
 export function dataConverterFor(
-  config: { temporal: { payloadKeyFile?: string } },
+  config: PayloadEncryptionConfig,
   env: NodeJS.ProcessEnv = process.env,
-): { payloadCodecs: PayloadCodec[] } | undefined {
-  const keys = loadCodecKeys(env, config.temporal.payloadKeyFile);
-  return keys ? { payloadCodecs: [new AesGcmPayloadCodec(keys)] } : undefined;
+): DataConverter | undefined {
+  const keys = codecKeysFor(config, env);
+  if (!keys) return undefined;
+  return {
+    payloadCodecs: [new AesGcmPayloadCodec(keys)],
+    // A path, not an instance: the worker loads it inside the workflow sandbox too.
+    failureConverterPath: require.resolve('./encoded-failure-converter'),
+  };
 }

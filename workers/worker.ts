@@ -29,18 +29,18 @@ export interface RunWorkerOptions {
 export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.log(m));
   installRuntime({ logging: config.logging, metricsPort: config.metrics.port });
+  // Before anything opens: on first run this creates the project's key set.
+  const dataConverter = dataConverterFor(config);
   const warehouse = await openWarehouse(config);
   // An engine whose file one process holds (DuckDB): the worker answers `edp query` for it.
   const singleWriter = singleWriterOf(config.warehouse);
-  const queryServer = singleWriter
-    ? await startQueryServer(warehouse, singleWriter.file, singleWriter.queryPort)
-    : undefined;
+  const queryServer = singleWriter ? await startQueryServer(warehouse, singleWriter) : undefined;
   let connection: NativeConnection | undefined;
   // For the SLA check's visibility queries; connects on first use.
   const clientConnection = Connection.lazy({ address: config.temporal.address });
   try {
     connection = await NativeConnection.connect({ address: config.temporal.address });
-    const common = { connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) };
+    const common = { connection, namespace: config.temporal.namespace, dataConverter };
     const workflows = await Worker.create({
       ...common,
       taskQueue: config.temporal.taskQueues.workflows,
@@ -73,7 +73,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         defaultComputeWarehouse: computeWarehouseOf(config.warehouse),
         listRuns: (pipeline, since) =>
           listPipelineRuns(
-            new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
+            new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter }),
             pipeline,
             since,
           ),

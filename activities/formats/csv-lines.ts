@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { splitCsvLine } from './csv-fields';
 
 /** A CSV file's physical lines, as the accounting needs them. */
 export interface CsvLineScan {
@@ -13,6 +14,12 @@ export interface CsvLineScan {
    * to run on into the following lines and swallow them; they are quarantined on their own instead.
    */
   unbalanced: Array<{ line: number; text: string }>;
+  /**
+   * Lines holding a NUL byte (a key or value with one would load), each with the reason that names
+   * its column and line. A line with unbalanced quotes is listed there instead; a binary file (its
+   * first line not text) lists none.
+   */
+  nul: Array<{ line: number; text: string; reason: string }>;
   /** Physical numbers of the blank lines after the header (the reader skips them). */
   blank: number[];
   /**
@@ -27,37 +34,69 @@ export interface CsvLineScan {
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
-/** Reads a CSV file once: its checksum, its data lines and the lines with unbalanced quotes. */
+/** Why a line with a NUL byte is quarantined: its first such field, named by the header when there is one. */
+function nulReason(
+  line: number,
+  text: string,
+  headerText: string | undefined,
+  delimiter: string,
+  quote: string,
+): string {
+  const fields = splitCsvLine(text, delimiter, quote);
+  const at = typeof fields === 'string' ? -1 : fields.findIndex((f) => f?.includes('\0'));
+  if (at === -1) return `NUL byte at line ${line}`;
+  const names = headerText === undefined ? undefined : splitCsvLine(headerText, delimiter, quote);
+  const name = typeof names === 'object' && names[at] ? `"${names[at].trim()}"` : String(at + 1);
+  return `NUL byte in column ${name} at line ${line}`;
+}
+
+/**
+ * Reads a CSV file once: its checksum, its data lines, the lines with unbalanced quotes and those
+ * holding a NUL byte (looked for in single-byte encodings, where a NUL byte is a NUL character).
+ */
 export async function scanCsvLines(
   path: string,
   header: boolean,
   quote: string,
   encoding: BufferEncoding,
+  delimiter = ',',
 ): Promise<CsvLineScan> {
   const hash = createHash('sha256');
-  const scan: CsvLineScan = { dataLines: 0, unbalanced: [], blank: [], spaced: [], checksum: '' };
+  const scan: CsvLineScan = { dataLines: 0, unbalanced: [], nul: [], blank: [], spaced: [], checksum: '' };
   const q = Buffer.from(quote, encoding)[0];
+  const findsNul = encoding !== 'utf16le';
+  let headerText: string | undefined;
+  let nul = false;
   // State of the line being read; it may span chunks, so its earlier pieces are kept (by reference).
   let n = 0;
   let quotes = 0;
   let blank = true;
   let spaced = false;
   let pieces: Buffer[] = [];
+  const lineText = (tail: Buffer): string =>
+    Buffer.concat([...pieces, tail])
+      .toString(encoding)
+      .replace(/\r$/, '');
+  let binary = false;
   const endLine = (tail: Buffer): void => {
     n++;
-    if (header && n === 1) return;
+    if (n === 1) {
+      const first = lineText(tail);
+      binary = first.includes('\uFFFD');
+      if (header) {
+        headerText = first.replace(/^\uFEFF/, '');
+        return;
+      }
+    }
     if (blank) {
       scan.blank.push(n);
       if (spaced) scan.spaced.push(n);
     } else {
       scan.dataLines++;
-      if (quotes % 2 === 1) {
-        scan.unbalanced.push({
-          line: n,
-          text: Buffer.concat([...pieces, tail])
-            .toString(encoding)
-            .replace(/\r$/, ''),
-        });
+      if (quotes % 2 === 1) scan.unbalanced.push({ line: n, text: lineText(tail) });
+      else if (nul) {
+        const text = lineText(tail);
+        scan.nul.push({ line: n, text, reason: nulReason(n, text, headerText, delimiter, quote) });
       }
     }
   };
@@ -69,12 +108,17 @@ export async function scanCsvLines(
   for await (const chunk of input as AsyncIterable<Buffer>) {
     let start = 0;
     let nextQuote = chunk.indexOf(q);
+    let nextNul = findsNul ? chunk.indexOf(0) : -1;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
       const end = nl === -1 ? chunk.length : nl;
       while (nextQuote !== -1 && nextQuote < end) {
         quotes++;
         nextQuote = chunk.indexOf(q, nextQuote + 1);
+      }
+      if (nextNul !== -1 && nextNul < end) {
+        nul = true;
+        nextNul = chunk.indexOf(0, end);
       }
       for (let i = start; blank && i < end; i++) {
         const b = chunk[i];
@@ -87,6 +131,7 @@ export async function scanCsvLines(
       }
       endLine(chunk.subarray(start, nl));
       quotes = 0;
+      nul = false;
       blank = true;
       spaced = false;
       pieces = [];
@@ -94,6 +139,9 @@ export async function scanCsvLines(
     }
   }
   if (pieces.length > 0) endLine(Buffer.alloc(0));
+  // A first line that is not text in its encoding marks a binary file: the reader refuses it whole, which
+  // taking its NUL lines out would prevent.
+  if (binary) scan.nul = [];
   scan.checksum = hash.digest('hex');
   return scan;
 }

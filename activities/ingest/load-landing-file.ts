@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, rmSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { EntityConfig } from '../../lib/config/schema';
+import { columnsByOf, type EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { landingNameMatcher } from '../../lib/landing-pattern';
 import { classified, ErrorType } from '../errors';
@@ -113,7 +113,7 @@ async function readForLoad(
   if (e.format !== 'csv') return readLandedFile(path, e.format);
   // CSV: one read gives the checksum, the physical line count and the lines with unbalanced quotes.
   try {
-    const scan = await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding]);
+    const scan = await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding], e.delimiter);
     return { checksum: scan.checksum, scan };
   } catch (err) {
     const gzip = gzipRefusal(err);
@@ -169,10 +169,13 @@ export async function loadLandingFile(
     await ensureManifest(deps.warehouse);
     const request = (loadId: number, source: string): BulkLoadRequest => ({
       file: source,
-      rejectedLines: scan?.unbalanced.map((u) => ({
-        ...u,
-        reason: 'unbalanced quote: the line would run into the lines after it',
-      })),
+      rejectedLines: scan && [
+        ...scan.unbalanced.map((u) => ({
+          ...u,
+          reason: 'unbalanced quote: the line would run into the lines after it',
+        })),
+        ...scan.nul,
+      ],
       blankLines: scan?.blank,
       dataRows: scan?.dataLines,
       format: e.format,
@@ -181,6 +184,8 @@ export async function loadLandingFile(
       quote: e.quote,
       encoding: e.encoding,
       columns: e.columns,
+      columnsBy: columnsByOf(e),
+      extraColumns: e.extraColumns,
       required: e.required,
       target: { schema: 'raw', table: e.name },
       errors: { schema: 'raw', table: `${e.name}__errors` },
@@ -240,12 +245,13 @@ export async function loadLandingFile(
           await record(tx, NONE, 'duplicate', `same content as ${twin}`, null);
           return { ...base, ...NONE, alreadyLoaded: false, ...duplicate };
         }
-        // Lines with unbalanced quotes (quarantined) and blank lines holding spaces (skipped) are
+        // Lines with unbalanced quotes or a NUL byte (quarantined) and blank lines holding spaces (skipped) are
         // emptied before the reader sees the file.
         let source = path;
-        if (scan && scan.unbalanced.length + scan.spaced.length > 0) {
+        if (scan && scan.unbalanced.length + scan.nul.length + scan.spaced.length > 0) {
           source = join(tmpdir(), `edp-${checksum}.csv`);
-          await copyWithoutLines(path, new Set([...scan.unbalanced.map((u) => u.line), ...scan.spaced]), source);
+          const taken = [...scan.unbalanced, ...scan.nul].map((u) => u.line);
+          await copyWithoutLines(path, new Set([...taken, ...scan.spaced]), source);
         }
         let counts: BulkLoadResult;
         try {

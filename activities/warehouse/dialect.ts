@@ -1,4 +1,4 @@
-import type { ColumnType } from '../../lib/config/schema';
+import type { ColumnType, LandingColumnType } from '../../lib/config/schema';
 import type { SqlValue, TableRef } from './sql-types';
 
 /** SQL that differs between engines; callers never branch on the engine name. */
@@ -13,9 +13,9 @@ export interface Dialect {
   /** Renders a literal value. */
   literal(value: SqlValue): string;
   /** The engine's type for a platform column type. */
-  columnType(type: ColumnType): string;
+  columnType(type: LandingColumnType): string;
   /** An expression that casts `expr` to `type`, giving NULL instead of failing. */
-  tryCast(expr: string, type: ColumnType): string;
+  tryCast(expr: string, type: LandingColumnType): string;
   /** `CREATE OR REPLACE TABLE … AS <select>`. */
   createTableAs(ref: TableRef, select: string): string;
   /** True when the whole of text `expr` matches the regular expression `pattern`. */

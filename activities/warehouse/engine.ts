@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { DriverErrorClassifier } from '../../lib/errors';
 import type { Dialect } from './dialect';
-import type { Warehouse } from './warehouse';
+import type { Row, Warehouse } from './warehouse';
 
 /** A rule across keys of an engine's config section, reported at `warehouse.<engine>.<path>` when broken. */
 export interface SectionCheck<Section> {
@@ -36,6 +36,11 @@ export interface Engine<Name extends string = string, Schema extends z.ZodTypeAn
    * `queryPort`; undefined for engines every process can connect to.
    */
   singleWriter?(section: NonNullable<z.output<Schema>>): { file: string; queryPort: number };
+  /**
+   * Runs `sql` only if it reads nothing but the warehouse's own tables (no files, no writes): what
+   * `edp query` without `--write` runs on a single-writer engine's file; required with `singleWriter`.
+   */
+  readonly queryReadOnly?: (warehouse: Warehouse, sql: string) => Promise<Row[]>;
   /** The compute warehouse the connection uses, where the engine has such a thing (Snowflake). */
   computeWarehouse?(section: NonNullable<z.output<Schema>>): string | undefined;
   /** Classifies the engine driver's errors (`<engine>-errors.ts`); undefined for errors that are not its own. */

@@ -15,6 +15,7 @@ export {
   computeWarehouseOf,
   openChosenWarehouse,
   singleWriterOf,
+  type SingleWriter,
   warehouseSchema,
   withResolvedPaths,
   type WarehouseConfig,

@@ -1,5 +1,8 @@
+import { decimalSpec } from '../../lib/config/schema';
+import { columnsByHeader, readFirstLine, type CsvFieldColumns } from '../formats/csv-header';
+import { NODE_ENCODING } from '../formats/encodings';
 import type { Dialect } from './dialect';
-import type { BulkLoadRequest } from './warehouse';
+import { UnparsableFile, type BulkLoadRequest } from './warehouse';
 
 /** Columns every load's target has after its data and audit columns. */
 export const LOAD_COLUMNS = ['_edp_row_number', '_edp_raw', '_edp_loaded_at'] as const;
@@ -10,6 +13,23 @@ export function auditColumns(d: Dialect, req: BulkLoadRequest, named = true): st
     ([name, a]) => `CAST(${d.literal(a.value)} AS ${d.columnType(a.type)})${named ? ` AS ${d.quoteIdent(name)}` : ''}`,
   );
   return list.length > 0 ? `${list.join(', ')}, ` : '';
+}
+
+/**
+ * Where each field of a CSV load's file goes, in file order: by the header's names unless the request
+ * maps by position (then the declared columns in order). A header that does not match throws
+ * {@link UnparsableFile} naming the file and the columns, so the file is quarantined whole.
+ */
+export async function csvFieldColumns(req: BulkLoadRequest): Promise<CsvFieldColumns> {
+  const names = Object.keys(req.columns);
+  if (req.format !== 'csv' || !req.header || req.columnsBy === 'position') return names;
+  const header = await readFirstLine(req.file, NODE_ENCODING[req.encoding]);
+  // Not text in its encoding, so no header to read names from: the file is left to the reader, which
+  // refuses a binary file whole with its own reason, as it always has.
+  if (header.includes('\uFFFD')) return names;
+  const mapped = columnsByHeader(header, req.delimiter, req.quote, names, req.extraColumns ?? 'reject');
+  if (typeof mapped === 'string') throw new UnparsableFile(`${req.sourceName}: ${mapped}`);
+  return mapped;
 }
 
 /**
@@ -47,7 +67,7 @@ export interface TextColumn {
   typed: string;
 }
 
-/** A row check of a text load: the SQL condition under which it fails, and what the error row says. */
+/** A row check of a load: the SQL condition under which it fails, and what the error row says. */
 export interface LoadCheck {
   column: string;
   rule: 'required' | 'type';
@@ -56,8 +76,55 @@ export interface LoadCheck {
 }
 
 /**
+ * The checks of a `decimal(p,s)` column's text `value` (`typed` is its TRY_CAST), checked before the
+ * cast rounds: at most s digits after the point (trailing zeros aside), at most p − s before it, and
+ * plain digits otherwise. Exclusive, so a bad value gets one reason. None for other types.
+ */
+export function decimalChecks(
+  d: Dialect,
+  column: string,
+  type: BulkLoadRequest['columns'][string],
+  typed: string,
+): LoadCheck[] {
+  const spec = decimalSpec(type);
+  if (!spec) return [];
+  const value = d.quoteIdent(column);
+  const text = `TRIM(${value})`;
+  const before = spec.precision - spec.scale;
+  const tooFine = d.regexFullMatch(text, `[+-]?[0-9]*[.][0-9]{${spec.scale}}[0-9]*[1-9][0-9]*`);
+  const tooLarge = d.regexFullMatch(text, `[+-]?0*[1-9][0-9]{${before},}([.][0-9]*)?`);
+  const plain = d.regexFullMatch(text, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)');
+  return [
+    {
+      column,
+      rule: 'type',
+      message: `more than ${spec.scale} digits after the decimal point of ${type}: never rounded`,
+      failed: `${value} IS NOT NULL AND ${tooFine}`,
+    },
+    {
+      column,
+      rule: 'type',
+      message: `more than ${before} digits before the decimal point of ${type}`,
+      failed: `${value} IS NOT NULL AND NOT ${tooFine} AND ${tooLarge}`,
+    },
+    {
+      column,
+      rule: 'type',
+      message: `not a valid ${type}`,
+      failed: `${value} IS NOT NULL AND NOT ${tooFine} AND NOT ${tooLarge} AND (${typed} IS NULL OR NOT ${plain})`,
+    },
+  ];
+}
+
+/** The condition that none of `checks` failed. */
+export function passesAll(checks: readonly LoadCheck[]): string {
+  return checks.length > 0 ? `NOT (${checks.map((c) => `(${c.failed})`).join(' OR ')})` : 'TRUE';
+}
+
+/**
  * The columns of a load read as text (`edp_t<i>` holds each typed value), the checks every row must
- * pass (a required value present, a non-text value that casts), and the condition that all pass.
+ * pass (a required value present, a non-text value that casts, a declared decimal that fits), and the
+ * condition that all pass.
  */
 export function textLoadChecks(
   d: Dialect,
@@ -72,17 +139,21 @@ export function textLoadChecks(
       message: 'missing mandatory value',
       failed: `NULLIF(TRIM(${q(name)}), '') IS NULL`,
     })),
-    ...cols
-      .filter((c) => c.type !== 'string')
-      .map((c) => ({
-        column: c.name,
-        rule: 'type' as const,
-        message: `not a valid ${c.type}`,
-        failed: `${q(c.name)} IS NOT NULL AND ${c.typed} IS NULL`,
-      })),
+    ...cols.flatMap((c): LoadCheck[] => {
+      if (c.type === 'string') return [];
+      const decimal = decimalChecks(d, c.name, c.type, c.typed);
+      if (decimal.length > 0) return decimal;
+      return [
+        {
+          column: c.name,
+          rule: 'type',
+          message: `not a valid ${c.type}`,
+          failed: `${q(c.name)} IS NOT NULL AND ${c.typed} IS NULL`,
+        },
+      ];
+    }),
   ];
-  const ok = checks.length > 0 ? `NOT (${checks.map((c) => `(${c.failed})`).join(' OR ')})` : 'TRUE';
-  return { cols, checks, ok };
+  return { cols, checks, ok: passesAll(checks) };
 }
 
 /**

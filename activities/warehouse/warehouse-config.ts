@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Engine } from './engine';
 import { DEFAULT_ENGINE, ENGINES, engineNamed, type EngineName } from './engines';
-import type { Warehouse } from './warehouse';
+import type { Row, Warehouse } from './warehouse';
 
 type Registered = (typeof ENGINES)[number];
 type EngineSections = { [E in Registered as E['name']]: E['configSchema'] };
@@ -56,10 +56,21 @@ export async function openChosenWarehouse(w: WarehouseConfig, env: NodeJS.Proces
   return engine.open(section, env);
 }
 
-/** The file only one process may open and the port its worker serves it on, when the chosen engine has one. */
-export function singleWriterOf(w: WarehouseConfig): { file: string; queryPort: number } | undefined {
+/** What the chosen engine's single-writer file needs: its path, the port its worker serves it on, the read-only query. */
+export interface SingleWriter {
+  file: string;
+  queryPort: number;
+  /** `edp query` without `--write` on this engine (the worker's endpoint, or the file opened directly). */
+  queryReadOnly: (warehouse: Warehouse, sql: string) => Promise<Row[]>;
+}
+
+/** The chosen engine's single-writer file, when it has one (DuckDB). */
+export function singleWriterOf(w: WarehouseConfig): SingleWriter | undefined {
   const { engine, section } = chosenEngine(w);
-  return engine.singleWriter?.(section);
+  const held = engine.singleWriter?.(section);
+  if (!held) return undefined;
+  if (!engine.queryReadOnly) throw new TypeError(`engine ${engine.name} has a single-writer file but no queryReadOnly`);
+  return { ...held, queryReadOnly: engine.queryReadOnly };
 }
 
 /** The chosen engine's compute warehouse (Snowflake's `warehouse`), if it has one. */

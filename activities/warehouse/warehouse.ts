@@ -1,4 +1,4 @@
-import type { ColumnType } from '../../lib/config/schema';
+import type { ColumnType, LandingColumnType } from '../../lib/config/schema';
 import { BadInputError } from '../../lib/errors';
 import type { Dialect } from './dialect';
 import type { SqlValue, TableRef } from './sql-types';
@@ -20,8 +20,16 @@ export interface BulkLoadRequest {
   /** CSV only. */
   quote: string;
   encoding: 'utf-8' | 'utf-16' | 'latin-1';
-  /** Columns in file order with the type each is cast to. */
-  columns: Readonly<Record<string, ColumnType>>;
+  /** The target's columns with the type each is cast to (in file order when fields map by position). */
+  columns: Readonly<Record<string, LandingColumnType>>;
+  /**
+   * CSV with a header: map fields onto `columns` by the header's names (the default) or by position.
+   * A header that does not name every column, names one twice or (with `extraColumns: 'reject'`)
+   * names an unknown one makes the file {@link UnparsableFile}.
+   */
+  columnsBy?: 'name' | 'position';
+  /** CSV mapped by name: a header column not in `columns` rejects the file (the default) or is ignored. */
+  extraColumns?: 'reject' | 'ignore';
   /** Columns that must be present and non-empty. */
   required: readonly string[];
   target: TableRef;

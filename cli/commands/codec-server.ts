@@ -6,15 +6,25 @@ export const codecServerCommand: CliCommand = {
   name: 'codec-server',
   help: [
     [
-      'codec-server [--port N] [--ui-origin URL] [--token-file F]',
-      'decode encrypted payloads for the Web UI (loopback; CORS for the UI origin only)',
+      'codec-server [--port N] [--ui-origin URL] [--token-file F] [--sign-in-url]',
+      'decode encrypted payloads for the Web UI (loopback, token required; --sign-in-url: the browser link)',
     ],
   ],
-  options: { port: { type: 'string' }, 'ui-origin': { type: 'string' }, 'token-file': { type: 'string' } },
+  options: {
+    port: { type: 'string' },
+    'ui-origin': { type: 'string' },
+    'token-file': { type: 'string' },
+    'sign-in-url': { type: 'boolean' },
+  },
   run: ({ config, opts, log }) =>
     codecServer(
       config,
-      { port: opts.optionalNumber('port'), uiOrigin: opts.string('ui-origin'), tokenFile: opts.string('token-file') },
+      {
+        port: opts.optionalNumber('port'),
+        uiOrigin: opts.string('ui-origin'),
+        tokenFile: opts.string('token-file'),
+        signInUrl: opts.flag('sign-in-url'),
+      },
       log,
     ),
 };

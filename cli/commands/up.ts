@@ -13,7 +13,7 @@ export const upCommand: CliCommand = {
     const codec = await startCodecDaemon(config, loaded.file);
     if (codec)
       log(
-        `codec server: ${codec.alreadyRunning ? 'already running' : 'started'} (pid ${codec.pid}) on 127.0.0.1:${config.temporal.codecPort}`,
+        `codec server: ${codec.alreadyRunning ? 'already running' : 'started'} (pid ${codec.pid}) on 127.0.0.1:${config.temporal.codecPort}; to decode in the Web UI, open the link \`edp codec-server --sign-in-url\` prints (docs/security.md)`,
       );
     if (!opts.flag('services-only')) {
       const w = await startWorkerDaemon(config, loaded.file);

@@ -7,7 +7,7 @@ export const transformSchema = z
     /** The dbt project the transform runs (dbt_project.yml inside); relative to the config file's folder. */
     projectDir: z.string().min(1).default('models'),
     /** Schema for models that set none (dbt's `target.schema`). */
-    targetSchema: z.string().min(1).default('main'),
+    targetSchema: identifier.default('main'),
     /** Nodes built at once (dbt's `threads`). */
     threads: z.number().int().min(1).max(64).default(4),
   })

@@ -10,8 +10,8 @@ import { sourcesSchema } from './sources-schema';
 import { kafkaSchema, streamingSchema } from './streaming-schema';
 import { temporalSchema } from './temporal-schema';
 
-export { columnTypeSchema, type ColumnType } from './primitives';
-export { entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
+export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type LandingColumnType } from './primitives';
+export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
 export { streamTopicSchema, type KafkaConfig, type StreamTopicConfig, type StreamingConfig } from './streaming-schema';
 export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
 export { webhookSchema, type WebhookConfig } from './alerts-schema';

@@ -8,8 +8,13 @@ export const temporalSchema = z
     namespace: z.string().min(1).default('default'),
     uiUrl: z.string().url().default('http://127.0.0.1:8233'),
     /**
-     * Key set that encrypts every payload Temporal stores (AES-256-GCM); the EDP_PAYLOAD_KEYS variable
-     * takes precedence. Unset and no variable: payloads are stored as plain JSON.
+     * Encrypt every payload Temporal stores (AES-256-GCM), failure messages and stack traces included.
+     * `false` stores them as plain JSON: an explicit opt-out, for data without PHI.
+     */
+    payloadEncryption: z.boolean().default(true),
+    /**
+     * Key set that encrypts the payloads; the EDP_PAYLOAD_KEYS variable takes precedence. Unset: the key
+     * set in the state folder (`payload-keys.json`), created on first use.
      */
     payloadKeyFile: z.string().min(1).optional(),
     /** Loopback port of `edp codec-server`, which decodes payloads for the Web UI. */
@@ -23,4 +28,8 @@ export const temporalSchema = z
       .default({}),
   })
   .strict()
+  .refine((t) => t.payloadEncryption || t.payloadKeyFile === undefined, {
+    path: ['payloadKeyFile'],
+    message: 'set while temporal.payloadEncryption is false: remove one of them',
+  })
   .default({});

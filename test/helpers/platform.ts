@@ -6,7 +6,10 @@ import { DuckDbWarehouse } from '../../activities/warehouse';
 import { writeSampleFiles, writeSampleSources } from '../../cli/sample-files';
 import type { DataInterval } from '../../lib/intervals';
 import type { SampleOptions } from '../../cli/sample-data';
+import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { loadConfig, type LoadedConfig } from '../../workers/config';
+import type { EdpConfig } from '../../workers/config-schema';
+import { dataConverterFor } from '../../workers/payload-codec';
 import { testServices } from '../setup/test-services';
 import { tmpDir } from './tmp';
 
@@ -28,7 +31,9 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
       temporal: {
         address: testServices().temporalAddress,
         taskQueues: { workflows: `${name}-workflows`, warehouse: `${name}-warehouse` },
-        ...(overrides.payloadKeyFile ? { payloadKeyFile: overrides.payloadKeyFile } : {}),
+        // Replay fixtures must be readable without the test's key set (it is gone with the test's state folder).
+        ...(process.env.RECORD_HISTORIES === '1' ? { payloadEncryption: false } : {}),
+        ...(overrides.temporal as Record<string, unknown> | undefined),
       },
       warehouse: { duckdb: { queryPort: 0 } },
       metrics: { port: 0 }, // in-process workers share one runtime; the metrics test runs its worker as a process
@@ -42,7 +47,7 @@ export function testConfig(name: string, overrides: Record<string, unknown> = {}
         database: `edp_${name.replace(/-/g, '_')}`,
       })),
       export: { marts: base.export.marts },
-      ...Object.fromEntries(Object.entries(overrides).filter(([k]) => k !== 'payloadKeyFile')),
+      ...Object.fromEntries(Object.entries(overrides).filter(([k]) => k !== 'temporal')),
     }),
   );
   return { ...loadConfig({ file, env: {} }), file };
@@ -65,10 +70,24 @@ export async function landSample(
   await writeSampleSources(loaded.config, interval, 1);
 }
 
-/** A client on the test run's Temporal server. */
-export async function testClient(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: testServices().temporalAddress });
-  return { client: new Client({ connection }), close: () => connection.close() };
+/** A client on the test run's Temporal server, with the test config's data converter (its payload key set). */
+export async function testClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return {
+    client: new Client({ connection, dataConverter: dataConverterFor(config) }),
+    close: () => connection.close(),
+  };
+}
+
+/** A value in a fetched history (`fetchHistory` leaves payloads as stored), decoded as `client` decodes it. */
+export async function historyValue<T>(
+  client: { options: { loadedDataConverter: LoadedDataConverter } },
+  payload: Payload,
+): Promise<T> {
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  let decoded = [payload];
+  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return payloadConverter.fromPayload<T>(decoded[0]);
 }
 
 /**

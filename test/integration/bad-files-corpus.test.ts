@@ -109,7 +109,7 @@ describeEngines('bad landing files through batchIngest on %s', (engine) => {
     const isReady = new Promise<void>((r) => (ready = r));
     worker = runWorker(loaded.config, { until: new Promise<void>((r) => (stop = r)), onReady: ready, log: () => {} });
     await Promise.race([isReady, worker]);
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(loaded.config);
     try {
       const p = pipelineInput(loaded.config, interval);
       const input: BatchIngestInput = { interval, steps: p.steps, sensor: p.sensor, ...p.ingest };

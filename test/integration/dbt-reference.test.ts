@@ -38,7 +38,7 @@ describe('dbt engine vs dbt-core (dev server, DuckDB, dbt-duckdb)', () => {
 
   async function ingest(interval: { start: string; end: string }): Promise<void> {
     await landSample(loaded, interval, { members: 200, claimsPerInterval: 1500 });
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(loaded.config);
     try {
       await withWorker(
         loaded.config,
@@ -59,7 +59,7 @@ describe('dbt engine vs dbt-core (dev server, DuckDB, dbt-duckdb)', () => {
 
   /** Both projects through the transform workflow; returns each run's summary counts. */
   async function buildOurs(round: number) {
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(loaded.config);
     try {
       return await withWorker(
         loaded.config,

@@ -18,7 +18,7 @@ describe('dead letters (dev server, DuckDB)', () => {
     const bad = loadConfig({ file: base.file, env: {} }).config;
     await landSample({ ...base, config: bad }, interval);
 
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(bad);
     try {
       await withWorker(
         bad,

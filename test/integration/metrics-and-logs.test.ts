@@ -14,7 +14,7 @@ describe('worker metrics and structured logs (dev server, worker process)', () =
     await landSample(loaded, interval);
     const logFile = join(loaded.config.stateDir, 'worker.log');
     const worker = await startWorkerProcess(loaded.file, logFile);
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(loaded.config);
     let metrics = '';
     let result;
     try {

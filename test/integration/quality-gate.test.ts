@@ -27,7 +27,7 @@ describe('quality gate in the pipeline (dev server, DuckDB)', () => {
     );
     const loaded = testConfig('it-quality', { quality: { rulesDir } });
     await landSample(loaded, interval);
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(loaded.config);
     const run = withWorker(
       loaded.config,
       async () => {

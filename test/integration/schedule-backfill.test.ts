@@ -37,7 +37,7 @@ describe('schedule and backfill (dev server, DuckDB)', () => {
     await withWorker(
       direct.config,
       async () => {
-        const { client, close } = await testClient();
+        const { client, close } = await testClient(direct.config);
         try {
           for (const i of day)
             expect((await (await startPipeline(client, direct.config, i)).result()).status).toBe('succeeded');
@@ -52,7 +52,7 @@ describe('schedule and backfill (dev server, DuckDB)', () => {
     const scheduled = testConfig('it-scheduled', { pipeline });
     for (const i of day) await landSample(scheduled, i);
     const log = jest.spyOn(console, 'log').mockImplementation(() => {});
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(scheduled.config);
     try {
       await withWorker(
         scheduled.config,

@@ -54,7 +54,7 @@ describe('streaming reliability (real Kafka broker, dev server, DuckDB)', () => 
     const config = loaded.config;
     const logFile = join(config.stateDir, 'worker.log');
     let worker = await startWorkerProcess(loaded.file, logFile);
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(config);
     try {
       const stream = await startStream(client, config, topic.topic);
       const producing = produceEvents({
@@ -128,7 +128,7 @@ describe('streaming reliability (real Kafka broker, dev server, DuckDB)', () => 
     await startKafka(broker);
     const { loaded, topic } = streamConfig('it-stream-broker', `127.0.0.1:${port}`);
     const config = loaded.config;
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(config);
     try {
       await withWorker(
         config,

@@ -50,7 +50,7 @@ describeEngines('platformPipeline on the Temporal dev server with %s', (engine) 
   });
 
   it('runs ingest → transform → quality → export as child workflows, filterable by search attributes', async () => {
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(config);
     try {
       const handle = await startPipeline(client, config, interval);
       expect(handle.workflowId).toBe(`edp-pipeline-${interval.start.slice(0, 16)}Z`);
@@ -129,7 +129,7 @@ describeEngines('platformPipeline on the Temporal dev server with %s', (engine) 
   });
 
   it('re-running the same interval loads nothing twice', async () => {
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(config);
     try {
       const again = await (await startPipeline(client, config, interval)).result();
       expect(again.status).toBe('succeeded');

@@ -5,11 +5,17 @@ import { stepWorkflowId } from '../../lib/ids';
 import type { DataInterval } from '../../lib/intervals';
 import { readWithDeltaRs } from '../helpers/delta';
 import { startWorkerProcess, stopGracefully } from '../helpers/worker-process';
-import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
+import type { EdpConfig } from '../../workers/config-schema';
+import { historyValue, landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 
 /** Waits until the given step's child workflow has started; for transform, until `nodesDone` nodes have finished. */
-async function waitForStep(step: 'ingest' | 'transform', interval: DataInterval, nodesDone = 0): Promise<string[]> {
-  const { client, close } = await testClient();
+async function waitForStep(
+  config: EdpConfig,
+  step: 'ingest' | 'transform',
+  interval: DataInterval,
+  nodesDone = 0,
+): Promise<string[]> {
+  const { client, close } = await testClient(config);
   try {
     for (;;) {
       try {
@@ -39,7 +45,7 @@ async function completedNodes(handle: WorkflowHandle): Promise<string[]> {
     if (s?.activityType?.name === 'runNode') {
       scheduled.set(
         String(e.eventId),
-        (JSON.parse(Buffer.from(s.input!.payloads![0].data!).toString()) as { nodeId: string }).nodeId,
+        (await historyValue<{ nodeId: string }>(handle.client, s.input!.payloads![0])).nodeId,
       );
     }
     const c = e.activityTaskCompletedEventAttributes;
@@ -50,8 +56,11 @@ async function completedNodes(handle: WorkflowHandle): Promise<string[]> {
 }
 
 /** Per runNode activity of a transform run: its node and the attempt that completed it. */
-async function nodeAttempts(interval: DataInterval): Promise<{ plans: number; attempts: Map<string, number[]> }> {
-  const { client, close } = await testClient();
+async function nodeAttempts(
+  config: EdpConfig,
+  interval: DataInterval,
+): Promise<{ plans: number; attempts: Map<string, number[]> }> {
+  const { client, close } = await testClient(config);
   try {
     const history = await client.workflow.getHandle(stepWorkflowId('transform', interval)).fetchHistory();
     const scheduled = new Map<string, string>();
@@ -61,7 +70,7 @@ async function nodeAttempts(interval: DataInterval): Promise<{ plans: number; at
       const s = e.activityTaskScheduledEventAttributes;
       if (s?.activityType?.name === 'planTransform') plans++;
       if (s?.activityType?.name === 'runNode') {
-        const input = JSON.parse(Buffer.from(s.input!.payloads![0].data!).toString()) as { nodeId: string };
+        const input = await historyValue<{ nodeId: string }>(client, s.input!.payloads![0]);
         scheduled.set(String(e.eventId), input.nodeId);
       }
       const started = e.activityTaskStartedEventAttributes;
@@ -87,13 +96,13 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
     await landSample(loaded, interval, sample);
     const logFile = join(loaded.config.stateDir, 'worker.log');
     let worker = await startWorkerProcess(loaded.file, logFile);
-    const { client, close } = await testClient();
+    const { client, close } = await testClient(loaded.config);
     try {
       const handle = await startPipeline(client, loaded.config, interval);
       let statusAtKill: string | undefined;
       let doneAtKill: string[] = [];
       if (killAt) {
-        doneAtKill = await waitForStep(killAt, interval, killAt === 'transform' ? 10 : 0);
+        doneAtKill = await waitForStep(loaded.config, killAt, interval, killAt === 'transform' ? 10 : 0);
         worker.kill('SIGKILL');
         await new Promise((r) => worker.once('exit', r));
         statusAtKill = (await handle.describe()).status.name;
@@ -105,6 +114,7 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
         (result.export?.marts ?? []).map(async (m) => (await readWithDeltaRs(m.path)).rows),
       );
       return {
+        config: loaded.config,
         result,
         statusAtKill,
         doneAtKill,
@@ -138,7 +148,7 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
       expect(crashed.exported[0].length).toBeGreaterThan(0);
       if (killAt === 'transform') {
         // Planned once; every node ran in one activity; nodes finished before the kill were not run again.
-        const { plans, attempts } = await nodeAttempts(interval);
+        const { plans, attempts } = await nodeAttempts(crashed.config, interval);
         expect(plans).toBe(1);
         expect(crashed.doneAtKill.length).toBeGreaterThanOrEqual(10);
         const built = crashed.result.transform.models.filter((m) => m.type !== 'test');

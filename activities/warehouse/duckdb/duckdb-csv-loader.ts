@@ -1,7 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
-import { auditColumns, insertRejectedLines } from '../load-tables';
+import { decimalSpec } from '../../../lib/config/schema';
+import type { CsvFieldColumns } from '../../formats/csv-header';
+import { auditColumns, decimalChecks, insertRejectedLines, passesAll, type LoadCheck } from '../load-tables';
 import type { LoadNames } from './duckdb-load-tables';
 
 /** DuckDB's message for a value that does not cast; the value is between the quotes. */
@@ -53,17 +55,27 @@ export async function removedLineKeys(
 }
 
 /**
+ * The reader's `columns` option for a file's fields in file order: each field's column with the type
+ * `typeOf` gives, a field left unloaded as text under a name of its own.
+ */
+export function csvColumnSpec(d: Dialect, fields: CsvFieldColumns, typeOf: (column: string) => string): string {
+  return `{${fields.map((c, i) => (c === null ? `'edp_unloaded_${i}': 'VARCHAR'` : `${d.literal(c)}: '${typeOf(c)}'`)).join(', ')}}`;
+}
+
+/**
  * CSV in one typed pass: DuckDB's reader casts each column itself and puts lines it cannot split or
  * cast in its rejects table, and rows with their required values go straight into the target,
  * numbered by a window over the scan. Rows of this load are found again by `loadKey` to renumber
- * them around removed lines. Rows missing a required value take a second read, only when the
- * caller's row count says there are some. No original-text copy is kept: a row is replayed from
+ * them around removed lines. Declared decimals (`decimal(p,s)`) are read as text and checked before
+ * their cast. Rows missing a required value or holding a decimal that does not fit take a second
+ * read, only when the caller's row count says there are some. No original-text copy is kept: a row is replayed from
  * its landing file by line.
  */
 export async function nativeCsvLoad(
   conn: DuckDBConnection,
   d: Dialect,
   req: BulkLoadRequest,
+  fields: CsvFieldColumns,
   { stage, rejects, scans }: LoadNames,
 ): Promise<BulkLoadResult> {
   const q = (name: string): string => d.quoteIdent(name);
@@ -74,7 +86,12 @@ export async function nativeCsvLoad(
   const sourceFile = d.literal(req.sourceName);
   const key = req.loadKey!;
   const thisLoad = `${q(key)} = ${d.literal(req.audit[key].value)}`;
-  const columnSpec = `{${cols.map(([name, type]) => `${d.literal(name)}: '${d.columnType(type)}'`).join(', ')}}`;
+  // A declared decimal is read as text and checked before it is cast: the reader's own cast would round.
+  const columnSpec = csvColumnSpec(d, fields, (name) =>
+    decimalSpec(req.columns[name]) ? 'VARCHAR' : d.columnType(req.columns[name]),
+  );
+  const value = (name: string): string =>
+    decimalSpec(req.columns[name]) ? `CAST(${q(name)} AS ${d.columnType(req.columns[name])})` : q(name);
 
   const read = (rejectsOptions: string): string =>
     `SELECT *, row_number() OVER () AS edp_rn
@@ -82,15 +99,25 @@ export async function nativeCsvLoad(
        quote = ${d.literal(req.quote)}, escape = ${d.literal(req.quote)}, encoding = ${d.literal(req.encoding)},
        columns = ${columnSpec}, auto_detect = false, ignore_errors = true${rejectsOptions})`;
   const missing = (name: string): string =>
-    req.columns[name] === 'string' ? `NULLIF(trim(${q(name)}), '') IS NULL` : `${q(name)} IS NULL`;
-  const anyMissing = req.required.length > 0 ? req.required.map((name) => `(${missing(name)})`).join(' OR ') : 'FALSE';
+    req.columns[name] === 'string' || decimalSpec(req.columns[name])
+      ? `NULLIF(trim(${q(name)}), '') IS NULL`
+      : `${q(name)} IS NULL`;
+  const checks: LoadCheck[] = [
+    ...req.required.map((name) => ({
+      column: name,
+      rule: 'required' as const,
+      message: 'missing mandatory value',
+      failed: missing(name),
+    })),
+    ...cols.flatMap(([name, type]) => decimalChecks(d, name, type, d.tryCast(q(name), type))),
+  ];
 
-  // Rows are numbered before the required filter, so a row missing a value keeps its place.
+  // Rows are numbered before the checks filter, so a row failing one keeps its place.
   const inserted = await conn.run(
     `INSERT INTO ${target}
-     SELECT ${cols.map(([name]) => q(name)).join(', ')}, ${audit}edp_rn, NULL, now()
+     SELECT ${cols.map(([name]) => value(name)).join(', ')}, ${audit}edp_rn, NULL, now()
      FROM (${read(`, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}'`)})
-     WHERE NOT (${anyMissing})`,
+     WHERE ${passesAll(checks)}`,
   );
   const loaded = inserted.rowsChanged;
 
@@ -104,22 +131,22 @@ export async function nativeCsvLoad(
     );
   }
 
-  // Rows missing a required value: looked for with a second read only when the counts say there are some.
-  let missingRequired = 0;
+  // Rows failing a check: looked for with a second read only when the counts say there are some.
+  let failedChecks = 0;
   const complete = req.dataRows !== undefined && loaded + readerLines + pre.length === req.dataRows;
-  if (req.required.length > 0 && !complete) {
-    await conn.run(`CREATE TEMP TABLE ${stage} AS SELECT * FROM (${read('')}) WHERE ${anyMissing}`);
+  if (checks.length > 0 && !complete) {
+    await conn.run(`CREATE TEMP TABLE ${stage} AS SELECT * FROM (${read('')}) WHERE NOT ${passesAll(checks)}`);
     await conn.run(
       `INSERT INTO ${errors}
-       ${req.required
+       ${checks
          .map(
-           (name) =>
-             `SELECT ${sourceFile}, ${dataRowNumber('edp_rn', keys)}, NULL, ${d.literal(name)}, 'required',
-                CAST(${q(name)} AS VARCHAR), 'missing mandatory value', ${audit}now() FROM ${stage} WHERE ${missing(name)}`,
+           (c) =>
+             `SELECT ${sourceFile}, ${dataRowNumber('edp_rn', keys)}, NULL, ${d.literal(c.column)}, ${d.literal(c.rule)},
+                CAST(${q(c.column)} AS VARCHAR), ${d.literal(c.message)}, ${audit}now() FROM ${stage} WHERE ${c.failed}`,
          )
          .join(' UNION ALL ')}`,
     );
-    missingRequired = (await numbers(conn, `SELECT count(*) FROM ${stage}`))[0];
+    failedChecks = (await numbers(conn, `SELECT count(*) FROM ${stage}`))[0];
   }
 
   await conn.run(
@@ -139,8 +166,8 @@ export async function nativeCsvLoad(
   );
   const rejectedLines = readerLines + pre.length;
   return {
-    rowsIn: loaded + missingRequired + rejectedLines,
+    rowsIn: loaded + failedChecks + rejectedLines,
     rowsLoaded: loaded,
-    rowsQuarantined: missingRequired + rejectedLines,
+    rowsQuarantined: failedChecks + rejectedLines,
   };
 }

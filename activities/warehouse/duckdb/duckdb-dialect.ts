@@ -1,4 +1,4 @@
-import type { ColumnType } from '../../../lib/config/schema';
+import { decimalSpec, type ColumnType, type LandingColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
 import type { SqlValue, TableRef } from '../sql-types';
 
@@ -11,6 +11,12 @@ const TYPES: Record<ColumnType, string> = {
   boolean: 'BOOLEAN',
 };
 
+/** The engine type of a landing column type; `decimal(p,s)` keeps its declared precision and scale. */
+function engineType(type: LandingColumnType): string {
+  const spec = decimalSpec(type);
+  return spec ? `DECIMAL(${spec.precision},${spec.scale})` : TYPES[type as ColumnType];
+}
+
 /** DuckDB's SQL flavour. */
 export const duckdbDialect: Dialect = Object.freeze({
   name: 'duckdb',
@@ -18,8 +24,8 @@ export const duckdbDialect: Dialect = Object.freeze({
   quoteIdent: (name: string) => `"${assertIdentifier(name)}"`,
   ...standardDialectParts,
   literal: (value: SqlValue): string => sqlLiteral(value, (text) => text.replace(/'/g, "''")),
-  columnType: (type: ColumnType) => TYPES[type],
-  tryCast: (expr: string, type: ColumnType) => `TRY_CAST(${expr} AS ${TYPES[type]})`,
+  columnType: (type: LandingColumnType) => engineType(type),
+  tryCast: (expr: string, type: LandingColumnType) => `TRY_CAST(${expr} AS ${engineType(type)})`,
   regexFullMatch(expr: string, pattern: string) {
     return `regexp_full_match(${expr}, ${this.literal(pattern)})`;
   },

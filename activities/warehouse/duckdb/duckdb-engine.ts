@@ -1,6 +1,7 @@
 import { defineEngine } from '../engine';
 import { duckdbConfigSchema } from './duckdb-config';
 import { duckdbDialect } from './duckdb-dialect';
+import { queryReadOnly } from './duckdb-read-only-query';
 import { classifyDuckDbError } from './duckdb-errors';
 import { DuckDbWarehouse } from './duckdb-warehouse';
 
@@ -13,5 +14,6 @@ export const duckdbEngine = defineEngine({
   open: async (section) => DuckDbWarehouse.open(section),
   resolvePaths: (section, inState) => ({ ...section, path: inState(section.path) }),
   singleWriter: (section) => ({ file: section.path, queryPort: section.queryPort }),
+  queryReadOnly,
   classifyError: classifyDuckDbError,
 });

@@ -1,8 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
-import { dataRowNumber, nativeCsvLoad, removedLineKeys } from './duckdb-csv-loader';
-import { auditColumns, ensureLoadTables, insertRejectedLines, textLoadChecks } from '../load-tables';
+import { csvColumnSpec, dataRowNumber, nativeCsvLoad, removedLineKeys } from './duckdb-csv-loader';
+import { auditColumns, csvFieldColumns, ensureLoadTables, insertRejectedLines, textLoadChecks } from '../load-tables';
+import type { CsvFieldColumns } from '../../formats/csv-header';
 import type { LoadNames } from './duckdb-load-tables';
 
 let loadCounter = 0;
@@ -84,10 +85,11 @@ export async function duckdbBulkLoad(
     for (const t of Object.values(names)) await conn.run(`DROP TABLE IF EXISTS ${t}`);
   };
   try {
+    const fields = await csvFieldColumns(req);
     const result =
       req.format === 'csv' && !req.keepRawText && req.loadKey
-        ? await nativeCsvLoad(conn, d, req, names)
-        : await textLoad(conn, d, req, names);
+        ? await nativeCsvLoad(conn, d, req, fields, names)
+        : await textLoad(conn, d, req, fields, names);
     await dropTemp();
     return result;
   } catch (err) {
@@ -102,13 +104,14 @@ async function textLoad(
   conn: DuckDBConnection,
   d: Dialect,
   req: BulkLoadRequest,
+  fields: CsvFieldColumns,
   { stage, rejects, scans }: LoadNames,
 ): Promise<BulkLoadResult> {
   const { cols, checks, ok } = textLoadChecks(d, req);
   const q = (name: string): string => d.quoteIdent(name);
   const auditList = auditColumns(d, req);
   const sourceFile = d.literal(req.sourceName);
-  const columnSpec = `{${cols.map((c) => `${d.literal(c.name)}: 'VARCHAR'`).join(', ')}}`;
+  const columnSpec = csvColumnSpec(d, fields, () => 'VARCHAR');
 
   const source = sourceSql(d, req, columnSpec, { stage, rejects, scans });
   await conn.run(

@@ -1,4 +1,4 @@
-import type { ColumnType } from '../../../lib/config/schema';
+import { decimalSpec, type ColumnType, type LandingColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
 import type { SqlValue, TableRef } from '../sql-types';
 
@@ -11,6 +11,12 @@ const TYPES: Record<ColumnType, string> = {
   boolean: 'BOOLEAN',
 };
 
+/** The engine type of a landing column type; `decimal(p,s)` keeps its declared precision and scale. */
+function engineType(type: LandingColumnType): string {
+  const spec = decimalSpec(type);
+  return spec ? `NUMBER(${spec.precision},${spec.scale})` : TYPES[type as ColumnType];
+}
+
 /**
  * Snowflake's SQL flavour. Identifiers are quoted in upper case, which is what Snowflake stores for
  * unquoted names, so `raw.claims` and `"RAW"."CLAIMS"` are the same table.
@@ -21,8 +27,8 @@ export const snowflakeDialect: Dialect = Object.freeze({
   quoteIdent: (name: string) => `"${assertIdentifier(name).toUpperCase()}"`,
   ...standardDialectParts,
   literal: (value: SqlValue): string => sqlLiteral(value, (text) => text.replace(/\\/g, '\\\\').replace(/'/g, "''")),
-  columnType: (type: ColumnType) => TYPES[type],
-  tryCast: (expr: string, type: ColumnType) => `TRY_CAST(${expr} AS ${TYPES[type]})`,
+  columnType: (type: LandingColumnType) => engineType(type),
+  tryCast: (expr: string, type: LandingColumnType) => `TRY_CAST(${expr} AS ${engineType(type)})`,
   regexFullMatch(expr: string, pattern: string) {
     return `REGEXP_LIKE(${expr}, ${this.literal(pattern)})`; // anchored at both ends, like regexp_full_match
   },

@@ -4,7 +4,10 @@ import { once } from 'node:events';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { csvRecord, splitCsvLine } from '../../formats/csv-fields';
+import { isIdentity, type CsvFieldColumns } from '../../formats/csv-header';
+import { NODE_ENCODING } from '../../formats/encodings';
 import { arrayElements, jsonText, numberLiterals } from '../../formats/json-text';
+import { csvFieldColumns } from '../load-tables';
 import { UnparsableFile, type BulkLoadRequest } from '../warehouse';
 
 /** A line the stager could not turn into a row; quarantined as a `parse` error. */
@@ -21,12 +24,6 @@ export interface StagedFile {
   rows: number;
   rejects: StagedReject[];
 }
-
-const NODE_ENCODING: Record<BulkLoadRequest['encoding'], BufferEncoding> = {
-  'utf-8': 'utf8',
-  'utf-16': 'utf16le',
-  'latin-1': 'latin1',
-};
 
 function input(path: string): Readable {
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -64,9 +61,11 @@ async function eachLine(
  * same file gives the same rows and rejects on every engine and COPY never meets a line it would
  * abort on: lines that do not split into the declared columns, and JSON that is not an object, come
  * back as rejects. CSV rows are numbered among the file's data lines (header and blank lines do not
- * count, lines the caller took out do).
+ * count, lines the caller took out do); their fields are mapped onto the columns by the header's
+ * names, as the DuckDB loader maps them, and a header that does not match throws {@link UnparsableFile}.
  */
 export async function stageFile(req: BulkLoadRequest, out: string, key: string): Promise<StagedFile> {
+  const fields = await csvFieldColumns(req);
   const sink = createWriteStream(out);
   const result: StagedFile = { rows: 0, rejects: [] };
   let pending: string[] = [];
@@ -83,7 +82,7 @@ export async function stageFile(req: BulkLoadRequest, out: string, key: string):
   };
   const names = Object.keys(req.columns);
   try {
-    if (req.format === 'csv') await stageCsv(req, names.length, push, flush, result.rejects);
+    if (req.format === 'csv') await stageCsv(req, fields, push, flush, result.rejects);
     else if (req.format === 'ndjson') await stageNdjson(req, names, push, flush, result.rejects);
     else await stageJson(req, names, push, result.rejects);
     await flush();
@@ -99,13 +98,19 @@ type Push = (row: number, fields: ReadonlyArray<string | null> | string) => void
 
 async function stageCsv(
   req: BulkLoadRequest,
-  width: number,
+  fields: CsvFieldColumns,
   push: Push,
   flush: () => Promise<void>,
   rejects: StagedReject[],
 ): Promise<void> {
   const removed = new Set((req.rejectedLines ?? []).map((r) => r.line));
   const { delimiter, quote } = req;
+  const width = fields.length;
+  // The file's field positions of the declared columns, in declared order; none when already in that order.
+  const names = Object.keys(req.columns);
+  const positions = isIdentity(fields, names) ? undefined : names.map((name) => fields.indexOf(name));
+  const project = (values: ReadonlyArray<string | null>): ReadonlyArray<string | null> =>
+    positions ? positions.map((p) => values[p]) : values;
   let n = 0;
   let blanks = 0;
   const line = (raw: string): void => {
@@ -123,14 +128,15 @@ async function stageCsv(
       let count = 1;
       for (let i = text.indexOf(delimiter); i !== -1; i = text.indexOf(delimiter, i + delimiter.length)) count++;
       if (count !== width) rejects.push({ line: n, text: raw, reason: `expected ${width} fields, found ${count}` });
+      else if (positions) push(n - (req.header ? 1 : 0) - blanks, project(text.split(delimiter).map((v) => v || null)));
       else push(n - (req.header ? 1 : 0) - blanks, `"${text.replaceAll(delimiter, '","')}"`.replaceAll('""', ''));
       return;
     }
-    const fields = splitCsvLine(text, delimiter, quote);
-    if (typeof fields === 'string') rejects.push({ line: n, text: raw, reason: fields });
-    else if (fields.length !== width)
-      rejects.push({ line: n, text: raw, reason: `expected ${width} fields, found ${fields.length}` });
-    else push(n - (req.header ? 1 : 0) - blanks, fields);
+    const values = splitCsvLine(text, delimiter, quote);
+    if (typeof values === 'string') rejects.push({ line: n, text: raw, reason: values });
+    else if (values.length !== width)
+      rejects.push({ line: n, text: raw, reason: `expected ${width} fields, found ${values.length}` });
+    else push(n - (req.header ? 1 : 0) - blanks, project(values));
   };
   await eachLine(req.file, NODE_ENCODING[req.encoding], line, flush);
 }

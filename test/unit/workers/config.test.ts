@@ -44,6 +44,15 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses a transform.targetSchema that is not a plain identifier when the config loads', () => {
+    expect(() => loadConfig({ file: configFile('transform:\n  targetSchema: "main; drop"\n'), env: {} })).toThrow(
+      /transform\.targetSchema: expected a plain SQL identifier/,
+    );
+    expect(
+      loadConfig({ file: configFile('transform:\n  targetSchema: analytics\n'), env: {} }).config.transform,
+    ).toMatchObject({ targetSchema: 'analytics' });
+  });
+
   it('names the environment variable that set a bad value', () => {
     expect(() => loadConfig({ file: configFile(''), env: { EDP_PIPELINE__INTERVAL_HOURS: '"four"' } })).toThrow(
       /pipeline\.intervalHours \(from EDP_PIPELINE__INTERVAL_HOURS\): Expected number/,
