@@ -3,23 +3,17 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../activities/ingest';
 import { DuckDbWarehouse } from '../../activities/warehouse';
-import type { EntityConfig } from '../../lib/config/schema';
+import { entitySchema } from '../../lib/config/schema';
 import { tmpDir } from '../helpers/tmp';
 
 const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
 const STAMP = '20260101T0400';
-const claims: EntityConfig = {
+const claims = entitySchema.parse({
   name: 'claims',
   pattern: 'claims_{interval}_*',
-  format: 'csv',
-  delimiter: ',',
   header: false, // positional: /etc/passwd's lines would load as rows
-  quote: '"',
-  encoding: 'utf-8',
   columns: { claim_id: 'string', amount: 'string' },
-  required: [],
-  keepRawText: false,
-};
+});
 const GOOD_CSV = 'C1,1.00\nC2,2.00\nC3,3.00\n';
 const SECRET = 'TOP-SECRET-LANDING';
 

@@ -4,27 +4,18 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../../../activities/ingest';
 import { DuckDbWarehouse } from '../../../../activities/warehouse';
-import type { EntityConfig } from '../../../../lib/config/schema';
+import { entitySchema } from '../../../../lib/config/schema';
 import { tmpDir } from '../../../helpers/tmp';
 
 const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
 const STAMP = '20260101T0400';
-const entity = (e: Pick<EntityConfig, 'name' | 'pattern' | 'format' | 'columns'>): EntityConfig => ({
-  delimiter: ',',
-  header: true,
-  quote: '"',
-  encoding: 'utf-8',
-  required: [],
-  keepRawText: false,
-  ...e,
-});
-const claims = entity({
+const claims = entitySchema.parse({
   name: 'claims',
   pattern: 'claims_{interval}_*',
   format: 'csv',
   columns: { claim_id: 'string', amount: 'decimal' },
 });
-const events = entity({
+const events = entitySchema.parse({
   name: 'events',
   pattern: 'events_{interval}_*',
   format: 'json',
