@@ -8,6 +8,7 @@ import { createSlaActivities, type RunInfo } from './sla';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
 import type {
+  DuplicateFiles,
   EntityConfig,
   KafkaConfig,
   RealtimeConfig,
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   warehouse: Warehouse;
   landingDir: string;
   entities: readonly EntityConfig[];
+  /** `landing.duplicateFiles`. */
+  duplicateFiles?: DuplicateFiles;
   sources: readonly SqlSourceConfig[];
   /** Where SQL-source extracts are staged before their bulk load. */
   extractDir: string;

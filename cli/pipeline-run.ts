@@ -3,6 +3,7 @@ import type { EdpConfig } from '../workers/config-schema';
 import { stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
 import { pipelineStartOptions } from '../workers/workflow-inputs';
+import type { BatchIngestResult } from '../workflows/batch-ingest';
 import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
 import { platformPipeline } from '../workflows';
 import { num, progress } from './output';
@@ -65,23 +66,42 @@ export async function watchPipeline(
   return result;
 }
 
-/** Prints the run's summary: rows per step, quality verdict, exported files. */
-export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workflowId: string, runId: string): void {
-  const i = r.ingest;
-  console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
-  console.log(
+/** Unmatched names printed one per line; the rest are counted. */
+const LISTED_UNMATCHED = 10;
+
+/** The ingest step's lines of the run summary: counts, then every file quarantined, duplicated or unmatched. */
+export function ingestSummaryLines(i: BatchIngestResult): string[] {
+  const pad = ' '.repeat(13);
+  const lines = [
     `  ingest     ${num(i.fileCount)} files, ${i.extracts.length} tables, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
       (i.alreadyLoaded > 0 ? ` (${num(i.alreadyLoaded)} files already loaded earlier)` : '') +
       (i.batches.length > 0 ? ` in ${i.batches.length} child batches` : '') +
       (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''),
-  );
-  for (const q of i.quarantinedFiles) console.log(`             QUARANTINED ${q.file}: ${q.reason}`);
+  ];
+  for (const q of i.quarantinedFiles) lines.push(`${pad}QUARANTINED ${q.file}: ${q.reason}`);
+  for (const d of i.duplicateFiles)
+    lines.push(
+      `${pad}DUPLICATE ${d.file}: same content as ${d.duplicateOf}, ${d.skipped ? 'skipped (landing.duplicateFiles: skip)' : 'loaded again'}`,
+    );
+  if (i.unmatched.total > 0) {
+    lines.push(`${pad}UNMATCHED ${num(i.unmatched.total)} files in the landing folder match no entity pattern:`);
+    for (const f of i.unmatched.files.slice(0, LISTED_UNMATCHED)) lines.push(`${pad}  ${f}`);
+    if (i.unmatched.total > LISTED_UNMATCHED)
+      lines.push(`${pad}  … and ${num(i.unmatched.total - LISTED_UNMATCHED)} more`);
+  }
   for (const x of i.extracts)
-    console.log(
-      `             ${x.source}.${x.table} → ${x.target} (${x.mode}): ${num(x.rowsLoaded)} loaded` +
+    lines.push(
+      `${pad}${x.source}.${x.table} → ${x.target} (${x.mode}): ${num(x.rowsLoaded)} loaded` +
         (x.rowsQuarantined ? `, ${num(x.rowsQuarantined)} quarantined` : '') +
         (x.mode === 'incremental' ? `, watermark ${x.watermarkBefore ?? 'none'} → ${x.watermarkAfter ?? 'none'}` : ''),
     );
+  return lines;
+}
+
+/** Prints the run's summary: rows per step, quality verdict, exported files. */
+export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workflowId: string, runId: string): void {
+  console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
+  for (const line of ingestSummaryLines(r.ingest)) console.log(line);
   const built = r.transform.models.filter((m) => m.type !== 'test');
   const tests = r.transform.models.filter((m) => m.type === 'test');
   const count = (ms: typeof built, s: string) => ms.filter((m) => m.status === s).length;

@@ -1,17 +1,29 @@
 import { fileStamp, type DataInterval } from './intervals';
 
-/**
- * A matcher for an entity's file names in one interval: `{interval}` is the interval start as
- * `YYYYMMDDTHHMM` and `*` any run of characters but `/`, e.g. `claims_{interval}_*.csv`.
- */
-export function landingNameMatcher(pattern: string, interval: DataInterval): RegExp {
+/** Any interval's stamp in a file name: `YYYYMMDDTHHMM`. */
+const ANY_STAMP = '\\d{8}T\\d{4}';
+
+function matcher(pattern: string, stamp: string): RegExp {
   const [before, after] = pattern.split('{interval}');
   const part = (s: string): string =>
     s
       .split('*')
       .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
       .join('[^/]*');
-  return new RegExp(`^${part(before)}${fileStamp(interval.start)}${part(after ?? '')}$`);
+  return new RegExp(`^${part(before)}${stamp}${part(after ?? '')}$`);
+}
+
+/**
+ * A matcher for an entity's file names in one interval: `{interval}` is the interval start as
+ * `YYYYMMDDTHHMM` and `*` any run of characters but `/`, e.g. `claims_{interval}_*.csv`.
+ */
+export function landingNameMatcher(pattern: string, interval: DataInterval): RegExp {
+  return matcher(pattern, fileStamp(interval.start));
+}
+
+/** A matcher for an entity's file names in any interval: names it matches are expected, now or in another run. */
+export function landingNameMatcherAnyInterval(pattern: string): RegExp {
+  return matcher(pattern, ANY_STAMP);
 }
 
 /** The single file name a pattern without `*` names for an interval. */

@@ -53,6 +53,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         warehouse,
         landingDir: config.landing.path,
         entities: config.landing.entities,
+        duplicateFiles: config.landing.duplicateFiles,
         sources: config.sources,
         extractDir: join(config.stateDir, 'extracts'),
         projectDir: config.transform.projectDir,

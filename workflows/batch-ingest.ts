@@ -1,5 +1,5 @@
 import { executeChild, sleep, workflowInfo } from '@temporalio/workflow';
-import type { TableExtractResult } from '../activities/ingest';
+import type { TableExtractResult, UnmatchedFiles } from '../activities/ingest';
 import { summarizeLoads, type FileLoadSummary } from './file-load-summary';
 import { ingestBatchWorkflowId } from '../lib/ids';
 import { loadFileBatch } from './load-file-batch';
@@ -24,6 +24,8 @@ export interface BatchIngestInput {
 export interface BatchIngestResult extends FileLoadSummary {
   /** Entities with no file when the sensor timed out. */
   missing: string[];
+  /** Files in the landing folder that match no entity's pattern: neither loaded nor waited for. */
+  unmatched: UnmatchedFiles;
   /** SQL-source tables extracted, with their watermarks. */
   extracts: TableExtractResult[];
   sensorPokes: number;
@@ -71,6 +73,7 @@ export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestR
     rowsLoaded: loaded.rowsLoaded + extracts.reduce((n, x) => n + x.rowsLoaded, 0),
     rowsQuarantined: loaded.rowsQuarantined + extracts.reduce((n, x) => n + x.rowsQuarantined, 0),
     missing: check.missing,
+    unmatched: check.unmatched ?? { files: [], total: 0 },
     extracts,
     sensorPokes: pokes,
   };

@@ -10,8 +10,10 @@ export interface FileLoadSummary {
   rowsIn: number;
   rowsLoaded: number;
   rowsQuarantined: number;
-  /** Files that could not be parsed at all, with the reason. */
+  /** Files quarantined whole (refused unread, or unparsable), with the reason. */
   quarantinedFiles: Array<{ file: string; reason: string }>;
+  /** Files whose content was loaded under another name of the interval; `skipped` unless `landing.duplicateFiles: load`. */
+  duplicateFiles: Array<{ file: string; duplicateOf: string; skipped: boolean }>;
   /** The first {@link MAX_LISTED_FILES} results; `audit.ingest_manifest` lists every file. */
   files: FileLoadResult[];
   /** Child workflows that loaded batches, if any. */
@@ -32,6 +34,9 @@ export function summarizeLoads(
       rowsLoaded: loads.reduce((n, f) => n + f.rowsLoaded, 0),
       rowsQuarantined: loads.reduce((n, f) => n + f.rowsQuarantined, 0),
       quarantinedFiles: loads.flatMap((f) => (f.quarantinedFile ? [{ file: f.file, reason: f.quarantinedFile }] : [])),
+      duplicateFiles: loads.flatMap((f) =>
+        f.duplicateOf ? [{ file: f.file, duplicateOf: f.duplicateOf, skipped: f.duplicateSkipped === true }] : [],
+      ),
       files: loads,
       batches: batch ? [batch] : [],
     },
@@ -44,6 +49,8 @@ export function summarizeLoads(
     rowsLoaded: parts.reduce((n, p) => n + p.rowsLoaded, 0),
     rowsQuarantined: parts.reduce((n, p) => n + p.rowsQuarantined, 0),
     quarantinedFiles: parts.flatMap((p) => p.quarantinedFiles),
+    // A child batch that finished before duplicates were reported has none listed.
+    duplicateFiles: parts.flatMap((p) => p.duplicateFiles ?? []),
     files: parts.flatMap((p) => p.files).slice(0, MAX_LISTED_FILES),
     batches: parts.flatMap((p) => p.batches),
   };

@@ -1,6 +1,16 @@
 import type { DataInterval } from '../../lib/intervals';
 import type { IngestDeps } from './ingest-deps';
-import { landedFiles } from './landing-files';
+import { landedFiles, unmatchedLandingFiles } from './landing-files';
+
+/** Most unmatched names a check carries; the landing folder itself has all of them. */
+export const MAX_LISTED_UNMATCHED = 100;
+
+/** Files in the landing folder that no entity's pattern expects: the first names and how many in all. */
+export interface UnmatchedFiles {
+  /** The first {@link MAX_LISTED_UNMATCHED}, relative to the landing folder, in name order. */
+  files: string[];
+  total: number;
+}
 
 /** Which of an interval's expected landing files have arrived. */
 export interface LandingCheck {
@@ -10,9 +20,14 @@ export interface LandingCheck {
   missing: string[];
   /** Every landed file, as a path relative to the landing folder. */
   files: Array<{ entity: string; file: string }>;
+  /** Present when the landing folder holds files no entity's pattern expects (in any interval). */
+  unmatched?: UnmatchedFiles;
 }
 
-/** Lists the configured entities' files for the interval, split into present and missing. */
+/**
+ * Lists the configured entities' files for the interval, split into present and missing, and the files
+ * that match no entity at all (neither loaded nor waited for, so a misnamed delivery is seen).
+ */
 export async function checkLandingFiles(
   deps: Pick<IngestDeps, 'landingDir' | 'entities'>,
   input: { interval: DataInterval },
@@ -23,5 +38,8 @@ export async function checkLandingFiles(
     (files.length > 0 ? check.present : check.missing).push(e.name);
     check.files.push(...files.map((file) => ({ entity: e.name, file })));
   }
+  const unmatched = unmatchedLandingFiles(deps.landingDir, deps.entities);
+  if (unmatched.length > 0)
+    check.unmatched = { files: unmatched.slice(0, MAX_LISTED_UNMATCHED), total: unmatched.length };
   return Promise.resolve(check);
 }

@@ -1,4 +1,4 @@
-import type { EntityConfig } from '../../lib/config/schema';
+import type { DuplicateFiles, EntityConfig } from '../../lib/config/schema';
 import type { Warehouse } from '../warehouse';
 
 /** What the ingest activities need from the worker. */
@@ -6,4 +6,6 @@ export interface IngestDeps {
   warehouse: Warehouse;
   landingDir: string;
   entities: readonly EntityConfig[];
+  /** `landing.duplicateFiles`. @default 'skip' */
+  duplicateFiles?: DuplicateFiles;
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, rmSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { columnsByOf, type EntityConfig } from '../../lib/config/schema';
@@ -9,7 +10,7 @@ import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import type { KeyedLock } from '../keyed-lock';
 import { logEvent } from '../telemetry';
-import { ensureAudit, INGEST_LOAD_ID, INGEST_MANIFEST } from '../audit';
+import { ensureAudit, INGEST_LOAD_ID } from '../audit';
 import {
   ensureOnce,
   ensureSchema,
@@ -19,8 +20,10 @@ import {
   type Warehouse,
   type WarehouseSession,
 } from '../warehouse';
-import { copyWithoutLines, scanCsvLines } from '../formats/csv-lines';
+import { copyWithoutLines, scanCsvLines, type CsvLineScan } from '../formats/csv-lines';
+import { manifestEntriesFor, recordManifest, type ManifestEntry, type ManifestStatus } from './ingest-manifest';
 import type { IngestDeps } from './ingest-deps';
+import { gzipRefusal, readLandedFile, refusedPath, type LandedFileRead } from './landing-file-checks';
 import { fileChecksum } from './landing-files';
 import { recordLoad } from './record-load';
 
@@ -44,8 +47,12 @@ export interface FileLoadResult {
   rowsQuarantined: number;
   /** True when this exact content was loaded before and nothing was written now. */
   alreadyLoaded: boolean;
-  /** Set when the file could not be parsed at all: the reason it was quarantined whole. */
+  /** Set when the file could not be parsed at all, or was refused unread: the reason it was quarantined whole. */
   quarantinedFile?: string;
+  /** Set when the same content was loaded under another name in this interval: that file. */
+  duplicateOf?: string;
+  /** With {@link duplicateOf}: true when this file was skipped (`landing.duplicateFiles: skip`), false when loaded again. */
+  duplicateSkipped?: boolean;
 }
 
 /** Node's names for the configured encodings. */
@@ -58,7 +65,6 @@ const NODE_ENCODING: Record<EntityConfig['encoding'], BufferEncoding> = {
 /** Reader errors that mean the file as a whole cannot be parsed (not a transient failure). */
 const UNPARSABLE = /^(Invalid Input Error|Conversion Error)/;
 
-const MANIFEST = INGEST_MANIFEST.name;
 /** Numbers each file load; raw rows carry it as `_edp_load_id` and the manifest says which file it was. */
 const LOAD_IDS = INGEST_LOAD_ID;
 
@@ -79,12 +85,66 @@ async function ensureManifest(w: Warehouse): Promise<void> {
   await ensureSchema(w, 'raw');
 }
 
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Counts of a file no row was read from. */
+const NONE: BulkLoadResult = Object.freeze({ rowsIn: 0, rowsLoaded: 0, rowsQuarantined: 0 });
+
+/**
+ * Reads what the load needs before it starts: the checksum, the CSV line scan, and whether the file is
+ * refused whole. A link or a path outside the landing folder is refused before any byte is read; its
+ * checksum is the refusal's, so a re-run finds it recorded.
+ */
+async function readForLoad(
+  landingDir: string,
+  file: string,
+  e: EntityConfig,
+): Promise<LandedFileRead & { scan?: CsvLineScan }> {
+  const path = join(landingDir, file);
+  const refused = refusedPath(landingDir, file);
+  if (refused) return { checksum: createHash('sha256').update(refused).digest('hex'), refused };
+  if (e.format !== 'csv') return readLandedFile(path, e.format);
+  // CSV: one read gives the checksum, the physical line count and the lines with unbalanced quotes.
+  try {
+    const scan = await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding], e.delimiter);
+    return { checksum: scan.checksum, scan };
+  } catch (err) {
+    const gzip = gzipRefusal(err);
+    if (gzip === undefined) throw err;
+    return { checksum: await fileChecksum(path), refused: gzip };
+  }
+}
+
+/** What a manifest entry recorded earlier says about this file now. */
+function fromPrior(
+  prior: ManifestEntry,
+  twin: string | undefined,
+): Omit<FileLoadResult, 'entity' | 'file' | 'checksum'> {
+  return {
+    rowsIn: prior.rowsIn,
+    rowsLoaded: prior.rowsLoaded,
+    rowsQuarantined: prior.rowsQuarantined,
+    alreadyLoaded: true,
+    ...(prior.status === 'quarantined' && prior.reason ? { quarantinedFile: prior.reason } : {}),
+    ...(prior.status === 'duplicate' && twin ? { duplicateOf: twin, duplicateSkipped: true } : {}),
+  };
+}
+
 /**
  * Loads an entity's file for the interval into `raw.<entity>` exactly once: the manifest row keyed
  * by (entity, file, checksum) commits in the same transaction as the rows, so a retry, re-run or
- * backfill skips it, while changed content under the same name loads as a new version. A file the
- * reader cannot parse at all is quarantined whole: recorded with its reason, never failing the run.
- * `lock` serializes loads of the same file within the worker.
+ * backfill skips it, while changed content under the same name loads as a new version. A file that
+ * cannot be loaded as a whole (a link, a broken gzip stream, a `json` file that is no array, content the
+ * reader cannot parse) is quarantined: recorded with its reason, never failing the load or the run. The
+ * same content under a second name in the interval is skipped or loaded again as `duplicateFiles` says,
+ * and reported either way. `lock` serializes loads of the same content within the worker.
  */
 export async function loadLandingFile(
   deps: IngestDeps & { lock: KeyedLock },
@@ -101,14 +161,11 @@ export async function loadLandingFile(
     );
   }
   return classified(`loading ${path}`, async () => {
-    if (!existsSync(path)) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
-    // CSV: one read gives the checksum, the physical line count and the lines with unbalanced quotes.
-    const scan =
-      e.format === 'csv'
-        ? await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding], e.delimiter)
-        : undefined;
-    const checksum = scan?.checksum ?? (await fileChecksum(path));
-    const bytes = statSync(path).size;
+    // lstat, not exists: a dangling link is there, to be refused.
+    const bytes = lstatOrUndefined(path)?.size;
+    if (bytes === undefined) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
+    const read = await readForLoad(deps.landingDir, file, e);
+    const { checksum, scan } = read;
     await ensureManifest(deps.warehouse);
     const request = (loadId: number, source: string): BulkLoadRequest => ({
       file: source,
@@ -147,27 +204,24 @@ export async function loadLandingFile(
       deps.warehouse.prepareBulkLoad(request(0, path)),
     );
     const base = { entity: e.name, file, checksum };
-    const d = deps.warehouse.dialect;
-    const ts = d.columnType('timestamp');
-    const record = (tx: WarehouseSession, counts: BulkLoadResult, reason: string | null, loadId: number | null) =>
-      tx.execute(
-        `INSERT INTO ${MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS ${ts}), CAST(? AS ${ts}), ${d.now()}, ?, ?, ?)`,
-        [
-          e.name,
-          file,
-          checksum,
-          bytes,
-          counts.rowsIn,
-          counts.rowsLoaded,
-          counts.rowsQuarantined,
-          input.runId,
-          input.interval.start,
-          input.interval.end,
-          reason === null ? 'loaded' : 'quarantined',
-          reason,
-          loadId,
-        ],
-      );
+    const ofInterval = landingNameMatcher(e.pattern, input.interval);
+    const record = (
+      tx: WarehouseSession,
+      counts: BulkLoadResult,
+      status: ManifestStatus,
+      reason: string | null,
+      loadId: number | null,
+    ) =>
+      recordManifest(tx, deps.warehouse.dialect, {
+        ...base,
+        bytes,
+        counts,
+        runId: input.runId,
+        interval: input.interval,
+        status,
+        reason,
+        loadId,
+      });
     const load = async (): Promise<FileLoadResult> => {
       // Taken outside the transaction: a sequence value is never handed out twice, even to a load that rolls back.
       const [{ id }] = await deps.warehouse.query<{ id: string }>(
@@ -175,24 +229,21 @@ export async function loadLandingFile(
       );
       const loadId = Number(id);
       return deps.warehouse.transaction(async (tx): Promise<FileLoadResult> => {
-        const [prior] = await tx.query<{
-          rows_in: string;
-          rows_loaded: string;
-          rows_quarantined: string;
-          reason: string | null;
-        }>(
-          `SELECT rows_in, rows_loaded, rows_quarantined, reason FROM ${MANIFEST} WHERE entity = ? AND file = ? AND checksum = ?`,
-          [e.name, file, checksum],
-        );
-        if (prior) {
-          return {
-            ...base,
-            rowsIn: Number(prior.rows_in),
-            rowsLoaded: Number(prior.rows_loaded),
-            rowsQuarantined: Number(prior.rows_quarantined),
-            alreadyLoaded: true,
-            ...(prior.reason ? { quarantinedFile: prior.reason } : {}),
-          };
+        const recorded = await manifestEntriesFor(tx, e.name, checksum);
+        const prior = recorded.find((r) => r.file === file);
+        // The same bytes under another name of this interval; an unchanged snapshot in a later interval is not one.
+        const twin = recorded.find(
+          (r) => r.file !== file && r.status === 'loaded' && ofInterval.test(basename(r.file)),
+        )?.file;
+        if (prior) return { ...base, ...fromPrior(prior, twin) };
+        if (read.refused) {
+          await record(tx, NONE, 'quarantined', read.refused, null);
+          return { ...base, ...NONE, alreadyLoaded: false, quarantinedFile: read.refused };
+        }
+        const duplicate = twin ? { duplicateOf: twin, duplicateSkipped: deps.duplicateFiles !== 'load' } : {};
+        if (duplicate.duplicateSkipped) {
+          await record(tx, NONE, 'duplicate', `same content as ${twin}`, null);
+          return { ...base, ...NONE, alreadyLoaded: false, ...duplicate };
         }
         // Lines with unbalanced quotes or a NUL byte (quarantined) and blank lines holding spaces (skipped) are
         // emptied before the reader sees the file.
@@ -215,23 +266,23 @@ export async function loadLandingFile(
             ErrorType.BadInput,
           );
         }
-        await record(tx, counts, null, loadId);
-        return { ...base, ...counts, alreadyLoaded: false };
+        await record(tx, counts, 'loaded', null, loadId);
+        return { ...base, ...counts, alreadyLoaded: false, ...duplicate };
       });
     };
-    // Files of one entity load in parallel (appends do not conflict); the same file, one at a time.
+    // Files of one entity load in parallel (appends do not conflict); the same content, one at a time, so
+    // a second name sees the first one's manifest row.
     const result = await withHeartbeat(
       () =>
-        deps.lock.run(file, async () => {
+        deps.lock.run(`${e.name}\0${checksum}`, async () => {
           try {
             return await load();
           } catch (err) {
             const message = (err as Error).message ?? String(err);
             if (!(err instanceof UnparsableFile) && !UNPARSABLE.test(message)) throw err;
             const reason = message.split('\n')[0];
-            const none = { rowsIn: 0, rowsLoaded: 0, rowsQuarantined: 0 };
-            await deps.warehouse.transaction((tx) => record(tx, none, reason, null));
-            return { ...base, ...none, alreadyLoaded: false, quarantinedFile: reason };
+            await deps.warehouse.transaction((tx) => record(tx, NONE, 'quarantined', reason, null));
+            return { ...base, ...NONE, alreadyLoaded: false, quarantinedFile: reason };
           }
         }),
       { file },
@@ -244,6 +295,7 @@ export async function loadLandingFile(
       rowsLoaded: result.rowsLoaded,
       rowsQuarantined: result.rowsQuarantined,
       ...(result.quarantinedFile ? { quarantinedFile: result.quarantinedFile } : {}),
+      ...(result.duplicateOf ? { duplicateOf: result.duplicateOf, duplicateSkipped: result.duplicateSkipped } : {}),
     });
     return result;
   });

@@ -56,11 +56,18 @@ export function columnsByOf(e: Pick<EntityConfig, 'header' | 'columnsBy'>): 'nam
   return e.header ? (e.columnsBy ?? 'name') : 'position';
 }
 
+/** What a load does with a file whose content was already loaded under another name in the same interval. */
+export const duplicateFilesSchema = z.enum(['skip', 'load']);
+/** `landing.duplicateFiles`. */
+export type DuplicateFiles = z.infer<typeof duplicateFilesSchema>;
+
 /** The `landing` section: the landing zone's folder and the entities whose files land there. */
 export const landingSchema = z
   .object({
     path: z.string().min(1).default('landing'),
     entities: z.array(entitySchema).default([]),
+    /** `skip` (recorded as a duplicate and reported) or `load` (loaded again, still reported). */
+    duplicateFiles: duplicateFilesSchema.default('skip'),
   })
   .strict()
   .default({});

@@ -11,7 +11,7 @@ import { kafkaSchema, streamingSchema } from './streaming-schema';
 import { temporalSchema } from './temporal-schema';
 
 export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type LandingColumnType } from './primitives';
-export { columnsByOf, entitySchema, type EntityConfig } from './landing-schema';
+export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
 export { streamTopicSchema, type KafkaConfig, type StreamTopicConfig, type StreamingConfig } from './streaming-schema';
 export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
 export { webhookSchema, type WebhookConfig } from './alerts-schema';

@@ -1,4 +1,4 @@
-import { columnsByOf, entitySchema } from '../../../../lib/config/landing-schema';
+import { columnsByOf, entitySchema, landingSchema } from '../../../../lib/config/landing-schema';
 import { decimalSpec } from '../../../../lib/config/primitives';
 
 const entity = (extra: Record<string, unknown>) => ({ name: 'claims', pattern: 'c_{interval}.csv', ...extra });
@@ -25,5 +25,15 @@ describe('landing entity columns', () => {
     const named = entitySchema.safeParse(entity({ columns: { a: 'string' }, header: false, columnsBy: 'name' }));
     expect(named.success).toBe(false);
     expect(JSON.stringify(named.error?.issues)).toContain('a file without a header maps columns by position');
+  });
+});
+
+describe('landing.duplicateFiles', () => {
+  it('skips duplicates by default, loads them when told, and refuses anything else', () => {
+    expect(landingSchema.parse({}).duplicateFiles).toBe('skip');
+    expect(landingSchema.parse({ duplicateFiles: 'load' }).duplicateFiles).toBe('load');
+    const bad = landingSchema.safeParse({ duplicateFiles: 'warn' });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0].path).toEqual(['duplicateFiles']);
   });
 });
