@@ -110,6 +110,28 @@ describe('the worker query endpoint refuses what an attacker sends', () => {
     }
   });
 
+  it('reads no file through a CTE named like the path, in or out of its scope (found in review)', async () => {
+    for (const sql of [
+      `WITH "${secretFile}" AS (SELECT * FROM "${secretFile}") SELECT * FROM "${secretFile}"`,
+      `SELECT * FROM '${secretFile}' WHERE EXISTS (WITH "${secretFile}" AS (SELECT 1) SELECT 1)`,
+      `SELECT (WITH "${secretFile}" AS (SELECT 1) SELECT 1) AS z, * FROM '${secretFile}'`,
+      `WITH x AS (SELECT 1), "${dir}/*.csv" AS (FROM '${dir}/*.csv') FROM "${dir}/*.csv"`,
+    ]) {
+      const res = await post({ sql });
+      expect([sql, res.status]).toEqual([sql, 400]);
+      expect(res.body).not.toContain(SECRET_TEXT);
+    }
+    const cte = await post({ sql: 'WITH c AS (SELECT count(*) AS n FROM raw.claims) SELECT n FROM c' });
+    expect(cte.status).toBe(200);
+  });
+
+  it('downloads no extension for a function a query names', async () => {
+    const res = await post({ sql: "SELECT stem('running', 'english') AS s" });
+    // autoinstall_known_extensions is off: DuckDB looks for an installed copy only, never downloads one.
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('Install it first');
+  });
+
   it('writes no file: COPY … TO is refused', async () => {
     const target = join(dir, 'exfiltrated.csv');
     const res = await post({ sql: `COPY (SELECT * FROM raw.claims) TO '${target}'` });

@@ -26,6 +26,9 @@ const ALLOWED_TABLE_FUNCTIONS = new Set([
 /** `SHOW …` forms that list the catalog rather than naming a relation. */
 const CATALOG_LISTINGS = new Set(['"tables"', '"all_tables"', '"databases"']);
 
+/** A name no replacement scan takes for a file or URL: no dot, slash, wildcard or scheme. */
+const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
+
 const WRITE_HINT = 'run it with `edp query --write` if you mean to change the warehouse';
 
 /** A relation named in the query: `catalog.schema.name`, parts empty where not written. */
@@ -106,7 +109,10 @@ function resolves(ref: RelationRef, named: Named, catalog: { relations: Set<stri
       relations.has(`${ref.schema}.main.${ref.name}`)
     );
   }
-  if (named.ctes.has(ref.name)) return true;
+  // A CTE covers only a plain identifier: DuckDB scopes CTE names, and a name that looks like a path
+  // (`"/tmp/x.csv"`) outside its CTE's scope is a file to DuckDB. A plain name has no extension, so no
+  // replacement scan can take it for a file.
+  if (PLAIN_NAME.test(ref.name) && named.ctes.has(ref.name)) return true;
   return searched.some((d) =>
     ['main', 'pg_catalog', 'information_schema'].some((s) => relations.has(`${d}.${s}.${ref.name}`)),
   );
@@ -130,6 +136,10 @@ export async function queryReadOnly(warehouse: Warehouse, sql: string): Promise<
   }
   const show = named.showTargets.find((t) => !CATALOG_LISTINGS.has(t));
   if (show !== undefined) throw new BadSqlError(`SHOW ${show} is refused: use DESCRIBE <schema>.<table>`);
+  const oddCte = [...named.ctes].find((c) => !PLAIN_NAME.test(c));
+  if (oddCte !== undefined) {
+    throw new BadSqlError(`the CTE name "${oddCte}" is refused: name CTEs with plain identifiers (letters, digits, _)`);
+  }
   const catalog = await catalogRelations(warehouse);
   const unknown = named.relations.find((r) => !resolves(r, named, catalog));
   if (unknown !== undefined) {

@@ -147,6 +147,9 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     if (options.threads) settings.threads = String(options.threads);
     if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
     settings.checkpoint_threshold = options.checkpointThreshold ?? '256MB';
+    // Never download an extension because a query named one of its functions (a plain SELECT through
+    // `edp query` could otherwise fetch and load code); the ones the platform uses are built in.
+    settings.autoinstall_known_extensions = 'false';
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     try {
       return new DuckDbWarehouse(await DuckDBInstance.create(options.path, settings));
