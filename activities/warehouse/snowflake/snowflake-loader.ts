@@ -54,6 +54,16 @@ export async function prepareSnowflakeLoad(
 }
 
 /**
+ * A load's key, on every staged row and in its stage path: short (12 characters), random enough that
+ * concurrent loads of a table never share one, and without `-`: the path stands unquoted in PUT and
+ * COPY, where `--` starts a comment (base64url's `-` made about one load in 370 COPY from a truncated
+ * path with the default file format, typing none of its rows).
+ */
+export function newLoadKey(): string {
+  return randomBytes(9).toString('base64url').replace(/-/g, '_');
+}
+
+/**
  * Loads one file into Snowflake: parsed once in Node into a canonical CSV ({@link stageFile}), put
  * in the stage (internal by PUT, or external S3), COPY'd into the target's all-text stage table under a fresh key, then typed
  * with TRY_CAST into the target; rows failing a required or type check, and lines that did not
@@ -67,8 +77,7 @@ export async function snowflakeBulkLoad(
   req: BulkLoadRequest,
   files: LoadStage,
 ): Promise<BulkLoadResult> {
-  // On every staged row: short (12 characters), random enough that concurrent loads of a table never share one.
-  const key = randomBytes(9).toString('base64url');
+  const key = newLoadKey();
   const local = join(tmpdir(), `edp-stage-${key}.csv`);
   const stage = d.table(stageTable(req.target));
   const path = `${req.target.schema}.${req.target.table}/${key}/`;
