@@ -1,5 +1,5 @@
 import { ensureAudit, TRANSFORM_NODE_RUNS } from '../audit';
-import { ensureSchema, type Dialect, type Warehouse, type WarehouseSession } from '../warehouse';
+import { ensureSchema, type Dialect, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
 import { createHash } from 'node:crypto';
 import { quoterFor, renderRelation } from './jinja-context';
@@ -116,10 +116,16 @@ export async function columnsOf(
  * A scratch table for one node's run (a real table: temp tables belong to one pooled connection), in the
  * node's schema, named after the node and the invocation.
  */
+export function scratchRef(node: ManifestNode, invocationId: string, what: string): TableRef {
+  const run = createHash('sha1').update(invocationId).digest('hex').slice(0, 8);
+  return { schema: node.relation!.schema, table: `edp_${what}_${node.name}_${run}`.replace(/\W/g, '_') };
+}
+
+/** {@link scratchRef} as SQL for the target engine. */
 export function scratchTable(manifest: Manifest, node: ManifestNode, invocationId: string, what: string): string {
   const q = quoterFor(manifest.target.type);
-  const run = createHash('sha1').update(invocationId).digest('hex').slice(0, 8);
-  return `${q(node.relation!.schema)}.${q(`edp_${what}_${node.name}_${run}`.replace(/\W/g, '_'))}`;
+  const ref = scratchRef(node, invocationId, what);
+  return `${q(ref.schema)}.${q(ref.table)}`;
 }
 
 /** The marker table, once the audit schema is in place (created once per warehouse handle, not per parallel node). */

@@ -51,6 +51,28 @@ export const DEFAULT_TARGET: TargetInfo = {
 const tableOf = (n: ManifestNode) => (n.relation ? `${n.relation.schema}.${n.relation.identifier}` : undefined);
 
 /**
+ * Edges from a selected seed to the selected nodes reading it through a source: a `sources:` entry may
+ * name a seed's table (jaffle-shop reads its `raw` seeds so), and those readers must wait for the load.
+ */
+export function seedSourceEdges(manifest: Manifest, selected: readonly string[]): Array<[string, string]> {
+  const key = (r: { schema: string; identifier: string }) => `${r.schema}.${r.identifier}`.toLowerCase();
+  const seedOf = new Map<string, string>();
+  for (const id of selected) {
+    const n = manifest.nodes[id];
+    if (n.resourceType === 'seed' && n.relation) seedOf.set(key(n.relation), id);
+  }
+  const edges: Array<[string, string]> = [];
+  for (const id of selected) {
+    for (const p of manifest.nodes[id].dependsOn) {
+      const source = manifest.sources[p];
+      const seed = source && seedOf.get(key(source.relation));
+      if (seed && seed !== id) edges.push([seed, id]);
+    }
+  }
+  return edges;
+}
+
+/**
  * Parses and plans a project (no warehouse access): the manifest, the selected nodes and their edges.
  * In `build`, a test that reads only one selected node runs in that node's activity, right after it
  * (one activity instead of one per test: most of a project's nodes are tests); its edges move to the node.
@@ -96,7 +118,7 @@ export function planProject(
       };
     });
   const edges = new Map<string, [string, string]>();
-  for (const [parent, child] of runEdges(manifest, selected, command)) {
+  for (const [parent, child] of [...runEdges(manifest, selected, command), ...seedSourceEdges(manifest, selected)]) {
     const p = bundledInto.get(parent) ?? parent;
     if (bundledInto.has(child) || p === child) continue;
     edges.set(`${p}\u0000${child}`, [p, child]);
