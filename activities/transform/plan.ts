@@ -1,5 +1,5 @@
 import { writeManifest } from './manifest-store';
-import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
+import type { Manifest, ManifestNode, NotRunResource, ResourceType, TargetInfo } from './manifest-types';
 import { DEFAULT_TARGET_TYPE } from './jinja-context';
 import { parseProject } from './parse';
 import { runEdges, selectNodes, type DbtCommand } from './selection';
@@ -37,6 +37,8 @@ export interface TransformPlan {
   checksum: string;
   nodes: PlannedNode[];
   edges: Array<[parent: string, child: string]>;
+  /** Declared resources this command would run under dbt but the engine does not (unit tests, semantic layer). */
+  notRun?: NotRunResource[];
 }
 
 /** The default `target` of the embedded warehouse. */
@@ -123,5 +125,10 @@ export function planProject(
     if (bundledInto.has(child) || p === child) continue;
     edges.set(`${p}\u0000${child}`, [p, child]);
   }
-  return { manifest, plan: { manifestFile, checksum: manifest.checksum, nodes, edges: [...edges.values()] } };
+  // dbt runs unit tests in `build` and `test`; the semantic layer is declared, never built.
+  const notRun = (manifest.notRun ?? []).filter(
+    (x) => command === 'build' || (command === 'test' && x.kind === 'unit_test'),
+  );
+  const plan: TransformPlan = { manifestFile, checksum: manifest.checksum, nodes, edges: [...edges.values()] };
+  return { manifest, plan: notRun.length ? { ...plan, notRun } : plan };
 }
