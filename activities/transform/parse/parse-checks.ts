@@ -16,8 +16,8 @@ const MATERIALIZATIONS: Record<ManifestNode['resourceType'], readonly string[]> 
   test: ['test'],
 };
 
-/** Incremental strategies the engine runs; `delete+insert` needs a unique_key. */
-const INCREMENTAL_STRATEGIES = ['append', 'delete+insert'];
+/** Incremental strategies the engine runs (`merge` as `delete+insert`); all but `append` need a unique_key. */
+const INCREMENTAL_STRATEGIES = ['append', 'delete+insert', 'merge'];
 
 /** Configs holding a boolean; a Jinja-rendered value arrives as the text `true` or `false`. */
 const BOOLEAN_CONFIGS = ['enabled', 'full_refresh', 'quote_columns'];
@@ -82,7 +82,7 @@ export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
           `${whereSet(n, 'incremental_strategy')}: ${n.name}: incremental_strategy '${strategy}' is not supported by edp (use ${INCREMENTAL_STRATEGIES.join(' or ')})`,
         );
       }
-      if (strategy === 'delete+insert' && !n.config.unique_key) {
+      if (strategy !== undefined && strategy !== 'append' && !n.config.unique_key) {
         throw new CompileError(
           `${whereSet(n, 'incremental_strategy')}: ${n.name}: incremental_strategy '${strategy}' needs a unique_key`,
         );

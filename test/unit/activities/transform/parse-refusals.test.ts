@@ -36,9 +36,9 @@ describe('refused at parse', () => {
     refused(
       {
         'models/m.sql':
-          "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='x') }}\nselect 1 as x",
+          "{{ config(materialized='incremental', incremental_strategy='microbatch', unique_key='x') }}\nselect 1 as x",
       },
-      /^models\/m\.sql:1: m: incremental_strategy 'merge' is not supported by edp/,
+      /^models\/m\.sql:1: m: incremental_strategy 'microbatch' is not supported by edp/,
     ));
 
   it('an adapter method the engine does not implement, in a model or a project macro', async () => {
