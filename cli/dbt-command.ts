@@ -157,6 +157,7 @@ export async function dbtCommand(
     }
     total = r.models.length;
     show(r.models);
+    for (const x of r.notRun ?? []) log(`Not run by edp: ${x.kind} ${x.name} (${x.path}): ${x.reason}`);
     log('');
     log(`Finished in ${((Date.now() - started) / 1000).toFixed(2)}s. ${summaryLine(r.models)}`);
     return r.failed > 0 ? 1 : 0;

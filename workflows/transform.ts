@@ -6,7 +6,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DbtCommand, NodeRunResult, PlannedNode } from '../activities/transform';
+import type { DbtCommand, NodeRunResult, NotRunResource, PlannedNode } from '../activities/transform';
 import { descendantsOf } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
 import { RunQueue } from '../lib/run-queue';
@@ -59,6 +59,8 @@ export interface TransformResult {
   models: ModelOutcome[];
   /** Nodes that errored or whose error-severity test failed. */
   failed: number;
+  /** Declared resources the engine does not run (unit tests, the semantic layer), as the plan reported them. */
+  notRun?: NotRunResource[];
 }
 
 /** Live progress of a transform run. */
@@ -205,5 +207,6 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     outcome.get(id)!,
     ...(byId.get(id)!.tests ?? []).map((t) => outcome.get(t.id)!),
   ]);
-  return { models, failed: models.filter((m) => m.status === 'error' || m.status === 'fail').length };
+  const failed = models.filter((m) => m.status === 'error' || m.status === 'fail').length;
+  return { models, failed, ...(plan.notRun ? { notRun: plan.notRun } : {}) };
 }

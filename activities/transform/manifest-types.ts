@@ -63,6 +63,17 @@ export interface NodeConfig {
   [key: string]: unknown;
 }
 
+/** A resource of a properties file the engine does not run (unit tests, the semantic layer), reported by name. */
+export interface NotRunResource {
+  /** `unit_test`, `semantic_model`, `metric`, `saved_query`. */
+  kind: string;
+  name: string;
+  /** The properties file declaring it. */
+  path: string;
+  /** Why it does not run, as the run summary says it. */
+  reason: string;
+}
+
 /** A source table from a properties file. */
 export interface ManifestSource {
   id: string;
@@ -83,6 +94,8 @@ export interface Manifest {
   target: TargetInfo;
   nodes: Record<string, ManifestNode>;
   sources: Record<string, ManifestSource>;
+  /** Declared resources the engine does not run; every run reports them. */
+  notRun?: NotRunResource[];
   /** The macro library (see `macroLibrary`). */
   macros: { source: string; names: string[]; files: Array<{ file: string; line: number }> };
   generatedAt: string;

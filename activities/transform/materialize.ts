@@ -1,6 +1,7 @@
 import { ensureAudit, TRANSFORM_NODE_RUNS } from '../audit';
-import { ensureSchema, type Dialect, type Warehouse, type WarehouseSession } from '../warehouse';
+import { ensureSchema, type Dialect, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
+import { CompileError } from './jinja';
 import { createHash } from 'node:crypto';
 import { quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode, Relation } from './manifest-types';
@@ -60,7 +61,9 @@ export async function buildModel(
   };
   if (kind === 'table') return createTable();
   if (kind !== 'incremental') {
-    throw new Error(`${node.path}: materialized='${kind}' is not supported (view, table, incremental, ephemeral)`);
+    throw new CompileError(
+      `${node.path}: materialized='${kind}' is not supported (view, table, incremental, ephemeral)`,
+    );
   }
   const fullRefresh = o.fullRefresh && node.config.full_refresh !== false;
   const done = await markerRows(w, o.invocationId, node);
@@ -80,7 +83,7 @@ export async function buildModel(
   const keys = uniqueKeys(node);
   const strategy = node.config.incremental_strategy ?? (keys.length ? 'delete+insert' : 'append');
   if (strategy !== 'append' && keys.length === 0) {
-    throw new Error(`${node.path}: incremental_strategy '${strategy}' needs a unique_key`);
+    throw new CompileError(`${node.path}: incremental_strategy '${strategy}' needs a unique_key`);
   }
   const out = await commitWithMarker(w, o.invocationId, node, async (s) => {
     if (strategy !== 'append') {
@@ -116,10 +119,16 @@ export async function columnsOf(
  * A scratch table for one node's run (a real table: temp tables belong to one pooled connection), in the
  * node's schema, named after the node and the invocation.
  */
+export function scratchRef(node: ManifestNode, invocationId: string, what: string): TableRef {
+  const run = createHash('sha1').update(invocationId).digest('hex').slice(0, 8);
+  return { schema: node.relation!.schema, table: `edp_${what}_${node.name}_${run}`.replace(/\W/g, '_') };
+}
+
+/** {@link scratchRef} as SQL for the target engine. */
 export function scratchTable(manifest: Manifest, node: ManifestNode, invocationId: string, what: string): string {
   const q = quoterFor(manifest.target.type);
-  const run = createHash('sha1').update(invocationId).digest('hex').slice(0, 8);
-  return `${q(node.relation!.schema)}.${q(`edp_${what}_${node.name}_${run}`.replace(/\W/g, '_'))}`;
+  const ref = scratchRef(node, invocationId, what);
+  return `${q(ref.schema)}.${q(ref.table)}`;
 }
 
 /** The marker table, once the audit schema is in place (created once per warehouse handle, not per parallel node). */

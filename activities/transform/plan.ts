@@ -1,5 +1,5 @@
 import { writeManifest } from './manifest-store';
-import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
+import type { Manifest, ManifestNode, NotRunResource, ResourceType, TargetInfo } from './manifest-types';
 import { DEFAULT_TARGET_TYPE } from './jinja-context';
 import { parseProject } from './parse';
 import { runEdges, selectNodes, type DbtCommand } from './selection';
@@ -37,6 +37,8 @@ export interface TransformPlan {
   checksum: string;
   nodes: PlannedNode[];
   edges: Array<[parent: string, child: string]>;
+  /** Declared resources this command would run under dbt but the engine does not (unit tests, semantic layer). */
+  notRun?: NotRunResource[];
 }
 
 /** The default `target` of the embedded warehouse. */
@@ -49,6 +51,28 @@ export const DEFAULT_TARGET: TargetInfo = {
 };
 
 const tableOf = (n: ManifestNode) => (n.relation ? `${n.relation.schema}.${n.relation.identifier}` : undefined);
+
+/**
+ * Edges from a selected seed to the selected nodes reading it through a source: a `sources:` entry may
+ * name a seed's table (jaffle-shop reads its `raw` seeds so), and those readers must wait for the load.
+ */
+export function seedSourceEdges(manifest: Manifest, selected: readonly string[]): Array<[string, string]> {
+  const key = (r: { schema: string; identifier: string }) => `${r.schema}.${r.identifier}`.toLowerCase();
+  const seedOf = new Map<string, string>();
+  for (const id of selected) {
+    const n = manifest.nodes[id];
+    if (n.resourceType === 'seed' && n.relation) seedOf.set(key(n.relation), id);
+  }
+  const edges: Array<[string, string]> = [];
+  for (const id of selected) {
+    for (const p of manifest.nodes[id].dependsOn) {
+      const source = manifest.sources[p];
+      const seed = source && seedOf.get(key(source.relation));
+      if (seed && seed !== id) edges.push([seed, id]);
+    }
+  }
+  return edges;
+}
 
 /**
  * Parses and plans a project (no warehouse access): the manifest, the selected nodes and their edges.
@@ -96,10 +120,15 @@ export function planProject(
       };
     });
   const edges = new Map<string, [string, string]>();
-  for (const [parent, child] of runEdges(manifest, selected, command)) {
+  for (const [parent, child] of [...runEdges(manifest, selected, command), ...seedSourceEdges(manifest, selected)]) {
     const p = bundledInto.get(parent) ?? parent;
     if (bundledInto.has(child) || p === child) continue;
     edges.set(`${p}\u0000${child}`, [p, child]);
   }
-  return { manifest, plan: { manifestFile, checksum: manifest.checksum, nodes, edges: [...edges.values()] } };
+  // dbt runs unit tests in `build` and `test`; the semantic layer is declared, never built.
+  const notRun = (manifest.notRun ?? []).filter(
+    (x) => command === 'build' || (command === 'test' && x.kind === 'unit_test'),
+  );
+  const plan: TransformPlan = { manifestFile, checksum: manifest.checksum, nodes, edges: [...edges.values()] };
+  return { manifest, plan: notRun.length ? { ...plan, notRun } : plan };
 }

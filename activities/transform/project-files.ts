@@ -13,6 +13,8 @@ export interface ProjectFile {
   testPaths: string[];
   targetPath: string;
   vars: Record<string, unknown>;
+  /** The `on-run-start` / `on-run-end` keys the file sets (the engine refuses them). */
+  runHooks: string[];
   /** The `models:`, `seeds:`, `snapshots:`, `data_tests:` config trees. */
   configTrees: Record<'model' | 'seed' | 'snapshot' | 'test', Record<string, unknown>>;
 }
@@ -60,6 +62,7 @@ export function readProjectFile(dir: string): ProjectFile {
     testPaths: list(doc['test-paths'], ['tests'], 'test-paths'),
     targetPath: typeof doc['target-path'] === 'string' ? doc['target-path'] : 'target',
     vars: tree('vars'),
+    runHooks: ['on-run-start', 'on-run-end'].filter((k) => doc[k] !== undefined && doc[k] !== null && doc[k] !== ''),
     configTrees: {
       model: tree('models'),
       seed: tree('seeds'),

@@ -5,7 +5,7 @@ import { ensureSchema, type Warehouse } from '../warehouse';
 import { CompileError } from './jinja';
 import { quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode } from './manifest-types';
-import type { BuildOutcome } from './materialize';
+import { scratchRef, type BuildOutcome } from './materialize';
 
 /** Splits CSV text into records (RFC 4180: quoted fields, doubled quotes, newlines inside quotes). */
 export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[][] {
@@ -96,24 +96,43 @@ export function inferSeedType(values: readonly string[]): SeedType {
   return 'varchar';
 }
 
-/** A CSV value as SQL for a column inferred as `kind` (or overridden to the engine type `type`). */
-function sqlValue(v: string, kind: SeedType | 'override', type: string): string {
-  if (isNull(v)) return 'null';
-  const value = kind === 'integer' || kind === 'double' ? (agateNumber(v) ?? v) : kind === 'varchar' ? v : v.trim();
-  const text = `'${value.replace(/'/g, "''")}'`;
-  if (kind === 'integer') return `cast(cast(${text} as double) as integer)`; // `1e3`, `1.0`
-  return kind === 'varchar' ? text : `cast(${text} as ${type})`;
+/** agate's number markers (currency symbols, thousands separators, `%`), removed before a cast. */
+const NUMBER_MARKS = [',', '%', '$', '€', '£', '¥'];
+
+/** SQL typing text column `c` as a column inferred as `kind` (or overridden to the engine type `type`). */
+function castText(c: string, kind: SeedType | 'override', type: string): string {
+  const trimmed = `trim(${c})`;
+  const number = NUMBER_MARKS.reduce((e, m) => `replace(${e}, '${m}', '')`, trimmed);
+  const typed =
+    kind === 'integer'
+      ? `cast(cast(${number} as double) as integer)` // `1e3`, `1.0`
+      : kind === 'double'
+        ? `cast(${number} as double)`
+        : kind === 'varchar'
+          ? c
+          : `cast(${trimmed} as ${type})`;
+  return `case when ${trimmed} = '' or lower(${trimmed}) = 'null' then null else ${typed} end`;
 }
 
-/** Loads a seed CSV into its table (replaced), inferring column types unless `column_types` names them. */
-export async function buildSeed(w: Warehouse, manifest: Manifest, node: ManifestNode): Promise<BuildOutcome> {
+/**
+ * Loads a seed CSV into its table, inferring column types as dbt does unless `column_types` names them.
+ * The engine's CSV reader copies the file as text into a scratch table; one `create or replace … as
+ * select` then types it into the seed's table, so a reader sees the old rows or the new, never none.
+ */
+export async function buildSeed(
+  w: Warehouse,
+  manifest: Manifest,
+  node: ManifestNode,
+  o: { invocationId: string },
+): Promise<BuildOutcome> {
   const file = join(manifest.projectDir, node.path);
   const text = readFileSync(file, 'utf8');
   // The plan checksummed the file: a seed edited since would load data the run never planned.
   if (createHash('sha256').update(text).digest('hex') !== node.checksum) {
     throw new CompileError(`${node.path}: the seed changed after the run was planned; start the run again`);
   }
-  const records = parseCsv(text, node.config.delimiter ?? ',', node.path);
+  const delimiter = node.config.delimiter ?? ',';
+  const records = parseCsv(text, delimiter, node.path);
   if (records.length === 0) throw new CompileError(`${node.path}: the seed has no header row`);
   const [header, ...rows] = records;
   rows.forEach((r, i) => {
@@ -122,25 +141,26 @@ export async function buildSeed(w: Warehouse, manifest: Manifest, node: Manifest
     }
   });
   const overrides = node.config.column_types ?? {};
-  const inferred = header.map((h, c) => (overrides[h] ? undefined : inferSeedType(rows.map((r) => r[c]))));
-  const types = header.map((h, c) => overrides[h] ?? COLUMN_TYPE[inferred[c]!]);
-  const kinds = header.map((_, c) => inferred[c] ?? ('override' as const));
   const rel = node.relation!;
   const target = renderRelation(rel, manifest.target.type);
   await ensureSchema(w, rel.schema);
   const q = quoterFor(manifest.target.type);
-  const columns = header.map((h, c) => `${q(h)} ${types[c]}`).join(', ');
-  const sql = `create or replace table ${target} (${columns})`;
-  // DDL outside the transaction (Snowflake commits DDL by itself); a retry replaces the table again.
-  await w.execute(sql);
-  await w.transaction(async (s) => {
-    for (let start = 0; start < rows.length; start += 500) {
-      const values = rows
-        .slice(start, start + 500)
-        .map((r) => `(${r.map((v, c) => sqlValue(v, kinds[c], types[c])).join(', ')})`)
-        .join(',\n');
-      await s.execute(`insert into ${target} values\n${values}`);
-    }
+  const textColumns = header.map((_, c) => `c${c}`);
+  const scratch = scratchRef(node, o.invocationId, 'seed');
+  const copied = await w.copyCsvText(file, scratch, textColumns, delimiter);
+  if (copied !== rows.length) {
+    throw new CompileError(`${node.path}: the CSV reader found ${copied} rows, the seed has ${rows.length}`);
+  }
+  const select = header.map((h, c) => {
+    const kind = overrides[h] ? ('override' as const) : inferSeedType(rows.map((r) => r[c]));
+    const type = overrides[h] ?? COLUMN_TYPE[kind as SeedType];
+    return `${castText(q(textColumns[c]), kind, type)} as ${q(h)}`;
   });
+  const sql = `create or replace table ${target} as select ${select.join(', ')} from ${w.dialect.table(scratch)}`;
+  try {
+    await w.execute(sql);
+  } finally {
+    await w.execute(`drop table if exists ${w.dialect.table(scratch)}`);
+  }
   return { sql, rows: rows.length };
 }

@@ -177,7 +177,7 @@ export function createTransformActivities(deps: TransformDeps) {
                 result = await runTest(w, manifest, node, input);
               } else {
                 let built: BuildOutcome;
-                if (node.resourceType === 'seed') built = await buildSeed(w, manifest, node);
+                if (node.resourceType === 'seed') built = await buildSeed(w, manifest, node, input);
                 else if (node.resourceType === 'snapshot') built = await buildSnapshot(w, manifest, node, input);
                 else built = await buildModel(w, manifest, node, input);
                 writeNodeSql(manifest, node, 'run', built.sql);

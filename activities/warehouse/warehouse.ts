@@ -123,6 +123,12 @@ export interface Warehouse extends WarehouseSession {
   unloadParquet(select: string, file: string): Promise<number>;
   /** Releases the connection or file. */
   close(): Promise<void>;
+  /**
+   * Replaces table `table` with a CSV file's data rows (header and blank lines skipped), every field as text in
+   * `columns` by position, empty fields NULL: the engine's bulk CSV reader, for dbt seeds. DDL, so
+   * outside a transaction; returns the rows copied.
+   */
+  copyCsvText(file: string, table: TableRef, columns: readonly string[], delimiter: string): Promise<number>;
 }
 
 /** Column types {@link WarehouseSession.appendRows} writes: text, 64-bit integer, timestamp (given as ms since epoch). */

@@ -1,5 +1,6 @@
 import type { Manifest, ManifestNode, ManifestSource } from '../manifest-types';
 import { findFiles } from '../project-files';
+import { checkAdapterCalls, checkNodeConfigs, refusePythonModels, refuseRunHooks } from './parse-checks';
 import { checkAcyclic, checkEnabledDependencies } from './parse-graph';
 import { parseModels } from './parse-models';
 import { readProperties } from './parse-properties';
@@ -14,12 +15,14 @@ import { parseGenericTests, parseSingularTests } from './parse-tests';
 export function parseProject(dir: string, options: ParseOptions): Manifest {
   const scope = openParseScope(dir, options);
   const { project } = scope;
+  refusePythonModels(scope);
+  refuseRunHooks(scope);
   const yamlFiles = findFiles(
     dir,
     [...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths],
     ['.yml', '.yaml'],
   );
-  const { byName: properties, sources: declared } = readProperties(project, yamlFiles);
+  const { byName: properties, sources: declared, notRun } = readProperties(project, yamlFiles);
   const sources: Record<string, ManifestSource> = Object.fromEntries(declared.map((s) => [s.source.id, s.source]));
 
   const drafts = [
@@ -28,10 +31,12 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     ...parseSnapshots(scope, properties),
     ...parseSingularTests(scope),
   ];
+  checkAdapterCalls(scope, drafts);
   collectCalls(scope, drafts, sources);
   const { nodes, byName } = resolveRefs(drafts);
   const all = [...nodes, ...parseGenericTests(scope, { nodes, byName, declared, sources })];
   checkEnabledDependencies(all);
+  checkNodeConfigs(all);
   setRelations(scope, all);
   checkAcyclic(all);
 
@@ -60,6 +65,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     target: options.target,
     nodes: manifestNodes,
     sources,
+    ...(notRun.length ? { notRun } : {}),
     macros: scope.library,
     generatedAt: scope.now,
   };

@@ -1,5 +1,6 @@
 import { CompileError } from '../jinja';
 import { mergeConfig, readPropertiesFile, type FoundFile, type ProjectFile } from '../project-files';
+import type { NotRunResource } from '../manifest-types';
 import { readSources, type DeclaredSource } from './parse-sources';
 import { asList, asObject, testsOf, type TestEntries } from './parse-yaml';
 
@@ -16,15 +17,35 @@ export interface Properties {
 export function readProperties(
   project: ProjectFile,
   files: FoundFile[],
-): { byName: Map<string, Properties>; sources: DeclaredSource[] } {
+): { byName: Map<string, Properties>; sources: DeclaredSource[]; notRun: NotRunResource[] } {
   const byName = new Map<string, Properties>();
   const sources: DeclaredSource[] = [];
+  const notRun: NotRunResource[] = [];
   for (const file of files) {
     const doc = readPropertiesFile(file);
     readNodeProperties(doc, file, byName);
     sources.push(...readSources(doc, file, project));
+    notRun.push(...readNotRun(doc, file));
   }
-  return { byName, sources };
+  return { byName, sources, notRun };
+}
+
+/** Properties-file resources the engine does not run, with why (dbt's build skips the semantic layer too). */
+const NOT_RUN: Record<string, { kind: string; reason: string }> = {
+  unit_tests: { kind: 'unit_test', reason: 'dbt unit tests are not run by edp yet' },
+  semantic_models: { kind: 'semantic_model', reason: 'semantic layer (dbt build does not run it either)' },
+  metrics: { kind: 'metric', reason: 'semantic layer (dbt build does not run it either)' },
+  saved_queries: { kind: 'saved_query', reason: 'semantic layer (dbt build does not run it either)' },
+};
+
+/** The unit tests, semantic models, metrics and saved queries one properties file declares. */
+function readNotRun(doc: Record<string, unknown>, file: FoundFile): NotRunResource[] {
+  return Object.entries(NOT_RUN).flatMap(([key, { kind, reason }]) =>
+    asList(doc[key]).map((raw, i) => {
+      const name = asObject(raw).name;
+      return { kind, name: typeof name === 'string' ? name : `${key}[${i}]`, path: file.path, reason };
+    }),
+  );
 }
 
 /** The `models:`, `seeds:` and `snapshots:` entries of one properties file, merged into `byName`. */

@@ -1,6 +1,7 @@
 import { CompileError, lineOfCall } from '../jinja';
 import type { ManifestSource } from '../manifest-types';
 import { mergeConfig } from '../project-files';
+import { coerceBooleanConfigs } from './parse-checks';
 import type { Draft, ParseScope } from './parse-scope';
 import { sourceIdOf } from './parse-sources';
 
@@ -32,7 +33,7 @@ export function collectCalls(
         config: (kw) => mergeConfig(config, kw),
       }),
     );
-    mergeConfig(d.config, config);
+    coerceBooleanConfigs(mergeConfig(d.config, config), d.path);
     d.refs = refs;
     d.dependsOn = [...deps];
   }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { JinjaRenderer, type JinjaGlobals, type MacroLibrary } from '../jinja';
 import { dbtContext, type ContextInput } from '../jinja-context';
-import type { ManifestNode, NodeConfig, ResourceType, TargetInfo } from '../manifest-types';
+import type { ManifestNode, ResourceType, TargetInfo } from '../manifest-types';
 import { configFromTree, mergeConfig, readProjectFile, type FoundFile, type ProjectFile } from '../project-files';
+import { coerceBooleanConfigs } from './parse-checks';
 import { readMacros } from './parse-macros';
 import type { Properties } from './parse-properties';
 import { asObject } from './parse-yaml';
@@ -121,7 +122,7 @@ export function draftNode(
   const rendered = Object.fromEntries(
     Object.entries(given).map(([k, v]) => [k, scope.renderValue(`config ${k} of ${name}`, v)]),
   );
-  const config: NodeConfig = mergeConfig({ materialized: DEFAULT_MATERIALIZED[type] }, rendered);
+  const config = coerceBooleanConfigs(mergeConfig({ materialized: DEFAULT_MATERIALIZED[type] }, rendered), file.path);
   return {
     id: `${type}.${scope.project.name}.${name}`,
     resourceType: type,

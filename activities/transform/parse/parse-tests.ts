@@ -3,6 +3,7 @@ import { CompileError } from '../jinja';
 import type { GenericTest, ManifestSource } from '../manifest-types';
 import { configFromTree, findFiles, mergeConfig, type FoundFile } from '../project-files';
 import { parseTestEntry, testNodeName } from '../test-entries';
+import { coerceBooleanConfigs } from './parse-checks';
 import { draftNode, type Draft, type ParseScope } from './parse-scope';
 import { sourceIdOf, type DeclaredSource } from './parse-sources';
 import type { TestEntries } from './parse-yaml';
@@ -66,7 +67,7 @@ export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draf
       });
       draft.fqn = [project.name, ...t.inRoot.split('/').slice(0, -1), name];
       mergeConfig(draft.config, configFromTree(project.configTrees.test, draft.fqn));
-      mergeConfig(draft.config, parsed.config);
+      coerceBooleanConfigs(mergeConfig(draft.config, parsed.config), t.file);
       const generic: GenericTest = { name: parsed.test, attachedTo, column: t.column, kwargs: parsed.kwargs };
       draft.generic = generic;
       draft.dependsOn = [attachedTo, ...(refTo ? [refTo.id] : []), ...(toSource ? [toSource] : [])];

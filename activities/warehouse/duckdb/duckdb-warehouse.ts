@@ -15,6 +15,7 @@ import type {
   Warehouse,
   WarehouseSession,
 } from '../warehouse';
+import { duckdbCopyCsvText } from './duckdb-csv-text';
 import { duckdbDialect } from './duckdb-dialect';
 import { WarehouseLockedError } from './duckdb-errors';
 import { duckdbBulkLoad } from './duckdb-loader';
@@ -209,6 +210,10 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     );
     if (rows.length === 0) return undefined;
     return rows.map((r) => ({ name: r.name, type: r.type, nullable: r.nullable === 'YES' }));
+  }
+
+  copyCsvText(file: string, table: TableRef, columns: readonly string[], delimiter: string): Promise<number> {
+    return duckdbCopyCsvText(this, this.dialect, file, table, columns, delimiter);
   }
 
   unloadParquet(select: string, file: string): Promise<number> {

@@ -18,6 +18,7 @@ import type {
   WarehouseSession,
 } from '../warehouse';
 import { activityContext } from '../../heartbeat';
+import { snowflakeCopyCsvText } from './snowflake-csv-text';
 import { snowflakeDialect } from './snowflake-dialect';
 import { externalS3Stage, internalStage, type ExternalStageOptions, type LoadStage } from './snowflake-load-stage';
 import { LOAD_SCHEMA, prepareSnowflakeLoad, snowflakeBulkLoad } from './snowflake-loader';
@@ -236,6 +237,10 @@ export class SnowflakeWarehouse extends SnowflakeSession implements Warehouse {
           : r.data_type.toUpperCase(),
       nullable: r.is_nullable === 'YES',
     }));
+  }
+
+  copyCsvText(file: string, table: TableRef, columns: readonly string[], delimiter: string): Promise<number> {
+    return snowflakeCopyCsvText(this, this.dialect, this.loadStage, file, table, columns, delimiter);
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 } from '../../../../activities/transform';
 import { DuckDbWarehouse, type Row } from '../../../../activities/warehouse';
 import { topologicalOrder } from '../../../../lib/graph';
+import { RunQueue } from '../../../../lib/run-queue';
 import { tmpDir } from '../../../helpers/tmp';
 
 /** Writes a dbt project into a fresh temp folder (`dbt_project.yml` defaults to `name: p`). */
@@ -97,6 +98,44 @@ export class Runner {
       for (const t of result.tests ?? []) out[t.name] = t; // tests planned into the node's activity
     }
     return out;
+  }
+
+  /**
+   * Plans and runs the selected nodes as the transform workflow does: concurrently, up to `parallelism`
+   * at once, each starting when its parents in the plan succeeded. Results by node name.
+   */
+  async buildConcurrently(input: PlanInput = {}, parallelism = 4): Promise<Record<string, NodeRunResult>> {
+    const plan = await this.plan(input);
+    const invocationId = `inv-${++invocations}`;
+    const runStartedAt = new Date().toISOString();
+    const queue = new RunQueue({ nodes: plan.nodes.map((n) => n.id), edges: plan.edges }, { parallelism });
+    const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+    const out: Record<string, NodeRunResult> = {};
+    const running = new Map<string, Promise<string>>();
+    for (;;) {
+      for (const nodeId of queue.next().start) {
+        const run = this.activities.runNode({
+          manifestFile: plan.manifestFile,
+          checksum: plan.checksum,
+          nodeId,
+          invocationId,
+          runStartedAt,
+          tests: byId.get(nodeId)!.tests?.map((t) => t.id),
+        });
+        running.set(
+          nodeId,
+          run.then((result) => {
+            out[result.name] = result;
+            for (const t of result.tests ?? []) out[t.name] = t;
+            return nodeId;
+          }),
+        );
+      }
+      if (running.size === 0) return out;
+      const done = await Promise.race(running.values());
+      running.delete(done);
+      queue.complete(done);
+    }
   }
 
   query<T extends Row = Row>(sql: string): Promise<T[]> {

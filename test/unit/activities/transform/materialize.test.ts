@@ -151,15 +151,17 @@ select id, v, n from {{ ref('src') }}
     });
   });
 
+  // An unsupported materialization now fails the plan, before any node runs (issue 16).
   it('fails an unknown node and an unsupported materialization', async () => {
-    runner = await Runner.open(writeProject({ 'models/m.sql': "{{ config(materialized='fancy') }} select 1" }));
+    runner = await Runner.open(writeProject({ 'models/m.sql': 'select 1' }));
     const plan = await runner.plan();
     const base = { manifestFile: plan.manifestFile, checksum: plan.checksum, invocationId: 'i', runStartedAt: 'now' };
     await expect(runner.activities.runNode({ ...base, nodeId: 'model.p.nope' })).rejects.toMatchObject({
       message: 'unknown node "model.p.nope"',
       nonRetryable: true,
     });
-    await expect(runner.activities.runNode({ ...base, nodeId: 'model.p.m' })).rejects.toMatchObject({
+    writeFiles(runner.dir, { 'models/m.sql': "{{ config(materialized='fancy') }} select 1" });
+    await expect(runner.plan()).rejects.toMatchObject({
       message: expect.stringContaining("materialized='fancy' is not supported"),
     });
   });

@@ -126,3 +126,26 @@ describe('seeds on DuckDB', () => {
     });
   });
 });
+
+describe('seeds through the CSV reader', () => {
+  let runner: Runner;
+  afterEach(() => runner?.close());
+
+  it('reads what parseCsv reads: a BOM, CRLF, blank lines, quoted newlines and delimiters, one-column files', async () => {
+    runner = await Runner.open(
+      writeProject({
+        'seeds/notes.csv': '\uFEFFid,note\r\n1,"two\r\nlines"\r\n\r\n2,"a, ""b"""\r\n3,\r\n',
+        'seeds/ids.csv': 'id\n1\n\n2\n',
+      }),
+    );
+    const results = await runner.build({ command: 'seed' });
+    expect(results.notes).toMatchObject({ status: 'success', rows: 3 });
+    expect(results.ids).toMatchObject({ status: 'success', rows: 2 });
+    expect(await runner.query('select id, note from main.notes order by id')).toEqual([
+      { id: 1, note: 'two\r\nlines' },
+      { id: 2, note: 'a, "b"' },
+      { id: 3, note: null },
+    ]);
+    expect(await runner.query('select id from main.ids order by id')).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+});

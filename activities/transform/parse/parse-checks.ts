@@ -1,0 +1,136 @@
+import { CompileError, lineOfCall } from '../jinja';
+import type { ManifestNode, NodeConfig } from '../manifest-types';
+import { findFiles, type FoundFile } from '../project-files';
+import type { ParseScope } from './parse-scope';
+
+/**
+ * Refusals at parse time: what the engine cannot run fails here, before any node runs, naming the file,
+ * the line and the feature, instead of running wrong, running late or being skipped unseen.
+ */
+
+/** Materializations the engine builds, per resource type. */
+const MATERIALIZATIONS: Record<ManifestNode['resourceType'], readonly string[]> = {
+  model: ['view', 'table', 'incremental', 'ephemeral'],
+  seed: ['seed'],
+  snapshot: ['snapshot'],
+  test: ['test'],
+};
+
+/** Incremental strategies the engine runs (`merge` as `delete+insert`); all but `append` need a unique_key. */
+const INCREMENTAL_STRATEGIES = ['append', 'delete+insert', 'merge'];
+
+/** Configs holding a boolean; a Jinja-rendered value arrives as the text `true` or `false`. */
+const BOOLEAN_CONFIGS = ['enabled', 'full_refresh', 'quote_columns'];
+
+/** Configs the engine would otherwise ignore, with what they are. */
+const UNSUPPORTED_CONFIGS: Record<string, string> = {
+  'pre-hook': 'hooks (pre-hook)',
+  pre_hook: 'hooks (pre-hook)',
+  'post-hook': 'hooks (post-hook)',
+  post_hook: 'hooks (post-hook)',
+};
+
+/**
+ * Boolean configs as booleans: dbt reads a rendered `"{{ var('x', false) }}"` (the text `false`, `False`)
+ * as false; any other text is refused, naming the node's file.
+ */
+export function coerceBooleanConfigs(config: NodeConfig, path: string): NodeConfig {
+  for (const key of BOOLEAN_CONFIGS) {
+    const v = config[key];
+    if (typeof v !== 'string') continue;
+    const text = v.trim().toLowerCase();
+    if (text !== 'true' && text !== 'false') {
+      throw new CompileError(`${path}: config ${key} is '${v}', which is neither true nor false`);
+    }
+    config[key] = text === 'true';
+  }
+  return config;
+}
+
+/** Python models (`.py` under the model paths): the engine runs SQL only. */
+export function refusePythonModels(scope: ParseScope): void {
+  const [py] = findFiles(scope.dir, scope.project.modelPaths, ['.py']);
+  if (py) {
+    throw new CompileError(
+      `${py.path}:1: Python models are not supported by edp (it runs SQL models only); rewrite it in SQL or remove it`,
+    );
+  }
+}
+
+/** `file:line` where a node sets `key`: its `config(key=…)` call, else the node's file. */
+function whereSet(n: ManifestNode, key: string): string {
+  const pattern = new RegExp(`\\b${key.replace(/[-+]/g, '[-_]')}\\s*[=:]`);
+  return pattern.test(n.rawSql) ? `${n.path}:${lineOfCall(n.rawSql, pattern)}` : n.path;
+}
+
+/** Materializations, incremental strategies, snapshot strategies and hooks each node's config asks for. */
+export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
+  for (const n of nodes) {
+    const m = String(n.config.materialized);
+    if (!MATERIALIZATIONS[n.resourceType].includes(m)) {
+      const what =
+        m === 'external'
+          ? "materialized='external' (dbt-duckdb's external files) is not supported by edp"
+          : `materialized='${m}' is not supported by edp for a ${n.resourceType}`;
+      const use = n.resourceType === 'model' ? ` (use ${MATERIALIZATIONS.model.join(', ')})` : '';
+      throw new CompileError(`${whereSet(n, 'materialized')}: ${n.name}: ${what}${use}`);
+    }
+    if (m === 'incremental') {
+      const strategy = n.config.incremental_strategy;
+      if (strategy !== undefined && !INCREMENTAL_STRATEGIES.includes(strategy)) {
+        throw new CompileError(
+          `${whereSet(n, 'incremental_strategy')}: ${n.name}: incremental_strategy '${strategy}' is not supported by edp (use ${INCREMENTAL_STRATEGIES.join(' or ')})`,
+        );
+      }
+      if (strategy !== undefined && strategy !== 'append' && !n.config.unique_key) {
+        throw new CompileError(
+          `${whereSet(n, 'incremental_strategy')}: ${n.name}: incremental_strategy '${strategy}' needs a unique_key`,
+        );
+      }
+    }
+    if (n.resourceType === 'snapshot' && n.config.strategy !== 'timestamp' && n.config.strategy !== 'check') {
+      throw new CompileError(`${n.path}: snapshot ${n.name} needs strategy 'timestamp' or 'check'`);
+    }
+    for (const key of Object.keys(n.config)) {
+      const what = UNSUPPORTED_CONFIGS[key];
+      if (what && hasHooks(n.config[key])) {
+        throw new CompileError(`${whereSet(n, key)}: ${n.name}: ${what} are not supported by edp yet`);
+      }
+    }
+    const contract = n.config.contract as { enforced?: unknown } | undefined;
+    if (contract && (contract.enforced === true || contract.enforced === 'true')) {
+      throw new CompileError(`${n.path}: ${n.name}: enforced model contracts are not supported by edp yet`);
+    }
+  }
+}
+
+const hasHooks = (v: unknown): boolean =>
+  Array.isArray(v) ? v.some(hasHooks) : v !== null && v !== '' && v !== undefined;
+
+/** `on-run-start` / `on-run-end` in dbt_project.yml, which the engine does not run. */
+export function refuseRunHooks(scope: ParseScope): void {
+  const [key] = scope.project.runHooks;
+  if (key) throw new CompileError(`dbt_project.yml: ${key} hooks are not supported by edp yet`);
+}
+
+/**
+ * Calls on `adapter.` the engine does not implement, in node SQL and the project's own macros (not
+ * installed packages', whose calls for other adapters never run): refused at parse, not at run time.
+ */
+export function checkAdapterCalls(scope: ParseScope, nodes: readonly ManifestNode[]): void {
+  const adapter = scope.parseContext().adapter;
+  const known = new Set(adapter && typeof adapter === 'object' ? Object.keys(adapter) : []);
+  const files: Array<Pick<FoundFile, 'path' | 'text'>> = [
+    ...nodes.filter((n) => n.rawSql).map((n) => ({ path: n.path, text: n.rawSql })),
+    ...scope.macroFiles.filter((f) => !f.path.startsWith('dbt_packages/')),
+  ];
+  for (const f of files) {
+    for (const m of f.text.matchAll(/\badapter\s*\.\s*([A-Za-z_]\w*)/g)) {
+      if (known.has(m[1])) continue;
+      const line = f.text.slice(0, m.index).split('\n').length;
+      throw new CompileError(
+        `${f.path}:${line}: adapter.${m[1]} is not supported by edp (it offers ${[...known].map((k) => `adapter.${k}`).join(', ') || 'no adapter methods'})`,
+      );
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { Runner, writeProject } from './helpers';
+
+/** What the engine cannot run fails the plan (before any node runs), non-retryably, naming file, line and feature. */
+describe('refused at parse', () => {
+  let runner: Runner;
+  afterEach(() => runner?.close());
+
+  const refused = async (files: Record<string, string>, message: string | RegExp) => {
+    runner = await Runner.open(writeProject({ 'models/ok.sql': 'select 1 as x', ...files }));
+    await expect(runner.plan()).rejects.toMatchObject({
+      message: typeof message === 'string' ? message : expect.stringMatching(message),
+      nonRetryable: true,
+      type: 'EdpBadInput',
+    });
+  };
+
+  it('a Python model', () =>
+    refused(
+      { 'models/py/score.py': 'def model(dbt, session):\n    return None\n' },
+      /^models\/py\/score\.py:1: Python models are not supported by edp/,
+    ));
+
+  it("materialized='external', in config() and in dbt_project.yml", async () => {
+    await refused(
+      { 'models/m.sql': "-- exports\n{{ config(materialized='external', location='out.parquet') }}\nselect 1 as x" },
+      /^models\/m\.sql:2: m: materialized='external' \(dbt-duckdb's external files\) is not supported by edp/,
+    );
+    await runner.close();
+    await refused(
+      { 'dbt_project.yml': 'name: p\nmodels:\n  p:\n    +materialized: materialized_view\n' },
+      /^models\/ok\.sql: ok: materialized='materialized_view' is not supported by edp for a model \(use view, table, incremental, ephemeral\)$/,
+    );
+  });
+
+  it('an incremental strategy the engine does not run', () =>
+    refused(
+      {
+        'models/m.sql':
+          "{{ config(materialized='incremental', incremental_strategy='microbatch', unique_key='x') }}\nselect 1 as x",
+      },
+      /^models\/m\.sql:1: m: incremental_strategy 'microbatch' is not supported by edp/,
+    ));
+
+  it('an adapter method the engine does not implement, in a model or a project macro', async () => {
+    await refused(
+      { 'models/m.sql': "select 1 as x\n{% set cols = adapter.no_such_method(ref('ok')) %}" },
+      /^models\/m\.sql:2: adapter\.no_such_method is not supported by edp/,
+    );
+    await runner.close();
+    await refused(
+      { 'macros/m.sql': '{% macro m() %}\n\n{{ adapter.no_such_method() }}{% endmacro %}' },
+      /^macros\/m\.sql:3: adapter\.no_such_method is not supported by edp/,
+    );
+  });
+
+  it('hooks, in a node config and on-run-start', async () => {
+    await refused(
+      { 'models/m.sql': "{{ config(post_hook='grant select on {{ this }} to reporter') }}\nselect 1 as x" },
+      /^models\/m\.sql:1: m: hooks \(post-hook\) are not supported by edp yet$/,
+    );
+    await runner.close();
+    await refused(
+      { 'dbt_project.yml': 'name: p\non-run-start:\n  - "create schema if not exists x"\n' },
+      'dbt_project.yml: on-run-start hooks are not supported by edp yet',
+    );
+  });
+
+  it('an enabled config that renders to neither true nor false', () =>
+    refused(
+      { 'dbt_project.yml': "name: p\nmodels:\n  p:\n    +enabled: \"{{ var('on', 'maybe') }}\"\n" },
+      "models/ok.sql: config enabled is 'maybe', which is neither true nor false",
+    ));
+});
+
+describe('rendered boolean configs', () => {
+  let runner: Runner;
+  afterEach(() => runner?.close());
+
+  it("reads enabled rendered as the text 'false' or 'False' as false, as dbt does", async () => {
+    runner = await Runner.open(
+      writeProject({
+        'dbt_project.yml':
+          'name: p\nseeds:\n  p:\n    +enabled: "{{ var(\'load_source_data\', false) }}"\nmodels:\n  p:\n    +enabled: "{{ \'False\' }}"\n',
+        'seeds/raw.csv': 'id\n1\n',
+        'models/off.sql': 'select 1 as x',
+      }),
+    );
+    expect((await runner.plan()).nodes.map((n) => n.id)).toEqual([]);
+    expect((await runner.plan({ vars: { load_source_data: true } })).nodes.map((n) => n.id)).toEqual(['seed.p.raw']);
+  });
+});
+
+describe('declared resources the engine does not run', () => {
+  let runner: Runner;
+  afterEach(() => runner?.close());
+
+  it('reports unit tests and the semantic layer in the plan of build (unit tests only in test, none in run)', async () => {
+    runner = await Runner.open(
+      writeProject({
+        'models/orders.sql': 'select 1 as order_id',
+        'models/orders.yml': [
+          'unit_tests:',
+          '  - name: test_orders',
+          '    model: orders',
+          '    given: []',
+          '    expect: {rows: [{order_id: 1}]}',
+          'semantic_models:',
+          '  - name: order',
+          '    model: ref("orders")',
+          'metrics:',
+          '  - name: order_count',
+          '',
+        ].join('\n'),
+      }),
+    );
+    const build = await runner.plan({ command: 'build' });
+    expect(build.notRun?.map((x) => `${x.kind} ${x.name} ${x.path}`)).toEqual([
+      'unit_test test_orders models/orders.yml',
+      'semantic_model order models/orders.yml',
+      'metric order_count models/orders.yml',
+    ]);
+    expect(build.notRun?.[0].reason).toBe('dbt unit tests are not run by edp yet');
+    expect((await runner.plan({ command: 'test' })).notRun?.map((x) => x.kind)).toEqual(['unit_test']);
+    expect((await runner.plan({ command: 'run' })).notRun).toBeUndefined();
+  });
+});
