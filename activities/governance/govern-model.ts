@@ -23,7 +23,11 @@ export interface BuiltModel {
  * consumption view, and masking on the tagged columns of the raw tables it reads (before it exposes them).
  * Rebuilding a model drops its policies, so this runs after every build, in the same activity.
  */
-export function governModel(w: Parameters<typeof govern>[0], g: GovernanceConfig, m: BuiltModel): Promise<GovernResult> {
+export function governModel(
+  w: Parameters<typeof govern>[0],
+  g: GovernanceConfig,
+  m: BuiltModel,
+): Promise<GovernResult> {
   const model: GovernTarget = {
     ref: { schema: m.relation.schema, table: m.relation.identifier },
     kind: m.materialized === 'view' ? 'view' : 'table',

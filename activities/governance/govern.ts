@@ -15,12 +15,16 @@ export function governanceOf(w: Warehouse): GovernanceDialect | undefined {
 }
 
 const nameOf = (t: GovernTarget): string => `${t.ref.schema}.${t.ref.table}`.toLowerCase();
-const ruleFor = (g: GovernanceConfig, t: GovernTarget): boolean => g.rowAccess.some((r) => r.object.toLowerCase() === nameOf(t));
+const ruleFor = (g: GovernanceConfig, t: GovernTarget): boolean =>
+  g.rowAccess.some((r) => r.object.toLowerCase() === nameOf(t));
 const inConsumption = (g: GovernanceConfig, t: GovernTarget): boolean =>
   g.consumptionSchemas.some((s) => s.toLowerCase() === t.ref.schema.toLowerCase());
 
 /** The raw tables `governance.entities` tags, as targets. */
-export function entityTargets(g: GovernanceConfig, entities: Iterable<string> = Object.keys(g.entities)): GovernTarget[] {
+export function entityTargets(
+  g: GovernanceConfig,
+  entities: Iterable<string> = Object.keys(g.entities),
+): GovernTarget[] {
   return [...entities]
     .filter((e) => e in g.entities)
     .map((entity) => ({
@@ -37,10 +41,14 @@ export function entityTargets(g: GovernanceConfig, entities: Iterable<string> = 
  * can, so no reader sees the clear object under the consumption name). A target that does not exist
  * yet is skipped: it is governed when the step that builds it runs.
  */
-export async function govern(w: Warehouse, g: GovernanceConfig, targets: readonly GovernTarget[]): Promise<GovernResult> {
+export async function govern(
+  w: Warehouse,
+  g: GovernanceConfig,
+  targets: readonly GovernTarget[],
+): Promise<GovernResult> {
   const engine = governanceOf(w);
   const result: GovernResult = { governed: [], statements: 0 };
-    const wanted = targets.filter((t) => t.tags.size > 0 || ruleFor(g, t) || (t.kind === 'view' && inConsumption(g, t)));
+  const wanted = targets.filter((t) => t.tags.size > 0 || ruleFor(g, t) || (t.kind === 'view' && inConsumption(g, t)));
   if (!engine || wanted.length === 0) return result;
   const [role] = engine.currentRoleSql ? await w.query<{ role: unknown }>(engine.currentRoleSql) : [];
   const settings: GovernanceSettings = {

@@ -52,5 +52,14 @@ export async function governedObject(
     throw new ConfigError(`${name} has no column "${rowAccess.column}"`, { fix: `governance.rowAccess[${i}].column` });
   }
   const consumption = g.consumptionSchemas.some((s) => s.toLowerCase() === t.ref.schema.toLowerCase());
-  return { ref: t.ref, kind: t.kind, columns, masks, consumption, rowAccess, select: t.select, incremental: t.incremental };
+  return {
+    ref: t.ref,
+    kind: t.kind,
+    columns,
+    masks,
+    consumption,
+    rowAccess,
+    select: t.select,
+    incremental: t.incremental,
+  };
 }

@@ -61,7 +61,12 @@ export interface GovernanceDialect {
    * platform's own statements unless `includePlatform`; rows `read_at, user_name, role_name, object_name,
    * query_id`. Undefined where the engine keeps no access history.
    */
-  accessHistory?(o: { since: string; until: string; schemas: readonly string[]; includePlatform: boolean }): AccessHistoryQuery;
+  accessHistory?(o: {
+    since: string;
+    until: string;
+    schemas: readonly string[];
+    includePlatform: boolean;
+  }): AccessHistoryQuery;
   /** Why the engine has no access report, when it has none. */
   readonly noAccessHistory?: string;
 }

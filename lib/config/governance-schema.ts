@@ -89,7 +89,10 @@ export type GovernanceConfig = z.infer<typeof governanceSchema>;
 /** The raw tables the other sections declare, with their columns: what `governance.entities` may name. */
 export interface DeclaredRawTables {
   landing: { entities: ReadonlyArray<{ name: string; columns: Record<string, unknown> }> };
-  sources: ReadonlyArray<{ name: string; tables: ReadonlyArray<{ name: string; target?: string; columns: Record<string, unknown> }> }>;
+  sources: ReadonlyArray<{
+    name: string;
+    tables: ReadonlyArray<{ name: string; target?: string; columns: Record<string, unknown> }>;
+  }>;
   streaming: { topics: ReadonlyArray<{ table: string; columns: Record<string, unknown> }> };
   governance: GovernanceConfig;
 }

@@ -58,7 +58,8 @@ function statements(o: GovernedObject, s: GovernanceSettings): string[] {
   const secure = o.kind === 'view' && o.consumption && s.secureViews;
   if (o.masks.length === 0 && !o.rowAccess && !secure) return [];
   // Replacing a view drops its policies, so a view made SECURE from its SELECT is replaced before they are set.
-  const out = secure && o.select !== undefined ? [`CREATE OR REPLACE SECURE VIEW ${d.table(o.ref)} AS ${o.select}`] : [];
+  const out =
+    secure && o.select !== undefined ? [`CREATE OR REPLACE SECURE VIEW ${d.table(o.ref)} AS ${o.select}`] : [];
   if (o.masks.length > 0 || o.rowAccess) out.push(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdent(s.policySchema)}`);
   const policies = new Map<string, ColumnMask>();
   for (const m of o.masks) policies.set(maskPolicy(s, m), m);
