@@ -22,11 +22,15 @@ export interface AccessReportRequest {
   includePlatform?: boolean;
 }
 
-const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+function text(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
 
 /** An engine timestamp (a Date, epoch text or ISO text) as ISO-8601 UTC. */
 function isoOf(v: unknown): string {
-  const date = v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v));
+  const date = v instanceof Date ? v : new Date(typeof v === 'number' ? v : text(v));
   return Number.isNaN(date.getTime()) ? text(v) : date.toISOString();
 }
 
