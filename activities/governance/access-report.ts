@@ -25,7 +25,8 @@ export interface AccessReportRequest {
 function text(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v);
 }
 
 /** An engine timestamp (a Date, epoch text or ISO text) as ISO-8601 UTC. */
