@@ -4,7 +4,7 @@ import { createTransformActivities } from '../../activities/transform';
 import type { Warehouse } from '../../activities/warehouse';
 import { governanceSchema } from '../../lib/config/governance-schema';
 import { topologicalOrder } from '../../lib/graph';
-import { describeEngines, only } from '../helpers/engines';
+import { describeEngines, only, type TestEngine } from '../helpers/engines';
 import { tmpDir } from '../helpers/tmp';
 
 const MEMBER = { id: 'M0000001', first: 'Kofi', last: 'Rossi', plan: 'P1' };
@@ -48,7 +48,7 @@ function project(tagged: boolean): string {
 
 /** Plans and builds every node of `dir` with governance on, as the transform workflow would. */
 async function build(w: Warehouse, dir: string, invocationId: string): Promise<void> {
-  const governance = governanceSchema.parse({ unmaskedRoles: ['EDP_PHI_READER'] });
+  const governance = governanceSchema.parse({ unmaskedRoles: ['PHI_READER'] });
   const acts = createTransformActivities({
     warehouse: w,
     projectDir: dir,
@@ -67,52 +67,61 @@ async function build(w: Warehouse, dir: string, invocationId: string): Promise<v
   }
 }
 
-async function seedMembers(w: Warehouse): Promise<void> {
-  await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
-  await w.execute(
-    'CREATE OR REPLACE TABLE raw.members (member_id VARCHAR, first_name VARCHAR, last_name VARCHAR, plan_id VARCHAR)',
-  );
-  await w.execute('INSERT INTO raw.members VALUES (?, ?, ?, ?)', [MEMBER.id, MEMBER.first, MEMBER.last, MEMBER.plan]);
+/** A warehouse on `engine` for the suite, holding raw.members with one member; closed after it. */
+function seededWarehouse(engine: TestEngine): { w: Warehouse } {
+  const holder = {} as { w: Warehouse };
+  beforeAll(async () => {
+    holder.w = await engine.open('governance');
+    await holder.w.execute('CREATE SCHEMA IF NOT EXISTS raw');
+    await holder.w.execute(
+      'CREATE OR REPLACE TABLE raw.members (member_id VARCHAR, first_name VARCHAR, last_name VARCHAR, plan_id VARCHAR)',
+    );
+    await holder.w.execute('INSERT INTO raw.members VALUES (?, ?, ?, ?)', [
+      MEMBER.id,
+      MEMBER.first,
+      MEMBER.last,
+      MEMBER.plan,
+    ]);
+  });
+  afterAll(() => holder.w?.close());
+  return holder;
 }
 
 describeEngines(
   'PHI governance on %s',
   (engine) => {
-    let w: Warehouse;
-    beforeAll(async () => {
-      w = await engine.open('governance');
-      await seedMembers(w);
-    });
-    afterAll(() => w?.close());
+    const suite = seededWarehouse(engine);
 
     it('masks PHI in the consumption objects readers query by default; the unmasked schema holds the clear values', async () => {
       const dir = project(true);
       for (const run of [1, 2]) {
         // The second build replaces the masked view the first left under the model's name.
-        await build(w, dir, `governance-${run}`);
+        await build(suite.w, dir, `governance-${run}`);
         for (const model of ['member_card', 'member_list']) {
-          const masked = await w.query(`select * from consumption.${model}`);
+          const masked = await suite.w.query(`select * from consumption.${model}`);
           expect(masked).toEqual([
             { member_id: MEMBER.id, first_name: '*****', last_name: '*****', plan_id: MEMBER.plan },
           ]);
           expect(JSON.stringify(masked)).not.toContain(MEMBER.first);
-          const clear = await w.query(`select * from consumption_unmasked.${model}`);
+          const clear = await suite.w.query(`select * from consumption_unmasked.${model}`);
           expect(clear).toEqual([
             { member_id: MEMBER.id, first_name: MEMBER.first, last_name: MEMBER.last, plan_id: MEMBER.plan },
           ]);
         }
       }
       // A change upstream reaches both after the next build: the unmasked view still reads its sources.
-      await w.execute(`UPDATE raw.members SET first_name = 'Ama'`);
-      expect(await w.query('select first_name from consumption_unmasked.member_card')).toEqual([{ first_name: 'Ama' }]);
-      expect(await w.query('select first_name from consumption.member_card')).toEqual([{ first_name: '*****' }]);
+      await suite.w.execute(`UPDATE raw.members SET first_name = 'Ama'`);
+      expect(await suite.w.query('select first_name from consumption_unmasked.member_card')).toEqual([
+        { first_name: 'Ama' },
+      ]);
+      expect(await suite.w.query('select first_name from consumption.member_card')).toEqual([{ first_name: '*****' }]);
     });
 
     it('leaves untagged consumption objects where the build put them', async () => {
-      await w.execute('DROP SCHEMA IF EXISTS consumption_unmasked CASCADE');
-      await build(w, project(false), 'governance-untagged');
-      expect(await w.query('select first_name from consumption.member_list')).toEqual([{ first_name: 'Ama' }]);
-      expect(await w.describeTable({ schema: 'consumption_unmasked', table: 'member_list' })).toBeUndefined();
+      await suite.w.execute('DROP SCHEMA IF EXISTS consumption_unmasked CASCADE');
+      await build(suite.w, project(false), 'governance-untagged');
+      expect(await suite.w.query('select first_name from consumption.member_list')).toEqual([{ first_name: 'Ama' }]);
+      expect(await suite.w.describeTable({ schema: 'consumption_unmasked', table: 'member_list' })).toBeUndefined();
     });
   },
   only('duckdb'),
@@ -127,21 +136,16 @@ describeEngines(
 describeEngines(
   'PHI governance on %s (stand-in without policies)',
   (engine) => {
-    let w: Warehouse;
-    beforeAll(async () => {
-      w = await engine.open('governance');
-      await seedMembers(w);
-    });
-    afterAll(() => w?.close());
+    const suite = seededWarehouse(engine);
 
     it('recreates an untagged consumption view as a SECURE VIEW that still answers (the stand-in does not record SECURE)', async () => {
-      await build(w, project(false), 'governance-secure');
-      const rows = await w.query('select first_name from consumption.member_card');
+      await build(suite.w, project(false), 'governance-secure');
+      const rows = await suite.w.query('select first_name from consumption.member_card');
       expect(rows.map((r) => r.first_name)).toEqual([MEMBER.first]);
     });
 
     it('the stand-in refuses the masking policy of a PHI-tagged model, so the build fails instead of passing unmasked', async () => {
-      await expect(build(w, project(true), 'governance-policy')).rejects.toThrow(/MASKING/i);
+      await expect(build(suite.w, project(true), 'governance-policy')).rejects.toThrow(/MASKING/i);
     });
   },
   only('snowflake'),

@@ -28,9 +28,9 @@ const rolesOf = (roles: readonly string[], s: GovernanceSettings): string[] => [
   ...new Set([...roles, ...(s.platformRole ? [s.platformRole] : [])].map((r) => r.toUpperCase())),
 ];
 
-/** One masking policy per tag and column type: `EDP_MASK_<TAG>_<TYPE>`. */
+/** One masking policy per tag and column type: `MASK_<TAG>_<TYPE>`. */
 const maskPolicy = (s: GovernanceSettings, m: ColumnMask): string =>
-  d.table({ schema: s.policySchema, table: `edp_mask_${m.tag}_${policyType(m.engineType)}` });
+  d.table({ schema: s.policySchema, table: `mask_${m.tag}_${policyType(m.engineType)}` });
 
 /** The body of a masking policy: clear for the tag's roles (and the platform's), masked for everyone else. */
 export function maskBody(m: ColumnMask, s: GovernanceSettings): string {
@@ -77,7 +77,7 @@ function statements(o: GovernedObject, s: GovernanceSettings): string[] {
     const rule = o.rowAccess;
     const column = o.columns.find((c) => c.name.toLowerCase() === rule.column.toLowerCase());
     const type = policyType(column?.engineType ?? 'VARCHAR');
-    const policy = d.table({ schema: s.policySchema, table: `edp_rows_${o.ref.schema}_${o.ref.table}` });
+    const policy = d.table({ schema: s.policySchema, table: `rows_${o.ref.schema}_${o.ref.table}` });
     out.push(
       `CREATE ROW ACCESS POLICY IF NOT EXISTS ${policy} AS (val ${type}) RETURNS BOOLEAN -> ${rowAccessBody(rule, s)}`,
       `ALTER ROW ACCESS POLICY ${policy} SET BODY -> ${rowAccessBody(rule, s)}`,

@@ -14,7 +14,7 @@ const RECORDED = [
   {
     read_at: '2026-03-02T10:00:00.000Z',
     user_name: 'ANA',
-    role_name: 'EDP_PHI_READER',
+    role_name: 'PHI_READER',
     object_name: 'EDP.CONSUMPTION.MEMBER_PORTAL_SUMMARY',
     query_id: 'q2',
   },
@@ -71,7 +71,7 @@ ORDER BY read_at, object_name`,
       {
         object: 'EDP.CONSUMPTION.MEMBER_PORTAL_SUMMARY',
         user: 'ANA',
-        roles: 'EDP_PHI_READER, PORTAL_READER',
+        roles: 'PHI_READER, PORTAL_READER',
         reads: 2,
         first: '2026-03-02T09:15:00.000Z',
         last: '2026-03-02T10:00:00.000Z',

@@ -36,7 +36,7 @@ describe('governance config', () => {
   it('accepts tagged entity columns, masking styles per tag, roles and row rules', () => {
     const { config } = load({
       governance: {
-        unmaskedRoles: ['EDP_PHI_READER'],
+        unmaskedRoles: ['PHI_READER'],
         tags: { phi: { mask: 'full' }, member_key: { mask: 'partial', keep: 4 }, dob: { mask: 'null' } },
         entities: { members: { first_name: 'phi', member_id: 'member_key', birth_date: 'dob' } },
         rowAccess: [{ object: 'consumption.member_portal_summary', column: 'plan_id', allow: { PLAN_A: ['P1'] } }],
