@@ -10,6 +10,7 @@ import type { Warehouse } from './warehouse';
 import type {
   DuplicateFiles,
   EntityConfig,
+  GovernanceConfig,
   KafkaConfig,
   RealtimeConfig,
   SlaConfig,
@@ -48,6 +49,8 @@ export interface ActivityDeps {
   realtime: RealtimeConfig;
   /** The connection's compute warehouse (Snowflake), where `realtime.warehouse` is unset. */
   defaultComputeWarehouse?: string;
+  /** PHI governance (masking, row access, secure views) applied after each model's build. */
+  governance?: GovernanceConfig;
 }
 
 /** All activities of the platform, closed over their clients, each behind the error boundary. */

@@ -71,6 +71,7 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
         streaming: config.streaming,
         realtime: config.realtime,
         defaultComputeWarehouse: computeWarehouseOf(config.warehouse),
+        governance: config.governance,
         listRuns: (pipeline, since) =>
           listPipelineRuns(
             new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter }),

@@ -37,7 +37,8 @@ export interface ManifestNode {
   relation?: Relation;
   generic?: GenericTest;
   description?: string;
-  columns?: Record<string, { description?: string }>;
+  /** Columns its properties declare: description, and `meta` / `tags` (sensitivity tags for governance). */
+  columns?: Record<string, { description?: string; meta?: Record<string, unknown>; tags?: string[] }>;
   /** sha256 of the file (generic tests: of their definition). */
   checksum: string;
 }

@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isAbsolute, resolve } from 'node:path';
+import type { GovernanceConfig } from '../../lib/config/schema';
 import { classified, classifyError, ErrorType, ProjectError } from '../errors';
+import { governModel, type BuiltModel } from '../governance';
 import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { logEvent, recordMillis } from '../telemetry';
@@ -23,6 +25,8 @@ export interface TransformDeps {
   projectDir: string;
   /** dbt's `target` (schema models land in when they set none, engine name, threads). */
   target?: Partial<TargetInfo>;
+  /** PHI governance applied to each model right after its build and tests. */
+  governance?: GovernanceConfig;
 }
 
 /** Input of `runNode`. */
@@ -132,6 +136,21 @@ async function runBundledTests(w: Warehouse, manifest: Manifest, input: RunNodeI
   return out;
 }
 
+/** A model build as governance reads it; none for seeds, snapshots, ephemeral models and a retry's committed append. */
+function builtModel(manifest: Manifest, node: ManifestNode, built: BuildOutcome): BuiltModel | undefined {
+  if (node.resourceType !== 'model' || !node.relation || built.alreadyDone) return undefined;
+  const materialized = node.config.materialized ?? 'view';
+  if (materialized === 'ephemeral') return undefined;
+  return {
+    relation: node.relation,
+    materialized,
+    columns: node.columns,
+    path: node.path,
+    sql: built.sql,
+    reads: node.dependsOn.flatMap((id) => manifest.sources[id]?.relation ?? manifest.nodes[id]?.relation ?? []),
+  };
+}
+
 /** Builds the transform activities over a warehouse and the default project. */
 export function createTransformActivities(deps: TransformDeps) {
   const lock = new KeyedLock();
@@ -172,6 +191,7 @@ export function createTransformActivities(deps: TransformDeps) {
           lock.run(table ?? node.id, async () => {
             const started = performance.now();
             let result: NodeRunResult;
+            let governed: BuiltModel | undefined;
             try {
               if (node.resourceType === 'test') {
                 result = await runTest(w, manifest, node, input);
@@ -180,6 +200,7 @@ export function createTransformActivities(deps: TransformDeps) {
                 if (node.resourceType === 'seed') built = await buildSeed(w, manifest, node, input);
                 else if (node.resourceType === 'snapshot') built = await buildSnapshot(w, manifest, node, input);
                 else built = await buildModel(w, manifest, node, input);
+                governed = builtModel(manifest, node, built);
                 writeNodeSql(manifest, node, 'run', built.sql);
                 result = {
                   id: node.id,
@@ -196,6 +217,7 @@ export function createTransformActivities(deps: TransformDeps) {
             const ms = performance.now() - started;
             result.ms = Math.round(ms);
             if (input.tests?.length) result.tests = await runBundledTests(w, manifest, input);
+            if (deps.governance && governed) await governModel(w, deps.governance, governed);
             recordMillis(
               'edp_model_duration_ms',
               ms,

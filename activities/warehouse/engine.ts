@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { DriverErrorClassifier } from '../../lib/errors';
 import type { Dialect } from './dialect';
+import type { GovernanceDialect } from './governance-dialect';
 import type { Row, Warehouse } from './warehouse';
 
 /** A rule across keys of an engine's config section, reported at `warehouse.<engine>.<path>` when broken. */
@@ -45,6 +46,8 @@ export interface Engine<Name extends string = string, Schema extends z.ZodTypeAn
   computeWarehouse?(section: NonNullable<z.output<Schema>>): string | undefined;
   /** Classifies the engine driver's errors (`<engine>-errors.ts`); undefined for errors that are not its own. */
   readonly classifyError?: DriverErrorClassifier;
+  /** How the engine masks PHI, restricts rows and reports reads (`<engine>-governance.ts`). */
+  readonly governance?: GovernanceDialect;
 }
 
 /** Declares an engine, keeping its name and section types for the registry. */

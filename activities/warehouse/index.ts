@@ -23,3 +23,4 @@ export {
 export { WarehouseConfigError } from './config-secrets';
 export type { DuckDbConfig } from './duckdb/duckdb-config';
 export type { SnowflakeConfig } from './snowflake/snowflake-config';
+export type { ColumnMask, GovernanceDialect, GovernanceSettings, GovernedObject } from './governance-dialect';

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { accessReportCommand } from './access-report';
 import { backfillCommand } from './backfill';
 import { codecKeysCommand } from './codec-keys';
 import { codecServerCommand } from './codec-server';
@@ -42,6 +43,7 @@ export const COMMANDS: readonly CliCommand[] = [
   slaCommand,
   codecKeysCommand,
   codecServerCommand,
+  accessReportCommand,
 ];
 
 /** The command a name or alias on the command line stands for. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertsSchema } from './alerts-schema';
+import { checkGovernanceEntities, governanceSchema } from './governance-schema';
 import { landingSchema } from './landing-schema';
 import { loggingSchema, metricsSchema, servicesSchema } from './operations-schema';
 import { pipelineSchema } from './pipeline-schema';
@@ -19,6 +20,7 @@ export type { SlaConfig } from './sla-schema';
 export { sqlSourceSchema, sqlTableSchema, type SqlSourceConfig, type SqlTableConfig } from './sources-schema';
 export { exportModeSchema, type ExportMode } from './project-schema';
 export type { RealtimeConfig, RealtimeTableConfig } from './realtime-schema';
+export type { GovernanceConfig, MaskStyle, RowAccessRule, SensitivityTag } from './governance-schema';
 
 /**
  * The whole configuration (`edp.config.yaml` plus `EDP_*` environment overrides) around a `warehouse`
@@ -53,6 +55,9 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       quality: qualitySchema,
       export: exportSchema,
       services: servicesSchema,
+      /** PHI tags, masking, row access and secure views on the warehouse (docs/security.md#governance). */
+      governance: governanceSchema,
     })
-    .strict();
+    .strict()
+    .superRefine(checkGovernanceEntities);
 }

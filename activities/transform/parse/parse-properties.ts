@@ -8,9 +8,24 @@ import { asList, asObject, testsOf, type TestEntries } from './parse-yaml';
 export interface Properties {
   description?: string;
   config: Record<string, unknown>;
-  columns: Record<string, { description?: string }>;
+  columns: Record<string, ColumnProps>;
   /** Test entries; `inRoot` is the properties file's path below its model/seed/snapshot path. */
   tests: TestEntries;
+}
+
+/** A column's description and what governance reads: dbt's `meta` and `tags` (top level or under `config`). */
+export interface ColumnProps {
+  description?: string;
+  meta?: Record<string, unknown>;
+  tags?: string[];
+}
+
+/** A column entry's `meta` and `tags`, merged from the entry and its `config` (dbt 1.10 puts them there). */
+function columnGovernance(col: Record<string, unknown>): Pick<ColumnProps, 'meta' | 'tags'> {
+  const config = asObject(col.config);
+  const meta = { ...asObject(col.meta), ...asObject(config.meta) };
+  const tags = [...asList(col.tags), ...asList(config.tags)].filter((t): t is string => typeof t === 'string');
+  return { ...(Object.keys(meta).length ? { meta } : {}), ...(tags.length ? { tags } : {}) };
 }
 
 /** Reads the properties YAML files: per model/seed/snapshot name, and the sources. */
@@ -61,7 +76,10 @@ function readNodeProperties(doc: Record<string, unknown>, file: FoundFile, byNam
       for (const rawCol of asList(entry.columns)) {
         const col = asObject(rawCol);
         if (typeof col.name !== 'string') throw new CompileError(`${file.path}: a column of ${entry.name} has no name`);
-        props.columns[col.name] = { description: typeof col.description === 'string' ? col.description : undefined };
+        props.columns[col.name] = {
+          description: typeof col.description === 'string' ? col.description : undefined,
+          ...columnGovernance(col),
+        };
         for (const t of testsOf(col)) {
           props.tests.push({ entry: t, column: col.name, file: file.path, inRoot: file.inRoot });
         }

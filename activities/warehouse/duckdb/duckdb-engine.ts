@@ -1,6 +1,7 @@
 import { defineEngine } from '../engine';
 import { duckdbConfigSchema } from './duckdb-config';
 import { duckdbDialect } from './duckdb-dialect';
+import { duckdbGovernance } from './duckdb-governance';
 import { queryReadOnly } from './duckdb-read-only-query';
 import { classifyDuckDbError } from './duckdb-errors';
 import { DuckDbWarehouse } from './duckdb-warehouse';
@@ -16,4 +17,5 @@ export const duckdbEngine = defineEngine({
   singleWriter: (section) => ({ file: section.path, queryPort: section.queryPort }),
   queryReadOnly,
   classifyError: classifyDuckDbError,
+  governance: duckdbGovernance,
 });

@@ -2,6 +2,7 @@ import { defineEngine } from '../engine';
 import { snowflakeSecrets } from './snowflake-auth';
 import { snowflakeConfigSchema } from './snowflake-config';
 import { snowflakeDialect } from './snowflake-dialect';
+import { snowflakeGovernance } from './snowflake-governance';
 import { classifySnowflakeError } from './snowflake-errors';
 import { SnowflakeWarehouse } from './snowflake-warehouse';
 
@@ -42,4 +43,5 @@ export const snowflakeEngine = defineEngine({
   },
   computeWarehouse: (sf) => sf.warehouse,
   classifyError: classifySnowflakeError,
+  governance: snowflakeGovernance,
 });
