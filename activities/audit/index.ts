@@ -16,6 +16,7 @@ export * from './realtime-tables';
 export * from './sla-tables';
 export * from './streaming-tables';
 export * from './transform-tables';
+export * from './schema-change-tables';
 export * from './quality-reader';
 export * from './dead-letter-reader';
 export * from './sla-reader';
