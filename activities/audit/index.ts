@@ -21,3 +21,4 @@ export * from './quality-reader';
 export * from './dead-letter-reader';
 export * from './sla-reader';
 export * from './run-reader';
+export * from './schema-change-reader';

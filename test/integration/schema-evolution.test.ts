@@ -5,6 +5,7 @@ import type { KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { createExtractActivities, createIngestActivities, type LoadFileInput } from '../../activities/ingest';
 import { ensureStreamTables, mergeToStaging, messageRows, writeMessageRows } from '../../activities/streaming';
+import { readSchemaChanges } from '../../activities/audit';
 import type { Warehouse } from '../../activities/warehouse';
 import { ensureDatabase } from '../../infra/postgres';
 import type { EntityConfig, SqlSourceConfig, StreamTopicConfig } from '../../lib/config/schema';
@@ -124,6 +125,25 @@ describeEngines('schema evolution on %s', (engine) => {
       expect.arrayContaining(['clinic added', 'units widened', 'charge widened']),
     );
     expect(await changes('raw.visits')).toHaveLength(3);
+    // What `edp schema-changes` shows.
+    expect(await readSchemaChanges(w, 'raw.visits')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          column: 'clinic',
+          change: 'added',
+          fromType: null,
+          toType: 'VARCHAR',
+          origin: 'landing.entities.visits.columns',
+          changedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        }),
+        expect.objectContaining({
+          column: 'units',
+          change: 'widened',
+          fromType: expect.stringMatching(/^(BIGINT|NUMBER\(38,0\))$/),
+          toType: expect.stringMatching(/^(DECIMAL|NUMBER)\(12,2\)$/),
+        }),
+      ]),
+    );
 
     // Without `optionalColumns`, a file lacking a declared column is still quarantined whole, with its reason.
     land('visits_20260101T0400_strict.csv', 'visit_id,units,charge\nV7,1,1.00\n');
