@@ -1,13 +1,5 @@
 import { typeChange, type ColumnShape } from '../../../lib/schema-change';
-
-const text = (length?: number): ColumnShape => (length === undefined ? { kind: 'text' } : { kind: 'text', length });
-const num = (precision: number, scale: number, integer = false): ColumnShape => ({
-  kind: 'number',
-  precision,
-  scale,
-  integer,
-});
-const BIGINT = num(19, 0, true);
+import { BIGINT, num, text } from '../../helpers/column-shapes';
 
 describe('typeChange: what an existing column becomes when its declared type changes', () => {
   it.each<[string, ColumnShape, ColumnShape, ReturnType<typeof typeChange>]>([

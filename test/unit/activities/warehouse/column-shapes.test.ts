@@ -1,14 +1,6 @@
 import { typeChange, type ColumnShape } from '../../../../lib/schema-change';
 import { duckdbDialect, snowflakeDialect } from '../../../../activities/warehouse';
-
-const text = (length?: number): ColumnShape => (length === undefined ? { kind: 'text' } : { kind: 'text', length });
-const num = (precision: number, scale: number, integer = false): ColumnShape => ({
-  kind: 'number',
-  precision,
-  scale,
-  integer,
-});
-const BIGINT = num(19, 0, true);
+import { BIGINT, num, text } from '../../../helpers/column-shapes';
 
 describe('engine types read as shapes', () => {
   it.each<[string, ColumnShape]>([
