@@ -97,6 +97,15 @@ export async function migrateAudit(
     () => prepare(w),
     (_err, attempt) => attempt < 6,
   );
+  return withSchemaLock(w, () => applyPending(w, migrations));
+}
+
+/**
+ * Runs `fn` while this runner holds the schema lock row (see {@link migrateAudit}): schema changes of
+ * two workers take turns, so the second sees what the first changed. `fn`'s statements run beside the
+ * lock's transaction, not in it (Snowflake would commit it, and release the lock, at the first DDL).
+ */
+export async function withSchemaLock<T>(w: Warehouse, fn: () => Promise<T>): Promise<T> {
   const d = w.dialect;
   const holder = randomUUID();
   return withRetries(
@@ -110,7 +119,7 @@ export async function migrateAudit(
         } catch (err) {
           throw new LockBusy((err as Error).message);
         }
-        return applyPending(w, migrations);
+        return fn();
       }),
     // A long migration (a table rebuild) keeps the lock a while: wait up to about a minute for it.
     (err, attempt) => err instanceof LockBusy && attempt < 40,

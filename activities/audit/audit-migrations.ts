@@ -2,6 +2,7 @@ import type { Dialect } from '../warehouse/dialect';
 import type { TableRef, Warehouse } from '../warehouse/warehouse';
 import { AUDIT_SCHEMA, createTableSql, type AuditTable } from './audit-table';
 import { AUDIT_SEQUENCES, AUDIT_TABLES } from './audit-tables';
+import { SCHEMA_CHANGES } from './schema-change-tables';
 
 /**
  * One step of the audit schema's history, applied once and in version order. `plan` reads the catalog
@@ -67,5 +68,10 @@ export const AUDIT_MIGRATIONS: readonly AuditMigration[] = Object.freeze([
     version: 1,
     description: 'audit tables as first released; tables of pre-release code rebuilt to their columns',
     plan: reconcileAuditTables,
+  },
+  {
+    version: 2,
+    description: 'audit.schema_changes: columns added and types widened in the tables the platform loads',
+    plan: (w) => Promise.resolve([createTableSql(w.dialect, SCHEMA_CHANGES)]),
   },
 ]);

@@ -2,6 +2,7 @@ import type { AuditTable } from './audit-table';
 import { DEAD_LETTERS } from './dead-letter-tables';
 import { EXPORT_MANIFEST } from './export-tables';
 import { INGEST_LOAD_ID, INGEST_MANIFEST, SOURCE_WATERMARKS } from './ingest-tables';
+import { SCHEMA_CHANGES } from './schema-change-tables';
 import { QUALITY_RULE_RESULTS, QUALITY_SCORES } from './quality-tables';
 import { REALTIME_STATE } from './realtime-tables';
 import { SLA_ALERTS_SENT, SLA_BREACHES, SLA_CHECKS } from './sla-tables';
@@ -24,6 +25,7 @@ export const AUDIT_TABLES: readonly AuditTable[] = Object.freeze([
   TRANSFORM_NODE_RUNS,
   REALTIME_STATE,
   DEAD_LETTERS,
+  SCHEMA_CHANGES,
 ]);
 
 /** Every audit sequence of the current schema version. */

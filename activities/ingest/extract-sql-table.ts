@@ -8,7 +8,7 @@ import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
 import type { KeyedLock } from '../keyed-lock';
 import { ensureAudit, SOURCE_WATERMARKS } from '../audit';
-import { ensureSchema, LOAD_COLUMNS, type BulkLoadRequest, type Warehouse } from '../warehouse';
+import { ensureSchema, evolveTable, LOAD_COLUMNS, type BulkLoadRequest, type Warehouse } from '../warehouse';
 import { PostgresSource } from './postgres-source';
 import { recordLoad } from './record-load';
 import { logEvent } from '../telemetry';
@@ -139,6 +139,11 @@ export async function extractSqlTable(
               if (changed) await w.execute(`DROP TABLE ${table}`);
             }
             await w.prepareBulkLoad(request);
+            await evolveTable(w, {
+              ref: request.target,
+              columns: t.columns,
+              declaredAt: `sources.${s.name}.tables.${t.name}.columns`,
+            });
             const counts = await w.transaction(async (tx) => {
               if (t.mode === 'full') await tx.execute(`DELETE FROM ${table}`);
               const loaded = await tx.bulkLoad(request);

@@ -14,6 +14,7 @@ import { ensureAudit, INGEST_LOAD_ID } from '../audit';
 import {
   ensureOnce,
   ensureSchema,
+  evolveTable,
   UnparsableFile,
   type BulkLoadRequest,
   type BulkLoadResult,
@@ -24,6 +25,7 @@ import { copyWithoutLines, scanCsvLines, type CsvLineScan } from '../formats/csv
 import { manifestEntriesFor, recordManifest, type ManifestEntry, type ManifestStatus } from './ingest-manifest';
 import type { IngestDeps } from './ingest-deps';
 import { gzipRefusal, readLandedFile, refusedPath, type LandedFileRead } from './landing-file-checks';
+import { columnsOfFile } from './file-columns';
 import { fileChecksum } from './landing-files';
 import { recordLoad } from './record-load';
 
@@ -167,7 +169,7 @@ export async function loadLandingFile(
     const read = await readForLoad(deps.landingDir, file, e);
     const { checksum, scan } = read;
     await ensureManifest(deps.warehouse);
-    const request = (loadId: number, source: string): BulkLoadRequest => ({
+    const request = (loadId: number, source: string, columns = e.columns): BulkLoadRequest => ({
       file: source,
       rejectedLines: scan && [
         ...scan.unbalanced.map((u) => ({
@@ -183,7 +185,7 @@ export async function loadLandingFile(
       header: e.header,
       quote: e.quote,
       encoding: e.encoding,
-      columns: e.columns,
+      columns,
       columnsBy: columnsByOf(e),
       extraColumns: e.extraColumns,
       required: e.required,
@@ -199,10 +201,15 @@ export async function loadLandingFile(
       sourceName: file,
       keepRawText: e.keepRawText,
     });
-    // The tables exist before loads run in parallel: concurrent first-time DDL would conflict.
-    await ensureOnce(deps.warehouse, `load-tables:raw.${e.name}`, () =>
-      deps.warehouse.prepareBulkLoad(request(0, path)),
-    );
+    // The tables exist, with the declared columns, before loads run in parallel: concurrent DDL would conflict.
+    await ensureOnce(deps.warehouse, `load-tables:raw.${e.name}:${JSON.stringify(e.columns)}`, async () => {
+      await deps.warehouse.prepareBulkLoad(request(0, path));
+      await evolveTable(deps.warehouse, {
+        ref: { schema: 'raw', table: e.name },
+        columns: e.columns,
+        declaredAt: `landing.entities.${e.name}.columns`,
+      });
+    });
     const base = { entity: e.name, file, checksum };
     const ofInterval = landingNameMatcher(e.pattern, input.interval);
     const record = (
@@ -253,9 +260,10 @@ export async function loadLandingFile(
           const taken = [...scan.unbalanced, ...scan.nul].map((u) => u.line);
           await copyWithoutLines(path, new Set([...taken, ...scan.spaced]), source);
         }
+        const columns = await columnsOfFile(e, path);
         let counts: BulkLoadResult;
         try {
-          counts = await tx.bulkLoad(request(loadId, source));
+          counts = await tx.bulkLoad(request(loadId, source, columns));
         } finally {
           if (source !== path) rmSync(source, { force: true }); // the copy, never the landed file
         }

@@ -87,7 +87,7 @@ export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options
       `DELETE FROM ${staging} s WHERE EXISTS (SELECT 1 FROM ${latest} l WHERE ${keyMatch('s', 'l')} AND s._edp_event_time <= l._edp_event_time)`,
     );
     await tx.execute(
-      `INSERT INTO ${staging}
+      `INSERT INTO ${staging} (${[...cols.map(([name]) => q(name)), '_edp_event_time', '_edp_kafka_partition', '_edp_kafka_offset', '_edp_merged_at'].join(', ')})
        SELECT ${cols.map(([name]) => `l.${q(name)}`).join(', ')}, l._edp_event_time, l._edp_kafka_partition, l._edp_kafka_offset, ${d.now()}
        FROM ${latest} l WHERE l._edp_op <> 'd' AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE ${keyMatch('s', 'l')})`,
     );

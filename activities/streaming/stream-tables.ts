@@ -5,6 +5,7 @@ import { ensureAudit, STREAM_MERGED as MERGED_TABLE, STREAM_OFFSETS as OFFSETS_T
 import {
   ensureOnce,
   ensureSchema,
+  evolveTable,
   type AppendColumnType,
   type TableRef,
   type Warehouse,
@@ -63,7 +64,7 @@ export async function ensureStreamTables(w: Warehouse, t: StreamTopicConfig): Pr
   await ensureSchema(w, 'staging');
   const ddl = (cols: ReadonlyArray<[string, AppendColumnType]>) =>
     cols.map(([n, ty]) => `${d.quoteIdent(n)} ${SQL_TYPE[ty]}`).join(', ');
-  await ensureOnce(w, `stream:${t.table}`, async () => {
+  await ensureOnce(w, `stream:${t.table}:${JSON.stringify(t.columns)}`, async () => {
     // The key makes a second write of an offset (a redelivery, a backfill over ingested offsets) a no-op.
     await w.execute(
       `CREATE TABLE IF NOT EXISTS ${d.table(rawTable(t))} (${ddl(RAW_COLUMNS)}, PRIMARY KEY (kafka_partition, kafka_offset))`,
@@ -78,6 +79,12 @@ export async function ensureStreamTables(w: Warehouse, t: StreamTopicConfig): Pr
            .join(', ')},
          _edp_event_time TIMESTAMPTZ, _edp_kafka_partition BIGINT, _edp_kafka_offset BIGINT, _edp_merged_at TIMESTAMPTZ)`,
     );
+    // Raw rows keep the whole event as JSON, so only staging's typed columns follow the config.
+    await evolveTable(w, {
+      ref: stagingTable(t),
+      columns: t.columns,
+      declaredAt: `streaming.topics.${t.table}.columns`,
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 import type { ColumnType, LandingColumnType } from '../../lib/config/schema';
+import type { ColumnShape } from '../../lib/schema-change';
 import type { SqlValue, TableRef } from './sql-types';
 
 /** SQL that differs between engines; callers never branch on the engine name. */
@@ -38,6 +39,13 @@ export interface Dialect {
   rowJson(alias: string): string;
   /** A text hash of a whole row of table alias `alias` (identity of rows without a key). */
   rowHash(alias: string): string;
+  /** What values a column of this engine type (as `describeTable` spells it) holds, for schema evolution. */
+  columnShape(engineType: string): ColumnShape;
+  /**
+   * Statements changing column `column` of `ref` from `from` to engine type `to`, a widening the platform
+   * decided on (`typeChange`); each safe to run again after a crash or beside another worker.
+   */
+  widenColumn(ref: TableRef, column: string, from: ColumnShape, to: string): string[];
   /** The platform type an engine type belongs to (`DECIMAL(18,2)` → decimal), if any. */
   typeFamily(engineType: string): ColumnType | undefined;
   /**

@@ -8,6 +8,7 @@ export { ensureOnce, ensureSchema } from './schemas';
 export { snowflakeDialect } from './snowflake/snowflake-dialect';
 export { SnowflakeWarehouse, type SnowflakeOptions } from './snowflake/snowflake-warehouse';
 export { LOAD_COLUMNS } from './load-tables';
+export { evolveTable, type EvolvingTable, type SchemaChange } from './schema-evolution';
 export { defineEngine, type Engine, type SectionCheck } from './engine';
 export { DEFAULT_ENGINE, ENGINES, engineForTarget, engineNamed, type EngineName } from './engines';
 export {

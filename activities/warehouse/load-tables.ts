@@ -16,6 +16,17 @@ export function auditColumns(d: Dialect, req: BulkLoadRequest, named = true): st
 }
 
 /**
+ * A load's target columns as an INSERT names them: its data columns, audit columns, row number, original
+ * text and load time. Named, not positional: a table may hold columns the load does not write (one the
+ * config dropped, one a file of the old shape lacks), and columns added later sit after the load columns.
+ */
+export function targetColumnList(d: Dialect, req: BulkLoadRequest): string {
+  return [...Object.keys(req.columns), ...Object.keys(req.audit), ...LOAD_COLUMNS]
+    .map((c) => d.quoteIdent(c))
+    .join(', ');
+}
+
+/**
  * Where each field of a CSV load's file goes, in file order: by the header's names unless the request
  * maps by position (then the declared columns in order). A header that does not match throws
  * {@link UnparsableFile} naming the file and the columns, so the file is quarantined whole.

@@ -14,6 +14,7 @@ import { queryCommand } from './query';
 import { realtimeCommand } from './realtime';
 import { runCommand } from './run';
 import { schedulesCommand } from './schedules';
+import { schemaChangesCommand } from './schema-changes';
 import { slaCommand } from './sla';
 import { startCommand } from './start';
 import { statusCommand } from './status';
@@ -41,6 +42,7 @@ export const COMMANDS: readonly CliCommand[] = [
   realtimeCommand,
   deadLettersCommand,
   slaCommand,
+  schemaChangesCommand,
   codecKeysCommand,
   codecServerCommand,
   accessReportCommand,

@@ -30,6 +30,11 @@ export const entitySchema = z
     columns: landingColumnsSchema,
     /** Columns that must be present and non-empty; a row without them is quarantined. */
     required: z.array(identifier).default([]),
+    /**
+     * Columns a CSV header may lack: columns added to the entity after files without them were made. Such
+     * a file loads them as NULL; a header lacking any other column still quarantines the file.
+     */
+    optionalColumns: z.array(identifier).optional(),
     /** Also keep each row's original text values as JSON in `_edp_raw` (slower; CSV rows can always be replayed from their file by line). */
     keepRawText: z.boolean().default(false),
   })
@@ -46,6 +51,14 @@ export const entitySchema = z
       if (!(col in e.columns)) {
         ctx.addIssue({ code: 'custom', path: ['required', i], message: `"${col}" is not one of the entity's columns` });
       }
+    }
+    for (const [i, col] of (e.optionalColumns ?? []).entries()) {
+      const problem = !(col in e.columns)
+        ? `"${col}" is not one of the entity's columns`
+        : e.required.includes(col)
+          ? `"${col}" is required: a file without it could not load`
+          : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['optionalColumns', i], message: problem });
     }
   });
 /** A landing-file entity after defaults. */

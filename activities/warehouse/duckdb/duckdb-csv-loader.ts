@@ -3,7 +3,14 @@ import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
 import { decimalSpec } from '../../../lib/config/schema';
 import type { CsvFieldColumns } from '../../formats/csv-header';
-import { auditColumns, decimalChecks, insertRejectedLines, passesAll, type LoadCheck } from '../load-tables';
+import {
+  auditColumns,
+  decimalChecks,
+  insertRejectedLines,
+  passesAll,
+  targetColumnList,
+  type LoadCheck,
+} from '../load-tables';
 import type { LoadNames } from './duckdb-load-tables';
 
 /** DuckDB's message for a value that does not cast; the value is between the quotes. */
@@ -114,7 +121,7 @@ export async function nativeCsvLoad(
 
   // Rows are numbered before the checks filter, so a row failing one keeps its place.
   const inserted = await conn.run(
-    `INSERT INTO ${target}
+    `INSERT INTO ${target} (${targetColumnList(d, req)})
      SELECT ${cols.map(([name]) => value(name)).join(', ')}, ${audit}edp_rn, NULL, now()
      FROM (${read(`, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}'`)})
      WHERE ${passesAll(checks)}`,

@@ -1,6 +1,8 @@
 import { decimalSpec, type ColumnType, type LandingColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
 import type { SqlValue, TableRef } from '../sql-types';
+import type { ColumnShape } from '../../../lib/schema-change';
+import { duckdbColumnShape } from './duckdb-schema-evolution';
 
 const TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -43,6 +45,11 @@ export const duckdbDialect: Dialect = Object.freeze({
   rowJson: (alias: string) => `to_json(${alias})::VARCHAR`,
   rowHash: (alias: string) => `md5(${alias}::VARCHAR)`,
   typeFamily: (engineType: string) => typeFamily(engineType),
+  columnShape: (engineType: string) => duckdbColumnShape(engineType),
+  widenColumn(ref: TableRef, column: string, _from: ColumnShape, to: string): string[] {
+    // In place, whatever the widening: one statement, which DuckDB runs as a transaction of its own.
+    return [`ALTER TABLE ${this.table(ref)} ALTER COLUMN ${this.quoteIdent(column)} SET DATA TYPE ${to}`];
+  },
   exportColumn(engineType: string): ExportColumn {
     const t = engineType.toUpperCase();
     const as = (type: string, delta: string): ExportColumn => ({ select: (c) => `CAST(${c} AS ${type})`, delta });

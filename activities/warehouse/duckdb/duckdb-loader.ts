@@ -2,7 +2,14 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
 import { csvColumnSpec, dataRowNumber, nativeCsvLoad, removedLineKeys } from './duckdb-csv-loader';
-import { auditColumns, csvFieldColumns, ensureLoadTables, insertRejectedLines, textLoadChecks } from '../load-tables';
+import {
+  auditColumns,
+  csvFieldColumns,
+  ensureLoadTables,
+  insertRejectedLines,
+  targetColumnList,
+  textLoadChecks,
+} from '../load-tables';
 import type { CsvFieldColumns } from '../../formats/csv-header';
 import type { LoadNames } from './duckdb-load-tables';
 
@@ -141,7 +148,7 @@ async function textLoad(
       : source.rowNumber;
   const rawJson = `to_json(struct_pack(${cols.map((c) => `${q(c.name)} := ${q(c.name)}`).join(', ')}))::VARCHAR`;
   await conn.run(
-    `INSERT INTO ${d.table(req.target)}
+    `INSERT INTO ${d.table(req.target)} (${targetColumnList(d, req)})
      SELECT ${cols.map((c) => `${c.type === 'string' ? q(c.name) : c.typed} AS ${q(c.name)}`).join(', ')},
        ${auditList}${rowNumber}, ${rawJson}, now()
      FROM ${stage} WHERE edp_ok`,

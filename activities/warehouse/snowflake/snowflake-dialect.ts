@@ -1,6 +1,8 @@
 import { decimalSpec, type ColumnType, type LandingColumnType } from '../../../lib/config/schema';
 import { assertIdentifier, sqlLiteral, standardDialectParts, type Dialect, type ExportColumn } from '../dialect';
 import type { SqlValue, TableRef } from '../sql-types';
+import { widenedColumn, type ColumnShape } from '../../../lib/schema-change';
+import { snowflakeColumnShape, snowflakeWidenColumn } from './snowflake-schema-evolution';
 
 const TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -54,6 +56,11 @@ export const snowflakeDialect: Dialect = Object.freeze({
     if (t.startsWith('TIMESTAMP')) return 'timestamp';
     if (t === 'BOOLEAN') return 'boolean';
     return undefined;
+  },
+  columnShape: (engineType: string) => snowflakeColumnShape(engineType),
+  widenColumn(ref: TableRef, column: string, from: ColumnShape, to: string): string[] {
+    const temp = this.quoteIdent(widenedColumn(column));
+    return snowflakeWidenColumn(this.table(ref), this.quoteIdent(column), temp, from, to);
   },
   selfRefreshingTable(
     ref: TableRef,

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dialect } from '../dialect';
-import { auditColumns, ensureLoadTables, insertRejectedLines, textLoadChecks } from '../load-tables';
+import { auditColumns, ensureLoadTables, insertRejectedLines, targetColumnList, textLoadChecks } from '../load-tables';
 import type { BulkLoadRequest, BulkLoadResult, TableRef, WarehouseSession } from '../warehouse';
 import { logEvent } from '../../telemetry';
 import type { LoadStage } from './snowflake-load-stage';
@@ -87,7 +87,9 @@ export async function snowflakeBulkLoad(
       const at = await files.put(session, local, path);
       // FORCE: the path is new, and a rolled-back load must not leave Snowflake thinking it was loaded.
       const copied = await session.query<{ rows_loaded: number | string }>(
-        `COPY INTO ${stage} FROM ${at} ${STAGED_FORMAT} FORCE = TRUE PURGE = TRUE`,
+        `COPY INTO ${stage} (edp_key, edp_row, ${Object.keys(req.columns)
+          .map((c) => d.quoteIdent(c))
+          .join(', ')}) FROM ${at} ${STAGED_FORMAT} FORCE = TRUE PURGE = TRUE`,
       );
       const rows = copied.reduce((sum, r) => sum + Number(r.rows_loaded), 0);
       if (rows !== staged.rows) {
@@ -135,15 +137,8 @@ async function insertTyped(
   const raw = req.keepRawText
     ? `TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL(${cols.map((c) => `${d.literal(c.name)}, ${q(c.name)}`).join(', ')}))`
     : 'NULL';
-  const targetColumns = [
-    ...cols.map((c) => q(c.name)),
-    ...Object.keys(req.audit).map(q),
-    '_edp_row_number',
-    '_edp_raw',
-    '_edp_loaded_at',
-  ];
   await session.execute(
-    `INSERT INTO ${d.table(req.target)} (${targetColumns.join(', ')})
+    `INSERT INTO ${d.table(req.target)} (${targetColumnList(d, req)})
      SELECT ${cols.map((c) => (c.type === 'string' ? q(c.name) : c.typed)).join(', ')}, ${audit}edp_row, ${raw}, ${d.now()}
      FROM ${rows} WHERE edp_ok`,
   );

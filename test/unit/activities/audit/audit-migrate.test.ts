@@ -7,6 +7,7 @@ import {
   INGEST_MANIFEST,
   migrateAudit,
   REALTIME_STATE,
+  SCHEMA_CHANGES,
   SCHEMA_VERSION,
   type AuditMigration,
 } from '../../../../activities/audit';
@@ -43,17 +44,17 @@ describe('audit schema migrations', () => {
   const columns = async (t: (typeof AUDIT_TABLES)[number]) => (await w.describeTable(t.ref))?.map((c) => c.name);
   const versionRows = () => w.query(`SELECT version, description FROM ${SCHEMA_VERSION.name} ORDER BY version`);
 
-  it('creates every audit table on an empty database and records version 1', async () => {
+  it('creates every audit table on an empty database and records versions 1 and 2', async () => {
     expect(await auditSchemaVersion(w)).toBe(0);
-    expect(await migrateAudit(w)).toEqual([1]);
+    expect(await migrateAudit(w)).toEqual([1, 2]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
-    expect(await auditSchemaVersion(w)).toBe(1);
+    expect(await auditSchemaVersion(w)).toBe(2);
     expect(await w.query("SELECT nextval('audit.ingest_load_id')::INTEGER AS n")).toEqual([{ n: 1 }]);
   });
 
   it('brings a database created by earlier code to the current version, keeping its rows', async () => {
     for (const sql of PRE_RELEASE) await w.execute(sql);
-    expect(await migrateAudit(w)).toEqual([1]);
+    expect(await migrateAudit(w)).toEqual([1, 2]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
     expect(
       await w.query(
@@ -92,11 +93,19 @@ describe('audit schema migrations', () => {
     await w.execute(
       `CREATE TABLE audit.realtime_state__pre_rebuild AS SELECT 'claims_current' AS table_name, 1000::BIGINT AS data_ms`,
     );
-    expect(await migrateAudit(w)).toEqual([1]);
+    expect(await migrateAudit(w)).toEqual([1, 2]);
     expect(await w.query(`SELECT table_name, data_ms::INTEGER AS data_ms FROM ${REALTIME_STATE.name}`)).toEqual([
       { table_name: 'claims_current', data_ms: 1000 },
     ]);
     expect(await w.describeTable({ schema: 'audit', table: 'realtime_state__pre_rebuild' })).toBeUndefined();
+  });
+
+  it('adds audit.schema_changes to a database at version 1 (migration 2)', async () => {
+    await migrateAudit(w, AUDIT_MIGRATIONS.slice(0, 1));
+    // As version 1 of the code left it: no schema change table yet.
+    await w.execute(`DROP TABLE ${SCHEMA_CHANGES.name}`);
+    expect(await migrateAudit(w)).toEqual([2]);
+    expect(await columns(SCHEMA_CHANGES)).toEqual(Object.keys(SCHEMA_CHANGES.columns));
   });
 
   it('does nothing the second time', async () => {
@@ -105,7 +114,10 @@ describe('audit schema migrations', () => {
     const before = await w.query(`SELECT * FROM ${INGEST_MANIFEST.name}`);
     expect(await migrateAudit(w)).toEqual([]);
     expect(await w.query(`SELECT * FROM ${INGEST_MANIFEST.name}`)).toEqual(before);
-    expect(await versionRows()).toEqual([{ version: 1, description: AUDIT_MIGRATIONS[0].description }]);
+    expect(await versionRows()).toEqual([
+      { version: 1, description: AUDIT_MIGRATIONS[0].description },
+      { version: 2, description: AUDIT_MIGRATIONS[1].description },
+    ]);
   });
 
   it('applies only the migrations above the recorded version, in order', async () => {
@@ -119,17 +131,17 @@ describe('audit schema migrations', () => {
         return Promise.resolve([`CREATE TABLE audit.step_${version} (x INTEGER)`]);
       },
     });
-    expect(await migrateAudit(w, [step(3), ...AUDIT_MIGRATIONS, step(2)])).toEqual([2, 3]);
-    expect(plans).toEqual([2, 3]);
-    expect(await auditSchemaVersion(w)).toBe(3);
-    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step(2), step(3)])).toEqual([]);
+    expect(await migrateAudit(w, [step(4), ...AUDIT_MIGRATIONS, step(3)])).toEqual([3, 4]);
+    expect(plans).toEqual([3, 4]);
+    expect(await auditSchemaVersion(w)).toBe(4);
+    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step(3), step(4)])).toEqual([]);
   });
 
   it('lets runners race on one database: none fails and each migration applies once', async () => {
     for (const sql of PRE_RELEASE) await w.execute(sql);
     const applied = await Promise.all([migrateAudit(w), migrateAudit(w), migrateAudit(w)]);
-    expect(applied.flat()).toEqual([1]);
-    expect(await versionRows()).toHaveLength(1);
+    expect(applied.flat().sort()).toEqual([1, 2]);
+    expect(await versionRows()).toHaveLength(2);
     expect(await w.query(`SELECT count(*)::INTEGER AS n FROM ${INGEST_MANIFEST.name}`)).toEqual([{ n: 1 }]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
   });
@@ -137,19 +149,19 @@ describe('audit schema migrations', () => {
   it('migrates once per warehouse handle however many writers ask', async () => {
     await Promise.all([ensureAudit(w), ensureAudit(w)]);
     await ensureAudit(w);
-    expect(await versionRows()).toHaveLength(1);
+    expect(await versionRows()).toHaveLength(2);
   });
 
   it('raises a migration that cannot apply, records no version for it, and applies it once it is fixed', async () => {
     await migrateAudit(w);
     const step = (sql: string): AuditMigration => ({
-      version: 2,
+      version: 3,
       description: 'a table and a bad statement',
       plan: () => Promise.resolve(['CREATE TABLE IF NOT EXISTS audit.half (x INTEGER)', sql]),
     });
     await expect(migrateAudit(w, [...AUDIT_MIGRATIONS, step('NOT SQL')])).rejects.toThrow(/syntax error/i);
-    expect(await auditSchemaVersion(w)).toBe(1);
-    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step('CREATE TABLE audit.whole (x INTEGER)')])).toEqual([2]);
+    expect(await auditSchemaVersion(w)).toBe(2);
+    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step('CREATE TABLE audit.whole (x INTEGER)')])).toEqual([3]);
     expect(await w.describeTable({ schema: 'audit', table: 'whole' })).toBeDefined();
   });
 });

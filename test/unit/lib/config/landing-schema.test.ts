@@ -28,6 +28,17 @@ describe('landing entity columns', () => {
   });
 });
 
+describe('landing entity optionalColumns', () => {
+  it('names declared columns a CSV header may lack, never an undeclared or a required one', () => {
+    const columns = { a: 'string', b: 'integer' };
+    expect(entitySchema.parse(entity({ columns, optionalColumns: ['b'] })).optionalColumns).toEqual(['b']);
+    const issues = (extra: Record<string, unknown>) =>
+      JSON.stringify(entitySchema.safeParse(entity({ columns, ...extra })).error?.issues);
+    expect(issues({ optionalColumns: ['c'] })).toContain('\\"c\\" is not one of the entity\'s columns');
+    expect(issues({ optionalColumns: ['a'], required: ['a'] })).toContain('\\"a\\" is required');
+  });
+});
+
 describe('landing.duplicateFiles', () => {
   it('skips duplicates by default, loads them when told, and refuses anything else', () => {
     expect(landingSchema.parse({}).duplicateFiles).toBe('skip');
