@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ClientConfig } from 'pg';
 import { runningPid, ServiceError, startDaemon, stopDaemon } from './process';
 
 /** Where and how the local PostgreSQL (the operational SQL source) runs. */
@@ -142,10 +143,13 @@ export function postgresPid(dir: string): number | undefined {
   return runningPid(files(dir).pidFile);
 }
 
-/** Creates `database` on the server unless it exists (the source's database must be there before the first extract). */
-export async function ensureDatabase(host: string, port: number, user: string, database: string): Promise<boolean> {
+/**
+ * Creates `database` on the server unless it exists (the source's database must be there before the first
+ * extract), connecting with `connection` (its database is the server's `postgres`).
+ */
+export async function ensureDatabase(connection: ClientConfig, database: string): Promise<boolean> {
   const { Client } = await import('pg');
-  const client = new Client({ host, port, user, database: 'postgres' });
+  const client = new Client({ ...connection, database: 'postgres' });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
