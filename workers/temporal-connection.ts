@@ -2,7 +2,14 @@ import { Connection } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { NativeConnection } from '@temporalio/worker';
-import { probeTls, readSecret, secretKey, tlsMaterial, tlsRefused, type TlsMaterial } from '../activities/connections';
+import {
+  probeTls,
+  readSecretLine,
+  secretKey,
+  tlsMaterial,
+  tlsRefused,
+  type TlsMaterial,
+} from '../activities/connections';
 import { ConfigError } from '../lib/errors';
 import type { EdpConfig } from './config-schema';
 
@@ -25,7 +32,7 @@ function material(temporal: TemporalSettings, env: NodeJS.ProcessEnv): TlsMateri
 }
 
 function apiKeyOf(temporal: TemporalSettings, env: NodeJS.ProcessEnv): string | undefined {
-  return readSecret('temporal.apiKey', { env: temporal.apiKeyEnv, file: temporal.apiKeyFile }, env);
+  return readSecretLine('temporal.apiKey', { env: temporal.apiKeyEnv, file: temporal.apiKeyFile }, env);
 }
 
 /**
@@ -53,10 +60,22 @@ export function temporalConnectionOptions(
 const REFUSED_CREDENTIALS =
   /\b(16 UNAUTHENTICATED|7 PERMISSION_DENIED)\b|valid authentication credentials|permission denied/i;
 
+/** The refused TLS handshake with the frontend, tried once with Node's TLS to see which certificate is refused. */
+async function tlsRefusal(temporal: TemporalSettings, env: NodeJS.ProcessEnv): Promise<ConfigError | undefined> {
+  const m = material(temporal, env);
+  if (m === undefined) return undefined;
+  const at = temporal.address.lastIndexOf(':');
+  const host = temporal.address.slice(0, at).replace(/^\[|\]$/g, '');
+  const failure = await probeTls(host, Number(temporal.address.slice(at + 1)), m, {
+    alpn: ['h2'],
+    serverSpeaksFirst: true,
+  });
+  return failure && tlsRefused('temporal.tls', temporal.tls ?? {}, failure, temporal.address);
+}
+
 /**
- * Why the connection to Temporal failed, when a key can fix it: a refused TLS handshake (tried once more
- * with Node's TLS to see which certificate was refused), a refused API key or client identity. Undefined
- * otherwise (the server is down or unreachable: retrying can help).
+ * Why the connection to Temporal failed, when a key can fix it: a refused API key or client identity, or
+ * a refused TLS handshake. Undefined otherwise (the server is down or unreachable: retrying can help).
  */
 export async function explainTemporalFailure(
   temporal: TemporalSettings,
@@ -67,22 +86,14 @@ export async function explainTemporalFailure(
   if (REFUSED_CREDENTIALS.test(detail)) {
     const key =
       temporal.apiKeyEnv !== undefined || temporal.apiKeyFile !== undefined || temporal.tls === undefined
-        ? secretKey('temporal.apiKey', { env: temporal.apiKeyEnv, file: temporal.apiKeyFile })
+        ? secretKey('temporal.apiKey', { env: temporal.apiKeyEnv, file: temporal.apiKeyFile }, 'Env')
         : secretKey('temporal.tls.cert', { env: temporal.tls.certEnv, file: temporal.tls.certFile });
     return new ConfigError(`Temporal at ${temporal.address} refused the credentials (${detail.trim()})`, {
       fix: key,
       cause: err,
     });
   }
-  const m = material(temporal, env);
-  if (m === undefined) return undefined;
-  const at = temporal.address.lastIndexOf(':');
-  const host = temporal.address.slice(0, at).replace(/^\[|\]$/g, '');
-  const failure = await probeTls(host, Number(temporal.address.slice(at + 1)), m, {
-    alpn: ['h2'],
-    serverSpeaksFirst: true,
-  });
-  return failure && tlsRefused('temporal.tls', temporal.tls ?? {}, failure, temporal.address);
+  return tlsRefusal(temporal, env);
 }
 
 async function explained<T>(temporal: TemporalSettings, connect: () => Promise<T>): Promise<T> {
@@ -103,9 +114,13 @@ export function connectClientConnection(
   temporal: TemporalSettings,
   options: { connectTimeout?: Duration } = {},
 ): Promise<Connection> {
-  return explained(temporal, () =>
-    Connection.connect({ ...temporalConnectionOptions(temporal), connectTimeout: options.connectTimeout ?? '5s' }),
-  );
+  return explained(temporal, async () => {
+    // The client retries a refused handshake until its deadline: try it once first, so a wrong CA or
+    // certificate fails at once instead of after connectTimeout.
+    const refused = await tlsRefusal(temporal, process.env);
+    if (refused) throw refused;
+    return Connection.connect({ ...temporalConnectionOptions(temporal), ...options });
+  });
 }
 
 /** A client connection with the same settings that connects on first use (the worker's SLA visibility queries). */

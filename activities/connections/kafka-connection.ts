@@ -9,7 +9,7 @@ import {
 } from 'kafkajs';
 import type { KafkaConfig } from '../../lib/config/schema';
 import { ConfigError } from '../../lib/errors';
-import { readSecret, secretKey } from './secrets';
+import { readSecretLine, secretKey } from './secrets';
 import { tlsMaterial, tlsRefused } from './tls-material';
 import { probeTls, type TlsMaterial } from './tls-probe';
 
@@ -24,7 +24,7 @@ function kafkaJsConfig(
   const password =
     sasl === undefined
       ? undefined
-      : readSecret('kafka.sasl.password', { env: sasl.passwordEnv, file: sasl.passwordFile }, env);
+      : readSecretLine('kafka.sasl.password', { env: sasl.passwordEnv, file: sasl.passwordFile }, env);
   return {
     clientId: `${kafka.clientId}-${suffix}`,
     brokers: [...kafka.brokers],

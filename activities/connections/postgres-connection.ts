@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { SqlSourceConfig } from '../../lib/config/schema';
 import { ConfigError } from '../../lib/errors';
-import { readConfiguredFile, readSecret, secretKey } from './secrets';
+import { readConfiguredFile, readSecretLine, secretKey } from './secrets';
 import { tlsFailureOf } from './tls-probe';
 
 /** The config key of a setting of SQL source `source` (`sources[claims_db].sslmode`). */
@@ -43,7 +43,11 @@ export function postgresClientConfig(
     port: source.port,
     user: source.user,
     database,
-    password: readSecret(sourceKey(source, 'password'), { env: source.passwordEnv, file: source.passwordFile }, env),
+    password: readSecretLine(
+      sourceKey(source, 'password'),
+      { env: source.passwordEnv, file: source.passwordFile },
+      env,
+    ),
     ssl: sslOptions(source),
     connectionTimeoutMillis: 10_000,
   };
@@ -81,7 +85,7 @@ export function explainPostgresError(source: SourceConnection, err: unknown): un
   }
   if (e?.code === INVALID_PASSWORD || (e?.code === INVALID_AUTHORIZATION && /password/.test(e.message))) {
     return new ConfigError(`${at} refused the login of ${source.user} (${e.message}): check the password`, {
-      fix: secretKey(sourceKey(source, 'password'), { env: source.passwordEnv, file: source.passwordFile }),
+      fix: secretKey(sourceKey(source, 'password'), { env: source.passwordEnv, file: source.passwordFile }, 'Env'),
       cause: err,
     });
   }

@@ -23,8 +23,7 @@ export function readConfiguredFile(key: string, path: string): string {
 
 /**
  * The secret `<key>Env` or `<key>File` points at, read now (never stored in config); undefined when
- * neither is set. An unset or empty variable, or an unreadable file, is a {@link ConfigError} naming the
- * key. A file's trailing line break is dropped (as `echo secret > file` writes one).
+ * neither is set. An unset or empty variable, or an unreadable file, is a {@link ConfigError} naming the key.
  */
 export function readSecret(
   key: string,
@@ -36,11 +35,20 @@ export function readSecret(
     if (!value) throw new ConfigError(`environment variable ${source.env} is not set`, { fix: `${key}Env` });
     return value;
   }
-  if (source.file !== undefined) return readConfiguredFile(`${key}File`, source.file).replace(/\r?\n$/, '');
-  return undefined;
+  return source.file === undefined ? undefined : readConfiguredFile(`${key}File`, source.file);
 }
 
-/** The config key a secret was read from: `<key>Env` or `<key>File`, whichever is set (`<key>Env` if neither). */
-export function secretKey(key: string, source: SecretSource): string {
-  return source.file !== undefined ? `${key}File` : `${key}Env`;
+/** A one-line secret (a password, an API key): as {@link readSecret}, a file's final line break dropped (`echo secret > file` writes one). */
+export function readSecretLine(
+  key: string,
+  source: SecretSource,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  return readSecret(key, source, env)?.replace(/\r?\n$/, '');
+}
+
+/** The config key a secret comes from: `<key>Env` or `<key>File`, whichever is set (`<key><fallback>` if neither). */
+export function secretKey(key: string, source: SecretSource, fallback: 'Env' | 'File' = 'File'): string {
+  if (source.env !== undefined) return `${key}Env`;
+  return source.file !== undefined ? `${key}File` : `${key}${fallback}`;
 }
