@@ -44,7 +44,8 @@ function secureLines(s: KafkaSecureListener): string[] {
     `ssl.key.password=${s.stores.password}`,
     `ssl.truststore.location=${s.stores.truststore}`,
     `ssl.truststore.password=${s.stores.password}`,
-    `ssl.client.auth=${s.clientAuth}`,
+    // A SASL_SSL listener reads client authentication only under its own prefix (KIP-684).
+    `listener.name.sasl_ssl.ssl.client.auth=${s.clientAuth}`,
   ];
 }
 

@@ -84,9 +84,7 @@ describe('Temporal connections: TLS, mTLS and API keys (worker and clients)', ()
     await worker.close();
     const client = await connectClientConnection(temporal(good()));
     await client.close();
-    const cli = await temporalClient({ ...configSchema.parse({}), temporal: temporal(good()) } as EdpConfig).catch(
-      (e: Error) => e,
-    );
+    const cli = await temporalClient({ ...configSchema.parse({}), temporal: temporal(good()) }).catch((e: Error) => e);
     expect(frontend.calls.slice(calls, calls + 2)).toEqual([
       { authorization: `Bearer ${API_KEY}` },
       { authorization: `Bearer ${API_KEY}` },
