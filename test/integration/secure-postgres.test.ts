@@ -35,7 +35,10 @@ describe('PostgreSQL sources over TLS', () => {
       ssl: { certFile: pki.serverCert, keyFile: pki.serverKey },
       hba: ['local all all trust', 'hostssl all edp 127.0.0.1/32 trust', 'hostssl all all 127.0.0.1/32 scram-sha-256'],
     });
-    const admin = await connectPostgres(source({ user: 'edp', passwordEnv: undefined, sslmode: 'require' }), 'postgres');
+    const admin = await connectPostgres(
+      source({ user: 'edp', passwordEnv: undefined, sslmode: 'require' }),
+      'postgres',
+    );
     try {
       await admin.query(`CREATE ROLE app LOGIN PASSWORD '${PASSWORD}'`);
       await admin.query('CREATE DATABASE ops OWNER app');
