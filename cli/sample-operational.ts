@@ -1,7 +1,7 @@
-import pg from 'pg';
 import type { SqlSourceConfig } from '../lib/config/schema';
 import { fileStamp, type DataInterval } from '../lib/intervals';
 import { ensureDatabase } from '../infra/postgres';
+import { connectPostgres, postgresClientConfig } from '../activities/connections';
 
 /** The operational tables `edp generate` fills: plan reference data and claim status changes. */
 const DDL = `
@@ -31,9 +31,8 @@ export async function writeSampleOperational(
   events: number,
   seed: number,
 ): Promise<number> {
-  await ensureDatabase(source.host, source.port, source.user, source.database);
-  const client = new pg.Client({ host: source.host, port: source.port, user: source.user, database: source.database });
-  await client.connect();
+  await ensureDatabase(postgresClientConfig(source, 'postgres'), source.database);
+  const client = await connectPostgres(source, source.database);
   try {
     await client.query(DDL);
     const year = new Date(interval.start).getUTCFullYear();

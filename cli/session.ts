@@ -1,10 +1,12 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { chosenEngine, singleWriterOf } from '../activities/warehouse';
 import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../workers/config-schema';
 import { runWorker } from '../workers/worker';
 import { liveWorker } from './worker-daemon';
 import { dataConverterFor } from '../workers/payload-codec';
+import { connectClientConnection } from '../workers/temporal-connection';
+import { EdpError } from '../lib/errors';
 import type { AuditSource } from '../activities/audit';
 import type { Row } from '../activities/warehouse';
 import type { QueryRequest, WorkerLease } from '../workers/query-server';
@@ -28,13 +30,13 @@ export class UsageError extends CliError {
 
 /** A Temporal client for the configured server, with a clear error when it is not running. */
 export async function temporalClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' }).catch(
-    (err: Error) => {
-      throw new CliError(
-        `cannot reach Temporal at ${config.temporal.address} (${err.message}); start it with \`npx edp up\``,
-      );
-    },
-  );
+  const connection = await connectClientConnection(config.temporal, { connectTimeout: '5s' }).catch((err: Error) => {
+    // A refused certificate, key or login: the message names the config key to change.
+    if (err instanceof EdpError) throw new CliError(err.message);
+    throw new CliError(
+      `cannot reach Temporal at ${config.temporal.address} (${err.message}); start it with \`npx edp up\``,
+    );
+  });
   let dataConverter;
   try {
     dataConverter = dataConverterFor(config);

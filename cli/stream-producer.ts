@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
+import { kafkaClient } from '../activities/connections';
 import type { ColumnType, KafkaConfig, StreamTopicConfig } from '../lib/config/schema';
 import { rng } from './sample-data';
 
@@ -121,11 +122,7 @@ export async function ensureTopics(kafka: Kafka, topics: readonly string[], part
  */
 export async function produceEvents(o: ProduceOptions): Promise<ProduceResult> {
   if (o.topics.length === 0) throw new Error('no streaming topics configured (streaming.topics)');
-  const kafka = new Kafka({
-    clientId: `${o.kafka.clientId}-producer`,
-    brokers: [...o.kafka.brokers],
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = kafkaClient(o.kafka, 'producer');
   await ensureTopics(
     kafka,
     o.topics.map((t) => t.topic),

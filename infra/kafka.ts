@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JavaStores } from './certificates';
 import { ensureJava, ensureKafkaJars } from './install';
 import { portOpen, runningPid, ServiceError, startDaemon, stopDaemon } from './process';
 
@@ -15,6 +16,44 @@ export interface KafkaBrokerOptions {
   heap?: string;
   cacheDir?: string;
   log?: (message: string) => void;
+  /** A `SASL_SSL` listener beside the plaintext one (what MSK and Confluent Cloud offer). */
+  secure?: KafkaSecureListener;
+}
+
+/** A `SASL_SSL` listener: TLS from JKS stores, SASL PLAIN and SCRAM-SHA-256/512 logins for the given users. */
+export interface KafkaSecureListener {
+  port: number;
+  stores: JavaStores;
+  /** `required`: a client must also present a certificate the trust store's CA signed. */
+  clientAuth: 'required' | 'none';
+  users: ReadonlyArray<{ name: string; password: string }>;
+}
+
+const jaasQuote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** server.properties lines of the secure listener (the JAAS lines hold the PLAIN users; SCRAM users live in the metadata). */
+function secureLines(s: KafkaSecureListener): string[] {
+  const plainUsers = s.users.map((u) => `user_${u.name}=${jaasQuote(u.password)}`).join(' ');
+  return [
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    `ssl.keystore.location=${s.stores.keystore}`,
+    `ssl.keystore.password=${s.stores.password}`,
+    `ssl.key.password=${s.stores.password}`,
+    `ssl.truststore.location=${s.stores.truststore}`,
+    `ssl.truststore.password=${s.stores.password}`,
+    // A SASL_SSL listener reads client authentication only under its own prefix (KIP-684).
+    `listener.name.sasl_ssl.ssl.client.auth=${s.clientAuth}`,
+  ];
+}
+
+/** StorageTool arguments that create the SCRAM credentials of the secure listener's users. */
+function scramArgs(s: KafkaSecureListener | undefined): string[] {
+  return (s?.users ?? []).flatMap((u) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]),
+  );
 }
 
 const files = (dir: string) => ({
@@ -27,6 +66,8 @@ const files = (dir: string) => ({
 
 function writeConfig(opts: KafkaBrokerOptions): void {
   const f = files(opts.dir);
+  const s = opts.secure;
+  const secureListener = s ? `,SASL_SSL://${opts.host}:${s.port}` : '';
   mkdirSync(opts.dir, { recursive: true });
   writeFileSync(
     f.config,
@@ -34,10 +75,11 @@ function writeConfig(opts: KafkaBrokerOptions): void {
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@${opts.host}:${opts.controllerPort}`,
-      `listeners=PLAINTEXT://${opts.host}:${opts.port},CONTROLLER://${opts.host}:${opts.controllerPort}`,
-      `advertised.listeners=PLAINTEXT://${opts.host}:${opts.port}`,
+      `listeners=PLAINTEXT://${opts.host}:${opts.port},CONTROLLER://${opts.host}:${opts.controllerPort}${secureListener}`,
+      `advertised.listeners=PLAINTEXT://${opts.host}:${opts.port}${secureListener}`,
       'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${s ? ',SASL_SSL:SASL_SSL' : ''}`,
+      ...(s ? secureLines(s) : []),
       'inter.broker.listener.name=PLAINTEXT',
       `log.dirs=${f.data}`,
       'num.partitions=3',
@@ -76,7 +118,8 @@ export async function startKafka(opts: KafkaBrokerOptions): Promise<{ pid: numbe
   if (!existsSync(join(f.data, 'meta.properties'))) {
     const id = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' });
     const clusterId = id.stdout.trim().split('\n').pop() ?? '';
-    const fmt = spawnSync('java', [...javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', f.config], {
+    const format = ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', f.config, ...scramArgs(opts.secure)];
+    const fmt = spawnSync('java', [...javaArgs, ...format], {
       encoding: 'utf8',
     });
     if (fmt.status !== 0) {
@@ -91,7 +134,9 @@ export async function startKafka(opts: KafkaBrokerOptions): Promise<{ pid: numbe
     args: [...javaArgs, 'kafka.Kafka', f.config],
     pidFile: f.pidFile,
     logFile: f.logFile,
-    ready: () => portOpen(opts.host, opts.port),
+    ready: async () =>
+      (await portOpen(opts.host, opts.port)) &&
+      (opts.secure === undefined || (await portOpen(opts.host, opts.secure.port))),
     readyTimeoutMs: 90_000,
   });
 }

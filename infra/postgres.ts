@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ClientConfig } from 'pg';
 import { runningPid, ServiceError, startDaemon, stopDaemon } from './process';
 
 /** Where and how the local PostgreSQL (the operational SQL source) runs. */
@@ -13,6 +14,10 @@ export interface PostgresOptions {
   /** Superuser created by initdb (trust auth on loopback). */
   user?: string;
   log?: (message: string) => void;
+  /** `ssl = on` with this certificate and key (PEM). */
+  ssl?: { certFile: string; keyFile: string };
+  /** pg_hba.conf lines replacing initdb's (e.g. `hostssl all all 127.0.0.1/32 scram-sha-256`). */
+  hba?: readonly string[];
 }
 
 const asRoot = (): boolean => process.getuid?.() === 0;
@@ -70,6 +75,26 @@ function ownForServer(dir: string): void {
   chownSync(dir, Number(id.stdout), Number(gid.stdout));
 }
 
+/** Copies the server's key and certificate, and writes its pg_hba.conf, where the server may read them; `-c` settings for them. */
+function securitySettings(opts: PostgresOptions, home: string): string[] {
+  const settings: string[] = [];
+  const place = (name: string, write: (path: string) => void): string => {
+    const path = join(home, name);
+    write(path);
+    chmodSync(path, 0o600); // the server refuses a key others can read
+    ownForServer(path);
+    return path;
+  };
+  if (opts.ssl) {
+    const { certFile, keyFile } = opts.ssl;
+    const cert = place('server.crt', (p) => copyFileSync(certFile, p));
+    const key = place('server.key', (p) => copyFileSync(keyFile, p));
+    settings.push('ssl=on', `ssl_cert_file=${cert}`, `ssl_key_file=${key}`);
+  }
+  if (opts.hba) settings.push(`hba_file=${place('pg_hba.conf', (p) => writeFileSync(p, `${opts.hba!.join('\n')}\n`))}`);
+  return settings.flatMap((s) => ['-c', s]);
+}
+
 /** Starts PostgreSQL on loopback (running initdb the first time); a no-op when it already runs. */
 export async function startPostgres(opts: PostgresOptions): Promise<{ pid: number; alreadyRunning: boolean }> {
   const f = files(opts.dir);
@@ -117,6 +142,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<{ pid: numbe
     f.home,
     '-c',
     'fsync=off',
+    ...(runningPid(f.pidFile) === undefined ? securitySettings(opts, f.home) : []),
   ];
   return startDaemon({
     name: `PostgreSQL on ${opts.host}:${opts.port}`,
@@ -142,10 +168,13 @@ export function postgresPid(dir: string): number | undefined {
   return runningPid(files(dir).pidFile);
 }
 
-/** Creates `database` on the server unless it exists (the source's database must be there before the first extract). */
-export async function ensureDatabase(host: string, port: number, user: string, database: string): Promise<boolean> {
+/**
+ * Creates `database` on the server unless it exists (the source's database must be there before the first
+ * extract), connecting with `connection` (its database is the server's `postgres`).
+ */
+export async function ensureDatabase(connection: ClientConfig, database: string): Promise<boolean> {
   const { Client } = await import('pg');
-  const client = new Client({ host, port, user, database: 'postgres' });
+  const client = new Client({ ...connection, database: 'postgres' });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

@@ -74,7 +74,7 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
       log,
     });
     for (const s of config.sources.filter((x) => x.kind === 'postgres' && x.port === source.port)) {
-      if (await ensureDatabase('127.0.0.1', s.port, s.user, s.database))
+      if (await ensureDatabase({ host: '127.0.0.1', port: s.port, user: s.user }, s.database))
         log(`postgres: created database ${s.database}`);
     }
     log(`postgres: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}) on 127.0.0.1:${source.port}`);

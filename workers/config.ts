@@ -80,6 +80,13 @@ const RESERVED_ENV: ReadonlySet<string> = new Set([
   KEYS_ENV, // the payload key set itself (workers/payload-codec.ts)
   'EDP_TEST_SERVICES_DIR', // the test run's services (test/setup)
   'EDP_TEST_ENGINES', // the engines the integration suites run on (test/helpers/engines.ts)
+  // Secrets under the names docs/deploy.md suggests for `…Env` keys (read where the config names them),
+  // reserved so an exported one is never read as a config key (nor its value echoed in an error).
+  'EDP_TEMPORAL_API_KEY', // temporal.apiKeyEnv (workers/temporal-connection.ts)
+  'EDP_TEMPORAL_TLS_CERT', // temporal.tls.certEnv
+  'EDP_TEMPORAL_TLS_KEY', // temporal.tls.keyEnv
+  'EDP_KAFKA_SASL_PASSWORD', // kafka.sasl.passwordEnv (activities/connections/kafka-connection.ts)
+  'EDP_SOURCE_PASSWORD', // sources[].passwordEnv (activities/connections/postgres-connection.ts)
 ]);
 
 /** Variables the config itself names in a `…Env` key (a webhook URL, a password): secrets, not overrides. */
@@ -150,7 +157,22 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     config.temporal.payloadKeyFile = keyFile ? resolve(base, keyFile) : defaultKeyFile(config.stateDir);
   }
   if (config.services.cacheDir) config.services.cacheDir = resolve(base, config.services.cacheDir);
+  resolveConnectionFiles(config, (p) => resolve(base, p));
   return { config: deepFreeze(config), file, overrides };
+}
+
+/** Certificate, key and secret files of the connection settings (`…File` keys) resolve against the config's folder. */
+function resolveConnectionFiles(config: EdpConfig, at: (path: string) => string): void {
+  const files = (section: Record<string, unknown> | undefined): void => {
+    for (const [key, value] of Object.entries(section ?? {})) {
+      if (key.endsWith('File') && typeof value === 'string') section![key] = at(value);
+    }
+  };
+  files(config.temporal.tls);
+  files(config.temporal);
+  files(config.kafka.ssl);
+  files(config.kafka.sasl);
+  config.sources.forEach(files);
 }
 
 const SECRET_KEY = /password|secret|token|privateKey|routingKey|apiKey/i;

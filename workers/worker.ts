@@ -1,5 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { listPipelineRuns } from '../activities/sla';
@@ -9,6 +9,7 @@ import { openWarehouse } from './warehouse-factory';
 import { installRuntime } from './logging';
 import { startQueryServer } from './query-server';
 import { dataConverterFor } from './payload-codec';
+import { connectWorkerConnection, lazyClientConnection } from './temporal-connection';
 
 /** Root of the project (models/, quality/rules/). */
 export const PROJECT_ROOT = join(__dirname, '..');
@@ -37,9 +38,9 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
   const queryServer = singleWriter ? await startQueryServer(warehouse, singleWriter) : undefined;
   let connection: NativeConnection | undefined;
   // For the SLA check's visibility queries; connects on first use.
-  const clientConnection = Connection.lazy({ address: config.temporal.address });
+  const clientConnection = lazyClientConnection(config.temporal);
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    connection = await connectWorkerConnection(config.temporal);
     const common = { connection, namespace: config.temporal.namespace, dataConverter };
     const workflows = await Worker.create({
       ...common,

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { SqlSourceConfig, SqlTableConfig } from '../../lib/config/schema';
+import { connectPostgres } from '../connections';
 import type { SourceRow, SqlSource } from './sql-source';
 
 const BATCH = 10_000;
@@ -16,19 +17,9 @@ const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 export class PostgresSource implements SqlSource {
   private constructor(private readonly client: pg.Client) {}
 
-  /** Connects with the source's settings; the password comes from the environment variable it names. */
+  /** Connects with the source's settings (TLS per `sslmode`, the password from the variable or file it names). */
   static async connect(source: SqlSourceConfig): Promise<PostgresSource> {
-    const client = new pg.Client({
-      host: source.host,
-      port: source.port,
-      database: source.database,
-      user: source.user,
-      password: source.passwordEnv ? process.env[source.passwordEnv] : undefined,
-      types,
-      connectionTimeoutMillis: 10_000,
-    });
-    await client.connect();
-    return new PostgresSource(client);
+    return new PostgresSource(await connectPostgres(source, source.database, { types }));
   }
 
   async *rows(table: SqlTableConfig, after: string | null): AsyncIterable<SourceRow[]> {

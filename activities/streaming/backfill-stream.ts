@@ -3,7 +3,8 @@ import type { KafkaMessage } from 'kafkajs';
 import { activityContext } from '../heartbeat';
 import { logEvent } from '../telemetry';
 import type { BackfillRange } from './resolve-backfill-ranges';
-import { kafkaClient, stagingRules, streamTopic, type StreamDeps } from './stream-deps';
+import { kafkaClient } from '../connections';
+import { stagingRules, streamTopic, type StreamDeps } from './stream-deps';
 import { mergeToStaging } from './stream-merge';
 import { ensureStreamTables, messageRows, writeMessageRows } from './stream-tables';
 

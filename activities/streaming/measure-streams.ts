@@ -2,7 +2,8 @@ import type { WebhookConfig } from '../../lib/config/schema';
 import { recordSlaStates, type SlaState } from '../sla';
 import { setGauge } from '../telemetry';
 import { ensureAudit, STREAM_METRICS as METRICS_TABLE } from '../audit';
-import { kafkaClient, streamTopic, type StreamDeps } from './stream-deps';
+import { kafkaClient } from '../connections';
+import { streamTopic, type StreamDeps } from './stream-deps';
 import { ensureStreamTables, rawTable, stagingTable, warehouseOffsets } from './stream-tables';
 
 /** What the streaming monitor needs: the streaming deps and where to send SLA alerts. */

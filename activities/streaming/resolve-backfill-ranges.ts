@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../errors';
-import { kafkaClient, streamTopic, type StreamDeps } from './stream-deps';
+import { kafkaClient } from '../connections';
+import { streamTopic, type StreamDeps } from './stream-deps';
 
 /** Offsets [from, to) of one partition to replay; `next` is where the replay has got to. */
 export interface BackfillRange {

@@ -1,5 +1,4 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { Kafka, logLevel } from 'kafkajs';
 import { existsSync } from 'node:fs';
 import type { KafkaConfig, StreamingConfig, StreamTopicConfig } from '../../lib/config/schema';
 import { ErrorType } from '../errors';
@@ -36,14 +35,4 @@ export function streamTopic(deps: Pick<StreamDeps, 'streaming'>, topic: string):
     );
   }
   return found;
-}
-
-/** A kafkajs client for the configured brokers, quiet (errors surface through the activity). */
-export function kafkaClient(kafka: KafkaConfig, suffix: string): Kafka {
-  return new Kafka({
-    clientId: `${kafka.clientId}-${suffix}`,
-    brokers: [...kafka.brokers],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 200 },
-  });
 }

@@ -18,6 +18,7 @@ export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
 export { webhookSchema, type WebhookConfig } from './alerts-schema';
 export type { SlaConfig } from './sla-schema';
 export { sqlSourceSchema, sqlTableSchema, type SqlSourceConfig, type SqlTableConfig } from './sources-schema';
+export type { TlsConfig } from './tls-schema';
 export { exportModeSchema, type ExportMode } from './project-schema';
 export type { RealtimeConfig, RealtimeTableConfig } from './realtime-schema';
 export type { GovernanceConfig, MaskStyle, RowAccessRule, SensitivityTag } from './governance-schema';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { columnsSchema, identifier } from './primitives';
+import { envVarName, oneSourceOf } from './tls-schema';
 
 /** One table extracted from a SQL source into `raw.<target>`. */
 export const sqlTableSchema = z
@@ -40,13 +41,31 @@ export const sqlSourceSchema = z
     database: identifier,
     user: z.string().min(1).default('edp'),
     /** Name of the environment variable holding the password (never the password itself). */
-    passwordEnv: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
-      .optional(),
+    passwordEnv: envVarName.optional(),
+    /** File holding the password, instead of a variable. */
+    passwordFile: z.string().min(1).optional(),
+    /** As libpq's: `require` encrypts, `verify-ca` also checks the CA, `verify-full` also the host name. */
+    sslmode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).default('disable'),
+    /** PEM file of the CA that signed the server's certificate (verify-ca needs it; verify-full defaults to the system's CAs). */
+    sslCaFile: z.string().min(1).optional(),
     tables: z.array(sqlTableSchema).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    oneSourceOf(s, 'password', ctx);
+    if (s.sslmode === 'verify-ca' && s.sslCaFile === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sslCaFile'],
+        message: 'sslmode verify-ca checks the CA in sslCaFile: set it',
+      });
+    if (s.sslCaFile !== undefined && (s.sslmode === 'disable' || s.sslmode === 'require'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sslmode'],
+        message: `sslCaFile is set but sslmode ${s.sslmode} does not check certificates: use verify-ca or verify-full`,
+      });
+  });
 /** A SQL source after defaults. */
 export type SqlSourceConfig = z.infer<typeof sqlSourceSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { columnsSchema, hostPort, identifier, positiveInt } from './primitives';
+import { envVarName, oneSourceOf, tlsSchema } from './tls-schema';
 
 /** One Kafka topic ingested into `raw.<table>` and merged into `staging.<table>`. */
 export const streamTopicSchema = z
@@ -30,11 +31,33 @@ export const streamTopicSchema = z
 /** A streamed topic after defaults. */
 export type StreamTopicConfig = z.infer<typeof streamTopicSchema>;
 
-/** The `kafka` section: the brokers and the client id. */
+/** SASL login to the brokers: the mechanism, the user, and where the password comes from (one of the two). */
+export const kafkaSaslSchema = z
+  .object({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    username: z.string().min(1),
+    passwordEnv: envVarName.optional(),
+    passwordFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((sasl, ctx) => {
+    oneSourceOf(sasl, 'password', ctx);
+    if (sasl.passwordEnv === undefined && sasl.passwordFile === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['passwordEnv'],
+        message: 'SASL needs a password: set passwordEnv or passwordFile',
+      });
+  });
+
+/** The `kafka` section: the brokers, the client id, TLS (`ssl`) and SASL; every Kafka client of the platform uses it. */
 export const kafkaSchema = z
   .object({
     brokers: z.array(hostPort).min(1).default(['127.0.0.1:9092']),
     clientId: z.string().min(1).default('edp'),
+    /** TLS to the brokers (present: on); `ssl: {}` trusts the system's CAs (MSK, Confluent Cloud). */
+    ssl: tlsSchema.optional(),
+    sasl: kafkaSaslSchema.optional(),
   })
   .strict()
   .default({});

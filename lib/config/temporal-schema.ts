@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { hostPort, port } from './primitives';
+import { envVarName, oneSourceOf, tlsSchema } from './tls-schema';
 
 /** The `temporal` section: the server, namespace, Web UI, payload encryption and task queues. */
 export const temporalSchema = z
   .object({
     address: hostPort.default('127.0.0.1:7233'),
     namespace: z.string().min(1).default('default'),
+    /** TLS to the frontend: a self-hosted cluster's CA, the client certificate for mTLS (Temporal Cloud or self-hosted). */
+    tls: tlsSchema.optional(),
+    /** Variable holding a Temporal Cloud API key (sent as `Authorization: Bearer`; turns TLS on). */
+    apiKeyEnv: envVarName.optional(),
+    /** File holding the API key, instead of a variable. */
+    apiKeyFile: z.string().min(1).optional(),
     uiUrl: z.string().url().default('http://127.0.0.1:8233'),
     /**
      * Encrypt every payload Temporal stores (AES-256-GCM), failure messages and stack traces included.
@@ -28,6 +35,7 @@ export const temporalSchema = z
       .default({}),
   })
   .strict()
+  .superRefine((t, ctx) => oneSourceOf(t, 'apiKey', ctx))
   .refine((t) => t.payloadEncryption || t.payloadKeyFile === undefined, {
     path: ['payloadKeyFile'],
     message: 'set while temporal.payloadEncryption is false: remove one of them',

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -10,6 +10,7 @@ import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { loadConfig, type LoadedConfig } from '../../workers/config';
 import type { EdpConfig } from '../../workers/config-schema';
 import { dataConverterFor } from '../../workers/payload-codec';
+import { connectClientConnection } from '../../workers/temporal-connection';
 import { testServices } from '../setup/test-services';
 import { tmpDir } from './tmp';
 
@@ -72,7 +73,7 @@ export async function landSample(
 
 /** A client on the test run's Temporal server, with the test config's data converter (its payload key set). */
 export async function testClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await connectClientConnection(config.temporal);
   return {
     client: new Client({ connection, dataConverter: dataConverterFor(config) }),
     close: () => connection.close(),

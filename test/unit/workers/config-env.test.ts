@@ -29,6 +29,11 @@ const VALUES: Record<string, string> = {
   EDP_PIPELINE__INTERVAL_HOURS: '6',
   EDP_KAFKA__BROKERS: '["127.0.0.1:9092"]',
   EDP_WAREHOUSE__DUCKDB__PATH: '/data/edp.duckdb',
+  EDP_TEMPORAL_API_KEY: 'tcld-key',
+  EDP_TEMPORAL_TLS_CERT: '-----BEGIN CERTIFICATE-----',
+  EDP_TEMPORAL_TLS_KEY: '-----BEGIN PRIVATE KEY-----',
+  EDP_KAFKA_SASL_PASSWORD: 'sasl-password',
+  EDP_SOURCE_PASSWORD: 'source-password',
 };
 
 function filesUnder(dir: string, ext: string): string[] {
