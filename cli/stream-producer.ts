@@ -128,7 +128,9 @@ export async function produceEvents(o: ProduceOptions): Promise<ProduceResult> {
     o.topics.map((t) => t.topic),
     o.partitions ?? 3,
   );
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent: a send retried after a timeout must not put an event twice on the topic (the
+  // streaming tests count the rows written against the events sent).
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const r = rng(o.seed ?? 7);
   const result: ProduceResult = { sent: 0, dirty: 0, perTopic: {}, seconds: 0 };

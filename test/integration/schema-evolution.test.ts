@@ -210,7 +210,7 @@ describeEngines('schema evolution on %s', (engine) => {
   it('a SQL-source extract: a column the source table gained is added, a wider type applied, a narrowing refused', async () => {
     const database = `edp_evolve_${engine.name.replace(/\W/g, '_')}_${process.pid}`;
     const port = testServices().postgresPort;
-    await ensureDatabase('127.0.0.1', port, 'edp', database);
+    await ensureDatabase({ host: '127.0.0.1', port, user: 'edp' }, database);
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'edp', database });
     await client.connect();
     try {
@@ -224,6 +224,7 @@ describeEngines('schema evolution on %s', (engine) => {
         port,
         database,
         user: 'edp',
+        sslmode: 'disable',
         tables: [
           { name: 'orders', schema: 'public', mode: 'incremental', watermark: 'updated_at', columns, required: [] },
         ],
