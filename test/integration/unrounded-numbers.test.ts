@@ -20,7 +20,7 @@ const RECORDS: Array<[string, string, string]> = [
   ['C1', '1.239', '4'], // 1.24 if rounded
   ['C2', '1.230', '4.5'], // 5 if rounded
   ['C3', '-2', '4.0'],
-  ['C4', '12345678901234567.5', '1'], // 17 digits before the point
+  ['C4', '12345678901234567', '1'], // 17 digits before the point (an integer: both JSON readers keep its digits)
   ['C5', '1', '99999999999999999999'], // beyond either engine's integer
   ['C6', '0.5', '-7'],
 ];
@@ -39,7 +39,7 @@ const REASONS = [
   {
     row: '4',
     column: 'amount',
-    value: '12345678901234567.5',
+    value: '12345678901234567',
     message: 'more than 16 digits before the decimal point of decimal(18,2)',
   },
   { row: '5', column: 'units', value: '99999999999999999999', message: 'out of the range of integer' },
