@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../activities/ingest';
 import type { Warehouse } from '../../activities/warehouse';
-import type { EntityConfig } from '../../lib/config/schema';
 import { describeEngines, type TestEngine } from '../helpers/engines';
+import { testEntity } from '../helpers/entities';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -40,18 +40,12 @@ function concurrentSuite(engine: TestEngine): void {
     mkdirSync(join(landing, name), { recursive: true });
     const body = `claim_id,amount\n${Array.from({ length: rows }, (_, i) => `C${i},${i}.25`).join('\n')}\n`;
     for (const file of names) writeFileSync(join(landing, name, `${name}_20260101T0400${file}.csv`), body);
-    const entity: EntityConfig = {
+    const entity = testEntity({
       name,
       pattern: `${name}_{interval}*.csv`,
-      format: 'csv',
-      delimiter: ',',
-      header: true,
-      quote: '"',
-      encoding: 'utf-8',
       columns: { claim_id: 'string', amount: 'decimal' },
       required: ['claim_id'],
-      keepRawText: false,
-    };
+    });
     const worker = (w: Warehouse) => createIngestActivities({ warehouse: w, landingDir: landing, entities: [entity] });
     const load = (acts: ReturnType<typeof worker>, file: string, runId: string): Promise<FileLoadResult> =>
       new MockActivityEnvironment().run<[LoadFileInput], FileLoadResult, typeof acts.loadLandingFile>(

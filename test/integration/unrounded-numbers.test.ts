@@ -5,6 +5,7 @@ import { createIngestActivities, type FileLoadResult, type LoadFileInput } from 
 import type { Warehouse } from '../../activities/warehouse';
 import type { EntityConfig } from '../../lib/config/schema';
 import { describeEngines, type TestEngine } from '../helpers/engines';
+import { testEntity } from '../helpers/entities';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -84,18 +85,14 @@ function numbersSuite(engine: TestEngine): void {
     const file = `${name}/${name}_20260101T0400.${f.format}`;
     mkdirSync(join(landing, name), { recursive: true });
     writeFileSync(join(landing, file), f.content);
-    const entity: EntityConfig = {
+    const entity = testEntity({
       name,
       pattern: `${name}_{interval}.${f.format}`,
       format: f.format,
-      delimiter: ',',
-      header: true,
-      quote: '"',
-      encoding: 'utf-8',
       columns: COLUMNS,
       required: ['claim_id'],
       keepRawText: f.keepRawText,
-    };
+    });
     const acts = createIngestActivities({ warehouse: w, landingDir: landing, entities: [entity] });
     const result = await new MockActivityEnvironment().run<
       [LoadFileInput],

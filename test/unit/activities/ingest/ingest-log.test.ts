@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../../../activities/ingest';
 import { extractLog, fileLoadLog } from '../../../../activities/ingest/ingest-log';
 import { DuckDbWarehouse } from '../../../../activities/warehouse';
-import type { EntityConfig } from '../../../../lib/config/schema';
+import { testEntity } from '../../../helpers/entities';
 import { tmpDir } from '../../../helpers/tmp';
 
 /** A member's name and id, as a row of a landing file holds them: they must never reach a log line. */
@@ -47,18 +47,12 @@ describe('ingest log lines carry no row value', () => {
     const landing = join(dir, 'landing');
     mkdirSync(join(landing, 'members'), { recursive: true });
     writeFileSync(join(landing, 'members', 'members_20260101T0400.csv'), `${PHI[1]},${PHI[0]}\nM0000002,Ana Silva\n`);
-    const members: EntityConfig = {
+    const members = testEntity({
       name: 'members',
       pattern: 'members_{interval}.csv',
-      format: 'csv',
-      delimiter: ',',
-      header: true,
-      quote: '"',
-      encoding: 'utf-8',
       columns: { member_id: 'string', full_name: 'string' },
       required: ['member_id'],
-      keepRawText: false,
-    };
+    });
     const w = await DuckDbWarehouse.open({ path: join(dir, 'w.duckdb') });
     try {
       const acts = createIngestActivities({ warehouse: w, landingDir: landing, entities: [members] });
