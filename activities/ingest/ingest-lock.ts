@@ -1,3 +1,4 @@
+import { EdpError } from '../../lib/errors';
 import { SCHEMA_LOCK } from '../audit';
 import type { Dialect, Warehouse, WarehouseSession } from '../warehouse';
 import { manifestEntriesFor } from './ingest-manifest';
@@ -17,25 +18,41 @@ export class ContentRaced extends Error {
   override readonly name = 'ContentRaced';
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The lock row's name in `audit.schema_lock`. */
 const lockName = (k: ContentKey): string => `ingest:${k.entity}:${k.checksum}`;
 
 /**
- * Creates the content's lock row if missing, outside any transaction, so every load's transaction
- * finds it: safe to repeat and to race (a duplicate-key refusal means a racing load created it; on
- * an engine without enforced keys a second row is locked together with the first).
+ * Runs an idempotent step that other workers may run at the same moment (`CREATE … IF NOT EXISTS`,
+ * an insert-if-absent), again after a failure, up to `tries` times with growing pauses: an engine that
+ * reports the racing statement as a conflict (DuckDB, and the local Snowflake server on it) or a
+ * duplicate key refuses the second runner once, and the next run finds the first one's work done.
  */
-export async function ensureContentLock(w: Warehouse, k: ContentKey): Promise<void> {
-  const lock = w.dialect.table(SCHEMA_LOCK.ref);
-  const exists = `SELECT 1 FROM ${lock} WHERE name = ?`;
-  try {
-    await w.execute(`INSERT INTO ${lock} SELECT ?, NULL, NULL WHERE NOT EXISTS (${exists})`, [
-      lockName(k),
-      lockName(k),
-    ]);
-  } catch (err) {
-    if ((await w.query(exists, [lockName(k)])).length === 0) throw err;
+export async function againWhenRaced<T>(step: () => Promise<T>, tries = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      // The platform's own errors (a config key to fix, bad input) say what is wrong: no race to wait out.
+      if (attempt >= tries || err instanceof EdpError) throw err;
+      await sleep(25 * 2 ** attempt);
+    }
   }
+}
+
+/**
+ * Creates the content's lock row if missing, outside any transaction, so every load's transaction
+ * finds it; on an engine without enforced keys a racing second row is locked together with the first.
+ */
+export function ensureContentLock(w: Warehouse, k: ContentKey): Promise<number> {
+  const lock = w.dialect.table(SCHEMA_LOCK.ref);
+  return againWhenRaced(() =>
+    w.execute(`INSERT INTO ${lock} SELECT ?, NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM ${lock} WHERE name = ?)`, [
+      lockName(k),
+      lockName(k),
+    ]),
+  );
 }
 
 /**
@@ -63,8 +80,6 @@ export async function lockContent(
     throw new ContentRaced(`${k.entity} content ${k.checksum} was loaded by another worker meanwhile`);
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs a load until it does not lose a race: after {@link ContentRaced}, or any failure while another

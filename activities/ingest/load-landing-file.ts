@@ -25,7 +25,7 @@ import { manifestEntriesFor, recordManifest, type ManifestEntry, type ManifestSt
 import type { IngestDeps } from './ingest-deps';
 import { gzipRefusal, readLandedFile, refusedPath, type LandedFileRead } from './landing-file-checks';
 import { fileChecksum } from './landing-files';
-import { ensureContentLock, lockContent, untilNotRaced } from './ingest-lock';
+import { againWhenRaced, ensureContentLock, lockContent, untilNotRaced } from './ingest-lock';
 import { fileLoadLog } from './ingest-log';
 import { recordLoad } from './record-load';
 
@@ -169,7 +169,7 @@ export async function loadLandingFile(
     if (bytes === undefined) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
     const read = await readForLoad(deps.landingDir, file, e);
     const { checksum, scan } = read;
-    await ensureManifest(deps.warehouse);
+    await againWhenRaced(() => ensureManifest(deps.warehouse));
     const request = (loadId: number, source: string): BulkLoadRequest => ({
       file: source,
       rejectedLines: scan && [
@@ -202,9 +202,10 @@ export async function loadLandingFile(
       sourceName: file,
       keepRawText: e.keepRawText,
     });
-    // The tables exist before loads run in parallel: concurrent first-time DDL would conflict.
-    await ensureOnce(deps.warehouse, `load-tables:raw.${e.name}`, () =>
-      deps.warehouse.prepareBulkLoad(request(0, path)),
+    // The tables exist before loads run in parallel: concurrent first-time DDL would conflict (and
+    // another worker's first load of the entity may be creating them right now).
+    await againWhenRaced(() =>
+      ensureOnce(deps.warehouse, `load-tables:raw.${e.name}`, () => deps.warehouse.prepareBulkLoad(request(0, path))),
     );
     const base = { entity: e.name, file, checksum };
     const content = { entity: e.name, checksum };
@@ -259,7 +260,8 @@ export async function loadLandingFile(
         // emptied before the reader sees the file.
         let source = path;
         if (scan && scan.unbalanced.length + scan.nul.length + scan.spaced.length > 0) {
-          source = join(tmpdir(), `edp-${checksum}.csv`);
+          // Named by load, not content: a load of the same content on another worker of this host may copy it too.
+          source = join(tmpdir(), `edp-${checksum}-${loadId}.csv`);
           const taken = [...scan.unbalanced, ...scan.nul].map((u) => u.line);
           await copyWithoutLines(path, new Set([...taken, ...scan.spaced]), source);
         }
