@@ -109,6 +109,17 @@ class ArrowToJson:
                         body = rewrite(b"".join(chunks))
                     except Exception as e:  # answer, never leave the client waiting
                         body = json.dumps({"data": None, "code": "000001", "message": f"fakesnow shim: {e}", "success": False}).encode()
+                    if start.get("status") == 500:
+                        # fakesnow answers an exception it does not map (DuckDB's write conflict: a row another
+                        # open transaction changed) with a bare 500, which the driver retries for minutes.
+                        # Snowflake would make the statement wait for the lock; answer as a lock abort instead.
+                        start["status"] = 200
+                        body = json.dumps({
+                            "data": {"errorCode": "000625", "sqlState": "57014"},
+                            "code": "000625",
+                            "message": "fakesnow shim: the statement failed on the server (e.g. a write conflict with another open transaction)",
+                            "success": False,
+                        }).encode()
                     headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
                     headers.append((b"content-length", str(len(body)).encode()))
                     await send({**start, "headers": headers})

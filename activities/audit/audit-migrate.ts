@@ -11,7 +11,10 @@ export const SCHEMA_VERSION = auditTable(
   ['version'],
 );
 
-/** One row whose update lock a migration runner holds while it migrates; `holder` says which runner did last. */
+/**
+ * Named rows whose update locks runners hold: `migrations` while the audit schema migrates, one
+ * `ingest:<entity>:<checksum>` per landed content while a load of it commits; `holder` says who did last.
+ */
 export const SCHEMA_LOCK = auditTable(
   'schema_lock',
   { name: 'VARCHAR NOT NULL', holder: 'VARCHAR', locked_at: 'TIMESTAMPTZ' },

@@ -12,6 +12,7 @@ import { ensureSchema, evolveTable, LOAD_COLUMNS, type BulkLoadRequest, type War
 import { PostgresSource } from './postgres-source';
 import { recordLoad } from './record-load';
 import { logEvent } from '../telemetry';
+import { extractLog } from './ingest-log';
 import type { SqlSource } from './sql-source';
 
 /** What the SQL-source activities need from the worker. */
@@ -163,13 +164,7 @@ export async function extractSqlTable(
               return loaded;
             });
             recordLoad(target, 'sql', counts);
-            logEvent('table extracted', {
-              source: s.name,
-              table: t.name,
-              target: `raw.${target}`,
-              ...counts,
-              watermarkAfter: after,
-            });
+            logEvent('table extracted', extractLog(s.name, t.name, `raw.${target}`, counts));
             return {
               source: s.name,
               table: t.name,

@@ -27,6 +27,8 @@ import type { IngestDeps } from './ingest-deps';
 import { gzipRefusal, readLandedFile, refusedPath, type LandedFileRead } from './landing-file-checks';
 import { columnsOfFile } from './file-columns';
 import { fileChecksum } from './landing-files';
+import { againWhenRaced, ensureContentLock, lockContent, untilNotRaced } from './ingest-lock';
+import { fileLoadLog } from './ingest-log';
 import { recordLoad } from './record-load';
 
 /** Input of {@link loadLandingFile}. */
@@ -146,7 +148,8 @@ function fromPrior(
  * cannot be loaded as a whole (a link, a broken gzip stream, a `json` file that is no array, content the
  * reader cannot parse) is quarantined: recorded with its reason, never failing the load or the run. The
  * same content under a second name in the interval is skipped or loaded again as `duplicateFiles` says,
- * and reported either way. `lock` serializes loads of the same content within the worker.
+ * and reported either way. Loads of the same content take turns: within the worker on `lock`, across
+ * workers on the content's row lock in the warehouse, so two loads of it never both commit.
  */
 export async function loadLandingFile(
   deps: IngestDeps & { lock: KeyedLock },
@@ -168,7 +171,7 @@ export async function loadLandingFile(
     if (bytes === undefined) throw ApplicationFailure.nonRetryable(`${path} does not exist`, ErrorType.BadInput);
     const read = await readForLoad(deps.landingDir, file, e);
     const { checksum, scan } = read;
-    await ensureManifest(deps.warehouse);
+    await againWhenRaced(() => ensureManifest(deps.warehouse));
     const request = (loadId: number, source: string, columns = e.columns): BulkLoadRequest => ({
       file: source,
       rejectedLines: scan && [
@@ -201,25 +204,33 @@ export async function loadLandingFile(
       sourceName: file,
       keepRawText: e.keepRawText,
     });
-    // The tables exist, with the declared columns, before loads run in parallel: concurrent DDL would conflict.
-    await ensureOnce(deps.warehouse, `load-tables:raw.${e.name}:${JSON.stringify(e.columns)}`, async () => {
-      await deps.warehouse.prepareBulkLoad(request(0, path));
-      await evolveTable(deps.warehouse, {
-        ref: { schema: 'raw', table: e.name },
-        columns: e.columns,
-        declaredAt: `landing.entities.${e.name}.columns`,
-      });
-    });
+    // The tables exist, with the declared columns, before loads run in parallel: concurrent DDL would conflict
+    // (and another worker's first load of the entity may be creating them right now).
+    await againWhenRaced(() =>
+      ensureOnce(deps.warehouse, `load-tables:raw.${e.name}:${JSON.stringify(e.columns)}`, async () => {
+        await deps.warehouse.prepareBulkLoad(request(0, path));
+        await evolveTable(deps.warehouse, {
+          ref: { schema: 'raw', table: e.name },
+          columns: e.columns,
+          declaredAt: `landing.entities.${e.name}.columns`,
+        });
+      }),
+    );
     const base = { entity: e.name, file, checksum };
+    const content = { entity: e.name, checksum };
     const ofInterval = landingNameMatcher(e.pattern, input.interval);
-    const record = (
+    // Written only under the content's lock, after checking that no other load (another worker, a
+    // retry still running elsewhere) committed this content since `seen` manifest rows were read.
+    const record = async (
       tx: WarehouseSession,
+      seen: number,
       counts: BulkLoadResult,
       status: ManifestStatus,
       reason: string | null,
       loadId: number | null,
-    ) =>
-      recordManifest(tx, deps.warehouse.dialect, {
+    ): Promise<void> => {
+      await lockContent(tx, deps.warehouse.dialect, content, seen, `${input.runId} ${file}`);
+      await recordManifest(tx, deps.warehouse.dialect, {
         ...base,
         bytes,
         counts,
@@ -229,7 +240,8 @@ export async function loadLandingFile(
         reason,
         loadId,
       });
-    const load = async (): Promise<FileLoadResult> => {
+    };
+    const load = async (seen: (n: number) => void): Promise<FileLoadResult> => {
       // Taken outside the transaction: a sequence value is never handed out twice, even to a load that rolls back.
       const [{ id }] = await deps.warehouse.query<{ id: string }>(
         `SELECT ${deps.warehouse.dialect.nextValue(LOAD_IDS)} AS id`,
@@ -237,6 +249,7 @@ export async function loadLandingFile(
       const loadId = Number(id);
       return deps.warehouse.transaction(async (tx): Promise<FileLoadResult> => {
         const recorded = await manifestEntriesFor(tx, e.name, checksum);
+        seen(recorded.length);
         const prior = recorded.find((r) => r.file === file);
         // The same bytes under another name of this interval; an unchanged snapshot in a later interval is not one.
         const twin = recorded.find(
@@ -244,19 +257,20 @@ export async function loadLandingFile(
         )?.file;
         if (prior) return { ...base, ...fromPrior(prior, twin) };
         if (read.refused) {
-          await record(tx, NONE, 'quarantined', read.refused, null);
+          await record(tx, recorded.length, NONE, 'quarantined', read.refused, null);
           return { ...base, ...NONE, alreadyLoaded: false, quarantinedFile: read.refused };
         }
         const duplicate = twin ? { duplicateOf: twin, duplicateSkipped: deps.duplicateFiles !== 'load' } : {};
         if (duplicate.duplicateSkipped) {
-          await record(tx, NONE, 'duplicate', `same content as ${twin}`, null);
+          await record(tx, recorded.length, NONE, 'duplicate', `same content as ${twin}`, null);
           return { ...base, ...NONE, alreadyLoaded: false, ...duplicate };
         }
         // Lines with unbalanced quotes or a NUL byte (quarantined) and blank lines holding spaces (skipped) are
         // emptied before the reader sees the file.
         let source = path;
         if (scan && scan.unbalanced.length + scan.nul.length + scan.spaced.length > 0) {
-          source = join(tmpdir(), `edp-${checksum}.csv`);
+          // Named by load, not content: a load of the same content on another worker of this host may copy it too.
+          source = join(tmpdir(), `edp-${checksum}-${loadId}.csv`);
           const taken = [...scan.unbalanced, ...scan.nul].map((u) => u.line);
           await copyWithoutLines(path, new Set([...taken, ...scan.spaced]), source);
         }
@@ -274,37 +288,38 @@ export async function loadLandingFile(
             ErrorType.BadInput,
           );
         }
-        await record(tx, counts, 'loaded', null, loadId);
+        await record(tx, recorded.length, counts, 'loaded', null, loadId);
         return { ...base, ...counts, alreadyLoaded: false, ...duplicate };
       });
     };
-    // Files of one entity load in parallel (appends do not conflict); the same content, one at a time, so
-    // a second name sees the first one's manifest row.
+    const quarantine = (reason: string, seen: (n: number) => void): Promise<FileLoadResult> =>
+      deps.warehouse.transaction(async (tx) => {
+        const recorded = (await manifestEntriesFor(tx, e.name, checksum)).length;
+        seen(recorded);
+        await record(tx, recorded, NONE, 'quarantined', reason, null);
+        return { ...base, ...NONE, alreadyLoaded: false, quarantinedFile: reason };
+      });
+    // Files of one entity load in parallel (appends do not conflict). Loads of the same content take
+    // turns within the worker, so a second name sees the first one's manifest row; across workers the
+    // content's lock row does it, and the load that loses the race runs again to find the winner's row.
+    await ensureContentLock(deps.warehouse, content);
     const result = await withHeartbeat(
       () =>
-        deps.lock.run(`${e.name}\0${checksum}`, async () => {
-          try {
-            return await load();
-          } catch (err) {
-            const message = (err as Error).message ?? String(err);
-            if (!(err instanceof UnparsableFile) && !UNPARSABLE.test(message)) throw err;
-            const reason = message.split('\n')[0];
-            await deps.warehouse.transaction((tx) => record(tx, NONE, 'quarantined', reason, null));
-            return { ...base, ...NONE, alreadyLoaded: false, quarantinedFile: reason };
-          }
-        }),
+        deps.lock.run(`${e.name}\0${checksum}`, () =>
+          untilNotRaced(deps.warehouse, content, async (seen) => {
+            try {
+              return await load(seen);
+            } catch (err) {
+              const message = (err as Error).message ?? String(err);
+              if (!(err instanceof UnparsableFile) && !UNPARSABLE.test(message)) throw err;
+              return await quarantine(message.split('\n')[0], seen);
+            }
+          }),
+        ),
       { file },
     );
     if (!result.alreadyLoaded) recordLoad(e.name, 'file', result);
-    logEvent(result.alreadyLoaded ? 'file already loaded' : 'file loaded', {
-      entity: e.name,
-      file,
-      rowsIn: result.rowsIn,
-      rowsLoaded: result.rowsLoaded,
-      rowsQuarantined: result.rowsQuarantined,
-      ...(result.quarantinedFile ? { quarantinedFile: result.quarantinedFile } : {}),
-      ...(result.duplicateOf ? { duplicateOf: result.duplicateOf, duplicateSkipped: result.duplicateSkipped } : {}),
-    });
+    logEvent(result.alreadyLoaded ? 'file already loaded' : 'file loaded', fileLoadLog(result));
     return result;
   });
 }

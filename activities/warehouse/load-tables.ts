@@ -84,57 +84,91 @@ export interface LoadCheck {
   rule: 'required' | 'type';
   message: string;
   failed: string;
+  /** On each check of a group that fails together: that none of the group fails, as one cheaper condition. */
+  passes?: string;
 }
 
 /**
- * The checks of a `decimal(p,s)` column's text `value` (`typed` is its TRY_CAST), checked before the
- * cast rounds: at most s digits after the point (trailing zeros aside), at most p − s before it, and
- * plain digits otherwise. Exclusive, so a bad value gets one reason. None for other types.
+ * What a numeric column's text is checked against before its cast, which would round: digits allowed
+ * after the point (`scale`), before it (`before`, unless the engine's integer range bounds it), and the
+ * type as messages name it. Plain `decimal` is the engines' DECIMAL(18,2); none for non-numeric types.
  */
-export function decimalChecks(
+export function numericSpec(
+  type: BulkLoadRequest['columns'][string],
+): { scale: number; before?: number; label: string } | undefined {
+  const spec = decimalSpec(type) ?? (type === 'decimal' ? PLAIN_DECIMAL : undefined);
+  if (spec) {
+    const label = `decimal(${spec.precision},${spec.scale})`;
+    return { scale: spec.scale, before: spec.precision - spec.scale, label };
+  }
+  return type === 'integer' ? { scale: 0, label: 'integer' } : undefined;
+}
+
+/** Plain `decimal`: DECIMAL(18,2) on DuckDB, NUMBER(18,2) on Snowflake. */
+const PLAIN_DECIMAL = Object.freeze({ precision: 18, scale: 2 });
+
+/**
+ * The checks of a numeric column's text `value` (`typed` is its TRY_CAST), made before the cast rounds:
+ * at most `scale` digits after the point (trailing zeros aside), at most `before` before it (for an
+ * integer: within the engine's range, which the cast checks), and plain digits otherwise. Exclusive,
+ * so a bad value gets one reason. None for non-numeric types.
+ */
+export function numericChecks(
   d: Dialect,
   column: string,
   type: BulkLoadRequest['columns'][string],
   typed: string,
 ): LoadCheck[] {
-  const spec = decimalSpec(type);
+  const spec = numericSpec(type);
   if (!spec) return [];
   const value = d.quoteIdent(column);
   const text = `TRIM(${value})`;
-  const before = spec.precision - spec.scale;
   const tooFine = d.regexFullMatch(text, `[+-]?[0-9]*[.][0-9]{${spec.scale}}[0-9]*[1-9][0-9]*`);
-  const tooLarge = d.regexFullMatch(text, `[+-]?0*[1-9][0-9]{${before},}([.][0-9]*)?`);
   const plain = d.regexFullMatch(text, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)');
+  const tooLarge =
+    spec.before === undefined
+      ? { message: `out of the range of ${spec.label}`, when: `${plain} AND ${typed} IS NULL` }
+      : {
+          message: `more than ${spec.before} digits before the decimal point of ${spec.label}`,
+          when: d.regexFullMatch(text, `[+-]?0*[1-9][0-9]{${spec.before},}([.][0-9]*)?`),
+        };
+  // Not null, it fails one of the three exactly when it fails this, tested once on the rows that load.
+  const large = spec.before === undefined ? 'FALSE' : tooLarge.when;
+  const passes = `${value} IS NULL OR NOT (${typed} IS NULL OR NOT ${plain} OR ${tooFine} OR ${large})`;
+  const fine =
+    spec.scale > 0
+      ? `more than ${spec.scale} digits after the decimal point of ${spec.label}: never rounded`
+      : `not a whole number, as ${spec.label} needs: never rounded`;
   return [
+    { column, rule: 'type', message: fine, failed: `${value} IS NOT NULL AND ${tooFine}`, passes },
     {
       column,
       rule: 'type',
-      message: `more than ${spec.scale} digits after the decimal point of ${type}: never rounded`,
-      failed: `${value} IS NOT NULL AND ${tooFine}`,
-    },
-    {
-      column,
-      rule: 'type',
-      message: `more than ${before} digits before the decimal point of ${type}`,
-      failed: `${value} IS NOT NULL AND NOT ${tooFine} AND ${tooLarge}`,
+      message: tooLarge.message,
+      failed: `${value} IS NOT NULL AND NOT ${tooFine} AND ${tooLarge.when}`,
+      passes,
     },
     {
       column,
       rule: 'type',
       message: `not a valid ${type}`,
-      failed: `${value} IS NOT NULL AND NOT ${tooFine} AND NOT ${tooLarge} AND (${typed} IS NULL OR NOT ${plain})`,
+      failed: `${value} IS NOT NULL AND NOT ${tooFine} AND NOT (${tooLarge.when}) AND (${typed} IS NULL OR NOT ${plain})`,
+      passes,
     },
   ];
 }
 
-/** The condition that none of `checks` failed. */
+/** The condition that none of `checks` failed; a group's shared `passes` condition stands for its checks. */
 export function passesAll(checks: readonly LoadCheck[]): string {
-  return checks.length > 0 ? `NOT (${checks.map((c) => `(${c.failed})`).join(' OR ')})` : 'TRUE';
+  const single = checks.filter((c) => c.passes === undefined).map((c) => `(${c.failed})`);
+  const groups = [...new Set(checks.flatMap((c) => (c.passes === undefined ? [] : [`(${c.passes})`])))];
+  const all = [...(single.length > 0 ? [`NOT (${single.join(' OR ')})`] : []), ...groups];
+  return all.length > 0 ? `(${all.join(' AND ')})` : 'TRUE';
 }
 
 /**
  * The columns of a load read as text (`edp_t<i>` holds each typed value), the checks every row must
- * pass (a required value present, a non-text value that casts, a declared decimal that fits), and the
+ * pass (a required value present, a non-text value that casts, a number that fits its type unrounded), and the
  * condition that all pass.
  */
 export function textLoadChecks(
@@ -152,8 +186,8 @@ export function textLoadChecks(
     })),
     ...cols.flatMap((c): LoadCheck[] => {
       if (c.type === 'string') return [];
-      const decimal = decimalChecks(d, c.name, c.type, c.typed);
-      if (decimal.length > 0) return decimal;
+      const numeric = numericChecks(d, c.name, c.type, c.typed);
+      if (numeric.length > 0) return numeric;
       return [
         {
           column: c.name,

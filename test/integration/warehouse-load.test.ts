@@ -48,7 +48,7 @@ const CSV = [
   'M6,"unbalanced,1,1,2026-01-01,true', // taken out by the caller's scan
   'M7,"",,,,',
   '   ', // blank, though DuckDB's reader would take it for a row of one field
-  'M8,\\N,3.555,4.5,2026-03-01,false', // \N is text; 4.5 rounds to 5, as in DuckDB's reader
+  'M8,\\N,3.555,4.5,2026-03-01,false', // \N is text; 3.555 (decimal is 18,2) and 4.5 (an integer) are never rounded
   'M9,HMO,1,1,2026-01-01,true,extra', // too many fields
   'M10,HMO,-2.5,-7,2026-12-31,false',
 ].join('\r\n');
@@ -126,9 +126,29 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     const req = await csvRequest();
     const got = await load(pair.w, req);
     const want = await load(pair.reference, req);
-    expect(got.counts).toEqual({ rowsIn: 10, rowsLoaded: 5, rowsQuarantined: 5 });
+    expect(got.counts).toEqual({ rowsIn: 10, rowsLoaded: 4, rowsQuarantined: 6 });
     expect(got.counts).toEqual(want.counts);
     expect(got.rows).toEqual(want.rows);
+    expect(got.rows).not.toContainEqual(expect.objectContaining({ member_id: 'M8' }));
+    // Quarantined with a reason per value, by file, row and column, never rounded.
+    expect(got.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          source_file: req.sourceName,
+          source_row: '8',
+          column_name: 'amount',
+          raw_value: '3.555',
+          message: 'more than 2 digits after the decimal point of decimal(18,2): never rounded',
+        }),
+        expect.objectContaining({
+          source_file: req.sourceName,
+          source_row: '8',
+          column_name: 'visits',
+          raw_value: '4.5',
+          message: 'not a whole number, as integer needs: never rounded',
+        }),
+      ]),
+    );
     expect(got.rows).toContainEqual(
       expect.objectContaining({ member_id: 'M2', plan_code: 'say "hi"', _edp_row_number: '2' }),
     );
@@ -369,7 +389,7 @@ describeEngines(
       const w = await openFakesnowWithS3Stage(`edp_load_s3_clean_${process.pid}`, BUCKET);
       try {
         const req = await csvRequest();
-        expect((await load(w, req)).counts).toEqual({ rowsIn: 10, rowsLoaded: 5, rowsQuarantined: 5 });
+        expect((await load(w, req)).counts).toEqual({ rowsIn: 10, rowsLoaded: 4, rowsQuarantined: 6 });
         await expect(
           w.transaction(async (tx) => {
             await tx.bulkLoad(req);

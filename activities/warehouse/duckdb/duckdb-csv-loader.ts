@@ -1,12 +1,12 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
-import { decimalSpec } from '../../../lib/config/schema';
 import type { CsvFieldColumns } from '../../formats/csv-header';
 import {
   auditColumns,
-  decimalChecks,
   insertRejectedLines,
+  numericChecks,
+  numericSpec,
   passesAll,
   targetColumnList,
   type LoadCheck,
@@ -73,8 +73,8 @@ export function csvColumnSpec(d: Dialect, fields: CsvFieldColumns, typeOf: (colu
  * CSV in one typed pass: DuckDB's reader casts each column itself and puts lines it cannot split or
  * cast in its rejects table, and rows with their required values go straight into the target,
  * numbered by a window over the scan. Rows of this load are found again by `loadKey` to renumber
- * them around removed lines. Declared decimals (`decimal(p,s)`) are read as text and checked before
- * their cast. Rows missing a required value or holding a decimal that does not fit take a second
+ * them around removed lines. Numbers (decimals and integers) are read as text and checked before
+ * their cast, which would round. Rows missing a required value or holding a number that does not fit take a second
  * read, only when the caller's row count says there are some. No original-text copy is kept: a row is replayed from
  * its landing file by line.
  */
@@ -93,12 +93,10 @@ export async function nativeCsvLoad(
   const sourceFile = d.literal(req.sourceName);
   const key = req.loadKey!;
   const thisLoad = `${q(key)} = ${d.literal(req.audit[key].value)}`;
-  // A declared decimal is read as text and checked before it is cast: the reader's own cast would round.
-  const columnSpec = csvColumnSpec(d, fields, (name) =>
-    decimalSpec(req.columns[name]) ? 'VARCHAR' : d.columnType(req.columns[name]),
-  );
-  const value = (name: string): string =>
-    decimalSpec(req.columns[name]) ? `CAST(${q(name)} AS ${d.columnType(req.columns[name])})` : q(name);
+  // A number is read as text and checked before it is cast: the reader's own cast would round.
+  const checked = (name: string): boolean => numericSpec(req.columns[name]) !== undefined;
+  const columnSpec = csvColumnSpec(d, fields, (name) => (checked(name) ? 'VARCHAR' : d.columnType(req.columns[name])));
+  const value = (name: string): string => (checked(name) ? d.tryCast(q(name), req.columns[name]) : q(name));
 
   const read = (rejectsOptions: string): string =>
     `SELECT *, row_number() OVER () AS edp_rn
@@ -106,9 +104,7 @@ export async function nativeCsvLoad(
        quote = ${d.literal(req.quote)}, escape = ${d.literal(req.quote)}, encoding = ${d.literal(req.encoding)},
        columns = ${columnSpec}, auto_detect = false, ignore_errors = true${rejectsOptions})`;
   const missing = (name: string): string =>
-    req.columns[name] === 'string' || decimalSpec(req.columns[name])
-      ? `NULLIF(trim(${q(name)}), '') IS NULL`
-      : `${q(name)} IS NULL`;
+    req.columns[name] === 'string' || checked(name) ? `NULLIF(trim(${q(name)}), '') IS NULL` : `${q(name)} IS NULL`;
   const checks: LoadCheck[] = [
     ...req.required.map((name) => ({
       column: name,
@@ -116,7 +112,7 @@ export async function nativeCsvLoad(
       message: 'missing mandatory value',
       failed: missing(name),
     })),
-    ...cols.flatMap(([name, type]) => decimalChecks(d, name, type, d.tryCast(q(name), type))),
+    ...cols.flatMap(([name, type]) => numericChecks(d, name, type, d.tryCast(q(name), type))),
   ];
 
   // Rows are numbered before the checks filter, so a row failing one keeps its place.
