@@ -1,6 +1,8 @@
 import { CompileError, JinjaRenderer } from './jinja';
 import { dbtContext, quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode } from './manifest-types';
+import { genericTestMacro } from './packages/macro-library';
+import { prefetchQueries, queryStore, type QueryResult } from './packages/compile-queries';
 
 /** How one run compiles: which relations exist decides `is_incremental()`. */
 export interface CompileOptions {
@@ -30,7 +32,39 @@ const cteName = (n: ManifestNode) => `__dbt__cte__${n.name}`;
 export function compileNode(manifest: Manifest, node: ManifestNode, options: CompileOptions): string {
   const ctes: Array<[string, string]> = [];
   const sql = renderNode(manifest, node, options, ctes, new Set([node.id]));
-  return injectCtes(sql, ctes);
+  return injectCtes(checkQueriesRan(node, options, sql), ctes);
+}
+
+/** Fails a compile that needed a query result nobody fetched (see {@link prefetchNodeQueries}). */
+function checkQueriesRan(node: ManifestNode, options: CompileOptions, sql: string): string {
+  const { pending } = queryStore(options.invocationId);
+  if (pending.size) {
+    const [first] = pending;
+    pending.clear();
+    throw new CompileError(`${node.path}: run_query/statement needs the warehouse while compiling (query: ${first.slice(0, 200)})`);
+  }
+  return sql;
+}
+
+/**
+ * Runs the queries a node's templates ask for (`run_query`, `statement`, `adapter.get_columns_in_relation`)
+ * with `run`, so the synchronous compile that follows finds their results.
+ */
+export async function prefetchNodeQueries(
+  manifest: Manifest,
+  node: ManifestNode,
+  options: CompileOptions,
+  run: (sql: string) => Promise<QueryResult>,
+): Promise<void> {
+  const store = queryStore(options.invocationId);
+  const incremental = node.config.materialized === 'incremental' ? [false, true] : [false];
+  for (const isIncremental of incremental) {
+    await prefetchQueries(
+      store,
+      () => (node.resourceType === 'test' ? testSql(manifest, node, options) : compileNode(manifest, node, { ...options, isIncremental })),
+      run,
+    );
+  }
 }
 
 const nameIndex = new WeakMap<Manifest, Map<string, ManifestNode>>();
@@ -61,6 +95,7 @@ function runContext(
     projectName: manifest.projectName,
     vars: manifest.vars,
     execute: true,
+    queries: queryStore(options.invocationId),
     invocationId: options.invocationId,
     runStartedAt: options.runStartedAt,
     self: node?.relation,
@@ -175,8 +210,9 @@ export function testSql(manifest: Manifest, test: ManifestNode, options: Compile
     default: {
       const renderer = rendererFor(manifest);
       const args = Object.keys(g.kwargs).map((k) => `${k}=__arg_${k}`);
-      const call = `{{ test_${g.name}(model=__model, ${col ? 'column_name=__column, ' : ''}${args.join(', ')}) }}`;
-      return renderer
+      const macro = genericTestMacro(manifest.macros, g.name) ?? `test_${g.name}`;
+      const call = `{{ ${macro}(model=__model, ${col ? 'column_name=__column, ' : ''}${args.join(', ')}) }}`;
+      const sql = renderer
         .render(`${test.path} (test ${g.name})`, call, {
           __model: model,
           __column: column ?? null,
@@ -187,6 +223,7 @@ export function testSql(manifest: Manifest, test: ManifestNode, options: Compile
         })
         .trim()
         .replace(/;\s*$/, '');
+      return checkQueriesRan(test, options, sql);
     }
   }
 }

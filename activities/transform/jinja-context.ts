@@ -2,6 +2,7 @@ import type { JinjaGlobals, JinjaRenderer } from './jinja';
 import { callPattern, kwargsOf, toPlainValue } from './jinja';
 import type { Relation, TargetInfo } from './manifest-types';
 import { DEFAULT_ENGINE, engineForTarget, engineNamed } from '../warehouse/engines';
+import { agateTable, type QueryStore } from './packages/compile-queries';
 
 /** dbt's `target.type` of the default engine. */
 export const DEFAULT_TARGET_TYPE = engineNamed(DEFAULT_ENGINE).dbtType;
@@ -33,6 +34,8 @@ export interface ContextInput {
   isIncremental?: boolean;
   /** dbt's `execute`: false while parsing, true when compiling for a run. */
   execute: boolean;
+  /** Where `run_query` and `statement` find their results while compiling for a run (none while parsing). */
+  queries?: QueryStore;
   invocationId: string;
   runStartedAt: string;
 }
@@ -100,6 +103,56 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     },
     log: () => '',
     doc: () => '',
-    adapter: { quote: (s: unknown) => `"${str(s)}"` },
+    ...queryFunctions(c),
+  };
+}
+
+/** Splits a rendered relation (`"schema"."table"`) into its parts. */
+function relationParts(value: unknown): string[] {
+  const text = typeof value === 'string' ? value : String((value as { render?: () => string })?.render?.() ?? value);
+  return [...text.matchAll(/"((?:[^"]|"")*)"|([^."\s]+)/g)].map((m) => (m[1] ?? m[2]).replace(/""/g, '"'));
+}
+
+/** `run_query`, `statement`/`load_result` and the adapter methods that read the warehouse. */
+function queryFunctions(c: ContextInput): JinjaGlobals {
+  const loaded = new Map<string, unknown>();
+  const query = (sql: string) => {
+    const store = c.queries;
+    if (!c.execute || !store) return agateTable(undefined);
+    const text = sql.trim();
+    const found = store.results.get(text);
+    if (!found) store.pending.add(text);
+    return agateTable(found);
+  };
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return {
+    run_query: (sql: unknown) => query(String(sql)),
+    edp__statement: (name: unknown, sql: unknown, fetch: unknown) => {
+      const table = query(String(sql));
+      loaded.set(String(name ?? 'main'), fetch ? { data: table.rows, table, response: 'OK' } : { response: 'OK' });
+      return '';
+    },
+    load_result: (name: unknown) => loaded.get(String(name)) ?? null,
+    adapter: {
+      quote: (s: unknown) => `"${String(s)}"`,
+      get_columns_in_relation: (relation: unknown) => {
+        const [schema, table] = relationParts(relation).slice(-2);
+        const t = query(
+          `select column_name, data_type from information_schema.columns where table_schema = ${lit(schema ?? '')} and table_name = ${lit(table ?? '')} order by ordinal_position`,
+        );
+        return t.rows.map(([name, type]) => ({ name, column: name, quoted: `"${String(name)}"`, data_type: type, dtype: type }));
+      },
+      get_relation: (...args: unknown[]) => {
+        const { positional, kwargs } = kwargsOf(args);
+        const schema = String(kwargs.schema ?? positional[1] ?? '');
+        const identifier = String(kwargs.identifier ?? positional[2] ?? '');
+        const t = query(
+          `select table_name from information_schema.tables where table_schema = ${lit(schema)} and table_name = ${lit(identifier)}`,
+        );
+        if (!t.rows.length) return null;
+        const rel = { schema, identifier, name: identifier };
+        return { ...rel, render: () => renderRelation(rel, c.target.type) };
+      },
+    },
   };
 }

@@ -3,6 +3,7 @@ import { CompileError } from '../jinja';
 import type { GenericTest, ManifestSource } from '../manifest-types';
 import { configFromTree, findFiles, mergeConfig, type FoundFile } from '../project-files';
 import { parseTestEntry, testNodeName } from '../test-entries';
+import { genericTestMacro } from '../packages/macro-library';
 import { draftNode, type Draft, type ParseScope } from './parse-scope';
 import { sourceIdOf, type DeclaredSource } from './parse-sources';
 import type { TestEntries } from './parse-yaml';
@@ -48,10 +49,14 @@ export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draf
         : undefined;
       if (toSource && !targets.sources[toSource])
         throw new CompileError(`${t.file}: relationships test refers to unknown source ${toSource}`);
-      if (!BUILTIN_TESTS.includes(parsed.test) && !library.names.includes(`test_${parsed.test}`)) {
-        throw new CompileError(
-          `${t.file}: unknown test '${parsed.test}' on ${attachedName} (define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/)`,
-        );
+      if (!BUILTIN_TESTS.includes(parsed.test) && !genericTestMacro(library, parsed.test)) {
+        const [ns] = parsed.test.split('.');
+        const hint = parsed.test.includes('.')
+          ? library.packages[ns]
+            ? `package ${ns} defines no test ${parsed.test.slice(ns.length + 1)}`
+            : `package ${ns} is not installed in dbt_packages/ (name it in packages.yml and run edp dbt deps)`
+          : `define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/`;
+        throw new CompileError(`${t.file}: unknown test '${parsed.test}' on ${attachedName} (${hint})`);
       }
       let name = parsed.name ?? testNodeName(parsed.test, attachedName, t.column, parsed.kwargs);
       for (let i = 2; testNames.has(name); i++) name = `${name}_${i}`;
