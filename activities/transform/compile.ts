@@ -41,7 +41,9 @@ function checkQueriesRan(node: ManifestNode, options: CompileOptions, sql: strin
   if (pending.size) {
     const [first] = pending;
     pending.clear();
-    throw new CompileError(`${node.path}: run_query/statement needs the warehouse while compiling (query: ${first.slice(0, 200)})`);
+    throw new CompileError(
+      `${node.path}: run_query/statement needs the warehouse while compiling (query: ${first.slice(0, 200)})`,
+    );
   }
   return sql;
 }
@@ -61,7 +63,10 @@ export async function prefetchNodeQueries(
   for (const isIncremental of incremental) {
     await prefetchQueries(
       store,
-      () => (node.resourceType === 'test' ? testSql(manifest, node, options) : compileNode(manifest, node, { ...options, isIncremental })),
+      () =>
+        node.resourceType === 'test'
+          ? testSql(manifest, node, options)
+          : compileNode(manifest, node, { ...options, isIncremental }),
       run,
     );
   }

@@ -107,6 +107,10 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
   };
 }
 
+/** A template value as text (`''` for none). */
+const asText = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+
 /** Splits a rendered relation (`"schema"."table"`) into its parts. */
 function relationParts(value: unknown): string[] {
   const text = typeof value === 'string' ? value : String((value as { render?: () => string })?.render?.() ?? value);
@@ -129,7 +133,10 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
     run_query: (sql: unknown) => query(String(sql)),
     edp__statement: (name: unknown, sql: unknown, fetch: unknown) => {
       const table = query(String(sql));
-      loaded.set(String(name ?? 'main'), fetch ? { data: table.rows, table, response: 'OK' } : { response: 'OK' });
+      loaded.set(
+        typeof name === 'string' ? name : 'main',
+        fetch ? { data: table.rows, table, response: 'OK' } : { response: 'OK' },
+      );
       return '';
     },
     load_result: (name: unknown) => loaded.get(String(name)) ?? null,
@@ -140,12 +147,18 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
         const t = query(
           `select column_name, data_type from information_schema.columns where table_schema = ${lit(schema ?? '')} and table_name = ${lit(table ?? '')} order by ordinal_position`,
         );
-        return t.rows.map(([name, type]) => ({ name, column: name, quoted: `"${String(name)}"`, data_type: type, dtype: type }));
+        return t.rows.map(([name, type]) => ({
+          name,
+          column: name,
+          quoted: `"${String(name)}"`,
+          data_type: type,
+          dtype: type,
+        }));
       },
       get_relation: (...args: unknown[]) => {
         const { positional, kwargs } = kwargsOf(args);
-        const schema = String(kwargs.schema ?? positional[1] ?? '');
-        const identifier = String(kwargs.identifier ?? positional[2] ?? '');
+        const schema = asText(kwargs.schema ?? positional[1]);
+        const identifier = asText(kwargs.identifier ?? positional[2]);
         const t = query(
           `select table_name from information_schema.tables where table_schema = ${lit(schema)} and table_name = ${lit(identifier)}`,
         );

@@ -81,7 +81,7 @@ export class JinjaRenderer {
     return {
       edp__enter: () => frames.enter(),
       edp__leave: () => frames.leave(),
-      edp__return: (value: unknown) => frames.setReturn(value),
+      edp__return: (value: unknown) => frames.setReturn(toPlainValue(value)),
       edp__ret: (output: unknown) => frames.result(output),
       edp__merge: (a: unknown, b: unknown) => ({ ...(toPlainValue(a) as object), ...(toPlainValue(b) as object) }),
       edp__broken: (message: unknown) => this.fail(String(message)),
@@ -90,11 +90,14 @@ export class JinjaRenderer {
       edp__dispatch: (caller: unknown, ...args: unknown[]) => {
         const { positional, kwargs } = kwargsOf(args);
         const name = String(positional[0] ?? kwargs.macro_name);
-        const ns = positional[1] ?? kwargs.macro_namespace;
-        const found = dispatchTarget(this.macros, String(caller), this.adapterType, name, ns ? String(ns) : undefined);
+        const ns =
+          typeof (positional[1] ?? kwargs.macro_namespace) === 'string'
+            ? String(positional[1] ?? kwargs.macro_namespace)
+            : undefined;
+        const found = dispatchTarget(this.macros, String(caller), this.adapterType, name, ns);
         if (found) return found;
         this.fail(
-          `adapter.dispatch('${name}'${ns ? `, '${String(ns)}'` : ''}) found no ${this.adapterType}__${name} or default__${name}`,
+          `adapter.dispatch('${name}'${ns ? `, '${ns}'` : ''}) found no ${this.adapterType}__${name} or default__${name}`,
           /adapter\.dispatch\(/,
         );
         return 'edp__none';

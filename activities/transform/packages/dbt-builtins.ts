@@ -20,7 +20,7 @@ const BUILTINS: Builtin[] = [
   { name: 'type_float', params: '', body: 'float' },
   { name: 'type_numeric', params: '', body: 'numeric(28,6)' },
   { name: 'type_boolean', params: '', body: 'boolean' },
-  { name: 'hash', params: 'field', body: "md5(cast({{ field }} as {{ dbt.type_string() }}))" },
+  { name: 'hash', params: 'field', body: 'md5(cast({{ field }} as {{ dbt.type_string() }}))' },
   { name: 'concat', params: 'fields', body: "{{ fields|join(' || ') }}" },
   { name: 'date_trunc', params: 'datepart, date', body: "date_trunc('{{ datepart }}', {{ date }})" },
   {
@@ -43,7 +43,7 @@ const BUILTINS: Builtin[] = [
   { name: 'cast', params: 'field, type', body: 'cast({{ field }} as {{ type }})' },
   {
     name: 'listagg',
-    params: "measure, delimiter_text=\"','\", order_by_clause=none, limit_num=none",
+    params: 'measure, delimiter_text="\',\'", order_by_clause=none, limit_num=none',
     body: 'listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}',
     duckdb:
       '{% if limit_num %}list_aggr((array_agg({{ measure }} {{ order_by_clause or "" }}))[1:{{ limit_num }}], \'string_agg\', {{ delimiter_text }}){% else %}string_agg({{ measure }}, {{ delimiter_text }} {{ order_by_clause or "" }}){% endif %}',
@@ -54,12 +54,34 @@ const BUILTINS: Builtin[] = [
     body: 'split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})',
     duckdb: 'string_split({{ string_text }}, {{ delimiter_text }})[ {{ part_number }} ]',
   },
-  { name: 'replace', params: 'field, old_chars, new_chars', body: 'replace({{ field }}, {{ old_chars }}, {{ new_chars }})' },
+  {
+    name: 'replace',
+    params: 'field, old_chars, new_chars',
+    body: 'replace({{ field }}, {{ old_chars }}, {{ new_chars }})',
+  },
   { name: 'length', params: 'expression', body: 'length({{ expression }})' },
-  { name: 'right', params: 'string_text, length_expression', body: 'right({{ string_text }}, {{ length_expression }})' },
-  { name: 'position', params: 'substring_text, string_text', body: 'position({{ substring_text }} in {{ string_text }})' },
-  { name: 'any_value', params: 'expression', body: 'any_value({{ expression }})', duckdb: 'arbitrary({{ expression }})' },
-  { name: 'bool_or', params: 'expression', body: 'bool_or({{ expression }})', snowflake: 'boolor_agg({{ expression }})' },
+  {
+    name: 'right',
+    params: 'string_text, length_expression',
+    body: 'right({{ string_text }}, {{ length_expression }})',
+  },
+  {
+    name: 'position',
+    params: 'substring_text, string_text',
+    body: 'position({{ substring_text }} in {{ string_text }})',
+  },
+  {
+    name: 'any_value',
+    params: 'expression',
+    body: 'any_value({{ expression }})',
+    duckdb: 'arbitrary({{ expression }})',
+  },
+  {
+    name: 'bool_or',
+    params: 'expression',
+    body: 'bool_or({{ expression }})',
+    snowflake: 'boolor_agg({{ expression }})',
+  },
   {
     name: 'last_day',
     params: 'date, datepart',
@@ -73,7 +95,12 @@ const BUILTINS: Builtin[] = [
   { name: 'except', params: '', body: 'except' },
   { name: 'intersect', params: '', body: 'intersect' },
   { name: 'array_construct', params: 'inputs=[], data_type=none', body: 'array[{{ inputs|join(", ") }}]' },
-  { name: 'date', params: 'year, month, day', body: 'make_date({{ year }}, {{ month }}, {{ day }})', snowflake: 'date_from_parts({{ year }}, {{ month }}, {{ day }})' },
+  {
+    name: 'date',
+    params: 'year, month, day',
+    body: 'make_date({{ year }}, {{ month }}, {{ day }})',
+    snowflake: 'date_from_parts({{ year }}, {{ month }}, {{ day }})',
+  },
 ];
 
 function render(b: Builtin): string {

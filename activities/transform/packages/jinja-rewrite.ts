@@ -48,7 +48,10 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
     if (part.kind === 'stmt' && (keyword === 'macro' || keyword === 'test')) {
       const nameAt = nextSolid(tokens, first + 1);
       const name = keyword === 'test' ? `test_${tokens[nameAt].text}` : tokens[nameAt].text;
-      const head = tokens.slice(0, first).map((t) => t.text).join('');
+      const head = tokens
+        .slice(0, first)
+        .map((t) => t.text)
+        .join('');
       const rest = rewriteCode(tokens, nameAt + 1, tokens.length, scope, used, new Set(), -1);
       const trim = part.close.startsWith('-') ? ' -}}' : ' }}';
       mutated = regions.get(index) ?? new Set<string>();
@@ -85,7 +88,9 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       ? `${tokens
           .slice(0, setAt)
           .map((t) => t.text)
-          .join('')}${tokens[setAt].text}.v${rewriteCode(tokens, setAt + 1, tokens.length, scope, used, mutated, noWrap)}`
+          .join(
+            '',
+          )}${tokens[setAt].text}.v${rewriteCode(tokens, setAt + 1, tokens.length, scope, used, mutated, noWrap)}`
       : rewriteCode(tokens, 0, tokens.length, scope, used, mutated, noWrap);
     out.push(part.open + code + part.close);
   });
@@ -153,7 +158,12 @@ function rewriteCode(
     }
     const p = prevSolid(tokens, i);
     const prev = p >= 0 ? tokens[p].text : '';
-    if (prev === '.' || prev === '|' || prev === 'is' || (prev === 'not' && tokens[prevSolid(tokens, p)]?.text === 'is')) {
+    if (
+      prev === '.' ||
+      prev === '|' ||
+      prev === 'is' ||
+      (prev === 'not' && tokens[prevSolid(tokens, p)]?.text === 'is')
+    ) {
       out += t.text;
       continue;
     }

@@ -35,7 +35,10 @@ export function splitTemplate(source: string): TemplatePart[] {
       at = stop;
       continue;
     }
-    const open = source[start + 2] === '-' || source[start + 2] === '+' ? source.slice(start, start + 3) : source.slice(start, start + 2);
+    const open =
+      source[start + 2] === '-' || source[start + 2] === '+'
+        ? source.slice(start, start + 3)
+        : source.slice(start, start + 2);
     const closer = kind === '{' ? '}}' : kind === '%' ? '%}' : '#}';
     const end = kind === '#' ? source.indexOf(closer, start + 2) : findClose(source, start + open.length, closer);
     if (end < 0) {
@@ -78,7 +81,8 @@ export interface Token {
 /** Tokenizes the code of a tag; joining the tokens' text gives the code back. */
 export function tokenize(code: string): Token[] {
   const tokens: Token[] = [];
-  const re = /(\s+)|([A-Za-z_][A-Za-z0-9_]*)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(\d+(?:\.\d+)?)|(\*\*|\/\/|==|!=|<=|>=|.)/gs;
+  const re =
+    /(\s+)|([A-Za-z_][A-Za-z0-9_]*)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(\d+(?:\.\d+)?)|(\*\*|\/\/|==|!=|<=|>=|.)/gs;
   for (const m of code.matchAll(re)) {
     const kind = m[1] ? 'space' : m[2] ? 'ident' : m[3] ? 'string' : m[4] ? 'number' : 'punct';
     tokens.push({ kind, text: m[0] });

@@ -1,5 +1,5 @@
-const MARK = '\u0001F';
-const MARKS = /\u0001F\d+\u0001/g;
+const MARK = '\uE000F';
+const MARKS = /\uE000F\d+\uE000/g;
 
 /**
  * dbt's `return(value)` for minijinja, whose macros can only return their text: each rewritten macro
@@ -22,7 +22,7 @@ export class MacroFrames {
   enter(): string {
     const id = this.next++;
     this.stack.push(id);
-    return `${MARK}${id}\u0001`;
+    return `${MARK}${id}\uE000`;
   }
 
   /** A macro's body ends. */
@@ -46,8 +46,9 @@ export class MacroFrames {
 
   /** What a call evaluates to: the returned value, else the macro's text without its mark. */
   result(output: unknown): unknown {
-    const text = typeof output === 'string' ? output : String(output ?? '');
-    const m = /^\u0001F(\d+)\u0001/.exec(text);
+    const text =
+      typeof output === 'string' ? output : output === undefined || output === null ? '' : JSON.stringify(output);
+    const m = /^\uE000F(\d+)\uE000/.exec(text);
     if (m && this.returned.has(Number(m[1]))) return this.returned.get(Number(m[1]));
     return MacroFrames.strip(text);
   }

@@ -52,7 +52,11 @@ export function buildMacroLibrary(
   dispatch: Record<string, string[]> = {},
   check?: (source: string) => string | undefined,
 ): MacroLibrary {
-  const all: PackageMacros[] = [root, ...packages, { name: DBT_NAMESPACE, files: [['(engine) dbt macros', DBT_BUILTINS]] }];
+  const all: PackageMacros[] = [
+    root,
+    ...packages,
+    { name: DBT_NAMESPACE, files: [['(engine) dbt macros', DBT_BUILTINS]] },
+  ];
   const names: Record<string, string[]> = {};
   for (const p of all) names[p.name] = [...new Set(p.files.flatMap(([, text]) => definedIn(text)))];
   const lib = { root: root.name, packages: names };
@@ -79,7 +83,9 @@ export function buildMacroLibrary(
 /** Stand-ins for the macros of a file that does not compile, keeping its line count. */
 function brokenStubs(pkg: string, file: string, text: string, problem: string): string {
   const message = `${file}: ${problem} (minijinja cannot read this package file)`.replace(/['\\\n]/g, ' ');
-  const stubs = definedIn(text).map((n) => `{% macro ${internalName(pkg, n)}() %}{{ edp__broken('${message}') }}{% endmacro %}`);
+  const stubs = definedIn(text).map(
+    (n) => `{% macro ${internalName(pkg, n)}() %}{{ edp__broken('${message}') }}{% endmacro %}`,
+  );
   return stubs.join('') + '\n'.repeat(text.split('\n').length - 1);
 }
 

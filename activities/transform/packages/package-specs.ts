@@ -43,7 +43,8 @@ export function readPackageSpecs(dir: string): PackageSpec[] {
     const e = (raw ?? {}) as Record<string, unknown>;
     if (typeof e.local === 'string') return { kind: 'local', local: e.local };
     if (typeof e.git === 'string') {
-      const revision = e.revision === undefined ? undefined : String(e.revision);
+      const revision =
+        typeof e.revision === 'string' || typeof e.revision === 'number' ? String(e.revision) : undefined;
       const subdirectory = typeof e.subdirectory === 'string' ? e.subdirectory : undefined;
       return { kind: 'git', git: e.git, revision, subdirectory };
     }
