@@ -3,6 +3,7 @@ import { callPattern, kwargsOf, toPlainValue } from './jinja';
 import type { Relation, TargetInfo } from './manifest-types';
 import { DEFAULT_ENGINE, engineForTarget, engineNamed } from '../warehouse/engines';
 import { agateTable, type QueryStore } from './packages/compile-queries';
+import { jinjaModules } from './packages/jinja-modules';
 
 /** dbt's `target.type` of the default engine. */
 export const DEFAULT_TARGET_TYPE = engineNamed(DEFAULT_ENGINE).dbtType;
@@ -90,6 +91,12 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
           name: c.self.identifier,
           identifier: c.self.identifier,
           render: () => renderRelation(c.self!, c.target.type),
+          incorporate: () => ({
+            schema: c.self!.schema,
+            name: c.self!.identifier,
+            identifier: c.self!.identifier,
+            render: () => renderRelation(c.self!, c.target.type),
+          }),
         }
       : null,
     target: { ...c.target },
@@ -103,6 +110,8 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     },
     log: () => '',
     doc: () => '',
+    flags: { WHICH: c.execute ? 'run' : 'parse', FULL_REFRESH: false, STORE_FAILURES: false },
+    modules: jinjaModules(() => (Number.isNaN(Date.parse(c.runStartedAt)) ? new Date() : new Date(c.runStartedAt))),
     ...queryFunctions(c),
   };
 }
@@ -115,6 +124,27 @@ const asText = (v: unknown): string =>
 function relationParts(value: unknown): string[] {
   const text = typeof value === 'string' ? value : String((value as { render?: () => string })?.render?.() ?? value);
   return [...text.matchAll(/"((?:[^"]|"")*)"|([^."\s]+)/g)].map((m) => (m[1] ?? m[2]).replace(/""/g, '"'));
+}
+
+/** Adapter methods that change the warehouse from a template: harmless while parsing, an error when run. */
+function unsupportedAdapterMethods(c: ContextInput): JinjaGlobals {
+  const names = [
+    'drop_relation',
+    'create_schema',
+    'drop_schema',
+    'rename_relation',
+    'truncate_relation',
+    'expand_target_column_types',
+  ];
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      () =>
+        c.execute
+          ? c.renderer.fail(`adapter.${name}() is not supported by the engine`, new RegExp(`adapter\\.${name}\\(`))
+          : '',
+    ]),
+  );
 }
 
 /** `run_query`, `statement`/`load_result` and the adapter methods that read the warehouse. */
@@ -132,15 +162,30 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
   return {
     run_query: (sql: unknown) => query(String(sql)),
     edp__statement: (name: unknown, sql: unknown, fetch: unknown) => {
+      // While parsing dbt runs no statement: load_result() gives none.
+      if (!c.execute) return '';
       const table = query(String(sql));
+      const rows = table.rows.map((r) => Object.fromEntries(table.column_names.map((col, i) => [col, r[i]])));
       loaded.set(
         typeof name === 'string' ? name : 'main',
-        fetch ? { data: table.rows, table, response: 'OK' } : { response: 'OK' },
+        fetch ? { data: table.rows, table: rows, response: 'OK' } : { response: 'OK' },
       );
       return '';
     },
+    api: {
+      Relation: {
+        create: (...args: unknown[]) => {
+          const { kwargs } = kwargsOf(args);
+          return renderRelation(
+            { schema: asText(kwargs.schema), identifier: asText(kwargs.identifier) },
+            c.target.type,
+          );
+        },
+      },
+    },
     load_result: (name: unknown) => loaded.get(String(name)) ?? null,
     adapter: {
+      ...unsupportedAdapterMethods(c),
       quote: (s: unknown) => `"${String(s)}"`,
       get_columns_in_relation: (relation: unknown) => {
         const [schema, table] = relationParts(relation).slice(-2);

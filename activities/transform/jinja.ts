@@ -37,6 +37,7 @@ export class JinjaRenderer {
     try {
       this.env.addTemplate(LIBRARY, this.macros.source);
       for (const [name, value] of Object.entries(this.machinery())) this.env.addGlobal(name, value);
+      this.env.addFilter('indent', indent);
     } catch (err) {
       // A syntax error in a macro file: a project error (non-retryable), named by file and line.
       throw new CompileError(this.describe('macros', String(err instanceof Error ? err.message : err)));
@@ -83,6 +84,7 @@ export class JinjaRenderer {
       edp__leave: () => frames.leave(),
       edp__return: (value: unknown) => frames.setReturn(toPlainValue(value)),
       edp__ret: (output: unknown) => frames.result(output),
+      edp__returned: () => frames.inReturnedMacro,
       edp__merge: (a: unknown, b: unknown) => ({ ...(toPlainValue(a) as object), ...(toPlainValue(b) as object) }),
       edp__broken: (message: unknown) => this.fail(String(message)),
       edp__missing: (name: unknown) => () =>
@@ -122,6 +124,17 @@ export class JinjaRenderer {
     for (const f of this.macros.files) if (f.line <= line) at = f;
     return at ? `${at.file}:${line - at.line + 1}` : `macros:${line}`;
   }
+}
+
+/** Jinja's `indent` filter (minijinja's needs the width; Python's defaults it to 4). */
+function indent(value: unknown, ...args: unknown[]): string {
+  const { positional, kwargs } = kwargsOf(args);
+  const width = kwargs.width ?? positional[0] ?? 4;
+  const first = Boolean(kwargs.first ?? positional[1] ?? false);
+  const blank = Boolean(kwargs.blank ?? positional[2] ?? false);
+  const pad = typeof width === 'number' ? ' '.repeat(width) : String(width as string);
+  const lines = String(value as string).split('\n');
+  return lines.map((l, i) => ((i > 0 || first) && (blank || l.trim() !== '') ? pad + l : l)).join('\n');
 }
 
 /** The first line of minijinja's complaint about a template, or undefined when it compiles. */

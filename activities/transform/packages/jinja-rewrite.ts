@@ -27,6 +27,9 @@ export interface Rewritten {
   used: Set<string>;
 }
 
+const OPENERS = new Set(['if', 'for', 'call', 'filter']);
+const CLOSERS = new Set(['endif', 'endfor', 'endcall', 'endfilter', 'endset']);
+
 const MUTATORS = /^\s*do\s+([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*(append|extend|update)\s*\(/;
 
 /** Rewrites a template (a model, or a file of macros) of package `scope.pkg`. */
@@ -37,6 +40,15 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
   const regions = mutationRegions(parts);
   let mutated = regions.get(-1) ?? new Set<string>();
   if (mutated.size) out.push(initNamespaces(mutated));
+  // What follows a `return()` must not run (dbt stops there): the rest of the macro after the block
+  // holding a return is guarded by `{% if not edp__returned() %}`.
+  let depth = -1;
+  let guards = 0;
+  let pendingGuard = false;
+  const guard = (close: string) => {
+    guards++;
+    return `{% if not edp__returned() ${close.startsWith('-') ? '-' : ''}%}`;
+  };
   parts.forEach((part, index) => {
     if (part.kind === 'text' || part.kind === 'comment') {
       out.push(part.open + part.code + part.close);
@@ -55,6 +67,9 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       const rest = rewriteCode(tokens, nameAt + 1, tokens.length, scope, used, new Set(), -1);
       const trim = part.close.startsWith('-') ? ' -}}' : ' }}';
       mutated = regions.get(index) ?? new Set<string>();
+      depth = 0;
+      guards = 0;
+      pendingGuard = false;
       out.push(
         `${part.open}${head}macro ${internalName(scope.pkg, name)}${rest}${part.close}{{ edp__enter()${trim}`,
         mutated.size ? initNamespaces(mutated) : '',
@@ -62,9 +77,37 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       return;
     }
     if (part.kind === 'stmt' && (keyword === 'endmacro' || keyword === 'endtest')) {
-      out.push(`${part.open} do edp__leave() %}{% endmacro ${part.close}`);
+      const ends = guards ? `${part.open} endif %}${'{% endif %}'.repeat(guards - 1)}{%` : part.open;
+      out.push(`${ends} do edp__leave() %}{% endmacro ${part.close}`);
       mutated = regions.get(-1) ?? new Set<string>();
+      depth = -1;
       return;
+    }
+    if (depth >= 0 && part.kind === 'stmt') {
+      const opens = OPENERS.has(keyword) || (keyword === 'set' && !tokens.some((t) => t.text === '='));
+      if (opens) depth++;
+      if (CLOSERS.has(keyword)) {
+        depth--;
+        if (depth === 0 && pendingGuard) {
+          pendingGuard = false;
+          out.push(
+            part.open + rewriteCode(tokens, 0, tokens.length, scope, used, mutated, -1) + part.close,
+            guard(part.close),
+          );
+          return;
+        }
+      }
+    }
+    const returns = tokens.some((t) => t.text === 'return') && (part.kind === 'expr' || keyword === 'do');
+    if (depth >= 0 && returns) {
+      if (depth > 0) pendingGuard = true;
+      else {
+        out.push(
+          part.open + rewriteCode(tokens, 0, tokens.length, scope, used, mutated, -1) + part.close,
+          guard(part.close),
+        );
+        return;
+      }
     }
     const mutation = part.kind === 'stmt' ? MUTATORS.exec(part.code) : null;
     if (mutation && mutated.has(mutation[1])) {
@@ -144,7 +187,8 @@ function rewriteCode(
   noWrap: number,
 ): string {
   let out = '';
-  const sub = (a: number, b: number) => rewriteCode(tokens, a, b, scope, used, mutated, -1);
+  // Python accepts a trailing comma in a call's arguments, minijinja does not.
+  const sub = (a: number, b: number) => rewriteCode(tokens, a, b, scope, used, mutated, -1).replace(/,(\s*)$/, '$1');
   for (let i = from; i < to; i++) {
     const t = tokens[i];
     if (t.kind === 'string') {

@@ -7,6 +7,9 @@ export interface TemplatePart {
   close: string;
 }
 
+const RAW = /\{%-?\s*raw\s*-?%\}/y;
+const ENDRAW = /\{%-?\s*endraw\s*-?%\}/g;
+
 /** Splits a template into text and tags; `{% raw %}` blocks stay text. */
 export function splitTemplate(source: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
@@ -27,10 +30,12 @@ export function splitTemplate(source: string): TemplatePart[] {
     }
     text(start);
     at = start;
-    const raw = /^\{%-?\s*raw\s*-?%\}/.exec(source.slice(start));
+    RAW.lastIndex = start;
+    const raw = kind === '%' ? RAW.exec(source) : null;
     if (raw) {
-      const end = /\{%-?\s*endraw\s*-?%\}/.exec(source.slice(start + raw[0].length));
-      const stop = end ? start + raw[0].length + end.index + end[0].length : source.length;
+      ENDRAW.lastIndex = start + raw[0].length;
+      const end = ENDRAW.exec(source);
+      const stop = end ? end.index + end[0].length : source.length;
       parts.push({ kind: 'text', open: '', code: source.slice(start, stop), close: '' });
       at = stop;
       continue;

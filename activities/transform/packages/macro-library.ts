@@ -30,9 +30,21 @@ const DEFINED = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
 
 const definedIn = (text: string) => [...text.matchAll(DEFINED)].map((m) => (m[1] === 'test' ? `test_${m[2]}` : m[2]));
 
+const nameSets = new WeakMap<object, Map<string, Set<string>>>();
+
+/** True when package `pkg` of the library defines macro `name` (sets built once per library). */
+function hasMacro(lib: Pick<MacroLibrary, 'packages'>, pkg: string, name: string): boolean {
+  let sets = nameSets.get(lib.packages);
+  if (!sets) {
+    sets = new Map(Object.entries(lib.packages).map(([p, names]) => [p, new Set(names)]));
+    nameSets.set(lib.packages, sets);
+  }
+  return sets.get(pkg)?.has(name) ?? false;
+}
+
 /** How names resolve from the code of `pkg`: the root project first, then the package itself, then `dbt`. */
 export function scopeFor(lib: Pick<MacroLibrary, 'root' | 'packages'>, pkg: string): RewriteScope {
-  const has = (p: string, name: string) => lib.packages[p]?.includes(name) ?? false;
+  const has = (p: string, name: string) => hasMacro(lib, p, name);
   const order = [...new Set([lib.root, pkg, DBT_NAMESPACE])];
   return {
     pkg,
@@ -60,24 +72,46 @@ export function buildMacroLibrary(
   const names: Record<string, string[]> = {};
   for (const p of all) names[p.name] = [...new Set(p.files.flatMap(([, text]) => definedIn(text)))];
   const lib = { root: root.name, packages: names };
+  const bodies = all.flatMap((p) => {
+    const scope = scopeFor(lib, p.name);
+    return p.files.map(([file, text]) => ({ pkg: p.name, file, text, body: rewriteTemplate(text, scope).source }));
+  });
+  // A package file minijinja cannot read fails when one of its macros is called, not at every parse;
+  // files are checked one by one only when the whole library does not compile.
+  if (check?.(bodies.map((b) => b.body).join('\n'))) {
+    for (const b of bodies) {
+      const problem = b.pkg === root.name ? undefined : check(b.body);
+      if (problem) b.body = brokenStubs(b.pkg, b.file, b.text, problem);
+    }
+  }
+  for (const b of bodies)
+    b.body = b.body.replace(RELATION_CHECK, (_m, open: string, name: string) => `${open}${name}__replaced(`);
   const parts: string[] = [];
   const files: MacroLibrary['files'] = [];
   let line = 1;
-  for (const p of all) {
-    const scope = scopeFor(lib, p.name);
-    for (const [file, text] of p.files) {
-      let body = rewriteTemplate(text, scope).source;
-      const problem = p.name === root.name ? undefined : check?.(body);
-      // A package file minijinja cannot read fails when one of its macros is called, not at every parse.
-      if (problem) body = brokenStubs(p.name, file, text, problem);
-      files.push({ file, line });
-      parts.push(body);
-      line += body.split('\n').length;
-    }
+  for (const { file, body } of bodies) {
+    files.push({ file, line });
+    parts.push(body);
+    line += body.split('\n').length;
   }
+  parts.push(relationCheckStubs(packages));
   const table = all.flatMap((p) => names[p.name].map((n) => internalName(p.name, n)));
   parts.push(`{% set edp__macros = {${table.map((n) => `'${n}': ${n}`).join(', ')}} %}`);
   return { source: parts.join('\n'), names: names[root.name], files, root: root.name, packages: names, dispatch };
+}
+
+/**
+ * Packages check that an argument is a Relation object (`obj is mapping and obj.metadata.type …`);
+ * the engine's `ref()` and `source()` render as SQL text (minijinja-js has no object that is both), so
+ * these checks are replaced by ones that accept what they are given.
+ */
+const RELATION_CHECK = /(\{%-?\s*macro\s+)(p__[A-Za-z0-9_]+?___is_(?:relation|ephemeral))\(/g;
+
+function relationCheckStubs(packages: readonly PackageMacros[]): string {
+  return packages
+    .flatMap((p) => ['_is_relation', '_is_ephemeral'].map((n) => internalName(p.name, n)))
+    .map((n) => `{% macro ${n}(obj, macro) %}{% endmacro %}`)
+    .join('');
 }
 
 /** Stand-ins for the macros of a file that does not compile, keeping its line count. */
@@ -105,7 +139,7 @@ export function dispatchTarget(
     : [...new Set([lib.root, caller, DBT_NAMESPACE])];
   for (const p of search) {
     for (const prefix of [adapterType, 'default']) {
-      if (lib.packages[p]?.includes(`${prefix}__${name}`)) return internalName(p, `${prefix}__${name}`);
+      if (hasMacro(lib, p, `${prefix}__${name}`)) return internalName(p, `${prefix}__${name}`);
     }
   }
   return undefined;
@@ -120,10 +154,8 @@ export function genericTestMacro(lib: MacroLibrary, test: string): string | unde
   if (dot >= 0) {
     const ns = test.slice(0, dot);
     const name = `test_${test.slice(dot + 1)}`;
-    return lib.packages[ns]?.includes(name) ? `${ns}.${name}` : undefined;
+    return hasMacro(lib, ns, name) ? `${ns}.${name}` : undefined;
   }
-  const owner = [lib.root, DBT_NAMESPACE, ...Object.keys(lib.packages)].find((p) =>
-    lib.packages[p]?.includes(`test_${test}`),
-  );
+  const owner = [lib.root, DBT_NAMESPACE, ...Object.keys(lib.packages)].find((p) => hasMacro(lib, p, `test_${test}`));
   return owner === undefined ? undefined : `${owner}.test_${test}`;
 }
