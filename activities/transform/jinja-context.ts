@@ -90,6 +90,7 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
           schema: c.self.schema,
           name: c.self.identifier,
           identifier: c.self.identifier,
+          rendered: renderRelation(c.self, c.target.type),
           render: () => renderRelation(c.self!, c.target.type),
           incorporate: () => ({
             schema: c.self!.schema,
@@ -110,6 +111,7 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     },
     log: () => '',
     doc: () => '',
+    set: (items: unknown) => [...new Set(Array.isArray(items) ? (items as unknown[]) : [])],
     flags: { WHICH: c.execute ? 'run' : 'parse', FULL_REFRESH: false, STORE_FAILURES: false },
     modules: jinjaModules(() => (Number.isNaN(Date.parse(c.runStartedAt)) ? new Date() : new Date(c.runStartedAt))),
     ...queryFunctions(c),
@@ -159,16 +161,26 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
     return agateTable(found);
   };
   const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  /** `adapter.get_relation(database, schema, identifier)`: the relation when it exists, else none. */
+  const relationIfExists = (args: unknown[]) => {
+    const { positional, kwargs } = kwargsOf(args);
+    const schema = asText(kwargs.schema ?? positional[1]);
+    const identifier = asText(kwargs.identifier ?? positional[2]);
+    const t = query(
+      `select table_name from information_schema.tables where table_schema = ${lit(schema)} and table_name = ${lit(identifier)}`,
+    );
+    // As SQL text, like ref(): what templates mostly do with a relation is print it.
+    return t.rows.length ? renderRelation({ schema, identifier }, c.target.type) : null;
+  };
   return {
     run_query: (sql: unknown) => query(String(sql)),
     edp__statement: (name: unknown, sql: unknown, fetch: unknown) => {
       // While parsing dbt runs no statement: load_result() gives none.
       if (!c.execute) return '';
       const table = query(String(sql));
-      const rows = table.rows.map((r) => Object.fromEntries(table.column_names.map((col, i) => [col, r[i]])));
       loaded.set(
         typeof name === 'string' ? name : 'main',
-        fetch ? { data: table.rows, table: rows, response: 'OK' } : { response: 'OK' },
+        fetch ? { data: table.rows, table, response: 'OK' } : { response: 'OK' },
       );
       return '';
     },
@@ -184,6 +196,10 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
       },
     },
     load_result: (name: unknown) => loaded.get(String(name)) ?? null,
+    load_relation: (relation: unknown) => {
+      const [schema, identifier] = relationParts(relation).slice(-2);
+      return relationIfExists([null, schema, identifier]);
+    },
     adapter: {
       ...unsupportedAdapterMethods(c),
       quote: (s: unknown) => `"${String(s)}"`,
@@ -200,17 +216,7 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
           dtype: type,
         }));
       },
-      get_relation: (...args: unknown[]) => {
-        const { positional, kwargs } = kwargsOf(args);
-        const schema = asText(kwargs.schema ?? positional[1]);
-        const identifier = asText(kwargs.identifier ?? positional[2]);
-        const t = query(
-          `select table_name from information_schema.tables where table_schema = ${lit(schema)} and table_name = ${lit(identifier)}`,
-        );
-        if (!t.rows.length) return null;
-        const rel = { schema, identifier, name: identifier };
-        return { ...rel, render: () => renderRelation(rel, c.target.type) };
-      },
+      get_relation: (...args: unknown[]) => relationIfExists(args),
     },
   };
 }

@@ -38,6 +38,11 @@ export class JinjaRenderer {
       this.env.addTemplate(LIBRARY, this.macros.source);
       for (const [name, value] of Object.entries(this.machinery())) this.env.addGlobal(name, value);
       this.env.addFilter('indent', indent);
+      // `x.render()`: ref() gives SQL text already; `this` carries its rendered form.
+      this.env.addFilter('edp__render', (v: unknown) => {
+        const rel = toPlainValue(v) as { rendered?: unknown } | string;
+        return typeof rel === 'string' ? rel : typeof rel?.rendered === 'string' ? rel.rendered : JSON.stringify(rel);
+      });
     } catch (err) {
       // A syntax error in a macro file: a project error (non-retryable), named by file and line.
       throw new CompileError(this.describe('macros', String(err instanceof Error ? err.message : err)));

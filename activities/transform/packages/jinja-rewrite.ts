@@ -201,6 +201,12 @@ function rewriteCode(
       continue;
     }
     const p = prevSolid(tokens, i);
+    if (t.text === 'render' && tokens[p]?.text === '.' && tokens[i + 1]?.text === '(' && tokens[i + 2]?.text === ')') {
+      // `relation.render()`: ref() and source() give SQL text, which has no methods.
+      out = `${out.replace(/\.\s*$/, '')}|edp__render`;
+      i += 2;
+      continue;
+    }
     const prev = p >= 0 ? tokens[p].text : '';
     if (
       prev === '.' ||
