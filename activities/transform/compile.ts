@@ -1,6 +1,6 @@
 import { CompileError, JinjaRenderer } from './jinja';
 import { dbtContext, quoterFor, renderRelation } from './jinja-context';
-import type { Manifest, ManifestNode } from './manifest-types';
+import type { GenericTest, Manifest, ManifestNode } from './manifest-types';
 import { genericTestMacro } from './packages/macro-library';
 import { prefetchQueries, queryStore, type QueryResult } from './packages/compile-queries';
 
@@ -30,21 +30,31 @@ const cteName = (n: ManifestNode) => `__dbt__cte__${n.name}`;
 
 /** Renders a node's SQL with refs and sources resolved; ephemeral models referenced are inlined as CTEs. */
 export function compileNode(manifest: Manifest, node: ManifestNode, options: CompileOptions): string {
-  const ctes: Array<[string, string]> = [];
-  const sql = renderNode(manifest, node, options, ctes, new Set([node.id]));
-  return injectCtes(checkQueriesRan(node, options, sql), ctes);
+  return withQueries(node, options, () => {
+    const ctes: Array<[string, string]> = [];
+    return injectCtes(renderNode(manifest, node, options, ctes, new Set([node.id])), ctes);
+  });
 }
 
-/** Fails a compile that needed a query result nobody fetched (see {@link prefetchNodeQueries}). */
-function checkQueriesRan(node: ManifestNode, options: CompileOptions, sql: string): string {
+/**
+ * Compiles with `compile`, failing when it needed a query result nobody fetched (see
+ * {@link prefetchNodeQueries}); a template error after such a query is reported as that.
+ */
+function withQueries(node: ManifestNode, options: CompileOptions, compile: () => string): string {
   const { pending } = queryStore(options.invocationId);
-  if (pending.size) {
-    const [first] = pending;
-    pending.clear();
-    throw new CompileError(
-      `${node.path}: run_query/statement needs the warehouse while compiling (query: ${first.slice(0, 200)})`,
+  pending.clear();
+  const missing = () =>
+    new CompileError(
+      `${node.path}: run_query/statement needs the warehouse while compiling (query: ${[...pending][0].slice(0, 200)})`,
     );
+  let sql: string;
+  try {
+    sql = compile();
+  } catch (err) {
+    if (pending.size) throw missing();
+    throw err;
   }
+  if (pending.size) throw missing();
   return sql;
 }
 
@@ -188,6 +198,10 @@ function literal(v: unknown): string {
 export function testSql(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
   const g = test.generic;
   if (!g) return compileNode(manifest, test, options);
+  return withQueries(test, options, () => genericTestSql(manifest, test, g, options));
+}
+
+function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, options: CompileOptions): string {
   const q = quoterFor(manifest.target.type);
   const model = testedRelation(manifest, test, options);
   const col = g.column ?? (typeof g.kwargs.column_name === 'string' ? g.kwargs.column_name : undefined);
@@ -228,7 +242,7 @@ export function testSql(manifest: Manifest, test: ManifestNode, options: Compile
         })
         .trim()
         .replace(/;\s*$/, '');
-      return checkQueriesRan(test, options, sql);
+      return sql;
     }
   }
 }

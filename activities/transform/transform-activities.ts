@@ -87,8 +87,18 @@ function warehouseQuery(w: Warehouse) {
   return async (sql: string) => {
     const rows = await w.query<Record<string, unknown>>(sql);
     const columns = rows.length ? Object.keys(rows[0]) : [];
-    return { columns, rows: rows.map((r) => columns.map((c) => (typeof r[c] === 'bigint' ? Number(r[c]) : r[c]))) };
+    return { columns, rows: rows.map((r) => columns.map((c) => templateValue(r[c]))) };
   };
+}
+
+/**
+ * A warehouse value as a template sees it (Python ints in dbt): 64-bit integers arrive as bigint or
+ * as integer text, and become numbers when they fit.
+ */
+function templateValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
+  if (typeof v === 'string' && /^-?(0|[1-9]\d{0,14})$/.test(v)) return Number(v);
+  return v;
 }
 
 /** Runs a test node: counts the rows its query returns. */

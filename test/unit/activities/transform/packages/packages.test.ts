@@ -1,6 +1,7 @@
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileNode, installPackages, testSql } from '../../../../../activities/transform';
+import { prefetchNodeQueries } from '../../../../../activities/transform/compile';
 import { nodeNamed, parse, writeFiles, writeProject } from '../helpers';
 
 const run = { invocationId: 'unit', runStartedAt: '2026-01-01T00:00:00Z' };
@@ -32,6 +33,29 @@ describe('dbt packages', () => {
     expect(sql).toBe(
       "select md5(cast(cast(a as varchar) || cast(b as varchar) as varchar)) /* duckdb */ as k, 2 as n, date_trunc('day', ts) as d",
     );
+  });
+
+  it('stops a macro at return(), and runs run_query / statement on the warehouse before compiling', async () => {
+    const dir = writeProject({
+      'macros/m.sql': [
+        "{% macro first() %}{% if true %}{{ return('a') }}{% endif %}{{ not_a_macro() }}{% endmacro %}",
+        "{% macro count_of(t) %}{% set r = run_query('select count(*) from ' ~ t) %}{% if execute %}{{ return(r.columns[0].values()[0]) }}{% endif %}{% endmacro %}",
+        "{% macro via_statement() %}{% call statement('s', fetch_result=True) %}select 7{% endcall %}{% if execute %}{{ return(load_result('s')['data'][0][0]) }}{% endif %}{% endmacro %}",
+      ].join('\n'),
+      'models/m.sql':
+        "select '{{ first() }}' as a, {{ count_of('x') }} as n, {{ via_statement() }} as s, '{{ modules.re.sub('[ -]+', '_', 'a b-c') }}' as r",
+    });
+    const m = parse(dir);
+    const node = nodeNamed(m, 'm');
+    const options = { ...run, invocationId: 'unit-queries' };
+    expect(() => compileNode(m, node, options)).toThrow(/run_query\/statement needs the warehouse/);
+    const ran: string[] = [];
+    await prefetchNodeQueries(m, node, options, (sql) => {
+      ran.push(sql);
+      return Promise.resolve({ columns: ['n'], rows: [[sql === 'select 7' ? 7 : 42]] });
+    });
+    expect(ran.sort()).toEqual(['select 7', 'select count(*) from x']);
+    expect(compileNode(m, node, options)).toBe("select 'a' as a, 42 as n, 7 as s, 'a_b_c' as r");
   });
 
   it('lets the project override a package macro and orders dispatch by dispatch: search_order', () => {
