@@ -137,8 +137,8 @@ function indent(value: unknown, ...args: unknown[]): string {
   const width = kwargs.width ?? positional[0] ?? 4;
   const first = Boolean(kwargs.first ?? positional[1] ?? false);
   const blank = Boolean(kwargs.blank ?? positional[2] ?? false);
-  const pad = typeof width === 'number' ? ' '.repeat(width) : String(width as string);
-  const lines = String(value as string).split('\n');
+  const pad = typeof width === 'number' ? ' '.repeat(width) : typeof width === 'string' ? width : '    ';
+  const lines = (typeof value === 'string' ? value : JSON.stringify(value)).split('\n');
   return lines.map((l, i) => ((i > 0 || first) && (blank || l.trim() !== '') ? pad + l : l)).join('\n');
 }
 

@@ -1,6 +1,10 @@
+/** A template value as text. */
+const asText = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+
 /** Python's `\1` back-references and named groups, as JavaScript writes them. */
 const jsReplacement = (repl: string) => repl.replace(/\\(\d+)/g, '$$$1').replace(/\\g<(\w+)>/g, '$$<$1>');
-const jsPattern = (pattern: unknown) => String(pattern as string).replace(/\(\?P</g, '(?<');
+const jsPattern = (pattern: unknown) => asText(pattern).replace(/\(\?P</g, '(?<');
 
 /** A Python datetime as templates use it: parts, `isoformat()`, `strftime()`. */
 function datetimeValue(d: Date, dateOnly = false) {
@@ -28,8 +32,7 @@ function datetimeValue(d: Date, dateOnly = false) {
     minute: d.getUTCMinutes(),
     second: d.getUTCSeconds(),
     isoformat: () => iso,
-    strftime: (fmt: unknown) =>
-      String(fmt as string).replace(/%([YmdHMSf%])/g, (_m, c: string) => (c === '%' ? '%' : codes[c])),
+    strftime: (fmt: unknown) => asText(fmt).replace(/%([YmdHMSf%])/g, (_m, c: string) => (c === '%' ? '%' : codes[c])),
   };
 }
 
@@ -38,14 +41,13 @@ export function jinjaModules(now: () => Date) {
   return {
     re: {
       sub: (pattern: unknown, repl: unknown, text: unknown) =>
-        String(text as string).replace(new RegExp(jsPattern(pattern), 'g'), jsReplacement(String(repl as string))),
-      search: (pattern: unknown, text: unknown) =>
-        new RegExp(jsPattern(pattern)).exec(String(text as string))?.[0] ?? null,
+        asText(text).replace(new RegExp(jsPattern(pattern), 'g'), jsReplacement(asText(repl))),
+      search: (pattern: unknown, text: unknown) => new RegExp(jsPattern(pattern)).exec(asText(text))?.[0] ?? null,
       match: (pattern: unknown, text: unknown) =>
-        new RegExp(`^(?:${jsPattern(pattern)})`).exec(String(text as string))?.[0] ?? null,
+        new RegExp(`^(?:${jsPattern(pattern)})`).exec(asText(text))?.[0] ?? null,
       findall: (pattern: unknown, text: unknown) =>
-        [...String(text as string).matchAll(new RegExp(jsPattern(pattern), 'g'))].map((m) => m[1] ?? m[0]),
-      split: (pattern: unknown, text: unknown) => String(text as string).split(new RegExp(jsPattern(pattern))),
+        [...asText(text).matchAll(new RegExp(jsPattern(pattern), 'g'))].map((m) => m[1] ?? m[0]),
+      split: (pattern: unknown, text: unknown) => asText(text).split(new RegExp(jsPattern(pattern))),
     },
     datetime: {
       datetime: { now: () => datetimeValue(now()), utcnow: () => datetimeValue(now()) },
