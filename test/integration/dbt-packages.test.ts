@@ -18,15 +18,6 @@ function jaffleShop(dir: string): string {
   return dir;
 }
 
-const options = (projectDir: string, more: Partial<DbtOptions> = {}): DbtOptions => ({
-  projectDir,
-  select: [],
-  exclude: [],
-  fullRefresh: false,
-  noWait: false,
-  ...more,
-});
-
 /**
  * dbt-labs' jaffle-shop, unmodified, with dbt_utils, dbt_date and audit_helper in dbt_packages/: the engine
  * builds it (package macros, adapter.dispatch, return(), dbt.date_trunc, a statement at compile time,
@@ -49,8 +40,9 @@ describe('jaffle-shop with packages vs dbt-core (dev server, DuckDB)', () => {
       config,
       async () => {
         const log = (m: string) => lines.push(m);
-        const seeded = await dbtCommand(config, 'seed', options(ours, { vars: '{load_source_data: true}' }), log);
-        const built = await dbtCommand(config, 'build', options(ours), log);
+        const base: DbtOptions = { projectDir: ours, select: [], exclude: [], fullRefresh: false, noWait: false };
+        const seeded = await dbtCommand(config, 'seed', { ...base, vars: '{load_source_data: true}' }, log);
+        const built = await dbtCommand(config, 'build', base, log);
         expect({ seeded, built, failed: lines.filter((l) => /\d+ of \d+ (ERROR|FAIL)/.test(l)) }).toEqual({
           seeded: 0,
           built: 0,

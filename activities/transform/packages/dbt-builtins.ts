@@ -12,14 +12,21 @@ interface Builtin {
   snowflake?: string;
 }
 
+/** Macros without arguments that print a constant: the type names and set operators. */
+const CONSTANTS: Record<string, string> = {
+  type_string: 'varchar',
+  type_timestamp: 'timestamp',
+  type_int: 'integer',
+  type_bigint: 'bigint',
+  type_float: 'float',
+  type_numeric: 'numeric(28,6)',
+  type_boolean: 'boolean',
+  except: 'except',
+  intersect: 'intersect',
+};
+
 const BUILTINS: Builtin[] = [
-  { name: 'type_string', params: '', body: 'varchar' },
-  { name: 'type_timestamp', params: '', body: 'timestamp' },
-  { name: 'type_int', params: '', body: 'integer' },
-  { name: 'type_bigint', params: '', body: 'bigint' },
-  { name: 'type_float', params: '', body: 'float' },
-  { name: 'type_numeric', params: '', body: 'numeric(28,6)' },
-  { name: 'type_boolean', params: '', body: 'boolean' },
+  ...Object.entries(CONSTANTS).map(([name, body]) => ({ name, params: '', body })),
   { name: 'hash', params: 'field', body: 'md5(cast({{ field }} as {{ dbt.type_string() }}))' },
   { name: 'concat', params: 'fields', body: "{{ fields|join(' || ') }}" },
   { name: 'date_trunc', params: 'datepart, date', body: "date_trunc('{{ datepart }}', {{ date }})" },
@@ -92,8 +99,6 @@ const BUILTINS: Builtin[] = [
   { name: 'string_literal', params: 'value', body: "'{{ value }}'" },
   { name: 'escape_single_quotes', params: 'expression', body: '{{ expression | replace("\'", "\'\'") }}' },
   { name: 'cast_bool_to_text', params: 'field', body: 'cast({{ field }} as {{ dbt.type_string() }})' },
-  { name: 'except', params: '', body: 'except' },
-  { name: 'intersect', params: '', body: 'intersect' },
   { name: 'array_construct', params: 'inputs=[], data_type=none', body: 'array[{{ inputs|join(", ") }}]' },
   {
     name: 'date',
