@@ -97,6 +97,49 @@ function byName(manifest: Manifest, name: string): ManifestNode | undefined {
   return index.get(name);
 }
 
+const graphs = new WeakMap<Manifest, Record<string, unknown>>();
+
+/** dbt's `graph` of a manifest: nodes and sources by unique id, with the attributes macros read. */
+function graphOf(manifest: Manifest): Record<string, unknown> {
+  let graph = graphs.get(manifest);
+  if (!graph) {
+    const nodes = Object.fromEntries(
+      Object.values(manifest.nodes).map((n) => [
+        n.id,
+        {
+          unique_id: n.id,
+          name: n.name,
+          resource_type: n.resourceType,
+          package_name: manifest.projectName,
+          path: n.path,
+          original_file_path: n.path,
+          fqn: n.fqn,
+          config: n.config,
+          schema: n.relation?.schema,
+          alias: n.relation?.identifier,
+          depends_on: { nodes: n.dependsOn },
+        },
+      ]),
+    );
+    const sources = Object.fromEntries(
+      Object.values(manifest.sources).map((s) => [
+        s.id,
+        {
+          unique_id: s.id,
+          name: s.name,
+          source_name: s.sourceName,
+          resource_type: 'source',
+          schema: s.relation.schema,
+          identifier: s.relation.identifier,
+        },
+      ]),
+    );
+    graph = { nodes, sources };
+    graphs.set(manifest, graph);
+  }
+  return graph;
+}
+
 /** The dbt context of a run: refs resolve to built relations, ephemeral refs to what `ephemeral` says. */
 function runContext(
   manifest: Manifest,
@@ -111,6 +154,11 @@ function runContext(
     vars: manifest.vars,
     execute: true,
     queries: queryStore(options.invocationId),
+    // Only when a template reads it: handing the graph to minijinja costs time at every render.
+    graph:
+      /\bgraph\b/.test(manifest.macros.source) || (node && /\bgraph\b/.test(node.rawSql))
+        ? graphOf(manifest)
+        : undefined,
     invocationId: options.invocationId,
     runStartedAt: options.runStartedAt,
     self: node?.relation,

@@ -35,6 +35,8 @@ export interface ContextInput {
   isIncremental?: boolean;
   /** dbt's `execute`: false while parsing, true when compiling for a run. */
   execute: boolean;
+  /** dbt's `graph` (nodes and sources by unique id); empty while parsing, as in dbt. */
+  graph?: Record<string, unknown>;
   /** Where `run_query` and `statement` find their results while compiling for a run (none while parsing). */
   queries?: QueryStore;
   invocationId: string;
@@ -45,7 +47,7 @@ export interface ContextInput {
 export function dbtContext(c: ContextInput): JinjaGlobals {
   const { renderer } = c;
   const str = (v: unknown) => (typeof v === 'string' ? v : String(v));
-  return {
+  const globals: JinjaGlobals = {
     ref: (...args: unknown[]) => {
       const { positional } = kwargsOf(args);
       const [a, b] = positional.map(str);
@@ -113,9 +115,13 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     doc: () => '',
     set: (items: unknown) => [...new Set(Array.isArray(items) ? (items as unknown[]) : [])],
     flags: { WHICH: c.execute ? 'run' : 'parse', FULL_REFRESH: false, STORE_FAILURES: false },
+    graph: c.graph ?? { nodes: {}, sources: {} },
     modules: jinjaModules(() => (Number.isNaN(Date.parse(c.runStartedAt)) ? new Date() : new Date(c.runStartedAt))),
     ...queryFunctions(c),
   };
+  // dbt's `builtins`: ref, source and config even where a project macro overrides them.
+  globals.builtins = { ref: globals.ref, source: globals.source, config: globals.config };
+  return globals;
 }
 
 /** A template value as text (`''` for none). */

@@ -58,6 +58,18 @@ describe('dbt packages', () => {
     expect(compileNode(m, node, options)).toBe("select 'a' as a, 42 as n, 7 as s, 'a_b_c' as r");
   });
 
+  it('offers graph, builtins and modules.datetime to templates', () => {
+    const dir = writeProject({
+      'models/src.sql': 'select 1 as x',
+      'models/m.sql':
+        "select '{{ graph.nodes['model.p.src'].name if execute else '' }}' as g, * from {{ builtins.ref('src') }} where '{{ modules.datetime.datetime.now().strftime('%Y') }}' = '2026'",
+    });
+    const m = parse(dir);
+    expect(compileNode(m, nodeNamed(m, 'm'), run)).toBe(
+      "select 'src' as g, * from \"main\".\"src\" where '2026' = '2026'",
+    );
+  });
+
   it('lets the project override a package macro and orders dispatch by dispatch: search_order', () => {
     const dir = projectWithPackage("select {{ pkg.key(['a']) }} as k", {
       'macros/over.sql': '{% macro default__key(cols) %}my_key({{ cols | join(",") }}){% endmacro %}',
