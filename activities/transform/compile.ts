@@ -276,7 +276,9 @@ function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, 
     }
     default: {
       const renderer = rendererFor(manifest);
-      const args = Object.keys(g.kwargs).map((k) => `${k}=__arg_${k}`);
+      // An argument written as `ref('x')` or `source('s', 't')` is that relation, as dbt renders it.
+      const isRelation = (v: unknown) => typeof v === 'string' && /^\s*(ref|source)\([^{}%]*\)\s*$/.test(v);
+      const args = Object.entries(g.kwargs).map(([k, v]) => `${k}=${isRelation(v) ? String(v) : `__arg_${k}`}`);
       const macro = genericTestMacro(manifest.macros, g.name) ?? `test_${g.name}`;
       const call = `{{ ${macro}(model=__model, ${col ? 'column_name=__column, ' : ''}${args.join(', ')}) }}`;
       const sql = renderer

@@ -214,13 +214,22 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
         const t = query(
           `select column_name, data_type from information_schema.columns where table_schema = ${lit(schema ?? '')} and table_name = ${lit(table ?? '')} order by ordinal_position`,
         );
-        return t.rows.map(([name, type]) => ({
-          name,
-          column: name,
-          quoted: `"${String(name)}"`,
-          data_type: type,
-          dtype: type,
-        }));
+        return t.rows.map(([name, type]) => {
+          const dtype = asText(type).toLowerCase();
+          const numeric = /int|decimal|numeric|double|float|real/.test(dtype);
+          return {
+            name,
+            column: name,
+            quoted: `"${asText(name)}"`,
+            data_type: type,
+            dtype: type,
+            is_string: () => /char|text|string/.test(dtype),
+            is_number: () => numeric,
+            is_numeric: () => /decimal|numeric/.test(dtype),
+            is_integer: () => /int/.test(dtype),
+            is_float: () => /double|float|real/.test(dtype),
+          };
+        });
       },
       get_relation: (...args: unknown[]) => relationIfExists(args),
     },

@@ -74,7 +74,14 @@ export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draf
       mergeConfig(draft.config, parsed.config);
       const generic: GenericTest = { name: parsed.test, attachedTo, column: t.column, kwargs: parsed.kwargs };
       draft.generic = generic;
-      draft.dependsOn = [attachedTo, ...(refTo ? [refTo.id] : []), ...(toSource ? [toSource] : [])];
+      // Arguments such as `compare_model: ref('x')` are relations the test reads, as in dbt.
+      const argRefs = Object.values(parsed.kwargs).flatMap((v) =>
+        typeof v === 'string' ? [...v.matchAll(/\bref\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]) : [],
+      );
+      const argDeps = argRefs.map((r) => targets.byName.get(r)?.id).filter((id): id is string => !!id);
+      draft.dependsOn = [
+        ...new Set([attachedTo, ...(refTo ? [refTo.id] : []), ...(toSource ? [toSource] : []), ...argDeps]),
+      ];
       if (draft.config.enabled !== false) generics.push(draft);
     }
   };
