@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ProjectError } from '../../../lib/errors';
 import { CompileError } from '../jinja';
@@ -110,6 +110,3 @@ export function readDispatch(dir: string): Record<string, string[]> {
   }
   return out;
 }
-
-/** A package's display name for messages: its folder. */
-export const packageLabel = (p: InstalledPackage): string => basename(p.path);
