@@ -103,37 +103,25 @@ const graphs = new WeakMap<Manifest, Record<string, unknown>>();
 function graphOf(manifest: Manifest): Record<string, unknown> {
   let graph = graphs.get(manifest);
   if (!graph) {
-    const nodes = Object.fromEntries(
-      Object.values(manifest.nodes).map((n) => [
-        n.id,
-        {
-          unique_id: n.id,
-          name: n.name,
-          resource_type: n.resourceType,
-          package_name: manifest.projectName,
-          path: n.path,
-          original_file_path: n.path,
-          fqn: n.fqn,
-          config: n.config,
-          schema: n.relation?.schema,
-          alias: n.relation?.identifier,
-          depends_on: { nodes: n.dependsOn },
-        },
-      ]),
-    );
-    const sources = Object.fromEntries(
-      Object.values(manifest.sources).map((s) => [
-        s.id,
-        {
-          unique_id: s.id,
-          name: s.name,
-          source_name: s.sourceName,
-          resource_type: 'source',
-          schema: s.relation.schema,
-          identifier: s.relation.identifier,
-        },
-      ]),
-    );
+    const byId = <T extends { id: string; name: string }>(items: T[], more: (x: T) => Record<string, unknown>) =>
+      Object.fromEntries(items.map((x) => [x.id, { unique_id: x.id, name: x.name, ...more(x) }]));
+    const nodes = byId(Object.values(manifest.nodes), (n) => ({
+      resource_type: n.resourceType,
+      package_name: manifest.projectName,
+      path: n.path,
+      original_file_path: n.path,
+      fqn: n.fqn,
+      config: n.config,
+      schema: n.relation?.schema,
+      alias: n.relation?.identifier,
+      depends_on: { nodes: n.dependsOn },
+    }));
+    const sources = byId(Object.values(manifest.sources), (x) => ({
+      source_name: x.sourceName,
+      resource_type: 'source',
+      schema: x.relation.schema,
+      identifier: x.relation.identifier,
+    }));
     graph = { nodes, sources };
     graphs.set(manifest, graph);
   }
