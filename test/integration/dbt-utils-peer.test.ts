@@ -12,13 +12,13 @@ const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'dbt-corpus');
 const DBT_CORE = { PASS: 224, ERROR: 5, SKIP: 6, TOTAL: 235 };
 
 /**
- * The nodes the engine passes, at least (measured in-process: PASS=195 ERROR=23 FAIL=6 SKIP=11 of 235):
+ * The nodes the engine passes, at least (measured through edp dbt build: PASS=195 ERROR=20 SKIP=20 of 235):
  * raise it when the engine gets better. Known differences from
  * dbt-core are listed in docs/transform.md ("Migrating a dbt project"): macros taking `**kwargs`
  * (`not_null_proportion`, …), `get_query_results_as_dict` (agate columns by name), relations from
  * `get_relations_by_pattern` rendered as text, seed types, and generic test names.
  */
-const EDP_PASS_FLOOR = 190;
+const EDP_PASS_FLOOR = 195;
 
 /** dbt_utils' own integration-test project, its `local: ../` package placed in dbt_packages/ as dbt deps would. */
 function dbtUtilsProject(dir: string): string {
