@@ -1,6 +1,8 @@
 import { CompileError, JinjaRenderer } from './jinja';
 import { dbtContext, quoterFor, renderRelation } from './jinja-context';
-import type { Manifest, ManifestNode } from './manifest-types';
+import type { GenericTest, Manifest, ManifestNode } from './manifest-types';
+import { genericTestMacro } from './packages/macro-library';
+import { prefetchQueries, queryStore, type QueryResult } from './packages/compile-queries';
 
 /** How one run compiles: which relations exist decides `is_incremental()`. */
 export interface CompileOptions {
@@ -28,9 +30,56 @@ const cteName = (n: ManifestNode) => `__dbt__cte__${n.name}`;
 
 /** Renders a node's SQL with refs and sources resolved; ephemeral models referenced are inlined as CTEs. */
 export function compileNode(manifest: Manifest, node: ManifestNode, options: CompileOptions): string {
-  const ctes: Array<[string, string]> = [];
-  const sql = renderNode(manifest, node, options, ctes, new Set([node.id]));
-  return injectCtes(sql, ctes);
+  return withQueries(node, options, () => {
+    const ctes: Array<[string, string]> = [];
+    return injectCtes(renderNode(manifest, node, options, ctes, new Set([node.id])), ctes);
+  });
+}
+
+/**
+ * Compiles with `compile`, failing when it needed a query result nobody fetched (see
+ * {@link prefetchNodeQueries}); a template error after such a query is reported as that.
+ */
+function withQueries(node: ManifestNode, options: CompileOptions, compile: () => string): string {
+  const { pending } = queryStore(options.invocationId);
+  pending.clear();
+  const missing = () =>
+    new CompileError(
+      `${node.path}: run_query/statement needs the warehouse while compiling (query: ${[...pending][0].slice(0, 200)})`,
+    );
+  let sql: string;
+  try {
+    sql = compile();
+  } catch (err) {
+    if (pending.size) throw missing();
+    throw err;
+  }
+  if (pending.size) throw missing();
+  return sql;
+}
+
+/**
+ * Runs the queries a node's templates ask for (`run_query`, `statement`, `adapter.get_columns_in_relation`)
+ * with `run`, so the synchronous compile that follows finds their results.
+ */
+export async function prefetchNodeQueries(
+  manifest: Manifest,
+  node: ManifestNode,
+  options: CompileOptions,
+  run: (sql: string) => Promise<QueryResult>,
+): Promise<void> {
+  const store = queryStore(options.invocationId);
+  const incremental = node.config.materialized === 'incremental' ? [false, true] : [false];
+  for (const isIncremental of incremental) {
+    await prefetchQueries(
+      store,
+      () =>
+        node.resourceType === 'test'
+          ? testSql(manifest, node, options)
+          : compileNode(manifest, node, { ...options, isIncremental }),
+      run,
+    );
+  }
 }
 
 const nameIndex = new WeakMap<Manifest, Map<string, ManifestNode>>();
@@ -48,6 +97,37 @@ function byName(manifest: Manifest, name: string): ManifestNode | undefined {
   return index.get(name);
 }
 
+const graphs = new WeakMap<Manifest, Record<string, unknown>>();
+
+/** dbt's `graph` of a manifest: nodes and sources by unique id, with the attributes macros read. */
+function graphOf(manifest: Manifest): Record<string, unknown> {
+  let graph = graphs.get(manifest);
+  if (!graph) {
+    const byId = <T extends { id: string; name: string }>(items: T[], more: (x: T) => Record<string, unknown>) =>
+      Object.fromEntries(items.map((x) => [x.id, { unique_id: x.id, name: x.name, ...more(x) }]));
+    const nodes = byId(Object.values(manifest.nodes), (n) => ({
+      resource_type: n.resourceType,
+      package_name: manifest.projectName,
+      path: n.path,
+      original_file_path: n.path,
+      fqn: n.fqn,
+      config: n.config,
+      schema: n.relation?.schema,
+      alias: n.relation?.identifier,
+      depends_on: { nodes: n.dependsOn },
+    }));
+    const sources = byId(Object.values(manifest.sources), (x) => ({
+      source_name: x.sourceName,
+      resource_type: 'source',
+      schema: x.relation.schema,
+      identifier: x.relation.identifier,
+    }));
+    graph = { nodes, sources };
+    graphs.set(manifest, graph);
+  }
+  return graph;
+}
+
 /** The dbt context of a run: refs resolve to built relations, ephemeral refs to what `ephemeral` says. */
 function runContext(
   manifest: Manifest,
@@ -61,6 +141,12 @@ function runContext(
     projectName: manifest.projectName,
     vars: manifest.vars,
     execute: true,
+    queries: queryStore(options.invocationId),
+    // Only when a template reads it: handing the graph to minijinja costs time at every render.
+    graph:
+      /\bgraph\b/.test(manifest.macros.source) || (node && /\bgraph\b/.test(node.rawSql))
+        ? graphOf(manifest)
+        : undefined,
     invocationId: options.invocationId,
     runStartedAt: options.runStartedAt,
     self: node?.relation,
@@ -148,6 +234,10 @@ function literal(v: unknown): string {
 export function testSql(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
   const g = test.generic;
   if (!g) return compileNode(manifest, test, options);
+  return withQueries(test, options, () => genericTestSql(manifest, test, g, options));
+}
+
+function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, options: CompileOptions): string {
   const q = quoterFor(manifest.target.type);
   const model = testedRelation(manifest, test, options);
   const col = g.column ?? (typeof g.kwargs.column_name === 'string' ? g.kwargs.column_name : undefined);
@@ -174,9 +264,12 @@ export function testSql(manifest: Manifest, test: ManifestNode, options: Compile
     }
     default: {
       const renderer = rendererFor(manifest);
-      const args = Object.keys(g.kwargs).map((k) => `${k}=__arg_${k}`);
-      const call = `{{ test_${g.name}(model=__model, ${col ? 'column_name=__column, ' : ''}${args.join(', ')}) }}`;
-      return renderer
+      // An argument written as `ref('x')` or `source('s', 't')` is that relation, as dbt renders it.
+      const isRelation = (v: unknown) => typeof v === 'string' && /^\s*(ref|source)\([^{}%]*\)\s*$/.test(v);
+      const args = Object.entries(g.kwargs).map(([k, v]) => `${k}=${isRelation(v) ? String(v) : `__arg_${k}`}`);
+      const macro = genericTestMacro(manifest.macros, g.name) ?? `test_${g.name}`;
+      const call = `{{ ${macro}(model=__model, ${col ? 'column_name=__column, ' : ''}${args.join(', ')}) }}`;
+      const sql = renderer
         .render(`${test.path} (test ${g.name})`, call, {
           __model: model,
           __column: column ?? null,
@@ -187,6 +280,7 @@ export function testSql(manifest: Manifest, test: ManifestNode, options: Compile
         })
         .trim()
         .replace(/;\s*$/, '');
+      return sql;
     }
   }
 }

@@ -8,3 +8,4 @@ export { compileNode, testSql } from './compile';
 export { CompileError } from './jinja';
 export { renderRelation, quoterFor } from './jinja-context';
 export { SELECTOR_METHODS, type SelectorMethod } from './selector-methods';
+export { installPackages } from './packages';

@@ -2,6 +2,8 @@ import type { JinjaGlobals, JinjaRenderer } from './jinja';
 import { callPattern, kwargsOf, toPlainValue } from './jinja';
 import type { Relation, TargetInfo } from './manifest-types';
 import { DEFAULT_ENGINE, engineForTarget, engineNamed } from '../warehouse/engines';
+import { agateTable, type QueryStore } from './packages/compile-queries';
+import { jinjaModules } from './packages/jinja-modules';
 
 /** dbt's `target.type` of the default engine. */
 export const DEFAULT_TARGET_TYPE = engineNamed(DEFAULT_ENGINE).dbtType;
@@ -33,6 +35,10 @@ export interface ContextInput {
   isIncremental?: boolean;
   /** dbt's `execute`: false while parsing, true when compiling for a run. */
   execute: boolean;
+  /** dbt's `graph` (nodes and sources by unique id); empty while parsing, as in dbt. */
+  graph?: Record<string, unknown>;
+  /** Where `run_query` and `statement` find their results while compiling for a run (none while parsing). */
+  queries?: QueryStore;
   invocationId: string;
   runStartedAt: string;
 }
@@ -41,7 +47,7 @@ export interface ContextInput {
 export function dbtContext(c: ContextInput): JinjaGlobals {
   const { renderer } = c;
   const str = (v: unknown) => (typeof v === 'string' ? v : String(v));
-  return {
+  const globals: JinjaGlobals = {
     ref: (...args: unknown[]) => {
       const { positional } = kwargsOf(args);
       const [a, b] = positional.map(str);
@@ -86,7 +92,14 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
           schema: c.self.schema,
           name: c.self.identifier,
           identifier: c.self.identifier,
+          rendered: renderRelation(c.self, c.target.type),
           render: () => renderRelation(c.self!, c.target.type),
+          incorporate: () => ({
+            schema: c.self!.schema,
+            name: c.self!.identifier,
+            identifier: c.self!.identifier,
+            render: () => renderRelation(c.self!, c.target.type),
+          }),
         }
       : null,
     target: { ...c.target },
@@ -100,6 +113,125 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     },
     log: () => '',
     doc: () => '',
-    adapter: { quote: (s: unknown) => `"${str(s)}"` },
+    set: (items: unknown) => [...new Set(Array.isArray(items) ? (items as unknown[]) : [])],
+    flags: { WHICH: c.execute ? 'run' : 'parse', FULL_REFRESH: false, STORE_FAILURES: false },
+    graph: c.graph ?? { nodes: {}, sources: {} },
+    modules: jinjaModules(() => (Number.isNaN(Date.parse(c.runStartedAt)) ? new Date() : new Date(c.runStartedAt))),
+    ...queryFunctions(c),
+  };
+  // dbt's `builtins`: ref, source and config even where a project macro overrides them.
+  globals.builtins = { ref: globals.ref, source: globals.source, config: globals.config };
+  return globals;
+}
+
+/** A template value as text (`''` for none). */
+const asText = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+
+/** Splits a rendered relation (`"schema"."table"`) into its parts. */
+function relationParts(value: unknown): string[] {
+  const text = typeof value === 'string' ? value : String((value as { render?: () => string })?.render?.() ?? value);
+  return [...text.matchAll(/"((?:[^"]|"")*)"|([^."\s]+)/g)].map((m) => (m[1] ?? m[2]).replace(/""/g, '"'));
+}
+
+/** Adapter methods that change the warehouse from a template: harmless while parsing, an error when run. */
+function unsupportedAdapterMethods(c: ContextInput): JinjaGlobals {
+  const names = [
+    'drop_relation',
+    'create_schema',
+    'drop_schema',
+    'rename_relation',
+    'truncate_relation',
+    'expand_target_column_types',
+  ];
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      () =>
+        c.execute
+          ? c.renderer.fail(`adapter.${name}() is not supported by the engine`, new RegExp(`adapter\\.${name}\\(`))
+          : '',
+    ]),
+  );
+}
+
+/** `run_query`, `statement`/`load_result` and the adapter methods that read the warehouse. */
+function queryFunctions(c: ContextInput): JinjaGlobals {
+  const loaded = new Map<string, unknown>();
+  const query = (sql: string) => {
+    const store = c.queries;
+    if (!c.execute || !store) return agateTable(undefined);
+    const text = sql.trim();
+    const found = store.results.get(text);
+    if (!found) store.pending.add(text);
+    return agateTable(found);
+  };
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  /** `adapter.get_relation(database, schema, identifier)`: the relation when it exists, else none. */
+  const relationIfExists = (args: unknown[]) => {
+    const { positional, kwargs } = kwargsOf(args);
+    const schema = asText(kwargs.schema ?? positional[1]);
+    const identifier = asText(kwargs.identifier ?? positional[2]);
+    const t = query(
+      `select table_name from information_schema.tables where table_schema = ${lit(schema)} and table_name = ${lit(identifier)}`,
+    );
+    // As SQL text, like ref(): what templates mostly do with a relation is print it.
+    return t.rows.length ? renderRelation({ schema, identifier }, c.target.type) : null;
+  };
+  return {
+    run_query: (sql: unknown) => query(String(sql)),
+    edp__statement: (name: unknown, sql: unknown, fetch: unknown) => {
+      // While parsing dbt runs no statement: load_result() gives none.
+      if (!c.execute) return '';
+      const table = query(String(sql));
+      loaded.set(
+        typeof name === 'string' ? name : 'main',
+        fetch ? { data: table.rows, table, response: 'OK' } : { response: 'OK' },
+      );
+      return '';
+    },
+    api: {
+      Relation: {
+        create: (...args: unknown[]) => {
+          const { kwargs } = kwargsOf(args);
+          return renderRelation(
+            { schema: asText(kwargs.schema), identifier: asText(kwargs.identifier) },
+            c.target.type,
+          );
+        },
+      },
+    },
+    load_result: (name: unknown) => loaded.get(String(name)) ?? null,
+    load_relation: (relation: unknown) => {
+      const [schema, identifier] = relationParts(relation).slice(-2);
+      return relationIfExists([null, schema, identifier]);
+    },
+    adapter: {
+      ...unsupportedAdapterMethods(c),
+      quote: (s: unknown) => `"${String(s)}"`,
+      get_columns_in_relation: (relation: unknown) => {
+        const [schema, table] = relationParts(relation).slice(-2);
+        const t = query(
+          `select column_name, data_type from information_schema.columns where table_schema = ${lit(schema ?? '')} and table_name = ${lit(table ?? '')} order by ordinal_position`,
+        );
+        return t.rows.map(([name, type]) => {
+          const dtype = asText(type).toLowerCase();
+          const numeric = /int|decimal|numeric|double|float|real/.test(dtype);
+          return {
+            name,
+            column: name,
+            quoted: `"${asText(name)}"`,
+            data_type: type,
+            dtype: type,
+            is_string: () => /char|text|string/.test(dtype),
+            is_number: () => numeric,
+            is_numeric: () => /decimal|numeric/.test(dtype),
+            is_integer: () => /int/.test(dtype),
+            is_float: () => /double|float|real/.test(dtype),
+          };
+        });
+      },
+      get_relation: (...args: unknown[]) => relationIfExists(args),
+    },
   };
 }

@@ -1,38 +1,13 @@
 import { Environment } from 'minijinja-js';
 import { ProjectError } from '../../lib/errors';
+import { MacroFrames } from './packages/macro-frames';
+import { dispatchTarget, scopeFor, type MacroLibrary } from './packages/macro-library';
+import { rewriteTemplate } from './packages/jinja-rewrite';
 
 /** Raised for a template that does not render; the message starts with `file:line:`. */
 export class CompileError extends ProjectError {}
 
-/** The project's macros: every `{% macro %}` (and `{% test %}`, as `test_<name>`) in one library template. */
-export interface MacroLibrary {
-  /** All macro files, concatenated, with `{% test x %}` blocks rewritten to `{% macro test_x %}`. */
-  source: string;
-  /** Macro names the library defines. */
-  names: string[];
-  /** Where each file starts in `source`: first line (1-based) and the file. */
-  files: Array<{ file: string; line: number }>;
-}
-
-const MACRO_NAME = /\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
-
-/** Builds the macro library from `[file, text]` pairs (macro-paths and generic tests). */
-export function macroLibrary(files: ReadonlyArray<readonly [file: string, text: string]>): MacroLibrary {
-  const parts: string[] = [];
-  const starts: MacroLibrary['files'] = [];
-  let line = 1;
-  for (const [file, text] of files) {
-    const body = text
-      .replace(/\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g, '{%$1 macro test_$2(')
-      .replace(/\{%(-?)\s*endtest\s*(-?)%\}/g, '{%$1 endmacro $2%}');
-    starts.push({ file, line });
-    parts.push(body);
-    line += body.split('\n').length;
-  }
-  const source = parts.join('\n');
-  const names = [...new Set([...source.matchAll(MACRO_NAME)].map((m) => m[1]))];
-  return { source, names, files: starts };
-}
+export type { MacroLibrary } from './packages/macro-library';
 
 /** What a template sees besides the macros: functions and values named as dbt names them. */
 export type JinjaGlobals = Record<string, unknown>;
@@ -47,6 +22,8 @@ const LIBRARY = '__edp_macros__';
 export class JinjaRenderer {
   private env = new Environment();
   private problems: Array<{ message: string; call?: RegExp }> = [];
+  private readonly frames = new MacroFrames();
+  private adapterType = 'duckdb';
 
   constructor(private readonly macros: MacroLibrary) {
     this.reset();
@@ -59,6 +36,13 @@ export class JinjaRenderer {
     this.env.trimBlocks = false;
     try {
       this.env.addTemplate(LIBRARY, this.macros.source);
+      for (const [name, value] of Object.entries(this.machinery())) this.env.addGlobal(name, value);
+      this.env.addFilter('indent', indent);
+      // `x.render()`: ref() gives SQL text already; `this` carries its rendered form.
+      this.env.addFilter('edp__render', (v: unknown) => {
+        const rel = toPlainValue(v) as { rendered?: unknown } | string;
+        return typeof rel === 'string' ? rel : typeof rel?.rendered === 'string' ? rel.rendered : JSON.stringify(rel);
+      });
     } catch (err) {
       // A syntax error in a macro file: a project error (non-retryable), named by file and line.
       throw new CompileError(this.describe('macros', String(err instanceof Error ? err.message : err)));
@@ -74,24 +58,58 @@ export class JinjaRenderer {
   /** Renders `source` (from `file`, for messages) with `globals`; the project's macros are callable by name. */
   render(file: string, source: string, globals: JinjaGlobals): string {
     // Import on the first line, without a newline, so line numbers in errors stay the file's own.
-    const names = this.macros.names;
-    const imports = names.length ? `{% from '${LIBRARY}' import ${names.join(', ')} %}` : '';
-    const template = imports + source.replace(/\{\{(-?)\s*this\s*(-?)\}\}/g, '{{$1 this.render() $2}}');
+    const withThis = source.replace(/\{\{(-?)\s*this\s*(-?)\}\}/g, '{{$1 this.render() $2}}');
+    const rewritten = rewriteTemplate(withThis, scopeFor(this.macros, this.macros.root));
+    const imports = `{% from '${LIBRARY}' import ${['edp__macros', ...rewritten.used].join(', ')} %}`;
     this.problems = [];
+    this.frames.reset();
+    const target = globals.target as { type?: unknown } | undefined;
+    this.adapterType = typeof target?.type === 'string' ? target.type : 'duckdb';
     for (const [name, value] of Object.entries(globals)) this.env.addGlobal(name, value);
     let out: string;
     try {
-      out = this.env.renderNamedStr(file, template, {});
+      out = this.env.renderNamedStr(file, imports + rewritten.source, {});
     } catch (err) {
       const text = String(err instanceof Error ? err.message : err);
       if (/unreachable|recursive use/.test(text)) this.reset();
-      throw new CompileError(this.describe(file, text));
+      if (!this.problems.length) throw new CompileError(this.describe(file, text));
     }
     if (this.problems.length) {
       const [first] = this.problems;
       throw new CompileError(`${file}:${first.call ? lineOfCall(source, first.call) : 1}: ${first.message}`);
     }
-    return out;
+    return MacroFrames.strip(out!);
+  }
+
+  /** The functions the rewritten macros call (see packages/jinja-rewrite.ts). */
+  private machinery(): JinjaGlobals {
+    const frames = this.frames;
+    return {
+      edp__enter: () => frames.enter(),
+      edp__leave: () => frames.leave(),
+      edp__return: (value: unknown) => frames.setReturn(toPlainValue(value)),
+      edp__ret: (output: unknown) => frames.result(output),
+      edp__returned: () => frames.inReturnedMacro,
+      edp__merge: (a: unknown, b: unknown) => ({ ...(toPlainValue(a) as object), ...(toPlainValue(b) as object) }),
+      edp__broken: (message: unknown) => this.fail(String(message)),
+      edp__missing: (name: unknown) => () =>
+        this.fail(`macro ${String(name)} is not defined: is its package in dbt_packages/ (run edp dbt deps)?`),
+      edp__dispatch: (caller: unknown, ...args: unknown[]) => {
+        const { positional, kwargs } = kwargsOf(args);
+        const name = String(positional[0] ?? kwargs.macro_name);
+        const ns =
+          typeof (positional[1] ?? kwargs.macro_namespace) === 'string'
+            ? String(positional[1] ?? kwargs.macro_namespace)
+            : undefined;
+        const found = dispatchTarget(this.macros, String(caller), this.adapterType, name, ns);
+        if (found) return found;
+        this.fail(
+          `adapter.dispatch('${name}'${ns ? `, '${ns}'` : ''}) found no ${this.adapterType}__${name} or default__${name}`,
+          /adapter\.dispatch\(/,
+        );
+        return 'edp__none';
+      },
+    };
   }
 
   private describe(file: string, text: string): string {
@@ -110,6 +128,31 @@ export class JinjaRenderer {
     let at = this.macros.files[0];
     for (const f of this.macros.files) if (f.line <= line) at = f;
     return at ? `${at.file}:${line - at.line + 1}` : `macros:${line}`;
+  }
+}
+
+/** Jinja's `indent` filter (minijinja's needs the width; Python's defaults it to 4). */
+function indent(value: unknown, ...args: unknown[]): string {
+  const { positional, kwargs } = kwargsOf(args);
+  const width = kwargs.width ?? positional[0] ?? 4;
+  const first = Boolean(kwargs.first ?? positional[1] ?? false);
+  const blank = Boolean(kwargs.blank ?? positional[2] ?? false);
+  const pad = typeof width === 'number' ? ' '.repeat(width) : typeof width === 'string' ? width : '    ';
+  const lines = (typeof value === 'string' ? value : JSON.stringify(value)).split('\n');
+  return lines.map((l, i) => ((i > 0 || first) && (blank || l.trim() !== '') ? pad + l : l)).join('\n');
+}
+
+/** The first line of minijinja's complaint about a template, or undefined when it compiles. */
+export function templateProblem(source: string): string | undefined {
+  const env = new Environment();
+  env.enablePyCompat();
+  try {
+    env.addTemplate('check', source);
+    return undefined;
+  } catch (err) {
+    return String(err instanceof Error ? err.message : err).split('\n')[0];
+  } finally {
+    env.free();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { MacroLibrary } from './packages/macro-library';
 /** Kinds of node the engine runs, as dbt names them. */
 export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test';
 
@@ -97,8 +98,8 @@ export interface Manifest {
   sources: Record<string, ManifestSource>;
   /** Declared resources the engine does not run; every run reports them. */
   notRun?: NotRunResource[];
-  /** The macro library (see `macroLibrary`). */
-  macros: { source: string; names: string[]; files: Array<{ file: string; line: number }> };
+  /** The macro library of the project and its packages. */
+  macros: MacroLibrary;
   generatedAt: string;
 }
 

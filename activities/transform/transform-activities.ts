@@ -7,7 +7,7 @@ import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { logEvent, recordMillis } from '../telemetry';
 import type { Warehouse } from '../warehouse';
-import { compileNode, testSql } from './compile';
+import { compileNode, prefetchNodeQueries, testSql } from './compile';
 import { CompileError } from './jinja';
 import { readManifest, writeNodeSql } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
@@ -86,6 +86,25 @@ function threshold(node: ManifestNode, key: 'warn_if' | 'error_if'): (failures: 
   return ops[m[1]];
 }
 
+/** A template's query on the warehouse, as rows of values in column order. */
+function warehouseQuery(w: Warehouse) {
+  return async (sql: string) => {
+    const rows = await w.query<Record<string, unknown>>(sql);
+    const columns = rows.length ? Object.keys(rows[0]) : [];
+    return { columns, rows: rows.map((r) => columns.map((c) => templateValue(r[c]))) };
+  };
+}
+
+/**
+ * A warehouse value as a template sees it (Python ints in dbt): 64-bit integers arrive as bigint or
+ * as integer text, and become numbers when they fit.
+ */
+function templateValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
+  if (typeof v === 'string' && /^-?(0|[1-9]\d{0,14})$/.test(v)) return Number(v);
+  return v;
+}
+
 /** Runs a test node: counts the rows its query returns. */
 async function runTest(
   w: Warehouse,
@@ -118,6 +137,7 @@ async function runBundledTests(w: Warehouse, manifest: Manifest, input: RunNodeI
     if (!test) throw ApplicationFailure.nonRetryable(`unknown test "${id}"`, ErrorType.BadInput);
     const started = performance.now();
     try {
+      await prefetchNodeQueries(manifest, test, input, warehouseQuery(w));
       out.push({ ...(await runTest(w, manifest, test, input)), ms: Math.round(performance.now() - started) });
     } catch (err) {
       const failure = err instanceof ProjectError ? undefined : classifyError(err, `test ${test.name} (${test.path})`);
@@ -193,6 +213,7 @@ export function createTransformActivities(deps: TransformDeps) {
             let result: NodeRunResult;
             let governed: BuiltModel | undefined;
             try {
+              await prefetchNodeQueries(manifest, node, input, warehouseQuery(w));
               if (node.resourceType === 'test') {
                 result = await runTest(w, manifest, node, input);
               } else {
@@ -252,6 +273,7 @@ export async function compileProject(
     if (w && node.config.materialized === 'incremental' && node.relation) {
       isIncremental = (await relationKind(w, node.relation)) === 'table';
     }
+    if (w) await prefetchNodeQueries(manifest, node, { ...options, isIncremental }, warehouseQuery(w));
     const sql =
       node.resourceType === 'test'
         ? testSql(manifest, node, options)

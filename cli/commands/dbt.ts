@@ -1,4 +1,8 @@
+import { resolve } from 'node:path';
+import { installPackages } from '../../activities/transform';
+import { ProjectError } from '../../lib/errors';
 import type { CliCommand } from '../command';
+import { CliError } from '../session';
 import { dbtCommand as runDbt } from '../dbt-command';
 import { withWorker } from '../session';
 
@@ -10,6 +14,7 @@ export const dbtCommand: CliCommand = {
       'dbt build|run|test|seed|snapshot|compile [--project-dir DIR] [-s SELECTOR ...] [--exclude SELECTOR ...]\n      [--vars YAML] [--full-refresh] [--threads N] [--no-wait]',
       'run a dbt project as a durable transform workflow (edp dbt --help)',
     ],
+    ['dbt deps [--project-dir DIR]', "install packages.yml's local and git packages into dbt_packages/"],
   ],
   details: `edp dbt <command> [options]
 
@@ -20,6 +25,8 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   run        models only            test   tests only
   seed       seeds only             snapshot  snapshots only
   compile    parse and render SQL into target/compiled/ (no warehouse, no Temporal)
+  deps       install packages.yml / dependencies.yml packages into dbt_packages/: local: copied,
+             git: cloned with git; hub packages must be placed in dbt_packages/ by hand
 
   --project-dir DIR       the project (default transform.projectDir: the platform's models/)
   -s, --select SEL        dbt selectors: name, +name, name+, 2+name, @name, tag:T, path:P, source:S.T,
@@ -45,6 +52,16 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
   },
   run({ config, rest, opts, log }) {
     const [sub] = rest;
+    if (sub === 'deps') {
+      const dir = resolve(opts.string('project-dir') ?? config.transform.projectDir);
+      try {
+        for (const p of installPackages(dir)) log(`Installed ${p.name} from ${p.from}`);
+      } catch (err) {
+        if (err instanceof ProjectError) throw new CliError(err.message);
+        throw err;
+      }
+      return Promise.resolve(0);
+    }
     const dbt = {
       projectDir: opts.string('project-dir'),
       select: [...opts.list('select'), ...opts.list('models')],

@@ -3,6 +3,7 @@ import { CompileError } from '../jinja';
 import type { GenericTest, ManifestSource } from '../manifest-types';
 import { configFromTree, findFiles, mergeConfig, type FoundFile } from '../project-files';
 import { parseTestEntry, testNodeName } from '../test-entries';
+import { genericTestMacro } from '../packages/macro-library';
 import { coerceBooleanConfigs } from './parse-checks';
 import { draftNode, type Draft, type ParseScope } from './parse-scope';
 import { sourceIdOf, type DeclaredSource } from './parse-sources';
@@ -49,10 +50,14 @@ export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draf
         : undefined;
       if (toSource && !targets.sources[toSource])
         throw new CompileError(`${t.file}: relationships test refers to unknown source ${toSource}`);
-      if (!BUILTIN_TESTS.includes(parsed.test) && !library.names.includes(`test_${parsed.test}`)) {
-        throw new CompileError(
-          `${t.file}: unknown test '${parsed.test}' on ${attachedName} (define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/)`,
-        );
+      if (!BUILTIN_TESTS.includes(parsed.test) && !genericTestMacro(library, parsed.test)) {
+        const [ns] = parsed.test.split('.');
+        const hint = parsed.test.includes('.')
+          ? library.packages[ns]
+            ? `package ${ns} defines no test ${parsed.test.slice(ns.length + 1)}`
+            : `package ${ns} is not installed in dbt_packages/ (name it in packages.yml and run edp dbt deps)`
+          : `define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/`;
+        throw new CompileError(`${t.file}: unknown test '${parsed.test}' on ${attachedName} (${hint})`);
       }
       let name = parsed.name ?? testNodeName(parsed.test, attachedName, t.column, parsed.kwargs);
       for (let i = 2; testNames.has(name); i++) name = `${name}_${i}`;
@@ -70,7 +75,14 @@ export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draf
       coerceBooleanConfigs(mergeConfig(draft.config, parsed.config), t.file);
       const generic: GenericTest = { name: parsed.test, attachedTo, column: t.column, kwargs: parsed.kwargs };
       draft.generic = generic;
-      draft.dependsOn = [attachedTo, ...(refTo ? [refTo.id] : []), ...(toSource ? [toSource] : [])];
+      // Arguments such as `compare_model: ref('x')` are relations the test reads, as in dbt.
+      const argRefs = Object.values(parsed.kwargs).flatMap((v) =>
+        typeof v === 'string' ? [...v.matchAll(/\bref\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]) : [],
+      );
+      const argDeps = argRefs.map((r) => targets.byName.get(r)?.id).filter((id): id is string => !!id);
+      draft.dependsOn = [
+        ...new Set([attachedTo, ...(refTo ? [refTo.id] : []), ...(toSource ? [toSource] : []), ...argDeps]),
+      ];
       if (draft.config.enabled !== false) generics.push(draft);
     }
   };

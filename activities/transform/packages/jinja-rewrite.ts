@@ -1,0 +1,270 @@
+import { matching, nextSolid, prevSolid, splitTemplate, tokenize, type TemplatePart, type Token } from './jinja-tokens';
+
+/**
+ * How names resolve in the code of one package: minijinja has no namespaces, no `return()` and no
+ * mutable lists, so dbt's Jinja is rewritten into what it has. Every macro gets an internal name
+ * (`p__<package>__<name>`), calls are wrapped in `edp__ret(...)` so a `return(value)` inside reaches the
+ * caller, `adapter.dispatch(...)` looks the macro up in the `edp__macros` table, and a list or dict that
+ * `{% do x.append(…) %}` mutates lives in a `namespace()`.
+ */
+export interface RewriteScope {
+  /** The package the code belongs to. */
+  pkg: string;
+  /** The internal name a call `name(…)` reaches from this package, if a macro. */
+  bare(name: string): string | undefined;
+  /** True when `ns` names a package (or `dbt`), so `ns.name(…)` is a macro call. */
+  isNamespace(ns: string): boolean;
+  /** The internal name of `ns.name`, if defined. */
+  qualified(ns: string, name: string): string | undefined;
+}
+
+/** The internal name of macro `name` of package `pkg`. */
+export const internalName = (pkg: string, name: string): string => `p__${pkg}__${name}`;
+
+/** A template rewritten, with the internal macro names it calls. */
+export interface Rewritten {
+  source: string;
+  used: Set<string>;
+}
+
+const OPENERS = new Set(['if', 'for', 'call', 'filter']);
+const CLOSERS = new Set(['endif', 'endfor', 'endcall', 'endfilter', 'endset']);
+
+const MUTATORS = /^\s*do\s+([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*(append|extend|update)\s*\(/;
+
+/** Rewrites a template (a model, or a file of macros) of package `scope.pkg`. */
+export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten {
+  const used = new Set<string>();
+  const parts = splitTemplate(source);
+  const out: string[] = [];
+  const regions = mutationRegions(parts);
+  let mutated = regions.get(-1) ?? new Set<string>();
+  if (mutated.size) out.push(initNamespaces(mutated));
+  // What follows a `return()` must not run (dbt stops there): the rest of the macro after the block
+  // holding a return is guarded by `{% if not edp__returned() %}`.
+  let depth = -1;
+  let guards = 0;
+  let pendingGuard = false;
+  const guard = (close: string) => {
+    guards++;
+    return `{% if not edp__returned() ${close.startsWith('-') ? '-' : ''}%}`;
+  };
+  parts.forEach((part, index) => {
+    if (part.kind === 'text' || part.kind === 'comment') {
+      out.push(part.open + part.code + part.close);
+      return;
+    }
+    const tokens = tokenize(part.code);
+    const first = nextSolid(tokens, 0);
+    const keyword = first >= 0 ? tokens[first].text : '';
+    if (part.kind === 'stmt' && (keyword === 'macro' || keyword === 'test')) {
+      const nameAt = nextSolid(tokens, first + 1);
+      const name = keyword === 'test' ? `test_${tokens[nameAt].text}` : tokens[nameAt].text;
+      const head = tokens
+        .slice(0, first)
+        .map((t) => t.text)
+        .join('');
+      const rest = rewriteCode(tokens, nameAt + 1, tokens.length, scope, used, new Set(), -1);
+      const trim = part.close.startsWith('-') ? ' -}}' : ' }}';
+      mutated = regions.get(index) ?? new Set<string>();
+      depth = 0;
+      guards = 0;
+      pendingGuard = false;
+      out.push(
+        `${part.open}${head}macro ${internalName(scope.pkg, name)}${rest}${part.close}{{ edp__enter()${trim}`,
+        mutated.size ? initNamespaces(mutated) : '',
+      );
+      return;
+    }
+    if (part.kind === 'stmt' && (keyword === 'endmacro' || keyword === 'endtest')) {
+      const ends = guards ? `${part.open} endif %}${'{% endif %}'.repeat(guards - 1)}{%` : part.open;
+      out.push(`${ends} do edp__leave() %}{% endmacro ${part.close}`);
+      mutated = regions.get(-1) ?? new Set<string>();
+      depth = -1;
+      return;
+    }
+    if (depth >= 0 && part.kind === 'stmt') {
+      const opens = OPENERS.has(keyword) || (keyword === 'set' && !tokens.some((t) => t.text === '='));
+      if (opens) depth++;
+      if (CLOSERS.has(keyword)) {
+        depth--;
+        if (depth === 0 && pendingGuard) {
+          pendingGuard = false;
+          out.push(
+            part.open + rewriteCode(tokens, 0, tokens.length, scope, used, mutated, -1) + part.close,
+            guard(part.close),
+          );
+          return;
+        }
+      }
+    }
+    const returns = tokens.some((t) => t.text === 'return') && (part.kind === 'expr' || keyword === 'do');
+    if (depth >= 0 && returns) {
+      if (depth > 0) pendingGuard = true;
+      else {
+        out.push(
+          part.open + rewriteCode(tokens, 0, tokens.length, scope, used, mutated, -1) + part.close,
+          guard(part.close),
+        );
+        return;
+      }
+    }
+    const mutation = part.kind === 'stmt' ? MUTATORS.exec(part.code) : null;
+    if (mutation && mutated.has(mutation[1])) {
+      const open = tokens.findIndex((t) => t.text === '(');
+      const args = rewriteCode(tokens, open + 1, matching(tokens, open), scope, used, mutated, -1);
+      const [, name, method] = mutation;
+      const value =
+        method === 'append'
+          ? `${name}.v + [${args}]`
+          : method === 'extend'
+            ? `${name}.v + (${args})|list`
+            : `edp__merge(${name}.v, ${args})`;
+      out.push(`${part.open} set ${name}.v = ${value} ${part.close}`);
+      return;
+    }
+    const setAt = keyword === 'set' ? nextSolid(tokens, first + 1) : -1;
+    const isSetOfMutated =
+      setAt >= 0 && mutated.has(tokens[setAt].text) && tokens[nextSolid(tokens, setAt + 1)]?.text === '=';
+    const noWrap = keyword === 'call' ? nextSolid(tokens, first + 1) : -1;
+    const code = isSetOfMutated
+      ? `${tokens
+          .slice(0, setAt)
+          .map((t) => t.text)
+          .join(
+            '',
+          )}${tokens[setAt].text}.v${rewriteCode(tokens, setAt + 1, tokens.length, scope, used, mutated, noWrap)}`
+      : rewriteCode(tokens, 0, tokens.length, scope, used, mutated, noWrap);
+    out.push(part.open + code + part.close);
+  });
+  return { source: out.join(''), used };
+}
+
+/** `{% set x = namespace(v=x) %}` for each name: one line, so line numbers stay. */
+function initNamespaces(names: ReadonlySet<string>): string {
+  return [...names].map((n) => `{% set ${n} = namespace(v=${n}) %}`).join('');
+}
+
+/**
+ * Names that `{% do x.append(…) %}` (extend, update) mutates, per macro (keyed by the index of its
+ * `{% macro %}` part) and outside any macro (key -1).
+ */
+function mutationRegions(parts: readonly TemplatePart[]): Map<number, Set<string>> {
+  const regions = new Map<number, Set<string>>();
+  let current = -1;
+  parts.forEach((part, index) => {
+    if (part.kind !== 'stmt') return;
+    if (/^\s*(macro|test)\s/.test(part.code)) current = index;
+    else if (/^\s*(endmacro|endtest)\b/.test(part.code)) current = -1;
+    const m = MUTATORS.exec(part.code);
+    if (m) {
+      const set = regions.get(current) ?? new Set<string>();
+      set.add(m[1]);
+      regions.set(current, set);
+    }
+  });
+  return regions;
+}
+
+/** Newlines in tokens dropped by a rewrite, kept so line numbers in errors stay right. */
+function newlinesIn(tokens: readonly Token[], from: number, to: number): string {
+  return '\n'.repeat(
+    tokens
+      .slice(from, to)
+      .map((t) => t.text)
+      .join('')
+      .split('\n').length - 1,
+  );
+}
+
+function rewriteCode(
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  scope: RewriteScope,
+  used: Set<string>,
+  mutated: ReadonlySet<string>,
+  noWrap: number,
+): string {
+  let out = '';
+  // Python accepts a trailing comma in a call's arguments, minijinja does not.
+  const sub = (a: number, b: number) => rewriteCode(tokens, a, b, scope, used, mutated, -1).replace(/,(\s*)$/, '$1');
+  for (let i = from; i < to; i++) {
+    const t = tokens[i];
+    if (t.kind === 'string') {
+      // Python's backslash-newline continuation, which minijinja does not read.
+      out += t.text.replace(/\\\n/g, '\n');
+      continue;
+    }
+    if (t.kind !== 'ident') {
+      out += t.text;
+      continue;
+    }
+    const p = prevSolid(tokens, i);
+    if (t.text === 'render' && tokens[p]?.text === '.' && tokens[i + 1]?.text === '(' && tokens[i + 2]?.text === ')') {
+      // `relation.render()`: ref() and source() give SQL text, which has no methods.
+      out = `${out.replace(/\.\s*$/, '')}|edp__render`;
+      i += 2;
+      continue;
+    }
+    const prev = p >= 0 ? tokens[p].text : '';
+    if (
+      prev === '.' ||
+      prev === '|' ||
+      prev === 'is' ||
+      (prev === 'not' && tokens[prevSolid(tokens, p)]?.text === 'is')
+    ) {
+      out += t.text;
+      continue;
+    }
+    const n = nextSolid(tokens, i + 1);
+    const next = n >= 0 && n < to ? tokens[n].text : '';
+    let callee: string | undefined;
+    let paren = -1;
+    if (next === '.') {
+      const m = nextSolid(tokens, n + 1);
+      const after = m >= 0 ? nextSolid(tokens, m + 1) : -1;
+      if (after >= 0 && after < to && tokens[after].text === '(') {
+        const member = tokens[m].text;
+        if (t.text === 'adapter' && member === 'dispatch') {
+          const close = matching(tokens, after);
+          const lookup = `edp__macros[edp__dispatch('${scope.pkg}', ${sub(after + 1, close)})]`;
+          const call = nextSolid(tokens, close + 1);
+          if (call < 0 || call >= to || tokens[call].text !== '(') {
+            out += lookup + newlinesIn(tokens, i, after);
+            i = close;
+            continue;
+          }
+          const end = matching(tokens, call);
+          out += `edp__ret(${lookup}(${newlinesIn(tokens, i, call)}${sub(call + 1, end)}))`;
+          i = end;
+          continue;
+        }
+        if (scope.isNamespace(t.text) && tokens[m].kind === 'ident') {
+          callee = scope.qualified(t.text, member) ?? `edp__missing('${t.text}.${member}')`;
+          paren = after;
+        }
+      }
+    } else if (next === '(') {
+      if (t.text === 'return') {
+        out += 'edp__return';
+        continue;
+      }
+      callee = scope.bare(t.text);
+      paren = n;
+    } else if (mutated.has(t.text) && next !== '=') {
+      out += `${t.text}.v`;
+      continue;
+    }
+    if (callee === undefined) {
+      out += t.text;
+      continue;
+    }
+    if (!callee.startsWith('edp__')) used.add(callee);
+    const close = matching(tokens, paren);
+    const call = `${callee}(${newlinesIn(tokens, i, paren)}${sub(paren + 1, close)})`;
+    out += i === noWrap ? call : `edp__ret(${call})`;
+    i = close;
+  }
+  return out;
+}
