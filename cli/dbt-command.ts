@@ -157,6 +157,10 @@ export async function dbtCommand(
     }
     total = r.models.length;
     show(r.models);
+    for (const h of r.hooks ?? []) {
+      const time = h.durationMs === undefined ? '' : ` in ${(h.durationMs / 1000).toFixed(2)}s`;
+      log(h.status === 'success' ? `${h.kind}: OK (${h.hooks} hooks${time})` : `${h.kind}: ERROR\n      ${h.error}`);
+    }
     for (const x of r.notRun ?? []) log(`Not run by edp: ${x.kind} ${x.name} (${x.path}): ${x.reason}`);
     log('');
     log(`Finished in ${((Date.now() - started) / 1000).toFixed(2)}s. ${summaryLine(r.models)}`);

@@ -99,6 +99,9 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
       warn: () => '',
     },
     log: () => '',
+    // A hook run outside the node's transaction, written `post_hook=after_commit("…")`.
+    before_begin: (sql: unknown) => ({ sql: str(sql), transaction: false }),
+    after_commit: (sql: unknown) => ({ sql: str(sql), transaction: false }),
     doc: () => '',
     adapter: { quote: (s: unknown) => `"${str(s)}"` },
   };

@@ -96,6 +96,8 @@ export interface Manifest {
   sources: Record<string, ManifestSource>;
   /** Declared resources the engine does not run; every run reports them. */
   notRun?: NotRunResource[];
+  /** `on-run-start` / `on-run-end`, when the project has them. */
+  runHooks?: Partial<Record<RunHookKind, Hook[]>>;
   /** The macro library (see `macroLibrary`). */
   macros: { source: string; names: string[]; files: Array<{ file: string; line: number }> };
   generatedAt: string;
@@ -109,3 +111,12 @@ export interface TargetInfo {
   database: string;
   threads: number;
 }
+
+/** A hook's SQL (unrendered) and whether it runs in the hook's transaction (dbt's `before_begin` / `after_commit` say no). */
+export interface Hook {
+  sql: string;
+  transaction: boolean;
+}
+
+/** dbt_project.yml's run hooks: SQL run once before the run's nodes and once after them. */
+export type RunHookKind = 'on-run-start' | 'on-run-end';

@@ -1,5 +1,5 @@
 import { writeManifest } from './manifest-store';
-import type { Manifest, ManifestNode, NotRunResource, ResourceType, TargetInfo } from './manifest-types';
+import type { Manifest, ManifestNode, NotRunResource, ResourceType, RunHookKind, TargetInfo } from './manifest-types';
 import { DEFAULT_TARGET_TYPE } from './jinja-context';
 import { parseProject } from './parse';
 import { runEdges, selectNodes, type DbtCommand } from './selection';
@@ -39,6 +39,8 @@ export interface TransformPlan {
   edges: Array<[parent: string, child: string]>;
   /** Declared resources this command would run under dbt but the engine does not (unit tests, semantic layer). */
   notRun?: NotRunResource[];
+  /** The project's run hooks this command runs (`runProjectHooks`), when it has any. */
+  runHooks?: RunHookKind[];
 }
 
 /** The default `target` of the embedded warehouse. */
@@ -129,6 +131,15 @@ export function planProject(
   const notRun = (manifest.notRun ?? []).filter(
     (x) => command === 'build' || (command === 'test' && x.kind === 'unit_test'),
   );
-  const plan: TransformPlan = { manifestFile, checksum: manifest.checksum, nodes, edges: [...edges.values()] };
-  return { manifest, plan: notRun.length ? { ...plan, notRun } : plan };
+  // dbt runs on-run-start / on-run-end around every command that runs nodes (`edp dbt compile` runs none).
+  const runHooks = command === 'compile' ? [] : (Object.keys(manifest.runHooks ?? {}) as RunHookKind[]);
+  const plan: TransformPlan = {
+    manifestFile,
+    checksum: manifest.checksum,
+    nodes,
+    edges: [...edges.values()],
+    ...(notRun.length ? { notRun } : {}),
+    ...(runHooks.length ? { runHooks } : {}),
+  };
+  return { manifest, plan };
 }

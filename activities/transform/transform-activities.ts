@@ -13,8 +13,10 @@ import { buildModel, relationKind, type BuildOutcome } from './materialize';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
 import { buildSnapshot } from './snapshot';
+import { runProjectHooks, withNodeHooks, type RunHooksInput } from './hooks';
 
 export { DEFAULT_TARGET, planProject, type PlanInput, type PlannedNode, type TransformPlan } from './plan';
+export type { RunHookResult, RunHooksInput } from './hooks';
 
 /** What the transform activities need from the worker. */
 export interface TransformDeps {
@@ -176,10 +178,11 @@ export function createTransformActivities(deps: TransformDeps) {
               if (node.resourceType === 'test') {
                 result = await runTest(w, manifest, node, input);
               } else {
-                let built: BuildOutcome;
-                if (node.resourceType === 'seed') built = await buildSeed(w, manifest, node, input);
-                else if (node.resourceType === 'snapshot') built = await buildSnapshot(w, manifest, node, input);
-                else built = await buildModel(w, manifest, node, input);
+                const built: BuildOutcome = await withNodeHooks(w, manifest, node, input, () => {
+                  if (node.resourceType === 'seed') return buildSeed(w, manifest, node, input);
+                  if (node.resourceType === 'snapshot') return buildSnapshot(w, manifest, node, input);
+                  return buildModel(w, manifest, node, input);
+                });
                 writeNodeSql(manifest, node, 'run', built.sql);
                 result = {
                   id: node.id,
@@ -210,6 +213,27 @@ export function createTransformActivities(deps: TransformDeps) {
             return result;
           }),
         ),
+      );
+    },
+
+    /** Runs the project's `on-run-start` or `on-run-end` hooks; a retry skips those already committed. */
+    async runProjectHooks(input: RunHooksInput): Promise<{ hooks: number; ms: number }> {
+      let manifest: Manifest;
+      try {
+        manifest = readManifest(input.manifestFile, input.checksum);
+      } catch (err) {
+        return badInput(err);
+      }
+      return classified(`${input.kind} hooks (dbt_project.yml)`, () =>
+        withHeartbeat(async () => {
+          const started = performance.now();
+          try {
+            const hooks = await runProjectHooks(deps.warehouse, manifest, input);
+            return { hooks, ms: Math.round(performance.now() - started) };
+          } catch (err) {
+            return badInput(err);
+          }
+        }),
       );
     },
   };

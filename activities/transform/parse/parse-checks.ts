@@ -22,14 +22,6 @@ const INCREMENTAL_STRATEGIES = ['append', 'delete+insert', 'merge'];
 /** Configs holding a boolean; a Jinja-rendered value arrives as the text `true` or `false`. */
 const BOOLEAN_CONFIGS = ['enabled', 'full_refresh', 'quote_columns'];
 
-/** Configs the engine would otherwise ignore, with what they are. */
-const UNSUPPORTED_CONFIGS: Record<string, string> = {
-  'pre-hook': 'hooks (pre-hook)',
-  pre_hook: 'hooks (pre-hook)',
-  'post-hook': 'hooks (post-hook)',
-  post_hook: 'hooks (post-hook)',
-};
-
 /**
  * Boolean configs as booleans: dbt reads a rendered `"{{ var('x', false) }}"` (the text `false`, `False`)
  * as false; any other text is refused, naming the node's file.
@@ -63,7 +55,7 @@ function whereSet(n: ManifestNode, key: string): string {
   return pattern.test(n.rawSql) ? `${n.path}:${lineOfCall(n.rawSql, pattern)}` : n.path;
 }
 
-/** Materializations, incremental strategies, snapshot strategies and hooks each node's config asks for. */
+/** Materializations, incremental strategies and snapshot strategies each node's config asks for. */
 export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
   for (const n of nodes) {
     const m = String(n.config.materialized);
@@ -91,26 +83,11 @@ export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
     if (n.resourceType === 'snapshot' && n.config.strategy !== 'timestamp' && n.config.strategy !== 'check') {
       throw new CompileError(`${n.path}: snapshot ${n.name} needs strategy 'timestamp' or 'check'`);
     }
-    for (const key of Object.keys(n.config)) {
-      const what = UNSUPPORTED_CONFIGS[key];
-      if (what && hasHooks(n.config[key])) {
-        throw new CompileError(`${whereSet(n, key)}: ${n.name}: ${what} are not supported by edp yet`);
-      }
-    }
     const contract = n.config.contract as { enforced?: unknown } | undefined;
     if (contract && (contract.enforced === true || contract.enforced === 'true')) {
       throw new CompileError(`${n.path}: ${n.name}: enforced model contracts are not supported by edp yet`);
     }
   }
-}
-
-const hasHooks = (v: unknown): boolean =>
-  Array.isArray(v) ? v.some(hasHooks) : v !== null && v !== '' && v !== undefined;
-
-/** `on-run-start` / `on-run-end` in dbt_project.yml, which the engine does not run. */
-export function refuseRunHooks(scope: ParseScope): void {
-  const [key] = scope.project.runHooks;
-  if (key) throw new CompileError(`dbt_project.yml: ${key} hooks are not supported by edp yet`);
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Manifest, ManifestNode, ManifestSource } from '../manifest-types';
 import { findFiles } from '../project-files';
-import { checkAdapterCalls, checkNodeConfigs, refusePythonModels, refuseRunHooks } from './parse-checks';
+import { checkAdapterCalls, checkNodeConfigs, refusePythonModels } from './parse-checks';
 import { checkAcyclic, checkEnabledDependencies } from './parse-graph';
+import { readRunHooks, setNodeHooks } from './parse-hooks';
 import { parseModels } from './parse-models';
 import { readProperties } from './parse-properties';
 import { collectCalls, resolveRefs } from './parse-refs';
@@ -16,7 +17,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   const scope = openParseScope(dir, options);
   const { project } = scope;
   refusePythonModels(scope);
-  refuseRunHooks(scope);
+  const runHooks = readRunHooks(scope);
   const yamlFiles = findFiles(
     dir,
     [...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths],
@@ -37,6 +38,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   const all = [...nodes, ...parseGenericTests(scope, { nodes, byName, declared, sources })];
   checkEnabledDependencies(all);
   checkNodeConfigs(all);
+  setNodeHooks(all);
   setRelations(scope, all);
   checkAcyclic(all);
 
@@ -54,6 +56,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
       scope.vars,
       options.target,
       Object.values(sources),
+      ...(runHooks ? [runHooks] : []),
     ]),
   );
   return {
@@ -66,6 +69,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     nodes: manifestNodes,
     sources,
     ...(notRun.length ? { notRun } : {}),
+    ...(runHooks ? { runHooks } : {}),
     macros: scope.library,
     generatedAt: scope.now,
   };

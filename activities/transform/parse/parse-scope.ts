@@ -120,7 +120,11 @@ export function draftNode(
   const fqn = node.fqn ?? fqnOf(scope, file, name);
   const given = mergeConfig(configFromTree(scope.project.configTrees[type], fqn), props?.config ?? {});
   const rendered = Object.fromEntries(
-    Object.entries(given).map(([k, v]) => [k, scope.renderValue(`config ${k} of ${name}`, v)]),
+    // Hooks are rendered when they run (they may use `this`), as dbt does.
+    Object.entries(given).map(([k, v]) => [
+      k,
+      /^(pre|post)[-_]hook$/.test(k) ? v : scope.renderValue(`config ${k} of ${name}`, v),
+    ]),
   );
   const config = coerceBooleanConfigs(mergeConfig({ materialized: DEFAULT_MATERIALIZED[type] }, rendered), file.path);
   return {

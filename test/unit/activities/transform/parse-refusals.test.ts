@@ -53,18 +53,6 @@ describe('refused at parse', () => {
     );
   });
 
-  it('hooks, in a node config and on-run-start', async () => {
-    await refused(
-      { 'models/m.sql': "{{ config(post_hook='grant select on {{ this }} to reporter') }}\nselect 1 as x" },
-      /^models\/m\.sql:1: m: hooks \(post-hook\) are not supported by edp yet$/,
-    );
-    await runner.close();
-    await refused(
-      { 'dbt_project.yml': 'name: p\non-run-start:\n  - "create schema if not exists x"\n' },
-      'dbt_project.yml: on-run-start hooks are not supported by edp yet',
-    );
-  });
-
   it('an enabled config that renders to neither true nor false', () =>
     refused(
       { 'dbt_project.yml': "name: p\nmodels:\n  p:\n    +enabled: \"{{ var('on', 'maybe') }}\"\n" },
