@@ -8,12 +8,13 @@ import type { Warehouse } from '../warehouse';
 import { compileNode, testSql } from './compile';
 import { CompileError } from './jinja';
 import { readManifest, writeNodeSql } from './manifest-store';
-import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
+import type { Manifest, ManifestNode, ResourceType, TargetInfo, UnitTest } from './manifest-types';
 import { buildModel, relationKind, type BuildOutcome } from './materialize';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
 import { buildSnapshot } from './snapshot';
 import { runProjectHooks, withNodeHooks, type RunHooksInput } from './hooks';
+import { runUnitTest, type UnitTestOutcome } from './unit-tests';
 
 export { DEFAULT_TARGET, planProject, type PlanInput, type PlannedNode, type TransformPlan } from './plan';
 export type { RunHookResult, RunHooksInput } from './hooks';
@@ -45,7 +46,7 @@ export interface RunNodeInput {
 export interface NodeRunResult {
   id: string;
   name: string;
-  type: ResourceType;
+  type: ResourceType | 'unit_test';
   /** `error` only for a bundled test whose query failed (bad SQL); the message says why. */
   status: 'success' | 'warn' | 'fail' | 'error';
   /** Rows in the built table, rows an incremental or snapshot inserted; failing rows of a test. */
@@ -134,6 +135,38 @@ async function runBundledTests(w: Warehouse, manifest: Manifest, input: RunNodeI
   return out;
 }
 
+/** Runs a dbt unit test as a node: `fail` when the model's output differs from the expected rows. */
+function runUnitTestNode(
+  w: Warehouse,
+  manifest: Manifest,
+  unit: UnitTest,
+  input: RunNodeInput,
+): Promise<NodeRunResult> {
+  const name = `${manifest.nodes[unit.model].name}::${unit.name}`;
+  return classified(`unit test ${name} (${unit.path}:${unit.line})`, () =>
+    withHeartbeat(async () => {
+      const started = performance.now();
+      let r: UnitTestOutcome;
+      try {
+        r = await runUnitTest(w, manifest, unit, input);
+      } catch (err) {
+        return badInput(err);
+      }
+      const ms = Math.round(performance.now() - started);
+      logEvent(`unit test ${r.passed ? 'success' : 'fail'}`, { node: name, ms });
+      return {
+        id: unit.id,
+        name,
+        type: 'unit_test',
+        status: r.passed ? 'success' : 'fail',
+        rows: r.differing,
+        ...(r.message ? { message: r.message } : {}),
+        ms,
+      };
+    }),
+  );
+}
+
 /** Builds the transform activities over a warehouse and the default project. */
 export function createTransformActivities(deps: TransformDeps) {
   const lock = new KeyedLock();
@@ -164,6 +197,8 @@ export function createTransformActivities(deps: TransformDeps) {
       } catch (err) {
         return badInput(err);
       }
+      const unit = manifest.unitTests?.[input.nodeId];
+      if (unit) return runUnitTestNode(deps.warehouse, manifest, unit, input);
       const node = manifest.nodes[input.nodeId];
       if (!node) throw ApplicationFailure.nonRetryable(`unknown node "${input.nodeId}"`, ErrorType.BadInput);
       const w = deps.warehouse;

@@ -117,4 +117,33 @@ describe('transform workflow (time-skipping server)', () => {
     const result = await runWithRules('tr-mutual-reads', activities);
     expect(result.models.map((m) => m.status)).toEqual(['success', 'success']);
   }, 60_000);
+
+  it('skips a model whose unit test fails, as dbt build does', async () => {
+    const ran: string[] = [];
+    const unit = { id: 'unit_test.p.a.t', name: 'a::t', type: 'unit_test' as const };
+    const activities: Partial<Activities> = {
+      planTransform: () =>
+        Promise.resolve({
+          manifestFile: 'm.json',
+          checksum: 'c',
+          nodes: [unit, { id: 'a', name: 'a', type: 'model' as const, table: 'marts.a' }],
+          edges: [[unit.id, 'a']],
+        }),
+      runNode({ nodeId }) {
+        ran.push(nodeId);
+        if (nodeId === unit.id) {
+          return Promise.resolve({ ...unit, status: 'fail' as const, rows: 1, message: 'actual differs' });
+        }
+        return Promise.resolve(built(nodeId));
+      },
+      listQualityRuleFiles: () => Promise.resolve([]),
+    };
+    const result = await runWithRules('tr-unit-test-fails', activities);
+    expect(ran).toEqual([unit.id]);
+    expect(result.models.map((m) => `${m.type} ${m.model} ${m.status}`)).toEqual([
+      'unit_test a::t fail',
+      'model a skipped',
+    ]);
+    expect(result.failed).toBe(1);
+  }, 60_000);
 });

@@ -11,6 +11,7 @@ import { openParseScope, sha, type ParseOptions } from './parse-scope';
 import { parseSeeds } from './parse-seeds';
 import { parseSnapshots } from './parse-snapshots';
 import { parseGenericTests, parseSingularTests } from './parse-tests';
+import { parseUnitTests } from './parse-unit-tests';
 
 /** Parses a dbt project directory into a manifest: nodes, configs, dependencies; fails on unknown refs and cycles. */
 export function parseProject(dir: string, options: ParseOptions): Manifest {
@@ -23,7 +24,12 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     [...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths],
     ['.yml', '.yaml'],
   );
-  const { byName: properties, sources: declared, notRun } = readProperties(project, yamlFiles);
+  const {
+    byName: properties,
+    sources: declared,
+    unitTests: unitTestEntries,
+    notRun,
+  } = readProperties(project, yamlFiles);
   const sources: Record<string, ManifestSource> = Object.fromEntries(declared.map((s) => [s.source.id, s.source]));
 
   const drafts = [
@@ -36,6 +42,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   collectCalls(scope, drafts, sources);
   const { nodes, byName } = resolveRefs(drafts);
   const all = [...nodes, ...parseGenericTests(scope, { nodes, byName, declared, sources })];
+  const unitTests = parseUnitTests(scope, unitTestEntries, byName, sources);
   checkEnabledDependencies(all);
   checkNodeConfigs(all);
   setNodeHooks(all);
@@ -57,6 +64,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
       options.target,
       Object.values(sources),
       ...(runHooks ? [runHooks] : []),
+      ...(Object.keys(unitTests).length ? [unitTests] : []),
     ]),
   );
   return {
@@ -69,6 +77,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     nodes: manifestNodes,
     sources,
     ...(notRun.length ? { notRun } : {}),
+    ...(Object.keys(unitTests).length ? { unitTests } : {}),
     ...(runHooks ? { runHooks } : {}),
     macros: scope.library,
     generatedAt: scope.now,
