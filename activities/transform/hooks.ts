@@ -9,11 +9,13 @@ import { markerOf, relationKind, writeMarker, type BuildOptions, type BuildOutco
  * the node's activity; `on-run-start` / `on-run-end` run as steps of their own, first and last.
  *
  * The engine's materializations are not one transaction (Snowflake commits DDL on its own), so there
- * is no transaction for hooks to join: each hook that runs "in the transaction" (the default) commits
- * in one transaction of its own together with a marker row for the invocation, and a retried activity
- * skips it. Hooks marked `transaction: false` (`before_begin`, `after_commit`) run outside it, before
- * (pre) or after (post) the others, as dbt orders them, and may run again if the activity is retried
- * right after them.
+ * is no transaction for hooks to join. Each hook leaves a marker row for the invocation once it ran, and
+ * a retried activity skips the hooks with one: a hook that changes rows (insert, update, delete, merge)
+ * and runs "in the transaction" (the default) commits in one transaction with its marker, so it never
+ * runs twice; any other statement (DDL such as `create`, `grant`: Snowflake commits it by itself) runs
+ * on its own, then its marker is written, and runs again only if the activity dies in between. Hooks
+ * marked `transaction: false` (`before_begin`, `after_commit`) run before (pre) or after (post) the
+ * others, as dbt orders them.
  */
 
 /** Where a hook is written, for messages and markers. */
@@ -26,6 +28,9 @@ function hooksOf(node: ManifestNode, key: 'pre-hook' | 'post-hook'): Hook[] {
   const inside = hooks.filter((h) => h.transaction);
   return key === 'pre-hook' ? [...outside, ...inside] : [...inside, ...outside];
 }
+
+/** A statement that changes rows (after leading comments): it can commit in one transaction with its marker. */
+const CHANGES_ROWS = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:insert|update|delete|merge)\b/i;
 
 /** The marker id of a hook: the node's id, the hook's key and its 1-based place. */
 const markerId = (node: ManifestNode, key: HookKey, index: number) => `${node.id}#${key}-${index + 1}`;
@@ -50,7 +55,7 @@ async function runHookList(
     const sql = compileNode(manifest, { ...node, rawSql: hook.sql, path: where }, o);
     // A failing hook's error names it (a bad one fails the node, non-retryably).
     await classified(where, async () => {
-      if (hook.transaction) {
+      if (hook.transaction && CHANGES_ROWS.test(sql)) {
         await w.transaction(async (s) => {
           if (sql.trim()) await s.execute(sql);
           await writeMarker(s, w.dialect, o.invocationId, marker, rows);
@@ -131,16 +136,18 @@ function runHookGlobals(manifest: Manifest, input: RunHooksInput) {
     ),
   ];
   const results = (input.results ?? []).map((r) => {
-    const n = manifest.nodes[r.id];
+    const n = manifest.nodes[r.id] as ManifestNode | undefined;
+    const unit = manifest.unitTests?.[r.id];
+    const type = n?.resourceType ?? (unit ? 'unit_test' : 'operation');
     return {
-      status: n?.resourceType === 'test' && r.status === 'success' ? 'pass' : r.status,
+      status: (type === 'test' || type === 'unit_test') && r.status === 'success' ? 'pass' : r.status,
       message: r.error ?? null,
       execution_time: (r.durationMs ?? 0) / 1000,
       rows_affected: r.rows ?? null,
       node: {
         unique_id: r.id,
-        name: n?.name ?? r.id,
-        resource_type: n?.resourceType ?? 'unit_test',
+        name: n?.name ?? unit?.name ?? r.id,
+        resource_type: type,
         schema: n?.relation?.schema ?? null,
         alias: n?.relation?.identifier ?? null,
       },
