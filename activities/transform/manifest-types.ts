@@ -37,7 +37,8 @@ export interface ManifestNode {
   relation?: Relation;
   generic?: GenericTest;
   description?: string;
-  columns?: Record<string, { description?: string }>;
+  /** Columns its properties declare; `data_type` is what an enforced contract checks. */
+  columns?: Record<string, { description?: string; data_type?: string }>;
   /** sha256 of the file (generic tests: of their definition). */
   checksum: string;
 }

@@ -15,6 +15,8 @@ import { buildSeed } from './seed';
 import { buildSnapshot } from './snapshot';
 import { runProjectHooks, withNodeHooks, type RunHooksInput } from './hooks';
 import { runUnitTest, type UnitTestOutcome } from './unit-tests';
+import { enforceContract } from './contracts';
+import { hasEnforcedContract } from './parse/parse-checks';
 
 export { DEFAULT_TARGET, planProject, type PlanInput, type PlannedNode, type TransformPlan } from './plan';
 export type { RunHookResult, RunHooksInput } from './hooks';
@@ -216,7 +218,8 @@ export function createTransformActivities(deps: TransformDeps) {
                 const built: BuildOutcome = await withNodeHooks(w, manifest, node, input, () => {
                   if (node.resourceType === 'seed') return buildSeed(w, manifest, node, input);
                   if (node.resourceType === 'snapshot') return buildSnapshot(w, manifest, node, input);
-                  return buildModel(w, manifest, node, input);
+                  if (!hasEnforcedContract(node)) return buildModel(w, manifest, node, input);
+                  return enforceContract(w, manifest, node, input).then(() => buildModel(w, manifest, node, input));
                 });
                 writeNodeSql(manifest, node, 'run', built.sql);
                 result = {

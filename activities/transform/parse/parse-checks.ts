@@ -55,7 +55,7 @@ function whereSet(n: ManifestNode, key: string): string {
   return pattern.test(n.rawSql) ? `${n.path}:${lineOfCall(n.rawSql, pattern)}` : n.path;
 }
 
-/** Materializations, incremental strategies and snapshot strategies each node's config asks for. */
+/** Materializations, incremental strategies, snapshot strategies and contracts each node's config asks for. */
 export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
   for (const n of nodes) {
     const m = String(n.config.materialized);
@@ -83,10 +83,7 @@ export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
     if (n.resourceType === 'snapshot' && n.config.strategy !== 'timestamp' && n.config.strategy !== 'check') {
       throw new CompileError(`${n.path}: snapshot ${n.name} needs strategy 'timestamp' or 'check'`);
     }
-    const contract = n.config.contract as { enforced?: unknown } | undefined;
-    if (contract && (contract.enforced === true || contract.enforced === 'true')) {
-      throw new CompileError(`${n.path}: ${n.name}: enforced model contracts are not supported by edp yet`);
-    }
+    if (hasEnforcedContract(n)) checkContractDeclared(n);
   }
 }
 
@@ -110,4 +107,22 @@ export function checkAdapterCalls(scope: ParseScope, nodes: readonly ManifestNod
       );
     }
   }
+}
+
+/** Whether a node's config enforces a model contract (`contract: {enforced: true}`). */
+export function hasEnforcedContract(n: ManifestNode): boolean {
+  const contract = n.config.contract as { enforced?: unknown } | undefined;
+  return Boolean(contract && (contract.enforced === true || String(contract.enforced).toLowerCase() === 'true'));
+}
+
+/** An enforced contract as dbt requires it at parse: a model that builds a relation, a data_type for every column. */
+function checkContractDeclared(n: ManifestNode): void {
+  const where = `${n.path}: ${n.name}: enforced contract`;
+  if (n.resourceType !== 'model' || n.config.materialized === 'ephemeral') {
+    throw new CompileError(`${where}: only models that build a view or a table can have one`);
+  }
+  const columns = Object.entries(n.columns ?? {});
+  if (!columns.length) throw new CompileError(`${where}: declares no columns`);
+  const untyped = columns.filter(([, c]) => !c.data_type).map(([name]) => name);
+  if (untyped.length) throw new CompileError(`${where}: columns without a data_type: ${untyped.join(', ')}`);
 }

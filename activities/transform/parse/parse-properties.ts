@@ -9,7 +9,7 @@ import { asList, asObject, testsOf, type TestEntries } from './parse-yaml';
 export interface Properties {
   description?: string;
   config: Record<string, unknown>;
-  columns: Record<string, { description?: string }>;
+  columns: Record<string, { description?: string; data_type?: string }>;
   /** Test entries; `inRoot` is the properties file's path below its model/seed/snapshot path. */
   tests: TestEntries;
 }
@@ -68,7 +68,10 @@ function readNodeProperties(doc: Record<string, unknown>, file: FoundFile, byNam
       for (const rawCol of asList(entry.columns)) {
         const col = asObject(rawCol);
         if (typeof col.name !== 'string') throw new CompileError(`${file.path}: a column of ${entry.name} has no name`);
-        props.columns[col.name] = { description: typeof col.description === 'string' ? col.description : undefined };
+        props.columns[col.name] = {
+          description: typeof col.description === 'string' ? col.description : undefined,
+          ...(typeof col.data_type === 'string' ? { data_type: col.data_type } : {}),
+        };
         for (const t of testsOf(col)) {
           props.tests.push({ entry: t, column: col.name, file: file.path, inRoot: file.inRoot });
         }
