@@ -43,19 +43,29 @@ function plain<T>(fn: () => T): T {
   }
 }
 
-const VERB: Record<string, string> = { model: 'model', seed: 'seed file', snapshot: 'snapshot', test: 'test' };
+const VERB: Record<string, string> = {
+  model: 'model',
+  seed: 'seed file',
+  snapshot: 'snapshot',
+  test: 'test',
+  unit_test: 'unit test',
+};
 
 /** One dbt-like line per finished node: `3 of 115 OK created model staging.stg_claims ... [500 rows in 0.12s]`. */
 function describe(n: ModelOutcome, index: number, total: number): string {
   const status = {
-    success: n.type === 'test' ? 'PASS' : 'OK',
+    success: n.type === 'test' || n.type === 'unit_test' ? 'PASS' : 'OK',
     warn: 'WARN',
     fail: 'FAIL',
     error: 'ERROR',
     skipped: 'SKIP',
   }[n.status];
   const rows =
-    n.rows === undefined ? '' : n.type === 'test' ? `${n.rows} failing` : `${n.rows.toLocaleString('en-US')} rows`;
+    n.rows === undefined
+      ? ''
+      : n.type === 'test' || n.type === 'unit_test'
+        ? `${n.rows} failing`
+        : `${n.rows.toLocaleString('en-US')} rows`;
   const time = n.durationMs === undefined ? '' : `${(n.durationMs / 1000).toFixed(2)}s`;
   const detail = [rows, time].filter(Boolean).join(' in ');
   const head = `${String(index).padStart(String(total).length)} of ${total} ${status.padEnd(5)} ${VERB[n.type] ?? n.type} ${n.model}`;
@@ -157,6 +167,10 @@ export async function dbtCommand(
     }
     total = r.models.length;
     show(r.models);
+    for (const h of r.hooks ?? []) {
+      const time = h.durationMs === undefined ? '' : ` in ${(h.durationMs / 1000).toFixed(2)}s`;
+      log(h.status === 'success' ? `${h.kind}: OK (${h.hooks} hooks${time})` : `${h.kind}: ERROR\n      ${h.error}`);
+    }
     for (const x of r.notRun ?? []) log(`Not run by edp: ${x.kind} ${x.name} (${x.path}): ${x.reason}`);
     log('');
     log(`Finished in ${((Date.now() - started) / 1000).toFixed(2)}s. ${summaryLine(r.models)}`);

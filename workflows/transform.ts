@@ -6,7 +6,14 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DbtCommand, NodeRunResult, NotRunResource, PlannedNode } from '../activities/transform';
+import type {
+  DbtCommand,
+  NodeRunResult,
+  NotRunResource,
+  PlannedNode,
+  RunHookKind,
+  RunHookResult,
+} from '../activities/transform';
 import { descendantsOf } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
 import { RunQueue } from '../lib/run-queue';
@@ -53,12 +60,24 @@ export interface ModelOutcome {
   error?: string;
 }
 
+/** How a project's `on-run-start` or `on-run-end` hooks ran. */
+export interface HookOutcome {
+  kind: RunHookKind;
+  status: 'success' | 'error';
+  /** Hooks the project declares for this point. */
+  hooks?: number;
+  durationMs?: number;
+  error?: string;
+}
+
 /** What {@link transform} built. */
 export interface TransformResult {
   /** Every planned node in run order. */
   models: ModelOutcome[];
-  /** Nodes that errored or whose error-severity test failed. */
+  /** Nodes that errored or whose error-severity test failed, and run hooks that failed. */
   failed: number;
+  /** The project's `on-run-start` / `on-run-end` hooks, when it has any. */
+  hooks?: HookOutcome[];
   /** Declared resources the engine does not run (unit tests, the semantic layer), as the plan reported them. */
   notRun?: NotRunResource[];
 }
@@ -84,6 +103,8 @@ const BLOCKING: ReadonlyArray<ModelOutcome['status']> = ['error', 'fail', 'skipp
  * dbt build/run/test/seed/snapshot as a durable run: one activity parses and plans the project (node ids
  * and edges only), then nodes run as activities in dependency order with at most `threads` in flight.
  * A node that fails skips only its descendants (in `build`, a model's failing test skips the model's children).
+ * The project's `on-run-start` hooks run first (when they fail, every node is skipped) and its `on-run-end`
+ * hooks last, whatever the nodes did, as dbt runs them; plans without hooks schedule neither step.
  */
 export async function transform(input: TransformInput): Promise<TransformResult> {
   const acts = warehouseActivities(input.steps, 'transform');
@@ -187,8 +208,36 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     }
   };
 
+  const hooks: HookOutcome[] = [];
+  const runHooks = async (kind: RunHookKind, results?: RunHookResult[]): Promise<boolean> => {
+    const started = Date.now();
+    try {
+      const r = await acts.runProjectHooks({
+        manifestFile: plan.manifestFile,
+        checksum: plan.checksum,
+        kind,
+        invocationId: runBase.invocationId,
+        runStartedAt: runBase.runStartedAt,
+        nodeIds: plan.nodes.map((n) => n.id),
+        results,
+      });
+      hooks.push({ kind, status: 'success', hooks: r.hooks, durationMs: r.ms });
+      return true;
+    } catch (err) {
+      hooks.push({ kind, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
+      return false;
+    }
+  };
+  const startHooksOk = plan.runHooks?.includes('on-run-start') ? await runHooks('on-run-start') : true;
+  if (!startHooksOk) {
+    for (const n of plan.nodes) {
+      testOutcomes(n, 'skipped', 'on-run-start failed');
+      outcome.set(n.id, { model: n.name, id: n.id, type: n.type, status: 'skipped', error: 'on-run-start failed' });
+    }
+  }
+
   const inFlight: Array<Promise<void>> = [];
-  while (queue.pendingCount > 0) {
+  while (startHooksOk && queue.pendingCount > 0) {
     const { start, skip } = queue.next();
     for (const id of skip) {
       const n = byId.get(id)!;
@@ -207,6 +256,19 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     outcome.get(id)!,
     ...(byId.get(id)!.tests ?? []).map((t) => outcome.get(t.id)!),
   ]);
-  const failed = models.filter((m) => m.status === 'error' || m.status === 'fail').length;
-  return { models, failed, ...(plan.notRun ? { notRun: plan.notRun } : {}) };
+  if (plan.runHooks?.includes('on-run-end')) {
+    await runHooks(
+      'on-run-end',
+      models.map((m) => ({ id: m.id, status: m.status, error: m.error, rows: m.rows, durationMs: m.durationMs })),
+    );
+  }
+  const failed =
+    models.filter((m) => m.status === 'error' || m.status === 'fail').length +
+    hooks.filter((h) => h.status === 'error').length;
+  return {
+    models,
+    failed,
+    ...(plan.notRun ? { notRun: plan.notRun } : {}),
+    ...(plan.runHooks ? { hooks } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { CompileError, JinjaRenderer } from './jinja';
+import { CompileError, JinjaRenderer, type JinjaGlobals } from './jinja';
 import { dbtContext, quoterFor, renderRelation } from './jinja-context';
 import type { GenericTest, Manifest, ManifestNode } from './manifest-types';
 import { genericTestMacro } from './packages/macro-library';
@@ -10,6 +10,8 @@ export interface CompileOptions {
   runStartedAt: string;
   /** True when the node is incremental, its table exists and the run is not a full refresh. */
   isIncremental?: boolean;
+  /** Globals besides dbt's (run hooks' `results`, `schemas`). */
+  globals?: JinjaGlobals;
 }
 
 /** One renderer per manifest (macros parsed once per worker). */
@@ -135,7 +137,7 @@ function runContext(
   node: ManifestNode | undefined,
   ephemeral: (target: ManifestNode) => { sql: string } | { error: string },
 ) {
-  return dbtContext({
+  const context = dbtContext({
     renderer: rendererFor(manifest),
     target: manifest.target,
     projectName: manifest.projectName,
@@ -165,6 +167,7 @@ function runContext(
         : { error: `source('${s}', '${t}') is not defined` };
     },
   });
+  return { ...context, ...options.globals };
 }
 
 function renderNode(

@@ -112,6 +112,9 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
       warn: () => '',
     },
     log: () => '',
+    // A hook run outside the node's transaction, written `post_hook=after_commit("…")`.
+    before_begin: (sql: unknown) => ({ sql: str(sql), transaction: false }),
+    after_commit: (sql: unknown) => ({ sql: str(sql), transaction: false }),
     doc: () => '',
     set: (items: unknown) => [...new Set(Array.isArray(items) ? (items as unknown[]) : [])],
     flags: { WHICH: c.execute ? 'run' : 'parse', FULL_REFRESH: false, STORE_FAILURES: false },

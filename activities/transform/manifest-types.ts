@@ -38,8 +38,11 @@ export interface ManifestNode {
   relation?: Relation;
   generic?: GenericTest;
   description?: string;
-  /** Columns its properties declare: description, and `meta` / `tags` (sensitivity tags for governance). */
-  columns?: Record<string, { description?: string; meta?: Record<string, unknown>; tags?: string[] }>;
+  /** Columns its properties declare: description, `data_type` (what an enforced contract checks), and `meta` / `tags` (sensitivity tags for governance). */
+  columns?: Record<
+    string,
+    { description?: string; data_type?: string; meta?: Record<string, unknown>; tags?: string[] }
+  >;
   /** sha256 of the file (generic tests: of their definition). */
   checksum: string;
 }
@@ -98,6 +101,10 @@ export interface Manifest {
   sources: Record<string, ManifestSource>;
   /** Declared resources the engine does not run; every run reports them. */
   notRun?: NotRunResource[];
+  /** The project's unit tests by id, when it has any. */
+  unitTests?: Record<string, UnitTest>;
+  /** `on-run-start` / `on-run-end`, when the project has them. */
+  runHooks?: Partial<Record<RunHookKind, Hook[]>>;
   /** The macro library of the project and its packages. */
   macros: MacroLibrary;
   generatedAt: string;
@@ -110,4 +117,34 @@ export interface TargetInfo {
   schema: string;
   database: string;
   threads: number;
+}
+
+/** A hook's SQL (unrendered) and whether it runs in the hook's transaction (dbt's `before_begin` / `after_commit` say no). */
+export interface Hook {
+  sql: string;
+  transaction: boolean;
+}
+
+/** dbt_project.yml's run hooks: SQL run once before the run's nodes and once after them. */
+export type RunHookKind = 'on-run-start' | 'on-run-end';
+
+/** Rows of a unit test's input or expectation: written as data (`dict`, `csv`: every value text) or as SQL. */
+export type UnitTestRows =
+  { format: 'dict' | 'csv'; rows: Array<Record<string, unknown>> } | { format: 'sql'; sql: string };
+
+/** A dbt unit test (`unit_tests:` in a properties file): the model's SQL on given rows, compared with expected ones. */
+export interface UnitTest {
+  /** `unit_test.<project>.<model>.<name>`, as dbt names it. */
+  id: string;
+  name: string;
+  /** The tested model's node id. */
+  model: string;
+  /** The properties file and the line of its entry. */
+  path: string;
+  line: number;
+  /** Each input replaced: a node id, a source id, or `this` (the model itself, for incremental models). */
+  given: Array<UnitTestRows & { input: string; replaces: string }>;
+  expect: UnitTestRows;
+  /** `overrides`: vars, and macro results (`is_incremental`, or macros the project does not define). */
+  overrides?: { vars?: Record<string, unknown>; macros?: Record<string, unknown> };
 }

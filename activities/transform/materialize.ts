@@ -137,14 +137,25 @@ async function markers(w: Warehouse): Promise<string> {
   return w.dialect.table(RUNS);
 }
 
-/** Rows a node's committed change affected in this invocation, or undefined when it has not committed. */
-export async function markerRows(w: Warehouse, invocationId: string, node: ManifestNode): Promise<number | undefined> {
+/** The marker of a change committed in this invocation under `id` (a node, or one of its hooks), if any. */
+export async function markerOf(
+  w: Warehouse,
+  invocationId: string,
+  id: string,
+): Promise<{ rows: number | null } | undefined> {
   const runs = await markers(w);
   const done = await w.query<{ rows_affected: unknown }>(
     `select rows_affected from ${runs} where invocation_id = ? and node_id = ?`,
-    [invocationId, node.id],
+    [invocationId, id],
   );
-  return done.length ? Number(done[0].rows_affected) : undefined;
+  if (!done.length) return undefined;
+  return { rows: done[0].rows_affected === null ? null : Number(done[0].rows_affected) };
+}
+
+/** Rows a node's committed change affected in this invocation, or undefined when it has not committed. */
+export async function markerRows(w: Warehouse, invocationId: string, node: ManifestNode): Promise<number | undefined> {
+  const done = await markerOf(w, invocationId, node.id);
+  return done ? Number(done.rows) : undefined;
 }
 
 /** Whether any invocation has completed a build of the node (its incremental table is then real). */
@@ -153,13 +164,16 @@ async function builtBefore(w: Warehouse, node: ManifestNode): Promise<boolean> {
   return (await w.query(`select 1 as one from ${runs} where node_id = ? limit 1`, [node.id])).length > 0;
 }
 
-/** Records that the node's change of this invocation is done (in `w`'s transaction when it is a session). */
+/**
+ * Records that the change of this invocation under `node.id` (a node, or one of its hooks) is done, in
+ * `w`'s transaction when it is a session.
+ */
 export async function writeMarker(
   w: Warehouse | WarehouseSession,
   dialect: Dialect,
   invocationId: string,
-  node: ManifestNode,
-  rows: number,
+  node: Pick<ManifestNode, 'id'>,
+  rows: number | null,
 ): Promise<void> {
   await w.execute(`insert into ${dialect.table(RUNS)} values (?, ?, ?, current_timestamp)`, [
     invocationId,

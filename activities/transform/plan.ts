@@ -1,5 +1,5 @@
 import { writeManifest } from './manifest-store';
-import type { Manifest, ManifestNode, NotRunResource, ResourceType, TargetInfo } from './manifest-types';
+import type { Manifest, ManifestNode, NotRunResource, ResourceType, RunHookKind, TargetInfo } from './manifest-types';
 import { DEFAULT_TARGET_TYPE } from './jinja-context';
 import { parseProject } from './parse';
 import { runEdges, selectNodes, type DbtCommand } from './selection';
@@ -23,7 +23,8 @@ export interface PlanInput {
 /** A node as the workflow sees it: no SQL, no rows. */
 export interface PlannedNode {
   id: string;
-  type: ResourceType;
+  /** `unit_test`: a dbt unit test, run before its model in `build` (a failing one skips the model). */
+  type: ResourceType | 'unit_test';
   name: string;
   /** `schema.table` it builds (models, seeds, snapshots). */
   table?: string;
@@ -39,6 +40,8 @@ export interface TransformPlan {
   edges: Array<[parent: string, child: string]>;
   /** Declared resources this command would run under dbt but the engine does not (unit tests, semantic layer). */
   notRun?: NotRunResource[];
+  /** The project's run hooks this command runs (`runProjectHooks`), when it has any. */
+  runHooks?: RunHookKind[];
 }
 
 /** The default `target` of the embedded warehouse. */
@@ -72,6 +75,36 @@ export function seedSourceEdges(manifest: Manifest, selected: readonly string[])
     }
   }
   return edges;
+}
+
+/**
+ * The unit tests a command runs, as dbt runs them: `build` those of its selected models, each after the
+ * model's parents (its inputs' columns come from their tables) and before the model; `test` those of the
+ * models the selection names, on their own.
+ */
+function unitTestsOf(
+  manifest: Manifest,
+  command: DbtCommand,
+  input: PlanInput,
+  selected: readonly string[],
+  runOrder: ReadonlyArray<readonly [string, string]>,
+): { nodes: PlannedNode[]; edges: Array<[string, string]> } {
+  const all = Object.values(manifest.unitTests ?? {});
+  if (!all.length || (command !== 'build' && command !== 'test')) return { nodes: [], edges: [] };
+  const models = new Set(command === 'build' ? selected : selectNodes(manifest, 'run', input.select, input.exclude));
+  const tests = all.filter((u) => models.has(u.model));
+  const nodes = tests.map((u) => ({
+    id: u.id,
+    type: 'unit_test' as const,
+    name: `${manifest.nodes[u.model].name}::${u.name}`,
+  }));
+  if (command !== 'build') return { nodes, edges: [] };
+  const parents = runOrder.filter(([p]) => manifest.nodes[p]?.resourceType !== 'test');
+  const edges = tests.flatMap((u): Array<[string, string]> => [
+    [u.id, u.model],
+    ...parents.filter(([, child]) => child === u.model).map(([p]): [string, string] => [p, u.id]),
+  ]);
+  return { nodes, edges };
 }
 
 /**
@@ -125,10 +158,20 @@ export function planProject(
     if (bundledInto.has(child) || p === child) continue;
     edges.set(`${p}\u0000${child}`, [p, child]);
   }
-  // dbt runs unit tests in `build` and `test`; the semantic layer is declared, never built.
-  const notRun = (manifest.notRun ?? []).filter(
-    (x) => command === 'build' || (command === 'test' && x.kind === 'unit_test'),
-  );
-  const plan: TransformPlan = { manifestFile, checksum: manifest.checksum, nodes, edges: [...edges.values()] };
-  return { manifest, plan: notRun.length ? { ...plan, notRun } : plan };
+  const unit = unitTestsOf(manifest, command, input, selected, [...edges.values()]);
+  nodes.push(...unit.nodes);
+  for (const [p, c] of unit.edges) edges.set(`${p}\u0000${c}`, [p, c]);
+  // The semantic layer is declared, never built (dbt's build runs none of it either).
+  const notRun = command === 'build' ? (manifest.notRun ?? []) : [];
+  // dbt runs on-run-start / on-run-end around every command that runs nodes (`edp dbt compile` runs none).
+  const runHooks = command === 'compile' ? [] : (Object.keys(manifest.runHooks ?? {}) as RunHookKind[]);
+  const plan: TransformPlan = {
+    manifestFile,
+    checksum: manifest.checksum,
+    nodes,
+    edges: [...edges.values()],
+    ...(notRun.length ? { notRun } : {}),
+    ...(runHooks.length ? { runHooks } : {}),
+  };
+  return { manifest, plan };
 }

@@ -13,8 +13,8 @@ export interface ProjectFile {
   testPaths: string[];
   targetPath: string;
   vars: Record<string, unknown>;
-  /** The `on-run-start` / `on-run-end` keys the file sets (the engine refuses them). */
-  runHooks: string[];
+  /** The `on-run-start` / `on-run-end` hooks (SQL or `{sql, transaction}` entries, unrendered), in order. */
+  runHooks: Record<'on-run-start' | 'on-run-end', unknown[]>;
   /** The `models:`, `seeds:`, `snapshots:`, `data_tests:` config trees. */
   configTrees: Record<'model' | 'seed' | 'snapshot' | 'test', Record<string, unknown>>;
 }
@@ -62,7 +62,7 @@ export function readProjectFile(dir: string): ProjectFile {
     testPaths: list(doc['test-paths'], ['tests'], 'test-paths'),
     targetPath: typeof doc['target-path'] === 'string' ? doc['target-path'] : 'target',
     vars: tree('vars'),
-    runHooks: ['on-run-start', 'on-run-end'].filter((k) => doc[k] !== undefined && doc[k] !== null && doc[k] !== ''),
+    runHooks: { 'on-run-start': hookEntries(doc['on-run-start']), 'on-run-end': hookEntries(doc['on-run-end']) },
     configTrees: {
       model: tree('models'),
       seed: tree('seeds'),
@@ -138,11 +138,24 @@ export function configFromTree(tree: Record<string, unknown>, fqn: readonly stri
   return config;
 }
 
-/** Merges `more` into `config`: later wins, except `tags` (added) and `meta` (merged). */
+/** A hook config's entries (one SQL text, a list, or none) as a list. */
+export function hookEntries(value: unknown): unknown[] {
+  if (value === undefined || value === null || value === '') return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * Merges `more` into `config`: later wins, except `tags` (added), `meta` (merged) and hooks (added, as
+ * dbt does, under `pre-hook` / `post-hook` whether written so or as `pre_hook` / `post_hook`).
+ */
 export function mergeConfig(config: Record<string, unknown>, more: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(more)) {
     if (value === undefined) continue;
-    if (key === 'tags') {
+    const hook = /^(pre|post)[-_]hook$/.exec(key);
+    if (hook) {
+      const name = `${hook[1]}-hook`;
+      config[name] = [...hookEntries(config[name]), ...hookEntries(value)];
+    } else if (key === 'tags') {
       const add = (Array.isArray(value) ? value : [value]).map((t) => String(t as string));
       const have = (config.tags as string[] | undefined) ?? [];
       config.tags = [...have, ...add.filter((t) => !have.includes(t))];

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSchema, type Warehouse } from '../warehouse';
 import { CompileError } from './jinja';
@@ -9,7 +10,13 @@ import { scratchRef, type BuildOutcome } from './materialize';
 
 /** Splits CSV text into records (RFC 4180: quoted fields, doubled quotes, newlines inside quotes). */
 export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[][] {
+  return readCsv(text, delimiter, file).records;
+}
+
+/** {@link parseCsv}'s records, and how many blank lines it skipped. */
+export function readCsv(text: string, delimiter = ',', file = 'seed'): { records: string[][]; blankLines: number } {
   const rows: string[][] = [];
+  let blankLines = 0;
   let row: string[] = [];
   let field = '';
   let quoted = false;
@@ -37,6 +44,7 @@ export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[]
       if (ch === '\r' && src[i + 1] === '\n') i++;
       row.push(field);
       if (row.length > 1 || row[0] !== '') rows.push(row);
+      else blankLines++;
       row = [];
       field = '';
       line++;
@@ -47,7 +55,7 @@ export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[]
     row.push(field);
     rows.push(row);
   }
-  return rows;
+  return { records: rows, blankLines };
 }
 
 type SeedType = 'integer' | 'double' | 'date' | 'timestamp' | 'boolean' | 'varchar';
@@ -115,6 +123,19 @@ function castText(c: string, kind: SeedType | 'override', type: string): string 
 }
 
 /**
+ * The records as a CSV file every engine's reader reads alike (`,`, `\n`, no blank line): Snowflake's
+ * COPY reads a blank line as a row of NULLs (the local server lacks SKIP_BLANK_LINES) and a bare CR as
+ * no line end at all. Written only for a seed that has either.
+ */
+function plainCsvFile(header: readonly string[], rows: readonly string[][]): { dir: string; file: string } {
+  const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const dir = mkdtempSync(join(tmpdir(), 'edp-seed-'));
+  const file = join(dir, 'seed.csv');
+  writeFileSync(file, [header, ...rows].map((r) => r.map(field).join(',')).join('\n') + '\n');
+  return { dir, file };
+}
+
+/**
  * Loads a seed CSV into its table, inferring column types as dbt does unless `column_types` names them.
  * The engine's CSV reader copies the file as text into a scratch table; one `create or replace … as
  * select` then types it into the seed's table, so a reader sees the old rows or the new, never none.
@@ -132,7 +153,7 @@ export async function buildSeed(
     throw new CompileError(`${node.path}: the seed changed after the run was planned; start the run again`);
   }
   const delimiter = node.config.delimiter ?? ',';
-  const records = parseCsv(text, delimiter, node.path);
+  const { records, blankLines } = readCsv(text, delimiter, node.path);
   if (records.length === 0) throw new CompileError(`${node.path}: the seed has no header row`);
   const [header, ...rows] = records;
   rows.forEach((r, i) => {
@@ -147,7 +168,13 @@ export async function buildSeed(
   const q = quoterFor(manifest.target.type);
   const textColumns = header.map((_, c) => `c${c}`);
   const scratch = scratchRef(node, o.invocationId, 'seed');
-  const copied = await w.copyCsvText(file, scratch, textColumns, delimiter);
+  const plain = blankLines > 0 || /\r(?!\n)/.test(text) ? plainCsvFile(header, rows) : undefined;
+  let copied: number;
+  try {
+    copied = await w.copyCsvText(plain?.file ?? file, scratch, textColumns, plain ? ',' : delimiter);
+  } finally {
+    if (plain) rmSync(plain.dir, { recursive: true, force: true });
+  }
   if (copied !== rows.length) {
     throw new CompileError(`${node.path}: the CSV reader found ${copied} rows, the seed has ${rows.length}`);
   }

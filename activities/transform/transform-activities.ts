@@ -10,13 +10,18 @@ import type { Warehouse } from '../warehouse';
 import { compileNode, prefetchNodeQueries, testSql } from './compile';
 import { CompileError } from './jinja';
 import { readManifest, writeNodeSql } from './manifest-store';
-import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
+import type { Manifest, ManifestNode, ResourceType, TargetInfo, UnitTest } from './manifest-types';
 import { buildModel, relationKind, type BuildOutcome } from './materialize';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
 import { buildSnapshot } from './snapshot';
+import { runProjectHooks, withNodeHooks, type RunHooksInput } from './hooks';
+import { runUnitTest, type UnitTestOutcome } from './unit-tests';
+import { enforceContract } from './contracts';
+import { hasEnforcedContract } from './parse/parse-checks';
 
 export { DEFAULT_TARGET, planProject, type PlanInput, type PlannedNode, type TransformPlan } from './plan';
+export type { RunHookResult, RunHooksInput } from './hooks';
 
 /** What the transform activities need from the worker. */
 export interface TransformDeps {
@@ -47,7 +52,7 @@ export interface RunNodeInput {
 export interface NodeRunResult {
   id: string;
   name: string;
-  type: ResourceType;
+  type: ResourceType | 'unit_test';
   /** `error` only for a bundled test whose query failed (bad SQL); the message says why. */
   status: 'success' | 'warn' | 'fail' | 'error';
   /** Rows in the built table, rows an incremental or snapshot inserted; failing rows of a test. */
@@ -171,6 +176,38 @@ function builtModel(manifest: Manifest, node: ManifestNode, built: BuildOutcome)
   };
 }
 
+/** Runs a dbt unit test as a node: `fail` when the model's output differs from the expected rows. */
+function runUnitTestNode(
+  w: Warehouse,
+  manifest: Manifest,
+  unit: UnitTest,
+  input: RunNodeInput,
+): Promise<NodeRunResult> {
+  const name = `${manifest.nodes[unit.model].name}::${unit.name}`;
+  return classified(`unit test ${name} (${unit.path}:${unit.line})`, () =>
+    withHeartbeat(async () => {
+      const started = performance.now();
+      let r: UnitTestOutcome;
+      try {
+        r = await runUnitTest(w, manifest, unit, input);
+      } catch (err) {
+        return badInput(err);
+      }
+      const ms = Math.round(performance.now() - started);
+      logEvent(`unit test ${r.passed ? 'success' : 'fail'}`, { node: name, ms });
+      return {
+        id: unit.id,
+        name,
+        type: 'unit_test',
+        status: r.passed ? 'success' : 'fail',
+        rows: r.differing,
+        ...(r.message ? { message: r.message } : {}),
+        ms,
+      };
+    }),
+  );
+}
+
 /** Builds the transform activities over a warehouse and the default project. */
 export function createTransformActivities(deps: TransformDeps) {
   const lock = new KeyedLock();
@@ -201,6 +238,8 @@ export function createTransformActivities(deps: TransformDeps) {
       } catch (err) {
         return badInput(err);
       }
+      const unit = manifest.unitTests?.[input.nodeId];
+      if (unit) return runUnitTestNode(deps.warehouse, manifest, unit, input);
       const node = manifest.nodes[input.nodeId];
       if (!node) throw ApplicationFailure.nonRetryable(`unknown node "${input.nodeId}"`, ErrorType.BadInput);
       const w = deps.warehouse;
@@ -217,10 +256,12 @@ export function createTransformActivities(deps: TransformDeps) {
               if (node.resourceType === 'test') {
                 result = await runTest(w, manifest, node, input);
               } else {
-                let built: BuildOutcome;
-                if (node.resourceType === 'seed') built = await buildSeed(w, manifest, node, input);
-                else if (node.resourceType === 'snapshot') built = await buildSnapshot(w, manifest, node, input);
-                else built = await buildModel(w, manifest, node, input);
+                const built: BuildOutcome = await withNodeHooks(w, manifest, node, input, () => {
+                  if (node.resourceType === 'seed') return buildSeed(w, manifest, node, input);
+                  if (node.resourceType === 'snapshot') return buildSnapshot(w, manifest, node, input);
+                  if (!hasEnforcedContract(node)) return buildModel(w, manifest, node, input);
+                  return enforceContract(w, manifest, node, input).then(() => buildModel(w, manifest, node, input));
+                });
                 governed = builtModel(manifest, node, built);
                 writeNodeSql(manifest, node, 'run', built.sql);
                 result = {
@@ -253,6 +294,27 @@ export function createTransformActivities(deps: TransformDeps) {
             return result;
           }),
         ),
+      );
+    },
+
+    /** Runs the project's `on-run-start` or `on-run-end` hooks; a retry skips those already committed. */
+    async runProjectHooks(input: RunHooksInput): Promise<{ hooks: number; ms: number }> {
+      let manifest: Manifest;
+      try {
+        manifest = readManifest(input.manifestFile, input.checksum);
+      } catch (err) {
+        return badInput(err);
+      }
+      return classified(`${input.kind} hooks (dbt_project.yml)`, () =>
+        withHeartbeat(async () => {
+          const started = performance.now();
+          try {
+            const hooks = await runProjectHooks(deps.warehouse, manifest, input);
+            return { hooks, ms: Math.round(performance.now() - started) };
+          } catch (err) {
+            return badInput(err);
+          }
+        }),
       );
     },
   };

@@ -124,9 +124,9 @@ export interface Warehouse extends WarehouseSession {
   /** Releases the connection or file. */
   close(): Promise<void>;
   /**
-   * Replaces table `table` with a CSV file's data rows (header and blank lines skipped), every field as text in
-   * `columns` by position, empty fields NULL: the engine's bulk CSV reader, for dbt seeds. DDL, so
-   * outside a transaction; returns the rows copied.
+   * Replaces table `table` with a CSV file's data rows (header skipped; the file has no blank line, which
+   * engines read differently), every field as text in `columns` by position, empty fields NULL: the
+   * engine's bulk CSV reader, for dbt seeds. DDL, so outside a transaction; returns the rows copied.
    */
   copyCsvText(file: string, table: TableRef, columns: readonly string[], delimiter: string): Promise<number>;
 }

@@ -1,5 +1,5 @@
 import { CompileError, lineOfCall } from '../jinja';
-import type { ManifestNode, NodeConfig } from '../manifest-types';
+import type { ManifestNode } from '../manifest-types';
 import { findFiles, type FoundFile } from '../project-files';
 import type { ParseScope } from './parse-scope';
 
@@ -19,34 +19,6 @@ const MATERIALIZATIONS: Record<ManifestNode['resourceType'], readonly string[]> 
 /** Incremental strategies the engine runs (`merge` as `delete+insert`); all but `append` need a unique_key. */
 const INCREMENTAL_STRATEGIES = ['append', 'delete+insert', 'merge'];
 
-/** Configs holding a boolean; a Jinja-rendered value arrives as the text `true` or `false`. */
-const BOOLEAN_CONFIGS = ['enabled', 'full_refresh', 'quote_columns'];
-
-/** Configs the engine would otherwise ignore, with what they are. */
-const UNSUPPORTED_CONFIGS: Record<string, string> = {
-  'pre-hook': 'hooks (pre-hook)',
-  pre_hook: 'hooks (pre-hook)',
-  'post-hook': 'hooks (post-hook)',
-  post_hook: 'hooks (post-hook)',
-};
-
-/**
- * Boolean configs as booleans: dbt reads a rendered `"{{ var('x', false) }}"` (the text `false`, `False`)
- * as false; any other text is refused, naming the node's file.
- */
-export function coerceBooleanConfigs(config: NodeConfig, path: string): NodeConfig {
-  for (const key of BOOLEAN_CONFIGS) {
-    const v = config[key];
-    if (typeof v !== 'string') continue;
-    const text = v.trim().toLowerCase();
-    if (text !== 'true' && text !== 'false') {
-      throw new CompileError(`${path}: config ${key} is '${v}', which is neither true nor false`);
-    }
-    config[key] = text === 'true';
-  }
-  return config;
-}
-
 /** Python models (`.py` under the model paths): the engine runs SQL only. */
 export function refusePythonModels(scope: ParseScope): void {
   const [py] = findFiles(scope.dir, scope.project.modelPaths, ['.py']);
@@ -63,7 +35,7 @@ function whereSet(n: ManifestNode, key: string): string {
   return pattern.test(n.rawSql) ? `${n.path}:${lineOfCall(n.rawSql, pattern)}` : n.path;
 }
 
-/** Materializations, incremental strategies, snapshot strategies and hooks each node's config asks for. */
+/** Materializations, incremental strategies, snapshot strategies and contracts each node's config asks for. */
 export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
   for (const n of nodes) {
     const m = String(n.config.materialized);
@@ -91,26 +63,8 @@ export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
     if (n.resourceType === 'snapshot' && n.config.strategy !== 'timestamp' && n.config.strategy !== 'check') {
       throw new CompileError(`${n.path}: snapshot ${n.name} needs strategy 'timestamp' or 'check'`);
     }
-    for (const key of Object.keys(n.config)) {
-      const what = UNSUPPORTED_CONFIGS[key];
-      if (what && hasHooks(n.config[key])) {
-        throw new CompileError(`${whereSet(n, key)}: ${n.name}: ${what} are not supported by edp yet`);
-      }
-    }
-    const contract = n.config.contract as { enforced?: unknown } | undefined;
-    if (contract && (contract.enforced === true || contract.enforced === 'true')) {
-      throw new CompileError(`${n.path}: ${n.name}: enforced model contracts are not supported by edp yet`);
-    }
+    if (hasEnforcedContract(n)) checkContractDeclared(n);
   }
-}
-
-const hasHooks = (v: unknown): boolean =>
-  Array.isArray(v) ? v.some(hasHooks) : v !== null && v !== '' && v !== undefined;
-
-/** `on-run-start` / `on-run-end` in dbt_project.yml, which the engine does not run. */
-export function refuseRunHooks(scope: ParseScope): void {
-  const [key] = scope.project.runHooks;
-  if (key) throw new CompileError(`dbt_project.yml: ${key} hooks are not supported by edp yet`);
 }
 
 /**
@@ -119,7 +73,8 @@ export function refuseRunHooks(scope: ParseScope): void {
  */
 export function checkAdapterCalls(scope: ParseScope, nodes: readonly ManifestNode[]): void {
   const adapter = scope.parseContext().adapter;
-  const known = new Set(adapter && typeof adapter === 'object' ? Object.keys(adapter) : []);
+  // `adapter.dispatch` is no method of the object: the macro rewrite resolves it (packages/jinja-rewrite.ts).
+  const known = new Set(['dispatch', ...(adapter && typeof adapter === 'object' ? Object.keys(adapter) : [])]);
   const files: Array<Pick<FoundFile, 'path' | 'text'>> = [
     ...nodes.filter((n) => n.rawSql).map((n) => ({ path: n.path, text: n.rawSql })),
     ...scope.macroFiles.filter((f) => !f.path.startsWith('dbt_packages/')),
@@ -133,4 +88,22 @@ export function checkAdapterCalls(scope: ParseScope, nodes: readonly ManifestNod
       );
     }
   }
+}
+
+/** Whether a node's config enforces a model contract (`contract: {enforced: true}`). */
+export function hasEnforcedContract(n: ManifestNode): boolean {
+  const contract = n.config.contract as { enforced?: unknown } | undefined;
+  return Boolean(contract && (contract.enforced === true || String(contract.enforced).toLowerCase() === 'true'));
+}
+
+/** An enforced contract as dbt requires it at parse: a model that builds a relation, a data_type for every column. */
+function checkContractDeclared(n: ManifestNode): void {
+  const where = `${n.path}: ${n.name}: enforced contract`;
+  if (n.resourceType !== 'model' || n.config.materialized === 'ephemeral') {
+    throw new CompileError(`${where}: only models that build a view or a table can have one`);
+  }
+  const columns = Object.entries(n.columns ?? {});
+  if (!columns.length) throw new CompileError(`${where}: declares no columns`);
+  const untyped = columns.filter(([, c]) => !c.data_type).map(([name]) => name);
+  if (untyped.length) throw new CompileError(`${where}: columns without a data_type: ${untyped.join(', ')}`);
 }

@@ -1,7 +1,8 @@
 import type { Manifest, ManifestNode, ManifestSource } from '../manifest-types';
 import { findFiles } from '../project-files';
-import { checkAdapterCalls, checkNodeConfigs, refusePythonModels, refuseRunHooks } from './parse-checks';
+import { checkAdapterCalls, checkNodeConfigs, refusePythonModels } from './parse-checks';
 import { checkAcyclic, checkEnabledDependencies } from './parse-graph';
+import { readRunHooks, setNodeHooks } from './parse-hooks';
 import { parseModels } from './parse-models';
 import { readProperties } from './parse-properties';
 import { collectCalls, resolveRefs } from './parse-refs';
@@ -10,19 +11,25 @@ import { openParseScope, sha, type ParseOptions } from './parse-scope';
 import { parseSeeds } from './parse-seeds';
 import { parseSnapshots } from './parse-snapshots';
 import { parseGenericTests, parseSingularTests } from './parse-tests';
+import { parseUnitTests } from './parse-unit-tests';
 
 /** Parses a dbt project directory into a manifest: nodes, configs, dependencies; fails on unknown refs and cycles. */
 export function parseProject(dir: string, options: ParseOptions): Manifest {
   const scope = openParseScope(dir, options);
   const { project } = scope;
   refusePythonModels(scope);
-  refuseRunHooks(scope);
+  const runHooks = readRunHooks(scope);
   const yamlFiles = findFiles(
     dir,
     [...project.modelPaths, ...project.seedPaths, ...project.snapshotPaths],
     ['.yml', '.yaml'],
   );
-  const { byName: properties, sources: declared, notRun } = readProperties(project, yamlFiles);
+  const {
+    byName: properties,
+    sources: declared,
+    unitTests: unitTestEntries,
+    notRun,
+  } = readProperties(project, yamlFiles);
   const sources: Record<string, ManifestSource> = Object.fromEntries(declared.map((s) => [s.source.id, s.source]));
 
   const drafts = [
@@ -35,8 +42,10 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   collectCalls(scope, drafts, sources);
   const { nodes, byName } = resolveRefs(drafts);
   const all = [...nodes, ...parseGenericTests(scope, { nodes, byName, declared, sources })];
+  const unitTests = parseUnitTests(scope, unitTestEntries, byName, sources);
   checkEnabledDependencies(all);
   checkNodeConfigs(all);
+  setNodeHooks(all);
   setRelations(scope, all);
   checkAcyclic(all);
 
@@ -54,6 +63,8 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
       scope.vars,
       options.target,
       Object.values(sources),
+      ...(runHooks ? [runHooks] : []),
+      ...(Object.keys(unitTests).length ? [unitTests] : []),
     ]),
   );
   return {
@@ -66,6 +77,8 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
     nodes: manifestNodes,
     sources,
     ...(notRun.length ? { notRun } : {}),
+    ...(Object.keys(unitTests).length ? { unitTests } : {}),
+    ...(runHooks ? { runHooks } : {}),
     macros: scope.library,
     generatedAt: scope.now,
   };

@@ -4,6 +4,12 @@ import type { NotRunResource } from '../manifest-types';
 import { readSources, type DeclaredSource } from './parse-sources';
 import { asList, asObject, testsOf, type TestEntries } from './parse-yaml';
 
+/** A `unit_tests:` entry as written, with its properties file. */
+export interface UnitTestEntry {
+  entry: Record<string, unknown>;
+  file: FoundFile;
+}
+
 /** What properties files say about one model, seed or snapshot. */
 export interface Properties {
   description?: string;
@@ -13,9 +19,10 @@ export interface Properties {
   tests: TestEntries;
 }
 
-/** A column's description and what governance reads: dbt's `meta` and `tags` (top level or under `config`). */
+/** A column's description, its `data_type` (what an enforced contract checks) and what governance reads: dbt's `meta` and `tags` (top level or under `config`). */
 export interface ColumnProps {
   description?: string;
+  data_type?: string;
   meta?: Record<string, unknown>;
   tags?: string[];
 }
@@ -28,32 +35,38 @@ function columnGovernance(col: Record<string, unknown>): Pick<ColumnProps, 'meta
   return { ...(Object.keys(meta).length ? { meta } : {}), ...(tags.length ? { tags } : {}) };
 }
 
-/** Reads the properties YAML files: per model/seed/snapshot name, and the sources. */
+/** Reads the properties YAML files: per model/seed/snapshot name, the sources and the unit tests. */
 export function readProperties(
   project: ProjectFile,
   files: FoundFile[],
-): { byName: Map<string, Properties>; sources: DeclaredSource[]; notRun: NotRunResource[] } {
+): {
+  byName: Map<string, Properties>;
+  sources: DeclaredSource[];
+  unitTests: UnitTestEntry[];
+  notRun: NotRunResource[];
+} {
   const byName = new Map<string, Properties>();
   const sources: DeclaredSource[] = [];
+  const unitTests: UnitTestEntry[] = [];
   const notRun: NotRunResource[] = [];
   for (const file of files) {
     const doc = readPropertiesFile(file);
     readNodeProperties(doc, file, byName);
     sources.push(...readSources(doc, file, project));
+    unitTests.push(...asList(doc.unit_tests).map((raw) => ({ entry: asObject(raw), file })));
     notRun.push(...readNotRun(doc, file));
   }
-  return { byName, sources, notRun };
+  return { byName, sources, unitTests, notRun };
 }
 
 /** Properties-file resources the engine does not run, with why (dbt's build skips the semantic layer too). */
 const NOT_RUN: Record<string, { kind: string; reason: string }> = {
-  unit_tests: { kind: 'unit_test', reason: 'dbt unit tests are not run by edp yet' },
   semantic_models: { kind: 'semantic_model', reason: 'semantic layer (dbt build does not run it either)' },
   metrics: { kind: 'metric', reason: 'semantic layer (dbt build does not run it either)' },
   saved_queries: { kind: 'saved_query', reason: 'semantic layer (dbt build does not run it either)' },
 };
 
-/** The unit tests, semantic models, metrics and saved queries one properties file declares. */
+/** The semantic models, metrics and saved queries one properties file declares. */
 function readNotRun(doc: Record<string, unknown>, file: FoundFile): NotRunResource[] {
   return Object.entries(NOT_RUN).flatMap(([key, { kind, reason }]) =>
     asList(doc[key]).map((raw, i) => {
@@ -79,6 +92,7 @@ function readNodeProperties(doc: Record<string, unknown>, file: FoundFile, byNam
         props.columns[col.name] = {
           description: typeof col.description === 'string' ? col.description : undefined,
           ...columnGovernance(col),
+          ...(typeof col.data_type === 'string' ? { data_type: col.data_type } : {}),
         };
         for (const t of testsOf(col)) {
           props.tests.push({ entry: t, column: col.name, file: file.path, inRoot: file.inRoot });

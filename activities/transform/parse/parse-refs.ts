@@ -1,7 +1,7 @@
 import { CompileError, lineOfCall } from '../jinja';
 import type { ManifestSource } from '../manifest-types';
 import { mergeConfig } from '../project-files';
-import { coerceBooleanConfigs } from './parse-checks';
+import { coerceBooleanConfigs } from './parse-boolean-configs';
 import type { Draft, ParseScope } from './parse-scope';
 import { sourceIdOf } from './parse-sources';
 

@@ -3,7 +3,7 @@ import { JinjaRenderer, type JinjaGlobals, type MacroLibrary } from '../jinja';
 import { dbtContext, type ContextInput } from '../jinja-context';
 import type { ManifestNode, ResourceType, TargetInfo } from '../manifest-types';
 import { configFromTree, mergeConfig, readProjectFile, type FoundFile, type ProjectFile } from '../project-files';
-import { coerceBooleanConfigs } from './parse-checks';
+import { coerceBooleanConfigs } from './parse-boolean-configs';
 import { readMacros } from './parse-macros';
 import type { Properties } from './parse-properties';
 import { asObject } from './parse-yaml';

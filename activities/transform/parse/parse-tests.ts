@@ -4,7 +4,7 @@ import type { GenericTest, ManifestSource } from '../manifest-types';
 import { configFromTree, findFiles, mergeConfig, type FoundFile } from '../project-files';
 import { parseTestEntry, testNodeName } from '../test-entries';
 import { genericTestMacro } from '../packages/macro-library';
-import { coerceBooleanConfigs } from './parse-checks';
+import { coerceBooleanConfigs } from './parse-boolean-configs';
 import { draftNode, type Draft, type ParseScope } from './parse-scope';
 import { sourceIdOf, type DeclaredSource } from './parse-sources';
 import type { TestEntries } from './parse-yaml';

@@ -6,7 +6,8 @@ import { LOAD_SCHEMA, newLoadKey } from './snowflake-loader';
 
 /**
  * A CSV file copied as text into a new transient table through the load stage (PUT or external S3,
- * then COPY INTO): the header line and blank lines skipped, `""` inside quotes, empty fields NULL.
+ * then COPY INTO): the header line skipped, `""` inside quotes, empty fields NULL. The file has no blank
+ * line (the seed loader rewrites one that has): COPY would fail on it, or read it as a row of NULLs.
  */
 export async function snowflakeCopyCsvText(
   s: WarehouseSession,
@@ -27,7 +28,7 @@ export async function snowflakeCopyCsvText(
     const at = await stage.put(s, file, path);
     const copied = await s.query<{ rows_loaded: number | string }>(
       `COPY INTO ${d.table(table)} FROM ${at} FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = ${d.literal(delimiter)}
-       SKIP_HEADER = 1 SKIP_BLANK_LINES = TRUE FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE_UNENCLOSED_FIELD = NONE
+       SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE_UNENCLOSED_FIELD = NONE
        NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE) FORCE = TRUE PURGE = TRUE`,
     );
     return copied.reduce((sum, r) => sum + Number(r.rows_loaded), 0);

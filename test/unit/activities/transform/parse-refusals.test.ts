@@ -53,18 +53,6 @@ describe('refused at parse', () => {
     );
   });
 
-  it('hooks, in a node config and on-run-start', async () => {
-    await refused(
-      { 'models/m.sql': "{{ config(post_hook='grant select on {{ this }} to reporter') }}\nselect 1 as x" },
-      /^models\/m\.sql:1: m: hooks \(post-hook\) are not supported by edp yet$/,
-    );
-    await runner.close();
-    await refused(
-      { 'dbt_project.yml': 'name: p\non-run-start:\n  - "create schema if not exists x"\n' },
-      'dbt_project.yml: on-run-start hooks are not supported by edp yet',
-    );
-  });
-
   it('an enabled config that renders to neither true nor false', () =>
     refused(
       { 'dbt_project.yml': "name: p\nmodels:\n  p:\n    +enabled: \"{{ var('on', 'maybe') }}\"\n" },
@@ -94,7 +82,7 @@ describe('declared resources the engine does not run', () => {
   let runner: Runner;
   afterEach(() => runner?.close());
 
-  it('reports unit tests and the semantic layer in the plan of build (unit tests only in test, none in run)', async () => {
+  it('reports the semantic layer in the plan of build (unit tests run: they are planned as nodes)', async () => {
     runner = await Runner.open(
       writeProject({
         'models/orders.sql': 'select 1 as order_id',
@@ -115,12 +103,11 @@ describe('declared resources the engine does not run', () => {
     );
     const build = await runner.plan({ command: 'build' });
     expect(build.notRun?.map((x) => `${x.kind} ${x.name} ${x.path}`)).toEqual([
-      'unit_test test_orders models/orders.yml',
       'semantic_model order models/orders.yml',
       'metric order_count models/orders.yml',
     ]);
-    expect(build.notRun?.[0].reason).toBe('dbt unit tests are not run by edp yet');
-    expect((await runner.plan({ command: 'test' })).notRun?.map((x) => x.kind)).toEqual(['unit_test']);
+    expect(build.nodes.map((n) => `${n.type} ${n.name}`)).toEqual(['model orders', 'unit_test orders::test_orders']);
+    expect((await runner.plan({ command: 'test' })).notRun).toBeUndefined();
     expect((await runner.plan({ command: 'run' })).notRun).toBeUndefined();
   });
 });
