@@ -16,7 +16,7 @@ export function webUiLink(config: EdpConfig, workflowId: string, runId?: string)
 
 /**
  * Starts platformPipeline for an interval; when a run for it is already open, attaches to that run
- * instead of starting a second one (the workflow id is the interval).
+ * instead of starting a second one (the workflow id is the pipeline name and the interval).
  */
 export async function startPipeline(
   client: Client,
@@ -38,6 +38,7 @@ const STEPS: PipelineStep[] = ['ingest', 'transform', 'quality', 'export'];
 export async function watchPipeline(
   client: Client,
   handle: WorkflowHandle<typeof platformPipeline>,
+  pipeline: string,
   interval: DataInterval,
   since: number,
 ): Promise<PlatformPipelineResult> {
@@ -48,7 +49,7 @@ export async function watchPipeline(
   const poll = async (): Promise<void> => {
     for (const step of STEPS) {
       try {
-        const d = await client.workflow.getHandle(stepWorkflowId(step, interval)).describe();
+        const d = await client.workflow.getHandle(stepWorkflowId(pipeline, step, interval)).describe();
         if (d.runId && seen.get(step) !== `${d.runId}:${d.status.name}` && d.startTime >= new Date(since - 1000)) {
           seen.set(step, `${d.runId}:${d.status.name}`);
           progress(since, `${step.padEnd(9)} ${d.status.name.toLowerCase()}`);

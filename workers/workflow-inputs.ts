@@ -1,6 +1,6 @@
-import type { WorkflowStartOptions } from '@temporalio/client';
+import type { ScheduleOptionsStartWorkflowAction, WorkflowStartOptions } from '@temporalio/client';
 import type { EdpConfig } from './config-schema';
-import { pipelineWorkflowId } from '../lib/ids';
+import { pipelineWorkflowId, scheduledPipelineIdPrefix } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
 import type { platformPipeline } from '../workflows';
@@ -50,18 +50,38 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
   };
 }
 
+/** The memo of every pipeline run, direct or scheduled: which pipeline it belongs to, shown in the Web UI. */
+function pipelineMemo(config: EdpConfig): { pipeline: string } {
+  return { pipeline: config.pipeline.name };
+}
+
 /** Start options of the platformPipeline run for one interval: its id is the interval, searchable by pipeline and start. */
 export function pipelineStartOptions(
   config: EdpConfig,
   interval: DataInterval,
 ): WorkflowStartOptions<typeof platformPipeline> {
   return {
-    ...startOptions(config, pipelineWorkflowId(interval), pipelineInput(config, interval)),
+    ...startOptions(config, pipelineWorkflowId(config.pipeline.name, interval), pipelineInput(config, interval)),
+    memo: pipelineMemo(config),
     typedSearchAttributes: [
       { key: EDP_PIPELINE, value: config.pipeline.name },
       { key: EDP_INTERVAL_START, value: new Date(interval.start) },
       { key: EDP_STATUS, value: 'running' },
     ],
+  };
+}
+
+/**
+ * Start options of the pipeline's scheduled runs: no interval (each derives it from its scheduled time), ids
+ * under the pipeline's prefix (Temporal appends the time), searchable by pipeline from their first moment.
+ */
+export function scheduledPipelineStartOptions(
+  config: EdpConfig,
+): Omit<ScheduleOptionsStartWorkflowAction<typeof platformPipeline>, 'type' | 'workflowType'> {
+  return {
+    ...startOptions(config, scheduledPipelineIdPrefix(config.pipeline.name), pipelineInput(config)),
+    memo: pipelineMemo(config),
+    typedSearchAttributes: [{ key: EDP_PIPELINE, value: config.pipeline.name }],
   };
 }
 
