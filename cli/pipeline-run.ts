@@ -1,6 +1,6 @@
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
-import { stepWorkflowId, type PipelineStep } from '../lib/ids';
+import { PIPELINE_STEPS, stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
 import { pipelineStartOptions } from '../workers/workflow-inputs';
 import type { BatchIngestResult } from '../workflows/batch-ingest';
@@ -32,8 +32,6 @@ export async function startPipeline(
   }
 }
 
-const STEPS: PipelineStep[] = ['ingest', 'transform', 'quality', 'export'];
-
 /** Prints each child step's status as it changes until the pipeline closes; returns its result. */
 export async function watchPipeline(
   client: Client,
@@ -47,7 +45,7 @@ export async function watchPipeline(
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
   const poll = async (): Promise<void> => {
-    for (const step of STEPS) {
+    for (const step of PIPELINE_STEPS) {
       try {
         const d = await client.workflow.getHandle(stepWorkflowId(pipeline, step, interval)).describe();
         if (d.runId && seen.get(step) !== `${d.runId}:${d.status.name}` && d.startTime >= new Date(since - 1000)) {

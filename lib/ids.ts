@@ -6,6 +6,8 @@ import { compactInstant, type DataInterval } from './intervals';
 
 /** The child steps of a platform pipeline run, in the order they run. */
 export type PipelineStep = 'ingest' | 'transform' | 'quality' | 'export';
+/** Every child step of a platform pipeline run, in the order they run. */
+export const PIPELINE_STEPS: readonly PipelineStep[] = ['ingest', 'transform', 'quality', 'export'];
 
 // A pipeline name is an identifier (no `-`), so the segment after the kind always reads back as the name and
 // two pipelines in one namespace never share an id.

@@ -1,6 +1,7 @@
 import {
   dbtWorkflowId,
   ingestBatchWorkflowId,
+  PIPELINE_STEPS,
   pipelineScheduleId,
   pipelineWorkflowId,
   qualityRunWorkflowId,
@@ -35,7 +36,7 @@ describe('workflow ids', () => {
   it('gives two pipelines different ids for the same interval', () => {
     const ids = (p: string) => [
       pipelineWorkflowId(p, interval),
-      ...(['ingest', 'transform', 'quality', 'export'] as const).map((s) => stepWorkflowId(p, s, interval)),
+      ...PIPELINE_STEPS.map((s) => stepWorkflowId(p, s, interval)),
       pipelineScheduleId(p),
       scheduledPipelineIdPrefix(p),
     ];
