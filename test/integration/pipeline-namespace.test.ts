@@ -1,15 +1,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { startPipeline } from '../../cli/pipeline-run';
 import { schedulesApply } from '../../cli/schedule-commands';
 import { withWorker } from '../../cli/session';
 import { ensureTemporalBinaries } from '../../infra/install';
 import { DuckDbWarehouse } from '../../activities/warehouse';
-import { pipelineScheduleId, stepWorkflowId } from '../../lib/ids';
+import { pipelineScheduleId, stepWorkflowId, UNNAMED_PIPELINE_SCHEDULE_ID } from '../../lib/ids';
 import { makeInterval, type DataInterval } from '../../lib/intervals';
 import { EDP_PIPELINE } from '../../lib/search-attributes';
 import type { EdpConfig } from '../../workers/config-schema';
+import { pipelineInput } from '../../workers/workflow-inputs';
+import { platformPipeline } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
 import { maybeRecordHistory } from '../helpers/histories';
 import { landSample, testClient, testConfig } from '../helpers/platform';
@@ -77,9 +79,9 @@ describe('two pipelines in one namespace (dev server, DuckDB)', () => {
     ({ client, close } = await testClient(claims));
   });
   afterAll(async () => {
-    for (const name of ['claims', 'finance'])
+    for (const id of [...['claims', 'finance', 'ops'].map(pipelineScheduleId), UNNAMED_PIPELINE_SCHEDULE_ID])
       await client.schedule
-        .getHandle(pipelineScheduleId(name))
+        .getHandle(id)
         .delete()
         .catch(() => undefined);
     await close();
@@ -155,4 +157,47 @@ describe('two pipelines in one namespace (dev server, DuckDB)', () => {
     ]);
     expect(await ingestRuns(finance)).toEqual([`${stepWorkflowId('finance', 'ingest', first)} @ 2026-08-01T00:00Z`]);
   }, 240_000);
+
+  it('replaces its own schedule left under the old unnamed id, keeping its pause, and leaves another pipeline’s', async () => {
+    /** A paused schedule of `config`'s pipeline under the old id, as `edp schedules apply` made it before. */
+    const createUnnamed = (config: EdpConfig) =>
+      client.schedule.create({
+        scheduleId: UNNAMED_PIPELINE_SCHEDULE_ID,
+        spec: { intervals: [{ every: `${config.pipeline.intervalHours}h` }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: platformPipeline,
+          workflowId: 'edp-pipeline-scheduled',
+          taskQueue: config.temporal.taskQueues.workflows,
+          args: [pipelineInput(config)],
+        },
+        state: { paused: true },
+      });
+    const ops = testConfig('it-ns-ops', { pipeline: { name: 'ops' }, temporal: { payloadEncryption: false } }).config;
+    const logs: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await createUnnamed(ops);
+      expect(await schedulesApply(ops, (m) => logs.push(m))).toBe(0);
+      await expect(client.schedule.getHandle(UNNAMED_PIPELINE_SCHEDULE_ID).describe()).rejects.toThrow(
+        ScheduleNotFoundError,
+      );
+      expect((await client.schedule.getHandle(pipelineScheduleId('ops')).describe()).state.paused).toBe(true);
+      expect(logs).toEqual([
+        'created schedule edp-pipeline-ops-schedule (paused)',
+        'deleted schedule edp-pipeline-schedule of pipeline ops: edp-pipeline-ops-schedule replaces it (it was paused, so the new one is too)',
+      ]);
+
+      // Another pipeline's old schedule is that pipeline's to migrate.
+      await createUnnamed(finance);
+      logs.length = 0;
+      expect(await schedulesApply(ops, (m) => logs.push(m))).toBe(0);
+      const other = await client.schedule.getHandle(UNNAMED_PIPELINE_SCHEDULE_ID).describe();
+      if (other.action.type !== 'startWorkflow') throw new Error('the old schedule starts no workflow');
+      expect((other.action.args?.[0] as PlatformPipelineInput).pipeline).toBe('finance');
+      expect(logs).toEqual(['updated schedule edp-pipeline-ops-schedule']);
+    } finally {
+      log.mockRestore();
+    }
+  });
 });
