@@ -58,7 +58,7 @@ async function unnamedSchedule(client: Client, pipeline: string): Promise<Schedu
 /**
  * `edp schedules apply`: creates the pipeline's Schedule, or updates it to match config; safe to run again.
  * A schedule of this pipeline left under the old unnamed id is replaced: paused first (so the two never both
- * start a run), its pause carried over, and deleted once the new one exists.
+ * start a run), an operator's pause carried over to a new schedule, and deleted once the new one exists.
  */
 export async function schedulesApply(config: EdpConfig, log: (m: string) => void): Promise<number> {
   const { client, close } = await temporalClient(config);
@@ -67,7 +67,10 @@ export async function schedulesApply(config: EdpConfig, log: (m: string) => void
     const wanted = scheduleFromConfig(config);
     const old = await unnamedSchedule(client, config.pipeline.name);
     const oldHandle = client.schedule.getHandle(UNNAMED_PIPELINE_SCHEDULE_ID);
-    if (old && !old.state.paused) await oldHandle.pause(`replaced by ${id}`);
+    const replacing = `replaced by ${id}`;
+    // Our own pause (an earlier apply that failed halfway) is not the operator's, so it does not carry over.
+    const pausedByOperator = old !== undefined && old.state.paused && old.state.note !== replacing;
+    if (old && !old.state.paused) await oldHandle.pause(replacing);
     const handle = client.schedule.getHandle(id);
     try {
       await handle.describe();
@@ -75,20 +78,18 @@ export async function schedulesApply(config: EdpConfig, log: (m: string) => void
       log(`updated schedule ${id}`);
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
-      const paused = config.pipeline.schedule.paused || (old?.state.paused ?? false);
+      const paused = config.pipeline.schedule.paused || pausedByOperator;
       await client.schedule.create({
         scheduleId: id,
         ...wanted,
         state: { paused, note: 'created by edp schedules apply' },
       });
-      log(`created schedule ${id}${paused ? ' (paused)' : ''}`);
+      const why = pausedByOperator ? `, as ${UNNAMED_PIPELINE_SCHEDULE_ID} was` : '';
+      log(`created schedule ${id}${paused ? ` (paused${why})` : ''}`);
     }
     if (old) {
       await oldHandle.delete();
-      log(
-        `deleted schedule ${UNNAMED_PIPELINE_SCHEDULE_ID} of pipeline ${config.pipeline.name}: ${id} replaces it` +
-          (old.state.paused ? ' (it was paused, so the new one is too)' : ''),
-      );
+      log(`deleted schedule ${UNNAMED_PIPELINE_SCHEDULE_ID} of pipeline ${config.pipeline.name}: ${id} replaces it`);
     }
     await applySlaSchedule(client, config, log);
     return schedulesShow(config);

@@ -50,10 +50,9 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
   };
 }
 
-/** The memo of every pipeline run, direct or scheduled: which pipeline it belongs to, shown in the Web UI. */
-function pipelineMemo(config: EdpConfig): { pipeline: string } {
-  return { pipeline: config.pipeline.name };
-}
+// The pipeline name goes into the EdpPipeline search attribute, not a memo: a memo passes through the payload
+// codec and every visibility listing decodes it, so one config's runs would break another's (other keys)
+// `edp backfill` and `edp status` in a shared namespace.
 
 /** Start options of the platformPipeline run for one interval: its id is the interval, searchable by pipeline and start. */
 export function pipelineStartOptions(
@@ -62,7 +61,6 @@ export function pipelineStartOptions(
 ): WorkflowStartOptions<typeof platformPipeline> {
   return {
     ...startOptions(config, pipelineWorkflowId(config.pipeline.name, interval), pipelineInput(config, interval)),
-    memo: pipelineMemo(config),
     typedSearchAttributes: [
       { key: EDP_PIPELINE, value: config.pipeline.name },
       { key: EDP_INTERVAL_START, value: new Date(interval.start) },
@@ -80,7 +78,6 @@ export function scheduledPipelineStartOptions(
 ): Omit<ScheduleOptionsStartWorkflowAction<typeof platformPipeline>, 'type' | 'workflowType'> {
   return {
     ...startOptions(config, scheduledPipelineIdPrefix(config.pipeline.name), pipelineInput(config)),
-    memo: pipelineMemo(config),
     typedSearchAttributes: [{ key: EDP_PIPELINE, value: config.pipeline.name }],
   };
 }

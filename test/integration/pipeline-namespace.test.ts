@@ -184,8 +184,8 @@ describe('two pipelines in one namespace (dev server, DuckDB)', () => {
       );
       expect((await client.schedule.getHandle(pipelineScheduleId('ops')).describe()).state.paused).toBe(true);
       expect(logs).toEqual([
-        'created schedule edp-pipeline-ops-schedule (paused)',
-        'deleted schedule edp-pipeline-schedule of pipeline ops: edp-pipeline-ops-schedule replaces it (it was paused, so the new one is too)',
+        'created schedule edp-pipeline-ops-schedule (paused, as edp-pipeline-schedule was)',
+        'deleted schedule edp-pipeline-schedule of pipeline ops: edp-pipeline-ops-schedule replaces it',
       ]);
 
       // Another pipeline's old schedule is that pipeline's to migrate.

@@ -103,7 +103,6 @@ describe('workflow inputs from config', () => {
       workflowId: 'edp-pipeline-platform-2026-01-01T04:00Z',
       taskQueue: 'wf-queue',
       args: [pipelineInput(config, interval)],
-      memo: { pipeline: 'platform' },
       typedSearchAttributes: [
         { key: EDP_PIPELINE, value: 'platform' },
         { key: EDP_INTERVAL_START, value: new Date('2026-01-01T04:00Z') },
@@ -120,7 +119,6 @@ describe('workflow inputs from config', () => {
       workflowId: 'edp-pipeline-claims-scheduled',
       taskQueue: claims.temporal.taskQueues.workflows,
       args: [pipelineInput(claims)],
-      memo: { pipeline: 'claims' },
       typedSearchAttributes: [{ key: EDP_PIPELINE, value: 'claims' }],
     });
   });
