@@ -23,7 +23,7 @@ export async function runInterval(config: EdpConfig, interval: DataInterval, sin
   try {
     const handle = await startPipeline(client, config, interval);
     progress(since, `started ${handle.workflowId} for ${describeInterval(interval)}`);
-    const result = await watchPipeline(client, handle, interval, since);
+    const result = await watchPipeline(client, handle, config.pipeline.name, interval, since);
     const { runId } = await handle.describe();
     printSummary(config, result, handle.workflowId, runId);
     return result.status === 'succeeded';

@@ -1,6 +1,6 @@
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
-import { stepWorkflowId, type PipelineStep } from '../lib/ids';
+import { PIPELINE_STEPS, stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
 import { pipelineStartOptions } from '../workers/workflow-inputs';
 import type { BatchIngestResult } from '../workflows/batch-ingest';
@@ -16,7 +16,7 @@ export function webUiLink(config: EdpConfig, workflowId: string, runId?: string)
 
 /**
  * Starts platformPipeline for an interval; when a run for it is already open, attaches to that run
- * instead of starting a second one (the workflow id is the interval).
+ * instead of starting a second one (the workflow id is the pipeline name and the interval).
  */
 export async function startPipeline(
   client: Client,
@@ -32,12 +32,11 @@ export async function startPipeline(
   }
 }
 
-const STEPS: PipelineStep[] = ['ingest', 'transform', 'quality', 'export'];
-
 /** Prints each child step's status as it changes until the pipeline closes; returns its result. */
 export async function watchPipeline(
   client: Client,
   handle: WorkflowHandle<typeof platformPipeline>,
+  pipeline: string,
   interval: DataInterval,
   since: number,
 ): Promise<PlatformPipelineResult> {
@@ -46,9 +45,9 @@ export async function watchPipeline(
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
   const poll = async (): Promise<void> => {
-    for (const step of STEPS) {
+    for (const step of PIPELINE_STEPS) {
       try {
-        const d = await client.workflow.getHandle(stepWorkflowId(step, interval)).describe();
+        const d = await client.workflow.getHandle(stepWorkflowId(pipeline, step, interval)).describe();
         if (d.runId && seen.get(step) !== `${d.runId}:${d.status.name}` && d.startTime >= new Date(since - 1000)) {
           seen.set(step, `${d.runId}:${d.status.name}`);
           progress(since, `${step.padEnd(9)} ${d.status.name.toLowerCase()}`);

@@ -1,12 +1,15 @@
 import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
   type ScheduleOptions,
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
-import { PIPELINE_SCHEDULE_ID, SCHEDULED_PIPELINE_ID_PREFIX } from '../lib/ids';
-import { pipelineInput, startOptions } from '../workers/workflow-inputs';
+import { pipelineScheduleId, UNNAMED_PIPELINE_SCHEDULE_ID } from '../lib/ids';
+import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
+import { scheduledPipelineStartOptions } from '../workers/workflow-inputs';
 import { platformPipeline } from '../workflows';
 import { table } from './output';
 import { temporalClient } from './session';
@@ -20,7 +23,7 @@ const OVERLAP = {
   allowAll: ScheduleOverlapPolicy.ALLOW_ALL,
 } as const;
 
-/** The schedule as config describes it: every `intervalHours`, offset, starting platformPipeline without an interval. */
+/** The schedule as config describes it: every `intervalHours`, offset, starting the pipeline without an interval. */
 function scheduleFromConfig(
   config: EdpConfig,
 ): Pick<ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof platformPipeline>>, 'spec' | 'action' | 'policies'> {
@@ -29,8 +32,7 @@ function scheduleFromConfig(
   const action: ScheduleOptionsStartWorkflowAction<typeof platformPipeline> = {
     type: 'startWorkflow',
     workflowType: platformPipeline,
-    // No interval: each run derives it from TemporalScheduledStartTime.
-    ...startOptions(config, SCHEDULED_PIPELINE_ID_PREFIX, pipelineInput(config)),
+    ...scheduledPipelineStartOptions(config),
   };
   return {
     spec: { intervals: [{ every: config.pipeline.intervalHours * 60 * minute, offset: s.offsetMinutes * minute }] },
@@ -39,24 +41,55 @@ function scheduleFromConfig(
   };
 }
 
-/** `edp schedules apply`: creates the pipeline's Schedule, or updates it to match config; safe to run again. */
+/** The pipeline's schedule under the id used before ids carried the pipeline name, if it is still there. */
+async function unnamedSchedule(client: Client, pipeline: string): Promise<ScheduleDescription | undefined> {
+  try {
+    const d = await client.schedule.getHandle(UNNAMED_PIPELINE_SCHEDULE_ID).describe();
+    const input =
+      d.action.type === 'startWorkflow' ? (d.action.args?.[0] as PlatformPipelineInput | undefined) : undefined;
+    // Another pipeline sharing the namespace may own it: that pipeline's own apply migrates it.
+    return input?.pipeline === pipeline ? d : undefined;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * `edp schedules apply`: creates the pipeline's Schedule, or updates it to match config; safe to run again.
+ * A schedule of this pipeline left under the old unnamed id is replaced: paused first (so the two never both
+ * start a run), an operator's pause carried over to a new schedule, and deleted once the new one exists.
+ */
 export async function schedulesApply(config: EdpConfig, log: (m: string) => void): Promise<number> {
   const { client, close } = await temporalClient(config);
   try {
+    const id = pipelineScheduleId(config.pipeline.name);
     const wanted = scheduleFromConfig(config);
-    const handle = client.schedule.getHandle(PIPELINE_SCHEDULE_ID);
+    const old = await unnamedSchedule(client, config.pipeline.name);
+    const oldHandle = client.schedule.getHandle(UNNAMED_PIPELINE_SCHEDULE_ID);
+    const replacing = `replaced by ${id}`;
+    // Our own pause (an earlier apply that failed halfway) is not the operator's, so it does not carry over.
+    const pausedByOperator = old !== undefined && old.state.paused && old.state.note !== replacing;
+    if (old && !old.state.paused) await oldHandle.pause(replacing);
+    const handle = client.schedule.getHandle(id);
     try {
       await handle.describe();
       await handle.update<typeof platformPipeline>((previous) => ({ ...previous, ...wanted }));
-      log(`updated schedule ${PIPELINE_SCHEDULE_ID}`);
+      log(`updated schedule ${id}`);
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
+      const paused = config.pipeline.schedule.paused || pausedByOperator;
       await client.schedule.create({
-        scheduleId: PIPELINE_SCHEDULE_ID,
+        scheduleId: id,
         ...wanted,
-        state: { paused: config.pipeline.schedule.paused, note: 'created by edp schedules apply' },
+        state: { paused, note: 'created by edp schedules apply' },
       });
-      log(`created schedule ${PIPELINE_SCHEDULE_ID}${config.pipeline.schedule.paused ? ' (paused)' : ''}`);
+      const why = pausedByOperator ? `, as ${UNNAMED_PIPELINE_SCHEDULE_ID} was` : '';
+      log(`created schedule ${id}${paused ? ` (paused${why})` : ''}`);
+    }
+    if (old) {
+      await oldHandle.delete();
+      log(`deleted schedule ${UNNAMED_PIPELINE_SCHEDULE_ID} of pipeline ${config.pipeline.name}: ${id} replaces it`);
     }
     await applySlaSchedule(client, config, log);
     return schedulesShow(config);
@@ -69,12 +102,12 @@ export async function schedulesApply(config: EdpConfig, log: (m: string) => void
 export async function schedulesShow(config: EdpConfig): Promise<number> {
   const { client, close } = await temporalClient(config);
   try {
-    const d = await client.schedule.getHandle(PIPELINE_SCHEDULE_ID).describe();
+    const d = await client.schedule.getHandle(pipelineScheduleId(config.pipeline.name)).describe();
     const every =
       d.spec.intervals?.map((i) => `every ${String(i.every)} offset ${String(i.offset ?? 0)}`).join('; ') ?? '';
     console.log(
       table([
-        { key: 'schedule', value: PIPELINE_SCHEDULE_ID },
+        { key: 'schedule', value: pipelineScheduleId(config.pipeline.name) },
         { key: 'spec', value: every },
         { key: 'overlap', value: d.policies.overlap },
         { key: 'catchup window', value: `${Math.round(d.policies.catchupWindow / 60_000)} min` },
@@ -98,7 +131,9 @@ export async function schedulesShow(config: EdpConfig): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) {
-      console.log(`no schedule ${PIPELINE_SCHEDULE_ID} yet: create it with \`npx edp schedules apply\``);
+      console.log(
+        `no schedule ${pipelineScheduleId(config.pipeline.name)} yet: create it with \`npx edp schedules apply\``,
+      );
       return 1;
     }
     throw err;

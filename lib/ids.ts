@@ -6,26 +6,47 @@ import { compactInstant, type DataInterval } from './intervals';
 
 /** The child steps of a platform pipeline run, in the order they run. */
 export type PipelineStep = 'ingest' | 'transform' | 'quality' | 'export';
+/** Every child step of a platform pipeline run, in the order they run. */
+export const PIPELINE_STEPS: readonly PipelineStep[] = ['ingest', 'transform', 'quality', 'export'];
 
-/** Workflow id of the platform pipeline for one interval, e.g. `edp-pipeline-2026-01-01T04:00Z`. */
-export function pipelineWorkflowId(interval: DataInterval): string {
-  return `edp-pipeline-${compactInstant(interval.start)}`;
+// A pipeline name is an identifier (no `-`), so the segment after the kind always reads back as the name and
+// two pipelines in one namespace never share an id.
+
+/** Workflow id of a pipeline's run for one interval, e.g. `edp-pipeline-platform-2026-01-01T04:00Z`. */
+export function pipelineWorkflowId(pipeline: string, interval: DataInterval): string {
+  return `edp-pipeline-${pipeline}-${compactInstant(interval.start)}`;
 }
 
-/** Workflow id of a pipeline's child step, e.g. `edp-ingest-2026-01-01T04:00Z`. */
-export function stepWorkflowId(step: PipelineStep, interval: DataInterval): string {
+/** Workflow id of a pipeline run's child step, e.g. `edp-ingest-platform-2026-01-01T04:00Z`. */
+export function stepWorkflowId(pipeline: string, step: PipelineStep, interval: DataInterval): string {
+  return `edp-${step}-${pipeline}-${compactInstant(interval.start)}`;
+}
+
+/**
+ * Child step id of pipeline runs started before ids carried the pipeline name, e.g.
+ * `edp-ingest-2026-01-01T04:00Z`: those runs keep it when they replay (see the patch in platformPipeline).
+ */
+export function unnamedStepWorkflowId(step: PipelineStep, interval: DataInterval): string {
   return `edp-${step}-${compactInstant(interval.start)}`;
 }
 
-/** Workflow id of one child batch (numbered from 1) of an ingest run, e.g. `edp-ingest-2026-01-01T04:00Z-batch-0001`. */
+/** Workflow id of one child batch (numbered from 1) of an ingest run, e.g. `edp-ingest-platform-2026-01-01T04:00Z-batch-0001`. */
 export function ingestBatchWorkflowId(ingestWorkflowId: string, batch: number): string {
   return `${ingestWorkflowId}-batch-${String(batch).padStart(4, '0')}`;
 }
 
-/** Id of the Temporal Schedule that starts the pipeline every interval. */
-export const PIPELINE_SCHEDULE_ID = 'edp-pipeline-schedule';
-/** Workflow id prefix of the pipeline's scheduled runs; Temporal appends the scheduled time. */
-export const SCHEDULED_PIPELINE_ID_PREFIX = 'edp-pipeline-scheduled';
+/** Id of the Temporal Schedule that starts a pipeline every interval, e.g. `edp-pipeline-platform-schedule`. */
+export function pipelineScheduleId(pipeline: string): string {
+  return `edp-pipeline-${pipeline}-schedule`;
+}
+
+/** Workflow id prefix of a pipeline's scheduled runs; Temporal appends the scheduled time. */
+export function scheduledPipelineIdPrefix(pipeline: string): string {
+  return `edp-pipeline-${pipeline}-scheduled`;
+}
+
+/** The one pipeline Schedule's id before ids carried the pipeline name; `edp schedules apply` replaces it. */
+export const UNNAMED_PIPELINE_SCHEDULE_ID = 'edp-pipeline-schedule';
 
 /** Id of the Temporal Schedule that runs slaCheck. */
 export const SLA_SCHEDULE_ID = 'edp-sla-check-schedule';

@@ -1,6 +1,6 @@
-import type { WorkflowStartOptions } from '@temporalio/client';
+import type { ScheduleOptionsStartWorkflowAction, WorkflowStartOptions } from '@temporalio/client';
 import type { EdpConfig } from './config-schema';
-import { pipelineWorkflowId } from '../lib/ids';
+import { pipelineWorkflowId, scheduledPipelineIdPrefix } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
 import type { platformPipeline } from '../workflows';
@@ -50,18 +50,35 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
   };
 }
 
+// The pipeline name goes into the EdpPipeline search attribute, not a memo: a memo passes through the payload
+// codec and every visibility listing decodes it, so one config's runs would break another's (other keys)
+// `edp backfill` and `edp status` in a shared namespace.
+
 /** Start options of the platformPipeline run for one interval: its id is the interval, searchable by pipeline and start. */
 export function pipelineStartOptions(
   config: EdpConfig,
   interval: DataInterval,
 ): WorkflowStartOptions<typeof platformPipeline> {
   return {
-    ...startOptions(config, pipelineWorkflowId(interval), pipelineInput(config, interval)),
+    ...startOptions(config, pipelineWorkflowId(config.pipeline.name, interval), pipelineInput(config, interval)),
     typedSearchAttributes: [
       { key: EDP_PIPELINE, value: config.pipeline.name },
       { key: EDP_INTERVAL_START, value: new Date(interval.start) },
       { key: EDP_STATUS, value: 'running' },
     ],
+  };
+}
+
+/**
+ * Start options of the pipeline's scheduled runs: no interval (each derives it from its scheduled time), ids
+ * under the pipeline's prefix (Temporal appends the time), searchable by pipeline from their first moment.
+ */
+export function scheduledPipelineStartOptions(
+  config: EdpConfig,
+): Omit<ScheduleOptionsStartWorkflowAction<typeof platformPipeline>, 'type' | 'workflowType'> {
+  return {
+    ...startOptions(config, scheduledPipelineIdPrefix(config.pipeline.name), pipelineInput(config)),
+    typedSearchAttributes: [{ key: EDP_PIPELINE, value: config.pipeline.name }],
   };
 }
 

@@ -3,12 +3,13 @@ import {
   ApplicationFailure,
   executeChild,
   log,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { stepWorkflowId, type PipelineStep } from '../lib/ids';
+import { stepWorkflowId, unnamedStepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, intervalEndingAt, type DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS, type RunStatus } from '../lib/search-attributes';
 import { batchIngest, type BatchIngestInput, type BatchIngestResult } from './batch-ingest';
@@ -45,6 +46,12 @@ export interface PlatformPipelineResult {
   export?: DatabricksExportResult;
 }
 
+/**
+ * Patch id of child step ids that carry the pipeline name. Runs started before it replay with their unnamed
+ * child ids (a child's id is part of its start command, so changing it would break their replay).
+ */
+export const PIPELINE_NAME_IN_IDS_PATCH = 'pipeline-name-in-child-ids';
+
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
 function scheduledInterval(hours: number): DataInterval {
@@ -66,18 +73,21 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
       { key: EDP_INTERVAL_START, value: new Date(interval.start) },
       { key: EDP_STATUS, value: status },
     ]);
+  const named = patched(PIPELINE_NAME_IN_IDS_PATCH);
+  const childId = (step: PipelineStep): string =>
+    named ? stepWorkflowId(input.pipeline, step, interval) : unnamedStepWorkflowId(step, interval);
   setStatus('running');
   const child = { steps: input.steps, interval };
   let step: PipelineStep = 'ingest';
   try {
     const ingest = await executeChild(batchIngest, {
-      workflowId: stepWorkflowId('ingest', interval),
+      workflowId: childId('ingest'),
       args: [{ ...child, sensor: input.sensor, sqlTables: input.sqlTables, ...input.ingest }],
     });
     step = 'transform';
     const transformed = await executeChild(transform, {
-      workflowId: stepWorkflowId('transform', interval),
-      args: [{ ...child, threads: input.threads, qualityRunId: stepWorkflowId('quality', interval) }],
+      workflowId: childId('transform'),
+      args: [{ ...child, threads: input.threads, qualityRunId: childId('quality') }],
     });
     if (transformed.failed > 0) {
       const failed = transformed.models
@@ -88,12 +98,12 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
       );
     }
     step = 'quality';
-    const quality = await executeChild(qualityGate, { workflowId: stepWorkflowId('quality', interval), args: [child] });
+    const quality = await executeChild(qualityGate, { workflowId: childId('quality'), args: [child] });
     let exported: DatabricksExportResult | undefined;
     if (quality.passed) {
       step = 'export';
       exported = await executeChild(databricksExport, {
-        workflowId: stepWorkflowId('export', interval),
+        workflowId: childId('export'),
         args: [{ ...child, marts: input.marts, txnVersion: workflowInfo().runStartTime.getTime() }],
       });
     }
@@ -102,7 +112,7 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
   } catch (err) {
     setStatus('failed');
-    await recordDeadLetter(input, interval, step, err);
+    await recordDeadLetter(input, interval, step, childId(step), err);
     throw err;
   }
 }
@@ -121,6 +131,7 @@ async function recordDeadLetter(
   input: PlatformPipelineInput,
   interval: DataInterval,
   step: PipelineStep,
+  childWorkflowId: string,
   err: unknown,
 ): Promise<void> {
   const { recordDeadLetter: record } = proxyActivities<Activities>({
@@ -136,7 +147,7 @@ async function recordDeadLetter(
       intervalStart: interval.start,
       intervalEnd: interval.end,
       step,
-      stepWorkflowId: stepWorkflowId(step, interval),
+      stepWorkflowId: childWorkflowId,
       workflowId: info.workflowId,
       runId: info.runId,
       error: failureChain(err).slice(0, 4000),

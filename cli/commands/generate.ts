@@ -67,7 +67,7 @@ local PostgreSQL source. The same seed and interval always give the same data.
       log(`added ${num(added)} rows to the operational database (PostgreSQL must be running: \`npx edp up\`)`);
     }
     log(
-      `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(interval)}`,
+      `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(config.pipeline.name, interval)}`,
     );
     return 0;
   },

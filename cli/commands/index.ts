@@ -9,6 +9,7 @@ import { deadLettersCommand } from './dead-letters';
 import { downCommand } from './down';
 import { generateCommand } from './generate';
 import { installCommand } from './install';
+import { pipelinesCommand } from './pipelines';
 import { qualityCommand } from './quality';
 import { queryCommand } from './query';
 import { realtimeCommand } from './realtime';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CliCommand[] = [
   installCommand,
   workerCommand,
   runCommand,
+  pipelinesCommand,
   generateCommand,
   queryCommand,
   schedulesCommand,

@@ -114,7 +114,10 @@ describeEngines('bad landing files through batchIngest on %s', (engine) => {
       const p = pipelineInput(loaded.config, interval);
       const input: BatchIngestInput = { interval, steps: p.steps, sensor: p.sensor, ...p.ingest };
       const run = () =>
-        client.workflow.execute(batchIngest, startOptions(loaded.config, stepWorkflowId('ingest', interval), input));
+        client.workflow.execute(
+          batchIngest,
+          startOptions(loaded.config, stepWorkflowId(loaded.config.pipeline.name, 'ingest', interval), input),
+        );
       first = await run();
       again = await run();
     } finally {

@@ -31,7 +31,7 @@ describe('dead letters (dev server, DuckDB)', () => {
       const [letter, ...more] = await listDeadLetters(bad, true);
       expect(more).toEqual([]);
       expect(letter).toMatchObject({
-        workflow_id: pipelineWorkflowId(interval),
+        workflow_id: pipelineWorkflowId(bad.pipeline.name, interval),
         interval_start: '2026-07-01T00:00:00Z',
         interval_end: '2026-07-01T04:00:00Z',
         step: 'export',
@@ -47,7 +47,7 @@ describe('dead letters (dev server, DuckDB)', () => {
         fixed,
         async () => {
           await deadLettersRetry(fixed, [letter.run_id], false, (m) => logs.push(m));
-          const result = await client.workflow.getHandle(pipelineWorkflowId(interval)).result();
+          const result = await client.workflow.getHandle(pipelineWorkflowId(bad.pipeline.name, interval)).result();
           expect(result).toMatchObject({ status: 'succeeded' });
         },
         () => {},

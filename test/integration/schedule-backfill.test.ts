@@ -4,7 +4,7 @@ import { backfill } from '../../cli/backfill-command';
 import { startPipeline } from '../../cli/pipeline-run';
 import { schedulesApply } from '../../cli/schedule-commands';
 import { ensureTemporalBinaries } from '../../infra/install';
-import { PIPELINE_SCHEDULE_ID } from '../../lib/ids';
+import { pipelineScheduleId, scheduledPipelineIdPrefix } from '../../lib/ids';
 import { intervalsBetween } from '../../lib/intervals';
 import { EDP_INTERVAL_START, EDP_STATUS } from '../../lib/search-attributes';
 import { withWorker } from '../../cli/session';
@@ -64,7 +64,7 @@ describe('schedule and backfill (dev server, DuckDB)', () => {
             'schedule',
             'backfill',
             '--schedule-id',
-            PIPELINE_SCHEDULE_ID,
+            pipelineScheduleId(scheduled.config.pipeline.name),
             '--start-time',
             '2026-05-01T04:00:00Z',
             '--end-time',
@@ -74,7 +74,7 @@ describe('schedule and backfill (dev server, DuckDB)', () => {
             '--address',
             testServices().temporalAddress,
           ]);
-          const query = `WorkflowId STARTS_WITH 'edp-pipeline-scheduled-2026-05-01'`;
+          const query = `WorkflowId STARTS_WITH '${scheduledPipelineIdPrefix(scheduled.config.pipeline.name)}-2026-05-01'`;
           for (let done = 0; done < 3;) {
             await new Promise((r) => setTimeout(r, 250));
             done = 0;
@@ -110,7 +110,7 @@ describe('schedule and backfill (dev server, DuckDB)', () => {
     } finally {
       log.mockRestore();
       await client.schedule
-        .getHandle(PIPELINE_SCHEDULE_ID)
+        .getHandle(pipelineScheduleId(scheduled.config.pipeline.name))
         .delete()
         .catch(() => undefined);
       await close();

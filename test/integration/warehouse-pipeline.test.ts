@@ -53,7 +53,7 @@ describeEngines('platformPipeline on the Temporal dev server with %s', (engine) 
     const { client, close } = await testClient(config);
     try {
       const handle = await startPipeline(client, config, interval);
-      expect(handle.workflowId).toBe(`edp-pipeline-${interval.start.slice(0, 16)}Z`);
+      expect(handle.workflowId).toBe(`edp-pipeline-platform-${interval.start.slice(0, 16)}Z`);
       const result = await handle.result();
       expect(result.status).toBe('succeeded');
       expect(result.ingest.missing).toEqual([]);
@@ -82,12 +82,17 @@ describeEngines('platformPipeline on the Temporal dev server with %s', (engine) 
       expect(described.typedSearchAttributes.get(EDP_STATUS)).toBe('succeeded');
       expect(described.typedSearchAttributes.get(EDP_INTERVAL_START)?.toISOString()).toBe(interval.start);
       for (const step of ['ingest', 'transform', 'quality', 'export'] as const) {
-        const child = await client.workflow.getHandle(stepWorkflowId(step, interval)).describe();
+        const child = await client.workflow.getHandle(stepWorkflowId(config.pipeline.name, step, interval)).describe();
         expect(child.status.name).toBe('COMPLETED');
-        expect(child.parentExecution?.workflowId).toBe(pipelineWorkflowId(interval));
+        expect(child.parentExecution?.workflowId).toBe(pipelineWorkflowId(config.pipeline.name, interval));
         // The replay fixtures are the reference engine's runs.
         if (engine.reference)
-          await maybeRecordHistory(client, config.temporal.address, stepWorkflowId(step, interval), 'dev-server');
+          await maybeRecordHistory(
+            client,
+            config.temporal.address,
+            stepWorkflowId(config.pipeline.name, step, interval),
+            'dev-server',
+          );
       }
       if (engine.reference) await maybeRecordHistory(client, config.temporal.address, handle.workflowId, 'dev-server');
 

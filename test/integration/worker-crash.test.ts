@@ -19,7 +19,7 @@ async function waitForStep(
   try {
     for (;;) {
       try {
-        const handle = client.workflow.getHandle(stepWorkflowId(step, interval));
+        const handle = client.workflow.getHandle(stepWorkflowId(config.pipeline.name, step, interval));
         await handle.describe();
         if (nodesDone === 0) return [];
         // The history (server side), not a query: the worker is busy running the nodes.
@@ -62,7 +62,9 @@ async function nodeAttempts(
 ): Promise<{ plans: number; attempts: Map<string, number[]> }> {
   const { client, close } = await testClient(config);
   try {
-    const history = await client.workflow.getHandle(stepWorkflowId('transform', interval)).fetchHistory();
+    const history = await client.workflow
+      .getHandle(stepWorkflowId(config.pipeline.name, 'transform', interval))
+      .fetchHistory();
     const scheduled = new Map<string, string>();
     let plans = 0;
     const attempts = new Map<string, number[]>();

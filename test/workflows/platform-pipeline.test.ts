@@ -6,6 +6,7 @@ import type { FileLoadResult } from '../../activities/ingest';
 import { batchIngest, platformPipeline, transform } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
 import { temporal } from '@temporalio/proto';
+import { stepWorkflowId } from '../../lib/ids';
 import { maybeRecordHistory } from '../helpers/histories';
 import { testServices } from '../setup/test-services';
 
@@ -195,7 +196,7 @@ describe('platformPipeline (time-skipping server)', () => {
     expect(fakes.calls.loads).toBe(4); // two transient failures, then two files
     expect(result.ingest).toMatchObject({ rowsIn: 20, rowsLoaded: 18, rowsQuarantined: 2 });
     expect(result.export?.marts).toHaveLength(1);
-    await maybeRecordHistory(env.client, env.address, 'edp-ingest-2026-01-01T04:00Z', 'late-file');
+    await maybeRecordHistory(env.client, env.address, stepWorkflowId(input.pipeline, 'ingest', interval), 'late-file');
   });
 
   it('gives up waiting at the sensor timeout and loads what landed', async () => {
@@ -220,7 +221,9 @@ describe('platformPipeline (time-skipping server)', () => {
     const fakes = fakeActivities({ landsAfterHours: 0, transientLoadFailures: 0, failingModel: 'int' });
     await expect(run(fakes, 'ts-model-fails')).rejects.toThrow('Workflow execution failed');
     expect(fakes.calls.models.sort()).toEqual(['int', 'other', 'stg']);
-    const handle = env.client.workflow.getHandle<typeof transform>('edp-transform-2026-01-01T04:00Z');
+    const handle = env.client.workflow.getHandle<typeof transform>(
+      stepWorkflowId(input.pipeline, 'transform', interval),
+    );
     const t = await handle.result();
     expect(t.models.map((m) => [m.model, m.status])).toEqual([
       ['other', 'success'],
@@ -229,7 +232,12 @@ describe('platformPipeline (time-skipping server)', () => {
       ['mart', 'skipped'],
     ]);
     expect(t.models[2].error).toBe('Binder Error in int');
-    await maybeRecordHistory(env.client, env.address, 'edp-transform-2026-01-01T04:00Z', 'model-fails');
+    await maybeRecordHistory(
+      env.client,
+      env.address,
+      stepWorkflowId(input.pipeline, 'transform', interval),
+      'model-fails',
+    );
   });
 
   it('loads thousands of files in child batches, keeping every history small', async () => {

@@ -6,6 +6,7 @@ import type { Activities } from '../../activities';
 import type { RealtimeRefreshResult } from '../../activities/realtime';
 import { realtimeRefresh } from '../../workflows';
 import { realtimeRefreshLatest } from '../../workflows/realtime-refresh';
+import { maybeRecordHistory } from '../helpers/histories';
 import { openTimeSkipping } from '../helpers/time-skipping';
 
 const pass = (nextInMs: number): RealtimeRefreshResult => ({
@@ -87,6 +88,7 @@ describe('realtimeRefresh workflow (time-skipping server)', () => {
     // 30 s between passes (time skipped), except around the retried one.
     expect(gaps.filter((g) => g >= 29_000 && g <= 31_500).length).toBeGreaterThanOrEqual(3);
     expect(Date.now() - started).toBeLessThan(60_000);
+    await maybeRecordHistory(env.client, env.address, 'realtime-timer', 'bad-sql');
   });
 
   /** Lets `wait` of workflow time pass while realtimeRefresh runs, and returns its `latest`. */
@@ -129,5 +131,6 @@ describe('realtimeRefresh workflow (time-skipping server)', () => {
     );
     expect(latest?.error).toContain('warehouse busy');
     expect(calls).toBeGreaterThan(3); // three attempts per pass, and the next pass came
+    await maybeRecordHistory(env.client, env.address, 'realtime-failing', 'failing-passes');
   });
 });

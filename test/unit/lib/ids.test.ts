@@ -1,12 +1,17 @@
 import {
   dbtWorkflowId,
   ingestBatchWorkflowId,
+  PIPELINE_STEPS,
+  pipelineScheduleId,
   pipelineWorkflowId,
   qualityRunWorkflowId,
+  scheduledPipelineIdPrefix,
   slaCheckWorkflowId,
   stepWorkflowId,
   streamBackfillWorkflowId,
   streamWorkflowId,
+  UNNAMED_PIPELINE_SCHEDULE_ID,
+  unnamedStepWorkflowId,
 } from '../../../lib/ids';
 import { makeInterval } from '../../../lib/intervals';
 
@@ -15,12 +20,33 @@ describe('workflow ids', () => {
   const interval = makeInterval(new Date('2026-01-01T04:00Z'), new Date('2026-01-01T08:00Z'));
   const at = new Date('2026-03-04T05:06:07.089Z');
 
-  it('names a pipeline run, its steps and their child batches by interval', () => {
-    expect(pipelineWorkflowId(interval)).toBe('edp-pipeline-2026-01-01T04:00Z');
-    expect(stepWorkflowId('quality', interval)).toBe('edp-quality-2026-01-01T04:00Z');
-    expect(ingestBatchWorkflowId(stepWorkflowId('ingest', interval), 12)).toBe(
-      'edp-ingest-2026-01-01T04:00Z-batch-0012',
+  it('names a pipeline run, its steps and their child batches by pipeline and interval', () => {
+    expect(pipelineWorkflowId('platform', interval)).toBe('edp-pipeline-platform-2026-01-01T04:00Z');
+    expect(stepWorkflowId('platform', 'quality', interval)).toBe('edp-quality-platform-2026-01-01T04:00Z');
+    expect(ingestBatchWorkflowId(stepWorkflowId('platform', 'ingest', interval), 12)).toBe(
+      'edp-ingest-platform-2026-01-01T04:00Z-batch-0012',
     );
+  });
+
+  it('names a pipeline’s schedule and its scheduled runs by pipeline', () => {
+    expect(pipelineScheduleId('claims')).toBe('edp-pipeline-claims-schedule');
+    expect(scheduledPipelineIdPrefix('claims')).toBe('edp-pipeline-claims-scheduled');
+  });
+
+  it('gives two pipelines different ids for the same interval', () => {
+    const ids = (p: string) => [
+      pipelineWorkflowId(p, interval),
+      ...PIPELINE_STEPS.map((s) => stepWorkflowId(p, s, interval)),
+      pipelineScheduleId(p),
+      scheduledPipelineIdPrefix(p),
+    ];
+    const claims = ids('claims');
+    expect(ids('finance').filter((id) => claims.includes(id))).toEqual([]);
+  });
+
+  it('keeps the ids of runs and the schedule from before pipeline names, for replay and migration', () => {
+    expect(unnamedStepWorkflowId('ingest', interval)).toBe('edp-ingest-2026-01-01T04:00Z');
+    expect(UNNAMED_PIPELINE_SCHEDULE_ID).toBe('edp-pipeline-schedule');
   });
 
   it('names manual runs by their start time', () => {

@@ -6,6 +6,7 @@ import {
   pipelineStartOptions,
   qualityGateInput,
   realtimeRefreshInput,
+  scheduledPipelineStartOptions,
   slaCheckInput,
   startOptions,
   stepOptions,
@@ -99,7 +100,7 @@ describe('workflow inputs from config', () => {
 
   it('starts an interval’s pipeline run under the interval’s id, searchable by pipeline and interval start', () => {
     expect(pipelineStartOptions(config, interval)).toEqual({
-      workflowId: 'edp-pipeline-2026-01-01T04:00Z',
+      workflowId: 'edp-pipeline-platform-2026-01-01T04:00Z',
       taskQueue: 'wf-queue',
       args: [pipelineInput(config, interval)],
       typedSearchAttributes: [
@@ -107,6 +108,18 @@ describe('workflow inputs from config', () => {
         { key: EDP_INTERVAL_START, value: new Date('2026-01-01T04:00Z') },
         { key: EDP_STATUS, value: 'running' },
       ],
+    });
+  });
+
+  it('starts a pipeline’s scheduled runs under its own prefix, without an interval, searchable by pipeline', () => {
+    const claims = configWith('pipeline:\n  name: claims\n');
+    const options = scheduledPipelineStartOptions(claims);
+    expect(options.args[0]).toMatchObject({ pipeline: 'claims', interval: undefined });
+    expect(options).toEqual({
+      workflowId: 'edp-pipeline-claims-scheduled',
+      taskQueue: claims.temporal.taskQueues.workflows,
+      args: [pipelineInput(claims)],
+      typedSearchAttributes: [{ key: EDP_PIPELINE, value: 'claims' }],
     });
   });
 

@@ -1,0 +1,17 @@
+import type { CliCommand } from '../command';
+import { pipelinesList, pipelinesShow } from '../pipelines-command';
+import { UsageError } from '../session';
+
+/** `edp pipelines list | show [name]`: the configured pipeline, its schedule, steps and ids. */
+export const pipelinesCommand: CliCommand = {
+  name: 'pipelines',
+  help: [
+    ['pipelines list | show [name]', 'the configured pipeline: its schedule, steps and workflow and schedule ids'],
+  ],
+  run({ config, rest }) {
+    const [sub, name] = rest;
+    if (sub === 'list') return pipelinesList(config, new Date());
+    if (sub === 'show') return pipelinesShow(config, name, new Date());
+    throw new UsageError('pipelines needs a subcommand: edp pipelines list | edp pipelines show [name]');
+  },
+};
