@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { GovernanceConfig } from '../../lib/config/schema';
 import { classified, classifyError, ErrorType, ProjectError } from '../errors';
 import { governModel, type BuiltModel } from '../governance';
@@ -9,7 +9,7 @@ import { logEvent, recordMillis } from '../telemetry';
 import type { Warehouse } from '../warehouse';
 import { compileNode, testSql } from './compile';
 import { CompileError } from './jinja';
-import { readManifest, writeNodeSql } from './manifest-store';
+import { loadManifest, shareManifest, writeNodeSql } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo } from './manifest-types';
 import { buildModel, relationKind, type BuildOutcome } from './materialize';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
@@ -27,6 +27,8 @@ export interface TransformDeps {
   target?: Partial<TargetInfo>;
   /** PHI governance applied to each model right after its build and tests. */
   governance?: GovernanceConfig;
+  /** Where this worker caches manifests planned elsewhere. @default `<projectDir>/target/manifests` */
+  manifestCacheDir?: string;
 }
 
 /** Input of `runNode`. */
@@ -156,12 +158,16 @@ export function createTransformActivities(deps: TransformDeps) {
   const lock = new KeyedLock();
   const target: TargetInfo = { ...DEFAULT_TARGET, ...deps.target };
   const dirOf = (p?: string) => (p ? (isAbsolute(p) ? p : resolve(p)) : deps.projectDir);
+  const cacheDir = deps.manifestCacheDir ?? join(deps.projectDir, 'target', 'manifests');
   return {
-    /** Parses the project once, writes target/manifest.json, and returns the selected nodes and edges. */
-    // eslint-disable-next-line @typescript-eslint/require-await -- async so project errors reject, not throw
+    /**
+     * Parses the project once, writes target/manifest.json, stores the manifest in the warehouse for the
+     * other workers, and returns the selected nodes and edges.
+     */
     async planTransform(input: PlanInput = {}): Promise<TransformPlan> {
       try {
         const { plan, manifest } = planProject(dirOf(input.projectDir), input, target);
+        await shareManifest(deps.warehouse, manifest);
         logEvent('transform planned', {
           project: manifest.projectName,
           nodes: plan.nodes.length,
@@ -177,7 +183,7 @@ export function createTransformActivities(deps: TransformDeps) {
     async runNode(input: RunNodeInput): Promise<NodeRunResult> {
       let manifest: Manifest;
       try {
-        manifest = readManifest(input.manifestFile, input.checksum);
+        manifest = await loadManifest(deps.warehouse, input, cacheDir);
       } catch (err) {
         return badInput(err);
       }
