@@ -52,14 +52,21 @@ export function readManifest(file: string, checksum: string): Manifest {
 /** Characters of base64 per stored part: one bound value each, well under Snowflake's 16 MB VARCHAR. */
 const PART_CHARS = 1_000_000;
 
+/** This worker's copy of the manifest with `checksum`. */
+const cachedFile = (cacheDir: string, checksum: string): string => join(cacheDir, `${checksum}.json`);
+
 /**
  * Stores the manifest in `audit.transform_manifests` under its checksum, so a node that lands on another
- * worker finds it. Idempotent: parts already there are left alone, so two workers planning the same
- * project (or a retried plan) store it once, and a store interrupted half-way is completed by the next.
+ * worker finds it, and in this worker's cache. Idempotent: parts already there are left alone, so two
+ * workers planning the same project (or a retried plan) store it once, and a store interrupted half-way
+ * is completed by the next.
  */
-export async function shareManifest(w: Warehouse, manifest: Manifest): Promise<void> {
+export async function shareManifest(w: Warehouse, manifest: Manifest, cacheDir: string): Promise<void> {
+  const text = manifestText(manifest);
+  const cached = cachedFile(cacheDir, manifest.checksum);
+  if (!existsSync(cached)) writeAtomic(cached, text);
   await ensureAudit(w);
-  const body = gzipSync(manifestText(manifest)).toString('base64');
+  const body = gzipSync(text).toString('base64');
   const parts = Math.max(1, Math.ceil(body.length / PART_CHARS));
   const rows = Array.from({ length: parts }, (_, i) => [
     manifest.checksum,
@@ -106,22 +113,23 @@ export interface ManifestRef {
 }
 
 /**
- * The planned manifest for a node, on whichever worker it runs: the planner's file when it is on this
- * host, else this worker's cached copy (`cacheDir/<checksum>.json`), else the shared copy from the
- * warehouse, cached for the next node. Fails clearly when none holds it or a checksum differs.
+ * The planned manifest for a node, on whichever worker it runs: this worker's cached copy
+ * (`cacheDir/<checksum>.json`), else the shared copy in the warehouse, cached for the next node, else the
+ * planner's file when it is on this host (runs planned before manifests were shared). Fails clearly when
+ * none holds it or a checksum differs.
  */
 export async function loadManifest(w: Warehouse, ref: ManifestRef, cacheDir: string): Promise<Manifest> {
-  if (existsSync(ref.manifestFile)) return readManifest(ref.manifestFile, ref.checksum);
-  const cached = join(cacheDir, `${ref.checksum}.json`);
-  if (!existsSync(cached)) {
-    const text = await sharedManifestText(w, ref.checksum);
-    if (text === undefined)
-      throw new CompileError(
-        `${ref.manifestFile}: the planned manifest is gone (was target/ cleaned during the run?) and ${TRANSFORM_MANIFESTS.name} has no manifest ${ref.checksum}`,
-      );
+  const cached = cachedFile(cacheDir, ref.checksum);
+  if (existsSync(cached)) return readManifest(cached, ref.checksum);
+  const text = await sharedManifestText(w, ref.checksum);
+  if (text !== undefined) {
     writeAtomic(cached, text);
+    return readManifest(cached, ref.checksum);
   }
-  return readManifest(cached, ref.checksum);
+  if (existsSync(ref.manifestFile)) return readManifest(ref.manifestFile, ref.checksum);
+  throw new CompileError(
+    `${ref.manifestFile}: the planned manifest is gone (was target/ cleaned during the run?) and ${TRANSFORM_MANIFESTS.name} has no manifest ${ref.checksum}`,
+  );
 }
 
 /** Writes a node's compiled SQL to `target/<kind>/<project>/<path>` (kind: compiled or run). */

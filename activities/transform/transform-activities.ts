@@ -167,7 +167,7 @@ export function createTransformActivities(deps: TransformDeps) {
     async planTransform(input: PlanInput = {}): Promise<TransformPlan> {
       try {
         const { plan, manifest } = planProject(dirOf(input.projectDir), input, target);
-        await shareManifest(deps.warehouse, manifest);
+        await shareManifest(deps.warehouse, manifest, cacheDir);
         logEvent('transform planned', {
           project: manifest.projectName,
           nodes: plan.nodes.length,

@@ -88,7 +88,7 @@ describe('manifest shared through the warehouse (many workers, no shared disk)',
       const plans = await Promise.all([runner.plan(), runner.plan(), runner.plan()]);
       expect(new Set(plans.map((p) => p.checksum)).size).toBe(1);
       expect(await storedParts(runner, plans[0].checksum)).toEqual([{ part: 0 }]);
-      await shareManifest(runner.warehouse, parse(runner.dir));
+      await shareManifest(runner.warehouse, parse(runner.dir), tmpDir('edp-cache-'));
       expect(await storedParts(runner, plans[0].checksum)).toEqual([{ part: 0 }]);
       rmSync(join(runner.dir, 'target'), { recursive: true });
       const ref = { manifestFile: plans[0].manifestFile, checksum: 'not-stored' };
