@@ -106,9 +106,9 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
       ),
     );
     const queues = parts.map((p) => p.taskQueue);
-    log(`worker polling ${queues.join(', ')} on ${config.temporal.address} (role ${role}, pid ${process.pid})`);
     const running = Promise.all(workers.map((w) => w.run()));
     withdraw = announceWorker(config.stateDir, role, queues);
+    log(`worker polling ${queues.join(', ')} on ${config.temporal.address} (role ${role}, pid ${process.pid})`);
     options.onReady?.();
     if (options.until) {
       await Promise.race([running, options.until]);
