@@ -119,6 +119,9 @@ export const VOLATILE_COLUMNS = [
   'dbt_valid_from',
   'member_version_id',
   'valid_from',
+  // the shared dbt manifest: when it was stored, and its text (the manifest records when it was generated)
+  'stored_at',
+  'body',
 ];
 
 /** Row count and content hash of every table in the platform's layers, volatile audit columns left out. */

@@ -23,8 +23,6 @@ const EDP = join(__dirname, '..', '..', 'bin', 'edp.js');
 const snowflake = AVAILABLE_ENGINES.find((e) => e.name === 'snowflake')!;
 const interval = { start: '2026-04-02T08:00:00.000Z', end: '2026-04-02T12:00:00.000Z' };
 const sample = { members: 60, providers: 8, claimsPerInterval: 300 };
-/** Also volatile across two equal runs: when a manifest was stored, and its text (it records when it was generated). */
-const VOLATILE = [...VOLATILE_COLUMNS, 'stored_at', 'body'];
 /** Float sums depend on the order rows are added in; 12 significant digits are what two equal runs agree on. */
 const stable = (v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v);
 /** Both runs retry a killed worker's activities after a second, not the default ten. */
@@ -112,7 +110,7 @@ async function fingerprint(config: EdpConfig): Promise<{ tables: Record<string, 
     let rawDuplicates = 0;
     for (const ref of await w.listTables()) {
       if (!['raw', 'staging', 'intermediate', 'marts', 'snapshots', 'audit'].includes(ref.schema)) continue;
-      const cols = (await w.describeTable(ref))!.map((c) => c.name).filter((c) => !VOLATILE.includes(c));
+      const cols = (await w.describeTable(ref))!.map((c) => c.name).filter((c) => !VOLATILE_COLUMNS.includes(c));
       const rows = await w.query(
         `SELECT ${cols.map((c) => w.dialect.quoteIdent(c)).join(', ')} FROM ${w.dialect.table(ref)}`,
       );
