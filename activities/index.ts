@@ -37,6 +37,8 @@ export interface ActivityDeps {
   /** The dbt project the transform runs by default, and its `target`. */
   projectDir: string;
   target?: { schema?: string; threads?: number; type?: string };
+  /** Where this worker caches dbt manifests planned by other workers. */
+  manifestCacheDir?: string;
   rulesDir: string;
   exportDir: string;
   pipeline: { name: string; intervalHours: number };

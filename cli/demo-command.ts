@@ -6,7 +6,7 @@ import { num, progress } from './output';
 import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { temporalClient, withWorker } from './session';
-import { liveWorker, startWorkerDaemon, stopWorkerDaemon, workerLog } from './worker-daemon';
+import { localWorkersServe, startWorkerDaemon, stopWorkerDaemon, workerLog } from './worker-daemon';
 
 const log = (message: string): void => console.log(message);
 
@@ -67,7 +67,7 @@ export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interva
   if (once) {
     ok = await withWorker(config, () => runInterval(config, interval, since), log);
   } else {
-    if (!liveWorker(config)) {
+    if (!localWorkersServe(config)) {
       const w = await startWorkerDaemon(config, loaded.file);
       progress(since, `worker started in the background (pid ${w.pid}), log ${workerLog(config)}`);
       startedWorker = true;

@@ -3,7 +3,7 @@ import { chosenEngine, singleWriterOf } from '../activities/warehouse';
 import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../workers/config-schema';
 import { runWorker } from '../workers/worker';
-import { liveWorker } from './worker-daemon';
+import { liveWorker, localWorkersServe } from './worker-daemon';
 import { dataConverterFor } from '../workers/payload-codec';
 import { connectClientConnection } from '../workers/temporal-connection';
 import { EdpError } from '../lib/errors';
@@ -50,9 +50,12 @@ export async function temporalClient(config: EdpConfig): Promise<{ client: Clien
   };
 }
 
-/** Runs `fn` with a worker available: the background one if it runs, else one in this process for the duration. */
+/**
+ * Runs `fn` with a worker available: this host's running workers if they serve the workflows and warehouse
+ * queues (on any engine), else one in this process for the duration.
+ */
 export async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>, log: (m: string) => void): Promise<T> {
-  if (liveWorker(config)) return fn();
+  if (localWorkersServe(config)) return fn();
   let stop!: () => void;
   const until = new Promise<void>((r) => (stop = r));
   let ready!: () => void;

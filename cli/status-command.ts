@@ -5,12 +5,14 @@ import { table } from './output';
 import { slaSummary } from './sla-commands';
 import { listDeadLetters } from './dead-letter-commands';
 import { temporalClient } from './session';
-import { liveWorker, workerLog } from './worker-daemon';
+import { liveWorker, localWorkers, workerLog } from './worker-daemon';
 
 /** `edp status`: the services, the worker, the latest pipeline runs, open dead letters and the SLA states. */
 export async function status(config: EdpConfig): Promise<number> {
   const services = await serviceStatus(config);
-  const worker = liveWorker(config);
+  // The lease exists only where the engine has a single-writer file: the worker holding it answers `edp query`.
+  const lease = liveWorker(config);
+  const workers = localWorkers(config);
   console.log(
     table([
       ...services.map((s) => ({
@@ -19,12 +21,14 @@ export async function status(config: EdpConfig): Promise<number> {
         endpoint: s.endpoint,
         log: s.logFile,
       })),
-      {
-        service: 'worker',
-        state: worker ? `running (pid ${worker.pid})` : 'stopped',
-        endpoint: worker ? `query 127.0.0.1:${worker.port}` : '',
-        log: workerLog(config),
-      },
+      ...(workers.length === 0
+        ? [{ service: 'worker', state: 'stopped', endpoint: '', log: workerLog(config) }]
+        : workers.map((w) => ({
+            service: `worker (${w.role})`,
+            state: `running (pid ${w.pid})`,
+            endpoint: lease?.pid === w.pid ? `query 127.0.0.1:${lease.port}` : w.taskQueues.join(', '),
+            log: workerLog(config),
+          }))),
     ]),
   );
   if (!services[0].reachable) return 0;

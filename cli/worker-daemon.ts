@@ -1,16 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive, runningPid, startDaemon, stopDaemon } from '../infra/process';
 import { singleWriterOf } from '../activities/warehouse';
 import type { EdpConfig } from '../workers/config-schema';
 import { leaseFile, type WorkerLease } from '../workers/query-server';
 import { PROJECT_ROOT } from '../workers/worker';
+import { presenceDir, type WorkerPresence } from '../workers/worker-presence';
 
 const pidFile = (config: EdpConfig): string => join(config.stateDir, 'services', 'worker', 'worker.pid');
 /** The worker's log file when it runs in the background. */
 export const workerLog = (config: EdpConfig): string => join(config.stateDir, 'services', 'worker', 'worker.log');
 
-/** The live worker holding the engine's single-writer file (DuckDB's), if any (from its lease file). */
+/**
+ * The live worker holding the engine's single-writer file (DuckDB's), if any (from its lease file): the
+ * one `edp query` asks. Engines without such a file (the registry's `singleWriter`) have no lease.
+ */
 export function liveWorker(config: EdpConfig): WorkerLease | undefined {
   const held = singleWriterOf(config.warehouse);
   if (!held) return undefined;
@@ -24,6 +28,33 @@ export function liveWorker(config: EdpConfig): WorkerLease | undefined {
   }
 }
 
+/**
+ * The worker processes polling from this host's state folder, on any engine (from the files they write
+ * once polling); a killed worker's file is removed here.
+ */
+export function localWorkers(config: EdpConfig): WorkerPresence[] {
+  const dir = presenceDir(config.stateDir);
+  if (!existsSync(dir)) return [];
+  const live: WorkerPresence[] = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    try {
+      const presence = JSON.parse(readFileSync(join(dir, name), 'utf8')) as WorkerPresence;
+      if (pidAlive(presence.pid)) live.push(presence);
+      else rmSync(join(dir, name), { force: true });
+    } catch {
+      // Being written right now, or not ours: not a worker to count on.
+    }
+  }
+  return live;
+}
+
+/** Whether workers of this host poll both the workflows and the warehouse queue, so a run can proceed. */
+export function localWorkersServe(config: EdpConfig): boolean {
+  const polled = new Set(localWorkers(config).flatMap((w) => w.taskQueues));
+  const q = config.temporal.taskQueues;
+  return polled.has(q.workflows) && polled.has(q.warehouse);
+}
+
 /** How to run `edp <subcommand>` as a background process, with the given config file. */
 export function edpCommand(subcommand: string, configFile?: string) {
   return {
@@ -34,19 +65,25 @@ export function edpCommand(subcommand: string, configFile?: string) {
   };
 }
 
-/** Starts `edp worker` in the background unless a worker already holds the warehouse. */
+/**
+ * Starts `edp worker` in the background unless this host's workers already serve the queues; ready once
+ * it polls, whatever the engine (a Snowflake worker holds no file and writes no lease).
+ */
 export async function startWorkerDaemon(
   config: EdpConfig,
   configFile?: string,
 ): Promise<{ pid: number; alreadyRunning: boolean }> {
-  const live = liveWorker(config);
+  const [live] = localWorkersServe(config) ? localWorkers(config) : [];
   if (live) return { pid: live.pid, alreadyRunning: true };
   return startDaemon({
     name: 'EDP worker',
     ...edpCommand('worker', configFile),
     pidFile: pidFile(config),
     logFile: workerLog(config),
-    ready: () => Promise.resolve(liveWorker(config) !== undefined),
+    ready: () => {
+      const pid = runningPid(pidFile(config));
+      return Promise.resolve(localWorkers(config).some((w) => w.pid === pid));
+    },
     readyTimeoutMs: 120_000,
   });
 }

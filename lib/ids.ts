@@ -83,3 +83,8 @@ export function streamBackfillWorkflowId(table: string, at: Date): string {
 
 /** Workflow id of the near-real-time refresh timer. */
 export const REALTIME_WORKFLOW_ID = 'edp-realtime';
+
+/** The stream consumers' task queue when `temporal.taskQueues.streaming` is unset: the warehouse queue's, suffixed. */
+export function defaultStreamingQueue(warehouseQueue: string): string {
+  return `${warehouseQueue}-streaming`;
+}

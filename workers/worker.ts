@@ -1,11 +1,15 @@
-import { Client } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { listPipelineRuns } from '../activities/sla';
-import { computeWarehouseOf, engineNamed, singleWriterOf } from '../activities/warehouse';
+import { computeWarehouseOf, engineNamed, singleWriterOf, type Warehouse } from '../activities/warehouse';
+import type { WorkerRole } from '../lib/config/schema';
 import type { EdpConfig } from './config-schema';
-import { openWarehouse } from './warehouse-factory';
+import { announceWorker } from './worker-presence';
+import { slotOptions, workerParts } from './worker-roles';
+import { openWorkerWarehouse } from './worker-warehouse';
 import { installRuntime } from './logging';
 import { startQueryServer } from './query-server';
 import { dataConverterFor } from './payload-codec';
@@ -19,83 +23,104 @@ export interface RunWorkerOptions {
   log?: (message: string) => void;
   /** Resolves when the worker should stop; SIGINT/SIGTERM also stop it. */
   until?: Promise<unknown>;
-  /** Called once both task queues are polling. */
+  /** Called once every task queue of the role is polling. */
   onReady?: () => void;
+  /** Which queues to poll; `worker.role` when unset. */
+  role?: WorkerRole;
+}
+
+/** The activities a worker registers, closed over its warehouse and the config. */
+function workerActivities(
+  config: EdpConfig,
+  warehouse: Warehouse,
+  clientConnection: Connection,
+  dataConverter: DataConverter | undefined,
+) {
+  return createActivities({
+    warehouse,
+    landingDir: config.landing.path,
+    entities: config.landing.entities,
+    duplicateFiles: config.landing.duplicateFiles,
+    sources: config.sources,
+    extractDir: join(config.stateDir, 'extracts'),
+    projectDir: config.transform.projectDir,
+    manifestCacheDir: join(config.stateDir, 'manifests'),
+    target: {
+      schema: config.transform.targetSchema,
+      threads: config.transform.threads,
+      type: engineNamed(config.warehouse.engine).dbtType,
+    },
+    rulesDir: config.quality.rulesDir,
+    exportDir: config.export.path,
+    pipeline: config.pipeline,
+    slas: config.slas,
+    webhooks: config.alerts.webhooks,
+    kafka: config.kafka,
+    streaming: config.streaming,
+    realtime: config.realtime,
+    defaultComputeWarehouse: computeWarehouseOf(config.warehouse),
+    governance: config.governance,
+    listRuns: (pipeline, since) =>
+      listPipelineRuns(
+        new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter }),
+        pipeline,
+        since,
+      ),
+  });
 }
 
 /**
- * Runs the platform worker: one process polling the workflow queue and the warehouse queue; where the
- * engine has a single-writer file (DuckDB), it holds it and answers `edp query` for it. Returns after a clean shutdown.
+ * Runs a worker process of a role (docs/deploy.md#worker-roles): `all` polls the workflow, warehouse and
+ * streaming queues; `workflows` opens no warehouse, so any number may run beside one DuckDB worker. A
+ * process running activities on an engine with a single-writer file (DuckDB) holds it and answers
+ * `edp query` for it. Returns after a clean shutdown.
  */
 export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.log(m));
+  const role = options.role ?? config.worker.role;
+  const parts = workerParts(config, role);
   installRuntime({ logging: config.logging, metricsPort: config.metrics.port });
   // Before anything opens: on first run this creates the project's key set.
   const dataConverter = dataConverterFor(config);
-  const warehouse = await openWarehouse(config);
+  const needsWarehouse = parts.some((p) => p.runs === 'activities');
+  const warehouse = needsWarehouse ? await openWorkerWarehouse(config) : undefined;
   // An engine whose file one process holds (DuckDB): the worker answers `edp query` for it.
-  const singleWriter = singleWriterOf(config.warehouse);
-  const queryServer = singleWriter ? await startQueryServer(warehouse, singleWriter) : undefined;
+  const singleWriter = warehouse && singleWriterOf(config.warehouse);
+  const queryServer = warehouse && singleWriter ? await startQueryServer(warehouse, singleWriter) : undefined;
   let connection: NativeConnection | undefined;
   // For the SLA check's visibility queries; connects on first use.
   const clientConnection = lazyClientConnection(config.temporal);
+  let withdraw: (() => void) | undefined;
   try {
     connection = await connectWorkerConnection(config.temporal);
     const common = { connection, namespace: config.temporal.namespace, dataConverter };
-    const workflows = await Worker.create({
-      ...common,
-      taskQueue: config.temporal.taskQueues.workflows,
-      workflowsPath: require.resolve('../workflows'),
-    });
-    const activities = await Worker.create({
-      ...common,
-      taskQueue: config.temporal.taskQueues.warehouse,
-      activities: createActivities({
-        warehouse,
-        landingDir: config.landing.path,
-        entities: config.landing.entities,
-        duplicateFiles: config.landing.duplicateFiles,
-        sources: config.sources,
-        extractDir: join(config.stateDir, 'extracts'),
-        projectDir: config.transform.projectDir,
-        target: {
-          schema: config.transform.targetSchema,
-          threads: config.transform.threads,
-          type: engineNamed(config.warehouse.engine).dbtType,
-        },
-        rulesDir: config.quality.rulesDir,
-        exportDir: config.export.path,
-        pipeline: config.pipeline,
-        slas: config.slas,
-        webhooks: config.alerts.webhooks,
-        kafka: config.kafka,
-        streaming: config.streaming,
-        realtime: config.realtime,
-        defaultComputeWarehouse: computeWarehouseOf(config.warehouse),
-        governance: config.governance,
-        listRuns: (pipeline, since) =>
-          listPipelineRuns(
-            new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter }),
-            pipeline,
-            since,
-          ),
-      }),
-    });
-    log(
-      `worker polling ${config.temporal.taskQueues.workflows} and ${config.temporal.taskQueues.warehouse} on ${config.temporal.address} (pid ${process.pid})`,
+    const activities = warehouse && workerActivities(config, warehouse, clientConnection, dataConverter);
+    const workers = await Promise.all(
+      parts.map((p) =>
+        Worker.create({
+          ...common,
+          ...slotOptions(p.slots),
+          taskQueue: p.taskQueue,
+          ...(p.runs === 'workflows' ? { workflowsPath: require.resolve('../workflows') } : { activities }),
+        }),
+      ),
     );
-    const running = Promise.all([workflows.run(), activities.run()]);
+    const queues = parts.map((p) => p.taskQueue);
+    const running = Promise.all(workers.map((w) => w.run()));
+    withdraw = announceWorker(config.stateDir, role, queues);
+    log(`worker polling ${queues.join(', ')} on ${config.temporal.address} (role ${role}, pid ${process.pid})`);
     options.onReady?.();
     if (options.until) {
       await Promise.race([running, options.until]);
-      for (const w of [workflows, activities]) if (w.getState() === 'RUNNING') w.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     }
     await running;
     log('worker stopped cleanly');
   } finally {
+    withdraw?.();
     await connection?.close();
     await clientConnection.close();
     if (queryServer) await new Promise((r) => queryServer.close(r));
-    await warehouse.close();
+    await warehouse?.close();
   }
 }

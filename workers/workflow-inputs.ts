@@ -17,10 +17,11 @@ import type { TransformInput } from '../workflows/transform';
 // The one place config becomes workflow input: workflows never read config, so every starter (CLI command,
 // schedule, test) builds its input here and none can forget a setting such as `pipeline.retries`.
 
-/** How a workflow reaches its activities, from config: the warehouse task queue, heartbeat timeout and retries. */
+/** How a workflow reaches its activities, from config: the warehouse and streaming queues, heartbeat timeout and retries. */
 export function stepOptions(config: EdpConfig): StepOptions {
   return {
     warehouseTaskQueue: config.temporal.taskQueues.warehouse,
+    streamingTaskQueue: config.temporal.taskQueues.streaming,
     heartbeatSeconds: config.pipeline.heartbeatSeconds,
     retries: config.pipeline.retries,
   };

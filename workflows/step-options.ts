@@ -1,10 +1,13 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { defaultStreamingQueue } from '../lib/ids';
 
 /** How a workflow reaches its activities; part of every workflow input so config stays out of workflows. */
 export interface StepOptions {
   /** Task queue of the worker that holds the warehouse. */
   warehouseTaskQueue: string;
+  /** Task queue of the long-running stream consumers. @default `<warehouseTaskQueue>-streaming` */
+  streamingTaskQueue?: string;
   /** A worker that stops heartbeating for this long is presumed dead and the activity retried elsewhere. @default 30 */
   heartbeatSeconds?: number;
   /** Upper bound for one activity attempt. @default 3600 */
@@ -32,6 +35,15 @@ const DEFAULT_RETRY: RetrySettings = { initialSeconds: 10, backoff: 2, maxSecond
 export function retryFor(steps: StepOptions, cls: ActivityClass): RetrySettings {
   const r = { ...DEFAULT_RETRY, ...steps.retries?.default, ...steps.retries?.[cls] };
   return steps.maximumAttempts === undefined ? r : { ...r, maxAttempts: steps.maximumAttempts };
+}
+
+/**
+ * The task queue of the long-running stream consumer activities. Inputs recorded before the streaming queue
+ * existed carry none: their runs move to the derived default. Replay does not compare an activity's task
+ * queue (test/replay passes either way), so no patch marker is needed.
+ */
+export function streamingQueueOf(steps: StepOptions): string {
+  return steps.streamingTaskQueue ?? defaultStreamingQueue(steps.warehouseTaskQueue);
 }
 
 /** Activity proxies for a step, with the platform's timeouts and the class's exponential-backoff retry policy. */

@@ -1,7 +1,7 @@
 import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BackfillRange, BackfillSpec } from '../activities/streaming';
-import type { StepOptions } from './step-options';
+import { streamingQueueOf, type StepOptions } from './step-options';
 
 /** Input of {@link streamingBackfill}: what to replay (see {@link BackfillSpec}) and how. */
 export interface StreamingBackfillInput extends BackfillSpec {
@@ -33,7 +33,7 @@ export const streamingBackfillProgress = defineQuery<StreamingBackfillProgress>(
  */
 export async function streamingBackfill(input: StreamingBackfillInput): Promise<StreamingBackfillProgress> {
   const acts = proxyActivities<Activities>({
-    taskQueue: input.steps.warehouseTaskQueue,
+    taskQueue: streamingQueueOf(input.steps),
     startToCloseTimeout: '10m',
     heartbeatTimeout: `${input.steps.heartbeatSeconds ?? 30}s`,
     retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 10 },

@@ -1,7 +1,7 @@
 import { continueAsNew, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { emptyConsumeResult, type ConsumeResult } from '../lib/stream-counts';
-import type { StepOptions } from './step-options';
+import { streamingQueueOf, type StepOptions } from './step-options';
 
 /** Input of {@link streamingIngest}. */
 export interface StreamingIngestInput {
@@ -33,7 +33,7 @@ export async function streamingIngest(input: StreamingIngestInput): Promise<neve
   setHandler(streamingIngestProgress, () => progress);
   // A stream never gives up: retries back off to a minute and go on (a broker outage only pauses it).
   const { consumeStream } = proxyActivities<Activities>({
-    taskQueue: input.steps.warehouseTaskQueue,
+    taskQueue: streamingQueueOf(input.steps),
     startToCloseTimeout: `${input.activitySeconds + 300}s`,
     heartbeatTimeout: `${input.steps.heartbeatSeconds ?? 30}s`,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }, // no attempt limit

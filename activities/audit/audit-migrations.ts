@@ -3,6 +3,7 @@ import type { TableRef, Warehouse } from '../warehouse/warehouse';
 import { AUDIT_SCHEMA, createTableSql, type AuditTable } from './audit-table';
 import { AUDIT_SEQUENCES, AUDIT_TABLES } from './audit-tables';
 import { SCHEMA_CHANGES } from './schema-change-tables';
+import { TRANSFORM_MANIFESTS } from './transform-tables';
 
 /**
  * One step of the audit schema's history, applied once and in version order. `plan` reads the catalog
@@ -73,5 +74,10 @@ export const AUDIT_MIGRATIONS: readonly AuditMigration[] = Object.freeze([
     version: 2,
     description: 'audit.schema_changes: columns added and types widened in the tables the platform loads',
     plan: (w) => Promise.resolve([createTableSql(w.dialect, SCHEMA_CHANGES)]),
+  },
+  {
+    version: 3,
+    description: 'audit.transform_manifests: planned dbt manifests by checksum, readable by every worker',
+    plan: (w) => Promise.resolve([createTableSql(w.dialect, TRANSFORM_MANIFESTS)]),
   },
 ]);

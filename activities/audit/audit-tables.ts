@@ -7,7 +7,7 @@ import { QUALITY_RULE_RESULTS, QUALITY_SCORES } from './quality-tables';
 import { REALTIME_STATE } from './realtime-tables';
 import { SLA_ALERTS_SENT, SLA_BREACHES, SLA_CHECKS } from './sla-tables';
 import { STREAM_MERGED, STREAM_METRICS, STREAM_OFFSETS } from './streaming-tables';
-import { TRANSFORM_NODE_RUNS } from './transform-tables';
+import { TRANSFORM_MANIFESTS, TRANSFORM_NODE_RUNS } from './transform-tables';
 
 /** Every audit table of the current schema version. */
 export const AUDIT_TABLES: readonly AuditTable[] = Object.freeze([
@@ -26,6 +26,7 @@ export const AUDIT_TABLES: readonly AuditTable[] = Object.freeze([
   REALTIME_STATE,
   DEAD_LETTERS,
   SCHEMA_CHANGES,
+  TRANSFORM_MANIFESTS,
 ]);
 
 /** Every audit sequence of the current schema version. */

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { GovernanceConfig } from '../../lib/config/schema';
 import { classified, classifyError, ErrorType, ProjectError } from '../errors';
 import { governModel, type BuiltModel } from '../governance';
@@ -9,7 +9,7 @@ import { logEvent, recordMillis } from '../telemetry';
 import type { Warehouse } from '../warehouse';
 import { compileNode, prefetchNodeQueries, testSql } from './compile';
 import { CompileError } from './jinja';
-import { readManifest, writeNodeSql } from './manifest-store';
+import { loadManifest, shareManifest, writeNodeSql } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo, UnitTest } from './manifest-types';
 import { buildModel, relationKind, type BuildOutcome } from './materialize';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
@@ -32,6 +32,8 @@ export interface TransformDeps {
   target?: Partial<TargetInfo>;
   /** PHI governance applied to each model right after its build and tests. */
   governance?: GovernanceConfig;
+  /** Where this worker caches manifests planned elsewhere. @default `<projectDir>/target/manifests` */
+  manifestCacheDir?: string;
 }
 
 /** Input of `runNode`. */
@@ -213,12 +215,16 @@ export function createTransformActivities(deps: TransformDeps) {
   const lock = new KeyedLock();
   const target: TargetInfo = { ...DEFAULT_TARGET, ...deps.target };
   const dirOf = (p?: string) => (p ? (isAbsolute(p) ? p : resolve(p)) : deps.projectDir);
+  const cacheDir = deps.manifestCacheDir ?? join(deps.projectDir, 'target', 'manifests');
   return {
-    /** Parses the project once, writes target/manifest.json, and returns the selected nodes and edges. */
-    // eslint-disable-next-line @typescript-eslint/require-await -- async so project errors reject, not throw
+    /**
+     * Parses the project once, writes target/manifest.json, stores the manifest in the warehouse for the
+     * other workers, and returns the selected nodes and edges.
+     */
     async planTransform(input: PlanInput = {}): Promise<TransformPlan> {
       try {
         const { plan, manifest } = planProject(dirOf(input.projectDir), input, target);
+        await shareManifest(deps.warehouse, manifest, cacheDir);
         logEvent('transform planned', {
           project: manifest.projectName,
           nodes: plan.nodes.length,
@@ -234,7 +240,7 @@ export function createTransformActivities(deps: TransformDeps) {
     async runNode(input: RunNodeInput): Promise<NodeRunResult> {
       let manifest: Manifest;
       try {
-        manifest = readManifest(input.manifestFile, input.checksum);
+        manifest = await loadManifest(deps.warehouse, input, cacheDir);
       } catch (err) {
         return badInput(err);
       }
@@ -301,7 +307,7 @@ export function createTransformActivities(deps: TransformDeps) {
     async runProjectHooks(input: RunHooksInput): Promise<{ hooks: number; ms: number }> {
       let manifest: Manifest;
       try {
-        manifest = readManifest(input.manifestFile, input.checksum);
+        manifest = await loadManifest(deps.warehouse, input, cacheDir);
       } catch (err) {
         return badInput(err);
       }

@@ -2,7 +2,7 @@ import type { CliCommand } from '../command';
 import { runInterval } from '../demo-command';
 import { startPipeline } from '../pipeline-run';
 import { temporalClient, withWorker } from '../session';
-import { liveWorker, workerDaemonPid } from '../worker-daemon';
+import { localWorkers, workerDaemonPid } from '../worker-daemon';
 
 /** `edp run`: platformPipeline for one interval, watched to the end unless --no-wait. */
 export const runCommand: CliCommand = {
@@ -21,7 +21,7 @@ export const runCommand: CliCommand = {
       const { client, close } = await temporalClient(config);
       const handle = await startPipeline(client, config, interval).finally(close);
       log(
-        `started ${handle.workflowId}${workerDaemonPid(config) || liveWorker(config) ? '' : ' (no worker is running: start one with `npx edp up`)'}`,
+        `started ${handle.workflowId}${workerDaemonPid(config) || localWorkers(config).length > 0 ? '' : ' (no worker is running: start one with `npx edp up`)'}`,
       );
       return 0;
     }

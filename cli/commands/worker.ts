@@ -1,12 +1,23 @@
+import { WORKER_ROLES, type WorkerRole } from '../../lib/config/schema';
 import { runWorker } from '../../workers/worker';
 import type { CliCommand } from '../command';
+import { UsageError } from '../session';
 
-/** `edp worker`: a worker in the foreground. */
+/** `edp worker`: a worker in the foreground, of the role `--role` or `worker.role` names. */
 export const workerCommand: CliCommand = {
   name: 'worker',
-  help: [['worker', 'run a worker in the foreground (Ctrl-C stops it cleanly)']],
-  async run({ config, log }) {
-    await runWorker(config, { log });
+  help: [
+    [
+      'worker [--role workflows|activities|streaming|all]',
+      'run a worker in the foreground (Ctrl-C stops it cleanly); --role: which queues it polls (docs/deploy.md)',
+    ],
+  ],
+  options: { role: { type: 'string' } },
+  async run({ config, opts, log }) {
+    const role = opts.string('role');
+    if (role !== undefined && !(WORKER_ROLES as readonly string[]).includes(role))
+      throw new UsageError(`--role must be one of ${WORKER_ROLES.join(', ')}, got "${role}"`);
+    await runWorker(config, { log, role: role as WorkerRole | undefined });
     return 0;
   },
 };

@@ -10,6 +10,7 @@ import { slasSchema } from './sla-schema';
 import { sourcesSchema } from './sources-schema';
 import { kafkaSchema, streamingSchema } from './streaming-schema';
 import { temporalSchema } from './temporal-schema';
+import { workerSchema } from './worker-schema';
 
 export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type LandingColumnType } from './primitives';
 export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
@@ -22,6 +23,7 @@ export type { TlsConfig } from './tls-schema';
 export { exportModeSchema, type ExportMode } from './project-schema';
 export type { RealtimeConfig, RealtimeTableConfig } from './realtime-schema';
 export type { GovernanceConfig, MaskStyle, RowAccessRule, SensitivityTag } from './governance-schema';
+export { WORKER_ROLES, type WorkerConfig, type WorkerRole, type WorkerSlots } from './worker-schema';
 
 /**
  * The whole configuration (`edp.config.yaml` plus `EDP_*` environment overrides) around a `warehouse`
@@ -58,6 +60,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       services: servicesSchema,
       /** PHI tags, masking, row access and secure views on the warehouse (docs/security.md#governance). */
       governance: governanceSchema,
+      /** What this worker process polls and how much it runs at once (docs/deploy.md#worker-roles). */
+      worker: workerSchema,
     })
     .strict()
     .superRefine(checkGovernanceEntities);

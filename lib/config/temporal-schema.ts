@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultStreamingQueue } from '../ids';
 import { hostPort, port } from './primitives';
 import { envVarName, oneSourceOf, tlsSchema } from './tls-schema';
 
@@ -30,9 +31,12 @@ export const temporalSchema = z
       .object({
         workflows: z.string().min(1).default('edp-workflows'),
         warehouse: z.string().min(1).default('edp-warehouse'),
+        /** Long-running stream consumers, apart so they cannot take every batch activity slot. */
+        streaming: z.string().min(1).optional(),
       })
       .strict()
-      .default({}),
+      .default({})
+      .transform((q) => ({ ...q, streaming: q.streaming ?? defaultStreamingQueue(q.warehouse) })),
   })
   .strict()
   .superRefine((t, ctx) => oneSourceOf(t, 'apiKey', ctx))

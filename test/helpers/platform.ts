@@ -95,7 +95,7 @@ export async function historyValue<T>(
  * Columns that differ between two equal runs: clock times, load ids, run ids, the export's run-specific txn version
  * and folder, and its file size (Parquet compression depends on row order, which SQL leaves open).
  */
-const VOLATILE = [
+export const VOLATILE_COLUMNS = [
   '_edp_loaded_at',
   '_edp_load_id', // a sequence: a killed load's transaction may have used a number
   'load_id',
@@ -119,6 +119,9 @@ const VOLATILE = [
   'dbt_valid_from',
   'member_version_id',
   'valid_from',
+  // the shared dbt manifest: when it was stored, and its text (the manifest records when it was generated)
+  'stored_at',
+  'body',
 ];
 
 /** Row count and content hash of every table in the platform's layers, volatile audit columns left out. */
@@ -128,7 +131,7 @@ export async function warehouseFingerprint(path: string): Promise<Record<string,
     const out: Record<string, string> = {};
     for (const ref of await w.listTables()) {
       if (!['raw', 'staging', 'intermediate', 'marts', 'snapshots', 'audit'].includes(ref.schema)) continue;
-      const cols = (await w.describeTable(ref))!.map((c) => c.name).filter((c) => !VOLATILE.includes(c));
+      const cols = (await w.describeTable(ref))!.map((c) => c.name).filter((c) => !VOLATILE_COLUMNS.includes(c));
       const list = cols.map((c) => w.dialect.quoteIdent(c)).join(', ');
       const [row] = await w.query<{ n: string; h: string }>(
         `SELECT count(*) AS n, md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS h FROM (SELECT (${list})::VARCHAR AS r FROM ${w.dialect.table(ref)})`,

@@ -4,15 +4,17 @@ import { dirname, join } from 'node:path';
 
 const EDP = join(__dirname, '..', '..', 'bin', 'edp.js');
 
-/** Starts `edp worker` as its own process (so it can be SIGKILLed) and waits until it holds the warehouse. */
+/** Starts `edp worker` as its own process (so it can be SIGKILLed) and waits until it polls its queues. */
 export async function startWorkerProcess(
   configFile: string,
   logFile: string,
   env: NodeJS.ProcessEnv = {},
+  options: { cwd?: string; args?: string[] } = {},
 ): Promise<ChildProcess> {
   mkdirSync(dirname(logFile), { recursive: true });
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [EDP, 'worker'], {
+  const child = spawn(process.execPath, [EDP, 'worker', ...(options.args ?? [])], {
+    cwd: options.cwd,
     env: { ...process.env, ...env, EDP_CONFIG: configFile },
     stdio: ['ignore', 'pipe', log],
   });

@@ -46,6 +46,7 @@ const config = configWith(
 
 const steps = {
   warehouseTaskQueue: 'wh-queue',
+  streamingTaskQueue: 'wh-queue-streaming',
   heartbeatSeconds: 7,
   retries: expect.objectContaining({
     default: expect.objectContaining({ maxAttempts: 5 }),
