@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { compileProject, DEFAULT_TARGET, planProject, type DbtCommand } from '../activities/transform';
@@ -121,7 +122,7 @@ export async function dbtCommand(
   }
   const { client, close } = await temporalClient(config);
   try {
-    const workflowId = dbtWorkflowId(command, new Date());
+    const workflowId = dbtWorkflowId(command, new Date(), randomBytes(2).toString('hex'));
     const input = transformInput(config, {
       projectDir,
       command,

@@ -63,9 +63,12 @@ export function qualityRunWorkflowId(at: Date): string {
   return `edp-quality-manual-${at.toISOString().slice(0, 19)}Z`;
 }
 
-/** Workflow id of an `edp dbt <command>` run started at `at`, e.g. `edp-dbt-build-2026-01-01T0405Z`. */
-export function dbtWorkflowId(command: string, at: Date): string {
-  return `edp-dbt-${command}-${at.toISOString().replace(/[:.]/g, '').slice(0, 15)}Z`;
+/**
+ * Workflow id of an `edp dbt <command>` run started at `at`, e.g. `edp-dbt-build-2026-01-01T040512Z-3f9a`:
+ * the second plus a caller-made random `suffix`, so two runs started in one minute (or second) never share an id.
+ */
+export function dbtWorkflowId(command: string, at: Date, suffix: string): string {
+  return `edp-dbt-${command}-${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${suffix}`;
 }
 
 /** Workflow id of the ingest stream of the topic that lands in `raw.<table>`. */

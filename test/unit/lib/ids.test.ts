@@ -51,7 +51,7 @@ describe('workflow ids', () => {
 
   it('names manual runs by their start time', () => {
     expect(qualityRunWorkflowId(at)).toBe('edp-quality-manual-2026-03-04T05:06:07Z');
-    expect(dbtWorkflowId('build', at)).toBe('edp-dbt-build-2026-03-04T0506Z');
+    expect(dbtWorkflowId('build', at, '3f9a')).toBe('edp-dbt-build-20260304T050607Z-3f9a');
     expect(slaCheckWorkflowId(at)).toBe(`edp-sla-check-manual-${at.getTime()}`);
     expect(streamBackfillWorkflowId('claims', at)).toBe(`edp-stream-backfill-claims-${at.getTime()}`);
     expect(streamWorkflowId('claims')).toBe('edp-stream-claims');
