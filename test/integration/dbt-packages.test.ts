@@ -6,8 +6,9 @@ import { DuckDbWarehouse } from '../../activities/warehouse';
 import { compareWarehouses, runDbtCore } from '../helpers/dbt-reference';
 import { testConfig } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
+import { dbtCorpus } from '../helpers/dbt-corpus';
 
-const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'dbt-corpus');
+const CORPUS = dbtCorpus();
 
 /** jaffle-shop as `dbt deps` would leave it: the corpus' package copies in its dbt_packages/. */
 function jaffleShop(dir: string): string {

@@ -5,8 +5,9 @@ import { withWorker } from '../../cli/session';
 import { runDbtCore } from '../helpers/dbt-reference';
 import { testConfig } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
+import { dbtCorpus } from '../helpers/dbt-corpus';
 
-const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'dbt-corpus');
+const CORPUS = dbtCorpus();
 
 /** What dbt-core 1.10 + dbt-duckdb 1.10 give on this project (see the corpus README). */
 const DBT_CORE = { PASS: 224, ERROR: 5, SKIP: 6, TOTAL: 235 };

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { compileNode, installPackages, testSql } from '../../../../../activities/transform';
 import { prefetchNodeQueries } from '../../../../../activities/transform/compile';
 import { nodeNamed, parse, writeFiles, writeProject } from '../helpers';
+import { dbtCorpus } from '../../../../helpers/dbt-corpus';
 
 const run = { invocationId: 'unit', runStartedAt: '2026-01-01T00:00:00Z' };
-const CORPUS = join(__dirname, '..', '..', '..', '..', '..', '..', 'shared', 'dbt-corpus');
+const CORPUS = dbtCorpus();
 
 /** A package `pkg` in dbt_packages/, named in packages.yml, and a model using it. */
 function projectWithPackage(model: string, more: Record<string, string> = {}): string {
