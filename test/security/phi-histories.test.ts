@@ -58,7 +58,14 @@ function projectWithFailingModel(): string {
  * out), then reads the stored histories straight from the server, without the codec.
  */
 async function runAndScan(name: string, overrides: Record<string, unknown>) {
-  const loaded = testConfig(name, overrides);
+  // Its own pipeline name: other suites run the same interval in the same namespace at the same time
+  // (schedule-backfill's dry run once listed this suite's failed run as its own).
+  const pipeline = {
+    heartbeatSeconds: 5,
+    sensor: { pokeMinutes: 1, timeoutMinutes: 1 },
+    name: name.replace(/-/g, '_'),
+  };
+  const loaded = testConfig(name, { pipeline, ...overrides });
   await landSample(loaded, INTERVAL);
   const { client, close } = await temporalClient(loaded.config);
   try {
