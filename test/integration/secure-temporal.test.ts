@@ -19,7 +19,7 @@ import { tmpDir } from '../helpers/tmp';
  * certificate files and refusing a client certificate its CA did not sign, or none, and a wrong API key:
  * the handshake and the credentials are real, the Temporal server behind them is not (docs/deploy.md).
  */
-describe('Temporal connections: TLS, mTLS and API keys (worker and clients)', () => {
+describe('Temporal connections: TLS, mTLS and API keys (worker and clients) against a gRPC TLS frontend stand-in, not a Temporal server', () => {
   const API_KEY = 'cloud-api-key-7f3a';
   let pki: LocalPki;
   let frontend: TlsFrontend;
