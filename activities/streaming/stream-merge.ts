@@ -1,4 +1,5 @@
 import type { StatusHistoryConfig, StreamTopicConfig } from '../../lib/config/schema';
+import { KeyedLock } from '../keyed-lock';
 import { evaluateRuleFile, type RuleFile } from '../quality';
 import type { Warehouse, WarehouseSession } from '../warehouse';
 import {
@@ -41,7 +42,17 @@ export function statusHistoriesOf(
  * rebuilt, the latter also for batch runs not read yet. The merged position per partition commits
  * with these changes, so a retry merges nothing twice. Returns the raw rows merged.
  */
-export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options: MergeOptions = {}): Promise<number> {
+export function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options: MergeOptions = {}): Promise<number> {
+  // Merges of one topic in this process take turns: on DuckDB (one process holds the file) two at once
+  // would conflict on the history tables and one fail; across processes the engine's locks order them.
+  let lock = mergeLocks.get(w);
+  if (!lock) mergeLocks.set(w, (lock = new KeyedLock()));
+  return lock.run(t.topic, () => merge(w, t, options));
+}
+
+const mergeLocks = new WeakMap<Warehouse, KeyedLock>();
+
+async function merge(w: Warehouse, t: StreamTopicConfig, options: MergeOptions): Promise<number> {
   const d = w.dialect;
   const cols = Object.entries(t.columns);
   const q = (c: string) => d.quoteIdent(c);

@@ -60,8 +60,8 @@ export async function applyStatusHistory(
   const touched = touchedParts.join(' UNION ');
   const isTouched = (value: string) => keyIn(w, [{ name: h.key, value }], touched);
   const events = [
-    `SELECT ${streamKey} AS k, CAST(${typedColumn(w, h.status, t.columns[h.status])} AS VARCHAR) AS s,
-       ${typedColumn(w, h.stream.changedAt, 'timestamp')} AS at, 'stream' AS source, CAST(NULL AS VARCHAR) AS run_id,
+    `SELECT ${streamKey} AS edp_key, CAST(${typedColumn(w, h.status, t.columns[h.status])} AS VARCHAR) AS edp_status,
+       ${typedColumn(w, h.stream.changedAt, 'timestamp')} AS edp_at, 'stream' AS source, CAST(NULL AS VARCHAR) AS run_id,
        kafka_partition, kafka_offset, _edp_ingested_at AS arrived_at
      FROM ${raw} r WHERE _edp_op <> 'd' AND ${isTouched(streamKey)}`,
     ...(batch
@@ -74,12 +74,12 @@ export async function applyStatusHistory(
   ].join(' UNION ALL ');
   // One row per status event (identity: key, change time, status), the first delivery kept.
   const distinct = `SELECT * FROM (
-      SELECT e.*, row_number() OVER (PARTITION BY k, at, s ORDER BY arrived_at, source, run_id, kafka_partition, kafka_offset) AS edp_rn
-      FROM (${events}) e WHERE s IS NOT NULL AND at IS NOT NULL) x WHERE edp_rn = 1`;
-  const transitions = `SELECT ${hashSql(['k', d.epochMs('at'), 's'])} AS transition_id, k, old_status, s AS new_status, at AS changed_at,
+      SELECT e.*, row_number() OVER (PARTITION BY edp_key, edp_at, edp_status ORDER BY arrived_at, source, run_id, kafka_partition, kafka_offset) AS edp_rn
+      FROM (${events}) e WHERE edp_status IS NOT NULL AND edp_at IS NOT NULL) x WHERE edp_rn = 1`;
+  const transitions = `SELECT ${hashSql(['edp_key', d.epochMs('edp_at'), 'edp_status'])} AS transition_id, edp_key, old_status, edp_status AS new_status, edp_at AS changed_at,
       source, run_id, kafka_partition, kafka_offset
-    FROM (SELECT y.*, LAG(s) OVER (PARTITION BY k ORDER BY at, s) AS old_status FROM (${distinct}) y) z
-    WHERE old_status IS NULL OR old_status <> s`;
+    FROM (SELECT y.*, LAG(edp_status) OVER (PARTITION BY edp_key ORDER BY edp_at, edp_status) AS old_status FROM (${distinct}) y) z
+    WHERE old_status IS NULL OR old_status <> edp_status`;
   const key = q(h.key);
   await tx.execute(`DELETE FROM ${d.table(tables.transitions)} x WHERE ${isTouched(`x.${key}`)}`);
   const written = await tx.execute(
