@@ -5,7 +5,7 @@ import { activityContext } from '../heartbeat';
 import { addToCounter, logEvent } from '../telemetry';
 import { kafkaClient } from '../connections';
 import { stagingRules, streamTopic, type StreamDeps } from './stream-deps';
-import { mergeToStaging } from './stream-merge';
+import { mergeToStaging, statusHistoriesOf } from './stream-merge';
 import { ensureStreamTables, warehouseOffsets } from './stream-tables';
 import { writePartitionBatch } from './write-partition-batch';
 
@@ -33,6 +33,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   const result: ConsumeResult = emptyConsumeResult(t.topic);
   const positions = await warehouseOffsets(w, t.topic);
   const rules = stagingRules(deps, t);
+  const statusHistories = statusHistoriesOf(deps.streaming, t);
   const consumer: Consumer = kafkaClient(deps.kafka, `stream-${t.table}`).consumer({
     groupId: `edp-stream-${t.table}`,
     maxWaitTimeInMs: 100,
@@ -91,7 +92,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
         }
         if (Date.now() - lastMerge >= deps.streaming.mergeEveryMs) {
-          result.merged += await mergeToStaging(w, t, { rules });
+          result.merged += await mergeToStaging(w, t, { rules, statusHistories });
           lastMerge = Date.now();
         }
       },
@@ -103,7 +104,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     await consumer.disconnect().catch(() => undefined);
   }
   if (crashed) throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
-  result.merged += await mergeToStaging(w, t, { rules });
+  result.merged += await mergeToStaging(w, t, { rules, statusHistories });
   result.positions = Object.fromEntries([...positions].map(([p, o]) => [String(p), o]));
   logEvent('stream consumed', { ...result, positions: undefined });
   return result;

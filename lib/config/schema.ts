@@ -14,7 +14,13 @@ import { workerSchema } from './worker-schema';
 
 export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type LandingColumnType } from './primitives';
 export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
-export { streamTopicSchema, type KafkaConfig, type StreamTopicConfig, type StreamingConfig } from './streaming-schema';
+export {
+  streamTopicSchema,
+  type KafkaConfig,
+  type StatusHistoryConfig,
+  type StreamTopicConfig,
+  type StreamingConfig,
+} from './streaming-schema';
 export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
 export { webhookSchema, type WebhookConfig } from './alerts-schema';
 export type { SlaConfig } from './sla-schema';
