@@ -1,6 +1,8 @@
+import { pipelineWorkflowId } from '../../lib/ids';
 import type { CliCommand } from '../command';
 import { runInterval } from '../demo-command';
-import { startPipeline } from '../pipeline-run';
+import { startedLine, startOrAttachPipeline } from '../pipeline-run';
+import { interruptibleWait } from '../run-wait';
 import { temporalClient, withWorker } from '../session';
 import { localWorkers, workerDaemonPid } from '../worker-daemon';
 
@@ -15,17 +17,22 @@ export const runCommand: CliCommand = {
   ],
   options: { interval: { type: 'string' }, 'no-wait': { type: 'boolean' } },
   async run({ config, opts, log }) {
-    const interval = opts.interval();
+    const interval = opts.interval(config.pipeline.intervalHours);
     const since = Date.now();
     if (opts.flag('no-wait')) {
       const { client, close } = await temporalClient(config);
-      const handle = await startPipeline(client, config, interval).finally(close);
+      const run = await startOrAttachPipeline(client, config, interval).finally(close);
       log(
-        `started ${handle.workflowId}${workerDaemonPid(config) || localWorkers(config).length > 0 ? '' : ' (no worker is running: start one with `npx edp up`)'}`,
+        `${startedLine(run)}${workerDaemonPid(config) || localWorkers(config).length > 0 ? '' : ' (no worker is running: start one with `npx edp up`)'}`,
       );
       return 0;
     }
-    const ok = await withWorker(config, () => runInterval(config, interval, since), log);
+    const id = pipelineWorkflowId(config.pipeline.name, interval);
+    const ok = await interruptibleWait(
+      config,
+      () => [id],
+      () => withWorker(config, () => runInterval(config, interval, since), log),
+    );
     return ok ? 0 : 1;
   },
 };
