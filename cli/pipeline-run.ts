@@ -6,6 +6,7 @@ import { pipelineStartOptions } from '../workers/workflow-inputs';
 import type { BatchIngestResult } from '../workflows/batch-ingest';
 import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
 import { platformPipeline } from '../workflows';
+import { extractWarnings } from './extract-warnings';
 import { num, progress } from './output';
 import { LandingSensorWatch } from './sensor-watch';
 
@@ -130,6 +131,7 @@ export function ingestSummaryLines(i: BatchIngestResult): string[] {
 export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workflowId: string, runId: string): void {
   console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
   for (const line of ingestSummaryLines(r.ingest)) console.log(line);
+  for (const line of extractWarnings(r.ingest.extracts, r.interval)) console.log(line);
   const built = r.transform.models.filter((m) => m.type !== 'test');
   const tests = r.transform.models.filter((m) => m.type === 'test');
   const count = (ms: typeof built, s: string) => ms.filter((m) => m.status === s).length;
