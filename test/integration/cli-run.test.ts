@@ -58,31 +58,20 @@ describe('edp run, cancel and failures (CLI processes, dev server)', () => {
   });
 
   it('refuses an interval that is not one of the schedule’s, naming the nearest valid ones; a day names the backfill', async () => {
-    const misaligned = await edpDone(loaded.file, [
-      'run',
-      '--interval',
-      '2026-09-01T05:00Z/2026-09-01T09:00Z',
-      '--no-wait',
-    ]);
-    expect(misaligned.code).not.toBe(0);
-    expect(misaligned.out).toContain(
-      'the nearest valid: 2026-09-01T04:00Z/2026-09-01T08:00Z or 2026-09-01T08:00Z/2026-09-01T12:00Z',
+    const refused = async (args: string[], ...messages: string[]): Promise<void> => {
+      const r = await edpDone(loaded.file, args);
+      expect(r.code).not.toBe(0);
+      for (const m of messages) expect(r.out).toContain(m);
+    };
+    const nearest = 'the nearest valid: 2026-09-01T04:00Z/2026-09-01T08:00Z or 2026-09-01T08:00Z/2026-09-01T12:00Z';
+    await refused(['run', '--interval', '2026-09-01T05:00Z/2026-09-01T09:00Z', '--no-wait'], nearest);
+    await refused(
+      ['run', '--interval', '2026-09-01/2026-09-02', '--no-wait'],
+      'spans 6 of the pipeline',
+      'npx edp backfill --from 2026-09-01T00:00Z --to 2026-09-02T00:00Z --mode all',
     );
-    const day = await edpDone(loaded.file, ['run', '--interval', '2026-09-01/2026-09-02', '--no-wait']);
-    expect(day.code).not.toBe(0);
-    expect(day.out).toContain('spans 6 of the pipeline');
-    expect(day.out).toContain('npx edp backfill --from 2026-09-01T00:00Z --to 2026-09-02T00:00Z --mode all');
-    const backfill = await edpDone(loaded.file, [
-      'backfill',
-      '--from',
-      '2026-09-01T01:00Z',
-      '--to',
-      '2026-09-02T00:00Z',
-    ]);
-    expect(backfill.code).not.toBe(0);
-    expect(backfill.out).toContain(
-      'the nearest valid: 2026-09-01T04:00Z/2026-09-02T00:00Z or 2026-09-01T00:00Z/2026-09-02T00:00Z',
-    );
+    const around = 'the nearest valid: 2026-09-01T04:00Z/2026-09-02T00:00Z or 2026-09-01T00:00Z/2026-09-02T00:00Z';
+    await refused(['backfill', '--from', '2026-09-01T01:00Z', '--to', '2026-09-02T00:00Z'], around);
 
     // Nothing started: the 00:00 interval's id is not taken by the day's run.
     const { client, close } = await testClient(loaded.config);
@@ -101,8 +90,8 @@ describe('edp run, cancel and failures (CLI processes, dev server)', () => {
     const interval = parseInterval('2026-09-02T04:00Z/2026-09-02T08:00Z');
     const id = pipelineWorkflowId('clirun', interval);
     const { client, close } = await testClient(loaded.config);
+    const run = edp(loaded.file, ['run', '--interval', '2026-09-02T04:00Z/2026-09-02T08:00Z']);
     try {
-      const run = edp(loaded.file, ['run', '--interval', '2026-09-02T04:00Z/2026-09-02T08:00Z']);
       await printed(run, /started edp-pipeline-clirun-2026-09-02T04:00Z/);
       // No landing files: the CLI says which names it waits for, how many it found and when it gives up.
       await printed(
@@ -145,6 +134,7 @@ describe('edp run, cancel and failures (CLI processes, dev server)', () => {
       const twice = await edpDone(loaded.file, ['cancel', id]);
       expect(twice).toEqual({ code: 1, out: expect.stringContaining(`${id} is not running (cancelled)`) as unknown });
     } finally {
+      if (run.child.exitCode === null) run.child.kill();
       await close();
     }
   }, 240_000);
