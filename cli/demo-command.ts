@@ -1,9 +1,15 @@
 import { serviceNames, serviceStatus, startService, stopService, type ServiceName } from '../infra/services';
 import type { EdpConfig } from '../workers/config-schema';
-import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
+import {
+  describeInterval,
+  intervalEndingAt,
+  parseInterval,
+  scheduleInterval,
+  type DataInterval,
+} from '../lib/intervals';
 import type { LoadedConfig } from '../workers/config';
 import { num, progress } from './output';
-import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
+import { printSummary, startedLine, startOrAttachPipeline, watchPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { temporalClient, withWorker } from './session';
 import { localWorkersServe, startWorkerDaemon, stopWorkerDaemon, workerLog } from './worker-daemon';
@@ -21,8 +27,9 @@ export async function startServices(config: EdpConfig): Promise<ServiceName[]> {
 export async function runInterval(config: EdpConfig, interval: DataInterval, since: number): Promise<boolean> {
   const { client, close } = await temporalClient(config);
   try {
-    const handle = await startPipeline(client, config, interval);
-    progress(since, `started ${handle.workflowId} for ${describeInterval(interval)}`);
+    const run = await startOrAttachPipeline(client, config, interval);
+    const { handle } = run;
+    progress(since, `${startedLine(run)} for ${describeInterval(interval)}`);
     const result = await watchPipeline(client, handle, config.pipeline.name, interval, since);
     const { runId } = await handle.describe();
     printSummary(config, result, handle.workflowId, runId);
@@ -53,7 +60,7 @@ export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interva
   progress(since, `config: ${loaded.file ?? 'built-in defaults'}; state in ${config.stateDir}`);
   const started = await startServices(config);
   const interval = opts.interval
-    ? parseInterval(String(opts.interval))
+    ? scheduleInterval(parseInterval(String(opts.interval)), config.pipeline.intervalHours)
     : intervalEndingAt(new Date(), config.pipeline.intervalHours);
   const files = writeSampleFiles(config, interval, DEFAULT_SAMPLE);
   const rows = await writeSampleSources(config, interval, DEFAULT_SAMPLE.seed);

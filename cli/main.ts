@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { EdpError } from '../lib/errors';
 import { loadConfig } from '../workers/config';
 import { commandLineOptions, CommandOptions } from './command';
+import { describeFailure } from './failure-chain';
 import { COMMANDS, findCommand } from './commands';
 import { overviewHelp } from './help';
 import { CliError, UsageError } from './session';
@@ -39,12 +40,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const e = err as Error;
     const known = err instanceof CliError || err instanceof EdpError || KNOWN_ERRORS.has(e.name);
-    if (e.name === 'WorkflowFailedError') {
-      // The useful part is the chain of causes: child workflow → activity → the classified failure.
-      const chain: string[] = [];
-      for (let c: Error | undefined = e; c; c = c.cause as Error | undefined) chain.push(c.message);
-      console.error(`edp: ${chain.join(': ')}`);
-    } else console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
+    // The useful part of a workflow failure is its root cause and where it happened.
+    if (e.name === 'WorkflowFailedError') console.error(`edp: ${describeFailure(e)}`);
+    else console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   },
 );

@@ -41,7 +41,7 @@ local PostgreSQL source. The same seed and interval always give the same data.
     skip: { type: 'string' },
   },
   async run({ config, opts, log }) {
-    const interval = opts.interval();
+    const interval = opts.interval(config.pipeline.intervalHours);
     const options = {
       seed: opts.number('seed', DEFAULT_SAMPLE.seed),
       members: opts.number('members', DEFAULT_SAMPLE.members),

@@ -22,6 +22,7 @@ import { statusCommand } from './status';
 import { streamCommand } from './stream';
 import { upCommand } from './up';
 import { workerCommand } from './worker';
+import { cancelCommand } from './cancel';
 
 /** Every `edp` command, in the order `edp --help` lists them; a new command is one file and one line here. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -48,6 +49,7 @@ export const COMMANDS: readonly CliCommand[] = [
   codecKeysCommand,
   codecServerCommand,
   accessReportCommand,
+  cancelCommand,
 ];
 
 /** The command a name or alias on the command line stands for. */

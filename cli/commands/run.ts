@@ -1,7 +1,11 @@
+import { pipelineWorkflowId } from '../../lib/ids';
 import type { CliCommand } from '../command';
 import { runInterval } from '../demo-command';
-import { startPipeline } from '../pipeline-run';
+import { FULL_REFRESH_TABLE } from '../extract-warnings';
+import { startedLine, startOrAttachPipeline } from '../pipeline-run';
+import { interruptibleWait } from '../run-wait';
 import { temporalClient, withWorker } from '../session';
+import { resetWatermarks } from '../source-refresh';
 import { localWorkers, workerDaemonPid } from '../worker-daemon';
 
 /** `edp run`: platformPipeline for one interval, watched to the end unless --no-wait. */
@@ -9,23 +13,33 @@ export const runCommand: CliCommand = {
   name: 'run',
   help: [
     [
-      'run --interval S/E [--no-wait]',
+      'run --interval S/E [--no-wait] [--full-refresh-table SOURCE.TABLE ...]',
       'run platformPipeline for one data interval, e.g. 2026-01-01T04:00Z/2026-01-01T08:00Z',
     ],
   ],
-  options: { interval: { type: 'string' }, 'no-wait': { type: 'boolean' } },
+  options: {
+    interval: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+    [FULL_REFRESH_TABLE]: { type: 'string', multiple: true },
+  },
   async run({ config, opts, log }) {
-    const interval = opts.interval();
+    const interval = opts.interval(config.pipeline.intervalHours);
     const since = Date.now();
+    await resetWatermarks(config, opts.list(FULL_REFRESH_TABLE), log);
     if (opts.flag('no-wait')) {
       const { client, close } = await temporalClient(config);
-      const handle = await startPipeline(client, config, interval).finally(close);
+      const run = await startOrAttachPipeline(client, config, interval).finally(close);
       log(
-        `started ${handle.workflowId}${workerDaemonPid(config) || localWorkers(config).length > 0 ? '' : ' (no worker is running: start one with `npx edp up`)'}`,
+        `${startedLine(run)}${workerDaemonPid(config) || localWorkers(config).length > 0 ? '' : ' (no worker is running: start one with `npx edp up`)'}`,
       );
       return 0;
     }
-    const ok = await withWorker(config, () => runInterval(config, interval, since), log);
+    const id = pipelineWorkflowId(config.pipeline.name, interval);
+    const ok = await interruptibleWait(
+      config,
+      () => [id],
+      () => withWorker(config, () => runInterval(config, interval, since), log),
+    );
     return ok ? 0 : 1;
   },
 };
