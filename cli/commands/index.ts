@@ -4,6 +4,7 @@ import { backfillCommand } from './backfill';
 import { codecKeysCommand } from './codec-keys';
 import { codecServerCommand } from './codec-server';
 import { configCommand } from './config';
+import { consoleCommand } from './console';
 import { dbtCommand } from './dbt';
 import { deadLettersCommand } from './dead-letters';
 import { downCommand } from './down';
@@ -48,6 +49,7 @@ export const COMMANDS: readonly CliCommand[] = [
   codecKeysCommand,
   codecServerCommand,
   accessReportCommand,
+  consoleCommand,
 ];
 
 /** The command a name or alias on the command line stands for. */
