@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileNode } from '../activities/transform/compile';
 import { DEFAULT_TARGET } from '../activities/transform/plan';
 import { targetDir } from '../activities/transform/manifest-store';
 import type { Manifest, ManifestNode } from '../activities/transform/manifest-types';
@@ -13,7 +14,7 @@ export interface ProjectNode {
   id: string;
   name: string;
   type: ManifestNode['resourceType'];
-  /** The project folder it lives in (`staging`, `marts`, …) or its resource type for seeds and snapshots. */
+  /** The schema it builds in (`staging`, `marts`, …): the warehouse layer. */
   layer: string;
   /** `schema.table` it builds. */
   table?: string;
@@ -29,6 +30,9 @@ export interface ProjectGraph {
   sourcesOf: Record<string, string[]>;
   manifest: Manifest;
 }
+
+/** The order of the warehouse's layers on the grid; others follow. */
+const LAYER_ORDER: readonly string[] = ['seeds', 'raw', 'staging', 'snapshots', 'intermediate', 'marts', 'consumption'];
 
 const tableOf = (n: ManifestNode): string | undefined =>
   n.relation ? `${n.relation.schema}.${n.relation.identifier}` : undefined;
@@ -67,7 +71,7 @@ export class ProjectGraphs {
         id,
         name: n.name,
         type: n.resourceType,
-        layer: n.resourceType === 'model' ? (n.fqn.length > 2 ? n.fqn[1] : 'models') : `${n.resourceType}s`,
+        layer: n.relation?.schema ?? `${n.resourceType}s`,
         ...(tableOf(n) ? { table: tableOf(n) } : {}),
         tests: all
           .filter((t) => t.resourceType === 'test' && t.dependsOn.length === 1 && t.dependsOn[0] === id)
@@ -83,6 +87,9 @@ export class ProjectGraphs {
         }),
       ]),
     );
+    // Rows read like the warehouse's layers, in run order within each.
+    const rank = (layer: string) => (LAYER_ORDER.includes(layer) ? LAYER_ORDER.indexOf(layer) : LAYER_ORDER.length);
+    nodes.sort((a, b) => rank(a.layer) - rank(b.layer));
     const graph = { nodes, edges, sourcesOf, manifest };
     this.cached = { at: Date.now(), graph };
     return graph;
@@ -95,16 +102,25 @@ export function withDescendants(graph: ProjectGraph, id: string): Set<string> {
   return new Set([id, ...descendantsOf(g, id)]);
 }
 
-/** The SQL a node ran last (`target/run/…`), else the one `edp dbt compile` wrote, else its source; code, never rows. */
+/**
+ * A node's SQL: compiled now (refs and sources resolved, with the project's vars), else the SQL it last ran
+ * (`target/run/…`), else its source; code, never rows.
+ */
 export function nodeSql(
   manifest: Manifest,
   id: string,
-): { kind: 'run' | 'compiled' | 'source'; sql: string } | undefined {
+): { kind: 'compiled' | 'run' | 'source'; sql: string } | undefined {
   const n = manifest.nodes[id];
   if (!n) return undefined;
-  for (const kind of ['run', 'compiled'] as const) {
-    const file = join(targetDir(manifest), kind, manifest.projectName, n.path);
-    if (existsSync(file)) return { kind, sql: readFileSync(file, 'utf8') };
+  try {
+    return {
+      kind: 'compiled',
+      sql: compileNode(manifest, n, { invocationId: 'edp-console', runStartedAt: new Date().toISOString() }),
+    };
+  } catch {
+    // A model that needs the warehouse (run_query) or an interval var to compile shows what it last ran.
   }
+  const file = join(targetDir(manifest), 'run', manifest.projectName, n.path);
+  if (existsSync(file)) return { kind: 'run', sql: readFileSync(file, 'utf8') };
   return { kind: 'source', sql: n.rawSql };
 }

@@ -23,7 +23,7 @@ export interface PageRoute<T = unknown> {
   view(data: T, ctx: ConsoleContext): Raw;
 }
 
-const route = <T>(r: PageRoute<T>): PageRoute => r as unknown as PageRoute;
+const route = <T>(r: PageRoute<T>): PageRoute => r;
 
 /** The console's pages by path; `/api<path>` serves each one's data as JSON. */
 export const PAGE_ROUTES: Record<string, PageRoute> = {

@@ -121,6 +121,8 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       const bad = err instanceof EdpError && !err.retryable;
+      // The console's log (its stderr) gets what went wrong; messages and stacks carry no row data.
+      if (!bad) console.error(`${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent)
         res.writeHead(bad || err instanceof SyntaxError ? 400 : 500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ error: (err as Error).message }));

@@ -67,12 +67,15 @@ const MAX_LISTED = 2000;
 const closedStatus = (name: string): CellStatus =>
   name === 'RUNNING' ? 'running' : name === 'COMPLETED' ? 'success' : 'failed';
 
+/** A run's close time; visibility gives an open run an invalid one rather than none. */
+const closeOf = (t: Date | undefined): Date | undefined => (t && !Number.isNaN(t.getTime()) ? t : undefined);
+
 function refOf(w: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'startTime' | 'closeTime'>): RunRef {
   return {
     workflowId: w.workflowId,
     runId: w.runId,
     startedAt: w.startTime.toISOString(),
-    ...(w.closeTime ? { closedAt: w.closeTime.toISOString() } : {}),
+    ...(closeOf(w.closeTime) ? { closedAt: closeOf(w.closeTime)!.toISOString() } : {}),
   };
 }
 
@@ -186,7 +189,7 @@ export class TemporalRuns {
         step,
         status,
         ...refOf(d),
-        ...(d.closeTime ? { durationMs: d.closeTime.getTime() - d.startTime.getTime() } : {}),
+        ...(closeOf(d.closeTime) ? { durationMs: closeOf(d.closeTime)!.getTime() - d.startTime.getTime() } : {}),
       });
     }
     if (run.status.name !== 'RUNNING') this.steps.set(run.runId, steps);

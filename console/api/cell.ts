@@ -7,6 +7,7 @@ import { nodeSql, withDescendants } from '../project-graph';
 import type { CellStatus, NodeRun, RunRef } from '../temporal-runs';
 import { PIPELINE_ROW, stepRowId } from './grid';
 import { PIPELINE_STEPS } from '../../lib/ids';
+import { BadInputError } from '../../lib/errors';
 
 /** One test of a node in the interval. */
 export interface TestDetail {
@@ -73,7 +74,7 @@ async function attemptsOf(ctx: ConsoleContext, ref: RunRef, nodeId: string): Pro
   for (const ev of history.events ?? []) {
     const s = ev.activityTaskScheduledEventAttributes;
     if (s?.activityType?.name === 'runNode' && s.input?.payloads?.[0]) {
-      const input = (await decode(s.input.payloads[0] as Payload)) as { nodeId?: string };
+      const input = (await decode(s.input.payloads[0])) as { nodeId?: string };
       if (input.nodeId === nodeId) scheduled.add(Number(ev.eventId));
     }
     const started = ev.activityTaskStartedEventAttributes;
@@ -90,6 +91,7 @@ export async function cellDetail(
   row: string,
 ): Promise<CellDetail | undefined> {
   const start = new Date(intervalStart);
+  if (Number.isNaN(start.getTime())) throw new BadInputError(`interval "${intervalStart}" is not an instant`);
   const runs = await ctx.runs.of({ start: start.toISOString(), end: new Date(start.getTime() + 1).toISOString() });
   if (!runs) return undefined;
   const link = (r?: RunRef) => (r ? webUiLink(ctx.config, r.workflowId, r.runId) : undefined);

@@ -145,7 +145,11 @@ export async function lineageData(ctx: ConsoleContext): Promise<LineageData> {
   const upstreamOf = (id: string): string[] => {
     const seen = new Set<string>();
     const walk = (x: string) => {
-      for (const p of parents.get(x) ?? []) if (!seen.has(p)) (seen.add(p), walk(p));
+      for (const p of parents.get(x) ?? []) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        walk(p);
+      }
     };
     walk(id);
     return [...seen].sort();

