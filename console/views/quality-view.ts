@@ -1,5 +1,5 @@
 import type { QualityData } from '../api/quality';
-import { count, html, type Raw } from './html';
+import { ago, count, html, type Raw } from './html';
 import { linePlot } from './plots';
 
 const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -18,66 +18,63 @@ export function qualityView(q: QualityData): Raw {
     })),
     { width: 640, height: 160, unit: '%' },
   );
-  const latest = q.latest;
   return html`<h1>Quality</h1>
     <h2>Scores over time</h2>
     ${plot}
-    ${
-      latest
-        ? html`<h2>Latest run <span class="muted small">${latest.runId}</span></h2>
-            <table class="list">
-              <thead>
-                <tr>
-                  <th>table</th>
-                  <th>score</th>
-                  <th>rows</th>
-                  <th>invalid</th>
-                  <th>quarantined</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${latest.scores.map(
-                  (s) =>
-                    html`<tr data-table="${s.table}">
-                      <td>${s.table}</td>
-                      <td>${s.score.toFixed(1)}%</td>
-                      <td>${count(s.rows)}</td>
-                      <td>${count(s.invalidRows)}</td>
-                      <td>${count(s.quarantinedRows)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-            <h2>Rules</h2>
-            <table class="list">
-              <thead>
-                <tr>
-                  <th></th>
-                  <th>table</th>
-                  <th>rule</th>
-                  <th>severity</th>
-                  <th>failed rows</th>
-                  <th>message</th>
-                  <th>sample keys</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${latest.rules.map(
-                  (r) =>
-                    html`<tr>
-                      <td>
-                        <span class="cell s-${r.passed ? 'success' : r.severity === 'warn' ? 'warn' : 'failed'}"></span>
-                      </td>
-                      <td>${r.table}</td>
-                      <td>${r.rule} <span class="muted small">${r.ruleType}</span></td>
-                      <td>${r.severity}</td>
-                      <td>${count(r.failedRows)} of ${count(r.checkedRows)}</td>
-                      <td class="small">${r.message}</td>
-                      <td class="small keys">${r.sampleKeys.join(', ')}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-        : ''
-    }`;
+    <h2>Latest check of each table</h2>
+    <table class="list">
+      <thead>
+        <tr>
+          <th>table</th>
+          <th>score</th>
+          <th>rows</th>
+          <th>invalid</th>
+          <th>quarantined</th>
+          <th>checked</th>
+          <th>run</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${q.latest.map(
+          (s) =>
+            html`<tr data-table="${s.table}">
+              <td>${s.table}</td>
+              <td>${s.score.toFixed(1)}%</td>
+              <td>${count(s.rows)}</td>
+              <td>${count(s.invalidRows)}</td>
+              <td>${count(s.quarantinedRows)}</td>
+              <td>${ago(s.at)}</td>
+              <td class="small muted">${s.runId}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <h2>Rules</h2>
+    <table class="list">
+      <thead>
+        <tr>
+          <th></th>
+          <th>table</th>
+          <th>rule</th>
+          <th>severity</th>
+          <th>failed rows</th>
+          <th>message</th>
+          <th>sample keys</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${q.rules.map(
+          (r) =>
+            html`<tr>
+              <td><span class="cell s-${r.passed ? 'success' : r.severity === 'warn' ? 'warn' : 'failed'}"></span></td>
+              <td>${r.table}</td>
+              <td>${r.rule} <span class="muted small">${r.ruleType}</span></td>
+              <td>${r.severity}</td>
+              <td>${count(r.failedRows)} of ${count(r.checkedRows)}</td>
+              <td class="small">${r.message}</td>
+              <td class="small keys">${r.sampleKeys.join(', ')}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
 }

@@ -1,5 +1,5 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseProject } from '../../activities/transform/parse';
 import { DEFAULT_TARGET } from '../../activities/transform/plan';
@@ -202,7 +202,9 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
             `/api/cell?interval=${interval.start}&node=${brokenId}`,
           ])
             bodies.push(await (await fetch(`${server.url}${api}`)).text());
-          const file = readdirSync(config.landing.path).find((f) => f.startsWith('members_'))!;
+          const file = readdirSync(config.landing.path, { recursive: true, encoding: 'utf8' }).find((f) =>
+            basename(f).startsWith('members_'),
+          )!;
           const [head, ...rows] = readFileSync(join(config.landing.path, file), 'utf8').trim().split('\n');
           const cols = head.split(',');
           const phi = rows.slice(0, 50).flatMap((r) => {
