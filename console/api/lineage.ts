@@ -43,6 +43,10 @@ export const LINEAGE_BOX = { width: 200, height: 56 };
 
 const LAYERS: readonly string[] = ['staging', 'intermediate', 'marts'];
 
+/** The later of two ISO instants. */
+const latest = (a: string | null | undefined, b: string | null | undefined): string | null | undefined =>
+  !a ? b : !b ? a : a > b ? a : b;
+
 /** Latest instant per key from one audit table. */
 async function latestBy(
   src: AuditSource,
@@ -108,6 +112,11 @@ export async function lineageData(ctx: ConsoleContext): Promise<LineageData> {
     link(from, `delta:${m.name}`);
   }
 
+  // A build leaves a marker row only for some materializations; the runs in Temporal say when each node last built.
+  const buildsSeen = new Map<string, string>();
+  for (const r of await ctx.runs.recent(config.console.gridIntervals))
+    for (const n of Object.values(r.nodes))
+      if (n.status === 'success') buildsSeen.set(n.id, latest(buildsSeen.get(n.id), n.closedAt ?? n.startedAt)!);
   await ctx.audit(async (src) => {
     const d = src.dialect;
     const loaded = await latestBy(src, INGEST_MANIFEST, 'entity', 'loaded_at');
@@ -120,16 +129,22 @@ export async function lineageData(ctx: ConsoleContext): Promise<LineageData> {
       `SELECT table_name, score, ${epochMsOf(d, 'scored_at')} FROM ${d.table(QUALITY_SCORES.ref)} ORDER BY scored_at`,
     );
     const scoreOf = new Map(scores.map((r) => [String(r.table_name), Number(r.score)]));
-    for (const e of config.landing.entities)
-      add({ ...nodes.get(`landing:${e.name}`)!, freshAt: loaded.get(e.name) ?? null });
+    const fresh = (id: string, at: string | null | undefined) => add({ ...nodes.get(id)!, freshAt: at ?? null });
+    for (const e of config.landing.entities) {
+      fresh(`landing:${e.name}`, loaded.get(e.name));
+      fresh(`raw.${e.name}`, loaded.get(e.name));
+    }
     for (const s of config.sources)
-      for (const t of s.tables)
-        add({ ...nodes.get(`sql:${s.name}.${t.name}`)!, freshAt: extracted.get(t.name) ?? null });
-    for (const t of config.streaming.topics)
-      add({ ...nodes.get(`topic:${t.topic}`)!, freshAt: streamed.get(t.topic) ?? null });
-    for (const n of graph.nodes) if (n.table) add({ ...nodes.get(n.table)!, freshAt: built.get(n.id) ?? null });
-    for (const m of config.export.marts)
-      add({ ...nodes.get(`delta:${m.name}`)!, freshAt: exported.get(m.name) ?? null });
+      for (const t of s.tables) {
+        fresh(`sql:${s.name}.${t.name}`, extracted.get(t.name));
+        fresh(`raw.${targetOf(s, t)}`, extracted.get(t.name));
+      }
+    for (const t of config.streaming.topics) {
+      fresh(`topic:${t.topic}`, streamed.get(t.topic));
+      fresh(`raw.${t.table}`, streamed.get(t.topic));
+    }
+    for (const n of graph.nodes) if (n.table) fresh(n.table, latest(built.get(n.id), buildsSeen.get(n.id)));
+    for (const m of config.export.marts) fresh(`delta:${m.name}`, exported.get(m.name));
     for (const n of nodes.values()) {
       if (n.kind === 'landing' || n.kind === 'sql' || n.kind === 'topic' || n.kind === 'delta') continue;
       const [schema, name] = n.id.split('.');

@@ -148,6 +148,9 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           const cleared = (await client.workflow.getHandle(clearId!).result()) as {
             models: Array<{ id: string; type: string; status: string }>;
           };
+          // Temporal records who started it: the console user, as the starting client's identity.
+          const [started] = (await client.workflow.getHandle(clearId!).fetchHistory()).events ?? [];
+          expect(started.workflowExecutionStartedEventAttributes?.identity).toMatch(/^edp-console:.+/);
           const ctx = new ConsoleContext(config, client);
           const graph = ctx.project.current();
           const brokenId = graph.nodes.find((n) => n.name === BROKEN)!.id;
