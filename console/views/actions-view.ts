@@ -1,5 +1,5 @@
 import type { ActionRecord } from '../action-log';
-import { html, type Raw } from './html';
+import { html, type Raw, listTable } from './html';
 
 /** The actions page: forms that start work through Temporal, and who did what when. */
 export function actionsView(log: readonly ActionRecord[], intervalHours: number): Raw {
@@ -47,27 +47,18 @@ export function actionsView(log: readonly ActionRecord[], intervalHours: number)
       Clear + downstream (with dbt vars and full refresh) is on each model's cell in the <a href="/">Grid</a>.
     </p>
     <h2>Recent actions</h2>
-    <table class="list" id="action-log">
-      <thead>
-        <tr>
-          <th>when</th>
-          <th>who</th>
-          <th>action</th>
-          <th>on</th>
-          <th>started</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${log.map(
-          (a) =>
-            html`<tr class="${a.error ? 'failed' : ''}">
-              <td>${a.at}</td>
-              <td>${a.user}</td>
-              <td>${a.action}</td>
-              <td class="small">${a.target}</td>
-              <td class="small">${a.error ?? a.started.join(', ')}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    ${listTable(
+      ['when', 'who', 'action', 'on', 'started'],
+      log.map(
+        (a) =>
+          html`<tr class="${a.error ? 'failed' : ''}">
+            <td>${a.at}</td>
+            <td>${a.user}</td>
+            <td>${a.action}</td>
+            <td class="small">${a.target}</td>
+            <td class="small">${a.error ?? a.started.join(', ')}</td>
+          </tr>`,
+      ),
+      'action-log',
+    )}`;
 }

@@ -1,5 +1,5 @@
 import type { GridData } from '../api/grid';
-import { duration, html, type Raw } from './html';
+import { duration, html, table, type Raw } from './html';
 
 /** An interval's column heading: day and hour, the whole interval in its tooltip. */
 const heading = (i: { start: string; end: string }): Raw =>
@@ -56,15 +56,5 @@ export function gridView(g: GridData): Raw {
     <p class="legend">
       ${['success', 'failed', 'skipped', 'running', 'warn', 'blocked', 'none'].map((s) => html`<span class="cell s-${s}"></span> ${s} `)}
     </p>
-    <table class="grid">
-      <thead>
-        <tr>
-          <th></th>
-          ${g.intervals.map(heading)}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>`;
+    ${table({ className: 'grid', head: [html`<th></th>`, ...g.intervals.map(heading)], rows })}`;
 }

@@ -48,3 +48,22 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86_400)} d ago`;
 }
+
+/** A table: its class, the heading row's cells and the body's rows. */
+export function table(o: { className: string; head: Raw | Raw[]; rows: readonly Raw[]; id?: string }): Raw {
+  return html`<table class="${o.className}" ${o.id ? html`id="${o.id}"` : ''}>
+    <thead>
+      <tr>
+        ${o.head}
+      </tr>
+    </thead>
+    <tbody>
+      ${o.rows}
+    </tbody>
+  </table>`;
+}
+
+/** A list table: its column headings and one row of cells per item. */
+export function listTable(headings: readonly string[], rows: readonly Raw[], id?: string): Raw {
+  return table({ className: 'list', head: headings.map((h) => html`<th>${h}</th>`), rows, id });
+}

@@ -1,5 +1,5 @@
 import type { QualityData } from '../api/quality';
-import { ago, count, html, type Raw } from './html';
+import { ago, count, html, type Raw, listTable } from './html';
 import { linePlot } from './plots';
 
 const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -22,59 +22,35 @@ export function qualityView(q: QualityData): Raw {
     <h2>Scores over time</h2>
     ${plot}
     <h2>Latest check of each table</h2>
-    <table class="list">
-      <thead>
-        <tr>
-          <th>table</th>
-          <th>score</th>
-          <th>rows</th>
-          <th>invalid</th>
-          <th>quarantined</th>
-          <th>checked</th>
-          <th>run</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${q.latest.map(
-          (s) =>
-            html`<tr data-table="${s.table}">
-              <td>${s.table}</td>
-              <td>${s.score.toFixed(1)}%</td>
-              <td>${count(s.rows)}</td>
-              <td>${count(s.invalidRows)}</td>
-              <td>${count(s.quarantinedRows)}</td>
-              <td>${ago(s.at)}</td>
-              <td class="small muted">${s.runId}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    ${listTable(
+      ['table', 'score', 'rows', 'invalid', 'quarantined', 'checked', 'run'],
+      q.latest.map(
+        (s) =>
+          html`<tr data-table="${s.table}">
+            <td>${s.table}</td>
+            <td>${s.score.toFixed(1)}%</td>
+            <td>${count(s.rows)}</td>
+            <td>${count(s.invalidRows)}</td>
+            <td>${count(s.quarantinedRows)}</td>
+            <td>${ago(s.at)}</td>
+            <td class="small muted">${s.runId}</td>
+          </tr>`,
+      ),
+    )}
     <h2>Rules</h2>
-    <table class="list">
-      <thead>
-        <tr>
-          <th></th>
-          <th>table</th>
-          <th>rule</th>
-          <th>severity</th>
-          <th>failed rows</th>
-          <th>message</th>
-          <th>sample keys</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${q.rules.map(
-          (r) =>
-            html`<tr>
-              <td><span class="cell s-${r.passed ? 'success' : r.severity === 'warn' ? 'warn' : 'failed'}"></span></td>
-              <td>${r.table}</td>
-              <td>${r.rule} <span class="muted small">${r.ruleType}</span></td>
-              <td>${r.severity}</td>
-              <td>${count(r.failedRows)} of ${count(r.checkedRows)}</td>
-              <td class="small">${r.message}</td>
-              <td class="small keys">${r.sampleKeys.join(', ')}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    ${listTable(
+      ['', 'table', 'rule', 'severity', 'failed rows', 'message', 'sample keys'],
+      q.rules.map(
+        (r) =>
+          html`<tr>
+            <td><span class="cell s-${r.passed ? 'success' : r.severity === 'warn' ? 'warn' : 'failed'}"></span></td>
+            <td>${r.table}</td>
+            <td>${r.rule} <span class="muted small">${r.ruleType}</span></td>
+            <td>${r.severity}</td>
+            <td>${count(r.failedRows)} of ${count(r.checkedRows)}</td>
+            <td class="small">${r.message}</td>
+            <td class="small keys">${r.sampleKeys.join(', ')}</td>
+          </tr>`,
+      ),
+    )}`;
 }

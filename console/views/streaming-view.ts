@@ -1,5 +1,5 @@
 import type { StreamingData } from '../api/streaming';
-import { ago, count, html, type Raw } from './html';
+import { ago, count, html, type Raw, listTable } from './html';
 import { linePlot } from './plots';
 
 /** The streaming page: per topic, lag in messages and latency percentiles over time; then dead letters. */
@@ -28,27 +28,18 @@ export function streamingView(s: StreamingData): Raw {
     <h2>Dead letters <span class="badge" data-dead-letters="${s.deadLetters.length}">${s.deadLetters.length}</span></h2>
     ${
       s.deadLetters.length
-        ? html`<table class="list">
-              <thead>
-                <tr>
-                  <th>failed</th>
-                  <th>interval</th>
-                  <th>step</th>
-                  <th>error</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${s.deadLetters.slice(0, 20).map(
-                  (l) =>
-                    html`<tr>
-                      <td>${l.failedAt}</td>
-                      <td>${l.intervalStart}</td>
-                      <td>${l.step}</td>
-                      <td class="small">${l.error.slice(0, 300)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
+        ? html`${listTable(
+              ['failed', 'interval', 'step', 'error'],
+              s.deadLetters.slice(0, 20).map(
+                (l) =>
+                  html`<tr>
+                    <td>${l.failedAt}</td>
+                    <td>${l.intervalStart}</td>
+                    <td>${l.step}</td>
+                    <td class="small">${l.error.slice(0, 300)}</td>
+                  </tr>`,
+              ),
+            )}
             <form
               class="action"
               data-action="/api/actions/retry-dead-letters"
