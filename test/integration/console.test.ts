@@ -179,6 +179,7 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           await page.locator('[data-close]').click();
 
           // Lineage: every mart with all of its upstream, back to raw.
+          await page.setViewportSize({ width: 2600, height: 1400 }); // the whole lineage in one picture
           await page.goto(`${server.url}/lineage`);
           const marts = graph.nodes.filter((n) => n.layer === 'marts' && n.table);
           expect(marts.length).toBeGreaterThan(3);
@@ -190,6 +191,7 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
             expect(upstream.some((u) => u.startsWith('landing:'))).toBe(true);
           }
           await shot(page, 'lineage');
+          await page.setViewportSize({ width: 1500, height: 1000 });
           for (const name of ['quality', 'streaming', 'actions']) {
             await page.goto(`${server.url}/${name}`);
             await shot(page, name);
