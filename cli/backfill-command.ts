@@ -20,7 +20,7 @@ export interface BackfillOptions {
 }
 
 /** The latest run's state per interval start (ISO), from Temporal's visibility store. */
-async function latestStates(
+export async function latestStates(
   client: Client,
   config: EdpConfig,
   from: Date,

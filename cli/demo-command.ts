@@ -13,6 +13,7 @@ import { printSummary, startedLine, startOrAttachPipeline, watchPipeline } from 
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { temporalClient, withWorker } from './session';
 import { localWorkersServe, startWorkerDaemon, stopWorkerDaemon, workerLog } from './worker-daemon';
+import { consoleUrl, startConsoleDaemon, stopConsoleDaemon } from '../console/console-daemon';
 
 const log = (message: string): void => console.log(message);
 
@@ -71,6 +72,7 @@ export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interva
   );
   let ok = false;
   let startedWorker = false;
+  let startedConsole = false;
   if (once) {
     ok = await withWorker(config, () => runInterval(config, interval, since), log);
   } else {
@@ -79,11 +81,16 @@ export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interva
       progress(since, `worker started in the background (pid ${w.pid}), log ${workerLog(config)}`);
       startedWorker = true;
     }
+    const c = await startConsoleDaemon(config, loaded.file);
+    startedConsole = !c.alreadyRunning;
     ok = await runInterval(config, interval, since);
-    console.log(`\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  Ctrl-C stops what this command started.`);
+    console.log(
+      `\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  console ${consoleUrl(config)}  ·  Ctrl-C stops what this command started.`,
+    );
     await untilSignal();
     console.log('\nstopping…');
   }
+  if (startedConsole) await stopConsoleDaemon(config);
   if (startedWorker) await stopWorkerDaemon(config);
   for (const name of [...started].reverse()) await stopService(config, name);
   if (started.length > 0)

@@ -91,3 +91,11 @@ export const REALTIME_WORKFLOW_ID = 'edp-realtime';
 export function defaultStreamingQueue(warehouseQueue: string): string {
   return `${warehouseQueue}-streaming`;
 }
+
+/**
+ * Workflow id of a console "clear + downstream" of one interval (a transform of a model and its descendants),
+ * started at `at`, e.g. `edp-clear-platform-2026-01-01T04:00Z-1767240000000`.
+ */
+export function clearWorkflowId(pipeline: string, interval: DataInterval, at: Date): string {
+  return `edp-clear-${pipeline}-${compactInstant(interval.start)}-${at.getTime()}`;
+}

@@ -3,7 +3,7 @@ import type { EdpConfig } from './config-schema';
 import { pipelineWorkflowId, scheduledPipelineIdPrefix } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
-import type { platformPipeline } from '../workflows';
+import type { platformPipeline, transform } from '../workflows';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
 import type { QualityGateInput } from '../workflows/quality-gate';
 import type { RealtimeRefreshInput } from '../workflows/realtime-refresh';
@@ -122,4 +122,23 @@ export function realtimeRefreshInput(config: EdpConfig): RealtimeRefreshInput {
 /** The slaCheck input, for the schedule and for `edp sla check`. */
 export function slaCheckInput(config: EdpConfig): SlaCheckInput {
   return { steps: stepOptions(config) };
+}
+
+/**
+ * Start options of a transform that re-runs part of one interval (the console's "clear + downstream"):
+ * searchable by pipeline and interval start, as the pipeline's own runs are, so views of the interval find it.
+ */
+export function intervalTransformStartOptions(
+  config: EdpConfig,
+  workflowId: string,
+  interval: DataInterval,
+  o: Omit<TransformInput, 'steps' | 'interval'>,
+): WorkflowStartOptions<typeof transform> {
+  return {
+    ...startOptions(config, workflowId, transformInput(config, { ...o, interval })),
+    typedSearchAttributes: [
+      { key: EDP_PIPELINE, value: config.pipeline.name },
+      { key: EDP_INTERVAL_START, value: new Date(interval.start) },
+    ],
+  };
 }

@@ -4,6 +4,7 @@ import { backfillCommand } from './backfill';
 import { codecKeysCommand } from './codec-keys';
 import { codecServerCommand } from './codec-server';
 import { configCommand } from './config';
+import { consoleCommand } from './console';
 import { dbtCommand } from './dbt';
 import { deadLettersCommand } from './dead-letters';
 import { downCommand } from './down';
@@ -50,6 +51,7 @@ export const COMMANDS: readonly CliCommand[] = [
   codecServerCommand,
   accessReportCommand,
   cancelCommand,
+  consoleCommand,
 ];
 
 /** The command a name or alias on the command line stands for. */

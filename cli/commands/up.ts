@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { startCodecDaemon } from '../codec-commands';
 import { startServices } from '../demo-command';
 import { startWorkerDaemon, workerLog } from '../worker-daemon';
+import { consoleUrl, startConsoleDaemon } from '../../console/console-daemon';
 
 /** `edp up`: the services, the codec server when configured, and a background worker. */
 export const upCommand: CliCommand = {
@@ -18,6 +19,8 @@ export const upCommand: CliCommand = {
     if (!opts.flag('services-only')) {
       const w = await startWorkerDaemon(config, loaded.file);
       log(`worker: ${w.alreadyRunning ? 'already running' : 'started'} (pid ${w.pid}), log ${workerLog(config)}`);
+      const c = await startConsoleDaemon(config, loaded.file);
+      log(`console: ${c.alreadyRunning ? 'already running' : 'started'} (pid ${c.pid}) on ${consoleUrl(config)}`);
     }
     log(`\nWeb UI: ${config.temporal.uiUrl}`);
     return 0;

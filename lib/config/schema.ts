@@ -11,6 +11,7 @@ import { sourcesSchema } from './sources-schema';
 import { kafkaSchema, streamingSchema } from './streaming-schema';
 import { temporalSchema } from './temporal-schema';
 import { workerSchema } from './worker-schema';
+import { consoleSchema } from './console-schema';
 
 export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type LandingColumnType } from './primitives';
 export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
@@ -30,6 +31,7 @@ export { exportModeSchema, type ExportMode } from './project-schema';
 export type { RealtimeConfig, RealtimeTableConfig } from './realtime-schema';
 export type { GovernanceConfig, MaskStyle, RowAccessRule, SensitivityTag } from './governance-schema';
 export { WORKER_ROLES, type WorkerConfig, type WorkerRole, type WorkerSlots } from './worker-schema';
+export { LOOPBACK_HOSTS, type ConsoleConfig } from './console-schema';
 
 /**
  * The whole configuration (`edp.config.yaml` plus `EDP_*` environment overrides) around a `warehouse`
@@ -68,6 +70,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       governance: governanceSchema,
       /** What this worker process polls and how much it runs at once (docs/deploy.md#worker-roles). */
       worker: workerSchema,
+      /** The operator web console (`edp console`, docs/console.md): address, sign-in, refresh. */
+      console: consoleSchema,
     })
     .strict()
     .superRefine(checkGovernanceEntities);
