@@ -148,6 +148,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.warehouse = withResolvedPaths(config.warehouse, inState);
   config.landing.path = inState(config.landing.path);
   config.export.path = inState(config.export.path);
+  if (config.lineage.file) config.lineage.file = inState(config.lineage.file);
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
   config.quality.rulesDir = resolve(base, config.quality.rulesDir);
   config.transform.projectDir = resolve(base, config.transform.projectDir);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { alertsSchema } from './alerts-schema';
 import { checkGovernanceEntities, governanceSchema } from './governance-schema';
 import { landingSchema } from './landing-schema';
+import { lineageSchema } from './lineage-schema';
 import { loggingSchema, metricsSchema, servicesSchema } from './operations-schema';
 import { pipelineSchema } from './pipeline-schema';
 import { exportSchema, qualitySchema, transformSchema } from './project-schema';
@@ -16,7 +17,8 @@ export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type 
 export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
 export { streamTopicSchema, type KafkaConfig, type StreamTopicConfig, type StreamingConfig } from './streaming-schema';
 export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
-export { webhookSchema, type WebhookConfig } from './alerts-schema';
+export { routeFor, webhookSchema, type AlertSeverity, type AlertsConfig, type WebhookConfig } from './alerts-schema';
+export { lineageEnabled, type LineageConfig } from './lineage-schema';
 export type { SlaConfig } from './sla-schema';
 export { sqlSourceSchema, sqlTableSchema, type SqlSourceConfig, type SqlTableConfig } from './sources-schema';
 export type { TlsConfig } from './tls-schema';
@@ -62,6 +64,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       governance: governanceSchema,
       /** What this worker process polls and how much it runs at once (docs/deploy.md#worker-roles). */
       worker: workerSchema,
+      /** OpenLineage run events of every pipeline run, step and dbt node, to an endpoint or a file (docs/lineage.md). */
+      lineage: lineageSchema,
     })
     .strict()
     .superRefine(checkGovernanceEntities);
