@@ -1,5 +1,5 @@
 import type { IncidentFinding, IncidentScope } from '../activities/alerts';
-import type { PipelineStep } from '../lib/ids';
+import { PIPELINE_STEPS, type PipelineStep } from '../lib/ids';
 import type { RunStatus } from '../lib/search-attributes';
 import { errorClassOf, exhaustedActivities } from './failure-info';
 import type { QualityGateResult } from './quality-gate';
@@ -39,6 +39,10 @@ export function runIncidents(o: RunOutcome): { found: IncidentFinding[]; checked
         subject: `${o.failedStep}:${activity}`,
         detail: `${activity} failed its last attempt (${errorClassOf(o.error)})`,
       });
+    }
+    // The steps before the failed one finished: their activities' exhausted retries are over.
+    for (const done of PIPELINE_STEPS.slice(0, Math.max(0, PIPELINE_STEPS.indexOf(o.failedStep!)))) {
+      checked.push({ kind: 'retries-exhausted', subjectPrefix: `${done}:` });
     }
   } else {
     checked.push({ kind: 'retries-exhausted' });
