@@ -12,7 +12,7 @@ const DELIVERIES = ALERT_DELIVERIES.name;
 /** What the incident recorder needs: where incidents are kept, where alerts go and what they link to. */
 export interface IncidentDeps {
   warehouse: Warehouse;
-  alerts: Pick<AlertsConfig, 'webhooks' | 'routes' | 'consoleUrl'>;
+  alerts: Pick<AlertsConfig, 'webhooks' | 'routes'>;
   links: AlertLinkBases;
 }
 
