@@ -185,5 +185,5 @@ describe('run alerts (dev server, DuckDB, webhook)', () => {
     } finally {
       await close();
     }
-  });
+  }, 900_000);
 });

@@ -224,5 +224,5 @@ describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
     expect(step(goodRun, 'ingest').inputs.map((d) => d.namespace)).toEqual(
       expect.arrayContaining(['file', expect.stringMatching(/^postgres:\/\/127\.0\.0\.1:\d+$/)]),
     );
-  });
+  }, 600_000);
 });
