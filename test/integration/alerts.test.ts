@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { IncidentAlert } from '../../activities/alerts';
 import { DuckDbWarehouse } from '../../activities/warehouse';
-import { startPipeline } from '../../cli/pipeline-run';
-import { withWorker } from '../../cli/session';
 import { loadConfig } from '../../workers/config';
-import { landSample, testClient, testConfig } from '../helpers/platform';
+import { landSample, runInterval, testClient, testConfig } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..');
@@ -100,18 +98,7 @@ describe('run alerts (dev server, DuckDB, webhook)', () => {
     const first = setUp({ sourcePort: 1, testFails: true, ruleBlocks: true });
     await landSample(base, interval, { members: 60, providers: 10, claimsPerInterval: 300 });
     const { client, close } = await testClient(first);
-    const run = async (config: typeof first) =>
-      withWorker(
-        config,
-        async () => {
-          const handle = await startPipeline(client, config, interval);
-          return handle.result().then(
-            (r) => r.status,
-            () => 'failed',
-          );
-        },
-        () => {},
-      );
+    const run = (config: typeof first) => runInterval(client, config, interval);
     const sent = () => bodies.map((b) => `${b.event} ${b.kind} ${b.subject}`);
     try {
       // 1. The SQL source is down: its extract exhausts its retries and the run fails in ingest. Twice.

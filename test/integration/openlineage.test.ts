@@ -6,10 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { RunEvent } from '../../activities/lineage';
-import { startPipeline } from '../../cli/pipeline-run';
-import { withWorker } from '../../cli/session';
 import { loadConfig } from '../../workers/config';
-import { landSample, testClient, testConfig } from '../helpers/platform';
+import { landSample, runInterval, testClient, testConfig } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..');
@@ -111,18 +109,7 @@ describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
     );
     const config = loadConfig({ file: base.file, env: {} }).config;
     const { client, close } = await testClient(config);
-    const run = (interval: typeof broken) =>
-      withWorker(
-        config,
-        async () => {
-          const handle = await startPipeline(client, config, interval);
-          return handle.result().then(
-            (r) => r.status,
-            () => 'failed',
-          );
-        },
-        () => {},
-      );
+    const run = (interval: typeof broken) => runInterval(client, config, interval);
     try {
       writeFileSync(probe, `select no_such_column from {{ ref('dim_member') }}\n`);
       await landSample({ ...base, config }, broken, { members: 60, providers: 10, claimsPerInterval: 300 });
