@@ -193,18 +193,23 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
   }
 }
 
+/** The activities that record how a run ended: short, retried a few times, never the cause of the run's failure. */
+function bookkeeping(input: PlatformPipelineInput) {
+  return proxyActivities<Activities>({
+    taskQueue: input.steps.warehouseTaskQueue,
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: '10m',
+    retry: { maximumAttempts: 5 },
+  });
+}
+
 /** Records the run's incidents and alerts them; a failure to do so is logged, never fails the run or hides its own. */
 async function reportIncidents(
   input: PlatformPipelineInput,
   interval: DataInterval,
   outcome: RunOutcome,
 ): Promise<void> {
-  const { recordRunIncidents } = proxyActivities<Activities>({
-    taskQueue: input.steps.warehouseTaskQueue,
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: '10m',
-    retry: { maximumAttempts: 5 },
-  });
+  const { recordRunIncidents } = bookkeeping(input);
   const info = workflowInfo();
   try {
     await recordRunIncidents({
@@ -236,12 +241,7 @@ async function recordDeadLetter(
   childWorkflowId: string,
   err: unknown,
 ): Promise<void> {
-  const { recordDeadLetter: record } = proxyActivities<Activities>({
-    taskQueue: input.steps.warehouseTaskQueue,
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: '10m',
-    retry: { maximumAttempts: 5 },
-  });
+  const { recordDeadLetter: record } = bookkeeping(input);
   const info = workflowInfo();
   try {
     await record({
