@@ -179,7 +179,8 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     await CancellationScope.nonCancellable(async () => {
       lineage.emit([event(isCancellation(err) ? 'ABORT' : 'FAIL', run, { errorClass: errorClassOf(err) })]);
       await lineage.flush();
-      if (alerting) {
+      // A cancelled run is someone's decision, not an incident.
+      if (alerting && !isCancellation(err)) {
         await reportIncidents(input, interval, {
           status: 'failed',
           failedStep: step,
