@@ -148,6 +148,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.warehouse = withResolvedPaths(config.warehouse, inState);
   config.landing.path = inState(config.landing.path);
   config.export.path = inState(config.export.path);
+  if (config.lineage.file) config.lineage.file = inState(config.lineage.file);
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
   config.quality.rulesDir = resolve(base, config.quality.rulesDir);
   config.transform.projectDir = resolve(base, config.transform.projectDir);
@@ -178,7 +179,7 @@ function resolveConnectionFiles(config: EdpConfig, at: (path: string) => string)
 const SECRET_KEY = /password|secret|token|privateKey|routingKey|apiKey/i;
 
 /**
- * The config with secrets replaced by `<redacted>`: webhook URLs (they carry their tokens) and any key
+ * The config with secrets replaced by `<redacted>`: webhook and lineage URLs (they carry their tokens) and any key
  * named like a password, secret, token, private key or routing key. For `edp config` and logs.
  */
 export function redactConfig(config: EdpConfig): unknown {
@@ -189,7 +190,7 @@ export function redactConfig(config: EdpConfig): unknown {
       Object.entries(value as Record<string, unknown>).map(([k, v]) => {
         const secret =
           (SECRET_KEY.test(k) && !k.endsWith('Env') && !k.endsWith('File')) ||
-          (path.join('.') === 'alerts.webhooks' && k === 'url');
+          (['alerts.webhooks', 'lineage.http'].includes(path.join('.')) && k === 'url');
         return [k, secret && v !== undefined ? '<redacted>' : walk(v, [...path, k])];
       }),
     );

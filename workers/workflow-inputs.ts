@@ -1,5 +1,6 @@
 import type { ScheduleOptionsStartWorkflowAction, WorkflowStartOptions } from '@temporalio/client';
 import type { EdpConfig } from './config-schema';
+import { lineageEnabled } from '../lib/config/schema';
 import { pipelineWorkflowId, scheduledPipelineIdPrefix } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
@@ -24,6 +25,7 @@ export function stepOptions(config: EdpConfig): StepOptions {
     streamingTaskQueue: config.temporal.taskQueues.streaming,
     heartbeatSeconds: config.pipeline.heartbeatSeconds,
     retries: config.pipeline.retries,
+    ...(lineageEnabled(config.lineage) ? { lineage: true } : {}),
   };
 }
 

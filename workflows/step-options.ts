@@ -16,6 +16,8 @@ export interface StepOptions {
   maximumAttempts?: number;
   /** Retry policy per activity class, `default` for the rest (from `pipeline.retries`). */
   retries?: Partial<Record<ActivityClass | 'default', Partial<RetrySettings>>>;
+  /** OpenLineage events are configured (`lineage`): workflows report their runs through `emitLineage`. */
+  lineage?: boolean;
 }
 
 /** Which retry policy an activity follows. */

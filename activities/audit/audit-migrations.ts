@@ -2,6 +2,7 @@ import type { Dialect } from '../warehouse/dialect';
 import type { TableRef, Warehouse } from '../warehouse/warehouse';
 import { AUDIT_SCHEMA, createTableSql, type AuditTable } from './audit-table';
 import { AUDIT_SEQUENCES, AUDIT_TABLES } from './audit-tables';
+import { ALERT_DELIVERIES, ALERT_INCIDENTS } from './alert-tables';
 import { SCHEMA_CHANGES } from './schema-change-tables';
 import { TRANSFORM_MANIFESTS } from './transform-tables';
 
@@ -79,5 +80,11 @@ export const AUDIT_MIGRATIONS: readonly AuditMigration[] = Object.freeze([
     version: 3,
     description: 'audit.transform_manifests: planned dbt manifests by checksum, readable by every worker',
     plan: (w) => Promise.resolve([createTableSql(w.dialect, TRANSFORM_MANIFESTS)]),
+  },
+  {
+    version: 4,
+    description: 'audit.alert_incidents and audit.alert_deliveries: what went wrong per interval, alerted once',
+    plan: (w) =>
+      Promise.resolve([createTableSql(w.dialect, ALERT_INCIDENTS), createTableSql(w.dialect, ALERT_DELIVERIES)]),
   },
 ]);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { alertsSchema } from './alerts-schema';
 import { checkGovernanceEntities, governanceSchema } from './governance-schema';
 import { landingSchema } from './landing-schema';
+import { lineageSchema } from './lineage-schema';
 import { loggingSchema, metricsSchema, servicesSchema } from './operations-schema';
 import { pipelineSchema } from './pipeline-schema';
 import { exportSchema, qualitySchema, transformSchema } from './project-schema';
@@ -23,7 +24,8 @@ export {
   type StreamingConfig,
 } from './streaming-schema';
 export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
-export { webhookSchema, type WebhookConfig } from './alerts-schema';
+export { routeFor, webhookSchema, type AlertSeverity, type AlertsConfig, type WebhookConfig } from './alerts-schema';
+export { lineageEnabled, type LineageConfig } from './lineage-schema';
 export type { SlaConfig } from './sla-schema';
 export { sqlSourceSchema, sqlTableSchema, type SqlSourceConfig, type SqlTableConfig } from './sources-schema';
 export type { TlsConfig } from './tls-schema';
@@ -72,6 +74,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       worker: workerSchema,
       /** The operator web console (`edp console`, docs/console.md): address, sign-in, refresh. */
       console: consoleSchema,
+      /** OpenLineage run events of every pipeline run, step and dbt node, to an endpoint or a file (docs/lineage.md). */
+      lineage: lineageSchema,
     })
     .strict()
     .superRefine(checkGovernanceEntities);

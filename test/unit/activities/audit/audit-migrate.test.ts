@@ -44,17 +44,17 @@ describe('audit schema migrations', () => {
   const columns = async (t: (typeof AUDIT_TABLES)[number]) => (await w.describeTable(t.ref))?.map((c) => c.name);
   const versionRows = () => w.query(`SELECT version, description FROM ${SCHEMA_VERSION.name} ORDER BY version`);
 
-  it('creates every audit table on an empty database and records versions 1, 2 and 3', async () => {
+  it('creates every audit table on an empty database and records versions 1 to 4', async () => {
     expect(await auditSchemaVersion(w)).toBe(0);
-    expect(await migrateAudit(w)).toEqual([1, 2, 3]);
+    expect(await migrateAudit(w)).toEqual([1, 2, 3, 4]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
-    expect(await auditSchemaVersion(w)).toBe(3);
+    expect(await auditSchemaVersion(w)).toBe(4);
     expect(await w.query("SELECT nextval('audit.ingest_load_id')::INTEGER AS n")).toEqual([{ n: 1 }]);
   });
 
   it('brings a database created by earlier code to the current version, keeping its rows', async () => {
     for (const sql of PRE_RELEASE) await w.execute(sql);
-    expect(await migrateAudit(w)).toEqual([1, 2, 3]);
+    expect(await migrateAudit(w)).toEqual([1, 2, 3, 4]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
     expect(
       await w.query(
@@ -93,7 +93,7 @@ describe('audit schema migrations', () => {
     await w.execute(
       `CREATE TABLE audit.realtime_state__pre_rebuild AS SELECT 'claims_current' AS table_name, 1000::BIGINT AS data_ms`,
     );
-    expect(await migrateAudit(w)).toEqual([1, 2, 3]);
+    expect(await migrateAudit(w)).toEqual([1, 2, 3, 4]);
     expect(await w.query(`SELECT table_name, data_ms::INTEGER AS data_ms FROM ${REALTIME_STATE.name}`)).toEqual([
       { table_name: 'claims_current', data_ms: 1000 },
     ]);
@@ -104,7 +104,7 @@ describe('audit schema migrations', () => {
     await migrateAudit(w, AUDIT_MIGRATIONS.slice(0, 1));
     // As version 1 of the code left it: no schema change table yet.
     await w.execute(`DROP TABLE ${SCHEMA_CHANGES.name}`);
-    expect(await migrateAudit(w)).toEqual([2, 3]);
+    expect(await migrateAudit(w)).toEqual([2, 3, 4]);
     expect(await columns(SCHEMA_CHANGES)).toEqual(Object.keys(SCHEMA_CHANGES.columns));
   });
 
@@ -118,6 +118,7 @@ describe('audit schema migrations', () => {
       { version: 1, description: AUDIT_MIGRATIONS[0].description },
       { version: 2, description: AUDIT_MIGRATIONS[1].description },
       { version: 3, description: AUDIT_MIGRATIONS[2].description },
+      { version: 4, description: AUDIT_MIGRATIONS[3].description },
     ]);
   });
 
@@ -132,17 +133,17 @@ describe('audit schema migrations', () => {
         return Promise.resolve([`CREATE TABLE audit.step_${version} (x INTEGER)`]);
       },
     });
-    expect(await migrateAudit(w, [step(5), ...AUDIT_MIGRATIONS, step(4)])).toEqual([4, 5]);
-    expect(plans).toEqual([4, 5]);
-    expect(await auditSchemaVersion(w)).toBe(5);
-    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step(4), step(5)])).toEqual([]);
+    expect(await migrateAudit(w, [step(6), ...AUDIT_MIGRATIONS, step(5)])).toEqual([5, 6]);
+    expect(plans).toEqual([5, 6]);
+    expect(await auditSchemaVersion(w)).toBe(6);
+    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step(5), step(6)])).toEqual([]);
   });
 
   it('lets runners race on one database: none fails and each migration applies once', async () => {
     for (const sql of PRE_RELEASE) await w.execute(sql);
     const applied = await Promise.all([migrateAudit(w), migrateAudit(w), migrateAudit(w)]);
-    expect(applied.flat().sort()).toEqual([1, 2, 3]);
-    expect(await versionRows()).toHaveLength(3);
+    expect(applied.flat().sort()).toEqual([1, 2, 3, 4]);
+    expect(await versionRows()).toHaveLength(4);
     expect(await w.query(`SELECT count(*)::INTEGER AS n FROM ${INGEST_MANIFEST.name}`)).toEqual([{ n: 1 }]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
   });
@@ -150,19 +151,19 @@ describe('audit schema migrations', () => {
   it('migrates once per warehouse handle however many writers ask', async () => {
     await Promise.all([ensureAudit(w), ensureAudit(w)]);
     await ensureAudit(w);
-    expect(await versionRows()).toHaveLength(3);
+    expect(await versionRows()).toHaveLength(4);
   });
 
   it('raises a migration that cannot apply, records no version for it, and applies it once it is fixed', async () => {
     await migrateAudit(w);
     const step = (sql: string): AuditMigration => ({
-      version: 4,
+      version: 5,
       description: 'a table and a bad statement',
       plan: () => Promise.resolve(['CREATE TABLE IF NOT EXISTS audit.half (x INTEGER)', sql]),
     });
     await expect(migrateAudit(w, [...AUDIT_MIGRATIONS, step('NOT SQL')])).rejects.toThrow(/syntax error/i);
-    expect(await auditSchemaVersion(w)).toBe(3);
-    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step('CREATE TABLE audit.whole (x INTEGER)')])).toEqual([4]);
+    expect(await auditSchemaVersion(w)).toBe(4);
+    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step('CREATE TABLE audit.whole (x INTEGER)')])).toEqual([5]);
     expect(await w.describeTable({ schema: 'audit', table: 'whole' })).toBeDefined();
   });
 });
