@@ -153,3 +153,70 @@ export function ensureJava(): void {
     'install a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)',
   );
 }
+
+/** Where the Kafka Connect worker's classpath and the Debezium plugin live in the cache. */
+export interface KafkaConnectInstall {
+  /** The worker's jars (`-cp <libs>/*`). */
+  libs: string;
+  /** The `plugin.path` folder holding `debezium-connector-postgres/`. */
+  plugins: string;
+}
+
+/**
+ * Installs a Kafka Connect worker (pinned, with reload4j logging) and the Debezium PostgreSQL connector
+ * plugin from Maven Central into the cache; a no-op when both are there. The plugin archive is fetched
+ * alone (`-Dtransitive=false`): it bundles its jars, and its Maven tree reaches for artifacts Central lacks.
+ */
+export function ensureKafkaConnect(cacheDir = defaultCacheDir(), log: Log = () => {}): KafkaConnectInstall {
+  const home = join(cacheDir, `kafka-connect-${VERSIONS.kafkaConnect}-debezium-${VERSIONS.debezium}`);
+  const out = { libs: join(home, 'libs'), plugins: join(home, 'plugins') };
+  if (existsSync(join(home, '.complete'))) return out;
+  log(
+    `installing Kafka Connect ${VERSIONS.kafkaConnect} and Debezium ${VERSIONS.debezium} (PostgreSQL) from Maven Central into ${home}`,
+  );
+  const fix = 'install Java 17+ and Maven (Debian: apt-get install maven) and check that Maven Central is reachable';
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
+  const pom = join(home, 'pom.xml');
+  writeFileSync(
+    pom,
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>edp.local</groupId><artifactId>kafka-connect-runtime</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-runtime</artifactId><version>${VERSIONS.kafkaConnect}</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-json</artifactId><version>${VERSIONS.kafkaConnect}</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>${VERSIONS.slf4jReload4j}</version></dependency>
+  </dependencies>
+</project>
+`,
+  );
+  run(
+    'mvn',
+    ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${out.libs}`, '-DincludeScope=runtime'],
+    'mvn dependency:copy-dependencies for connect-runtime',
+    fix,
+  );
+  const archives = join(home, 'archives');
+  run(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      pom,
+      'dependency:copy',
+      `-Dartifact=io.debezium:debezium-connector-postgres:${VERSIONS.debezium}:tar.gz:plugin`,
+      '-Dtransitive=false',
+      `-DoutputDirectory=${archives}`,
+    ],
+    'mvn dependency:copy for the Debezium PostgreSQL plugin',
+    fix,
+  );
+  mkdirSync(out.plugins, { recursive: true });
+  const archive = join(archives, `debezium-connector-postgres-${VERSIONS.debezium}-plugin.tar.gz`);
+  run('tar', ['xzf', archive, '-C', out.plugins], `unpacking ${archive}`, 'check the disk space in the cache folder');
+  rmSync(archives, { recursive: true, force: true });
+  writeFileSync(join(home, '.complete'), '');
+  return out;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertsSchema } from './alerts-schema';
+import { cdcSchema } from './cdc-schema';
 import { checkGovernanceEntities, governanceSchema } from './governance-schema';
 import { landingSchema } from './landing-schema';
 import { loggingSchema, metricsSchema, servicesSchema } from './operations-schema';
@@ -24,6 +25,7 @@ export { exportModeSchema, type ExportMode } from './project-schema';
 export type { RealtimeConfig, RealtimeTableConfig } from './realtime-schema';
 export type { GovernanceConfig, MaskStyle, RowAccessRule, SensitivityTag } from './governance-schema';
 export { WORKER_ROLES, type WorkerConfig, type WorkerRole, type WorkerSlots } from './worker-schema';
+export { DEFAULT_CDC_TABLES, HEARTBEAT_TABLE, type CdcConfig } from './cdc-schema';
 
 /**
  * The whole configuration (`edp.config.yaml` plus `EDP_*` environment overrides) around a `warehouse`
@@ -62,6 +64,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       governance: governanceSchema,
       /** What this worker process polls and how much it runs at once (docs/deploy.md#worker-roles). */
       worker: workerSchema,
+      /** Change data capture from an operational PostgreSQL source through Debezium (docs/cdc.md). */
+      cdc: cdcSchema.optional(),
     })
     .strict()
     .superRefine(checkGovernanceEntities);
