@@ -13,7 +13,8 @@ export type DebeziumChange =
 const FITS: Readonly<Record<ColumnType, readonly SourceKind[]>> = {
   string: ['string', 'integer', 'decimal', 'boolean', 'date', 'timestamp', 'time', 'other'],
   integer: ['integer'],
-  decimal: ['integer', 'decimal'],
+  // decimal.handling.mode=string sends decimals as plain strings, with no logical name to tell them apart.
+  decimal: ['integer', 'decimal', 'string'],
   boolean: ['boolean'],
   date: ['date'],
   timestamp: ['timestamp', 'date'],
