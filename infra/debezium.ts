@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import type { ClientConfig } from 'pg';
 import { HEARTBEAT_TABLE, type CdcConfig, type SqlSourceConfig } from '../lib/config/schema';
 import { connectRequest } from './kafka-connect';
-import { ServiceError } from './process';
+import { ServiceError, waitUntil } from './process';
 
 /**
  * The operational tables CDC captures, as `edp cdc start` creates them when missing (the sample
@@ -148,11 +148,24 @@ export async function registerConnector(port: number, name: string, config: Reco
   await connectRequest(port, 'PUT', `/connectors/${encodeURIComponent(name)}/config`, config);
 }
 
-/** Removes the connector; false when it was not registered. */
-export async function removeConnector(port: number, name: string): Promise<boolean> {
-  const found = await connectRequest(port, 'GET', `/connectors/${encodeURIComponent(name)}`);
-  if (found === undefined) return false;
-  await connectRequest(port, 'DELETE', `/connectors/${encodeURIComponent(name)}`);
+/**
+ * Removes the connector; false when it was not registered. With `resetOffsets` its stored source
+ * offsets go too (stopped first, as Kafka Connect requires), so a new connector of that name snapshots
+ * afresh instead of resuming from a position a dropped slot no longer holds.
+ */
+export async function removeConnector(port: number, name: string, resetOffsets = false): Promise<boolean> {
+  const path = `/connectors/${encodeURIComponent(name)}`;
+  if ((await connectRequest(port, 'GET', path)) === undefined) return false;
+  if (resetOffsets) {
+    await connectRequest(port, 'PUT', `${path}/stop`);
+    await waitUntil(
+      async () => (await connectorState(port, name))?.connector === 'STOPPED',
+      `connector ${name} to stop`,
+      30_000,
+    );
+    await connectRequest(port, 'DELETE', `${path}/offsets`);
+  }
+  await connectRequest(port, 'DELETE', path);
   return true;
 }
 
