@@ -1,5 +1,5 @@
 import type { ClientConfig } from 'pg';
-import { postgresClientConfig } from '../activities/connections';
+import { kafkaClient, postgresClientConfig } from '../activities/connections';
 import {
   cdcTopic,
   connectorConfig,
@@ -18,6 +18,7 @@ import type { CdcConfig, SqlSourceConfig } from '../lib/config/schema';
 import { ConfigError } from '../lib/errors';
 import type { EdpConfig } from '../workers/config-schema';
 import { num, table } from './output';
+import { ensureTopics } from './stream-producer';
 
 /** The `cdc` section and its PostgreSQL source; a config error naming the key when either is missing. */
 export function cdcSetup(config: EdpConfig): { cdc: CdcConfig; source: SqlSourceConfig; connection: ClientConfig } {
@@ -49,6 +50,12 @@ export async function cdcStart(config: EdpConfig, wait: boolean, log: (m: string
   await ensureDatabase({ ...connection, database: 'postgres' }, source.database);
   await prepareCdcSource(connection, cdc);
   log(`source ${source.name}: publication ${cdc.publication} over ${publishedTables(cdc).join(', ')}`);
+  // The change topics exist before the first change, so a streaming consumer may subscribe at once.
+  await ensureTopics(
+    kafkaClient(config.kafka, 'cdc'),
+    publishedTables(cdc).map((t) => cdcTopic(cdc, t)),
+    cdc.partitions,
+  );
   await registerConnector(cdc.connect.port, cdc.connector, connectorConfig(cdc, source));
   log(`connector ${cdc.connector} registered in Kafka Connect on 127.0.0.1:${cdc.connect.port}`);
   if (wait) {
