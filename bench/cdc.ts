@@ -14,11 +14,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { createStreamIngestActivities } from '../activities/streaming';
 import { DuckDbWarehouse } from '../activities/warehouse';
-import { ensureTopics } from '../cli/stream-producer';
+import { createChangeTopics } from '../cli/cdc-commands';
 import { cdcTopic, connectorConfig, connectorState, prepareCdcSource, registerConnector } from '../infra/debezium';
 import { startKafka, stopKafka } from '../infra/kafka';
 import { startKafkaConnect, stopKafkaConnect } from '../infra/kafka-connect';
@@ -89,11 +88,7 @@ async function main(): Promise<void> {
     connect: { port: connectPort },
   });
   await prepareCdcSource(connection, cdc);
-  await ensureTopics(
-    new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }),
-    [cdcTopic(cdc, 'bench_claims')],
-    1,
-  );
+  await createChangeTopics({ brokers: [bootstrap], clientId: 'edp-bench' }, cdc);
   await registerConnector(connectPort, cdc.connector, connectorConfig(cdc, { ...connection, sslmode: 'disable' }));
   await waitUntil(
     async () => (await connectorState(connectPort, cdc.connector))?.tasks[0]?.state === 'RUNNING',

@@ -14,11 +14,10 @@ import {
 } from '../infra/debezium';
 import { ensureDatabase } from '../infra/postgres';
 import { waitUntil } from '../infra/process';
-import type { CdcConfig, SqlSourceConfig } from '../lib/config/schema';
+import type { CdcConfig, KafkaConfig, SqlSourceConfig } from '../lib/config/schema';
 import { ConfigError } from '../lib/errors';
 import type { EdpConfig } from '../workers/config-schema';
 import { num, table } from './output';
-import { ensureTopics } from './stream-producer';
 
 /** The `cdc` section and its PostgreSQL source; a config error naming the key when either is missing. */
 export function cdcSetup(config: EdpConfig): { cdc: CdcConfig; source: SqlSourceConfig; connection: ClientConfig } {
@@ -41,6 +40,34 @@ function failedTask(s: ConnectorState | undefined): string | undefined {
   return t && `task ${t.id} FAILED: ${(t.trace ?? '').split('\n')[0]}`;
 }
 
+/** Creates the change topics that do not exist and waits until each partition has a leader. */
+export async function createChangeTopics(kafka: KafkaConfig, cdc: CdcConfig): Promise<void> {
+  const topics = publishedTables(cdc).map((t) => cdcTopic(cdc, t));
+  const admin = kafkaClient(kafka, 'cdc').admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length > 0)
+      await admin.createTopics({
+        topics: missing.map((topic) => ({ topic, numPartitions: cdc.partitions })),
+        waitForLeaders: false,
+      });
+    // A new topic's metadata reaches the broker's cache a moment after its creation.
+    await waitUntil(
+      () =>
+        admin.fetchTopicMetadata({ topics }).then(
+          (m) => m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+          () => false,
+        ),
+      `leaders of ${topics.join(', ')}`,
+      60_000,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * `edp cdc start`: prepares the source (captured tables, heartbeat table, publication), registers the
  * Debezium connector in Kafka Connect and waits for its task to run (first the snapshot, op r).
@@ -51,11 +78,7 @@ export async function cdcStart(config: EdpConfig, wait: boolean, log: (m: string
   await prepareCdcSource(connection, cdc);
   log(`source ${source.name}: publication ${cdc.publication} over ${publishedTables(cdc).join(', ')}`);
   // The change topics exist before the first change, so a streaming consumer may subscribe at once.
-  await ensureTopics(
-    kafkaClient(config.kafka, 'cdc'),
-    publishedTables(cdc).map((t) => cdcTopic(cdc, t)),
-    cdc.partitions,
-  );
+  await createChangeTopics(config.kafka, cdc);
   await registerConnector(cdc.connect.port, cdc.connector, connectorConfig(cdc, source));
   log(`connector ${cdc.connector} registered in Kafka Connect on 127.0.0.1:${cdc.connect.port}`);
   if (wait) {

@@ -45,7 +45,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   let crashed: Error | undefined;
   // A non-retryable refusal inside a batch (a source schema change) ends the run instead of the
   // consumer restarting onto the same message.
-  let refused: unknown;
+  let refused: Error | undefined;
   const runMs = (input.runSeconds ?? deps.streaming.activitySeconds) * 1000;
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -84,7 +84,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
             r = await writePartitionBatch(w, t, batch.partition, slice);
           } catch (err) {
             if (edpClassification(err)?.retryable !== false) throw err;
-            refused = err;
+            refused = err as Error;
             stop();
             return;
           }

@@ -65,11 +65,11 @@ function deps(extra: Record<string, StreamTopicConfig> = {}): StreamDeps {
   return {
     warehouse: w,
     kafka: testKafka(),
-    streaming: testStreaming(Object.values({ ...topics, ...extra })) as never,
+    streaming: testStreaming(Object.values({ ...topics, ...extra })),
   };
 }
 
-/** Consumes a topic until raw + dead letters hold `n` rows (or the time runs out); returns the raw row count. */
+/** Consumes a topic until raw + dead letters hold `n` rows, or 90 s pass. */
 async function consumeTo(table: string, n: number, d = deps()): Promise<void> {
   const acts = createStreamIngestActivities(d);
   const t = Object.values(d.streaming.topics).find((x) => x.table === table)!;
@@ -109,8 +109,8 @@ async function sourceRows(table: 'members' | 'claims' | 'cdc_types'): Promise<Re
   const utc = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   const q = {
     members: `SELECT member_id AS k, json_build_object('member_id', member_id, 'first_name', first_name, 'last_name', last_name,
-      'birth_date', birth_date::text, 'plan_id', plan_id, 'coverage_start', coverage_start::text, 'updated_at', ${utc('updated_at')}) AS j FROM members`,
-    claims: `SELECT claim_id AS k, json_build_object('claim_id', claim_id, 'member_id', member_id, 'service_date', service_date::text,
+      'birth_date', birth_date::text, 'plan_id', plan_id, 'coverage_start', coverage_start::text, 'coverage_end', coverage_end::text, 'updated_at', ${utc('updated_at')}) AS j FROM members`,
+    claims: `SELECT claim_id AS k, json_build_object('claim_id', claim_id, 'member_id', member_id, 'provider_id', provider_id, 'service_date', service_date::text,
       'billed_amount', billed_amount::text, 'paid_amount', paid_amount::text, 'claim_status', claim_status, 'updated_at', ${utc('updated_at')}) AS j FROM claims`,
     cdc_types: `SELECT id::text AS k, json_build_object('id', id, 'ts', to_char(ts, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
       'tstz', ${utc('tstz')}, 'd', d::text, 't', to_char(t, 'HH24:MI:SS.US'), 'n', n::text, 'v', v::text) AS j FROM cdc_types`,
@@ -118,9 +118,6 @@ async function sourceRows(table: 'members' | 'claims' | 'cdc_types'): Promise<Re
   const r = await pg.query<{ k: string; j: Record<string, unknown> }>(q);
   return Object.fromEntries(r.rows.map((x) => [x.k, x.j]));
 }
-
-const pick = (rows: Record<string, Record<string, unknown>>, cols: string[]) =>
-  Object.fromEntries(Object.entries(rows).map(([k, r]) => [k, Object.fromEntries(cols.map((c) => [c, r[c] ?? null]))]));
 
 beforeAll(async () => {
   const services = testServices();
@@ -241,10 +238,8 @@ describe('CDC with Debezium (real PostgreSQL, Kafka Connect, Kafka; DuckDB)', ()
     expect(await opsByKey('cdc_claims', 'claim_id')).toEqual({ C1: 'cuu' });
     for (const t of ['cdc_members', 'cdc_claims', 'cdc_types']) expect(await deadCount(t)).toBe(0);
 
-    expect(await latestRows('cdc_members', 'member_id')).toEqual(
-      pick(await sourceRows('members'), Object.keys(MEMBERS)),
-    );
-    expect(await latestRows('cdc_claims', 'claim_id')).toEqual(pick(await sourceRows('claims'), Object.keys(CLAIMS)));
+    expect(await latestRows('cdc_members', 'member_id')).toEqual(await sourceRows('members'));
+    expect(await latestRows('cdc_claims', 'claim_id')).toEqual(await sourceRows('claims'));
     expect(await latestRows('cdc_types', 'id')).toEqual(await sourceRows('cdc_types'));
 
     // Staging: one typed row per live key, the delete applied and the re-insert back.
