@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureJava, ensureKafkaConnect } from './install';
+import { consoleLog4j } from './kafka';
 import { runningPid, ServiceError, startDaemon, stopDaemon } from './process';
 
 /** Where and how the Kafka Connect worker (distributed mode, one node) runs. */
@@ -65,18 +66,13 @@ function writeConfig(opts: KafkaConnectOptions, plugins: string): void {
   );
   writeFileSync(
     f.log4j,
-    [
-      'log4j.rootLogger=INFO, stdout',
-      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      'log4j.logger.org.apache.kafka=WARN',
-      'log4j.logger.org.apache.kafka.connect.runtime.WorkerSourceTask=INFO',
-      'log4j.logger.org.reflections=ERROR',
-      'log4j.logger.org.eclipse.jetty=WARN',
-      'log4j.logger.io.debezium=INFO',
-      '',
-    ].join('\n'),
+    consoleLog4j({
+      'org.apache.kafka': 'WARN',
+      'org.apache.kafka.connect.runtime.WorkerSourceTask': 'INFO',
+      'org.reflections': 'ERROR',
+      'org.eclipse.jetty': 'WARN',
+      'io.debezium': 'INFO',
+    }),
   );
 }
 
