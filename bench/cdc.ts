@@ -56,7 +56,15 @@ async function updateAtRate(pg: Client, total: number): Promise<number> {
   return total / ((Date.now() - start) / 1000);
 }
 
+/** Stops what an earlier run left (a crash skips the clean-up), so a new run does not meet a running server on its files. */
+async function stopServices(): Promise<void> {
+  await stopKafkaConnect(join(dir, 'connect'));
+  await stopKafka(join(dir, 'kafka'));
+  await removePostgres(join(dir, 'postgres'));
+}
+
 async function main(): Promise<void> {
+  await stopServices();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const log = (m: string): void => console.log(`  ${m}`);
@@ -114,8 +122,20 @@ async function main(): Promise<void> {
       monitor: { everySeconds: 15, windowSeconds: 300 },
     },
   });
-  const env = new MockActivityEnvironment();
-  const consuming = env.run((input: { topic: string }) => acts.consumeStream(input), { topic: t.topic });
+  // As streamingIngest does, a consumer that fails retryably (a rebalance on a loaded machine) starts again.
+  let env = new MockActivityEnvironment();
+  let done = false;
+  const consuming = (async () => {
+    while (!done) {
+      env = new MockActivityEnvironment();
+      await env
+        .run((input: { topic: string }) => acts.consumeStream(input), { topic: t.topic })
+        .catch((err: { nonRetryable?: boolean; message?: string }) => {
+          if (err.nonRetryable) throw err;
+          console.log(`  consumer restarted after: ${err.message}`);
+        });
+    }
+  })();
   const rows = async (op: string): Promise<number> =>
     Number(
       (
@@ -141,6 +161,7 @@ async function main(): Promise<void> {
     'every update in staging',
     300_000,
   );
+  done = true;
   env.cancel();
   await consuming;
   const hops = await w.query<Record<string, number>>(`
@@ -167,9 +188,7 @@ async function main(): Promise<void> {
   );
   await pg.end();
   await w.close();
-  await stopKafkaConnect(join(dir, 'connect'));
-  await stopKafka(join(dir, 'kafka'));
-  await removePostgres(join(dir, 'postgres'));
+  await stopServices();
 }
 
 main().then(
