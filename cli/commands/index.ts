@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { accessReportCommand } from './access-report';
+import { cdcCommand } from './cdc';
 import { backfillCommand } from './backfill';
 import { codecKeysCommand } from './codec-keys';
 import { codecServerCommand } from './codec-server';
@@ -52,6 +53,7 @@ export const COMMANDS: readonly CliCommand[] = [
   accessReportCommand,
   cancelCommand,
   consoleCommand,
+  cdcCommand,
 ];
 
 /** The command a name or alias on the command line stands for. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertsSchema } from './alerts-schema';
+import { cdcSchema } from './cdc-schema';
 import { checkGovernanceEntities, governanceSchema } from './governance-schema';
 import { landingSchema } from './landing-schema';
 import { lineageSchema } from './lineage-schema';
@@ -34,6 +35,7 @@ export type { RealtimeConfig, RealtimeTableConfig } from './realtime-schema';
 export type { GovernanceConfig, MaskStyle, RowAccessRule, SensitivityTag } from './governance-schema';
 export { WORKER_ROLES, type WorkerConfig, type WorkerRole, type WorkerSlots } from './worker-schema';
 export { LOOPBACK_HOSTS, type ConsoleConfig } from './console-schema';
+export { DEFAULT_CDC_TABLES, HEARTBEAT_TABLE, type CdcConfig } from './cdc-schema';
 
 /**
  * The whole configuration (`edp.config.yaml` plus `EDP_*` environment overrides) around a `warehouse`
@@ -76,6 +78,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       console: consoleSchema,
       /** OpenLineage run events of every pipeline run, step and dbt node, to an endpoint or a file (docs/lineage.md). */
       lineage: lineageSchema,
+      /** Change data capture from an operational PostgreSQL source through Debezium (docs/cdc.md). */
+      cdc: cdcSchema.optional(),
     })
     .strict()
     .superRefine(checkGovernanceEntities);
