@@ -153,15 +153,10 @@ async function main(): Promise<void> {
   const temporalDir = join(root, 'temporal');
   const postgresDir = join(root, 'postgres');
   const [grpcPort, postgresPort] = [await freePort(), await freePort()];
-  await startTemporal({
-    dir: temporalDir,
-    dbFile: join(temporalDir, 'temporal.sqlite'),
-    host: '127.0.0.1',
-    grpcPort,
-    log,
-  });
+  const local = { host: '127.0.0.1', log };
+  await startTemporal({ ...local, dir: temporalDir, dbFile: join(temporalDir, 'temporal.sqlite'), grpcPort });
   try {
-    await startPostgres({ dir: postgresDir, host: '127.0.0.1', port: postgresPort, log });
+    await startPostgres({ ...local, dir: postgresDir, port: postgresPort });
     const totals: number[] = [];
     const ingestRatios: number[] = [];
     for (let r = 1; r <= repeat; r++) {

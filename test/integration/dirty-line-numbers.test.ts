@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../activities/ingest';
 import type { Warehouse } from '../../activities/warehouse';
-import type { EntityConfig } from '../../lib/config/schema';
 import { describeEngines, type TestEngine } from '../helpers/engines';
+import { testEntity } from '../helpers/entities';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -16,18 +16,12 @@ import { tmpDir } from '../helpers/tmp';
 const dir = tmpDir();
 const ROWS = 600;
 const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
-const entity: EntityConfig = {
+const entity = testEntity({
   name: 'claims',
   pattern: 'claims_{interval}.csv',
-  format: 'csv',
-  delimiter: ',',
-  header: true,
-  quote: '"',
-  encoding: 'utf-8',
   columns: { claim_id: 'string', paid_amount: 'decimal(12,2)', note: 'string' },
   required: ['claim_id'],
-  keepRawText: false,
-};
+});
 
 /** The file's physical lines and what must become of each data line: its place as a row and as a line. */
 function dirtyFile() {
