@@ -41,6 +41,14 @@ const STATUSES = ['submitted', 'adjudicated', 'approved', 'denied', 'paid'];
 const DAY = 86_400_000;
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/**
+ * The id of an interval's `sequence`-th claim (from 1): `C<file stamp>-` and the sequence in at least six
+ * digits, as the `claim_id_format` rule expects; the millionth claim and later ones take seven or more.
+ */
+export function claimId(stamp: string, sequence: number): string {
+  return `C${stamp}-${pad(sequence, 6)}`;
+}
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const csvField = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -140,7 +148,7 @@ export function sampleFiles(interval: DataInterval, o: SampleOptions): SampleFil
     const status = pick(r, STATUSES);
     const paid = status === 'paid' || status === 'approved' ? billed * (0.4 + r() * 0.5) : 0;
     return [
-      `C${stamp}-${pad(i + 1, 6)}`,
+      claimId(stamp, i + 1),
       `M${pad(1 + Math.floor(r() * o.members), 7)}`,
       `P${pad(1 + Math.floor(r() * o.providers), 5)}`,
       isoDate(start - Math.floor(r() * 30) * DAY),
