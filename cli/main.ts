@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { EdpError } from '../lib/errors';
-import { loadConfig } from '../workers/config';
 import { commandLineOptions, CommandOptions } from './command';
 import { COMMANDS, findCommand } from './commands';
 import { overviewHelp } from './help';
-import { CliError, UsageError } from './session';
+import { CliError, UsageError } from './cli-errors';
 
 function log(message: string): void {
   console.log(message);
@@ -26,9 +25,11 @@ async function main(argv: string[]): Promise<number> {
     console.log((name && findCommand(name)?.details) ?? overviewHelp(COMMANDS));
     return 0;
   }
-  const loaded = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined });
   const command = findCommand(name);
   if (!command) throw new UsageError(`unknown command "${name}"; see edp --help`);
+  // Loaded only now: the config brings the warehouse and codec modules, which help and usage errors never need.
+  const { loadConfig } = await import('../workers/config');
+  const loaded = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined });
   return command.run({ loaded, config: loaded.config, rest, opts: new CommandOptions(values), log });
 }
 

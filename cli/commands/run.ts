@@ -1,8 +1,4 @@
 import type { CliCommand } from '../command';
-import { runInterval } from '../demo-command';
-import { startPipeline } from '../pipeline-run';
-import { temporalClient, withWorker } from '../session';
-import { localWorkers, workerDaemonPid } from '../worker-daemon';
 
 /** `edp run`: platformPipeline for one interval, watched to the end unless --no-wait. */
 export const runCommand: CliCommand = {
@@ -17,7 +13,10 @@ export const runCommand: CliCommand = {
   async run({ config, opts, log }) {
     const interval = opts.interval();
     const since = Date.now();
+    const { temporalClient, withWorker } = await import('../session');
     if (opts.flag('no-wait')) {
+      const { startPipeline } = await import('../pipeline-run');
+      const { localWorkers, workerDaemonPid } = await import('../worker-daemon');
       const { client, close } = await temporalClient(config);
       const handle = await startPipeline(client, config, interval).finally(close);
       log(
@@ -25,6 +24,7 @@ export const runCommand: CliCommand = {
       );
       return 0;
     }
+    const { runInterval } = await import('../demo-command');
     const ok = await withWorker(config, () => runInterval(config, interval, since), log);
     return ok ? 0 : 1;
   },

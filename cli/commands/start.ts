@@ -1,5 +1,4 @@
 import type { CliCommand } from '../command';
-import { demo } from '../demo-command';
 
 /** `edp start` / `edp demo`: everything up, sample data, one pipeline run. */
 export const startCommand: CliCommand = {
@@ -10,5 +9,8 @@ export const startCommand: CliCommand = {
     ['demo', 'the pipeline end to end; --once (default when CI is set) exits afterwards'],
   ],
   options: { once: { type: 'boolean' }, interval: { type: 'string' } },
-  run: ({ loaded, opts }) => demo(loaded, { once: opts.flag('once'), interval: opts.string('interval') }),
+  async run({ loaded, opts }) {
+    const { demo } = await import('../demo-command');
+    return demo(loaded, { once: opts.flag('once'), interval: opts.string('interval') });
+  },
 };
