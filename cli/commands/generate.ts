@@ -68,7 +68,7 @@ local PostgreSQL source. The same seed and interval always give the same data.
       log(`added ${num(added)} rows to the operational database (PostgreSQL must be running: \`npx edp up\`)`);
     }
     log(
-      `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(config.pipeline.name, interval)}`,
+      `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(config.pipeline.name, interval, config.pipeline.schedule.offsetMinutes)}`,
     );
     return 0;
   },

@@ -101,7 +101,7 @@ describe('workflow inputs from config', () => {
 
   it('starts an interval’s pipeline run under the interval’s id, searchable by pipeline and interval start', () => {
     expect(pipelineStartOptions(config, interval)).toEqual({
-      workflowId: 'edp-pipeline-platform-2026-01-01T04:00Z',
+      workflowId: 'edp-pipeline-platform-2026-01-01T08:00:00Z',
       taskQueue: 'wf-queue',
       args: [pipelineInput(config, interval)],
       typedSearchAttributes: [
