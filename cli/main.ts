@@ -3,6 +3,7 @@ import { EdpError } from '../lib/errors';
 import { commandLineOptions, CommandOptions } from './command';
 import { COMMANDS, findCommand } from './commands';
 import { overviewHelp } from './help';
+import { enginesNodeOf, nodeSupportWarning } from './node-support';
 import { CliError, UsageError } from './cli-errors';
 
 function log(message: string): void {
@@ -18,7 +19,12 @@ function parseCommandLine(argv: string[]) {
   }
 }
 
+/** The AWS SDK (S3 uploads) sets the oldest Node the platform runs on. */
+const NODE_FLOOR_PACKAGE = '@aws-sdk/client-s3';
+
 async function main(argv: string[]): Promise<number> {
+  const old = nodeSupportWarning(process.version, NODE_FLOOR_PACKAGE, enginesNodeOf(NODE_FLOOR_PACKAGE));
+  if (old) console.error(old);
   const { values, positionals } = parseCommandLine(argv);
   const [name, ...rest] = positionals;
   if (!name || values.help || name === 'help') {
