@@ -117,7 +117,7 @@ describe('workflow inputs from config', () => {
     const options = scheduledPipelineStartOptions(claims);
     expect(options.args[0]).toMatchObject({ pipeline: 'claims', interval: undefined });
     expect(options).toEqual({
-      workflowId: 'edp-pipeline-claims-scheduled',
+      workflowId: 'edp-pipeline-claims',
       taskQueue: claims.temporal.taskQueues.workflows,
       args: [pipelineInput(claims)],
       typedSearchAttributes: [{ key: EDP_PIPELINE, value: 'claims' }],
