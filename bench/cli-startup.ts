@@ -40,7 +40,7 @@ const LAUNCHERS: Array<{ name: string; argv: (args: string[]) => string[] }> = [
     ? [
         {
           name: 'tsx (before)',
-          argv: (args: string[]) => ['--require', 'tsx/cjs', join(ROOT, 'cli', 'main.ts'), ...args],
+          argv: (args: string[]) => ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args],
         },
       ]
     : []),

@@ -3,7 +3,7 @@
 // (no bundling): __dirname, require.resolve('../workflows') and the worker's workflow bundling see the
 // sources exactly as under tsx. A cached file is used only while its header matches the source's size and
 // mtime and the esbuild version, so the cache cannot go stale; a miss transpiles and rewrites that file.
-// `npm install` fills the whole cache (`prepare`); without esbuild it falls back to tsx.
+// `npm install` fills the whole cache (`prepare`); without esbuild, bin/edp.js runs the CLI under tsx instead.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
