@@ -14,10 +14,10 @@ export interface CancelOptions {
   waitSeconds: number;
 }
 
-/** The open pipeline runs of an interval: the manual one (named after the interval) and scheduled ones. */
+/** The open pipeline runs of an interval: its one id (manual and scheduled runs share it) and any run tagged with the interval. */
 async function openRunsOf(client: Client, config: EdpConfig, interval: DataInterval): Promise<string[]> {
   const ids = new Set<string>();
-  const manual = pipelineWorkflowId(config.pipeline.name, interval);
+  const manual = pipelineWorkflowId(config.pipeline.name, interval, config.pipeline.schedule.offsetMinutes);
   const described = await client.workflow
     .getHandle(manual)
     .describe()

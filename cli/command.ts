@@ -2,7 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { EdpConfig } from '../workers/config-schema';
 import { parseInterval, scheduleInterval, type DataInterval } from '../lib/intervals';
 import type { LoadedConfig } from '../workers/config';
-import { UsageError } from './session';
+import { UsageError } from './cli-errors';
 
 /** Command-line options a command accepts, as `node:util` parseArgs declares them. */
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;

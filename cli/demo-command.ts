@@ -53,8 +53,24 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/**
+ * What a run-once demo says after the run about the Web UI link its summary printed: that the services it
+ * started stop now (and how to keep them), or that they stay up.
+ */
+export function onceEndNote(uiUrl: string, stopping: readonly string[], keep: boolean): string | undefined {
+  if (keep) return `\nThe services stay up (--keep): Web UI ${uiUrl}; stop them with \`npx edp down\`.`;
+  if (stopping.length === 0) return undefined;
+  return (
+    `\nThis run-once demo now stops what it started (${stopping.join(', ')}), so the Web UI link above goes dark; ` +
+    'to browse the run, use `npm run demo -- --keep` (or `npx edp start`, which stays up until Ctrl-C).'
+  );
+}
+
 /** `edp start` / `edp demo`: services, worker, sample data and one pipeline run; stays up unless --once or CI. */
-export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interval?: string }): Promise<number> {
+export async function demo(
+  loaded: LoadedConfig,
+  opts: { once?: boolean; keep?: boolean; interval?: string },
+): Promise<number> {
   const { config } = loaded;
   const since = Date.now();
   const once = opts.once === true || Boolean(process.env.CI);
@@ -75,6 +91,9 @@ export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interva
   let startedConsole = false;
   if (once) {
     ok = await withWorker(config, () => runInterval(config, interval, since), log);
+    const note = onceEndNote(config.temporal.uiUrl, started, opts.keep === true);
+    if (note) console.log(note);
+    if (opts.keep) return ok ? 0 : 1;
   } else {
     if (!localWorkersServe(config)) {
       const w = await startWorkerDaemon(config, loaded.file);

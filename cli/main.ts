@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { EdpError } from '../lib/errors';
-import { loadConfig } from '../workers/config';
 import { commandLineOptions, CommandOptions } from './command';
 import { describeFailure } from './failure-chain';
 import { COMMANDS, findCommand } from './commands';
 import { overviewHelp } from './help';
-import { CliError, UsageError } from './session';
+import { enginesNodeOf, nodeSupportWarning } from './node-support';
+import { CliError, UsageError } from './cli-errors';
 
 function log(message: string): void {
   console.log(message);
@@ -20,16 +20,23 @@ function parseCommandLine(argv: string[]) {
   }
 }
 
+/** The AWS SDK (S3 uploads) sets the oldest Node the platform runs on. */
+const NODE_FLOOR_PACKAGE = '@aws-sdk/client-s3';
+
 async function main(argv: string[]): Promise<number> {
+  const old = nodeSupportWarning(process.version, NODE_FLOOR_PACKAGE, enginesNodeOf(NODE_FLOOR_PACKAGE));
+  if (old) console.error(old);
   const { values, positionals } = parseCommandLine(argv);
   const [name, ...rest] = positionals;
   if (!name || values.help || name === 'help') {
     console.log((name && findCommand(name)?.details) ?? overviewHelp(COMMANDS));
     return 0;
   }
-  const loaded = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined });
   const command = findCommand(name);
   if (!command) throw new UsageError(`unknown command "${name}"; see edp --help`);
+  // Loaded only now: the config brings the warehouse and codec modules, which help and usage errors never need.
+  const { loadConfig } = await import('../workers/config');
+  const loaded = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined });
   return command.run({ loaded, config: loaded.config, rest, opts: new CommandOptions(values), log });
 }
 

@@ -107,6 +107,19 @@ export function ingestSummaryLines(i: BatchIngestResult): string[] {
       (i.batches.length > 0 ? ` in ${i.batches.length} child batches` : '') +
       (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''),
   ];
+  const extracted = i.extracts.reduce((n, x) => n + x.rowsLoaded + (x.rowsQuarantined ?? 0), 0);
+  if (i.rowsLoaded + i.rowsQuarantined + extracted === 0) {
+    // A re-run of a loaded interval is fine, but "0 loaded" alone reads like a failure or a bug.
+    const files =
+      i.alreadyLoaded > 0
+        ? `all ${num(i.alreadyLoaded)} files were loaded by an earlier run`
+        : i.fileCount === 0
+          ? 'no landing files'
+          : 'the files held no rows';
+    lines.push(
+      `${pad}NOTHING NEW LOADED: ${files}${i.extracts.length > 0 ? '; the SQL extracts found no new rows' : ''}`,
+    );
+  }
   for (const q of i.quarantinedFiles) lines.push(`${pad}QUARANTINED ${q.file}: ${q.reason}`);
   for (const d of i.duplicateFiles)
     lines.push(

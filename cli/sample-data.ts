@@ -13,6 +13,15 @@ export interface SampleOptions {
   dirt: number;
 }
 
+/** Defaults for `edp generate` and the demo: small enough to run in seconds, dirty enough to show quarantine. */
+export const DEFAULT_SAMPLE: SampleOptions = {
+  seed: 42,
+  members: 500,
+  providers: 40,
+  claimsPerInterval: 2000,
+  dirt: 0.01,
+};
+
 /** One generated landing file: its entity, format and bytes. */
 export interface SampleFile {
   entity: string;

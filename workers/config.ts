@@ -5,7 +5,7 @@ import { ZodError } from 'zod';
 import { withResolvedPaths } from '../activities/warehouse';
 import { ConfigError } from '../lib/errors';
 import { configSchema, type EdpConfig } from './config-schema';
-import { defaultKeyFile, KEYS_ENV } from './payload-codec';
+import { defaultKeyFile, KEYS_ENV } from './payload-key-location';
 
 /** Where the configuration came from, for messages and `edp status`. */
 export interface LoadedConfig {
@@ -53,13 +53,33 @@ function deepFreeze<T>(value: T): Readonly<T> {
 }
 
 function formatIssues(err: ZodError, source: string, envByPath: Map<string, string>): string {
-  const lines = err.issues.map((issue) => {
+  // The variable that set `key` or a key above it; with `below`, also one that set a key under it.
+  const fromEnv = (key: string, below = false): string | undefined =>
+    [...envByPath.entries()].find(
+      ([p]) => key === p || key.startsWith(`${p}.`) || (below && p.startsWith(`${key}.`)),
+    )?.[1];
+  const lines = err.issues.flatMap((issue) => {
     const key = issue.path.join('.') || '(root)';
-    const env = [...envByPath.entries()].find(([p]) => key === p || key.startsWith(`${p}.`));
-    const where = env ? ` (from ${env[1]})` : '';
-    return `  ${key}${where}: ${issue.message}`;
+    if (issue.code === 'unrecognized_keys') {
+      // A misspelt EDP_* variable adds a key the file never had: name the variable, not the file.
+      const named = issue.keys.map((k) => ({ k, env: fromEnv([...issue.path, k].join('.'), true) }));
+      const byEnv = named.filter((n) => n.env !== undefined);
+      const inFile = named.filter((n) => n.env === undefined).map((n) => n.k);
+      return [
+        ...byEnv.map(({ k, env }) => ({
+          env: true,
+          text: `  ${env}: names no configuration key ("${k}" is not a key of ${issue.path.length ? key : 'the top level'}); see docs/configuration.md`,
+        })),
+        ...(inFile.length
+          ? [{ env: false, text: `  ${key}: Unrecognized key(s) in object: '${inFile.join("', '")}'` }]
+          : []),
+      ];
+    }
+    const env = fromEnv(key);
+    return [{ env: env !== undefined, text: `  ${key}${env ? ` (from ${env})` : ''}: ${issue.message}` }];
   });
-  return `invalid configuration in ${source}:\n${lines.join('\n')}`;
+  const where = lines.every((l) => l.env) ? 'in the EDP_* environment variables' : `in ${source}`;
+  return `invalid configuration ${where}:\n${lines.map((l) => l.text).join('\n')}`;
 }
 
 /** Options for {@link loadConfig}. */

@@ -21,8 +21,7 @@ import { startQueryServer } from './query-server';
 import { dataConverterFor } from './payload-codec';
 import { connectWorkerConnection, lazyClientConnection } from './temporal-connection';
 
-/** Root of the project (models/, quality/rules/). */
-export const PROJECT_ROOT = join(__dirname, '..');
+export { PROJECT_ROOT } from './project-root';
 
 /** Options for {@link runWorker}. */
 export interface RunWorkerOptions {

@@ -63,7 +63,11 @@ export function pipelineStartOptions(
   interval: DataInterval,
 ): WorkflowStartOptions<typeof platformPipeline> {
   return {
-    ...startOptions(config, pipelineWorkflowId(config.pipeline.name, interval), pipelineInput(config, interval)),
+    ...startOptions(
+      config,
+      pipelineWorkflowId(config.pipeline.name, interval, config.pipeline.schedule.offsetMinutes),
+      pipelineInput(config, interval),
+    ),
     typedSearchAttributes: [
       { key: EDP_PIPELINE, value: config.pipeline.name },
       { key: EDP_INTERVAL_START, value: new Date(interval.start) },

@@ -100,6 +100,15 @@ export interface TransformProgress {
   running: string[];
 }
 
+/**
+ * The Web UI's label of a node's runNode activity, so the timeline reads like the DAG: `model stg_claims →
+ * staging.stg_claims + 2 tests`. Names and tables only, never data.
+ */
+export function nodeSummary(node: PlannedNode): string {
+  const tests = node.tests?.length ?? 0;
+  return `${node.type} ${node.name}${node.table ? ` → ${node.table}` : ''}${tests ? ` + ${tests} test${tests > 1 ? 's' : ''}` : ''}`;
+}
+
 /** Query: nodes finished so far and nodes running. */
 export const transformProgress = defineQuery<TransformProgress>('progress');
 
@@ -209,7 +218,9 @@ async function runTransform(
     /** In `build`, a failing test of the node skips its children even while its quality check runs. */
     let testsFailed = false;
     try {
-      const r: NodeRunResult = await acts.runNode({ ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) });
+      const r: NodeRunResult = await acts.runNode.executeWithOptions({ summary: nodeSummary(node) }, [
+        { ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) },
+      ]);
       built.add(node.id);
       for (const t of r.tests ?? []) {
         outcome.set(t.id, {

@@ -1,6 +1,5 @@
 import type { CliCommand } from '../command';
-import { pipelinesList, pipelinesShow } from '../pipelines-command';
-import { UsageError } from '../session';
+import { UsageError } from '../cli-errors';
 
 /** `edp pipelines list | show [name]`: the configured pipeline, its schedule, steps and ids. */
 export const pipelinesCommand: CliCommand = {
@@ -8,8 +7,9 @@ export const pipelinesCommand: CliCommand = {
   help: [
     ['pipelines list | show [name]', 'the configured pipeline: its schedule, steps and workflow and schedule ids'],
   ],
-  run({ config, rest }) {
+  async run({ config, rest }) {
     const [sub, name] = rest;
+    const { pipelinesList, pipelinesShow } = await import('../pipelines-command');
     if (sub === 'list') return pipelinesList(config, new Date());
     if (sub === 'show') return pipelinesShow(config, name, new Date());
     throw new UsageError('pipelines needs a subcommand: edp pipelines list | edp pipelines show [name]');

@@ -1,12 +1,6 @@
 import { pipelineWorkflowId } from '../../lib/ids';
 import type { CliCommand } from '../command';
-import { runInterval } from '../demo-command';
 import { FULL_REFRESH_TABLE } from '../extract-warnings';
-import { startedLine, startOrAttachPipeline } from '../pipeline-run';
-import { interruptibleWait } from '../run-wait';
-import { temporalClient, withWorker } from '../session';
-import { resetWatermarks } from '../source-refresh';
-import { localWorkers, workerDaemonPid } from '../worker-daemon';
 
 /** `edp run`: platformPipeline for one interval, watched to the end unless --no-wait. */
 export const runCommand: CliCommand = {
@@ -25,8 +19,12 @@ export const runCommand: CliCommand = {
   async run({ config, opts, log }) {
     const interval = opts.interval(config.pipeline.intervalHours);
     const since = Date.now();
+    const { temporalClient, withWorker } = await import('../session');
+    const { resetWatermarks } = await import('../source-refresh');
     await resetWatermarks(config, opts.list(FULL_REFRESH_TABLE), log);
     if (opts.flag('no-wait')) {
+      const { startedLine, startOrAttachPipeline } = await import('../pipeline-run');
+      const { localWorkers, workerDaemonPid } = await import('../worker-daemon');
       const { client, close } = await temporalClient(config);
       const run = await startOrAttachPipeline(client, config, interval).finally(close);
       log(
@@ -34,7 +32,9 @@ export const runCommand: CliCommand = {
       );
       return 0;
     }
-    const id = pipelineWorkflowId(config.pipeline.name, interval);
+    const { runInterval } = await import('../demo-command');
+    const { interruptibleWait } = await import('../run-wait');
+    const id = pipelineWorkflowId(config.pipeline.name, interval, config.pipeline.schedule.offsetMinutes);
     const ok = await interruptibleWait(
       config,
       () => [id],

@@ -1,8 +1,4 @@
 import type { CliCommand } from '../command';
-import { startCodecDaemon } from '../codec-commands';
-import { startServices } from '../demo-command';
-import { startWorkerDaemon, workerLog } from '../worker-daemon';
-import { consoleUrl, startConsoleDaemon } from '../../console/console-daemon';
 
 /** `edp up`: the services, the codec server when configured, and a background worker. */
 export const upCommand: CliCommand = {
@@ -10,6 +6,10 @@ export const upCommand: CliCommand = {
   help: [['up [--services-only]', 'start Temporal (Web UI) and Kafka, and a background worker']],
   options: { 'services-only': { type: 'boolean' } },
   async run({ loaded, config, opts, log }) {
+    const { startCodecDaemon } = await import('../codec-commands');
+    const { startServices } = await import('../demo-command');
+    const { startWorkerDaemon, workerLog } = await import('../worker-daemon');
+    const { consoleUrl, startConsoleDaemon } = await import('../../console/console-daemon');
     await startServices(config);
     const codec = await startCodecDaemon(config, loaded.file);
     if (codec)
