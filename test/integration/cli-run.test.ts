@@ -77,7 +77,7 @@ describe('edp run, cancel and failures (CLI processes, dev server)', () => {
     const { client, close } = await testClient(loaded.config);
     try {
       const first = parseInterval('2026-09-01T00:00Z/2026-09-01T04:00Z');
-      await expect(client.workflow.getHandle(pipelineWorkflowId('clirun', first)).describe()).rejects.toThrow(
+      await expect(client.workflow.getHandle(pipelineWorkflowId('clirun', first, loaded.config.pipeline.schedule.offsetMinutes)).describe()).rejects.toThrow(
         WorkflowNotFoundError,
       );
     } finally {
@@ -88,11 +88,11 @@ describe('edp run, cancel and failures (CLI processes, dev server)', () => {
   it('says what the sensor waits for, goes on after Ctrl-C, attaches, and edp cancel ends the run', async () => {
     worker = await startWorkerProcess(loaded.file, join(loaded.config.stateDir, 'worker.log'));
     const interval = parseInterval('2026-09-02T04:00Z/2026-09-02T08:00Z');
-    const id = pipelineWorkflowId('clirun', interval);
+    const id = pipelineWorkflowId('clirun', interval, loaded.config.pipeline.schedule.offsetMinutes);
     const { client, close } = await testClient(loaded.config);
     const run = edp(loaded.file, ['run', '--interval', '2026-09-02T04:00Z/2026-09-02T08:00Z']);
     try {
-      await printed(run, /started edp-pipeline-clirun-2026-09-02T04:00Z/);
+      await printed(run, new RegExp(`started ${id}`));
       // No landing files: the CLI says which names it waits for, how many it found and when it gives up.
       await printed(
         run,
