@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaClient } from '../../activities/connections';
 import {
@@ -12,15 +11,14 @@ import {
 import { refreshCurationTable } from '../../activities/realtime/refresh-curation-table';
 import { isSelfRefreshing } from '../../activities/realtime/realtime-refresh-state';
 import { createStreamIngestActivities, measureStreams, type StreamDeps } from '../../activities/streaming';
-import { createTransformActivities, type NodeRunResult } from '../../activities/transform';
 import type { Warehouse } from '../../activities/warehouse';
 import { ensureTopics } from '../../cli/stream-producer';
 import type { LandingColumnType, StreamTopicConfig } from '../../lib/config/schema';
 import { realtimeSchema, type RealtimeConfig } from '../../lib/config/realtime-schema';
-import { topologicalOrder } from '../../lib/graph';
+import { buildInOrder } from '../helpers/dbt-build';
 import { describeEngines } from '../helpers/engines';
 import { consumeUntil, testKafka, testStreaming, waitUntil } from '../helpers/streams';
-import { tmpDir } from '../helpers/tmp';
+import { loadRawRows } from '../helpers/raw-load';
 
 const MODELS = join(__dirname, '..', '..', 'models');
 /** Apart from earlier runs' topics on a broker whose data outlived them. */
@@ -165,34 +163,24 @@ const BATCH: Record<string, { columns: Record<string, LandingColumnType>; rows: 
   },
 };
 
-/** Loads every raw table as batch ingest does (the engine's bulk load, with the ingest audit columns). */
+/** Loads every raw table as batch ingest does (the engine's bulk load, with the landing audit columns). */
 async function loadBatch(w: Warehouse): Promise<void> {
-  await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
   for (const [table, { columns, rows }] of Object.entries(BATCH)) {
-    const file = join(tmpDir('edp-cdc-union-'), `${table}.ndjson`);
-    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const request = {
-      file,
-      format: 'ndjson' as const,
-      delimiter: ',',
-      header: false,
-      quote: '"',
-      encoding: 'utf-8' as const,
+    await loadRawRows(w, {
+      table,
       columns,
       required: [Object.keys(columns)[0]],
-      target: { schema: 'raw', table },
-      errors: { schema: 'raw', table: `${table}__errors` },
+      rows,
       audit: {
-        _edp_load_id: { value: `load-${table}`, type: 'string' as const },
-        _edp_interval_start: { value: '2026-03-01T00:00:00Z', type: 'timestamp' as const },
+        _edp_load_id: { value: `load-${table}`, type: 'string' },
+        _edp_interval_start: { value: '2026-03-01T00:00:00Z', type: 'timestamp' },
       },
-      sourceName: table,
-      keepRawText: true,
-    };
-    await w.prepareBulkLoad(request);
-    await w.transaction((tx) => tx.bulkLoad(request));
+    });
   }
 }
+
+const withoutKeys = <T>(o: Record<string, T>, keys: string[]) =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 
 /** The streamed tables of one run: Debezium CDC of members, claim events and claim status events. */
 function topicsOf(name: string): {
@@ -206,11 +194,9 @@ function topicsOf(name: string): {
       topic: `${name}.members`,
       table: `${prefix}_member_updates`,
       format: 'debezium',
+      // The source table's columns, as Debezium captures them, without those the member file alone has.
       columns: {
-        member_id: 'string',
-        first_name: 'string',
-        last_name: 'string',
-        plan_id: 'string',
+        ...withoutKeys(BATCH.members.columns, ['birth_date', 'coverage_start', 'coverage_end']),
         updated_at: 'timestamp',
       },
       key: ['member_id'],
@@ -261,24 +247,10 @@ async function produceChanges(
   }
 }
 
-/** Builds the platform project (every node in order with its tests); failures by node name. */
+/** Builds the platform project; the nodes and tests that errored or failed. */
 async function buildProject(w: Warehouse, engine: string, vars: Record<string, unknown>, invocationId: string) {
-  const acts = createTransformActivities({ warehouse: w, projectDir: MODELS, target: { type: engine } });
-  const plan = await acts.planTransform({ command: 'build', vars });
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-  const failed: NodeRunResult[] = [];
-  for (const nodeId of topologicalOrder({ nodes: plan.nodes.map((n) => n.id), edges: plan.edges })) {
-    const r = await acts.runNode({
-      manifestFile: plan.manifestFile,
-      checksum: plan.checksum,
-      nodeId,
-      invocationId,
-      runStartedAt: new Date().toISOString(),
-      tests: byId.get(nodeId)!.tests?.map((t) => t.id),
-    });
-    failed.push(...[r, ...(r.tests ?? [])].filter((x) => x.status === 'error' || x.status === 'fail'));
-  }
-  return failed;
+  const { results } = await buildInOrder(w, MODELS, { type: engine }, invocationId, { vars });
+  return Object.values(results).filter((x) => x.status === 'error' || x.status === 'fail');
 }
 
 /** Rows of a query as arrays of plain values (numbers as numbers, timestamps as epoch ms). */
@@ -325,6 +297,14 @@ const BATCH_PORTAL = [
   ['M1', 'PLN-GOLD', 1, 1],
   ['M2', 'PLN-GOLD', 1, 1],
   ['M3', 'PLN-SILVER', 2, 1],
+];
+
+/** What claim_status_served shows (without data_as_of) while the realtime path is fresh, C4 as `c4`. */
+const realtimeStatuses = (c4: string) => [
+  ['C1', 'M1', 'adjudicated', 'REALTIME'],
+  ['C2', 'M2', 'adjudicated', 'REALTIME'],
+  ['C3', 'M3', 'paid', 'REALTIME'],
+  ['C4', 'M3', c4, 'REALTIME'],
 ];
 
 /** The realtime layer over the claims stream: latest status per claim, and two fallback views. */
@@ -502,19 +482,19 @@ describeEngines('Batch and stream as one source on %s (real Kafka broker)', (eng
         rowsOf(w, `select * from consumption.${view} order by 1`) as Promise<Array<[string, ...unknown[]]>>;
       const [[batchLoadedAt]] = (await rowsOf(w, 'select max(_edp_loaded_at) from raw.claims')) as number[][];
 
+      /** Refreshes, has the monitor check, and expects every claim realtime, as of a moment in the budget. */
+      const expectRealtime = async (c4: string) => {
+        await refresh();
+        const checked = Date.now();
+        await monitor();
+        const rows = await served('claim_status_served');
+        expect(rows.map((r) => r.slice(0, 4))).toEqual(realtimeStatuses(c4));
+        expect(rows[0][4] as number).toBeGreaterThan(checked - 30_000);
+        expect(rows[0][4] as number).toBeLessThanOrEqual(Date.now());
+      };
+
       // Caught up: every row realtime, as of the stalest of the curation refresh and the monitor's check.
-      await refresh();
-      const checked = Date.now();
-      await monitor();
-      const fresh = await served('claim_status_served');
-      expect(fresh.map((r) => r.slice(0, 4))).toEqual([
-        ['C1', 'M1', 'adjudicated', 'REALTIME'],
-        ['C2', 'M2', 'adjudicated', 'REALTIME'],
-        ['C3', 'M3', 'paid', 'REALTIME'],
-        ['C4', 'M3', 'submitted', 'REALTIME'],
-      ]);
-      expect(fresh[0][4] as number).toBeGreaterThan(checked - 30_000);
-      expect(fresh[0][4] as number).toBeLessThanOrEqual(Date.now());
+      await expectRealtime('submitted');
       expect((await served('member_portal_served')).map((r) => r.slice(0, 3))).toEqual([
         ['M1', 1, 'REALTIME'],
         ['M3', 1, 'REALTIME'],
@@ -553,17 +533,7 @@ describeEngines('Batch and stream as one source on %s (real Kafka broker)', (eng
       // It catches up: realtime again, with C4 paid.
       expect(await consumeUntil(() => ingest.consumeStream({ topic: topics.claims.topic, runSeconds: 3 }), 1)).toBe(1);
       await sleep(1000);
-      await refresh();
-      const caughtUp = Date.now();
-      await monitor();
-      const again = await served('claim_status_served');
-      expect(again.map((r) => r.slice(0, 4))).toEqual([
-        ['C1', 'M1', 'adjudicated', 'REALTIME'],
-        ['C2', 'M2', 'adjudicated', 'REALTIME'],
-        ['C3', 'M3', 'paid', 'REALTIME'],
-        ['C4', 'M3', 'paid', 'REALTIME'],
-      ]);
-      expect(again[0][4] as number).toBeGreaterThan(caughtUp - 30_000);
+      await expectRealtime('paid');
       expect((await served('member_portal_served')).map((r) => r.slice(0, 3))).toEqual([
         ['M1', 1, 'REALTIME'],
         ['M3', 0, 'REALTIME'],
