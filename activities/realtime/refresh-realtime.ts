@@ -2,7 +2,13 @@ import { classified } from '../errors';
 import { refreshCurationTable } from './refresh-curation-table';
 import type { RealtimeDeps } from './realtime-deps';
 import { lagOf, type RealtimeLag } from './realtime-lag';
-import { isSelfRefreshing, lastRefreshes, refreshStates, selfRefreshTimes } from './realtime-refresh-state';
+import {
+  isSelfRefreshing,
+  lastRefreshes,
+  recordSelfRefreshTimes,
+  refreshStates,
+  selfRefreshTimes,
+} from './realtime-refresh-state';
 import { targetLagOf } from './realtime-sql';
 
 /** One pass of {@link refreshRealtime}. */
@@ -17,7 +23,8 @@ export interface RealtimeRefreshResult {
 
 /**
  * Refreshes each curation table whose data is half its target lag old (none where the engine
- * refreshes them itself) and reports every table's lag.
+ * refreshes them itself; their data times are then recorded for the fallback views) and reports every
+ * table's lag.
  */
 export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefreshResult> {
   const w = deps.warehouse;
@@ -34,6 +41,7 @@ export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefre
       }
     }
     const times = selfRefreshing ? await selfRefreshTimes(w) : await lastRefreshes(w);
+    if (selfRefreshing && config.fallbacks.length > 0) await recordSelfRefreshTimes(w, times);
     const now = Date.now();
     const due = config.tables.map((t) => {
       const half = (targetLagOf(config, t) * 1000) / 2;

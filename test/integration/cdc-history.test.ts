@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { StatusHistoryConfig, StreamTopicConfig } from '../../lib/config/schema';
 import { createStreamIngestActivities, mergeToStaging, scd2Columns, type StreamDeps } from '../../activities/streaming';
 import { kafkaClient } from '../../activities/connections';
@@ -7,7 +5,7 @@ import { ensureTopics } from '../../cli/stream-producer';
 import type { Warehouse } from '../../activities/warehouse';
 import { describeEngines } from '../helpers/engines';
 import { consumeUntil, testKafka, testStreaming } from '../helpers/streams';
-import { tmpDir } from '../helpers/tmp';
+import { loadRawRows } from '../helpers/raw-load';
 
 /** A scripted source change: what Debezium would emit for one row, and where it lands on the topic. */
 interface Change {
@@ -116,30 +114,18 @@ const BATCH_EVENTS = [
 
 /** Loads rows into `raw.<table>` with the loader and audit columns batch ingest's SQL extract uses. */
 async function loadBatch(w: Warehouse, table: string, rows: object[], runId: string): Promise<void> {
-  const file = join(tmpDir('edp-batch-'), `${runId}.ndjson`);
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const request = {
-    file,
-    format: 'ndjson' as const,
-    delimiter: ',',
-    header: false,
-    quote: '"',
-    encoding: 'utf-8' as const,
+  await loadRawRows(w, {
+    table,
     columns: { event_id: 'string', claim_id: 'string', status: 'string', amount: 'decimal', updated_at: 'timestamp' },
     required: ['event_id', 'claim_id'],
-    target: { schema: 'raw', table },
-    errors: { schema: 'raw', table: `${table}__errors` },
+    rows,
     audit: {
       _edp_run_id: { value: runId, type: 'string' },
       _edp_source: { value: 'operational.public.claim_status_events', type: 'string' },
       _edp_interval_start: { value: '2026-03-02T08:00:00Z', type: 'timestamp' },
     },
     sourceName: 'operational.public.claim_status_events',
-    keepRawText: true,
-  } as const;
-  await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
-  await w.prepareBulkLoad(request);
-  await w.transaction((tx) => tx.bulkLoad(request));
+  });
 }
 
 /** The topics and status history of one run of the script. */
