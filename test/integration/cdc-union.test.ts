@@ -380,14 +380,26 @@ describeEngines('Batch and stream as one source on %s (real Kafka broker)', (eng
       };
       const ingest = createStreamIngestActivities(streamDeps);
       const at = Date.now();
-      const m1 = { member_id: 'M1', first_name: 'Ann', last_name: 'Lee-Ng', plan_id: 'PLN-SILVER', updated_at: at };
+      const m1 = {
+        member_id: 'M1',
+        first_name: 'Ann',
+        last_name: 'Lee-Ng',
+        plan_id: 'PLN-SILVER',
+        updated_at: new Date(at).toISOString(),
+      };
       await produceChanges(
         topics.members,
         [
           { op: 'u', row: m1 },
           {
             op: 'd',
-            row: { member_id: 'M2', first_name: 'Bo', last_name: 'Kim', plan_id: 'PLN-GOLD', updated_at: at },
+            row: {
+              member_id: 'M2',
+              first_name: 'Bo',
+              last_name: 'Kim',
+              plan_id: 'PLN-GOLD',
+              updated_at: new Date(at).toISOString(),
+            },
           },
         ],
         at,
