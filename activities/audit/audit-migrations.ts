@@ -3,6 +3,7 @@ import type { TableRef, Warehouse } from '../warehouse/warehouse';
 import { AUDIT_SCHEMA, createTableSql, type AuditTable } from './audit-table';
 import { AUDIT_SEQUENCES, AUDIT_TABLES } from './audit-tables';
 import { SCHEMA_CHANGES } from './schema-change-tables';
+import { STREAM_METRICS, STREAM_METRICS_DELAY_COLUMNS } from './streaming-tables';
 import { TRANSFORM_MANIFESTS } from './transform-tables';
 
 /**
@@ -79,5 +80,16 @@ export const AUDIT_MIGRATIONS: readonly AuditMigration[] = Object.freeze([
     version: 3,
     description: 'audit.transform_manifests: planned dbt manifests by checksum, readable by every worker',
     plan: (w) => Promise.resolve([createTableSql(w.dialect, TRANSFORM_MANIFESTS)]),
+  },
+  {
+    version: 4,
+    description: 'audit.stream_metrics: raw and staging delay behind the source in seconds (heartbeats)',
+    plan: (w) =>
+      Promise.resolve(
+        STREAM_METRICS_DELAY_COLUMNS.map(
+          (c) =>
+            `ALTER TABLE ${w.dialect.table(STREAM_METRICS.ref)} ADD COLUMN IF NOT EXISTS ${w.dialect.quoteIdent(c)} ${STREAM_METRICS.columns[c]}`,
+        ),
+      ),
   },
 ]);

@@ -1,4 +1,5 @@
 import { classified } from '../errors';
+import { recordSlaStates, targetLagStates } from '../sla';
 import { refreshCurationTable } from './refresh-curation-table';
 import type { RealtimeDeps } from './realtime-deps';
 import { lagOf, type RealtimeLag } from './realtime-lag';
@@ -17,7 +18,8 @@ export interface RealtimeRefreshResult {
 
 /**
  * Refreshes each curation table whose data is half its target lag old (none where the engine
- * refreshes them itself) and reports every table's lag.
+ * refreshes them itself) and reports every table's lag; a table behind its target lag opens a
+ * `target-lag:<table>` breach of pipeline `realtime` (alerted once, closed when it is on target again).
  */
 export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefreshResult> {
   const w = deps.warehouse;
@@ -40,6 +42,8 @@ export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefre
       const at = times.get(t.name);
       return selfRefreshing || at === undefined ? half : at + half - now;
     });
-    return { refreshed, lag: lagOf(deps, times, now), nextInMs: Math.max(1000, Math.min(60_000, ...due)) };
+    const lag = lagOf(deps, times, now);
+    await recordSlaStates(w, 'realtime', targetLagStates(lag), deps.webhooks ?? [], new Date(now));
+    return { refreshed, lag, nextInMs: Math.max(1000, Math.min(60_000, ...due)) };
   });
 }
