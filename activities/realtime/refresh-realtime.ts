@@ -16,6 +16,11 @@ export interface RealtimeRefreshResult {
   error?: string;
 }
 
+/** Records each curation table's target lag as pipeline `realtime`'s SLA `target-lag:<table>`. */
+function recordTargetLag(deps: RealtimeDeps, lag: RealtimeLag[]): Promise<unknown> {
+  return recordSlaStates(deps.warehouse, 'realtime', targetLagStates(lag), deps.webhooks ?? [], new Date());
+}
+
 /**
  * Refreshes each curation table whose data is half its target lag old (none where the engine
  * refreshes them itself) and reports every table's lag; a table behind its target lag opens a
@@ -32,7 +37,13 @@ export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefre
       for (const [i, t] of config.tables.entries()) {
         const state = last.get(t.name);
         if (state !== undefined && Date.now() - state.dataMs < (targetLagOf(config, t) * 1000) / 2) continue;
-        refreshed.push(await refreshCurationTable(w, t, i, state));
+        refreshed.push(
+          await refreshCurationTable(w, t, i, state).catch(async (err: unknown) => {
+            // A table that cannot refresh falls behind: the lags are still judged, then the pass fails.
+            await recordTargetLag(deps, lagOf(deps, await lastRefreshes(w), Date.now()));
+            throw err;
+          }),
+        );
       }
     }
     const times = selfRefreshing ? await selfRefreshTimes(w) : await lastRefreshes(w);
@@ -43,7 +54,7 @@ export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefre
       return selfRefreshing || at === undefined ? half : at + half - now;
     });
     const lag = lagOf(deps, times, now);
-    await recordSlaStates(w, 'realtime', targetLagStates(lag), deps.webhooks ?? [], new Date(now));
+    await recordTargetLag(deps, lag);
     return { refreshed, lag, nextInMs: Math.max(1000, Math.min(60_000, ...due)) };
   });
 }
