@@ -255,6 +255,16 @@ describe('freshness: heartbeats, quiet sources, monitor failures, realtime targe
       await withWorker(
         config,
         async () => {
+          // The topic exists before the first check (the monitor measures configured topics, it creates none).
+          const admin = new Kafka({
+            clientId: 'it-admin',
+            brokers: [...config.kafka.brokers],
+            logLevel: logLevel.NOTHING,
+          }).admin();
+          await admin.connect();
+          await admin
+            .createTopics({ topics: [{ topic: topic.topic, numPartitions: 1 }] })
+            .finally(() => admin.disconnect());
           const monitor = await startMonitor(client, config);
           await waitUntil('a monitor check', async () => (await monitor.query(streamingMonitorLatest)) !== undefined);
           await stopKafka(dir);
