@@ -293,7 +293,7 @@ describe('freshness: heartbeats, quiet sources, monitor failures, realtime targe
       await close();
       await stopKafka(dir);
     }
-  });
+  }, 300_000);
 
   it('alerts once when a curation table falls behind its target lag, and recovers when it refreshes again', async () => {
     const w = await DuckDbWarehouse.open({ path: join(tmpDir(), 'realtime.duckdb') });
