@@ -107,9 +107,13 @@ export function streamingIngestInput(config: EdpConfig, topic: string): Streamin
   return { topic, steps: stepOptions(config), activitySeconds: config.streaming.activitySeconds };
 }
 
-/** The streamingMonitor input: checks every `streaming.monitor.everySeconds`. */
+/** The streamingMonitor input: checks every `streaming.monitor.everySeconds`, beats every `streaming.heartbeat.everySeconds`. */
 export function streamingMonitorInput(config: EdpConfig): StreamingMonitorInput {
-  return { steps: stepOptions(config), everySeconds: config.streaming.monitor.everySeconds };
+  return {
+    steps: stepOptions(config),
+    everySeconds: config.streaming.monitor.everySeconds,
+    heartbeatEverySeconds: config.streaming.heartbeat?.everySeconds,
+  };
 }
 
 /** The streamingBackfill input that replays `spec` (a topic and an offset or time range). */

@@ -1,5 +1,5 @@
 import type { RealtimeConfig } from '../../lib/config/realtime-schema';
-import type { StreamTopicConfig } from '../../lib/config/schema';
+import type { StreamTopicConfig, WebhookConfig } from '../../lib/config/schema';
 import type { Warehouse } from '../warehouse';
 
 /** What the near-real-time activities need. */
@@ -10,4 +10,6 @@ export interface RealtimeDeps {
   defaultComputeWarehouse?: string;
   /** The streamed topics fallback views measure the realtime path's freshness by. */
   streaming?: { topics: readonly StreamTopicConfig[] };
+  /** Where target-lag breaches are alerted. */
+  webhooks?: readonly WebhookConfig[];
 }

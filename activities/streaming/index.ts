@@ -7,6 +7,8 @@ export * from './stream-deps';
 export * from './write-partition-batch';
 export * from './consume-stream';
 export * from './measure-streams';
+export * from './monitor-failure';
+export * from './heartbeat-writer';
 export * from './resolve-backfill-ranges';
 export * from './backfill-stream';
 export * from './stream-ingest-activities';

@@ -102,6 +102,25 @@ export const statusHistorySchema = z
 /** A validated status history. */
 export type StatusHistoryConfig = z.infer<typeof statusHistorySchema>;
 
+/**
+ * The platform's heartbeat: a row `(source, beat_at)` of the source's `edp_heartbeat` table updated every
+ * `everySeconds` by the streaming monitor, carried through CDC like any captured table (docs/streaming.md).
+ */
+export const heartbeatSchema = z
+  .object({
+    /** Seconds between two heartbeats written into the source. */
+    everySeconds: positiveInt.default(10),
+    /** The `sources` entry (kind postgres) whose `edp_heartbeat` table gets the beats. */
+    source: identifier,
+    /** The streamed topic (or its table) carrying the heartbeat table's changes; default the topic of table `edp_heartbeat`. */
+    topic: z.string().min(1).optional(),
+    /** Freshness budget: "source quiet" opens when the newest heartbeat in staging is older than this. */
+    maxDelaySeconds: positiveInt.default(60),
+  })
+  .strict();
+/** The validated `streaming.heartbeat` section. */
+export type HeartbeatConfig = z.infer<typeof heartbeatSchema>;
+
 /** The `streaming` section: Kafka topics ingested continuously (exactly once) and how the consumer batches and is watched. */
 export const streamingSchema = z
   .object({
@@ -121,11 +140,15 @@ export const streamingSchema = z
         maxLagMessages: positiveInt.optional(),
         /** Alert when event time → staging p99 exceeds this many milliseconds. */
         maxLatencyP99Ms: positiveInt.optional(),
+        /** Failed checks in a row (broker or warehouse unreachable) before a breach opens; default 3. */
+        failedChecksBeforeBreach: positiveInt.optional(),
       })
       .strict()
       .default({}),
     /** Status transition histories fed by a topic and a batch raw table. */
     statusHistory: z.array(statusHistorySchema).optional(),
+    /** Heartbeats written into a source and carried through CDC: lag in seconds and a "source quiet" breach. */
+    heartbeat: heartbeatSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -138,6 +161,9 @@ export const streamingSchema = z
           ctx.addIssue({ code: 'custom', path, message: `"${col}" is not a column of the topic` });
       }
     }
+    const beat = s.heartbeat;
+    if (beat?.topic !== undefined && !s.topics.some((t) => t.topic === beat.topic || t.table === beat.topic))
+      ctx.addIssue({ code: 'custom', path: ['heartbeat', 'topic'], message: `no topic "${beat.topic}"` });
   })
   .default({});
 /** The validated `streaming` section. */
