@@ -5,6 +5,7 @@ import { createExtractActivities, createIngestActivities } from './ingest';
 import { createQualityActivities } from './quality';
 import { createRealtimeActivities } from './realtime';
 import { createSlaActivities, type RunInfo } from './sla';
+import { createSqlStepActivities } from './sql-step';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
 import type {
@@ -69,6 +70,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStreamMonitorActivities(deps),
     ...createStreamBackfillActivities(deps),
     ...createRealtimeActivities(deps),
+    ...createSqlStepActivities(deps),
   });
 }
 

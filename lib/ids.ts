@@ -30,6 +30,11 @@ export function unnamedStepWorkflowId(step: PipelineStep, interval: DataInterval
   return `edp-${step}-${compactInstant(interval.start)}`;
 }
 
+/** Workflow id of a declared pipeline's step for one interval, e.g. `edp-step-finance-build-2026-01-01T04:00Z`. */
+export function planStepWorkflowId(pipeline: string, step: string, interval: DataInterval): string {
+  return `edp-step-${pipeline}-${step}-${compactInstant(interval.start)}`;
+}
+
 /** Workflow id of one child batch (numbered from 1) of an ingest run, e.g. `edp-ingest-platform-2026-01-01T04:00Z-batch-0001`. */
 export function ingestBatchWorkflowId(ingestWorkflowId: string, batch: number): string {
   return `${ingestWorkflowId}-batch-${String(batch).padStart(4, '0')}`;

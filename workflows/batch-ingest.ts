@@ -18,6 +18,8 @@ export interface BatchIngestInput {
   filesPerChild?: number;
   /** SQL-source tables to extract (source and table names from config). */
   sqlTables?: Array<{ source: string; table: string }>;
+  /** Landing entities to load; every configured one when omitted. */
+  entities?: string[];
 }
 
 /** What {@link batchIngest} loaded: counts for all files, the first results, and every SQL-source table. */
@@ -36,11 +38,15 @@ export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestR
   const acts = warehouseActivities(input.steps, 'ingest');
   const deadline = Date.now() + input.sensor.timeoutMinutes * 60_000; // workflow time: deterministic
   let pokes = 1;
-  let check = await acts.checkLandingFiles({ interval: input.interval });
+  // Only runs that name entities send them, so recorded inputs of older runs stay as they were.
+  const landing = input.entities
+    ? { interval: input.interval, entities: input.entities }
+    : { interval: input.interval };
+  let check = await acts.checkLandingFiles(landing);
   while (check.missing.length > 0 && Date.now() + input.sensor.pokeMinutes * 60_000 <= deadline) {
     await sleep(`${input.sensor.pokeMinutes}m`);
     pokes++;
-    check = await acts.checkLandingFiles({ interval: input.interval });
+    check = await acts.checkLandingFiles(landing);
   }
   const runId = workflowInfo().workflowId;
   const maxParallel = input.maxParallel ?? 4;

@@ -1,19 +1,11 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import {
-  ApplicationFailure,
-  executeChild,
-  log,
-  patched,
-  proxyActivities,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, executeChild, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { stepWorkflowId, unnamedStepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, intervalEndingAt, type DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS, type RunStatus } from '../lib/search-attributes';
 import { batchIngest, type BatchIngestInput, type BatchIngestResult } from './batch-ingest';
 import { databricksExport, type DatabricksExportResult } from './databricks-export';
+import { recordDeadLetter } from './dead-letter';
 import { qualityGate, type QualityGateResult } from './quality-gate';
 import type { ExportMode } from '../lib/config/schema';
 import type { StepOptions } from './step-options';
@@ -112,47 +104,14 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
   } catch (err) {
     setStatus('failed');
-    await recordDeadLetter(input, interval, step, childId(step), err);
-    throw err;
-  }
-}
-
-/** The failure and its causes, outermost first. */
-function failureChain(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.message) parts.push(e.message);
-  }
-  return parts.join(': ');
-}
-
-/** Records the failed run in `audit.dead_letters`; a failure to record is logged, never hides the run's own. */
-async function recordDeadLetter(
-  input: PlatformPipelineInput,
-  interval: DataInterval,
-  step: PipelineStep,
-  childWorkflowId: string,
-  err: unknown,
-): Promise<void> {
-  const { recordDeadLetter: record } = proxyActivities<Activities>({
-    taskQueue: input.steps.warehouseTaskQueue,
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: '10m',
-    retry: { maximumAttempts: 5 },
-  });
-  const info = workflowInfo();
-  try {
-    await record({
+    const failed = {
       pipeline: input.pipeline,
-      intervalStart: interval.start,
-      intervalEnd: interval.end,
+      warehouseTaskQueue: input.steps.warehouseTaskQueue,
+      interval,
       step,
-      stepWorkflowId: childWorkflowId,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      error: failureChain(err).slice(0, 4000),
-    });
-  } catch (recordErr) {
-    log.warn('could not record the dead letter', { error: failureChain(recordErr) });
+      err,
+    };
+    await recordDeadLetter({ ...failed, stepWorkflowId: childId(step) });
+    throw err;
   }
 }

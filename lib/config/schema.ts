@@ -4,6 +4,8 @@ import { checkGovernanceEntities, governanceSchema } from './governance-schema';
 import { landingSchema } from './landing-schema';
 import { loggingSchema, metricsSchema, servicesSchema } from './operations-schema';
 import { pipelineSchema } from './pipeline-schema';
+import { checkPipelines } from './pipelines-check';
+import { pipelinesSchema } from './pipelines-schema';
 import { exportSchema, qualitySchema, transformSchema } from './project-schema';
 import { realtimeSchema } from './realtime-schema';
 import { slasSchema } from './sla-schema';
@@ -16,6 +18,7 @@ export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type 
 export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
 export { streamTopicSchema, type KafkaConfig, type StreamTopicConfig, type StreamingConfig } from './streaming-schema';
 export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
+export type { DeclaredPipelineConfig, PipelineStepConfig, TriggerConfig } from './pipelines-schema';
 export { webhookSchema, type WebhookConfig } from './alerts-schema';
 export type { SlaConfig } from './sla-schema';
 export { sqlSourceSchema, sqlTableSchema, type SqlSourceConfig, type SqlTableConfig } from './sources-schema';
@@ -36,6 +39,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       /** Folder for everything the platform writes locally (warehouse file, landing zone, exports, services). */
       stateDir: z.string().min(1).default('.edp'),
       pipeline: pipelineSchema,
+      /** Pipelines declared as data (docs/pipelines.md), each run by the generic pipelineRun workflow. */
+      pipelines: pipelinesSchema,
       temporal: temporalSchema,
       warehouse,
       landing: landingSchema,
@@ -64,5 +69,6 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       worker: workerSchema,
     })
     .strict()
-    .superRefine(checkGovernanceEntities);
+    .superRefine(checkGovernanceEntities)
+    .superRefine(checkPipelines);
 }
