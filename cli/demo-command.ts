@@ -2,6 +2,7 @@ import { serviceNames, serviceStatus, startService, stopService, type ServiceNam
 import type { EdpConfig } from '../workers/config-schema';
 import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
 import type { LoadedConfig } from '../workers/config';
+import type { RunParams } from '../workflows/pipeline-run';
 import { num, progress } from './output';
 import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
@@ -18,10 +19,15 @@ export async function startServices(config: EdpConfig): Promise<ServiceName[]> {
 }
 
 /** Runs platformPipeline for one interval with progress and a summary; true when it succeeded. */
-export async function runInterval(config: EdpConfig, interval: DataInterval, since: number): Promise<boolean> {
+export async function runInterval(
+  config: EdpConfig,
+  interval: DataInterval,
+  since: number,
+  params?: RunParams,
+): Promise<boolean> {
   const { client, close } = await temporalClient(config);
   try {
-    const handle = await startPipeline(client, config, interval);
+    const handle = await startPipeline(client, config, interval, params);
     progress(since, `started ${handle.workflowId} for ${describeInterval(interval)}`);
     const result = await watchPipeline(client, handle, config.pipeline.name, interval, since);
     const { runId } = await handle.describe();

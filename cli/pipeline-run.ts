@@ -4,6 +4,7 @@ import { PIPELINE_STEPS, stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
 import { pipelineStartOptions } from '../workers/workflow-inputs';
 import type { BatchIngestResult } from '../workflows/batch-ingest';
+import type { RunParams } from '../workflows/pipeline-run';
 import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
 import { platformPipeline } from '../workflows';
 import { num, progress } from './output';
@@ -22,8 +23,9 @@ export async function startPipeline(
   client: Client,
   config: EdpConfig,
   interval: DataInterval,
+  params?: RunParams,
 ): Promise<WorkflowHandle<typeof platformPipeline>> {
-  const options = pipelineStartOptions(config, interval);
+  const options = pipelineStartOptions(config, interval, params);
   try {
     return await client.workflow.start(platformPipeline, options);
   } catch (err) {

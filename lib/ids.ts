@@ -45,6 +45,11 @@ export function pipelineScheduleId(pipeline: string): string {
   return `edp-pipeline-${pipeline}-schedule`;
 }
 
+/** The pipeline a pipeline Schedule's id names, or undefined for any other id. */
+export function pipelineOfScheduleId(scheduleId: string): string | undefined {
+  return /^edp-pipeline-([A-Za-z_][A-Za-z0-9_]*)-schedule$/.exec(scheduleId)?.[1];
+}
+
 /** Workflow id prefix of a pipeline's scheduled runs; Temporal appends the scheduled time. */
 export function scheduledPipelineIdPrefix(pipeline: string): string {
   return `edp-pipeline-${pipeline}-scheduled`;

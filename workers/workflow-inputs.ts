@@ -2,8 +2,9 @@ import type { ScheduleOptionsStartWorkflowAction, WorkflowStartOptions } from '@
 import type { EdpConfig } from './config-schema';
 import { pipelineWorkflowId, scheduledPipelineIdPrefix } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
-import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
+import { EDP_INTERVAL_START, EDP_PARAMS, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
 import type { platformPipeline } from '../workflows';
+import { describeParams, type RunParams } from '../workflows/pipeline-run';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
 import type { QualityGateInput } from '../workflows/quality-gate';
 import type { RealtimeRefreshInput } from '../workflows/realtime-refresh';
@@ -37,8 +38,9 @@ export function startOptions<I>(
 }
 
 /** The platformPipeline input for a config; without an interval, a scheduled run derives it from its start time. */
-export function pipelineInput(config: EdpConfig, interval?: DataInterval): PlatformPipelineInput {
+export function pipelineInput(config: EdpConfig, interval?: DataInterval, params?: RunParams): PlatformPipelineInput {
   return {
+    ...(params ? { params } : {}),
     pipeline: config.pipeline.name,
     interval,
     intervalHours: config.pipeline.intervalHours,
@@ -59,13 +61,17 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
 export function pipelineStartOptions(
   config: EdpConfig,
   interval: DataInterval,
+  params?: RunParams,
 ): WorkflowStartOptions<typeof platformPipeline> {
+  const input = pipelineInput(config, interval, params);
+  const described = describeParams(params);
   return {
-    ...startOptions(config, pipelineWorkflowId(config.pipeline.name, interval), pipelineInput(config, interval)),
+    ...startOptions(config, pipelineWorkflowId(config.pipeline.name, interval), input),
     typedSearchAttributes: [
       { key: EDP_PIPELINE, value: config.pipeline.name },
       { key: EDP_INTERVAL_START, value: new Date(interval.start) },
       { key: EDP_STATUS, value: 'running' },
+      ...(described ? [{ key: EDP_PARAMS, value: described }] : []),
     ],
   };
 }

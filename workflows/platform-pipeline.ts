@@ -8,6 +8,7 @@ import { databricksExport, type DatabricksExportResult } from './databricks-expo
 import { recordDeadLetter } from './dead-letter';
 import { qualityGate, type QualityGateResult } from './quality-gate';
 import type { ExportMode } from '../lib/config/schema';
+import type { RunParams } from './pipeline-run';
 import type { StepOptions } from './step-options';
 import { transform, type TransformResult } from './transform';
 
@@ -24,6 +25,8 @@ export interface PlatformPipelineInput {
   ingest?: { maxParallel: number; filesPerChild: number };
   marts: Array<{ name: string; mode: ExportMode }>;
   threads?: number;
+  /** `edp run --vars … --full-refresh`: handed to the transform step. */
+  params?: RunParams;
 }
 
 /** Outcome of one pipeline run; references and counts only. */
@@ -79,7 +82,7 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     step = 'transform';
     const transformed = await executeChild(transform, {
       workflowId: childId('transform'),
-      args: [{ ...child, threads: input.threads, qualityRunId: childId('quality') }],
+      args: [{ ...child, threads: input.threads, qualityRunId: childId('quality'), ...input.params }],
     });
     if (transformed.failed > 0) {
       const failed = transformed.models
