@@ -44,6 +44,7 @@ export async function withPipelineWorkers<T>(
   name: string,
   activities: Partial<Activities>,
   body: () => Promise<T>,
+  activitySlots = 20,
 ): Promise<T> {
   const queues = queuesFor(name);
   const connection = env.nativeConnection;
@@ -56,7 +57,7 @@ export async function withPipelineWorkers<T>(
     connection,
     taskQueue: queues.warehouse,
     activities,
-    maxConcurrentActivityTaskExecutions: 20,
+    maxConcurrentActivityTaskExecutions: activitySlots,
   });
   return wf.runUntil(act.runUntil(body()));
 }
