@@ -15,7 +15,7 @@ import {
   scheduledPipelineRunStartOptions,
 } from '../workers/pipeline-input';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
-import { scheduledPipelineStartOptions } from '../workers/workflow-inputs';
+import { scheduledPipelineStartOptions, workflowsQueue } from '../workers/workflow-inputs';
 import { pipelineRun, platformPipeline } from '../workflows';
 import { table } from './output';
 import { temporalClient } from './session';
@@ -112,7 +112,7 @@ async function applyDeclaredSchedules(client: Client, config: EdpConfig, log: (m
     } catch {
       continue; // gone meanwhile, or another deployment's payloads this config cannot decode
     }
-    if (queue !== config.temporal.taskQueues.workflows) continue;
+    if (queue !== workflowsQueue(config)) continue;
     await handle.delete();
     log(`deleted schedule ${summary.scheduleId}: no pipeline ${name} in the config schedules runs any more`);
   }

@@ -129,3 +129,8 @@ export function realtimeRefreshInput(config: EdpConfig): RealtimeRefreshInput {
 export function slaCheckInput(config: EdpConfig): SlaCheckInput {
   return { steps: stepOptions(config) };
 }
+
+/** The task queue this deployment's workflows run on: what marks a Schedule in a shared namespace as its own. */
+export function workflowsQueue(config: EdpConfig): string {
+  return config.temporal.taskQueues.workflows;
+}
