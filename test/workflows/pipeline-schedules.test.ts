@@ -72,24 +72,31 @@ describe('three pipelines over two simulated weeks (time-skipping server)', () =
       for (let day = from.getTime() + DAY; day <= to.getTime(); day += DAY) {
         await env.sleep(day - (await env.currentTimeMs()));
         const due = fires.filter((f) => Date.parse(f.at) > day - DAY && Date.parse(f.at) <= day);
-        for (const fire of due) {
-          const options = scheduledPipelineRunStartOptions(config, fire.pipeline);
-          const r = await env.client.workflow.execute(pipelineRun, {
-            ...options,
-            workflowId: `${options.workflowId}-${fire.at}`,
-            typedSearchAttributes: [
-              ...options.typedSearchAttributes,
-              { key: SCHEDULED_START, value: new Date(fire.at) },
-            ],
-          });
-          scheduled.push(r);
-          for (const id of r.triggered) {
-            const h = env.client.workflow.getHandle<typeof pipelineRun>(id);
-            downstream.push({
-              result: await h.result(),
-              trigger: (await h.describe()).typedSearchAttributes.get(EDP_TRIGGER),
+        // A day's runs (up to seven) run at once, each with the runs it triggers.
+        const ran = await Promise.all(
+          due.map(async (fire) => {
+            const options = scheduledPipelineRunStartOptions(config, fire.pipeline);
+            const r = await env.client.workflow.execute(pipelineRun, {
+              ...options,
+              workflowId: `${options.workflowId}-${fire.at}`,
+              typedSearchAttributes: [
+                ...options.typedSearchAttributes,
+                { key: SCHEDULED_START, value: new Date(fire.at) },
+              ],
             });
-          }
+            const triggered = await Promise.all(
+              r.triggered.map(async (id) => {
+                const h = env.client.workflow.getHandle<typeof pipelineRun>(id);
+                const result = await h.result();
+                return { result, trigger: (await h.describe()).typedSearchAttributes.get(EDP_TRIGGER) };
+              }),
+            );
+            return { r, triggered };
+          }),
+        );
+        for (const { r, triggered } of ran) {
+          scheduled.push(r);
+          downstream.push(...triggered);
         }
       }
       return { scheduled, downstream };
