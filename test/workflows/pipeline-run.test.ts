@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -8,13 +8,18 @@ import { join } from 'node:path';
 import type { Activities } from '../../activities';
 import { makeInterval } from '../../lib/intervals';
 import { EDP_PARAMS, EDP_TRIGGER } from '../../lib/search-attributes';
-import { pipelineRunInput, pipelineRunStartOptions } from '../../workers/pipeline-input';
+import {
+  pipelineRunInput,
+  pipelineRunStartOptions,
+  scheduledPipelineRunStartOptions,
+} from '../../workers/pipeline-input';
 import { pipelineRun } from '../../workflows';
 import type { PipelineRunResult } from '../../workflows/pipeline-run';
 import { HISTORIES_DIR } from '../helpers/histories';
 import { addSearchAttributes, configOf, queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
 import { openTimeSkipping } from '../helpers/time-skipping';
 
+const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 const interval = makeInterval(new Date('2026-03-02T04:00Z'), new Date('2026-03-02T08:00Z'));
 const sql = (name: string, dependsOn: string[] = []) => ({ name, kind: 'sql', sql: `select '${name}'`, dependsOn });
 
@@ -131,5 +136,32 @@ describe('pipelineRun (time-skipping server)', () => {
     await expect(
       Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, 'after-config-change'),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe('pipelineRun started by a cron Schedule (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await openTimeSkipping();
+    await addSearchAttributes(env);
+  });
+  afterAll(() => env?.teardown());
+
+  it('derives its interval from its scheduled time: Monday’s weekday run covers the weekend, across DST', async () => {
+    const config = configFor('cron', [
+      { name: 'finance', schedule: { cron: '0 6 * * 1-5', timezone: 'America/New_York' }, steps: [sql('build')] },
+    ]);
+    const options = scheduledPipelineRunStartOptions(config, 'finance');
+    const result = await withPipelineWorkers(env, 'cron', sqlActivities().activities, () =>
+      env.client.workflow.execute(pipelineRun, {
+        ...options,
+        workflowId: `${options.workflowId}-2026-03-09T10:00:00Z`,
+        typedSearchAttributes: [
+          ...options.typedSearchAttributes,
+          { key: SCHEDULED_START, value: new Date('2026-03-09T10:00Z') },
+        ],
+      }),
+    );
+    expect(result.interval).toEqual({ start: '2026-03-06T11:00:00.000Z', end: '2026-03-09T10:00:00.000Z' });
   });
 });
