@@ -1,7 +1,10 @@
+import { join } from 'node:path';
+import { createAlertActivities, type IncidentDeps } from './alerts';
 import { createDeadLetterActivities } from './dead-letters';
 import { classifiedActivities } from './errors';
 import { createExportActivities } from './export';
 import { createExtractActivities, createIngestActivities } from './ingest';
+import { createLineageActivities } from './lineage';
 import { createQualityActivities } from './quality';
 import { createRealtimeActivities } from './realtime';
 import { createSlaActivities, type RunInfo } from './sla';
@@ -13,6 +16,7 @@ import type {
   EntityConfig,
   GovernanceConfig,
   KafkaConfig,
+  LineageConfig,
   RealtimeConfig,
   SlaConfig,
   SqlSourceConfig,
@@ -54,6 +58,12 @@ export interface ActivityDeps {
   defaultComputeWarehouse?: string;
   /** PHI governance (masking, row access, secure views) applied after each model's build. */
   governance?: GovernanceConfig;
+  /** Alert routes and the console link (`alerts`), and the Temporal Web UI the alerts link to. */
+  alerts: IncidentDeps['alerts'];
+  alertLinks: IncidentDeps['links'];
+  /** Where OpenLineage events go (`lineage`), and the namespace of the warehouse's datasets. */
+  lineage: LineageConfig;
+  lineageWarehouse: { namespace: string; database?: string };
 }
 
 /** All activities of the platform, closed over their clients, each behind the error boundary. */
@@ -71,6 +81,19 @@ export function createActivities(deps: ActivityDeps) {
     ...createStreamBackfillActivities(deps),
     ...createRealtimeActivities(deps),
     ...createSqlStepActivities(deps),
+    ...createAlertActivities({ warehouse: deps.warehouse, alerts: deps.alerts, links: deps.alertLinks }),
+    ...createLineageActivities({
+      warehouse: deps.warehouse,
+      lineage: deps.lineage,
+      places: {
+        warehouse: deps.lineageWarehouse,
+        landingDir: deps.landingDir,
+        entities: deps.entities,
+        sources: deps.sources,
+        exportDir: deps.exportDir,
+      },
+      manifestCacheDir: deps.manifestCacheDir ?? join(deps.projectDir, 'target', 'manifests'),
+    }),
   });
 }
 

@@ -1,10 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { planBackfill, type BackfillMode, type IntervalState } from '../lib/backfill-plan';
 import type { EdpConfig } from '../workers/config-schema';
-import { describeInterval, intervalsBetween, type DataInterval } from '../lib/intervals';
+import { describeInterval, makeInterval, scheduleIntervals, type DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_STATUS } from '../lib/search-attributes';
 import { progress, table } from './output';
-import { startPipeline } from './pipeline-run';
+import { describeFailure } from './failure-chain';
+import { startedLine, startOrAttachPipeline } from './pipeline-run';
+import { interruptibleWait } from './run-wait';
 import { temporalClient, UsageError, withWorker } from './session';
 
 /** Options of `edp backfill`. */
@@ -18,7 +20,7 @@ export interface BackfillOptions {
 }
 
 /** The latest run's state per interval start (ISO), from Temporal's visibility store. */
-async function latestStates(
+export async function latestStates(
   client: Client,
   config: EdpConfig,
   from: Date,
@@ -50,18 +52,15 @@ async function latestStates(
 }
 
 /**
- * `edp backfill`: runs platformPipeline for the aligned intervals in [from, to) that the mode selects
+ * `edp backfill`: runs platformPipeline for the schedule intervals making up [from, to) that the mode selects
  * (Airflow 3's reprocess behaviours), at most `concurrency` at a time; exit 1 when any run fails.
  */
 export async function backfill(config: EdpConfig, o: BackfillOptions, log: (m: string) => void): Promise<number> {
   if (!(o.to > o.from)) throw new UsageError('--to must be after --from');
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1)
     throw new UsageError('--concurrency must be a whole number ≥ 1');
-  const intervals = intervalsBetween(o.from, o.to, config.pipeline.intervalHours);
-  if (intervals.length === 0)
-    throw new UsageError(
-      `no ${config.pipeline.intervalHours}-hour interval starts in [${o.from.toISOString()}, ${o.to.toISOString()})`,
-    );
+  // --from and --to must be schedule boundaries: a run never covers more or less than the range asked for.
+  const intervals = scheduleIntervals(makeInterval(o.from, o.to), config.pipeline.intervalHours);
   const since = Date.now();
   const { client, close } = await temporalClient(config);
   try {
@@ -83,28 +82,37 @@ export async function backfill(config: EdpConfig, o: BackfillOptions, log: (m: s
     );
     if (o.dryRun || todo.length === 0) return 0;
 
-    const outcomes = await withWorker(
+    const waiting = new Set<string>();
+    const outcomes = await interruptibleWait(
       config,
-      async () => {
-        const results: Array<{ interval: DataInterval; status: string }> = [];
-        let next = 0;
-        const lane = async (): Promise<void> => {
-          while (next < todo.length) {
-            const interval = todo[next++];
-            const handle = await startPipeline(client, config, interval);
-            progress(since, `started ${handle.workflowId}`);
-            const status = await handle.result().then(
-              (r) => r.status,
-              (err: Error) => `failed: ${(err.cause as Error | undefined)?.message ?? err.message}`,
-            );
-            progress(since, `${handle.workflowId} ${status}`);
-            results.push({ interval, status });
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(o.concurrency, todo.length) }, lane));
-        return results;
-      },
-      log,
+      () => [...waiting],
+      () =>
+        withWorker(
+          config,
+          async () => {
+            const results: Array<{ interval: DataInterval; status: string }> = [];
+            let next = 0;
+            const lane = async (): Promise<void> => {
+              while (next < todo.length) {
+                const interval = todo[next++];
+                const run = await startOrAttachPipeline(client, config, interval);
+                const id = run.handle.workflowId;
+                waiting.add(id);
+                progress(since, startedLine(run));
+                const status = await run.handle.result().then(
+                  (r) => r.status,
+                  (err: unknown) => `failed: ${describeFailure(err)}`,
+                );
+                waiting.delete(id);
+                progress(since, `${id} ${status}`);
+                results.push({ interval, status });
+              }
+            };
+            await Promise.all(Array.from({ length: Math.min(o.concurrency, todo.length) }, lane));
+            return results;
+          },
+          log,
+        ),
     );
     const failed = outcomes.filter((r) => r.status !== 'succeeded');
     progress(

@@ -1,8 +1,8 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { EdpConfig } from '../workers/config-schema';
-import { parseInterval, type DataInterval } from '../lib/intervals';
+import { parseInterval, scheduleInterval, type DataInterval } from '../lib/intervals';
 import type { LoadedConfig } from '../workers/config';
-import { UsageError } from './session';
+import { UsageError } from './cli-errors';
 
 /** Command-line options a command accepts, as `node:util` parseArgs declares them. */
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -46,12 +46,12 @@ export class CommandOptions {
     return this.values[key] === undefined ? undefined : this.number(key, 0);
   }
 
-  /** The required `--interval S/E`. */
-  interval(): DataInterval {
+  /** The required `--interval S/E`: one of the pipeline's schedule intervals, `hours` long. */
+  interval(hours: number): DataInterval {
     const v = this.values.interval;
     if (typeof v !== 'string')
       throw new UsageError('--interval <start>/<end> is required, e.g. --interval 2026-01-01T04:00Z/2026-01-01T08:00Z');
-    return parseInterval(v);
+    return scheduleInterval(parseInterval(v), hours);
   }
 }
 

@@ -9,7 +9,9 @@ import { dbtWorkflowId } from '../lib/ids';
 import { startOptions, transformInput } from '../workers/workflow-inputs';
 import { transform } from '../workflows';
 import type { ModelOutcome, TransformProgress, TransformResult } from '../workflows/transform';
+import { resultOrCause } from './failure-chain';
 import { webUiLink } from './pipeline-run';
+import { interruptibleWait } from './run-wait';
 import { CliError, temporalClient, UsageError } from './session';
 
 const COMMANDS: readonly DbtCommand[] = ['build', 'run', 'test', 'seed', 'snapshot', 'compile'];
@@ -148,24 +150,23 @@ export async function dbtCommand(
         log(describe(n, printed.size, total));
       }
     };
-    while (!done) {
-      try {
-        const p: TransformProgress = await handle.query('progress');
-        total = p.planned;
-        show(p.done);
-      } catch {
-        /* not planned yet */
-      }
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 250))]);
-    }
-    let r: TransformResult;
-    try {
-      r = await result;
-    } catch (err) {
-      throw new CliError(
-        `${command} failed: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
-      );
-    }
+    const r: TransformResult = await interruptibleWait(
+      config,
+      () => [workflowId],
+      async () => {
+        while (!done) {
+          try {
+            const p: TransformProgress = await handle.query('progress');
+            total = p.planned;
+            show(p.done);
+          } catch {
+            /* not planned yet */
+          }
+          await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 250))]);
+        }
+        return resultOrCause(command, result);
+      },
+    );
     total = r.models.length;
     show(r.models);
     for (const h of r.hooks ?? []) {

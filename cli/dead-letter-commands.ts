@@ -49,7 +49,9 @@ async function latestRun(client: Client, config: EdpConfig, row: DeadLetterRow):
   };
   const interval = makeInterval(new Date(row.interval_start), new Date(row.interval_end));
   try {
-    const d = await client.workflow.getHandle(pipelineWorkflowId(config.pipeline.name, interval)).describe();
+    const d = await client.workflow
+      .getHandle(pipelineWorkflowId(config.pipeline.name, interval, config.pipeline.schedule.offsetMinutes))
+      .describe();
     consider(d.startTime, d.status.name);
   } catch {
     /* no manual run of this interval */

@@ -1,13 +1,20 @@
 import { serviceNames, serviceStatus, startService, stopService, type ServiceName } from '../infra/services';
 import type { EdpConfig } from '../workers/config-schema';
-import { describeInterval, intervalEndingAt, parseInterval, type DataInterval } from '../lib/intervals';
+import {
+  describeInterval,
+  intervalEndingAt,
+  parseInterval,
+  scheduleInterval,
+  type DataInterval,
+} from '../lib/intervals';
 import type { LoadedConfig } from '../workers/config';
 import type { RunParams } from '../workflows/pipeline-run';
 import { num, progress } from './output';
-import { printSummary, startPipeline, watchPipeline } from './pipeline-run';
+import { printSummary, startedLine, startOrAttachPipeline, watchPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { temporalClient, withWorker } from './session';
 import { localWorkersServe, startWorkerDaemon, stopWorkerDaemon, workerLog } from './worker-daemon';
+import { consoleUrl, startConsoleDaemon, stopConsoleDaemon } from '../console/console-daemon';
 
 const log = (message: string): void => console.log(message);
 
@@ -27,8 +34,9 @@ export async function runInterval(
 ): Promise<boolean> {
   const { client, close } = await temporalClient(config);
   try {
-    const handle = await startPipeline(client, config, interval, params);
-    progress(since, `started ${handle.workflowId} for ${describeInterval(interval)}`);
+    const run = await startOrAttachPipeline(client, config, interval, params);
+    const { handle } = run;
+    progress(since, `${startedLine(run)} for ${describeInterval(interval)}`);
     const result = await watchPipeline(client, handle, config.pipeline.name, interval, since);
     const { runId } = await handle.describe();
     printSummary(config, result, handle.workflowId, runId);
@@ -51,15 +59,31 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/**
+ * What a run-once demo says after the run about the Web UI link its summary printed: that the services it
+ * started stop now (and how to keep them), or that they stay up.
+ */
+export function onceEndNote(uiUrl: string, stopping: readonly string[], keep: boolean): string | undefined {
+  if (keep) return `\nThe services stay up (--keep): Web UI ${uiUrl}; stop them with \`npx edp down\`.`;
+  if (stopping.length === 0) return undefined;
+  return (
+    `\nThis run-once demo now stops what it started (${stopping.join(', ')}), so the Web UI link above goes dark; ` +
+    'to browse the run, use `npm run demo -- --keep` (or `npx edp start`, which stays up until Ctrl-C).'
+  );
+}
+
 /** `edp start` / `edp demo`: services, worker, sample data and one pipeline run; stays up unless --once or CI. */
-export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interval?: string }): Promise<number> {
+export async function demo(
+  loaded: LoadedConfig,
+  opts: { once?: boolean; keep?: boolean; interval?: string },
+): Promise<number> {
   const { config } = loaded;
   const since = Date.now();
   const once = opts.once === true || Boolean(process.env.CI);
   progress(since, `config: ${loaded.file ?? 'built-in defaults'}; state in ${config.stateDir}`);
   const started = await startServices(config);
   const interval = opts.interval
-    ? parseInterval(String(opts.interval))
+    ? scheduleInterval(parseInterval(String(opts.interval)), config.pipeline.intervalHours)
     : intervalEndingAt(new Date(), config.pipeline.intervalHours);
   const files = writeSampleFiles(config, interval, DEFAULT_SAMPLE);
   const rows = await writeSampleSources(config, interval, DEFAULT_SAMPLE.seed);
@@ -70,19 +94,28 @@ export async function demo(loaded: LoadedConfig, opts: { once?: boolean; interva
   );
   let ok = false;
   let startedWorker = false;
+  let startedConsole = false;
   if (once) {
     ok = await withWorker(config, () => runInterval(config, interval, since), log);
+    const note = onceEndNote(config.temporal.uiUrl, started, opts.keep === true);
+    if (note) console.log(note);
+    if (opts.keep) return ok ? 0 : 1;
   } else {
     if (!localWorkersServe(config)) {
       const w = await startWorkerDaemon(config, loaded.file);
       progress(since, `worker started in the background (pid ${w.pid}), log ${workerLog(config)}`);
       startedWorker = true;
     }
+    const c = await startConsoleDaemon(config, loaded.file);
+    startedConsole = !c.alreadyRunning;
     ok = await runInterval(config, interval, since);
-    console.log(`\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  Ctrl-C stops what this command started.`);
+    console.log(
+      `\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  console ${consoleUrl(config)}  ·  Ctrl-C stops what this command started.`,
+    );
     await untilSignal();
     console.log('\nstopping…');
   }
+  if (startedConsole) await stopConsoleDaemon(config);
   if (startedWorker) await stopWorkerDaemon(config);
   for (const name of [...started].reverse()) await stopService(config, name);
   if (started.length > 0)

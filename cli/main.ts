@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { EdpError } from '../lib/errors';
-import { loadConfig } from '../workers/config';
 import { commandLineOptions, CommandOptions } from './command';
+import { describeFailure } from './failure-chain';
 import { COMMANDS, findCommand } from './commands';
 import { overviewHelp } from './help';
-import { CliError, UsageError } from './session';
+import { enginesNodeOf, nodeSupportWarning } from './node-support';
+import { CliError, UsageError } from './cli-errors';
 
 function log(message: string): void {
   console.log(message);
@@ -19,16 +20,23 @@ function parseCommandLine(argv: string[]) {
   }
 }
 
+/** The AWS SDK (S3 uploads) sets the oldest Node the platform runs on. */
+const NODE_FLOOR_PACKAGE = '@aws-sdk/client-s3';
+
 async function main(argv: string[]): Promise<number> {
+  const old = nodeSupportWarning(process.version, NODE_FLOOR_PACKAGE, enginesNodeOf(NODE_FLOOR_PACKAGE));
+  if (old) console.error(old);
   const { values, positionals } = parseCommandLine(argv);
   const [name, ...rest] = positionals;
   if (!name || values.help || name === 'help') {
     console.log((name && findCommand(name)?.details) ?? overviewHelp(COMMANDS));
     return 0;
   }
-  const loaded = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined });
   const command = findCommand(name);
   if (!command) throw new UsageError(`unknown command "${name}"; see edp --help`);
+  // Loaded only now: the config brings the warehouse and codec modules, which help and usage errors never need.
+  const { loadConfig } = await import('../workers/config');
+  const loaded = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined });
   return command.run({ loaded, config: loaded.config, rest, opts: new CommandOptions(values), log });
 }
 
@@ -39,12 +47,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const e = err as Error;
     const known = err instanceof CliError || err instanceof EdpError || KNOWN_ERRORS.has(e.name);
-    if (e.name === 'WorkflowFailedError') {
-      // The useful part is the chain of causes: child workflow → activity → the classified failure.
-      const chain: string[] = [];
-      for (let c: Error | undefined = e; c; c = c.cause as Error | undefined) chain.push(c.message);
-      console.error(`edp: ${chain.join(': ')}`);
-    } else console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
+    // The useful part of a workflow failure is its root cause and where it happened.
+    if (e.name === 'WorkflowFailedError') console.error(`edp: ${describeFailure(e)}`);
+    else console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   },
 );

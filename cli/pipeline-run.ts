@@ -1,13 +1,15 @@
 import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
 import { PIPELINE_STEPS, stepWorkflowId, type PipelineStep } from '../lib/ids';
-import { describeInterval, type DataInterval } from '../lib/intervals';
+import { describeInterval, scheduleInterval, type DataInterval } from '../lib/intervals';
 import { pipelineStartOptions } from '../workers/workflow-inputs';
 import type { BatchIngestResult } from '../workflows/batch-ingest';
 import type { RunParams } from '../workflows/pipeline-run';
 import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
 import { platformPipeline } from '../workflows';
+import { extractWarnings } from './extract-warnings';
 import { num, progress } from './output';
+import { LandingSensorWatch } from './sensor-watch';
 
 /** Web UI address of a workflow run. */
 export function webUiLink(config: EdpConfig, workflowId: string, runId?: string): string {
@@ -15,23 +17,49 @@ export function webUiLink(config: EdpConfig, workflowId: string, runId?: string)
   return runId ? `${base}/${runId}` : base;
 }
 
+/** A pipeline run as {@link startOrAttachPipeline} found it: started now, or already in progress. */
+export interface PipelineRun {
+  handle: WorkflowHandle<typeof platformPipeline>;
+  /** True when a run for the interval was already open and this is that run. */
+  attached: boolean;
+}
+
 /**
- * Starts platformPipeline for an interval; when a run for it is already open, attaches to that run
- * instead of starting a second one (the workflow id is the pipeline name and the interval).
+ * Starts platformPipeline for one of the pipeline's schedule intervals (any other is refused: its run would
+ * take the id of the slot it starts in); when a run for it is already open, attaches to that run instead of
+ * starting a second one (the workflow id is the pipeline name and the interval).
  */
+export async function startOrAttachPipeline(
+  client: Client,
+  config: EdpConfig,
+  interval: DataInterval,
+  params?: RunParams,
+): Promise<PipelineRun> {
+  const options = pipelineStartOptions(config, scheduleInterval(interval, config.pipeline.intervalHours), params);
+  try {
+    return { handle: await client.workflow.start(platformPipeline, options), attached: false };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      return { handle: client.workflow.getHandle(options.workflowId), attached: true };
+    throw err;
+  }
+}
+
+/** {@link startOrAttachPipeline}'s run handle alone. */
 export async function startPipeline(
   client: Client,
   config: EdpConfig,
   interval: DataInterval,
   params?: RunParams,
 ): Promise<WorkflowHandle<typeof platformPipeline>> {
-  const options = pipelineStartOptions(config, interval, params);
-  try {
-    return await client.workflow.start(platformPipeline, options);
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(options.workflowId);
-    throw err;
-  }
+  return (await startOrAttachPipeline(client, config, interval, params)).handle;
+}
+
+/** The progress line of a run just started or joined. */
+export function startedLine(run: PipelineRun): string {
+  return run.attached
+    ? `attached to the run already in progress: ${run.handle.workflowId}`
+    : `started ${run.handle.workflowId}`;
 }
 
 /** Prints each child step's status as it changes until the pipeline closes; returns its result. */
@@ -43,17 +71,20 @@ export async function watchPipeline(
   since: number,
 ): Promise<PlatformPipelineResult> {
   const seen = new Map<PipelineStep, string>();
+  const sensor = new LandingSensorWatch(client, (line) => progress(since, `ingest    ${line}`));
   const result = handle.result();
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
   const poll = async (): Promise<void> => {
     for (const step of PIPELINE_STEPS) {
       try {
-        const d = await client.workflow.getHandle(stepWorkflowId(pipeline, step, interval)).describe();
+        const id = stepWorkflowId(pipeline, step, interval);
+        const d = await client.workflow.getHandle(id).describe();
         if (d.runId && seen.get(step) !== `${d.runId}:${d.status.name}` && d.startTime >= new Date(since - 1000)) {
           seen.set(step, `${d.runId}:${d.status.name}`);
           progress(since, `${step.padEnd(9)} ${d.status.name.toLowerCase()}`);
         }
+        if (step === 'ingest' && d.status.name === 'RUNNING') await sensor.poll(id);
       } catch {
         /* not started yet */
       }
@@ -79,6 +110,19 @@ export function ingestSummaryLines(i: BatchIngestResult): string[] {
       (i.batches.length > 0 ? ` in ${i.batches.length} child batches` : '') +
       (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''),
   ];
+  const extracted = i.extracts.reduce((n, x) => n + x.rowsLoaded + (x.rowsQuarantined ?? 0), 0);
+  if (i.rowsLoaded + i.rowsQuarantined + extracted === 0) {
+    // A re-run of a loaded interval is fine, but "0 loaded" alone reads like a failure or a bug.
+    const files =
+      i.alreadyLoaded > 0
+        ? `all ${num(i.alreadyLoaded)} files were loaded by an earlier run`
+        : i.fileCount === 0
+          ? 'no landing files'
+          : 'the files held no rows';
+    lines.push(
+      `${pad}NOTHING NEW LOADED: ${files}${i.extracts.length > 0 ? '; the SQL extracts found no new rows' : ''}`,
+    );
+  }
   for (const q of i.quarantinedFiles) lines.push(`${pad}QUARANTINED ${q.file}: ${q.reason}`);
   for (const d of i.duplicateFiles)
     lines.push(
@@ -103,6 +147,7 @@ export function ingestSummaryLines(i: BatchIngestResult): string[] {
 export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workflowId: string, runId: string): void {
   console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
   for (const line of ingestSummaryLines(r.ingest)) console.log(line);
+  for (const line of extractWarnings(r.ingest.extracts, r.interval)) console.log(line);
   const built = r.transform.models.filter((m) => m.type !== 'test');
   const tests = r.transform.models.filter((m) => m.type === 'test');
   const count = (ms: typeof built, s: string) => ms.filter((m) => m.status === s).length;

@@ -70,7 +70,7 @@ export function pipelineView(config: EdpConfig, at: Date): PipelineView {
     scheduleId: pipelineScheduleId(name),
     scheduledRunId: `${scheduledPipelineIdPrefix(name)}-<scheduled time>`,
     interval,
-    runId: pipelineWorkflowId(name, interval),
+    runId: pipelineWorkflowId(name, interval, s.offsetMinutes),
     steps: PIPELINE_STEPS.map((step) => ({
       step,
       workflowType: WORKFLOW_TYPES[step],

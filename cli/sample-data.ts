@@ -13,6 +13,15 @@ export interface SampleOptions {
   dirt: number;
 }
 
+/** Defaults for `edp generate` and the demo: small enough to run in seconds, dirty enough to show quarantine. */
+export const DEFAULT_SAMPLE: SampleOptions = {
+  seed: 42,
+  members: 500,
+  providers: 40,
+  claimsPerInterval: 2000,
+  dirt: 0.01,
+};
+
 /** One generated landing file: its entity, format and bytes. */
 export interface SampleFile {
   entity: string;
@@ -41,6 +50,14 @@ const STATUSES = ['submitted', 'adjudicated', 'approved', 'denied', 'paid'];
 const DAY = 86_400_000;
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/**
+ * The id of an interval's `sequence`-th claim (from 1): `C<file stamp>-` and the sequence in at least six
+ * digits, as the `claim_id_format` rule expects; the millionth claim and later ones take seven or more.
+ */
+export function claimId(stamp: string, sequence: number): string {
+  return `C${stamp}-${pad(sequence, 6)}`;
+}
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const csvField = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -140,7 +157,7 @@ export function sampleFiles(interval: DataInterval, o: SampleOptions): SampleFil
     const status = pick(r, STATUSES);
     const paid = status === 'paid' || status === 'approved' ? billed * (0.4 + r() * 0.5) : 0;
     return [
-      `C${stamp}-${pad(i + 1, 6)}`,
+      claimId(stamp, i + 1),
       `M${pad(1 + Math.floor(r() * o.members), 7)}`,
       `P${pad(1 + Math.floor(r() * o.providers), 5)}`,
       isoDate(start - Math.floor(r() * 30) * DAY),

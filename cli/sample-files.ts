@@ -3,17 +3,10 @@ import { dirname } from 'node:path';
 import { landingFilePath } from '../activities/ingest';
 import type { EdpConfig } from '../workers/config-schema';
 import type { DataInterval } from '../lib/intervals';
-import { sampleFiles, type SampleOptions } from './sample-data';
+import { DEFAULT_SAMPLE, sampleFiles, type SampleOptions } from './sample-data';
 import { writeSampleOperational } from './sample-operational';
 
-/** Defaults for `edp generate` and the demo: small enough to run in seconds, dirty enough to show quarantine. */
-export const DEFAULT_SAMPLE: SampleOptions = {
-  seed: 42,
-  members: 500,
-  providers: 40,
-  claimsPerInterval: 2000,
-  dirt: 0.01,
-};
+export { DEFAULT_SAMPLE };
 
 /** Claim status changes written per interval into each configured PostgreSQL source. */
 export const SAMPLE_EVENTS_PER_INTERVAL = 1000;

@@ -1,5 +1,6 @@
 import type { SqlSourceConfig } from '../lib/config/schema';
 import { fileStamp, type DataInterval } from '../lib/intervals';
+import { claimId } from './sample-data';
 import { ensureDatabase } from '../infra/postgres';
 import { connectPostgres, postgresClientConfig } from '../activities/connections';
 
@@ -50,7 +51,7 @@ export async function writeSampleOperational(
       (state = (Math.imul(state ^ (state >>> 15), 2246822519) + 0x9e3779b9) >>> 0) / 4294967296;
     const rows = Array.from({ length: events }, (_, i) => [
       `E${stamp}-${String(i + 1).padStart(6, '0')}`,
-      `C${stamp}-${String(1 + Math.floor(next() * events)).padStart(6, '0')}`,
+      claimId(stamp, 1 + Math.floor(next() * events)),
       STATUSES[Math.floor(next() * STATUSES.length)],
       (Math.round(next() * 500_000) / 100).toFixed(2),
       new Date(start + Math.floor((i / events) * span)).toISOString(),

@@ -2,6 +2,7 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
+  type IntervalSpecDescription,
   type ScheduleDescription,
   type ScheduleOptions,
   type ScheduleOptionsStartWorkflowAction,
@@ -162,13 +163,37 @@ export async function schedulesApply(config: EdpConfig, log: (m: string) => void
   }
 }
 
+/** `14400000` → `4h`, `5400000` → `1h30m`: a duration in milliseconds as a person writes it. */
+export function durationText(ms: number): string {
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ];
+  let rest = ms;
+  const parts = units.flatMap(([unit, size]) => {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    return n > 0 ? [`${n}${unit}`] : [];
+  });
+  return parts.join('') || '0s';
+}
+
+/** A schedule's interval specs as `every 4h`, with ` offset 15m` when there is one. */
+export function intervalSpecText(intervals: readonly IntervalSpecDescription[]): string {
+  return intervals
+    .map((i) => `every ${durationText(i.every)}${i.offset ? ` offset ${durationText(i.offset)}` : ''}`)
+    .join('; ');
+}
+
 /** `edp schedules show`: the schedule's spec, policies, state and next runs. */
 export async function schedulesShow(config: EdpConfig): Promise<number> {
   const { client, close } = await temporalClient(config);
   try {
     const d = await client.schedule.getHandle(pipelineScheduleId(config.pipeline.name)).describe();
-    const every =
-      d.spec.intervals?.map((i) => `every ${String(i.every)} offset ${String(i.offset ?? 0)}`).join('; ') ?? '';
+    const every = intervalSpecText(d.spec.intervals ?? []);
     console.log(
       table([
         { key: 'schedule', value: pipelineScheduleId(config.pipeline.name) },

@@ -1,35 +1,22 @@
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { chosenEngine, singleWriterOf } from '../activities/warehouse';
 import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../workers/config-schema';
-import { runWorker } from '../workers/worker';
 import { liveWorker, localWorkersServe } from './worker-daemon';
-import { dataConverterFor } from '../workers/payload-codec';
-import { connectClientConnection } from '../workers/temporal-connection';
 import { EdpError } from '../lib/errors';
+import { CliError } from './cli-errors';
 import type { AuditSource } from '../activities/audit';
 import type { Row } from '../activities/warehouse';
 import type { QueryRequest, WorkerLease } from '../workers/query-server';
 
-/** An error the user can act on: printed as its message alone. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-/** A command typed wrongly: exit code 2. */
-export class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, 2);
-  }
-}
+export { CliError, UsageError } from './cli-errors';
 
 /** A Temporal client for the configured server, with a clear error when it is not running. */
 export async function temporalClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
+  // Imported here, not above: `edp query` and the other warehouse-only commands never load Temporal's client.
+  const { Client } = await import('@temporalio/client');
+  const { dataConverterFor } = await import('../workers/payload-codec');
+  const { connectClientConnection } = await import('../workers/temporal-connection');
   const connection = await connectClientConnection(config.temporal, { connectTimeout: '5s' }).catch((err: Error) => {
     // A refused certificate, key or login: the message names the config key to change.
     if (err instanceof EdpError) throw new CliError(err.message);
@@ -60,6 +47,7 @@ export async function withWorker<T>(config: EdpConfig, fn: () => Promise<T>, log
   const until = new Promise<void>((r) => (stop = r));
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
+  const { runWorker } = await import('../workers/worker');
   const worker = runWorker(config, { until, onReady: ready, log });
   await Promise.race([isReady, worker]);
   try {

@@ -119,6 +119,11 @@ async function queryOrUndefined<T>(fn: () => Promise<T>): Promise<T | undefined>
   }
 }
 
+/** "delayed by 42 s": how far staging is behind the source (newest event or heartbeat); "–" before any. */
+export function delayText(seconds: number | null | undefined): string {
+  return seconds === null || seconds === undefined ? '–' : `delayed by ${Math.round(seconds)} s`;
+}
+
 /** `edp stream status`: per topic, what the stream has done and the latest monitor figures. */
 export async function streamStatus(config: EdpConfig): Promise<number> {
   const { client, close } = await temporalClient(config);
@@ -152,11 +157,16 @@ export async function streamStatus(config: EdpConfig): Promise<number> {
         'staging p50/p95/p99 ms': m
           ? `${m.stagingLatencyMs.p50 ?? '–'}/${m.stagingLatencyMs.p95 ?? '–'}/${m.stagingLatencyMs.p99 ?? '–'}`
           : '',
+        'behind source': m ? delayText(m.delaySeconds.staging) : '',
       });
     }
     console.log(table(rows));
     if (latest)
       console.log(`monitor checked at ${latest.checkedAt}; breached: ${latest.breached.join(', ') || 'none'}`);
+    if (latest?.failure)
+      console.log(
+        `monitor cannot measure: ${latest.failure.errorClass} (${latest.failure.failedChecks} checks in a row); figures above are from the last good check`,
+      );
     return 0;
   } finally {
     await close();

@@ -4,7 +4,7 @@ import { pidAlive, runningPid, startDaemon, stopDaemon } from '../infra/process'
 import { singleWriterOf } from '../activities/warehouse';
 import type { EdpConfig } from '../workers/config-schema';
 import { leaseFile, type WorkerLease } from '../workers/query-server';
-import { PROJECT_ROOT } from '../workers/worker';
+import { PROJECT_ROOT } from '../workers/project-root';
 import { presenceDir, type WorkerPresence } from '../workers/worker-presence';
 
 const pidFile = (config: EdpConfig): string => join(config.stateDir, 'services', 'worker', 'worker.pid');

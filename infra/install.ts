@@ -66,6 +66,43 @@ export function ensureTemporalBinaries(cacheDir = defaultCacheDir(), log: Log = 
   return bins;
 }
 
+const MAVEN_FIX =
+  'install Java 17+ and Maven (Debian: apt-get install maven) and check that Maven Central is reachable';
+
+/** Writes a pom of `dependencies` in `home` and copies their runtime jars (with their Maven trees) into `out`; returns the pom. */
+function copyMavenDependencies(
+  home: string,
+  name: string,
+  dependencies: ReadonlyArray<readonly [group: string, artifact: string, version: string]>,
+  out: string,
+): string {
+  const pom = join(home, 'pom.xml');
+  const deps = dependencies
+    .map(
+      ([g, a, v]) =>
+        `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`,
+    )
+    .join('\n');
+  writeFileSync(
+    pom,
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>edp.local</groupId><artifactId>${name}</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+${deps}
+  </dependencies>
+</project>
+`,
+  );
+  run(
+    'mvn',
+    ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${out}`, '-DincludeScope=runtime'],
+    `mvn dependency:copy-dependencies for ${dependencies.map(([, a]) => a).join(', ')}`,
+    MAVEN_FIX,
+  );
+  return pom;
+}
+
 /** Installs the Kafka broker jars (pinned) from Maven Central into the cache; returns the classpath folder. */
 export function ensureKafkaJars(cacheDir = defaultCacheDir(), log: Log = () => {}): string {
   const home = join(cacheDir, `kafka-${VERSIONS.kafka}`);
@@ -73,26 +110,16 @@ export function ensureKafkaJars(cacheDir = defaultCacheDir(), log: Log = () => {
   if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith(`kafka_2.13-${VERSIONS.kafka}`))) return libs;
   log(`installing Kafka ${VERSIONS.kafka} (KRaft) from Maven Central into ${home}`);
   mkdirSync(home, { recursive: true });
-  const pom = join(home, 'pom.xml');
-  writeFileSync(
-    pom,
-    `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>edp.local</groupId><artifactId>kafka-runtime</artifactId><version>1</version><packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${VERSIONS.kafka}</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>${VERSIONS.slf4jReload4j}</version></dependency>
-  </dependencies>
-</project>
-`,
-  );
   const staging = `${libs}.partial`;
   rmSync(staging, { recursive: true, force: true });
-  run(
-    'mvn',
-    ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'],
-    'mvn dependency:copy-dependencies for kafka_2.13',
-    'install Java 17+ and Maven (Debian: apt-get install maven) and check that Maven Central is reachable',
+  copyMavenDependencies(
+    home,
+    'kafka-runtime',
+    [
+      ['org.apache.kafka', 'kafka_2.13', VERSIONS.kafka],
+      ['org.slf4j', 'slf4j-reload4j', VERSIONS.slf4jReload4j],
+    ],
+    staging,
   );
   rmSync(libs, { recursive: true, force: true });
   renameSync(staging, libs);
@@ -152,4 +179,60 @@ export function ensureJava(): void {
     'running java -version',
     'install a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)',
   );
+}
+
+/** Where the Kafka Connect worker's classpath and the Debezium plugin live in the cache. */
+export interface KafkaConnectInstall {
+  /** The worker's jars (`-cp <libs>/*`). */
+  libs: string;
+  /** The `plugin.path` folder holding `debezium-connector-postgres/`. */
+  plugins: string;
+}
+
+/**
+ * Installs a Kafka Connect worker (pinned, with reload4j logging) and the Debezium PostgreSQL connector
+ * plugin from Maven Central into the cache; a no-op when both are there. The plugin archive is fetched
+ * alone (`-Dtransitive=false`): it bundles its jars, and its Maven tree reaches for artifacts Central lacks.
+ */
+export function ensureKafkaConnect(cacheDir = defaultCacheDir(), log: Log = () => {}): KafkaConnectInstall {
+  const home = join(cacheDir, `kafka-connect-${VERSIONS.kafkaConnect}-debezium-${VERSIONS.debezium}`);
+  const out = { libs: join(home, 'libs'), plugins: join(home, 'plugins') };
+  if (existsSync(join(home, '.complete'))) return out;
+  log(
+    `installing Kafka Connect ${VERSIONS.kafkaConnect} and Debezium ${VERSIONS.debezium} (PostgreSQL) from Maven Central into ${home}`,
+  );
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
+  const pom = copyMavenDependencies(
+    home,
+    'kafka-connect-runtime',
+    [
+      ['org.apache.kafka', 'connect-runtime', VERSIONS.kafkaConnect],
+      ['org.apache.kafka', 'connect-json', VERSIONS.kafkaConnect],
+      ['org.slf4j', 'slf4j-reload4j', VERSIONS.slf4jReload4j],
+    ],
+    out.libs,
+  );
+  const archives = join(home, 'archives');
+  run(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      pom,
+      'dependency:copy',
+      `-Dartifact=io.debezium:debezium-connector-postgres:${VERSIONS.debezium}:tar.gz:plugin`,
+      '-Dtransitive=false',
+      `-DoutputDirectory=${archives}`,
+    ],
+    'mvn dependency:copy for the Debezium PostgreSQL plugin',
+    MAVEN_FIX,
+  );
+  mkdirSync(out.plugins, { recursive: true });
+  const archive = join(archives, `debezium-connector-postgres-${VERSIONS.debezium}-plugin.tar.gz`);
+  run('tar', ['xzf', archive, '-C', out.plugins], `unpacking ${archive}`, 'check the disk space in the cache folder');
+  rmSync(archives, { recursive: true, force: true });
+  writeFileSync(join(home, '.complete'), '');
+  return out;
 }

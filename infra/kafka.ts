@@ -91,18 +91,19 @@ function writeConfig(opts: KafkaBrokerOptions): void {
       '',
     ].join('\n'),
   );
-  writeFileSync(
-    f.log4j,
-    [
-      'log4j.rootLogger=INFO, stdout',
-      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      'log4j.logger.kafka=WARN',
-      'log4j.logger.org.apache.kafka=WARN',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(f.log4j, consoleLog4j({ kafka: 'WARN', 'org.apache.kafka': 'WARN' }));
+}
+
+/** A reload4j configuration logging INFO and up to the console (the daemon's log file), with these loggers' levels. */
+export function consoleLog4j(levels: Readonly<Record<string, string>>): string {
+  return [
+    'log4j.rootLogger=INFO, stdout',
+    'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+    'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    ...Object.entries(levels).map(([logger, level]) => `log4j.logger.${logger}=${level}`),
+    '',
+  ].join('\n');
 }
 
 /** Starts a Kafka 3.9 broker in KRaft mode (formatting its storage the first time); a no-op when it runs. */

@@ -142,6 +142,9 @@ export async function startPostgres(opts: PostgresOptions): Promise<{ pid: numbe
     f.home,
     '-c',
     'fsync=off',
+    // Logical decoding for CDC (docs/cdc.md): the publication's changes reach Debezium through a slot.
+    '-c',
+    'wal_level=logical',
     ...(runningPid(f.pidFile) === undefined ? securitySettings(opts, f.home) : []),
   ];
   return startDaemon({

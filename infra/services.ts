@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { EdpConfig } from '../workers/config-schema';
-import { defaultCacheDir, ensureKafkaJars, ensureTemporalBinaries } from './install';
+import { defaultCacheDir, ensureKafkaConnect, ensureKafkaJars, ensureTemporalBinaries } from './install';
+import { kafkaConnectPid, startKafkaConnect, stopKafkaConnect } from './kafka-connect';
 import { kafkaPid, startKafka, stopKafka } from './kafka';
 import { ensureDatabase, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { portOpen } from './process';
@@ -8,7 +9,7 @@ import { startTemporal, stopTemporal, temporalPid } from './temporal';
 import { codecKeysFor } from '../workers/payload-codec';
 
 /** The local services `edp up` manages. */
-export type ServiceName = 'temporal' | 'kafka' | 'postgres';
+export type ServiceName = 'temporal' | 'kafka' | 'postgres' | 'kafka-connect';
 
 /** A PostgreSQL source on this machine, which `edp up` runs; undefined when every source is remote. */
 function localPostgres(config: EdpConfig) {
@@ -17,7 +18,9 @@ function localPostgres(config: EdpConfig) {
 
 /** The services this config needs, in start order. */
 export function serviceNames(config: EdpConfig): ServiceName[] {
-  return localPostgres(config) ? ['temporal', 'kafka', 'postgres'] : ['temporal', 'kafka'];
+  const names: ServiceName[] = localPostgres(config) ? ['temporal', 'kafka', 'postgres'] : ['temporal', 'kafka'];
+  // Debezium runs in Kafka Connect only when CDC is configured (docs/cdc.md).
+  return config.cdc ? [...names, 'kafka-connect'] : names;
 }
 
 /** One service's state for `edp status`. */
@@ -42,6 +45,7 @@ export function installServices(config: EdpConfig, log: (m: string) => void): vo
   const cache = config.services.cacheDir ?? defaultCacheDir();
   ensureTemporalBinaries(cache, log);
   ensureKafkaJars(cache, log);
+  if (config.cdc) ensureKafkaConnect(cache, log);
 }
 
 /** Starts one service from config on loopback; a no-op when it already runs. */
@@ -78,6 +82,19 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
         log(`postgres: created database ${s.database}`);
     }
     log(`postgres: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}) on 127.0.0.1:${source.port}`);
+  } else if (name === 'kafka-connect') {
+    const connect = config.cdc!.connect;
+    const r = await startKafkaConnect({
+      dir: serviceDir(config, name),
+      bootstrap: config.kafka.brokers[0],
+      port: connect.port,
+      heap: connect.heap,
+      cacheDir,
+      log,
+    });
+    log(
+      `kafka-connect: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid}) on 127.0.0.1:${connect.port} (Debezium; \`npx edp cdc start\` registers the connector)`,
+    );
   } else {
     const { host, port } = splitHostPort(config.kafka.brokers[0]);
     const r = await startKafka({
@@ -95,6 +112,7 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
 /** Stops one service; reports whether it was running. */
 export async function stopService(config: EdpConfig, name: ServiceName): Promise<boolean> {
   if (name === 'postgres') return stopPostgres(serviceDir(config, name));
+  if (name === 'kafka-connect') return stopKafkaConnect(serviceDir(config, name));
   return name === 'temporal' ? stopTemporal(serviceDir(config, name)) : stopKafka(serviceDir(config, name));
 }
 
@@ -107,10 +125,14 @@ export async function serviceStatus(config: EdpConfig): Promise<ServiceStatus[]>
         ? config.temporal.address
         : name === 'kafka'
           ? config.kafka.brokers[0]
-          : `127.0.0.1:${localPostgres(config)!.port}`;
+          : name === 'kafka-connect'
+            ? `127.0.0.1:${config.cdc!.connect.port}`
+            : `127.0.0.1:${localPostgres(config)!.port}`;
     const { host, port } = splitHostPort(endpoint);
     const dir = serviceDir(config, name);
-    const pid = name === 'temporal' ? temporalPid(dir) : name === 'kafka' ? kafkaPid(dir) : postgresPid(dir);
+    const pid = { temporal: temporalPid, kafka: kafkaPid, postgres: postgresPid, 'kafka-connect': kafkaConnectPid }[
+      name
+    ](dir);
     out.push({
       name,
       running: pid !== undefined,

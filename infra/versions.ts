@@ -22,4 +22,8 @@ export const VERSIONS = Object.freeze({
   duckdbPython: '1.5.6',
   /** Maven Central `org.slf4j:slf4j-reload4j`: Kafka's logging backend. */
   slf4jReload4j: '1.7.36',
+  /** Maven Central `org.apache.kafka:connect-runtime`: the Kafka Connect worker Debezium runs in (the plugin bundles kafka-clients 4.3). */
+  kafkaConnect: '4.3.1',
+  /** Maven Central `io.debezium:debezium-connector-postgres` (its `plugin` tar.gz, which bundles its jars and the PostgreSQL driver). */
+  debezium: '3.6.1.Final',
 });

@@ -12,9 +12,15 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = ['ingest', 'transform', '
 // A pipeline name is an identifier (no `-`), so the segment after the kind always reads back as the name and
 // two pipelines in one namespace never share an id.
 
-/** Workflow id of a pipeline's run for one interval, e.g. `edp-pipeline-platform-2026-01-01T04:00Z`. */
-export function pipelineWorkflowId(pipeline: string, interval: DataInterval): string {
-  return `edp-pipeline-${pipeline}-${compactInstant(interval.start)}`;
+/**
+ * Workflow id of a pipeline's run for one interval, started by hand or by its Schedule alike: the Schedule's
+ * prefix and the time it starts that interval's run (the end, plus `offsetMinutes`) as Temporal appends it,
+ * e.g. `edp-pipeline-platform-2026-01-01T08:00:00Z` for [04:00, 08:00). So a manual run and a scheduled run of
+ * one interval are one workflow: whichever starts second attaches to (or is skipped for) the first.
+ */
+export function pipelineWorkflowId(pipeline: string, interval: DataInterval, offsetMinutes = 0): string {
+  const due = new Date(Date.parse(interval.end) + offsetMinutes * 60_000);
+  return `${scheduledPipelineIdPrefix(pipeline)}-${due.toISOString().slice(0, 19)}Z`;
 }
 
 /** Workflow id of a pipeline run's child step, e.g. `edp-ingest-platform-2026-01-01T04:00Z`. */
@@ -50,9 +56,9 @@ export function pipelineOfScheduleId(scheduleId: string): string | undefined {
   return /^edp-pipeline-([A-Za-z_][A-Za-z0-9_]*)-schedule$/.exec(scheduleId)?.[1];
 }
 
-/** Workflow id prefix of a pipeline's scheduled runs; Temporal appends the scheduled time. */
+/** Workflow id prefix of a pipeline's scheduled runs; Temporal appends the scheduled time (see {@link pipelineWorkflowId}). */
 export function scheduledPipelineIdPrefix(pipeline: string): string {
-  return `edp-pipeline-${pipeline}-scheduled`;
+  return `edp-pipeline-${pipeline}`;
 }
 
 /** The one pipeline Schedule's id before ids carried the pipeline name; `edp schedules apply` replaces it. */
@@ -100,4 +106,12 @@ export const REALTIME_WORKFLOW_ID = 'edp-realtime';
 /** The stream consumers' task queue when `temporal.taskQueues.streaming` is unset: the warehouse queue's, suffixed. */
 export function defaultStreamingQueue(warehouseQueue: string): string {
   return `${warehouseQueue}-streaming`;
+}
+
+/**
+ * Workflow id of a console "clear + downstream" of one interval (a transform of a model and its descendants),
+ * started at `at`, e.g. `edp-clear-platform-2026-01-01T04:00Z-1767240000000`.
+ */
+export function clearWorkflowId(pipeline: string, interval: DataInterval, at: Date): string {
+  return `edp-clear-${pipeline}-${compactInstant(interval.start)}-${at.getTime()}`;
 }

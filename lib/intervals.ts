@@ -71,3 +71,57 @@ export function fileStamp(iso: string): string {
 export function describeInterval(interval: DataInterval): string {
   return `[${compactInstant(interval.start)}, ${compactInstant(interval.end)})`;
 }
+
+/** `2026-01-01T04:00Z/2026-01-01T08:00Z`: an interval as typed after `--interval`. */
+export function intervalArgument(interval: DataInterval): string {
+  return `${compactInstant(interval.start)}/${compactInstant(interval.end)}`;
+}
+
+/**
+ * The valid intervals nearest an off-schedule one: for a short one, the slots holding its start and its end;
+ * for a longer one, the aligned ranges just inside and just around it.
+ */
+function nearestScheduleIntervals(start: number, end: number, slot: number): DataInterval[] {
+  const floor = (t: number): number => Math.floor(t / slot) * slot;
+  const ceil = (t: number): number => Math.ceil(t / slot) * slot;
+  const at = (s: number, e: number): DataInterval => makeInterval(new Date(s), new Date(e));
+  const candidates =
+    end - start <= slot
+      ? [at(floor(start), floor(start) + slot), at(floor(end - 1), floor(end - 1) + slot)]
+      : [at(ceil(start), floor(end)), at(floor(start), ceil(end))].filter((i) => i.end > i.start);
+  return candidates.filter((c, i) => candidates.findIndex((d) => d.start === c.start && d.end === c.end) === i);
+}
+
+/**
+ * The schedule's `hours`-long intervals an interval is made of, in order. Throws {@link IntervalError}, naming
+ * the nearest valid intervals, when its start or end is off the schedule's grid (multiples of `hours` since
+ * 1970-01-01T00:00Z, the slots scheduled runs cover): a run for it would be named after a slot it does not match.
+ */
+export function scheduleIntervals(interval: DataInterval, hours: number): DataInterval[] {
+  const slot = hours * HOUR_MS;
+  const [start, end] = [Date.parse(interval.start), Date.parse(interval.end)];
+  if (start % slot !== 0 || end % slot !== 0) {
+    const nearest = nearestScheduleIntervals(start, end, slot).map(intervalArgument);
+    throw new IntervalError(
+      `interval ${intervalArgument(interval)} is not made of the pipeline's ${hours}-hour intervals ` +
+        `(pipeline.intervalHours; they start at multiples of ${hours} h from 00:00 UTC); ` +
+        `the nearest valid: ${nearest.join(' or ')}`,
+    );
+  }
+  return intervalsBetween(new Date(start), new Date(end), hours);
+}
+
+/**
+ * The one schedule interval `interval` is; throws {@link IntervalError} when it is off the grid (see
+ * {@link scheduleIntervals}) or spans several, naming the first and the backfill that runs them all.
+ */
+export function scheduleInterval(interval: DataInterval, hours: number): DataInterval {
+  const parts = scheduleIntervals(interval, hours);
+  if (parts.length > 1)
+    throw new IntervalError(
+      `interval ${intervalArgument(interval)} spans ${parts.length} of the pipeline's ${hours}-hour intervals; ` +
+        `a run covers one, e.g. ${intervalArgument(parts[0])}; run them all with ` +
+        `\`npx edp backfill --from ${compactInstant(interval.start)} --to ${compactInstant(interval.end)} --mode all\``,
+    );
+  return parts[0];
+}

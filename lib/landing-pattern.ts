@@ -26,9 +26,14 @@ export function landingNameMatcherAnyInterval(pattern: string): RegExp {
   return matcher(pattern, ANY_STAMP);
 }
 
+/** A pattern with the interval's stamp filled in, `*` left as is: the names an interval's files take. */
+export function landingPattern(pattern: string, interval: DataInterval): string {
+  return pattern.replace('{interval}', fileStamp(interval.start));
+}
+
 /** The single file name a pattern without `*` names for an interval. */
 export function landingName(pattern: string, interval: DataInterval): string {
   if (pattern.includes('*'))
     throw new TypeError(`pattern ${pattern} names many files; list them with landingNameMatcher`);
-  return pattern.replace('{interval}', fileStamp(interval.start));
+  return landingPattern(pattern, interval);
 }

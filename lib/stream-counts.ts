@@ -7,6 +7,8 @@ export interface ConsumeResult {
   deadLetters: number;
   /** Messages at offsets the warehouse already had (redelivered after a crash or rebalance). */
   skipped: number;
+  /** Messages with nothing to store (Debezium tombstones, transaction metadata); absent in results of older runs. */
+  ignored?: number;
   merged: number;
   /** The warehouse's next offset per partition when the run ended. */
   positions: Record<string, number>;

@@ -5,7 +5,7 @@ import { ZodError } from 'zod';
 import { withResolvedPaths } from '../activities/warehouse';
 import { ConfigError } from '../lib/errors';
 import { configSchema, type EdpConfig } from './config-schema';
-import { defaultKeyFile, KEYS_ENV } from './payload-codec';
+import { defaultKeyFile, KEYS_ENV } from './payload-key-location';
 import { checkPipelineSelectors } from './pipeline-selectors';
 
 /** Where the configuration came from, for messages and `edp status`. */
@@ -54,13 +54,33 @@ function deepFreeze<T>(value: T): Readonly<T> {
 }
 
 function formatIssues(err: ZodError, source: string, envByPath: Map<string, string>): string {
-  const lines = err.issues.map((issue) => {
+  // The variable that set `key` or a key above it; with `below`, also one that set a key under it.
+  const fromEnv = (key: string, below = false): string | undefined =>
+    [...envByPath.entries()].find(
+      ([p]) => key === p || key.startsWith(`${p}.`) || (below && p.startsWith(`${key}.`)),
+    )?.[1];
+  const lines = err.issues.flatMap((issue) => {
     const key = issue.path.join('.') || '(root)';
-    const env = [...envByPath.entries()].find(([p]) => key === p || key.startsWith(`${p}.`));
-    const where = env ? ` (from ${env[1]})` : '';
-    return `  ${key}${where}: ${issue.message}`;
+    if (issue.code === 'unrecognized_keys') {
+      // A misspelt EDP_* variable adds a key the file never had: name the variable, not the file.
+      const named = issue.keys.map((k) => ({ k, env: fromEnv([...issue.path, k].join('.'), true) }));
+      const byEnv = named.filter((n) => n.env !== undefined);
+      const inFile = named.filter((n) => n.env === undefined).map((n) => n.k);
+      return [
+        ...byEnv.map(({ k, env }) => ({
+          env: true,
+          text: `  ${env}: names no configuration key ("${k}" is not a key of ${issue.path.length ? key : 'the top level'}); see docs/configuration.md`,
+        })),
+        ...(inFile.length
+          ? [{ env: false, text: `  ${key}: Unrecognized key(s) in object: '${inFile.join("', '")}'` }]
+          : []),
+      ];
+    }
+    const env = fromEnv(key);
+    return [{ env: env !== undefined, text: `  ${key}${env ? ` (from ${env})` : ''}: ${issue.message}` }];
   });
-  return `invalid configuration in ${source}:\n${lines.join('\n')}`;
+  const where = lines.every((l) => l.env) ? 'in the EDP_* environment variables' : `in ${source}`;
+  return `invalid configuration ${where}:\n${lines.map((l) => l.text).join('\n')}`;
 }
 
 /** Options for {@link loadConfig}. */
@@ -149,6 +169,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.warehouse = withResolvedPaths(config.warehouse, inState);
   config.landing.path = inState(config.landing.path);
   config.export.path = inState(config.export.path);
+  if (config.lineage.file) config.lineage.file = inState(config.lineage.file);
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
   config.quality.rulesDir = resolve(base, config.quality.rulesDir);
   config.transform.projectDir = resolve(base, config.transform.projectDir);
@@ -180,7 +201,7 @@ function resolveConnectionFiles(config: EdpConfig, at: (path: string) => string)
 const SECRET_KEY = /password|secret|token|privateKey|routingKey|apiKey/i;
 
 /**
- * The config with secrets replaced by `<redacted>`: webhook URLs (they carry their tokens) and any key
+ * The config with secrets replaced by `<redacted>`: webhook and lineage URLs (they carry their tokens) and any key
  * named like a password, secret, token, private key or routing key. For `edp config` and logs.
  */
 export function redactConfig(config: EdpConfig): unknown {
@@ -191,7 +212,7 @@ export function redactConfig(config: EdpConfig): unknown {
       Object.entries(value as Record<string, unknown>).map(([k, v]) => {
         const secret =
           (SECRET_KEY.test(k) && !k.endsWith('Env') && !k.endsWith('File')) ||
-          (path.join('.') === 'alerts.webhooks' && k === 'url');
+          (['alerts.webhooks', 'lineage.http'].includes(path.join('.')) && k === 'url');
         return [k, secret && v !== undefined ? '<redacted>' : walk(v, [...path, k])];
       }),
     );

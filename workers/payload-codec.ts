@@ -1,16 +1,17 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { ConfigError } from '../lib/errors';
+import { defaultKeyFile, KEYS_ENV } from './payload-key-location';
+
+export { defaultKeyFile, KEYS_ENV };
 
 /** The `encoding` metadata of a payload this codec encrypted. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 /** Metadata key naming the key a payload was encrypted with. */
 export const KEY_ID_METADATA = 'encryption-key-id';
-/** Environment variable holding the key set as JSON (takes precedence over `temporal.payloadKeyFile`). */
-export const KEYS_ENV = 'EDP_PAYLOAD_KEYS';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -125,11 +126,6 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       }),
     );
   }
-}
-
-/** The key set every process of a project uses when `temporal.payloadKeyFile` is unset: in its state folder. */
-export function defaultKeyFile(stateDir: string): string {
-  return join(stateDir, 'payload-keys.json');
 }
 
 /**

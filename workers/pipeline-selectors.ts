@@ -1,4 +1,4 @@
-import { DEFAULT_TARGET, parseProject, selectNodes, type Manifest } from '../activities/transform';
+import type { Manifest } from '../activities/transform';
 import { ConfigError } from '../lib/errors';
 import type { EdpConfig } from './config-schema';
 
@@ -28,6 +28,10 @@ function writtenSelectors(config: EdpConfig): WrittenSelector[] {
 export function checkPipelineSelectors(config: EdpConfig, source: string): void {
   const written = writtenSelectors(config);
   if (written.length === 0) return;
+  // Loaded here, not at the top: the dbt parser would otherwise weigh on every command's start-up.
+  const { DEFAULT_TARGET, parseProject, selectNodes } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../activities/transform') as typeof import('../activities/transform');
   let manifest: Manifest;
   try {
     manifest = parseProject(config.transform.projectDir, { target: DEFAULT_TARGET });

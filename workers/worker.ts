@@ -4,7 +4,13 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { listPipelineRuns } from '../activities/sla';
-import { computeWarehouseOf, engineNamed, singleWriterOf, type Warehouse } from '../activities/warehouse';
+import {
+  computeWarehouseOf,
+  engineNamed,
+  lineageNamespaceOf,
+  singleWriterOf,
+  type Warehouse,
+} from '../activities/warehouse';
 import type { WorkerRole } from '../lib/config/schema';
 import type { EdpConfig } from './config-schema';
 import { announceWorker } from './worker-presence';
@@ -15,8 +21,7 @@ import { startQueryServer } from './query-server';
 import { dataConverterFor } from './payload-codec';
 import { connectWorkerConnection, lazyClientConnection } from './temporal-connection';
 
-/** Root of the project (models/, quality/rules/). */
-export const PROJECT_ROOT = join(__dirname, '..');
+export { PROJECT_ROOT } from './project-root';
 
 /** Options for {@link runWorker}. */
 export interface RunWorkerOptions {
@@ -60,6 +65,17 @@ function workerActivities(
     realtime: config.realtime,
     defaultComputeWarehouse: computeWarehouseOf(config.warehouse),
     governance: config.governance,
+    alerts: config.alerts,
+    alertLinks: {
+      consoleUrl: config.alerts.consoleUrl,
+      temporalUiUrl: config.temporal.uiUrl,
+      namespace: config.temporal.namespace,
+    },
+    lineage: config.lineage,
+    lineageWarehouse: {
+      ...lineageNamespaceOf(config.warehouse),
+      ...(config.lineage.datasetNamespace ? { namespace: config.lineage.datasetNamespace } : {}),
+    },
     listRuns: (pipeline, since) =>
       listPipelineRuns(
         new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter }),

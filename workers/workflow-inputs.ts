@@ -1,9 +1,10 @@
 import type { ScheduleOptionsStartWorkflowAction, WorkflowStartOptions } from '@temporalio/client';
 import type { EdpConfig } from './config-schema';
+import { lineageEnabled } from '../lib/config/schema';
 import { pipelineWorkflowId, scheduledPipelineIdPrefix } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PARAMS, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
-import type { platformPipeline } from '../workflows';
+import type { platformPipeline, transform } from '../workflows';
 import { describeParams, type RunParams } from '../workflows/pipeline-run';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
 import type { QualityGateInput } from '../workflows/quality-gate';
@@ -25,6 +26,7 @@ export function stepOptions(config: EdpConfig): StepOptions {
     streamingTaskQueue: config.temporal.taskQueues.streaming,
     heartbeatSeconds: config.pipeline.heartbeatSeconds,
     retries: config.pipeline.retries,
+    ...(lineageEnabled(config.lineage) ? { lineage: true } : {}),
   };
 }
 
@@ -66,7 +68,11 @@ export function pipelineStartOptions(
   const input = pipelineInput(config, interval, params);
   const described = describeParams(params);
   return {
-    ...startOptions(config, pipelineWorkflowId(config.pipeline.name, interval), input),
+    ...startOptions(
+      config,
+      pipelineWorkflowId(config.pipeline.name, interval, config.pipeline.schedule.offsetMinutes),
+      input,
+    ),
     typedSearchAttributes: [
       { key: EDP_PIPELINE, value: config.pipeline.name },
       { key: EDP_INTERVAL_START, value: new Date(interval.start) },
@@ -107,9 +113,13 @@ export function streamingIngestInput(config: EdpConfig, topic: string): Streamin
   return { topic, steps: stepOptions(config), activitySeconds: config.streaming.activitySeconds };
 }
 
-/** The streamingMonitor input: checks every `streaming.monitor.everySeconds`. */
+/** The streamingMonitor input: checks every `streaming.monitor.everySeconds`, beats every `streaming.heartbeat.everySeconds`. */
 export function streamingMonitorInput(config: EdpConfig): StreamingMonitorInput {
-  return { steps: stepOptions(config), everySeconds: config.streaming.monitor.everySeconds };
+  return {
+    steps: stepOptions(config),
+    everySeconds: config.streaming.monitor.everySeconds,
+    heartbeatEverySeconds: config.streaming.heartbeat?.everySeconds,
+  };
 }
 
 /** The streamingBackfill input that replays `spec` (a topic and an offset or time range). */
@@ -133,4 +143,23 @@ export function slaCheckInput(config: EdpConfig): SlaCheckInput {
 /** The task queue this deployment's workflows run on: what marks a Schedule in a shared namespace as its own. */
 export function workflowsQueue(config: EdpConfig): string {
   return config.temporal.taskQueues.workflows;
+}
+
+/**
+ * Start options of a transform that re-runs part of one interval (the console's "clear + downstream"):
+ * searchable by pipeline and interval start, as the pipeline's own runs are, so views of the interval find it.
+ */
+export function intervalTransformStartOptions(
+  config: EdpConfig,
+  workflowId: string,
+  interval: DataInterval,
+  o: Omit<TransformInput, 'steps' | 'interval'>,
+): WorkflowStartOptions<typeof transform> {
+  return {
+    ...startOptions(config, workflowId, transformInput(config, { ...o, interval })),
+    typedSearchAttributes: [
+      { key: EDP_PIPELINE, value: config.pipeline.name },
+      { key: EDP_INTERVAL_START, value: new Date(interval.start) },
+    ],
+  };
 }

@@ -1,9 +1,15 @@
-import { executeChild, sleep, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, executeChild, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { TableExtractResult, UnmatchedFiles } from '../activities/ingest';
 import { summarizeLoads, type FileLoadSummary } from './file-load-summary';
 import { ingestBatchWorkflowId } from '../lib/ids';
 import { loadFileBatch } from './load-file-batch';
 import type { DataInterval } from '../lib/intervals';
+import {
+  describeLandingSensor,
+  landingSensorStatus,
+  type LandingSensorStatus,
+  type SensorCheck,
+} from '../lib/landing-sensor';
 import { mapBounded, warehouseActivities, type StepOptions } from './step-options';
 
 /** Input of {@link batchIngest}. */
@@ -33,21 +39,34 @@ export interface BatchIngestResult extends FileLoadSummary {
   sensorPokes: number;
 }
 
+/** Query: what the landing sensor waits for (undefined before its first check). */
+export const landingSensorQuery = defineQuery<LandingSensorStatus | undefined>('landingSensor');
+
 /** Waits for the interval's landing files (durable timers), then loads each into `raw` exactly once. */
 export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestResult> {
   const acts = warehouseActivities(input.steps, 'ingest');
   const deadline = Date.now() + input.sensor.timeoutMinutes * 60_000; // workflow time: deterministic
+  const pokeMs = input.sensor.pokeMinutes * 60_000;
+  // The sensor's status is read-only state (a query and the Web UI's current details): no command, replay-safe.
+  let sensor: LandingSensorStatus | undefined;
   let pokes = 1;
+  setHandler(landingSensorQuery, () => sensor);
+  const report = (c: SensorCheck, state: LandingSensorStatus['state'], nextCheckAt?: number): void => {
+    sensor = landingSensorStatus(c, { state, checks: pokes, timesOutAt: deadline, nextCheckAt });
+    setCurrentDetails(describeLandingSensor(sensor));
+  };
   // Only runs that name entities send them, so recorded inputs of older runs stay as they were.
   const landing = input.entities
     ? { interval: input.interval, entities: input.entities }
     : { interval: input.interval };
   let check = await acts.checkLandingFiles(landing);
-  while (check.missing.length > 0 && Date.now() + input.sensor.pokeMinutes * 60_000 <= deadline) {
+  while (check.missing.length > 0 && Date.now() + pokeMs <= deadline) {
+    report(check, 'waiting', Date.now() + pokeMs);
     await sleep(`${input.sensor.pokeMinutes}m`);
     pokes++;
     check = await acts.checkLandingFiles(landing);
   }
+  report(check, check.missing.length > 0 ? 'timed out' : 'complete');
   const runId = workflowInfo().workflowId;
   const maxParallel = input.maxParallel ?? 4;
   const perChild = input.filesPerChild ?? 200;

@@ -1,14 +1,29 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { ApplicationFailure, executeChild, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  executeChild,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { LineageEventInput, LineageEventType, LineageIo, LineageRunRef } from '../activities/lineage';
 import { stepWorkflowId, unnamedStepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, intervalEndingAt, type DataInterval } from '../lib/intervals';
 import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS, type RunStatus } from '../lib/search-attributes';
 import { batchIngest, type BatchIngestInput, type BatchIngestResult } from './batch-ingest';
 import { databricksExport, type DatabricksExportResult } from './databricks-export';
-import { recordDeadLetter } from './dead-letter';
 import { qualityGate, type QualityGateResult } from './quality-gate';
 import type { ExportMode } from '../lib/config/schema';
+import { recordDeadLetter } from './dead-letter';
+import { errorClassOf } from './failure-info';
 import type { RunParams } from './pipeline-run';
+import { lineageEmitter } from './lineage-emitter';
+import { runIncidents, type RunOutcome } from './run-incidents';
 import type { StepOptions } from './step-options';
 import { transform, type TransformResult } from './transform';
 
@@ -59,6 +74,9 @@ function scheduledInterval(hours: number): DataInterval {
   return intervalEndingAt(new Date(value), hours);
 }
 
+/** Patch id of the alert incidents a run records when it ends (`recordRunIncidents`); older runs replay without. */
+export const RUN_ALERTS_PATCH = 'run-alert-incidents';
+
 /** The 4-hourly platform DAG for one data interval: ingest → transform → quality gate → export, as child workflows. */
 export async function platformPipeline(input: PlatformPipelineInput): Promise<PlatformPipelineResult> {
   const interval = input.interval ?? scheduledInterval(input.intervalHours);
@@ -69,52 +87,159 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
       { key: EDP_STATUS, value: status },
     ]);
   const named = patched(PIPELINE_NAME_IN_IDS_PATCH);
+  const alerting = patched(RUN_ALERTS_PATCH);
   const childId = (step: PipelineStep): string =>
     named ? stepWorkflowId(input.pipeline, step, interval) : unnamedStepWorkflowId(step, interval);
-  setStatus('running');
-  const child = { steps: input.steps, interval };
-  let step: PipelineStep = 'ingest';
-  try {
-    const ingest = await executeChild(batchIngest, {
-      workflowId: childId('ingest'),
-      args: [{ ...child, sensor: input.sensor, sqlTables: input.sqlTables, ...input.ingest }],
-    });
-    step = 'transform';
-    const transformed = await executeChild(transform, {
-      workflowId: childId('transform'),
-      args: [{ ...child, threads: input.threads, qualityRunId: childId('quality'), ...input.params }],
-    });
-    if (transformed.failed > 0) {
-      const failed = transformed.models
-        .filter((m) => m.status === 'error' || m.status === 'fail')
-        .map((m) => `${m.model}: ${m.error}`);
-      throw ApplicationFailure.nonRetryable(
-        `transform failed for ${describeInterval(interval)}:\n${failed.join('\n')}`,
-      );
+  const info = workflowInfo();
+  const lineage = lineageEmitter(input.steps);
+  const run: LineageRunRef = { job: input.pipeline, runKey: `${info.workflowId}/${info.runId}` };
+  const stepRun = (step: PipelineStep): LineageRunRef => ({
+    job: `${input.pipeline}.${step}`,
+    runKey: `${childId(step)}@${info.runId}`,
+  });
+  const event = (eventType: LineageEventType, at: LineageRunRef, more: Partial<LineageEventInput> = {}) => ({
+    eventType,
+    eventTime: new Date().toISOString(),
+    run: at,
+    interval,
+    ...(at === run ? {} : { parent: run }),
+    ...more,
+  });
+  /** Runs a child step between its lineage START and COMPLETE (or FAIL) events. */
+  const stepWithLineage = async <T>(
+    step: PipelineStep,
+    io: LineageIo | undefined,
+    body: () => Promise<T>,
+  ): Promise<T> => {
+    lineage.emit([event('START', stepRun(step), { io })]);
+    try {
+      const result = await body();
+      lineage.emit([event('COMPLETE', stepRun(step), { io })]);
+      return result;
+    } catch (err) {
+      lineage.emit([
+        event(isCancellation(err) ? 'ABORT' : 'FAIL', stepRun(step), { io, errorClass: errorClassOf(err) }),
+      ]);
+      throw err;
     }
+  };
+  setStatus('running');
+  lineage.emit([event('START', run)]);
+  const child = { steps: input.steps, interval };
+  const childLineage = (step: PipelineStep) => (lineage.on ? { lineage: stepRun(step) } : {});
+  let step: PipelineStep = 'ingest';
+  let transformed: TransformResult | undefined;
+  let quality: QualityGateResult | undefined;
+  try {
+    const ingest = await stepWithLineage('ingest', { kind: 'ingest' }, () =>
+      executeChild(batchIngest, {
+        workflowId: childId('ingest'),
+        args: [{ ...child, sensor: input.sensor, sqlTables: input.sqlTables, ...input.ingest }],
+      }),
+    );
+    step = 'transform';
+    transformed = await stepWithLineage('transform', undefined, async () => {
+      const result = await executeChild(transform, {
+        workflowId: childId('transform'),
+        args: [
+          {
+            ...child,
+            threads: input.threads,
+            qualityRunId: childId('quality'),
+            ...childLineage('transform'),
+            ...input.params,
+          },
+        ],
+      });
+      transformed = result;
+      if (result.failed > 0) {
+        const failed = result.models
+          .filter((m) => m.status === 'error' || m.status === 'fail')
+          .map((m) => `${m.model}: ${m.error}`);
+        throw ApplicationFailure.nonRetryable(
+          `transform failed for ${describeInterval(interval)}:\n${failed.join('\n')}`,
+          'TransformFailed',
+        );
+      }
+      return result;
+    });
     step = 'quality';
-    const quality = await executeChild(qualityGate, { workflowId: childId('quality'), args: [child] });
+    quality = await stepWithLineage('quality', undefined, () =>
+      executeChild(qualityGate, { workflowId: childId('quality'), args: [{ ...child, ...childLineage('quality') }] }),
+    );
     let exported: DatabricksExportResult | undefined;
     if (quality.passed) {
       step = 'export';
-      exported = await executeChild(databricksExport, {
-        workflowId: childId('export'),
-        args: [{ ...child, marts: input.marts, txnVersion: workflowInfo().runStartTime.getTime() }],
-      });
+      const marts = input.marts.map((m) => m.name);
+      exported = await stepWithLineage('export', { kind: 'export', marts }, () =>
+        executeChild(databricksExport, {
+          workflowId: childId('export'),
+          args: [{ ...child, marts: input.marts, txnVersion: workflowInfo().runStartTime.getTime() }],
+        }),
+      );
     }
     const status: RunStatus = quality.passed ? 'succeeded' : 'blocked';
     setStatus(status);
+    lineage.emit([event('COMPLETE', run)]);
+    await lineage.flush();
+    if (alerting) await reportIncidents(input, interval, { status, transform: transformed, quality });
     return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
   } catch (err) {
     setStatus('failed');
-    const failed = {
+    await recordDeadLetter({
       pipeline: input.pipeline,
       warehouseTaskQueue: input.steps.warehouseTaskQueue,
       interval,
       step,
+      stepWorkflowId: childId(step),
       err,
-    };
-    await recordDeadLetter({ ...failed, stepWorkflowId: childId(step) });
+    });
+    // A cancelled run still reports how it ended: in a scope its cancellation does not reach.
+    await CancellationScope.nonCancellable(async () => {
+      lineage.emit([event(isCancellation(err) ? 'ABORT' : 'FAIL', run, { errorClass: errorClassOf(err) })]);
+      await lineage.flush();
+      // A cancelled run is someone's decision, not an incident.
+      if (alerting && !isCancellation(err)) {
+        await reportIncidents(input, interval, {
+          status: 'failed',
+          failedStep: step,
+          error: err,
+          transform: transformed,
+          quality,
+        });
+      }
+    });
     throw err;
+  }
+}
+
+/** The activities that record how a run ended: short, retried a few times, never the cause of the run's failure. */
+function bookkeeping(input: PlatformPipelineInput) {
+  return proxyActivities<Activities>({
+    taskQueue: input.steps.warehouseTaskQueue,
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: '10m',
+    retry: { maximumAttempts: 5 },
+  });
+}
+
+/** Records the run's incidents and alerts them; a failure to do so is logged, never fails the run or hides its own. */
+async function reportIncidents(
+  input: PlatformPipelineInput,
+  interval: DataInterval,
+  outcome: RunOutcome,
+): Promise<void> {
+  const { recordRunIncidents } = bookkeeping(input);
+  const info = workflowInfo();
+  try {
+    await recordRunIncidents({
+      pipeline: input.pipeline,
+      interval,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      ...runIncidents(outcome),
+    });
+  } catch (err) {
+    log.warn("could not record the run's alert incidents", { error: errorClassOf(err) });
   }
 }

@@ -1,4 +1,4 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { defaultStreamingQueue } from '../lib/ids';
 
@@ -16,6 +16,8 @@ export interface StepOptions {
   maximumAttempts?: number;
   /** Retry policy per activity class, `default` for the rest (from `pipeline.retries`). */
   retries?: Partial<Record<ActivityClass | 'default', Partial<RetrySettings>>>;
+  /** OpenLineage events are configured (`lineage`): workflows report their runs through `emitLineage`. */
+  lineage?: boolean;
 }
 
 /** Which retry policy an activity follows. */
@@ -47,7 +49,7 @@ export function streamingQueueOf(steps: StepOptions): string {
 }
 
 /** Activity proxies for a step, with the platform's timeouts and the class's exponential-backoff retry policy. */
-export function warehouseActivities(steps: StepOptions, cls: ActivityClass): Activities {
+export function warehouseActivities(steps: StepOptions, cls: ActivityClass): ActivityInterfaceFor<Activities> {
   const r = retryFor(steps, cls);
   const options: ActivityOptions = {
     taskQueue: steps.warehouseTaskQueue,

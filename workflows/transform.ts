@@ -6,8 +6,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { LineageEventInput, LineageRunRef } from '../activities/lineage';
 import type {
   DbtCommand,
+  ManifestRef,
   NodeRunResult,
   NotRunResource,
   PlannedNode,
@@ -17,6 +19,9 @@ import type {
 import { descendantsOf } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
 import { RunQueue } from '../lib/run-queue';
+import { errorClassOf, exhaustedActivities } from './failure-info';
+import { lineageEmitter } from './lineage-emitter';
+import { nodeLineageEvents, type TimedOutcome } from './transform-lineage';
 import { warehouseActivities, type StepOptions } from './step-options';
 
 /** Input of {@link transform}: dbt's command line, as data. */
@@ -42,6 +47,8 @@ export interface TransformInput {
    * this run id, so quarantined rows never reach the models downstream.
    */
   qualityRunId?: string;
+  /** The pipeline step run this transform is (OpenLineage parent of its nodes); a standalone run reports itself. */
+  lineage?: LineageRunRef;
 }
 
 /** One node's outcome. */
@@ -58,6 +65,10 @@ export interface ModelOutcome {
   quarantined?: number;
   durationMs?: number;
   error?: string;
+  /** The failure's class (`EdpBadSql`, …), safe to show where its message may not be (alerts, lineage). */
+  errorType?: string;
+  /** The node's activity failed its last attempt. */
+  retriesExhausted?: boolean;
 }
 
 /** How a project's `on-run-start` or `on-run-end` hooks ran. */
@@ -89,6 +100,15 @@ export interface TransformProgress {
   running: string[];
 }
 
+/**
+ * The Web UI's label of a node's runNode activity, so the timeline reads like the DAG: `model stg_claims →
+ * staging.stg_claims + 2 tests`. Names and tables only, never data.
+ */
+export function nodeSummary(node: PlannedNode): string {
+  const tests = node.tests?.length ?? 0;
+  return `${node.type} ${node.name}${node.table ? ` → ${node.table}` : ''}${tests ? ` + ${tests} test${tests > 1 ? 's' : ''}` : ''}`;
+}
+
 /** Query: nodes finished so far and nodes running. */
 export const transformProgress = defineQuery<TransformProgress>('progress');
 
@@ -107,6 +127,46 @@ const BLOCKING: ReadonlyArray<ModelOutcome['status']> = ['error', 'fail', 'skipp
  * hooks last, whatever the nodes did, as dbt runs them; plans without hooks schedule neither step.
  */
 export async function transform(input: TransformInput): Promise<TransformResult> {
+  const lineage = lineageEmitter(input.steps);
+  const info = workflowInfo();
+  // Inside a pipeline the pipeline reports this step's run; a standalone run (`edp dbt build`) reports its own.
+  const own: LineageRunRef | undefined =
+    lineage.on && !input.lineage
+      ? { job: `dbt.${input.command ?? 'build'}`, runKey: `${info.workflowId}/${info.runId}` }
+      : undefined;
+  const ownEvent = (eventType: LineageEventInput['eventType'], errorClass?: string): LineageEventInput[] =>
+    own
+      ? [
+          {
+            eventType,
+            eventTime: new Date().toISOString(),
+            run: own,
+            interval: input.interval,
+            ...(errorClass ? { errorClass } : {}),
+          },
+        ]
+      : [];
+  lineage.emit(ownEvent('START'));
+  try {
+    const result = await runTransform(input, (plan, nodes) => {
+      const parent = input.lineage ?? own;
+      if (parent) lineage.emit(nodeLineageEvents(plan, nodes, parent));
+    });
+    lineage.emit(ownEvent(result.failed > 0 ? 'FAIL' : 'COMPLETE', result.failed > 0 ? 'NodesFailed' : undefined));
+    await lineage.flush();
+    return result;
+  } catch (err) {
+    lineage.emit(ownEvent('FAIL', errorClassOf(err)));
+    await lineage.flush();
+    throw err;
+  }
+}
+
+/** The transform itself; `report` hears of every node that ran, with its start time, once the run is over. */
+async function runTransform(
+  input: TransformInput,
+  report: (plan: ManifestRef, nodes: TimedOutcome[]) => void,
+): Promise<TransformResult> {
   const acts = warehouseActivities(input.steps, 'transform');
   const vars = {
     ...(input.interval ? { data_interval_start: input.interval.start, data_interval_end: input.interval.end } : {}),
@@ -130,6 +190,7 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   const outcome = new Map<string, ModelOutcome>();
   /** Nodes whose runNode finished (their quality check may still run). */
   const built = new Set<string>();
+  const startedAt = new Map<string, number>();
   const info = workflowInfo();
   const runBase = {
     manifestFile: plan.manifestFile,
@@ -152,11 +213,14 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   };
   const launch = async (node: PlannedNode): Promise<void> => {
     const started = Date.now();
+    startedAt.set(node.id, started);
     const base = { model: node.name, id: node.id, type: node.type };
     /** In `build`, a failing test of the node skips its children even while its quality check runs. */
     let testsFailed = false;
     try {
-      const r: NodeRunResult = await acts.runNode({ ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) });
+      const r: NodeRunResult = await acts.runNode.executeWithOptions({ summary: nodeSummary(node) }, [
+        { ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) },
+      ]);
       built.add(node.id);
       for (const t of r.tests ?? []) {
         outcome.set(t.id, {
@@ -203,7 +267,14 @@ export async function transform(input: TransformInput): Promise<TransformResult>
       else queue.complete(node.id);
     } catch (err) {
       testOutcomes(node, 'skipped', 'the node they test failed');
-      outcome.set(node.id, { ...base, status: 'error', durationMs: Date.now() - started, error: failureMessage(err) });
+      outcome.set(node.id, {
+        ...base,
+        status: 'error',
+        durationMs: Date.now() - started,
+        error: failureMessage(err),
+        errorType: errorClassOf(err),
+        ...(exhaustedActivities(err).length > 0 ? { retriesExhausted: true } : {}),
+      });
       if (!testsFailed) queue.fail(node.id);
     }
   };
@@ -262,6 +333,15 @@ export async function transform(input: TransformInput): Promise<TransformResult>
       models.map((m) => ({ id: m.id, status: m.status, error: m.error, rows: m.rows, durationMs: m.durationMs })),
     );
   }
+  report(
+    plan,
+    queue.order.flatMap((id) => {
+      const startedMs = startedAt.get(id);
+      if (startedMs === undefined) return [];
+      const tests = (byId.get(id)!.tests ?? []).map((t) => ({ outcome: outcome.get(t.id)!, startedMs }));
+      return [{ outcome: outcome.get(id)!, startedMs }, ...tests];
+    }),
+  );
   const failed =
     models.filter((m) => m.status === 'error' || m.status === 'fail').length +
     hooks.filter((h) => h.status === 'error').length;

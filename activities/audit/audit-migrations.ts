@@ -2,7 +2,9 @@ import type { Dialect } from '../warehouse/dialect';
 import type { TableRef, Warehouse } from '../warehouse/warehouse';
 import { AUDIT_SCHEMA, createTableSql, type AuditTable } from './audit-table';
 import { AUDIT_SEQUENCES, AUDIT_TABLES } from './audit-tables';
+import { ALERT_DELIVERIES, ALERT_INCIDENTS } from './alert-tables';
 import { SCHEMA_CHANGES } from './schema-change-tables';
+import { STREAM_METRICS, STREAM_METRICS_DELAY_COLUMNS } from './streaming-tables';
 import { TRANSFORM_MANIFESTS } from './transform-tables';
 
 /**
@@ -79,5 +81,22 @@ export const AUDIT_MIGRATIONS: readonly AuditMigration[] = Object.freeze([
     version: 3,
     description: 'audit.transform_manifests: planned dbt manifests by checksum, readable by every worker',
     plan: (w) => Promise.resolve([createTableSql(w.dialect, TRANSFORM_MANIFESTS)]),
+  },
+  {
+    version: 4,
+    description: 'audit.alert_incidents and audit.alert_deliveries: what went wrong per interval, alerted once',
+    plan: (w) =>
+      Promise.resolve([createTableSql(w.dialect, ALERT_INCIDENTS), createTableSql(w.dialect, ALERT_DELIVERIES)]),
+  },
+  {
+    version: 5,
+    description: 'audit.stream_metrics: raw and staging delay behind the source in seconds (heartbeats)',
+    plan: (w) =>
+      Promise.resolve(
+        STREAM_METRICS_DELAY_COLUMNS.map(
+          (c) =>
+            `ALTER TABLE ${w.dialect.table(STREAM_METRICS.ref)} ADD COLUMN IF NOT EXISTS ${w.dialect.quoteIdent(c)} ${STREAM_METRICS.columns[c]}`,
+        ),
+      ),
   },
 ]);

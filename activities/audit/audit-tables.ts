@@ -1,4 +1,5 @@
 import type { AuditTable } from './audit-table';
+import { ALERT_DELIVERIES, ALERT_INCIDENTS } from './alert-tables';
 import { DEAD_LETTERS } from './dead-letter-tables';
 import { EXPORT_MANIFEST } from './export-tables';
 import { INGEST_LOAD_ID, INGEST_MANIFEST, SOURCE_WATERMARKS } from './ingest-tables';
@@ -27,6 +28,8 @@ export const AUDIT_TABLES: readonly AuditTable[] = Object.freeze([
   DEAD_LETTERS,
   SCHEMA_CHANGES,
   TRANSFORM_MANIFESTS,
+  ALERT_INCIDENTS,
+  ALERT_DELIVERIES,
 ]);
 
 /** Every audit sequence of the current schema version. */

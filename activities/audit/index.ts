@@ -17,6 +17,7 @@ export * from './sla-tables';
 export * from './streaming-tables';
 export * from './transform-tables';
 export * from './schema-change-tables';
+export * from './alert-tables';
 export * from './quality-reader';
 export * from './dead-letter-reader';
 export * from './sla-reader';

@@ -14,7 +14,7 @@ export const STREAM_MERGED = auditTable(
   ['topic', 'kafka_partition'],
 );
 
-/** Per check: lag, latency percentiles and throughput of every streamed topic. */
+/** Per check: lag, latency percentiles, throughput and delay behind the source (seconds) of every streamed topic. */
 export const STREAM_METRICS = auditTable('stream_metrics', {
   checked_at: 'TIMESTAMPTZ',
   topic: 'VARCHAR',
@@ -27,4 +27,9 @@ export const STREAM_METRICS = auditTable('stream_metrics', {
   staging_p95_ms: 'BIGINT',
   staging_p99_ms: 'BIGINT',
   events_per_second: 'BIGINT',
+  raw_delay_seconds: 'DOUBLE',
+  staging_delay_seconds: 'DOUBLE',
 });
+
+/** The columns migration 4 added to `audit.stream_metrics`: how far behind the source raw and staging are. */
+export const STREAM_METRICS_DELAY_COLUMNS = ['raw_delay_seconds', 'staging_delay_seconds'] as const;

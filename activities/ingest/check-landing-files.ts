@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { DataInterval } from '../../lib/intervals';
+import { landingPattern } from '../../lib/landing-pattern';
 import type { IngestDeps } from './ingest-deps';
 import { landedFiles, unmatchedLandingFiles } from './landing-files';
 
@@ -22,6 +24,10 @@ export interface LandingCheck {
   files: Array<{ entity: string; file: string }>;
   /** Present when the landing folder holds files no entity's pattern expects (in any interval). */
   unmatched?: UnmatchedFiles;
+  /** Each entity's file-name pattern for the interval, relative to the landing folder: what the sensor waits for. */
+  patterns?: Record<string, string>;
+  /** The landing folder on the worker. */
+  landingDir?: string;
 }
 
 /**
@@ -32,9 +38,11 @@ export async function checkLandingFiles(
   deps: Pick<IngestDeps, 'landingDir' | 'entities'>,
   input: { interval: DataInterval; entities?: readonly string[] },
 ): Promise<LandingCheck> {
-  const check: LandingCheck = { present: [], missing: [], files: [] };
+  const patterns: Record<string, string> = {};
+  const check: LandingCheck = { present: [], missing: [], files: [], patterns, landingDir: deps.landingDir };
   // A pipeline's ingest step may load only some entities; the unmatched-file report still covers them all.
   for (const e of deps.entities.filter((x) => input.entities?.includes(x.name) ?? true)) {
+    patterns[e.name] = join(e.name, landingPattern(e.pattern, input.interval));
     const files = landedFiles(deps.landingDir, e, input.interval);
     (files.length > 0 ? check.present : check.missing).push(e.name);
     check.files.push(...files.map((file) => ({ entity: e.name, file })));

@@ -14,6 +14,7 @@ import { recordLoad } from './record-load';
 import { logEvent } from '../telemetry';
 import { extractLog } from './ingest-log';
 import type { SqlSource } from './sql-source';
+import { watermarkTime } from './watermark-time';
 
 /** What the SQL-source activities need from the worker. */
 export interface ExtractDeps {
@@ -45,6 +46,11 @@ export interface TableExtractResult {
   /** Watermark before and after; equal when nothing new arrived. */
   watermarkBefore: string | null;
   watermarkAfter: string | null;
+  /**
+   * Set when the watermark before the extract (a date or timestamp) was already at or past the interval's end: the
+   * interval's rows were extracted by a run of a later interval, or, committed with older values since, are skipped.
+   */
+  watermarkPastInterval?: true;
 }
 
 const WATERMARKS = SOURCE_WATERMARKS.name;
@@ -63,7 +69,7 @@ function sqlTable(sources: readonly SqlSourceConfig[], source: string, table: st
 
 /**
  * Extracts one table into `raw.<target>`: rows above the committed watermark (or the whole table
- * in full mode) are staged as NDJSON and bulk-loaded; the new watermark commits in the same
+ * in full mode, or when no watermark is committed, replacing the raw rows) are staged as NDJSON and bulk-loaded; the new watermark commits in the same
  * warehouse transaction as the rows, so a crash or retry re-extracts from the last committed one
  * and never loads a row twice. `lock` serializes extracts into the same target within the worker.
  */
@@ -146,7 +152,9 @@ export async function extractSqlTable(
               declaredAt: `sources.${s.name}.tables.${t.name}.columns`,
             });
             const counts = await w.transaction(async (tx) => {
-              if (t.mode === 'full') await tx.execute(`DELETE FROM ${table}`);
+              // No committed watermark means raw holds no extract of the table to build on: a first extract, or
+              // a full refresh asked for by removing it (`edp run --full-refresh-table`), which replaces the rows.
+              if (t.mode === 'full' || before === null) await tx.execute(`DELETE FROM ${table}`);
               const loaded = await tx.bulkLoad(request);
               if (loaded.rowsIn !== extracted) {
                 throw ApplicationFailure.nonRetryable(
@@ -163,6 +171,7 @@ export async function extractSqlTable(
               ]);
               return loaded;
             });
+            const beforeTime = watermarkTime(t, before);
             recordLoad(target, 'sql', counts);
             logEvent('table extracted', extractLog(s.name, t.name, `raw.${target}`, counts));
             return {
@@ -173,6 +182,9 @@ export async function extractSqlTable(
               ...counts,
               watermarkBefore: before,
               watermarkAfter: after,
+              ...(beforeTime !== undefined && beforeTime >= Date.parse(input.interval.end)
+                ? { watermarkPastInterval: true as const }
+                : {}),
             };
           } finally {
             rmSync(file, { force: true });

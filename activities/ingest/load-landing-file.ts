@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { lstatSync, rmSync, type Stats } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { columnsByOf, type EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
@@ -21,7 +20,7 @@ import {
   type Warehouse,
   type WarehouseSession,
 } from '../warehouse';
-import { copyWithoutLines, scanCsvLines, type CsvLineScan } from '../formats/csv-lines';
+import { scanCsvLines, type CsvLineScan } from '../formats/csv-lines';
 import { manifestEntriesFor, recordManifest, type ManifestEntry, type ManifestStatus } from './ingest-manifest';
 import type { IngestDeps } from './ingest-deps';
 import { gzipRefusal, readLandedFile, refusedPath, type LandedFileRead } from './landing-file-checks';
@@ -265,22 +264,10 @@ export async function loadLandingFile(
           await record(tx, recorded.length, NONE, 'duplicate', `same content as ${twin}`, null);
           return { ...base, ...NONE, alreadyLoaded: false, ...duplicate };
         }
-        // Lines with unbalanced quotes or a NUL byte (quarantined) and blank lines holding spaces (skipped) are
-        // emptied before the reader sees the file.
-        let source = path;
-        if (scan && scan.unbalanced.length + scan.nul.length + scan.spaced.length > 0) {
-          // Named by load, not content: a load of the same content on another worker of this host may copy it too.
-          source = join(tmpdir(), `edp-${checksum}-${loadId}.csv`);
-          const taken = [...scan.unbalanced, ...scan.nul].map((u) => u.line);
-          await copyWithoutLines(path, new Set([...taken, ...scan.spaced]), source);
-        }
+        // Lines with unbalanced quotes or a NUL byte are quarantined from the scan; the loader leaves them, and
+        // blank lines holding spaces, out of what its reader sees.
         const columns = await columnsOfFile(e, path);
-        let counts: BulkLoadResult;
-        try {
-          counts = await tx.bulkLoad(request(loadId, source, columns));
-        } finally {
-          if (source !== path) rmSync(source, { force: true }); // the copy, never the landed file
-        }
+        const counts = await tx.bulkLoad(request(loadId, path, columns));
         if (scan && counts.rowsIn !== scan.dataLines) {
           // Never a silent loss: every physical line must be loaded or quarantined.
           throw ApplicationFailure.nonRetryable(

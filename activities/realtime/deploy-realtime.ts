@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { classified, ErrorType } from '../errors';
+import { ensureAudit } from '../audit';
 import { ensureSchema, tableRef } from '../warehouse';
+import { fallbackViews } from './fallback-sql';
 import { refreshCurationTable } from './refresh-curation-table';
 import type { RealtimeDeps } from './realtime-deps';
 import { isSelfRefreshing, refreshStates, type RefreshState } from './realtime-refresh-state';
@@ -26,7 +28,7 @@ export interface RealtimeDeployResult {
 
 /**
  * Creates (or replaces) the integration views, the curation tables (Snowflake: dynamic tables with
- * the target lag; elsewhere tables filled by a first refresh) and the consumption views.
+ * the target lag; elsewhere tables filled by a first refresh), the consumption views and the fallback views.
  */
 export async function deployRealtime(deps: RealtimeDeps): Promise<RealtimeDeployResult> {
   const w = deps.warehouse;
@@ -60,7 +62,9 @@ export async function deployRealtime(deps: RealtimeDeps): Promise<RealtimeDeploy
         await refreshCurationTable(w, t, i, last.get(t.name));
       }
     }
-    const views = consumptionViews(d, config);
+    // Fallback views read the refresh and stream-monitor records in audit.
+    if (config.fallbacks.length > 0) await ensureAudit(w);
+    const views = [...consumptionViews(d, config), ...fallbackViews(d, config, deps.streaming?.topics ?? [])];
     for (const v of views) await w.execute(`CREATE OR REPLACE VIEW ${d.table(v.ref)} AS ${v.select}`);
     return {
       views: [

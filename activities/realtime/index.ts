@@ -5,4 +5,5 @@ export * from './realtime-activities';
 export * from './deploy-realtime';
 export * from './refresh-realtime';
 export * from './realtime-lag';
+export * from './fallback-sql';
 export { timestampMs } from './realtime-refresh-state';

@@ -1,4 +1,5 @@
 import type { RealtimeConfig } from '../../lib/config/realtime-schema';
+import type { StreamTopicConfig, WebhookConfig } from '../../lib/config/schema';
 import type { Warehouse } from '../warehouse';
 
 /** What the near-real-time activities need. */
@@ -7,4 +8,8 @@ export interface RealtimeDeps {
   realtime: RealtimeConfig;
   /** The warehouse dynamic tables refresh on when `realtime.warehouse` is unset (the connection's). */
   defaultComputeWarehouse?: string;
+  /** The streamed topics fallback views measure the realtime path's freshness by. */
+  streaming?: { topics: readonly StreamTopicConfig[] };
+  /** Where target-lag breaches are alerted. */
+  webhooks?: readonly WebhookConfig[];
 }

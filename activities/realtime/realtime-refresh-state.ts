@@ -60,3 +60,23 @@ export async function selfRefreshTimes(w: Warehouse): Promise<Map<string, number
   }
   return times;
 }
+
+/**
+ * Records when each self-refreshing curation table's data was read (as the engine reports it) in
+ * `audit.realtime_state`, where fallback views read every engine's realtime freshness.
+ */
+export async function recordSelfRefreshTimes(w: Warehouse, times: Map<string, number>): Promise<void> {
+  await ensureAudit(w);
+  for (const [name, ms] of times) {
+    await w.transaction((tx) =>
+      tx.upsertRow(REALTIME_STATE, ['table_name'], {
+        table_name: { value: name, type: 'string' },
+        data_ms: { value: ms, type: 'integer' },
+        data_timestamp: { value: new Date(ms).toISOString(), type: 'timestamp' },
+        mode: { value: 'self-refreshing', type: 'string' },
+        full_ms: { value: ms, type: 'integer' },
+        sql_hash: { value: '', type: 'string' },
+      }),
+    );
+  }
+}

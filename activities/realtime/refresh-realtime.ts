@@ -1,8 +1,15 @@
 import { classified } from '../errors';
+import { recordSlaStates, targetLagStates } from '../sla';
 import { refreshCurationTable } from './refresh-curation-table';
 import type { RealtimeDeps } from './realtime-deps';
 import { lagOf, type RealtimeLag } from './realtime-lag';
-import { isSelfRefreshing, lastRefreshes, refreshStates, selfRefreshTimes } from './realtime-refresh-state';
+import {
+  isSelfRefreshing,
+  lastRefreshes,
+  recordSelfRefreshTimes,
+  refreshStates,
+  selfRefreshTimes,
+} from './realtime-refresh-state';
 import { targetLagOf } from './realtime-sql';
 
 /** One pass of {@link refreshRealtime}. */
@@ -15,9 +22,16 @@ export interface RealtimeRefreshResult {
   error?: string;
 }
 
+/** Records each curation table's target lag as pipeline `realtime`'s SLA `target-lag:<table>`. */
+function recordTargetLag(deps: RealtimeDeps, lag: RealtimeLag[]): Promise<unknown> {
+  return recordSlaStates(deps.warehouse, 'realtime', targetLagStates(lag), deps.webhooks ?? [], new Date());
+}
+
 /**
  * Refreshes each curation table whose data is half its target lag old (none where the engine
- * refreshes them itself) and reports every table's lag.
+ * refreshes them itself; their data times are then recorded for the fallback views) and reports every
+ * table's lag; a table behind its target lag opens a `target-lag:<table>` breach of pipeline `realtime`
+ * (alerted once, closed when it is on target again).
  */
 export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefreshResult> {
   const w = deps.warehouse;
@@ -30,16 +44,25 @@ export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefre
       for (const [i, t] of config.tables.entries()) {
         const state = last.get(t.name);
         if (state !== undefined && Date.now() - state.dataMs < (targetLagOf(config, t) * 1000) / 2) continue;
-        refreshed.push(await refreshCurationTable(w, t, i, state));
+        refreshed.push(
+          await refreshCurationTable(w, t, i, state).catch(async (err: unknown) => {
+            // A table that cannot refresh falls behind: the lags are still judged, then the pass fails.
+            await recordTargetLag(deps, lagOf(deps, await lastRefreshes(w), Date.now()));
+            throw err;
+          }),
+        );
       }
     }
     const times = selfRefreshing ? await selfRefreshTimes(w) : await lastRefreshes(w);
+    if (selfRefreshing && config.fallbacks.length > 0) await recordSelfRefreshTimes(w, times);
     const now = Date.now();
     const due = config.tables.map((t) => {
       const half = (targetLagOf(config, t) * 1000) / 2;
       const at = times.get(t.name);
       return selfRefreshing || at === undefined ? half : at + half - now;
     });
-    return { refreshed, lag: lagOf(deps, times, now), nextInMs: Math.max(1000, Math.min(60_000, ...due)) };
+    const lag = lagOf(deps, times, now);
+    await recordTargetLag(deps, lag);
+    return { refreshed, lag, nextInMs: Math.max(1000, Math.min(60_000, ...due)) };
   });
 }

@@ -5,7 +5,7 @@ import { logEvent } from '../telemetry';
 import type { BackfillRange } from './resolve-backfill-ranges';
 import { kafkaClient } from '../connections';
 import { stagingRules, streamTopic, type StreamDeps } from './stream-deps';
-import { mergeToStaging } from './stream-merge';
+import { mergeToStaging, statusHistoriesOf } from './stream-merge';
 import { ensureStreamTables, messageRows, writeMessageRows } from './stream-tables';
 
 /** Input of {@link backfillStream}: one chunk of a backfill. */
@@ -39,6 +39,7 @@ export async function backfillStream(deps: StreamDeps, input: BackfillChunkInput
   const ctx = activityContext();
   const ranges = input.ranges.map((r) => ({ ...r }));
   const rules = stagingRules(deps, t);
+  const statusHistories = statusHistoriesOf(deps.streaming, t);
   const result: BackfillChunkResult = { ranges, read: 0, inserted: 0, deadLetters: 0, alreadyThere: 0 };
   const pending = () => ranges.filter((r) => r.next < r.to);
   if (pending().length === 0) return result;
@@ -81,7 +82,11 @@ export async function backfillStream(deps: StreamDeps, input: BackfillChunkInput
           const written = await w.transaction((tx) => writeMessageRows(tx, t, rows, dead));
           const from = r.next;
           r.next = Number(wanted[wanted.length - 1].offset) + 1;
-          await mergeToStaging(w, t, { ranges: [{ partition: r.partition, from, to: r.next }], rules });
+          await mergeToStaging(w, t, {
+            ranges: [{ partition: r.partition, from, to: r.next }],
+            rules,
+            statusHistories,
+          });
           result.read += wanted.length;
           result.inserted += written.inserted;
           result.deadLetters += written.deadLetters;

@@ -1,11 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Consumer } from 'kafkajs';
+import { edpClassification } from '../../lib/errors';
 import { emptyConsumeResult, type ConsumeResult } from '../../lib/stream-counts';
 import { activityContext } from '../heartbeat';
 import { addToCounter, logEvent } from '../telemetry';
 import { kafkaClient } from '../connections';
 import { stagingRules, streamTopic, type StreamDeps } from './stream-deps';
-import { mergeToStaging } from './stream-merge';
+import { mergeToStaging, statusHistoriesOf } from './stream-merge';
 import { ensureStreamTables, warehouseOffsets } from './stream-tables';
 import { writePartitionBatch } from './write-partition-batch';
 
@@ -33,6 +34,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   const result: ConsumeResult = emptyConsumeResult(t.topic);
   const positions = await warehouseOffsets(w, t.topic);
   const rules = stagingRules(deps, t);
+  const statusHistories = statusHistoriesOf(deps.streaming, t);
   const consumer: Consumer = kafkaClient(deps.kafka, `stream-${t.table}`).consumer({
     groupId: `edp-stream-${t.table}`,
     maxWaitTimeInMs: 100,
@@ -42,6 +44,9 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   });
   let lastMerge = Date.now();
   let crashed: Error | undefined;
+  // A non-retryable refusal inside a batch (a source schema change) ends the run instead of the
+  // consumer restarting onto the same message.
+  let refused: Error | undefined;
   const runMs = (input.runSeconds ?? deps.streaming.activitySeconds) * 1000;
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -75,12 +80,21 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           i += deps.streaming.batchMaxRows
         ) {
           const slice = batch.messages.slice(i, i + deps.streaming.batchMaxRows);
-          const r = await writePartitionBatch(w, t, batch.partition, slice);
+          let r: Awaited<ReturnType<typeof writePartitionBatch>>;
+          try {
+            r = await writePartitionBatch(w, t, batch.partition, slice);
+          } catch (err) {
+            if (edpClassification(err)?.retryable !== false) throw err;
+            refused = err as Error;
+            stop();
+            return;
+          }
           positions.set(batch.partition, r.next);
           result.messages += slice.length;
           result.rowsInserted += r.inserted;
           result.deadLetters += r.deadLetters;
           result.skipped += r.skipped;
+          result.ignored = (result.ignored ?? 0) + r.ignored;
           const lastOffset = slice[slice.length - 1].offset;
           payload.resolveOffset(lastOffset);
           // For lag monitoring only: the warehouse's offsets are the ones that count.
@@ -89,9 +103,10 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           const tags = { topic: t.topic };
           addToCounter('edp_stream_rows_ingested', r.inserted, tags, 'Stream events written to raw');
           addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
+          addToCounter('edp_stream_ignored', r.ignored, tags, 'Stream messages with nothing to store (tombstones)');
         }
         if (Date.now() - lastMerge >= deps.streaming.mergeEveryMs) {
-          result.merged += await mergeToStaging(w, t, { rules });
+          result.merged += await mergeToStaging(w, t, { rules, statusHistories });
           lastMerge = Date.now();
         }
       },
@@ -102,8 +117,9 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     clearInterval(beat);
     await consumer.disconnect().catch(() => undefined);
   }
+  if (refused) throw refused;
   if (crashed) throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
-  result.merged += await mergeToStaging(w, t, { rules });
+  result.merged += await mergeToStaging(w, t, { rules, statusHistories });
   result.positions = Object.fromEntries([...positions].map(([p, o]) => [String(p), o]));
   logEvent('stream consumed', { ...result, positions: undefined });
   return result;

@@ -1,4 +1,5 @@
 import type { ColumnType, StreamTopicConfig } from '../../lib/config/schema';
+import { decodeDebezium } from './debezium';
 
 /** A Kafka message as the decoder needs it. */
 export interface RawMessage {
@@ -21,7 +22,16 @@ export type DecodedEvent =
       row: string;
       eventTimeMs: number;
     }
-  | { ok: false; reason: string };
+  | {
+      ok: false;
+      reason: string;
+      /**
+       * Absent: a poison message for the dead-letter table. `skip`: nothing to store (a Debezium tombstone,
+       * transaction metadata), counted only. `stop`: the source's schema changed in a way the declared
+       * columns cannot take; the table's stream stops before this message.
+       */
+      action?: 'skip' | 'stop';
+    };
 
 const fail = (reason: string): DecodedEvent => ({ ok: false, reason });
 
@@ -66,12 +76,16 @@ function checkRow(row: unknown, topic: StreamTopicConfig): string | undefined {
 }
 
 /**
- * Decodes one message: JSON, the row (the message itself, or a Debezium envelope's `after`/`before`),
- * its key fields and column types, and its event time. Anything wrong makes it a poison message with
- * a reason; it is never thrown, so one bad message never blocks its partition.
+ * Decodes one message: JSON, the row (the message itself, or a Debezium change decoded by its schema,
+ * see debezium/), its key fields and column types, and its event time. Anything wrong makes it a poison
+ * message with a reason; it is never thrown, so one bad message never blocks its partition. A Debezium
+ * tombstone (the null value after a delete) is skipped.
  */
 export function decodeEvent(topic: StreamTopicConfig, message: RawMessage): DecodedEvent {
-  if (!message.value || message.value.length === 0) return fail('empty message (tombstone)');
+  if (!message.value || message.value.length === 0)
+    return topic.format === 'debezium'
+      ? { ok: false, reason: 'tombstone', action: 'skip' }
+      : fail('empty message (tombstone)');
   let doc: unknown;
   try {
     doc = JSON.parse(message.value.toString('utf8'));
@@ -80,21 +94,12 @@ export function decodeEvent(topic: StreamTopicConfig, message: RawMessage): Deco
   }
   const kafkaTime = Number(message.timestamp);
   if (topic.format === 'debezium') {
-    const env = (doc && typeof doc === 'object' && 'payload' in doc ? doc.payload : doc) as {
-      op?: unknown;
-      before?: unknown;
-      after?: unknown;
-      source?: { ts_ms?: unknown };
-    } | null;
-    if (!env || typeof env !== 'object') return fail('not a Debezium envelope (no object)');
-    const op = env.op;
-    if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r')
-      return fail(`Debezium op must be c, u, d or r, got ${JSON.stringify(op)}`);
-    const row = op === 'd' ? env.before : env.after;
-    const problem = checkRow(row, topic);
-    if (problem) return fail(`Debezium ${op === 'd' ? 'before' : 'after'}: ${problem}`);
-    const ts = Number(env.source?.ts_ms);
-    return { ok: true, op, row: JSON.stringify(row), eventTimeMs: Number.isFinite(ts) && ts > 0 ? ts : kafkaTime };
+    const change = decodeDebezium(topic, doc);
+    if (change.kind !== 'row')
+      return change.kind === 'dead' ? fail(change.reason) : { ok: false, reason: change.reason, action: change.kind };
+    const problem = checkRow(change.row, topic);
+    if (problem) return fail(`Debezium ${change.side}: ${problem}`);
+    return { ok: true, op: change.op, row: JSON.stringify(change.row), eventTimeMs: change.eventTimeMs ?? kafkaTime };
   }
   const problem = checkRow(doc, topic);
   if (problem) return fail(problem);

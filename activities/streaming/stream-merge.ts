@@ -1,35 +1,58 @@
-import type { StreamTopicConfig } from '../../lib/config/schema';
+import type { StatusHistoryConfig, StreamTopicConfig } from '../../lib/config/schema';
+import { KeyedLock } from '../keyed-lock';
 import { evaluateRuleFile, type RuleFile } from '../quality';
 import type { Warehouse, WarehouseSession } from '../warehouse';
+import {
+  applyStatusHistory,
+  applyTopicHistory,
+  ensureStatusHistory,
+  ensureTopicHistory,
+  unreadBatchRuns,
+} from './history';
+import { typedColumn } from './raw-events';
 import { rawTable, recordPosition, STREAM_MERGED, stagingTable } from './stream-tables';
 
-/** One typed column out of a raw row's JSON (timestamps may also be epoch milliseconds, as Debezium sends them). */
-function extract(w: Warehouse, name: string, type: StreamTopicConfig['columns'][string]): string {
-  const d = w.dialect;
-  const text = d.jsonText('row_json', name);
-  if (type === 'timestamp') {
-    return `CASE WHEN ${d.regexFullMatch(text, '-?[0-9]+')} THEN ${d.fromEpochMs(text)}
-      ELSE ${d.tryCast(text, type)} END AS ${d.quoteIdent(name)}`;
-  }
-  return `${d.tryCast(text, type)} AS ${d.quoteIdent(name)}`;
-}
+/** Raw offsets `[from, to)` of one partition. */
+type OffsetRange = { partition: number; from: number; to: number };
 
 /** What to merge: the live stream's unmerged rows (default), or a backfill's offset ranges; and the rule file, if any. */
 export interface MergeOptions {
   maxRows?: number;
-  ranges?: ReadonlyArray<{ partition: number; from: number; to: number }>;
+  ranges?: readonly OffsetRange[];
   /** The rule file for `staging.<table>`: each micro-batch is checked (and bad rows quarantined) before it merges. */
   rules?: RuleFile;
+  /** The status histories this topic feeds (`streaming.statusHistory` entries naming it); see {@link statusHistoriesOf}. */
+  statusHistories?: readonly StatusHistoryConfig[];
+}
+
+/** The status histories whose stream side is topic `t`. */
+export function statusHistoriesOf(
+  streaming: { statusHistory?: readonly StatusHistoryConfig[] },
+  t: StreamTopicConfig,
+): StatusHistoryConfig[] {
+  return (streaming.statusHistory ?? []).filter((h) => h.stream.topic === t.topic || h.stream.topic === t.table);
 }
 
 /**
  * Merges raw rows not yet merged into `staging.<table>`: the latest event per key wins (by event time,
  * then offset); an older event never overwrites a newer row; a Debezium delete removes the row. With a
  * rule file the micro-batch is checked first by the same engine as batch (rows failing a quarantining
- * rule go to `staging.<table>__quality_errors`, never into staging). The merged position per
- * partition commits with the staging change, so a retry merges nothing twice. Returns the raw rows merged.
+ * rule go to `staging.<table>__quality_errors`, never into staging). In the same transaction the
+ * touched keys' SCD type 2 versions (`history.<table>`, with `history`) and status histories are
+ * rebuilt, the latter also for batch runs not read yet. The merged position per partition commits
+ * with these changes, so a retry merges nothing twice. Returns the raw rows merged.
  */
-export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options: MergeOptions = {}): Promise<number> {
+export function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options: MergeOptions = {}): Promise<number> {
+  // Merges of one topic in this process take turns: on DuckDB (one process holds the file) two at once
+  // would conflict on the history tables and one fail; across processes the engine's locks order them.
+  let lock = mergeLocks.get(w);
+  if (!lock) mergeLocks.set(w, (lock = new KeyedLock()));
+  return lock.run(t.topic, () => merge(w, t, options));
+}
+
+const mergeLocks = new WeakMap<Warehouse, KeyedLock>();
+
+async function merge(w: Warehouse, t: StreamTopicConfig, options: MergeOptions): Promise<number> {
   const d = w.dialect;
   const cols = Object.entries(t.columns);
   const q = (c: string) => d.quoteIdent(c);
@@ -37,7 +60,7 @@ export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options
     t.key.map((k) => `${a}.${q(k)} IS NOT DISTINCT FROM ${b}.${q(k)}`).join(' AND ');
   const staging = d.table(stagingTable(t));
   const raw = d.table(rawTable(t));
-  const rangeWhere = (ranges: ReadonlyArray<{ partition: number; from: number; to: number }>) =>
+  const rangeWhere = (ranges: readonly OffsetRange[]) =>
     ranges
       .map((r) => `(r.kafka_partition = ${r.partition} AND r.kafka_offset >= ${r.from} AND r.kafka_offset < ${r.to})`)
       .join(' OR ') || 'FALSE';
@@ -69,19 +92,13 @@ export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options
     '_edp_kafka_partition',
     '_edp_kafka_offset',
   ];
-  const latestSql = (
-    ranges: ReadonlyArray<{ partition: number; from: number; to: number }>,
-  ) => `(SELECT ${out.join(', ')} FROM (
+  const latestSql = (ranges: readonly OffsetRange[]) => `(SELECT ${out.join(', ')} FROM (
          SELECT *, row_number() OVER (PARTITION BY ${t.key.map(q).join(', ')} ORDER BY _edp_event_time DESC, _edp_kafka_partition DESC, _edp_kafka_offset DESC) AS edp_rn
-         FROM (SELECT ${cols.map(([name, type]) => extract(w, name, type)).join(', ')}, _edp_op, _edp_event_time,
+         FROM (SELECT ${cols.map(([name, type]) => `${typedColumn(w, name, type)} AS ${q(name)}`).join(', ')}, _edp_op, _edp_event_time,
                  kafka_partition AS _edp_kafka_partition, kafka_offset AS _edp_kafka_offset
                FROM ${raw} r WHERE ${rangeWhere(ranges)}) x) y
        WHERE edp_rn = 1)`;
-  const apply = async (
-    tx: WarehouseSession,
-    latest: string,
-    ranges: ReadonlyArray<{ partition: number; to: number }>,
-  ) => {
+  const apply = async (tx: WarehouseSession, latest: string, ranges: readonly OffsetRange[]) => {
     // Newer-or-equal events replace the row; an older event leaves it alone.
     await tx.execute(
       `DELETE FROM ${staging} s WHERE EXISTS (SELECT 1 FROM ${latest} l WHERE ${keyMatch('s', 'l')} AND s._edp_event_time <= l._edp_event_time)`,
@@ -91,14 +108,29 @@ export async function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options
        SELECT ${cols.map(([name]) => `l.${q(name)}`).join(', ')}, l._edp_event_time, l._edp_kafka_partition, l._edp_kafka_offset, ${d.now()}
        FROM ${latest} l WHERE l._edp_op <> 'd' AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE ${keyMatch('s', 'l')})`,
     );
+    await applyHistories(tx, ranges);
     if (!options.ranges) {
       for (const r of ranges) await recordPosition(tx, STREAM_MERGED, t.topic, r.partition, r.to - 1);
     }
   };
 
+  const statusHistories = options.statusHistories ?? [];
+  if (t.history) await ensureTopicHistory(w, t);
+  for (const h of statusHistories) await ensureStatusHistory(w, h);
+  const batchRuns = await Promise.all(statusHistories.map((h) => unreadBatchRuns(w, h)));
+  const applyHistories = async (tx: WarehouseSession, ranges: readonly OffsetRange[]) => {
+    const where = ranges.length > 0 ? rangeWhere(ranges) : undefined;
+    if (t.history && where) await applyTopicHistory(tx, w, t, where);
+    for (const [i, h] of statusHistories.entries()) {
+      await applyStatusHistory(tx, w, h, { topic: t, where, batchRuns: batchRuns[i] });
+    }
+  };
   const ranges = (await fixRanges()).filter((r) => r.rows > 0);
   const rows = ranges.reduce((a, r) => a + r.rows, 0);
-  if (rows === 0) return 0;
+  if (rows === 0) {
+    if (batchRuns.some((runs) => runs.length > 0)) await w.transaction((tx) => applyHistories(tx, []));
+    return 0;
+  }
   if (!options.rules) {
     await w.transaction((tx) => apply(tx, latestSql(ranges), ranges));
     return rows;

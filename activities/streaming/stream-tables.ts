@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { StreamTopicConfig } from '../../lib/config/schema';
+import { BadInputError } from '../../lib/errors';
 import { decodeEvent } from './stream-event';
 import { ensureAudit, STREAM_MERGED as MERGED_TABLE, STREAM_OFFSETS as OFFSETS_TABLE } from '../audit';
 import {
@@ -106,24 +107,34 @@ const headerText = (h: KafkaMessage['headers']): string | null => {
   );
 };
 
-/** Decodes messages of one partition into raw rows and dead-letter rows (columns as RAW_COLUMNS / DEAD_LETTER_COLUMNS). */
+/**
+ * Decodes messages of one partition into raw rows and dead-letter rows (columns as RAW_COLUMNS /
+ * DEAD_LETTER_COLUMNS), counting the ones to skip (Debezium tombstones, transaction metadata). A source
+ * schema change the declared columns cannot take throws {@link BadInputError}: the batch is not written.
+ */
 export function messageRows(
   t: StreamTopicConfig,
   partition: number,
   messages: readonly KafkaMessage[],
   now: number,
-): { rows: Array<Array<string | number | null>>; dead: Array<Array<string | number | null>> } {
+): { rows: Array<Array<string | number | null>>; dead: Array<Array<string | number | null>>; ignored: number } {
   const rows: Array<Array<string | number | null>> = [];
   const dead: Array<Array<string | number | null>> = [];
+  let ignored = 0;
   for (const m of messages) {
     const key = m.key ? m.key.toString('utf8') : null;
     const payload = m.value ? m.value.toString('utf8') : null;
     const e = decodeEvent(t, { ...m, partition });
     const head = [t.topic, partition, Number(m.offset), key, Number(m.timestamp)];
     if (e.ok) rows.push([...head, headerText(m.headers), e.op, payload, e.row, e.eventTimeMs, now]);
+    else if (e.action === 'skip') ignored++;
+    else if (e.action === 'stop')
+      throw new BadInputError(`${t.topic} partition ${partition} offset ${m.offset}: ${e.reason}`, {
+        fix: `streaming.topics (${t.table}).columns`,
+      });
     else dead.push([...head, payload, e.reason, now]);
   }
-  return { rows, dead };
+  return { rows, dead, ignored };
 }
 
 /** Writes decoded rows to raw and the dead-letter table, skipping offsets already there (exactly once). */

@@ -7,13 +7,14 @@ import { messageRows, recordPosition, STREAM_OFFSETS, writeMessageRows } from '.
  * Writes messages of one partition in one warehouse transaction: accepted rows to raw, poison ones to
  * the dead-letter table, and the partition's next offset, so rows and offsets commit together. Offsets
  * below the warehouse's position are skipped; the (partition, offset) key skips any row already there.
+ * Tombstones and transaction metadata are counted (`ignored`) and advance the position.
  */
 export async function writePartitionBatch(
   w: Warehouse,
   t: StreamTopicConfig,
   partition: number,
   messages: readonly KafkaMessage[],
-): Promise<{ inserted: number; deadLetters: number; skipped: number; next: number }> {
+): Promise<{ inserted: number; deadLetters: number; skipped: number; ignored: number; next: number }> {
   return w.transaction(async (tx) => {
     // Lock the partition's position before reading it: a second writer of the same partition (a
     // rebalance, an overlapping retry) then waits here and reads the committed floor, instead of both
@@ -28,11 +29,11 @@ export async function writePartitionBatch(
     );
     const floor = row ? Number(row.o) : 0;
     const fresh = messages.filter((m) => Number(m.offset) >= floor);
-    const { rows, dead } = messageRows(t, partition, fresh, Date.now());
+    const { rows, dead, ignored } = messageRows(t, partition, fresh, Date.now());
     const { inserted, deadLetters } = await writeMessageRows(tx, t, rows, dead);
     const last = messages.length > 0 ? Number(messages[messages.length - 1].offset) + 1 : floor;
     const next = Math.max(floor, last);
     await recordPosition(tx, STREAM_OFFSETS, t.topic, partition, next);
-    return { inserted, deadLetters, skipped: messages.length - fresh.length, next };
+    return { inserted, deadLetters, skipped: messages.length - fresh.length, ignored, next };
   });
 }

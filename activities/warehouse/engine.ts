@@ -48,6 +48,11 @@ export interface Engine<Name extends string = string, Schema extends z.ZodTypeAn
   readonly classifyError?: DriverErrorClassifier;
   /** How the engine masks PHI, restricts rows and reports reads (`<engine>-governance.ts`). */
   readonly governance?: GovernanceDialect;
+  /**
+   * The OpenLineage dataset namespace of the warehouse's tables, and the database that prefixes their names
+   * (`<database>.<schema>.<table>`) where the engine has one; `<engine>://edp` and `schema.table` when undefined.
+   */
+  lineageNamespace?(section: NonNullable<z.output<Schema>>): { namespace: string; database?: string };
 }
 
 /** Declares an engine, keeping its name and section types for the registry. */

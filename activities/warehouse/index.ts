@@ -14,6 +14,7 @@ export { DEFAULT_ENGINE, ENGINES, engineForTarget, engineNamed, type EngineName 
 export {
   chosenEngine,
   computeWarehouseOf,
+  lineageNamespaceOf,
   openChosenWarehouse,
   singleWriterOf,
   type SingleWriter,

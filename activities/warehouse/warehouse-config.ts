@@ -79,6 +79,12 @@ export function computeWarehouseOf(w: WarehouseConfig): string | undefined {
   return engine.computeWarehouse?.(section);
 }
 
+/** The OpenLineage namespace of the chosen engine's tables, and the database prefixing their names. */
+export function lineageNamespaceOf(w: WarehouseConfig): { namespace: string; database?: string } {
+  const { engine, section } = chosenEngine(w);
+  return engine.lineageNamespace?.(section) ?? { namespace: `${engine.name}://edp` };
+}
+
 /** `w` with every engine section's relative paths resolved by `inState`. */
 export function withResolvedPaths(w: WarehouseConfig, inState: (path: string) => string): WarehouseConfig {
   const resolved: Record<string, unknown> = { ...w };

@@ -35,7 +35,10 @@ export interface BulkLoadRequest {
   target: TableRef;
   /** Where rows that fail parsing, typing or a required check go. */
   errors: TableRef;
-  /** Lines found unreadable before the load (e.g. unbalanced quotes), quarantined as `parse` errors and counted. */
+  /**
+   * Lines found unreadable before the load (e.g. unbalanced quotes), quarantined as `parse` errors and counted
+   * as data rows; the loader leaves them out of what its reader sees, so `file` may still hold them.
+   */
   rejectedLines?: ReadonlyArray<{ line: number; text: string; reason: string }>;
   /** CSV only: the data rows the caller counted in the file, so the loader can skip looking for missing values when none are. */
   dataRows?: number;

@@ -1,7 +1,5 @@
-import { accessSummary, readAccessReport } from '../../activities/governance';
 import type { CliCommand } from '../command';
-import { table } from '../output';
-import { CliError, UsageError, withWarehouseReader } from '../session';
+import { CliError, UsageError } from '../cli-errors';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -42,6 +40,9 @@ says so and exits 1. See docs/security.md#governance.`,
     const until = instant(opts.string('until'), 'until', new Date());
     const since = instant(opts.string('since'), 'since', new Date(until.getTime() - 7 * DAY_MS));
     if (since >= until) throw new UsageError('--since must be before --until');
+    const { accessSummary, readAccessReport } = await import('../../activities/governance');
+    const { withWarehouseReader } = await import('../session');
+    const { table } = await import('../output');
     const reads = await withWarehouseReader(config, (source) =>
       readAccessReport(source, {
         since,

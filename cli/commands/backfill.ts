@@ -1,7 +1,6 @@
 import { parseInterval } from '../../lib/intervals';
-import { backfill } from '../backfill-command';
 import type { CliCommand } from '../command';
-import { UsageError } from '../session';
+import { UsageError } from '../cli-errors';
 
 /** `edp backfill`: the pipeline over a range of intervals. */
 export const backfillCommand: CliCommand = {
@@ -19,7 +18,7 @@ export const backfillCommand: CliCommand = {
     concurrency: { type: 'string' },
     'dry-run': { type: 'boolean' },
   },
-  run({ config, opts, log }) {
+  async run({ config, opts, log }) {
     const [fromText, toText] = [opts.string('from'), opts.string('to')];
     if (fromText === undefined || toText === undefined) {
       throw new UsageError('backfill needs --from and --to, e.g. --from 2026-01-01T00:00Z --to 2026-01-02T00:00Z');
@@ -28,6 +27,7 @@ export const backfillCommand: CliCommand = {
     if (mode !== 'missing' && mode !== 'failed' && mode !== 'all')
       throw new UsageError(`--mode must be missing, failed or all, got "${mode}"`);
     const { start: from, end: to } = parseInterval(`${fromText}/${toText}`);
+    const { backfill } = await import('../backfill-command');
     return backfill(
       config,
       {

@@ -1,5 +1,4 @@
 import type { CliCommand } from '../command';
-import { codecServer } from '../codec-commands';
 
 /** `edp codec-server`: decodes encrypted payloads for the Web UI. */
 export const codecServerCommand: CliCommand = {
@@ -16,15 +15,18 @@ export const codecServerCommand: CliCommand = {
     'token-file': { type: 'string' },
     'sign-in-url': { type: 'boolean' },
   },
-  run: ({ config, opts, log }) =>
-    codecServer(
+  async run({ config, opts, log }) {
+    const port = opts.optionalNumber('port');
+    const { codecServer } = await import('../codec-commands');
+    return codecServer(
       config,
       {
-        port: opts.optionalNumber('port'),
+        port,
         uiOrigin: opts.string('ui-origin'),
         tokenFile: opts.string('token-file'),
         signInUrl: opts.flag('sign-in-url'),
       },
       log,
-    ),
+    );
+  },
 };

@@ -1,9 +1,11 @@
 import type { CliCommand } from '../command';
-import { configShow } from '../config-command';
 
 /** `edp config`: the resolved configuration. */
 export const configCommand: CliCommand = {
   name: 'config',
   help: [['config', 'the resolved configuration (defaults, EDP_* overrides), secrets redacted']],
-  run: ({ loaded }) => configShow(loaded.config, loaded.file, loaded.overrides),
+  async run({ loaded }) {
+    const { configShow } = await import('../config-command');
+    return configShow(loaded.config, loaded.file, loaded.overrides);
+  },
 };

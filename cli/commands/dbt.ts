@@ -1,10 +1,7 @@
 import { resolve } from 'node:path';
-import { installPackages } from '../../activities/transform';
 import { ProjectError } from '../../lib/errors';
 import type { CliCommand } from '../command';
-import { CliError } from '../session';
-import { dbtCommand as runDbt } from '../dbt-command';
-import { withWorker } from '../session';
+import { CliError } from '../cli-errors';
 
 /** `edp dbt <command>`: a dbt project as the durable transform workflow. */
 export const dbtCommand: CliCommand = {
@@ -50,17 +47,18 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
     threads: { type: 'string' },
     'no-wait': { type: 'boolean' },
   },
-  run({ config, rest, opts, log }) {
+  async run({ config, rest, opts, log }) {
     const [sub] = rest;
     if (sub === 'deps') {
       const dir = resolve(opts.string('project-dir') ?? config.transform.projectDir);
+      const { installPackages } = await import('../../activities/transform');
       try {
         for (const p of installPackages(dir)) log(`Installed ${p.name} from ${p.from}`);
       } catch (err) {
         if (err instanceof ProjectError) throw new CliError(err.message);
         throw err;
       }
-      return Promise.resolve(0);
+      return 0;
     }
     const dbt = {
       projectDir: opts.string('project-dir'),
@@ -71,7 +69,9 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
       threads: opts.optionalNumber('threads'),
       noWait: opts.flag('no-wait'),
     };
+    const { dbtCommand: runDbt } = await import('../dbt-command');
     if (sub === 'compile' || dbt.noWait) return runDbt(config, sub, dbt, log);
+    const { withWorker } = await import('../session');
     return withWorker(config, () => runDbt(config, sub, dbt, log), log);
   },
 };

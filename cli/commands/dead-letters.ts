@@ -1,6 +1,5 @@
 import type { CliCommand } from '../command';
-import { deadLettersList, deadLettersRetry } from '../dead-letter-commands';
-import { UsageError } from '../session';
+import { UsageError } from '../cli-errors';
 
 /** `edp dead-letters [list] | retry`: failed runs, and running their intervals again. */
 export const deadLettersCommand: CliCommand = {
@@ -10,7 +9,8 @@ export const deadLettersCommand: CliCommand = {
     ['dead-letters retry <run-id ...> | --all', 'run the pipeline again for those intervals (steps are idempotent)'],
   ],
   options: { all: { type: 'boolean' } },
-  run({ config, rest, opts, log }) {
+  async run({ config, rest, opts, log }) {
+    const { deadLettersList, deadLettersRetry } = await import('../dead-letter-commands');
     if (rest[0] === 'retry') return deadLettersRetry(config, rest.slice(1), opts.flag('all'), log);
     if (rest[0] === undefined || rest[0] === 'list') return deadLettersList(config, opts.flag('all'));
     throw new UsageError('dead-letters: edp dead-letters [list] [--all] | edp dead-letters retry <run-id ...> | --all');

@@ -2,8 +2,8 @@ import { pipelineWorkflowId } from '../../lib/ids';
 import { describeInterval } from '../../lib/intervals';
 import type { CliCommand } from '../command';
 import { num } from '../output';
-import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from '../sample-files';
-import { UsageError } from '../session';
+import { DEFAULT_SAMPLE } from '../sample-data';
+import { CliError, UsageError } from '../cli-errors';
 
 /** `edp generate`: one interval of deterministic sample data, as landing files and operational rows. */
 export const generateCommand: CliCommand = {
@@ -41,7 +41,7 @@ local PostgreSQL source. The same seed and interval always give the same data.
     skip: { type: 'string' },
   },
   async run({ config, opts, log }) {
-    const interval = opts.interval();
+    const interval = opts.interval(config.pipeline.intervalHours);
     const options = {
       seed: opts.number('seed', DEFAULT_SAMPLE.seed),
       members: opts.number('members', DEFAULT_SAMPLE.members),
@@ -61,13 +61,19 @@ local PostgreSQL source. The same seed and interval always give the same data.
     if (unknown.length > 0)
       throw new UsageError(`--only/--skip name ${unknown.join(', ')}; known: ${known.join(', ')}`);
     const include = (name: string): boolean => (!only || only.includes(name)) && !skip.includes(name);
+    const { writeSampleFiles, writeSampleSources } = await import('../sample-files');
     for (const f of writeSampleFiles(config, interval, options, include)) log(`wrote ${f}`);
     if (config.sources.some((s) => include(s.name))) {
-      const added = await writeSampleSources(config, interval, options.seed, include);
-      log(`added ${num(added)} rows to the operational database (PostgreSQL must be running: \`npx edp up\`)`);
+      const added = await writeSampleSources(config, interval, options.seed, include).catch((err: Error) => {
+        throw new CliError(
+          `wrote the landing files but not the operational rows (${err.message}): is PostgreSQL running? ` +
+            'Start it with `npx edp up` and run this again (rows already there are not added twice)',
+        );
+      });
+      log(`added ${num(added)} rows to the operational database`);
     }
     log(
-      `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(config.pipeline.name, interval)}`,
+      `${num(options.claimsPerInterval)} claims, ${num(options.members)} members for ${describeInterval(interval)}; pipeline id ${pipelineWorkflowId(config.pipeline.name, interval, config.pipeline.schedule.offsetMinutes)}`,
     );
     return 0;
   },

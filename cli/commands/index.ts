@@ -1,9 +1,11 @@
 import type { CliCommand } from '../command';
 import { accessReportCommand } from './access-report';
+import { cdcCommand } from './cdc';
 import { backfillCommand } from './backfill';
 import { codecKeysCommand } from './codec-keys';
 import { codecServerCommand } from './codec-server';
 import { configCommand } from './config';
+import { consoleCommand } from './console';
 import { dbtCommand } from './dbt';
 import { deadLettersCommand } from './dead-letters';
 import { downCommand } from './down';
@@ -22,6 +24,7 @@ import { statusCommand } from './status';
 import { streamCommand } from './stream';
 import { upCommand } from './up';
 import { workerCommand } from './worker';
+import { cancelCommand } from './cancel';
 
 /** Every `edp` command, in the order `edp --help` lists them; a new command is one file and one line here. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -48,6 +51,9 @@ export const COMMANDS: readonly CliCommand[] = [
   codecKeysCommand,
   codecServerCommand,
   accessReportCommand,
+  cancelCommand,
+  consoleCommand,
+  cdcCommand,
 ];
 
 /** The command a name or alias on the command line stands for. */

@@ -1,7 +1,5 @@
 import type { CliCommand } from '../command';
-import { pipelineGraph } from '../declared-pipelines';
-import { pipelinesList, pipelinesShow } from '../pipelines-command';
-import { UsageError } from '../session';
+import { UsageError } from '../cli-errors';
 
 /** `edp pipelines list | show [name] | graph <name>`: the configured pipelines, their schedules, steps and ids. */
 export const pipelinesCommand: CliCommand = {
@@ -14,11 +12,13 @@ export const pipelinesCommand: CliCommand = {
     ['pipelines graph <name> [--dot]', 'a declared pipeline’s step DAG, layer by layer (or as Graphviz)'],
   ],
   options: { dot: { type: 'boolean' } },
-  run({ config, rest, opts }) {
+  async run({ config, rest, opts }) {
     const [sub, name] = rest;
+    const { pipelinesList, pipelinesShow } = await import('../pipelines-command');
     if (sub === 'list') return pipelinesList(config, new Date());
     if (sub === 'show') return pipelinesShow(config, name, new Date());
     if (sub === 'graph' && name) {
+      const { pipelineGraph } = await import('../declared-pipelines');
       console.log(pipelineGraph(config, name, opts.flag('dot')));
       return 0;
     }

@@ -1,7 +1,6 @@
 import { parseInterval } from '../../lib/intervals';
 import type { CliCommand } from '../command';
-import { qualityReport, qualityRun } from '../quality-commands';
-import { UsageError } from '../session';
+import { UsageError } from '../cli-errors';
 
 /** `edp quality run | report`: the data-quality rules now, or a run's results. */
 export const qualityCommand: CliCommand = {
@@ -14,8 +13,9 @@ export const qualityCommand: CliCommand = {
     ['quality report [--run RUN_ID]', 'the results of a quality run (default the latest); exit 1 if it failed'],
   ],
   options: { table: { type: 'string', multiple: true }, interval: { type: 'string' }, run: { type: 'string' } },
-  run({ config, rest, opts, log }) {
+  async run({ config, rest, opts, log }) {
     const [sub] = rest;
+    const { qualityReport, qualityRun } = await import('../quality-commands');
     if (sub === 'run') {
       const interval = opts.string('interval');
       return qualityRun(config, opts.list('table'), interval === undefined ? undefined : parseInterval(interval), log);

@@ -1,6 +1,5 @@
 import type { CliCommand } from '../command';
-import { table } from '../output';
-import { readWarehouse, UsageError } from '../session';
+import { UsageError } from '../cli-errors';
 
 /** `edp query`: SQL against the warehouse, printed as a table or JSON. */
 export const queryCommand: CliCommand = {
@@ -15,6 +14,8 @@ export const queryCommand: CliCommand = {
   async run({ config, rest, opts }) {
     const sql = rest.join(' ').trim();
     if (!sql) throw new UsageError('query needs SQL, e.g. edp query "select count(*) from raw.claims"');
+    const { readWarehouse } = await import('../session');
+    const { table } = await import('../output');
     const rows = await readWarehouse(config, sql, { write: opts.flag('write') });
     console.log(opts.flag('json') ? JSON.stringify(rows, null, 2) : table(rows));
     return 0;

@@ -1,6 +1,5 @@
 import type { CliCommand } from '../command';
-import { realtimeStart, realtimeStatus, realtimeStop } from '../realtime-commands';
-import { UsageError } from '../session';
+import { UsageError } from '../cli-errors';
 
 /** `edp realtime start | stop | status`: the near-real-time refresh. */
 export const realtimeCommand: CliCommand = {
@@ -12,7 +11,8 @@ export const realtimeCommand: CliCommand = {
     ],
     ['', "(realtimeRefresh) | cancel it | each table's lag; exit 1 when one is behind"],
   ],
-  run({ config, rest, log }) {
+  async run({ config, rest, log }) {
+    const { realtimeStart, realtimeStatus, realtimeStop } = await import('../realtime-commands');
     if (rest[0] === 'start') return realtimeStart(config, log);
     if (rest[0] === 'stop') return realtimeStop(config, log);
     if (rest[0] === 'status') return realtimeStatus(config);

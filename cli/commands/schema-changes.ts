@@ -1,13 +1,13 @@
-import { readSchemaChanges } from '../../activities/audit';
 import type { CliCommand } from '../command';
-import { table } from '../output';
-import { withWarehouseReader } from '../session';
 
 /** `edp schema-changes [schema.table]`: the columns added and types widened in the tables the platform loads. */
 export const schemaChangesCommand: CliCommand = {
   name: 'schema-changes',
   help: [['schema-changes [schema.table]', 'columns added and types widened in loaded tables, oldest first']],
   async run({ config, rest }) {
+    const { readSchemaChanges } = await import('../../activities/audit');
+    const { withWarehouseReader } = await import('../session');
+    const { table } = await import('../output');
     const changes = await withWarehouseReader(config, (reader) => readSchemaChanges(reader, rest[0])).catch(
       (err: Error) => {
         // No worker has written the audit schema yet, so nothing has changed either.

@@ -1,6 +1,5 @@
 import type { CliCommand } from '../command';
-import { UsageError } from '../session';
-import { streamBackfill, streamProduce, streamStart, streamStatus, streamStop } from '../stream-commands';
+import { UsageError } from '../cli-errors';
 
 /** `edp stream …`: the load generator, the streaming workflows and stream backfills. */
 export const streamCommand: CliCommand = {
@@ -29,8 +28,9 @@ export const streamCommand: CliCommand = {
     partition: { type: 'string' },
     'no-wait': { type: 'boolean' },
   },
-  run({ config, rest, opts, log }) {
+  async run({ config, rest, opts, log }) {
     const sub = rest[0];
+    const { streamBackfill, streamProduce, streamStart, streamStatus, streamStop } = await import('../stream-commands');
     if (sub === 'produce') {
       return streamProduce(
         config,

@@ -1,7 +1,4 @@
 import type { CliCommand } from '../command';
-import { startCodecDaemon } from '../codec-commands';
-import { startServices } from '../demo-command';
-import { startWorkerDaemon, workerLog } from '../worker-daemon';
 
 /** `edp up`: the services, the codec server when configured, and a background worker. */
 export const upCommand: CliCommand = {
@@ -9,6 +6,10 @@ export const upCommand: CliCommand = {
   help: [['up [--services-only]', 'start Temporal (Web UI) and Kafka, and a background worker']],
   options: { 'services-only': { type: 'boolean' } },
   async run({ loaded, config, opts, log }) {
+    const { startCodecDaemon } = await import('../codec-commands');
+    const { startServices } = await import('../demo-command');
+    const { startWorkerDaemon, workerLog } = await import('../worker-daemon');
+    const { consoleUrl, startConsoleDaemon } = await import('../../console/console-daemon');
     await startServices(config);
     const codec = await startCodecDaemon(config, loaded.file);
     if (codec)
@@ -18,6 +19,8 @@ export const upCommand: CliCommand = {
     if (!opts.flag('services-only')) {
       const w = await startWorkerDaemon(config, loaded.file);
       log(`worker: ${w.alreadyRunning ? 'already running' : 'started'} (pid ${w.pid}), log ${workerLog(config)}`);
+      const c = await startConsoleDaemon(config, loaded.file);
+      log(`console: ${c.alreadyRunning ? 'already running' : 'started'} (pid ${c.pid}) on ${consoleUrl(config)}`);
     }
     log(`\nWeb UI: ${config.temporal.uiUrl}`);
     return 0;

@@ -69,6 +69,29 @@ export const realtimeViewSchema = z
   })
   .strict();
 
+/**
+ * A consumption view serving realtime rows while the realtime path is within its lag budget, else the
+ * batch rows, each row saying which (`data_freshness_indicator`) and how current (`data_as_of`).
+ */
+export const realtimeFallbackSchema = z
+  .object({
+    /** `consumption.<name>`. */
+    name,
+    /** The realtime answer: a SELECT reading curation tables as `{{ curation.<name> }}` (and any other table). */
+    realtime: z.string().min(1),
+    /** The batch answer, the same columns in the same order: a SELECT over batch-built tables (e.g. marts). */
+    batch: z.string().min(1),
+    /** The batch answer is as of the newest `column` of `table` (e.g. `raw.claims`, `_edp_loaded_at`). */
+    batchAsOf: z.object({ table: tableName, column: name.default('_edp_loaded_at') }).strict(),
+    /** Result columns identifying a row: keys the realtime answer lacks are served from batch (flagged BATCH). */
+    key: z.array(name).min(1).optional(),
+    /** The `streaming.topics` (topic or table) feeding the curation tables read: the realtime path is as current as the stalest. */
+    streams: z.array(z.string().min(1)).default([]),
+    /** Overrides `realtime.lagBudget`. */
+    lagBudget: lagSchema.optional(),
+  })
+  .strict();
+
 /** Near-real-time objects: integration views, curation tables within a target lag, consumption views. */
 export const realtimeSchema = z
   .object({
@@ -78,6 +101,10 @@ export const realtimeSchema = z
     warehouse: z.string().min(1).optional(),
     tables: z.array(realtimeTableSchema).default([]),
     views: z.array(realtimeViewSchema).default([]),
+    /** How far behind the realtime path may be before fallback views serve batch data. */
+    lagBudget: lagSchema.default('5 minutes'),
+    /** Consumption views falling back to batch data when the realtime path is behind. */
+    fallbacks: z.array(realtimeFallbackSchema).default([]),
   })
   .strict()
   .default({});
@@ -86,3 +113,5 @@ export const realtimeSchema = z
 export type RealtimeTableConfig = z.infer<typeof realtimeTableSchema>;
 /** The validated `realtime` section. */
 export type RealtimeConfig = z.infer<typeof realtimeSchema>;
+/** A validated fallback view. */
+export type RealtimeFallbackConfig = z.infer<typeof realtimeFallbackSchema>;

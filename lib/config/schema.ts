@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { alertsSchema } from './alerts-schema';
+import { cdcSchema } from './cdc-schema';
 import { checkGovernanceEntities, governanceSchema } from './governance-schema';
 import { landingSchema } from './landing-schema';
+import { lineageSchema } from './lineage-schema';
 import { loggingSchema, metricsSchema, servicesSchema } from './operations-schema';
 import { pipelineSchema } from './pipeline-schema';
 import { checkPipelines } from './pipelines-check';
@@ -13,13 +15,21 @@ import { sourcesSchema } from './sources-schema';
 import { kafkaSchema, streamingSchema } from './streaming-schema';
 import { temporalSchema } from './temporal-schema';
 import { workerSchema } from './worker-schema';
+import { consoleSchema } from './console-schema';
 
 export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type LandingColumnType } from './primitives';
 export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
-export { streamTopicSchema, type KafkaConfig, type StreamTopicConfig, type StreamingConfig } from './streaming-schema';
+export {
+  streamTopicSchema,
+  type KafkaConfig,
+  type StatusHistoryConfig,
+  type StreamTopicConfig,
+  type StreamingConfig,
+} from './streaming-schema';
 export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
 export type { DeclaredPipelineConfig, PipelineStepConfig, TriggerConfig } from './pipelines-schema';
-export { webhookSchema, type WebhookConfig } from './alerts-schema';
+export { routeFor, webhookSchema, type AlertSeverity, type AlertsConfig, type WebhookConfig } from './alerts-schema';
+export { lineageEnabled, type LineageConfig } from './lineage-schema';
 export type { SlaConfig } from './sla-schema';
 export { sqlSourceSchema, sqlTableSchema, type SqlSourceConfig, type SqlTableConfig } from './sources-schema';
 export type { TlsConfig } from './tls-schema';
@@ -27,6 +37,8 @@ export { exportModeSchema, type ExportMode } from './project-schema';
 export type { RealtimeConfig, RealtimeTableConfig } from './realtime-schema';
 export type { GovernanceConfig, MaskStyle, RowAccessRule, SensitivityTag } from './governance-schema';
 export { WORKER_ROLES, type WorkerConfig, type WorkerRole, type WorkerSlots } from './worker-schema';
+export { LOOPBACK_HOSTS, type ConsoleConfig } from './console-schema';
+export { DEFAULT_CDC_TABLES, HEARTBEAT_TABLE, type CdcConfig } from './cdc-schema';
 
 /**
  * The whole configuration (`edp.config.yaml` plus `EDP_*` environment overrides) around a `warehouse`
@@ -67,6 +79,12 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       governance: governanceSchema,
       /** What this worker process polls and how much it runs at once (docs/deploy.md#worker-roles). */
       worker: workerSchema,
+      /** The operator web console (`edp console`, docs/console.md): address, sign-in, refresh. */
+      console: consoleSchema,
+      /** OpenLineage run events of every pipeline run, step and dbt node, to an endpoint or a file (docs/lineage.md). */
+      lineage: lineageSchema,
+      /** Change data capture from an operational PostgreSQL source through Debezium (docs/cdc.md). */
+      cdc: cdcSchema.optional(),
     })
     .strict()
     .superRefine(checkGovernanceEntities)

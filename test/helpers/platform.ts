@@ -3,12 +3,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DuckDbWarehouse } from '../../activities/warehouse';
+import { startPipeline } from '../../cli/pipeline-run';
+import { withWorker } from '../../cli/session';
 import { writeSampleFiles, writeSampleSources } from '../../cli/sample-files';
 import type { DataInterval } from '../../lib/intervals';
 import type { SampleOptions } from '../../cli/sample-data';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { loadConfig, type LoadedConfig } from '../../workers/config';
 import type { EdpConfig } from '../../workers/config-schema';
+import type { PlatformPipelineResult } from '../../workflows/platform-pipeline';
 import { dataConverterFor } from '../../workers/payload-codec';
 import { connectClientConnection } from '../../workers/temporal-connection';
 import { testServices } from '../setup/test-services';
@@ -142,4 +145,23 @@ export async function warehouseFingerprint(path: string): Promise<Record<string,
   } finally {
     await w.close();
   }
+}
+
+/** Runs the pipeline for one interval under a worker of `config`, and says how it ended (`failed` when it threw). */
+export async function runInterval(
+  client: Client,
+  config: EdpConfig,
+  interval: DataInterval,
+): Promise<PlatformPipelineResult['status'] | 'failed'> {
+  return withWorker(
+    config,
+    async () => {
+      const handle = await startPipeline(client, config, interval);
+      return handle.result().then(
+        (r) => r.status,
+        () => 'failed' as const,
+      );
+    },
+    () => {},
+  );
 }

@@ -6,7 +6,7 @@ import { schedulesApply } from '../../cli/schedule-commands';
 import { withWorker } from '../../cli/session';
 import { ensureTemporalBinaries } from '../../infra/install';
 import { DuckDbWarehouse } from '../../activities/warehouse';
-import { pipelineScheduleId, stepWorkflowId, UNNAMED_PIPELINE_SCHEDULE_ID } from '../../lib/ids';
+import { pipelineScheduleId, pipelineWorkflowId, stepWorkflowId, UNNAMED_PIPELINE_SCHEDULE_ID } from '../../lib/ids';
 import { makeInterval, type DataInterval } from '../../lib/intervals';
 import { EDP_PIPELINE } from '../../lib/search-attributes';
 import type { EdpConfig } from '../../workers/config-schema';
@@ -104,8 +104,8 @@ describe('two pipelines in one namespace (dev server, DuckDB)', () => {
     expect(a.ingest.rowsLoaded).toBeGreaterThan(0);
     expect(b.ingest.rowsLoaded).toBeGreaterThan(0);
     expect(await runsOf(client, first)).toEqual([
-      'claims: edp-pipeline-claims-2026-08-01T00:00Z',
-      'finance: edp-pipeline-finance-2026-08-01T00:00Z',
+      'claims: edp-pipeline-claims-2026-08-01T04:00:00Z',
+      'finance: edp-pipeline-finance-2026-08-01T04:00:00Z',
     ]);
     expect(await ingestRuns(claims)).toEqual([`${stepWorkflowId('claims', 'ingest', first)} @ 2026-08-01T00:00Z`]);
     expect(await ingestRuns(finance)).toEqual([`${stepWorkflowId('finance', 'ingest', first)} @ 2026-08-01T00:00Z`]);
@@ -150,7 +150,9 @@ describe('two pipelines in one namespace (dev server, DuckDB)', () => {
     } finally {
       log.mockRestore();
     }
-    expect(await runsOf(client, second)).toEqual(['claims: edp-pipeline-claims-scheduled-2026-08-01T08:00:00Z']);
+    // The scheduled run carries the id a manual run of that interval would have: one interval, one name.
+    expect(await runsOf(client, second)).toEqual([`claims: ${pipelineWorkflowId('claims', second)}`]);
+    expect(pipelineWorkflowId('claims', second)).toBe('edp-pipeline-claims-2026-08-01T08:00:00Z');
     expect(await ingestRuns(claims)).toEqual([
       `${stepWorkflowId('claims', 'ingest', first)} @ 2026-08-01T00:00Z`,
       `${stepWorkflowId('claims', 'ingest', second)} @ 2026-08-01T04:00Z`,

@@ -32,7 +32,8 @@ describe('schedule and backfill (dev server, DuckDB)', () => {
 
   it('backfills three intervals through the schedule with the same raw rows as direct runs', async () => {
     // Direct runs, one interval at a time.
-    const direct = testConfig('it-direct', { pipeline });
+    // A pipeline name of its own: a manual run and a scheduled run of one interval share one workflow id.
+    const direct = testConfig('it-direct', { pipeline: { ...pipeline, name: 'direct_runs' } });
     for (const i of day) await landSample(direct, i);
     await withWorker(
       direct.config,

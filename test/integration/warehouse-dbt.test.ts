@@ -1,36 +1,14 @@
 import { join } from 'node:path';
-import {
-  createTransformActivities,
-  readManifest,
-  renderRelation,
-  type NodeRunResult,
-  type TargetInfo,
-} from '../../activities/transform';
+import { renderRelation, type NodeRunResult, type TargetInfo } from '../../activities/transform';
 import type { Warehouse } from '../../activities/warehouse';
-import { topologicalOrder } from '../../lib/graph';
+import { buildInOrder } from '../helpers/dbt-build';
 import { tmpDir } from '../helpers/tmp';
 import { changeFeatureSeeds, copyFeatureProject } from '../helpers/dbt-reference';
 import { compared, describeEngines, REFERENCE_ENGINE } from '../helpers/engines';
 
 /** Builds the project once (every node in order, bundled tests included); results by node name. */
-async function build(w: Warehouse, projectDir: string, target: Partial<TargetInfo>, invocationId: string) {
-  const acts = createTransformActivities({ warehouse: w, projectDir, target });
-  const plan = await acts.planTransform({ command: 'build' });
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-  const results: Record<string, NodeRunResult> = {};
-  for (const nodeId of topologicalOrder({ nodes: plan.nodes.map((n) => n.id), edges: plan.edges })) {
-    const r = await acts.runNode({
-      manifestFile: plan.manifestFile,
-      checksum: plan.checksum,
-      nodeId,
-      invocationId,
-      runStartedAt: '2026-01-07T00:00:00Z',
-      tests: byId.get(nodeId)!.tests?.map((t) => t.id),
-    });
-    for (const x of [r, ...(r.tests ?? [])]) results[x.name] = x;
-  }
-  return { results, manifest: readManifest(plan.manifestFile, plan.checksum) };
-}
+const build = (w: Warehouse, projectDir: string, target: Partial<TargetInfo>, invocationId: string) =>
+  buildInOrder(w, projectDir, target, invocationId, { runStartedAt: '2026-01-07T00:00:00Z' });
 
 /** Rows as comparable text: lower-case keys, dates and numbers in one form, sorted. */
 function normalized(rows: Array<Record<string, unknown>>, skip: readonly string[]): string[] {

@@ -53,7 +53,7 @@ describeEngines('platformPipeline on the Temporal dev server with %s', (engine) 
     const { client, close } = await testClient(config);
     try {
       const handle = await startPipeline(client, config, interval);
-      expect(handle.workflowId).toBe(`edp-pipeline-platform-${interval.start.slice(0, 16)}Z`);
+      expect(handle.workflowId).toBe(`edp-pipeline-platform-${interval.end.slice(0, 19)}Z`);
       const result = await handle.result();
       expect(result.status).toBe('succeeded');
       expect(result.ingest.missing).toEqual([]);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ensureDbt, ensureDeltaReader, ensureTemporalBinaries } from '../../infra/install';
 import { startFakesnow, stopFakesnow } from '../../infra/fakesnow';
 import { startKafka, stopKafka } from '../../infra/kafka';
+import { stopKafkaConnect } from '../../infra/kafka-connect';
 import { removePostgres, startPostgres } from '../../infra/postgres';
 import { startTemporal, stopTemporal } from '../../infra/temporal';
 import { freePort, TEST_SERVICES_DIR, type TestServices } from './test-services';
@@ -11,6 +12,7 @@ import { freePort, TEST_SERVICES_DIR, type TestServices } from './test-services'
 export default async function globalSetup(): Promise<void> {
   const log = (m: string): void => console.log(`\n[test services] ${m}`);
   // Services a killed earlier run left behind would hold files this run is about to replace.
+  await stopKafkaConnect(join(TEST_SERVICES_DIR, 'kafka-connect'));
   await stopKafka(join(TEST_SERVICES_DIR, 'kafka'));
   await stopTemporal(join(TEST_SERVICES_DIR, 'temporal'));
   await stopFakesnow(join(TEST_SERVICES_DIR, 'fakesnow'));

@@ -2,6 +2,7 @@ import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } fro
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Activities } from '../../activities';
+import type { RunIncidentReport } from '../../activities/alerts';
 import type { FileLoadResult } from '../../activities/ingest';
 import { batchIngest, platformPipeline, transform } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
@@ -63,7 +64,7 @@ describe('platformPipeline (time-skipping server)', () => {
     failingModel?: string;
   }) {
     const startedAt = { ms: 0 };
-    const calls = { checks: 0, loads: 0, models: [] as string[], exports: 0 };
+    const calls = { checks: 0, loads: 0, models: [] as string[], exports: 0, incidents: [] as RunIncidentReport[] };
     const load = (entity: string): FileLoadResult => ({
       entity,
       file: `${entity}.csv`,
@@ -149,6 +150,10 @@ describe('platformPipeline (time-skipping server)', () => {
           alreadyCommitted: false,
         });
       },
+      recordRunIncidents: (report) => {
+        calls.incidents.push(report);
+        return Promise.resolve({ opened: [], recovered: [], sent: 0 });
+      },
     };
     return { activities, calls };
   }
@@ -204,6 +209,13 @@ describe('platformPipeline (time-skipping server)', () => {
     expect(result.quality.blocking.map((c) => [c.rule, c.sampleKeys])).toEqual([['key_unique', ['K1', 'K2']]]);
     expect(result.export).toBeUndefined();
     expect(fakes.calls.exports).toBe(0);
+    // The run reports the blocked gate and its rule once it ends, with counts and no sample keys.
+    expect(fakes.calls.incidents.map((r) => r.found)).toEqual([
+      [
+        { kind: 'gate-blocked', subject: '', detail: '1 error-severity rule failed on 1 table' },
+        { kind: 'rule-failed', subject: 'marts.m1:key_unique', detail: 'duplicates: 2 of 10 rows fail' },
+      ],
+    ]);
   });
 
   it('skips only the descendants of a failed model and fails the run naming it', async () => {
@@ -221,6 +233,9 @@ describe('platformPipeline (time-skipping server)', () => {
       ['mart', 'skipped'],
     ]);
     expect(t.models[2].error).toBe('Binder Error in int');
+    expect(fakes.calls.incidents.map((r) => r.found)).toEqual([
+      [{ kind: 'run-failed', subject: '', detail: 'step transform failed (1 node failed)' }],
+    ]);
     await maybeRecordHistory(
       env.client,
       env.address,

@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { RunHooksInput } from '../../activities/transform';
 import { transform } from '../../workflows';
@@ -130,6 +130,39 @@ describe('transform workflow (time-skipping server)', () => {
     };
     const result = await runWithRules('tr-mutual-reads', activities);
     expect(result.models.map((m) => m.status)).toEqual(['success', 'success']);
+  }, 60_000);
+
+  it('labels each runNode activity with its node, so the Web UI timeline reads like the DAG', async () => {
+    const activities: Partial<Activities> = {
+      planTransform: () =>
+        Promise.resolve({
+          manifestFile: 'm.json',
+          checksum: 'c',
+          nodes: [
+            {
+              ...modelNode('stg_claims'),
+              tests: [
+                { id: 't1', name: 'not_null' },
+                { id: 't2', name: 'unique' },
+              ],
+            },
+            { id: 'seed.p.plans', name: 'plans', type: 'seed' as const },
+          ],
+          edges: [],
+        }),
+      runNode: ({ nodeId, tests }) =>
+        Promise.resolve({
+          ...built(nodeId),
+          tests: tests?.map((id) => ({ id, name: id, type: 'test' as const, status: 'success' as const })),
+        }),
+      listQualityRuleFiles: () => Promise.resolve([]),
+    };
+    await runWithRules('tr-summaries', activities);
+    const history = await env.client.workflow.getHandle('tr-summaries').fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runNode')
+      .map((e) => e.userMetadata?.summary && defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary));
+    expect(summaries.sort()).toEqual(['model stg_claims → main.stg_claims + 2 tests', 'seed plans']);
   }, 60_000);
 
   it('skips a model whose unit test fails, as dbt build does', async () => {

@@ -18,4 +18,5 @@ export const duckdbEngine = defineEngine({
   queryReadOnly,
   classifyError: classifyDuckDbError,
   governance: duckdbGovernance,
+  lineageNamespace: (section) => ({ namespace: `duckdb://${section.path}` }),
 });

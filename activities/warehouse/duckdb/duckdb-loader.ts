@@ -1,7 +1,12 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
-import { csvColumnSpec, dataRowNumber, nativeCsvLoad, removedLineKeys } from './duckdb-csv-loader';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { csvColumnSpec, nativeCsvLoad, rejectAsInFile, ROW } from './duckdb-csv-loader';
+import { copyWithRowNumbers } from '../../formats/csv-row-numbers';
+import { NODE_ENCODING } from '../../formats/encodings';
 import {
   auditColumns,
   csvFieldColumns,
@@ -21,23 +26,21 @@ async function counts(conn: DuckDBConnection, sql: string): Promise<number[]> {
 }
 
 /**
- * SQL yielding every column as text and `edp_unparsable` for one file, and the expression that
- * numbers its rows in the stage table; lines the reader
- * could not parse land in the rejects table as (line, column_name, csv_line, error_message).
+ * SQL yielding every column as text and `edp_unparsable` for one file (a CSV file as the loader's
+ * numbered copy), and the column that numbers its rows; lines the reader could not parse land in the
+ * rejects table as (line, column_name, csv_line, error_message).
  */
 function sourceSql(
   d: Dialect,
   req: BulkLoadRequest,
   columnSpec: string,
-  { stage, rejects, scans }: LoadNames,
+  { rejects, scans }: LoadNames,
 ): { select: string; badLines?: string; rowNumber: string } {
   const file = d.literal(req.file);
   if (req.format === 'csv') {
+    // The file is the loader's numbered copy: each row brings its number.
     return {
-      // No row_number() here: that window would serialise the scan. The stage table keeps file order
-      // (insertion order is preserved), so its rowid numbers the rows instead: counted from its first,
-      // as the rowids of a table created inside a transaction start far from zero.
-      rowNumber: `(rowid - (SELECT min(rowid) FROM ${stage}) + 1)`,
+      rowNumber: ROW,
       select: `SELECT *, FALSE AS edp_unparsable FROM read_csv(${file},
         header = ${req.header}, delim = ${d.literal(req.delimiter)}, quote = ${d.literal(req.quote)}, escape = ${d.literal(req.quote)},
         encoding = ${d.literal(req.encoding)}, columns = ${columnSpec}, auto_detect = false,
@@ -91,18 +94,33 @@ export async function duckdbBulkLoad(
   const dropTemp = async (): Promise<void> => {
     for (const t of Object.values(names)) await conn.run(`DROP TABLE IF EXISTS ${t}`);
   };
-  try {
-    const fields = await csvFieldColumns(req);
-    const result =
-      req.format === 'csv' && !req.keepRawText && req.loadKey
-        ? await nativeCsvLoad(conn, d, req, fields, names)
-        : await textLoad(conn, d, req, fields, names);
+  const finish = async (result: BulkLoadResult): Promise<BulkLoadResult> => {
     await dropTemp();
     return result;
+  };
+  // CSV is read from a copy that numbers its rows and leaves out the lines the caller quarantined.
+  const copy = req.format === 'csv' ? join(tmpdir(), `edp-rows-${process.pid}-${n}.csv`) : undefined;
+  try {
+    const fields = await csvFieldColumns(req);
+    if (!copy) return await finish(await textLoad(conn, d, req, fields, names));
+    const dataRows = await copyWithRowNumbers(req.file, copy, {
+      header: req.header,
+      delimiter: req.delimiter,
+      encoding: NODE_ENCODING[req.encoding],
+      taken: new Set((req.rejectedLines ?? []).map((p) => p.line)),
+    });
+    const numbered = { ...req, file: copy };
+    return await finish(
+      !req.keepRawText && req.loadKey
+        ? await nativeCsvLoad(conn, d, numbered, fields, names, dataRows)
+        : await textLoad(conn, d, numbered, fields, names),
+    );
   } catch (err) {
     // An aborted transaction refuses the drops (its rollback removes its temp tables anyway): keep the real error.
     await dropTemp().catch(() => undefined);
     throw err;
+  } finally {
+    if (copy) rmSync(copy, { force: true });
   }
 }
 
@@ -118,7 +136,7 @@ async function textLoad(
   const q = (name: string): string => d.quoteIdent(name);
   const auditList = auditColumns(d, req);
   const sourceFile = d.literal(req.sourceName);
-  const columnSpec = csvColumnSpec(d, fields, () => 'VARCHAR');
+  const columnSpec = csvColumnSpec(d, fields, () => 'VARCHAR', { [ROW]: 'BIGINT' });
 
   const source = sourceSql(d, req, columnSpec, { stage, rejects, scans });
   await conn.run(
@@ -129,6 +147,12 @@ async function textLoad(
   );
   if (source.badLines) {
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${rejects} AS ${source.badLines}`);
+  } else {
+    // The reader's rejects name the line as the landing file holds it, without the copy's number.
+    const asInFile = rejectAsInFile(d, req.delimiter);
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${rejects} AS SELECT line, column_name, ${asInFile.text} AS csv_line, ${asInFile.message} AS error_message FROM ${rejects}`,
+    );
   }
   // Lines the caller took out before reading join the reader's own rejects.
   await conn.run(
@@ -141,11 +165,7 @@ async function textLoad(
     '(?, NULL, ?, ?)',
   );
 
-  // CSV rows are numbered among the file's data rows, counting the lines taken out or rejected (all in `rejects` now).
-  const rowNumber =
-    req.format === 'csv'
-      ? dataRowNumber(source.rowNumber, (await removedLineKeys(conn, rejects, req, false)).keys)
-      : source.rowNumber;
+  const rowNumber = source.rowNumber;
   const rawJson = `to_json(struct_pack(${cols.map((c) => `${q(c.name)} := ${q(c.name)}`).join(', ')}))::VARCHAR`;
   await conn.run(
     `INSERT INTO ${d.table(req.target)} (${targetColumnList(d, req)})

@@ -44,4 +44,6 @@ export const snowflakeEngine = defineEngine({
   computeWarehouse: (sf) => sf.warehouse,
   classifyError: classifySnowflakeError,
   governance: snowflakeGovernance,
+  // OpenLineage's Snowflake naming: the account identifier (`<org>-<account>`) and `database.schema.table`.
+  lineageNamespace: (sf) => ({ namespace: `snowflake://${sf.account.toLowerCase()}`, database: sf.database }),
 });

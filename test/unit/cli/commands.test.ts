@@ -62,6 +62,6 @@ describe('the edp command registry', () => {
     expect(opts.flag('json')).toBe(true);
     expect(opts.string('seed')).toBe('7');
     expect(() => opts.number('rate', 1)).toThrow('--rate must be a non-negative number, got "fast"');
-    expect(() => opts.interval()).toThrow('--interval <start>/<end> is required');
+    expect(() => opts.interval(4)).toThrow('--interval <start>/<end> is required');
   });
 });

@@ -27,9 +27,9 @@ describe('edp pipelines', () => {
       name: 'claims',
       schedule: 'every 6 h + 15 min, overlap bufferOne, catch-up window 1440 min, created paused',
       scheduleId: 'edp-pipeline-claims-schedule',
-      scheduledRunId: 'edp-pipeline-claims-scheduled-<scheduled time>',
+      scheduledRunId: 'edp-pipeline-claims-<scheduled time>',
       interval: { start: '2026-03-04T06:00:00.000Z', end: '2026-03-04T12:00:00.000Z' },
-      runId: 'edp-pipeline-claims-2026-03-04T06:00Z',
+      runId: 'edp-pipeline-claims-2026-03-04T12:15:00Z',
     });
     expect(v.steps.map((s) => [s.step, s.workflowType, s.workflowId])).toEqual([
       ['ingest', 'batchIngest', 'edp-ingest-claims-2026-03-04T06:00Z'],
@@ -52,7 +52,7 @@ describe('edp pipelines', () => {
       expect(pipelinesShow(config, 'claims', at)).toBe(0);
       expect(pipelinesShow(config, undefined, at)).toBe(0);
       const printed = out.mock.calls.map((c) => String(c[0])).join('\n');
-      expect(printed).toContain('edp-pipeline-claims-2026-03-04T06:00Z');
+      expect(printed).toContain('edp-pipeline-claims-2026-03-04T12:15:00Z');
       expect(printed).toMatch(/\nquality +qualityGate +edp-quality-claims-2026-03-04T06:00Z +rule files in /);
       expect(() => pipelinesShow(config, 'finance', at)).toThrow(
         'no pipeline named finance; this config has one: claims',

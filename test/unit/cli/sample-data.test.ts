@@ -1,4 +1,8 @@
-import { sampleFiles } from '../../../cli/sample-data';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { claimId, sampleFiles } from '../../../cli/sample-data';
+import { fileStamp } from '../../../lib/intervals';
 
 const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
 const options = { seed: 7, members: 400, providers: 5, claimsPerInterval: 2000, dirt: 0 };
@@ -53,5 +57,18 @@ describe('sample data', () => {
         .split('\n')
         .filter((l) => l && !l.endsWith('}')).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('gives claim ids that pass the claim_id_format rule past a million claims in an interval', () => {
+    const rules = parse(readFileSync(join(__dirname, '../../../quality/rules/claims.yml'), 'utf8')) as {
+      rules: Array<{ name: string; regex?: string }>;
+    };
+    const regex = rules.rules.find((r) => r.name === 'claim_id_format')!.regex!;
+    const fullMatch = new RegExp(`^(?:${regex})$`);
+    const stamp = fileStamp(interval.start);
+    for (const n of [1, 999_999, 1_000_000, 1_000_001, 12_345_678]) expect(claimId(stamp, n)).toMatch(fullMatch);
+    expect(claimId(stamp, 999_999)).toBe('C20260101T0400-999999');
+    expect(claimId(stamp, 1_000_000)).toBe('C20260101T0400-1000000');
+    expect(text('claims').split('\n')[1].split(',')[0]).toBe(claimId(stamp, 1));
   });
 });

@@ -21,7 +21,7 @@ describe('workflow ids', () => {
   const at = new Date('2026-03-04T05:06:07.089Z');
 
   it('names a pipeline run, its steps and their child batches by pipeline and interval', () => {
-    expect(pipelineWorkflowId('platform', interval)).toBe('edp-pipeline-platform-2026-01-01T04:00Z');
+    expect(pipelineWorkflowId('platform', interval)).toBe('edp-pipeline-platform-2026-01-01T08:00:00Z');
     expect(stepWorkflowId('platform', 'quality', interval)).toBe('edp-quality-platform-2026-01-01T04:00Z');
     expect(ingestBatchWorkflowId(stepWorkflowId('platform', 'ingest', interval), 12)).toBe(
       'edp-ingest-platform-2026-01-01T04:00Z-batch-0012',
@@ -30,7 +30,16 @@ describe('workflow ids', () => {
 
   it('names a pipeline’s schedule and its scheduled runs by pipeline', () => {
     expect(pipelineScheduleId('claims')).toBe('edp-pipeline-claims-schedule');
-    expect(scheduledPipelineIdPrefix('claims')).toBe('edp-pipeline-claims-scheduled');
+    expect(scheduledPipelineIdPrefix('claims')).toBe('edp-pipeline-claims');
+  });
+
+  it('gives an interval one run id, started by hand or by its Schedule (which appends its start time)', () => {
+    // Temporal names a scheduled run `<prefix>-<nominal time, RFC 3339>`; the nominal time is the end plus the offset.
+    const scheduledRun = (offsetMinutes: number) =>
+      `${scheduledPipelineIdPrefix('claims')}-${new Date(Date.parse(interval.end) + offsetMinutes * 60_000).toISOString().replace('.000Z', 'Z')}`;
+    expect(pipelineWorkflowId('claims', interval)).toBe(scheduledRun(0));
+    expect(pipelineWorkflowId('claims', interval, 15)).toBe(scheduledRun(15));
+    expect(pipelineWorkflowId('claims', interval, 15)).toBe('edp-pipeline-claims-2026-01-01T08:15:00Z');
   });
 
   it('gives two pipelines different ids for the same interval', () => {

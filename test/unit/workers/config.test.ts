@@ -92,6 +92,18 @@ describe('configuration', () => {
     );
   });
 
+  it('reports a misspelt EDP_* variable as the variable, not as a key of the config file', () => {
+    const file = configFile('temporal:\n  address: 127.0.0.1:7233\n');
+    const load = (env: Record<string, string>) => () => loadConfig({ file, env });
+    expect(load({ EDP_TEMPORAL__ADRESS: 'x' })).toThrow(
+      'invalid configuration in the EDP_* environment variables:\n  EDP_TEMPORAL__ADRESS: names no configuration key ("adress" is not a key of temporal)',
+    );
+    expect(load({ EDP_TEMPORL__ADDRESS: 'x' })).toThrow(
+      /EDP_TEMPORL__ADDRESS: names no configuration key \("temporl" is not a key of the top level\)/,
+    );
+    expect(load({ EDP_TEMPORL__ADDRESS: 'x' })).not.toThrow(/edp\.config\.yaml/);
+  });
+
   it('checks that required columns are columns of the entity', () => {
     const yaml =
       'landing:\n  entities:\n    - name: claims\n      pattern: c_{interval}.csv\n      columns: { claim_id: string }\n      required: [member_id]\n';

@@ -101,7 +101,7 @@ describe('workflow inputs from config', () => {
 
   it('starts an interval’s pipeline run under the interval’s id, searchable by pipeline and interval start', () => {
     expect(pipelineStartOptions(config, interval)).toEqual({
-      workflowId: 'edp-pipeline-platform-2026-01-01T04:00Z',
+      workflowId: 'edp-pipeline-platform-2026-01-01T08:00:00Z',
       taskQueue: 'wf-queue',
       args: [pipelineInput(config, interval)],
       typedSearchAttributes: [
@@ -117,7 +117,7 @@ describe('workflow inputs from config', () => {
     const options = scheduledPipelineStartOptions(claims);
     expect(options.args[0]).toMatchObject({ pipeline: 'claims', interval: undefined });
     expect(options).toEqual({
-      workflowId: 'edp-pipeline-claims-scheduled',
+      workflowId: 'edp-pipeline-claims',
       taskQueue: claims.temporal.taskQueues.workflows,
       args: [pipelineInput(claims)],
       typedSearchAttributes: [{ key: EDP_PIPELINE, value: 'claims' }],

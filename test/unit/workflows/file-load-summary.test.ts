@@ -61,4 +61,22 @@ describe('the summary of an interval’s file loads', () => {
       '               … and 4 more',
     ]);
   });
+
+  it('says so when a re-run loaded nothing new, instead of a bare "0 loaded"', () => {
+    const again = [
+      load('claims/a.csv', { ...NONE, alreadyLoaded: true }),
+      load('claims/b.csv', { ...NONE, alreadyLoaded: true }),
+    ];
+    const result: BatchIngestResult = {
+      ...summarizeLoads(again),
+      missing: [],
+      unmatched: { files: [], total: 0 },
+      extracts: [],
+      sensorPokes: 1,
+    };
+    expect(ingestSummaryLines(result)).toEqual([
+      '  ingest     2 files, 0 tables, 0 rows in = 0 loaded + 0 quarantined (2 files already loaded earlier)',
+      '             NOTHING NEW LOADED: all 2 files were loaded by an earlier run',
+    ]);
+  });
 });

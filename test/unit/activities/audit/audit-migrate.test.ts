@@ -9,6 +9,7 @@ import {
   REALTIME_STATE,
   SCHEMA_CHANGES,
   SCHEMA_VERSION,
+  STREAM_METRICS,
   type AuditMigration,
 } from '../../../../activities/audit';
 import { DuckDbWarehouse } from '../../../../activities/warehouse';
@@ -44,17 +45,17 @@ describe('audit schema migrations', () => {
   const columns = async (t: (typeof AUDIT_TABLES)[number]) => (await w.describeTable(t.ref))?.map((c) => c.name);
   const versionRows = () => w.query(`SELECT version, description FROM ${SCHEMA_VERSION.name} ORDER BY version`);
 
-  it('creates every audit table on an empty database and records versions 1, 2 and 3', async () => {
+  it('creates every audit table on an empty database and records versions 1 to 5', async () => {
     expect(await auditSchemaVersion(w)).toBe(0);
-    expect(await migrateAudit(w)).toEqual([1, 2, 3]);
+    expect(await migrateAudit(w)).toEqual([1, 2, 3, 4, 5]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
-    expect(await auditSchemaVersion(w)).toBe(3);
+    expect(await auditSchemaVersion(w)).toBe(5);
     expect(await w.query("SELECT nextval('audit.ingest_load_id')::INTEGER AS n")).toEqual([{ n: 1 }]);
   });
 
   it('brings a database created by earlier code to the current version, keeping its rows', async () => {
     for (const sql of PRE_RELEASE) await w.execute(sql);
-    expect(await migrateAudit(w)).toEqual([1, 2, 3]);
+    expect(await migrateAudit(w)).toEqual([1, 2, 3, 4, 5]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
     expect(
       await w.query(
@@ -93,7 +94,7 @@ describe('audit schema migrations', () => {
     await w.execute(
       `CREATE TABLE audit.realtime_state__pre_rebuild AS SELECT 'claims_current' AS table_name, 1000::BIGINT AS data_ms`,
     );
-    expect(await migrateAudit(w)).toEqual([1, 2, 3]);
+    expect(await migrateAudit(w)).toEqual([1, 2, 3, 4, 5]);
     expect(await w.query(`SELECT table_name, data_ms::INTEGER AS data_ms FROM ${REALTIME_STATE.name}`)).toEqual([
       { table_name: 'claims_current', data_ms: 1000 },
     ]);
@@ -104,8 +105,29 @@ describe('audit schema migrations', () => {
     await migrateAudit(w, AUDIT_MIGRATIONS.slice(0, 1));
     // As version 1 of the code left it: no schema change table yet.
     await w.execute(`DROP TABLE ${SCHEMA_CHANGES.name}`);
-    expect(await migrateAudit(w)).toEqual([2, 3]);
+    expect(await migrateAudit(w)).toEqual([2, 3, 4, 5]);
     expect(await columns(SCHEMA_CHANGES)).toEqual(Object.keys(SCHEMA_CHANGES.columns));
+  });
+
+  it('adds the delay columns to audit.stream_metrics at version 4, keeping its rows (migration 5)', async () => {
+    await migrateAudit(w, AUDIT_MIGRATIONS.slice(0, 4));
+    // As version 4 of the code left it: the metrics without the delay behind the source.
+    await w.execute(`DROP TABLE ${STREAM_METRICS.name}`);
+    await w.execute(
+      `CREATE TABLE ${STREAM_METRICS.name} (checked_at TIMESTAMPTZ, topic VARCHAR, total_lag BIGINT, lag VARCHAR,
+         raw_p50_ms BIGINT, raw_p95_ms BIGINT, raw_p99_ms BIGINT, staging_p50_ms BIGINT, staging_p95_ms BIGINT,
+         staging_p99_ms BIGINT, events_per_second BIGINT)`,
+    );
+    await w.execute(
+      `INSERT INTO ${STREAM_METRICS.name} VALUES ('2026-01-01T00:00:00Z', 'claims', 0, '{}', 1, 2, 3, 4, 5, 6, 7)`,
+    );
+    expect(await migrateAudit(w)).toEqual([5]);
+    expect(await columns(STREAM_METRICS)).toEqual(Object.keys(STREAM_METRICS.columns));
+    expect(
+      await w.query(
+        `SELECT topic, events_per_second::INTEGER AS eps, staging_delay_seconds FROM ${STREAM_METRICS.name}`,
+      ),
+    ).toEqual([{ topic: 'claims', eps: 7, staging_delay_seconds: null }]);
   });
 
   it('does nothing the second time', async () => {
@@ -118,6 +140,8 @@ describe('audit schema migrations', () => {
       { version: 1, description: AUDIT_MIGRATIONS[0].description },
       { version: 2, description: AUDIT_MIGRATIONS[1].description },
       { version: 3, description: AUDIT_MIGRATIONS[2].description },
+      { version: 4, description: AUDIT_MIGRATIONS[3].description },
+      { version: 5, description: AUDIT_MIGRATIONS[4].description },
     ]);
   });
 
@@ -132,17 +156,17 @@ describe('audit schema migrations', () => {
         return Promise.resolve([`CREATE TABLE audit.step_${version} (x INTEGER)`]);
       },
     });
-    expect(await migrateAudit(w, [step(5), ...AUDIT_MIGRATIONS, step(4)])).toEqual([4, 5]);
-    expect(plans).toEqual([4, 5]);
-    expect(await auditSchemaVersion(w)).toBe(5);
-    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step(4), step(5)])).toEqual([]);
+    expect(await migrateAudit(w, [step(7), ...AUDIT_MIGRATIONS, step(6)])).toEqual([6, 7]);
+    expect(plans).toEqual([6, 7]);
+    expect(await auditSchemaVersion(w)).toBe(7);
+    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step(6), step(7)])).toEqual([]);
   });
 
   it('lets runners race on one database: none fails and each migration applies once', async () => {
     for (const sql of PRE_RELEASE) await w.execute(sql);
     const applied = await Promise.all([migrateAudit(w), migrateAudit(w), migrateAudit(w)]);
-    expect(applied.flat().sort()).toEqual([1, 2, 3]);
-    expect(await versionRows()).toHaveLength(3);
+    expect(applied.flat().sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await versionRows()).toHaveLength(5);
     expect(await w.query(`SELECT count(*)::INTEGER AS n FROM ${INGEST_MANIFEST.name}`)).toEqual([{ n: 1 }]);
     for (const t of AUDIT_TABLES) expect(await columns(t)).toEqual(Object.keys(t.columns));
   });
@@ -150,19 +174,19 @@ describe('audit schema migrations', () => {
   it('migrates once per warehouse handle however many writers ask', async () => {
     await Promise.all([ensureAudit(w), ensureAudit(w)]);
     await ensureAudit(w);
-    expect(await versionRows()).toHaveLength(3);
+    expect(await versionRows()).toHaveLength(5);
   });
 
   it('raises a migration that cannot apply, records no version for it, and applies it once it is fixed', async () => {
     await migrateAudit(w);
     const step = (sql: string): AuditMigration => ({
-      version: 4,
+      version: 6,
       description: 'a table and a bad statement',
       plan: () => Promise.resolve(['CREATE TABLE IF NOT EXISTS audit.half (x INTEGER)', sql]),
     });
     await expect(migrateAudit(w, [...AUDIT_MIGRATIONS, step('NOT SQL')])).rejects.toThrow(/syntax error/i);
-    expect(await auditSchemaVersion(w)).toBe(3);
-    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step('CREATE TABLE audit.whole (x INTEGER)')])).toEqual([4]);
+    expect(await auditSchemaVersion(w)).toBe(5);
+    expect(await migrateAudit(w, [...AUDIT_MIGRATIONS, step('CREATE TABLE audit.whole (x INTEGER)')])).toEqual([6]);
     expect(await w.describeTable({ schema: 'audit', table: 'whole' })).toBeDefined();
   });
 });

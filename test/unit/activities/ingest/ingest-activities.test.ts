@@ -40,12 +40,20 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
   afterEach(() => w.close());
 
   it('reports which entities have landed', async () => {
-    expect(await acts.checkLandingFiles({ interval })).toEqual({ present: [], missing: ['claims'], files: [] });
+    // What the sensor waits for: each entity's file name for the interval, in the landing folder.
+    const expected = { patterns: { claims: FILE }, landingDir: landing };
+    expect(await acts.checkLandingFiles({ interval })).toEqual({
+      present: [],
+      missing: ['claims'],
+      files: [],
+      ...expected,
+    });
     land('claim_id,amount\nC1,1.00\n');
     expect(await acts.checkLandingFiles({ interval })).toEqual({
       present: ['claims'],
       missing: [],
       files: [{ entity: 'claims', file: FILE }],
+      ...expected,
     });
   });
 

@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import type { EntityConfig, SqlSourceConfig } from '../../lib/config/schema';
+import { targetOf } from '../ingest/extract-sql-table';
+import type { Warehouse } from '../warehouse';
+
+/** An OpenLineage dataset before facets: where it lives (namespace) and its name there. */
+export interface DatasetId {
+  namespace: string;
+  name: string;
+}
+
+/** Where the platform's datasets are, for naming them as OpenLineage does. */
+export interface DatasetPlaces {
+  /** The warehouse's namespace, and the database prefixing table names where the engine has one. */
+  warehouse: { namespace: string; database?: string };
+  landingDir: string;
+  entities: readonly EntityConfig[];
+  sources: readonly SqlSourceConfig[];
+  exportDir: string;
+}
+
+// OpenLineage's naming: local files are namespace `file` and their absolute path; PostgreSQL tables are
+// `postgres://host:port` and `database.schema.table`.
+const FILE_NAMESPACE = 'file';
+
+/** A warehouse table (`schema.table`). */
+export function tableDataset(places: DatasetPlaces, table: string): DatasetId {
+  const { namespace, database } = places.warehouse;
+  return { namespace, name: database ? `${database}.${table}` : table };
+}
+
+/** What the batch ingest reads (landing entity folders, SQL-source tables) and the raw tables it writes. */
+export function ingestDatasets(places: DatasetPlaces): { inputs: DatasetId[]; outputs: DatasetId[] } {
+  const inputs: DatasetId[] = places.entities.map((e) => ({
+    namespace: FILE_NAMESPACE,
+    name: join(places.landingDir, e.name),
+  }));
+  const outputs = places.entities.map((e) => tableDataset(places, `raw.${e.name}`));
+  for (const s of places.sources) {
+    for (const t of s.tables) {
+      inputs.push({ namespace: `postgres://${s.host}:${s.port}`, name: `${s.database}.${t.schema}.${t.name}` });
+      outputs.push(tableDataset(places, `raw.${targetOf(s, t)}`));
+    }
+  }
+  return { inputs, outputs };
+}
+
+/** The marts an export reads and the Delta tables it writes. */
+export function exportDatasets(
+  places: DatasetPlaces,
+  marts: readonly string[],
+): { inputs: DatasetId[]; outputs: DatasetId[] } {
+  return {
+    inputs: marts.map((m) => tableDataset(places, `marts.${m}`)),
+    outputs: marts.map((m) => ({ namespace: FILE_NAMESPACE, name: join(places.exportDir, m) })),
+  };
+}
+
+/** A table's columns as the schema facet lists them; undefined when the table does not exist (yet). */
+export async function tableFields(
+  w: Warehouse,
+  table: string,
+): Promise<Array<{ name: string; type: string }> | undefined> {
+  const [schema, name] = table.split('.');
+  const columns = await w.describeTable({ schema, table: name });
+  return columns?.map((c) => ({ name: c.name, type: c.type }));
+}

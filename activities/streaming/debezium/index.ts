@@ -1,0 +1,2 @@
+export * from './debezium-values';
+export * from './debezium-envelope';

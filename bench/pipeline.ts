@@ -1,0 +1,192 @@
+/**
+ * Benchmark: one whole interval through the platform pipeline on Temporal (ingest → transform → quality →
+ * export), at scale and dirty: the sample generator's 1,000,000 claims with their lines, members,
+ * eligibility and accumulators (about 3.1 M rows) and, by default, 1 % of rows with one realistic defect.
+ * Starts its own Temporal dev server and PostgreSQL (infra/, free loopback ports, under .edp/bench/pipeline),
+ * runs a worker in this process on a fresh DuckDB file per round, and prints the time of each step, rows
+ * per second, and the same round's ingest limit: DuckDB reading the same landing files straight into
+ * typed tables.
+ *
+ * Run by hand: npx tsx bench/pipeline.ts [--claims 1000000] [--members 50000] [--dirt 0.01] [--repeat 1]
+ */
+import { Client } from '@temporalio/client';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { DuckDbWarehouse } from '../activities/warehouse';
+import { landingFilePath } from '../activities/ingest';
+import { startPipeline } from '../cli/pipeline-run';
+import { writeSampleFiles, writeSampleSources } from '../cli/sample-files';
+import { freePort } from '../infra/process';
+import { removePostgres, startPostgres } from '../infra/postgres';
+import { startTemporal, stopTemporal } from '../infra/temporal';
+import { PIPELINE_STEPS, stepWorkflowId } from '../lib/ids';
+import type { DataInterval } from '../lib/intervals';
+import { loadConfig, type LoadedConfig } from '../workers/config';
+import type { EdpConfig } from '../workers/config-schema';
+import { dataConverterFor } from '../workers/payload-codec';
+import { connectClientConnection } from '../workers/temporal-connection';
+import { runWorker } from '../workers/worker';
+import { fmt, loadAverage, loadNote, machine, spread } from './figures';
+
+const { values } = parseArgs({
+  options: {
+    claims: { type: 'string', default: '1000000' },
+    members: { type: 'string', default: '50000' },
+    dirt: { type: 'string', default: '0.01' },
+    repeat: { type: 'string', default: '1' },
+  },
+});
+const sample = {
+  seed: 7,
+  members: Number(values.members),
+  providers: 2_000,
+  claimsPerInterval: Number(values.claims),
+  dirt: Number(values.dirt),
+};
+const repeat = Number(values.repeat);
+const REPO = join(__dirname, '..');
+const root = join(REPO, '.edp', 'bench', 'pipeline');
+const interval: DataInterval = { start: '2026-03-01T04:00:00.000Z', end: '2026-03-01T08:00:00.000Z' };
+
+/** A config of the repository's entities, models, rules and marts, on this bench's servers and state folder. */
+function benchConfig(round: number, temporalAddress: string, postgresPort: number): LoadedConfig {
+  const base = loadConfig({ file: join(REPO, 'edp.config.yaml'), env: {} }).config;
+  const dir = join(root, `round-${round}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'edp.config.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      stateDir: join(dir, 'state'),
+      pipeline: { name: `bench_r${round}`, sensor: { pokeMinutes: 1, timeoutMinutes: 1 } },
+      temporal: {
+        address: temporalAddress,
+        taskQueues: { workflows: 'bench-workflows', warehouse: 'bench-warehouse' },
+      },
+      warehouse: { duckdb: { queryPort: 0 } },
+      metrics: { port: 0 },
+      quality: { rulesDir: join(REPO, 'quality', 'rules') },
+      transform: { projectDir: join(REPO, 'models') },
+      landing: { entities: base.landing.entities },
+      sources: base.sources.map((s) => ({ ...s, port: postgresPort, database: `edp_bench_r${round}` })),
+      export: { marts: base.export.marts },
+    }),
+  );
+  return loadConfig({ file, env: {} });
+}
+
+/** Wall time of each step's child workflow, from the server's start and close times. */
+async function stepSeconds(client: Client, config: EdpConfig): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const step of PIPELINE_STEPS) {
+    const d = await client.workflow.getHandle(stepWorkflowId(config.pipeline.name, step, interval)).describe();
+    out[step] = ((d.closeTime?.getTime() ?? Date.now()) - d.startTime.getTime()) / 1000;
+  }
+  return out;
+}
+
+/**
+ * The ingest limit: DuckDB's own readers, the same landing files, straight into typed tables, one statement each
+ * (the CSV dialect sniffed, as bench/batch-ingest.ts reads it: with it fixed, an unterminated quote swallows the rest).
+ */
+async function ingestLimit(config: EdpConfig, dir: string): Promise<{ rows: number; seconds: number }> {
+  const w = await DuckDbWarehouse.open({ path: join(dir, 'limit.duckdb') });
+  let rows = 0;
+  const t = performance.now();
+  for (const e of config.landing.entities) {
+    const file = landingFilePath(config.landing.path, e, interval);
+    const cols = Object.entries(e.columns)
+      .map(([name, type]) => `'${name}': '${w.dialect.columnType(type)}'`)
+      .join(', ');
+    const read =
+      e.format === 'csv'
+        ? `read_csv('${file}', header = true, columns = {${cols}}, ignore_errors = true)`
+        : `read_json('${file}', format = 'newline_delimited', columns = {${cols}}, ignore_errors = true)`;
+    await w.execute(`CREATE TABLE ${e.name} AS SELECT * FROM ${read}`);
+    const [n] = await w.query<{ n: string }>(`SELECT count(*) AS n FROM ${e.name}`);
+    rows += Number(n.n);
+  }
+  const seconds = (performance.now() - t) / 1000;
+  await w.close();
+  return { rows, seconds };
+}
+
+/** One round: fresh state, the interval's files and source rows, the pipeline through Temporal, then the limit. */
+async function round(n: number, temporalAddress: string, postgresPort: number) {
+  const { config } = benchConfig(n, temporalAddress, postgresPort);
+  const g = performance.now();
+  writeSampleFiles(config, interval, sample);
+  await writeSampleSources(config, interval, sample.seed);
+  const generated = (performance.now() - g) / 1000;
+  const before = loadAverage();
+  let stop: () => void = () => undefined;
+  const until = new Promise<void>((resolve) => (stop = resolve));
+  let ready: () => void = () => undefined;
+  const polling = new Promise<void>((resolve) => (ready = resolve));
+  const worker = runWorker(config, { until, onReady: () => ready(), log: () => undefined });
+  const connection = await connectClientConnection(config.temporal);
+  try {
+    await Promise.race([polling, worker]);
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverterFor(config),
+    });
+    const t = performance.now();
+    const result = await (await startPipeline(client, config, interval)).result();
+    const seconds = (performance.now() - t) / 1000;
+    const steps = await stepSeconds(client, config);
+    stop();
+    await worker;
+    const limit = await ingestLimit(config, join(root, `round-${n}`));
+    return { result, seconds, steps, limit, generated, load: loadNote(before, loadAverage()) };
+  } finally {
+    stop();
+    await connection.close();
+  }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(root, { recursive: true });
+  const log = (m: string): void => console.log(`  ${m}`);
+  console.log(`machine: ${machine()}`);
+  const temporalDir = join(root, 'temporal');
+  const postgresDir = join(root, 'postgres');
+  const [grpcPort, postgresPort] = [await freePort(), await freePort()];
+  const local = { host: '127.0.0.1', log };
+  await startTemporal({ ...local, dir: temporalDir, dbFile: join(temporalDir, 'temporal.sqlite'), grpcPort });
+  try {
+    await startPostgres({ ...local, dir: postgresDir, port: postgresPort });
+    const totals: number[] = [];
+    const ingestRatios: number[] = [];
+    for (let r = 1; r <= repeat; r++) {
+      const x = await round(r, `127.0.0.1:${grpcPort}`, postgresPort);
+      const ingest = x.result.ingest;
+      totals.push(x.seconds);
+      ingestRatios.push(ingest.rowsIn / x.steps.ingest / (x.limit.rows / x.limit.seconds));
+      console.log(`round ${r}/${repeat} (${x.load}); generated the interval in ${x.generated.toFixed(1)} s`);
+      console.log(
+        `  ${fmt(ingest.rowsIn)} rows in ${ingest.fileCount} files = ${fmt(ingest.rowsLoaded)} loaded + ${fmt(ingest.rowsQuarantined)} quarantined; status ${x.result.status}`,
+      );
+      for (const step of PIPELINE_STEPS) console.log(`  ${step.padEnd(9)} ${x.steps[step].toFixed(2)} s`);
+      console.log(
+        `  end to end ${x.seconds.toFixed(2)} s = ${fmt(ingest.rowsIn / x.seconds)} rows/s (target ≤ 15 s); ingest ${fmt(ingest.rowsIn / x.steps.ingest)} rows/s`,
+      );
+      console.log(
+        `  ingest limit (DuckDB reading the same files): ${fmt(x.limit.rows)} rows in ${x.limit.seconds.toFixed(2)} s = ${fmt(x.limit.rows / x.limit.seconds)} rows/s; ingest at ${ingestRatios.at(-1)!.toFixed(2)} of it`,
+      );
+    }
+    console.log(`end to end: ${spread(totals)} s; ingest ratio to its limit: ${spread(ingestRatios)}`);
+  } finally {
+    await stopTemporal(temporalDir);
+    await removePostgres(postgresDir);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
