@@ -8,6 +8,7 @@ import { createLineageActivities } from './lineage';
 import { createQualityActivities } from './quality';
 import { createRealtimeActivities } from './realtime';
 import { createSlaActivities, type RunInfo } from './sla';
+import { createSqlStepActivities } from './sql-step';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
 import type {
@@ -79,6 +80,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStreamMonitorActivities(deps),
     ...createStreamBackfillActivities(deps),
     ...createRealtimeActivities(deps),
+    ...createSqlStepActivities(deps),
     ...createAlertActivities({ warehouse: deps.warehouse, alerts: deps.alerts, links: deps.alertLinks }),
     ...createLineageActivities({
       warehouse: deps.warehouse,

@@ -28,7 +28,7 @@ export interface DbtOptions {
 }
 
 /** Reads `--vars` as YAML or JSON (dbt accepts both). */
-function parseVars(text: string | undefined): Record<string, unknown> | undefined {
+export function parseVars(text: string | undefined): Record<string, unknown> | undefined {
   if (!text) return undefined;
   const v = parseYaml(text) as unknown;
   if (!v || typeof v !== 'object' || Array.isArray(v))

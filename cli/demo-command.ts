@@ -8,6 +8,7 @@ import {
   type DataInterval,
 } from '../lib/intervals';
 import type { LoadedConfig } from '../workers/config';
+import type { RunParams } from '../workflows/pipeline-run';
 import { num, progress } from './output';
 import { printSummary, startedLine, startOrAttachPipeline, watchPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
@@ -25,10 +26,15 @@ export async function startServices(config: EdpConfig): Promise<ServiceName[]> {
 }
 
 /** Runs platformPipeline for one interval with progress and a summary; true when it succeeded. */
-export async function runInterval(config: EdpConfig, interval: DataInterval, since: number): Promise<boolean> {
+export async function runInterval(
+  config: EdpConfig,
+  interval: DataInterval,
+  since: number,
+  params?: RunParams,
+): Promise<boolean> {
   const { client, close } = await temporalClient(config);
   try {
-    const run = await startOrAttachPipeline(client, config, interval);
+    const run = await startOrAttachPipeline(client, config, interval, params);
     const { handle } = run;
     progress(since, `${startedLine(run)} for ${describeInterval(interval)}`);
     const result = await watchPipeline(client, handle, config.pipeline.name, interval, since);

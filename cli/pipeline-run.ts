@@ -4,6 +4,7 @@ import { PIPELINE_STEPS, stepWorkflowId, type PipelineStep } from '../lib/ids';
 import { describeInterval, scheduleInterval, type DataInterval } from '../lib/intervals';
 import { pipelineStartOptions } from '../workers/workflow-inputs';
 import type { BatchIngestResult } from '../workflows/batch-ingest';
+import type { RunParams } from '../workflows/pipeline-run';
 import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
 import { platformPipeline } from '../workflows';
 import { extractWarnings } from './extract-warnings';
@@ -32,8 +33,9 @@ export async function startOrAttachPipeline(
   client: Client,
   config: EdpConfig,
   interval: DataInterval,
+  params?: RunParams,
 ): Promise<PipelineRun> {
-  const options = pipelineStartOptions(config, scheduleInterval(interval, config.pipeline.intervalHours));
+  const options = pipelineStartOptions(config, scheduleInterval(interval, config.pipeline.intervalHours), params);
   try {
     return { handle: await client.workflow.start(platformPipeline, options), attached: false };
   } catch (err) {
@@ -48,8 +50,9 @@ export async function startPipeline(
   client: Client,
   config: EdpConfig,
   interval: DataInterval,
+  params?: RunParams,
 ): Promise<WorkflowHandle<typeof platformPipeline>> {
-  return (await startOrAttachPipeline(client, config, interval)).handle;
+  return (await startOrAttachPipeline(client, config, interval, params)).handle;
 }
 
 /** The progress line of a run just started or joined. */

@@ -8,6 +8,7 @@ import {
   type PipelineStep,
 } from '../lib/ids';
 import { describeInterval, intervalEndingAt, type DataInterval } from '../lib/intervals';
+import { describeSchedule, showDeclaredPipeline } from './declared-pipelines';
 import { table } from './output';
 import { UsageError } from './session';
 
@@ -79,7 +80,7 @@ export function pipelineView(config: EdpConfig, at: Date): PipelineView {
   };
 }
 
-/** `edp pipelines list`: one row per configured pipeline (today the one `pipeline` section). */
+/** `edp pipelines list`: one row per pipeline: the `pipeline` section's, then each declared one. */
 export function pipelinesList(config: EdpConfig, at: Date): number {
   const v = pipelineView(config, at);
   console.log(
@@ -90,16 +91,27 @@ export function pipelinesList(config: EdpConfig, at: Date): number {
         steps: v.steps.map((s) => s.step).join(' → '),
         'schedule id': v.scheduleId,
       },
+      ...config.pipelines.map((p) => ({
+        pipeline: p.name,
+        schedule: describeSchedule(p),
+        steps: p.steps.map((s) => s.name).join(', '),
+        'schedule id': p.schedule ? pipelineScheduleId(p.name) : 'none',
+      })),
     ]),
   );
   return 0;
 }
 
-/** `edp pipelines show [name]`: the pipeline's schedule, its steps in order and the ids of its latest interval. */
+/** `edp pipelines show [name]`: the pipeline's schedule, its steps in order and the ids of its latest (or next) interval. */
 export function pipelinesShow(config: EdpConfig, name: string | undefined, at: Date): number {
   const v = pipelineView(config, at);
-  if (name !== undefined && name !== v.name)
-    throw new UsageError(`no pipeline named ${name}; this config has one: ${v.name}`);
+  if (name !== undefined && config.pipelines.some((p) => p.name === name))
+    return showDeclaredPipeline(config, name, at);
+  if (name !== undefined && name !== v.name) {
+    const names = [v.name, ...config.pipelines.map((p) => p.name)];
+    const has = names.length === 1 ? `one: ${v.name}` : `${names.join(', ')}`;
+    throw new UsageError(`no pipeline named ${name}; this config has ${has}`);
+  }
   console.log(
     table([
       { key: 'pipeline', value: v.name },

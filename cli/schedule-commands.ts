@@ -8,10 +8,16 @@ import {
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
-import { pipelineScheduleId, UNNAMED_PIPELINE_SCHEDULE_ID } from '../lib/ids';
+import { pipelineOfScheduleId, pipelineScheduleId, UNNAMED_PIPELINE_SCHEDULE_ID } from '../lib/ids';
+import {
+  declaredPipeline,
+  planScheduleOf,
+  scheduleSpecOf,
+  scheduledPipelineRunStartOptions,
+} from '../workers/pipeline-input';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
-import { scheduledPipelineStartOptions } from '../workers/workflow-inputs';
-import { platformPipeline } from '../workflows';
+import { scheduledPipelineStartOptions, workflowsQueue } from '../workers/workflow-inputs';
+import { pipelineRun, platformPipeline } from '../workflows';
 import { table } from './output';
 import { temporalClient } from './session';
 import { applySlaSchedule } from './sla-commands';
@@ -40,6 +46,77 @@ function scheduleFromConfig(
     action,
     policies: { overlap: OVERLAP[s.overlap], catchupWindow: s.catchupWindowMinutes * minute, pauseOnFailure: false },
   };
+}
+
+/** Creates a Schedule, or updates one that exists (keeping its state: an operator's pause stays). */
+async function upsertSchedule(
+  client: Client,
+  id: string,
+  wanted: Pick<ScheduleOptions, 'spec' | 'action' | 'policies'>,
+  create: { paused: boolean; why?: string },
+  log: (m: string) => void,
+): Promise<void> {
+  const handle = client.schedule.getHandle(id);
+  try {
+    await handle.describe();
+    await handle.update((previous) => ({ ...previous, ...wanted }));
+    log(`updated schedule ${id}`);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await client.schedule.create({
+      scheduleId: id,
+      ...wanted,
+      state: { paused: create.paused, note: 'created by edp schedules apply' },
+    });
+    log(`created schedule ${id}${create.paused ? ` (paused${create.why ?? ''})` : ''}`);
+  }
+}
+
+/** A declared pipeline's Schedule as config describes it: its spec in its zone, starting pipelineRun with its plan. */
+function declaredScheduleFromConfig(
+  config: EdpConfig,
+  name: string,
+): Pick<ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof pipelineRun>>, 'spec' | 'action' | 'policies'> {
+  const s = declaredPipeline(config, name).schedule!;
+  const minute = 60_000;
+  return {
+    spec: scheduleSpecOf(planScheduleOf(s)),
+    action: { type: 'startWorkflow', workflowType: pipelineRun, ...scheduledPipelineRunStartOptions(config, name) },
+    policies: { overlap: OVERLAP[s.overlap], catchupWindow: s.catchupWindowMinutes * minute, pauseOnFailure: false },
+  };
+}
+
+/**
+ * One Schedule per declared pipeline with a schedule, created or updated; then the pipeline Schedules of this
+ * deployment (those starting runs on its workflows task queue) whose pipeline config no longer schedules are
+ * deleted. Other deployments sharing the namespace use other queues, so theirs are never touched.
+ */
+async function applyDeclaredSchedules(client: Client, config: EdpConfig, log: (m: string) => void): Promise<void> {
+  const scheduled = config.pipelines.filter((p) => p.schedule);
+  for (const p of scheduled)
+    await upsertSchedule(
+      client,
+      pipelineScheduleId(p.name),
+      declaredScheduleFromConfig(config, p.name),
+      { paused: p.schedule!.paused },
+      log,
+    );
+  const keep = new Set([config.pipeline.name, ...scheduled.map((p) => p.name)]);
+  for await (const summary of client.schedule.list()) {
+    const name = pipelineOfScheduleId(summary.scheduleId);
+    if (name === undefined || keep.has(name)) continue;
+    const handle = client.schedule.getHandle(summary.scheduleId);
+    let queue: string | undefined;
+    try {
+      const d = await handle.describe();
+      queue = d.action.type === 'startWorkflow' ? d.action.taskQueue : undefined;
+    } catch {
+      continue; // gone meanwhile, or another deployment's payloads this config cannot decode
+    }
+    if (queue !== workflowsQueue(config)) continue;
+    await handle.delete();
+    log(`deleted schedule ${summary.scheduleId}: no pipeline ${name} in the config schedules runs any more`);
+  }
 }
 
 /** The pipeline's schedule under the id used before ids carried the pipeline name, if it is still there. */
@@ -72,26 +149,13 @@ export async function schedulesApply(config: EdpConfig, log: (m: string) => void
     // Our own pause (an earlier apply that failed halfway) is not the operator's, so it does not carry over.
     const pausedByOperator = old !== undefined && old.state.paused && old.state.note !== replacing;
     if (old && !old.state.paused) await oldHandle.pause(replacing);
-    const handle = client.schedule.getHandle(id);
-    try {
-      await handle.describe();
-      await handle.update<typeof platformPipeline>((previous) => ({ ...previous, ...wanted }));
-      log(`updated schedule ${id}`);
-    } catch (err) {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-      const paused = config.pipeline.schedule.paused || pausedByOperator;
-      await client.schedule.create({
-        scheduleId: id,
-        ...wanted,
-        state: { paused, note: 'created by edp schedules apply' },
-      });
-      const why = pausedByOperator ? `, as ${UNNAMED_PIPELINE_SCHEDULE_ID} was` : '';
-      log(`created schedule ${id}${paused ? ` (paused${why})` : ''}`);
-    }
+    const why = pausedByOperator ? `, as ${UNNAMED_PIPELINE_SCHEDULE_ID} was` : '';
+    await upsertSchedule(client, id, wanted, { paused: config.pipeline.schedule.paused || pausedByOperator, why }, log);
     if (old) {
       await oldHandle.delete();
       log(`deleted schedule ${UNNAMED_PIPELINE_SCHEDULE_ID} of pipeline ${config.pipeline.name}: ${id} replaces it`);
     }
+    await applyDeclaredSchedules(client, config, log);
     await applySlaSchedule(client, config, log);
     return schedulesShow(config);
   } finally {

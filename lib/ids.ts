@@ -36,6 +36,11 @@ export function unnamedStepWorkflowId(step: PipelineStep, interval: DataInterval
   return `edp-${step}-${compactInstant(interval.start)}`;
 }
 
+/** Workflow id of a declared pipeline's step for one interval, e.g. `edp-step-finance-build-2026-01-01T04:00Z`. */
+export function planStepWorkflowId(pipeline: string, step: string, interval: DataInterval): string {
+  return `edp-step-${pipeline}-${step}-${compactInstant(interval.start)}`;
+}
+
 /** Workflow id of one child batch (numbered from 1) of an ingest run, e.g. `edp-ingest-platform-2026-01-01T04:00Z-batch-0001`. */
 export function ingestBatchWorkflowId(ingestWorkflowId: string, batch: number): string {
   return `${ingestWorkflowId}-batch-${String(batch).padStart(4, '0')}`;
@@ -44,6 +49,11 @@ export function ingestBatchWorkflowId(ingestWorkflowId: string, batch: number): 
 /** Id of the Temporal Schedule that starts a pipeline every interval, e.g. `edp-pipeline-platform-schedule`. */
 export function pipelineScheduleId(pipeline: string): string {
   return `edp-pipeline-${pipeline}-schedule`;
+}
+
+/** The pipeline a pipeline Schedule's id names, or undefined for any other id. */
+export function pipelineOfScheduleId(scheduleId: string): string | undefined {
+  return /^edp-pipeline-([A-Za-z_][A-Za-z0-9_]*)-schedule$/.exec(scheduleId)?.[1];
 }
 
 /** Workflow id prefix of a pipeline's scheduled runs; Temporal appends the scheduled time (see {@link pipelineWorkflowId}). */

@@ -7,11 +7,18 @@ export const EDP_INTERVAL_START = defineSearchAttributeKey('EdpIntervalStart', S
 /** The run's own status (Keyword): running, succeeded, failed, blocked. */
 export const EDP_STATUS = defineSearchAttributeKey('EdpStatus', SearchAttributeType.KEYWORD);
 
+/** A run's parameters (Keyword), e.g. `full-refresh vars={"region":"east"}`; set only on runs that have some. */
+export const EDP_PARAMS = defineSearchAttributeKey('EdpParams', SearchAttributeType.KEYWORD);
+/** What started a triggered run (Keyword): `<pipeline>.<step>` of the upstream run. */
+export const EDP_TRIGGER = defineSearchAttributeKey('EdpTrigger', SearchAttributeType.KEYWORD);
+
 /** The custom search attributes the dev server must register, as `name=Type` for `--search-attribute`. */
 export const SEARCH_ATTRIBUTE_FLAGS: readonly string[] = [
   'EdpPipeline=Keyword',
   'EdpIntervalStart=Datetime',
   'EdpStatus=Keyword',
+  'EdpParams=Keyword',
+  'EdpTrigger=Keyword',
 ];
 
 /** Values of the EdpStatus search attribute. */

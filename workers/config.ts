@@ -6,6 +6,7 @@ import { withResolvedPaths } from '../activities/warehouse';
 import { ConfigError } from '../lib/errors';
 import { configSchema, type EdpConfig } from './config-schema';
 import { defaultKeyFile, KEYS_ENV } from './payload-key-location';
+import { checkPipelineSelectors } from './pipeline-selectors';
 
 /** Where the configuration came from, for messages and `edp status`. */
 export interface LoadedConfig {
@@ -179,6 +180,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   if (config.services.cacheDir) config.services.cacheDir = resolve(base, config.services.cacheDir);
   resolveConnectionFiles(config, (p) => resolve(base, p));
+  checkPipelineSelectors(config, file ?? 'the built-in defaults');
   return { config: deepFreeze(config), file, overrides };
 }
 

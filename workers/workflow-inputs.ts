@@ -3,8 +3,9 @@ import type { EdpConfig } from './config-schema';
 import { lineageEnabled } from '../lib/config/schema';
 import { pipelineWorkflowId, scheduledPipelineIdPrefix } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
-import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
+import { EDP_INTERVAL_START, EDP_PARAMS, EDP_PIPELINE, EDP_STATUS } from '../lib/search-attributes';
 import type { platformPipeline, transform } from '../workflows';
+import { describeParams, type RunParams } from '../workflows/pipeline-run';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
 import type { QualityGateInput } from '../workflows/quality-gate';
 import type { RealtimeRefreshInput } from '../workflows/realtime-refresh';
@@ -39,8 +40,9 @@ export function startOptions<I>(
 }
 
 /** The platformPipeline input for a config; without an interval, a scheduled run derives it from its start time. */
-export function pipelineInput(config: EdpConfig, interval?: DataInterval): PlatformPipelineInput {
+export function pipelineInput(config: EdpConfig, interval?: DataInterval, params?: RunParams): PlatformPipelineInput {
   return {
+    ...(params ? { params } : {}),
     pipeline: config.pipeline.name,
     interval,
     intervalHours: config.pipeline.intervalHours,
@@ -61,17 +63,21 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval): Platf
 export function pipelineStartOptions(
   config: EdpConfig,
   interval: DataInterval,
+  params?: RunParams,
 ): WorkflowStartOptions<typeof platformPipeline> {
+  const input = pipelineInput(config, interval, params);
+  const described = describeParams(params);
   return {
     ...startOptions(
       config,
       pipelineWorkflowId(config.pipeline.name, interval, config.pipeline.schedule.offsetMinutes),
-      pipelineInput(config, interval),
+      input,
     ),
     typedSearchAttributes: [
       { key: EDP_PIPELINE, value: config.pipeline.name },
       { key: EDP_INTERVAL_START, value: new Date(interval.start) },
       { key: EDP_STATUS, value: 'running' },
+      ...(described ? [{ key: EDP_PARAMS, value: described }] : []),
     ],
   };
 }
@@ -132,6 +138,11 @@ export function realtimeRefreshInput(config: EdpConfig): RealtimeRefreshInput {
 /** The slaCheck input, for the schedule and for `edp sla check`. */
 export function slaCheckInput(config: EdpConfig): SlaCheckInput {
   return { steps: stepOptions(config) };
+}
+
+/** The task queue this deployment's workflows run on: what marks a Schedule in a shared namespace as its own. */
+export function workflowsQueue(config: EdpConfig): string {
+  return config.temporal.taskQueues.workflows;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface BatchIngestInput {
   filesPerChild?: number;
   /** SQL-source tables to extract (source and table names from config). */
   sqlTables?: Array<{ source: string; table: string }>;
+  /** Landing entities to load; every configured one when omitted. */
+  entities?: string[];
 }
 
 /** What {@link batchIngest} loaded: counts for all files, the first results, and every SQL-source table. */
@@ -53,12 +55,16 @@ export async function batchIngest(input: BatchIngestInput): Promise<BatchIngestR
     sensor = landingSensorStatus(c, { state, checks: pokes, timesOutAt: deadline, nextCheckAt });
     setCurrentDetails(describeLandingSensor(sensor));
   };
-  let check = await acts.checkLandingFiles({ interval: input.interval });
+  // Only runs that name entities send them, so recorded inputs of older runs stay as they were.
+  const landing = input.entities
+    ? { interval: input.interval, entities: input.entities }
+    : { interval: input.interval };
+  let check = await acts.checkLandingFiles(landing);
   while (check.missing.length > 0 && Date.now() + pokeMs <= deadline) {
     report(check, 'waiting', Date.now() + pokeMs);
     await sleep(`${input.sensor.pokeMinutes}m`);
     pokes++;
-    check = await acts.checkLandingFiles({ interval: input.interval });
+    check = await acts.checkLandingFiles(landing);
   }
   report(check, check.missing.length > 0 ? 'timed out' : 'complete');
   const runId = workflowInfo().workflowId;

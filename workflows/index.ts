@@ -10,3 +10,4 @@ export { streamingIngest } from './streaming-ingest';
 export { streamingMonitor } from './streaming-monitor';
 export { streamingBackfill } from './streaming-backfill';
 export { realtimeRefresh } from './realtime-refresh';
+export { pipelineRun } from './pipeline-run';

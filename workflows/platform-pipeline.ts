@@ -19,7 +19,9 @@ import { batchIngest, type BatchIngestInput, type BatchIngestResult } from './ba
 import { databricksExport, type DatabricksExportResult } from './databricks-export';
 import { qualityGate, type QualityGateResult } from './quality-gate';
 import type { ExportMode } from '../lib/config/schema';
+import { recordDeadLetter } from './dead-letter';
 import { errorClassOf } from './failure-info';
+import type { RunParams } from './pipeline-run';
 import { lineageEmitter } from './lineage-emitter';
 import { runIncidents, type RunOutcome } from './run-incidents';
 import type { StepOptions } from './step-options';
@@ -38,6 +40,8 @@ export interface PlatformPipelineInput {
   ingest?: { maxParallel: number; filesPerChild: number };
   marts: Array<{ name: string; mode: ExportMode }>;
   threads?: number;
+  /** `edp run --vars … --full-refresh`: handed to the transform step. */
+  params?: RunParams;
 }
 
 /** Outcome of one pipeline run; references and counts only. */
@@ -137,7 +141,15 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     transformed = await stepWithLineage('transform', undefined, async () => {
       const result = await executeChild(transform, {
         workflowId: childId('transform'),
-        args: [{ ...child, threads: input.threads, qualityRunId: childId('quality'), ...childLineage('transform') }],
+        args: [
+          {
+            ...child,
+            threads: input.threads,
+            qualityRunId: childId('quality'),
+            ...childLineage('transform'),
+            ...input.params,
+          },
+        ],
       });
       transformed = result;
       if (result.failed > 0) {
@@ -174,7 +186,14 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
   } catch (err) {
     setStatus('failed');
-    await recordDeadLetter(input, interval, step, childId(step), err);
+    await recordDeadLetter({
+      pipeline: input.pipeline,
+      warehouseTaskQueue: input.steps.warehouseTaskQueue,
+      interval,
+      step,
+      stepWorkflowId: childId(step),
+      err,
+    });
     // A cancelled run still reports how it ended: in a scope its cancellation does not reach.
     await CancellationScope.nonCancellable(async () => {
       lineage.emit([event(isCancellation(err) ? 'ABORT' : 'FAIL', run, { errorClass: errorClassOf(err) })]);
@@ -222,40 +241,5 @@ async function reportIncidents(
     });
   } catch (err) {
     log.warn("could not record the run's alert incidents", { error: errorClassOf(err) });
-  }
-}
-
-/** The failure and its causes, outermost first. */
-function failureChain(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.message) parts.push(e.message);
-  }
-  return parts.join(': ');
-}
-
-/** Records the failed run in `audit.dead_letters`; a failure to record is logged, never hides the run's own. */
-async function recordDeadLetter(
-  input: PlatformPipelineInput,
-  interval: DataInterval,
-  step: PipelineStep,
-  childWorkflowId: string,
-  err: unknown,
-): Promise<void> {
-  const { recordDeadLetter: record } = bookkeeping(input);
-  const info = workflowInfo();
-  try {
-    await record({
-      pipeline: input.pipeline,
-      intervalStart: interval.start,
-      intervalEnd: interval.end,
-      step,
-      stepWorkflowId: childWorkflowId,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      error: failureChain(err).slice(0, 4000),
-    });
-  } catch (recordErr) {
-    log.warn('could not record the dead letter', { error: failureChain(recordErr) });
   }
 }

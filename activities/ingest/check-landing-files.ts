@@ -36,11 +36,12 @@ export interface LandingCheck {
  */
 export async function checkLandingFiles(
   deps: Pick<IngestDeps, 'landingDir' | 'entities'>,
-  input: { interval: DataInterval },
+  input: { interval: DataInterval; entities?: readonly string[] },
 ): Promise<LandingCheck> {
   const patterns: Record<string, string> = {};
   const check: LandingCheck = { present: [], missing: [], files: [], patterns, landingDir: deps.landingDir };
-  for (const e of deps.entities) {
+  // A pipeline's ingest step may load only some entities; the unmatched-file report still covers them all.
+  for (const e of deps.entities.filter((x) => input.entities?.includes(x.name) ?? true)) {
     patterns[e.name] = join(e.name, landingPattern(e.pattern, input.interval));
     const files = landedFiles(deps.landingDir, e, input.interval);
     (files.length > 0 ? check.present : check.missing).push(e.name);

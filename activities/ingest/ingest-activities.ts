@@ -9,7 +9,8 @@ export function createIngestActivities(deps: IngestDeps) {
   const locked = { ...deps, lock: new KeyedLock() };
   return {
     /** See {@link checkLandingFiles}. */
-    checkLandingFiles: (input: { interval: DataInterval }) => checkLandingFiles(deps, input),
+    checkLandingFiles: (input: { interval: DataInterval; entities?: readonly string[] }) =>
+      checkLandingFiles(deps, input),
     /** See {@link loadLandingFile}. */
     loadLandingFile: (input: LoadFileInput) => loadLandingFile(locked, input),
   };

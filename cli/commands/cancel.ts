@@ -1,4 +1,3 @@
-import { cancelRuns } from '../cancel-command';
 import type { CliCommand } from '../command';
 
 /** `edp cancel`: stops runs that are in progress, by workflow id or by interval. */
@@ -24,7 +23,8 @@ later is safe.
 Exit code 1 when a run named is not in progress.
 `,
   options: { interval: { type: 'string' } },
-  run({ config, rest, opts, log }) {
+  async run({ config, rest, opts, log }) {
+    const { cancelRuns } = await import('../cancel-command');
     const interval = opts.string('interval') === undefined ? undefined : opts.interval(config.pipeline.intervalHours);
     return cancelRuns(config, { ids: rest, interval, waitSeconds: 60 }, log);
   },

@@ -1,6 +1,5 @@
 import type { CliCommand } from '../command';
-import { cdcStart, cdcStatus, cdcStop } from '../cdc-commands';
-import { UsageError } from '../session';
+import { UsageError } from '../cli-errors';
 
 /** `edp cdc …`: the Debezium connector that streams the operational database's changes into Kafka. */
 export const cdcCommand: CliCommand = {
@@ -23,8 +22,9 @@ Kafka Connect with the Debezium plugin on 127.0.0.1:<cdc.connect.port> when a cd
                       --drop-slot, which also clears the connector's offsets
 `,
   options: { 'no-wait': { type: 'boolean' }, 'drop-slot': { type: 'boolean' } },
-  run({ config, rest, opts, log }) {
+  async run({ config, rest, opts, log }) {
     const sub = rest[0];
+    const { cdcStart, cdcStatus, cdcStop } = await import('../cdc-commands');
     if (sub === 'start') return cdcStart(config, !opts.flag('no-wait'), log);
     if (sub === 'status') return cdcStatus(config, log);
     if (sub === 'stop') return cdcStop(config, opts.flag('drop-slot'), log);

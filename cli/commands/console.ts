@@ -1,4 +1,3 @@
-import { openConsole } from '../../console/serve';
 import type { CliCommand } from '../command';
 
 /** `edp console`: the operator web console until Ctrl-C. */
@@ -12,6 +11,7 @@ export const consoleCommand: CliCommand = {
   ],
   options: { host: { type: 'string' }, port: { type: 'string' } },
   async run({ loaded, opts, log }) {
+    const { openConsole } = await import('../../console/serve');
     const server = await openConsole(loaded, { host: opts.string('host'), port: opts.optionalNumber('port') });
     log(`console on ${server.url} (Ctrl-C stops it)`);
     await new Promise<void>((resolve) => {

@@ -6,6 +6,8 @@ import { landingSchema } from './landing-schema';
 import { lineageSchema } from './lineage-schema';
 import { loggingSchema, metricsSchema, servicesSchema } from './operations-schema';
 import { pipelineSchema } from './pipeline-schema';
+import { checkPipelines } from './pipelines-check';
+import { pipelinesSchema } from './pipelines-schema';
 import { exportSchema, qualitySchema, transformSchema } from './project-schema';
 import { realtimeSchema } from './realtime-schema';
 import { slasSchema } from './sla-schema';
@@ -25,6 +27,7 @@ export {
   type StreamingConfig,
 } from './streaming-schema';
 export type { PipelineConfig, RetryPolicyConfig } from './pipeline-schema';
+export type { DeclaredPipelineConfig, PipelineStepConfig, TriggerConfig } from './pipelines-schema';
 export { routeFor, webhookSchema, type AlertSeverity, type AlertsConfig, type WebhookConfig } from './alerts-schema';
 export { lineageEnabled, type LineageConfig } from './lineage-schema';
 export type { SlaConfig } from './sla-schema';
@@ -48,6 +51,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       /** Folder for everything the platform writes locally (warehouse file, landing zone, exports, services). */
       stateDir: z.string().min(1).default('.edp'),
       pipeline: pipelineSchema,
+      /** Pipelines declared as data (docs/pipelines.md), each run by the generic pipelineRun workflow. */
+      pipelines: pipelinesSchema,
       temporal: temporalSchema,
       warehouse,
       landing: landingSchema,
@@ -82,5 +87,6 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       cdc: cdcSchema.optional(),
     })
     .strict()
-    .superRefine(checkGovernanceEntities);
+    .superRefine(checkGovernanceEntities)
+    .superRefine(checkPipelines);
 }

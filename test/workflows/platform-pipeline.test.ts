@@ -1,6 +1,6 @@
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { RunIncidentReport } from '../../activities/alerts';
 import type { FileLoadResult } from '../../activities/ingest';
@@ -9,6 +9,7 @@ import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
 import { temporal } from '@temporalio/proto';
 import { stepWorkflowId } from '../../lib/ids';
 import { maybeRecordHistory } from '../helpers/histories';
+import { queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
 import { testServices } from '../setup/test-services';
 
 const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_DATETIME } = temporal.api.enums.v1.IndexedValueType;
@@ -163,20 +164,8 @@ describe('platformPipeline (time-skipping server)', () => {
     activities: Partial<Activities>,
     body: (queues: { workflows: string; warehouse: string }) => Promise<T>,
   ): Promise<T> {
-    const queues = { workflows: `${name}-workflows`, warehouse: `${name}-warehouse` };
-    const connection = env.nativeConnection;
-    const wfWorker = await Worker.create({
-      connection,
-      taskQueue: queues.workflows,
-      workflowsPath: require.resolve('../../workflows'),
-    });
-    const actWorker = await Worker.create({
-      connection,
-      taskQueue: queues.warehouse,
-      activities,
-      maxConcurrentActivityTaskExecutions: 100,
-    });
-    return wfWorker.runUntil(actWorker.runUntil(body(queues)));
+    const queues = queuesFor(name);
+    return withPipelineWorkers(env, name, activities, () => body(queues), 100);
   }
 
   async function run(fakes: ReturnType<typeof fakeActivities>, workflowId: string) {
