@@ -111,7 +111,7 @@ describe('pipelineRun (time-skipping server)', () => {
       const downAttrs = (await handle.describe()).typedSearchAttributes;
       return { up, down, downAttrs };
     });
-    expect(up.triggered).toEqual(['edp-pipeline-marts-2026-03-02T04:00Z']);
+    expect(up.triggered).toEqual(['edp-pipeline-marts-2026-03-02T08:00:00Z']);
     expect(down).toMatchObject({ pipeline: 'marts', interval, status: 'succeeded' });
     expect(downAttrs.get(EDP_TRIGGER)).toBe('claims.land');
     expect(downAttrs.get(EDP_PARAMS)).toBe('full-refresh vars={"region":"east"}');
