@@ -2,7 +2,7 @@ import type { CliCommand } from '../command';
 import { startCodecDaemon } from '../codec-commands';
 import { startServices } from '../demo-command';
 import { startWorkerDaemon, workerLog } from '../worker-daemon';
-import { consoleUrl, startConsoleDaemon } from '../../console/console-daemon';
+import { consoleSignInUrl, startConsoleDaemon } from '../../console/console-daemon';
 
 /** `edp up`: the services, the codec server when configured, and a background worker. */
 export const upCommand: CliCommand = {
@@ -20,7 +20,9 @@ export const upCommand: CliCommand = {
       const w = await startWorkerDaemon(config, loaded.file);
       log(`worker: ${w.alreadyRunning ? 'already running' : 'started'} (pid ${w.pid}), log ${workerLog(config)}`);
       const c = await startConsoleDaemon(config, loaded.file);
-      log(`console: ${c.alreadyRunning ? 'already running' : 'started'} (pid ${c.pid}) on ${consoleUrl(config)}`);
+      log(
+        `console: ${c.alreadyRunning ? 'already running' : 'started'} (pid ${c.pid}) — open ${consoleSignInUrl(config)}`,
+      );
     }
     log(`\nWeb UI: ${config.temporal.uiUrl}`);
     return 0;
