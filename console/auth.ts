@@ -55,7 +55,12 @@ export const CONSOLE_COOKIE = 'edp_console_token';
 function cookieToken(req: IncomingMessage): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === CONSOLE_COOKIE) return value.join('=');
+    if (name !== CONSOLE_COOKIE) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined; // not a value the sign-in link set
+    }
   }
   return undefined;
 }

@@ -68,7 +68,7 @@ function signIn(url: URL, users: readonly ConsoleUser[], res: ServerResponse): v
   url.searchParams.delete('token');
   res
     .writeHead(303, {
-      'Set-Cookie': `${CONSOLE_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      'Set-Cookie': `${CONSOLE_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
       // One leading slash: `/.//evil.example` normalizes to a path that a browser would read as another host.
       Location: `/${url.pathname.replace(/^\/+/, '')}${url.search}`,
     })

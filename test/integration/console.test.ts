@@ -5,6 +5,7 @@ import { parseProject } from '../../activities/transform/parse';
 import { DEFAULT_TARGET } from '../../activities/transform/plan';
 import { startPipeline } from '../../cli/pipeline-run';
 import { withWorker } from '../../cli/session';
+import { consoleTokenFile } from '../../console/auth';
 import { openConsole } from '../../console/serve';
 import { startConsoleServer, type ConsoleServer } from '../../console/server';
 import { ConsoleContext } from '../../console/context';
@@ -105,7 +106,11 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           });
 
           // The grid: the broken model's cell is red, its children's skipped.
-          await page.goto(server.url);
+          // Signing in: the link `edp console` prints sets the cookie and lands on the grid without the token.
+          const token = readFileSync(consoleTokenFile(config), 'utf8').trim();
+          expect(server.signInUrl).toBe(`${server.url}/?token=${token}`);
+          await page.goto(server.signInUrl!);
+          expect(page.url()).toBe(`${server.url}/`);
           const cell = page.locator(`button[data-node$=".${BROKEN}"][data-interval="${interval.start}"]`);
           await expect(cell.getAttribute('class')).resolves.toContain('s-failed');
           await expect(
@@ -120,6 +125,16 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           await error.waitFor();
           expect(await error.textContent()).toMatch(/no_such_column/);
           expect(await page.locator('#details pre.sql').textContent()).toContain('no_such_column');
+          // The link to the exact activity: the Web UI's page of the event that scheduled the node's runNode.
+          const activity = (await page.locator('#details [data-activity-link]').getAttribute('href'))!;
+          const parts = new RegExp(
+            `^${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/([^/]+)/([^/]+)/history/events/(\\d+)$`,
+          ).exec(activity);
+          expect(parts).not.toBeNull();
+          const scheduled = (
+            await client.workflow.getHandle(decodeURIComponent(parts![1]), parts![2]).fetchHistory()
+          ).events!.find((e) => Number(e.eventId) === Number(parts![3]));
+          expect(scheduled?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('runNode');
           await shot(page, 'grid');
 
           // The graph of the run: the failed node stands out, the skipped ones too.
@@ -192,7 +207,8 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           }
           await shot(page, 'lineage');
           await page.setViewportSize({ width: 1500, height: 1000 });
-          for (const name of ['quality', 'streaming', 'actions']) {
+          // The streaming page's picture comes from console-actions.test.ts, which runs a stream and its monitor.
+          for (const name of ['quality', 'actions']) {
             await page.goto(`${server.url}/${name}`);
             await shot(page, name);
           }
@@ -206,7 +222,9 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
             '/api/streaming',
             `/api/cell?interval=${interval.start}&node=${brokenId}`,
           ])
-            bodies.push(await (await fetch(`${server.url}${api}`)).text());
+            bodies.push(
+              await (await fetch(`${server.url}${api}`, { headers: { authorization: `Bearer ${token}` } })).text(),
+            );
           const file = readdirSync(config.landing.path, { recursive: true, encoding: 'utf8' }).find((f) =>
             basename(f).startsWith('members_'),
           )!;
