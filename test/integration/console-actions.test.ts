@@ -2,7 +2,6 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { chromium, type Browser } from 'playwright-core';
 import { listDeadLetters } from '../../cli/dead-letter-commands';
 import { schedulesApply } from '../../cli/schedule-commands';
 import { withWorker } from '../../cli/session';
@@ -19,12 +18,11 @@ import { startOptions, streamingIngestInput, streamingMonitorInput } from '../..
 import { streamingIngest, streamingMonitor } from '../../workflows';
 import { landSample, testClient, testConfig } from '../helpers/platform';
 import { testKafka, testTopics, waitUntil } from '../helpers/streams';
+import { useChromium } from '../helpers/chromium';
 import { tmpDir } from '../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..');
 const IMAGES = join(REPO, 'docs', 'images');
-/** The flags Chromium needs on a machine without network (as in console.test.ts). */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync'];
 const USER = userInfo().username;
 
 /** The console's actions over its API with the state folder's token, as its forms post them. */
@@ -53,13 +51,7 @@ async function openRuns(client: Client, pipeline: string): Promise<string[]> {
 
 /** The console's actions through Temporal, each recorded with who and when; and the streaming page on real data. */
 describe('console actions and streaming (dev server, DuckDB, Kafka)', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   it('runs an interval, retries dead letters, re-runs failed, backfills missing / failed / all, pauses and unpauses: as the signed-in user', async () => {
     // A model broken while i0 runs, so i0 fails for real (a dead letter); fixed before i3 runs, which succeeds.
@@ -259,7 +251,7 @@ describe('console actions and streaming (dev server, DuckDB, Kafka)', () => {
             expect(data.lastMergedAt).not.toBeNull();
             expect(data.points.some((p) => p.p50 !== null && p.p95 !== null && p.p99 !== null)).toBe(true);
 
-            const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+            const page = await browser().newPage({ viewport: { width: 1500, height: 900 } });
             await page.goto(server.signInUrl!.replace('/?token=', '/streaming?token='));
             const section = page.locator(`section[data-topic="${topic.topic}"]`);
             await section.waitFor();

@@ -1,6 +1,6 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseProject } from '../../activities/transform/parse';
 import { DEFAULT_TARGET } from '../../activities/transform/plan';
 import { startPipeline } from '../../cli/pipeline-run';
@@ -11,20 +11,11 @@ import { startConsoleServer, type ConsoleServer } from '../../console/server';
 import { ConsoleContext } from '../../console/context';
 import { loadConfig } from '../../workers/config';
 import { landSample, testClient, testConfig } from '../helpers/platform';
+import { useChromium } from '../helpers/chromium';
 import { tmpDir } from '../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..');
 const IMAGES = join(REPO, 'docs', 'images');
-/** The flags Chromium needs on a machine without network (docs: .library/env/machines/polyglot.md). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const BROKEN = 'int_claims_enriched';
 
 /** Every table a node reads, directly or through its ancestors, from the parsed project (independently of the console). */
@@ -55,14 +46,7 @@ async function shot(page: Page, name: string): Promise<void> {
 /** The console in a real headless Chromium, over a real pipeline run on the dev server and DuckDB. */
 describe('console (dev server, DuckDB, headless Chromium)', () => {
   const interval = { start: '2026-08-01T00:00:00.000Z', end: '2026-08-01T04:00:00.000Z' };
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   it('shows a broken model red with its error, clears it and its descendants, and shows every mart upstream; no PHI', async () => {
     const models = join(tmpDir('edp-console-models-'), 'models');
@@ -85,7 +69,7 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
         async () => {
           await expect((await startPipeline(client, config, interval)).result()).rejects.toThrow();
           server = await openConsole(loaded);
-          const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+          const page = await browser().newPage({ viewport: { width: 1500, height: 1000 } });
           page.on('dialog', (d) => void d.accept());
           const pageLog: string[] = [];
           page.on('console', (m) => pageLog.push(m.text()));
@@ -268,12 +252,12 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
       const basic = Buffer.from('ana:0123456789abcdef0123').toString('base64');
       expect((await fetch(server.url, { headers: { authorization: `Basic ${basic}` } })).status).toBe(200);
       // A browser signs in with basic auth; without it, it gets no page.
-      const signedIn = await browser.newPage({
+      const signedIn = await browser().newPage({
         httpCredentials: { username: 'ana', password: '0123456789abcdef0123' },
       });
       expect((await signedIn.goto(server.url))?.status()).toBe(200);
       expect(await signedIn.locator('header .user').textContent()).toBe('ana');
-      const anonymous = await browser.newPage();
+      const anonymous = await browser().newPage();
       await expect(anonymous.goto(server.url)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
       await Promise.all([signedIn.close(), anonymous.close()]);
     } finally {
