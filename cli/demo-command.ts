@@ -14,7 +14,7 @@ import { printSummary, startedLine, startOrAttachPipeline, watchPipeline } from 
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { temporalClient, withWorker } from './session';
 import { localWorkersServe, startWorkerDaemon, stopWorkerDaemon, workerLog } from './worker-daemon';
-import { consoleUrl, startConsoleDaemon, stopConsoleDaemon } from '../console/console-daemon';
+import { consoleSignInUrl, startConsoleDaemon, stopConsoleDaemon } from '../console/console-daemon';
 
 const log = (message: string): void => console.log(message);
 
@@ -110,7 +110,7 @@ export async function demo(
     startedConsole = !c.alreadyRunning;
     ok = await runInterval(config, interval, since);
     console.log(
-      `\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  console ${consoleUrl(config)}  ·  Ctrl-C stops what this command started.`,
+      `\nEverything is up: Web UI ${config.temporal.uiUrl}  ·  console ${consoleSignInUrl(config)}  ·  Ctrl-C stops what this command started.`,
     );
     await untilSignal();
     console.log('\nstopping…');

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { portOpen, startDaemon, stopDaemon } from '../infra/process';
 import { edpCommand } from '../cli/worker-daemon';
 import type { EdpConfig } from '../workers/config-schema';
+import { localConsoleUser, signInLink } from './auth';
 
 const consoleFiles = (config: EdpConfig) => {
   const dir = join(config.stateDir, 'services', 'console');
@@ -11,6 +12,13 @@ const consoleFiles = (config: EdpConfig) => {
 /** The address people open, e.g. http://127.0.0.1:8090. */
 export const consoleUrl = (config: EdpConfig): string =>
   `http://${config.console.host.includes(':') ? `[${config.console.host}]` : config.console.host}:${config.console.port}`;
+
+/**
+ * What to open: with a users file, the address (each person signs in with their token); else the link that
+ * signs this account's browser in with the state folder's token, once (it sets a cookie).
+ */
+export const consoleSignInUrl = (config: EdpConfig): string =>
+  config.console.usersFile ? consoleUrl(config) : signInLink(consoleUrl(config), localConsoleUser(config).token);
 
 /** Starts `edp console` in the background (`edp up`, `edp start`); ready once its port answers. */
 export function startConsoleDaemon(

@@ -9,6 +9,8 @@ import { engineNamed } from '../activities/warehouse';
 import type { EdpConfig } from '../workers/config-schema';
 import { descendantsOf, topologicalOrder, type DependencyGraph } from '../lib/graph';
 
+/** dbt's `invocation_id` in SQL compiled for display only: no run has that id. */
+const PREVIEW_INVOCATION_ID = 'console-preview';
 /** A model, seed or snapshot as the console draws it. */
 export interface ProjectNode {
   id: string;
@@ -115,7 +117,7 @@ export function nodeSql(
   try {
     return {
       kind: 'compiled',
-      sql: compileNode(manifest, n, { invocationId: 'edp-console', runStartedAt: new Date().toISOString() }),
+      sql: compileNode(manifest, n, { invocationId: PREVIEW_INVOCATION_ID, runStartedAt: new Date().toISOString() }),
     };
   } catch {
     // A model that needs the warehouse (run_query) or an interval var to compile shows what it last ran.

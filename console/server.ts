@@ -6,7 +6,7 @@ import { BadInputError, EdpError } from '../lib/errors';
 import { LOOPBACK_HOSTS } from '../lib/config/schema';
 import { foreignHost, notJson } from '../workers/http-guard';
 import { runAction } from './api/actions';
-import { requestUser, type ConsoleUser } from './auth';
+import { CONSOLE_COOKIE, requestUser, userOfToken, type ConsoleUser } from './auth';
 import type { ConsoleContext } from './context';
 import { PAGE_ROUTES } from './routes';
 import { page } from './views/layout';
@@ -17,13 +17,17 @@ export interface ConsoleServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** Who may sign in; required unless `host` is loopback. */
+  /** Who may sign in: the users file's people, or this account with the state folder's token. */
   users?: readonly ConsoleUser[];
+  /** Users come from `console.usersFile`: a browser without a cookie is asked for a name and token (basic auth). */
+  askForPassword?: boolean;
 }
 
 /** A running console. */
 export interface ConsoleServer {
   url: string;
+  /** The link that signs a browser in with the console's own token (none with a users file: each person has one). */
+  signInUrl?: string;
   close(): Promise<void>;
 }
 
@@ -54,14 +58,53 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 }
 
 /**
+ * `GET <page>?token=…`, the link `edp console` prints: with a user's token, sets the sign-in cookie (HttpOnly,
+ * same-site only) and sends the browser to the page without the token in its address.
+ */
+function signIn(url: URL, users: readonly ConsoleUser[], res: ServerResponse): void {
+  const token = url.searchParams.get('token') ?? '';
+  if (!userOfToken(token, users))
+    return void res.writeHead(401).end('wrong token: open the link `edp console --sign-in-url` prints');
+  url.searchParams.delete('token');
+  res
+    .writeHead(303, {
+      'Set-Cookie': `${CONSOLE_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+      // One leading slash: `/.//evil.example` normalizes to a path that a browser would read as another host.
+      Location: `/${url.pathname.replace(/^\/+/, '')}${url.search}`,
+    })
+    .end();
+}
+
+/** Refuses a request without credentials, saying how to sign in. */
+function refuse(req: IncomingMessage, askForPassword: boolean, res: ServerResponse): void {
+  // A SameSite=Strict cookie is not sent when another site links here (an alert in a chat); reloading from this
+  // origin sends it, so a signed-in browser follows such a link once without a prompt.
+  if (req.method === 'GET' && req.headers['sec-fetch-site'] === 'cross-site' && !req.url?.startsWith('/api/'))
+    return void res
+      .writeHead(401, { 'Content-Type': 'text/html; charset=utf-8' })
+      .end('<!doctype html><meta http-equiv="refresh" content="0"><title>EDP console</title>signing in…');
+  res.writeHead(401, {
+    'WWW-Authenticate': askForPassword ? 'Basic realm="EDP console", charset="UTF-8"' : 'Bearer realm="EDP console"',
+  });
+  res.end(
+    askForPassword
+      ? 'sign in: Authorization: Bearer <token>, or basic auth with your name and token (console.usersFile)'
+      : 'sign in: open the link `edp console --sign-in-url` prints, or send Authorization: Bearer <the token in <stateDir>/console-token>',
+  );
+}
+
+/**
  * Serves the console: pages (HTML), their data (`/api/…`, JSON) and actions (`POST /api/actions/<name>`, JSON).
- * Beyond loopback every request must carry a user's token; on loopback, the Host must be the loopback name
- * (a DNS-rebound page is refused). Actions take JSON from this origin only, so another site cannot post one.
+ * Every request must carry a user's token (header or sign-in cookie), on loopback too: another account on the
+ * machine must not start runs. On loopback the Host must be the loopback name (a DNS-rebound page is refused).
+ * Actions take JSON from this origin only, so another site cannot post one.
  */
 export async function startConsoleServer(o: ConsoleServerOptions): Promise<ConsoleServer> {
   const loopback = LOOPBACK_HOSTS.includes(o.host);
   if (!loopback && !o.users?.length)
     throw new BadInputError(`console.usersFile is required to serve on ${o.host} (not loopback)`);
+  const users = o.users ?? [];
+  if (users.length === 0) throw new BadInputError('the console needs users: console.usersFile or its own token');
   const { ctx } = o;
   let port = o.port;
   const pagesDir = join(__dirname, 'pages');
@@ -72,14 +115,10 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
       const host = foreignHost(req, port, ['127.0.0.1', 'localhost', '[::1]']);
       if (host) return void res.writeHead(host.status).end(host.message);
     }
-    const user = requestUser(req, o.users);
-    if (!user) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="EDP console", charset="UTF-8"' });
-      return void res.end(
-        'sign in: Authorization: Bearer <token>, or basic auth with your name and token (console.usersFile)',
-      );
-    }
     const url = new URL(req.url ?? '/', 'http://console');
+    if (req.method === 'GET' && url.searchParams.has('token')) return signIn(url, users, res);
+    const user = requestUser(req, users);
+    if (!user) return refuse(req, o.askForPassword === true, res);
     const file = STATIC[url.pathname];
     if (req.method === 'GET' && file) {
       return void res.writeHead(200, { 'Content-Type': file.type }).end(readFileSync(join(pagesDir, file.file)));

@@ -151,11 +151,14 @@ export class TemporalRuns {
       if (transformStep?.startedAt && c.startTime.toISOString() < transformStep.startedAt) continue;
       for (const n of await this.nodesOf(refOf(c), c.status.name === 'RUNNING', 'clear')) nodes[n.id] = n;
     }
+    // A run terminated, cancelled or timed out never recorded its outcome: its `running` is stale.
+    const recorded = pipelineRun && PIPELINE_STATUS[pipelineRun.typedSearchAttributes.get(EDP_STATUS) ?? ''];
     const status = pipelineRun
       ? pipelineRun.status.name === 'RUNNING'
         ? 'running'
-        : (PIPELINE_STATUS[pipelineRun.typedSearchAttributes.get(EDP_STATUS) ?? ''] ??
-          closedStatus(pipelineRun.status.name))
+        : recorded && recorded !== 'running'
+          ? recorded
+          : closedStatus(pipelineRun.status.name)
       : undefined;
     return {
       interval,

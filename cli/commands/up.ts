@@ -9,7 +9,7 @@ export const upCommand: CliCommand = {
     const { startCodecDaemon } = await import('../codec-commands');
     const { startServices } = await import('../demo-command');
     const { startWorkerDaemon, workerLog } = await import('../worker-daemon');
-    const { consoleUrl, startConsoleDaemon } = await import('../../console/console-daemon');
+    const { consoleSignInUrl, startConsoleDaemon } = await import('../../console/console-daemon');
     await startServices(config);
     const codec = await startCodecDaemon(config, loaded.file);
     if (codec)
@@ -20,7 +20,9 @@ export const upCommand: CliCommand = {
       const w = await startWorkerDaemon(config, loaded.file);
       log(`worker: ${w.alreadyRunning ? 'already running' : 'started'} (pid ${w.pid}), log ${workerLog(config)}`);
       const c = await startConsoleDaemon(config, loaded.file);
-      log(`console: ${c.alreadyRunning ? 'already running' : 'started'} (pid ${c.pid}) on ${consoleUrl(config)}`);
+      log(
+        `console: ${c.alreadyRunning ? 'already running' : 'started'} (pid ${c.pid}) — open ${consoleSignInUrl(config)}`,
+      );
     }
     log(`\nWeb UI: ${config.temporal.uiUrl}`);
     return 0;

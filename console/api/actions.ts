@@ -1,10 +1,10 @@
-import { deadLettersRetry } from '../../cli/dead-letter-commands';
+import { listDeadLetters } from '../../cli/dead-letter-commands';
 import { latestStates } from '../../cli/backfill-command';
 import { startPipeline } from '../../cli/pipeline-run';
 import { planBackfill, type BackfillMode } from '../../lib/backfill-plan';
 import { BadInputError } from '../../lib/errors';
 import { clearWorkflowId, pipelineScheduleId } from '../../lib/ids';
-import { intervalsBetween, type DataInterval } from '../../lib/intervals';
+import { intervalsBetween, makeInterval, type DataInterval } from '../../lib/intervals';
 import { intervalTransformStartOptions } from '../../workers/workflow-inputs';
 import { transform } from '../../workflows';
 import type { ConsoleContext } from '../context';
@@ -142,11 +142,17 @@ export const ACTIONS: Record<string, Action> = {
     await ctx.clientAs(user).schedule.getHandle(id).unpause(`unpaused by ${user} in the console`);
     return { message: `unpaused ${id}`, started: [id] };
   },
-  'retry-dead-letters': async (ctx) => {
-    const lines: string[] = [];
-    await deadLettersRetry(ctx.config, [], true, (m) => lines.push(m));
-    const started = lines.flatMap((l) => /as (\S+):/.exec(l)?.[1] ?? []);
-    return { message: lines.join('\n') || 'nothing to retry', started };
+  'retry-dead-letters': async (ctx, user) => {
+    // As `edp dead-letters retry --all`, but started as the console user so Temporal records who retried.
+    const open = await listDeadLetters(ctx.config, true);
+    const intervals = new Map(
+      open.map((r) => [r.interval_start, makeInterval(new Date(r.interval_start), new Date(r.interval_end))]),
+    );
+    const started = await runIntervals(ctx, user, [...intervals.values()]);
+    return {
+      message: started.length ? `retrying ${started.length} intervals: ${started.join(', ')}` : 'nothing to retry',
+      started,
+    };
   },
 };
 

@@ -26,6 +26,8 @@ export interface CellDetail {
   run?: RunRef;
   /** The Web UI page of the run (its history lists the node's activity). */
   link?: string;
+  /** The Web UI page of the node's `runNode` activity: its last scheduled event in the run's history. */
+  activityLink?: string;
   durationMs?: number;
   rows?: number;
   quarantined?: number;
@@ -60,8 +62,15 @@ function logLinesOf(ctx: ConsoleContext, workflowId: string, name: string): stri
     .slice(-40);
 }
 
-/** How many times the node's `runNode` activity was attempted in the run, from its event history. */
-async function attemptsOf(ctx: ConsoleContext, ref: RunRef, nodeId: string): Promise<number | undefined> {
+/**
+ * How many times the node's `runNode` activity was attempted in the run, and the id of the event that scheduled
+ * it last, from the run's event history.
+ */
+async function activityOf(
+  ctx: ConsoleContext,
+  ref: RunRef,
+  nodeId: string,
+): Promise<{ attempts?: number; eventId?: number }> {
   const history = await ctx.client.workflow.getHandle(ref.workflowId, ref.runId).fetchHistory();
   const { payloadCodecs, payloadConverter } = ctx.client.options.loadedDataConverter;
   const decode = async (p: Payload): Promise<unknown> => {
@@ -71,17 +80,21 @@ async function attemptsOf(ctx: ConsoleContext, ref: RunRef, nodeId: string): Pro
   };
   const scheduled = new Set<number>();
   let attempts: number | undefined;
+  let eventId: number | undefined;
   for (const ev of history.events ?? []) {
     const s = ev.activityTaskScheduledEventAttributes;
     if (s?.activityType?.name === 'runNode' && s.input?.payloads?.[0]) {
       const input = (await decode(s.input.payloads[0])) as { nodeId?: string };
-      if (input.nodeId === nodeId) scheduled.add(Number(ev.eventId));
+      if (input.nodeId === nodeId) {
+        scheduled.add(Number(ev.eventId));
+        eventId = Number(ev.eventId);
+      }
     }
     const started = ev.activityTaskStartedEventAttributes;
     if (started && scheduled.has(Number(started.scheduledEventId)))
       attempts = Math.max(attempts ?? 0, started.attempt ?? 1);
   }
-  return attempts;
+  return { attempts, eventId };
 }
 
 /** The detail of one grid cell; undefined when the interval never ran. */
@@ -143,6 +156,8 @@ export async function cellDetail(
     }),
   };
   if (!n) return detail;
+  const activity: { attempts?: number; eventId?: number } =
+    n.status === 'skipped' ? { attempts: 0 } : await activityOf(ctx, n, row).catch(() => ({}));
   return {
     ...detail,
     run: n,
@@ -152,7 +167,9 @@ export async function cellDetail(
     quarantined: n.quarantined,
     error: n.error,
     by: n.by,
-    attempts: n.status === 'skipped' ? 0 : await attemptsOf(ctx, n, row).catch(() => undefined),
+    attempts: activity.attempts,
+    // The Web UI's route to one history event (temporalio/ui `history/events/[id]`) opens the activity itself.
+    activityLink: activity.eventId !== undefined ? `${link(n)}/history/events/${activity.eventId}` : undefined,
     logLines: logLinesOf(ctx, n.workflowId, label),
   };
 }

@@ -55,7 +55,7 @@ export function cellView(d: CellDetail): Raw {
             <pre class="error" data-error>${d.error}</pre>`
         : ''
     }
-    ${d.link ? html`<p><a href="${d.link}" target="_blank" rel="noopener">Open ${d.run?.workflowId} in the Temporal Web UI</a>${d.attempts !== undefined ? ' (its history lists the runNode activity)' : ''}</p>` : ''}
+    ${d.link ? html`<p><a href="${d.link}" target="_blank" rel="noopener">Open ${d.run?.workflowId} in the Temporal Web UI</a>${d.activityLink ? html` · <a href="${d.activityLink}" target="_blank" rel="noopener" data-activity-link>its runNode activity</a>` : ''}</p>` : ''}
     ${d.downstream ? clearForm(d) : ''}
     ${
       d.tests?.length

@@ -1,29 +1,21 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseProject } from '../../activities/transform/parse';
 import { DEFAULT_TARGET } from '../../activities/transform/plan';
 import { startPipeline } from '../../cli/pipeline-run';
 import { withWorker } from '../../cli/session';
+import { consoleTokenFile } from '../../console/auth';
 import { openConsole } from '../../console/serve';
 import { startConsoleServer, type ConsoleServer } from '../../console/server';
 import { ConsoleContext } from '../../console/context';
 import { loadConfig } from '../../workers/config';
 import { landSample, testClient, testConfig } from '../helpers/platform';
+import { useChromium } from '../helpers/chromium';
 import { tmpDir } from '../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..');
 const IMAGES = join(REPO, 'docs', 'images');
-/** The flags Chromium needs on a machine without network (docs: .library/env/machines/polyglot.md). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const BROKEN = 'int_claims_enriched';
 
 /** Every table a node reads, directly or through its ancestors, from the parsed project (independently of the console). */
@@ -54,14 +46,7 @@ async function shot(page: Page, name: string): Promise<void> {
 /** The console in a real headless Chromium, over a real pipeline run on the dev server and DuckDB. */
 describe('console (dev server, DuckDB, headless Chromium)', () => {
   const interval = { start: '2026-08-01T00:00:00.000Z', end: '2026-08-01T04:00:00.000Z' };
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   it('shows a broken model red with its error, clears it and its descendants, and shows every mart upstream; no PHI', async () => {
     const models = join(tmpDir('edp-console-models-'), 'models');
@@ -84,7 +69,7 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
         async () => {
           await expect((await startPipeline(client, config, interval)).result()).rejects.toThrow();
           server = await openConsole(loaded);
-          const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+          const page = await browser().newPage({ viewport: { width: 1500, height: 1000 } });
           page.on('dialog', (d) => void d.accept());
           const pageLog: string[] = [];
           page.on('console', (m) => pageLog.push(m.text()));
@@ -105,7 +90,11 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           });
 
           // The grid: the broken model's cell is red, its children's skipped.
-          await page.goto(server.url);
+          // Signing in: the link `edp console` prints sets the cookie and lands on the grid without the token.
+          const token = readFileSync(consoleTokenFile(config), 'utf8').trim();
+          expect(server.signInUrl).toBe(`${server.url}/?token=${token}`);
+          await page.goto(server.signInUrl!);
+          expect(page.url()).toBe(`${server.url}/`);
           const cell = page.locator(`button[data-node$=".${BROKEN}"][data-interval="${interval.start}"]`);
           await expect(cell.getAttribute('class')).resolves.toContain('s-failed');
           await expect(
@@ -120,6 +109,16 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           await error.waitFor();
           expect(await error.textContent()).toMatch(/no_such_column/);
           expect(await page.locator('#details pre.sql').textContent()).toContain('no_such_column');
+          // The link to the exact activity: the Web UI's page of the event that scheduled the node's runNode.
+          const activity = (await page.locator('#details [data-activity-link]').getAttribute('href'))!;
+          const parts = new RegExp(
+            `^${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/([^/]+)/([^/]+)/history/events/(\\d+)$`,
+          ).exec(activity);
+          expect(parts).not.toBeNull();
+          const scheduled = (
+            await client.workflow.getHandle(decodeURIComponent(parts![1]), parts![2]).fetchHistory()
+          ).events!.find((e) => Number(e.eventId) === Number(parts![3]));
+          expect(scheduled?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('runNode');
           await shot(page, 'grid');
 
           // The graph of the run: the failed node stands out, the skipped ones too.
@@ -192,7 +191,8 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           }
           await shot(page, 'lineage');
           await page.setViewportSize({ width: 1500, height: 1000 });
-          for (const name of ['quality', 'streaming', 'actions']) {
+          // The streaming page's picture comes from console-actions.test.ts, which runs a stream and its monitor.
+          for (const name of ['quality', 'actions']) {
             await page.goto(`${server.url}/${name}`);
             await shot(page, name);
           }
@@ -206,7 +206,9 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
             '/api/streaming',
             `/api/cell?interval=${interval.start}&node=${brokenId}`,
           ])
-            bodies.push(await (await fetch(`${server.url}${api}`)).text());
+            bodies.push(
+              await (await fetch(`${server.url}${api}`, { headers: { authorization: `Bearer ${token}` } })).text(),
+            );
           const file = readdirSync(config.landing.path, { recursive: true, encoding: 'utf8' }).find((f) =>
             basename(f).startsWith('members_'),
           )!;
@@ -250,12 +252,12 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
       const basic = Buffer.from('ana:0123456789abcdef0123').toString('base64');
       expect((await fetch(server.url, { headers: { authorization: `Basic ${basic}` } })).status).toBe(200);
       // A browser signs in with basic auth; without it, it gets no page.
-      const signedIn = await browser.newPage({
+      const signedIn = await browser().newPage({
         httpCredentials: { username: 'ana', password: '0123456789abcdef0123' },
       });
       expect((await signedIn.goto(server.url))?.status()).toBe(200);
       expect(await signedIn.locator('header .user').textContent()).toBe('ana');
-      const anonymous = await browser.newPage();
+      const anonymous = await browser().newPage();
       await expect(anonymous.goto(server.url)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
       await Promise.all([signedIn.close(), anonymous.close()]);
     } finally {

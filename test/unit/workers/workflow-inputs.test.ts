@@ -142,13 +142,13 @@ describe('workflow inputs from config', () => {
     ];
     expect(
       matching(
-        sources(['cli', 'workers']).filter((f) => !allowed.has(f)),
+        sources(['cli', 'workers', 'console']).filter((f) => !allowed.has(f)),
         mapping,
       ),
     ).toEqual([]);
   });
 
   it('leaves workflow and schedule ids to lib/ids.ts', () => {
-    expect(matching(sources(['cli', 'workers']), [/['"`]edp-[a-z-]*(\$\{|['"`])/])).toEqual([]);
+    expect(matching(sources(['cli', 'workers', 'console']), [/['"`]edp-[a-z-]*(\$\{|['"`])/])).toEqual([]);
   });
 });
