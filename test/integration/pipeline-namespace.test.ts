@@ -44,7 +44,8 @@ async function ingestRuns(config: EdpConfig): Promise<string[]> {
 
 /** The platformPipeline runs of an interval in the namespace, as `pipeline: workflow id`. */
 async function runsOf(client: Client, interval: DataInterval): Promise<string[]> {
-  const query = `WorkflowType = 'platformPipeline' AND EdpIntervalStart >= '${interval.start}' AND EdpIntervalStart < '${interval.end}'`;
+  // Only this suite's pipelines: other suites (the console's) run the same interval in the same namespace.
+  const query = `WorkflowType = 'platformPipeline' AND EdpPipeline IN ('claims', 'finance') AND EdpIntervalStart >= '${interval.start}' AND EdpIntervalStart < '${interval.end}'`;
   const out: string[] = [];
   for await (const wf of client.workflow.list({ query }))
     out.push(`${wf.typedSearchAttributes.get(EDP_PIPELINE)}: ${wf.workflowId}`);

@@ -318,6 +318,7 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     expect(await writePartitionBatch(pair.w, topic, 0, batch)).toEqual({
       inserted: 2,
       deadLetters: 1,
+      ignored: 0,
       skipped: 0,
       next: 3,
     });
@@ -325,6 +326,7 @@ function bulkLoadSuite(engine: TestEngine, open: () => Promise<Warehouse>): void
     expect(await writePartitionBatch(pair.w, topic, 0, [...batch, message(3, event(3))])).toEqual({
       inserted: 1,
       deadLetters: 0,
+      ignored: 0,
       skipped: 3,
       next: 4,
     });
