@@ -77,9 +77,11 @@ describe('edp run, cancel and failures (CLI processes, dev server)', () => {
     const { client, close } = await testClient(loaded.config);
     try {
       const first = parseInterval('2026-09-01T00:00Z/2026-09-01T04:00Z');
-      await expect(client.workflow.getHandle(pipelineWorkflowId('clirun', first, loaded.config.pipeline.schedule.offsetMinutes)).describe()).rejects.toThrow(
-        WorkflowNotFoundError,
-      );
+      await expect(
+        client.workflow
+          .getHandle(pipelineWorkflowId('clirun', first, loaded.config.pipeline.schedule.offsetMinutes))
+          .describe(),
+      ).rejects.toThrow(WorkflowNotFoundError);
     } finally {
       await close();
     }
