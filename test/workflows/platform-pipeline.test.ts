@@ -6,13 +6,10 @@ import type { RunIncidentReport } from '../../activities/alerts';
 import type { FileLoadResult } from '../../activities/ingest';
 import { batchIngest, platformPipeline, transform } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
-import { temporal } from '@temporalio/proto';
 import { stepWorkflowId } from '../../lib/ids';
 import { maybeRecordHistory } from '../helpers/histories';
-import { queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
+import { addSearchAttributes, queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
 import { testServices } from '../setup/test-services';
-
-const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_DATETIME } = temporal.api.enums.v1.IndexedValueType;
 
 /** Runs `fn` over `items` one at a time. */
 async function mapSequential<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -43,16 +40,7 @@ describe('platformPipeline (time-skipping server)', () => {
       server: { executable: { type: 'existing-path', path: testServices().testServerPath } },
     });
     // The pipeline upserts the project's search attributes; the test server must know them, as the dev server does.
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: {
-        EdpPipeline: INDEXED_VALUE_TYPE_KEYWORD,
-        EdpIntervalStart: INDEXED_VALUE_TYPE_DATETIME,
-        EdpStatus: INDEXED_VALUE_TYPE_KEYWORD,
-        // Stamped by a Schedule on the runs it starts; the test server has no Schedules, so the test stamps it.
-        TemporalScheduledStartTime: INDEXED_VALUE_TYPE_DATETIME,
-      },
-    });
+    await addSearchAttributes(env);
   });
   afterAll(() => env?.teardown());
 
