@@ -1,14 +1,14 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DataInterval } from '../lib/intervals';
+import { causes } from './failure-info';
 
 /** The failure and its causes, outermost first. */
 export function failureChain(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.message) parts.push(e.message);
-  }
-  return parts.join(': ');
+  return causes(err)
+    .map((e) => (e as { message?: string }).message)
+    .filter((m): m is string => !!m)
+    .join(': ');
 }
 
 /** A pipeline run's failed step, as `audit.dead_letters` records it. */

@@ -2,7 +2,7 @@ import { RetryState } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
 /** A failure's causes, outermost first. */
-function causes(err: unknown): unknown[] {
+export function causes(err: unknown): unknown[] {
   const chain: unknown[] = [];
   for (let e = err; e; e = (e as { cause?: unknown }).cause) chain.push(e);
   return chain;
