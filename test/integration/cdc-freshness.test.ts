@@ -181,8 +181,9 @@ describe('freshness: heartbeats, quiet sources, monitor failures, realtime targe
             async () => {
               latest = await monitor.query(streamingMonitorLatest);
               const d = [beat.topic, claims.topic].map((t) => topic(t)?.delaySeconds.staging ?? null);
-              // The claims' own events merged too (the heartbeat alone can make a table look current).
-              return d.every((x) => x !== null && x < 6) && topic(claims.topic)?.newestEventAt.staging !== undefined;
+              // The claims' own events merged too (the heartbeat alone can make a table look current): staging is
+              // null, not undefined, until the first merge.
+              return d.every((x) => x !== null && x < 6) && typeof topic(claims.topic)?.newestEventAt.staging === 'string';
             },
             90_000,
           );
