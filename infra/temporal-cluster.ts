@@ -74,6 +74,8 @@ export function defaultClusterPorts(frontend: number): ClusterPorts {
 }
 
 const DATABASES = { main: 'temporal', visibility: 'temporal_visibility' } as const;
+/** Temporal keeps each membership port in a PostgreSQL smallint. */
+const MAX_MEMBERSHIP_PORT = 32_767;
 /** Fixed forever for a database: history shards cannot be re-split. */
 const HISTORY_SHARDS = 4;
 
@@ -157,14 +159,8 @@ export function clusterConfig(opts: TemporalClusterOptions): Record<string, unkn
   };
 }
 
-/**
- * Dynamic settings: a namespace and its search attributes registered a moment ago are seen by every service
- * within a second (the dev server does the same), instead of after the 10 s cache refresh.
- */
-const DYNAMIC_CONFIG = {
-  'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }],
-  'system.namespaceCacheRefreshInterval': [{ value: '1s' }],
-};
+/** Dynamic settings: search attributes registered a moment ago are seen at once, as on the dev server. */
+const DYNAMIC_CONFIG = { 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }] };
 
 function sqlTool(bins: TemporalServerInstall, opts: TemporalClusterOptions, database: string, args: string[]): void {
   const { host, port, user } = opts.postgres;
@@ -239,21 +235,27 @@ async function registerNamespace(temporal: string, opts: TemporalClusterOptions)
     `namespace ${opts.namespace} on the cluster`,
     30_000,
   );
-  if (namespaceReady(temporal, opts)) return;
-  const add = temporalCli(temporal, opts, [
+  // A namespace just created reaches the frontend's namespace cache a moment later: until then adding
+  // search attributes says it is not found, so it is tried again until the attributes are listed.
+  let refusal = '';
+  const add = [
     'operator',
     'search-attribute',
     'create',
     ...ns,
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--name', sa.split('=')[0], '--type', sa.split('=')[1]]),
-  ]);
-  if (add.status !== 0 && !/already/i.test(add.stderr))
-    throw new ServiceError(`registering the search attributes in ${opts.namespace} failed:\n${add.stderr}`);
+  ];
   await waitUntil(
-    () => Promise.resolve(namespaceReady(temporal, opts)),
+    () => {
+      if (namespaceReady(temporal, opts)) return Promise.resolve(true);
+      refusal = temporalCli(temporal, opts, add).stderr.trim();
+      return Promise.resolve(false);
+    },
     `the EDP search attributes in ${opts.namespace}`,
-    30_000,
-  );
+    60_000,
+  ).catch((err: Error) => {
+    throw new ServiceError(`${err.message}; last refusal: ${refusal}`);
+  });
 }
 
 /** True when the frontend, reached over mTLS with the cluster's client certificate, reports SERVING. */
@@ -289,6 +291,11 @@ async function startClusterService(
 export async function startTemporalCluster(
   opts: TemporalClusterOptions,
 ): Promise<Record<ClusterService, { pid: number; alreadyRunning: boolean }>> {
+  const tooHigh = CLUSTER_SERVICES.filter((s) => opts.ports[s].membership > MAX_MEMBERSHIP_PORT);
+  if (tooHigh.length > 0)
+    throw new ServiceError(
+      `membership ports of ${tooHigh.join(', ')} are above ${MAX_MEMBERSHIP_PORT} (Temporal stores them as a smallint). How to fix: a temporal.address port below ${MAX_MEMBERSHIP_PORT + 300}`,
+    );
   const bins = ensureTemporalServer(opts.cacheDir, opts.log);
   const { temporal } = ensureTemporalBinaries(opts.cacheDir, opts.log);
   mkdirSync(opts.dir, { recursive: true });

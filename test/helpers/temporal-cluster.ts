@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { localPkiFiles, type LocalPki } from '../../infra/certificates';
 import { freePort } from '../../infra/process';
 import { startService, stopService, temporalClusterPid } from '../../infra/services';
-import { defaultClusterPorts, type ClusterService } from '../../infra/temporal-cluster';
+import { CLUSTER_SERVICES, defaultClusterPorts, type ClusterService } from '../../infra/temporal-cluster';
 import { loadConfig } from '../../workers/config';
 import type { EdpConfig } from '../../workers/config-schema';
 import { tmpDir } from './tmp';
@@ -36,17 +36,16 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A frontend port whose whole layout (history, matching, worker, gossip, HTTP) is free right now. */
+/**
+ * A frontend port whose whole layout (history, matching, worker, gossip, HTTP) is free right now, below the
+ * ephemeral range: Temporal stores membership ports as a PostgreSQL smallint (at most 32767).
+ */
 async function freeClusterPort(): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
-    const frontend = await freePort();
+    const frontend = 20_000 + Math.floor(Math.random() * 12_000);
     const layout = defaultClusterPorts(frontend);
-    const ports = [
-      layout.http,
-      ...Object.values(layout).flatMap((p) => (typeof p === 'number' ? [] : [p.grpc, p.membership])),
-    ];
-    if (ports.every((p) => p > 1024 && p < 65536) && (await Promise.all(ports.map(portFree))).every(Boolean))
-      return frontend;
+    const ports = [layout.http, ...CLUSTER_SERVICES.flatMap((s) => [layout[s].grpc, layout[s].membership])];
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return frontend;
   }
   throw new Error('no free port layout for the Temporal cluster on 127.0.0.1');
 }
