@@ -202,9 +202,12 @@ export async function serviceStatus(config: EdpConfig): Promise<ServiceStatus[]>
             : `127.0.0.1:${localPostgres(config)!.port}`;
     const { host, port } = splitHostPort(endpoint);
     const dir = serviceDir(config, name);
+    // The cluster's frontend stands for Temporal when the dev server is not the one running.
+    const frontend =
+      name === 'temporal' && temporalPid(dir) === undefined ? temporalClusterPid(config, 'frontend') : undefined;
     const pid =
       name === 'temporal'
-        ? (temporalPid(dir) ?? clusterServicePid(clusterDir(config), 'frontend'))
+        ? (temporalPid(dir) ?? frontend)
         : { kafka: kafkaPid, postgres: postgresPid, 'kafka-connect': kafkaConnectPid }[name](dir);
     out.push({
       name,
@@ -212,7 +215,7 @@ export async function serviceStatus(config: EdpConfig): Promise<ServiceStatus[]>
       pid,
       endpoint,
       reachable: await portOpen(host, port),
-      logFile: join(serviceDir(config, name), `${name}.log`),
+      logFile: frontend ? join(clusterDir(config), 'frontend.log') : join(serviceDir(config, name), `${name}.log`),
     });
   }
   return out;

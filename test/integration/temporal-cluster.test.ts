@@ -5,6 +5,7 @@ import { startPipeline } from '../../cli/pipeline-run';
 import { pidAlive, waitUntil } from '../../infra/process';
 import { pipelineWorkflowId } from '../../lib/ids';
 import { ConfigError } from '../../lib/errors';
+import { serviceStatus, startService } from '../../infra/services';
 import { CLUSTER_SERVICES } from '../../infra/temporal-cluster';
 import { connectClientConnection, connectWorkerConnection } from '../../workers/temporal-connection';
 import { waitForStep } from '../helpers/pipeline-progress';
@@ -100,6 +101,19 @@ describe('multi-process Temporal cluster: PostgreSQL, SQL visibility, mTLS front
       expect((err as ConfigError).fix).toBe('temporal.tls.certFile');
       expect(classifyError(err).nonRetryable).toBe(true);
     }
+  });
+
+  it('`edp up` of the cluster without temporal.tls names the key and the files; `edp status` shows its frontend', async () => {
+    const noTls = { ...cluster.config, temporal: { ...cluster.config.temporal, tls: undefined } };
+    const err = await startService(noTls, 'temporal', () => {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).fix).toBe('temporal.tls');
+    expect((err as ConfigError).message).toContain(`certFile: ${cluster.pki.clientCert}`);
+    const [temporal] = await serviceStatus(cluster.config);
+    expect(temporal).toMatchObject({ name: 'temporal', running: true, pid: cluster.pid('frontend'), reachable: true });
   });
 
   it('`edp run` without a client certificate stops with the key to set', async () => {
