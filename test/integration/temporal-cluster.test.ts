@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { classifyError } from '../../activities/errors';
 import { startPipeline } from '../../cli/pipeline-run';
 import { pidAlive, waitUntil } from '../../infra/process';
@@ -15,16 +16,14 @@ import { startWorkerProcess, stopGracefully } from '../helpers/worker-process';
 
 const EDP = join(__dirname, '..', '..', 'bin', 'edp.js');
 
-/** `edp …` in its own process with the test's config file, to its end. */
+/** `edp …` in its own process with the test's config file, to its end: exit code and what it printed. */
 function edp(configFile: string, args: string[]): Promise<{ code: number; out: string }> {
-  const child = spawn(process.execPath, [EDP, ...args], {
+  return promisify(execFile)(process.execPath, [EDP, ...args], {
     env: { ...process.env, EDP_CONFIG: configFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, out })));
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, out: `${e.stdout}${e.stderr}` }),
+  );
 }
 
 /**
