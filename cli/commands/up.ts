@@ -36,7 +36,8 @@ export const upCommand: CliCommand = {
         `console: ${c.alreadyRunning ? 'already running' : 'started'} (pid ${c.pid}) — open ${consoleSignInUrl(config)}`,
       );
     }
-    log(`\nWeb UI: ${config.temporal.uiUrl}`);
+    // The cluster runs no UI server (docs/deploy.md#self-hosted-temporal-cluster).
+    if (config.services.temporal.server === 'dev') log(`\nWeb UI: ${config.temporal.uiUrl}`);
     return 0;
   },
 };
