@@ -92,23 +92,24 @@ export function signRequest(dir: string, ca: { cert: string; key: string }, csr:
   );
 }
 
-function makeLeaf(dir: string, ca: { cert: string; key: string }, name: string): { cert: string; key: string } {
+function makeLeaf(dir: string, ca: { cert: string; key: string }, name: string): void {
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const cert = join(dir, `${name}.crt`);
   run('openssl', ['req', ...EC_KEY, '-keyout', key, '-out', csr, '-subj', `/CN=${name}`], `creating the ${name} key`);
   signRequest(dir, ca, csr, cert);
-  return { cert, key };
 }
 
-/** Creates a CA, a server and a client certificate signed by it, and a second CA with a client certificate of its own. */
-export function makeLocalPki(dir: string): LocalPki {
-  mkdirSync(dir, { recursive: true });
-  const ca = makeCa(dir, 'edp-test-ca');
-  const server = makeLeaf(dir, ca, 'localhost');
-  const client = makeLeaf(dir, ca, 'edp-client');
-  const other = makeCa(dir, 'edp-other-ca');
-  const otherClient = makeLeaf(dir, other, 'edp-other-client');
+/** The files {@link makeLocalPki} writes in `dir`. */
+export function localPkiFiles(dir: string): LocalPki {
+  const pem = (name: string) => ({ cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) });
+  const [ca, server, client, other, otherClient] = [
+    'edp-test-ca',
+    'localhost',
+    'edp-client',
+    'edp-other-ca',
+    'edp-other-client',
+  ].map(pem);
   return {
     caCert: ca.cert,
     caKey: ca.key,
@@ -120,6 +121,17 @@ export function makeLocalPki(dir: string): LocalPki {
     otherClientCert: otherClient.cert,
     otherClientKey: otherClient.key,
   };
+}
+
+/** Creates a CA, a server and a client certificate signed by it, and a second CA with a client certificate of its own. */
+export function makeLocalPki(dir: string): LocalPki {
+  mkdirSync(dir, { recursive: true });
+  const ca = makeCa(dir, 'edp-test-ca');
+  makeLeaf(dir, ca, 'localhost');
+  makeLeaf(dir, ca, 'edp-client');
+  const other = makeCa(dir, 'edp-other-ca');
+  makeLeaf(dir, other, 'edp-other-client');
+  return localPkiFiles(dir);
 }
 
 /** A JKS key store holding the broker's key and certificate, and a trust store holding the CA (what a JVM server reads). */

@@ -13,13 +13,19 @@ export function defaultCacheDir(): string {
 
 type Log = (message: string) => void;
 
-function run(command: string, args: string[], what: string, fix: string): void {
-  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function run(command: string, args: string[], what: string, fix: string, env?: NodeJS.ProcessEnv): string {
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env && { ...process.env, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.error || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
     const cause = result.error ? result.error.message : `exit code ${result.status}`;
     throw new ServiceError(`${what} failed (${cause}).\n${output}\nHow to fix: ${fix}`);
   }
+  return result.stdout;
 }
 
 /** Creates a fresh virtualenv at `venv` and pip-installs the pinned `packages` into it. */
@@ -234,5 +240,66 @@ export function ensureKafkaConnect(cacheDir = defaultCacheDir(), log: Log = () =
   run('tar', ['xzf', archive, '-C', out.plugins], `unpacking ${archive}`, 'check the disk space in the cache folder');
   rmSync(archives, { recursive: true, force: true });
   writeFileSync(join(home, '.complete'), '');
+  return out;
+}
+
+/** Where the self-built Temporal server lives in the cache. */
+export interface TemporalServerInstall {
+  /** The server (`go.temporal.io/server/cmd/server`): one binary, each service chosen by `start --service`. */
+  server: string;
+  /** `temporal-sql-tool` (`go.temporal.io/server/cmd/tools/sql`): creates the databases and their schemas. */
+  sqlTool: string;
+  /** The module's `schema/postgresql/v12`, holding `temporal/` and `visibility/` (each with `versioned/`). */
+  postgresSchema: string;
+}
+
+const GO_FIX =
+  'install Go (https://go.dev/dl; Debian: apt-get install golang) and check that the Go module proxy is reachable (go env GOPROXY)';
+
+/**
+ * Builds the Temporal server and its SQL tool (pinned) with `go install` from the Go module proxy into the
+ * cache, and copies the module's PostgreSQL schema files beside them; a no-op when present. The module asks
+ * for a newer Go than a distribution may ship, so GOTOOLCHAIN=auto fetches that toolchain from the same proxy.
+ * The first build takes minutes (about five on two cores); Go's own caches make a rebuild of the same version quick.
+ */
+export function ensureTemporalServer(cacheDir = defaultCacheDir(), log: Log = () => {}): TemporalServerInstall {
+  const version = VERSIONS.temporalServer;
+  const home = join(cacheDir, `temporal-server-${version}`);
+  const out = {
+    server: join(home, 'bin', 'temporal-server'),
+    sqlTool: join(home, 'bin', 'temporal-sql-tool'),
+    postgresSchema: join(home, 'schema', 'postgresql', 'v12'),
+  };
+  if (existsSync(join(home, '.complete'))) return out;
+  log(`building Temporal server ${version} from the Go module proxy into ${home} (minutes, once per version)`);
+  const started = Date.now();
+  rmSync(home, { recursive: true, force: true });
+  const staging = join(home, 'bin.partial');
+  mkdirSync(staging, { recursive: true });
+  const module = `go.temporal.io/server@v${version}`;
+  const env = { GOBIN: staging, GOTOOLCHAIN: 'auto', GOFLAGS: '-mod=mod' };
+  run(
+    'go',
+    ['install', `go.temporal.io/server/cmd/server@v${version}`, `go.temporal.io/server/cmd/tools/sql@v${version}`],
+    `go install of the Temporal server ${version}`,
+    GO_FIX,
+    env,
+  );
+  const { Dir } = JSON.parse(
+    run('go', ['mod', 'download', '-json', module], `locating ${module} in the Go module cache`, GO_FIX, env),
+  ) as { Dir: string };
+  mkdirSync(dirname(out.postgresSchema), { recursive: true });
+  // Module cache files are read-only: copy without their modes, so the cache folder stays removable.
+  run(
+    'cp',
+    ['-r', '--no-preserve=mode', join(Dir, 'schema', 'postgresql', 'v12'), out.postgresSchema],
+    `copying the PostgreSQL schema files of ${module}`,
+    'check the disk space in the cache folder',
+  );
+  renameSync(join(staging, 'server'), join(staging, 'temporal-server'));
+  renameSync(join(staging, 'sql'), join(staging, 'temporal-sql-tool'));
+  renameSync(staging, dirname(out.server));
+  writeFileSync(join(home, '.complete'), '');
+  log(`built Temporal server ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
   return out;
 }

@@ -1,11 +1,26 @@
 import { join } from 'node:path';
 import type { EdpConfig } from '../workers/config-schema';
-import { defaultCacheDir, ensureKafkaConnect, ensureKafkaJars, ensureTemporalBinaries } from './install';
+import {
+  defaultCacheDir,
+  ensureKafkaConnect,
+  ensureKafkaJars,
+  ensureTemporalBinaries,
+  ensureTemporalServer,
+} from './install';
 import { kafkaConnectPid, startKafkaConnect, stopKafkaConnect } from './kafka-connect';
 import { kafkaPid, startKafka, stopKafka } from './kafka';
 import { ensureDatabase, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { portOpen } from './process';
 import { startTemporal, stopTemporal, temporalPid } from './temporal';
+import {
+  clusterServicePid,
+  type ClusterService,
+  defaultClusterPorts,
+  localClusterTls,
+  startTemporalCluster,
+  stopTemporalCluster,
+} from './temporal-cluster';
+import { ConfigError } from '../lib/errors';
 import { codecKeysFor } from '../workers/payload-codec';
 
 /** The local services `edp up` manages. */
@@ -40,10 +55,58 @@ function splitHostPort(address: string): { host: string; port: number } {
 
 const serviceDir = (config: EdpConfig, name: ServiceName): string => join(config.stateDir, 'services', name);
 
-/** Installs every service binary into the cache (idempotent). */
+const clusterDir = (config: EdpConfig): string => join(config.stateDir, 'services', 'temporal-cluster');
+
+/**
+ * Starts the multi-process Temporal cluster on its own PostgreSQL, its frontend on `temporal.address` with
+ * mTLS from `services.temporal.cluster.pkiDir`. Clients need `temporal.tls` for it: without, a ConfigError
+ * says which files to name.
+ */
+async function startCluster(config: EdpConfig, cacheDir: string, log: (m: string) => void): Promise<void> {
+  const { host, port } = splitHostPort(config.temporal.address);
+  const settings = config.services.temporal.cluster;
+  const user = 'edp';
+  const pg = await startPostgres({
+    dir: join(clusterDir(config), 'postgres'),
+    host,
+    port: settings.postgresPort,
+    user,
+    log,
+  });
+  log(
+    `temporal cluster: PostgreSQL ${pg.alreadyRunning ? 'already running' : 'started'} on ${host}:${settings.postgresPort}`,
+  );
+  const tls = localClusterTls(settings.pkiDir);
+  const started = await startTemporalCluster({
+    dir: clusterDir(config),
+    host,
+    ports: defaultClusterPorts(port),
+    postgres: { host, port: settings.postgresPort, user },
+    tls,
+    namespace: config.temporal.namespace,
+    cacheDir,
+    log,
+  });
+  for (const [service, r] of Object.entries(started))
+    log(`temporal ${service}: ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid})`);
+  log(`temporal cluster: frontend on ${config.temporal.address} (mTLS, CA ${tls.caFile}); no Web UI`);
+  if (config.temporal.tls === undefined)
+    throw new ConfigError(
+      `the cluster's frontend takes mTLS only: set caFile: ${tls.caFile}, certFile: ${tls.clientCertFile}, keyFile: ${tls.clientKeyFile}`,
+      { fix: 'temporal.tls' },
+    );
+}
+
+/** The pid of one service process of the cluster `edp up --cluster` started, if it runs. */
+export function temporalClusterPid(config: EdpConfig, service: ClusterService): number | undefined {
+  return clusterServicePid(clusterDir(config), service);
+}
+
+/** Installs every service binary into the cache (idempotent); the Temporal server build only for the cluster. */
 export function installServices(config: EdpConfig, log: (m: string) => void): void {
   const cache = config.services.cacheDir ?? defaultCacheDir();
   ensureTemporalBinaries(cache, log);
+  if (config.services.temporal.server === 'cluster') ensureTemporalServer(cache, log);
   ensureKafkaJars(cache, log);
   if (config.cdc) ensureKafkaConnect(cache, log);
 }
@@ -51,7 +114,9 @@ export function installServices(config: EdpConfig, log: (m: string) => void): vo
 /** Starts one service from config on loopback; a no-op when it already runs. */
 export async function startService(config: EdpConfig, name: ServiceName, log: (m: string) => void): Promise<void> {
   const cacheDir = config.services.cacheDir ?? defaultCacheDir();
-  if (name === 'temporal') {
+  if (name === 'temporal' && config.services.temporal.server === 'cluster') {
+    await startCluster(config, cacheDir, log);
+  } else if (name === 'temporal') {
     const { host, port } = splitHostPort(config.temporal.address);
     const r = await startTemporal({
       dir: serviceDir(config, 'temporal'),
@@ -113,7 +178,14 @@ export async function startService(config: EdpConfig, name: ServiceName, log: (m
 export async function stopService(config: EdpConfig, name: ServiceName): Promise<boolean> {
   if (name === 'postgres') return stopPostgres(serviceDir(config, name));
   if (name === 'kafka-connect') return stopKafkaConnect(serviceDir(config, name));
-  return name === 'temporal' ? stopTemporal(serviceDir(config, name)) : stopKafka(serviceDir(config, name));
+  if (name === 'temporal') {
+    // Whichever of the two runs: `edp up --cluster` starts the cluster without the config saying so.
+    const dev = await stopTemporal(serviceDir(config, name));
+    const cluster = await stopTemporalCluster(clusterDir(config));
+    const pg = await stopPostgres(join(clusterDir(config), 'postgres'));
+    return dev || cluster || pg;
+  }
+  return stopKafka(serviceDir(config, name));
 }
 
 /** The state of every managed service. */
@@ -130,16 +202,20 @@ export async function serviceStatus(config: EdpConfig): Promise<ServiceStatus[]>
             : `127.0.0.1:${localPostgres(config)!.port}`;
     const { host, port } = splitHostPort(endpoint);
     const dir = serviceDir(config, name);
-    const pid = { temporal: temporalPid, kafka: kafkaPid, postgres: postgresPid, 'kafka-connect': kafkaConnectPid }[
-      name
-    ](dir);
+    // The cluster's frontend stands for Temporal when the dev server is not the one running.
+    const frontend =
+      name === 'temporal' && temporalPid(dir) === undefined ? temporalClusterPid(config, 'frontend') : undefined;
+    const pid =
+      name === 'temporal'
+        ? (temporalPid(dir) ?? frontend)
+        : { kafka: kafkaPid, postgres: postgresPid, 'kafka-connect': kafkaConnectPid }[name](dir);
     out.push({
       name,
       running: pid !== undefined,
       pid,
       endpoint,
       reachable: await portOpen(host, port),
-      logFile: join(serviceDir(config, name), `${name}.log`),
+      logFile: frontend ? join(clusterDir(config), 'frontend.log') : join(serviceDir(config, name), `${name}.log`),
     });
   }
   return out;

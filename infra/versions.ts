@@ -26,4 +26,6 @@ export const VERSIONS = Object.freeze({
   kafkaConnect: '4.3.1',
   /** Maven Central `io.debezium:debezium-connector-postgres` (its `plugin` tar.gz, which bundles its jars and the PostgreSQL driver). */
   debezium: '3.6.1.Final',
+  /** Go module `go.temporal.io/server`: the Temporal server and its SQL schema tool, built from source for the multi-process cluster. */
+  temporalServer: '1.32.2',
 });

@@ -171,6 +171,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.export.path = inState(config.export.path);
   if (config.lineage.file) config.lineage.file = inState(config.lineage.file);
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
+  config.services.temporal.cluster.pkiDir = inState(config.services.temporal.cluster.pkiDir);
   config.quality.rulesDir = resolve(base, config.quality.rulesDir);
   config.transform.projectDir = resolve(base, config.transform.projectDir);
   if (config.temporal.payloadEncryption) {

@@ -3,9 +3,21 @@ import type { CliCommand } from '../command';
 /** `edp up`: the services, the codec server when configured, and a background worker. */
 export const upCommand: CliCommand = {
   name: 'up',
-  help: [['up [--services-only]', 'start Temporal (Web UI) and Kafka, and a background worker']],
-  options: { 'services-only': { type: 'boolean' } },
-  async run({ loaded, config, opts, log }) {
+  help: [
+    ['up [--services-only]', 'start Temporal (Web UI) and Kafka, and a background worker'],
+    ['up --cluster', 'the same with a multi-process Temporal cluster (PostgreSQL, mTLS) instead of the dev server'],
+  ],
+  options: { 'services-only': { type: 'boolean' }, cluster: { type: 'boolean' } },
+  async run({ loaded, config: configured, opts, log }) {
+    const config = opts.flag('cluster')
+      ? {
+          ...configured,
+          services: {
+            ...configured.services,
+            temporal: { ...configured.services.temporal, server: 'cluster' as const },
+          },
+        }
+      : configured;
     const { startCodecDaemon } = await import('../codec-commands');
     const { startServices } = await import('../demo-command');
     const { startWorkerDaemon, workerLog } = await import('../worker-daemon');
@@ -24,7 +36,8 @@ export const upCommand: CliCommand = {
         `console: ${c.alreadyRunning ? 'already running' : 'started'} (pid ${c.pid}) — open ${consoleSignInUrl(config)}`,
       );
     }
-    log(`\nWeb UI: ${config.temporal.uiUrl}`);
+    // The cluster runs no UI server (docs/deploy.md#self-hosted-temporal-cluster).
+    if (config.services.temporal.server === 'dev') log(`\nWeb UI: ${config.temporal.uiUrl}`);
     return 0;
   },
 };

@@ -30,6 +30,21 @@ export const servicesSchema = z
       .object({
         uiPort: z.number().int().min(1).max(65535).default(8233),
         dbFile: z.string().min(1).default('services/temporal.sqlite'),
+        /**
+         * What `edp up` starts: `dev` (`temporal server start-dev`: one process, SQLite) or `cluster` (the
+         * Temporal server's frontend, history, matching and worker as separate processes on PostgreSQL, the
+         * frontend taking mTLS only; docs/deploy.md#self-hosted-temporal-cluster). `edp up --cluster` picks it once.
+         */
+        server: z.enum(['dev', 'cluster']).default('dev'),
+        cluster: z
+          .object({
+            /** Loopback port of the cluster's own PostgreSQL (databases `temporal` and `temporal_visibility`). */
+            postgresPort: port.default(5442),
+            /** Folder of the CA, frontend and client certificates; a local CA is made there when it is empty. */
+            pkiDir: z.string().min(1).default('services/temporal-cluster/pki'),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),

@@ -78,7 +78,7 @@ export async function landSample(
 export async function testClient(config: EdpConfig): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await connectClientConnection(config.temporal);
   return {
-    client: new Client({ connection, dataConverter: dataConverterFor(config) }),
+    client: new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config) }),
     close: () => connection.close(),
   };
 }

@@ -1,59 +1,12 @@
-import type { WorkflowHandle } from '@temporalio/client';
 import { join } from 'node:path';
 import { startPipeline } from '../../cli/pipeline-run';
 import { stepWorkflowId } from '../../lib/ids';
 import type { DataInterval } from '../../lib/intervals';
 import { readWithDeltaRs } from '../helpers/delta';
+import { waitForStep } from '../helpers/pipeline-progress';
 import { startWorkerProcess, stopGracefully } from '../helpers/worker-process';
 import type { EdpConfig } from '../../workers/config-schema';
 import { historyValue, landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
-
-/** Waits until the given step's child workflow has started; for transform, until `nodesDone` nodes have finished. */
-async function waitForStep(
-  config: EdpConfig,
-  step: 'ingest' | 'transform',
-  interval: DataInterval,
-  nodesDone = 0,
-): Promise<string[]> {
-  const { client, close } = await testClient(config);
-  try {
-    for (;;) {
-      try {
-        const handle = client.workflow.getHandle(stepWorkflowId(config.pipeline.name, step, interval));
-        await handle.describe();
-        if (nodesDone === 0) return [];
-        // The history (server side), not a query: the worker is busy running the nodes.
-        const done = await completedNodes(handle);
-        if (done.length >= nodesDone) return done;
-      } catch {
-        /* not started or not planned yet */
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  } finally {
-    await close();
-  }
-}
-
-/** Nodes whose runNode activity has completed, from the workflow's history. */
-async function completedNodes(handle: WorkflowHandle): Promise<string[]> {
-  const history = await handle.fetchHistory();
-  const scheduled = new Map<string, string>();
-  const done: string[] = [];
-  for (const e of history.events ?? []) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s?.activityType?.name === 'runNode') {
-      scheduled.set(
-        String(e.eventId),
-        (await historyValue<{ nodeId: string }>(handle.client, s.input!.payloads![0])).nodeId,
-      );
-    }
-    const c = e.activityTaskCompletedEventAttributes;
-    const node = c && scheduled.get(String(c.scheduledEventId));
-    if (node) done.push(node);
-  }
-  return done;
-}
 
 /** Per runNode activity of a transform run: its node and the attempt that completed it. */
 async function nodeAttempts(
