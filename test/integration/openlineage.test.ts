@@ -76,12 +76,17 @@ function violations(v: ReturnType<typeof specValidators>, e: RunEvent): string[]
 describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
   let server: Server;
   const posted: RunEvent[] = [];
+  /** When each posted event arrived (ms), by its index in `posted`. */
+  const receivedAt: number[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
-        if (req.url === '/api/v1/lineage' && req.method === 'POST') posted.push(JSON.parse(text) as RunEvent);
+        if (req.url === '/api/v1/lineage' && req.method === 'POST') {
+          posted.push(JSON.parse(text) as RunEvent);
+          receivedAt.push(Date.now());
+        }
         res.writeHead(req.url === '/api/v1/lineage' ? 201 : 404).end();
       });
     });
@@ -181,7 +186,24 @@ describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
     const nodes = childrenOf(step(goodRun, 'transform'));
     expect(nodes.length).toBeGreaterThan(20);
     expect(nodes.filter((n) => n.eventType !== 'COMPLETE')).toEqual([]);
+    // Live: each node's START arrives as it starts, in order: after the START of every node it reads from, before
+    // the transform step's end; the staging model's START arrived before the mart reading it had even started.
+    const indexOf = (runId: string, type: string) =>
+      posted.findIndex((e) => e.run.runId === runId && e.eventType === type);
+    const transformEnd = indexOf(step(goodRun, 'transform').run.runId, 'COMPLETE');
+    const startOfTable = new Map(
+      nodes.flatMap((n) => n.outputs.map((o): [string, number] => [o.name, indexOf(n.run.runId, 'START')])),
+    );
+    for (const n of nodes) {
+      const start = indexOf(n.run.runId, 'START');
+      expect(start).toBeLessThan(transformEnd);
+      for (const i of n.inputs) expect(startOfTable.get(i.name) ?? -1).toBeLessThan(start);
+    }
     const fct = nodes.find((n) => n.job.name.endsWith('.fct_claims'))!;
+    const stg = nodes.find((n) => n.job.name.endsWith('.stg_claims'))!;
+    const [fctStart, stgStart] = [fct, stg].map((n) => posted[indexOf(n.run.runId, 'START')]);
+    expect(receivedAt[indexOf(stg.run.runId, 'START')]).toBeLessThan(Date.parse(fctStart.eventTime));
+    expect(Date.parse(stgStart.eventTime)).toBeLessThan(Date.parse(fctStart.eventTime));
     expect(fct.outputs).toEqual([
       expect.objectContaining({
         name: 'marts.fct_claims',
