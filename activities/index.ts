@@ -93,6 +93,8 @@ export function createActivities(deps: ActivityDeps) {
         entities: deps.entities,
         sources: deps.sources,
         exportDir: deps.exportDir,
+        kafkaBrokers: deps.kafka.brokers,
+        topics: deps.streaming.topics,
       },
       manifestCacheDir: deps.manifestCacheDir ?? join(deps.projectDir, 'target', 'manifests'),
     }),

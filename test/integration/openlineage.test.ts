@@ -4,11 +4,19 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { parse, stringify } from 'yaml';
 import type { RunEvent } from '../../activities/lineage';
+import { withWorker } from '../../cli/session';
+import { streamWorkflowId } from '../../lib/ids';
 import { loadConfig } from '../../workers/config';
+import { streamingIngestInput } from '../../workers/workflow-inputs';
+import { streamingIngest } from '../../workflows';
+import { streamingIngestProgress } from '../../workflows/streaming-ingest';
 import { landSample, runInterval, testClient, testConfig } from '../helpers/platform';
+import { testTopics, waitUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
+import { testServices } from '../setup/test-services';
 
 const REPO = join(__dirname, '..', '..');
 const SPEC = join(REPO, 'test', 'fixtures', 'openlineage');
@@ -234,4 +242,57 @@ describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
       expect.arrayContaining(['file', expect.stringMatching(/^postgres:\/\/127\.0\.0\.1:\d+$/)]),
     );
   }, 600_000);
+
+  it('reports a stream consumer as one streaming run from its topic to its raw and staging tables, START to ABORT', async () => {
+    const topic = testTopics('it-lineage-stream')[0];
+    const { config } = testConfig('it-lineage-stream', {
+      kafka: { brokers: [testServices().kafkaBroker], clientId: 'edp-test' },
+      streaming: { topics: [topic], activitySeconds: 1, mergeEveryMs: 200 },
+      lineage: { namespace: 'edp-test', http: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } },
+    });
+    const job = `stream.${topic.topic}`;
+    const of = (type: string) => posted.filter((e) => e.job.name === job && e.eventType === type);
+    const admin = new Kafka({
+      clientId: 'it-lineage',
+      brokers: [...config.kafka.brokers],
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: topic.topic, numPartitions: 1 }] }).finally(() => admin.disconnect());
+    const { client, close } = await testClient(config);
+    try {
+      await withWorker(
+        config,
+        async () => {
+          // A new workflow run after every consumer activity: the stream stays one lineage run across them.
+          const stream = await client.workflow.start(streamingIngest, {
+            workflowId: streamWorkflowId(topic.table),
+            taskQueue: config.temporal.taskQueues.workflows,
+            args: [{ ...streamingIngestInput(config, topic.topic), runsPerWorkflow: 1 }],
+          });
+          await waitUntil('the stream START', () => Promise.resolve(of('START').length > 0));
+          await waitUntil(
+            'two continued runs',
+            async () => (await stream.query(streamingIngestProgress)).activityRuns >= 2,
+          );
+          await stream.cancel();
+          await stream.result().catch(() => undefined);
+          await waitUntil('the stream ABORT', () => Promise.resolve(of('ABORT').length > 0));
+        },
+        () => {},
+      );
+    } finally {
+      await close();
+    }
+    const spec = specValidators();
+    const events = posted.filter((e) => e.job.name === job);
+    expect(events.flatMap((e) => violations(spec, e))).toEqual([]);
+    expect(events.map((e) => e.eventType)).toEqual(['START', 'ABORT']);
+    expect(new Set(events.map((e) => e.run.runId)).size).toBe(1);
+    for (const e of events) {
+      expect(e.job.facets.jobType).toMatchObject({ processingType: 'STREAMING', integration: 'EDP' });
+      expect(e.inputs.map((d) => [d.namespace, d.name])).toEqual([[`kafka://${config.kafka.brokers[0]}`, topic.topic]]);
+      expect(e.outputs.map((d) => d.name)).toEqual([`raw.${topic.table}`, `staging.${topic.table}`]);
+    }
+  }, 300_000);
 });
