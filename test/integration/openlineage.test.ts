@@ -4,7 +4,6 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { parse, stringify } from 'yaml';
 import type { RunEvent } from '../../activities/lineage';
 import { withWorker } from '../../cli/session';
@@ -14,7 +13,7 @@ import { streamingIngestInput } from '../../workers/workflow-inputs';
 import { streamingIngest } from '../../workflows';
 import { streamingIngestProgress } from '../../workflows/streaming-ingest';
 import { landSample, runInterval, testClient, testConfig } from '../helpers/platform';
-import { testTopics, waitUntil } from '../helpers/streams';
+import { createTopic, testTopics, waitUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
 import { testServices } from '../setup/test-services';
 
@@ -252,13 +251,7 @@ describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
     });
     const job = `stream.${topic.topic}`;
     const of = (type: string) => posted.filter((e) => e.job.name === job && e.eventType === type);
-    const admin = new Kafka({
-      clientId: 'it-lineage',
-      brokers: [...config.kafka.brokers],
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: topic.topic, numPartitions: 1 }] }).finally(() => admin.disconnect());
+    await createTopic(config.kafka.brokers, topic.topic);
     const { client, close } = await testClient(config);
     try {
       await withWorker(

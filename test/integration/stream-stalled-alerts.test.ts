@@ -10,7 +10,7 @@ import { streamingIngestInput, streamingMonitorInput } from '../../workers/workf
 import { streamingIngest, streamingMonitor } from '../../workflows';
 import { streamingMonitorLatest } from '../../workflows/streaming-monitor';
 import { testClient, testConfig } from '../helpers/platform';
-import { testTopics, waitUntil } from '../helpers/streams';
+import { claimMessages, createTopic, testTopics, waitUntil } from '../helpers/streams';
 import { testServices } from '../setup/test-services';
 
 /** An SLA alert as the `json` webhook format posts it, with the webhook that got it. */
@@ -74,9 +74,7 @@ describe('stream stalled / consumer dead alerts', () => {
     const sla = `stalled:${topic.topic}`;
     const of = (kind: Received['kind']) => received.filter((a) => a.sla === sla && a.kind === kind);
     const kafka = new Kafka({ clientId: 'it-stall', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: topic.topic, numPartitions: 1 }] }).finally(() => admin.disconnect());
+    await createTopic(config.kafka.brokers, topic.topic);
     const { client, close } = await testClient(config);
     try {
       await withWorker(
@@ -106,19 +104,7 @@ describe('stream stalled / consumer dead alerts', () => {
           await waitUntil('a check of the empty topic', () => lagIs((lag) => lag === 0));
           const producer = kafka.producer();
           await producer.connect();
-          await producer.send({
-            topic: topic.topic,
-            messages: [1, 2, 3].map((i) => ({
-              key: `C${i}`,
-              value: JSON.stringify({
-                event_id: `E${i}`,
-                claim_id: `C${i}`,
-                status: 'submitted',
-                amount: 10,
-                event_time: new Date().toISOString(),
-              }),
-            })),
-          });
+          await producer.send({ topic: topic.topic, messages: claimMessages(3, new Date().toISOString()) });
           await producer.disconnect();
           await waitUntil('the stalled alert', () => Promise.resolve(of('breach').length > 0), 60_000);
           expect(of('breach')[0]).toMatchObject({
