@@ -51,6 +51,8 @@ export interface ActivityDeps {
   webhooks: readonly WebhookConfig[];
   /** The pipeline's runs from Temporal's visibility (for latency and availability SLAs). */
   listRuns?: (pipeline: string, since: Date) => Promise<RunInfo[]>;
+  /** A stream consumer workflow's Temporal status, for the streaming monitor's dead-consumer check. */
+  consumerStatus?: (workflowId: string) => Promise<string | undefined>;
   kafka: KafkaConfig;
   streaming: StreamingConfig;
   realtime: RealtimeConfig;
@@ -91,6 +93,8 @@ export function createActivities(deps: ActivityDeps) {
         entities: deps.entities,
         sources: deps.sources,
         exportDir: deps.exportDir,
+        kafkaBrokers: deps.kafka.brokers,
+        topics: deps.streaming.topics,
       },
       manifestCacheDir: deps.manifestCacheDir ?? join(deps.projectDir, 'target', 'manifests'),
     }),

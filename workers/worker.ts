@@ -4,6 +4,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { listPipelineRuns } from '../activities/sla';
+import { workflowStatus } from '../activities/streaming';
 import {
   computeWarehouseOf,
   engineNamed,
@@ -41,6 +42,9 @@ function workerActivities(
   clientConnection: Connection,
   dataConverter: DataConverter | undefined,
 ) {
+  // For visibility queries and describes; the connection connects on first use.
+  const client = () =>
+    new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
   return createActivities({
     warehouse,
     landingDir: config.landing.path,
@@ -76,12 +80,8 @@ function workerActivities(
       ...lineageNamespaceOf(config.warehouse),
       ...(config.lineage.datasetNamespace ? { namespace: config.lineage.datasetNamespace } : {}),
     },
-    listRuns: (pipeline, since) =>
-      listPipelineRuns(
-        new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter }),
-        pipeline,
-        since,
-      ),
+    listRuns: (pipeline, since) => listPipelineRuns(client(), pipeline, since),
+    consumerStatus: (workflowId) => workflowStatus(client(), workflowId),
   });
 }
 

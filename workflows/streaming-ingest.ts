@@ -1,6 +1,17 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { LineageEventInput, LineageRunRef } from '../activities/lineage';
 import { emptyConsumeResult, type ConsumeResult } from '../lib/stream-counts';
+import { errorClassOf } from './failure-info';
+import { lineageEmitter } from './lineage-emitter';
 import { streamingQueueOf, type StepOptions } from './step-options';
 
 /** Input of {@link streamingIngest}. */
@@ -13,6 +24,8 @@ export interface StreamingIngestInput {
   runsPerWorkflow?: number;
   /** Totals carried over continue-as-new. */
   totals?: StreamingIngestProgress;
+  /** The stream's OpenLineage START went out (carried over continue-as-new: one run for the whole stream). */
+  lineageStarted?: boolean;
 }
 
 /** Counts since the stream was started, and the latest positions. */
@@ -38,15 +51,43 @@ export async function streamingIngest(input: StreamingIngestInput): Promise<neve
     heartbeatTimeout: `${input.steps.heartbeatSeconds ?? 30}s`,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }, // no attempt limit
   });
-  for (let i = 0; i < (input.runsPerWorkflow ?? 20); i++) {
-    const r = await consumeStream({ topic: input.topic, runSeconds: input.activitySeconds });
-    progress.activityRuns++;
-    progress.messages += r.messages;
-    progress.rowsInserted += r.rowsInserted;
-    progress.deadLetters += r.deadLetters;
-    progress.skipped += r.skipped;
-    progress.merged += r.merged;
-    progress.positions = r.positions;
+  // One lineage run per stream, from its start until it is stopped or fails: the chain's first run id names it.
+  const lineage = lineageEmitter(input.steps);
+  const info = workflowInfo();
+  const run: LineageRunRef = { job: `stream.${input.topic}`, runKey: `${info.workflowId}/${info.firstExecutionRunId}` };
+  const event = (eventType: LineageEventInput['eventType'], errorClass?: string): LineageEventInput[] => [
+    {
+      eventType,
+      eventTime: new Date().toISOString(),
+      run,
+      io: { kind: 'stream', topic: input.topic },
+      ...(errorClass ? { errorClass } : {}),
+    },
+  ];
+  if (!input.lineageStarted) lineage.emit(event('START'));
+  try {
+    for (let i = 0; i < (input.runsPerWorkflow ?? 20); i++) {
+      const r = await consumeStream({ topic: input.topic, runSeconds: input.activitySeconds });
+      progress.activityRuns++;
+      progress.messages += r.messages;
+      progress.rowsInserted += r.rowsInserted;
+      progress.deadLetters += r.deadLetters;
+      progress.skipped += r.skipped;
+      progress.merged += r.merged;
+      progress.positions = r.positions;
+    }
+  } catch (err) {
+    // A stopped stream still reports how it ended: in a scope its cancellation does not reach.
+    await CancellationScope.nonCancellable(async () => {
+      lineage.emit(isCancellation(err) ? event('ABORT') : event('FAIL', errorClassOf(err)));
+      await lineage.flush();
+    });
+    throw err;
   }
-  return continueAsNew<typeof streamingIngest>({ ...input, totals: progress });
+  await lineage.flush();
+  return continueAsNew<typeof streamingIngest>({
+    ...input,
+    totals: progress,
+    ...(lineage.on ? { lineageStarted: true } : {}),
+  });
 }

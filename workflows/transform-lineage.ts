@@ -17,40 +17,65 @@ export interface TimedOutcome {
   startedMs: number;
 }
 
+/** The lineage run of a dbt node: a child of `parent`, keyed by the node id (the same run id on every retry). */
+const nodeRun = (parent: LineageRunRef, nodeId: string): LineageRunRef => ({
+  job: `${parent.job}.${nodeId}`,
+  runKey: `${parent.runKey}/${nodeId}`,
+});
+
+const refOf = (manifest: ManifestRef) => ({ manifestFile: manifest.manifestFile, checksum: manifest.checksum });
+
+/** The START event of a dbt node, as its activity starts. */
+export function nodeStartEvent(
+  manifest: ManifestRef,
+  nodeId: string,
+  startedMs: number,
+  parent: LineageRunRef,
+): LineageEventInput {
+  return {
+    eventType: 'START',
+    eventTime: new Date(startedMs).toISOString(),
+    run: nodeRun(parent, nodeId),
+    parent,
+    io: { kind: 'dbt-node', manifest: refOf(manifest), nodeId },
+  };
+}
+
 /**
- * START and COMPLETE (or FAIL) events of every dbt node that ran, as child runs of `parent`; skipped nodes never
- * ran and have none. A failure is named by its class only: its message may quote row values.
+ * The COMPLETE (or FAIL) event of a dbt node that ran; none for a skipped one. A failure is named by its class
+ * only: its message may quote row values.
  */
+export function nodeEndEvents(manifest: ManifestRef, n: TimedOutcome, parent: LineageRunRef): LineageEventInput[] {
+  const { outcome: o, startedMs } = n;
+  if (o.status === 'skipped') return [];
+  const failed = o.status === 'error' || o.status === 'fail';
+  return [
+    {
+      eventType: failed ? 'FAIL' : 'COMPLETE',
+      eventTime: new Date(startedMs + (o.durationMs ?? 0)).toISOString(),
+      run: nodeRun(parent, o.id),
+      parent,
+      io: {
+        kind: 'dbt-node',
+        manifest: refOf(manifest),
+        nodeId: o.id,
+        passed: o.status === 'success',
+        ...(o.type !== 'test' && o.rows !== undefined ? { rows: o.rows } : {}),
+      },
+      ...(failed ? { errorClass: o.errorType ?? (o.status === 'fail' ? 'TestFailed' : 'NodeError') } : {}),
+    },
+  ];
+}
+
+/** START and COMPLETE (or FAIL) events of every dbt node that ran, as child runs of `parent`; skipped nodes have none. */
 export function nodeLineageEvents(
   manifest: ManifestRef,
   nodes: readonly TimedOutcome[],
   parent: LineageRunRef,
 ): LineageEventInput[] {
-  const ref = { manifestFile: manifest.manifestFile, checksum: manifest.checksum };
-  return nodes.flatMap(({ outcome: o, startedMs }) => {
-    if (o.status === 'skipped') return [];
-    const run = { job: `${parent.job}.${o.id}`, runKey: `${parent.runKey}/${o.id}` };
-    const failed = o.status === 'error' || o.status === 'fail';
-    const io = { kind: 'dbt-node' as const, manifest: ref, nodeId: o.id };
-    const start: LineageEventInput = {
-      eventType: 'START',
-      eventTime: new Date(startedMs).toISOString(),
-      run,
-      parent,
-      io,
-    };
-    const end: LineageEventInput = {
-      eventType: failed ? 'FAIL' : 'COMPLETE',
-      eventTime: new Date(startedMs + (o.durationMs ?? 0)).toISOString(),
-      run,
-      parent,
-      io: {
-        ...io,
-        passed: o.status === 'success',
-        ...(o.type !== 'test' && o.rows !== undefined ? { rows: o.rows } : {}),
-      },
-      ...(failed ? { errorClass: o.errorType ?? (o.status === 'fail' ? 'TestFailed' : 'NodeError') } : {}),
-    };
-    return [start, end];
-  });
+  return nodes.flatMap((n) =>
+    n.outcome.status === 'skipped'
+      ? []
+      : [nodeStartEvent(manifest, n.outcome.id, n.startedMs, parent), ...nodeEndEvents(manifest, n, parent)],
+  );
 }

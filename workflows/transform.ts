@@ -21,7 +21,7 @@ import type { DataInterval } from '../lib/intervals';
 import { RunQueue } from '../lib/run-queue';
 import { errorClassOf, exhaustedActivities } from './failure-info';
 import { lineageEmitter } from './lineage-emitter';
-import { nodeLineageEvents, type TimedOutcome } from './transform-lineage';
+import { nodeEndEvents, nodeLineageEvents, nodeStartEvent, type TimedOutcome } from './transform-lineage';
 import { warehouseActivities, type StepOptions } from './step-options';
 
 /** Input of {@link transform}: dbt's command line, as data. */
@@ -148,10 +148,18 @@ export async function transform(input: TransformInput): Promise<TransformResult>
       : [];
   lineage.emit(ownEvent('START'));
   try {
-    const result = await runTransform(input, (plan, nodes) => {
-      const parent = input.lineage ?? own;
-      if (parent) lineage.emit(nodeLineageEvents(plan, nodes, parent));
-    });
+    const parent = input.lineage ?? own;
+    // Live: each node's events as it starts and ends, in order behind one another; before the patch, one batch at the end.
+    const reporter: NodeReporter | undefined = !parent
+      ? undefined
+      : lineage.ordered
+        ? {
+            started: (plan, nodeId, ms) => lineage.emit([nodeStartEvent(plan, nodeId, ms, parent)]),
+            ended: (plan, [node, ...tests]) =>
+              lineage.emit([...nodeEndEvents(plan, node, parent), ...nodeLineageEvents(plan, tests, parent)]),
+          }
+        : { ranAll: (plan, nodes) => lineage.emit(nodeLineageEvents(plan, nodes, parent)) };
+    const result = await runTransform(input, reporter);
     lineage.emit(ownEvent(result.failed > 0 ? 'FAIL' : 'COMPLETE', result.failed > 0 ? 'NodesFailed' : undefined));
     await lineage.flush();
     return result;
@@ -162,11 +170,16 @@ export async function transform(input: TransformInput): Promise<TransformResult>
   }
 }
 
-/** The transform itself; `report` hears of every node that ran, with its start time, once the run is over. */
-async function runTransform(
-  input: TransformInput,
-  report: (plan: ManifestRef, nodes: TimedOutcome[]) => void,
-): Promise<TransformResult> {
+/** Who hears of the nodes that ran: as each starts and ends, or all of them once the run is over. */
+interface NodeReporter {
+  started?: (plan: ManifestRef, nodeId: string, startedMs: number) => void;
+  /** A node that ran, then its tests: they ran inside its activity, so their START goes out with their end. */
+  ended?: (plan: ManifestRef, nodes: TimedOutcome[]) => void;
+  ranAll?: (plan: ManifestRef, nodes: TimedOutcome[]) => void;
+}
+
+/** The transform itself; `report` hears of every node that ran, with its start time. */
+async function runTransform(input: TransformInput, report?: NodeReporter): Promise<TransformResult> {
   const acts = warehouseActivities(input.steps, 'transform');
   const vars = {
     ...(input.interval ? { data_interval_start: input.interval.start, data_interval_end: input.interval.end } : {}),
@@ -211,9 +224,21 @@ async function runTransform(
       if (!outcome.has(t.id)) outcome.set(t.id, { model: t.name, id: t.id, type: 'test', status, error });
     }
   };
+  /** The node's outcome and its tests', with its start time, as lineage reports them. */
+  const timed = (id: string): TimedOutcome[] => {
+    const startedMs = startedAt.get(id);
+    if (startedMs === undefined) return [];
+    // A test its node's activity did not report has no outcome (yet).
+    const tests = (byId.get(id)!.tests ?? []).flatMap((t) => {
+      const o = outcome.get(t.id);
+      return o ? [{ outcome: o, startedMs }] : [];
+    });
+    return [{ outcome: outcome.get(id)!, startedMs }, ...tests];
+  };
   const launch = async (node: PlannedNode): Promise<void> => {
     const started = Date.now();
     startedAt.set(node.id, started);
+    report?.started?.(plan, node.id, started);
     const base = { model: node.name, id: node.id, type: node.type };
     /** In `build`, a failing test of the node skips its children even while its quality check runs. */
     let testsFailed = false;
@@ -262,6 +287,7 @@ async function runTransform(
         durationMs: r.ms ?? Date.now() - started,
         error: r.message,
       });
+      report?.ended?.(plan, timed(node.id));
       if (testsFailed) return; // the queue heard of the failure when the tests failed
       if (BLOCKING.includes(r.status)) queue.fail(node.id);
       else queue.complete(node.id);
@@ -275,6 +301,7 @@ async function runTransform(
         errorType: errorClassOf(err),
         ...(exhaustedActivities(err).length > 0 ? { retriesExhausted: true } : {}),
       });
+      report?.ended?.(plan, timed(node.id));
       if (!testsFailed) queue.fail(node.id);
     }
   };
@@ -333,15 +360,7 @@ async function runTransform(
       models.map((m) => ({ id: m.id, status: m.status, error: m.error, rows: m.rows, durationMs: m.durationMs })),
     );
   }
-  report(
-    plan,
-    queue.order.flatMap((id) => {
-      const startedMs = startedAt.get(id);
-      if (startedMs === undefined) return [];
-      const tests = (byId.get(id)!.tests ?? []).map((t) => ({ outcome: outcome.get(t.id)!, startedMs }));
-      return [{ outcome: outcome.get(id)!, startedMs }, ...tests];
-    }),
-  );
+  report?.ranAll?.(plan, queue.order.flatMap(timed));
   const failed =
     models.filter((m) => m.status === 'error' || m.status === 'fail').length +
     hooks.filter((h) => h.status === 'error').length;

@@ -12,6 +12,9 @@ export interface Alert {
   detail: string;
   openedAt: string;
   closedAt?: string;
+  /** The kind its route is chosen by (`stream-stalled`, `target-lag`, `sla-breach`), and the route's severity (default error). */
+  alertKind?: string;
+  severity?: AlertSeverity;
 }
 
 /** What every webhook format is built from: an alert opening (`trigger`) or its recovery. */
@@ -65,7 +68,7 @@ export function alertBody(hook: WebhookConfig, alert: Alert): unknown {
   return notificationBody(hook, {
     trigger: breach,
     dedupKey: alert.breachId,
-    severity: 'error',
+    severity: alert.severity ?? 'error',
     headline: `${breach ? 'SLA breach' : 'SLA recovered'}: ${alert.pipeline} ${alert.sla}: ${alert.detail}`,
     pipeline: alert.pipeline,
     component: alert.sla,

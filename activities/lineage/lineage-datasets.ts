@@ -17,6 +17,9 @@ export interface DatasetPlaces {
   entities: readonly EntityConfig[];
   sources: readonly SqlSourceConfig[];
   exportDir: string;
+  /** The Kafka brokers (the first names the topics' namespace) and the streamed topics with their tables. */
+  kafkaBrokers?: readonly string[];
+  topics?: ReadonlyArray<{ topic: string; table: string }>;
 }
 
 // OpenLineage's naming: local files are namespace `file` and their absolute path; PostgreSQL tables are
@@ -64,4 +67,17 @@ export async function tableFields(
   const [schema, name] = table.split('.');
   const columns = await w.describeTable({ schema, table: name });
   return columns?.map((c) => ({ name: c.name, type: c.type }));
+}
+
+/**
+ * What a stream consumer reads (its Kafka topic, OpenLineage's `kafka://host:port` namespace and the topic name)
+ * and writes (`raw.<table>`, every event, and `staging.<table>`, merged).
+ */
+export function streamDatasets(places: DatasetPlaces, topic: string): { inputs: DatasetId[]; outputs: DatasetId[] } {
+  const t = places.topics?.find((x) => x.topic === topic);
+  const broker = places.kafkaBrokers?.[0];
+  return {
+    inputs: [{ namespace: broker ? `kafka://${broker}` : 'kafka', name: topic }],
+    outputs: t ? [tableDataset(places, `raw.${t.table}`), tableDataset(places, `staging.${t.table}`)] : [],
+  };
 }

@@ -3,6 +3,7 @@ import type { Warehouse } from '../warehouse';
 import {
   exportDatasets,
   ingestDatasets,
+  streamDatasets,
   tableDataset,
   tableFields,
   type DatasetId,
@@ -54,6 +55,7 @@ const relationName = (r: Relation): string => `${r.schema}.${r.identifier}`;
 function jobTypeOf(input: LineageEventInput, resourceType?: string): { integration: string; jobType: string } {
   if (resourceType) return { integration: 'DBT', jobType: resourceType.toUpperCase() };
   if (input.io?.kind === 'quality-table') return { integration: 'EDP', jobType: 'QUALITY_CHECK' };
+  if (input.io?.kind === 'stream') return { integration: 'EDP', jobType: 'JOB' };
   return { integration: 'EDP', jobType: input.parent ? 'TASK' : 'DAG' };
 }
 
@@ -135,6 +137,8 @@ async function datasetsOf(
       return ingestDatasets(ctx.places);
     case 'export':
       return exportDatasets(ctx.places, io.marts);
+    case 'stream':
+      return streamDatasets(ctx.places, io.topic);
     case 'dbt-node':
       return dbtDatasets(ctx, input, io);
     case 'quality-table': {
@@ -194,7 +198,7 @@ export async function buildRunEvent(ctx: EventContext, input: LineageEventInput)
       name: input.run.job,
       facets: {
         jobType: facet('facets/2-0-4/JobTypeJobFacet.json', {
-          processingType: 'BATCH',
+          processingType: input.io?.kind === 'stream' ? 'STREAMING' : 'BATCH',
           ...jobTypeOf(input, resourceType),
         }),
       },

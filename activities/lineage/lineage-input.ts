@@ -21,6 +21,8 @@ export interface LineageTestOutcome {
 export type LineageIo =
   /** Landing entities and SQL-source tables into their raw tables (the worker's config names them). */
   | { kind: 'ingest' }
+  /** A Kafka topic into its raw and staging tables (a stream consumer, a streaming job). */
+  | { kind: 'stream'; topic: string }
   /** Marts into their Delta exports. */
   | { kind: 'export'; marts: string[] }
   /** One dbt node of a planned manifest; `rows` built (models) once it finished. */

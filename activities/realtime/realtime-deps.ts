@@ -1,5 +1,5 @@
 import type { RealtimeConfig } from '../../lib/config/realtime-schema';
-import type { StreamTopicConfig, WebhookConfig } from '../../lib/config/schema';
+import type { AlertsConfig, StreamTopicConfig, WebhookConfig } from '../../lib/config/schema';
 import type { Warehouse } from '../warehouse';
 
 /** What the near-real-time activities need. */
@@ -12,4 +12,6 @@ export interface RealtimeDeps {
   streaming?: { topics: readonly StreamTopicConfig[] };
   /** Where target-lag breaches are alerted. */
   webhooks?: readonly WebhookConfig[];
+  /** Which of them get `target-lag` alerts, and how loud (`alerts.routes`). */
+  alerts?: Pick<AlertsConfig, 'routes'>;
 }

@@ -24,7 +24,14 @@ export interface RealtimeRefreshResult {
 
 /** Records each curation table's target lag as pipeline `realtime`'s SLA `target-lag:<table>`. */
 function recordTargetLag(deps: RealtimeDeps, lag: RealtimeLag[]): Promise<unknown> {
-  return recordSlaStates(deps.warehouse, 'realtime', targetLagStates(lag), deps.webhooks ?? [], new Date());
+  return recordSlaStates(
+    deps.warehouse,
+    'realtime',
+    targetLagStates(lag),
+    deps.webhooks ?? [],
+    new Date(),
+    deps.alerts?.routes,
+  );
 }
 
 /**

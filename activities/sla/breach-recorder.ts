@@ -1,7 +1,8 @@
-import type { WebhookConfig } from '../../lib/config/schema';
+import { routeFor, type AlertsConfig, type WebhookConfig } from '../../lib/config/schema';
 import { sendAlert, type Alert } from '../alerts/webhook';
 import { ensureAudit, SLA_ALERTS_SENT, SLA_BREACHES, SLA_CHECKS } from '../audit';
 import type { Warehouse } from '../warehouse';
+import { slaAlertKind } from './freshness-states';
 import type { SlaState } from './sla-evaluate';
 
 const CHECKS = SLA_CHECKS.name;
@@ -35,7 +36,8 @@ async function pendingAlerts(w: Warehouse, pipeline: string): Promise<Alert[]> {
 /**
  * Records one check's SLA states for a pipeline: every state in `audit.sla_checks`, a breach opened
  * when an SLA fails and closed when it holds again, then each opening and recovery sent once to every
- * webhook (what went out is recorded per webhook, so a retry resends only what did not).
+ * webhook its alert kind routes to (`routes`, every webhook by default; what went out is recorded per
+ * webhook, so a retry resends only what did not).
  */
 export async function recordSlaStates(
   w: Warehouse,
@@ -43,6 +45,7 @@ export async function recordSlaStates(
   states: readonly SlaState[],
   webhooks: readonly WebhookConfig[],
   now: Date,
+  routes: AlertsConfig['routes'] = {},
 ): Promise<{ opened: string[]; closed: string[]; alertsSent: number }> {
   await ensureAudit(w);
   const opened: string[] = [];
@@ -79,8 +82,11 @@ export async function recordSlaStates(
     }
   });
   let alertsSent = 0;
-  for (const alert of await pendingAlerts(w, pipeline)) {
-    for (const hook of webhooks) {
+  for (const pending of await pendingAlerts(w, pipeline)) {
+    const alertKind = slaAlertKind(pending.sla);
+    const route = routeFor({ webhooks: [...webhooks], routes }, alertKind);
+    const alert: Alert = { ...pending, alertKind, severity: route.severity };
+    for (const hook of route.webhooks) {
       const [sent] = await w.query(`SELECT 1 AS sent FROM ${SENT} WHERE breach_id = ? AND kind = ? AND webhook = ?`, [
         alert.breachId,
         alert.kind,

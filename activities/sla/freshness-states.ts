@@ -67,3 +67,59 @@ export function targetLagStates(lags: readonly TableLag[]): SlaState[] {
       detail: `${l.table} is ${Math.round(l.lagSeconds!)} s behind its sources (target lag ${l.targetLagSeconds} s)`,
     }));
 }
+
+/** The SLA of a streamed topic's consumer: alive and making progress whenever the topic has lag (`stalled:<topic>`). */
+export const stalledSla = (topic: string): string => `stalled:${topic}`;
+
+/** Temporal statuses of a consumer workflow that will not consume again until someone starts it. */
+const DEAD_STATUSES = new Set(['FAILED', 'TERMINATED', 'TIMED_OUT']);
+
+/** What the monitor knows of one topic's consumer at a check. */
+export interface ConsumerProgress {
+  topic: string;
+  /** The consumer workflow's id, and its Temporal status (undefined when no such workflow was ever started). */
+  workflowId: string;
+  status?: string;
+  /** Messages in Kafka not yet in the warehouse. */
+  lag: number;
+  /** Seconds since the consumer last committed or was last seen caught up; null when the monitor has not watched long enough to say. */
+  stuckSeconds: number | null;
+  stalledAfterSeconds: number;
+}
+
+/**
+ * A consumer's state: breached ("consumer dead") when its workflow failed, was terminated or timed out, or
+ * ("stalled") when the topic has had lag for `stalledAfterSeconds` without a commit. A cancelled consumer was
+ * stopped on purpose (`edp stream stop`): only the lag rule judges it.
+ */
+export function stalledState(c: ConsumerProgress): SlaState {
+  const sla = stalledSla(c.topic);
+  if (c.status !== undefined && DEAD_STATUSES.has(c.status))
+    return {
+      sla,
+      breached: true,
+      detail: `consumer dead: ${c.workflowId} is ${c.status} (${c.lag} messages behind)`,
+    };
+  if (c.lag > 0 && c.stuckSeconds !== null && c.stuckSeconds > c.stalledAfterSeconds)
+    return {
+      sla,
+      breached: true,
+      detail: `consumer stalled: ${c.topic} made no progress for ${c.stuckSeconds} s with ${c.lag} messages behind (budget ${c.stalledAfterSeconds} s)`,
+    };
+  return {
+    sla,
+    breached: false,
+    detail:
+      c.lag > 0 ? `consumer of ${c.topic} progressing (${c.lag} messages behind)` : `consumer of ${c.topic} caught up`,
+  };
+}
+
+/**
+ * The alert kind that routes an SLA's breach and recovery (`alerts.routes`): `stream-stalled` for a stalled
+ * or dead consumer, `target-lag` for a curation table behind its target lag, `sla-breach` for the others.
+ */
+export function slaAlertKind(sla: string): string {
+  if (sla.startsWith('stalled:')) return 'stream-stalled';
+  if (sla.startsWith('target-lag:')) return 'target-lag';
+  return 'sla-breach';
+}

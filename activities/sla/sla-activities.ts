@@ -1,4 +1,4 @@
-import type { SlaConfig, WebhookConfig } from '../../lib/config/schema';
+import type { AlertsConfig, SlaConfig, WebhookConfig } from '../../lib/config/schema';
 import { QUALITY_SCORES } from '../audit';
 import { classified } from '../errors';
 import type { Warehouse } from '../warehouse';
@@ -11,6 +11,8 @@ export interface SlaDeps {
   pipeline: { name: string; intervalHours: number };
   slas: SlaConfig;
   webhooks: readonly WebhookConfig[];
+  /** Which webhooks each alert kind goes to, and its severity (`alerts.routes`). */
+  alerts?: Pick<AlertsConfig, 'routes'>;
   /** The pipeline's runs whose interval starts at or after `since` (Temporal visibility). */
   listRuns?: (pipeline: string, since: Date) => Promise<RunInfo[]>;
 }
@@ -89,7 +91,14 @@ export function createSlaActivities(deps: SlaDeps) {
       return classified('checking SLAs', async () => {
         const now = new Date();
         const states = evaluateSlas(deps.slas, await gather(now));
-        const { opened, closed, alertsSent } = await recordSlaStates(w, deps.pipeline.name, states, deps.webhooks, now);
+        const { opened, closed, alertsSent } = await recordSlaStates(
+          w,
+          deps.pipeline.name,
+          states,
+          deps.webhooks,
+          now,
+          deps.alerts?.routes,
+        );
         return { checkedAt: now.toISOString(), states, opened, closed, alertsSent };
       });
     },

@@ -7,6 +7,7 @@ export * from './stream-deps';
 export * from './write-partition-batch';
 export * from './consume-stream';
 export * from './measure-streams';
+export * from './consumer-stalls';
 export * from './monitor-failure';
 export * from './heartbeat-writer';
 export * from './resolve-backfill-ranges';

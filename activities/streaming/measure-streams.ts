@@ -1,15 +1,18 @@
-import type { SqlSourceConfig, WebhookConfig } from '../../lib/config/schema';
+import type { AlertsConfig, SqlSourceConfig, WebhookConfig } from '../../lib/config/schema';
 import { monitorMeasuredState, quietState, recordSlaStates, type SlaState } from '../sla';
 import { setGauge } from '../telemetry';
 import { ensureAudit, STREAM_METRICS as METRICS_TABLE } from '../audit';
 import { kafkaClient } from '../connections';
+import { consumerStates, type ConsumerCheckDeps } from './consumer-stalls';
 import { streamTopic, type StreamDeps } from './stream-deps';
 import { ensureStreamTables, rawTable, stagingTable, warehouseOffsets } from './stream-tables';
 import { HEARTBEAT_TABLE } from '../../lib/config/schema';
 
 /** What the streaming monitor needs: the streaming deps, where to send SLA alerts and the heartbeat's source. */
-export interface StreamMonitorDeps extends StreamDeps {
+export interface StreamMonitorDeps extends StreamDeps, ConsumerCheckDeps {
   webhooks: readonly WebhookConfig[];
+  /** Which webhooks each alert kind goes to, and its severity (`alerts.routes`). */
+  alerts?: Pick<AlertsConfig, 'routes'>;
   sources?: readonly SqlSourceConfig[];
 }
 
@@ -142,8 +145,8 @@ function withDelays(topics: TopicMeasure[], beat: TopicMeasure | undefined, now:
  * Measures every streamed topic (per-partition lag, event-time → raw and → staging latency
  * percentiles, throughput, delay behind the source in seconds), records the figures in
  * `audit.stream_metrics` and the SLAs as pipeline `streaming`: lag, latency, the monitor's own check
- * (a success closes a failure breach) and the heartbeat source going quiet (breaches opened and closed,
- * alerts once per breach and recovery).
+ * (a success closes a failure breach), the heartbeat source going quiet and each consumer dead or stalled
+ * (breaches opened and closed, alerts once per breach and recovery, routed by kind).
  */
 export async function measureStreams(deps: StreamMonitorDeps): Promise<StreamMeasureResult> {
   const w = deps.warehouse;
@@ -232,7 +235,8 @@ export async function measureStreams(deps: StreamMonitorDeps): Promise<StreamMea
       });
     }
   }
-  const recorded = await recordSlaStates(w, 'streaming', states, deps.webhooks, now);
+  states.push(...(await consumerStates(deps, topics, now)));
+  const recorded = await recordSlaStates(w, 'streaming', states, deps.webhooks, now, deps.alerts?.routes);
   return {
     checkedAt: now.toISOString(),
     topics,

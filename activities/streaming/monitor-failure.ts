@@ -24,6 +24,13 @@ export async function recordStreamMonitorFailure(
   const before = deps.streaming.monitor.failedChecksBeforeBreach ?? DEFAULT_FAILED_CHECKS_BEFORE_BREACH;
   if (failure.failedChecks < before) return { opened: [], alertsSent: 0 };
   const state = monitorFailureState(failure.errorClass, failure.failedChecks, before);
-  const { opened, alertsSent } = await recordSlaStates(deps.warehouse, 'streaming', [state], deps.webhooks, new Date());
+  const { opened, alertsSent } = await recordSlaStates(
+    deps.warehouse,
+    'streaming',
+    [state],
+    deps.webhooks,
+    new Date(),
+    deps.alerts?.routes,
+  );
   return { opened, alertsSent };
 }

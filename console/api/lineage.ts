@@ -62,6 +62,21 @@ async function latestBy(
   return new Map(rows.map((r) => [String(r.k), isoInstant(r.ms)]));
 }
 
+/** The streamed table each batch entity's staging model merges in: the `stream_tables` var, for configured topics only. */
+export function streamTablesByEntity(
+  vars: Record<string, unknown>,
+  topics: ReadonlyArray<{ table: string }>,
+): Map<string, string> {
+  const declared = vars.stream_tables;
+  if (!declared || typeof declared !== 'object') return new Map();
+  const streamed = new Set(topics.map((t) => t.table));
+  return new Map(
+    Object.entries(declared as Record<string, unknown>).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && streamed.has(e[1]),
+    ),
+  );
+}
+
 /** The lineage graph from config and the dbt project, with counts and freshness from the warehouse. */
 export async function lineageData(ctx: ConsoleContext): Promise<LineageData> {
   const { config } = ctx;
@@ -100,6 +115,14 @@ export async function lineageData(ctx: ConsoleContext): Promise<LineageData> {
       link(s, n.table);
     }
   }
+  // A staging model also reads its entity's stream table (the project's `stream_tables` var, read by
+  // macros/batch_and_stream.sql): a read no ref() or source() declares, so the topic reaches the marts.
+  const streamOf = streamTablesByEntity(graph.manifest.vars, config.streaming.topics);
+  for (const n of graph.nodes)
+    for (const s of graph.sourcesOf[n.id] ?? []) {
+      const streamed = s.startsWith('raw.') ? streamOf.get(s.slice('raw.'.length)) : undefined;
+      if (streamed && n.table) link(`staging.${streamed}`, n.table);
+    }
   for (const [p, c] of graph.edges) {
     const a = tableOfNode.get(p);
     const b = tableOfNode.get(c);

@@ -142,6 +142,8 @@ export const streamingSchema = z
         maxLatencyP99Ms: positiveInt.optional(),
         /** Failed checks in a row (broker or warehouse unreachable) before a breach opens; default 3. */
         failedChecksBeforeBreach: positiveInt.optional(),
+        /** A topic with lag whose consumer committed nothing for this many seconds is stalled (alert `stream-stalled`); default 300. */
+        stalledAfterSeconds: positiveInt.optional(),
       })
       .strict()
       .default({}),

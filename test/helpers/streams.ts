@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, StreamTopicConfig, StreamingConfig } from '../../lib/config/schema';
 import { testServices } from '../setup/test-services';
 
@@ -72,4 +73,25 @@ export async function consumeUntil(
     total += pass.rowsInserted + pass.deadLetters;
   } while (total < expected && Date.now() < until);
   return total;
+}
+
+/** Creates a topic of one partition on the brokers (the monitor measures configured topics; it creates none). */
+export async function createTopic(brokers: readonly string[], topic: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'edp-test-admin', brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] }).finally(() => admin.disconnect());
+}
+
+/** Claim events `C1`…`Cn` of a {@link testTopics} claims topic as Kafka messages, each with the given event time. */
+export function claimMessages(n: number, eventTime: string): Array<{ key: string; value: string }> {
+  return Array.from({ length: n }, (_, k) => k + 1).map((i) => ({
+    key: `C${i}`,
+    value: JSON.stringify({
+      event_id: `E${i}`,
+      claim_id: `C${i}`,
+      status: 'submitted',
+      amount: 10,
+      event_time: eventTime,
+    }),
+  }));
 }

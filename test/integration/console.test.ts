@@ -58,6 +58,8 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
       pipeline: { name: 'console', heartbeatSeconds: 5, sensor: { pokeMinutes: 1, timeoutMinutes: 1 } },
       transform: { projectDir: models },
       console: { port: 0, refreshSeconds: 1 },
+      // The platform's topics (none runs here): the lineage page shows them upstream of the staging models.
+      streaming: { topics: loadConfig({ file: join(REPO, 'edp.config.yaml'), env: {} }).config.streaming.topics },
     });
     const { config } = loaded;
     await landSample(loaded, interval, { members: 120, claimsPerInterval: 600 });
@@ -189,6 +191,18 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
             expect(upstream).toEqual(expect.arrayContaining([...upstreamTables(models, m.table!)]));
             expect(upstream.some((u) => u.startsWith('landing:'))).toBe(true);
           }
+          // Topics: topic → raw → staging stream table → the staging model merging it → the marts.
+          const claimsTopic = config.streaming.topics.find((t) => t.table === 'claim_events')!;
+          const topicNode = page.locator(`g[data-node="topic:${claimsTopic.topic}"]`);
+          expect(await topicNode.getAttribute('data-kind')).toBe('topic');
+          const streamPath = [`topic:${claimsTopic.topic}`, 'raw.claim_events', 'staging.claim_events'];
+          const upstreamOf = async (id: string) =>
+            (await page.locator(`g[data-node="${id}"]`).getAttribute('data-upstream'))!.split(' ');
+          expect(await upstreamOf('staging.claim_events')).toEqual(expect.arrayContaining(streamPath.slice(0, 2)));
+          const stgClaims = graph.nodes.find((n) => n.name === 'stg_claims')!.table!;
+          expect(await upstreamOf(stgClaims)).toEqual(expect.arrayContaining([...streamPath, 'landing:claims']));
+          const fctClaims = graph.nodes.find((n) => n.name === 'fct_claims')!.table!;
+          expect(await upstreamOf(fctClaims)).toEqual(expect.arrayContaining(streamPath));
           await shot(page, 'lineage');
           await page.setViewportSize({ width: 1500, height: 1000 });
           // The streaming page's picture comes from console-actions.test.ts, which runs a stream and its monitor.

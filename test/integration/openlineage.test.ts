@@ -6,9 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { RunEvent } from '../../activities/lineage';
+import { withWorker } from '../../cli/session';
+import { streamWorkflowId } from '../../lib/ids';
 import { loadConfig } from '../../workers/config';
+import { streamingIngestInput } from '../../workers/workflow-inputs';
+import { streamingIngest } from '../../workflows';
+import { streamingIngestProgress } from '../../workflows/streaming-ingest';
 import { landSample, runInterval, testClient, testConfig } from '../helpers/platform';
+import { createTopic, testTopics, waitUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
+import { testServices } from '../setup/test-services';
 
 const REPO = join(__dirname, '..', '..');
 const SPEC = join(REPO, 'test', 'fixtures', 'openlineage');
@@ -76,12 +83,17 @@ function violations(v: ReturnType<typeof specValidators>, e: RunEvent): string[]
 describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
   let server: Server;
   const posted: RunEvent[] = [];
+  /** When each posted event arrived (ms), by its index in `posted`. */
+  const receivedAt: number[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
-        if (req.url === '/api/v1/lineage' && req.method === 'POST') posted.push(JSON.parse(text) as RunEvent);
+        if (req.url === '/api/v1/lineage' && req.method === 'POST') {
+          posted.push(JSON.parse(text) as RunEvent);
+          receivedAt.push(Date.now());
+        }
         res.writeHead(req.url === '/api/v1/lineage' ? 201 : 404).end();
       });
     });
@@ -181,7 +193,24 @@ describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
     const nodes = childrenOf(step(goodRun, 'transform'));
     expect(nodes.length).toBeGreaterThan(20);
     expect(nodes.filter((n) => n.eventType !== 'COMPLETE')).toEqual([]);
+    // Live: each node's START arrives as it starts, in order: after the START of every node it reads from, before
+    // the transform step's end; the staging model's START arrived before the mart reading it had even started.
+    const indexOf = (runId: string, type: string) =>
+      posted.findIndex((e) => e.run.runId === runId && e.eventType === type);
+    const transformEnd = indexOf(step(goodRun, 'transform').run.runId, 'COMPLETE');
+    const startOfTable = new Map(
+      nodes.flatMap((n) => n.outputs.map((o): [string, number] => [o.name, indexOf(n.run.runId, 'START')])),
+    );
+    for (const n of nodes) {
+      const start = indexOf(n.run.runId, 'START');
+      expect(start).toBeLessThan(transformEnd);
+      for (const i of n.inputs) expect(startOfTable.get(i.name) ?? -1).toBeLessThan(start);
+    }
     const fct = nodes.find((n) => n.job.name.endsWith('.fct_claims'))!;
+    const stg = nodes.find((n) => n.job.name.endsWith('.stg_claims'))!;
+    const [fctStart, stgStart] = [fct, stg].map((n) => posted[indexOf(n.run.runId, 'START')]);
+    expect(receivedAt[indexOf(stg.run.runId, 'START')]).toBeLessThan(Date.parse(fctStart.eventTime));
+    expect(Date.parse(stgStart.eventTime)).toBeLessThan(Date.parse(fctStart.eventTime));
     expect(fct.outputs).toEqual([
       expect.objectContaining({
         name: 'marts.fct_claims',
@@ -212,4 +241,51 @@ describe('OpenLineage events (dev server, DuckDB, loopback receiver)', () => {
       expect.arrayContaining(['file', expect.stringMatching(/^postgres:\/\/127\.0\.0\.1:\d+$/)]),
     );
   }, 600_000);
+
+  it('reports a stream consumer as one streaming run from its topic to its raw and staging tables, START to ABORT', async () => {
+    const topic = testTopics('it-lineage-stream')[0];
+    const { config } = testConfig('it-lineage-stream', {
+      kafka: { brokers: [testServices().kafkaBroker], clientId: 'edp-test' },
+      streaming: { topics: [topic], activitySeconds: 1, mergeEveryMs: 200 },
+      lineage: { namespace: 'edp-test', http: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } },
+    });
+    const job = `stream.${topic.topic}`;
+    const of = (type: string) => posted.filter((e) => e.job.name === job && e.eventType === type);
+    await createTopic(config.kafka.brokers, topic.topic);
+    const { client, close } = await testClient(config);
+    try {
+      await withWorker(
+        config,
+        async () => {
+          // A new workflow run after every consumer activity: the stream stays one lineage run across them.
+          const stream = await client.workflow.start(streamingIngest, {
+            workflowId: streamWorkflowId(topic.table),
+            taskQueue: config.temporal.taskQueues.workflows,
+            args: [{ ...streamingIngestInput(config, topic.topic), runsPerWorkflow: 1 }],
+          });
+          await waitUntil('the stream START', () => Promise.resolve(of('START').length > 0));
+          await waitUntil(
+            'two continued runs',
+            async () => (await stream.query(streamingIngestProgress)).activityRuns >= 2,
+          );
+          await stream.cancel();
+          await stream.result().catch(() => undefined);
+          await waitUntil('the stream ABORT', () => Promise.resolve(of('ABORT').length > 0));
+        },
+        () => {},
+      );
+    } finally {
+      await close();
+    }
+    const spec = specValidators();
+    const events = posted.filter((e) => e.job.name === job);
+    expect(events.flatMap((e) => violations(spec, e))).toEqual([]);
+    expect(events.map((e) => e.eventType)).toEqual(['START', 'ABORT']);
+    expect(new Set(events.map((e) => e.run.runId)).size).toBe(1);
+    for (const e of events) {
+      expect(e.job.facets.jobType).toMatchObject({ processingType: 'STREAMING', integration: 'EDP' });
+      expect(e.inputs.map((d) => [d.namespace, d.name])).toEqual([[`kafka://${config.kafka.brokers[0]}`, topic.topic]]);
+      expect(e.outputs.map((d) => d.name)).toEqual([`raw.${topic.table}`, `staging.${topic.table}`]);
+    }
+  }, 300_000);
 });

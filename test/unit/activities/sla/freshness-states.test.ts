@@ -2,6 +2,8 @@ import {
   monitorFailureState,
   monitorMeasuredState,
   quietState,
+  slaAlertKind,
+  stalledState,
   targetLagStates,
 } from '../../../../activities/sla/freshness-states';
 
@@ -40,5 +42,37 @@ describe('freshness SLA states', () => {
       { sla: 'target-lag:a', breached: true, detail: 'a is 3 s behind its sources (target lag 2 s)' },
       { sla: 'target-lag:b', breached: false, detail: 'b is 3 s behind its sources (target lag 60 s)' },
     ]);
+  });
+
+  it('judges a consumer dead by its workflow status and stalled by lag without progress; a cancelled one by lag only', () => {
+    const c = { topic: 't', workflowId: 'edp-stream-x', lag: 0, stuckSeconds: null, stalledAfterSeconds: 60 };
+    for (const status of ['FAILED', 'TERMINATED', 'TIMED_OUT'])
+      expect(stalledState({ ...c, status })).toEqual({
+        sla: 'stalled:t',
+        breached: true,
+        detail: `consumer dead: edp-stream-x is ${status} (0 messages behind)`,
+      });
+    expect(stalledState({ ...c, status: 'CANCELED' }).breached).toBe(false);
+    expect(stalledState({ ...c, status: 'RUNNING', lag: 5, stuckSeconds: 61 })).toEqual({
+      sla: 'stalled:t',
+      breached: true,
+      detail: 'consumer stalled: t made no progress for 61 s with 5 messages behind (budget 60 s)',
+    });
+    expect(stalledState({ ...c, status: 'CANCELED', lag: 5, stuckSeconds: 61 }).breached).toBe(true);
+    expect(stalledState({ ...c, lag: 5, stuckSeconds: 60 }).breached).toBe(false);
+    // Not watched long enough to say.
+    expect(stalledState({ ...c, lag: 5, stuckSeconds: null })).toEqual({
+      sla: 'stalled:t',
+      breached: false,
+      detail: 'consumer of t progressing (5 messages behind)',
+    });
+  });
+
+  it('routes SLA alerts by kind: stream-stalled, target-lag, sla-breach', () => {
+    expect(slaAlertKind('stalled:claims')).toBe('stream-stalled');
+    expect(slaAlertKind('target-lag:claim_status')).toBe('target-lag');
+    expect(['latency', 'monitor', 'quiet:operational', 'lag:claims'].map(slaAlertKind)).toEqual(
+      Array(4).fill('sla-breach'),
+    );
   });
 });
