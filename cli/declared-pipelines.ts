@@ -17,7 +17,7 @@ import {
 import { topologicalOrder } from '../lib/graph';
 import type { DeclaredPipelineConfig } from '../lib/config/schema';
 import type { EdpConfig } from '../workers/config-schema';
-import { declaredPipeline, pipelinePlan } from '../workers/pipeline-input';
+import { declaredPipeline, pipelinePlan } from '../workers/pipeline-plans';
 import { table } from './output';
 
 /** How a declared pipeline is scheduled, in words. */

@@ -1,7 +1,8 @@
 import { findCommand } from '../../../cli/commands';
 import { nextFireTimes, pipelineGraph } from '../../../cli/declared-pipelines';
 import { pipelinesList, pipelinesShow } from '../../../cli/pipelines-command';
-import { pipelineRunInput, planScheduleOf, scheduleSpecOf } from '../../../workers/pipeline-input';
+import { pipelineRunInput, scheduleSpecOf } from '../../../workers/pipeline-input';
+import { planScheduleOf } from '../../../workers/pipeline-plans';
 import { configOf } from '../../helpers/pipeline-env';
 
 const landing = { entities: [{ name: 'claims', pattern: 'claims_{interval}.csv', columns: { claim_id: 'string' } }] };

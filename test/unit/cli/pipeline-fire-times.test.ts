@@ -1,6 +1,6 @@
 import { nextFireTimes } from '../../../cli/declared-pipelines';
 import { scheduledRunInterval } from '../../../lib/pipeline-plan';
-import { pipelinePlan } from '../../../workers/pipeline-input';
+import { pipelinePlan } from '../../../workers/pipeline-plans';
 import { configOf } from '../../helpers/pipeline-env';
 import {
   expectedEveryFourHours,
