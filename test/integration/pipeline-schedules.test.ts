@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { nextFireTimes } from '../../cli/declared-pipelines';
 import { applyDeclaredSchedules } from '../../cli/schedule-commands';
 import { withWorker } from '../../cli/session';
-import { ensureTemporalBinaries } from '../../infra/install';
 import { pipelineScheduleId, pipelineWorkflowId } from '../../lib/ids';
 import { makeInterval } from '../../lib/intervals';
 import { EDP_PIPELINE, EDP_TRIGGER } from '../../lib/search-attributes';
@@ -12,7 +9,7 @@ import type { EdpConfig } from '../../workers/config-schema';
 import { pipelinePlan } from '../../workers/pipeline-plans';
 import { testClient, testConfig } from '../helpers/platform';
 import { threePipelines, twoWeeksAcrossDst } from '../helpers/three-pipelines';
-import { testServices } from '../setup/test-services';
+import { backfillSchedule } from '../helpers/schedule-backfill';
 
 const quiet = (): void => {};
 
@@ -88,20 +85,7 @@ describe('declared pipelines on Temporal Schedules (dev server)', () => {
     const runs = await withWorker(
       c,
       async () => {
-        await promisify(execFile)(ensureTemporalBinaries().temporal, [
-          'schedule',
-          'backfill',
-          '--schedule-id',
-          pipelineScheduleId('bf_claims'),
-          '--start-time',
-          '2026-08-01T07:59:00Z',
-          '--end-time',
-          '2026-08-01T08:00:00Z',
-          '--overlap-policy',
-          'AllowAll',
-          '--address',
-          testServices().temporalAddress,
-        ]);
+        await backfillSchedule(pipelineScheduleId('bf_claims'), '2026-08-01T07:59:00Z', '2026-08-01T08:00:00Z');
         for (;;) {
           const found = await list();
           const closed = (p: string) => found.some((r) => r.pipeline === p && r.status === 'COMPLETED');
