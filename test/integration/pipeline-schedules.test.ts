@@ -4,7 +4,7 @@ import { applyDeclaredSchedules } from '../../cli/schedule-commands';
 import { withWorker } from '../../cli/session';
 import { pipelineScheduleId, pipelineWorkflowId } from '../../lib/ids';
 import { makeInterval } from '../../lib/intervals';
-import { EDP_PIPELINE, EDP_TRIGGER } from '../../lib/search-attributes';
+import { EDP_INTERVAL_START, EDP_PIPELINE, EDP_TRIGGER } from '../../lib/search-attributes';
 import type { EdpConfig } from '../../workers/config-schema';
 import { pipelinePlan } from '../../workers/pipeline-plans';
 import { testClient, testConfig } from '../helpers/platform';
@@ -68,38 +68,41 @@ describe('declared pipelines on Temporal Schedules (dev server)', () => {
     ids.push(...['bf_claims', 'bf_finance', 'bf_other'].map(pipelineScheduleId));
     // The run at 08:00 covers [04:00, 08:00); bf_other has the same schedule and the same interval.
     const interval = makeInterval(new Date('2026-08-01T04:00Z'), new Date('2026-08-01T08:00Z'));
-    const query =
-      `WorkflowType = 'pipelineRun' AND EdpPipeline IN ('bf_claims', 'bf_finance', 'bf_marts', 'bf_other') ` +
-      `AND EdpIntervalStart = '${interval.start}'`;
+    // Every run of the four pipelines, whatever its interval.
+    const query = `EdpPipeline IN ('bf_claims', 'bf_finance', 'bf_marts', 'bf_other')`;
     const list = async () => {
-      const out: Array<{ id: string; pipeline?: string; trigger?: string; status: string }> = [];
+      const out: Array<{ id: string; pipeline?: string; start?: string; trigger?: string; status: string }> = [];
       for await (const wf of client.workflow.list({ query }))
         out.push({
           id: wf.workflowId,
           pipeline: wf.typedSearchAttributes.get(EDP_PIPELINE),
+          start: wf.typedSearchAttributes.get(EDP_INTERVAL_START)?.toISOString(),
           trigger: wf.typedSearchAttributes.get(EDP_TRIGGER),
           status: wf.status.name,
         });
       return out.sort((a, b) => a.id.localeCompare(b.id));
     };
+    const start = interval.start;
     const runs = await withWorker(
       c,
       async () => {
         await backfillSchedule(pipelineScheduleId('bf_claims'), '2026-08-01T07:59:00Z', '2026-08-01T08:00:00Z');
-        for (;;) {
+        // Until both have completed, or long enough that the assertion below shows what happened instead.
+        for (const until = Date.now() + 150_000; ;) {
           const found = await list();
           const closed = (p: string) => found.some((r) => r.pipeline === p && r.status === 'COMPLETED');
-          if (closed('bf_claims') && closed('bf_marts')) return found;
+          if ((closed('bf_claims') && closed('bf_marts')) || Date.now() > until) return found;
           await new Promise((r) => setTimeout(r, 250));
         }
       },
       quiet,
     );
     expect(runs).toEqual([
-      { id: pipelineWorkflowId('bf_claims', interval), pipeline: 'bf_claims', status: 'COMPLETED' },
+      { id: pipelineWorkflowId('bf_claims', interval), pipeline: 'bf_claims', start, status: 'COMPLETED' },
       {
         id: pipelineWorkflowId('bf_marts', interval),
         pipeline: 'bf_marts',
+        start,
         trigger: 'bf_claims.land',
         status: 'COMPLETED',
       },
