@@ -74,6 +74,21 @@ describe('declared pipelines in the CLI', () => {
     expect(pipelineGraph(config, 'platform', false)).toContain('  4. export [export] ← quality');
   });
 
+  it('draws the declared pipelines the platform pipeline’s steps trigger', () => {
+    const withTrigger = configOf({
+      landing,
+      pipelines: [
+        {
+          name: 'rollup',
+          triggers: [{ pipeline: 'platform', step: 'transform' }],
+          steps: [{ name: 'r', kind: 'sql', sql: 'select 1' }],
+        },
+      ],
+    });
+    expect(pipelineGraph(withTrigger, 'platform', false)).toContain('  ⇒ starts pipeline rollup after transform');
+    expect(pipelineGraph(withTrigger, 'platform', true)).toContain('  transform -> "pipeline rollup" [style=dashed];');
+  });
+
   it('lists every pipeline and shows a declared one with its next runs', () => {
     const out = jest.spyOn(console, 'log').mockImplementation(() => {});
     try {
