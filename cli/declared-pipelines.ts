@@ -17,7 +17,7 @@ import {
 import { topologicalOrder } from '../lib/graph';
 import type { DeclaredPipelineConfig } from '../lib/config/schema';
 import type { EdpConfig } from '../workers/config-schema';
-import { declaredPipeline, pipelinePlan } from '../workers/pipeline-input';
+import { declaredPipeline, pipelinePlan, platformDownstream } from '../workers/pipeline-plans';
 import { table } from './output';
 
 /** How a declared pipeline is scheduled, in words. */
@@ -123,15 +123,16 @@ type GraphShape = Pick<PipelinePlan, 'pipeline' | 'downstream'> & {
   steps: Array<Pick<PlanStep, 'name' | 'dependsOn' | 'produces'> & { kind: string }>;
 };
 
-/** The `pipeline` section's fixed chain, as a plan's shape (platformPipeline runs it, not pipelineRun). */
-function platformPlanShape(name: string): GraphShape {
+/** The `pipeline` section's fixed chain and the declared pipelines it triggers, as a plan's shape (platformPipeline runs it). */
+function platformPlanShape(config: EdpConfig): GraphShape {
+  const name = config.pipeline.name;
   const steps = PIPELINE_STEPS.map((step, i) => ({
     name: step,
     kind: step,
     dependsOn: i === 0 ? [] : [PIPELINE_STEPS[i - 1]],
     produces: [],
   }));
-  return { pipeline: name, steps, downstream: [] };
+  return { pipeline: name, steps, downstream: platformDownstream(config) };
 }
 
 /** The depth of each step: 0 without dependencies, else one more than its deepest dependency. */
@@ -148,7 +149,7 @@ function layersOf(plan: GraphShape): Map<string, number> {
  * waits for, then the pipelines it triggers; or, with `dot`, as a Graphviz digraph.
  */
 export function pipelineGraph(config: EdpConfig, name: string, dot: boolean): string {
-  const plan: GraphShape = name === config.pipeline.name ? platformPlanShape(name) : pipelinePlan(config, name);
+  const plan: GraphShape = name === config.pipeline.name ? platformPlanShape(config) : pipelinePlan(config, name);
   const depth = layersOf(plan);
   const byName = new Map(plan.steps.map((s) => [s.name, s]));
   if (dot) {

@@ -9,12 +9,8 @@ import {
 } from '@temporalio/client';
 import type { EdpConfig } from '../workers/config-schema';
 import { pipelineOfScheduleId, pipelineScheduleId, UNNAMED_PIPELINE_SCHEDULE_ID } from '../lib/ids';
-import {
-  declaredPipeline,
-  planScheduleOf,
-  scheduleSpecOf,
-  scheduledPipelineRunStartOptions,
-} from '../workers/pipeline-input';
+import { scheduleSpecOf, scheduledPipelineRunStartOptions } from '../workers/pipeline-input';
+import { declaredPipeline, planScheduleOf } from '../workers/pipeline-plans';
 import type { PlatformPipelineInput } from '../workflows/platform-pipeline';
 import { scheduledPipelineStartOptions, workflowsQueue } from '../workers/workflow-inputs';
 import { pipelineRun, platformPipeline } from '../workflows';
@@ -91,7 +87,11 @@ function declaredScheduleFromConfig(
  * deployment (those starting runs on its workflows task queue) whose pipeline config no longer schedules are
  * deleted. Other deployments sharing the namespace use other queues, so theirs are never touched.
  */
-async function applyDeclaredSchedules(client: Client, config: EdpConfig, log: (m: string) => void): Promise<void> {
+export async function applyDeclaredSchedules(
+  client: Client,
+  config: EdpConfig,
+  log: (m: string) => void,
+): Promise<void> {
   const scheduled = config.pipelines.filter((p) => p.schedule);
   for (const p of scheduled)
     await upsertSchedule(

@@ -107,7 +107,10 @@ export function planGraph(plan: { steps: ReadonlyArray<Pick<PlanStep, 'name' | '
 }
 
 /** Whether a completed step of the upstream run fires `trigger`. */
-export function firesTrigger(trigger: Pick<DownstreamTrigger, 'step' | 'tables'>, step: PlanStep): boolean {
+export function firesTrigger(
+  trigger: Pick<DownstreamTrigger, 'step' | 'tables'>,
+  step: Pick<PlanStep, 'name' | 'produces'>,
+): boolean {
   if (trigger.step !== undefined) return trigger.step === step.name;
   return (trigger.tables ?? []).some((t) => step.produces.includes(t));
 }

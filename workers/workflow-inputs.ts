@@ -1,5 +1,6 @@
 import type { ScheduleOptionsStartWorkflowAction, WorkflowStartOptions } from '@temporalio/client';
 import type { EdpConfig } from './config-schema';
+import { platformDownstream } from './pipeline-plans';
 import { lineageEnabled } from '../lib/config/schema';
 import { pipelineWorkflowId, scheduledPipelineIdPrefix } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
@@ -41,6 +42,7 @@ export function startOptions<I>(
 
 /** The platformPipeline input for a config; without an interval, a scheduled run derives it from its start time. */
 export function pipelineInput(config: EdpConfig, interval?: DataInterval, params?: RunParams): PlatformPipelineInput {
+  const downstream = platformDownstream(config);
   return {
     ...(params ? { params } : {}),
     pipeline: config.pipeline.name,
@@ -52,6 +54,7 @@ export function pipelineInput(config: EdpConfig, interval?: DataInterval, params
     sqlTables: config.sources.flatMap((s) => s.tables.map((t) => ({ source: s.name, table: t.name }))),
     marts: config.export.marts.map((m) => ({ ...m })),
     threads: config.transform.threads,
+    ...(downstream.length > 0 ? { downstream } : {}),
   };
 }
 

@@ -15,7 +15,14 @@ import {
 } from '@temporalio/workflow';
 import { planStepWorkflowId, pipelineWorkflowId } from '../lib/ids';
 import type { DataInterval } from '../lib/intervals';
-import { firesTrigger, planGraph, scheduledRunInterval, type PipelinePlan, type PlanStep } from '../lib/pipeline-plan';
+import {
+  firesTrigger,
+  planGraph,
+  scheduledRunInterval,
+  type DownstreamTrigger,
+  type PipelinePlan,
+  type PlanStep,
+} from '../lib/pipeline-plan';
 import { RunQueue } from '../lib/run-queue';
 import {
   EDP_INTERVAL_START,
@@ -213,6 +220,48 @@ function activitiesOf(steps: StepOptions, step: PlanStep, cls: ActivityClass) {
   return warehouseActivities({ ...steps, attemptTimeoutSeconds: minutes * 60 }, cls);
 }
 
+/** What {@link startTriggered} needs of the upstream run. */
+export interface TriggerSource {
+  pipeline: string;
+  /** The step that just completed. */
+  step: Pick<PlanStep, 'name' | 'produces'>;
+  downstream: DownstreamTrigger[];
+  /** Indexes of `downstream` this run has started already: each starts once per run. */
+  fired: Set<number>;
+  steps: StepOptions;
+  interval: DataInterval;
+  params?: RunParams;
+}
+
+/**
+ * Starts the downstream pipelines a completed step fires, each once per upstream run, with the upstream interval and
+ * parameters, abandoned when the upstream run ends; returns their workflow ids. A run of one for this interval that
+ * is open already covers the same data, so it is left as it is.
+ */
+export async function startTriggered(source: TriggerSource): Promise<string[]> {
+  const { step, interval } = source;
+  const started: string[] = [];
+  for (const [i, t] of source.downstream.entries()) {
+    if (source.fired.has(i) || !firesTrigger(t, step)) continue;
+    source.fired.add(i);
+    const cause: RunTrigger = { pipeline: source.pipeline, step: step.name, workflowId: workflowInfo().workflowId };
+    const workflowId = pipelineWorkflowId(t.plan.pipeline, interval);
+    try {
+      await startChild(pipelineRun, {
+        workflowId,
+        args: [{ plan: t.plan, steps: source.steps, interval, params: source.params, trigger: cause }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: runSearchAttributes(t.plan.pipeline, interval, 'running', { trigger: cause }),
+      });
+      started.push(workflowId);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      log.info('downstream run already open', { workflowId });
+    }
+  }
+  return started;
+}
+
 /**
  * Executes any pipeline's plan for one data interval: its steps as a DAG on the run queue (independent branches
  * at once, a failed or blocked step skipping only its descendants), each step's child workflow named after the
@@ -232,28 +281,6 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
   const fired = new Set<number>();
   const running = new Map<string, Promise<void>>();
 
-  const trigger = async (step: PlanStep): Promise<void> => {
-    for (const [i, t] of plan.downstream.entries()) {
-      if (fired.has(i) || !firesTrigger(t, step)) continue;
-      fired.add(i);
-      const cause: RunTrigger = { pipeline: plan.pipeline, step: step.name, workflowId: workflowInfo().workflowId };
-      const workflowId = pipelineWorkflowId(t.plan.pipeline, interval);
-      try {
-        await startChild(pipelineRun, {
-          workflowId,
-          args: [{ plan: t.plan, steps: input.steps, interval, params: input.params, trigger: cause }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          typedSearchAttributes: runSearchAttributes(t.plan.pipeline, interval, 'running', { trigger: cause }),
-        });
-        triggered.push(workflowId);
-      } catch (err) {
-        // A run of that pipeline for this interval is open already: it covers the same data.
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        log.info('downstream run already open', { workflowId });
-      }
-    }
-  };
-
   const run = async (name: string): Promise<void> => {
     const step = byName.get(name)!;
     const child = ['ingest', 'transform', 'quality', 'export'].includes(step.kind);
@@ -264,7 +291,16 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
       outcomes.push({ step: name, kind: step.kind, workflowId, ...r });
       if (r.status === 'blocked') return queue.fail(name);
       queue.complete(name);
-      await trigger(step);
+      triggered.push(
+        ...(await startTriggered({
+          ...input,
+          pipeline: plan.pipeline,
+          downstream: plan.downstream,
+          fired,
+          step,
+          interval,
+        })),
+      );
     } catch (err) {
       outcomes.push({
         step: name,

@@ -19,9 +19,10 @@ import { batchIngest, type BatchIngestInput, type BatchIngestResult } from './ba
 import { databricksExport, type DatabricksExportResult } from './databricks-export';
 import { qualityGate, type QualityGateResult } from './quality-gate';
 import type { ExportMode } from '../lib/config/schema';
+import type { DownstreamTrigger } from '../lib/pipeline-plan';
 import { recordDeadLetter } from './dead-letter';
 import { errorClassOf } from './failure-info';
-import type { RunParams } from './pipeline-run';
+import { startTriggered, type RunParams } from './pipeline-run';
 import { lineageEmitter } from './lineage-emitter';
 import { runIncidents, type RunOutcome } from './run-incidents';
 import type { StepOptions } from './step-options';
@@ -42,6 +43,8 @@ export interface PlatformPipelineInput {
   threads?: number;
   /** `edp run --vars … --full-refresh`: handed to the transform step. */
   params?: RunParams;
+  /** Declared pipelines whose triggers name one of this pipeline's steps, with their plans. */
+  downstream?: DownstreamTrigger[];
 }
 
 /** Outcome of one pipeline run; references and counts only. */
@@ -54,6 +57,8 @@ export interface PlatformPipelineResult {
   quality: QualityGateResult;
   /** Absent when the quality gate blocked publishing. */
   export?: DatabricksExportResult;
+  /** Workflow ids of the declared pipelines' runs its steps started; absent when none. */
+  triggered?: string[];
 }
 
 /**
@@ -127,6 +132,14 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
   lineage.emit([event('START', run)]);
   const child = { steps: input.steps, interval };
   const childLineage = (step: PipelineStep) => (lineage.on ? { lineage: stepRun(step) } : {});
+  const fired = new Set<number>();
+  const triggered: string[] = [];
+  // Runs of inputs without downstream pipelines (every run before triggers existed) issue no command here.
+  const completed = async (name: PipelineStep): Promise<void> => {
+    if (!input.downstream?.length) return;
+    const source = { pipeline: input.pipeline, downstream: input.downstream, fired, steps: input.steps, interval };
+    triggered.push(...(await startTriggered({ ...source, step: { name, produces: [] }, params: input.params })));
+  };
   let step: PipelineStep = 'ingest';
   let transformed: TransformResult | undefined;
   let quality: QualityGateResult | undefined;
@@ -137,6 +150,7 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
         args: [{ ...child, sensor: input.sensor, sqlTables: input.sqlTables, ...input.ingest }],
       }),
     );
+    await completed('ingest');
     step = 'transform';
     transformed = await stepWithLineage('transform', undefined, async () => {
       const result = await executeChild(transform, {
@@ -163,12 +177,14 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
       }
       return result;
     });
+    await completed('transform');
     step = 'quality';
     quality = await stepWithLineage('quality', undefined, () =>
       executeChild(qualityGate, { workflowId: childId('quality'), args: [{ ...child, ...childLineage('quality') }] }),
     );
     let exported: DatabricksExportResult | undefined;
     if (quality.passed) {
+      await completed('quality');
       step = 'export';
       const marts = input.marts.map((m) => m.name);
       exported = await stepWithLineage('export', { kind: 'export', marts }, () =>
@@ -177,13 +193,23 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
           args: [{ ...child, marts: input.marts, txnVersion: workflowInfo().runStartTime.getTime() }],
         }),
       );
+      await completed('export');
     }
     const status: RunStatus = quality.passed ? 'succeeded' : 'blocked';
     setStatus(status);
     lineage.emit([event('COMPLETE', run)]);
     await lineage.flush();
     if (alerting) await reportIncidents(input, interval, { status, transform: transformed, quality });
-    return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
+    return {
+      pipeline: input.pipeline,
+      interval,
+      status,
+      ingest,
+      transform: transformed,
+      quality,
+      export: exported,
+      ...(triggered.length > 0 ? { triggered } : {}),
+    };
   } catch (err) {
     setStatus('failed');
     await recordDeadLetter({

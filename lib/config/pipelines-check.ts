@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { topologicalOrder } from '../graph';
+import { PIPELINE_STEPS } from '../ids';
 import { planGraph } from '../pipeline-plan';
 import type { DeclaredPipelineConfig, PipelineStepConfig } from './pipelines-schema';
 
@@ -73,10 +74,15 @@ export function checkPipelines(config: PipelinesContext, ctx: z.RefinementCtx): 
       const at = [i, 'triggers', k];
       if (t.pipeline !== undefined) {
         const up = byName.get(t.pipeline);
-        if (!up) {
-          const legacy = t.pipeline === config.pipeline.name ? ' (the pipeline section triggers nothing)' : '';
-          issue([...at, 'pipeline'], `no declared pipeline ${t.pipeline}${legacy}`);
-        } else if (t.step !== undefined && !up.steps.some((s) => s.name === t.step))
+        if (t.pipeline === config.pipeline.name) {
+          // The platform pipeline (the `pipeline` section) fires its fixed steps.
+          if (!PIPELINE_STEPS.some((s) => s === t.step))
+            issue(
+              [...at, 'step'],
+              `pipeline ${t.pipeline} has no step ${t.step} (it has ${PIPELINE_STEPS.join(', ')})`,
+            );
+        } else if (!up) issue([...at, 'pipeline'], `no declared pipeline ${t.pipeline}`);
+        else if (t.step !== undefined && !up.steps.some((s) => s.name === t.step))
           issue([...at, 'step'], `pipeline ${t.pipeline} has no step ${t.step}`);
       }
       t.tables?.forEach((table, n) => {

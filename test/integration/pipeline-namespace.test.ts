@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { startPipeline } from '../../cli/pipeline-run';
 import { schedulesApply } from '../../cli/schedule-commands';
 import { withWorker } from '../../cli/session';
-import { ensureTemporalBinaries } from '../../infra/install';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { pipelineScheduleId, pipelineWorkflowId, stepWorkflowId, UNNAMED_PIPELINE_SCHEDULE_ID } from '../../lib/ids';
 import { makeInterval, type DataInterval } from '../../lib/intervals';
@@ -15,6 +12,7 @@ import { platformPipeline } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
 import { maybeRecordHistory } from '../helpers/histories';
 import { landSample, testClient, testConfig } from '../helpers/platform';
+import { backfillSchedule } from '../helpers/schedule-backfill';
 import { testServices } from '../setup/test-services';
 
 const quiet = (): void => {};
@@ -128,20 +126,7 @@ describe('two pipelines in one namespace (dev server, DuckDB)', () => {
           expect(d.action.taskQueue).toBe(config.temporal.taskQueues.workflows);
         }
         // The run at 08:00 covers [04:00, 08:00).
-        await promisify(execFile)(ensureTemporalBinaries().temporal, [
-          'schedule',
-          'backfill',
-          '--schedule-id',
-          pipelineScheduleId('claims'),
-          '--start-time',
-          '2026-08-01T07:59:00Z',
-          '--end-time',
-          '2026-08-01T08:00:00Z',
-          '--overlap-policy',
-          'AllowAll',
-          '--address',
-          testServices().temporalAddress,
-        ]);
+        await backfillSchedule(pipelineScheduleId('claims'), '2026-08-01T07:59:00Z', '2026-08-01T08:00:00Z');
         const query = `TemporalScheduledById = '${pipelineScheduleId('claims')}'`;
         for (let done = false; !done;) {
           await new Promise((r) => setTimeout(r, 250));

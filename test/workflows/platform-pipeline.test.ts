@@ -1,14 +1,17 @@
+import { Client } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { RunIncidentReport } from '../../activities/alerts';
 import type { FileLoadResult } from '../../activities/ingest';
-import { batchIngest, platformPipeline, transform } from '../../workflows';
+import { batchIngest, pipelineRun, platformPipeline, transform } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
-import { stepWorkflowId } from '../../lib/ids';
+import { pipelineWorkflowId, stepWorkflowId } from '../../lib/ids';
+import { EDP_TRIGGER } from '../../lib/search-attributes';
+import { pipelineInput } from '../../workers/workflow-inputs';
 import { maybeRecordHistory } from '../helpers/histories';
-import { addSearchAttributes, queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
+import { addSearchAttributes, configOf, queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
 import { testServices } from '../setup/test-services';
 
 /** Runs `fn` over `items` one at a time. */
@@ -305,5 +308,49 @@ describe('platformPipeline (time-skipping server)', () => {
       '2026-01-02T16:00:00.000Z/2026-01-02T20:00:00.000Z',
       '2026-01-02T20:00:00.000Z/2026-01-03T00:00:00.000Z',
     ]);
+  });
+
+  // Last in this suite: the run it triggers is abandoned by a parent that may finish first, which locks the test
+  // server's clock for good once time skipping is unlocked (see pipeline-schedules.test.ts); so a plain client.
+  it('starts the declared pipeline its transform step triggers, with the run’s interval, once', async () => {
+    const fakes = fakeActivities({ landsAfterHours: 0, transientLoadFailures: 0 });
+    const refreshed: string[] = [];
+    fakes.activities.runSqlStatements = ({ statements, interval: i }) => {
+      refreshed.push(`${statements[0]} ${i.start}`);
+      return Promise.resolve({ rowsChanged: [0] });
+    };
+    const config = configOf({
+      pipeline: { name: 'platform' },
+      pipelines: [
+        {
+          name: 'marts',
+          triggers: [{ pipeline: 'platform', step: 'transform' }],
+          steps: [{ name: 'refresh', kind: 'sql', sql: "select 'refresh'" }],
+        },
+      ],
+    });
+    const { downstream } = pipelineInput(config, interval);
+    expect(downstream?.map((d) => [d.step, d.plan.pipeline])).toEqual([['transform', 'marts']]);
+    const client = new Client({ connection: env.connection, namespace: env.namespace });
+    const { result, marts, trigger } = await withWorkers('ts-trigger', fakes.activities, async (queues) => {
+      const steps = { warehouseTaskQueue: queues.warehouse };
+      const args: [PlatformPipelineInput] = [{ ...input, steps, downstream }];
+      const result = await client.workflow.execute(platformPipeline, {
+        workflowId: 'ts-trigger',
+        taskQueue: queues.workflows,
+        args,
+      });
+      const h = client.workflow.getHandle<typeof pipelineRun>(result.triggered?.[0] ?? 'none');
+      return { result, marts: await h.result(), trigger: (await h.describe()).typedSearchAttributes.get(EDP_TRIGGER) };
+    });
+    expect(result.status).toBe('succeeded');
+    expect(result.triggered).toEqual([pipelineWorkflowId('marts', interval)]);
+    expect([marts.pipeline, marts.interval, marts.status, trigger]).toEqual([
+      'marts',
+      interval,
+      'succeeded',
+      'platform.transform',
+    ]);
+    expect(refreshed).toEqual([`select 'refresh' ${interval.start}`]);
   });
 });

@@ -1,7 +1,8 @@
 import { findCommand } from '../../../cli/commands';
 import { nextFireTimes, pipelineGraph } from '../../../cli/declared-pipelines';
 import { pipelinesList, pipelinesShow } from '../../../cli/pipelines-command';
-import { pipelineRunInput, planScheduleOf, scheduleSpecOf } from '../../../workers/pipeline-input';
+import { pipelineRunInput, scheduleSpecOf } from '../../../workers/pipeline-input';
+import { planScheduleOf } from '../../../workers/pipeline-plans';
 import { configOf } from '../../helpers/pipeline-env';
 
 const landing = { entities: [{ name: 'claims', pattern: 'claims_{interval}.csv', columns: { claim_id: 'string' } }] };
@@ -71,6 +72,21 @@ describe('declared pipelines in the CLI', () => {
     );
     expect(pipelineGraph(config, 'claims', true)).toContain('  left -> join;');
     expect(pipelineGraph(config, 'platform', false)).toContain('  4. export [export] ← quality');
+  });
+
+  it('draws the declared pipelines the platform pipeline’s steps trigger', () => {
+    const withTrigger = configOf({
+      landing,
+      pipelines: [
+        {
+          name: 'rollup',
+          triggers: [{ pipeline: 'platform', step: 'transform' }],
+          steps: [{ name: 'r', kind: 'sql', sql: 'select 1' }],
+        },
+      ],
+    });
+    expect(pipelineGraph(withTrigger, 'platform', false)).toContain('  ⇒ starts pipeline rollup after transform');
+    expect(pipelineGraph(withTrigger, 'platform', true)).toContain('  transform -> "pipeline rollup" [style=dashed];');
   });
 
   it('lists every pipeline and shows a declared one with its next runs', () => {

@@ -44,6 +44,13 @@ describe('the pipelines section', () => {
     expect(config.pipelines[1].schedule).toMatchObject({ catchupWindowMinutes: 1440, paused: false });
   });
 
+  it('accepts a trigger on a step of the platform pipeline (the pipeline section)', () => {
+    const { run } = load([
+      { name: 'marts', triggers: [{ pipeline: 'platform', step: 'transform' }], steps: [ingest, build] },
+    ]);
+    expect(run().pipelines[0].triggers).toEqual([{ pipeline: 'platform', step: 'transform' }]);
+  });
+
   it.each([
     [
       'a cycle between steps',
@@ -105,6 +112,11 @@ describe('the pipelines section', () => {
       'an entity landing does not configure',
       [{ name: 'p', steps: [{ ...ingest, entities: ['ghosts'] }] }],
       'pipelines.0.steps.0.entities.0: no landing entity ghosts',
+    ],
+    [
+      'a trigger naming a step the platform pipeline lacks',
+      [{ name: 'p', triggers: [{ pipeline: 'platform', step: 'publish' }], steps: [ingest] }],
+      'pipelines.0.triggers.0.step: pipeline platform has no step publish (it has ingest, transform, quality, export)',
     ],
     [
       'the pipeline section’s name',
