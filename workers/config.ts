@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
 import { withResolvedPaths } from '../activities/warehouse';
 import { ConfigError } from '../lib/errors';
+import { isS3Location } from '../lib/config/schema';
 import { configSchema, type EdpConfig } from './config-schema';
 import { defaultKeyFile, KEYS_ENV } from './payload-key-location';
 import { checkPipelineSelectors } from './pipeline-selectors';
@@ -167,8 +168,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.stateDir = resolve(base, config.stateDir);
   const inState = (p: string): string => (isAbsolute(p) ? p : resolve(config.stateDir, p));
   config.warehouse = withResolvedPaths(config.warehouse, inState);
-  config.landing.path = inState(config.landing.path);
-  config.export.path = inState(config.export.path);
+  // An s3:// location is not a path: left as written.
+  const inStateOrS3 = (p: string): string => (isS3Location(p) ? p : inState(p));
+  config.landing.path = inStateOrS3(config.landing.path);
+  config.export.path = inStateOrS3(config.export.path);
   if (config.lineage.file) config.lineage.file = inState(config.lineage.file);
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
   config.quality.rulesDir = resolve(base, config.quality.rulesDir);
@@ -195,6 +198,7 @@ function resolveConnectionFiles(config: EdpConfig, at: (path: string) => string)
   files(config.temporal);
   files(config.kafka.ssl);
   files(config.kafka.sasl);
+  files(config.s3);
   config.sources.forEach(files);
 }
 
