@@ -23,6 +23,10 @@ export interface S3StoreOptions {
 /** The AWS SDK's name for a HEAD answered 404 (it has no body to name the code). */
 const missing = (err: unknown): boolean => ['NotFound', 'NoSuchKey'].includes((err as Error).name);
 
+/** The HTTP status of an AWS SDK error. */
+const status = (err: unknown): number | undefined =>
+  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
 /** A client from the `s3` section: explicit keys when it names them, else the SDK's default chain. */
 async function s3Client(o: S3StoreOptions): Promise<S3Client> {
   const { s3 } = o;
@@ -71,9 +75,11 @@ export function s3ObjectStore(o: S3StoreOptions): ObjectStore {
     client ??= s3Client(o);
     const c = await client;
     ctx.region = await c.config.region().catch(() => undefined);
-    const { HeadBucketCommand } = await sdk();
-    const head = await c.send(new HeadBucketCommand({ Bucket: bucket })).catch((err: unknown) => {
+    const { HeadBucketCommand, ListObjectsV2Command } = await sdk();
+    const head = await c.send(new HeadBucketCommand({ Bucket: bucket })).catch(async (err: unknown) => {
       if (missing(err)) throw bucketMissing(ctx, err);
+      // A HEAD's 403 has no body to say why; a one-key listing does (unknown key id, wrong secret, denied).
+      if (status(err) === 403) await c.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 })).catch(fail);
       return fail(err);
     });
     // S3 answers a bucket of another region with a redirect (handled above); S3-compatible servers may
@@ -178,8 +184,7 @@ export function s3ObjectStore(o: S3StoreOptions): ObjectStore {
         return true;
       } catch (err) {
         // 412: the key exists; 409: another conditional write of it is in flight (S3 lets one of them win).
-        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 412 || status === 409) return false;
+        if (status(err) === 412 || status(err) === 409) return false;
         return fail(err);
       }
     },
