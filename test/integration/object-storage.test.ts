@@ -123,6 +123,19 @@ function racingCommits(store: ObjectStore, writers: number): { store: ObjectStor
   };
 }
 
+/** Two exporters, as on two workers (own warehouse, own lock), of one S3 export location whose commits race. */
+async function racingExporters(prefix: string) {
+  const race = racingCommits(openObjectStore(`s3://${BUCKET}/${prefix}`, 'export.path', s3), 2);
+  const warehouses = [await martWarehouse(), await martWarehouse()];
+  const [a, b] = warehouses.map((w) => ({
+    warehouse: w,
+    exportDir: race.store.root,
+    store: race.store,
+    lock: new KeyedLock(),
+  }));
+  return { a, b, outcomes: race.outcomes, close: () => Promise.all(warehouses.map((w) => w.close())) };
+}
+
 describe('Delta commits on S3 (moto) are put-if-absent', () => {
   it('If-None-Match: * lets exactly one of two writers of a key win', async () => {
     const store = openObjectStore(`s3://${BUCKET}/ifnonematch`, 'export.path', s3);
@@ -132,16 +145,9 @@ describe('Delta commits on S3 (moto) are put-if-absent', () => {
   });
 
   it('two exporters of the same version: one commits, the other finds that commit and leaves no file behind', async () => {
-    const [a, b] = [await martWarehouse(), await martWarehouse()];
+    const race = await racingExporters('race-same');
     try {
-      const race = racingCommits(openObjectStore(`s3://${BUCKET}/race-same`, 'export.path', s3), 2);
-      const worker = (w: Warehouse) => ({
-        warehouse: w,
-        exportDir: race.store.root,
-        store: race.store,
-        lock: new KeyedLock(),
-      });
-      const results = await Promise.all([exportMart(worker(a), exportInput()), exportMart(worker(b), exportInput())]);
+      const results = await Promise.all([exportMart(race.a, exportInput()), exportMart(race.b, exportInput())]);
       expect(race.outcomes.sort()).toEqual([false, true]); // both tried version 0; one lost
       expect(results.map((r) => r.alreadyCommitted).sort()).toEqual([false, true]);
       expect(results.map((r) => r.deltaVersion)).toEqual([0, 0]);
@@ -154,24 +160,17 @@ describe('Delta commits on S3 (moto) are put-if-absent', () => {
       expect(read.version).toBe(0);
       expect(read.rows.map((r) => r.member_id).sort()).toEqual(['M1', 'M2', 'M3']);
     } finally {
-      await Promise.all([a.close(), b.close()]);
+      await race.close();
     }
   });
 
   it('two exporters of different intervals: the loser commits on the next version, no version lost or orphaned', async () => {
-    const [a, b] = [await martWarehouse(), await martWarehouse()];
+    const race = await racingExporters('race-next');
     try {
-      const race = racingCommits(openObjectStore(`s3://${BUCKET}/race-next`, 'export.path', s3), 2);
-      const worker = (w: Warehouse) => ({
-        warehouse: w,
-        exportDir: race.store.root,
-        store: race.store,
-        lock: new KeyedLock(),
-      });
       const later = { start: '2026-05-03T12:00:00.000Z', end: '2026-05-03T16:00:00.000Z' };
       const results = await Promise.all([
-        exportMart(worker(a), exportInput({ mode: 'partition' })),
-        exportMart(worker(b), exportInput({ mode: 'partition', interval: later })),
+        exportMart(race.a, exportInput({ mode: 'partition' })),
+        exportMart(race.b, exportInput({ mode: 'partition', interval: later })),
       ]);
       expect(race.outcomes).toEqual([true, false, true]); // version 0 once, the loser then took version 1
       expect(results.map((r) => r.deltaVersion).sort()).toEqual([0, 1]);
@@ -187,7 +186,7 @@ describe('Delta commits on S3 (moto) are put-if-absent', () => {
       expect(read.partitions).toEqual(['edp_interval']);
       expect(read.rows).toHaveLength(6); // both intervals' partitions
     } finally {
-      await Promise.all([a.close(), b.close()]);
+      await race.close();
     }
   });
 });
