@@ -109,6 +109,8 @@ const RESERVED_ENV: ReadonlySet<string> = new Set([
   'EDP_TEMPORAL_TLS_KEY', // temporal.tls.keyEnv
   'EDP_KAFKA_SASL_PASSWORD', // kafka.sasl.passwordEnv (activities/connections/kafka-connection.ts)
   'EDP_SOURCE_PASSWORD', // sources[].passwordEnv (activities/connections/postgres-connection.ts)
+  'EDP_S3_ACCESS_KEY_ID', // s3.accessKeyIdEnv (activities/storage/s3-object-store.ts)
+  'EDP_S3_SECRET_ACCESS_KEY', // s3.secretAccessKeyEnv
 ]);
 
 /** Variables the config itself names in a `…Env` key (a webhook URL, a password): secrets, not overrides. */
