@@ -18,6 +18,7 @@ import type {
   KafkaConfig,
   LineageConfig,
   RealtimeConfig,
+  S3Config,
   SlaConfig,
   SqlSourceConfig,
   StreamingConfig,
@@ -33,6 +34,8 @@ import {
 export interface ActivityDeps {
   warehouse: Warehouse;
   landingDir: string;
+  /** How `s3://` landing and export paths are reached (`s3`). */
+  s3?: S3Config;
   entities: readonly EntityConfig[];
   /** `landing.duplicateFiles`. */
   duplicateFiles?: DuplicateFiles;

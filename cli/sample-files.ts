@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { landingFilePath } from '../activities/ingest';
 import type { EdpConfig } from '../workers/config-schema';
 import type { DataInterval } from '../lib/intervals';
+import { isS3Location } from '../lib/config/schema';
+import { ConfigError } from '../lib/errors';
 import { DEFAULT_SAMPLE, sampleFiles, type SampleOptions } from './sample-data';
 import { writeSampleOperational } from './sample-operational';
 
@@ -32,6 +34,10 @@ export function writeSampleFiles(
   options: SampleOptions,
   include: (entity: string) => boolean = () => true,
 ): string[] {
+  if (isS3Location(config.landing.path))
+    throw new ConfigError('sample files are written to a local landing folder, not to object storage', {
+      fix: 'landing.path',
+    });
   const written: string[] = [];
   for (const file of sampleFiles(interval, options)) {
     const entity = config.landing.entities.find((e) => e.name === file.entity);

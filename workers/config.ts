@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
 import { withResolvedPaths } from '../activities/warehouse';
 import { ConfigError } from '../lib/errors';
+import { isS3Location } from '../lib/config/schema';
 import { configSchema, type EdpConfig } from './config-schema';
 import { defaultKeyFile, KEYS_ENV } from './payload-key-location';
 import { checkPipelineSelectors } from './pipeline-selectors';
@@ -108,6 +109,8 @@ const RESERVED_ENV: ReadonlySet<string> = new Set([
   'EDP_TEMPORAL_TLS_KEY', // temporal.tls.keyEnv
   'EDP_KAFKA_SASL_PASSWORD', // kafka.sasl.passwordEnv (activities/connections/kafka-connection.ts)
   'EDP_SOURCE_PASSWORD', // sources[].passwordEnv (activities/connections/postgres-connection.ts)
+  'EDP_S3_ACCESS_KEY_ID', // s3.accessKeyIdEnv (activities/storage/s3-object-store.ts)
+  'EDP_S3_SECRET_ACCESS_KEY', // s3.secretAccessKeyEnv
 ]);
 
 /** Variables the config itself names in a `…Env` key (a webhook URL, a password): secrets, not overrides. */
@@ -167,8 +170,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   config.stateDir = resolve(base, config.stateDir);
   const inState = (p: string): string => (isAbsolute(p) ? p : resolve(config.stateDir, p));
   config.warehouse = withResolvedPaths(config.warehouse, inState);
-  config.landing.path = inState(config.landing.path);
-  config.export.path = inState(config.export.path);
+  // An s3:// location is not a path: left as written.
+  const inStateOrS3 = (p: string): string => (isS3Location(p) ? p : inState(p));
+  config.landing.path = inStateOrS3(config.landing.path);
+  config.export.path = inStateOrS3(config.export.path);
   if (config.lineage.file) config.lineage.file = inState(config.lineage.file);
   config.services.temporal.dbFile = inState(config.services.temporal.dbFile);
   config.services.temporal.cluster.pkiDir = inState(config.services.temporal.cluster.pkiDir);
@@ -196,6 +201,7 @@ function resolveConnectionFiles(config: EdpConfig, at: (path: string) => string)
   files(config.temporal);
   files(config.kafka.ssl);
   files(config.kafka.sasl);
+  files(config.s3);
   config.sources.forEach(files);
 }
 

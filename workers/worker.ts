@@ -48,6 +48,7 @@ function workerActivities(
   return createActivities({
     warehouse,
     landingDir: config.landing.path,
+    s3: config.s3,
     entities: config.landing.entities,
     duplicateFiles: config.landing.duplicateFiles,
     sources: config.sources,

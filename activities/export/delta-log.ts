@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { EdpError } from '../../lib/errors';
+import type { ObjectStore } from '../storage';
 
 /** Delta Lake `add` action: a data file that is part of the table. */
 export interface AddAction {
@@ -59,20 +57,18 @@ export class ConcurrentCommitError extends EdpError {
 }
 
 const LOG_DIR = '_delta_log';
-const logFile = (dir: string, version: number): string =>
-  join(dir, LOG_DIR, `${String(version).padStart(20, '0')}.json`);
+const logKey = (table: string, version: number): string =>
+  `${table}/${LOG_DIR}/${String(version).padStart(20, '0')}.json`;
 
-/** Replays `_delta_log/*.json` in order (this writer makes no checkpoints, so the JSON commits are the whole log). */
-export function readSnapshot(tableDir: string): DeltaSnapshot {
+/** Replays `<table>/_delta_log/*.json` in order (this writer makes no checkpoints, so the JSON commits are the whole log). */
+export async function readSnapshot(store: ObjectStore, table: string): Promise<DeltaSnapshot> {
   const snapshot: DeltaSnapshot = { version: -1, files: new Map(), txns: new Map() };
-  const dir = join(tableDir, LOG_DIR);
-  if (!existsSync(dir)) return snapshot;
-  const versions = readdirSync(dir)
-    .filter((f) => /^\d{20}\.json$/.test(f))
-    .map((f) => Number(f.slice(0, 20)))
+  const versions = (await store.list(`${table}/${LOG_DIR}`))
+    .filter((f) => f.file && /^\d{20}\.json$/.test(f.name))
+    .map((f) => Number(f.name.slice(0, 20)))
     .sort((a, b) => a - b);
   for (const version of versions) {
-    for (const line of readFileSync(logFile(tableDir, version), 'utf8').split('\n')) {
+    for (const line of (await store.read(logKey(table, version))).toString('utf8').split('\n')) {
       if (!line.trim()) continue;
       const action = JSON.parse(line) as Partial<Record<string, unknown>>;
       if (action.metaData) snapshot.metadata = action.metaData as MetadataAction;
@@ -89,23 +85,21 @@ export function readSnapshot(tableDir: string): DeltaSnapshot {
 }
 
 /**
- * Commits `actions` as table version `version`. The file appears atomically and only if no other
- * writer took that version (hard link: put-if-absent), so readers never see a partial commit.
+ * Commits `actions` as version `version` of the table under `table`. The commit appears whole and only if
+ * no other writer took that version (put-if-absent: a hard link locally, `If-None-Match: *` on S3), so
+ * readers never see a partial commit and two writers never both own a version.
  */
-export function commit(tableDir: string, version: number, actions: DeltaAction[]): void {
-  mkdirSync(join(tableDir, LOG_DIR), { recursive: true });
-  const target = logFile(tableDir, version);
-  const staging = join(tableDir, LOG_DIR, `.${randomUUID()}.json.tmp`);
-  writeFileSync(staging, actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
-  try {
-    linkSync(staging, target);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-      throw new ConcurrentCommitError(`Delta version ${version} of ${tableDir} was committed by another writer`);
-    throw err;
-  } finally {
-    rmSync(staging, { force: true });
-  }
+export async function commit(
+  store: ObjectStore,
+  table: string,
+  version: number,
+  actions: DeltaAction[],
+): Promise<void> {
+  const body = actions.map((a) => JSON.stringify(a)).join('\n') + '\n';
+  if (!(await store.putIfAbsent(logKey(table, version), body)))
+    throw new ConcurrentCommitError(
+      `Delta version ${version} of ${store.locationOf(table)} was committed by another writer`,
+    );
 }
 
 /** A column of the exported table. */

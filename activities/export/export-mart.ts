@@ -1,8 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { ExportMode } from '../../lib/config/schema';
+import type { ExportMode, S3Config } from '../../lib/config/schema';
 import { fileStamp, type DataInterval } from '../../lib/intervals';
 import { classified, ErrorType } from '../errors';
 import { withHeartbeat } from '../heartbeat';
@@ -10,22 +8,17 @@ import type { KeyedLock } from '../keyed-lock';
 import { ensureAudit, EXPORT_MANIFEST } from '../audit';
 import { assertIdentifier, type Warehouse } from '../warehouse';
 import { addToCounter, logEvent } from '../telemetry';
-import {
-  commit,
-  ConcurrentCommitError,
-  parseSchema,
-  readSnapshot,
-  schemaString,
-  type DeltaAction,
-  type DeltaColumn,
-  type DeltaSnapshot,
-} from './delta-log';
+import type { ObjectStore } from '../storage';
+import { commit, ConcurrentCommitError, readSnapshot, type DeltaColumn, type DeltaSnapshot } from './delta-log';
+import { commitActions, INTERVAL_PARTITION, type ExportCommit } from './delta-actions';
 
 /** What the export activities need from the worker. */
 export interface ExportDeps {
   warehouse: Warehouse;
-  /** Root folder of exported tables: each mart is a Delta table in `<exportDir>/<mart>`. */
+  /** `export.path`, a folder or an `s3://bucket/prefix` location: each mart is a Delta table in `<exportDir>/<mart>`. */
   exportDir: string;
+  /** `s3`: how an `s3://` export path is reached. */
+  s3?: S3Config;
 }
 
 /** Input of {@link exportMart}. */
@@ -47,7 +40,7 @@ export interface ExportMartInput {
 export interface MartExportResult {
   mart: string;
   mode: ExportMode;
-  /** The Delta table's folder. */
+  /** The Delta table's location (a folder or `s3://…`). */
   path: string;
   /** Table version holding this export. */
   deltaVersion: number;
@@ -58,9 +51,9 @@ export interface MartExportResult {
   alreadyCommitted: boolean;
 }
 
-/** Partition column of tables exported in `partition` mode. */
-export const INTERVAL_PARTITION = 'edp_interval';
 const MANIFEST = EXPORT_MANIFEST.name;
+/** Commits tried on newer versions before the activity gives up for now (and is retried). */
+const COMMIT_ATTEMPTS = 10;
 
 function numRecords(stats: string | undefined): number {
   return stats ? ((JSON.parse(stats) as { numRecords?: number }).numRecords ?? 0) : 0;
@@ -118,24 +111,32 @@ function describe(
  * version that removes the replaced files (all, or the interval's partition), adds the new one
  * and records a `txn` (app id per mart and interval, version per pipeline run). Until the commit
  * the new file is invisible; a retry after the commit finds the `txn` and writes nothing. `lock`
- * serializes exports of the same mart within the worker.
+ * serializes exports of the same mart within the worker; across workers the commit is put-if-absent:
+ * a writer that loses a version re-reads the log and either finds its own `txn` committed by the winner
+ * (then drops its file and reports the winner's version) or commits on the next version.
  */
 export async function exportMart(
-  deps: ExportDeps & { lock: KeyedLock },
+  deps: ExportDeps & { lock: KeyedLock; store: ObjectStore },
   input: ExportMartInput,
 ): Promise<MartExportResult> {
   const w = deps.warehouse;
-  const tableDir = join(deps.exportDir, input.mart);
+  const store = deps.store;
+  const table = input.mart;
+  const tableDir = store.locationOf(table);
   const appId = `edp-export-${input.mart}-${fileStamp(input.interval.start)}`;
+  /** The export as committed already (by an earlier attempt or a concurrent writer), when it is. */
+  const committed = (snapshot: DeltaSnapshot): Promise<MartExportResult> | undefined => {
+    const done = snapshot.txns.get(appId);
+    if (!done || done.version < input.txnVersion) return undefined;
+    return record(w, describe(snapshot, input, tableDir, done.committedIn, true), input);
+  };
   return classified(`exporting marts.${input.mart} to ${tableDir}`, () =>
     withHeartbeat(
       () =>
         deps.lock.run(input.mart, async () => {
-          const snapshot = readSnapshot(tableDir);
-          const done = snapshot.txns.get(appId);
-          if (done && done.version >= input.txnVersion) {
-            return record(w, describe(snapshot, input, tableDir, done.committedIn, true), input);
-          }
+          let snapshot = await readSnapshot(store, table);
+          const earlier = committed(snapshot);
+          if (earlier) return earlier;
 
           const ref = { schema: 'marts', table: input.mart };
           const described = await w.describeTable(ref);
@@ -146,102 +147,54 @@ export async function exportMart(
           const partitioned = input.mode === 'partition';
           const stamp = fileStamp(input.interval.start);
           if (partitioned) columns.push({ name: INTERVAL_PARTITION, type: 'string', nullable: false });
-
-          const actions: DeltaAction[] = [];
-          const now = Date.now();
-          const schema = schemaString(columns);
-          if (!snapshot.metadata) {
-            actions.push({ protocol: { minReaderVersion: 1, minWriterVersion: 2 } });
-          } else if (snapshot.metadata.schemaString !== schema) {
-            const before = parseSchema(snapshot.metadata.schemaString);
-            const changed = before.filter((b) => !columns.some((c) => c.name === b.name && c.type === b.type));
-            if (changed.length > 0 && partitioned) {
-              throw ApplicationFailure.nonRetryable(
-                `marts.${input.mart} changed or dropped ${changed.map((c) => c.name).join(', ')}: other partitions still have the old schema; export once with mode overwrite`,
-                ErrorType.BadInput,
-              );
-            }
-          }
-          if (
-            !snapshot.metadata ||
-            snapshot.metadata.schemaString !== schema ||
-            snapshot.metadata.partitionColumns.length !== (partitioned ? 1 : 0)
-          ) {
-            actions.push({
-              metaData: {
-                id: snapshot.metadata?.id ?? randomUUID(),
-                format: { provider: 'parquet', options: {} },
-                schemaString: schema,
-                partitionColumns: partitioned ? [INTERVAL_PARTITION] : [],
-                configuration: {},
-                createdTime: snapshot.metadata?.createdTime ?? now,
-              },
-            });
-          }
+          const relPath = `${partitioned ? `${INTERVAL_PARTITION}=${stamp}/` : ''}part-00000-${randomUUID()}-c000.snappy.parquet`;
+          const plan: ExportCommit = {
+            mart: input.mart,
+            columns,
+            partitioned,
+            stamp,
+            file: { path: relPath, size: undefined, rows: 0 },
+            txn: { appId, version: input.txnVersion },
+            runId: input.runId,
+            now: Date.now(),
+          };
+          commitActions(snapshot, plan); // a refused schema change fails here, before any file is written
 
           // Data file first: invisible until the commit below names it.
-          const relPath = `${partitioned ? `${INTERVAL_PARTITION}=${stamp}/` : ''}part-00000-${randomUUID()}-c000.snappy.parquet`;
-          const file = join(tableDir, relPath);
-          mkdirSync(dirname(file), { recursive: true });
           // Output names quoted as they are (lower case), so the Parquet columns match the Delta schema on every engine.
           const select = `SELECT ${mapped.map((c) => `${c.select(w.dialect.quoteIdent(c.name))} AS "${assertIdentifier(c.name)}"`).join(', ')} FROM ${w.dialect.table(ref)}`;
-          let rows: number;
-          try {
-            rows = await w.unloadParquet(select, file);
-          } catch (err) {
-            rmSync(file, { force: true });
-            throw err;
-          }
+          const dataKey = `${table}/${relPath}`;
           // An empty mart may leave no file (Snowflake unloads none): the version then only removes.
-          const size = existsSync(file) ? statSync(file).size : undefined;
+          const { value: rows, size } = await store.writeFrom(dataKey, (path) => w.unloadParquet(select, path));
+          plan.file = { path: relPath, size, rows };
 
-          for (const old of snapshot.files.values()) {
-            if (!partitioned || old.partitionValues[INTERVAL_PARTITION] === stamp) {
-              actions.push({
-                remove: {
-                  path: old.path,
-                  deletionTimestamp: now,
-                  dataChange: true,
-                  partitionValues: old.partitionValues,
-                  size: old.size,
-                },
-              });
-            }
-          }
-          if (size !== undefined) {
-            actions.push({
-              add: {
-                path: relPath,
-                partitionValues: partitioned ? { [INTERVAL_PARTITION]: stamp } : {},
-                size,
-                modificationTime: now,
-                dataChange: true,
-                stats: JSON.stringify({ numRecords: rows }),
-              },
-            });
-          }
-          actions.push({ txn: { appId, version: input.txnVersion, lastUpdated: now } });
-          actions.push({
-            commitInfo: {
-              timestamp: now,
-              operation: 'WRITE',
-              operationParameters: {
-                mode: 'Overwrite',
-                partitionBy: JSON.stringify(partitioned ? [INTERVAL_PARTITION] : []),
-              },
-              engineInfo: 'edp-pipelines',
-              edpRunId: input.runId,
-            },
-          });
-          const version = snapshot.version + 1;
+          let version = snapshot.version + 1;
           try {
-            commit(tableDir, version, actions);
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await commit(store, table, version, commitActions(snapshot, plan));
+                break;
+              } catch (err) {
+                if (!(err instanceof ConcurrentCommitError)) throw err;
+                snapshot = await readSnapshot(store, table);
+                const theirs = committed(snapshot);
+                if (theirs) {
+                  await store.remove(dataKey); // never referenced: the winner's commit holds this export
+                  return await theirs;
+                }
+                if (attempt >= COMMIT_ATTEMPTS) throw ApplicationFailure.retryable(err.message, err.name);
+                version = snapshot.version + 1;
+              }
+            }
           } catch (err) {
-            rmSync(file, { force: true }); // never referenced: safe to drop
-            if (err instanceof ConcurrentCommitError) throw ApplicationFailure.retryable(err.message, err.name);
+            await store.remove(dataKey).catch(() => undefined); // never referenced: safe to drop
             throw err;
           }
-          const exported = await record(w, describe(readSnapshot(tableDir), input, tableDir, version, false), input);
+          const exported = await record(
+            w,
+            describe(await readSnapshot(store, table), input, tableDir, version, false),
+            input,
+          );
           addToCounter('edp_rows_exported', exported.rows, { mart: input.mart }, 'Rows written to Delta tables');
           logEvent('mart exported', { mart: input.mart, rows: exported.rows, files: exported.files, version });
           return exported;

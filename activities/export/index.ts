@@ -2,3 +2,4 @@
 export * from './export-activities';
 export * from './export-mart';
 export * from './delta-log';
+export * from './delta-actions';

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import type { DataInterval } from '../../lib/intervals';
 import { landingPattern } from '../../lib/landing-pattern';
+import type { ObjectStore } from '../storage';
 import type { IngestDeps } from './ingest-deps';
 import { landedFiles, unmatchedLandingFiles } from './landing-files';
 
@@ -26,7 +26,7 @@ export interface LandingCheck {
   unmatched?: UnmatchedFiles;
   /** Each entity's file-name pattern for the interval, relative to the landing folder: what the sensor waits for. */
   patterns?: Record<string, string>;
-  /** The landing folder on the worker. */
+  /** The landing root: a folder on the worker or an `s3://` location. */
   landingDir?: string;
 }
 
@@ -35,20 +35,20 @@ export interface LandingCheck {
  * that match no entity at all (neither loaded nor waited for, so a misnamed delivery is seen).
  */
 export async function checkLandingFiles(
-  deps: Pick<IngestDeps, 'landingDir' | 'entities'>,
+  deps: Pick<IngestDeps, 'landingDir' | 'entities'> & { store: ObjectStore },
   input: { interval: DataInterval; entities?: readonly string[] },
 ): Promise<LandingCheck> {
   const patterns: Record<string, string> = {};
   const check: LandingCheck = { present: [], missing: [], files: [], patterns, landingDir: deps.landingDir };
   // A pipeline's ingest step may load only some entities; the unmatched-file report still covers them all.
   for (const e of deps.entities.filter((x) => input.entities?.includes(x.name) ?? true)) {
-    patterns[e.name] = join(e.name, landingPattern(e.pattern, input.interval));
-    const files = landedFiles(deps.landingDir, e, input.interval);
+    patterns[e.name] = `${e.name}/${landingPattern(e.pattern, input.interval)}`;
+    const files = await landedFiles(deps.store, e, input.interval);
     (files.length > 0 ? check.present : check.missing).push(e.name);
     check.files.push(...files.map((file) => ({ entity: e.name, file })));
   }
-  const unmatched = unmatchedLandingFiles(deps.landingDir, deps.entities);
+  const unmatched = await unmatchedLandingFiles(deps.store, deps.entities);
   if (unmatched.length > 0)
     check.unmatched = { files: unmatched.slice(0, MAX_LISTED_UNMATCHED), total: unmatched.length };
-  return Promise.resolve(check);
+  return check;
 }

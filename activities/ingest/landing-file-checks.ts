@@ -1,29 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { EntityConfig } from '../../lib/config/schema';
 import { fileChecksum } from './landing-files';
-
-/**
- * Why a landed file is refused before any byte of it is read, or undefined when it may be read: a
- * symbolic link (whatever it points at: a loader would read the target, which may be any file the worker
- * can open), anything but a regular file, or a path that resolves outside the landing folder through a
- * linked folder. `file` is relative to the landing folder and must exist (as a link, at least).
- */
-export function refusedPath(landingDir: string, file: string): string | undefined {
-  const path = join(landingDir, file);
-  const st = lstatSync(path);
-  if (st.isSymbolicLink())
-    return `a symbolic link (to ${readlinkSync(path)}): links in the landing folder are refused and nothing of their target is read; land the file itself`;
-  if (!st.isFile()) return 'not a regular file: only files are loaded from the landing folder';
-  const root = realpathSync(landingDir);
-  const real = realpathSync(path);
-  if (!real.startsWith(root + sep))
-    return `resolves outside the landing folder (to ${real}) through a linked folder: refused, nothing of it is read`;
-  return undefined;
-}
 
 /** The reason to quarantine a file whose gzip stream is broken, or undefined for an error that is not zlib's. */
 export function gzipRefusal(err: unknown): string | undefined {

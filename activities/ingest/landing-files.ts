@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { landingName, landingNameMatcher, landingNameMatcherAnyInterval } from '../../lib/landing-pattern';
+import type { ObjectStore } from '../storage';
 
 /** Landing-zone path of an entity's file for an interval when its pattern names one file (no `*`). */
 export function landingFilePath(landingDir: string, entity: EntityConfig, interval: DataInterval): string {
@@ -11,57 +12,41 @@ export function landingFilePath(landingDir: string, entity: EntityConfig, interv
 }
 
 /**
- * The entity's landed files for the interval, as paths relative to the landing folder, in name order.
- * Symbolic links are listed without being followed, so the load can refuse them by name.
+ * The entity's landed files for the interval, as paths relative to the landing root, in name order.
+ * Symbolic links (local folders) are listed without being followed, so the load can refuse them by name.
  */
-export function landedFiles(landingDir: string, entity: EntityConfig, interval: DataInterval): string[] {
-  const dir = join(landingDir, entity.name);
-  if (!existsSync(dir)) return [];
+export async function landedFiles(store: ObjectStore, entity: EntityConfig, interval: DataInterval): Promise<string[]> {
   const matches = landingNameMatcher(entity.pattern, interval);
-  return readdirSync(dir)
-    .filter((name) => {
-      if (!matches.test(name)) return false;
-      const st = lstatSync(join(dir, name));
-      return st.isFile() || st.isSymbolicLink();
-    })
+  return (await store.list(entity.name))
+    .filter((x) => x.file && matches.test(x.name))
+    .map((x) => x.name)
     .sort()
-    .map((name) => join(entity.name, name));
+    .map((name) => `${entity.name}/${name}`);
 }
 
 /** Copiers such as rsync write a file under a hidden name until it is complete: not a delivery yet. */
 const inProgress = (name: string): boolean => name.startsWith('.');
 
 /**
- * What lies in the landing folder that no entity's pattern expects in any interval, as paths relative to
+ * What lies in the landing root that no entity's pattern expects in any interval, as paths relative to
  * it, in name order: files in an entity's folder that match none of its names, anything at the top level
  * that is not an entity's folder (a folder as `name/`, not descended into). Hidden names are left out.
  */
-export function unmatchedLandingFiles(landingDir: string, entities: readonly EntityConfig[]): string[] {
-  if (!existsSync(landingDir)) return [];
+export async function unmatchedLandingFiles(store: ObjectStore, entities: readonly EntityConfig[]): Promise<string[]> {
   const byFolder = new Map(entities.map((e) => [e.name, landingNameMatcherAnyInterval(e.pattern)]));
   const unmatched: string[] = [];
-  for (const top of readdirSync(landingDir)) {
-    if (inProgress(top)) continue;
-    const matcher = byFolder.get(top);
-    const folder = isFolder(join(landingDir, top));
-    if (!matcher || !folder) {
-      unmatched.push(folder ? `${top}/` : top);
+  for (const top of await store.list('')) {
+    if (inProgress(top.name)) continue;
+    const matcher = byFolder.get(top.name);
+    if (!matcher || !top.folder) {
+      unmatched.push(top.folder ? `${top.name}/` : top.name);
       continue;
     }
-    for (const name of readdirSync(join(landingDir, top))) {
-      if (!inProgress(name) && !matcher.test(name)) unmatched.push(join(top, name));
+    for (const x of await store.list(top.name)) {
+      if (!inProgress(x.name) && !matcher.test(x.name)) unmatched.push(`${top.name}/${x.name}`);
     }
   }
   return unmatched.sort();
-}
-
-/** A folder, or a link to one (a dangling link is not). */
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** SHA-256 of a file's bytes, streamed; the idempotency key of a load. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { EntityConfig, SqlSourceConfig } from '../../lib/config/schema';
+import { parseS3Location, type EntityConfig, type SqlSourceConfig } from '../../lib/config/schema';
 import { targetOf } from '../ingest/extract-sql-table';
 import type { Warehouse } from '../warehouse';
 
@@ -26,6 +26,13 @@ export interface DatasetPlaces {
 // `postgres://host:port` and `database.schema.table`.
 const FILE_NAMESPACE = 'file';
 
+/** A folder's or an `s3://` location's child: OpenLineage names S3 objects by namespace `s3://bucket` and key. */
+function storedDataset(root: string, child: string): DatasetId {
+  const s3 = parseS3Location(root);
+  if (s3) return { namespace: `s3://${s3.bucket}`, name: `${s3.prefix}${child}` };
+  return { namespace: FILE_NAMESPACE, name: join(root, child) };
+}
+
 /** A warehouse table (`schema.table`). */
 export function tableDataset(places: DatasetPlaces, table: string): DatasetId {
   const { namespace, database } = places.warehouse;
@@ -34,10 +41,7 @@ export function tableDataset(places: DatasetPlaces, table: string): DatasetId {
 
 /** What the batch ingest reads (landing entity folders, SQL-source tables) and the raw tables it writes. */
 export function ingestDatasets(places: DatasetPlaces): { inputs: DatasetId[]; outputs: DatasetId[] } {
-  const inputs: DatasetId[] = places.entities.map((e) => ({
-    namespace: FILE_NAMESPACE,
-    name: join(places.landingDir, e.name),
-  }));
+  const inputs: DatasetId[] = places.entities.map((e) => storedDataset(places.landingDir, e.name));
   const outputs = places.entities.map((e) => tableDataset(places, `raw.${e.name}`));
   for (const s of places.sources) {
     for (const t of s.tables) {
@@ -55,7 +59,7 @@ export function exportDatasets(
 ): { inputs: DatasetId[]; outputs: DatasetId[] } {
   return {
     inputs: marts.map((m) => tableDataset(places, `marts.${m}`)),
-    outputs: marts.map((m) => ({ namespace: FILE_NAMESPACE, name: join(places.exportDir, m) })),
+    outputs: marts.map((m) => storedDataset(places.exportDir, m)),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifier, landingColumnsSchema } from './primitives';
+import { storagePath } from './s3-schema';
 
 /** One landing-file entity: where its files land and how they map onto a raw table. */
 export const entitySchema = z
@@ -77,7 +78,8 @@ export type DuplicateFiles = z.infer<typeof duplicateFilesSchema>;
 /** The `landing` section: the landing zone's folder and the entities whose files land there. */
 export const landingSchema = z
   .object({
-    path: z.string().min(1).default('landing'),
+    /** A folder (relative to stateDir) or `s3://bucket/prefix` (the `s3` section says how to reach it). */
+    path: storagePath.default('landing'),
     entities: z.array(entitySchema).default([]),
     /** `skip` (recorded as a duplicate and reported) or `load` (loaded again, still reported). */
     duplicateFiles: duplicateFilesSchema.default('skip'),

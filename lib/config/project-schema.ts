@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifier } from './primitives';
+import { storagePath } from './s3-schema';
 
 /** The `transform` section: the dbt project and its target schema and threads. */
 export const transformSchema = z
@@ -31,7 +32,8 @@ export type ExportMode = z.infer<typeof exportModeSchema>;
 /** The `export` section: where Delta tables are written and which marts are published. */
 export const exportSchema = z
   .object({
-    path: z.string().min(1).default('export'),
+    /** A folder (relative to stateDir) or `s3://bucket/prefix`: each mart is a Delta table beneath it. */
+    path: storagePath.default('export'),
     /** Marts to publish: a name (overwrite mode) or `{ name, mode }`. */
     marts: z
       .array(

@@ -16,6 +16,7 @@ import { kafkaSchema, streamingSchema } from './streaming-schema';
 import { temporalSchema } from './temporal-schema';
 import { workerSchema } from './worker-schema';
 import { consoleSchema } from './console-schema';
+import { s3Schema } from './s3-schema';
 
 export { columnTypeSchema, decimalSpec, type ColumnType, type DecimalType, type LandingColumnType } from './primitives';
 export { columnsByOf, entitySchema, type DuplicateFiles, type EntityConfig } from './landing-schema';
@@ -39,6 +40,7 @@ export type { GovernanceConfig, MaskStyle, RowAccessRule, SensitivityTag } from 
 export { WORKER_ROLES, type WorkerConfig, type WorkerRole, type WorkerSlots } from './worker-schema';
 export { LOOPBACK_HOSTS, type ConsoleConfig } from './console-schema';
 export { DEFAULT_CDC_TABLES, HEARTBEAT_TABLE, type CdcConfig } from './cdc-schema';
+export { isS3Location, parseS3Location, type S3Config } from './s3-schema';
 
 /**
  * The whole configuration (`edp.config.yaml` plus `EDP_*` environment overrides) around a `warehouse`
@@ -85,6 +87,8 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
       lineage: lineageSchema,
       /** Change data capture from an operational PostgreSQL source through Debezium (docs/cdc.md). */
       cdc: cdcSchema.optional(),
+      /** S3-compatible object storage behind every `s3://` path (`landing.path`, `export.path`; docs/deploy.md#object-storage). */
+      s3: s3Schema,
     })
     .strict()
     .superRefine(checkGovernanceEntities)

@@ -13,7 +13,8 @@ export function oneSourceOf(value: Record<string, unknown>, name: string, ctx: z
   }
 }
 
-const hasSource = (value: Record<string, unknown>, name: string): boolean =>
+/** True when `<name>Env` or `<name>File` is set. */
+export const hasSource = (value: Record<string, unknown>, name: string): boolean =>
   value[`${name}Env`] !== undefined || value[`${name}File`] !== undefined;
 
 /**

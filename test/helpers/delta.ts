@@ -12,11 +12,14 @@ export interface DeltaRead {
   rows: Array<Record<string, unknown>>;
 }
 
-/** Reads a Delta table with delta-rs, an independent Delta implementation (PyPI `deltalake`). */
-export async function readWithDeltaRs(tableDir: string): Promise<DeltaRead> {
+/**
+ * Reads a Delta table (a folder, or `s3://…` with delta-rs' `storageOptions`: `AWS_ENDPOINT_URL`, keys, region)
+ * with delta-rs, an independent Delta implementation (PyPI `deltalake`).
+ */
+export async function readWithDeltaRs(tableDir: string, storageOptions?: Record<string, string>): Promise<DeltaRead> {
   const { stdout } = await promisify(execFile)(
     testServices().deltaPython,
-    [join(__dirname, 'read_delta.py'), tableDir],
+    [join(__dirname, 'read_delta.py'), tableDir, ...(storageOptions ? [JSON.stringify(storageOptions)] : [])],
     {
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,

@@ -127,8 +127,14 @@ export const VOLATILE_COLUMNS = [
   'body',
 ];
 
-/** Row count and content hash of every table in the platform's layers, volatile audit columns left out. */
-export async function warehouseFingerprint(path: string): Promise<Record<string, string>> {
+/**
+ * Row count and content hash of every table in the platform's layers, volatile audit columns left out;
+ * `same` maps text that differs by design (a run's pipeline name in its run ids) to what it is compared as.
+ */
+export async function warehouseFingerprint(
+  path: string,
+  same: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const w = await DuckDbWarehouse.open({ path });
   try {
     const out: Record<string, string> = {};
@@ -136,8 +142,12 @@ export async function warehouseFingerprint(path: string): Promise<Record<string,
       if (!['raw', 'staging', 'intermediate', 'marts', 'snapshots', 'audit'].includes(ref.schema)) continue;
       const cols = (await w.describeTable(ref))!.map((c) => c.name).filter((c) => !VOLATILE_COLUMNS.includes(c));
       const list = cols.map((c) => w.dialect.quoteIdent(c)).join(', ');
+      const text = Object.entries(same).reduce(
+        (sql, [from, to]) => `replace(${sql}, ${w.dialect.literal(from)}, ${w.dialect.literal(to)})`,
+        `(${list})::VARCHAR`,
+      );
       const [row] = await w.query<{ n: string; h: string }>(
-        `SELECT count(*) AS n, md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS h FROM (SELECT (${list})::VARCHAR AS r FROM ${w.dialect.table(ref)})`,
+        `SELECT count(*) AS n, md5(coalesce(string_agg(r, '|' ORDER BY r), '')) AS h FROM (SELECT ${text} AS r FROM ${w.dialect.table(ref)})`,
       );
       out[`${ref.schema}.${ref.table}`] = `${row.n} rows ${row.h}`;
     }

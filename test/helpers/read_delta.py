@@ -1,6 +1,7 @@
 """Reads a Delta table with delta-rs (an independent reader) and prints what it sees as JSON.
 
-Usage: python read_delta.py TABLE_DIR
+Usage: python read_delta.py TABLE_URI [STORAGE_OPTIONS_JSON]
+TABLE_URI is a folder or s3://bucket/key; STORAGE_OPTIONS_JSON, delta-rs' storage options (endpoint, keys).
 Output: {"version", "schema": [{"name", "type", "nullable"}], "partitions", "protocol", "rows": [...sorted]}
 """
 import json
@@ -22,7 +23,7 @@ def plain(value):
     return value
 
 
-table = DeltaTable(sys.argv[1])
+table = DeltaTable(sys.argv[1], storage_options=json.loads(sys.argv[2]) if len(sys.argv) > 2 else None)
 arrow = table.to_pyarrow_table()
 rows = [{k: plain(v) for k, v in row.items()} for row in arrow.to_pylist()]
 rows.sort(key=lambda r: json.dumps(r, sort_keys=True))

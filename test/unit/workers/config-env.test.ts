@@ -34,6 +34,8 @@ const VALUES: Record<string, string> = {
   EDP_TEMPORAL_TLS_KEY: '-----BEGIN PRIVATE KEY-----',
   EDP_KAFKA_SASL_PASSWORD: 'sasl-password',
   EDP_SOURCE_PASSWORD: 'source-password',
+  EDP_S3_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
+  EDP_S3_SECRET_ACCESS_KEY: 's3-secret',
 };
 
 function filesUnder(dir: string, ext: string): string[] {
