@@ -6,6 +6,7 @@ import { cdcTopic } from '../../infra/debezium';
 import { startKafka, type KafkaBrokerOptions } from '../../infra/kafka';
 import { startKafkaConnect } from '../../infra/kafka-connect';
 import { ensureDatabase } from '../../infra/postgres';
+import type { StreamTopicConfig } from '../../lib/config/schema';
 import type { LoadedConfig } from '../../workers/config';
 import { testConfig } from './platform';
 import { testKafka } from './streams';
@@ -152,3 +153,25 @@ export async function produceDebezium(
     await producer.disconnect();
   }
 }
+
+/** A Debezium members topic with SCD2 history of the member's name and plan (`updated_at` changes open no version). */
+export const memberHistoryTopic = (topic: string, table: string): StreamTopicConfig => ({
+  topic,
+  table,
+  format: 'debezium',
+  columns: {
+    member_id: 'string',
+    first_name: 'string',
+    last_name: 'string',
+    plan_id: 'string',
+    updated_at: 'timestamp',
+  },
+  key: ['member_id'],
+  history: { track: ['first_name', 'last_name', 'plan_id'] },
+});
+
+/** A curation table's business rule: each claim's latest row of its integration view. */
+export const LATEST_CLAIM_STATUS_SQL = `select claim_id, member_id, status from (
+    select *, row_number() over (partition by claim_id order by _edp_changed_at desc) as rn
+    from {{ integration }}) x
+  where rn = 1`;

@@ -6,7 +6,15 @@ import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
 import { cdcStart, cdcStop } from '../../cli/cdc-commands';
 import { stopKafkaConnect } from '../../infra/kafka-connect';
 import type { EdpConfig } from '../../workers/config-schema';
-import { cdcTestConfig, changeTopic, connectDir, connectSource, startTestConnect } from '../helpers/cdc';
+import {
+  cdcTestConfig,
+  changeTopic,
+  connectDir,
+  connectSource,
+  LATEST_CLAIM_STATUS_SQL,
+  memberHistoryTopic,
+  startTestConnect,
+} from '../helpers/cdc';
 import { loadRawRows } from '../helpers/raw-load';
 import { consumeUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
@@ -71,20 +79,7 @@ beforeAll(async () => {
     {
       streaming: {
         topics: [
-          {
-            topic: members,
-            table: MEMBERS,
-            format: 'debezium',
-            columns: {
-              member_id: 'string',
-              first_name: 'string',
-              last_name: 'string',
-              plan_id: 'string',
-              updated_at: 'timestamp',
-            },
-            key: ['member_id'],
-            history: { track: ['first_name', 'last_name', 'plan_id'] },
-          },
+          memberHistoryTopic(members, MEMBERS),
           {
             topic: claims,
             table: CLAIMS,
@@ -121,10 +116,7 @@ beforeAll(async () => {
             history: { table: 'raw.claims', changedAt: '_edp_loaded_at', rename: { status: 'claim_status' } },
             changes: { table: `staging.${CLAIMS}`, changedAt: '_edp_merged_at', rename: { status: 'claim_status' } },
             key: ['claim_id'],
-            sql: `select claim_id, member_id, status from (
-                    select *, row_number() over (partition by claim_id order by _edp_changed_at desc) as rn
-                    from {{ integration }}) x
-                  where rn = 1`,
+            sql: LATEST_CLAIM_STATUS_SQL,
           },
         ],
         fallbacks: [

@@ -1,7 +1,7 @@
 import type { StatusHistoryConfig, StreamTopicConfig } from '../../lib/config/schema';
 import { createStreamIngestActivities, mergeToStaging, scd2Columns, type StreamDeps } from '../../activities/streaming';
 import type { Warehouse } from '../../activities/warehouse';
-import { produceDebezium, type DebeziumChange } from '../helpers/cdc';
+import { memberHistoryTopic, produceDebezium, type DebeziumChange } from '../helpers/cdc';
 import { describeEngines } from '../helpers/engines';
 import { consumeUntil, testKafka, testStreaming } from '../helpers/streams';
 import { loadRawRows } from '../helpers/raw-load';
@@ -117,20 +117,7 @@ function scenario(name: string): {
   history: StatusHistoryConfig;
 } {
   const prefix = name.replace(/-/g, '_');
-  const members: StreamTopicConfig = {
-    topic: `${name}.members`,
-    table: `${prefix}_members`,
-    format: 'debezium',
-    columns: {
-      member_id: 'string',
-      first_name: 'string',
-      last_name: 'string',
-      plan_id: 'string',
-      updated_at: 'timestamp',
-    },
-    key: ['member_id'],
-    history: { track: ['first_name', 'last_name', 'plan_id'] },
-  };
+  const members = memberHistoryTopic(`${name}.members`, `${prefix}_members`);
   const statuses: StreamTopicConfig = {
     topic: `${name}.claim-status`,
     table: `${prefix}_claim_status_events`,

@@ -13,7 +13,7 @@ import { createStreamIngestActivities, measureStreams, type StreamDeps } from '.
 import type { Warehouse } from '../../activities/warehouse';
 import type { LandingColumnType, StreamTopicConfig } from '../../lib/config/schema';
 import { realtimeSchema, type RealtimeConfig } from '../../lib/config/realtime-schema';
-import { produceDebezium } from '../helpers/cdc';
+import { LATEST_CLAIM_STATUS_SQL, produceDebezium } from '../helpers/cdc';
 import { buildInOrder } from '../helpers/dbt-build';
 import { describeEngines } from '../helpers/engines';
 import { consumeUntil, testKafka, testStreaming, waitUntil } from '../helpers/streams';
@@ -301,10 +301,7 @@ function realtimeConfig(claims: StreamTopicConfig, budget: string): RealtimeConf
         history: { table: 'raw.claims', changedAt: '_edp_loaded_at', rename: { status: 'claim_status' } },
         changes: { table: `staging.${claims.table}`, changedAt: '_edp_merged_at' },
         key: ['claim_id'],
-        sql: `select claim_id, member_id, status from (
-                select *, row_number() over (partition by claim_id order by _edp_changed_at desc) as rn
-                from {{ integration }}) x
-              where rn = 1`,
+        sql: LATEST_CLAIM_STATUS_SQL,
       },
     ],
     fallbacks: [
