@@ -39,8 +39,8 @@ export function statusHistoriesOf(
  * then offset); an older event never overwrites a newer row; a Debezium delete removes the row. With a
  * rule file the micro-batch is checked first by the same engine as batch (rows failing a quarantining
  * rule go to `staging.<table>__quality_errors`, never into staging, and their positions to
- * `staging.<table>__quarantined_events`: a quarantined delete removes nothing). In the same transaction the
- * touched keys' SCD type 2 versions (`history.<table>`, with `history`) and status histories are
+ * `staging.<table>__quarantined_events`: a quarantined delete removes nothing). In the same
+ * transaction the touched keys' SCD type 2 versions (`history.<table>`, with `history`) and status histories are
  * rebuilt, the latter also for batch runs not read yet. The merged position per partition commits
  * with these changes, so a retry merges nothing twice. Returns the raw rows merged.
  */

@@ -9,8 +9,9 @@ import { keyIn } from './touched-keys';
 
 /**
  * Rebuilds the SCD type 2 versions of the keys the raw rows matching `where` (alias `r`) touch, from
- * every raw event of those keys but the quarantined ones: the versions are replaced in the caller's transaction, so a retry, a
- * second worker or a late event of an older position gives the same rows, never a duplicate version.
+ * every raw event of those keys but the quarantined ones: the versions are replaced in the caller's
+ * transaction, so a retry, a second worker or a late event of an older position gives the same rows,
+ * never a duplicate version.
  */
 export async function applyTopicHistory(
   tx: WarehouseSession,
