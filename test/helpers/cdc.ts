@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
 import { kafkaClient } from '../../activities/connections';
 import { ensureTopics } from '../../cli/stream-producer';
@@ -123,6 +124,22 @@ export function debeziumMessage(table: string, c: DebeziumChange): string {
     ts_ms: c.tsMs + 5,
   };
   return JSON.stringify(c.withSchema ? { schema: { type: 'struct', name: `${table}.Envelope` }, payload } : payload);
+}
+
+/** Hand-made Debezium changes of `table` as the consumer reads them, at offsets from `firstOffset` on (keyed by the row's first column). */
+export function debeziumKafkaMessages(
+  table: string,
+  changes: readonly DebeziumChange[],
+  firstOffset = 0,
+): KafkaMessage[] {
+  return changes.map((c, i) => ({
+    key: Buffer.from(String(Object.values(c.row)[0])),
+    value: Buffer.from(debeziumMessage(table, c)),
+    timestamp: String(c.tsMs),
+    offset: String(firstOffset + i),
+    headers: {},
+    attributes: 0,
+  }));
 }
 
 /**

@@ -1,15 +1,20 @@
 import { join } from 'node:path';
-import type { KafkaMessage } from 'kafkajs';
 import { parseRuleFile } from '../../../../activities/quality';
 import { ensureStreamTables, mergeToStaging, writePartitionBatch } from '../../../../activities/streaming';
 import { createTransformActivities } from '../../../../activities/transform';
 import { DuckDbWarehouse, type Warehouse } from '../../../../activities/warehouse';
 import type { StreamTopicConfig } from '../../../../lib/config/schema';
-import { debeziumMessage, type DebeziumChange } from '../../../helpers/cdc';
+import { loadConfig } from '../../../../workers/config';
+import { debeziumKafkaMessages, type DebeziumChange } from '../../../helpers/cdc';
 import { loadRawRows } from '../../../helpers/raw-load';
 import { tmpDir } from '../../../helpers/tmp';
 
-const MODELS = join(__dirname, '..', '..', '..', '..', 'models');
+const REPO = join(__dirname, '..', '..', '..', '..');
+const MODELS = join(REPO, 'models');
+/** A landing entity's columns, as the platform's own config declares them. */
+const landingColumns = (entity: string) =>
+  loadConfig({ file: join(REPO, 'edp.config.yaml'), env: {} }).config.landing.entities.find((e) => e.name === entity)!
+    .columns;
 const topic: StreamTopicConfig = {
   topic: 'u.members',
   table: 'u_member_updates',
@@ -56,15 +61,7 @@ describe('a quarantined streamed delete in the batch and stream union', () => {
   it('removes no member from stg_members, while a delete that passes the rules does', async () => {
     await loadRawRows(w, {
       table: 'members',
-      columns: {
-        member_id: 'string',
-        first_name: 'string',
-        last_name: 'string',
-        birth_date: 'date',
-        plan_id: 'string',
-        coverage_start: 'date',
-        coverage_end: 'date',
-      },
+      columns: landingColumns('members'),
       required: ['member_id'],
       rows: ['M1', 'M2'].map((member_id) => ({
         member_id,
@@ -83,15 +80,7 @@ describe('a quarantined streamed delete in the batch and stream union', () => {
       { op: 'd', lsn: 1, tsMs: now, row: { member_id: 'M1', first_name: null, plan_id: null } },
       { op: 'd', lsn: 2, tsMs: now, row: { member_id: 'M2', first_name: 'Ann', plan_id: 'PLN-GOLD' } },
     ];
-    const messages: KafkaMessage[] = changes.map((c, i) => ({
-      key: Buffer.from(String(c.row.member_id)),
-      value: Buffer.from(debeziumMessage(topic.table, c)),
-      timestamp: String(c.tsMs),
-      offset: String(i),
-      headers: {},
-      attributes: 0,
-    }));
-    await writePartitionBatch(w, topic, 0, messages);
+    await writePartitionBatch(w, topic, 0, debeziumKafkaMessages(topic.table, changes));
     await mergeToStaging(w, topic, { rules });
     expect(await stgMembers()).toEqual([['M1', 'PLN-GOLD']]);
   });

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { KafkaMessage } from 'kafkajs';
 import { parseRuleFile } from '../../../../activities/quality';
 import {
   ensureStreamTables,
@@ -9,7 +8,7 @@ import {
 } from '../../../../activities/streaming';
 import { DuckDbWarehouse, type Warehouse } from '../../../../activities/warehouse';
 import type { StatusHistoryConfig, StreamTopicConfig } from '../../../../lib/config/schema';
-import { debeziumMessage, type DebeziumChange } from '../../../helpers/cdc';
+import { debeziumKafkaMessages, type DebeziumChange } from '../../../helpers/cdc';
 import { tmpDir } from '../../../helpers/tmp';
 
 const topic: StreamTopicConfig = {
@@ -51,14 +50,8 @@ let offset = 0;
 
 /** Writes changes to raw as the consumer would (partition 0, next offsets), then merges with the rules. */
 async function deliverAndMerge(changes: DebeziumChange[]): Promise<void> {
-  const messages: KafkaMessage[] = changes.map((c) => ({
-    key: Buffer.from(String(c.row.member_id)),
-    value: Buffer.from(debeziumMessage(topic.table, c)),
-    timestamp: String(c.tsMs),
-    offset: String(offset++),
-    headers: {},
-    attributes: 0,
-  }));
+  const messages = debeziumKafkaMessages(topic.table, changes, offset);
+  offset += changes.length;
   await writePartitionBatch(w, topic, 0, messages);
   await mergeToStaging(w, topic, { rules, statusHistories: [statuses] });
 }
