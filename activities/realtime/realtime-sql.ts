@@ -28,10 +28,40 @@ export function renderPlaceholders(sql: string, where: string, resolve: (name: s
   });
 }
 
-/** The integration view's SELECT: the history table's recent rows and every row of the changes table, in the same columns. */
+/** Characters light cleansing removes: C0 controls but tab, line feed and carriage return, DEL, C1 controls, U+FFFD. */
+const UNPRINTABLE = [
+  ...Array.from({ length: 32 }, (_, i) => i).filter((i) => ![0, 9, 10, 13].includes(i)),
+  ...Array.from({ length: 33 }, (_, i) => 127 + i),
+  0xfffd,
+]
+  .map((code) => String.fromCharCode(code))
+  .join('');
+/** Characters light cleansing makes spaces: tab, line feed, carriage return, no-break space. */
+const SPACES = '\t\n\r\u00a0';
+
+/** A text column with unprintable characters removed, whitespace characters made spaces, and trimmed. */
+function cleansed(d: Dialect, expr: string): string {
+  return `TRIM(TRANSLATE(CAST(${expr} AS VARCHAR), ${d.literal(SPACES + UNPRINTABLE)}, ${d.literal(' '.repeat(SPACES.length))}))`;
+}
+
+/** The record id: md5 of the source and the key columns (NULL told apart from the empty string). */
+function recordIdSql(d: Dialect, t: RealtimeTableConfig, s: RealtimeTableConfig['changes']): string {
+  const r = t.recordId!;
+  const parts = r.key.map((k) => `COALESCE('v' || CAST(${d.quoteIdent(s.rename[k] ?? k)} AS VARCHAR), 'n')`);
+  return `md5(${[d.literal(r.source ?? t.name), ...parts].join(" || '|' || ")}) AS ${d.quoteIdent(r.column)}`;
+}
+
+/**
+ * The integration view's SELECT: the history table's recent rows and every row of the changes table, in
+ * the same columns; the `cleanse` columns cleansed and, with `recordId`, a record id after them.
+ */
 export function integrationSelect(d: Dialect, t: RealtimeTableConfig): string {
+  const column = (s: RealtimeTableConfig['changes'], c: string): string => {
+    const source = d.quoteIdent(s.rename[c] ?? c);
+    return `${t.cleanse.includes(c) ? cleansed(d, source) : source} AS ${d.quoteIdent(c)}`;
+  };
   const side = (s: RealtimeTableConfig['changes'], label: string, where: string): string =>
-    `SELECT ${t.columns.map((c) => `${d.quoteIdent(s.rename[c] ?? c)} AS ${d.quoteIdent(c)}`).join(', ')},
+    `SELECT ${t.columns.map((c) => column(s, c)).join(', ')},${t.recordId ? ` ${recordIdSql(d, t, s)},` : ''}
        ${d.quoteIdent(s.changedAt)} AS _edp_changed_at, ${d.literal(label)} AS _edp_source
      FROM ${d.table(tableRef(s.table))}${where}`;
   const recentSeconds = Math.round(t.history.recentHours * 3600);

@@ -80,9 +80,11 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           i += deps.streaming.batchMaxRows
         ) {
           const slice = batch.messages.slice(i, i + deps.streaming.batchMaxRows);
+          // The batch's last slice also passes the control records the fetch ended with.
+          const through = i + slice.length === batch.messages.length ? Number(batch.lastOffset()) : undefined;
           let r: Awaited<ReturnType<typeof writePartitionBatch>>;
           try {
-            r = await writePartitionBatch(w, t, batch.partition, slice);
+            r = await writePartitionBatch(w, t, batch.partition, slice, through);
           } catch (err) {
             if (edpClassification(err)?.retryable !== false) throw err;
             refused = err as Error;

@@ -2,6 +2,7 @@ export * from './stream-event';
 export * from './stream-tables';
 export * from './stream-merge';
 export * from './raw-events';
+export * from './quarantined-events';
 export * from './history';
 export * from './stream-deps';
 export * from './write-partition-batch';

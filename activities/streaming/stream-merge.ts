@@ -9,6 +9,7 @@ import {
   ensureTopicHistory,
   unreadBatchRuns,
 } from './history';
+import { ensureQuarantinedEvents, recordQuarantinedEvents } from './quarantined-events';
 import { typedColumn } from './raw-events';
 import { rawTable, recordPosition, STREAM_MERGED, stagingTable } from './stream-tables';
 
@@ -37,8 +38,9 @@ export function statusHistoriesOf(
  * Merges raw rows not yet merged into `staging.<table>`: the latest event per key wins (by event time,
  * then offset); an older event never overwrites a newer row; a Debezium delete removes the row. With a
  * rule file the micro-batch is checked first by the same engine as batch (rows failing a quarantining
- * rule go to `staging.<table>__quality_errors`, never into staging). In the same transaction the
- * touched keys' SCD type 2 versions (`history.<table>`, with `history`) and status histories are
+ * rule go to `staging.<table>__quality_errors`, never into staging, and their positions to
+ * `staging.<table>__quarantined_events`: a quarantined delete removes nothing). In the same
+ * transaction the touched keys' SCD type 2 versions (`history.<table>`, with `history`) and status histories are
  * rebuilt, the latter also for batch runs not read yet. The merged position per partition commits
  * with these changes, so a retry merges nothing twice. Returns the raw rows merged.
  */
@@ -115,6 +117,7 @@ async function merge(w: Warehouse, t: StreamTopicConfig, options: MergeOptions):
   };
 
   const statusHistories = options.statusHistories ?? [];
+  if (options.rules || t.history || statusHistories.length > 0) await ensureQuarantinedEvents(w, t);
   if (t.history) await ensureTopicHistory(w, t);
   for (const h of statusHistories) await ensureStatusHistory(w, h);
   const batchRuns = await Promise.all(statusHistories.map((h) => unreadBatchRuns(w, h)));
@@ -143,7 +146,11 @@ async function merge(w: Warehouse, t: StreamTopicConfig, options: MergeOptions):
   await w.execute(d.createTableAs(microbatch, `SELECT * FROM ${latestSql(ranges)} b`));
   const runId = `edp-stream-${t.table}-${ranges.map((r) => `${r.partition}:${r.to - 1}`).join(',')}`;
   await evaluateRuleFile(w, options.rules, { runId, target: microbatch });
-  await w.transaction((tx) => apply(tx, d.table(microbatch), ranges));
+  await w.transaction(async (tx) => {
+    // Before the histories read raw: the events the rules removed must open no version there.
+    await recordQuarantinedEvents(tx, w, t, { checked: latestSql(ranges), kept: microbatch, runId });
+    await apply(tx, d.table(microbatch), ranges);
+  });
   await w.execute(`DROP TABLE ${d.table(microbatch)}`);
   return rows;
 }

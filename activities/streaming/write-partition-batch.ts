@@ -7,13 +7,15 @@ import { messageRows, recordPosition, STREAM_OFFSETS, writeMessageRows } from '.
  * Writes messages of one partition in one warehouse transaction: accepted rows to raw, poison ones to
  * the dead-letter table, and the partition's next offset, so rows and offsets commit together. Offsets
  * below the warehouse's position are skipped; the (partition, offset) key skips any row already there.
- * Tombstones and transaction metadata are counted (`ignored`) and advance the position.
+ * Tombstones and transaction metadata are counted (`ignored`) and advance the position; so do the
+ * control records up to `through` (the fetched batch's last offset) that follow the last message.
  */
 export async function writePartitionBatch(
   w: Warehouse,
   t: StreamTopicConfig,
   partition: number,
   messages: readonly KafkaMessage[],
+  through?: number,
 ): Promise<{ inserted: number; deadLetters: number; skipped: number; ignored: number; next: number }> {
   return w.transaction(async (tx) => {
     // Lock the partition's position before reading it: a second writer of the same partition (a
@@ -32,7 +34,10 @@ export async function writePartitionBatch(
     const { rows, dead, ignored } = messageRows(t, partition, fresh, Date.now());
     const { inserted, deadLetters } = await writeMessageRows(tx, t, rows, dead);
     const last = messages.length > 0 ? Number(messages[messages.length - 1].offset) + 1 : floor;
-    const next = Math.max(floor, last);
+    // Offsets after the last message up to `through` are control records (a transactional producer's
+    // commit markers, e.g. Kafka Connect's exactly-once source tasks): nothing to store, and a position
+    // stopping short of them would read as a lag of one message per partition forever.
+    const next = Math.max(floor, last, through !== undefined && through >= last ? through + 1 : 0);
     await recordPosition(tx, STREAM_OFFSETS, t.topic, partition, next);
     return { inserted, deadLetters, skipped: messages.length - fresh.length, ignored, next };
   });

@@ -44,6 +44,18 @@ export const realtimeTableSchema = z
     sql: z.string().min(1),
     /** Overrides `realtime.targetLag`. */
     targetLag: lagSchema.optional(),
+    /** Text columns the integration view cleanses: control characters and U+FFFD (bad encoding) removed, tabs, line breaks and no-break spaces made spaces, trimmed. */
+    cleanse: z.array(name).default([]),
+    /** A record id column in the integration view: md5 of `source` and the `key` columns, the same for a record on both sides. */
+    recordId: z
+      .object({
+        key: z.array(name).min(1),
+        /** The source system the key belongs to; default the table's name. */
+        source: z.string().min(1).optional(),
+        column: name.default('record_id'),
+      })
+      .strict()
+      .optional(),
     /** Columns identifying a row of the result; with `refresh: incremental`, only changed keys are recomputed. */
     key: z.array(name).min(1).optional(),
     /** Where the platform refreshes the table (engines without self-refreshing tables, e.g. DuckDB): `full` recomputes it, `incremental` the keys changed since the last refresh. */
@@ -57,6 +69,23 @@ export const realtimeTableSchema = z
   .refine((t) => t.refresh === 'full' || t.key !== undefined, {
     message: 'refresh: incremental needs key (the columns identifying a result row)',
     path: ['key'],
+  })
+  .superRefine((t, ctx) => {
+    for (const [key, list] of [
+      ['cleanse', t.cleanse],
+      ['recordId.key', t.recordId?.key ?? []],
+    ] as const) {
+      for (const [i, c] of list.entries()) {
+        if (!t.columns.includes(c))
+          ctx.addIssue({ code: 'custom', path: [...key.split('.'), i], message: `"${c}" is not one of columns` });
+      }
+    }
+    if (t.recordId && [...t.columns, '_edp_changed_at', '_edp_source'].includes(t.recordId.column))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recordId', 'column'],
+        message: `"${t.recordId.column}" is already a column of the integration view`,
+      });
   });
 
 /** A consumption view over curation tables. */

@@ -12,6 +12,7 @@ import { exportSchema, qualitySchema, transformSchema } from './project-schema';
 import { realtimeSchema } from './realtime-schema';
 import { slasSchema } from './sla-schema';
 import { sourcesSchema } from './sources-schema';
+import { checkStreamedTables } from './streamed-tables-check';
 import { kafkaSchema, streamingSchema } from './streaming-schema';
 import { temporalSchema } from './temporal-schema';
 import { workerSchema } from './worker-schema';
@@ -92,5 +93,6 @@ export function edpConfigSchema<W extends z.ZodTypeAny>(warehouse: W) {
     })
     .strict()
     .superRefine(checkGovernanceEntities)
-    .superRefine(checkPipelines);
+    .superRefine(checkPipelines)
+    .superRefine(checkStreamedTables);
 }

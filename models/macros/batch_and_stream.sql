@@ -39,8 +39,10 @@
 
 {#- The stream's latest event per key: rows of staging.<table> and deletes from raw.<table>, ordered as
     the staging merge orders them (event time, then partition and offset). `mapped` is a list of
-    [model column, stream column] pairs the stream carries; _edp_deleted marks a delete. -#}
+    [model column, stream column] pairs the stream carries; _edp_deleted marks a delete. A delete a
+    staging rule quarantined (staging.<table>__quarantined_events, when it exists) removes nothing. -#}
 {% macro stream_latest(stream_table, key, mapped) -%}
+{%- set quarantined = stream_columns(stream_table ~ '__quarantined_events') is not none -%}
 select * from (
   select {{ key }}, {% for pair in mapped %}{{ pair[1] }} as {{ pair[0] }}, {% endfor %}false as _edp_deleted,
     _edp_event_time, _edp_kafka_partition, _edp_kafka_offset
@@ -48,8 +50,12 @@ select * from (
   union all
   select {{ edp_json_text('row_json', key) }}, {% for pair in mapped %}null, {% endfor %}true,
     _edp_event_time, kafka_partition, kafka_offset
-  from raw.{{ stream_table }}
+  from raw.{{ stream_table }} r
   where _edp_op = 'd'
+  {%- if quarantined %}
+    and not exists (select 1 from staging.{{ stream_table }}__quarantined_events q
+                    where q.kafka_partition = r.kafka_partition and q.kafka_offset = r.kafka_offset)
+  {%- endif %}
 ) edp_events
 qualify row_number() over (
   partition by {{ key }} order by _edp_event_time desc, _edp_kafka_partition desc, _edp_kafka_offset desc

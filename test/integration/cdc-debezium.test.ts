@@ -1,19 +1,18 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { createStreamIngestActivities, type StreamDeps } from '../../activities/streaming';
 import { classifiedActivities } from '../../activities/errors';
 import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
 import { cdcSetup, cdcStart, cdcStatus, cdcStop } from '../../cli/cdc-commands';
 import { cdcTopic } from '../../infra/debezium';
 import { kafkaConnectPid, startKafkaConnect, stopKafkaConnect } from '../../infra/kafka-connect';
-import { ensureDatabase } from '../../infra/postgres';
 import type { StreamTopicConfig } from '../../lib/config/schema';
 import type { EdpConfig } from '../../workers/config-schema';
-import { testConfig } from '../helpers/platform';
+import { cdcTestConfig, connectDir, connectSource, startTestConnect } from '../helpers/cdc';
 import { testKafka, testStreaming, waitUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
-import { freePort, TEST_SERVICES_DIR, testServices } from '../setup/test-services';
+import { testServices } from '../setup/test-services';
 
 /**
  * Real CDC: PostgreSQL (wal_level logical) → Debezium 3.6 in Kafka Connect → Kafka → raw/staging, with
@@ -23,7 +22,7 @@ import { freePort, TEST_SERVICES_DIR, testServices } from '../setup/test-service
 jest.setTimeout(300_000);
 
 const NAME = `cdc_it_${process.pid}`;
-const CONNECT_DIR = join(TEST_SERVICES_DIR, 'kafka-connect');
+const CONNECT_DIR = connectDir();
 
 const MEMBERS: StreamTopicConfig['columns'] = {
   member_id: 'string',
@@ -120,36 +119,12 @@ async function sourceRows(table: 'members' | 'claims' | 'cdc_types'): Promise<Re
 }
 
 beforeAll(async () => {
-  const services = testServices();
-  connectPort = await freePort();
-  await startKafkaConnect({ dir: CONNECT_DIR, bootstrap: services.kafkaBroker, port: connectPort, heap: '384m' });
-  const connection = { host: '127.0.0.1', port: services.postgresPort, user: 'edp' };
-  await ensureDatabase(connection, NAME);
-  pg = new Client({ ...connection, database: NAME });
-  await pg.connect();
-  const cdc = {
-    source: 'operational',
+  connectPort = await startTestConnect();
+  pg = await connectSource(NAME);
+  const loaded = cdcTestConfig('it-cdc-debezium', {
+    database: NAME,
     tables: ['members', 'claims', 'cdc_types'],
-    topicPrefix: `it.${process.pid}`,
-    slot: `${NAME}_slot`,
-    publication: `${NAME}_pub`,
-    connector: `${NAME}-connector`,
-    connect: { port: connectPort },
-  };
-  const loaded = testConfig('it-cdc-debezium', {
-    kafka: { brokers: [services.kafkaBroker], clientId: 'edp-test' },
-    sources: [
-      {
-        name: 'operational',
-        kind: 'postgres',
-        host: '127.0.0.1',
-        port: services.postgresPort,
-        database: NAME,
-        user: 'edp',
-        tables: [{ name: 'members', mode: 'full', columns: { member_id: 'string' } }],
-      },
-    ],
-    cdc,
+    connectPort,
   });
   config = loaded.config;
   const c = config.cdc!;

@@ -17,10 +17,11 @@ import type { EdpConfig } from '../../workers/config-schema';
 import { pipelineInput, streamingMonitorInput } from '../../workers/workflow-inputs';
 import { streamingIngest, streamingMonitor } from '../../workflows';
 import { streamingMonitorLatest } from '../../workflows/streaming-monitor';
+import { startOwnBroker } from '../helpers/cdc';
 import { testClient, testConfig } from '../helpers/platform';
 import { testTopics, waitUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
-import { freePort, testServices } from '../setup/test-services';
+import { testServices } from '../setup/test-services';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -183,7 +184,9 @@ describe('freshness: heartbeats, quiet sources, monitor failures, realtime targe
               const d = [beat.topic, claims.topic].map((t) => topic(t)?.delaySeconds.staging ?? null);
               // The claims' own events merged too (the heartbeat alone can make a table look current): staging is
               // null, not undefined, until the first merge.
-              return d.every((x) => x !== null && x < 6) && typeof topic(claims.topic)?.newestEventAt.staging === 'string';
+              return (
+                d.every((x) => x !== null && x < 6) && typeof topic(claims.topic)?.newestEventAt.staging === 'string'
+              );
             },
             90_000,
           );
@@ -240,14 +243,12 @@ describe('freshness: heartbeats, quiet sources, monitor failures, realtime targe
   });
 
   it('opens a monitor-failure breach while the broker is down and closes it after the restart', async () => {
-    const dir = tmpDir('edp-kafka-');
-    const [port, controllerPort] = [await freePort(), await freePort()];
-    const broker = { dir, host: '127.0.0.1', port, controllerPort, heap: '256m' };
-    await startKafka(broker);
+    const { broker, address } = await startOwnBroker();
+    const dir = broker.dir;
     const name = 'it-fresh-broker';
     const topic = testTopics(name)[0];
     const loaded = testConfig(name, {
-      kafka: { brokers: [`127.0.0.1:${port}`], clientId: 'edp-test' },
+      kafka: { brokers: [address], clientId: 'edp-test' },
       streaming: { topics: [topic], activitySeconds: 5, monitor: { everySeconds: 1, failedChecksBeforeBreach: 2 } },
       alerts: { webhooks: webhooks() },
     });

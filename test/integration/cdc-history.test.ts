@@ -1,34 +1,16 @@
 import type { StatusHistoryConfig, StreamTopicConfig } from '../../lib/config/schema';
 import { createStreamIngestActivities, mergeToStaging, scd2Columns, type StreamDeps } from '../../activities/streaming';
-import { kafkaClient } from '../../activities/connections';
-import { ensureTopics } from '../../cli/stream-producer';
 import type { Warehouse } from '../../activities/warehouse';
+import { memberHistoryTopic, produceDebezium, type DebeziumChange } from '../helpers/cdc';
 import { describeEngines } from '../helpers/engines';
 import { consumeUntil, testKafka, testStreaming } from '../helpers/streams';
 import { loadRawRows } from '../helpers/raw-load';
 
 /** A scripted source change: what Debezium would emit for one row, and where it lands on the topic. */
-interface Change {
-  op: 'c' | 'u' | 'd' | 'r';
-  lsn: number;
+interface Change extends Omit<DebeziumChange, 'tsMs' | 'row'> {
   at: string;
   row: Record<string, string | null>;
   partition: number;
-  /** The JSON converter with schemas (an envelope under `payload`) or without. */
-  withSchema?: boolean;
-}
-
-/** A Debezium PostgreSQL change event, as the JSON converter writes it. */
-function debeziumMessage(table: string, c: Change): string {
-  const ts = Date.parse(c.at);
-  const payload = {
-    before: c.op === 'd' ? c.row : null,
-    after: c.op === 'd' ? null : c.row,
-    source: { connector: 'postgresql', db: 'operational', schema: 'public', table, lsn: c.lsn, ts_ms: ts },
-    op: c.op,
-    ts_ms: ts + 5,
-  };
-  return JSON.stringify(c.withSchema ? { schema: { type: 'struct', name: `${table}.Envelope` }, payload } : payload);
 }
 
 /** Apart from earlier runs' topics on a broker whose data outlived them. */
@@ -135,20 +117,7 @@ function scenario(name: string): {
   history: StatusHistoryConfig;
 } {
   const prefix = name.replace(/-/g, '_');
-  const members: StreamTopicConfig = {
-    topic: `${name}.members`,
-    table: `${prefix}_members`,
-    format: 'debezium',
-    columns: {
-      member_id: 'string',
-      first_name: 'string',
-      last_name: 'string',
-      plan_id: 'string',
-      updated_at: 'timestamp',
-    },
-    key: ['member_id'],
-    history: { track: ['first_name', 'last_name', 'plan_id'] },
-  };
+  const members = memberHistoryTopic(`${name}.members`, `${prefix}_members`);
   const statuses: StreamTopicConfig = {
     topic: `${name}.claim-status`,
     table: `${prefix}_claim_status_events`,
@@ -167,25 +136,13 @@ function scenario(name: string): {
 }
 
 /** Produces one delivery of scripted changes to the real broker, each on its stated partition. */
-async function deliver(topic: StreamTopicConfig, changes: Change[]): Promise<void> {
-  if (changes.length === 0) return;
-  const kafka = kafkaClient(testKafka(), 'cdc-history-test');
-  await ensureTopics(kafka, [topic.topic], 2);
-  const producer = kafka.producer();
-  await producer.connect();
-  try {
-    await producer.send({
-      topic: topic.topic,
-      messages: changes.map((c) => ({
-        partition: c.partition,
-        key: JSON.stringify({ id: Object.values(c.row)[0] }),
-        value: debeziumMessage(topic.table, c),
-      })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
-}
+const deliver = (topic: StreamTopicConfig, changes: Change[]): Promise<void> =>
+  produceDebezium(
+    topic.topic,
+    topic.table,
+    changes.map((c) => ({ ...c, tsMs: Date.parse(c.at) })),
+    2,
+  );
 
 /** Rows of a query as arrays of plain values (timestamps as ISO text, numbers as numbers). */
 async function rowsOf(w: Warehouse, sql: string): Promise<unknown[][]> {

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { kafkaClient } from '../../activities/connections';
 import {
   createRealtimeActivities,
   curationTable,
@@ -12,9 +11,9 @@ import { refreshCurationTable } from '../../activities/realtime/refresh-curation
 import { isSelfRefreshing } from '../../activities/realtime/realtime-refresh-state';
 import { createStreamIngestActivities, measureStreams, type StreamDeps } from '../../activities/streaming';
 import type { Warehouse } from '../../activities/warehouse';
-import { ensureTopics } from '../../cli/stream-producer';
 import type { LandingColumnType, StreamTopicConfig } from '../../lib/config/schema';
 import { realtimeSchema, type RealtimeConfig } from '../../lib/config/realtime-schema';
+import { LATEST_CLAIM_STATUS_SQL, produceDebezium } from '../helpers/cdc';
 import { buildInOrder } from '../helpers/dbt-build';
 import { describeEngines } from '../helpers/engines';
 import { consumeUntil, testKafka, testStreaming, waitUntil } from '../helpers/streams';
@@ -219,33 +218,16 @@ function topicsOf(name: string): {
 }
 
 /** Produces Debezium change events (JSON converter without schemas) for `topic`'s table, committed at `atMs`. */
-async function produceChanges(
+const produceChanges = (
   topic: StreamTopicConfig,
   changes: Array<{ op: 'c' | 'u' | 'd'; row: Row }>,
   atMs: number,
-): Promise<void> {
-  const kafka = kafkaClient(testKafka(), 'cdc-union-test');
-  await ensureTopics(kafka, [topic.topic], 1);
-  const producer = kafka.producer();
-  await producer.connect();
-  try {
-    await producer.send({
-      topic: topic.topic,
-      messages: changes.map((c, i) => ({
-        key: JSON.stringify({ id: Object.values(c.row)[0] }),
-        value: JSON.stringify({
-          before: c.op === 'd' ? c.row : null,
-          after: c.op === 'd' ? null : c.row,
-          source: { connector: 'postgresql', db: 'operational', table: topic.table, lsn: atMs + i, ts_ms: atMs + i },
-          op: c.op,
-          ts_ms: atMs + i + 5,
-        }),
-      })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
-}
+): Promise<void> =>
+  produceDebezium(
+    topic.topic,
+    topic.table,
+    changes.map((c, i) => ({ ...c, lsn: atMs + i, tsMs: atMs + i })),
+  );
 
 /** Builds the platform project; the nodes and tests that errored or failed. */
 async function buildProject(w: Warehouse, engine: string, vars: Record<string, unknown>, invocationId: string) {
@@ -319,10 +301,7 @@ function realtimeConfig(claims: StreamTopicConfig, budget: string): RealtimeConf
         history: { table: 'raw.claims', changedAt: '_edp_loaded_at', rename: { status: 'claim_status' } },
         changes: { table: `staging.${claims.table}`, changedAt: '_edp_merged_at' },
         key: ['claim_id'],
-        sql: `select claim_id, member_id, status from (
-                select *, row_number() over (partition by claim_id order by _edp_changed_at desc) as rn
-                from {{ integration }}) x
-              where rn = 1`,
+        sql: LATEST_CLAIM_STATUS_SQL,
       },
     ],
     fallbacks: [

@@ -1,5 +1,6 @@
 import type { StatusHistoryConfig, StreamTopicConfig } from '../../../lib/config/schema';
 import type { Warehouse, WarehouseSession } from '../../warehouse';
+import { notQuarantined } from '../quarantined-events';
 import { typedColumn } from '../raw-events';
 import { rawTable } from '../stream-tables';
 import { statusHistoryTables } from './history-tables';
@@ -63,7 +64,7 @@ export async function applyStatusHistory(
     `SELECT ${streamKey} AS edp_key, CAST(${typedColumn(w, h.status, t.columns[h.status])} AS VARCHAR) AS edp_status,
        ${typedColumn(w, h.stream.changedAt, 'timestamp')} AS edp_at, 'stream' AS source, CAST(NULL AS VARCHAR) AS run_id,
        kafka_partition, kafka_offset, _edp_ingested_at AS arrived_at
-     FROM ${raw} r WHERE _edp_op <> 'd' AND ${isTouched(streamKey)}`,
+     FROM ${raw} r WHERE _edp_op <> 'd' AND ${isTouched(streamKey)} AND ${notQuarantined(w, t)}`,
     ...(batch
       ? [
           `SELECT ${batchKey}, CAST(b.${q(h.status)} AS VARCHAR), CAST(b.${q(h.batch!.changedAt)} AS TIMESTAMPTZ), 'batch',

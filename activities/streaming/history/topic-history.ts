@@ -1,5 +1,6 @@
 import type { StreamTopicConfig } from '../../../lib/config/schema';
 import type { Warehouse, WarehouseSession } from '../../warehouse';
+import { notQuarantined } from '../quarantined-events';
 import { rawEventsSql, typedColumn } from '../raw-events';
 import { rawTable } from '../stream-tables';
 import { historyColumns, topicHistoryTable } from './history-tables';
@@ -8,8 +9,9 @@ import { keyIn } from './touched-keys';
 
 /**
  * Rebuilds the SCD type 2 versions of the keys the raw rows matching `where` (alias `r`) touch, from
- * every raw event of those keys: the versions are replaced in the caller's transaction, so a retry, a
- * second worker or a late event of an older position gives the same rows, never a duplicate version.
+ * every raw event of those keys but the quarantined ones: the versions are replaced in the caller's
+ * transaction, so a retry, a second worker or a late event of an older position gives the same rows,
+ * never a duplicate version.
  */
 export async function applyTopicHistory(
   tx: WarehouseSession,
@@ -32,15 +34,16 @@ export async function applyTopicHistory(
       touched,
     )}`,
   );
+  // Events a staging rule quarantined open, change and close no version.
   const events = rawEventsSql(
     w,
     t,
     raw,
-    keyIn(
+    `${keyIn(
       w,
       t.key.map((k) => ({ name: k, value: keyValue(k) })),
       touched,
-    ),
+    )} AND ${notQuarantined(w, t)}`,
   );
   return tx.execute(
     `INSERT INTO ${history} (${list}) SELECT ${list} FROM (${scd2VersionsSql(d, { events, key: t.key, columns, track })}) v`,

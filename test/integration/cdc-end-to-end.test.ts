@@ -1,0 +1,296 @@
+import { join } from 'node:path';
+import type { Client } from 'pg';
+import { createRealtimeActivities } from '../../activities/realtime';
+import { createStreamIngestActivities, measureStreams, type StreamDeps } from '../../activities/streaming';
+import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
+import { cdcStart, cdcStop } from '../../cli/cdc-commands';
+import { stopKafkaConnect } from '../../infra/kafka-connect';
+import type { EdpConfig } from '../../workers/config-schema';
+import {
+  cdcTestConfig,
+  changeTopic,
+  connectDir,
+  connectSource,
+  LATEST_CLAIM_STATUS_SQL,
+  memberHistoryTopic,
+  startTestConnect,
+} from '../helpers/cdc';
+import { loadRawRows } from '../helpers/raw-load';
+import { consumeUntil } from '../helpers/streams';
+import { tmpDir } from '../helpers/tmp';
+
+/**
+ * One path, end to end, on real services: INSERT/UPDATE/DELETE in PostgreSQL → Debezium in Kafka Connect →
+ * Kafka → raw → staging, SCD2 history, claim status transitions → the realtime layer's fallback view.
+ */
+jest.setTimeout(400_000);
+
+const NAME = `cdc_e2e_${process.pid}`;
+const CONNECT = 'kafka-connect-e2e';
+const MEMBERS = 'e2e_member_updates';
+const CLAIMS = 'e2e_claim_events';
+
+let pg: Client;
+let w: Warehouse;
+let config: EdpConfig;
+
+/** A statement's commit lies in [from, to] (epoch ms, the source's clock is this machine's). */
+interface Bracket {
+  from: number;
+  to: number;
+}
+
+/** Runs one statement in its own transaction; when it committed. */
+async function commit(sql: string): Promise<Bracket> {
+  const from = Date.now();
+  await pg.query(sql);
+  return { from: from - 1, to: Date.now() + 1 };
+}
+
+/** Rows of a query as arrays of plain values (timestamps as epoch ms, integers as numbers). */
+async function rowsOf(sql: string): Promise<unknown[][]> {
+  const plain = (v: unknown): unknown => {
+    if (v === null || v === undefined) return null;
+    if (v instanceof Date) return v.getTime();
+    if (typeof v === 'bigint') return Number(v);
+    if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/.test(v))
+      return Date.parse(v.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+    return v;
+  };
+  return (await w.query(sql)).map((r) => Object.values(r).map(plain));
+}
+
+/** Matches a number inside the bracket (an asymmetric matcher, so it sits inside `toEqual` rows). */
+const within = (b: Bracket) => ({
+  asymmetricMatch: (v: unknown) => typeof v === 'number' && v >= b.from && v <= b.to,
+  toAsymmetricMatcher: () => `a time within [${b.from}, ${b.to}]`,
+});
+
+beforeAll(async () => {
+  const connectPort = await startTestConnect(CONNECT);
+  pg = await connectSource(NAME);
+  const draft = cdcTestConfig('it-cdc-e2e', { database: NAME, tables: ['members', 'claims'], connectPort });
+  const members = changeTopic(draft, 'members');
+  const claims = changeTopic(draft, 'claims');
+  config = cdcTestConfig(
+    'it-cdc-e2e',
+    { database: NAME, tables: ['members', 'claims'], connectPort },
+    {
+      streaming: {
+        topics: [
+          memberHistoryTopic(members, MEMBERS),
+          {
+            topic: claims,
+            table: CLAIMS,
+            format: 'debezium',
+            columns: {
+              claim_id: 'string',
+              member_id: 'string',
+              billed_amount: 'decimal',
+              claim_status: 'string',
+              updated_at: 'timestamp',
+            },
+            key: ['claim_id'],
+          },
+        ],
+        statusHistory: [
+          {
+            name: 'e2e_claim_status',
+            key: 'claim_id',
+            status: 'claim_status',
+            stream: { topic: claims, changedAt: 'updated_at' },
+          },
+        ],
+        batchMaxRows: 500,
+        mergeEveryMs: 200,
+        activitySeconds: 5,
+      },
+      realtime: {
+        targetLag: '2 seconds',
+        lagBudget: '120 seconds',
+        tables: [
+          {
+            name: 'e2e_claim_current',
+            columns: ['claim_id', 'member_id', 'status'],
+            history: { table: 'raw.claims', changedAt: '_edp_loaded_at', rename: { status: 'claim_status' } },
+            changes: { table: `staging.${CLAIMS}`, changedAt: '_edp_merged_at', rename: { status: 'claim_status' } },
+            key: ['claim_id'],
+            sql: LATEST_CLAIM_STATUS_SQL,
+          },
+        ],
+        fallbacks: [
+          {
+            name: 'e2e_claim_status_served',
+            key: ['claim_id'],
+            streams: [claims],
+            realtime: 'select claim_id, member_id, status from {{ curation.e2e_claim_current }}',
+            batch: 'select claim_id, member_id, claim_status as status from raw.claims',
+            batchAsOf: { table: 'raw.claims' },
+          },
+        ],
+      },
+    },
+  ).config;
+  w = await DuckDbWarehouse.open({ path: join(tmpDir(), 'e2e.duckdb') });
+});
+
+afterAll(async () => {
+  if (config) await cdcStop(config, true, () => {}).catch(() => undefined);
+  await pg?.end();
+  await w?.close();
+  await stopKafkaConnect(connectDir(CONNECT));
+});
+
+describe('CDC end to end (real PostgreSQL, Debezium in Kafka Connect, Kafka; DuckDB)', () => {
+  it('a scripted source sequence gives exact raw, staging, SCD2 history, status transitions and a REALTIME consumption view', async () => {
+    // The operational tables as `edp cdc start` creates them, with rows the snapshot (op r) reads.
+    await pg.query(`CREATE TABLE members (member_id TEXT PRIMARY KEY, first_name TEXT, last_name TEXT, birth_date DATE,
+      plan_id TEXT, coverage_start DATE, coverage_end DATE, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    await pg.query(`CREATE TABLE claims (claim_id TEXT PRIMARY KEY, member_id TEXT, provider_id TEXT, service_date DATE,
+      billed_amount NUMERIC(12,2), paid_amount NUMERIC(12,2), claim_status TEXT, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    await pg.query(`INSERT INTO members (member_id, first_name, last_name, plan_id) VALUES
+      ('M1', 'Ann', 'Lee', 'PLN-GOLD'), ('M2', 'Bo', 'Kim', 'PLN-GOLD')`);
+    await pg.query(`INSERT INTO claims (claim_id, member_id, billed_amount, claim_status, updated_at)
+      VALUES ('C1', 'M1', 100.00, 'submitted', '2026-03-01T10:00:00Z')`);
+    // What batch ingest loaded earlier: C1 as submitted, and a claim the stream never touches.
+    await loadRawRows(w, {
+      table: 'claims',
+      columns: { claim_id: 'string', member_id: 'string', billed_amount: 'decimal', claim_status: 'string' },
+      required: ['claim_id'],
+      rows: [
+        { claim_id: 'C1', member_id: 'M1', billed_amount: '100.00', claim_status: 'submitted' },
+        { claim_id: 'C9', member_id: 'M9', billed_amount: '9.00', claim_status: 'paid' },
+      ],
+      audit: { _edp_load_id: { value: 'load-claims', type: 'string' } },
+    });
+
+    const snapshot = { from: Date.now() - 1, to: 0 };
+    expect(await cdcStart(config, true, () => {})).toBe(0);
+    const deps: StreamDeps = { warehouse: w, kafka: config.kafka, streaming: config.streaming };
+    const ingest = createStreamIngestActivities(deps);
+    const consume = (topic: string, n: number) =>
+      consumeUntil(() => ingest.consumeStream({ topic, runSeconds: 3 }), n, 180_000);
+    const [membersTopic, claimsTopic] = config.streaming.topics.map((t) => t.topic);
+    expect(await consume(membersTopic, 2)).toBe(2);
+    expect(await consume(claimsTopic, 1)).toBe(1);
+    snapshot.to = Date.now() + 1;
+
+    const s1 = await commit(
+      `INSERT INTO members (member_id, first_name, last_name, plan_id) VALUES ('M3', 'Cy', 'Park', 'PLN-SILVER')`,
+    );
+    const s2 = await commit(`UPDATE members SET plan_id = 'PLN-SILVER' WHERE member_id = 'M1'`);
+    await commit(`UPDATE members SET updated_at = now() WHERE member_id = 'M1'`); // untracked: no version
+    await commit(
+      `UPDATE claims SET claim_status = 'adjudicated', updated_at = '2026-03-01T11:00:00Z' WHERE claim_id = 'C1'`,
+    );
+    await commit(`UPDATE claims SET claim_status = 'paid', updated_at = '2026-03-01T12:00:00Z' WHERE claim_id = 'C1'`);
+    await commit(`INSERT INTO claims (claim_id, member_id, billed_amount, claim_status, updated_at)
+      VALUES ('C2', 'M3', 50.00, 'submitted', '2026-03-01T11:30:00Z')`);
+    const s7 = await commit(`DELETE FROM members WHERE member_id = 'M2'`);
+    const s8 = await commit(
+      `INSERT INTO members (member_id, first_name, last_name, plan_id) VALUES ('M2', 'Bo', 'Kim', 'PLN-BRONZE')`,
+    );
+    const s9 = await commit(`DELETE FROM claims WHERE claim_id = 'C2'`);
+
+    // members: insert, two updates, delete, re-insert; claims: two updates, insert, delete (tombstones skipped).
+    expect(await consume(membersTopic, 5)).toBe(5);
+    expect(await consume(claimsTopic, 4)).toBe(4);
+
+    // raw: each change once, in source order per key.
+    const ops = async (table: string, key: string) =>
+      Object.fromEntries(
+        (await rowsOf(
+          `SELECT json_extract_string(row_json, '$.${key}'), string_agg(_edp_op, '' ORDER BY kafka_partition, kafka_offset)
+           FROM raw.${table} GROUP BY 1 ORDER BY 1`,
+        )) as Array<[string, string]>,
+      );
+    expect(await ops(MEMBERS, 'member_id')).toEqual({ M1: 'ruu', M2: 'rdc', M3: 'c' });
+    expect(await ops(CLAIMS, 'claim_id')).toEqual({ C1: 'ruu', C2: 'cd' });
+    for (const table of [MEMBERS, CLAIMS]) {
+      const [[n, distinct, dead]] = await rowsOf(
+        `SELECT COUNT(*), COUNT(DISTINCT (json_extract_string(row_json, '$.${table === MEMBERS ? 'member_id' : 'claim_id'}'),
+           json_extract_string(payload, '$.payload.source.lsn'))),
+           (SELECT COUNT(*) FROM raw.${table}__dead_letters) FROM raw.${table}`,
+      );
+      expect([distinct, dead]).toEqual([n, 0]);
+    }
+
+    // staging: the source's live rows.
+    expect(await rowsOf(`SELECT member_id, first_name, last_name, plan_id FROM staging.${MEMBERS} ORDER BY 1`)).toEqual(
+      (
+        await pg.query({
+          text: 'SELECT member_id, first_name, last_name, plan_id FROM members ORDER BY 1',
+          rowMode: 'array',
+        })
+      ).rows,
+    );
+    expect(
+      await rowsOf(
+        `SELECT claim_id, member_id, CAST(billed_amount AS DOUBLE), claim_status, updated_at FROM staging.${CLAIMS}`,
+      ),
+    ).toEqual([['C1', 'M1', 100, 'paid', Date.parse('2026-03-01T12:00:00Z')]]);
+
+    // SCD2: versions per member with their source commit times; the untracked update opens none.
+    const history = await rowsOf(
+      `SELECT member_id, member_version, first_name, plan_id, epoch_ms(valid_from), epoch_ms(valid_to), is_current
+       FROM history.${MEMBERS} ORDER BY member_id, member_version`,
+    );
+    expect(history).toEqual([
+      ['M1', 1, 'Ann', 'PLN-GOLD', within(snapshot), within(s2), false],
+      ['M1', 2, 'Ann', 'PLN-SILVER', within(s2), null, true],
+      ['M2', 1, 'Bo', 'PLN-GOLD', within(snapshot), within(s7), false],
+      ['M2', 2, 'Bo', 'PLN-BRONZE', within(s8), null, true],
+      ['M3', 1, 'Cy', 'PLN-SILVER', within(s1), null, true],
+    ]);
+    expect(history[0][5]).toBe(history[1][4]); // one version ends where the next begins
+
+    // Claim status transitions (changed_at: the source rows' updated_at), and initial/current status.
+    const at = (hhmm: string) => Date.parse(`2026-03-01T${hhmm}:00Z`);
+    expect(
+      await rowsOf(
+        `SELECT t.claim_id, old_status, new_status, changed_at, source, r._edp_op
+         FROM history.e2e_claim_status_transitions t
+         JOIN raw.${CLAIMS} r ON r.kafka_partition = t.kafka_partition AND r.kafka_offset = t.kafka_offset
+         ORDER BY t.claim_id, changed_at`,
+      ),
+    ).toEqual([
+      ['C1', null, 'submitted', at('10:00'), 'stream', 'r'],
+      ['C1', 'submitted', 'adjudicated', at('11:00'), 'stream', 'u'],
+      ['C1', 'adjudicated', 'paid', at('12:00'), 'stream', 'u'],
+      ['C2', null, 'submitted', at('11:30'), 'stream', 'c'],
+    ]);
+    expect(
+      await rowsOf(
+        `SELECT claim_id, initial_status, current_status, initial_at, status_changed_at, transitions
+         FROM history.e2e_claim_status ORDER BY 1`,
+      ),
+    ).toEqual([
+      ['C1', 'submitted', 'paid', at('10:00'), at('12:00'), 2],
+      ['C2', 'submitted', 'submitted', at('11:30'), at('11:30'), 0],
+    ]);
+
+    // The consumption view: realtime rows (C1 paid; C2 deleted at the source; C9 from the batch history),
+    // as of the older of the curation table's refresh and the monitor's check, which found both topics
+    // caught up (their positions past the connector's transaction markers too).
+    const realtime = createRealtimeActivities({ warehouse: w, realtime: config.realtime, streaming: config.streaming });
+    await realtime.deployRealtime();
+    await realtime.refreshRealtime();
+    const measured = await measureStreams({ ...deps, webhooks: [] });
+    expect(measured.topics.map((x) => [x.topic, x.totalLag])).toEqual([
+      [membersTopic, 0],
+      [claimsTopic, 0],
+    ]);
+    const [[refreshedAt]] = await rowsOf(
+      `SELECT epoch_ms(data_timestamp) FROM audit.realtime_state WHERE table_name = 'e2e_claim_current'`,
+    );
+    const asOf = Math.min(refreshedAt as number, Date.parse(measured.checkedAt));
+    expect(asOf).toBeGreaterThanOrEqual(s9.to);
+    expect(
+      await rowsOf('SELECT *, epoch_ms(data_as_of) FROM consumption.e2e_claim_status_served ORDER BY claim_id'),
+    ).toEqual([
+      ['C1', 'M1', 'paid', 'REALTIME', expect.anything(), asOf],
+      ['C9', 'M9', 'paid', 'REALTIME', expect.anything(), asOf],
+    ]);
+  });
+});
