@@ -7,7 +7,7 @@ import { createExtractActivities, createIngestActivities } from './ingest';
 import { createLineageActivities } from './lineage';
 import { createQualityActivities } from './quality';
 import { createRealtimeActivities } from './realtime';
-import { createSlaActivities, type RunInfo } from './sla';
+import { createSlaActivities, type SlaDeps } from './sla';
 import { createSqlStepActivities } from './sql-step';
 import { createTransformActivities } from './transform';
 import type { Warehouse } from './warehouse';
@@ -51,9 +51,11 @@ export interface ActivityDeps {
   exportDir: string;
   pipeline: { name: string; intervalHours: number };
   slas: SlaConfig;
+  /** The declared pipelines' SLAs (`pipelines[].sla`). */
+  pipelineSlas?: SlaDeps['pipelineSlas'];
   webhooks: readonly WebhookConfig[];
   /** The pipeline's runs from Temporal's visibility (for latency and availability SLAs). */
-  listRuns?: (pipeline: string, since: Date) => Promise<RunInfo[]>;
+  listRuns?: SlaDeps['listRuns'];
   /** A stream consumer workflow's Temporal status, for the streaming monitor's dead-consumer check. */
   consumerStatus?: (workflowId: string) => Promise<string | undefined>;
   kafka: KafkaConfig;

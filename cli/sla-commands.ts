@@ -18,7 +18,7 @@ export async function applySlaSchedule(client: Client, config: EdpConfig, log: (
     if (!(err instanceof ScheduleNotFoundError)) throw err;
     exists = false;
   }
-  if (!hasSlas(config.slas)) {
+  if (!hasSlas(config.slas, config.pipelines)) {
     if (exists) {
       await handle.delete();
       log(`deleted schedule ${SLA_SCHEDULE_ID} (no SLA configured)`);
@@ -43,26 +43,33 @@ export async function applySlaSchedule(client: Client, config: EdpConfig, log: (
   }
 }
 
-/** Prints a check's states. */
-function printStates(result: SlaCheckResult): void {
+/** Prints a check's states, the `pipeline` section's first, then each declared pipeline's. */
+function printStates(config: EdpConfig, result: SlaCheckResult): void {
+  const all = [{ pipeline: config.pipeline.name, ...result }, ...result.pipelines];
   console.log(
     table(
-      result.states.map((s) => ({
-        sla: s.sla,
-        state: s.breached ? 'BREACHED' : 'ok',
-        detail: s.detail,
-      })),
+      all.flatMap((p) =>
+        p.states.map((s) => ({
+          pipeline: p.pipeline,
+          sla: s.sla,
+          state: s.breached ? 'BREACHED' : 'ok',
+          detail: s.detail,
+        })),
+      ),
     ),
   );
-  if (result.opened.length + result.closed.length > 0) {
-    console.log(`opened: ${result.opened.join(', ') || '—'}; recovered: ${result.closed.join(', ') || '—'}`);
+  const named = (p: (typeof all)[number], slas: string[]) => slas.map((sla) => `${p.pipeline}/${sla}`);
+  const opened = all.flatMap((p) => named(p, p.opened));
+  const closed = all.flatMap((p) => named(p, p.closed));
+  if (opened.length + closed.length > 0) {
+    console.log(`opened: ${opened.join(', ') || '—'}; recovered: ${closed.join(', ') || '—'}`);
   }
   console.log(`alerts sent: ${result.alertsSent}`);
 }
 
 /** `edp sla check`: runs slaCheck now (as the schedule would) and prints the states; exit 1 on a breach. */
 export async function slaCheckNow(config: EdpConfig, log: (m: string) => void): Promise<number> {
-  if (!hasSlas(config.slas)) {
+  if (!hasSlas(config.slas, config.pipelines)) {
     log('no SLA configured (slas in the config; see docs/operations.md)');
     return 0;
   }
@@ -74,8 +81,8 @@ export async function slaCheckNow(config: EdpConfig, log: (m: string) => void): 
         client.workflow.execute(slaCheck, startOptions(config, slaCheckWorkflowId(new Date()), slaCheckInput(config))),
       log,
     );
-    printStates(result);
-    return result.states.some((s) => s.breached) ? 1 : 0;
+    printStates(config, result);
+    return [result, ...result.pipelines].some((p) => p.states.some((s) => s.breached)) ? 1 : 0;
   } finally {
     await close();
   }
@@ -86,6 +93,7 @@ export async function slaSummary(config: EdpConfig): Promise<Array<Record<string
   try {
     const states = await withWarehouseReader(config, readSlaStatus);
     return states.map((s) => ({
+      pipeline: s.pipeline,
       sla: s.sla,
       state: s.breached ? 'BREACHED' : 'ok',
       detail: s.detail,

@@ -53,7 +53,7 @@ export async function status(config: EdpConfig): Promise<number> {
             open.map((r) => ({ run: r.run_id, interval: r.interval_start, step: r.step, now: r.latest_run })),
           )}`,
     );
-    if (hasSlas(config.slas)) {
+    if (hasSlas(config.slas, config.pipelines)) {
       const slas = await slaSummary(config);
       console.log(
         slas.length > 0

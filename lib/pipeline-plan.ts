@@ -132,3 +132,13 @@ export function scheduledRunInterval(schedule: PlanSchedule, scheduledTime: Date
   const spec = parseCron(schedule.cron);
   return makeInterval(previousCronTime(spec, schedule.timezone, scheduledTime), scheduledTime);
 }
+
+/**
+ * The schedule's latest interval that ends at or before `at` (what a latency or availability SLA judges): for
+ * `every`, the slot ending at the boundary at or before it; for a cron, from the fire before the latest fire to it.
+ */
+export function intervalEndingBy(schedule: PlanSchedule, at: Date): DataInterval {
+  if (schedule.kind === 'every') return scheduledRunInterval({ ...schedule, offsetMinutes: 0 }, at);
+  const end = previousCronTime(parseCron(schedule.cron), schedule.timezone, new Date(at.getTime() + 1));
+  return scheduledRunInterval(schedule, end);
+}

@@ -1,3 +1,4 @@
+import type { PipelineSlaTarget } from '../activities/sla';
 import type { EdpConfig } from './config-schema';
 import { producedTables } from '../lib/config/pipelines-check';
 import type { DeclaredPipelineConfig, PipelineStepConfig } from '../lib/config/schema';
@@ -105,5 +106,12 @@ export function platformDownstream(config: EdpConfig): DownstreamTrigger[] {
     down.triggers
       .filter((t) => t.pipeline === config.pipeline.name && PIPELINE_STEPS.some((s) => s === t.step))
       .map((t) => ({ step: t.step!, plan: pipelinePlan(config, down.name) })),
+  );
+}
+
+/** The declared pipelines that have SLAs, each with the schedule its runs' intervals follow. */
+export function pipelineSlaTargets(config: EdpConfig): PipelineSlaTarget[] {
+  return config.pipelines.flatMap((p) =>
+    p.sla ? [{ name: p.name, ...(p.schedule ? { schedule: planScheduleOf(p.schedule) } : {}), sla: p.sla }] : [],
   );
 }

@@ -16,6 +16,7 @@ import type { WorkerRole } from '../lib/config/schema';
 import type { EdpConfig } from './config-schema';
 import { announceWorker } from './worker-presence';
 import { slotOptions, workerParts } from './worker-roles';
+import { pipelineSlaTargets } from './pipeline-plans';
 import { openWorkerWarehouse } from './worker-warehouse';
 import { installRuntime } from './logging';
 import { startQueryServer } from './query-server';
@@ -64,6 +65,7 @@ function workerActivities(
     exportDir: config.export.path,
     pipeline: config.pipeline,
     slas: config.slas,
+    pipelineSlas: pipelineSlaTargets(config),
     webhooks: config.alerts.webhooks,
     kafka: config.kafka,
     streaming: config.streaming,
@@ -81,7 +83,7 @@ function workerActivities(
       ...lineageNamespaceOf(config.warehouse),
       ...(config.lineage.datasetNamespace ? { namespace: config.lineage.datasetNamespace } : {}),
     },
-    listRuns: (pipeline, since) => listPipelineRuns(client(), pipeline, since),
+    listRuns: (pipeline, since, workflowType) => listPipelineRuns(client(), pipeline, since, workflowType),
     consumerStatus: (workflowId) => workflowStatus(client(), workflowId),
   });
 }

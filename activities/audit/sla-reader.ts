@@ -13,17 +13,17 @@ export interface SlaStatusRecord {
   checkedAt: string;
 }
 
-/** The latest check of every SLA, by SLA name, with the open breach of each. */
+/** The latest check of every SLA, by SLA name and pipeline, with the open breach of each. */
 export async function readSlaStatus(src: AuditSource): Promise<SlaStatusRecord[]> {
   const d = src.dialect;
   const rows = await src.query(
     `SELECT c.sla, c.pipeline, c.breached, c.detail, ${d.epochMs('b.opened_at')} AS opened_at_ms,
        ${d.epochMs('c.checked_at')} AS checked_at_ms
      FROM (SELECT sla, pipeline, breached, detail, checked_at,
-             row_number() OVER (PARTITION BY sla ORDER BY checked_at DESC) AS n
+             row_number() OVER (PARTITION BY pipeline, sla ORDER BY checked_at DESC) AS n
            FROM ${d.table(SLA_CHECKS.ref)}) c
-     LEFT JOIN ${d.table(SLA_BREACHES.ref)} b ON b.sla = c.sla AND b.closed_at IS NULL
-     WHERE c.n = 1 ORDER BY c.sla`,
+     LEFT JOIN ${d.table(SLA_BREACHES.ref)} b ON b.pipeline = c.pipeline AND b.sla = c.sla AND b.closed_at IS NULL
+     WHERE c.n = 1 ORDER BY c.sla, c.pipeline`,
   );
   return rows.map((r) => ({
     sla: String(r.sla),

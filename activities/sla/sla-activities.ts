@@ -1,40 +1,74 @@
 import type { AlertsConfig, SlaConfig, WebhookConfig } from '../../lib/config/schema';
+import type { PipelineSlaConfig } from '../../lib/config/pipelines-schema';
+import type { PlanSchedule } from '../../lib/pipeline-plan';
 import { QUALITY_SCORES } from '../audit';
 import { classified } from '../errors';
 import type { Warehouse } from '../warehouse';
 import { recordSlaStates } from './breach-recorder';
-import { evaluateSlas, type RunInfo, type SlaInputs, type SlaState } from './sla-evaluate';
+import {
+  earliestJudgedStart,
+  evaluateSlas,
+  type RunInfo,
+  type SlaInputs,
+  type SlaIntervals,
+  type SlaState,
+} from './sla-evaluate';
+
+/** A declared pipeline's SLAs, with the schedule whose intervals its runs are judged on. */
+export interface PipelineSlaTarget {
+  name: string;
+  schedule?: PlanSchedule;
+  sla: PipelineSlaConfig;
+}
 
 /** What the SLA check needs from the worker. */
 export interface SlaDeps {
   warehouse: Warehouse;
   pipeline: { name: string; intervalHours: number };
   slas: SlaConfig;
+  /** The declared pipelines that have SLAs (`pipelines[].sla`). */
+  pipelineSlas?: readonly PipelineSlaTarget[];
   webhooks: readonly WebhookConfig[];
   /** Which webhooks each alert kind goes to, and its severity (`alerts.routes`). */
   alerts?: Pick<AlertsConfig, 'routes'>;
-  /** The pipeline's runs whose interval starts at or after `since` (Temporal visibility). */
-  listRuns?: (pipeline: string, since: Date) => Promise<RunInfo[]>;
+  /** The runs of `workflowType` for the pipeline whose interval starts at or after `since` (Temporal visibility). */
+  listRuns?: (pipeline: string, since: Date, workflowType: string) => Promise<RunInfo[]>;
+}
+
+/** The states one check found for a declared pipeline, and the breaches it opened and closed. */
+export interface PipelineSlaResult {
+  pipeline: string;
+  states: SlaState[];
+  opened: string[];
+  closed: string[];
 }
 
 /** Result of one SLA check. */
 export interface SlaCheckResult {
   checkedAt: string;
+  /** The `pipeline` section's states. */
   states: SlaState[];
   /** SLAs that went into breach at this check, and those that recovered. */
   opened: string[];
   closed: string[];
+  /** Per declared pipeline with SLAs, in config order. */
+  pipelines: PipelineSlaResult[];
+  /** Alerts sent, all pipelines together. */
   alertsSent: number;
 }
 
-/** True when any SLA is configured (the check and its schedule exist only then). */
-export function hasSlas(slas: SlaConfig): boolean {
-  return (
-    slas.latencyMinutes !== undefined ||
-    slas.qualityScoreMin !== undefined ||
-    slas.availability !== undefined ||
-    slas.freshness.length > 0
-  );
+/** True when any SLA is configured, global or of a declared pipeline (the check and its schedule exist only then). */
+export function hasSlas(slas: SlaConfig, pipelines: ReadonlyArray<{ sla?: PipelineSlaConfig }> = []): boolean {
+  const judged = (s: Partial<SlaConfig>): boolean =>
+    s.latencyMinutes !== undefined || s.availability !== undefined || (s.freshness?.length ?? 0) > 0;
+  return judged(slas) || slas.qualityScoreMin !== undefined || pipelines.some((p) => p.sla && judged(p.sla));
+}
+
+/** Whose runs an SLA check judges: the pipeline's runs of `workflowType`, on `intervals`. */
+interface Subject {
+  name: string;
+  workflowType: string;
+  intervals: SlaIntervals;
 }
 
 /** Builds the SLA activities. */
@@ -42,16 +76,11 @@ export function createSlaActivities(deps: SlaDeps) {
   const w = deps.warehouse;
   const d = w.dialect;
 
-  async function gather(now: Date): Promise<SlaInputs> {
-    const s = deps.slas;
+  async function gather(now: Date, s: SlaConfig, of: Subject): Promise<SlaInputs> {
     let runs: RunInfo[] = [];
     if (s.latencyMinutes !== undefined || s.availability) {
       if (!deps.listRuns) throw new Error('latency and availability SLAs need the Temporal client (run in the worker)');
-      const lookbackHours =
-        Math.max(s.availability?.windowHours ?? 0, 2 * deps.pipeline.intervalHours) +
-        Math.ceil((s.latencyMinutes ?? 0) / 60) +
-        deps.pipeline.intervalHours;
-      runs = await deps.listRuns(deps.pipeline.name, new Date(now.getTime() - lookbackHours * 3_600_000));
+      runs = await deps.listRuns(of.name, earliestJudgedStart(s, of.intervals, now), of.workflowType);
     }
     let latestScore: SlaInputs['latestScore'];
     if (s.qualityScoreMin !== undefined) {
@@ -78,7 +107,14 @@ export function createSlaActivities(deps: SlaDeps) {
         freshness.push({ ...f, newest: null, error: (err as Error).message.split('\n')[0] });
       }
     }
-    return { now, intervalHours: deps.pipeline.intervalHours, runs, latestScore, freshness };
+    return { ...of.intervals, now, runs, latestScore, freshness };
+  }
+
+  /** Evaluates one pipeline's SLAs and records the states, breaches and alerts under its name. */
+  async function check(now: Date, s: SlaConfig, of: Subject) {
+    const states = evaluateSlas(s, await gather(now, s, of));
+    const recorded = await recordSlaStates(w, of.name, states, deps.webhooks, now, deps.alerts?.routes);
+    return { pipeline: of.name, states, ...recorded };
   }
 
   return {
@@ -90,16 +126,29 @@ export function createSlaActivities(deps: SlaDeps) {
     async checkSlas(): Promise<SlaCheckResult> {
       return classified('checking SLAs', async () => {
         const now = new Date();
-        const states = evaluateSlas(deps.slas, await gather(now));
-        const { opened, closed, alertsSent } = await recordSlaStates(
-          w,
-          deps.pipeline.name,
-          states,
-          deps.webhooks,
-          now,
-          deps.alerts?.routes,
-        );
-        return { checkedAt: now.toISOString(), states, opened, closed, alertsSent };
+        const { intervalHours, name } = deps.pipeline;
+        const { states, opened, closed, alertsSent } = await check(now, deps.slas, {
+          name,
+          workflowType: 'platformPipeline',
+          intervals: { intervalHours },
+        });
+        const pipelines: PipelineSlaResult[] = [];
+        let sent = alertsSent;
+        for (const p of deps.pipelineSlas ?? []) {
+          const { alertsSent: n, ...result } = await check(
+            now,
+            { ...p.sla, checkEveryMinutes: deps.slas.checkEveryMinutes },
+            {
+              name: p.name,
+              workflowType: 'pipelineRun',
+              // A pipeline without a schedule has only freshness SLAs (config refuses the others): no intervals read.
+              intervals: { schedule: p.schedule ?? { kind: 'every', minutes: 60, offsetMinutes: 0 } },
+            },
+          );
+          pipelines.push(result);
+          sent += n;
+        }
+        return { checkedAt: now.toISOString(), states, opened, closed, pipelines, alertsSent: sent };
       });
     },
   };

@@ -1,4 +1,5 @@
 import type { SlaConfig } from '../../lib/config/schema';
+import { intervalEndingBy, type PlanSchedule } from '../../lib/pipeline-plan';
 
 /** A pipeline run as Temporal's visibility reports it. */
 export interface RunInfo {
@@ -8,16 +9,18 @@ export interface RunInfo {
   closeTime?: Date;
 }
 
+/** The intervals runs are judged on: the platform pipeline's hours aligned to UTC midnight, or a declared schedule. */
+export type SlaIntervals = { intervalHours: number } | { schedule: PlanSchedule };
+
 /** Everything one SLA check looks at. */
-export interface SlaInputs {
+export type SlaInputs = SlaIntervals & {
   now: Date;
-  intervalHours: number;
   runs: readonly RunInfo[];
   /** The latest scored interval's lowest table score. */
   latestScore?: { intervalStart: string; table: string; score: number };
   /** Newest value per freshness target; `error` when it could not be read. */
   freshness: ReadonlyArray<{ table: string; column: string; newest: Date | null; error?: string }>;
-}
+};
 
 /** One SLA's state at a check. */
 export interface SlaState {
@@ -28,13 +31,24 @@ export interface SlaState {
 }
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 const iso = (d: Date): string => d.toISOString().replace(':00.000Z', 'Z');
 const minutes = (ms: number): string => `${Math.round(ms / MINUTE)} min`;
 
-/** The end of the latest interval that ended at or before `t` (intervals are aligned to UTC midnight). */
-function latestEndAtOrBefore(t: number, hours: number): number {
-  return Math.floor(t / (hours * HOUR)) * hours * HOUR;
+/** The latest interval that ended at or before `t`, as epoch milliseconds. */
+function latestIntervalBy(on: SlaIntervals, t: number): { start: number; end: number } {
+  const schedule: PlanSchedule =
+    'schedule' in on ? on.schedule : { kind: 'every', minutes: on.intervalHours * 60, offsetMinutes: 0 };
+  const i = intervalEndingBy(schedule, new Date(t));
+  return { start: Date.parse(i.start), end: Date.parse(i.end) };
+}
+
+/**
+ * An interval start at or before every interval the latency and availability SLAs judge at `now` (the start of the
+ * interval that ends at or before the availability window's start): the runs to read begin there.
+ */
+export function earliestJudgedStart(slas: SlaConfig, on: SlaIntervals, now: Date): Date {
+  const lastEnd = latestIntervalBy(on, now.getTime() - (slas.latencyMinutes ?? 0) * MINUTE).end;
+  return new Date(latestIntervalBy(on, lastEnd - (slas.availability?.windowHours ?? 0) * 60 * MINUTE).start);
 }
 
 /** A run that finished the pipeline (a blocked publish is a quality matter, not latency or availability). */
@@ -44,14 +58,12 @@ const finished = (r: RunInfo): boolean => r.status === 'COMPLETED';
 export function evaluateSlas(slas: SlaConfig, inputs: SlaInputs): SlaState[] {
   const states: SlaState[] = [];
   const now = inputs.now.getTime();
-  const spanMs = inputs.intervalHours * HOUR;
   const runsOf = (startMs: number) => inputs.runs.filter((r) => r.intervalStart.getTime() === startMs);
 
   if (slas.latencyMinutes !== undefined) {
     const allowed = slas.latencyMinutes * MINUTE;
     // The latest interval whose deadline (end + allowed minutes) has passed.
-    const end = latestEndAtOrBefore(now - allowed, inputs.intervalHours);
-    const start = end - spanMs;
+    const { start, end } = latestIntervalBy(inputs, now - allowed);
     const deadline = end + allowed;
     const onTime = runsOf(start).find((r) => finished(r) && r.closeTime && r.closeTime.getTime() <= deadline);
     const late = runsOf(start).find((r) => finished(r));
@@ -83,15 +95,18 @@ export function evaluateSlas(slas: SlaConfig, inputs: SlaInputs): SlaState[] {
   if (slas.availability) {
     const { percent, windowHours } = slas.availability;
     const grace = (slas.latencyMinutes ?? 0) * MINUTE;
-    const lastEnd = latestEndAtOrBefore(now - grace, inputs.intervalHours);
-    const expected = Math.max(1, Math.floor(windowHours / inputs.intervalHours));
+    // The intervals that start within the window before the latest judged end (at least that latest one).
+    let interval = latestIntervalBy(inputs, now - grace);
+    const windowStart = interval.end - windowHours * 60 * MINUTE;
+    let expected = 0;
     let done = 0;
     const missing: string[] = [];
-    for (let k = 0; k < expected; k++) {
-      const start = lastEnd - (k + 1) * spanMs;
-      if (runsOf(start).some(finished)) done++;
-      else missing.push(iso(new Date(start)));
-    }
+    do {
+      expected++;
+      if (runsOf(interval.start).some(finished)) done++;
+      else missing.push(iso(new Date(interval.start)));
+      interval = latestIntervalBy(inputs, interval.start);
+    } while (interval.start >= windowStart);
     const got = Math.round((done / expected) * 10_000) / 100;
     states.push({
       sla: 'availability',

@@ -27,8 +27,8 @@ export function producedTables(
 
 /**
  * Cross-key checks of the `pipelines` section, each reported at its key: unique names, step dependencies that
- * exist and form no cycle, ingest entities and SQL tables that are configured, and triggers naming a declared
- * pipeline, step or produced table without a trigger cycle.
+ * exist and form no cycle, ingest entities and SQL tables that are configured, interval SLAs only on scheduled
+ * pipelines, and triggers naming a declared pipeline, step or produced table without a trigger cycle.
  */
 export function checkPipelines(config: PipelinesContext, ctx: z.RefinementCtx): void {
   const issue = (path: Array<string | number>, message: string): void =>
@@ -60,6 +60,9 @@ export function checkPipelines(config: PipelinesContext, ctx: z.RefinementCtx): 
         if (!sqlTables.has(t)) issue([i, 'steps', j, 'sqlTables', k], `no SQL table ${t} (sources[].tables)`);
       });
     });
+    for (const key of ['latencyMinutes', 'availability'] as const)
+      if (p.sla?.[key] !== undefined && !p.schedule)
+        issue([i, 'sla', key], `judges the runs of each scheduled interval; pipeline ${p.name} has no schedule`);
     if (p.steps.every((s) => s.dependsOn.every((d) => steps.has(d) && d !== s.name))) {
       try {
         topologicalOrder(planGraph(p));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkTimeZone, CronError, parseCron } from '../cron';
 import { identifier, positiveInt } from './primitives';
 import { exportModeSchema } from './project-schema';
+import { slasSchema } from './sla-schema';
 
 // The `pipelines` section: pipelines declared as data (docs/pipelines.md). Each runs on the generic
 // `pipelineRun` workflow; the `pipeline` section stays the platform pipeline run by `platformPipeline`.
@@ -179,6 +180,16 @@ const triggerSchema = z
 /** A validated trigger. */
 export type TriggerConfig = z.infer<typeof triggerSchema>;
 
+/**
+ * A declared pipeline's own SLAs, in the `slas` section's shapes: latency and availability judge this pipeline's
+ * runs on its schedule's intervals (cron ones included); freshness its tables. Checked by the one `slaCheck`.
+ */
+const pipelineSlaSchema = slasSchema
+  .removeDefault()
+  .pick({ latencyMinutes: true, availability: true, freshness: true });
+/** A declared pipeline's SLAs after defaults. */
+export type PipelineSlaConfig = z.infer<typeof pipelineSlaSchema>;
+
 /** One declared pipeline. */
 export const declaredPipelineSchema = z
   .object({
@@ -189,6 +200,7 @@ export const declaredPipelineSchema = z
     /** Steps running at once. */
     parallelism: z.number().int().min(1).max(64).default(4),
     steps: z.array(pipelineStepSchema).min(1),
+    sla: pipelineSlaSchema.optional(),
   })
   .strict();
 /** A validated declared pipeline. */

@@ -219,6 +219,30 @@ describeEngines('the audit schema on %s', (engine) => {
     ]);
   });
 
+  it('keeps the same SLA of two pipelines apart, each with its own open breach', async () => {
+    const third = new Date('2026-07-01T05:10:00.000Z');
+    // `claims` has an open latency breach (above); the declared pipeline `finance` holds its own latency SLA.
+    await recordSlaStates(w, 'finance', [{ sla: 'latency', breached: false, detail: 'on time' }], [], third);
+    expect((await readSlaStatus(w)).filter((s) => s.sla === 'latency')).toEqual([
+      {
+        sla: 'latency',
+        pipeline: 'claims',
+        breached: true,
+        detail: '95 min > 60',
+        breachedSince: '2026-07-01T05:05:00.000Z',
+        checkedAt: '2026-07-01T05:05:00.000Z',
+      },
+      {
+        sla: 'latency',
+        pipeline: 'finance',
+        breached: false,
+        detail: 'on time',
+        breachedSince: null,
+        checkedAt: third.toISOString(),
+      },
+    ]);
+  });
+
   it('reads the latest file loads and mart exports, newest first', async () => {
     const ts = w.dialect.columnType('timestamp');
     for (const [file, at] of [

@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SlaCheckResult } from '../../activities/sla';
 import { DuckDbWarehouse } from '../../activities/warehouse';
+import { startDeclaredRun } from '../../cli/declared-run';
 import { temporalClient, withWorker } from '../../cli/session';
+import { makeInterval } from '../../lib/intervals';
 import { pipelineInput } from '../../workers/workflow-inputs';
 import { slaCheck } from '../../workflows';
 import { maybeRecordHistory } from '../helpers/histories';
@@ -12,7 +14,7 @@ import { testServices } from '../setup/test-services';
 /** slaCheck on the dev server with a real DuckDB file, Temporal visibility and a loopback webhook. */
 describe('SLA check (dev server, DuckDB, webhook)', () => {
   let server: Server;
-  const bodies: Array<{ kind: string; sla: string; detail: string }> = [];
+  const bodies: Array<{ kind: string; sla: string; detail: string; pipeline: string }> = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
       let text = '';
@@ -111,4 +113,93 @@ describe('SLA check (dev server, DuckDB, webhook)', () => {
       await close();
     }
   });
+
+  it("judges a declared pipeline's latency on its own runs only: one breach and one alert under its name", async () => {
+    const port = (server.address() as AddressInfo).port;
+    const steps = [{ name: 'touch', kind: 'sql', sql: 'CREATE SCHEMA IF NOT EXISTS marts' }];
+    // Two pipelines on the same every-minute grid with the same SLA; schedules paused, runs started by the test.
+    const declared = (name: string) => ({
+      name,
+      schedule: { every: '1m', paused: true },
+      sla: { latencyMinutes: 5 },
+      steps,
+    });
+    const loaded = testConfig('it-sla-pipes', {
+      pipelines: [declared('it_sla_late'), declared('it_sla_prompt')],
+      alerts: { webhooks: [{ name: 'ops', url: `http://127.0.0.1:${port}/alerts`, format: 'json' }] },
+    });
+    const alertsBefore = bodies.length;
+    // The judged interval is the latest whose deadline (end + 5 min) has passed. Pick the one whose deadline is the
+    // next minute boundary at least 45 s away: the prompt pipeline's run of it finishes before that deadline.
+    const deadline = Math.ceil((Date.now() + 45_000) / 60_000) * 60_000;
+    const interval = makeInterval(new Date(deadline - 6 * 60_000), new Date(deadline - 5 * 60_000));
+    const { client, close } = await temporalClient(loaded.config);
+    try {
+      const result = await withWorker(
+        loaded.config,
+        async () => {
+          const prompt = await startDeclaredRun(client, loaded.config, 'it_sla_prompt', interval);
+          expect((await prompt.result()).status).toBe('succeeded');
+          const closedAt = (await prompt.describe()).closeTime!.getTime();
+          expect(closedAt).toBeLessThanOrEqual(deadline);
+          // The check must run once the deadline has passed: that is when the interval is the one judged.
+          while (Date.now() <= deadline)
+            await new Promise((r) => setTimeout(r, Math.min(1_000, deadline + 1 - Date.now())));
+          return client.workflow.execute(slaCheck, {
+            workflowId: `it-sla-pipes-check-${Date.now()}`,
+            taskQueue: loaded.config.temporal.taskQueues.workflows,
+            args: [{ steps: pipelineInput(loaded.config).steps }],
+          });
+        },
+        () => {},
+      );
+      const judged = `interval ${interval.start.replace(':00.000Z', 'Z')}`;
+      // Checked within the minute after the deadline (a later check would judge the next interval).
+      expect(Date.parse(result.checkedAt)).toBeLessThan(deadline + 60_000);
+      expect(result.states).toEqual([]); // no global SLA
+      expect(result.pipelines).toEqual([
+        {
+          // The prompt pipeline's run of the same interval does not count for the late one.
+          pipeline: 'it_sla_late',
+          states: [
+            {
+              sla: 'latency',
+              breached: true,
+              detail: expect.stringMatching(
+                new RegExp(`^${judged} had not finished [56] min after its end \\(allowed 5 min\\)$`),
+              ),
+            },
+          ],
+          opened: ['latency'],
+          closed: [],
+        },
+        {
+          pipeline: 'it_sla_prompt',
+          states: [
+            {
+              sla: 'latency',
+              breached: false,
+              detail: expect.stringMatching(
+                new RegExp(`^${judged} finished [0-5] min after its end \\(allowed 5 min\\)$`),
+              ),
+            },
+          ],
+          opened: [],
+          closed: [],
+        },
+      ]);
+      expect(result.alertsSent).toBe(1);
+      expect(bodies.slice(alertsBefore).map((b) => `${b.kind} ${b.pipeline} ${b.sla}`)).toEqual([
+        'breach it_sla_late latency',
+      ]);
+      const w = await DuckDbWarehouse.open({ path: loaded.config.warehouse.duckdb.path });
+      const breaches = await w.query(
+        'SELECT pipeline, sla, closed_at IS NOT NULL AS closed FROM audit.sla_breaches ORDER BY pipeline, sla',
+      );
+      await w.close();
+      expect(breaches).toEqual([{ pipeline: 'it_sla_late', sla: 'latency', closed: false }]);
+    } finally {
+      await close();
+    }
+  }, 240_000);
 });

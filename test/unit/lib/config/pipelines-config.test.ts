@@ -51,7 +51,49 @@ describe('the pipelines section', () => {
     expect(run().pipelines[0].triggers).toEqual([{ pipeline: 'platform', step: 'transform' }]);
   });
 
+  it('accepts per-pipeline SLAs, on a cron pipeline too, in the slas section’s shapes', () => {
+    const freshness = [{ table: 'marts.member_claims_summary', column: 'updated_at', maxMinutes: 90 }];
+    const { run } = load([
+      { name: 'hourly', schedule: { every: '1h' }, sla: { latencyMinutes: 30, freshness }, steps: [ingest] },
+      {
+        name: 'weekdays',
+        schedule: { cron: '0 6 * * 1-5', timezone: 'America/New_York' },
+        sla: { latencyMinutes: 120, availability: { percent: 90 } },
+        steps: [ingest],
+      },
+      { name: 'triggered', triggers: [{ pipeline: 'hourly', step: 'load' }], sla: { freshness }, steps: [ingest] },
+    ]);
+    expect(run().pipelines.map((p) => p.sla)).toEqual([
+      { latencyMinutes: 30, freshness },
+      { latencyMinutes: 120, availability: { percent: 90, windowHours: 24 }, freshness: [] },
+      { freshness },
+    ]);
+  });
+
   it.each([
+    [
+      'a latency SLA of 0 minutes',
+      [{ name: 'p', schedule: { every: '1h' }, sla: { latencyMinutes: 0 }, steps: [ingest] }],
+      'pipelines.0.sla.latencyMinutes: Number must be greater than 0',
+    ],
+    [
+      'an SLA the pipelines section does not judge per pipeline',
+      [{ name: 'p', schedule: { every: '1h' }, sla: { qualityScoreMin: 90 }, steps: [ingest] }],
+      "pipelines.0.sla: Unrecognized key(s) in object: 'qualityScoreMin'",
+    ],
+    [
+      'a freshness target that is not schema.table',
+      [{ name: 'p', sla: { freshness: [{ table: 'claims', column: 'updated_at', maxMinutes: 5 }] }, steps: [ingest] }],
+      'pipelines.0.sla.freshness.0.table: expected schema.table',
+    ],
+    [
+      'a latency SLA on a pipeline without a schedule',
+      [
+        { name: 'up', schedule: { every: '1h' }, steps: [ingest] },
+        { name: 'p', triggers: [{ pipeline: 'up', step: 'load' }], sla: { latencyMinutes: 30 }, steps: [ingest] },
+      ],
+      'pipelines.1.sla.latencyMinutes: judges the runs of each scheduled interval; pipeline p has no schedule',
+    ],
     [
       'a cycle between steps',
       [{ name: 'p', steps: [{ ...ingest, dependsOn: ['build'] }, build] }],
