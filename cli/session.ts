@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { chosenEngine, singleWriterOf } from '../activities/warehouse';
+import { chosenEngine, singleWriterOf } from '../activities/warehouse/warehouse-config';
 import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../workers/config-schema';
 import { liveWorker, localWorkersServe } from './worker-daemon';
 import { EdpError } from '../lib/errors';
 import { CliError } from './cli-errors';
-import type { AuditSource } from '../activities/audit';
-import type { Row } from '../activities/warehouse';
+import type { AuditSource } from '../activities/audit/audit-source';
+import type { Row } from '../activities/warehouse/warehouse';
 import type { QueryRequest, WorkerLease } from '../workers/query-server';
 
 export { CliError, UsageError } from './cli-errors';
