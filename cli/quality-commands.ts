@@ -17,7 +17,7 @@ export function printGateResult(r: QualityGateResult): void {
     table(
       r.scores.map((s) => ({
         table: s.table,
-        rows: num(s.rows),
+        'rows checked': num(s.rows),
         invalid: num(s.invalidRows),
         quarantined: num(s.quarantined),
         score: `${s.score.toFixed(2)}%`,
@@ -95,7 +95,7 @@ export async function qualityReport(config: EdpConfig, runId: string | undefined
   const scores = report.scores.map((s) => ({
     table: s.table,
     checked: s.checkedTable,
-    rows: s.rows,
+    'rows checked': s.rows,
     invalid: s.invalidRows,
     quarantined: s.quarantinedRows,
     score: `${s.score.toFixed(2)}%`,
