@@ -1,6 +1,6 @@
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { RunIncidentReport } from '../../activities/alerts';
 import type { FileLoadResult } from '../../activities/ingest';
@@ -10,6 +10,7 @@ import { stepWorkflowId } from '../../lib/ids';
 import { maybeRecordHistory } from '../helpers/histories';
 import { addSearchAttributes, queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
 import { testServices } from '../setup/test-services';
+import { testRuntimeLogger } from '../helpers/time-skipping';
 
 /** Runs `fn` over `items` one at a time. */
 async function mapSequential<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -35,7 +36,7 @@ describe('platformPipeline (time-skipping server)', () => {
   };
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: testRuntimeLogger() });
     env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: testServices().testServerPath } },
     });
@@ -142,6 +143,8 @@ describe('platformPipeline (time-skipping server)', () => {
         calls.incidents.push(report);
         return Promise.resolve({ opened: [], recovered: [], sent: 0 });
       },
+      // A failed run records its dead letter (the real activity writes audit.dead_letters).
+      recordDeadLetter: () => Promise.resolve(),
     };
     return { activities, calls };
   }
