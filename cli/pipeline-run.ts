@@ -143,6 +143,11 @@ export function ingestSummaryLines(i: BatchIngestResult): string[] {
   return lines;
 }
 
+/** The summary of a run cancelled while the command watched it (`edp cancel`, the Web UI). */
+export function cancelledLine(pipeline: string, interval: DataInterval): string {
+  return `Pipeline ${pipeline} ${describeInterval(interval)}: CANCELLED (the step it was in stopped; the later steps did not run)`;
+}
+
 /** Prints the run's summary (see {@link summaryLines}). */
 export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workflowId: string, runId: string): void {
   for (const line of summaryLines(config, r, workflowId, runId)) console.log(line);

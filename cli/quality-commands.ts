@@ -8,6 +8,7 @@ import type { QualityGateResult } from '../workflows/quality-gate';
 import { num, table } from './output';
 import { temporalClient, UsageError, withWarehouseReader, withWorker } from './session';
 import { webUiLink } from './pipeline-run';
+import { interruptibleWait } from './run-wait';
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -54,22 +55,29 @@ export async function qualityRun(
   const bad = tables.filter((t) => !TABLE_NAME.test(t));
   if (bad.length > 0) throw new UsageError(`--table takes schema.table, got ${bad.join(', ')}`);
   const workflowId = qualityRunWorkflowId(new Date());
-  const result = await withWorker(
+  let started = false;
+  const result = await interruptibleWait(
     config,
-    async () => {
-      const { client, close } = await temporalClient(config);
-      try {
-        const handle = await client.workflow.start(
-          qualityGate,
-          startOptions(config, workflowId, qualityGateInput(config, { interval, tables })),
-        );
-        log(`running ${workflowId}: ${webUiLink(config, workflowId, handle.firstExecutionRunId)}`);
-        return await handle.result();
-      } finally {
-        await close();
-      }
-    },
-    log,
+    () => (started ? [workflowId] : []),
+    () =>
+      withWorker(
+        config,
+        async () => {
+          const { client, close } = await temporalClient(config);
+          try {
+            const handle = await client.workflow.start(
+              qualityGate,
+              startOptions(config, workflowId, qualityGateInput(config, { interval, tables })),
+            );
+            started = true;
+            log(`running ${workflowId}: ${webUiLink(config, workflowId, handle.firstExecutionRunId)}`);
+            return await handle.result();
+          } finally {
+            await close();
+          }
+        },
+        log,
+      ),
   );
   printGateResult(result);
   return result.passed ? 0 : 1;

@@ -77,6 +77,9 @@ function scheduledInterval(hours: number): DataInterval {
 /** Patch id of the alert incidents a run records when it ends (`recordRunIncidents`); older runs replay without. */
 export const RUN_ALERTS_PATCH = 'run-alert-incidents';
 
+/** Patch id of the `cancelled` EdpStatus of a cancelled run (`failed` before it). */
+export const CANCELLED_STATUS_PATCH = 'cancelled-run-status';
+
 /** The 4-hourly platform DAG for one data interval: ingest → transform → quality gate → export, as child workflows. */
 export async function platformPipeline(input: PlatformPipelineInput): Promise<PlatformPipelineResult> {
   const interval = input.interval ?? scheduledInterval(input.intervalHours);
@@ -185,7 +188,8 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     if (alerting) await reportIncidents(input, interval, { status, transform: transformed, quality });
     return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
   } catch (err) {
-    setStatus('failed');
+    // Someone's decision, not a failure; runs started before the patch replay their 'failed'.
+    setStatus(isCancellation(err) && patched(CANCELLED_STATUS_PATCH) ? 'cancelled' : 'failed');
     await recordDeadLetter({
       pipeline: input.pipeline,
       warehouseTaskQueue: input.steps.warehouseTaskQueue,

@@ -7,6 +7,7 @@ import type { FileLoadResult } from '../../activities/ingest';
 import { batchIngest, platformPipeline, transform } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
 import { stepWorkflowId } from '../../lib/ids';
+import { EDP_STATUS } from '../../lib/search-attributes';
 import { maybeRecordHistory } from '../helpers/histories';
 import { addSearchAttributes, queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
 import { testServices } from '../setup/test-services';
@@ -233,6 +234,27 @@ describe('platformPipeline (time-skipping server)', () => {
       stepWorkflowId(input.pipeline, 'transform', interval),
       'model-fails',
     );
+  });
+
+  it('a cancelled run ends with EdpStatus cancelled, not failed, and reports no incident', async () => {
+    const fakes = fakeActivities({ landsAfterHours: 100, transientLoadFailures: 0 });
+    const workflowId = 'ts-cancelled';
+    await withWorkers(workflowId, fakes.activities, async (queues) => {
+      const args: [PlatformPipelineInput] = [{ ...input, steps: { warehouseTaskQueue: queues.warehouse } }];
+      const handle = await env.client.workflow.start(platformPipeline, {
+        workflowId,
+        taskQueue: queues.workflows,
+        args,
+      });
+      // Cancelled while its sensor waits for the late file (time skips only while a result is awaited).
+      while (fakes.calls.checks === 0) await new Promise((r) => setTimeout(r, 50));
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow('Workflow execution cancelled');
+    });
+    const described = await env.client.workflow.getHandle(workflowId).describe();
+    expect(described.status.name).toBe('CANCELLED');
+    expect(described.typedSearchAttributes.get(EDP_STATUS)).toBe('cancelled');
+    expect(fakes.calls.incidents).toEqual([]);
   });
 
   it('loads thousands of files in child batches, keeping every history small', async () => {

@@ -1,4 +1,4 @@
-import { summaryLines } from '../../../cli/pipeline-run';
+import { cancelledLine, summaryLines } from '../../../cli/pipeline-run';
 import { summarizeLoads } from '../../../workflows/file-load-summary';
 import type { PlatformPipelineResult } from '../../../workflows/platform-pipeline';
 import { loadConfig } from '../../../workers/config';
@@ -129,6 +129,12 @@ describe('the run summary names every row count by what happened to the rows', (
         '  ingest     1 files, 1 tables: 0 rows read = 0 loaded + 0 quarantined (1 files already loaded earlier)',
         '             NOTHING NEW LOADED: all 1 files were loaded by an earlier run; the SQL extracts found no new rows',
       ]),
+    );
+  });
+
+  it('a run cancelled while watched ends as CANCELLED, not FAILED', () => {
+    expect(cancelledLine('platform', run().interval)).toMatch(
+      /^Pipeline platform \[2026-01-01T04:00Z, 2026-01-01T08:00Z\): CANCELLED \(/,
     );
   });
 });
