@@ -188,16 +188,19 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
     if (alerting) await reportIncidents(input, interval, { status, transform: transformed, quality });
     return { pipeline: input.pipeline, interval, status, ingest, transform: transformed, quality, export: exported };
   } catch (err) {
-    // Someone's decision, not a failure; runs started before the patch replay their 'failed'.
-    setStatus(isCancellation(err) && patched(CANCELLED_STATUS_PATCH) ? 'cancelled' : 'failed');
-    await recordDeadLetter({
-      pipeline: input.pipeline,
-      warehouseTaskQueue: input.steps.warehouseTaskQueue,
-      interval,
-      step,
-      stepWorkflowId: childId(step),
-      err,
-    });
+    // Someone's decision, not a failure: no dead letter either (its activity could not start in the cancelled
+    // scope; it only logged that). Runs started before the patch replay their 'failed'.
+    const cancelled = isCancellation(err) && patched(CANCELLED_STATUS_PATCH);
+    setStatus(cancelled ? 'cancelled' : 'failed');
+    if (!cancelled)
+      await recordDeadLetter({
+        pipeline: input.pipeline,
+        warehouseTaskQueue: input.steps.warehouseTaskQueue,
+        interval,
+        step,
+        stepWorkflowId: childId(step),
+        err,
+      });
     // A cancelled run still reports how it ended: in a scope its cancellation does not reach.
     await CancellationScope.nonCancellable(async () => {
       lineage.emit([event(isCancellation(err) ? 'ABORT' : 'FAIL', run, { errorClass: errorClassOf(err) })]);

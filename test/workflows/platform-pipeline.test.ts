@@ -11,7 +11,7 @@ import { EDP_STATUS } from '../../lib/search-attributes';
 import { maybeRecordHistory } from '../helpers/histories';
 import { addSearchAttributes, queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
 import { testServices } from '../setup/test-services';
-import { testRuntimeLogger } from '../helpers/time-skipping';
+import { testRuntimeLogger, testTelemetry } from '../helpers/sdk-logger';
 
 /** Runs `fn` over `items` one at a time. */
 async function mapSequential<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -37,7 +37,7 @@ describe('platformPipeline (time-skipping server)', () => {
   };
 
   beforeAll(async () => {
-    Runtime.install({ logger: testRuntimeLogger() });
+    Runtime.install({ logger: testRuntimeLogger(), telemetryOptions: testTelemetry() });
     env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: testServices().testServerPath } },
     });
@@ -54,7 +54,14 @@ describe('platformPipeline (time-skipping server)', () => {
     failingModel?: string;
   }) {
     const startedAt = { ms: 0 };
-    const calls = { checks: 0, loads: 0, models: [] as string[], exports: 0, incidents: [] as RunIncidentReport[] };
+    const calls = {
+      checks: 0,
+      loads: 0,
+      models: [] as string[],
+      exports: 0,
+      incidents: [] as RunIncidentReport[],
+      deadLetters: 0,
+    };
     const load = (entity: string): FileLoadResult => ({
       entity,
       file: `${entity}.csv`,
@@ -145,7 +152,10 @@ describe('platformPipeline (time-skipping server)', () => {
         return Promise.resolve({ opened: [], recovered: [], sent: 0 });
       },
       // A failed run records its dead letter (the real activity writes audit.dead_letters).
-      recordDeadLetter: () => Promise.resolve(),
+      recordDeadLetter: () => {
+        calls.deadLetters++;
+        return Promise.resolve();
+      },
     };
     return { activities, calls };
   }
@@ -255,6 +265,7 @@ describe('platformPipeline (time-skipping server)', () => {
     expect(described.status.name).toBe('CANCELLED');
     expect(described.typedSearchAttributes.get(EDP_STATUS)).toBe('cancelled');
     expect(fakes.calls.incidents).toEqual([]);
+    expect(fakes.calls.deadLetters).toBe(0);
   });
 
   it('loads thousands of files in child batches, keeping every history small', async () => {
