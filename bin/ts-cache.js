@@ -12,16 +12,26 @@ const ROOT = path.join(__dirname, '..');
 const CACHE = path.join(ROOT, 'dist');
 const SOURCE_DIRS = ['cli', 'lib', 'workers', 'activities', 'infra', 'workflows', 'quality', 'bench'];
 
-function loadEsbuild() {
+/**
+ * esbuild's version (part of every cache header) and, loaded only at the first cache miss, esbuild itself:
+ * a start from a filled cache reads one package.json instead of loading esbuild. Undefined without esbuild.
+ */
+function esbuildOnDemand() {
+  let version;
   try {
-    return require('esbuild');
+    version = require('esbuild/package.json').version;
   } catch {
     return undefined;
   }
+  let loaded;
+  return { version, transformSync: (...args) => (loaded ??= require('esbuild')).transformSync(...args) };
 }
 
+/** Changes whenever the transpile options below do, so a cache written with other options is refilled. */
+const OPTIONS_VERSION = 2;
+
 function header(esbuild, stat) {
-  return `//edp-ts-cache esbuild=${esbuild.version} size=${stat.size} mtime=${stat.mtimeMs}\n`;
+  return `//edp-ts-cache esbuild=${esbuild.version} options=${OPTIONS_VERSION} size=${stat.size} mtime=${stat.mtimeMs}\n`;
 }
 
 function cachePath(file) {
@@ -34,7 +44,10 @@ function transpile(esbuild, file, source) {
     format: 'cjs',
     target: 'node20',
     sourcefile: file,
+    // Stack traces name the .ts file and line; the map need not carry the source itself (half its size,
+    // decoded at every start).
     sourcemap: 'inline',
+    sourcesContent: false,
     // import() of a .ts file must go through require (and so through this hook), as tsc's CommonJS output does.
     supported: { 'dynamic-import': false },
   }).code;
@@ -66,7 +79,7 @@ function compiled(esbuild, file) {
 
 /** Makes require() load .ts files through the cache; returns false when esbuild is missing (use tsx then). */
 function register() {
-  const esbuild = loadEsbuild();
+  const esbuild = esbuildOnDemand();
   if (!esbuild) return false;
   process.setSourceMapsEnabled(true);
   require.extensions['.ts'] = function loadTs(module, filename) {
@@ -89,7 +102,7 @@ function tsFiles(dir) {
 
 /** Transpiles every source file into the cache (npm's `prepare`), so even the first `edp` starts fast. */
 function fill() {
-  const esbuild = loadEsbuild();
+  const esbuild = esbuildOnDemand();
   if (!esbuild) return 0;
   const files = SOURCE_DIRS.flatMap((d) => tsFiles(path.join(ROOT, d)));
   for (const file of files) compiled(esbuild, file);

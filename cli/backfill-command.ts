@@ -44,7 +44,9 @@ export async function latestStates(
           ? 'succeeded'
           : status === 'blocked'
             ? 'blocked'
-            : 'failed';
+            : wf.status.name === 'CANCELLED'
+              ? 'cancelled'
+              : 'failed';
     const seen = latest.get(start);
     if (!seen || wf.startTime.getTime() > seen.started) latest.set(start, { started: wf.startTime.getTime(), state });
   }

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { compileProject, DEFAULT_TARGET, planProject, type DbtCommand } from '../activities/transform';
-import { engineNamed } from '../activities/warehouse';
+import type { DbtCommand } from '../activities/transform';
 import type { EdpConfig } from '../workers/config-schema';
-import { ProjectError } from '../lib/errors';
 import { dbtWorkflowId } from '../lib/ids';
 import { startOptions, transformInput } from '../workers/workflow-inputs';
 import { transform } from '../workflows';
@@ -12,7 +10,7 @@ import type { ModelOutcome, TransformProgress, TransformResult } from '../workfl
 import { resultOrCause } from './failure-chain';
 import { webUiLink } from './pipeline-run';
 import { interruptibleWait } from './run-wait';
-import { CliError, temporalClient, UsageError } from './session';
+import { temporalClient, UsageError } from './session';
 
 const COMMANDS: readonly DbtCommand[] = ['build', 'run', 'test', 'seed', 'snapshot', 'compile'];
 
@@ -34,16 +32,6 @@ export function parseVars(text: string | undefined): Record<string, unknown> | u
   if (!v || typeof v !== 'object' || Array.isArray(v))
     throw new UsageError(`--vars must be a mapping, e.g. '{as_of_date: 2026-01-01}'`);
   return v as Record<string, unknown>;
-}
-
-/** Project errors (file:line messages) print as they are, without a stack. */
-function plain<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ProjectError) throw new CliError(err.message);
-    throw err;
-  }
 }
 
 const VERB: Record<string, string> = {
@@ -85,7 +73,7 @@ export function summaryLine(nodes: readonly ModelOutcome[]): string {
 }
 
 /**
- * `edp dbt <command>`: `compile` parses and compiles here (no warehouse, no Temporal); the others start
+ * `edp dbt <command>`: `compile` parses and compiles here (reading the warehouse, no Temporal); the others start
  * the durable `transform` workflow and print each node as it finishes.
  */
 export async function dbtCommand(
@@ -104,23 +92,8 @@ export async function dbtCommand(
   const vars = parseVars(opts.vars);
   const started = Date.now();
   if (command === 'compile') {
-    const target = {
-      ...DEFAULT_TARGET,
-      schema: config.transform.targetSchema,
-      type: engineNamed(config.warehouse.engine).dbtType,
-    };
-    const { manifest, plan } = plain(() =>
-      planProject(projectDir, { command, select: opts.select, exclude: opts.exclude, vars }, target),
-    );
-    const files = await compileProject(
-      undefined,
-      manifest,
-      plan.nodes.map((n) => n.id),
-    );
-    log(`Compiled ${files.length} nodes of ${manifest.projectName} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
-    log(`  manifest: ${plan.manifestFile}`);
-    if (files[0]) log(`  compiled SQL under: ${files[0].file.split(`/compiled/`)[0]}/compiled/`);
-    return 0;
+    const { dbtCompile } = await import('./dbt-compile');
+    return dbtCompile(config, { projectDir, select: opts.select, exclude: opts.exclude, vars }, log);
   }
   const { client, close } = await temporalClient(config);
   try {

@@ -10,7 +10,8 @@ import {
 import type { LoadedConfig } from '../workers/config';
 import type { RunParams } from '../workflows/pipeline-run';
 import { num, progress } from './output';
-import { printSummary, startedLine, startOrAttachPipeline, watchPipeline } from './pipeline-run';
+import { failureReport } from './failure-chain';
+import { cancelledLine, printSummary, startedLine, startOrAttachPipeline, watchPipeline } from './pipeline-run';
 import { DEFAULT_SAMPLE, writeSampleFiles, writeSampleSources } from './sample-files';
 import { temporalClient, withWorker } from './session';
 import { localWorkersServe, startWorkerDaemon, stopWorkerDaemon, workerLog } from './worker-daemon';
@@ -37,7 +38,14 @@ export async function runInterval(
     const run = await startOrAttachPipeline(client, config, interval, params);
     const { handle } = run;
     progress(since, `${startedLine(run)} for ${describeInterval(interval)}`);
-    const result = await watchPipeline(client, handle, config.pipeline.name, interval, since);
+    const result = await watchPipeline(client, handle, config.pipeline.name, interval, since).catch((err: unknown) => {
+      if (failureReport(err).ending !== 'cancelled') throw err;
+      return undefined;
+    });
+    if (!result) {
+      console.log(`\n${cancelledLine(config.pipeline.name, interval)}`);
+      return false;
+    }
     const { runId } = await handle.describe();
     printSummary(config, result, handle.workflowId, runId);
     return result.status === 'succeeded';

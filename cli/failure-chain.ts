@@ -8,7 +8,7 @@ import {
   TerminatedFailure,
   TimeoutFailure,
 } from '@temporalio/common';
-import { CliError } from './session';
+import { CliError } from './cli-errors';
 
 /** One step of a failure's path: a child workflow or activity it passed through on its way up. */
 export interface FailureStep {

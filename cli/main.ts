@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { EdpError } from '../lib/errors';
 import { commandLineOptions, CommandOptions } from './command';
-import { describeFailure } from './failure-chain';
 import { COMMANDS, findCommand } from './commands';
 import { overviewHelp } from './help';
 import { enginesNodeOf, nodeSupportWarning } from './node-support';
@@ -44,12 +43,15 @@ const KNOWN_ERRORS = new Set(['ServiceError', 'IntervalError', 'TypeError']);
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: unknown) => {
+  async (err: unknown) => {
     const e = err as Error;
     const known = err instanceof CliError || err instanceof EdpError || KNOWN_ERRORS.has(e.name);
-    // The useful part of a workflow failure is its root cause and where it happened.
-    if (e.name === 'WorkflowFailedError') console.error(`edp: ${describeFailure(e)}`);
-    else console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
+    // The useful part of a workflow failure is its root cause and where it happened. Loaded only then:
+    // it brings Temporal's client, which help and usage errors never need.
+    if (e.name === 'WorkflowFailedError') {
+      const { describeFailure } = await import('./failure-chain');
+      console.error(`edp: ${describeFailure(e)}`);
+    } else console.error(`edp: ${known ? e.message : (e.stack ?? String(e))}`);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   },
 );

@@ -9,6 +9,7 @@ import type { PlatformPipelineResult } from '../workflows/platform-pipeline';
 import { platformPipeline } from '../workflows';
 import { extractWarnings } from './extract-warnings';
 import { num, progress } from './output';
+import { readLoadedQuarantined, rows } from './row-counts';
 import { LandingSensorWatch } from './sensor-watch';
 
 /** Web UI address of a workflow run. */
@@ -105,7 +106,7 @@ const LISTED_UNMATCHED = 10;
 export function ingestSummaryLines(i: BatchIngestResult): string[] {
   const pad = ' '.repeat(13);
   const lines = [
-    `  ingest     ${num(i.fileCount)} files, ${i.extracts.length} tables, ${num(i.rowsIn)} rows in = ${num(i.rowsLoaded)} loaded + ${num(i.rowsQuarantined)} quarantined` +
+    `  ingest     ${num(i.fileCount)} files, ${i.extracts.length} tables: ${readLoadedQuarantined(i.rowsIn, i.rowsLoaded, i.rowsQuarantined)}` +
       (i.alreadyLoaded > 0 ? ` (${num(i.alreadyLoaded)} files already loaded earlier)` : '') +
       (i.batches.length > 0 ? ` in ${i.batches.length} child batches` : '') +
       (i.missing.length > 0 ? `; missing: ${i.missing.join(', ')}` : ''),
@@ -136,44 +137,62 @@ export function ingestSummaryLines(i: BatchIngestResult): string[] {
   }
   for (const x of i.extracts)
     lines.push(
-      `${pad}${x.source}.${x.table} → ${x.target} (${x.mode}): ${num(x.rowsLoaded)} loaded` +
-        (x.rowsQuarantined ? `, ${num(x.rowsQuarantined)} quarantined` : '') +
+      `${pad}${x.source}.${x.table} → ${x.target} (${x.mode}): ${readLoadedQuarantined(x.rowsIn, x.rowsLoaded, x.rowsQuarantined)}` +
         (x.mode === 'incremental' ? `, watermark ${x.watermarkBefore ?? 'none'} → ${x.watermarkAfter ?? 'none'}` : ''),
     );
   return lines;
 }
 
-/** Prints the run's summary: rows per step, quality verdict, exported files. */
+/** The summary of a run cancelled while the command watched it (`edp cancel`, the Web UI). */
+export function cancelledLine(pipeline: string, interval: DataInterval): string {
+  return `Pipeline ${pipeline} ${describeInterval(interval)}: CANCELLED (the step it was in stopped; the later steps did not run)`;
+}
+
+/** Prints the run's summary (see {@link summaryLines}). */
 export function printSummary(config: EdpConfig, r: PlatformPipelineResult, workflowId: string, runId: string): void {
-  console.log(`\nPipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
-  for (const line of ingestSummaryLines(r.ingest)) console.log(line);
-  for (const line of extractWarnings(r.ingest.extracts, r.interval)) console.log(line);
+  for (const line of summaryLines(config, r, workflowId, runId)) console.log(line);
+}
+
+/** The run's summary: rows per step in the words of ./row-counts, quality verdict, exported files. */
+export function summaryLines(
+  config: EdpConfig,
+  r: PlatformPipelineResult,
+  workflowId: string,
+  runId: string,
+): string[] {
+  const out: string[] = [];
+  out.push('', `Pipeline ${r.pipeline} ${describeInterval(r.interval)}: ${r.status.toUpperCase()}`);
+  out.push(...ingestSummaryLines(r.ingest));
+  out.push(...extractWarnings(r.ingest.extracts, r.interval));
   const built = r.transform.models.filter((m) => m.type !== 'test');
   const tests = r.transform.models.filter((m) => m.type === 'test');
   const count = (ms: typeof built, s: string) => ms.filter((m) => m.status === s).length;
-  console.log(
+  out.push(
     `  transform  ${count(built, 'success')}/${built.length} models, seeds and snapshots built; tests: ${count(tests, 'success')} passed, ${count(tests, 'warn')} warned, ${count(tests, 'fail')} failed (edp dbt build for the dbt-style view)`,
   );
   for (const m of built)
-    console.log(`             ${m.status.padEnd(8)} ${m.model}${m.rows !== undefined ? ` (${num(m.rows)} rows)` : ''}`);
+    out.push(
+      `             ${m.status.padEnd(8)} ${m.model}${m.rows !== undefined ? ` (${rows(m.rows, 'written')})` : ''}`,
+    );
   for (const m of tests.filter((t) => t.status !== 'success'))
-    console.log(`             ${m.status.padEnd(8)} test ${m.model}: ${m.error ?? ''}`);
-  console.log(
+    out.push(`             ${m.status.padEnd(8)} test ${m.model}: ${m.error ?? ''}`);
+  out.push(
     `  quality    ${r.quality.passed ? 'passed' : 'BLOCKED'}: ${r.quality.checks} checks, ${r.quality.warnings.length} warnings, ${r.quality.blocking.length} errors`,
   );
   for (const t of r.quality.scores)
-    console.log(
-      `             score ${t.score.toFixed(2).padStart(6)}%  ${t.table} (${num(t.invalidRows)} of ${num(t.rows)} rows invalid${t.quarantined ? `, ${num(t.quarantined)} quarantined` : ''})`,
+    out.push(
+      `             score ${t.score.toFixed(2).padStart(6)}%  ${t.table} (${rows(t.rows, 'checked')}: ${num(t.invalidRows)} invalid${t.quarantined ? `, ${num(t.quarantined)} quarantined` : ''})`,
     );
   for (const c of [...r.quality.blocking, ...r.quality.warnings]) {
     const samples = c.sampleKeys.length > 0 ? ` e.g. ${c.sampleKeys.join(', ')}` : '';
-    console.log(`             ${c.severity.padEnd(5)} ${c.table} ${c.rule}: ${c.message}${samples}`);
+    out.push(`             ${c.severity.padEnd(5)} ${c.table} ${c.rule}: ${c.message}${samples}`);
   }
   if (r.export)
     for (const m of r.export.marts)
-      console.log(
-        `  export     ${m.mart}: ${num(m.rows)} rows → Delta table ${m.path} (version ${m.deltaVersion}, ${m.mode})`,
+      out.push(
+        `  export     ${m.mart}: ${rows(m.rows, 'exported')} → Delta table ${m.path} (version ${m.deltaVersion}, ${m.mode})`,
       );
-  else console.log('  export     skipped (quality gate blocked publishing)');
-  console.log(`\nWeb UI: ${webUiLink(config, workflowId, runId)}`);
+  else out.push('  export     skipped (quality gate blocked publishing)');
+  out.push('', `Web UI: ${webUiLink(config, workflowId, runId)}`);
+  return out;
 }

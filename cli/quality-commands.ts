@@ -8,6 +8,7 @@ import type { QualityGateResult } from '../workflows/quality-gate';
 import { num, table } from './output';
 import { temporalClient, UsageError, withWarehouseReader, withWorker } from './session';
 import { webUiLink } from './pipeline-run';
+import { interruptibleWait } from './run-wait';
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -17,7 +18,7 @@ export function printGateResult(r: QualityGateResult): void {
     table(
       r.scores.map((s) => ({
         table: s.table,
-        rows: num(s.rows),
+        'rows checked': num(s.rows),
         invalid: num(s.invalidRows),
         quarantined: num(s.quarantined),
         score: `${s.score.toFixed(2)}%`,
@@ -54,22 +55,29 @@ export async function qualityRun(
   const bad = tables.filter((t) => !TABLE_NAME.test(t));
   if (bad.length > 0) throw new UsageError(`--table takes schema.table, got ${bad.join(', ')}`);
   const workflowId = qualityRunWorkflowId(new Date());
-  const result = await withWorker(
+  let started = false;
+  const result = await interruptibleWait(
     config,
-    async () => {
-      const { client, close } = await temporalClient(config);
-      try {
-        const handle = await client.workflow.start(
-          qualityGate,
-          startOptions(config, workflowId, qualityGateInput(config, { interval, tables })),
-        );
-        log(`running ${workflowId}: ${webUiLink(config, workflowId, handle.firstExecutionRunId)}`);
-        return await handle.result();
-      } finally {
-        await close();
-      }
-    },
-    log,
+    () => (started ? [workflowId] : []),
+    () =>
+      withWorker(
+        config,
+        async () => {
+          const { client, close } = await temporalClient(config);
+          try {
+            const handle = await client.workflow.start(
+              qualityGate,
+              startOptions(config, workflowId, qualityGateInput(config, { interval, tables })),
+            );
+            started = true;
+            log(`running ${workflowId}: ${webUiLink(config, workflowId, handle.firstExecutionRunId)}`);
+            return await handle.result();
+          } finally {
+            await close();
+          }
+        },
+        log,
+      ),
   );
   printGateResult(result);
   return result.passed ? 0 : 1;
@@ -95,7 +103,7 @@ export async function qualityReport(config: EdpConfig, runId: string | undefined
   const scores = report.scores.map((s) => ({
     table: s.table,
     checked: s.checkedTable,
-    rows: s.rows,
+    'rows checked': s.rows,
     invalid: s.invalidRows,
     quarantined: s.quarantinedRows,
     score: `${s.score.toFixed(2)}%`,

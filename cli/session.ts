@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { chosenEngine, singleWriterOf } from '../activities/warehouse';
+import { chosenEngine, singleWriterOf } from '../activities/warehouse/warehouse-config';
 import { openWarehouse } from '../workers/warehouse-factory';
 import type { EdpConfig } from '../workers/config-schema';
 import { liveWorker, localWorkersServe } from './worker-daemon';
 import { EdpError } from '../lib/errors';
 import { CliError } from './cli-errors';
-import type { AuditSource } from '../activities/audit';
-import type { Row } from '../activities/warehouse';
+import type { AuditSource } from '../activities/audit/audit-source';
+import type { Row } from '../activities/warehouse/warehouse';
 import type { QueryRequest, WorkerLease } from '../workers/query-server';
 
 export { CliError, UsageError } from './cli-errors';
@@ -84,36 +84,50 @@ async function queryWorker(config: EdpConfig, lease: WorkerLease, request: Query
   return body.rows ?? [];
 }
 
+/** Read access to the warehouse (see {@link withWarehouseReader}) until `close`. */
+export interface WarehouseReader {
+  reader: AuditSource;
+  close(): Promise<void>;
+}
+
 /**
- * Runs `fn` with read access to the warehouse: through the worker's loopback endpoint when a worker holds
- * the engine's single-writer file (DuckDB's), else on the warehouse opened for the call (see docs/warehouse.md).
+ * Opens read access to the warehouse: through the worker's loopback endpoint when a worker holds the
+ * engine's single-writer file (DuckDB's), else on the warehouse opened for the call (see docs/warehouse.md).
  * On a single-writer engine, without `write` only a SELECT of the warehouse's tables and views runs, either
  * way. Query errors are {@link CliError}s.
  */
+export async function openWarehouseReader(config: EdpConfig, options: ReadOptions = {}): Promise<WarehouseReader> {
+  const write = options.write === true;
+  const lease = liveWorker(config);
+  if (lease) {
+    // Only an engine with a single-writer file has a worker serving this endpoint.
+    const reader = {
+      dialect: chosenEngine(config.warehouse).engine.dialect,
+      query: (sql: string) => queryWorker(config, lease, { sql, write }),
+    };
+    return { reader, close: () => Promise.resolve() };
+  }
+  const w = await openWarehouse(config).catch((err: Error) => Promise.reject(new CliError(err.message)));
+  const readOnly = write ? undefined : singleWriterOf(config.warehouse)?.queryReadOnly;
+  const reader = {
+    dialect: w.dialect,
+    query: (sql: string) =>
+      (readOnly ? readOnly(w, sql) : w.query(sql)).catch((err: Error) => Promise.reject(new CliError(err.message))),
+  };
+  return { reader, close: () => w.close() };
+}
+
+/** Runs `fn` with read access to the warehouse (see {@link openWarehouseReader}), closed when it settles. */
 export async function withWarehouseReader<T>(
   config: EdpConfig,
   fn: (reader: AuditSource) => Promise<T>,
   options: ReadOptions = {},
 ): Promise<T> {
-  const write = options.write === true;
-  const lease = liveWorker(config);
-  if (lease) {
-    // Only an engine with a single-writer file has a worker serving this endpoint.
-    return fn({
-      dialect: chosenEngine(config.warehouse).engine.dialect,
-      query: (sql) => queryWorker(config, lease, { sql, write }),
-    });
-  }
-  const w = await openWarehouse(config).catch((err: Error) => Promise.reject(new CliError(err.message)));
-  const readOnly = write ? undefined : singleWriterOf(config.warehouse)?.queryReadOnly;
+  const access = await openWarehouseReader(config, options);
   try {
-    return await fn({
-      dialect: w.dialect,
-      query: (sql) =>
-        (readOnly ? readOnly(w, sql) : w.query(sql)).catch((err: Error) => Promise.reject(new CliError(err.message))),
-    });
+    return await fn(access.reader);
   } finally {
-    await w.close();
+    await access.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { SCHEDULED_SLA_CHECK_ID_PREFIX, SLA_SCHEDULE_ID, slaCheckWorkflowId } fr
 import { slaCheckInput, startOptions } from '../workers/workflow-inputs';
 import { slaCheck } from '../workflows';
 import { table } from './output';
+import { interruptibleWait } from './run-wait';
 import { temporalClient, withWarehouseReader, withWorker } from './session';
 
 /** Creates, updates or (when config has no SLA) deletes the schedule that runs slaCheck. */
@@ -75,11 +76,25 @@ export async function slaCheckNow(config: EdpConfig, log: (m: string) => void): 
   }
   const { client, close } = await temporalClient(config);
   try {
-    const result = await withWorker(
+    const workflowId = slaCheckWorkflowId(new Date());
+    let started = false;
+    const result = await interruptibleWait(
       config,
+      () => (started ? [workflowId] : []),
       () =>
-        client.workflow.execute(slaCheck, startOptions(config, slaCheckWorkflowId(new Date()), slaCheckInput(config))),
-      log,
+        withWorker(
+          config,
+          async () => {
+            const handle = await client.workflow.start(
+              slaCheck,
+              startOptions(config, workflowId, slaCheckInput(config)),
+            );
+            started = true;
+            log(`checking SLAs in ${workflowId}`);
+            return handle.result();
+          },
+          log,
+        ),
     );
     printStates(config, result);
     return [result, ...result.pipelines].some((p) => p.states.some((s) => s.breached)) ? 1 : 0;

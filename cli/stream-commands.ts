@@ -14,6 +14,7 @@ import { streamingIngestProgress } from '../workflows/streaming-ingest';
 import { streamingMonitorLatest } from '../workflows/streaming-monitor';
 import { num, table } from './output';
 import { webUiLink } from './pipeline-run';
+import { interruptibleWait } from './run-wait';
 import { CliError, readWarehouse, temporalClient, UsageError, withWorker } from './session';
 import { produceEvents } from './stream-producer';
 
@@ -203,8 +204,10 @@ export async function streamBackfill(
       toTime: o.toTime,
       partitions: o.partition === undefined ? undefined : [o.partition],
     });
+    let started = false;
     const run = async (c: Client) => {
       const handle = await c.workflow.start(streamingBackfill, startOptions(config, workflowId, input));
+      started = true;
       log(`backfill ${workflowId}: ${webUiLink(config, workflowId)}`);
       if (!o.wait) return;
       const result = handle.result();
@@ -223,7 +226,11 @@ export async function streamBackfill(
         `done: ${num(p.read)} read, ${num(p.inserted)} inserted, ${num(p.deadLetters)} dead letters, ${num(p.alreadyThere)} already in raw`,
       );
     };
-    await withWorker(config, () => run(client), log);
+    await interruptibleWait(
+      config,
+      () => (started ? [workflowId] : []),
+      () => withWorker(config, () => run(client), log),
+    );
     return 0;
   } finally {
     await close();

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive, runningPid, startDaemon, stopDaemon } from '../infra/process';
-import { singleWriterOf } from '../activities/warehouse';
+import { singleWriterOf } from '../activities/warehouse/warehouse-config';
 import type { EdpConfig } from '../workers/config-schema';
 import { leaseFile, type WorkerLease } from '../workers/query-server';
 import { PROJECT_ROOT } from '../workers/project-root';

@@ -4,7 +4,7 @@ import type { DataInterval } from './intervals';
 export type BackfillMode = 'missing' | 'failed' | 'all';
 
 /** The latest pipeline run of an interval, as Temporal's visibility reports it. */
-export type IntervalState = 'none' | 'running' | 'succeeded' | 'blocked' | 'failed';
+export type IntervalState = 'none' | 'running' | 'succeeded' | 'blocked' | 'failed' | 'cancelled';
 
 /** One line of a backfill plan. */
 export interface BackfillStep {

@@ -4,7 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const EDP_PIPELINE = defineSearchAttributeKey('EdpPipeline', SearchAttributeType.KEYWORD);
 /** Start of the run's data interval (Datetime): `EdpIntervalStart >= "2026-01-01T00:00:00Z"`. */
 export const EDP_INTERVAL_START = defineSearchAttributeKey('EdpIntervalStart', SearchAttributeType.DATETIME);
-/** The run's own status (Keyword): running, succeeded, failed, blocked. */
+/** The run's own status (Keyword): running, succeeded, failed, blocked, cancelled. */
 export const EDP_STATUS = defineSearchAttributeKey('EdpStatus', SearchAttributeType.KEYWORD);
 
 /** A run's parameters (Keyword), e.g. `full-refresh vars={"region":"east"}`; set only on runs that have some. */
@@ -22,4 +22,4 @@ export const SEARCH_ATTRIBUTE_FLAGS: readonly string[] = [
 ];
 
 /** Values of the EdpStatus search attribute. */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'blocked';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'blocked' | 'cancelled';

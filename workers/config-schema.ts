@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { warehouseSchema } from '../activities/warehouse';
+import { warehouseSchema } from '../activities/warehouse/warehouse-config';
 import { edpConfigSchema } from '../lib/config/schema';
 
 /**

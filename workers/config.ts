@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
-import { withResolvedPaths } from '../activities/warehouse';
+import { withResolvedPaths } from '../activities/warehouse/warehouse-config';
 import { ConfigError } from '../lib/errors';
 import { isS3Location } from '../lib/config/schema';
 import { configSchema, type EdpConfig } from './config-schema';

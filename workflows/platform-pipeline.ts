@@ -82,6 +82,9 @@ function scheduledInterval(hours: number): DataInterval {
 /** Patch id of the alert incidents a run records when it ends (`recordRunIncidents`); older runs replay without. */
 export const RUN_ALERTS_PATCH = 'run-alert-incidents';
 
+/** Patch id of the `cancelled` EdpStatus of a cancelled run (`failed` before it). */
+export const CANCELLED_STATUS_PATCH = 'cancelled-run-status';
+
 /** The 4-hourly platform DAG for one data interval: ingest → transform → quality gate → export, as child workflows. */
 export async function platformPipeline(input: PlatformPipelineInput): Promise<PlatformPipelineResult> {
   const interval = input.interval ?? scheduledInterval(input.intervalHours);
@@ -211,15 +214,19 @@ export async function platformPipeline(input: PlatformPipelineInput): Promise<Pl
       ...(triggered.length > 0 ? { triggered } : {}),
     };
   } catch (err) {
-    setStatus('failed');
-    await recordDeadLetter({
-      pipeline: input.pipeline,
-      warehouseTaskQueue: input.steps.warehouseTaskQueue,
-      interval,
-      step,
-      stepWorkflowId: childId(step),
-      err,
-    });
+    // Someone's decision, not a failure: no dead letter either (its activity could not start in the cancelled
+    // scope; it only logged that). Runs started before the patch replay their 'failed'.
+    const cancelled = isCancellation(err) && patched(CANCELLED_STATUS_PATCH);
+    setStatus(cancelled ? 'cancelled' : 'failed');
+    if (!cancelled)
+      await recordDeadLetter({
+        pipeline: input.pipeline,
+        warehouseTaskQueue: input.steps.warehouseTaskQueue,
+        interval,
+        step,
+        stepWorkflowId: childId(step),
+        err,
+      });
     // A cancelled run still reports how it ended: in a scope its cancellation does not reach.
     await CancellationScope.nonCancellable(async () => {
       lineage.emit([event(isCancellation(err) ? 'ABORT' : 'FAIL', run, { errorClass: errorClassOf(err) })]);

@@ -1,5 +1,6 @@
 /** Transformation: a dbt-format project parsed into a manifest, planned once, and run node by node. */
 export * from './transform-activities';
+export { compileProject } from './compile-project';
 export * from './parse';
 export * from './selection';
 export * from './manifest-types';

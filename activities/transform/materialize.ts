@@ -1,4 +1,4 @@
-import { ensureAudit, TRANSFORM_NODE_RUNS } from '../audit';
+import { ensureAudit, TRANSFORM_NODE_RUNS, type AuditSource } from '../audit';
 import { ensureSchema, type Dialect, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
 import { CompileError } from './jinja';
@@ -23,14 +23,14 @@ export interface BuildOptions extends CompileOptions {
 
 const RUNS = TRANSFORM_NODE_RUNS.ref;
 
-/** Whether `rel` exists and as what. */
-export async function relationKind(w: WarehouseSession, rel: Relation): Promise<'table' | 'view' | undefined> {
-  const rows = await w.query<{ table_type: string }>(
-    'select table_type from information_schema.tables where upper(table_schema) = upper(?) and upper(table_name) = upper(?)',
-    [rel.schema, rel.identifier],
+/** Whether `rel` exists and as what; a read-only reader (`edp dbt compile`'s) is enough to ask. */
+export async function relationKind(w: AuditSource, rel: Relation): Promise<'table' | 'view' | undefined> {
+  const [schema, table] = [rel.schema, rel.identifier].map((name) => w.dialect.literal(name));
+  const rows = await w.query(
+    `select table_type from information_schema.tables where upper(table_schema) = upper(${schema}) and upper(table_name) = upper(${table})`,
   );
   if (rows.length === 0) return undefined;
-  return /view/i.test(rows[0].table_type) ? 'view' : 'table';
+  return /view/i.test(String(rows[0].table_type)) ? 'view' : 'table';
 }
 
 /** Builds a view, table, or incremental model (ephemeral models build nothing). */

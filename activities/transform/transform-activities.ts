@@ -7,11 +7,12 @@ import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { logEvent, recordMillis } from '../telemetry';
 import type { Warehouse } from '../warehouse';
-import { compileNode, prefetchNodeQueries, testSql } from './compile';
+import { prefetchNodeQueries, testSql } from './compile';
+import { templateQuery } from './compile-project';
 import { CompileError } from './jinja';
 import { loadManifest, shareManifest, writeNodeSql } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo, UnitTest } from './manifest-types';
-import { buildModel, relationKind, type BuildOutcome } from './materialize';
+import { buildModel, type BuildOutcome } from './materialize';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
 import { buildSnapshot } from './snapshot';
@@ -93,25 +94,6 @@ function threshold(node: ManifestNode, key: 'warn_if' | 'error_if'): (failures: 
   return ops[m[1]];
 }
 
-/** A template's query on the warehouse, as rows of values in column order. */
-function warehouseQuery(w: Warehouse) {
-  return async (sql: string) => {
-    const rows = await w.query<Record<string, unknown>>(sql);
-    const columns = rows.length ? Object.keys(rows[0]) : [];
-    return { columns, rows: rows.map((r) => columns.map((c) => templateValue(r[c]))) };
-  };
-}
-
-/**
- * A warehouse value as a template sees it (Python ints in dbt): 64-bit integers arrive as bigint or
- * as integer text, and become numbers when they fit.
- */
-function templateValue(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
-  if (typeof v === 'string' && /^-?(0|[1-9]\d{0,14})$/.test(v)) return Number(v);
-  return v;
-}
-
 /** Runs a test node: counts the rows its query returns. */
 async function runTest(
   w: Warehouse,
@@ -144,7 +126,7 @@ async function runBundledTests(w: Warehouse, manifest: Manifest, input: RunNodeI
     if (!test) throw ApplicationFailure.nonRetryable(`unknown test "${id}"`, ErrorType.BadInput);
     const started = performance.now();
     try {
-      await prefetchNodeQueries(manifest, test, input, warehouseQuery(w));
+      await prefetchNodeQueries(manifest, test, input, templateQuery(w));
       out.push({ ...(await runTest(w, manifest, test, input)), ms: Math.round(performance.now() - started) });
     } catch (err) {
       const failure = err instanceof ProjectError ? undefined : classifyError(err, `test ${test.name} (${test.path})`);
@@ -258,7 +240,7 @@ export function createTransformActivities(deps: TransformDeps) {
             let result: NodeRunResult;
             let governed: BuiltModel | undefined;
             try {
-              await prefetchNodeQueries(manifest, node, input, warehouseQuery(w));
+              await prefetchNodeQueries(manifest, node, input, templateQuery(w));
               if (node.resourceType === 'test') {
                 result = await runTest(w, manifest, node, input);
               } else {
@@ -324,31 +306,6 @@ export function createTransformActivities(deps: TransformDeps) {
       );
     },
   };
-}
-
-/** Compiles every selected node without running it (`edp dbt compile`): writes target/compiled/. */
-export async function compileProject(
-  w: Warehouse | undefined,
-  manifest: Manifest,
-  nodeIds: readonly string[],
-): Promise<Array<{ id: string; file: string }>> {
-  const out: Array<{ id: string; file: string }> = [];
-  const options = { invocationId: 'compile', runStartedAt: new Date().toISOString() };
-  for (const id of nodeIds) {
-    const node = manifest.nodes[id];
-    if (node.resourceType === 'seed') continue;
-    let isIncremental = false;
-    if (w && node.config.materialized === 'incremental' && node.relation) {
-      isIncremental = (await relationKind(w, node.relation)) === 'table';
-    }
-    if (w) await prefetchNodeQueries(manifest, node, { ...options, isIncremental }, warehouseQuery(w));
-    const sql =
-      node.resourceType === 'test'
-        ? testSql(manifest, node, options)
-        : compileNode(manifest, node, { ...options, isIncremental });
-    out.push({ id, file: writeNodeSql(manifest, node, 'compiled', sql) });
-  }
-  return out;
 }
 
 /** The transform activities as the worker registers them. */

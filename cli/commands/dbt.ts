@@ -21,7 +21,7 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   build      seeds, models, snapshots and tests in dependency order; a failing test skips what is downstream
   run        models only            test   tests only
   seed       seeds only             snapshot  snapshots only
-  compile    parse and render SQL into target/compiled/ (no warehouse, no Temporal)
+  compile    parse and render SQL into target/compiled/ (templates' queries read the warehouse; no Temporal)
   deps       install packages.yml / dependencies.yml packages into dbt_packages/: local: copied,
              git: cloned with git; hub packages must be placed in dbt_packages/ by hand
 

@@ -8,6 +8,7 @@ import { writeSampleSources } from '../../cli/sample-files';
 import { resetWatermarks } from '../../cli/source-refresh';
 import { pipelineWorkflowId, stepWorkflowId } from '../../lib/ids';
 import { parseInterval } from '../../lib/intervals';
+import { EDP_STATUS } from '../../lib/search-attributes';
 import { landingSensorQuery } from '../../workflows/batch-ingest';
 import { testClient, testConfig } from '../helpers/platform';
 import { startWorkerProcess, stopGracefully } from '../helpers/worker-process';
@@ -129,10 +130,18 @@ describe('edp run, cancel and failures (CLI processes, dev server)', () => {
       expect(again.code).toBe(0);
       expect(again.out).toContain(`attached to the run already in progress: ${id}`);
 
+      // A run watched while it is cancelled ends its summary as cancelled, not failed.
+      const watching = edp(loaded.file, ['run', '--interval', '2026-09-02T04:00Z/2026-09-02T08:00Z']);
+      await printed(watching, new RegExp(`attached to the run already in progress: ${id}`));
+
       const cancelled = await edpDone(loaded.file, ['cancel', '--interval', '2026-09-02T04:00Z/2026-09-02T08:00Z']);
       expect(cancelled.out).toContain(`${id}: cancelled`);
       expect(cancelled.code).toBe(0);
       expect((await client.workflow.getHandle(id).describe()).status.name).toBe('CANCELLED');
+      expect(await watching.exit).toBe(1);
+      expect(watching.out()).toContain('Pipeline clirun [2026-09-02T04:00Z, 2026-09-02T08:00Z): CANCELLED');
+      expect(watching.out()).not.toContain('FAILED');
+      expect((await client.workflow.getHandle(id).describe()).typedSearchAttributes.get(EDP_STATUS)).toBe('cancelled');
       const twice = await edpDone(loaded.file, ['cancel', id]);
       expect(twice).toEqual({ code: 1, out: expect.stringContaining(`${id} is not running (cancelled)`) as unknown });
     } finally {

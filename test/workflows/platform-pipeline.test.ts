@@ -1,18 +1,19 @@
 import { Client } from '@temporalio/client';
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { RunIncidentReport } from '../../activities/alerts';
 import type { FileLoadResult } from '../../activities/ingest';
 import { batchIngest, pipelineRun, platformPipeline, transform } from '../../workflows';
 import type { PlatformPipelineInput } from '../../workflows/platform-pipeline';
 import { pipelineWorkflowId, stepWorkflowId } from '../../lib/ids';
-import { EDP_TRIGGER } from '../../lib/search-attributes';
+import { EDP_STATUS, EDP_TRIGGER } from '../../lib/search-attributes';
 import { pipelineInput } from '../../workers/workflow-inputs';
 import { maybeRecordHistory } from '../helpers/histories';
 import { addSearchAttributes, configOf, queuesFor, withPipelineWorkers } from '../helpers/pipeline-env';
 import { testServices } from '../setup/test-services';
+import { testRuntimeLogger, testTelemetry } from '../helpers/sdk-logger';
 
 /** Runs `fn` over `items` one at a time. */
 async function mapSequential<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -38,7 +39,7 @@ describe('platformPipeline (time-skipping server)', () => {
   };
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: testRuntimeLogger(), telemetryOptions: testTelemetry() });
     env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: testServices().testServerPath } },
     });
@@ -55,7 +56,14 @@ describe('platformPipeline (time-skipping server)', () => {
     failingModel?: string;
   }) {
     const startedAt = { ms: 0 };
-    const calls = { checks: 0, loads: 0, models: [] as string[], exports: 0, incidents: [] as RunIncidentReport[] };
+    const calls = {
+      checks: 0,
+      loads: 0,
+      models: [] as string[],
+      exports: 0,
+      incidents: [] as RunIncidentReport[],
+      deadLetters: 0,
+    };
     const load = (entity: string): FileLoadResult => ({
       entity,
       file: `${entity}.csv`,
@@ -145,6 +153,11 @@ describe('platformPipeline (time-skipping server)', () => {
         calls.incidents.push(report);
         return Promise.resolve({ opened: [], recovered: [], sent: 0 });
       },
+      // A failed run records its dead letter (the real activity writes audit.dead_letters).
+      recordDeadLetter: () => {
+        calls.deadLetters++;
+        return Promise.resolve();
+      },
     };
     return { activities, calls };
   }
@@ -233,6 +246,28 @@ describe('platformPipeline (time-skipping server)', () => {
       stepWorkflowId(input.pipeline, 'transform', interval),
       'model-fails',
     );
+  });
+
+  it('a cancelled run ends with EdpStatus cancelled, not failed, and reports no incident', async () => {
+    const fakes = fakeActivities({ landsAfterHours: 100, transientLoadFailures: 0 });
+    const workflowId = 'ts-cancelled';
+    await withWorkers(workflowId, fakes.activities, async (queues) => {
+      const args: [PlatformPipelineInput] = [{ ...input, steps: { warehouseTaskQueue: queues.warehouse } }];
+      const handle = await env.client.workflow.start(platformPipeline, {
+        workflowId,
+        taskQueue: queues.workflows,
+        args,
+      });
+      // Cancelled while its sensor waits for the late file (time skips only while a result is awaited).
+      while (fakes.calls.checks === 0) await new Promise((r) => setTimeout(r, 50));
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow('Workflow execution cancelled');
+    });
+    const described = await env.client.workflow.getHandle(workflowId).describe();
+    expect(described.status.name).toBe('CANCELLED');
+    expect(described.typedSearchAttributes.get(EDP_STATUS)).toBe('cancelled');
+    expect(fakes.calls.incidents).toEqual([]);
+    expect(fakes.calls.deadLetters).toBe(0);
   });
 
   it('loads thousands of files in child batches, keeping every history small', async () => {

@@ -4,7 +4,6 @@ import { duckdbDialect } from './duckdb-dialect';
 import { duckdbGovernance } from './duckdb-governance';
 import { queryReadOnly } from './duckdb-read-only-query';
 import { classifyDuckDbError } from './duckdb-errors';
-import { DuckDbWarehouse } from './duckdb-warehouse';
 
 /** DuckDB, the embedded default: one file on disk that one process (the worker) holds. */
 export const duckdbEngine = defineEngine({
@@ -12,7 +11,8 @@ export const duckdbEngine = defineEngine({
   configSchema: duckdbConfigSchema,
   dialect: duckdbDialect,
   dbtType: 'duckdb',
-  open: async (section) => DuckDbWarehouse.open(section),
+  // The driver loads with the first warehouse opened: reading the config (every `edp` command) never needs it.
+  open: async (section) => (await import('./duckdb-warehouse')).DuckDbWarehouse.open(section),
   resolvePaths: (section, inState) => ({ ...section, path: inState(section.path) }),
   singleWriter: (section) => ({ file: section.path, queryPort: section.queryPort }),
   queryReadOnly,

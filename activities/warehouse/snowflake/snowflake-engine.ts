@@ -4,7 +4,6 @@ import { snowflakeConfigSchema } from './snowflake-config';
 import { snowflakeDialect } from './snowflake-dialect';
 import { snowflakeGovernance } from './snowflake-governance';
 import { classifySnowflakeError } from './snowflake-errors';
-import { SnowflakeWarehouse } from './snowflake-warehouse';
 
 /** Snowflake, the production warehouse: a connection pool per worker. */
 export const snowflakeEngine = defineEngine({
@@ -27,6 +26,8 @@ export const snowflakeEngine = defineEngine({
   dbtType: 'snowflake',
   async open(sf, env) {
     const { privateKey, password } = snowflakeSecrets(sf, env);
+    // The driver loads with the first warehouse opened: reading the config (every `edp` command) never needs it.
+    const { SnowflakeWarehouse } = await import('./snowflake-warehouse');
     return SnowflakeWarehouse.open({
       account: sf.account,
       username: sf.user,

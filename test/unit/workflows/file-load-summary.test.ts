@@ -52,7 +52,7 @@ describe('the summary of an interval’s file loads', () => {
       sensorPokes: 1,
     };
     expect(ingestSummaryLines(result)).toEqual([
-      '  ingest     4 files, 0 tables, 6 rows in = 4 loaded + 2 quarantined',
+      '  ingest     4 files, 0 tables: 6 rows read = 4 loaded + 2 quarantined',
       '             QUARANTINED claims/b.csv.gz: not a readable gzip file (incorrect header check)',
       '             DUPLICATE claims/c.csv: same content as claims/a.csv, skipped (landing.duplicateFiles: skip)',
       '             DUPLICATE claims/d.csv: same content as claims/a.csv, loaded again',
@@ -75,7 +75,7 @@ describe('the summary of an interval’s file loads', () => {
       sensorPokes: 1,
     };
     expect(ingestSummaryLines(result)).toEqual([
-      '  ingest     2 files, 0 tables, 0 rows in = 0 loaded + 0 quarantined (2 files already loaded earlier)',
+      '  ingest     2 files, 0 tables: 0 rows read = 0 loaded + 0 quarantined (2 files already loaded earlier)',
       '             NOTHING NEW LOADED: all 2 files were loaded by an earlier run',
     ]);
   });

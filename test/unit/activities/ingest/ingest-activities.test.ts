@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createIngestActivities, type FileLoadResult, type LoadFileInput } from '../../../../activities/ingest';
 import { DuckDbWarehouse } from '../../../../activities/warehouse';
 import type { EntityConfig } from '../../../../lib/config/schema';
+import { testRuntimeLogger } from '../../../helpers/sdk-logger';
 import { tmpDir } from '../../../helpers/tmp';
 
 const interval = { start: '2026-01-01T04:00:00.000Z', end: '2026-01-01T08:00:00.000Z' };
@@ -25,7 +26,7 @@ describe('ingest activities (real DuckDB file, mock activity context)', () => {
   let landing: string;
   let w: DuckDbWarehouse;
   let acts: ReturnType<typeof createIngestActivities>;
-  const env = new MockActivityEnvironment();
+  const env = new MockActivityEnvironment(undefined, { logger: testRuntimeLogger() });
   const land = (csv: string): void => {
     mkdirSync(join(landing, 'claims'), { recursive: true });
     writeFileSync(join(landing, 'claims', 'claims_20260101T0400.csv'), csv);
