@@ -53,6 +53,10 @@ function writeConfig(opts: KafkaConnectOptions, plugins: string): void {
       // so a read_committed consumer sees each change once.
       'exactly.once.source.support=enabled',
       'offset.flush.interval.ms=1000',
+      // One worker: after it loses its group membership (a broker outage longer than the session timeout)
+      // there is no departed worker worth waiting for, so its connectors and tasks are reassigned at the
+      // next rebalance instead of staying UNASSIGNED for the default five minutes.
+      'scheduled.rebalance.max.delay.ms=0',
       `listeners=http://127.0.0.1:${opts.port}`,
       'rest.advertised.host.name=127.0.0.1',
       `rest.advertised.port=${opts.port}`,
