@@ -7,8 +7,10 @@ import {
 import {
   ApplicationFailure,
   executeChild,
+  isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -262,6 +264,9 @@ export async function startTriggered(source: TriggerSource): Promise<string[]> {
   return started;
 }
 
+/** Patch id of the `cancelled` EdpStatus of a cancelled run (`failed`, or `running` for declared pipelines, before it). */
+export const CANCELLED_STATUS_PATCH = 'cancelled-run-status';
+
 /**
  * Executes any pipeline's plan for one data interval: its steps as a DAG on the run queue (independent branches
  * at once, a failed or blocked step skipping only its descendants), each step's child workflow named after the
@@ -302,6 +307,8 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
         })),
       );
     } catch (err) {
+      // A cancelled run is someone's decision, not a failed step: no dead letter, the run ends cancelled.
+      if (isCancellation(err) && patched(CANCELLED_STATUS_PATCH)) throw err;
       outcomes.push({
         step: name,
         kind: step.kind,
@@ -315,16 +322,22 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     }
   };
 
-  while (!queue.done) {
-    const { start, skip } = queue.next();
-    for (const name of skip) outcomes.push({ step: name, kind: byName.get(name)!.kind, status: 'skipped' });
-    for (const name of start)
-      running.set(
-        name,
-        run(name).finally(() => running.delete(name)),
-      );
-    if (running.size === 0) break;
-    await Promise.race(running.values());
+  try {
+    while (!queue.done) {
+      const { start, skip } = queue.next();
+      for (const name of skip) outcomes.push({ step: name, kind: byName.get(name)!.kind, status: 'skipped' });
+      for (const name of start)
+        running.set(
+          name,
+          run(name).finally(() => running.delete(name)),
+        );
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+  } catch (err) {
+    // Runs started before the patch replay without the status (it stayed `running`).
+    if (isCancellation(err) && patched(CANCELLED_STATUS_PATCH)) setStatus('cancelled');
+    throw err;
   }
   const has = (s: StepOutcome['status']): boolean => outcomes.some((o) => o.status === s);
   const status: RunStatus = has('failed') ? 'failed' : has('blocked') ? 'blocked' : 'succeeded';

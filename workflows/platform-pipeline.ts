@@ -22,7 +22,7 @@ import type { ExportMode } from '../lib/config/schema';
 import type { DownstreamTrigger } from '../lib/pipeline-plan';
 import { recordDeadLetter } from './dead-letter';
 import { errorClassOf } from './failure-info';
-import { startTriggered, type RunParams } from './pipeline-run';
+import { CANCELLED_STATUS_PATCH, startTriggered, type RunParams } from './pipeline-run';
 import { lineageEmitter } from './lineage-emitter';
 import { runIncidents, type RunOutcome } from './run-incidents';
 import type { StepOptions } from './step-options';
@@ -81,9 +81,6 @@ function scheduledInterval(hours: number): DataInterval {
 
 /** Patch id of the alert incidents a run records when it ends (`recordRunIncidents`); older runs replay without. */
 export const RUN_ALERTS_PATCH = 'run-alert-incidents';
-
-/** Patch id of the `cancelled` EdpStatus of a cancelled run (`failed` before it). */
-export const CANCELLED_STATUS_PATCH = 'cancelled-run-status';
 
 /** The 4-hourly platform DAG for one data interval: ingest → transform → quality gate → export, as child workflows. */
 export async function platformPipeline(input: PlatformPipelineInput): Promise<PlatformPipelineResult> {

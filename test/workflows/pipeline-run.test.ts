@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Activities } from '../../activities';
 import { makeInterval } from '../../lib/intervals';
-import { EDP_PARAMS, EDP_TRIGGER } from '../../lib/search-attributes';
+import { EDP_PARAMS, EDP_STATUS, EDP_TRIGGER } from '../../lib/search-attributes';
 import {
   pipelineRunInput,
   pipelineRunStartOptions,
@@ -92,6 +92,42 @@ describe('pipelineRun (time-skipping server)', () => {
     expect(fakes.events.slice(0, firstEnd)).toEqual(expect.arrayContaining(['start left', 'start right']));
     expect(fakes.events).not.toContain('start join');
     expect(fakes.deadLetters).toEqual(['right']);
+  });
+
+  it('a cancelled run ends with EdpStatus cancelled and records no dead letter for its cancelled steps', async () => {
+    const config = configFor('cancel', [{ name: 'cancelled_dag', steps: dagSteps }]);
+    const started: string[] = [];
+    const deadLetters: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const activities: Partial<Activities> = {
+      async runSqlStatements({ statements }) {
+        started.push(/'(\w+)'/.exec(statements[0])![1]);
+        await released;
+        return { rowsChanged: [1] };
+      },
+      recordDeadLetter(letter) {
+        deadLetters.push(letter.step);
+        return Promise.resolve();
+      },
+    };
+    const options = pipelineRunStartOptions(config, 'cancelled_dag', interval);
+    await withPipelineWorkers(env, 'cancel', activities, async () => {
+      const handle = await env.client.workflow.start(pipelineRun, options);
+      try {
+        // Cancelled while its first step runs.
+        while (started.length === 0) await new Promise((r) => setTimeout(r, 50));
+        await handle.cancel();
+        await expect(handle.result()).rejects.toThrow('Workflow execution cancelled');
+      } finally {
+        release(); // the worker shuts down only once its activity has returned
+      }
+    });
+    const described = await env.client.workflow.getHandle(options.workflowId).describe();
+    expect(described.status.name).toBe('CANCELLED');
+    expect(described.typedSearchAttributes.get(EDP_STATUS)).toBe('cancelled');
+    expect(started).toEqual(['load']);
+    expect(deadLetters).toEqual([]);
   });
 
   it('starts the pipelines a completed step triggers, with the upstream interval and parameters on record', async () => {
