@@ -24,10 +24,11 @@ async function scheduledStart(client: Client): Promise<void> {
   });
 }
 
-/** Executions of `workflowId` in visibility, with their status. */
-async function executions(client: Client, workflowId: string): Promise<string[]> {
+/** Every execution of the pipeline in visibility (whatever its id), as `<workflow id> <status>`. */
+async function executions(client: Client): Promise<string[]> {
   const out: string[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) out.push(wf.status.name);
+  for await (const wf of client.workflow.list({ query: `EdpPipeline = '${PIPELINE}'` }))
+    out.push(`${wf.workflowId} ${wf.status.name}`);
   return out;
 }
 
@@ -77,7 +78,9 @@ describe('overlap drill: one interval started by hand and by its schedule at onc
     const workflowId = pipelineWorkflowId(PIPELINE, interval);
     const [manual, scheduler] = [await testClient(config), await testClient(config)];
     try {
+      const log = jest.spyOn(console, 'log').mockImplementation(quiet); // the schedule table it prints
       expect(await schedulesApply(config, quiet)).toBe(0);
+      log.mockRestore();
       await withWorker(
         config,
         async () => {
@@ -101,12 +104,10 @@ describe('overlap drill: one interval started by hand and by its schedule at onc
         quiet,
       );
 
-      // Visibility catches up with the closed run; then it is the only execution the id ever had.
-      for (let seen = await executions(manual.client, workflowId); !seen.includes('COMPLETED');) {
-        await new Promise((r) => setTimeout(r, 250));
-        seen = await executions(manual.client, workflowId);
-      }
-      expect(await executions(manual.client, workflowId)).toEqual(['COMPLETED']);
+      // Visibility catches up with the closed run; then it is the only execution the pipeline ever had.
+      const closed = `${workflowId} COMPLETED`;
+      while (!(await executions(manual.client)).includes(closed)) await new Promise((r) => setTimeout(r, 250));
+      expect(await executions(manual.client)).toEqual([closed]);
     } finally {
       await scheduler.client.schedule
         .getHandle(pipelineScheduleId(PIPELINE))
@@ -121,7 +122,8 @@ describe('overlap drill: one interval started by hand and by its schedule at onc
     expect(raw.length).toBeGreaterThanOrEqual(6);
     expect(marts.length).toBeGreaterThanOrEqual(2);
     for (const [table, { rows, duplicates: repeated }] of [...raw, ...marts]) {
-      expect([table, rows > 0]).toEqual([table, true]);
+      // Error tables hold the rejected rows of a file with some, and may be empty; every other table was built.
+      if (!table.endsWith('_errors')) expect([table, rows > 0]).toEqual([table, true]);
       expect([table, repeated]).toEqual([table, 0]);
     }
   }, 300_000);
