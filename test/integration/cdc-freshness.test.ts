@@ -19,7 +19,7 @@ import { streamingIngest, streamingMonitor } from '../../workflows';
 import { streamingMonitorLatest } from '../../workflows/streaming-monitor';
 import { startOwnBroker } from '../helpers/cdc';
 import { testClient, testConfig } from '../helpers/platform';
-import { testTopics, waitUntil } from '../helpers/streams';
+import { claimMessages, testTopics, waitUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
 import { testServices } from '../setup/test-services';
 
@@ -152,16 +152,7 @@ describe('freshness: heartbeats, quiet sources, monitor failures, realtime targe
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
     await producer.send({
       topic: claims.topic,
-      messages: [1, 2, 3].map((i) => ({
-        key: `C${i}`,
-        value: JSON.stringify({
-          event_id: `E${i}`,
-          claim_id: `C${i}`,
-          status: 'submitted',
-          amount: 10,
-          event_time: hourAgo,
-        }),
-      })),
+      messages: claimMessages(3, hourAgo),
     });
     await producer.disconnect();
     const relay = relayHeartbeats(config, beat.topic);
