@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { CancelledFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
+import { workflowStatus } from '../activities/streaming/consumer-stalls';
 import { pipelineWorkflowId } from '../lib/ids';
 import { describeInterval, type DataInterval } from '../lib/intervals';
 import type { EdpConfig } from '../workers/config-schema';
@@ -77,13 +78,7 @@ export async function cancelRuns(config: EdpConfig, o: CancelOptions, log: (m: s
     const cancelled: string[] = [];
     for (const id of ids) {
       const handle = client.workflow.getHandle(id);
-      const status = await handle.describe().then(
-        (d) => d.status.name,
-        (err: unknown) => {
-          if (err instanceof WorkflowNotFoundError) return undefined;
-          throw err;
-        },
-      );
+      const status = await workflowStatus(client, id);
       if (status !== 'RUNNING') {
         log(status ? `${id} is not running (${status.toLowerCase()})` : `no run ${id}`);
         missing++;
