@@ -7,6 +7,7 @@ import { cdcStart, cdcStop } from '../../cli/cdc-commands';
 import { kafkaPid, startKafka, stopKafka, type KafkaBrokerOptions } from '../../infra/kafka';
 import { kafkaConnectPid, stopKafkaConnect } from '../../infra/kafka-connect';
 import { pidAlive } from '../../infra/process';
+import type { StreamTopicConfig } from '../../lib/config/schema';
 import type { EdpConfig } from '../../workers/config-schema';
 import { pipelineInput } from '../../workers/workflow-inputs';
 import { streamingIngest } from '../../workflows';
@@ -64,6 +65,16 @@ async function scalar(sql: string): Promise<number> {
 
 const rawRows = () => scalar(`SELECT count(*) FROM raw.${TABLE}`);
 
+/** A change topic of `key`, one `tracked` column whose changes open SCD2 versions, and `updated_at`. */
+const trackedTopic = (topic: string, table: string, key: string, tracked: string): StreamTopicConfig => ({
+  topic,
+  table,
+  format: 'debezium',
+  columns: { [key]: 'string', [tracked]: 'string', updated_at: 'timestamp' },
+  key: [key],
+  history: { track: [tracked] },
+});
+
 /** Starts the streaming workflow of the config's `index`th topic. */
 function startStream(client: Client, index: number) {
   return client.workflow.start(streamingIngest, {
@@ -96,22 +107,8 @@ beforeAll(async () => {
   const loaded = cdcTestConfig('it-cdc-drill', source, {
     streaming: {
       topics: [
-        {
-          topic: changeTopic(draft, 'members'),
-          table: TABLE,
-          format: 'debezium',
-          columns: { member_id: 'string', plan_id: 'string', updated_at: 'timestamp' },
-          key: ['member_id'],
-          history: { track: ['plan_id'] },
-        },
-        {
-          topic: changeTopic(draft, 'claims'),
-          table: CLAIM_TABLE,
-          format: 'debezium',
-          columns: { claim_id: 'string', claim_status: 'string', updated_at: 'timestamp' },
-          key: ['claim_id'],
-          history: { track: ['claim_status'] },
-        },
+        trackedTopic(changeTopic(draft, 'members'), TABLE, 'member_id', 'plan_id'),
+        trackedTopic(changeTopic(draft, 'claims'), CLAIM_TABLE, 'claim_id', 'claim_status'),
       ],
       statusHistory: [
         {
