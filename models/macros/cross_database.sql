@@ -1,6 +1,6 @@
 {#- SQL whose spelling differs by warehouse, dispatched per adapter as dbt packages do: default__ is
     DuckDB's, snowflake__ Snowflake's. The local Snowflake server refuses DuckDB-only SQL
-    (docs/warehouses.md#the-local-snowflake-server), so each model stays valid on both. -#}
+    (docs/snowflake.md#the-strict-check), so each model stays valid on both. -#}
 
 {#- Hours (two decimals) from timestamp `since` to now. -#}
 {% macro edp_hours_since(since) -%}
