@@ -27,6 +27,7 @@ import time
 import pyarrow as pa
 
 from fakesnow_strict import check as strict_check
+from fakesnow_strict import parsed as strict_parsed
 
 EPOCH = datetime.date(1970, 1, 1)
 
@@ -452,6 +453,21 @@ def patch_fakesnow():
         return new
 
     transforms.extract_comment_on_table = without_empty_comment
+
+    import fakesnow.cursor
+    import fakesnow.server
+
+    def parse_once(parse_one):
+        # The strict check has parsed the statement already (with the same dialect); fakesnow parses it
+        # twice more (server, cursor): a copy of that tree instead.
+        def parse_one_checked(command):
+            tree = strict_parsed(command)
+            return tree if tree is not None else parse_one(command)
+
+        return parse_one_checked
+
+    fakesnow.server.parse_one = parse_once(fakesnow.server.parse_one)
+    fakesnow.cursor.parse_one = parse_once(fakesnow.cursor.parse_one)
 
 
 def serve_s3(host, port):

@@ -12,8 +12,9 @@ A module of its own (imported by fakesnow-json-shim.py) so the unit test can loa
 """
 
 import re
+import threading
+from collections import OrderedDict
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.snowflake import Snowflake
 from sqlglot.tokens import TokenType
@@ -102,19 +103,39 @@ def syntax(what, fix):
     return Refusal("001003", "42000", f"SQL compilation error:\n{what} is DuckDB syntax, not Snowflake's ({fix}) [fakesnow strict check]")
 
 
+# The statements last checked, parsed: fakesnow parses each statement again (twice), and a copy of the
+# tree costs a quarter of a parse, which matters for the streaming path's multi-row VALUES.
+_parsed = OrderedDict()
+_parsed_lock = threading.Lock()
+PARSED_KEPT = 8
+
+
+def parsed(sql):
+    """A copy of the tree `check` parsed for the single statement `sql`, or None when it has none."""
+    with _parsed_lock:
+        tree = _parsed.get(sql)
+    return None if tree is None else tree.copy()
+
+
 def check(sql):
     """A Refusal when real Snowflake would reject `sql` for DuckDB-only SQL, else None (fakesnow answers)."""
+    dialect = Snowflake()
     try:
-        tokens = Snowflake().tokenize(sql)
+        tokens = dialect.tokenize(sql)
     except Exception:
         return None  # fakesnow answers its own tokenizer error
     refusal = check_tokens(tokens)
     if refusal is not None:
         return refusal
     try:
-        statements = sqlglot.parse(sql, read="snowflake")
+        statements = dialect.parser().parse(tokens, sql)
     except Exception:
         return None  # fakesnow answers its own parse error
+    if len(statements) == 1 and statements[0] is not None:
+        with _parsed_lock:
+            _parsed[sql] = statements[0]
+            while len(_parsed) > PARSED_KEPT:
+                _parsed.popitem(last=False)
     for statement in statements:
         refusal = statement is not None and check_statement(statement)
         if refusal:
@@ -137,9 +158,16 @@ def check_tokens(tokens):
             and word in only
         ):
             return Refusal("002140", "42601", f"SQL compilation error:\nUnknown function {token.text.upper()} (a DuckDB function) [fakesnow strict check]")
-        if token.token_type == TokenType.USING and following is not None and following.text.upper() == "SAMPLE":
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        if (
+            token.token_type == TokenType.USING
+            and following is not None
+            and following.text.upper() == "SAMPLE"
+            and after is not None
+            and (after.token_type in (TokenType.NUMBER, TokenType.L_PAREN) or after.text.lower() in ("reservoir", "bernoulli", "system"))
+        ):
             return syntax("USING SAMPLE", "use SAMPLE (n) or TABLESAMPLE")
-        if token.token_type == TokenType.INTERVAL and following is not None and following.token_type != TokenType.STRING:
+        if token.token_type == TokenType.INTERVAL and following is not None and following.token_type in (TokenType.NUMBER, TokenType.L_PAREN):
             return syntax("INTERVAL without a quoted value", "write INTERVAL '1 day'")
         if word == "positional" and following is not None and following.token_type == TokenType.JOIN:
             return syntax("POSITIONAL JOIN", "join on a key")

@@ -83,6 +83,7 @@ const ACCEPTED: readonly string[] = [
   'select value from table(flatten(input => parse_json(doc)))',
   "select '0001-01-01 00:00:00 +00:00'::timestamp_tz, cast(x as number(38, 0)) from t sample (10)",
   'insert into list (a) values (1)',
+  'merge into t using sample on t.k = sample.k when matched then delete',
   'select to_varchar(hash(t.*)), to_json(object_construct(t.*)) from t',
   'BEGIN',
   'COMMIT',
