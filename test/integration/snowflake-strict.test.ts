@@ -15,7 +15,7 @@ describe('the local Snowflake server refuses DuckDB-only SQL', () => {
       'CREATE OR REPLACE TABLE strict_claims (claim_id VARCHAR, status VARCHAR, updated_at TIMESTAMP_TZ)',
     );
     await w.execute(
-      "INSERT INTO strict_claims VALUES ('C1', 'paid', '2026-01-01 00:00:00 +00:00'), ('C2', 'open', '2026-01-02 00:00:00 +00:00')",
+      "INSERT INTO strict_claims VALUES ('C1', 'paid', '2026-01-01T00:00:00Z'), ('C2', 'open', '2026-01-02T00:00:00Z')",
     );
   });
   afterAll(() => w?.close());
@@ -38,14 +38,17 @@ describe('the local Snowflake server refuses DuckDB-only SQL', () => {
   });
 
   it('runs the same in Snowflake SQL', async () => {
-    const [row] = await w.query<{ n: number; ms: number; d: string }>(
+    const [row] = await w.query<{ n: number; ms: number; h: number; floor: number }>(
       `SELECT count_if(status = 'paid') AS n, date_part(epoch_millisecond, max(updated_at)) AS ms,
-         to_char(max(updated_at), 'YYYY-MM-DD') AS d FROM strict_claims`,
+         datediff('hour', min(updated_at), max(updated_at)) AS h,
+         date_part(epoch_millisecond, coalesce(min(updated_at), '0001-01-01 00:00:00 +00:00'::timestamp_tz)) AS floor
+       FROM strict_claims`,
     );
-    expect({ n: Number(row.n), ms: Number(row.ms), d: row.d }).toEqual({
-      n: 1,
-      ms: Date.parse('2026-01-02T00:00:00Z'),
-      d: '2026-01-02',
-    });
+    expect([row.n, row.ms, row.h, row.floor].map(Number)).toEqual([
+      1,
+      Date.parse('2026-01-02T00:00:00Z'),
+      24,
+      Date.parse('2026-01-01T00:00:00Z'),
+    ]);
   });
 });
