@@ -7,6 +7,7 @@ import type { InProcessRun } from './in-process-run';
 import type { ByType } from './node-times';
 import { projectDir } from './paths';
 import type { ModelSpec } from './project';
+import type { Latency } from './sdk-metrics';
 import { EVENTS } from './source-data';
 import { TOPOLOGIES, type TemporalRun, type Topology } from './temporal-run';
 
@@ -103,6 +104,11 @@ function printRoundTrip(ours: TemporalRun): void {
   );
   console.log(
     `    ${h.workflowTasks} workflow tasks of ${ms(h.workflowTaskMs / h.workflowTasks)} (${(h.activities / h.workflowTasks).toFixed(2)} activity results each)`,
+  );
+  const avg = (l: Latency) => `${l.count} × ${ms(l.ms / (l.count || 1))}`;
+  console.log(
+    `    worker side (SDK metrics): workflow task execution ${avg(ours.sdk.workflowTaskExecution)}, activity execution ${avg(ours.sdk.activityExecution)}; ` +
+      `server answering RespondWorkflowTaskCompleted ${avg(ours.sdk.respondWorkflowTask)}, RespondActivityTaskCompleted ${avg(ours.sdk.respondActivityTask)}`,
   );
 }
 

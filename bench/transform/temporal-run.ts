@@ -8,6 +8,7 @@ import { startTemporal, stopTemporal, temporalPid } from '../../infra/temporal';
 import type { transform, TransformResult } from '../../workflows/transform';
 import { historyPhases, type HistoryPhases } from './history-phases';
 import { timed, type ByType } from './node-times';
+import { latencySince, sdkLatencies, type SdkLatencies } from './sdk-metrics';
 import { benchDir, projectDir } from './paths';
 
 /** How the bench's worker serves the transform workflow's activities. */
@@ -32,6 +33,8 @@ export interface TemporalRun {
   /** Time inside the activity functions, by node type. */
   body: ByType;
   history: HistoryPhases;
+  /** The worker's side of the same round trips, from the SDK's metrics. */
+  sdk: SdkLatencies;
   /** CPU this process (worker, workflow threads, DuckDB) and the dev server used during the run. */
   workerCpuMs: number;
   serverCpuMs?: number;
@@ -80,7 +83,11 @@ export async function withTemporal<T>(
   let running: Promise<unknown> | undefined;
   const activityBody: ByType = {};
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const metrics = `127.0.0.1:${await freePort()}`;
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } },
+    });
     connection = await NativeConnection.connect({ address });
     const taskQueue = 'bench-transform';
     // Split runs send their activities to a second queue, which only the second worker serves.
@@ -106,6 +113,7 @@ export async function withTemporal<T>(
       for (const k of Object.keys(activityBody)) delete activityBody[k];
       const cpu = process.cpuUsage();
       const serverCpu = serverPid === undefined ? undefined : cpuSecondsOf(serverPid);
+      const sdkBefore = await sdkLatencies(metrics);
       const t = performance.now();
       const workflowId = `bench-transform-${label}-${topology}-${Date.now()}`;
       const result = await client.workflow.execute<typeof transform>('transform', {
@@ -122,11 +130,13 @@ export async function withTemporal<T>(
       });
       const ms = performance.now() - t;
       const used = process.cpuUsage(cpu);
+      const sdk = latencySince(sdkBefore, await sdkLatencies(metrics));
       return {
         ms,
         result,
         body: { ...activityBody },
         history: await historyPhases(client, workflowId),
+        sdk,
         workerCpuMs: (used.user + used.system) / 1000,
         serverCpuMs: serverCpu === undefined ? undefined : (cpuSecondsOf(serverPid!) - serverCpu) * 1000,
       };
