@@ -8,7 +8,12 @@
  * Every relation dbt built is then compared row for row with ours. Starts its own Temporal dev server
  * (infra/, free loopback port) and DuckDB files; dbt-core is the pinned one infra/install.ts installs.
  *
- * Run by hand: npx tsx bench/transform.ts [--models 200] [--threads 4] [--repeat 1]
+ * Run by hand: npx tsx bench/transform.ts [--models 200] [--threads 4] [--repeat 1] [--no-eager] [--worker JSON]
+ *
+ * Each round runs the workflow twice: `split` (its activities on a second queue and worker, as `edp worker`
+ * runs them by default) and `shared` (one queue and worker for both, where the dev server starts activities
+ * eagerly; `--no-eager` starts the server without that). Each run prints its activities' round trip
+ * phase by phase from the history, and the worker's side of it from the SDK's metrics.
  *
  * Each round builds into fresh DuckDB files and a fresh target/ (so dbt parses from scratch, as ours
  * always does). Before the rounds, one untimed transform through the freshly started worker warms it up
@@ -18,6 +23,7 @@
  * the runs (dbt-run.ts, temporal-run.ts, in-process-run.ts), the comparison and checks (compare.ts,
  * round-checks.ts) and the printed report (report.ts).
  */
+import type { WorkerOptions } from '@temporalio/worker';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,6 +56,8 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     /** Start the dev server without eager activity execution, to measure what it saves. */
     'no-eager': { type: 'boolean', default: false },
+    /** Worker options (JSON) of the worker that runs the workflow, e.g. '{"maxConcurrentWorkflowTaskPolls":4}'. */
+    worker: { type: 'string', default: '{}' },
   },
 });
 const modelCount = Number(values.models);
@@ -76,7 +84,9 @@ async function main(): Promise<void> {
   const deps: TransformDeps = { warehouse: await freshWarehouse(join(benchDir, 'edp_warmup.duckdb')), projectDir };
   try {
     const dynamicConfig = values['no-eager'] ? { 'system.enableActivityEagerExecution': false } : undefined;
-    await withTemporal(deps, { threads, dynamicConfig }, log, async (viaTemporal) => {
+    const worker = JSON.parse(values.worker) as Partial<WorkerOptions>;
+    if (Object.keys(worker).length) console.log(`workflow worker options: ${values.worker}`);
+    await withTemporal(deps, { threads, dynamicConfig, worker }, log, async (viaTemporal) => {
       for (const topology of topologies) {
         const warm = await viaTemporal('warmup', topology);
         console.log(
