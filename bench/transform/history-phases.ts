@@ -10,7 +10,7 @@ import { temporal as proto } from '@temporalio/proto';
 export interface HistoryPhases {
   events: number;
   activities: number;
-  /** Activities started within 1 ms of being scheduled: handed to the worker in a workflow task's reply (eager). */
+  /** Activities started within 0.5 ms of being scheduled: handed to the worker in a workflow task's reply (eager). */
   instant: number;
   /** Scheduled → started (waiting for a worker slot / poll). */
   queueMs: number;
@@ -62,7 +62,7 @@ export async function historyPhases(client: Client, workflowId: string): Promise
       const s = String(e.activityTaskStartedEventAttributes?.scheduledEventId);
       started.set(s, t);
       // An eagerly dispatched activity starts as it is scheduled: no poll in between.
-      if (t - scheduled.get(s)! < 1) out.instant++;
+      if (t - scheduled.get(s)! < 0.5) out.instant++;
     } else if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
       const s = String(e.activityTaskCompletedEventAttributes?.scheduledEventId);
       out.activities++;

@@ -83,11 +83,20 @@ describe('transform with eager activity dispatch (dev server)', () => {
     return { result, events };
   }
 
-  /** Activities whose started event carries no poll request: the server started them in a workflow task's reply. */
-  const eagerStarts = (events: proto.api.history.v1.IHistoryEvent[]) =>
-    events
+  /**
+   * Per activity, whether it started eagerly: the server records that start with the workflow task's reply,
+   * tens of microseconds after scheduling it; a polled start comes after a commit and a matching round trip.
+   */
+  const eagerStarts = (events: proto.api.history.v1.IHistoryEvent[]) => {
+    const at = (e: proto.api.history.v1.IHistoryEvent) =>
+      Number(e.eventTime?.seconds?.toString()) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+    const scheduled = new Map(
+      events.filter((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map((e) => [String(e.eventId), at(e)]),
+    );
+    return events
       .filter((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED)
-      .map((e) => e.activityTaskStartedEventAttributes?.requestId === '');
+      .map((e) => at(e) - scheduled.get(String(e.activityTaskStartedEventAttributes?.scheduledEventId))! < 0.5);
+  };
 
   const comparable = (models: ModelOutcome[]) => models.map(({ durationMs: _, ...m }) => m);
 
