@@ -160,7 +160,11 @@ export function clusterConfig(opts: TemporalClusterOptions): Record<string, unkn
 }
 
 /** Dynamic settings: search attributes registered a moment ago are seen at once, as on the dev server. */
-const DYNAMIC_CONFIG = { 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }] };
+const DYNAMIC_CONFIG = {
+  'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }],
+  // Activities a workflow task schedules on its worker's own queue go back in the task's reply (docs/deploy.md).
+  'system.enableActivityEagerExecution': [{ value: true }],
+};
 
 function sqlTool(bins: TemporalServerInstall, opts: TemporalClusterOptions, database: string, args: string[]): void {
   const { host, port, user } = opts.postgres;
