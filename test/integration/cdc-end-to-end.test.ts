@@ -35,6 +35,11 @@ let pg: Client;
 let w: Warehouse;
 let config: EdpConfig;
 
+/** Streaming settings that merge and report within a test's patience. */
+const QUICK_STREAMING = { batchMaxRows: 500, mergeEveryMs: 200, activitySeconds: 5 };
+/** Realtime settings refreshing within seconds, and serving realtime rows for two minutes after the last check. */
+const QUICK_REALTIME = { targetLag: '2 seconds', lagBudget: '120 seconds' };
+
 /** A statement's commit lies in [from, to] (epoch ms, the source's clock is this machine's). */
 interface Bracket {
   from: number;
@@ -103,13 +108,10 @@ beforeAll(async () => {
             stream: { topic: claims, changedAt: 'updated_at' },
           },
         ],
-        batchMaxRows: 500,
-        mergeEveryMs: 200,
-        activitySeconds: 5,
+        ...QUICK_STREAMING,
       },
       realtime: {
-        targetLag: '2 seconds',
-        lagBudget: '120 seconds',
+        ...QUICK_REALTIME,
         tables: [
           {
             name: 'e2e_claim_current',
@@ -313,24 +315,24 @@ describe('CDC end to end: eligibility and accumulators into the consumption view
   let source: Client;
   let bw: Warehouse;
   let benefits: EdpConfig;
+  let repo: EdpConfig;
+  /** The columns batch ingest loads an entity with (the repository config's landing entity). */
+  const batchColumns = (entity: string) => repo.landing.entities.find((e) => e.name === entity)!.columns;
 
   beforeAll(async () => {
     source = await connectSource(database);
     const cdcSource = { database, tables: ['eligibility', 'accumulators'], connectPort: config.cdc!.connect.port };
     const draft = cdcTestConfig('it-cdc-benefits', cdcSource);
-    const repo = loadConfig({ file: join(__dirname, '..', '..', 'edp.config.yaml'), env: {} }).config;
+    repo = loadConfig({ file: join(__dirname, '..', '..', 'edp.config.yaml'), env: {} }).config;
     benefits = cdcTestConfig('it-cdc-benefits', cdcSource, {
       streaming: {
         topics: repo.streaming.topics
           .filter((t) => t.table in BENEFITS.streams)
           .map((t) => ({ ...t, topic: changeTopic(draft, BENEFITS.streams[t.table]) })),
-        batchMaxRows: 500,
-        mergeEveryMs: 200,
-        activitySeconds: 5,
+        ...QUICK_STREAMING,
       },
       realtime: {
-        targetLag: '2 seconds',
-        lagBudget: '120 seconds',
+        ...QUICK_REALTIME,
         tables: repo.realtime.tables.filter((t) => BENEFITS.tables.includes(t.name)),
         fallbacks: repo.realtime.fallbacks.filter((f) => f.name === BENEFITS.view),
       },
@@ -350,14 +352,7 @@ describe('CDC end to end: eligibility and accumulators into the consumption view
     // summary (consumption), which also knows M9, a member the stream never touches.
     await loadRawRows(bw, {
       table: 'eligibility',
-      columns: {
-        member_id: 'string',
-        plan_id: 'string',
-        coverage_start: 'date',
-        coverage_end: 'date',
-        status: 'string',
-        updated_at: 'timestamp',
-      },
+      columns: batchColumns('eligibility'),
       required: ['member_id'],
       rows: [
         {
@@ -373,7 +368,7 @@ describe('CDC end to end: eligibility and accumulators into the consumption view
     });
     await loadRawRows(bw, {
       table: 'accumulators',
-      columns: { member_id: 'string', plan_year: 'integer', deductible_met: 'decimal', out_of_pocket_met: 'decimal' },
+      columns: batchColumns('accumulators'),
       required: ['member_id'],
       rows: [{ member_id: 'M1', plan_year: 2026, deductible_met: '100.00', out_of_pocket_met: '150.00' }],
       audit: { _edp_load_id: { value: 'load-accumulators', type: 'string' } },
