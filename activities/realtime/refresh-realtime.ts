@@ -38,8 +38,9 @@ function recordTargetLag(deps: RealtimeDeps, lag: RealtimeLag[]): Promise<unknow
 /**
  * Refreshes each curation table whose data is half its target lag old, together with the curation tables
  * it reads, first (its data is only as fresh as theirs). Where the engine refreshes them itself nothing
- * is refreshed and their data times are recorded for the fallback views. Reports every table's lag; a table behind its target lag opens a `target-lag:<table>` breach of pipeline `realtime`
- * (alerted once, closed when it is on target again).
+ * is refreshed and their data times are recorded for the fallback views. Reports every table's lag; a
+ * table behind its target lag opens a `target-lag:<table>` breach of pipeline `realtime` (alerted once,
+ * closed when it is on target again).
  */
 export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefreshResult> {
   const w = deps.warehouse;
