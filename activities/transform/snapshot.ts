@@ -6,10 +6,10 @@ import type { Manifest, ManifestNode } from './manifest-types';
 import {
   columnsOf,
   commitWithMarker,
-  markerRows,
   relationKind,
   scratchTable,
   uniqueKeys,
+  untilNodeSettled,
   writeMarker,
   type BuildOptions,
   type BuildOutcome,
@@ -68,14 +68,23 @@ export async function buildSnapshot(
   node: ManifestNode,
   o: BuildOptions,
 ): Promise<BuildOutcome> {
+  await ensureSchema(w, node.relation!.schema);
+  return untilNodeSettled(w, node, o.invocationId, (seen) => mergeSnapshot(w, manifest, node, o, seen));
+}
+
+/** One try of {@link buildSnapshot}, as of `seen` committed changes of the node. */
+async function mergeSnapshot(
+  w: Warehouse,
+  manifest: Manifest,
+  node: ManifestNode,
+  o: BuildOptions,
+  seen: number,
+): Promise<BuildOutcome> {
   const rel = node.relation!;
   const target = renderRelation(rel, manifest.target.type);
   const sql = compileNode(manifest, node, o);
-  await ensureSchema(w, rel.schema);
   const c = quoterFor(manifest.target.type);
   const [SCD, UPD, FROM, TO] = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to'].map(c);
-  const done = await markerRows(w, o.invocationId, node);
-  if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
   const keys = uniqueKeys(node);
   const exists = (await relationKind(w, rel)) === 'table';
   // Scratch tables, not temp ones (pooled connections), and DDL outside the transaction (Snowflake commits DDL).
@@ -136,7 +145,7 @@ where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
     .filter((x) => stageCols.has(x))
     .map((x) => `"${x}"`)
     .join(', ');
-  const out = await commitWithMarker(w, o.invocationId, node, async (s) => {
+  const out = await commitWithMarker(w, o.invocationId, node, seen, async (s) => {
     await s.execute(
       `update ${target} set ${TO} = st.${TO} from ${stage} st where st.${SCD} = ${target}.${SCD} and ${target}.${TO} is null and st.dbt_change_type in ('update', 'delete')`,
     );
