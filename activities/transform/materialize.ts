@@ -41,6 +41,15 @@ export async function relationKind(w: AuditSource, rel: Relation): Promise<'tabl
   return /view/i.test(String(rows[0].table_type)) ? 'view' : 'table';
 }
 
+/** One try of a change of a node that is not idempotent (see {@link untilNodeSettled}), as of `seen` committed changes of it. */
+export type NodeChangeTry = (
+  w: Warehouse,
+  manifest: Manifest,
+  node: ManifestNode,
+  o: BuildOptions,
+  seen: number,
+) => Promise<BuildOutcome>;
+
 /** Builds a view, table, or incremental model (ephemeral models build nothing). */
 export async function buildModel(
   w: Warehouse,
@@ -90,13 +99,7 @@ export async function buildModel(
  * Adds what the incremental model selects now to its table, in one transaction with its marker, as of
  * `seen` committed changes of the node (see {@link commitWithMarker}).
  */
-async function appendIncrement(
-  w: Warehouse,
-  manifest: Manifest,
-  node: ManifestNode,
-  o: BuildOptions,
-  seen: number,
-): Promise<BuildOutcome> {
+const appendIncrement: NodeChangeTry = async (w, manifest, node, o, seen) => {
   const target = renderRelation(node.relation!, manifest.target.type);
   const sql = compileNode(manifest, node, { ...o, isIncremental: true });
   const staged = scratchTable(manifest, node, o.invocationId, 'incr');
@@ -119,7 +122,7 @@ async function appendIncrement(
   });
   await w.execute(`drop table if exists ${staged}`);
   return out;
-}
+};
 
 /** The `unique_key` config as a list of columns. */
 export function uniqueKeys(node: ManifestNode): string[] {

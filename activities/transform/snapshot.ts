@@ -1,3 +1,4 @@
+import { LockRaced } from '../audit';
 import { ensureSchema, type Warehouse } from '../warehouse';
 import { compileNode } from './compile';
 import { CompileError } from './jinja';
@@ -13,6 +14,7 @@ import {
   writeMarker,
   type BuildOptions,
   type BuildOutcome,
+  type NodeChangeTry,
 } from './materialize';
 
 interface Strategy {
@@ -72,14 +74,8 @@ export async function buildSnapshot(
   return untilNodeSettled(w, node, o.invocationId, (seen) => mergeSnapshot(w, manifest, node, o, seen));
 }
 
-/** One try of {@link buildSnapshot}, as of `seen` committed changes of the node. */
-async function mergeSnapshot(
-  w: Warehouse,
-  manifest: Manifest,
-  node: ManifestNode,
-  o: BuildOptions,
-  seen: number,
-): Promise<BuildOutcome> {
+/** One try of {@link buildSnapshot}. */
+const mergeSnapshot: NodeChangeTry = async (w, manifest, node, o, seen) => {
   const rel = node.relation!;
   const target = renderRelation(rel, manifest.target.type);
   const sql = compileNode(manifest, node, o);
@@ -95,12 +91,20 @@ async function mergeSnapshot(
   const st = strategyFor(node, sourceColumns, o.runStartedAt, FROM);
   if (!exists) {
     // First build: a retry after a crash before the marker finds the table and merges nothing new.
-    await w.execute(
-      `create table ${target} as select *, ${st.scdId} as ${SCD}, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO} from ${src} sbq`,
-    );
-    await w.execute(`drop table if exists ${src}`);
+    await w
+      .execute(
+        `create table ${target} as select *, ${st.scdId} as ${SCD}, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO} from ${src} sbq`,
+      )
+      .catch(async (err: unknown) => {
+        // Another attempt created it meanwhile: tried again, this one finds its marker or merges into its table.
+        if ((await relationKind(w, rel)) === 'table')
+          throw new LockRaced(`${node.id} was created meanwhile`, { cause: err });
+        throw err;
+      });
     const [n] = await w.query<{ n: unknown }>(`select count(*) as n from ${target}`);
     await writeMarker(w, w.dialect, o.invocationId, node, Number(n.n));
+    // Dropped once the marker is in: an attempt still reading it then fails as having lost the race.
+    await w.execute(`drop table if exists ${src}`);
     return { sql, rows: Number(n.n) };
   }
   const cols = (alias: string) => sourceColumns.map((x) => `${alias}."${x}"`).join(', ');
@@ -157,4 +161,4 @@ where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
   await w.execute(`drop table if exists ${stage}`);
   await w.execute(`drop table if exists ${src}`);
   return out;
-}
+};
