@@ -36,7 +36,8 @@ function pyRepr(value: unknown): string {
     return `{${Object.entries(value)
       .map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v)}`)
       .join(', ')}}`;
-  return String(value as bigint);
+  // YAML gives nothing else (no functions or symbols): a bigint is an integer, as Python prints it.
+  return typeof value === 'bigint' ? value.toString() : 'None';
 }
 
 /** Python's shortest float text (`1e-05`, `1e+16`, `0.5`). */
