@@ -32,6 +32,7 @@ describe('selector method registry', () => {
       'resource_type',
       'config.materialized',
       'test_type',
+      'state',
     ]);
   });
 
