@@ -19,7 +19,13 @@ interface ColumnRow {
 }
 
 const NO_STATS = {
-  has_stats: { id: 'has_stats', label: 'Has Stats?', value: false, include: false, description: 'Indicates whether there are statistics for this table' },
+  has_stats: {
+    id: 'has_stats',
+    label: 'Has Stats?',
+    value: false,
+    include: false,
+    description: 'Indicates whether there are statistics for this table',
+  },
 };
 
 const key = (schema: string, name: string) => `${schema}.${name}`.toLowerCase();
@@ -79,7 +85,10 @@ function entry(
  * and each source table with its columns and types, read from the warehouse's information schema.
  * Returns the file and how many relations it holds.
  */
-export async function writeCatalog(manifest: Manifest, reader: AuditSource): Promise<{ file: string; relations: number }> {
+export async function writeCatalog(
+  manifest: Manifest,
+  reader: AuditSource,
+): Promise<{ file: string; relations: number }> {
   const built = Object.values(manifest.nodes).filter((n) => n.relation && n.config.materialized !== 'ephemeral');
   const sources = Object.values(manifest.sources);
   const schemas = [...new Set([...built, ...sources].map((x) => x.relation!.schema))];

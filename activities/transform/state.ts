@@ -77,12 +77,9 @@ function differences(now: DbtManifestNode, old: DbtManifestNode): Set<string> {
   if (body) out.add('body');
   if (meaningfulConfig(now) !== meaningfulConfig(old) || now.config?.materialized !== old.config?.materialized)
     out.add('configs');
-  // A test builds no relation (its schema is only where stored failures would go).
-  if (
-    now.resource_type !== 'test' &&
-    (now.schema !== old.schema || (now.alias ?? now.name) !== (old.alias ?? old.name))
-  )
-    out.add('relation');
+  // As dbt: the configured database, schema and alias, not where they resolve (a CI target schema is no change).
+  const where = (n: DbtManifestNode) => ['database', 'schema', 'alias'].map((k) => n.config?.[k] ?? null);
+  if (JSON.stringify(where(now)) !== JSON.stringify(where(old))) out.add('relation');
   return out;
 }
 

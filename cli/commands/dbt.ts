@@ -12,7 +12,10 @@ export const dbtCommand: CliCommand = {
       'run a dbt project as a durable transform workflow (edp dbt --help)',
     ],
     ['dbt deps [--project-dir DIR]', "install packages.yml's local and git packages into dbt_packages/"],
-    ['dbt docs generate [--project-dir DIR]', "write dbt's manifest.json and catalog.json (from the warehouse) into target/"],
+    [
+      'dbt docs generate [--project-dir DIR]',
+      "write dbt's manifest.json and catalog.json (from the warehouse) into target/",
+    ],
   ],
   details: `edp dbt <command> [options]
 
