@@ -48,7 +48,9 @@ function meaningfulConfig(node: DbtManifestNode): string {
     if (Array.isArray(v) && v.length === 0) continue;
     if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     if (JSON.stringify(v) === JSON.stringify(DEFAULTS[k])) continue;
-    out[k] = Array.isArray(v) ? v.map((h) => (h && typeof h === 'object' ? { ...h, index: null } : h)) : v;
+    out[k] = Array.isArray(v)
+      ? (v as unknown[]).map((h) => (h && typeof h === 'object' ? { ...h, index: null } : h))
+      : v;
   }
   return JSON.stringify(
     Object.keys(out)
