@@ -11,7 +11,6 @@ import {
   scratchTable,
   uniqueKeys,
   untilNodeSettled,
-  writeMarker,
   type BuildOptions,
   type BuildOutcome,
   type NodeChangeTry,
@@ -101,11 +100,15 @@ const mergeSnapshot: NodeChangeTry = async (w, manifest, node, o, seen) => {
           throw new LockRaced(`${node.id} was created meanwhile`, { cause: err });
         throw err;
       });
-    const [n] = await w.query<{ n: unknown }>(`select count(*) as n from ${target}`);
-    await writeMarker(w, w.dialect, o.invocationId, node, Number(n.n));
+    // The marker goes in under the node's lock like a merge's: an attempt that merged into this table
+    // meanwhile (same invocation) holds it or committed first, and this one then finds its marker.
+    const first = await commitWithMarker(w, o.invocationId, node, seen, async (s) => {
+      const [n] = await s.query<{ n: unknown }>(`select count(*) as n from ${target}`);
+      return { sql, rows: Number(n.n) };
+    });
     // Dropped once the marker is in: an attempt still reading it then fails as having lost the race.
     await w.execute(`drop table if exists ${src}`);
-    return { sql, rows: Number(n.n) };
+    return first;
   }
   const cols = (alias: string) => sourceColumns.map((x) => `${alias}."${x}"`).join(', ');
   const join = keys.map((k) => `snapshotted_data.${k} = source_data.${k}`).join(' and ');
