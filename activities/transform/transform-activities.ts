@@ -13,6 +13,7 @@ import { CompileError } from './jinja';
 import { loadManifest, shareManifest, writeNodeSql } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo, UnitTest } from './manifest-types';
 import { buildModel, type BuildOutcome } from './materialize';
+import { buildExternal } from './external';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
 import { buildSnapshot } from './snapshot';
@@ -247,8 +248,9 @@ export function createTransformActivities(deps: TransformDeps) {
                 const built: BuildOutcome = await withNodeHooks(w, manifest, node, input, () => {
                   if (node.resourceType === 'seed') return buildSeed(w, manifest, node, input);
                   if (node.resourceType === 'snapshot') return buildSnapshot(w, manifest, node, input);
-                  if (!hasEnforcedContract(node)) return buildModel(w, manifest, node, input);
-                  return enforceContract(w, manifest, node, input).then(() => buildModel(w, manifest, node, input));
+                  const build = node.config.materialized === 'external' ? buildExternal : buildModel;
+                  if (!hasEnforcedContract(node)) return build(w, manifest, node, input);
+                  return enforceContract(w, manifest, node, input).then(() => build(w, manifest, node, input));
                 });
                 governed = builtModel(manifest, node, built);
                 writeNodeSql(manifest, node, 'run', built.sql);
