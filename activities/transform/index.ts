@@ -10,3 +10,4 @@ export { CompileError } from './jinja';
 export { renderRelation, quoterFor } from './jinja-context';
 export { SELECTOR_METHODS, type SelectorMethod } from './selector-methods';
 export { installPackages } from './packages';
+export { checkFreshness, freshnessSources, writeSourcesJson, type FreshnessResult } from './source-freshness';
