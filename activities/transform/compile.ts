@@ -13,6 +13,8 @@ export interface CompileOptions {
   isIncremental?: boolean;
   /** Globals besides dbt's (run hooks' `results`, `schemas`). */
   globals?: JinjaGlobals;
+  /** Adapter methods that change the warehouse, carried out by the caller after the render (hooks). */
+  adapterMethods?: JinjaGlobals;
 }
 
 /** One renderer per manifest (macros parsed once per worker). */
@@ -145,6 +147,7 @@ function runContext(
     vars: manifest.vars,
     execute: true,
     queries: queryStore(options.invocationId),
+    adapterMethods: options.adapterMethods,
     // Only when a template reads it: handing the graph to minijinja costs time at every render.
     graph:
       /\bgraph\b/.test(manifest.macros.source) || (node && /\bgraph\b/.test(node.rawSql))

@@ -63,6 +63,8 @@ export interface DbtAdapterCapabilities {
   externalFiles?: boolean;
   /** `grants` configs run as `grant` / `revoke` statements after a build. */
   appliesGrants?: boolean;
+  /** `alter … rename to` takes the new name with its schema (else a bare name, kept in the same schema). */
+  qualifiedRename?: boolean;
 }
 
 /** Declares an engine, keeping its name and section types for the registry. */
