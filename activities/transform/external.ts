@@ -1,11 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Warehouse } from '../warehouse';
 import { compileNode } from './compile';
 import { renderRelation } from './jinja-context';
-import type { BuildOptions, BuildOutcome } from './materialize';
-import { columnsOf, relationKind, scratchTable } from './materialize';
-import type { Manifest, ManifestNode } from './manifest-types';
+import { columnsOf, relationKind, scratchTable, type NodeBuilder } from './materialize';
 import { EXTERNAL_FORMATS } from './parse/parse-checks';
 import { isUrl, quoted, resolveLocation } from './external-location';
 
@@ -60,12 +57,7 @@ function readOptions(options: Record<string, unknown>): string {
 }
 
 /** Builds an external model: its rows into the file at its location, its relation a view over the file. */
-export async function buildExternal(
-  w: Warehouse,
-  manifest: Manifest,
-  node: ManifestNode,
-  o: BuildOptions,
-): Promise<BuildOutcome> {
+export const buildExternal: NodeBuilder = async (w, manifest, node, o) => {
   const rel = node.relation!;
   // `location` and `options` values are rendered as dbt-duckdb's render() does: in the model's context.
   const render = (text: string, what: string) =>
@@ -115,4 +107,4 @@ export async function buildExternal(
   } finally {
     await w.execute(`drop table if exists ${staged}`);
   }
-}
+};

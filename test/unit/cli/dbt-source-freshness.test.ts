@@ -1,29 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DuckDbWarehouse } from '../../../activities/warehouse';
 import { writeProject } from '../activities/transform/helpers';
+import { runEdp } from '../../helpers/edp-cli';
 import { tmpDir } from '../../helpers/tmp';
 
-const REPO = join(__dirname, '..', '..', '..');
-
 /** `edp dbt source freshness …` as a user runs it, on the repository's config with its own state folder. */
-async function freshness(stateDir: string, args: string[]): Promise<{ code: number; out: string }> {
-  const run = promisify(execFile)(
-    process.execPath,
-    [join(REPO, 'bin', 'edp.js'), 'dbt', 'source', 'freshness', ...args],
-    {
-      cwd: REPO,
-      env: { ...process.env, EDP_STATE_DIR: stateDir, EDP_CONFIG: join(REPO, 'edp.config.yaml') },
-      encoding: 'utf8',
-    },
-  );
-  return run.then(
-    (r) => ({ code: 0, out: r.stdout + r.stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }),
-  );
-}
+const freshness = (stateDir: string, args: string[]) => runEdp(stateDir, ['dbt', 'source', 'freshness', ...args]);
 
 /** Source-level limits (warn 1 hour, error 1 day) that tables inherit, override, filter or switch off. */
 const SOURCES = [
