@@ -1,20 +1,24 @@
 /**
- * Benchmark: source commit → visible in staging through real CDC (PostgreSQL logical decoding →
- * Debezium in Kafka Connect → Kafka → consumeStream → raw → staging), at a steady rate of single-row
- * UPDATE transactions. Every update touches its own row (snapshotted beforehand), so each one's
- * staging row records when that change became visible. Per hop: WAL commit → Kafka (the record's
- * Kafka timestamp − source.ts_ms), Kafka → raw (ingest time − Kafka timestamp), raw → staging (merge
- * time − ingest time), and end to end. Starts its own PostgreSQL, broker and Kafka Connect on free
- * loopback ports, and a DuckDB file.
+ * Benchmark: source commit → visible in a consumption view through real CDC (PostgreSQL logical
+ * decoding → Debezium in Kafka Connect → Kafka → consumeStream → raw → staging → curation table →
+ * consumption view), at a steady rate of single-row UPDATE transactions. Every update touches its own
+ * row (snapshotted beforehand), so each one's staging row records when that change was merged, and the
+ * first realtime pass after which the view shows it records when it became visible. Per hop: WAL
+ * commit → Kafka (the record's Kafka timestamp − source.ts_ms), Kafka → raw (ingest time − Kafka
+ * timestamp), raw → staging (merge time − ingest time), staging → curation → view (end of the refresh
+ * pass whose view first shows it − merge time), and end to end. The curation table refreshes
+ * incrementally as `refreshRealtime` does on DuckDB, every half target lag. Starts its own PostgreSQL,
+ * broker and Kafka Connect on free loopback ports, and a DuckDB file.
  *
- * Run by hand: npx tsx bench/cdc.ts [--rate 1000] [--seconds 60] [--merge-ms 200]
+ * Run by hand: npx tsx bench/cdc.ts [--rate 1000] [--seconds 60] [--merge-ms 200] [--target-lag 1]
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdirSync, rmSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
+import { deployRealtime, refreshRealtime, type RealtimeDeps } from '../activities/realtime';
 import { createStreamIngestActivities } from '../activities/streaming';
 import { DuckDbWarehouse } from '../activities/warehouse';
 import { createChangeTopics } from '../cli/cdc-commands';
@@ -24,13 +28,16 @@ import { startKafkaConnect, stopKafkaConnect } from '../infra/kafka-connect';
 import { ensureDatabase, removePostgres, startPostgres } from '../infra/postgres';
 import { freePort, waitUntil } from '../infra/process';
 import { cdcSchema } from '../lib/config/cdc-schema';
+import { realtimeSchema } from '../lib/config/realtime-schema';
 import type { StreamTopicConfig } from '../lib/config/schema';
+import { machine } from './figures';
 
 const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '60' },
     'merge-ms': { type: 'string', default: '200' },
+    'target-lag': { type: 'string', default: '1' },
   },
 });
 const rate = Number(values.rate);
@@ -74,9 +81,7 @@ async function main(): Promise<void> {
     await freePort(),
     await freePort(),
   ];
-  console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; load averages ${loads()}`,
-  );
+  console.log(`machine: ${machine()}; load averages ${loads()}`);
   await startPostgres({ dir: join(dir, 'postgres'), host: '127.0.0.1', port: pgPort, log });
   await startKafka({ dir: join(dir, 'kafka'), host: '127.0.0.1', port: kafkaPort, controllerPort, heap: '512m', log });
   const bootstrap = `127.0.0.1:${kafkaPort}`;
@@ -147,23 +152,14 @@ async function main(): Promise<void> {
   process.stdout.write(`snapshot of ${total.toLocaleString('en-US')} rows… `);
   await waitUntil(async () => (await rows('r')) >= total, 'the snapshot in raw', 600_000);
   console.log('done');
+  const showing = await startRealtime(w, total);
   console.log(`updating ${total.toLocaleString('en-US')} rows at ${rate}/s for ${seconds}s (load averages ${loads()})`);
   const achieved = await updateAtRate(pg, total);
-  await waitUntil(
-    async () =>
-      Number(
-        (
-          await w.query<{ n: number }>(
-            `SELECT CAST(COUNT(*) AS INTEGER) AS n FROM staging.bench_claims WHERE claim_status = 'paid'`,
-          )
-        )[0].n,
-      ) >= total,
-    'every update in staging',
-    300_000,
-  );
+  await waitUntil(async () => (await showing.visible()) >= total, 'every update in the consumption view', 300_000);
   done = true;
   env.cancel();
   await consuming;
+  await showing.stop();
   const hops = await w.query<Record<string, number>>(`
     WITH u AS (
       SELECT CAST(json_extract_string(r.row_json, '$.claim_id') AS INTEGER) AS id,
@@ -174,7 +170,10 @@ async function main(): Promise<void> {
     FROM (SELECT 'WAL commit → Kafka' AS h, 1 AS o, kafka_ms - commit_ms AS ms FROM u
           UNION ALL SELECT 'Kafka → raw', 2, raw_ms - kafka_ms FROM u
           UNION ALL SELECT 'raw → staging', 3, epoch_ms(s._edp_merged_at) - raw_ms FROM u JOIN staging.bench_claims s ON s.claim_id = u.id
-          UNION ALL SELECT 'commit → staging', 4, epoch_ms(s._edp_merged_at) - commit_ms FROM u JOIN staging.bench_claims s ON s.claim_id = u.id)
+          UNION ALL SELECT 'staging → curation → view', 4, v.visible_ms - epoch_ms(s._edp_merged_at)
+            FROM u JOIN staging.bench_claims s ON s.claim_id = u.id JOIN bench_visible v ON v.claim_id = u.id
+          UNION ALL SELECT 'commit → staging', 5, epoch_ms(s._edp_merged_at) - commit_ms FROM u JOIN staging.bench_claims s ON s.claim_id = u.id
+          UNION ALL SELECT 'commit → view', 6, v.visible_ms - commit_ms FROM u JOIN bench_visible v ON v.claim_id = u.id)
     GROUP BY h, o ORDER BY o`);
   console.log(`achieved ${achieved.toFixed(0)} updates/s; latency in ms (load averages ${loads()}):`);
   console.table(
@@ -189,6 +188,73 @@ async function main(): Promise<void> {
   await pg.end();
   await w.close();
   await stopServices();
+}
+
+/**
+ * Deploys a curation table over staging and a consumption view over it, then refreshes it as
+ * `refreshRealtime` does on DuckDB (every half target lag) until stopped. After each pass, the updates
+ * the view shows for the first time are recorded in `bench_visible` with the pass's end: when they
+ * became visible to a reader of the view.
+ */
+async function startRealtime(
+  w: DuckDbWarehouse,
+  total: number,
+): Promise<{ visible: () => Promise<number>; stop: () => Promise<void> }> {
+  await w.execute('CREATE SCHEMA IF NOT EXISTS raw');
+  // The batch side of the integration view, empty here: every row comes from the stream.
+  await w.execute(
+    'CREATE TABLE IF NOT EXISTS raw.bench_claims_batch (claim_id INTEGER, claim_status VARCHAR, _edp_loaded_at TIMESTAMPTZ)',
+  );
+  await w.execute('CREATE TABLE bench_visible (claim_id INTEGER, visible_ms BIGINT)');
+  const deps: RealtimeDeps = {
+    warehouse: w,
+    realtime: realtimeSchema.parse({
+      targetLag: Number(values['target-lag']),
+      tables: [
+        {
+          name: 'bench_claim_status',
+          columns: ['claim_id', 'claim_status'],
+          history: { table: 'raw.bench_claims_batch', changedAt: '_edp_loaded_at' },
+          changes: { table: 'staging.bench_claims', changedAt: '_edp_merged_at' },
+          key: ['claim_id'],
+          refresh: 'incremental',
+          // A merge stamps its rows with its transaction's start: a few seconds cover any commit delay.
+          overlap: 5,
+          sql: `select claim_id, claim_status, _edp_changed_at as changed_at
+            from (select *, row_number() over (partition by claim_id order by _edp_changed_at desc) as rn from {{ integration }})
+            where rn = 1`,
+        },
+      ],
+      views: [
+        { name: 'bench_claims_now', sql: 'select claim_id, claim_status from {{ curation.bench_claim_status }}' },
+      ],
+    }),
+  };
+  await deployRealtime(deps);
+  let stopped = false;
+  const passes = (async () => {
+    while (!stopped) {
+      const pass = await refreshRealtime(deps);
+      const end = Date.now();
+      await w.execute(
+        `INSERT INTO bench_visible SELECT v.claim_id, ${end} FROM consumption.bench_claims_now v
+         WHERE v.claim_status = 'paid' AND NOT EXISTS (SELECT 1 FROM bench_visible b WHERE b.claim_id = v.claim_id)`,
+      );
+      await new Promise((r) => setTimeout(r, Math.max(0, pass.nextInMs - (Date.now() - end))));
+    }
+  })();
+  const visible = async (): Promise<number> =>
+    Math.min(
+      total,
+      Number((await w.query<{ n: number }>('SELECT CAST(COUNT(*) AS INTEGER) AS n FROM bench_visible'))[0].n),
+    );
+  return {
+    visible,
+    stop: async () => {
+      stopped = true;
+      await passes;
+    },
+  };
 }
 
 main().then(

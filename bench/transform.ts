@@ -8,7 +8,12 @@
  * Every relation dbt built is then compared row for row with ours. Starts its own Temporal dev server
  * (infra/, free loopback port) and DuckDB files; dbt-core is the pinned one infra/install.ts installs.
  *
- * Run by hand: npx tsx bench/transform.ts [--models 200] [--threads 4] [--repeat 1]
+ * Run by hand: npx tsx bench/transform.ts [--models 200] [--threads 4] [--repeat 1] [--no-eager] [--worker JSON]
+ *
+ * Each round runs the workflow twice: `split` (its activities on a second queue and worker, as `edp worker`
+ * runs them by default) and `shared` (one queue and worker for both, where the dev server starts activities
+ * eagerly; `--no-eager` starts the server without that). Each run prints its activities' round trip
+ * phase by phase from the history, and the worker's side of it from the SDK's metrics.
  *
  * Each round builds into fresh DuckDB files and a fresh target/ (so dbt parses from scratch, as ours
  * always does). Before the rounds, one untimed transform through the freshly started worker warms it up
@@ -18,19 +23,20 @@
  * the runs (dbt-run.ts, temporal-run.ts, in-process-run.ts), the comparison and checks (compare.ts,
  * round-checks.ts) and the printed report (report.ts).
  */
+import type { WorkerOptions } from '@temporalio/worker';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createTransformActivities, type TransformDeps } from '../activities/transform';
 import { ensureDbt } from '../infra/install';
-import { compareWithDbt } from './transform/compare';
+import { loadAverage, loadNote } from './figures';
+import { compareWithDbt, type Comparison } from './transform/compare';
 import { runDbt } from './transform/dbt-run';
 import { runInProcess } from './transform/in-process-run';
 import { benchDir, dbtDir, dbtFile, inProcessFile, projectDir, temporalFile } from './transform/paths';
 import { generateModels, writeProject } from './transform/project';
 import {
-  load,
   printChecks,
   printComparison,
   printMedians,
@@ -41,18 +47,23 @@ import {
 } from './transform/report';
 import { ephemeralPlanned, roundProblems } from './transform/round-checks';
 import { freshWarehouse } from './transform/source-data';
-import { withTemporal } from './transform/temporal-run';
+import { TOPOLOGIES, withTemporal, type Topology } from './transform/temporal-run';
 
 const { values } = parseArgs({
   options: {
     models: { type: 'string', default: '200' },
     threads: { type: 'string', default: '4' },
     repeat: { type: 'string', default: '1' },
+    /** Start the dev server without eager activity execution, to measure what it saves. */
+    'no-eager': { type: 'boolean', default: false },
+    /** Worker options (JSON) of the worker that runs the workflow, e.g. '{"maxConcurrentWorkflowTaskPolls":4}'. */
+    worker: { type: 'string', default: '{}' },
   },
 });
 const modelCount = Number(values.models);
 const threads = Number(values.threads);
 const repeat = Number(values.repeat);
+const topologies = Object.keys(TOPOLOGIES) as Topology[];
 
 async function main(): Promise<void> {
   mkdirSync(benchDir, { recursive: true });
@@ -72,38 +83,48 @@ async function main(): Promise<void> {
   // Opened before the server starts, so nothing between starting it and the `finally` that stops it can throw.
   const deps: TransformDeps = { warehouse: await freshWarehouse(join(benchDir, 'edp_warmup.duckdb')), projectDir };
   try {
-    await withTemporal(deps, threads, log, async (viaTemporal) => {
-      const warm = await viaTemporal('warmup');
+    const dynamicConfig = values['no-eager'] ? { 'system.enableActivityEagerExecution': false } : undefined;
+    const worker = JSON.parse(values.worker) as Partial<WorkerOptions>;
+    if (Object.keys(worker).length) console.log(`workflow worker options: ${values.worker}`);
+    await withTemporal(deps, { threads, dynamicConfig, worker }, log, async (viaTemporal) => {
+      for (const topology of topologies) {
+        const warm = await viaTemporal('warmup', topology);
+        console.log(
+          `warm-up (${topology}): a transform through the freshly started workers (untimed in the rounds): ${secs(warm.ms)}, ${warm.result.failed} failed`,
+        );
+      }
       await deps.warehouse.close();
       rmSync(join(benchDir, 'edp_warmup.duckdb'), { force: true });
-      console.log(
-        `warm-up: first transform through the freshly started worker (untimed in the rounds): ${secs(warm.ms)}, ${warm.result.failed} failed`,
-      );
 
       const rounds: RoundFigures[] = [];
       const problems: string[] = [];
       for (let round = 1; round <= repeat; round++) {
-        console.log(`round ${round}/${repeat} (load average ${load()})`);
+        const loadBefore = loadAverage();
+        console.log(`round ${round}/${repeat} (load average ${loadBefore.toFixed(2)})`);
         const d = await runDbt(dbt);
 
-        deps.warehouse = await freshWarehouse(temporalFile);
-        const ours = await viaTemporal(`r${round}`);
-        await deps.warehouse.close();
+        // Alternate which topology goes first, so neither always runs right after dbt.
+        const ours = {} as RoundFigures['ours'];
+        const comparisons: Array<[string, Comparison]> = [];
+        for (const topology of round % 2 ? topologies : [...topologies].reverse()) {
+          deps.warehouse = await freshWarehouse(temporalFile);
+          ours[topology] = await viaTemporal(`r${round}`, topology);
+          await deps.warehouse.close();
+          comparisons.push([`ours through Temporal (${topology})`, await compareWithDbt(temporalFile)]);
+        }
 
         rmSync(join(projectDir, 'target'), { recursive: true, force: true });
         const w = await freshWarehouse(inProcessFile);
         const inProc = await runInProcess(createTransformActivities({ warehouse: w, projectDir }), threads);
         await w.close();
 
-        const figures: RoundFigures = { dbt: d, ours, inProc, threads, models: models.length };
+        const loads = loadNote(loadBefore, loadAverage());
+        const figures: RoundFigures = { dbt: d, ours, inProc, threads, models: models.length, loads };
         rounds.push(figures);
         problems.push(...roundProblems(round, figures, ephemeral));
         printRound(figures);
-        for (const [label, file] of [
-          ['ours through Temporal', temporalFile],
-          ['ours in-process', inProcessFile],
-        ] as const) {
-          const c = await compareWithDbt(file);
+        comparisons.push(['ours in-process', await compareWithDbt(inProcessFile)]);
+        for (const [label, c] of comparisons) {
           printComparison(label, c);
           if (c.differences.length)
             problems.push(`round ${round}: dbt vs ${label}: ${c.differences.length} relations differ`);

@@ -23,6 +23,10 @@ export interface DbtOptions {
   fullRefresh: boolean;
   threads?: number;
   noWait: boolean;
+  /** `--state DIR`: an earlier run's target/ (ours or dbt-core's manifest.json). */
+  state?: string;
+  /** `--defer`: read unselected nodes from the state's relations. */
+  defer?: boolean;
 }
 
 /** Reads `--vars` as YAML or JSON (dbt accepts both). */
@@ -106,6 +110,7 @@ export async function dbtCommand(
       vars,
       fullRefresh: opts.fullRefresh,
       threads: opts.threads,
+      ...(opts.state ? { state: resolve(opts.state), defer: opts.defer } : {}),
     });
     const handle = await client.workflow.start(transform, startOptions(config, workflowId, input));
     log(`Started ${command} of ${projectDir} as ${workflowId}`);
@@ -142,6 +147,12 @@ export async function dbtCommand(
     );
     total = r.models.length;
     show(r.models);
+    const { writeRunResults } = await import('../activities/transform');
+    writeRunResults(projectDir, r.models, {
+      command,
+      startedAt: new Date(started),
+      args: { select: opts.select, exclude: opts.exclude, full_refresh: opts.fullRefresh },
+    });
     for (const h of r.hooks ?? []) {
       const time = h.durationMs === undefined ? '' : ` in ${(h.durationMs / 1000).toFixed(2)}s`;
       log(h.status === 'success' ? `${h.kind}: OK (${h.hooks} hooks${time})` : `${h.kind}: ERROR\n      ${h.error}`);

@@ -42,7 +42,7 @@ export async function realtimeStop(config: EdpConfig, log: (m: string) => void):
   }
 }
 
-/** `edp realtime status`: each curation table's lag against its target; exit 1 when one is behind. */
+/** `edp realtime status`: each curation table's layer and lag against its target; exit 1 when one is behind. */
 export async function realtimeStatus(config: EdpConfig): Promise<number> {
   const { client, close } = await temporalClient(config);
   try {
@@ -71,6 +71,7 @@ export async function realtimeStatus(config: EdpConfig): Promise<number> {
       table(
         lag.map((l) => ({
           table: `curation.${l.table}`,
+          layer: l.layer ?? 1,
           target: `${l.targetLagSeconds} s`,
           lag: l.lagSeconds === null ? '—' : `${l.lagSeconds.toFixed(1)} s`,
           status: l.status,

@@ -134,6 +134,33 @@ export function makeLocalPki(dir: string): LocalPki {
   return localPkiFiles(dir);
 }
 
+/** A certificate authority of its own and the one certificate it signed (server and client use, SAN localhost and 127.0.0.1). */
+export interface InternodePki {
+  caCert: string;
+  /** What every service of a cluster presents to the others, as server and as client. */
+  cert: string;
+  key: string;
+}
+
+/** The files {@link makeInternodePki} writes in `dir`. */
+export function internodePkiFiles(dir: string): InternodePki {
+  return {
+    caCert: join(dir, 'edp-internode-ca.crt'),
+    cert: join(dir, 'edp-internode.crt'),
+    key: join(dir, 'edp-internode.key'),
+  };
+}
+
+/**
+ * Creates the CA of a cluster's internal traffic and the certificate its services share. Apart from the
+ * clients' CA: a client certificate, however valid at the frontend, is no key to history or matching.
+ */
+export function makeInternodePki(dir: string): InternodePki {
+  mkdirSync(dir, { recursive: true });
+  makeLeaf(dir, makeCa(dir, 'edp-internode-ca'), 'edp-internode');
+  return internodePkiFiles(dir);
+}
+
 /** A JKS key store holding the broker's key and certificate, and a trust store holding the CA (what a JVM server reads). */
 export interface JavaStores {
   keystore: string;

@@ -6,6 +6,9 @@ the JSON `rowset` Snowflake sends to JSON clients: every value a string in Snowf
 (DATE as days since epoch, TIMESTAMP_* as "seconds.nanoseconds", TIMESTAMP_TZ with its offset,
 BOOLEAN as 1/0), NULL as null.
 
+Every statement first passes the strict check (fakesnow_strict.py): SQL real Snowflake rejects, such as
+DuckDB-only functions and syntax that fakesnow would run on DuckDB, is refused with Snowflake's error.
+
 With --s3-port it also serves a local S3 (moto) on that port, and COPY INTO from an external stage on
 an s3:// URL reads that S3, as Snowflake reads the bucket behind the stage.
 
@@ -22,6 +25,9 @@ import re
 import time
 
 import pyarrow as pa
+
+from fakesnow_strict import check as strict_check
+from fakesnow_strict import parsed as strict_parsed
 
 EPOCH = datetime.date(1970, 1, 1)
 
@@ -94,7 +100,7 @@ class ArrowToJson:
         if doc is not None:
             log_query_tag(doc)
             sql = doc.get("sqlText", "")
-            answer = user_command(sql) or stage_command(sql, headers) or grant_command(sql)
+            answer = strict_refusal(sql) or user_command(sql) or stage_command(sql, headers) or grant_command(sql)
         if answer is not None:
             await answer_json(send, answer)
             return
@@ -167,6 +173,15 @@ async def answer_json(send, doc):
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+def strict_refusal(sql):
+    """Snowflake's error for a statement real Snowflake rejects (see fakesnow_strict.py), else None."""
+    refusal = strict_check(sql)
+    if refusal is None:
+        return None
+    print(f"STRICT refused: {refusal.message.splitlines()[-1]}", flush=True)  # the reason only: SQL may hold data
+    return refusal.response()
 
 
 # Public keys set with ALTER USER … SET RSA_PUBLIC_KEY[_2], by upper-case user name and slot.
@@ -474,6 +489,21 @@ def patch_fakesnow():
         return new
 
     transforms.extract_comment_on_table = without_empty_comment
+
+    import fakesnow.cursor
+    import fakesnow.server
+
+    def parse_once(parse_one):
+        # The strict check has parsed the statement already (with the same dialect); fakesnow parses it
+        # twice more (server, cursor): a copy of that tree instead.
+        def parse_one_checked(command):
+            tree = strict_parsed(command)
+            return tree if tree is not None else parse_one(command)
+
+        return parse_one_checked
+
+    fakesnow.server.parse_one = parse_once(fakesnow.server.parse_one)
+    fakesnow.cursor.parse_one = parse_once(fakesnow.cursor.parse_one)
 
 
 def serve_s3(host, port):

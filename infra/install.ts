@@ -303,3 +303,14 @@ export function ensureTemporalServer(cacheDir = defaultCacheDir(), log: Log = ()
   log(`built Temporal server ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
   return out;
 }
+
+/** Installs dbt-artifacts-parser (dbt's artifact schemas, pinned) into a virtualenv in the cache; returns its python. */
+export function ensureDbtArtifactsParser(cacheDir = defaultCacheDir(), log: Log = () => {}): string {
+  const venv = join(cacheDir, `dbt-artifacts-parser-${VERSIONS.dbtArtifactsParser}`);
+  const python = join(venv, 'bin', 'python');
+  if (existsSync(join(venv, '.complete'))) return python;
+  log(`installing dbt-artifacts-parser ${VERSIONS.dbtArtifactsParser} from PyPI into ${venv}`);
+  pipInstall(venv, [`dbt-artifacts-parser==${VERSIONS.dbtArtifactsParser}`], 'retry `npm test`');
+  writeFileSync(join(venv, '.complete'), '');
+  return python;
+}

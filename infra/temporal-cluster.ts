@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../lib/search-attributes';
-import { localPkiFiles, makeLocalPki } from './certificates';
+import { internodePkiFiles, localPkiFiles, makeInternodePki, makeLocalPki } from './certificates';
 import { ensureTemporalBinaries, ensureTemporalServer, type TemporalServerInstall } from './install';
 import { ensureDatabase } from './postgres';
 import { portOpen, runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './process';
@@ -22,7 +22,7 @@ export interface ServicePorts {
 /** Every port the cluster listens on: one pair per service, and the frontend's HTTP API. */
 export type ClusterPorts = Record<ClusterService, ServicePorts> & { http: number };
 
-/** The mTLS files of the frontend. One CA signs the frontend's certificate and every client's. */
+/** The cluster's mTLS files: the frontend's (one CA signs its certificate and every client's) and the internode ones. */
 export interface ClusterTls {
   /** The CA: the frontend accepts only client certificates it signed; the server's own worker trusts it. */
   caFile: string;
@@ -32,12 +32,22 @@ export interface ClusterTls {
   /** The client certificate the server's own worker service presents to the frontend. */
   clientCertFile: string;
   clientKeyFile: string;
+  /**
+   * Traffic among the services (frontend, history, matching, worker): a CA of its own, and the
+   * certificate every service presents as server and as client; each accepts only peers it signed.
+   */
+  internode: { caFile: string; certFile: string; keyFile: string };
 }
 
-/** The cluster's mTLS files from a local CA in `pkiDir`, made there the first time. */
+/** The cluster's mTLS files from local CAs in `pkiDir` (internode ones in `pkiDir/internode`), made there the first time. */
 export function localClusterTls(pkiDir: string): ClusterTls {
   const pki = existsSync(localPkiFiles(pkiDir).caCert) ? localPkiFiles(pkiDir) : makeLocalPki(pkiDir);
+  const internodeDir = join(pkiDir, 'internode');
+  const internode = existsSync(internodePkiFiles(internodeDir).key)
+    ? internodePkiFiles(internodeDir)
+    : makeInternodePki(internodeDir);
   return {
+    internode: { caFile: internode.caCert, certFile: internode.cert, keyFile: internode.key },
     caFile: pki.caCert,
     certFile: pki.serverCert,
     keyFile: pki.serverKey,
@@ -85,7 +95,7 @@ const files = (dir: string, service: ClusterService) => ({
 });
 const configFile = (dir: string): string => join(dir, 'temporal.yaml');
 
-/** The server's config file: PostgreSQL persistence and SQL visibility, loopback ports, mTLS on the frontend only. */
+/** The server's config file: PostgreSQL persistence and SQL visibility, loopback ports, mTLS on the frontend and among the services. */
 export function clusterConfig(opts: TemporalClusterOptions): Record<string, unknown> {
   const { host, ports, postgres, tls } = opts;
   const datastore = (databaseName: string, maxConns: number) => ({
@@ -124,7 +134,18 @@ export function clusterConfig(opts: TemporalClusterOptions): Record<string, unkn
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: host },
       tls: {
-        // Internode traffic stays on loopback in plain gRPC; clients reach the frontend with mTLS only.
+        // Services reach each other's gRPC ports with mTLS of the internode CA (each presents the same
+        // certificate, as server and as client); clients reach the frontend with mTLS of the clients' CA.
+        // Membership gossip (ringpop) has no TLS in Temporal: it carries addresses only, not data.
+        internode: {
+          server: {
+            certFile: tls.internode.certFile,
+            keyFile: tls.internode.keyFile,
+            requireClientAuth: true,
+            clientCaFiles: [tls.internode.caFile],
+          },
+          client: { serverName: host, rootCaFiles: [tls.internode.caFile] },
+        },
         frontend: {
           server: {
             certFile: tls.certFile,
@@ -160,7 +181,11 @@ export function clusterConfig(opts: TemporalClusterOptions): Record<string, unkn
 }
 
 /** Dynamic settings: search attributes registered a moment ago are seen at once, as on the dev server. */
-const DYNAMIC_CONFIG = { 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }] };
+const DYNAMIC_CONFIG = {
+  'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }],
+  // Activities a workflow task schedules on its worker's own queue go back in the task's reply (docs/deploy.md).
+  'system.enableActivityEagerExecution': [{ value: true }],
+};
 
 function sqlTool(bins: TemporalServerInstall, opts: TemporalClusterOptions, database: string, args: string[]): void {
   const { host, port, user } = opts.postgres;

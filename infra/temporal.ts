@@ -19,7 +19,17 @@ export interface TemporalServerOptions {
   log?: (message: string) => void;
   /** The codec server the Web UI decodes encrypted payloads with (`--ui-codec-endpoint`). */
   codecEndpoint?: string;
+  /** Dynamic config values over {@link DEV_DYNAMIC_CONFIG} (`--dynamic-config-value`), e.g. to measure without one. */
+  dynamicConfig?: Record<string, boolean | number | string>;
 }
+
+/**
+ * Dynamic config the dev server starts with. Eager activity execution: a workflow task's reply carries
+ * the activities it schedules on the worker's own task queue, which saves each one a matching poll round trip.
+ */
+export const DEV_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number | string>> = {
+  'system.enableActivityEagerExecution': true,
+};
 
 const files = (dir: string) => ({ pidFile: join(dir, 'temporal.pid'), logFile: join(dir, 'temporal.log') });
 
@@ -51,6 +61,10 @@ export async function startTemporal(opts: TemporalServerOptions): Promise<{ pid:
     '--log-level',
     'warn',
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--search-attribute', sa]),
+    ...Object.entries({ ...DEV_DYNAMIC_CONFIG, ...opts.dynamicConfig }).flatMap(([key, value]) => [
+      '--dynamic-config-value',
+      `${key}=${JSON.stringify(value)}`,
+    ]),
     ...(opts.uiPort === undefined ? ['--headless'] : ['--ui-port', String(opts.uiPort), '--ui-disable-news-fetch']),
     ...(opts.codecEndpoint && opts.uiPort !== undefined ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
   ];

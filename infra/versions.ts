@@ -20,6 +20,8 @@ export const VERSIONS = Object.freeze({
   dbtDuckdb: '1.10.1',
   /** PyPI `duckdb` under dbt-duckdb: the engine version of @duckdb/node-api, so both read each other's files. */
   duckdbPython: '1.5.6',
+  /** PyPI `dbt-artifacts-parser`: dbt's artifact schemas as pydantic models, to validate the engine's manifest/run_results/catalog. */
+  dbtArtifactsParser: '0.15.0',
   /** Maven Central `org.slf4j:slf4j-reload4j`: Kafka's logging backend. */
   slf4jReload4j: '1.7.36',
   /** Maven Central `org.apache.kafka:connect-runtime`: the Kafka Connect worker Debezium runs in (the plugin bundles kafka-clients 4.3). */

@@ -1,6 +1,6 @@
 import { Client, type Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { listPipelineRuns } from '../activities/sla';
@@ -15,7 +15,7 @@ import {
 import type { WorkerRole } from '../lib/config/schema';
 import type { EdpConfig } from './config-schema';
 import { announceWorker } from './worker-presence';
-import { slotOptions, workerParts } from './worker-roles';
+import { slotOptions, workerParts, type WorkerPart } from './worker-roles';
 import { pipelineSlaTargets } from './pipeline-plans';
 import { openWorkerWarehouse } from './worker-warehouse';
 import { installRuntime } from './logging';
@@ -89,6 +89,17 @@ function workerActivities(
 }
 
 /**
+ * One Temporal worker per part, except that the workflows part and an activities part on the same queue
+ * share one: then the server can hand that worker a node's activity in the reply to the workflow task that
+ * scheduled it (eager dispatch, docs/deploy.md). The activities part's slots win on a key both set.
+ */
+export function sharedQueues(parts: WorkerPart[]): WorkerPart[][] {
+  const workflows = parts.find((p) => p.runs === 'workflows');
+  const partner = workflows && parts.find((p) => p.runs === 'activities' && p.taskQueue === workflows.taskQueue);
+  return parts.filter((p) => p !== partner).map((p) => (p === workflows && partner ? [p, partner] : [p]));
+}
+
+/**
  * Runs a worker process of a role (docs/deploy.md#worker-roles): `all` polls the workflow, warehouse and
  * streaming queues; `workflows` opens no warehouse, so any number may run beside one DuckDB worker. A
  * process running activities on an engine with a single-writer file (DuckDB) holds it and answers
@@ -115,12 +126,13 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
     const common = { connection, namespace: config.temporal.namespace, dataConverter };
     const activities = warehouse && workerActivities(config, warehouse, clientConnection, dataConverter);
     const workers = await Promise.all(
-      parts.map((p) =>
+      sharedQueues(parts).map((group) =>
         Worker.create({
           ...common,
-          ...slotOptions(p.slots),
-          taskQueue: p.taskQueue,
-          ...(p.runs === 'workflows' ? { workflowsPath: require.resolve('../workflows') } : { activities }),
+          ...group.reduce<Partial<WorkerOptions>>((o, p) => ({ ...o, ...slotOptions(p.slots) }), {}),
+          taskQueue: group[0].taskQueue,
+          ...(group.some((p) => p.runs === 'workflows') ? { workflowsPath: require.resolve('../workflows') } : {}),
+          ...(group.some((p) => p.runs === 'activities') ? { activities } : {}),
         }),
       ),
     );

@@ -1,15 +1,8 @@
 import type { LineageEventInput, LineageRunRef } from '../activities/lineage';
-import type { ManifestRef } from '../activities/transform';
+import type { ManifestRef, NodeOutcome as RunNodeOutcome } from '../activities/transform';
 
 /** What lineage needs of a node's outcome (a transform `ModelOutcome`). */
-export interface NodeOutcome {
-  id: string;
-  type: string;
-  status: 'success' | 'error' | 'skipped' | 'warn' | 'fail';
-  rows?: number;
-  durationMs?: number;
-  errorType?: string;
-}
+export type NodeOutcome = Omit<RunNodeOutcome, 'error'> & { errorType?: string };
 
 /** A node's outcome and when its activity started (workflow time, ms). */
 export interface TimedOutcome {

@@ -36,6 +36,10 @@ export interface TransformInput {
   /** dbt selectors (`stg_claims+`, `tag:daily`, `path:marts`); everything when empty. */
   select?: string[];
   exclude?: string[];
+  /** dbt's `--state`: the folder of an earlier manifest.json, read by the planning worker (`state:` selectors). */
+  state?: string;
+  /** dbt's `--defer`: unselected nodes are read from the `state` manifest's relations. */
+  defer?: boolean;
   /** Project vars to override (dbt `--vars`). */
   vars?: Record<string, unknown>;
   /** Rebuild incremental models from scratch (dbt `--full-refresh`). */
@@ -191,6 +195,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     command: input.command,
     select: input.select,
     exclude: input.exclude,
+    ...(input.state ? { state: input.state, defer: input.defer } : {}),
     vars,
     // Tests of a table with quality rules run after the rules (as separate nodes), on the rows that stay.
     separateTestsOf: ruleFiles.map((f) => f.table),

@@ -13,7 +13,8 @@ export const SCHEMA_VERSION = auditTable(
 
 /**
  * Named rows whose update locks runners hold: `migrations` while the audit schema migrates, one
- * `ingest:<entity>:<checksum>` per landed content while a load of it commits; `holder` says who did last.
+ * `ingest:<entity>:<checksum>` per landed content while a load of it commits, one `transform:<node id>`
+ * per incremental model or snapshot while a change to it commits; `holder` says who did last.
  */
 export const SCHEMA_LOCK = auditTable(
   'schema_lock',

@@ -23,3 +23,4 @@ export * from './dead-letter-reader';
 export * from './sla-reader';
 export * from './run-reader';
 export * from './schema-change-reader';
+export * from './row-lock';

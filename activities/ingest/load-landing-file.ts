@@ -9,7 +9,7 @@ import { withHeartbeat } from '../heartbeat';
 import type { KeyedLock } from '../keyed-lock';
 import type { ObjectStore } from '../storage';
 import { logEvent } from '../telemetry';
-import { ensureAudit, INGEST_LOAD_ID } from '../audit';
+import { againWhenRaced, ensureAudit, INGEST_LOAD_ID } from '../audit';
 import {
   ensureOnce,
   ensureSchema,
@@ -26,7 +26,7 @@ import type { IngestDeps } from './ingest-deps';
 import { gzipRefusal, readLandedFile, type LandedFileRead } from './landing-file-checks';
 import { columnsOfFile } from './file-columns';
 import { fileChecksum } from './landing-files';
-import { againWhenRaced, ensureContentLock, lockContent, untilNotRaced } from './ingest-lock';
+import { ensureContentLock, lockContent, untilContentSettled } from './ingest-lock';
 import { fileLoadLog } from './ingest-log';
 import { recordLoad } from './record-load';
 
@@ -301,7 +301,7 @@ async function loadLocal(
   const result = await withHeartbeat(
     () =>
       deps.lock.run(`${e.name}\0${checksum}`, () =>
-        untilNotRaced(deps.warehouse, content, async (seen) => {
+        untilContentSettled(deps.warehouse, content, async (seen) => {
           try {
             return await load(seen);
           } catch (err) {

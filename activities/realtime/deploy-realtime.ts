@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { classified, ErrorType } from '../errors';
 import { ensureAudit } from '../audit';
 import { ensureSchema, tableRef } from '../warehouse';
+import { curationOrder } from './curation-order';
 import { fallbackViews } from './fallback-sql';
 import { refreshCurationTable } from './refresh-curation-table';
 import type { RealtimeDeps } from './realtime-deps';
@@ -12,6 +13,7 @@ import {
   consumptionViews,
   curationSelect,
   curationTable,
+  hasIntegration,
   INTEGRATION,
   integrationSelect,
   integrationView,
@@ -45,11 +47,14 @@ export async function deployRealtime(deps: RealtimeDeps): Promise<RealtimeDeploy
       );
     }
     const last = selfRefreshing ? new Map<string, RefreshState>() : await refreshStates(w);
-    for (const [i, t] of config.tables.entries()) {
-      await w.execute(`CREATE OR REPLACE VIEW ${d.table(integrationView(t))} AS ${integrationSelect(d, t)}`);
+    // Upstream first: a downstream table's query (or Snowflake's dynamic table) reads the tables before it.
+    for (const { table: t, index: i } of curationOrder(config)) {
+      if (hasIntegration(t))
+        await w.execute(`CREATE OR REPLACE VIEW ${d.table(integrationView(t))} AS ${integrationSelect(d, t)}`);
       const select = curationSelect(d, t, i);
       if (selfRefreshing) {
-        const sources = [tableRef(t.history.table), tableRef(t.changes.table)];
+        // Dynamic tables read by a downstream one track their changes themselves; only base tables are set.
+        const sources = hasIntegration(t) ? [tableRef(t.history.table), tableRef(t.changes.table)] : [];
         for (const sql of d.selfRefreshingTable!(
           curationTable(t),
           select,
@@ -68,7 +73,7 @@ export async function deployRealtime(deps: RealtimeDeps): Promise<RealtimeDeploy
     for (const v of views) await w.execute(`CREATE OR REPLACE VIEW ${d.table(v.ref)} AS ${v.select}`);
     return {
       views: [
-        ...config.tables.map((t) => `${INTEGRATION}.${t.name}`),
+        ...config.tables.filter(hasIntegration).map((t) => `${INTEGRATION}.${t.name}`),
         ...views.map((v) => `${v.ref.schema}.${v.ref.table}`),
       ],
       tables: config.tables.map((t) => `${CURATION}.${t.name}`),

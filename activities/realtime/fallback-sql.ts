@@ -3,7 +3,13 @@ import type { StreamTopicConfig } from '../../lib/config/schema';
 import { REALTIME_STATE, STREAM_METRICS } from '../audit';
 import type { Dialect } from '../warehouse/dialect';
 import { tableRef, type TableRef } from '../warehouse/warehouse';
-import { CONSUMPTION, curationTable, RealtimeConfigError, renderPlaceholders } from './realtime-sql';
+import {
+  CONSUMPTION,
+  curationPlaceholder,
+  curationTable,
+  RealtimeConfigError,
+  renderPlaceholders,
+} from './realtime-sql';
 
 /** What the served rows say about themselves: the path they came from. */
 export const FRESHNESS_INDICATOR = 'data_freshness_indicator';
@@ -59,9 +65,9 @@ export function fallbackSelect(
   const curations = new Set<string>();
   const known = new Map(config.tables.map((t) => [t.name, curationTable(t)]));
   const realtime = renderPlaceholders(f.realtime, `${where}.realtime`, (name) => {
-    const m = /^curation\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(name);
-    const ref = m ? known.get(m[1]) : undefined;
-    if (ref) curations.add(m![1]);
+    const upstream = curationPlaceholder(name)?.table ?? '';
+    const ref = known.get(upstream);
+    if (ref) curations.add(upstream);
     return ref ? d.table(ref) : undefined;
   });
   const batch = renderPlaceholders(f.batch, `${where}.batch`, () => undefined);

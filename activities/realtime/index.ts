@@ -6,4 +6,5 @@ export * from './deploy-realtime';
 export * from './refresh-realtime';
 export * from './realtime-lag';
 export * from './fallback-sql';
+export * from './curation-order';
 export { timestampMs } from './realtime-refresh-state';

@@ -1,4 +1,4 @@
-import type { RealtimeConfig, RealtimeTableConfig } from '../../lib/config/realtime-schema';
+import type { IntegratedTableConfig, RealtimeConfig, RealtimeTableConfig } from '../../lib/config/realtime-schema';
 import { ConfigError } from '../../lib/errors';
 import type { Dialect } from '../warehouse/dialect';
 import { tableRef, type TableRef } from '../warehouse/warehouse';
@@ -15,6 +15,16 @@ export const curationTable = (t: RealtimeTableConfig): TableRef => ({ schema: CU
 
 /** A config error naming the key it is about. */
 export class RealtimeConfigError extends ConfigError {}
+
+/** True when the curation table has an integration view (it may read only other curation tables). */
+export const hasIntegration = (t: RealtimeTableConfig): t is IntegratedTableConfig =>
+  t.columns !== undefined && t.history !== undefined && t.changes !== undefined;
+
+/** `curation.<name>` of a `{{ curation.<name> }}` placeholder's inner text, else undefined. */
+export function curationPlaceholder(name: string): TableRef | undefined {
+  const m = /^curation\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(name);
+  return m ? { schema: CURATION, table: m[1] } : undefined;
+}
 
 /**
  * Replaces the `{{ … }}` placeholders of a configured SELECT through `resolve`; an unknown one is an
@@ -45,7 +55,7 @@ function cleansed(d: Dialect, expr: string): string {
 }
 
 /** The record id: md5 of the source and the key columns (NULL told apart from the empty string). */
-function recordIdSql(d: Dialect, t: RealtimeTableConfig, s: RealtimeTableConfig['changes']): string {
+function recordIdSql(d: Dialect, t: IntegratedTableConfig, s: IntegratedTableConfig['changes']): string {
   const r = t.recordId!;
   const parts = r.key.map((k) => `COALESCE('v' || CAST(${d.quoteIdent(s.rename[k] ?? k)} AS VARCHAR), 'n')`);
   return `md5(${[d.literal(r.source ?? t.name), ...parts].join(" || '|' || ")}) AS ${d.quoteIdent(r.column)}`;
@@ -55,12 +65,15 @@ function recordIdSql(d: Dialect, t: RealtimeTableConfig, s: RealtimeTableConfig[
  * The integration view's SELECT: the history table's recent rows and every row of the changes table, in
  * the same columns; the `cleanse` columns cleansed and, with `recordId`, a record id after them.
  */
-export function integrationSelect(d: Dialect, t: RealtimeTableConfig): string {
-  const column = (s: RealtimeTableConfig['changes'], c: string): string => {
+export function integrationSelect(d: Dialect, table: RealtimeTableConfig): string {
+  if (!hasIntegration(table))
+    throw new RealtimeConfigError(`curation table ${table.name} has no integration view (columns, history, changes)`);
+  const t = table;
+  const column = (s: IntegratedTableConfig['changes'], c: string): string => {
     const source = d.quoteIdent(s.rename[c] ?? c);
     return `${t.cleanse.includes(c) ? cleansed(d, source) : source} AS ${d.quoteIdent(c)}`;
   };
-  const side = (s: RealtimeTableConfig['changes'], label: string, where: string): string =>
+  const side = (s: IntegratedTableConfig['changes'], label: string, where: string): string =>
     `SELECT ${t.columns.map((c) => column(s, c)).join(', ')},${t.recordId ? ` ${recordIdSql(d, t, s)},` : ''}
        ${d.quoteIdent(s.changedAt)} AS _edp_changed_at, ${d.literal(label)} AS _edp_source
      FROM ${d.table(tableRef(s.table))}${where}`;
@@ -70,11 +83,13 @@ export function integrationSelect(d: Dialect, t: RealtimeTableConfig): string {
      ${side(t.changes, 'changes', '')}`;
 }
 
-/** A curation table's SELECT, reading its integration view. */
+/** A curation table's SELECT, reading its integration view and the curation tables it names (config load checked they exist). */
 export function curationSelect(d: Dialect, t: RealtimeTableConfig, index: number): string {
-  return renderPlaceholders(t.sql, `realtime.tables[${index}].sql`, (name) =>
-    name === 'integration' ? d.table(integrationView(t)) : undefined,
-  );
+  return renderPlaceholders(t.sql, `realtime.tables[${index}].sql`, (name) => {
+    if (name === 'integration') return hasIntegration(t) ? d.table(integrationView(t)) : undefined;
+    const upstream = curationPlaceholder(name);
+    return upstream && upstream.table !== t.name ? d.table(upstream) : undefined;
+  });
 }
 
 /** The consumption views' SELECTs, reading curation tables as `{{ curation.<name> }}`. */
@@ -83,8 +98,7 @@ export function consumptionViews(d: Dialect, config: RealtimeConfig): Array<{ re
   return config.views.map((v, i) => ({
     ref: { schema: CONSUMPTION, table: v.name },
     select: renderPlaceholders(v.sql, `realtime.views[${i}].sql`, (name) => {
-      const m = /^curation\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(name);
-      const ref = m ? names.get(m[1]) : undefined;
+      const ref = names.get(curationPlaceholder(name)?.table ?? '');
       return ref ? d.table(ref) : undefined;
     }),
   }));

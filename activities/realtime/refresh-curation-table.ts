@@ -1,8 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { RealtimeTableConfig } from '../../lib/config/realtime-schema';
-import type { Warehouse } from '../warehouse';
+import type { Warehouse, WarehouseSession } from '../warehouse';
+import type { Dialect } from '../warehouse/dialect';
 import { REALTIME_STATE, type RefreshState } from './realtime-refresh-state';
-import { curationSelect, curationTable, integrationSelect, integrationView } from './realtime-sql';
+import { curationReads } from '../../lib/config/realtime-layers';
+import { curationSelect, curationTable, hasIntegration, integrationSelect, integrationView } from './realtime-sql';
+
+/** When the data each of `names` (curation tables) holds was read, as their last refreshes recorded it. */
+async function upstreamDataTimes(tx: WarehouseSession, d: Dialect, names: readonly string[]): Promise<number[]> {
+  if (names.length === 0) return [];
+  const rows = await tx.query<{ data_ms: number | string }>(
+    `SELECT data_ms FROM ${d.table(REALTIME_STATE)} WHERE table_name IN (${names.map(() => '?').join(', ')})`,
+    [...names],
+  );
+  return rows.map((r) => Number(r.data_ms));
+}
 
 /**
  * Recomputes a curation table and records when its data was read. Incrementally (the keys changed
@@ -20,7 +32,12 @@ export async function refreshCurationTable(
   const started = Date.now();
   const target = d.table(curationTable(t));
   const select = curationSelect(d, t, index);
-  const sqlHash = createHash('sha256').update(integrationSelect(d, t)).update('\0').update(select).digest('hex');
+  const sqlHash = createHash('sha256')
+    .update(hasIntegration(t) ? integrationSelect(d, t) : '')
+    .update('\0')
+    .update(select)
+    .digest('hex');
+  const upstreams = curationReads(t.sql);
   const exists = (await w.describeTable(curationTable(t))) !== undefined;
   const incremental =
     t.refresh === 'incremental' &&
@@ -29,6 +46,8 @@ export async function refreshCurationTable(
     last.sqlHash === sqlHash &&
     started - last.fullMs < t.fullRefreshEvery * 1000;
   const rows = await w.transaction(async (tx) => {
+    // A table reading curation tables holds data as old as the stalest of them, read in this transaction.
+    const dataMs = Math.min(started, ...(await upstreamDataTimes(tx, d, upstreams)));
     let changed: number;
     if (incremental) {
       const q = (c: string) => d.quoteIdent(c);
@@ -51,8 +70,8 @@ export async function refreshCurationTable(
     }
     await tx.upsertRow(REALTIME_STATE, ['table_name'], {
       table_name: { value: t.name, type: 'string' },
-      data_ms: { value: started, type: 'integer' },
-      data_timestamp: { value: new Date(started).toISOString(), type: 'timestamp' },
+      data_ms: { value: dataMs, type: 'integer' },
+      data_timestamp: { value: new Date(dataMs).toISOString(), type: 'timestamp' },
       mode: { value: incremental ? 'incremental' : 'full', type: 'string' },
       row_count: { value: changed, type: 'integer' },
       duration_ms: { value: Date.now() - started, type: 'integer' },

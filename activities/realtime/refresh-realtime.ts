@@ -1,5 +1,6 @@
 import { classified } from '../errors';
 import { recordSlaStates, targetLagStates } from '../sla';
+import { curationOrder, withUpstreams } from './curation-order';
 import { refreshCurationTable } from './refresh-curation-table';
 import type { RealtimeDeps } from './realtime-deps';
 import { lagOf, type RealtimeLag } from './realtime-lag';
@@ -35,10 +36,11 @@ function recordTargetLag(deps: RealtimeDeps, lag: RealtimeLag[]): Promise<unknow
 }
 
 /**
- * Refreshes each curation table whose data is half its target lag old (none where the engine
- * refreshes them itself; their data times are then recorded for the fallback views) and reports every
- * table's lag; a table behind its target lag opens a `target-lag:<table>` breach of pipeline `realtime`
- * (alerted once, closed when it is on target again).
+ * Refreshes each curation table whose data is half its target lag old, together with the curation tables
+ * it reads, first (its data is only as fresh as theirs). Where the engine refreshes them itself nothing
+ * is refreshed and their data times are recorded for the fallback views. Reports every table's lag; a
+ * table behind its target lag opens a `target-lag:<table>` breach of pipeline `realtime` (alerted once,
+ * closed when it is on target again).
  */
 export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefreshResult> {
   const w = deps.warehouse;
@@ -48,11 +50,15 @@ export async function refreshRealtime(deps: RealtimeDeps): Promise<RealtimeRefre
     const refreshed: RealtimeRefreshResult['refreshed'] = [];
     if (!selfRefreshing) {
       const last = await refreshStates(w);
-      for (const [i, t] of config.tables.entries()) {
+      const now = Date.now();
+      const due = config.tables.filter((t) => {
         const state = last.get(t.name);
-        if (state !== undefined && Date.now() - state.dataMs < (targetLagOf(config, t) * 1000) / 2) continue;
+        return state === undefined || now - state.dataMs >= (targetLagOf(config, t) * 1000) / 2;
+      });
+      // A due table's upstreams refresh first, so it reads their fresh data (as Snowflake refreshes a chain).
+      for (const { table: t, index: i } of withUpstreams(curationOrder(config), new Set(due.map((t) => t.name)))) {
         refreshed.push(
-          await refreshCurationTable(w, t, i, state).catch(async (err: unknown) => {
+          await refreshCurationTable(w, t, i, last.get(t.name)).catch(async (err: unknown) => {
             // A table that cannot refresh falls behind: the lags are still judged, then the pass fails.
             await recordTargetLag(deps, lagOf(deps, await lastRefreshes(w), Date.now()));
             throw err;

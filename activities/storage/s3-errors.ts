@@ -19,6 +19,8 @@ interface SdkError {
   message?: string;
   $metadata?: { httpStatusCode?: number };
   $response?: { headers?: Record<string, string | undefined> };
+  /** The bucket's region in an `AuthorizationHeaderMalformed` document. */
+  Region?: string;
 }
 
 const BAD_CREDENTIALS = new Set([
@@ -66,8 +68,11 @@ export function s3ConfigError(err: unknown, ctx: S3ErrorContext): ConfigError | 
   if (/region is missing/i.test(e.message ?? ''))
     return new ConfigError('no region: set s3.region (or AWS_REGION)', { fix: 's3.region', cause: err });
   if (name === 'NoSuchBucket') return bucketMissing(ctx, err);
-  if (WRONG_REGION.has(name) || status === 301)
-    return regionMismatch(ctx, e.$response?.headers?.['x-amz-bucket-region']);
+  // S3 names the bucket's region in a header on every answer about it; a HEAD's refusal (301, or 400 from
+  // regions opened since 2019 and for a SigV4 scope of the wrong region) has no body to say more.
+  const bucketRegion = e.$response?.headers?.['x-amz-bucket-region'] ?? e.Region;
+  const elsewhere = status === 400 && bucketRegion !== undefined && bucketRegion !== ctx.region;
+  if (WRONG_REGION.has(name) || status === 301 || elsewhere) return regionMismatch(ctx, bucketRegion);
   if (BAD_CREDENTIALS.has(name) || name === 'Forbidden' || name === 'AccessDenied' || status === 403) {
     const what =
       name === 'AccessDenied' || name === 'Forbidden' || status === 403

@@ -1,5 +1,6 @@
 import type { ColumnType, StreamTopicConfig } from '../../lib/config/schema';
 import { decodeDebezium } from './debezium';
+import { parseJsonLossless, stringifyLossless } from './lossless-json';
 
 /** A Kafka message as the decoder needs it. */
 export interface RawMessage {
@@ -35,15 +36,20 @@ export type DecodedEvent =
 
 const fail = (reason: string): DecodedEvent => ({ ok: false, reason });
 
+const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+/** An integer's text within a 64-bit column's range (a PostgreSQL `bigint`), which staging's integer column holds exactly. */
+const isInt64 = (text: string): boolean =>
+  /^-?\d+$/.test(text) && BigInt(text) >= INT64.min && BigInt(text) <= INT64.max;
+
 /** Why a value does not fit its column type, or undefined when it does (null fits anything). */
 export function typeProblem(value: unknown, type: ColumnType): string | undefined {
   if (value === null || value === undefined) return undefined;
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value : stringifyLossless(value);
   switch (type) {
     case 'string':
       return typeof value === 'object' ? `expected text, got ${text.slice(0, 40)}` : undefined;
     case 'integer':
-      return Number.isSafeInteger(Number(value)) && text.trim() !== ''
+      return (Number.isSafeInteger(Number(value)) && text.trim() !== '') || isInt64(text)
         ? undefined
         : `expected an integer, got ${text.slice(0, 40)}`;
     case 'decimal':
@@ -88,7 +94,8 @@ export function decodeEvent(topic: StreamTopicConfig, message: RawMessage): Deco
       : fail('empty message (tombstone)');
   let doc: unknown;
   try {
-    doc = JSON.parse(message.value.toString('utf8'));
+    // Lossless: a bigint column's value beyond 2^53 must reach row_json digit for digit.
+    doc = parseJsonLossless(message.value.toString('utf8'));
   } catch (err) {
     return fail(`invalid JSON: ${(err as Error).message}`);
   }
@@ -99,11 +106,21 @@ export function decodeEvent(topic: StreamTopicConfig, message: RawMessage): Deco
       return change.kind === 'dead' ? fail(change.reason) : { ok: false, reason: change.reason, action: change.kind };
     const problem = checkRow(change.row, topic);
     if (problem) return fail(`Debezium ${change.side}: ${problem}`);
-    return { ok: true, op: change.op, row: JSON.stringify(change.row), eventTimeMs: change.eventTimeMs ?? kafkaTime };
+    return {
+      ok: true,
+      op: change.op,
+      row: stringifyLossless(change.row),
+      eventTimeMs: change.eventTimeMs ?? kafkaTime,
+    };
   }
   const problem = checkRow(doc, topic);
   if (problem) return fail(problem);
   const r = doc as Record<string, unknown>;
   const declared = topic.eventTime ? new Date(r[topic.eventTime] as string).getTime() : NaN;
-  return { ok: true, op: 'u', row: JSON.stringify(r), eventTimeMs: Number.isFinite(declared) ? declared : kafkaTime };
+  return {
+    ok: true,
+    op: 'u',
+    row: stringifyLossless(r),
+    eventTimeMs: Number.isFinite(declared) ? declared : kafkaTime,
+  };
 }

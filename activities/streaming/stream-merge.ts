@@ -37,7 +37,7 @@ export function statusHistoriesOf(
 /**
  * Merges raw rows not yet merged into `staging.<table>`: the latest event per key wins (by event time,
  * then offset); an older event never overwrites a newer row; a Debezium delete removes the row. With a
- * rule file the micro-batch is checked first by the same engine as batch (rows failing a quarantining
+ * rule file every event of the micro-batch is checked first by the same engine as batch (rows failing a quarantining
  * rule go to `staging.<table>__quality_errors`, never into staging, and their positions to
  * `staging.<table>__quarantined_events`: a quarantined delete removes nothing). In the same
  * transaction the touched keys' SCD type 2 versions (`history.<table>`, with `history`) and status histories are
@@ -94,12 +94,17 @@ async function merge(w: Warehouse, t: StreamTopicConfig, options: MergeOptions):
     '_edp_kafka_partition',
     '_edp_kafka_offset',
   ];
-  const latestSql = (ranges: readonly OffsetRange[]) => `(SELECT ${out.join(', ')} FROM (
-         SELECT *, row_number() OVER (PARTITION BY ${t.key.map(q).join(', ')} ORDER BY _edp_event_time DESC, _edp_kafka_partition DESC, _edp_kafka_offset DESC) AS edp_rn
-         FROM (SELECT ${cols.map(([name, type]) => `${typedColumn(w, name, type)} AS ${q(name)}`).join(', ')}, _edp_op, _edp_event_time,
-                 kafka_partition AS _edp_kafka_partition, kafka_offset AS _edp_kafka_offset
-               FROM ${raw} r WHERE ${rangeWhere(ranges)}) x) y
+  const order = `ORDER BY _edp_event_time DESC, _edp_kafka_partition DESC, _edp_kafka_offset DESC`;
+  const eventsSql = (ranges: readonly OffsetRange[]) =>
+    `SELECT ${cols.map(([name, type]) => `${typedColumn(w, name, type)} AS ${q(name)}`).join(', ')}, _edp_op, _edp_event_time,
+       kafka_partition AS _edp_kafka_partition, kafka_offset AS _edp_kafka_offset
+     FROM ${raw} r WHERE ${rangeWhere(ranges)}`;
+  // The latest event per key of a relation of events (the raw rows of the ranges, or those the rules kept).
+  const latestOf = (events: string) => `(SELECT ${out.join(', ')} FROM (
+         SELECT *, row_number() OVER (PARTITION BY ${t.key.map(q).join(', ')} ${order}) AS edp_rn
+         FROM (${events}) x) y
        WHERE edp_rn = 1)`;
+  const latestSql = (ranges: readonly OffsetRange[]) => latestOf(eventsSql(ranges));
   const apply = async (tx: WarehouseSession, latest: string, ranges: readonly OffsetRange[]) => {
     // Newer-or-equal events replace the row; an older event leaves it alone.
     await tx.execute(
@@ -139,18 +144,40 @@ async function merge(w: Warehouse, t: StreamTopicConfig, options: MergeOptions):
     return rows;
   }
 
-  // With rules: the micro-batch becomes a table the rule engine checks (and quarantines from) before
-  // it merges; a crash in between leaves the raw rows unmerged, so the next merge redoes it all. DDL
-  // stays outside the transactions (Snowflake commits DDL by itself).
-  const microbatch = { schema: 'staging', table: `${t.table}__microbatch${options.ranges ? '_backfill' : ''}` };
-  await w.execute(d.createTableAs(microbatch, `SELECT * FROM ${latestSql(ranges)} b`));
+  // With rules: every event of the micro-batch is checked by the same engine as batch before it merges,
+  // not only the latest per key: an earlier bad event would otherwise open a version and sway the change
+  // detection of the events after it. The rule file judges a staging table (one row per key; a key or
+  // duplicates rule relies on it), so the events are checked in layers of one per key: the latest of
+  // each key, then the one before it, … Staging then takes the latest event the rules kept. A crash in
+  // between leaves the raw rows unmerged, so the next merge redoes it all. DDL stays outside the
+  // transactions (Snowflake commits DDL by itself).
+  const scratch = (role: string) => ({
+    schema: 'staging',
+    table: `${t.table}__${role}${options.ranges ? '_backfill' : ''}`,
+  });
+  const [events, microbatch, kept] = [scratch('microbatch_events'), scratch('microbatch'), scratch('microbatch_kept')];
+  await w.execute(
+    d.createTableAs(
+      events,
+      `SELECT e.*, row_number() OVER (PARTITION BY ${t.key.map(q).join(', ')} ${order}) AS edp_layer FROM (${eventsSql(ranges)}) e`,
+    ),
+  );
+  await w.execute(d.createTableAs(kept, `SELECT ${out.join(', ')} FROM ${d.table(events)} WHERE 1 = 0`));
+  const [{ n: layers }] = await w.query<{ n: string | number }>(`SELECT MAX(edp_layer) AS n FROM ${d.table(events)}`);
   const runId = `edp-stream-${t.table}-${ranges.map((r) => `${r.partition}:${r.to - 1}`).join(',')}`;
-  await evaluateRuleFile(w, options.rules, { runId, target: microbatch });
+  for (let layer = 1; layer <= Number(layers); layer++) {
+    await w.execute(
+      d.createTableAs(microbatch, `SELECT ${out.join(', ')} FROM ${d.table(events)} WHERE edp_layer = ${layer}`),
+    );
+    // The latest events keep the run id they always had; earlier layers record theirs under their own.
+    await evaluateRuleFile(w, options.rules, { runId: layer === 1 ? runId : `${runId}~${layer}`, target: microbatch });
+    await w.execute(`INSERT INTO ${d.table(kept)} SELECT ${out.join(', ')} FROM ${d.table(microbatch)}`);
+  }
   await w.transaction(async (tx) => {
     // Before the histories read raw: the events the rules removed must open no version there.
-    await recordQuarantinedEvents(tx, w, t, { checked: latestSql(ranges), kept: microbatch, runId });
-    await apply(tx, d.table(microbatch), ranges);
+    await recordQuarantinedEvents(tx, w, t, { checked: `(SELECT * FROM ${d.table(events)})`, kept, runId });
+    await apply(tx, latestOf(`SELECT * FROM ${d.table(kept)}`), ranges);
   });
-  await w.execute(`DROP TABLE ${d.table(microbatch)}`);
+  for (const table of [microbatch, kept, events]) await w.execute(`DROP TABLE ${d.table(table)}`);
   return rows;
 }

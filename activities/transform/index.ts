@@ -11,3 +11,7 @@ export { renderRelation, quoterFor } from './jinja-context';
 export { SELECTOR_METHODS, type SelectorMethod } from './selector-methods';
 export { installPackages } from './packages';
 export { checkFreshness, freshnessSources, writeSourcesJson, type FreshnessResult } from './source-freshness';
+export { dbtManifest, type DbtManifestFile } from './artifacts-manifest';
+export { dbtRunResults, writeRunResults, type NodeOutcome } from './artifacts-run-results';
+export { writeCatalog } from './artifacts-catalog';
+export { readStateManifest } from './state';

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ensureAudit, TRANSFORM_MANIFESTS } from '../audit';
 import type { Warehouse } from '../warehouse';
+import { dbtManifest } from './artifacts-manifest';
 import { CompileError } from './jinja';
 import type { Manifest, ManifestNode } from './manifest-types';
 
@@ -22,14 +23,14 @@ function writeAtomic(file: string, text: string): void {
 const manifestText = (manifest: Manifest): string => JSON.stringify(manifest, null, 1);
 
 /**
- * Writes the manifest as `target/manifest.json` (what dbt users look at) and under its checksum in
- * `target/manifests/` (what a run reads, so a later plan cannot change a run in flight). Returns the latter.
+ * Writes the manifest under its checksum in `target/manifests/` (what a run reads, so a later plan cannot
+ * change a run in flight) and, in dbt's own schema (v12), as `target/manifest.json` (what dbt tools and
+ * `--state` read). Returns the former.
  */
 export function writeManifest(manifest: Manifest): string {
-  const text = manifestText(manifest);
   const file = join(targetDir(manifest), 'manifests', `${manifest.checksum}.json`);
-  if (!existsSync(file)) writeAtomic(file, text);
-  writeAtomic(join(targetDir(manifest), 'manifest.json'), text);
+  if (!existsSync(file)) writeAtomic(file, manifestText(manifest));
+  writeAtomic(join(targetDir(manifest), 'manifest.json'), JSON.stringify(dbtManifest(manifest)));
   return file;
 }
 
@@ -134,7 +135,9 @@ export async function loadManifest(w: Warehouse, ref: ManifestRef, cacheDir: str
 
 /** Writes a node's compiled SQL to `target/<kind>/<project>/<path>` (kind: compiled or run). */
 export function writeNodeSql(manifest: Manifest, node: ManifestNode, kind: 'compiled' | 'run', sql: string): string {
-  const name = node.generic ? `${node.path.replace(/\.ya?ml$/, '')}/${node.name}.sql` : node.path;
+  // A generic test's file is named for its alias: dbt hashes names of 64 characters or more into it.
+  const base = typeof node.config.alias === 'string' ? node.config.alias : node.name;
+  const name = node.generic ? `${node.path.replace(/\.ya?ml$/, '')}/${base}.sql` : node.path;
   const file = join(targetDir(manifest), kind, manifest.projectName, name);
   writeAtomic(file, `${sql}\n`);
   return file;

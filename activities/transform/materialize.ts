@@ -1,4 +1,12 @@
-import { ensureAudit, TRANSFORM_NODE_RUNS, type AuditSource } from '../audit';
+import {
+  ensureAudit,
+  ensureLockRow,
+  LockRaced,
+  takeLockRow,
+  TRANSFORM_NODE_RUNS,
+  untilNotRaced,
+  type AuditSource,
+} from '../audit';
 import { ensureSchema, type Dialect, type TableRef, type Warehouse, type WarehouseSession } from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
 import { CompileError } from './jinja';
@@ -41,6 +49,15 @@ export async function relationKind(w: AuditSource, rel: Relation): Promise<'tabl
   return /view/i.test(String(rows[0].table_type)) ? 'view' : 'table';
 }
 
+/** One try of a change of a node that is not idempotent (see {@link untilNodeSettled}), as of `seen` committed changes of it. */
+export type NodeChangeTry = (
+  w: Warehouse,
+  manifest: Manifest,
+  node: ManifestNode,
+  o: BuildOptions,
+  seen: number,
+) => Promise<BuildOutcome>;
+
 /** Builds a view, table, or incremental model (ephemeral models build nothing). */
 export async function buildModel(
   w: Warehouse,
@@ -52,36 +69,46 @@ export async function buildModel(
   const kind = node.config.materialized ?? 'view';
   if (kind === 'ephemeral') return { sql: compileNode(manifest, node, o) };
   await ensureSchema(w, rel.schema);
-  const existing = await relationKind(w, rel);
   const target = renderRelation(rel, manifest.target.type);
   if (kind === 'view') {
+    const existing = await relationKind(w, rel);
     const sql = compileNode(manifest, node, o);
     if (existing === 'table') await w.execute(`drop table ${target}`);
     await w.execute(`create or replace view ${target} as\n${sql}`);
     return { sql };
   }
-  const createTable = async (): Promise<BuildOutcome> => {
+  const createTable = async (existing?: 'table' | 'view'): Promise<BuildOutcome> => {
     const sql = compileNode(manifest, node, { ...o, isIncremental: false });
     if (existing === 'view') await w.execute(`drop view ${target}`);
     await w.execute(`create or replace table ${target} as\n${sql}`);
     const [row] = await w.query<{ n: unknown }>(`select count(*) as n from ${target}`);
     return { sql, rows: Number(row.n) };
   };
-  if (kind === 'table') return createTable();
+  if (kind === 'table') return createTable(await relationKind(w, rel));
   if (kind !== 'incremental') {
     throw new CompileError(
       `${node.path}: materialized='${kind}' is not supported (view, table, incremental, ephemeral)`,
     );
   }
   const fullRefresh = o.fullRefresh && node.config.full_refresh !== false;
-  const done = await markerRows(w, o.invocationId, node);
-  if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
-  // A first build counts once its marker is written: until then a retry rebuilds it from scratch.
-  if (existing !== 'table' || fullRefresh || !(await builtBefore(w, node))) {
-    const out = await createTable();
-    await writeMarker(w, w.dialect, o.invocationId, node, out.rows ?? 0);
-    return out;
-  }
+  return untilNodeSettled(w, node, o.invocationId, async (seen) => {
+    const existing = await relationKind(w, rel);
+    // A first build counts once its marker is written: until then a retry rebuilds it from scratch.
+    if (existing !== 'table' || fullRefresh || seen === 0) {
+      const out = await createTable(existing);
+      await writeMarker(w, w.dialect, o.invocationId, node, out.rows ?? 0);
+      return out;
+    }
+    return appendIncrement(w, manifest, node, o, seen);
+  });
+}
+
+/**
+ * Adds what the incremental model selects now to its table, in one transaction with its marker, as of
+ * `seen` committed changes of the node (see {@link commitWithMarker}).
+ */
+const appendIncrement: NodeChangeTry = async (w, manifest, node, o, seen) => {
+  const target = renderRelation(node.relation!, manifest.target.type);
   const sql = compileNode(manifest, node, { ...o, isIncremental: true });
   const staged = scratchTable(manifest, node, o.invocationId, 'incr');
   await w.execute(`create or replace table ${staged} as\n${sql}`); // DDL stays outside the transaction
@@ -93,7 +120,7 @@ export async function buildModel(
   if (strategy !== 'append' && keys.length === 0) {
     throw new CompileError(`${node.path}: incremental_strategy '${strategy}' needs a unique_key`);
   }
-  const out = await commitWithMarker(w, o.invocationId, node, async (s) => {
+  const out = await commitWithMarker(w, o.invocationId, node, seen, async (s) => {
     if (strategy !== 'append') {
       const match = keys.map((k) => `${target}.${k} = ${staged}.${k}`).join(' and ');
       await s.execute(`delete from ${target} where exists (select 1 from ${staged} where ${match})`);
@@ -103,7 +130,7 @@ export async function buildModel(
   });
   await w.execute(`drop table if exists ${staged}`);
   return out;
-}
+};
 
 /** The `unique_key` config as a list of columns. */
 export function uniqueKeys(node: ManifestNode): string[] {
@@ -166,10 +193,42 @@ export async function markerRows(w: Warehouse, invocationId: string, node: Manif
   return done ? Number(done.rows) : undefined;
 }
 
-/** Whether any invocation has completed a build of the node (its incremental table is then real). */
-async function builtBefore(w: Warehouse, node: ManifestNode): Promise<boolean> {
-  const runs = await markers(w);
-  return (await w.query(`select 1 as one from ${runs} where node_id = ? limit 1`, [node.id])).length > 0;
+/** How many changes of the node any invocation has committed (its incremental table is real after the first). */
+async function nodeCommits(w: Warehouse | WarehouseSession, dialect: Dialect, node: ManifestNode): Promise<number> {
+  const [row] = await w.query<{ n: unknown }>(`select count(*) as n from ${dialect.table(RUNS)} where node_id = ?`, [
+    node.id,
+  ]);
+  return Number(row.n);
+}
+
+/** The node's row in `audit.schema_lock`, held while a change to its table commits. */
+const nodeLock = (node: ManifestNode): string => `transform:${node.id}`;
+
+/**
+ * Runs one build of a node whose change is not idempotent (an incremental model, a snapshot) until it
+ * does not lose a race with another attempt (a retry on another worker while the first still runs, a
+ * re-run of the interval): each try first looks for this invocation's marker, then builds as of the
+ * `seen` changes of the node committed so far; a try that loses runs again and then finds the
+ * winner's marker (same invocation) or builds on the winner's table (another invocation).
+ */
+export async function untilNodeSettled(
+  w: Warehouse,
+  node: ManifestNode,
+  invocationId: string,
+  build: (seen: number) => Promise<BuildOutcome>,
+): Promise<BuildOutcome> {
+  await markers(w);
+  await ensureLockRow(w, nodeLock(node));
+  return untilNotRaced(
+    () => nodeCommits(w, w.dialect, node),
+    async (seen) => {
+      const done = await markerRows(w, invocationId, node);
+      if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
+      const committed = await nodeCommits(w, w.dialect, node);
+      seen(committed);
+      return build(committed);
+    },
+  );
 }
 
 /**
@@ -192,15 +251,22 @@ export async function writeMarker(
 
 /**
  * Commits a change that is not idempotent by itself (an incremental append, a snapshot merge) together
- * with its marker row, in one transaction of DML only (Snowflake commits DDL on its own).
+ * with its marker row, in one transaction of DML only (Snowflake commits DDL on its own), under the
+ * node's row lock: when another attempt committed a change of the node since this one read `seen` of
+ * them, the change was computed from an older table and is refused ({@link LockRaced}).
  */
 export async function commitWithMarker(
   w: Warehouse,
   invocationId: string,
   node: ManifestNode,
+  seen: number,
   change: (s: WarehouseSession) => Promise<BuildOutcome>,
 ): Promise<BuildOutcome> {
   return w.transaction(async (s) => {
+    await takeLockRow(s, w.dialect, nodeLock(node), invocationId, `${node.id} is being changed by another attempt`);
+    if ((await nodeCommits(s, w.dialect, node)) !== seen) {
+      throw new LockRaced(`${node.id} was changed by another attempt meanwhile`);
+    }
     const out = await change(s);
     await writeMarker(s, w.dialect, invocationId, node, out.rows ?? 0);
     return out;

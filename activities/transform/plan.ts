@@ -3,6 +3,8 @@ import type { Manifest, ManifestNode, NotRunResource, ResourceType, RunHookKind,
 import { DEFAULT_TARGET_TYPE } from './jinja-context';
 import { parseProject } from './parse';
 import { runEdges, selectNodes, type DbtCommand } from './selection';
+import { deferToState, readStateManifest } from './state';
+import { CompileError } from './jinja';
 
 /** Input of `planTransform`: which project, command and selection. */
 export interface PlanInput {
@@ -18,6 +20,10 @@ export interface PlanInput {
    * on them after the build, and their tests should see the table after it.
    */
   separateTestsOf?: string[];
+  /** dbt's `--state`: the folder of an earlier run's manifest.json (ours or dbt-core's), for `state:` selectors. */
+  state?: string;
+  /** dbt's `--defer`: read unselected nodes from the `state` manifest's relations. */
+  defer?: boolean;
 }
 
 /** A node as the workflow sees it: no SQL, no rows. */
@@ -119,7 +125,10 @@ export function planProject(
 ): { manifest: Manifest; plan: TransformPlan } {
   const manifest = parseProject(projectDir, { target, vars: input.vars });
   const command = input.command ?? 'build';
-  const selected = selectNodes(manifest, command, input.select, input.exclude);
+  const state = input.state ? readStateManifest(input.state) : undefined;
+  if (input.defer && !state) throw new CompileError('--defer needs --state DIR (the manifest to defer to)');
+  const selected = selectNodes(manifest, command, input.select, input.exclude, { state });
+  if (input.defer && state) deferToState(manifest, state, selected);
   const manifestFile = writeManifest(manifest);
   const chosen = new Set(selected);
   const separate = new Set(input.separateTestsOf ?? []);

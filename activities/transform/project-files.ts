@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -195,3 +196,13 @@ export function mergeGrants(base: Record<string, unknown[]>, more: Record<string
   }
   return out;
 }
+
+/** Python's whitespace, which dbt strips before hashing a file (unlike JavaScript's trim, not a BOM). */
+const PY_SPACE = '[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g');
+
+/** The text dbt hashes as a file's checksum: Python's `str.strip()` of its contents. */
+const pythonStrip = (text: string): string => text.replace(PY_STRIP, '');
+
+/** A file's checksum as dbt computes it (sha256 of the stripped text), so it compares with dbt's manifests. */
+export const fileChecksum = (text: string): string => createHash('sha256').update(pythonStrip(text)).digest('hex');

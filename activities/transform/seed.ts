@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { CompileError } from './jinja';
 import { quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode } from './manifest-types';
 import { scratchRef, type BuildOutcome } from './materialize';
+import { fileChecksum } from './project-files';
 
 /** Splits CSV text into records (RFC 4180: quoted fields, doubled quotes, newlines inside quotes). */
 export function parseCsv(text: string, delimiter = ',', file = 'seed'): string[][] {
@@ -149,7 +149,7 @@ export async function buildSeed(
   const file = join(manifest.projectDir, node.path);
   const text = readFileSync(file, 'utf8');
   // The plan checksummed the file: a seed edited since would load data the run never planned.
-  if (createHash('sha256').update(text).digest('hex') !== node.checksum) {
+  if (fileChecksum(text) !== node.checksum) {
     throw new CompileError(`${node.path}: the seed changed after the run was planned; start the run again`);
   }
   const delimiter = node.config.delimiter ?? ',';

@@ -1,6 +1,6 @@
 import { CompileError } from './jinja';
 import type { Manifest, ResourceType } from './manifest-types';
-import { SELECTOR_METHODS } from './selector-methods';
+import { SELECTOR_METHODS, type SelectionContext } from './selector-methods';
 
 /** dbt commands the engine runs. */
 export type DbtCommand = 'build' | 'run' | 'test' | 'seed' | 'snapshot' | 'compile';
@@ -48,7 +48,7 @@ function walk(start: Iterable<string>, next: Map<string, string[]>, depth: numbe
 }
 
 /** Node ids (and source ids) one selector method matches, before graph operators. */
-function matchMethod(manifest: Manifest, spec: string): Set<string> {
+function matchMethod(manifest: Manifest, spec: string, ctx: SelectionContext): Set<string> {
   const colon = spec.indexOf(':');
   // As dbt: without a method, a value with a `/` or ending in `.sql` is a path, anything else an fqn.
   const guess = spec.includes('/') || spec.endsWith('.sql') ? 'path' : 'fqn';
@@ -59,16 +59,18 @@ function matchMethod(manifest: Manifest, spec: string): Set<string> {
       `--select: unknown selector method '${method}:' (use a name, ${others.map((m) => `${m}:`).join(', ')})`,
     );
   }
-  return SELECTOR_METHODS[method](manifest, value);
+  return SELECTOR_METHODS[method](manifest, value, ctx);
 }
 
 /** One selector with its graph operators: `+model`, `model+`, `2+model+3`, `@model`. */
-function matchSelector(manifest: Manifest, g: Graph, selector: string): Set<string> {
+function matchSelector(manifest: Manifest, g: Graph, selector: string, ctx: SelectionContext): Set<string> {
   const m = /^(@)?(\d*\+)?(.+?)(\+\d*)?$/.exec(selector);
   if (!m) throw new CompileError(`--select: cannot read '${selector}'`);
   const [, at, up, core, down] = m;
-  const base = matchMethod(manifest, core);
-  if (base.size === 0) throw new CompileError(`--select: '${selector}' matches nothing in the project`);
+  const base = matchMethod(manifest, core, ctx);
+  // A state: selector matching nothing is a CI run with nothing changed, not a mistake.
+  if (base.size === 0 && !core.startsWith('state:'))
+    throw new CompileError(`--select: '${selector}' matches nothing in the project`);
   const out = new Set(base);
   const depth = (op: string | undefined) => (op && op.replace('+', '') ? Number(op.replace('+', '')) : Infinity);
   if (up) for (const id of walk(base, g.parents, depth(up))) out.add(id);
@@ -78,10 +80,10 @@ function matchSelector(manifest: Manifest, g: Graph, selector: string): Set<stri
 }
 
 /** Union of space-separated selectors, each an intersection of comma-separated parts. */
-function matchExpression(manifest: Manifest, g: Graph, expr: readonly string[]): Set<string> {
+function matchExpression(manifest: Manifest, g: Graph, expr: readonly string[], ctx: SelectionContext): Set<string> {
   const out = new Set<string>();
   for (const term of expr.flatMap((e) => e.split(/\s+/)).filter(Boolean)) {
-    const parts = term.split(',').map((p) => matchSelector(manifest, g, p));
+    const parts = term.split(',').map((p) => matchSelector(manifest, g, p, ctx));
     for (const id of parts[0]) if (parts.every((s) => s.has(id))) out.add(id);
   }
   return out;
@@ -93,10 +95,11 @@ export function selectNodes(
   command: DbtCommand,
   select: readonly string[] = [],
   exclude: readonly string[] = [],
+  ctx: SelectionContext = {},
 ): string[] {
   const g = graphOf(manifest);
   const all = Object.values(manifest.nodes);
-  let chosen = select.length ? matchExpression(manifest, g, select) : new Set(all.map((n) => n.id));
+  let chosen = select.length ? matchExpression(manifest, g, select, ctx) : new Set(all.map((n) => n.id));
   // Tests follow their nodes. `test` takes a test when any node it reads is selected (dbt's eager mode);
   // `build` only when everything it reads is selected or upstream of the selection (dbt's buildable mode),
   // so a relationships test never runs against a parent this build does not build.
@@ -110,7 +113,7 @@ export function selectNodes(
     }
   }
   if (exclude.length) {
-    const out = matchExpression(manifest, g, exclude);
+    const out = matchExpression(manifest, g, exclude, ctx);
     // Tests on an excluded node go with it (dbt's eager indirect selection).
     for (const n of all) if (n.resourceType === 'test' && n.dependsOn.some((p) => out.has(p))) out.add(n.id);
     chosen = new Set([...chosen].filter((id) => !out.has(id)));

@@ -1,7 +1,15 @@
+import type { DbtManifestFile } from './artifacts-manifest';
+import { CompileError } from './jinja';
 import type { Manifest, ManifestNode } from './manifest-types';
+import { stateMatches } from './state';
+
+/** What selection may compare with besides the project: the `--state` manifest. */
+export interface SelectionContext {
+  state?: DbtManifestFile;
+}
 
 /** A selector method: the node (or source) ids `method:value` matches, before graph operators. */
-export type SelectorMethod = (manifest: Manifest, value: string) => Set<string>;
+export type SelectorMethod = (manifest: Manifest, value: string, ctx?: SelectionContext) => Set<string>;
 
 function globToRegex(glob: string): RegExp {
   return new RegExp(
@@ -70,6 +78,13 @@ const materialized: SelectorMethod = (manifest, value) => nodesWhere(manifest, (
 const testType: SelectorMethod = (manifest, value) =>
   nodesWhere(manifest, (n) => n.resourceType === 'test' && (value === 'generic' ? !!n.generic : !n.generic));
 
+/** `state:`: nodes new or changed against the `--state` manifest (dbt's slim CI). */
+const state: SelectorMethod = (manifest, value, ctx) => {
+  if (!ctx?.state)
+    throw new CompileError(`--select state:${value} needs --state DIR (a folder with an earlier manifest.json)`);
+  return stateMatches(manifest, ctx.state, value);
+};
+
 /**
  * Every selector method by the name written before the colon. A new method is one function and one
  * line here (dbt's MethodManager); graph operators and set operations stay in `selection.ts`.
@@ -82,4 +97,5 @@ export const SELECTOR_METHODS: Readonly<Record<string, SelectorMethod>> = {
   resource_type: resourceType,
   'config.materialized': materialized,
   test_type: testType,
+  state,
 };

@@ -1,3 +1,4 @@
+import { LockRaced } from '../audit';
 import { ensureSchema, type Warehouse } from '../warehouse';
 import { compileNode } from './compile';
 import { CompileError } from './jinja';
@@ -6,13 +7,14 @@ import type { Manifest, ManifestNode } from './manifest-types';
 import {
   columnsOf,
   commitWithMarker,
-  markerRows,
   relationKind,
   scratchTable,
   uniqueKeys,
+  untilNodeSettled,
   writeMarker,
   type BuildOptions,
   type BuildOutcome,
+  type NodeChangeTry,
 } from './materialize';
 
 interface Strategy {
@@ -68,14 +70,17 @@ export async function buildSnapshot(
   node: ManifestNode,
   o: BuildOptions,
 ): Promise<BuildOutcome> {
+  await ensureSchema(w, node.relation!.schema);
+  return untilNodeSettled(w, node, o.invocationId, (seen) => mergeSnapshot(w, manifest, node, o, seen));
+}
+
+/** One try of {@link buildSnapshot}. */
+const mergeSnapshot: NodeChangeTry = async (w, manifest, node, o, seen) => {
   const rel = node.relation!;
   const target = renderRelation(rel, manifest.target.type);
   const sql = compileNode(manifest, node, o);
-  await ensureSchema(w, rel.schema);
   const c = quoterFor(manifest.target.type);
   const [SCD, UPD, FROM, TO] = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to'].map(c);
-  const done = await markerRows(w, o.invocationId, node);
-  if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
   const keys = uniqueKeys(node);
   const exists = (await relationKind(w, rel)) === 'table';
   // Scratch tables, not temp ones (pooled connections), and DDL outside the transaction (Snowflake commits DDL).
@@ -86,12 +91,20 @@ export async function buildSnapshot(
   const st = strategyFor(node, sourceColumns, o.runStartedAt, FROM);
   if (!exists) {
     // First build: a retry after a crash before the marker finds the table and merges nothing new.
-    await w.execute(
-      `create table ${target} as select *, ${st.scdId} as ${SCD}, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO} from ${src} sbq`,
-    );
-    await w.execute(`drop table if exists ${src}`);
+    await w
+      .execute(
+        `create table ${target} as select *, ${st.scdId} as ${SCD}, ${st.updatedAt} as ${UPD}, ${st.updatedAt} as ${FROM}, nullif(${st.updatedAt}, ${st.updatedAt}) as ${TO} from ${src} sbq`,
+      )
+      .catch(async (err: unknown) => {
+        // Another attempt created it meanwhile: tried again, this one finds its marker or merges into its table.
+        if ((await relationKind(w, rel)) === 'table')
+          throw new LockRaced(`${node.id} was created meanwhile`, { cause: err });
+        throw err;
+      });
     const [n] = await w.query<{ n: unknown }>(`select count(*) as n from ${target}`);
     await writeMarker(w, w.dialect, o.invocationId, node, Number(n.n));
+    // Dropped once the marker is in: an attempt still reading it then fails as having lost the race.
+    await w.execute(`drop table if exists ${src}`);
     return { sql, rows: Number(n.n) };
   }
   const cols = (alias: string) => sourceColumns.map((x) => `${alias}."${x}"`).join(', ');
@@ -136,7 +149,7 @@ where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
     .filter((x) => stageCols.has(x))
     .map((x) => `"${x}"`)
     .join(', ');
-  const out = await commitWithMarker(w, o.invocationId, node, async (s) => {
+  const out = await commitWithMarker(w, o.invocationId, node, seen, async (s) => {
     await s.execute(
       `update ${target} set ${TO} = st.${TO} from ${stage} st where st.${SCD} = ${target}.${SCD} and ${target}.${TO} is null and st.dbt_change_type in ('update', 'delete')`,
     );
@@ -148,4 +161,4 @@ where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
   await w.execute(`drop table if exists ${stage}`);
   await w.execute(`drop table if exists ${src}`);
   return out;
-}
+};

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CompileError } from './jinja';
 
 /** A test entry of a properties file, read. */
@@ -13,7 +12,23 @@ export interface ParsedTestEntry {
   to?: { ref?: string; source?: [string, string] };
 }
 
-const CONFIG_ARGS = new Set(['severity', 'where', 'enabled', 'tags', 'warn_if', 'error_if', 'limit', 'store_failures']);
+/** dbt's `TestBuilder.CONFIG_ARGS`: entry keys that are configs, not arguments of the test macro. */
+const CONFIG_ARGS = new Set([
+  'severity',
+  'tags',
+  'enabled',
+  'where',
+  'limit',
+  'warn_if',
+  'error_if',
+  'fail_calc',
+  'store_failures',
+  'store_failures_as',
+  'meta',
+  'database',
+  'schema',
+  'alias',
+]);
 
 /**
  * Reads one entry under `tests:`/`data_tests:`: `- unique`, `- accepted_values: {values: […]}`,
@@ -58,22 +73,4 @@ export function parseTestEntry(entry: unknown, file: string, on: string, column?
     out.to = ref ? { ref: ref[1] } : { source: [src![1], src![2]] };
   }
   return out;
-}
-
-/** dbt-style test node name, e.g. `not_null_stg_claims_claim_id`, `accepted_values_x_status__a__b`. */
-export function testNodeName(
-  test: string,
-  on: string,
-  column: string | undefined,
-  kwargs: Record<string, unknown>,
-): string {
-  const parts = [test, on.replace(/\./g, '_'), column].filter(Boolean) as string[];
-  let name = parts.join('_');
-  if (test === 'accepted_values') name += '__' + (kwargs.values as unknown[]).map(String).join('__');
-  if (test === 'relationships') {
-    name += `__${String(kwargs.field)}__${String(kwargs.to).replace(/[^A-Za-z0-9_]+/g, '_')}`;
-  }
-  name = name.replace(/[^A-Za-z0-9_]+/g, '_');
-  if (name.length > 64) name = `${name.slice(0, 48)}_${createHash('md5').update(name).digest('hex').slice(0, 10)}`;
-  return name;
 }

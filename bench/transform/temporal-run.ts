@@ -1,68 +1,24 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporal as proto } from '@temporalio/proto';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTransformActivities, type TransformDeps } from '../../activities/transform';
 import { freePort } from '../../infra/process';
 import { startTemporal, stopTemporal, temporalPid } from '../../infra/temporal';
 import type { transform, TransformResult } from '../../workflows/transform';
+import { historyPhases, type HistoryPhases } from './history-phases';
 import { timed, type ByType } from './node-times';
+import { latencySince, sdkLatencies, type SdkLatencies } from './sdk-metrics';
 import { benchDir, projectDir } from './paths';
 
-/** Where a workflow's time went, from its event history (server timestamps). */
-export interface HistoryPhases {
-  events: number;
-  activities: number;
-  /** Scheduled → started (waiting for a worker slot / poll) and started → completed (delivery + body + reply). */
-  queueMs: number;
-  runMs: number;
-  workflowTasks: number;
-  /** Workflow task started → completed (the worker running the workflow code and replying). */
-  workflowTaskMs: number;
-  /** Activity completed → the next workflow task completed (the workflow reacting to a result). */
-  reactMs: number;
-}
+/** How the bench's worker serves the transform workflow's activities. */
+export type Topology = 'split' | 'shared';
 
-async function historyPhases(client: Client, workflowId: string): Promise<HistoryPhases> {
-  const T = proto.api.enums.v1.EventType;
-  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const at = (e: proto.api.history.v1.IHistoryEvent) =>
-    Number(e.eventTime?.seconds?.toString() ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
-  const scheduled = new Map<string, number>();
-  const started = new Map<string, number>();
-  const out: HistoryPhases = {
-    events: events.length,
-    activities: 0,
-    queueMs: 0,
-    runMs: 0,
-    workflowTasks: 0,
-    workflowTaskMs: 0,
-    reactMs: 0,
-  };
-  let wftStarted = 0;
-  let lastCompleted: number | undefined;
-  for (const e of events) {
-    const id = String(e.eventId);
-    if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.set(id, at(e));
-    else if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED)
-      started.set(String(e.activityTaskStartedEventAttributes?.scheduledEventId), at(e));
-    else if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
-      const s = String(e.activityTaskCompletedEventAttributes?.scheduledEventId);
-      out.activities++;
-      out.queueMs += started.get(s)! - scheduled.get(s)!;
-      out.runMs += at(e) - started.get(s)!;
-      lastCompleted ??= at(e);
-    } else if (e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_STARTED) wftStarted = at(e);
-    else if (e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
-      out.workflowTasks++;
-      out.workflowTaskMs += at(e) - wftStarted;
-      if (lastCompleted !== undefined) out.reactMs += at(e) - lastCompleted;
-      lastCompleted = undefined;
-    }
-  }
-  return out;
-}
+/** What each topology is, as the report names it. */
+export const TOPOLOGIES: Record<Topology, string> = {
+  split: 'workflow and activities on separate queues and workers, as `edp worker` runs them by default',
+  shared: 'one queue, one worker running both: activities can start eagerly',
+};
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 function cpuSecondsOf(pid: number): number {
@@ -77,13 +33,24 @@ export interface TemporalRun {
   /** Time inside the activity functions, by node type. */
   body: ByType;
   history: HistoryPhases;
+  /** The worker's side of the same round trips, from the SDK's metrics. */
+  sdk: SdkLatencies;
   /** CPU this process (worker, workflow threads, DuckDB) and the dev server used during the run. */
   workerCpuMs: number;
   serverCpuMs?: number;
 }
 
 /** Runs the transform workflow on the bench project through Temporal, timed; the label goes into its workflow id. */
-export type ViaTemporal = (label: string) => Promise<TemporalRun>;
+export type ViaTemporal = (label: string, topology: Topology) => Promise<TemporalRun>;
+
+/** How the bench starts its dev server and workers. */
+export interface TemporalBenchOptions {
+  threads: number;
+  /** Dynamic config over the dev server's own (infra/temporal.ts), e.g. eager execution off to compare. */
+  dynamicConfig?: Record<string, boolean>;
+  /** Worker options of the worker that runs the workflow (and, shared, the activities). */
+  worker?: Partial<WorkerOptions>;
+}
 
 /**
  * Starts a Temporal dev server (free loopback port) and an in-process worker whose activities read `deps`
@@ -92,7 +59,7 @@ export type ViaTemporal = (label: string) => Promise<TemporalRun>;
  */
 export async function withTemporal<T>(
   deps: TransformDeps,
-  threads: number,
+  options: TemporalBenchOptions,
   log: (m: string) => void,
   body: (viaTemporal: ViaTemporal) => Promise<T>,
 ): Promise<T> {
@@ -107,53 +74,75 @@ export async function withTemporal<T>(
     host: '127.0.0.1',
     grpcPort,
     log,
+    dynamicConfig: options.dynamicConfig,
   });
   console.log(address);
   let connection: NativeConnection | undefined;
   let clientConnection: Connection | undefined;
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  const workers: Worker[] = [];
+  let running: Promise<unknown> | undefined;
   const activityBody: ByType = {};
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const metrics = `127.0.0.1:${await freePort()}`;
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } },
+    });
     connection = await NativeConnection.connect({ address });
     const taskQueue = 'bench-transform';
-    worker = await Worker.create({
-      connection,
-      namespace: 'default',
-      taskQueue,
-      workflowsPath: require.resolve('../../workflows'),
-      activities: timed(createTransformActivities(deps), activityBody),
-    });
-    running = worker.run();
+    // Split runs send their activities to a second queue, which only the second worker serves.
+    const activityQueue: Record<Topology, string> = { shared: taskQueue, split: `${taskQueue}-warehouse` };
+    const activities = timed(createTransformActivities(deps), activityBody);
+    workers.push(
+      await Worker.create({
+        ...options.worker,
+        connection,
+        namespace: 'default',
+        taskQueue,
+        workflowsPath: require.resolve('../../workflows'),
+        activities,
+      }),
+      await Worker.create({ connection, namespace: 'default', taskQueue: activityQueue.split, activities }),
+    );
+    running = Promise.all(workers.map((w) => w.run()));
     clientConnection = await Connection.connect({ address });
     const client = new Client({ connection: clientConnection, namespace: 'default' });
     const serverPid = temporalPid(temporalDir);
-    return await body(async (label) => {
+    return await body(async (label, topology) => {
       rmSync(join(projectDir, 'target'), { recursive: true, force: true });
       for (const k of Object.keys(activityBody)) delete activityBody[k];
       const cpu = process.cpuUsage();
       const serverCpu = serverPid === undefined ? undefined : cpuSecondsOf(serverPid);
+      const sdkBefore = await sdkLatencies(metrics);
       const t = performance.now();
-      const workflowId = `bench-transform-${label}-${Date.now()}`;
+      const workflowId = `bench-transform-${label}-${topology}-${Date.now()}`;
       const result = await client.workflow.execute<typeof transform>('transform', {
         taskQueue,
         workflowId,
-        args: [{ steps: { warehouseTaskQueue: taskQueue, maximumAttempts: 1 }, projectDir, command: 'build', threads }],
+        args: [
+          {
+            steps: { warehouseTaskQueue: activityQueue[topology], maximumAttempts: 1 },
+            projectDir,
+            command: 'build',
+            threads: options.threads,
+          },
+        ],
       });
       const ms = performance.now() - t;
       const used = process.cpuUsage(cpu);
+      const sdk = latencySince(sdkBefore, await sdkLatencies(metrics));
       return {
         ms,
         result,
         body: { ...activityBody },
         history: await historyPhases(client, workflowId),
+        sdk,
         workerCpuMs: (used.user + used.system) / 1000,
         serverCpuMs: serverCpu === undefined ? undefined : (cpuSecondsOf(serverPid!) - serverCpu) * 1000,
       };
     });
   } finally {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await running?.catch(() => undefined);
     await connection?.close();
     await clientConnection?.close();

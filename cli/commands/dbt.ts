@@ -8,13 +8,17 @@ export const dbtCommand: CliCommand = {
   name: 'dbt',
   help: [
     [
-      'dbt build|run|test|seed|snapshot|compile [--project-dir DIR] [-s SELECTOR ...] [--exclude SELECTOR ...]\n      [--vars YAML] [--full-refresh] [--threads N] [--no-wait]',
+      'dbt build|run|test|seed|snapshot|compile [--project-dir DIR] [-s SELECTOR ...] [--exclude SELECTOR ...]\n      [--vars YAML] [--full-refresh] [--threads N] [--state DIR [--defer]] [--no-wait]',
       'run a dbt project as a durable transform workflow (edp dbt --help)',
     ],
     ['dbt deps [--project-dir DIR]', "install packages.yml's local and git packages into dbt_packages/"],
     [
       'dbt source freshness [--project-dir DIR] [-s source:NAME[.TABLE] ...]',
       'check source freshness (loaded_at_field, warn_after/error_after), write target/sources.json',
+    ],
+    [
+      'dbt docs generate [--project-dir DIR]',
+      "write dbt's manifest.json and catalog.json (from the warehouse) into target/",
     ],
   ],
   details: `edp dbt <command> [options]
@@ -26,6 +30,7 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   run        models only            test   tests only
   seed       seeds only             snapshot  snapshots only
   compile    parse and render SQL into target/compiled/ (templates' queries read the warehouse; no Temporal)
+  docs generate  target/manifest.json and target/catalog.json (columns and types from the warehouse)
   deps       install packages.yml / dependencies.yml packages into dbt_packages/: local: copied,
              git: cloned with git; hub packages must be placed in dbt_packages/ by hand
   source freshness
@@ -39,9 +44,13 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   --vars YAML             override project vars, e.g. --vars '{as_of_date: 2026-01-01}'
   --full-refresh          rebuild incremental models from scratch
   --threads N             nodes run at once (default transform.threads)
+  --state DIR             an earlier run's target/ (its manifest.json, ours or dbt-core's) for state:
+                          selectors: state:modified, state:modified.body|configs|relation, state:new
+  --defer                 with --state: nodes not selected are read from the state manifest's tables
   --no-wait               start the workflow and return (follow it in the Web UI)
 
-Writes target/manifest.json, target/compiled/ and target/run/ inside the project, like dbt.
+Writes target/manifest.json (dbt's schema v12), target/run_results.json (v6, after build, run, test, seed,
+snapshot), target/compiled/ and target/run/ inside the project, like dbt.
 Exit code 1 when a node errors or an error-severity test fails. See docs/transform.md.
 `,
   options: {
@@ -53,6 +62,8 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
     'full-refresh': { type: 'boolean' },
     threads: { type: 'string' },
     'no-wait': { type: 'boolean' },
+    state: { type: 'string' },
+    defer: { type: 'boolean' },
   },
   async run({ config, rest, opts, log }) {
     const [sub] = rest;
@@ -84,7 +95,21 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
       fullRefresh: opts.flag('full-refresh'),
       threads: opts.optionalNumber('threads'),
       noWait: opts.flag('no-wait'),
+      state: opts.string('state'),
+      defer: opts.flag('defer'),
     };
+    if (sub === 'docs') {
+      if (rest[1] !== 'generate') throw new CliError('edp dbt docs: only `edp dbt docs generate` is supported');
+      const { dbtDocsGenerate } = await import('../dbt-docs');
+      const { parseVars } = await import('../dbt-command');
+      const projectDir = resolve(opts.string('project-dir') ?? config.transform.projectDir);
+      try {
+        return await dbtDocsGenerate(config, { projectDir, vars: parseVars(opts.string('vars')) }, log);
+      } catch (err) {
+        if (err instanceof ProjectError) throw new CliError(err.message);
+        throw err;
+      }
+    }
     const { dbtCommand: runDbt } = await import('../dbt-command');
     if (sub === 'compile' || dbt.noWait) return runDbt(config, sub, dbt, log);
     const { withWorker } = await import('../session');

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { identifier, port, positiveInt } from './primitives';
 
 /** The operational tables captured when `cdc.tables` is not given. */
-export const DEFAULT_CDC_TABLES = ['members', 'eligibility', 'claims', 'claim_status_events', 'providers'] as const;
+export const DEFAULT_CDC_TABLES = [
+  'members',
+  'eligibility',
+  'claims',
+  'claim_status_events',
+  'providers',
+  'accumulators',
+] as const;
 
 /** The source table the platform writes heartbeats into; always in the publication (docs/cdc.md#heartbeats). */
 export const HEARTBEAT_TABLE = 'edp_heartbeat';

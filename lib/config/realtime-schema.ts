@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { curationLayers, curationReads, isLayerProblem } from './realtime-layers';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier (letters, digits, _)');
 const tableName = z
@@ -32,15 +33,18 @@ const sideSchema = z
 /** A curation table kept within a target lag of its sources; see docs/realtime.md. */
 export const realtimeTableSchema = z
   .object({
-    /** `curation.<name>`; its integration view is `integration.<name>`. */
+    /** `curation.<name>`; its integration view (when it has `columns`, `history` and `changes`) is `integration.<name>`. */
     name,
-    /** The integration view's columns (besides `_edp_changed_at` and `_edp_source`). */
-    columns: z.array(name).min(1),
+    /** The integration view's columns (besides `_edp_changed_at` and `_edp_source`); omitted with `history` and `changes` by a table reading only curation tables. */
+    columns: z.array(name).min(1).optional(),
     /** The batch-loaded table; the view takes its rows of the last `recentHours`. */
-    history: sideSchema.extend({ recentHours: z.number().positive().default(4) }).strict(),
+    history: sideSchema
+      .extend({ recentHours: z.number().positive().default(4) })
+      .strict()
+      .optional(),
     /** The table taking near-real-time rows (e.g. a streaming topic's staging table). */
-    changes: sideSchema,
-    /** The business rules: a SELECT reading `{{ integration }}`. */
+    changes: sideSchema.optional(),
+    /** The business rules: a SELECT reading `{{ integration }}` and/or other curation tables as `{{ curation.<name> }}`. */
     sql: z.string().min(1),
     /** Overrides `realtime.targetLag`. */
     targetLag: lagSchema.optional(),
@@ -71,16 +75,44 @@ export const realtimeTableSchema = z
     path: ['key'],
   })
   .superRefine((t, ctx) => {
+    const parts = [t.columns, t.history, t.changes].filter((p) => p !== undefined).length;
+    if (parts !== 0 && parts !== 3)
+      ctx.addIssue({
+        code: 'custom',
+        path: [t.columns === undefined ? 'columns' : t.history === undefined ? 'history' : 'changes'],
+        message:
+          'an integration view needs columns, history and changes (a table reading only curation tables has none)',
+      });
+    const readsIntegration = /\{\{\s*integration\s*\}\}/.test(t.sql);
+    if (parts === 0 && readsIntegration)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sql'],
+        message: 'reads {{ integration }} but the table has no columns, history and changes',
+      });
+    if (!readsIntegration && curationReads(t.sql).length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sql'],
+        message: 'reads neither {{ integration }} nor a curation table ({{ curation.<name> }})',
+      });
+    if (parts === 0 && t.refresh === 'incremental')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['refresh'],
+        message:
+          'refresh: incremental finds changed keys in the integration view; a table reading only curation tables refreshes in full',
+      });
     for (const [key, list] of [
       ['cleanse', t.cleanse],
       ['recordId.key', t.recordId?.key ?? []],
     ] as const) {
       for (const [i, c] of list.entries()) {
-        if (!t.columns.includes(c))
+        if (!(t.columns ?? []).includes(c))
           ctx.addIssue({ code: 'custom', path: [...key.split('.'), i], message: `"${c}" is not one of columns` });
       }
     }
-    if (t.recordId && [...t.columns, '_edp_changed_at', '_edp_source'].includes(t.recordId.column))
+    if (t.recordId && [...(t.columns ?? []), '_edp_changed_at', '_edp_source'].includes(t.recordId.column))
       ctx.addIssue({
         code: 'custom',
         path: ['recordId', 'column'],
@@ -136,10 +168,18 @@ export const realtimeSchema = z
     fallbacks: z.array(realtimeFallbackSchema).default([]),
   })
   .strict()
+  .superRefine((c, ctx) => {
+    const layers = curationLayers(c.tables);
+    if (isLayerProblem(layers))
+      ctx.addIssue({ code: 'custom', path: ['tables', layers.index, 'sql'], message: layers.message });
+  })
   .default({});
 
 /** A validated curation table. */
 export type RealtimeTableConfig = z.infer<typeof realtimeTableSchema>;
+/** A curation table with an integration view (recent history ∪ changes). */
+export type IntegratedTableConfig = RealtimeTableConfig &
+  Required<Pick<RealtimeTableConfig, 'columns' | 'history' | 'changes'>>;
 /** The validated `realtime` section. */
 export type RealtimeConfig = z.infer<typeof realtimeSchema>;
 /** A validated fallback view. */

@@ -16,7 +16,7 @@ with feeds as (
 freshness as (
   select
     min(loaded_at) as data_loaded_at,
-    round(epoch(now() - min(loaded_at)) / 3600, 2) as hours_since_load
+    {{ edp_hours_since('min(loaded_at)') }} as hours_since_load
   from feeds
 )
 

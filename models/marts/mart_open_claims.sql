@@ -5,8 +5,8 @@ select
   member_id,
   plan_id,
   count(*) as open_claims,
-  count(*) filter (where claim_status = 'submitted') as submitted_claims,
-  count(*) filter (where claim_status = 'adjudicated') as adjudicated_claims,
+  count_if(claim_status = 'submitted') as submitted_claims,
+  count_if(claim_status = 'adjudicated') as adjudicated_claims,
   sum(billed_amount) as open_billed_amount,
   min(service_date) as oldest_open_service_date,
   max(service_date) as newest_open_service_date

@@ -14,7 +14,7 @@
 select event_id, claim_id, status, amount, updated_at, _edp_loaded_at
 from {{ source('raw', 'operational_claim_status_events') }}
 {% if is_incremental() %}
-where updated_at >= coalesce((select max(updated_at) from {{ this }}), '-infinity'::timestamptz)
+where updated_at >= coalesce((select max(updated_at) from {{ this }}), {{ edp_earliest_timestamp() }})
 {% endif %}
 qualify row_number() over (partition by event_id order by _edp_interval_start desc, _edp_row_number desc) = 1
 {% endset %}
@@ -25,5 +25,5 @@ select * from ({{ batch_and_stream(
     stream_table_for('claim_status_events')
 ) }}) events
 {% if is_incremental() %}
-where updated_at >= coalesce((select max(updated_at) from {{ this }}), '-infinity'::timestamptz)
+where updated_at >= coalesce((select max(updated_at) from {{ this }}), {{ edp_earliest_timestamp() }})
 {% endif %}

@@ -18,12 +18,16 @@ import { freePort, TEST_SERVICES_DIR, testServices } from '../setup/test-service
 export const connectDir = (name = 'kafka-connect'): string => join(TEST_SERVICES_DIR, name);
 
 /**
- * Starts a Kafka Connect worker with the Debezium plugin on a free port against `bootstrap`; returns
- * the port. A suite that may run beside another CDC suite (jest runs two at once) passes a `name` of
- * its own: its folder and Connect group are then apart from the others'.
+ * Starts a Kafka Connect worker with the Debezium plugin on a free port (or `port`, to restart one)
+ * against `bootstrap`; returns the port. A suite that may run beside another CDC suite (jest runs two
+ * at once) passes a `name` of its own: its folder and Connect group are then apart from the others'.
  */
-export async function startTestConnect(name?: string, bootstrap = testServices().kafkaBroker): Promise<number> {
-  const port = await freePort();
+export async function startTestConnect(
+  name?: string,
+  bootstrap = testServices().kafkaBroker,
+  restartOn?: number,
+): Promise<number> {
+  const port = restartOn ?? (await freePort());
   await startKafkaConnect({
     dir: connectDir(name),
     bootstrap,

@@ -50,6 +50,7 @@ const TYPES: StreamTopicConfig['columns'] = {
   t: 'string',
   n: 'decimal',
   v: 'decimal',
+  big: 'integer',
 };
 
 let config: EdpConfig;
@@ -112,7 +113,7 @@ async function sourceRows(table: 'members' | 'claims' | 'cdc_types'): Promise<Re
     claims: `SELECT claim_id AS k, json_build_object('claim_id', claim_id, 'member_id', member_id, 'provider_id', provider_id, 'service_date', service_date::text,
       'billed_amount', billed_amount::text, 'paid_amount', paid_amount::text, 'claim_status', claim_status, 'updated_at', ${utc('updated_at')}) AS j FROM claims`,
     cdc_types: `SELECT id::text AS k, json_build_object('id', id, 'ts', to_char(ts, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-      'tstz', ${utc('tstz')}, 'd', d::text, 't', to_char(t, 'HH24:MI:SS.US'), 'n', n::text, 'v', v::text) AS j FROM cdc_types`,
+      'tstz', ${utc('tstz')}, 'd', d::text, 't', to_char(t, 'HH24:MI:SS.US'), 'n', n::text, 'v', v::text, 'big', big) AS j FROM cdc_types`,
   }[table];
   const r = await pg.query<{ k: string; j: Record<string, unknown> }>(q);
   return Object.fromEntries(r.rows.map((x) => [x.k, x.j]));
@@ -152,7 +153,7 @@ beforeAll(async () => {
   w = await DuckDbWarehouse.open({ path: join(tmpDir(), 'cdc.duckdb') });
   // The source before the connector: these rows arrive through the snapshot (op r).
   await sql(
-    `CREATE TABLE cdc_types (id INT PRIMARY KEY, ts TIMESTAMP, tstz TIMESTAMPTZ, d DATE, t TIME, n NUMERIC(14,4), v NUMERIC)`,
+    `CREATE TABLE cdc_types (id INT PRIMARY KEY, ts TIMESTAMP, tstz TIMESTAMPTZ, d DATE, t TIME, n NUMERIC(14,4), v NUMERIC, big BIGINT)`,
   );
   await sql(`CREATE TABLE members (member_id TEXT PRIMARY KEY, first_name TEXT, last_name TEXT, birth_date DATE, plan_id TEXT,
     coverage_start DATE, coverage_end DATE, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
@@ -202,8 +203,8 @@ describe('CDC with Debezium (real PostgreSQL, Kafka Connect, Kafka; DuckDB)', ()
       `UPDATE claims SET claim_status = 'paid', paid_amount = -0.01, updated_at = '2026-02-05T09:00:00.000300Z' WHERE claim_id = 'C1'`,
     );
     await sql(`INSERT INTO cdc_types VALUES
-      (1, '2026-03-04 05:06:07.123456', '2026-03-04T05:06:07.654321+02:00', '1969-12-31', '23:59:59.999999', 12345.6789, '-0.000123456789'),
-      (2, '1960-01-01 00:00:00.000001', '1999-12-31T23:59:59.999999-08:00', '0001-01-01', '00:00:00', -0.0001, '123456789012345678901234567890.5')`);
+      (1, '2026-03-04 05:06:07.123456', '2026-03-04T05:06:07.654321+02:00', '1969-12-31', '23:59:59.999999', 12345.6789, '-0.000123456789', 9223372036854775807),
+      (2, '1960-01-01 00:00:00.000001', '1999-12-31T23:59:59.999999-08:00', '0001-01-01', '00:00:00', -0.0001, '123456789012345678901234567890.5', -9007199254740993)`);
 
     // members: 2 snapshot rows + insert + update + delete + re-insert (the delete's tombstone is skipped).
     await consumeTo('cdc_members', 6);
@@ -216,6 +217,15 @@ describe('CDC with Debezium (real PostgreSQL, Kafka Connect, Kafka; DuckDB)', ()
     expect(await latestRows('cdc_members', 'member_id')).toEqual(await sourceRows('members'));
     expect(await latestRows('cdc_claims', 'claim_id')).toEqual(await sourceRows('claims'));
     expect(await latestRows('cdc_types', 'id')).toEqual(await sourceRows('cdc_types'));
+    // bigint beyond 2^53 (read above through JSON.parse on both sides): digit for digit in raw and staging.
+    const bigs = await w.query<{ id: string; raw: string; staged: string }>(
+      `SELECT CAST(s.id AS VARCHAR) AS id, json_extract_string(r.row_json, '$.big') AS raw, CAST(s.big AS VARCHAR) AS staged
+       FROM staging.cdc_types s JOIN raw.cdc_types r ON r.kafka_partition = s._edp_kafka_partition AND r.kafka_offset = s._edp_kafka_offset
+       ORDER BY s.id`,
+    );
+    const sourceBigs = await pg.query<{ big: string }>(`SELECT big::text AS big FROM cdc_types ORDER BY id`);
+    expect(sourceBigs.rows.map((r) => r.big)).toEqual(['9223372036854775807', '-9007199254740993']);
+    expect(bigs).toEqual(sourceBigs.rows.map((r, i) => ({ id: String(i + 1), raw: r.big, staged: r.big })));
 
     // Staging: one typed row per live key, the delete applied and the re-insert back.
     const staging = await w.query<{ member_id: string; plan_id: string; birth_date: string; us: string }>(

@@ -5,6 +5,7 @@ import { createStreamIngestActivities, measureStreams, type StreamDeps } from '.
 import { DuckDbWarehouse, type Warehouse } from '../../activities/warehouse';
 import { cdcStart, cdcStop } from '../../cli/cdc-commands';
 import { stopKafkaConnect } from '../../infra/kafka-connect';
+import { loadConfig } from '../../workers/config';
 import type { EdpConfig } from '../../workers/config-schema';
 import {
   cdcTestConfig,
@@ -16,7 +17,7 @@ import {
   startTestConnect,
 } from '../helpers/cdc';
 import { loadRawRows } from '../helpers/raw-load';
-import { consumeUntil } from '../helpers/streams';
+import { consumeUntil, waitUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -34,21 +35,26 @@ let pg: Client;
 let w: Warehouse;
 let config: EdpConfig;
 
+/** Streaming settings that merge and report within a test's patience. */
+const QUICK_STREAMING = { batchMaxRows: 500, mergeEveryMs: 200, activitySeconds: 5 };
+/** Realtime settings refreshing within seconds, and serving realtime rows for two minutes after the last check. */
+const QUICK_REALTIME = { targetLag: '2 seconds', lagBudget: '120 seconds' };
+
 /** A statement's commit lies in [from, to] (epoch ms, the source's clock is this machine's). */
 interface Bracket {
   from: number;
   to: number;
 }
 
-/** Runs one statement in its own transaction; when it committed. */
-async function commit(sql: string): Promise<Bracket> {
+/** Runs one statement in its own transaction (on the suite's source unless `on`); when it committed. */
+async function commit(sql: string, on: Client = pg): Promise<Bracket> {
   const from = Date.now();
-  await pg.query(sql);
+  await on.query(sql);
   return { from: from - 1, to: Date.now() + 1 };
 }
 
-/** Rows of a query as arrays of plain values (timestamps as epoch ms, integers as numbers). */
-async function rowsOf(sql: string): Promise<unknown[][]> {
+/** Rows of a query (on the suite's warehouse unless `on`) as arrays of plain values (timestamps as epoch ms, integers as numbers). */
+async function rowsOf(sql: string, on: Warehouse = w): Promise<unknown[][]> {
   const plain = (v: unknown): unknown => {
     if (v === null || v === undefined) return null;
     if (v instanceof Date) return v.getTime();
@@ -58,7 +64,7 @@ async function rowsOf(sql: string): Promise<unknown[][]> {
       return Date.parse(v.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
     return v;
   };
-  return (await w.query(sql)).map((r) => Object.values(r).map(plain));
+  return (await on.query(sql)).map((r) => Object.values(r).map(plain));
 }
 
 /** Matches a number inside the bracket (an asymmetric matcher, so it sits inside `toEqual` rows). */
@@ -102,13 +108,10 @@ beforeAll(async () => {
             stream: { topic: claims, changedAt: 'updated_at' },
           },
         ],
-        batchMaxRows: 500,
-        mergeEveryMs: 200,
-        activitySeconds: 5,
+        ...QUICK_STREAMING,
       },
       realtime: {
-        targetLag: '2 seconds',
-        lagBudget: '120 seconds',
+        ...QUICK_REALTIME,
         tables: [
           {
             name: 'e2e_claim_current',
@@ -291,6 +294,174 @@ describe('CDC end to end (real PostgreSQL, Debezium in Kafka Connect, Kafka; Duc
     ).toEqual([
       ['C1', 'M1', 'paid', 'REALTIME', expect.anything(), asOf],
       ['C9', 'M9', 'paid', 'REALTIME', expect.anything(), asOf],
+    ]);
+  });
+});
+
+/** The repository config's curation tables and view for eligibility and deductibles (edp.config.yaml). */
+const BENEFITS = {
+  tables: ['eligibility_current', 'accumulators_current', 'member_benefits_current'],
+  view: 'member_benefits_served',
+  streams: { eligibility_changes: 'eligibility', accumulator_changes: 'accumulators' } as Record<string, string>,
+};
+
+/**
+ * The repository config's eligibility and accumulator path (its streaming topics, curation tables and fallback
+ * view) on a source database and connector of its own, in the same Kafka Connect worker: changes of
+ * eligibility and of an accumulator in PostgreSQL reach the portal's benefits view, REALTIME.
+ */
+describe('CDC end to end: eligibility and accumulators into the consumption view (the repository config)', () => {
+  const database = `${NAME}_benefits`;
+  let source: Client;
+  let bw: Warehouse;
+  let benefits: EdpConfig;
+  let repo: EdpConfig;
+  /** The columns batch ingest loads an entity with (the repository config's landing entity). */
+  const batchColumns = (entity: string) => repo.landing.entities.find((e) => e.name === entity)!.columns;
+
+  beforeAll(async () => {
+    source = await connectSource(database);
+    const cdcSource = { database, tables: ['eligibility', 'accumulators'], connectPort: config.cdc!.connect.port };
+    const draft = cdcTestConfig('it-cdc-benefits', cdcSource);
+    repo = loadConfig({ file: join(__dirname, '..', '..', 'edp.config.yaml'), env: {} }).config;
+    benefits = cdcTestConfig('it-cdc-benefits', cdcSource, {
+      streaming: {
+        topics: repo.streaming.topics
+          .filter((t) => t.table in BENEFITS.streams)
+          .map((t) => ({ ...t, topic: changeTopic(draft, BENEFITS.streams[t.table]) })),
+        ...QUICK_STREAMING,
+      },
+      realtime: {
+        ...QUICK_REALTIME,
+        tables: repo.realtime.tables.filter((t) => BENEFITS.tables.includes(t.name)),
+        fallbacks: repo.realtime.fallbacks.filter((f) => f.name === BENEFITS.view),
+      },
+    }).config;
+    bw = await DuckDbWarehouse.open({ path: join(tmpDir(), 'benefits.duckdb') });
+  });
+
+  afterAll(async () => {
+    if (benefits) await cdcStop(benefits, true, () => {}).catch(() => undefined);
+    await source?.end();
+    await bw?.close();
+  });
+
+  it('an eligibility and an accumulator change in PostgreSQL show in the benefits view, REALTIME, as of the stalest layer and stream', async () => {
+    expect(benefits.realtime.tables.map((t) => t.name)).toEqual(BENEFITS.tables);
+    // What batch built earlier: M1's eligibility and accumulators (raw), the plans (staging) and the portal
+    // summary (consumption), which also knows M9, a member the stream never touches.
+    await loadRawRows(bw, {
+      table: 'eligibility',
+      columns: batchColumns('eligibility'),
+      required: ['member_id'],
+      rows: [
+        {
+          member_id: 'M1',
+          plan_id: 'PLN-GOLD',
+          coverage_start: '2026-01-01',
+          coverage_end: null,
+          status: 'active',
+          updated_at: '2026-01-01T00:00:00Z',
+        },
+      ],
+      audit: { _edp_load_id: { value: 'load-eligibility', type: 'string' } },
+    });
+    await loadRawRows(bw, {
+      table: 'accumulators',
+      columns: batchColumns('accumulators'),
+      required: ['member_id'],
+      rows: [{ member_id: 'M1', plan_year: 2026, deductible_met: '100.00', out_of_pocket_met: '150.00' }],
+      audit: { _edp_load_id: { value: 'load-accumulators', type: 'string' } },
+    });
+    for (const s of ['staging', 'consumption']) await bw.execute(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await bw.execute(`CREATE TABLE staging.stg_plans AS SELECT 'PLN-GOLD' AS plan_id, 2026 AS plan_year,
+      CAST(1000 AS DECIMAL(18, 2)) AS deductible, CAST(5000 AS DECIMAL(18, 2)) AS out_of_pocket_max`);
+    const batchAsOf = Date.parse('2026-12-01T00:00:00Z');
+    await bw.execute(`CREATE TABLE consumption.member_portal_summary AS SELECT 'M9' AS member_id, 'PLN-GOLD' AS plan_id,
+      'ACTIVE' AS eligibility_status, 2026 AS plan_year, CAST(1000 AS DECIMAL(18, 2)) AS deductible_remaining,
+      CAST(5000 AS DECIMAL(18, 2)) AS out_of_pocket_remaining, TIMESTAMPTZ '2026-12-01 00:00:00+00' AS data_loaded_at`);
+
+    // `edp cdc start` creates the operational eligibility and accumulators tables (infra/debezium.ts).
+    expect(await cdcStart(benefits, true, () => {})).toBe(0);
+    await source.query(`INSERT INTO eligibility (member_id, plan_id, coverage_start, status) VALUES
+      ('M1', 'PLN-GOLD', '2026-01-01', 'active'), ('M2', 'PLN-GOLD', '2099-01-01', 'pending')`);
+    await source.query(
+      `INSERT INTO accumulators (member_id, plan_year, deductible_met, out_of_pocket_met) VALUES ('M1', 2026, 200.00, 300.00)`,
+    );
+    const deps: StreamDeps = { warehouse: bw, kafka: benefits.kafka, streaming: benefits.streaming };
+    const ingest = createStreamIngestActivities(deps);
+    const [eligibilityTopic, accumulatorsTopic] = benefits.streaming.topics.map((t) => t.topic);
+    const consume = (topic: string, n: number) =>
+      consumeUntil(() => ingest.consumeStream({ topic, runSeconds: 3 }), n, 180_000);
+    expect(await consume(eligibilityTopic, 2)).toBe(2);
+    expect(await consume(accumulatorsTopic, 1)).toBe(1);
+
+    const realtime = createRealtimeActivities({
+      warehouse: bw,
+      realtime: benefits.realtime,
+      streaming: benefits.streaming,
+    });
+    await realtime.deployRealtime();
+    const served = () =>
+      rowsOf(
+        `SELECT member_id, plan_id, eligibility_status, plan_year, CAST(deductible_remaining AS DOUBLE),
+           CAST(out_of_pocket_remaining AS DOUBLE), data_freshness_indicator, epoch_ms(data_as_of)
+         FROM consumption.${BENEFITS.view} ORDER BY member_id`,
+        bw,
+      );
+    /** Refreshes and has the monitor check until it finds both topics caught up and the view serves `rows` (without data_as_of); when it last checked. */
+    const serving = async (rows: unknown[][]): Promise<number> => {
+      let checkedAt = 0;
+      await waitUntil(
+        `the benefits view to serve ${JSON.stringify(rows)}`,
+        async () => {
+          await realtime.refreshRealtime();
+          const measured = await measureStreams({ ...deps, webhooks: [] });
+          checkedAt = Date.parse(measured.checkedAt);
+          const caughtUp = measured.topics.every((t) => t.totalLag === 0);
+          return caughtUp && JSON.stringify((await served()).map((r) => r.slice(0, 7))) === JSON.stringify(rows);
+        },
+        60_000,
+      );
+      return checkedAt;
+    };
+    const m9 = ['M9', 'PLN-GOLD', 'ACTIVE', 2026, 1000, 5000, 'BATCH'];
+    await serving([
+      ['M1', 'PLN-GOLD', 'ACTIVE', 2026, 800, 4700, 'REALTIME'],
+      ['M2', 'PLN-GOLD', 'PENDING', 2026, 1000, 5000, 'REALTIME'],
+      m9,
+    ]);
+
+    // M1's coverage ends and a claim moves its accumulators.
+    const changed = await commit(
+      `UPDATE eligibility SET coverage_end = '2026-06-30', status = 'terminated', updated_at = now() WHERE member_id = 'M1'`,
+      source,
+    );
+    await source.query(
+      `UPDATE accumulators SET deductible_met = 450.00, out_of_pocket_met = 900.00, updated_at = now() WHERE member_id = 'M1'`,
+    );
+    expect(await consume(eligibilityTopic, 1)).toBe(1);
+    expect(await consume(accumulatorsTopic, 1)).toBe(1);
+    const checkedAt = await serving([
+      ['M1', 'PLN-GOLD', 'TERMINATED', 2026, 550, 4100, 'REALTIME'],
+      ['M2', 'PLN-GOLD', 'PENDING', 2026, 1000, 5000, 'REALTIME'],
+      m9,
+    ]);
+
+    // The second layer's data is as old as the older of the two tables it reads; the view's "as of" is
+    // the older of that and the monitor's last check, and includes the change.
+    const dataAt = Object.fromEntries(
+      (await rowsOf(`SELECT table_name, epoch_ms(data_timestamp) FROM audit.realtime_state`, bw)) as Array<
+        [string, number]
+      >,
+    );
+    expect(dataAt.member_benefits_current).toBe(Math.min(dataAt.eligibility_current, dataAt.accumulators_current));
+    const asOf = Math.min(dataAt.member_benefits_current, checkedAt);
+    expect(asOf).toBeGreaterThanOrEqual(changed.to);
+    expect((await served()).map((r) => [r[0], r[6], r[7]])).toEqual([
+      ['M1', 'REALTIME', asOf],
+      ['M2', 'REALTIME', asOf],
+      ['M9', 'BATCH', batchAsOf],
     ]);
   });
 });

@@ -1,4 +1,6 @@
+import { Client, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { classifyError } from '../../activities/errors';
@@ -7,7 +9,7 @@ import { pidAlive, waitUntil } from '../../infra/process';
 import { pipelineWorkflowId } from '../../lib/ids';
 import { ConfigError } from '../../lib/errors';
 import { serviceStatus, startService } from '../../infra/services';
-import { CLUSTER_SERVICES } from '../../infra/temporal-cluster';
+import { CLUSTER_SERVICES, defaultClusterPorts, localClusterTls } from '../../infra/temporal-cluster';
 import { connectClientConnection, connectWorkerConnection } from '../../workers/temporal-connection';
 import { waitForStep } from '../helpers/pipeline-progress';
 import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
@@ -26,12 +28,33 @@ function edp(configFile: string, args: string[]): Promise<{ code: number; out: s
   );
 }
 
+const HISTORY_SERVICE = 'temporal.api.workflowservice.v1.HistoryService';
+
+/**
+ * The history service's gRPC health of itself (grpc.health.v1.Health/Check, hand-encoded: one string
+ * field out, one enum field back) asked at `address` with `creds`: `SERVING`, or the refusal's message.
+ */
+function historyHealth(address: string, creds: ChannelCredentials): Promise<string> {
+  const client = new Client(address, creds);
+  const name = Buffer.from(HISTORY_SERVICE);
+  return new Promise<string>((resolve) => {
+    client.makeUnaryRequest(
+      '/grpc.health.v1.Health/Check',
+      () => Buffer.concat([Buffer.from([0x0a, name.length]), name]),
+      (reply: Buffer) => (reply[0] === 0x08 && reply[1] === 1 ? 'SERVING' : `status ${reply.toString('hex')}`),
+      null,
+      { deadline: Date.now() + 5_000 },
+      (err, status) => resolve(err ? `refused: ${err.message}` : String(status)),
+    );
+  }).finally(() => client.close());
+}
+
 /**
  * The real Temporal server (built from go.temporal.io/server into the service cache) as four processes —
  * frontend, history, matching, worker — on PostgreSQL with SQL visibility, the frontend taking mTLS only.
  * Started by this suite alone (not global setup), as `edp up --cluster` starts it.
  */
-describe('multi-process Temporal cluster: PostgreSQL, SQL visibility, mTLS frontend', () => {
+describe('multi-process Temporal cluster: PostgreSQL, SQL visibility, mTLS frontend and internode', () => {
   const NAMESPACE = 'edp-cluster';
   const interval = { start: '2026-03-02T08:00:00.000Z', end: '2026-03-02T12:00:00.000Z' };
   const sample = { claimsPerInterval: 20_000, members: 2_000 };
@@ -100,6 +123,22 @@ describe('multi-process Temporal cluster: PostgreSQL, SQL visibility, mTLS front
       expect((err as ConfigError).fix).toBe('temporal.tls.certFile');
       expect(classifyError(err).nonRetryable).toBe(true);
     }
+  });
+
+  it('the services take mTLS of the internode CA only: plain text and client certificates are refused at history', async () => {
+    const { port } = new URL(`grpc://${cluster.address}`);
+    const history = `127.0.0.1:${defaultClusterPorts(Number(port)).history.grpc}`;
+    const internode = localClusterTls(cluster.config.services.temporal.cluster.pkiDir).internode;
+    const read = (file: string) => readFileSync(file);
+    const tls = (key: string, cert: string) => credentials.createSsl(read(internode.caFile), read(key), read(cert));
+    // What the frontend, matching and worker present: served, so history listens with TLS and is up.
+    expect(await historyHealth(history, tls(internode.keyFile, internode.certFile))).toBe('SERVING');
+    expect(await historyHealth(history, credentials.createInsecure())).toMatch(/^refused: /);
+    // A client certificate the frontend accepts is no key to the services behind it.
+    expect(await historyHealth(history, tls(cluster.pki.clientKey, cluster.pki.clientCert))).toMatch(/^refused: /);
+    expect(await historyHealth(history, tls(cluster.pki.otherClientKey, cluster.pki.otherClientCert))).toMatch(
+      /^refused: /,
+    );
   });
 
   it('`edp up` of the cluster without temporal.tls names the key and the files; `edp status` shows its frontend', async () => {

@@ -1,3 +1,5 @@
+import { stringifyLossless } from '../lossless-json';
+
 /** A Kafka Connect schema as the JSON converter writes it beside the payload (`schemas.enable=true`). */
 export interface ConnectSchema {
   type: string;
@@ -18,9 +20,16 @@ const floorDiv = (a: number, b: number): [number, number] => {
   return [q, a - q * b];
 };
 
+/** {@link floorDiv} of an exact integer beyond 2^53 (nanoseconds since 1970), whose quotient and remainder fit a number. */
+const floorDivBig = (a: bigint, b: number): [number, number] => {
+  const d = BigInt(b);
+  const r = ((a % d) + d) % d;
+  return [Number((a - r) / d), Number(r)];
+};
+
 /** ISO-8601 UTC text of an instant given as whole units since the epoch, keeping every fractional digit of the unit. */
-export function epochToIso(value: number, unitsPerMs: 1 | 1000 | 1_000_000): string {
-  const [ms, sub] = floorDiv(value, unitsPerMs);
+export function epochToIso(value: number | bigint, unitsPerMs: 1 | 1000 | 1_000_000): string {
+  const [ms, sub] = typeof value === 'bigint' ? floorDivBig(value, unitsPerMs) : floorDiv(value, unitsPerMs);
   const iso = new Date(ms).toISOString();
   if (unitsPerMs === 1) return iso;
   return `${iso.slice(0, -1)}${String(sub).padStart(String(unitsPerMs).length - 1, '0')}Z`;
@@ -64,9 +73,11 @@ export class EncodingError extends Error {
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** A whole count that may exceed 2^53 (the lossless parser gives those as `bigint`). */
+const isCount = (v: unknown): v is number | bigint => isNumber(v) || typeof v === 'bigint';
 
 function need<T>(ok: boolean, value: T, what: string, raw: unknown): T {
-  if (!ok) throw new EncodingError(`expected ${what}, got ${JSON.stringify(raw)?.slice(0, 40)}`);
+  if (!ok) throw new EncodingError(`expected ${what}, got ${stringifyLossless(raw).slice(0, 40)}`);
   return value;
 }
 
@@ -78,7 +89,7 @@ const LOGICAL: Readonly<Record<string, (v: unknown, s: ConnectSchema) => unknown
   'org.apache.kafka.connect.data.Timestamp': (v) => need(isNumber(v), epochToIso(v as number, 1), 'epoch ms', v),
   'io.debezium.time.MicroTimestamp': (v) => need(isNumber(v), epochToIso(v as number, 1000), 'epoch microseconds', v),
   'io.debezium.time.NanoTimestamp': (v) =>
-    need(isNumber(v), epochToIso(v as number, 1_000_000), 'epoch nanoseconds', v),
+    need(isCount(v), isCount(v) ? epochToIso(v, 1_000_000) : '', 'epoch nanoseconds', v),
   'io.debezium.time.ZonedTimestamp': (v) => {
     const utc = typeof v === 'string' ? zonedToUtc(v) : undefined;
     return need(utc !== undefined, utc, 'an ISO-8601 timestamp with offset', v);

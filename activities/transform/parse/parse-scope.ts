@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { JinjaRenderer, type JinjaGlobals, type MacroLibrary } from '../jinja';
 import { dbtContext, type ContextInput } from '../jinja-context';
 import type { ManifestNode, ResourceType, TargetInfo } from '../manifest-types';
-import { configFromTree, mergeConfig, readProjectFile, type FoundFile, type ProjectFile } from '../project-files';
+import {
+  configFromTree,
+  fileChecksum,
+  mergeConfig,
+  readProjectFile,
+  type FoundFile,
+  type ProjectFile,
+} from '../project-files';
 import { coerceBooleanConfigs } from './parse-boolean-configs';
 import { readMacros } from './parse-macros';
 import type { Properties } from './parse-properties';
@@ -140,6 +147,6 @@ export function draftNode(
     props,
     description: props?.description,
     columns: props && Object.keys(props.columns).length ? props.columns : undefined,
-    checksum: sha(node.checksumOf),
+    checksum: fileChecksum(node.checksumOf),
   };
 }

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { CompileError } from '../jinja';
 import type { GenericTest, ManifestSource } from '../manifest-types';
 import { configFromTree, findFiles, mergeConfig, type FoundFile } from '../project-files';
-import { parseTestEntry, testNodeName } from '../test-entries';
+import { parseTestEntry } from '../test-entries';
+import { genericTestIdentity } from '../test-names';
 import { genericTestMacro } from '../packages/macro-library';
 import { coerceBooleanConfigs } from './parse-boolean-configs';
 import { draftNode, type Draft, type ParseScope } from './parse-scope';
@@ -34,7 +35,7 @@ export interface TestTargets {
 /** Generic tests written in properties files on nodes and sources; disabled ones are left out. */
 export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draft[] {
   const { project, library } = scope;
-  const testNames = new Set(targets.nodes.filter((d) => d.resourceType === 'test').map((d) => d.name));
+  const testNames = new Set(targets.nodes.filter((d) => d.resourceType === 'test').map((d) => d.id));
   const generics: Draft[] = [];
   const addTests = (attachedTo: string, attachedName: string, tests: TestEntries) => {
     for (const t of tests) {
@@ -59,9 +60,20 @@ export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draf
           : `define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/`;
         throw new CompileError(`${t.file}: unknown test '${parsed.test}' on ${attachedName} (${hint})`);
       }
-      let name = parsed.name ?? testNodeName(parsed.test, attachedName, t.column, parsed.kwargs);
-      for (let i = 2; testNames.has(name); i++) name = `${name}_${i}`;
-      testNames.add(name);
+      const source = targets.sources[attachedTo];
+      const identity = genericTestIdentity(project.name, {
+        test: parsed.test,
+        targetName: source ? `${source.sourceName}_${source.name}` : attachedName,
+        onSource: !!source,
+        targetCall: source ? `source('${source.sourceName}', '${source.name}')` : `ref('${attachedName}')`,
+        args: { ...parsed.kwargs, ...(t.column !== undefined ? { column_name: t.column } : {}) },
+        explicitName: parsed.name,
+      });
+      const { name } = identity;
+      // Two entries dbt would name alike (only their configs differ) both run, the second suffixed.
+      let id = identity.uniqueId;
+      for (let i = 2; testNames.has(id); i++) id = `${identity.uniqueId}_${i}`;
+      testNames.add(id);
       const fileLike: FoundFile = { path: t.file, inRoot: name, text: '' };
       const draft = draftNode(scope, {
         type: 'test',
@@ -70,8 +82,11 @@ export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draf
         rawSql: '',
         checksumOf: JSON.stringify([t.entry, t.column, attachedTo]),
       });
+      draft.id = id;
       draft.fqn = [project.name, ...t.inRoot.split('/').slice(0, -1), name];
       mergeConfig(draft.config, configFromTree(project.configTrees.test, draft.fqn));
+      // A name of 64 characters or more is hashed into the alias, as dbt does (files and relations use it).
+      if (identity.alias !== name && draft.config.alias === undefined) draft.config.alias = identity.alias;
       coerceBooleanConfigs(mergeConfig(draft.config, parsed.config), t.file);
       const generic: GenericTest = { name: parsed.test, attachedTo, column: t.column, kwargs: parsed.kwargs };
       draft.generic = generic;

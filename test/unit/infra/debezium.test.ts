@@ -19,6 +19,7 @@ describe('the Debezium connector settings from the cdc section', () => {
       'claims',
       'claim_status_events',
       'providers',
+      'accumulators',
       'edp_heartbeat',
     ]);
     expect(cdcTopic(cdc, 'members')).toBe('edp.cdc.public.members');

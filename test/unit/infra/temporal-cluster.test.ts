@@ -7,7 +7,14 @@ describe('the multi-process Temporal cluster config', () => {
     host: '127.0.0.1',
     ports: defaultClusterPorts(7233),
     postgres: { host: '127.0.0.1', port: 5442, user: 'edp' },
-    tls: { caFile: 'ca.crt', certFile: 'fe.crt', keyFile: 'fe.key', clientCertFile: 'c.crt', clientKeyFile: 'c.key' },
+    tls: {
+      caFile: 'ca.crt',
+      certFile: 'fe.crt',
+      keyFile: 'fe.key',
+      clientCertFile: 'c.crt',
+      clientKeyFile: 'c.key',
+      internode: { caFile: 'in-ca.crt', certFile: 'in.crt', keyFile: 'in.key' },
+    },
     namespace: 'edp',
   };
 
@@ -21,7 +28,7 @@ describe('the multi-process Temporal cluster config', () => {
     });
   });
 
-  it('persists to PostgreSQL with SQL visibility and requires client certificates of the CA on the frontend', () => {
+  it('persists to PostgreSQL with SQL visibility and requires client certificates of a CA on every service', () => {
     const config = clusterConfig(options) as {
       persistence: { datastores: Record<string, { sql: { pluginName: string; databaseName: string } }> };
       global: { tls: Record<string, unknown> };
@@ -35,7 +42,13 @@ describe('the multi-process Temporal cluster config', () => {
       frontend: { server: { certFile: 'fe.crt', requireClientAuth: true, clientCaFiles: ['ca.crt'] } },
       systemWorker: { certFile: 'c.crt', keyFile: 'c.key', client: { rootCaFiles: ['ca.crt'] } },
     });
-    expect(config.global.tls).not.toHaveProperty('internode'); // loopback only: plain between the services
+    // The services take mTLS of their own CA from each other, never the clients' CA.
+    expect(config.global.tls).toMatchObject({
+      internode: {
+        server: { certFile: 'in.crt', keyFile: 'in.key', requireClientAuth: true, clientCaFiles: ['in-ca.crt'] },
+        client: { serverName: '127.0.0.1', rootCaFiles: ['in-ca.crt'] },
+      },
+    });
     expect(Object.keys(config.services).sort()).toEqual(['frontend', 'history', 'matching', 'worker']);
   });
 

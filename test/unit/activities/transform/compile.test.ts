@@ -139,6 +139,6 @@ describe('testSql', () => {
   });
 
   it('does not quote accepted values with quote: false', () => {
-    expect(testSql(m, nodeNamed(m, 'accepted_values_child_parent_id__1__2'), RUN)).toContain('not in (1, 2)');
+    expect(testSql(m, nodeNamed(m, 'accepted_values_child_parent_id__False__1__2'), RUN)).toContain('not in (1, 2)');
   });
 });

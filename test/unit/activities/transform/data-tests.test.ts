@@ -98,7 +98,7 @@ describe('data tests on DuckDB', () => {
   });
 
   it('a custom generic test receives its other arguments', () => {
-    expect(outcome('at_least_parent_id')).toEqual({ type: 'test', status: 'fail', rows: 1 });
+    expect(outcome('at_least_parent_id__2')).toEqual({ type: 'test', status: 'fail', rows: 1 });
   });
 
   it('a singular test fails on any row it returns, and passes on none', () => {
@@ -134,7 +134,7 @@ describe('tests on sources', () => {
       await runner.warehouse.execute('create schema landing');
       await runner.warehouse.execute('create table landing.orders as select * from (values (1), (1), (2)) t(id)');
       const results = await runner.build();
-      expect(results.unique_raw_orders_id).toMatchObject({ status: 'fail', rows: 1 });
+      expect(results.source_unique_raw_orders_id).toMatchObject({ status: 'fail', rows: 1 });
     } finally {
       await runner.close();
     }

@@ -16,9 +16,15 @@ describe('manifest store', () => {
     const manifest = parse(dir);
     const file = writeManifest(manifest);
     expect(file).toBe(join(dir, 'target', 'manifests', `${manifest.checksum}.json`));
+    // target/manifest.json is dbt's (schema v12); it names the planned manifest it was written from.
     expect(JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8'))).toMatchObject({
-      checksum: manifest.checksum,
+      metadata: {
+        dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json',
+        env: { EDP_MANIFEST_CHECKSUM: manifest.checksum },
+      },
+      nodes: { 'model.p.m': { unique_id: 'model.p.m', resource_type: 'model', name: 'm' } },
     });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ checksum: manifest.checksum });
     expect(readManifest(file, manifest.checksum).nodes['model.p.m'].name).toBe('m');
   });
 

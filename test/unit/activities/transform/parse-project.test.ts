@@ -145,7 +145,7 @@ models:
         data_tests: [unique]
 `,
     });
-    expect(Object.keys(parse(dir).nodes).sort()).toEqual(['model.p.on', 'test.p.unique_on_id']);
+    expect(Object.keys(parse(dir).nodes).sort()).toEqual(['model.p.on', 'test.p.unique_on_id.eb89a83be4']);
   });
 
   it('fails when an enabled model refs a disabled one', () => {

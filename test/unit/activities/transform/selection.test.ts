@@ -37,7 +37,12 @@ const manifest = parse(
 );
 
 const REL = 'relationships_stg_b_a_id__id__ref_stg_a_';
-const name = (id: string) => id.split('.').slice(2).join('.');
+const name = (id: string) =>
+  id
+    .split('.')
+    .slice(2)
+    .join('.')
+    .replace(/\.[0-9a-f]{10}$/, '');
 const select = (sel: string[], command: DbtCommand = 'build', exclude: string[] = []) =>
   selectNodes(manifest, command, sel, exclude).map(name).sort();
 const edgesOf = (sel: string[], command: DbtCommand = 'build') =>
@@ -49,9 +54,9 @@ describe('selectNodes', () => {
     expect(select([], 'seed')).toEqual(['lookup']);
     expect(select([], 'test')).toEqual([
       'assert_m3',
-      'not_null_raw_orders_id',
       'not_null_stg_a_id',
       REL,
+      'source_not_null_raw_orders_id',
       'unique_stg_a_id',
     ]);
   });
@@ -87,9 +92,9 @@ describe('selectNodes', () => {
   it('selects a source and the tests on it with source:', () => {
     expect(select(['source:raw+'], 'build')).toEqual([
       'm1',
-      'not_null_raw_orders_id',
       'not_null_stg_a_id',
       REL,
+      'source_not_null_raw_orders_id',
       'stg_a',
       'unique_stg_a_id',
     ]);
@@ -109,7 +114,7 @@ describe('selectNodes', () => {
 
   // dbt docs: `dbt test --exclude "orders"` tests all models except tests associated with the orders model.
   it('--exclude of a model excludes the tests on it too', () => {
-    expect(select([], 'test', ['stg_a'])).toEqual(['assert_m3', 'not_null_raw_orders_id']);
+    expect(select([], 'test', ['stg_a'])).toEqual(['assert_m3', 'source_not_null_raw_orders_id']);
     expect(select(['+m3'], 'build', ['stg_b'])).toEqual(['assert_m3', 'm2', 'm3']);
   });
 

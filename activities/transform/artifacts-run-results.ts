@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { DBT_ARTIFACTS_VERSION, type DbtJson } from './artifacts-manifest';
+import { readProjectFile } from './project-files';
+
+/** `metadata.dbt_schema_version` of dbt's run_results.json. */
+export const RUN_RESULTS_SCHEMA = 'https://schemas.getdbt.com/dbt/run-results/v6.json';
+
+/** How one node of a run ended, as the transform workflow reports it. */
+export interface NodeOutcome {
+  id: string;
+  type: string;
+  status: 'success' | 'error' | 'skipped' | 'warn' | 'fail';
+  rows?: number;
+  durationMs?: number;
+  error?: string;
+}
+
+/** What a command ran: its name, arguments and when it started. */
+export interface RunDescription {
+  command: string;
+  startedAt: Date;
+  args: Record<string, unknown>;
+}
+
+const TESTS = new Set(['test', 'unit_test']);
+
+/** dbt's status words: models `success`/`error`/`skipped`, tests `pass`/`fail`/`warn`/`error`/`skipped`. */
+function dbtStatus(n: NodeOutcome): string {
+  if (n.status === 'error' || n.status === 'skipped') return n.status;
+  if (TESTS.has(n.type)) return n.status === 'success' ? 'pass' : n.status;
+  return n.status === 'warn' ? 'success' : n.status;
+}
+
+/** One run's results in dbt's run_results.json shape (schema v6). */
+export function dbtRunResults(nodes: readonly NodeOutcome[], run: RunDescription, finishedAt = new Date()): DbtJson {
+  return {
+    metadata: {
+      dbt_schema_version: RUN_RESULTS_SCHEMA,
+      dbt_version: DBT_ARTIFACTS_VERSION,
+      generated_at: finishedAt.toISOString(),
+      invocation_id: randomUUID(),
+      invocation_started_at: run.startedAt.toISOString(),
+      env: {},
+    },
+    results: nodes.map((n) => {
+      const test = TESTS.has(n.type);
+      const seconds = (n.durationMs ?? 0) / 1000;
+      return {
+        status: dbtStatus(n),
+        timing: [],
+        thread_id: 'Thread-1',
+        execution_time: seconds,
+        adapter_response: test || n.rows === undefined ? {} : { _message: 'OK', rows_affected: n.rows },
+        message: n.error ?? (test ? null : n.status === 'success' ? 'OK' : null),
+        failures: test ? (n.rows ?? null) : null,
+        unique_id: n.id,
+        compiled: null,
+        compiled_code: null,
+        relation_name: null,
+        batch_results: null,
+      };
+    }),
+    elapsed_time: (finishedAt.getTime() - run.startedAt.getTime()) / 1000,
+    args: { which: run.command, ...run.args },
+  };
+}
+
+/** Writes `run_results.json` into the project's target folder, as dbt does after every command that runs nodes. */
+export function writeRunResults(projectDir: string, nodes: readonly NodeOutcome[], run: RunDescription): string {
+  const { targetPath } = readProjectFile(projectDir);
+  const dir = isAbsolute(targetPath) ? targetPath : join(projectDir, targetPath);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'run_results.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(dbtRunResults(nodes, run)));
+  renameSync(tmp, file);
+  return file;
+}

@@ -1,0 +1,205 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_TARGET, parseProject, planProject, readStateManifest, selectNodes } from '../../activities/transform';
+import { DuckDbWarehouse } from '../../activities/warehouse';
+import { dbtCommand, type DbtOptions } from '../../cli/dbt-command';
+import { dbtDocsGenerate } from '../../cli/dbt-docs';
+import { withWorker } from '../../cli/session';
+import { ensureDbtArtifactsParser } from '../../infra/install';
+import { dbtCorpus } from '../helpers/dbt-corpus';
+import { runDbtCore } from '../helpers/dbt-reference';
+import { testConfig } from '../helpers/platform';
+import { tmpDir } from '../helpers/tmp';
+
+const CORPUS = dbtCorpus();
+
+/** jaffle-shop and dbt_utils' integration-test project, their packages in dbt_packages/ as dbt deps leaves them. */
+function corpusProject(which: 'jaffle-shop' | 'dbt_utils', dir: string): string {
+  const from =
+    which === 'jaffle-shop'
+      ? join(CORPUS, 'projects', 'jaffle-shop')
+      : join(CORPUS, 'packages', 'dbt_utils', 'integration_tests');
+  cpSync(from, dir, { recursive: true });
+  for (const p of which === 'jaffle-shop' ? ['dbt_utils', 'dbt_date', 'audit_helper'] : ['dbt_utils']) {
+    cpSync(join(CORPUS, 'packages', p), join(dir, 'dbt_packages', p), { recursive: true });
+  }
+  rmSync(join(dir, 'dbt_packages', 'dbt_utils', 'integration_tests'), { recursive: true, force: true });
+  return dir;
+}
+
+/** Validates artifacts with dbt-artifacts-parser's pydantic models of dbt's schemas; returns its report. */
+function validate(files: Array<[kind: 'manifest_v12' | 'run_results_v6' | 'catalog_v1', file: string]>): string {
+  const python = ensureDbtArtifactsParser();
+  const script = [
+    'import json, sys',
+    'from dbt_artifacts_parser import parser',
+    'for kind, f in zip(sys.argv[1::2], sys.argv[2::2]):',
+    '    getattr(parser, "parse_" + kind)(json.load(open(f)))',
+    '    print(kind, "valid")',
+  ].join('\n');
+  const r = spawnSync(python, ['-c', script, ...files.flat()], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`dbt-artifacts-parser refused:\n${r.stderr.slice(-3000)}`);
+  return r.stdout;
+}
+
+/** The parts of dbt's artifacts the assertions read. */
+interface Artifacts {
+  nodes: Record<
+    string,
+    { unique_id: string; resource_type: string; config: { enabled: boolean }; checksum: unknown; columns: unknown }
+  >;
+  sources: Record<string, unknown>;
+  parent_map: Record<string, string[]>;
+  results: Array<{ unique_id: string; status: string }>;
+}
+
+const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Artifacts;
+
+describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB)', () => {
+  it.each(['jaffle-shop', 'dbt_utils'] as const)(
+    '%s: every enabled test node has the unique id dbt-core gives it, --select <its name> selects exactly it, and our manifest.json is dbt v12 with dbt keys',
+    (which) => {
+      const work = tmpDir('edp-dbt-names-');
+      const project = corpusProject(which, join(work, 'project'));
+      runDbtCore(project, join(work, 'ref.duckdb'), join(work, 'dbt'), ['parse', '--profile', 'edp']);
+      const theirs = json(join(work, 'dbt', 'target', 'manifest.json'));
+      const theirTests = Object.values(theirs.nodes)
+        .filter((n) => n.resource_type === 'test' && n.config.enabled)
+        .map((n) => n.unique_id)
+        .sort();
+      const manifest = parseProject(project, { target: DEFAULT_TARGET });
+      const ourTests = Object.values(manifest.nodes)
+        .filter((n) => n.resourceType === 'test')
+        .map((n) => n.id)
+        .sort();
+      expect(ourTests).toEqual(theirTests);
+      for (const id of ourTests) expect(selectNodes(manifest, 'test', [manifest.nodes[id].name])).toEqual([id]);
+
+      // Our target/manifest.json: dbt's schema, dbt's node ids and file checksums, nothing modified against dbt's.
+      planProject(project, { command: 'build' });
+      const ours = json(join(project, 'target', 'manifest.json'));
+      expect(validate([['manifest_v12', join(project, 'target', 'manifest.json')]])).toMatch(/manifest_v12 valid/);
+      expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
+      const enabled = (m: Artifacts) =>
+        Object.keys(m.nodes)
+          .filter((id) => m.nodes[id].config.enabled)
+          .sort();
+      expect(enabled(ours)).toEqual(enabled(theirs));
+      expect(Object.keys(ours.sources).sort()).toEqual(Object.keys(theirs.sources).sort());
+      for (const id of enabled(ours)) {
+        expect([id, Object.keys(ours.nodes[id]).sort()]).toEqual([id, Object.keys(theirs.nodes[id]).sort()]);
+        expect([id, ours.nodes[id].checksum]).toEqual([id, theirs.nodes[id].checksum]);
+        expect([id, [...ours.parent_map[id]].sort()]).toEqual([id, [...theirs.parent_map[id]].sort()]);
+      }
+      const state = readStateManifest(join(work, 'dbt', 'target'));
+      expect(selectNodes(manifest, 'build', ['state:modified'], [], { state })).toEqual([]);
+    },
+    300_000,
+  );
+
+  it('state:modified+ with --state builds the changed model and its children; --defer reads the unbuilt parent from prod; run_results, catalog valid', async () => {
+    const work = tmpDir('edp-dbt-slim-ci-');
+    const dir = join(work, 'project');
+    const files: Record<string, string> = {
+      'dbt_project.yml': "name: slim\nversion: '1'\nprofile: edp\nmodels:\n  slim:\n    +materialized: table\n",
+      'models/a.sql': 'select range as id from range(5)',
+      'models/b.sql': "select id from {{ ref('a') }}",
+      'models/c.sql': "select id from {{ ref('b') }}",
+      'models/d.sql': "select id from {{ ref('a') }}",
+      'models/_props.yml': [
+        'models:',
+        '  - name: c',
+        '    columns:',
+        '      - name: id',
+        '        data_tests:',
+        '          - not_null',
+        '          - accepted_values:',
+        '              values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]',
+        '              quote: false',
+      ].join('\n'),
+    };
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    // Production and CI differ by target schema, as two dbt targets would: one worker each on one warehouse.
+    const { config } = testConfig('it-dbt-slim-ci');
+    const prodConfig = { ...config, transform: { ...config.transform, targetSchema: 'prod' } };
+    const ciConfig = { ...config, transform: { ...config.transform, targetSchema: 'ci' } };
+    const lines: string[] = [];
+    const run = (c: typeof config, sub: string, o: Partial<DbtOptions>) =>
+      dbtCommand(c, sub, { projectDir: dir, select: [], exclude: [], fullRefresh: false, noWait: false, ...o }, (m) =>
+        lines.push(m),
+      );
+    const results = () =>
+      json(join(dir, 'target', 'run_results.json'))
+        .results.map((r) => `${r.unique_id} ${r.status}`)
+        .sort();
+    const longTest = 'accepted_values_c_id__False__0__1__2__3__4__5__6__7__8__9__10__11__12__13__14__15__16__17';
+    const manifest = parseProject(dir, { target: DEFAULT_TARGET });
+    const longNode = Object.values(manifest.nodes).find((n) => n.name === longTest)!;
+    const testIds = Object.values(manifest.nodes)
+      .filter((n) => n.resourceType === 'test')
+      .map((n) => n.id);
+    // dbt hashes a name of 64 characters or more into the alias: `<test>_<model>` (30 characters at most) and the md5.
+    expect(longNode.config.alias).toBe(`accepted_values_c_${createHash('md5').update(longTest).digest('hex')}`);
+    const prodRun = await withWorker(
+      prodConfig,
+      async () => {
+        expect(await run(prodConfig, 'build', {})).toBe(0);
+        const prod = results();
+        mkdirSync(join(work, 'prev'));
+        cpSync(join(dir, 'target', 'manifest.json'), join(work, 'prev', 'manifest.json'));
+        // A test selected by its dbt name runs alone.
+        expect(await run(prodConfig, 'test', { select: [longTest] })).toBe(0);
+        return { prod, oneTest: results() };
+      },
+      () => {},
+    );
+    writeFileSync(join(dir, 'models', 'b.sql'), "select id, 'changed' as note from {{ ref('a') }}");
+    const slim = await withWorker(
+      ciConfig,
+      async () => {
+        const ci = { state: join(work, 'prev'), select: ['state:modified+'] };
+        expect(await run(ciConfig, 'build', { ...ci, defer: true })).toBe(0);
+        const built = results();
+        expect(await dbtDocsGenerate(ciConfig, { projectDir: dir }, (m) => lines.push(m))).toBe(0);
+        return built;
+      },
+      () => {},
+    );
+    expect(prodRun.prod).toHaveLength(6);
+    expect(prodRun.prod.every((r) => / (success|pass)$/.test(r))).toBe(true);
+    expect(prodRun.oneTest).toEqual([`${longNode.id} pass`]);
+    expect(slim).toEqual(['model.slim.b success', 'model.slim.c success', ...testIds.map((id) => `${id} pass`)].sort());
+    // b was built in the CI schema from prod's a (never built in CI), as dbt's --defer does.
+    const w = await DuckDbWarehouse.open({ path: config.warehouse.duckdb.path });
+    try {
+      const tables = await w.query<{ t: string }>(
+        "select table_schema || '.' || table_name as t from information_schema.tables where table_schema in ('ci', 'prod') order by 1",
+      );
+      expect(tables.map((r) => r.t)).toEqual(['ci.b', 'ci.c', 'prod.a', 'prod.b', 'prod.c', 'prod.d']);
+      expect(await w.query('select count(*)::int as n, min(note) as note from ci.b')).toEqual([
+        { n: 5, note: 'changed' },
+      ]);
+    } finally {
+      await w.close();
+    }
+    const catalog = json(join(dir, 'target', 'catalog.json'));
+    expect(catalog.nodes['model.slim.b'].columns).toMatchObject({
+      id: { name: 'id', index: 1 },
+      note: { name: 'note', index: 2, type: 'VARCHAR' },
+    });
+    expect(catalog.nodes['model.slim.a']).toBeUndefined(); // ci.a was never built
+    expect(
+      validate([
+        ['manifest_v12', join(dir, 'target', 'manifest.json')],
+        ['run_results_v6', join(dir, 'target', 'run_results.json')],
+        ['catalog_v1', join(dir, 'target', 'catalog.json')],
+      ]),
+    ).toBe('manifest_v12 valid\nrun_results_v6 valid\ncatalog_v1 valid\n');
+    expect(existsSync(join(work, 'prev', 'manifest.json'))).toBe(true);
+  }, 600_000);
+});
