@@ -100,7 +100,7 @@ class ArrowToJson:
         if doc is not None:
             log_query_tag(doc)
             sql = doc.get("sqlText", "")
-            answer = strict_refusal(sql) or user_command(sql) or stage_command(sql, headers)
+            answer = strict_refusal(sql) or user_command(sql) or stage_command(sql, headers) or grant_command(sql)
         if answer is not None:
             await answer_json(send, answer)
             return
@@ -207,6 +207,42 @@ def user_command(sql):
         return {"data": None, "code": "000001", "message": f"fakesnow shim: not an RSA public key: {e}", "success": False}
     RSA_KEYS.setdefault(user.upper(), {})[match["slot"] or "_1"] = key
     return json_result(["status"], [["Statement executed successfully."]])
+
+
+# Grants made with GRANT … ON <object> TO <grantee type> <grantee> (fakesnow parses no GRANT): kept per
+# object, upper-case name without quotes, as a set of (privilege, grantee type, grantee).
+GRANTS = {}
+GRANT = re.compile(
+    r"^\s*(?P<verb>GRANT|REVOKE)\s+(?P<privilege>[\w ]+?)\s+ON\s+(?:(?:TABLE|VIEW)\s+)?(?P<object>[\w$.\"]+)\s+"
+    r"(?:TO|FROM)\s+(?P<type>DATABASE\s+ROLE|ROLE|SHARE|USER)\s+(?P<grantee>\"[^\"]+\"|[\w$]+)\s*;?\s*$",
+    re.IGNORECASE,
+)
+SHOW_GRANTS = re.compile(r"^\s*SHOW\s+GRANTS\s+ON\s+(?:(?:TABLE|VIEW)\s+)?(?P<object>[\w$.\"]+)\s*;?\s*$", re.IGNORECASE)
+
+
+def object_key(name):
+    return ".".join(part.strip('"').upper() for part in re.findall(r'"[^"]*"|[^.]+', name))
+
+
+def grant_command(sql):
+    """Answers GRANT / REVOKE on a table or view (kept here, not enforced: fakesnow has no roles) and
+    SHOW GRANTS ON it, in Snowflake's columns, so grants can be applied and read back."""
+    match = GRANT.match(sql)
+    if match:
+        grant = (match["privilege"].upper(), re.sub(r"\s+", "_", match["type"].upper()), match["grantee"].strip('"').upper())
+        held = GRANTS.setdefault(object_key(match["object"]), set())
+        if match["verb"].upper() == "GRANT":
+            held.add(grant)
+        else:
+            held.discard(grant)
+        return json_result(["status"], [["Statement executed successfully."]])
+    match = SHOW_GRANTS.match(sql)
+    if match:
+        key = object_key(match["object"])
+        rows = [["", p, "TABLE", key, t, g, "false", "SYSADMIN"] for p, t, g in sorted(GRANTS.get(key, ()))]
+        names = ["created_on", "privilege", "granted_on", "name", "granted_to", "grantee_name", "grant_option", "granted_by"]
+        return json_result(names, rows)
+    return None
 
 
 def jwt_error(doc):

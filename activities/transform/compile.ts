@@ -1,7 +1,8 @@
 import { CompileError, JinjaRenderer, type JinjaGlobals } from './jinja';
 import { dbtContext, quoterFor, renderRelation } from './jinja-context';
-import type { GenericTest, Manifest, ManifestNode } from './manifest-types';
+import type { GenericTest, Manifest, ManifestNode, ManifestSource } from './manifest-types';
 import { genericTestMacro } from './packages/macro-library';
+import { sourceSql } from './external-location';
 import { prefetchQueries, queryStore, type QueryResult } from './packages/compile-queries';
 
 /** How one run compiles: which relations exist decides `is_incremental()`. */
@@ -12,6 +13,8 @@ export interface CompileOptions {
   isIncremental?: boolean;
   /** Globals besides dbt's (run hooks' `results`, `schemas`). */
   globals?: JinjaGlobals;
+  /** Adapter methods that change the warehouse, carried out by the caller after the render (hooks). */
+  adapterMethods?: JinjaGlobals;
 }
 
 /** One renderer per manifest (macros parsed once per worker). */
@@ -144,6 +147,7 @@ function runContext(
     vars: manifest.vars,
     execute: true,
     queries: queryStore(options.invocationId),
+    adapterMethods: options.adapterMethods,
     // Only when a template reads it: handing the graph to minijinja costs time at every render.
     graph:
       /\bgraph\b/.test(manifest.macros.source) || (node && /\bgraph\b/.test(node.rawSql))
@@ -162,9 +166,7 @@ function runContext(
     },
     source: (s, t) => {
       const src = manifest.sources[`source.${manifest.projectName}.${s}.${t}`];
-      return src
-        ? { sql: renderRelation(src.relation, manifest.target.type) }
-        : { error: `source('${s}', '${t}') is not defined` };
+      return src ? { sql: sourceSql(manifest, src) } : { error: `source('${s}', '${t}') is not defined` };
     },
   });
   return { ...context, ...options.globals };
@@ -208,10 +210,11 @@ export function injectCtes(sql: string, ctes: ReadonlyArray<readonly [string, st
 /** The relation a generic test reads, as SQL, with its `where` config applied. */
 function testedRelation(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
   const g = test.generic!;
-  const attached = manifest.nodes[g.attachedTo] ?? manifest.sources[g.attachedTo];
+  const source = manifest.sources[g.attachedTo] as ManifestSource | undefined;
+  const attached = manifest.nodes[g.attachedTo] ?? source;
   if (!attached?.relation)
     throw new CompileError(`${test.path}: test ${test.name} is attached to ${g.attachedTo}, which has no table`);
-  const rel = renderRelation(attached.relation, manifest.target.type);
+  const rel = source ? sourceSql(manifest, source) : renderRelation(attached.relation, manifest.target.type);
   if (!test.config.where) return rel;
   // `where` may hold Jinja (`{{ var('since') }}`), rendered like a model.
   const where = String(test.config.where);
@@ -261,8 +264,13 @@ function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, 
     }
     case 'relationships': {
       const parentId = test.dependsOn.find((d) => d !== g.attachedTo);
-      const parent = parentId ? (manifest.nodes[parentId] ?? manifest.sources[parentId]) : undefined;
-      const to = parent?.relation ? renderRelation(parent.relation, manifest.target.type) : model;
+      const parentSource = parentId ? manifest.sources[parentId] : undefined;
+      const parent = parentId ? (manifest.nodes[parentId] ?? parentSource) : undefined;
+      const to = parentSource
+        ? sourceSql(manifest, parentSource)
+        : parent?.relation
+          ? renderRelation(parent.relation, manifest.target.type)
+          : model;
       return `with child as (select ${needColumn()} as from_field from ${model} where ${needColumn()} is not null), parent as (select ${q(String(g.kwargs.field))} as to_field from ${to}) select from_field from child left join parent on child.from_field = parent.to_field where parent.to_field is null`;
     }
     default: {

@@ -3,6 +3,7 @@ import type { Warehouse } from '../warehouse';
 import { compileNode, type CompileOptions } from './compile';
 import type { Hook, Manifest, ManifestNode, RunHookKind } from './manifest-types';
 import { markerOf, relationKind, writeMarker, type BuildOptions, type BuildOutcome } from './materialize';
+import { adapterEffectMethods, type AdapterEffect } from './adapter-effects';
 
 /**
  * dbt's hooks. A node's `pre-hook`s run before its materialization and its `post-hook`s after it, in
@@ -52,9 +53,12 @@ async function runHookList(
     const marker = { id: markerId(node, key, i) };
     if (await markerOf(w, o.invocationId, marker.id)) continue;
     const where = `${node.path} (${key} ${i + 1})`;
-    const sql = compileNode(manifest, { ...node, rawSql: hook.sql, path: where }, o);
+    const effects: AdapterEffect[] = [];
+    const adapterMethods = adapterEffectMethods(manifest.target.type, effects);
+    const sql = compileNode(manifest, { ...node, rawSql: hook.sql, path: where }, { ...o, adapterMethods });
     // A failing hook's error names it (a bad one fails the node, non-retryably).
     await classified(where, async () => {
+      for (const effect of effects) await effect(w);
       if (hook.transaction && CHANGES_ROWS.test(sql)) {
         await w.transaction(async (s) => {
           if (sql.trim()) await s.execute(sql);

@@ -10,6 +10,7 @@ export { CompileError } from './jinja';
 export { renderRelation, quoterFor } from './jinja-context';
 export { SELECTOR_METHODS, type SelectorMethod } from './selector-methods';
 export { installPackages } from './packages';
+export { checkFreshness, freshnessSources, writeSourcesJson, type FreshnessResult } from './source-freshness';
 export { dbtManifest, type DbtManifestFile } from './artifacts-manifest';
 export { dbtRunResults, writeRunResults, type NodeOutcome } from './artifacts-run-results';
 export { writeCatalog } from './artifacts-catalog';

@@ -39,6 +39,8 @@ export interface ContextInput {
   graph?: Record<string, unknown>;
   /** Where `run_query` and `statement` find their results while compiling for a run (none while parsing). */
   queries?: QueryStore;
+  /** Adapter methods that change the warehouse, where the render's caller carries out their changes (hooks). */
+  adapterMethods?: JinjaGlobals;
   invocationId: string;
   runStartedAt: string;
 }
@@ -137,7 +139,10 @@ function relationParts(value: unknown): string[] {
   return [...text.matchAll(/"((?:[^"]|"")*)"|([^."\s]+)/g)].map((m) => (m[1] ?? m[2]).replace(/""/g, '"'));
 }
 
-/** Adapter methods that change the warehouse from a template: harmless while parsing, an error when run. */
+/**
+ * Adapter methods that change the warehouse from a template: harmless while parsing, an error when run
+ * outside a hook (a hook's render carries them out: adapter-effects.ts).
+ */
 function unsupportedAdapterMethods(c: ContextInput): JinjaGlobals {
   const names = [
     'drop_relation',
@@ -152,7 +157,10 @@ function unsupportedAdapterMethods(c: ContextInput): JinjaGlobals {
       name,
       () =>
         c.execute
-          ? c.renderer.fail(`adapter.${name}() is not supported by the engine`, new RegExp(`adapter\\.${name}\\(`))
+          ? c.renderer.fail(
+              `adapter.${name}() is supported by edp in hooks only, not in a model's SQL`,
+              new RegExp(`adapter\\.${name}\\(`),
+            )
           : '',
     ]),
   );
@@ -211,6 +219,7 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
     },
     adapter: {
       ...unsupportedAdapterMethods(c),
+      ...c.adapterMethods,
       quote: (s: unknown) => `"${String(s)}"`,
       get_columns_in_relation: (relation: unknown) => {
         const [schema, table] = relationParts(relation).slice(-2);

@@ -86,6 +86,25 @@ export interface ManifestSource {
   name: string;
   relation: Relation;
   path: string;
+  /** dbt-duckdb's `external_location` (source or table `meta` / `config`), `{name}` placeholders filled: read from files. */
+  externalLocation?: string;
+  /** The column `dbt source freshness` takes the latest load time from (table's, else source's). */
+  loadedAtField?: string;
+  /** Freshness thresholds, merged source → table as dbt merges them; absent when none applies. */
+  freshness?: FreshnessThreshold;
+}
+
+/** dbt's freshness criteria: age limits for a warning and an error, and a `where` filter on the rows. */
+export interface FreshnessThreshold {
+  warn_after?: FreshnessTime;
+  error_after?: FreshnessTime;
+  filter?: string;
+}
+
+/** An age limit, `{count: 12, period: hour}`. */
+export interface FreshnessTime {
+  count?: number;
+  period?: 'minute' | 'hour' | 'day';
 }
 
 /** Everything a run needs, written once by the plan step to `target/`. */

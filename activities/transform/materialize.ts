@@ -29,6 +29,14 @@ export interface BuildOptions extends CompileOptions {
   fullRefresh?: boolean;
 }
 
+/** Builds one node of a manifest on the warehouse. */
+export type NodeBuilder = (
+  w: Warehouse,
+  manifest: Manifest,
+  node: ManifestNode,
+  o: BuildOptions,
+) => Promise<BuildOutcome>;
+
 const RUNS = TRANSFORM_NODE_RUNS.ref;
 
 /** Whether `rel` exists and as what; a read-only reader (`edp dbt compile`'s) is enough to ask. */

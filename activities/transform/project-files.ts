@@ -146,8 +146,9 @@ export function hookEntries(value: unknown): unknown[] {
 }
 
 /**
- * Merges `more` into `config`: later wins, except `tags` (added), `meta` (merged) and hooks (added, as
- * dbt does, under `pre-hook` / `post-hook` whether written so or as `pre_hook` / `post_hook`).
+ * Merges `more` into `config`: later wins, except `tags` (added), `meta` (merged), `grants` (per
+ * privilege, see {@link mergeGrants}) and hooks (added, as dbt does, under `pre-hook` / `post-hook`
+ * whether written so or as `pre_hook` / `post_hook`).
  */
 export function mergeConfig(config: Record<string, unknown>, more: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(more)) {
@@ -162,11 +163,38 @@ export function mergeConfig(config: Record<string, unknown>, more: Record<string
       config.tags = [...have, ...add.filter((t) => !have.includes(t))];
     } else if (key === 'meta' && value && typeof value === 'object') {
       config.meta = { ...(config.meta ?? {}), ...value };
+    } else if (key === 'grants' && value && typeof value === 'object') {
+      config.grants = mergeGrants(asGrants(config.grants), value as Record<string, unknown>);
     } else {
       config[key] = value;
     }
   }
   return config;
+}
+
+/** A privilege's grantees as a list (dbt's `_listify`). */
+const listify = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+
+/** A `grants` config with every privilege's grantees as a list. */
+function asGrants(v: unknown): Record<string, unknown[]> {
+  const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return Object.fromEntries(Object.entries(o).map(([k, g]) => [k, listify(g)]));
+}
+
+/**
+ * dbt's merge of `grants` (`DictKeyAppend`): a privilege set at a more specific level replaces its
+ * grantees, and `+privilege` adds to them; privileges not named are kept. A `+privilege` with nothing to
+ * add to yet stays so (a `config()` call's grants are gathered before they meet the project's).
+ */
+export function mergeGrants(base: Record<string, unknown[]>, more: Record<string, unknown>): Record<string, unknown[]> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(more)) {
+    const privilege = key.replace(/^\++/, '');
+    if (!key.startsWith('+')) out[privilege] = listify(value);
+    else if (privilege in out) out[privilege] = [...out[privilege], ...listify(value), ...(out[key] ?? [])];
+    else out[key] = [...(out[key] ?? []), ...listify(value)];
+  }
+  return out;
 }
 
 /** Python's whitespace, which dbt strips before hashing a file (unlike JavaScript's trim, not a BOM). */

@@ -12,7 +12,9 @@ import { templateQuery } from './compile-project';
 import { CompileError } from './jinja';
 import { loadManifest, shareManifest, writeNodeSql } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo, UnitTest } from './manifest-types';
-import { buildModel, type BuildOutcome } from './materialize';
+import { buildModel, relationKind, type BuildOutcome } from './materialize';
+import { applyGrants, grantsOf, type GrantsOutcome } from './grants';
+import { buildExternal } from './external';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
 import { buildSnapshot } from './snapshot';
@@ -67,6 +69,29 @@ export interface NodeRunResult {
   ms?: number;
   /** Results of the tests run with it, in order. */
   tests?: NodeRunResult[];
+  /** Its `grants` config and the grant / revoke statements run (none on an engine that does not apply grants). */
+  grants?: GrantsOutcome;
+}
+
+/** Builds a seed, snapshot or model (its enforced contract checked first). */
+async function buildNode(
+  w: Warehouse,
+  manifest: Manifest,
+  node: ManifestNode,
+  input: RunNodeInput,
+): Promise<BuildOutcome> {
+  if (node.resourceType === 'seed') return buildSeed(w, manifest, node, input);
+  if (node.resourceType === 'snapshot') return buildSnapshot(w, manifest, node, input);
+  const build = node.config.materialized === 'external' ? buildExternal : buildModel;
+  if (hasEnforcedContract(node)) await enforceContract(w, manifest, node, input);
+  return build(w, manifest, node, input);
+}
+
+/** Whether a build replaces the node's relation (grants on it go), or keeps it (snapshots, incremental runs). */
+function replacesRelation(node: ManifestNode, input: RunNodeInput): boolean {
+  if (node.resourceType === 'snapshot') return false;
+  const fullRefresh = input.fullRefresh && node.config.full_refresh !== false;
+  return node.config.materialized !== 'incremental' || Boolean(fullRefresh);
 }
 
 /** Project errors already say `file:line`; they reach the workflow without the node's context. */
@@ -244,11 +269,13 @@ export function createTransformActivities(deps: TransformDeps) {
               if (node.resourceType === 'test') {
                 result = await runTest(w, manifest, node, input);
               } else {
-                const built: BuildOutcome = await withNodeHooks(w, manifest, node, input, () => {
-                  if (node.resourceType === 'seed') return buildSeed(w, manifest, node, input);
-                  if (node.resourceType === 'snapshot') return buildSnapshot(w, manifest, node, input);
-                  if (!hasEnforcedContract(node)) return buildModel(w, manifest, node, input);
-                  return enforceContract(w, manifest, node, input).then(() => buildModel(w, manifest, node, input));
+                let grants: GrantsOutcome | undefined;
+                const built: BuildOutcome = await withNodeHooks(w, manifest, node, input, async () => {
+                  const existed =
+                    grantsOf(node) && builds ? (await relationKind(w, node.relation!)) !== undefined : false;
+                  const out = await buildNode(w, manifest, node, input);
+                  grants = await applyGrants(w, manifest, node, { existed, replaced: replacesRelation(node, input) });
+                  return out;
                 });
                 governed = builtModel(manifest, node, built);
                 writeNodeSql(manifest, node, 'run', built.sql);
@@ -259,6 +286,7 @@ export function createTransformActivities(deps: TransformDeps) {
                   status: 'success',
                   rows: built.rows,
                   table,
+                  ...(grants ? { grants } : {}),
                 };
               }
             } catch (err) {

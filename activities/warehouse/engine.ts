@@ -53,6 +53,18 @@ export interface Engine<Name extends string = string, Schema extends z.ZodTypeAn
    * (`<database>.<schema>.<table>`) where the engine has one; `<engine>://edp` and `schema.table` when undefined.
    */
   lineageNamespace?(section: NonNullable<z.output<Schema>>): { namespace: string; database?: string };
+  /** What the engine's dbt adapter does beyond SQL models: files it reads and writes, grants it applies. */
+  readonly dbtAdapter?: DbtAdapterCapabilities;
+}
+
+/** dbt adapter features an engine has (dbt-duckdb: external files; dbt-snowflake: grants). */
+export interface DbtAdapterCapabilities {
+  /** `materialized='external'` and sources with `external_location` (files read and written by the warehouse). */
+  externalFiles?: boolean;
+  /** `grants` configs run as `grant` / `revoke` statements after a build. */
+  appliesGrants?: boolean;
+  /** `alter … rename to` takes the new name with its schema (else a bare name, kept in the same schema). */
+  qualifiedRename?: boolean;
 }
 
 /** Declares an engine, keeping its name and section types for the registry. */

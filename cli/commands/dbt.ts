@@ -13,6 +13,10 @@ export const dbtCommand: CliCommand = {
     ],
     ['dbt deps [--project-dir DIR]', "install packages.yml's local and git packages into dbt_packages/"],
     [
+      'dbt source freshness [--project-dir DIR] [-s source:NAME[.TABLE] ...]',
+      'check source freshness (loaded_at_field, warn_after/error_after), write target/sources.json',
+    ],
+    [
       'dbt docs generate [--project-dir DIR]',
       "write dbt's manifest.json and catalog.json (from the warehouse) into target/",
     ],
@@ -29,6 +33,9 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   docs generate  target/manifest.json and target/catalog.json (columns and types from the warehouse)
   deps       install packages.yml / dependencies.yml packages into dbt_packages/: local: copied,
              git: cloned with git; hub packages must be placed in dbt_packages/ by hand
+  source freshness
+             each source table's latest loaded_at_field against its freshness limits: PASS, WARN,
+             ERROR STALE; writes target/sources.json; exit 1 on an error (reads the warehouse; no Temporal)
 
   --project-dir DIR       the project (default transform.projectDir: the platform's models/)
   -s, --select SEL        dbt selectors: name, +name, name+, 2+name, @name, tag:T, path:P, source:S.T,
@@ -70,6 +77,15 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
         throw err;
       }
       return 0;
+    }
+    if (sub === 'source' && rest[1] === 'freshness') {
+      const [{ dbtSourceFreshness }, { parseVars }] = await Promise.all([
+        import('../dbt-freshness'),
+        import('../dbt-command'),
+      ]);
+      const select = [...opts.list('select'), ...opts.list('models')];
+      const request = { projectDir: opts.string('project-dir'), select, vars: parseVars(opts.string('vars')) };
+      return dbtSourceFreshness(config, request, log);
     }
     const dbt = {
       projectDir: opts.string('project-dir'),

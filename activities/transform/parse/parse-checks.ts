@@ -1,3 +1,4 @@
+import { engineForTarget } from '../../warehouse/engines';
 import { CompileError, lineOfCall } from '../jinja';
 import type { ManifestNode } from '../manifest-types';
 import { findFiles, type FoundFile } from '../project-files';
@@ -36,17 +37,21 @@ function whereSet(n: ManifestNode, key: string): string {
 }
 
 /** Materializations, incremental strategies, snapshot strategies and contracts each node's config asks for. */
-export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
+export function checkNodeConfigs(nodes: readonly ManifestNode[], targetType: string): void {
+  const files = Boolean(engineForTarget(targetType).dbtAdapter?.externalFiles);
+  // dbt-duckdb's `external` writes files the engine's warehouse reads back; other engines have no such adapter.
+  const models = files ? [...MATERIALIZATIONS.model, 'external'] : MATERIALIZATIONS.model;
   for (const n of nodes) {
     const m = String(n.config.materialized);
-    if (!MATERIALIZATIONS[n.resourceType].includes(m)) {
+    if (!(n.resourceType === 'model' ? models : MATERIALIZATIONS[n.resourceType]).includes(m)) {
       const what =
         m === 'external'
-          ? "materialized='external' (dbt-duckdb's external files) is not supported by edp"
+          ? `materialized='external' (dbt-duckdb's external files) is not supported by edp on ${targetType}, only on DuckDB`
           : `materialized='${m}' is not supported by edp for a ${n.resourceType}`;
-      const use = n.resourceType === 'model' ? ` (use ${MATERIALIZATIONS.model.join(', ')})` : '';
+      const use = n.resourceType === 'model' ? ` (use ${models.join(', ')})` : '';
       throw new CompileError(`${whereSet(n, 'materialized')}: ${n.name}: ${what}${use}`);
     }
+    if (m === 'external') checkExternalFormat(n);
     if (m === 'incremental') {
       const strategy = n.config.incremental_strategy;
       if (strategy !== undefined && !INCREMENTAL_STRATEGIES.includes(strategy)) {
@@ -64,6 +69,19 @@ export function checkNodeConfigs(nodes: readonly ManifestNode[]): void {
       throw new CompileError(`${n.path}: snapshot ${n.name} needs strategy 'timestamp' or 'check'`);
     }
     if (hasEnforcedContract(n)) checkContractDeclared(n);
+  }
+}
+
+/** The file formats dbt-duckdb's `external` materialization writes. */
+export const EXTERNAL_FORMATS = ['parquet', 'csv', 'json'];
+
+/** An external model's `format`, when set, is one dbt-duckdb writes (it fails the model otherwise; here the plan). */
+function checkExternalFormat(n: ManifestNode): void {
+  const format = n.config.format;
+  if (format !== undefined && !(typeof format === 'string' && EXTERNAL_FORMATS.includes(format))) {
+    throw new CompileError(
+      `${whereSet(n, 'format')}: ${n.name}: format '${typeof format === 'string' ? format : JSON.stringify(format)}' is not one materialized='external' writes (${EXTERNAL_FORMATS.join(', ')})`,
+    );
   }
 }
 

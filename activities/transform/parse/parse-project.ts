@@ -44,7 +44,7 @@ export function parseProject(dir: string, options: ParseOptions): Manifest {
   const all = [...nodes, ...parseGenericTests(scope, { nodes, byName, declared, sources })];
   const unitTests = parseUnitTests(scope, unitTestEntries, byName, sources);
   checkEnabledDependencies(all);
-  checkNodeConfigs(all);
+  checkNodeConfigs(all, options.target.type);
   setNodeHooks(all);
   setRelations(scope, all);
   checkAcyclic(all);

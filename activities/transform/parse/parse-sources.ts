@@ -1,6 +1,7 @@
 import { CompileError } from '../jinja';
 import type { FoundFile, ProjectFile } from '../project-files';
 import type { ManifestSource } from '../manifest-types';
+import { sourceTableConfigs } from './parse-source-configs';
 import { asList, asObject, testsOf, type TestEntries } from './parse-yaml';
 
 /** A source table declared in a properties file, with the tests written on it. */
@@ -38,8 +39,16 @@ export function readSources(doc: Record<string, unknown>, file: FoundFile, proje
           tests.push({ entry: t, column: String(col.name), file: file.path, inRoot: file.inRoot });
         }
       }
+      const relation = { schema, identifier };
       sources.push({
-        source: { id, sourceName: src.name, name: table.name, relation: { schema, identifier }, path: file.path },
+        source: {
+          id,
+          sourceName: src.name,
+          name: table.name,
+          relation,
+          path: file.path,
+          ...sourceTableConfigs(src, table, relation, file.path),
+        },
         tests,
       });
     }

@@ -19,4 +19,6 @@ export const duckdbEngine = defineEngine({
   classifyError: classifyDuckDbError,
   governance: duckdbGovernance,
   lineageNamespace: (section) => ({ namespace: `duckdb://${section.path}` }),
+  // dbt-duckdb writes and reads files; its apply_grants only warns ("not supported by DuckDB").
+  dbtAdapter: { externalFiles: true },
 });

@@ -47,4 +47,5 @@ export const snowflakeEngine = defineEngine({
   governance: snowflakeGovernance,
   // OpenLineage's Snowflake naming: the account identifier (`<org>-<account>`) and `database.schema.table`.
   lineageNamespace: (sf) => ({ namespace: `snowflake://${sf.account.toLowerCase()}`, database: sf.database }),
+  dbtAdapter: { appliesGrants: true, qualifiedRename: true },
 });

@@ -1,24 +1,13 @@
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DuckDbWarehouse } from '../../../activities/warehouse';
+import { runEdp } from '../../helpers/edp-cli';
 import { tmpDir } from '../../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..', '..');
 
 /** `edp dbt compile …` as a user runs it, on the repository's config with its own state folder. */
-async function compile(stateDir: string, args: string[]): Promise<{ code: number; out: string }> {
-  const run = promisify(execFile)(process.execPath, [join(REPO, 'bin', 'edp.js'), 'dbt', 'compile', ...args], {
-    cwd: REPO,
-    env: { ...process.env, EDP_STATE_DIR: stateDir, EDP_CONFIG: join(REPO, 'edp.config.yaml') },
-    encoding: 'utf8',
-  });
-  return run.then(
-    (r) => ({ code: 0, out: r.stdout + r.stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }),
-  );
-}
+const compile = (stateDir: string, args: string[]) => runEdp(stateDir, ['dbt', 'compile', ...args]);
 
 /**
  * The platform's own project queries the warehouse while compiling (its staging models read batch and

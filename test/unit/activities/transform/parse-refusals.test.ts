@@ -1,4 +1,5 @@
-import { Runner, writeProject } from './helpers';
+import { DEFAULT_TARGET, parseProject } from '../../../../activities/transform';
+import { errorOf, Runner, writeProject } from './helpers';
 
 /** What the engine cannot run fails the plan (before any node runs), non-retryably, naming file, line and feature. */
 describe('refused at parse', () => {
@@ -20,15 +21,27 @@ describe('refused at parse', () => {
       /^models\/py\/score\.py:1: Python models are not supported by edp/,
     ));
 
-  it("materialized='external', in config() and in dbt_project.yml", async () => {
-    await refused(
-      { 'models/m.sql': "-- exports\n{{ config(materialized='external', location='out.parquet') }}\nselect 1 as x" },
-      /^models\/m\.sql:2: m: materialized='external' \(dbt-duckdb's external files\) is not supported by edp/,
+  // dbt-duckdb's `external` is built on DuckDB (external.test.ts); on Snowflake, as dbt-snowflake, it has no materialization.
+  it("materialized='external' on Snowflake, in config() and in dbt_project.yml", async () => {
+    const onSnowflake = (files: Record<string, string>) =>
+      errorOf(() =>
+        parseProject(writeProject({ 'models/ok.sql': 'select 1 as x', ...files }), {
+          target: { ...DEFAULT_TARGET, type: 'snowflake' },
+        }),
+      );
+    expect(
+      onSnowflake({
+        'models/m.sql': "-- exports\n{{ config(materialized='external', location='out.parquet') }}\nselect 1 as x",
+      }),
+    ).toMatch(/^models\/m\.sql:2: m: materialized='external' \(dbt-duckdb's external files\) is not supported by edp/);
+    expect(
+      onSnowflake({ 'dbt_project.yml': 'name: p\nmodels:\n  p:\n    +materialized: materialized_view\n' }),
+    ).toMatch(
+      /^models\/ok\.sql: ok: materialized='materialized_view' is not supported by edp for a model \(use view, table, incremental, ephemeral\)$/,
     );
-    await runner.close();
     await refused(
       { 'dbt_project.yml': 'name: p\nmodels:\n  p:\n    +materialized: materialized_view\n' },
-      /^models\/ok\.sql: ok: materialized='materialized_view' is not supported by edp for a model \(use view, table, incremental, ephemeral\)$/,
+      /^models\/ok\.sql: ok: materialized='materialized_view' is not supported by edp for a model \(use view, table, incremental, ephemeral, external\)$/,
     );
   });
 
