@@ -89,7 +89,7 @@ async function startedRun(client: Client, interval: DataInterval): Promise<Workf
         () => false,
       ),
     `the run of ${interval.start}`,
-    180_000,
+    420_000, // after the worker kill, the run before it may wait out a dead activity's timeout (diagnosis open)
   );
   return handle;
 }
