@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -20,6 +21,12 @@ export interface CsvLineScan {
    * first line not text) lists none.
    */
   nul: Array<{ line: number; text: string; reason: string }>;
+  /**
+   * UTF-8 files only: lines whose bytes are not UTF-8 (a latin-1 byte, a cut sequence), each with its reason.
+   * A decoder would turn such bytes into U+FFFD and load a value the file never held; DuckDB's reader
+   * rejects the line, so both engines are given it as quarantined. None in a binary file, as for NUL lines.
+   */
+  undecodable: Array<{ line: number; text: string; reason: string }>;
   /** Physical numbers of the blank lines after the header (the reader skips them). */
   blank: number[];
   /**
@@ -51,8 +58,9 @@ function nulReason(
 }
 
 /**
- * Reads a CSV file once: its checksum, its data lines, the lines with unbalanced quotes and those
- * holding a NUL byte (looked for in single-byte encodings, where a NUL byte is a NUL character).
+ * Reads a CSV file once: its checksum, its data lines, the lines with unbalanced quotes, those
+ * holding a NUL byte (looked for in single-byte encodings, where a NUL byte is a NUL character) and,
+ * in a UTF-8 file, those whose bytes are not UTF-8.
  */
 export async function scanCsvLines(
   path: string,
@@ -62,11 +70,23 @@ export async function scanCsvLines(
   delimiter = ',',
 ): Promise<CsvLineScan> {
   const hash = createHash('sha256');
-  const scan: CsvLineScan = { dataLines: 0, unbalanced: [], nul: [], blank: [], spaced: [], checksum: '' };
+  const scan: CsvLineScan = {
+    dataLines: 0,
+    unbalanced: [],
+    nul: [],
+    undecodable: [],
+    blank: [],
+    spaced: [],
+    checksum: '',
+  };
   const q = Buffer.from(quote, encoding)[0];
   const findsNul = encoding !== 'utf16le';
+  const utf8 = encoding === 'utf8' || encoding === 'utf-8';
   let headerText: string | undefined;
   let nul = false;
+  // Set for a line any of whose chunks is not UTF-8 as a whole (a cut sequence at a chunk's end makes a
+  // chunk so, too): only those lines are checked one by one.
+  let suspect = false;
   // State of the line being read; it may span chunks, so its earlier pieces are kept (by reference).
   let n = 0;
   let quotes = 0;
@@ -97,7 +117,8 @@ export async function scanCsvLines(
       else if (nul) {
         const text = lineText(tail);
         scan.nul.push({ line: n, text, reason: nulReason(n, text, headerText, delimiter, quote) });
-      }
+      } else if (suspect && !isUtf8(Buffer.concat([...pieces, tail])))
+        scan.undecodable.push({ line: n, text: lineText(tail), reason: `bytes that are not UTF-8 at line ${n}` });
     }
   };
   const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -107,6 +128,8 @@ export async function scanCsvLines(
   // except at the start of a line until its first non-blank byte.
   for await (const chunk of input as AsyncIterable<Buffer>) {
     let start = 0;
+    const chunkSuspect = utf8 && !isUtf8(chunk);
+    suspect ||= chunkSuspect;
     let nextQuote = chunk.indexOf(q);
     let nextNul = findsNul ? chunk.indexOf(0) : -1;
     for (;;) {
@@ -132,6 +155,7 @@ export async function scanCsvLines(
       endLine(chunk.subarray(start, nl));
       quotes = 0;
       nul = false;
+      suspect = chunkSuspect;
       blank = true;
       spaced = false;
       pieces = [];
@@ -141,7 +165,10 @@ export async function scanCsvLines(
   if (pieces.length > 0) endLine(Buffer.alloc(0));
   // A first line that is not text in its encoding marks a binary file: the reader refuses it whole, which
   // taking its NUL lines out would prevent.
-  if (binary) scan.nul = [];
+  if (binary) {
+    scan.nul = [];
+    scan.undecodable = [];
+  }
   scan.checksum = hash.digest('hex');
   return scan;
 }

@@ -187,6 +187,7 @@ async function loadLocal(
         reason: 'unbalanced quote: the line would run into the lines after it',
       })),
       ...scan.nul,
+      ...scan.undecodable,
     ],
     blankLines: scan?.blank,
     dataRows: scan?.dataLines,
@@ -272,8 +273,8 @@ async function loadLocal(
         await record(tx, recorded.length, NONE, 'duplicate', `same content as ${twin}`, null);
         return { ...base, ...NONE, alreadyLoaded: false, ...duplicate };
       }
-      // Lines with unbalanced quotes or a NUL byte are quarantined from the scan; the loader leaves them, and
-      // blank lines holding spaces, out of what its reader sees.
+      // Lines with unbalanced quotes, a NUL byte or bytes that are not UTF-8 are quarantined from the scan; the
+      // loader leaves them, and blank lines holding spaces, out of what its reader sees.
       const columns = await columnsOfFile(e, path);
       const counts = await tx.bulkLoad(request(loadId, path, columns));
       if (scan && counts.rowsIn !== scan.dataLines) {

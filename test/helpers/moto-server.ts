@@ -1,5 +1,6 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureFakesnow } from '../../infra/install';
@@ -77,4 +78,16 @@ export async function startMotoS3(): Promise<MotoS3> {
       await stopDaemon(pidFile);
     },
   };
+}
+
+/** Uploads every file under a local folder to `s3://<bucket>/<prefix>/…`, keeping relative paths; the count. */
+export async function uploadFolder(client: S3Client, bucket: string, dir: string, prefix: string): Promise<number> {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+  for (const f of files) {
+    const rel = join(f.parentPath, f.name).slice(dir.length + 1);
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${rel}`, Body: readFileSync(join(f.parentPath, f.name)) }),
+    );
+  }
+  return files.length;
 }

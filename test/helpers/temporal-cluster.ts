@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { localPkiFiles, type LocalPki } from '../../infra/certificates';
-import { freePort } from '../../infra/process';
+import { freePort, pidAlive, waitUntil } from '../../infra/process';
 import { startService, stopService, temporalClusterPid } from '../../infra/services';
 import { CLUSTER_SERVICES, defaultClusterPorts, type ClusterService } from '../../infra/temporal-cluster';
 import { loadConfig } from '../../workers/config';
@@ -25,6 +25,8 @@ export interface TestCluster {
   pid(service: ClusterService): number | undefined;
   /** Starts whatever service is not running (what `edp up` does after a crash). */
   restart(): Promise<void>;
+  /** Kills one service with SIGKILL, waits until it is gone and restarts it: the pid it had and when it was killed. */
+  crash(service: ClusterService): Promise<{ pid: number; killedAt: number }>;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,14 @@ export async function startTestCluster(name: string, namespace: string): Promise
     startSeconds: (Date.now() - started) / 1000,
     pid: (service) => temporalClusterPid(config, service),
     restart: () => startService(config, 'temporal', log),
+    async crash(service) {
+      const pid = temporalClusterPid(config, service)!;
+      process.kill(pid, 'SIGKILL');
+      const killedAt = Date.now();
+      await waitUntil(() => Promise.resolve(!pidAlive(pid)), `the ${service} service to die`, 10_000);
+      await startService(config, 'temporal', log);
+      return { pid, killedAt };
+    },
     stop: async () => {
       await stopService(config, 'temporal');
     },

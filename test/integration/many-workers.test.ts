@@ -1,22 +1,21 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { parse as parseYaml, stringify } from 'yaml';
+import type { Client } from '@temporalio/client';
 import { writeSampleFiles } from '../../cli/sample-files';
 import { startPipeline } from '../../cli/pipeline-run';
 import { localWorkers, startWorkerDaemon, stopWorkerDaemon } from '../../cli/worker-daemon';
 import type { PlatformPipelineResult } from '../../workflows/platform-pipeline';
 import { stepWorkflowId } from '../../lib/ids';
-import { loadConfig, type LoadedConfig } from '../../workers/config';
+import type { LoadedConfig } from '../../workers/config';
 import type { EdpConfig } from '../../workers/config-schema';
 import { defaultKeyFile, dataConverterFor } from '../../workers/payload-codec';
 import { openWarehouse } from '../../workers/warehouse-factory';
 import { AVAILABLE_ENGINES } from '../helpers/engines';
 import { historyValue, landSample, testClient, testConfig, VOLATILE_COLUMNS } from '../helpers/platform';
-import { tmpDir } from '../helpers/tmp';
+import { hostConfig, identityPids, runIdentities, startHostWorker, type WorkerHost } from '../helpers/worker-hosts';
 import { startWorkerProcess, stopGracefully } from '../helpers/worker-process';
 
 const EDP = join(__dirname, '..', '..', 'bin', 'edp.js');
@@ -36,55 +35,11 @@ const fastRetries = {
   },
 };
 
-/**
- * One host of the cluster: its own folder (config copy, state folder, payload key copy, landing files,
- * manifest cache), sharing nothing on disk with the others; only the warehouse and Temporal are shared.
- */
-function hostConfig(
-  control: LoadedConfig & { file: string },
-  name: string,
-): LoadedConfig & { file: string; dir: string } {
-  const dir = tmpDir(`edp-${name}-`);
-  const keyFile = join(dir, 'payload-keys.json');
-  copyFileSync(control.config.temporal.payloadKeyFile!, keyFile); // the key set, as a mounted secret
-  const yaml = parseYaml(readFileSync(control.file, 'utf8')) as Record<string, unknown>;
-  const temporal = { ...(yaml.temporal as object), payloadKeyFile: keyFile };
-  const file = join(dir, 'edp.config.yaml');
-  writeFileSync(file, stringify({ ...yaml, stateDir: join(dir, 'state'), temporal }));
-  const loaded = { ...loadConfig({ file, env: {} }), file, dir };
-  writeSampleFiles(loaded.config, interval, { seed: 1, dirt: 0.02, ...sample }); // the same files every host sees
-  return loaded;
-}
-
-/** `edp worker` in a host's own folder (cwd); resolves once it polls. */
-function startHostWorker(host: { file: string; dir: string; config: EdpConfig }, role?: string) {
-  return startWorkerProcess(
-    host.file,
-    join(host.dir, 'worker.log'),
-    {},
-    { cwd: host.dir, args: role ? ['--role', role] : [] },
-  );
-}
-
-/** Who ran what in a run: the identity (`pid@host`) of every started activity and workflow task, child runs included. */
-async function identities(
-  client: Client,
-  handle: WorkflowHandle,
-): Promise<{ activities: string[]; workflowTasks: string[] }> {
-  const out = { activities: [] as string[], workflowTasks: [] as string[] };
-  const visit = async (workflowId: string, runId?: string): Promise<void> => {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    for (const e of history.events ?? []) {
-      if (e.activityTaskStartedEventAttributes?.identity)
-        out.activities.push(e.activityTaskStartedEventAttributes.identity);
-      if (e.workflowTaskStartedEventAttributes?.identity)
-        out.workflowTasks.push(e.workflowTaskStartedEventAttributes.identity);
-      const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
-      if (child?.workflowId) await visit(child.workflowId, child.runId ?? undefined);
-    }
-  };
-  await visit(handle.workflowId);
-  return out;
+/** A host of the cluster with the sample files every host sees in its own landing folder. */
+function hostWithFiles(control: LoadedConfig & { file: string }, name: string): WorkerHost {
+  const host = hostConfig(control, name);
+  writeSampleFiles(host.config, interval, { seed: 1, dirt: 0.02, ...sample });
+  return host;
 }
 
 /** Runs of the transform's runNode activity that completed so far (0 before the transform starts). */
@@ -164,7 +119,7 @@ describe('three worker processes, one Snowflake warehouse, no shared disk', () =
     await landSample(control, interval, sample); // the operational database's rows
     dataConverterFor(control.config); // creates the key set the hosts get a copy of
     expect(control.config.temporal.payloadKeyFile).toBe(defaultKeyFile(control.config.stateDir));
-    const hosts = ['host-a', 'host-b', 'host-c'].map((h) => hostConfig(control, h));
+    const hosts = ['host-a', 'host-b', 'host-c'].map((h) => hostWithFiles(control, h));
 
     // Host A as `edp up` starts it: in the background, ready once it polls (no lease file on Snowflake).
     const cwd = process.cwd();
@@ -183,9 +138,8 @@ describe('three worker processes, one Snowflake warehouse, no shared disk', () =
       try {
         const handle = await startPipeline(client, control.config, interval);
         // Kill -9 host B once the transform is under way and every host has run something.
-        const byPid = (ids: string[]) => new Set(ids.map((id) => Number(id.split('@')[0])));
         for (;;) {
-          const seen = byPid((await identities(client, handle)).activities);
+          const seen = identityPids((await runIdentities(client, handle.workflowId)).activities);
           if ((await nodesDone(client)) >= 3 && [daemon.pid, b.pid, c.pid].every((p) => seen.has(p!))) break;
           if ((await handle.describe()).status.name !== 'RUNNING')
             throw new Error('the run ended before every host worked');
@@ -197,11 +151,11 @@ describe('three worker processes, one Snowflake warehouse, no shared disk', () =
 
         const result = await handle.result();
         expect(result.status).toBe('succeeded');
-        const ran = await identities(client, handle);
-        const activityPids = byPid(ran.activities);
+        const ran = await runIdentities(client, handle.workflowId);
+        const activityPids = identityPids(ran.activities);
         for (const pid of [daemon.pid, b.pid, c.pid]) expect([pid, activityPids.has(pid!)]).toEqual([pid, true]);
         // Host C polls activities only; workflow tasks ran on A and B.
-        expect(byPid(ran.workflowTasks).has(c.pid!)).toBe(false);
+        expect(identityPids(ran.workflowTasks).has(c.pid!)).toBe(false);
         // Planned once; every host that ran a node read the manifest from the warehouse into its own cache.
         const checksum = await plannedChecksum(client);
         const cached = hosts.filter((h) => existsSync(join(h.config.stateDir, 'manifests', `${checksum}.json`)));

@@ -1,5 +1,4 @@
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSampleSources } from '../../cli/sample-files';
 import { classifiedActivities } from '../../activities/errors';
@@ -12,7 +11,7 @@ import type { S3Config } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { readWithDeltaRs } from '../helpers/delta';
 import { testEntity } from '../helpers/entities';
-import { startMotoS3, type MotoS3 } from '../helpers/moto-server';
+import { startMotoS3, uploadFolder, type MotoS3 } from '../helpers/moto-server';
 import { landSample, runInterval, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
 
@@ -66,18 +65,6 @@ async function keys(prefix: string, bucket = BUCKET): Promise<string[]> {
     token = page.NextContinuationToken;
   } while (token);
   return out.sort();
-}
-
-/** Uploads every file under a local folder to `s3://<bucket>/<prefix>/…`, keeping relative paths. */
-async function upload(dir: string, prefix: string): Promise<number> {
-  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
-  for (const f of files) {
-    const rel = join(f.parentPath, f.name).slice(dir.length + 1);
-    await moto.client.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${rel}`, Body: readFileSync(join(f.parentPath, f.name)) }),
-    );
-  }
-  return files.length;
 }
 
 /** A DuckDB warehouse with `marts.member_summary` (3 rows). */
@@ -295,7 +282,7 @@ describe('a pipeline interval with landing and export on S3', () => {
     await landSample(local, interval);
     await writeSampleSources(remote.config, interval, 1);
     // The very files the local run loads, delivered to the bucket instead of a folder.
-    const delivered = await upload(local.config.landing.path, 'pipeline/landing');
+    const delivered = await uploadFolder(moto.client, BUCKET, local.config.landing.path, 'pipeline/landing');
     expect(delivered).toBeGreaterThanOrEqual(6);
 
     for (const run of [local, remote]) {

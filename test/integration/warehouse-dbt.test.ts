@@ -5,36 +5,11 @@ import { buildInOrder } from '../helpers/dbt-build';
 import { tmpDir } from '../helpers/tmp';
 import { changeFeatureSeeds, copyFeatureProject } from '../helpers/dbt-reference';
 import { compared, describeEngines, REFERENCE_ENGINE } from '../helpers/engines';
+import { normalizedRows } from '../helpers/table-rows';
 
 /** Builds the project once (every node in order, bundled tests included); results by node name. */
 const build = (w: Warehouse, projectDir: string, target: Partial<TargetInfo>, invocationId: string) =>
   buildInOrder(w, projectDir, target, invocationId, { runStartedAt: '2026-01-07T00:00:00Z' });
-
-/** Rows as comparable text: lower-case keys, dates and numbers in one form, sorted. */
-function normalized(rows: Array<Record<string, unknown>>, skip: readonly string[]): string[] {
-  const instant = (iso: string) => iso.replace('T00:00:00.000Z', ''); // a date, or a timestamp in UTC
-  const value = (v: unknown): unknown => {
-    if (v === null || v === undefined) return null;
-    if (typeof v === 'bigint' || typeof v === 'number') return Number(v);
-    if (typeof v === 'object' && 'toISOString' in v) return instant((v as Date).toISOString());
-    const text = typeof v === 'string' ? v : JSON.stringify(v);
-    if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-    if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(text))
-      return instant(new Date(`${text.replace(' ', 'T')}Z`).toISOString());
-    return text;
-  };
-
-  return rows
-    .map((r) =>
-      JSON.stringify(
-        Object.entries(r)
-          .map(([k, v]) => [k.toLowerCase(), value(v)] as const)
-          .filter(([k]) => !skip.includes(k))
-          .sort(([a], [b]) => a.localeCompare(b)),
-      ),
-    )
-    .sort();
-}
 
 /**
  * The dbt engine on each engine of the test list compared with the reference (test/helpers/engines.ts;
@@ -62,7 +37,7 @@ describeEngines(
           for (const node of Object.values(sf.manifest.nodes)) {
             if (!node.relation || node.config.materialized === 'ephemeral') continue;
             const rows = async (w: Warehouse, type: string) =>
-              normalized(await w.query(`select * from ${renderRelation(node.relation!, type)}`), ['dbt_scd_id']);
+              normalizedRows(await w.query(`select * from ${renderRelation(node.relation!, type)}`), ['dbt_scd_id']);
             expect([node.name, await rows(snowflake, engine.engine)]).toEqual([
               node.name,
               await rows(duckdb, REFERENCE_ENGINE.engine),

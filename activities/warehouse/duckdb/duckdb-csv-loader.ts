@@ -52,7 +52,7 @@ export function rejectAsInFile(d: Dialect, delimiter: string): { text: string; m
     // The reader's line text may start with the line endings before it.
     text: `regexp_replace(csv_line, ${d.literal(String.raw`^([\r\n]*)[0-9]+` + escaped)}, '\\1')`,
     message: `CASE WHEN error_type IN (${FIELD_COUNTS.map((t) => d.literal(t)).join(', ')})
-      THEN format('Expected Number of Columns: {} Found: {}', ${count('Columns')}, ${count('Found')})
+      THEN format('expected {} fields, found {}', ${count('Columns')}, ${count('Found')})
       ELSE error_message END`,
   };
 }
@@ -135,13 +135,23 @@ export async function nativeCsvLoad(
   }
 
   const asInFile = rejectAsInFile(d, req.delimiter);
+  // A value the reader could not cast is a type error of its row, as the text path and the Snowflake loader
+  // report it: the row's number (the copy's first field), the column's message; the rest are lines.
+  const cast = `error_type = 'CAST'`;
+  const castMessage = `CASE column_name ${cols
+    .map(([name, type]) => `WHEN ${d.literal(name)} THEN ${d.literal(`not a valid ${type}`)}`)
+    .join(' ')} ELSE ${asInFile.message} END`;
   await conn.run(
     `INSERT INTO ${errors}
-     SELECT ${sourceFile}, NULL, line, column_name,
-       CASE WHEN error_type = 'CAST' THEN 'type' ELSE 'parse' END,
-       CASE WHEN error_type = 'CAST' THEN coalesce(NULLIF(regexp_extract(error_message, ${CAST_VALUE}, 1), ''), ${asInFile.text})
+     SELECT ${sourceFile},
+       CASE WHEN ${cast} THEN CAST(NULLIF(regexp_extract(csv_line, ${d.literal(String.raw`^[
+]*([0-9]+)`)}, 1), '') AS BIGINT) END,
+       CASE WHEN ${cast} THEN NULL ELSE line END,
+       column_name,
+       CASE WHEN ${cast} THEN 'type' ELSE 'parse' END,
+       CASE WHEN ${cast} THEN coalesce(NULLIF(regexp_extract(error_message, ${CAST_VALUE}, 1), ''), ${asInFile.text})
             ELSE ${asInFile.text} END,
-       ${asInFile.message}, ${audit}now()
+       CASE WHEN ${cast} THEN ${castMessage} ELSE ${asInFile.message} END, ${audit}now()
      FROM ${rejects}`,
   );
   await insertRejectedLines(

@@ -134,9 +134,11 @@ async function insertTyped(
       SELECT *, ${cols.map((c) => `${c.type === 'string' ? 'NULL' : d.tryCast(q(c.name), c.type)} AS ${c.typed}`).join(', ')}
       FROM ${stage} WHERE edp_key = ${d.literal(key)}))`;
   const audit = auditColumns(d, req);
-  const raw = req.keepRawText
-    ? `TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL(${cols.map((c) => `${d.literal(c.name)}, ${q(c.name)}`).join(', ')}))`
-    : 'NULL';
+  // NDJSON and JSON rows always keep their text (docs/configuration.md `keepRawText`), as on DuckDB.
+  const raw =
+    req.keepRawText || req.format !== 'csv'
+      ? `TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL(${cols.map((c) => `${d.literal(c.name)}, ${q(c.name)}`).join(', ')}))`
+      : 'NULL';
   await session.execute(
     `INSERT INTO ${d.table(req.target)} (${targetColumnList(d, req)})
      SELECT ${cols.map((c) => (c.type === 'string' ? q(c.name) : c.typed)).join(', ')}, ${audit}edp_row, ${raw}, ${d.now()}

@@ -41,6 +41,29 @@ describe('CSV line scan and copy', () => {
     },
   );
 
+  it('lists the lines of a UTF-8 file that are not UTF-8, not those whose characters straddle a chunk', async () => {
+    const path = join(dir, 'latin1.csv');
+    // Two-byte characters everywhere, so some fall across the reader's 1 MB chunk boundaries; two lines hold a
+    // latin-1 byte (0xE9, an é in latin-1) that UTF-8 does not allow.
+    const rows = Array.from({ length: 60_000 }, (_, i) => `${i + 1},"né ${'é'.repeat(i % 17)}",x`);
+    const bytes = Buffer.concat(
+      ['id,name,note', ...rows].map((l, i) =>
+        Buffer.concat([
+          i === 777 || i === 59_000 ? Buffer.from(`${i},d\xe9nied,x`, 'latin1') : Buffer.from(l),
+          Buffer.from('\n'),
+        ]),
+      ),
+    );
+    writeFileSync(path, bytes);
+    const scan = await scanCsvLines(path, true, '"', 'utf8');
+    expect(scan.undecodable).toEqual([
+      { line: 778, text: '777,d\uFFFDnied,x', reason: 'bytes that are not UTF-8 at line 778' },
+      { line: 59_001, text: '59000,d\uFFFDnied,x', reason: 'bytes that are not UTF-8 at line 59001' },
+    ]);
+    expect(scan.dataLines).toBe(60_000);
+    expect((await scanCsvLines(path, true, '"', 'latin1')).undecodable).toEqual([]); // every byte is latin-1
+  });
+
   it('copies a file with chosen lines emptied, every other byte and line number unchanged', async () => {
     const path = join(dir, 'big.csv');
     writeFileSync(path, text);
