@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { classifyError } from '../../activities/errors';
 import { startPipeline } from '../../cli/pipeline-run';
-import { pidAlive } from '../../infra/process';
+import { pidAlive, waitUntil } from '../../infra/process';
 import { pipelineWorkflowId } from '../../lib/ids';
 import { ConfigError } from '../../lib/errors';
 import { serviceStatus, startService } from '../../infra/services';
@@ -131,8 +131,11 @@ describe('multi-process Temporal cluster: PostgreSQL, SQL visibility, mTLS front
     const internode = localClusterTls(cluster.config.services.temporal.cluster.pkiDir).internode;
     const read = (file: string) => readFileSync(file);
     const tls = (key: string, cert: string) => credentials.createSsl(read(internode.caFile), read(key), read(cert));
-    // What the frontend, matching and worker present: served, so history listens with TLS and is up.
-    expect(await historyHealth(history, tls(internode.keyFile, internode.certFile))).toBe('SERVING');
+    // What the frontend, matching and worker present: served, so history listens with TLS and is up
+    // (after a restart it answers NOT_SERVING until it owns its shards again).
+    const peer = tls(internode.keyFile, internode.certFile);
+    await waitUntil(async () => (await historyHealth(history, peer)) === 'SERVING', 'history SERVING', 60_000);
+    expect(await historyHealth(history, peer)).toBe('SERVING');
     expect(await historyHealth(history, credentials.createInsecure())).toMatch(/^refused: /);
     // A client certificate the frontend accepts is no key to the services behind it.
     expect(await historyHealth(history, tls(cluster.pki.clientKey, cluster.pki.clientCert))).toMatch(/^refused: /);
@@ -186,7 +189,8 @@ describe('multi-process Temporal cluster: PostgreSQL, SQL visibility, mTLS front
 
   it('kill -9 of the history service mid-run: the run completes, every table equal to the undisturbed run', async () => {
     expect(undisturbed).toBeDefined();
-    const loaded = onCluster('cluster-drill');
+    // Not 'cluster-drill': that suite's config name (its operational database and state folder) is its own.
+    const loaded = onCluster('cluster-history-kill');
     const { config } = loaded;
     await landSample(loaded, interval, sample);
     const worker = await startWorkerProcess(loaded.file, join(config.stateDir, 'worker.log'));
