@@ -68,7 +68,7 @@ describe('local Snowflake server: a session idle inside a transaction expires', 
       );
       resume();
       expect(await deadOutcome).toBe('failed');
-      expect(await live.query('SELECT holder FROM locks')).toEqual([{ HOLDER: 'live' }]);
+      expect(await live.query('SELECT holder FROM locks')).toEqual([{ holder: 'live' }]);
     } finally {
       resume(); // the pool closes only once its transaction has ended
       await dead.close().catch(() => undefined);
