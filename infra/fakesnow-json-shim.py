@@ -9,6 +9,13 @@ BOOLEAN as 1/0), NULL as null.
 Every statement first passes the strict check (fakesnow_strict.py): SQL real Snowflake rejects, such as
 DuckDB-only functions and syntax that fakesnow would run on DuckDB, is refused with Snowflake's error.
 
+A session whose transaction stays open with no statement for --idle-transaction-seconds (default 60) is
+expired: its transaction rolled back, its locks released, its token refused from then on. Snowflake
+aborts a detached transaction (its client killed inside it) once it has been idle for 5 minutes while
+blocking another transaction's lock (docs.snowflake.com/en/sql-reference/transactions, "Aborting
+transactions"); this is that rule scaled down, and simplified to any idle open transaction. fakesnow alone
+keeps it open forever, and every other session's write to a row it changed conflicts until the server stops.
+
 With --s3-port it also serves a local S3 (moto) on that port, and COPY INTO from an external stage on
 an s3:// URL reads that S3, as Snowflake reads the bucket behind the stage.
 
@@ -16,6 +23,7 @@ Usage: python fakesnow-json-shim.py --host 127.0.0.1 --port 8765 [--s3-port 8766
 """
 
 import argparse
+import asyncio
 import base64
 import datetime
 import gzip
@@ -75,10 +83,55 @@ def arrow_to_rowset(encoded, rowtype):
 class ArrowToJson:
     """ASGI middleware: buffers query-request responses and rewrites Arrow results as JSON rowsets."""
 
-    def __init__(self, app):
+    def __init__(self, app, sessions=None, idle_seconds=60):
         self.app = app
+        self.sessions = sessions
+        self.idle_seconds = idle_seconds
+        self.last_seen = {}
+        self.in_flight = {}
+        # Sessions inside an explicit transaction: fakesnow tracks that only for sessions without autocommit.
+        self.open_transaction = {}
+        self.reaper = None
 
     async def __call__(self, scope, receive, send):
+        token = session_token(scope)
+        if token is None or self.sessions is None:
+            await self.serve(scope, receive, send)
+            return
+        if self.reaper is None:
+            self.reaper = asyncio.ensure_future(self.expire_idle_transactions())
+        self.in_flight[token] = self.in_flight.get(token, 0) + 1
+        try:
+            await self.serve(scope, receive, send, token)
+        finally:
+            self.in_flight[token] -= 1
+            self.last_seen[token] = time.monotonic()
+
+    async def expire_idle_transactions(self):
+        """Every few seconds, expires the sessions idle inside a transaction for longer than idle_seconds."""
+        while True:
+            await asyncio.sleep(min(5, self.idle_seconds))
+            now = time.monotonic()
+            for token, seen in list(self.last_seen.items()):
+                conn = self.sessions.get(token)
+                if conn is None:
+                    for state in (self.last_seen, self.in_flight, self.open_transaction):
+                        state.pop(token, None)
+                elif (
+                    self.in_flight.get(token) == 0
+                    and now - seen > self.idle_seconds
+                    and (self.open_transaction.get(token) or conn._in_transaction)
+                ):
+                    # Removed first: a statement arriving meanwhile is refused (must log in again), never run
+                    # on the transaction being rolled back.
+                    del self.sessions[token]
+                    print(f"fakesnow shim: session idle {now - seen:.0f} s inside a transaction expired, its transaction rolled back", flush=True)
+                    try:
+                        await asyncio.get_running_loop().run_in_executor(None, conn._duck_conn.rollback)
+                    except Exception as e:  # the session is gone either way
+                        print(f"fakesnow shim: rollback of an expired session failed: {e}", flush=True)
+
+    async def serve(self, scope, receive, send, token=None):
         if scope["type"] == "http" and scope["path"] == "/session/v1/login-request":
             await login(self.app, scope, receive, send)
             return
@@ -100,6 +153,10 @@ class ArrowToJson:
         if doc is not None:
             log_query_tag(doc)
             sql = doc.get("sqlText", "")
+            if token is not None and TRANSACTION_START.match(sql):
+                self.open_transaction[token] = True
+            elif token is not None and TRANSACTION_END.match(sql):
+                self.open_transaction[token] = False
             answer = strict_refusal(sql) or user_command(sql) or stage_command(sql, headers) or grant_command(sql)
         if answer is not None:
             await answer_json(send, answer)
@@ -132,6 +189,19 @@ class ArrowToJson:
                     await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, replay(body, receive), capture)
+
+
+TRANSACTION_START = re.compile(r"\s*(BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
+TRANSACTION_END = re.compile(r"\s*(COMMIT|ROLLBACK)\b", re.IGNORECASE)
+
+
+def session_token(scope):
+    """The session token an HTTP request carries (`Authorization: Snowflake Token="…"`), or None."""
+    if scope["type"] != "http":
+        return None
+    auth = dict(scope["headers"]).get(b"authorization", b"").decode()
+    prefix = 'Snowflake Token="'
+    return auth[len(prefix) : -1] if auth.startswith(prefix) and auth.endswith('"') else None
 
 
 def request_doc(body, headers):
@@ -569,6 +639,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--s3-port", type=int, help="also serve a local S3 (moto) on this port")
+    parser.add_argument("--idle-transaction-seconds", type=float, default=60, help="expire a session idle this long inside a transaction")
     args = parser.parse_args()
 
     import uvicorn
@@ -578,7 +649,8 @@ def main():
     patch_fakesnow()
     if args.s3_port:
         serve_s3(args.host, args.s3_port)
-    uvicorn.run(ArrowToJson(fakesnow.server.app), host=args.host, port=args.port, log_level="warning")
+    shim = ArrowToJson(fakesnow.server.app, fakesnow.server.sessions, args.idle_transaction_seconds)
+    uvicorn.run(shim, host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ export interface FakesnowOptions {
   /** Also serve a local S3 (moto) on this port, read by COPY from external s3:// stages. */
   s3Port?: number;
   cacheDir?: string;
+  /** Expire a session idle this long inside a transaction, rolling it back (default 60 s). */
+  idleTransactionSeconds?: number;
   log?: (message: string) => void;
 }
 
@@ -31,6 +33,7 @@ export async function startFakesnow(opts: FakesnowOptions): Promise<{ pid: numbe
       '--port',
       String(opts.port),
       ...(opts.s3Port ? ['--s3-port', String(opts.s3Port)] : []),
+      ...(opts.idleTransactionSeconds ? ['--idle-transaction-seconds', String(opts.idleTransactionSeconds)] : []),
     ],
     ...files(opts.dir),
     ready: async () =>

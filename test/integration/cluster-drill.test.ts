@@ -89,7 +89,9 @@ async function startedRun(client: Client, interval: DataInterval): Promise<Workf
         () => false,
       ),
     `the run of ${interval.start}`,
-    420_000, // after the worker kill, the run before it may wait out a dead activity's timeout (diagnosis open)
+    // After the worker kill the run before it waits out the killed activity's heartbeat timeout, and on the
+    // Snowflake stand-in up to a minute more for the transaction the killed worker left open to expire.
+    300_000,
   );
   return handle;
 }
