@@ -6,7 +6,7 @@ import { newKeySet } from '../../../workers/payload-codec';
 
 const REPO = join(__dirname, '..', '..', '..');
 
-/** `EDP_` words the docs use that are not environment variables: search attributes and Snowflake objects. */
+/** `EDP_` words the docs use that are not environment variables: search attributes, Snowflake objects, artifact keys. */
 const NOT_VARIABLES = new Set([
   'EDP_INTERVAL_START',
   'EDP_PIPELINE',
@@ -15,6 +15,7 @@ const NOT_VARIABLES = new Set([
   'EDP_SERVICE',
   'EDP_TRANSFORM_WH',
   'EDP_REALTIME_WH',
+  'EDP_MANIFEST_CHECKSUM', // a key of dbt's manifest.json metadata.env (docs/transform.md), not read by the platform
 ]);
 
 /** A value each documented variable accepts, as a user following the docs would set it. */
