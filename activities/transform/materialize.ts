@@ -226,9 +226,22 @@ export async function untilNodeSettled(
       if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
       const committed = await nodeCommits(w, w.dialect, node);
       seen(committed);
-      return build(committed);
+      return build(committed).catch((err: unknown) => {
+        // Attempts of one invocation share its scratch tables: one vanishing mid-read (the other attempt
+        // replaced or dropped it) is a lost race, not an error of the node.
+        if (!(err instanceof LockRaced) && scratchVanished(err, node, invocationId))
+          throw new LockRaced(`${node.id}: a scratch table was replaced by another attempt`, { cause: err });
+        throw err;
+      });
     },
   );
+}
+
+/** The failure says a scratch table of this node and invocation (see {@link scratchRef}) does not exist. */
+function scratchVanished(err: unknown, node: ManifestNode, invocationId: string): boolean {
+  const message = (err instanceof Error ? err.message : String(err)).toLowerCase();
+  const suffix = scratchRef(node, invocationId, '').table.replace(/^edp_/, '').toLowerCase();
+  return /does not exist|not found/.test(message) && message.includes(suffix);
 }
 
 /**
