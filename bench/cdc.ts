@@ -10,7 +10,7 @@
  * incrementally as `refreshRealtime` does on DuckDB, every half target lag. Starts its own PostgreSQL,
  * broker and Kafka Connect on free loopback ports, and a DuckDB file.
  *
- * Run by hand: npx tsx bench/cdc.ts [--rate 1000] [--seconds 60] [--merge-ms 200] [--target-lag 1] [--writers 4]
+ * Run by hand: npx tsx bench/cdc.ts [--rate 1000] [--seconds 60] [--merge-ms 200] [--target-lag 1]
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -38,37 +38,28 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     'merge-ms': { type: 'string', default: '200' },
     'target-lag': { type: 'string', default: '1' },
-    writers: { type: 'string', default: '4' },
   },
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
-const writers = Number(values.writers);
 const dir = join(__dirname, '..', '.edp', 'bench', 'cdc');
 const loads = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
 
-/**
- * Updates `total` rows, one transaction each, at `rate` per second over the `pgs` connections (update i
- * on connection i mod n, each due at its own time: one connection alone tops out below 1,000/s on a busy
- * machine); returns the achieved rate.
- */
-async function updateAtRate(pgs: Client[], total: number): Promise<number> {
+/** Updates `total` rows, one transaction each, at `rate` per second; returns the achieved rate. */
+async function updateAtRate(pg: Client, total: number): Promise<number> {
   const start = Date.now();
-  await Promise.all(
-    pgs.map(async (pg, w) => {
-      for (let i = w + 1; i <= total; i += pgs.length) {
-        const wait = start + (i * 1000) / rate - Date.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        await pg.query(
-          'UPDATE bench_claims SET claim_status = $1, updated_at = clock_timestamp() WHERE claim_id = $2',
-          ['paid', i],
-        );
-      }
-    }),
-  );
+  for (let i = 1; i <= total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    await pg.query('UPDATE bench_claims SET claim_status = $1, updated_at = clock_timestamp() WHERE claim_id = $2', [
+      'paid',
+      i,
+    ]);
+  }
   return total / ((Date.now() - start) / 1000);
 }
 
@@ -163,15 +154,7 @@ async function main(): Promise<void> {
   console.log('done');
   const showing = await startRealtime(w, total);
   console.log(`updating ${total.toLocaleString('en-US')} rows at ${rate}/s for ${seconds}s (load averages ${loads()})`);
-  const extra = await Promise.all(
-    Array.from({ length: Math.max(0, writers - 1) }, async () => {
-      const c = new Client(connection);
-      await c.connect();
-      return c;
-    }),
-  );
-  const achieved = await updateAtRate([pg, ...extra], total);
-  await Promise.all(extra.map((c) => c.end()));
+  const achieved = await updateAtRate(pg, total);
   await waitUntil(async () => (await showing.visible()) >= total, 'every update in the consumption view', 300_000);
   done = true;
   env.cancel();
