@@ -23,7 +23,8 @@ export interface ConsumeInput {
 /**
  * Consumes a topic for a while: micro-batches go to `raw.<table>` exactly once (rows and offsets in
  * one transaction; on start, restart or rebalance it resumes after the warehouse's offsets), poison
- * messages to `raw.<table>__dead_letters`, and staging merges every `mergeEveryMs`. Heartbeats its
+ * messages to `raw.<table>__dead_letters`, and staging merges every `mergeEveryMs` (also after the last
+ * message before the topic goes quiet). Heartbeats its
  * positions; stops early when cancelled. Kafka group offsets are committed for lag monitoring only.
  */
 export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Promise<ConsumeResult> {
@@ -43,6 +44,18 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     heartbeatInterval: 1_000,
   });
   let lastMerge = Date.now();
+  // A micro-batch that arrives within `mergeEveryMs` of the last merge is merged by a trailing timer:
+  // otherwise a source that goes quiet would leave its last changes in raw, out of staging, until the
+  // next message or the end of the activity.
+  let trailing: ReturnType<typeof setTimeout> | undefined;
+  let trailingMerge: Promise<void> = Promise.resolve();
+  let mergeFailed: Error | undefined;
+  const mergeNow = async (): Promise<void> => {
+    clearTimeout(trailing);
+    trailing = undefined;
+    result.merged += await mergeToStaging(w, t, { rules, statusHistories });
+    lastMerge = Date.now();
+  };
   let crashed: Error | undefined;
   // A non-retryable refusal inside a batch (a source schema change) ends the run instead of the
   // consumer restarting onto the same message.
@@ -107,18 +120,26 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
           addToCounter('edp_stream_ignored', r.ignored, tags, 'Stream messages with nothing to store (tombstones)');
         }
-        if (Date.now() - lastMerge >= deps.streaming.mergeEveryMs) {
-          result.merged += await mergeToStaging(w, t, { rules, statusHistories });
-          lastMerge = Date.now();
-        }
+        const sinceMerge = Date.now() - lastMerge;
+        if (sinceMerge >= deps.streaming.mergeEveryMs) await mergeNow();
+        else
+          trailing ??= setTimeout(() => {
+            trailingMerge = mergeNow().catch((err: unknown) => {
+              mergeFailed = err as Error;
+              stop();
+            });
+          }, deps.streaming.mergeEveryMs - sinceMerge);
       },
     });
     await stopped;
   } finally {
     clearTimeout(timer);
+    clearTimeout(trailing);
     clearInterval(beat);
     await consumer.disconnect().catch(() => undefined);
+    await trailingMerge;
   }
+  if (mergeFailed) throw mergeFailed;
   if (refused) throw refused;
   if (crashed) throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
   result.merged += await mergeToStaging(w, t, { rules, statusHistories });
