@@ -44,9 +44,12 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     heartbeatInterval: 1_000,
   });
   let lastMerge = Date.now();
-  // A micro-batch that arrives within `mergeEveryMs` of the last merge is merged by a trailing timer:
+  // A micro-batch that arrives within `mergeEveryMs` of the last merge is merged by a trailing timer
+  // when no batch is being written by then (a busy consumer merges at the end of its next batch):
   // otherwise a source that goes quiet would leave its last changes in raw, out of staging, until the
-  // next message or the end of the activity.
+  // next message or the end of the activity. (A batch that throws leaves `inBatch` set: kafkajs
+  // delivers it again, or the consumer stops and merges.)
+  let inBatch = false;
   let trailing: ReturnType<typeof setTimeout> | undefined;
   let trailingMerge: Promise<void> = Promise.resolve();
   let mergeFailed: Error | undefined;
@@ -86,6 +89,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
+        inBatch = true;
         const { batch } = payload;
         for (
           let i = 0;
@@ -120,10 +124,13 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
           addToCounter('edp_stream_ignored', r.ignored, tags, 'Stream messages with nothing to store (tombstones)');
         }
+        inBatch = false;
         const sinceMerge = Date.now() - lastMerge;
         if (sinceMerge >= deps.streaming.mergeEveryMs) await mergeNow();
         else
           trailing ??= setTimeout(() => {
+            trailing = undefined;
+            if (inBatch) return;
             trailingMerge = mergeNow().catch((err: unknown) => {
               mergeFailed = err as Error;
               stop();
