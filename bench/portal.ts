@@ -14,7 +14,6 @@
  *
  * Run by hand: npx tsx bench/portal.ts [--members 1000000] [--claims 200000] [--lookups 2000] [--repeat 3]
  */
-import { Client } from '@temporalio/client';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,18 +22,15 @@ import { singleWriterOf } from '../activities/warehouse/warehouse-config';
 import type { Warehouse } from '../activities/warehouse/warehouse';
 import { startPipeline } from '../cli/pipeline-run';
 import { writeSampleFiles, writeSampleSources } from '../cli/sample-files';
-import { openWarehouseReader } from '../cli/session';
+import { openWarehouseReader, temporalClient, withWorker } from '../cli/session';
 import { freePort } from '../infra/process';
 import { removePostgres, startPostgres } from '../infra/postgres';
 import { startTemporal, stopTemporal } from '../infra/temporal';
 import type { DataInterval } from '../lib/intervals';
 import { loadConfig } from '../workers/config';
 import type { EdpConfig } from '../workers/config-schema';
-import { dataConverterFor } from '../workers/payload-codec';
 import { startQueryServer } from '../workers/query-server';
 import { openWarehouse } from '../workers/warehouse-factory';
-import { connectClientConnection } from '../workers/temporal-connection';
-import { runWorker } from '../workers/worker';
 import { fmt, loadAverage, loadNote, machine, spread } from './figures';
 
 const { values } = parseArgs({
@@ -83,32 +79,23 @@ function benchConfig(temporalAddress: string, postgresPort: number): EdpConfig {
   return loadConfig({ file, env: {} }).config;
 }
 
-/** Generates the interval and runs the pipeline on it through Temporal with a worker in this process. */
+/** Generates the interval and runs the pipeline on it through Temporal, with a worker in this process for the run. */
 async function buildWarehouse(config: EdpConfig): Promise<void> {
   const g = performance.now();
   writeSampleFiles(config, interval, sample);
   await writeSampleSources(config, interval, sample.seed);
   console.log(`generated ${fmt(sample.members)} members, ${fmt(sample.claimsPerInterval)} claims in ${secs(g)}`);
-  let stop: () => void = () => undefined;
-  const until = new Promise<void>((resolve) => (stop = resolve));
-  let ready: () => void = () => undefined;
-  const polling = new Promise<void>((resolve) => (ready = resolve));
-  const worker = runWorker(config, { until, onReady: () => ready(), log: () => undefined });
-  const connection = await connectClientConnection(config.temporal);
+  const { client, close } = await temporalClient(config);
   try {
-    await Promise.race([polling, worker]);
-    const client = new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: dataConverterFor(config),
-    });
     const t = performance.now();
-    const result = await (await startPipeline(client, config, interval)).result();
+    const result = await withWorker(
+      config,
+      async () => (await startPipeline(client, config, interval)).result(),
+      () => {},
+    );
     console.log(`pipeline (ingest → transform → quality → export): ${result.status} in ${secs(t)}`);
   } finally {
-    stop();
-    await worker;
-    await connection.close();
+    await close();
   }
 }
 

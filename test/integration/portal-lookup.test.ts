@@ -47,7 +47,7 @@ describe('member portal lookup (dev server, DuckDB, worker query server)', () =>
     } finally {
       await close();
     }
-  });
+  }, 600_000);
 
   it('reads one stored table per lookup, holding what the marts joined give, the same through the worker', async () => {
     const w = await DuckDbWarehouse.open({ path: file });
@@ -84,7 +84,7 @@ describe('member portal lookup (dev server, DuckDB, worker query server)', () =>
     );
     expect(served).toEqual([{ ...direct[0], hours_since_load: expect.any(Number) }]);
     expect(served[0].member_id).toBe(member);
-  });
+  }, 300_000);
 
   it('computes hours_since_load and is_fresh at read time from the stored data_loaded_at', async () => {
     const w = await DuckDbWarehouse.open({ path: file });
