@@ -139,7 +139,9 @@ async function main(): Promise<void> {
     }
     console.log(`consumeStream events/s: ${spread(rates, 0)}`);
     const medianRatio = [...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)];
-    console.log(`ratio to the counting consumer: ${spread(ratios)}; target ≥ 0.5: ${medianRatio >= 0.5 ? 'met' : 'NOT met'}`);
+    console.log(
+      `ratio to the counting consumer: ${spread(ratios)}; target ≥ 0.5: ${medianRatio >= 0.5 ? 'met' : 'NOT met'}`,
+    );
 
     // 2. Latency at a fixed rate: produce → merged into staging, from each event's event time.
     const rate = Number(values.rate);
