@@ -120,21 +120,34 @@ async function main(): Promise<void> {
     console.log(`${fmt(p.sent)} in ${p.seconds.toFixed(1)} s`);
     const ratios: number[] = [];
     const rates: number[] = [];
+    const cpuRatios: number[] = [];
+    // CPU seconds of this process (all its threads: DuckDB's too; the broker runs apart) for each reader:
+    // on a machine shared with other work, wall-clock rates follow the load, the CPU one reading costs does not.
+    const cpuSeconds = (since: NodeJS.CpuUsage): number => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1e6;
+    };
     for (let round = 1; round <= Number(values.rounds); round++) {
       const before = loadAverage();
+      const countCpu = process.cpuUsage();
       const limitSeconds = await countBacklog(kafka, backlog.topic, p.sent, `bench-count-${round}`);
+      const limitCpu = cpuSeconds(countCpu);
       const w = await DuckDbWarehouse.open({ path: join(dir, `throughput-${round}.duckdb`) });
       const t = { ...backlog, table: `${backlog.table}_${round}` };
       const start = performance.now();
+      const oursCpuStart = process.cpuUsage();
       await consumeUntil(kafka, t, w, async () => (await rawCount(w, t.table)) >= p.sent);
       const oursSeconds = (performance.now() - start) / 1000;
+      const oursCpu = cpuSeconds(oursCpuStart);
+      cpuRatios.push(limitCpu / oursCpu);
       await w.close();
       const [limitRate, oursRate] = [p.sent / limitSeconds, p.sent / oursSeconds];
       ratios.push(oursRate / limitRate);
       rates.push(oursRate);
       console.log(
         `round ${round}: counting consumer (limit) ${fmt(limitRate)} events/s, consumeStream exactly-once → raw ` +
-          `(+ staging merges) ${fmt(oursRate)} events/s, ratio ${(oursRate / limitRate).toFixed(2)}; ${loadNote(before, loadAverage())}`,
+          `(+ staging merges) ${fmt(oursRate)} events/s, ratio ${(oursRate / limitRate).toFixed(2)}; CPU ` +
+          `${limitCpu.toFixed(1)} s vs ${oursCpu.toFixed(1)} s, ratio ${(limitCpu / oursCpu).toFixed(2)}; ${loadNote(before, loadAverage())}`,
       );
     }
     console.log(`consumeStream events/s: ${spread(rates, 0)}`);
