@@ -7,7 +7,6 @@ import { addToCounter, logEvent } from '../telemetry';
 import { kafkaClient } from '../connections';
 import { stagingRules, streamTopic, type StreamDeps } from './stream-deps';
 import { mergeToStaging, statusHistoriesOf } from './stream-merge';
-import { StagingMerges } from './staging-merges';
 import { ensureStreamTables, warehouseOffsets } from './stream-tables';
 import { writePartitionBatch } from './write-partition-batch';
 
@@ -24,8 +23,8 @@ export interface ConsumeInput {
 /**
  * Consumes a topic for a while: micro-batches go to `raw.<table>` exactly once (rows and offsets in
  * one transaction; on start, restart or rebalance it resumes after the warehouse's offsets), poison
- * messages to `raw.<table>__dead_letters`, and staging merges every `mergeEveryMs` beside the writes.
- * Heartbeats its positions; stops early when cancelled. Kafka group offsets are committed for lag monitoring only.
+ * messages to `raw.<table>__dead_letters`, and staging merges every `mergeEveryMs`. Heartbeats its
+ * positions; stops early when cancelled. Kafka group offsets are committed for lag monitoring only.
  */
 export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Promise<ConsumeResult> {
   const w = deps.warehouse;
@@ -43,10 +42,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   });
-  // Merges run beside the writes: the consumer never waits for one (only for a failed one's error).
-  const merges = new StagingMerges(async () => {
-    result.merged += await mergeToStaging(w, t, { rules, statusHistories });
-  }, deps.streaming.mergeEveryMs);
+  let lastMerge = Date.now();
   let crashed: Error | undefined;
   // A non-retryable refusal inside a batch (a source schema change) ends the run instead of the
   // consumer restarting onto the same message.
@@ -78,7 +74,6 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        merges.rethrow();
         for (
           let i = 0;
           i < batch.messages.length && payload.isRunning() && !payload.isStale();
@@ -111,7 +106,10 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           addToCounter('edp_stream_rows_ingested', r.inserted, tags, 'Stream events written to raw');
           addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
           addToCounter('edp_stream_ignored', r.ignored, tags, 'Stream messages with nothing to store (tombstones)');
-          merges.request();
+        }
+        if (Date.now() - lastMerge >= deps.streaming.mergeEveryMs) {
+          result.merged += await mergeToStaging(w, t, { rules, statusHistories });
+          lastMerge = Date.now();
         }
       },
     });
@@ -120,7 +118,6 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     clearTimeout(timer);
     clearInterval(beat);
     await consumer.disconnect().catch(() => undefined);
-    await merges.stop();
   }
   if (refused) throw refused;
   if (crashed) throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
