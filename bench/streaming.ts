@@ -4,12 +4,11 @@
  * (the limit), in the same run on the same topic; then produce → queryable-in-staging latency at a
  * fixed rate. Starts its own broker (infra/, free loopback ports) and DuckDB file.
  *
- * Run by hand: npx tsx bench/streaming.ts [--events 300000] [--rate 5000] [--seconds 20]
+ * Run by hand: npx tsx bench/streaming.ts [--events 300000] [--rounds 3] [--rate 5000] [--seconds 20]
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { mkdirSync, rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStreamIngestActivities } from '../activities/streaming';
@@ -18,16 +17,21 @@ import { produceEvents } from '../cli/stream-producer';
 import { startKafka, stopKafka } from '../infra/kafka';
 import { freePort } from '../infra/process';
 import type { KafkaConfig, StreamTopicConfig } from '../lib/config/schema';
+import { fmt, loadAverage, loadNote, machine, spread } from './figures';
 
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '300000' },
     rate: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const dir = join(__dirname, '..', '.edp', 'bench', 'streaming');
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Rows in `raw.<table>` (0 before the table exists). */
+const rawCount = async (w: DuckDbWarehouse, table: string): Promise<number> =>
+  Number((await w.query<{ n: string }>(`SELECT count(*) AS n FROM raw.${table}`).catch(() => [{ n: '0' }]))[0].n);
 
 const topic = (name: string): StreamTopicConfig => ({
   topic: name,
@@ -70,6 +74,26 @@ async function consumeUntil(
   await run;
 }
 
+/** Reads the whole backlog with a plain kafkajs consumer that only counts (the limit); returns seconds. */
+async function countBacklog(kafka: KafkaConfig, topicName: string, events: number, group: string): Promise<number> {
+  const client = new Kafka({ clientId: 'edp-bench-count', brokers: kafka.brokers, logLevel: logLevel.NOTHING });
+  const counter = client.consumer({ groupId: group, maxWaitTimeInMs: 100 });
+  await counter.connect();
+  await counter.subscribe({ topic: topicName, fromBeginning: true });
+  let counted = 0;
+  const t = performance.now();
+  await counter.run({
+    eachBatch: async ({ batch }) => {
+      counted += batch.messages.length;
+      return Promise.resolve();
+    },
+  });
+  while (counted < events) await new Promise((r) => setTimeout(r, 20));
+  const seconds = (performance.now() - t) / 1000;
+  await counter.disconnect();
+  return seconds;
+}
+
 async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -80,10 +104,9 @@ async function main(): Promise<void> {
   console.log(`127.0.0.1:${port}`);
   const kafka = { brokers: [`127.0.0.1:${port}`], clientId: 'edp-bench' };
   try {
-    console.log(
-      `machine: ${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
-    );
-    // 1. Sustained throughput on a backlog: the same messages, read by a counting consumer and by consumeStream.
+    console.log(`machine: ${machine()}`);
+    // 1. Sustained throughput on a backlog: the same messages, read by a counting consumer and by
+    // consumeStream in each round (a table of its own per round: its own consumer group and raw table).
     const events = Number(values.events);
     const backlog = topic('bench.throughput');
     process.stdout.write(`producing ${fmt(events)} events… `);
@@ -95,39 +118,42 @@ async function main(): Promise<void> {
       keys: 100_000,
     });
     console.log(`${fmt(p.sent)} in ${p.seconds.toFixed(1)} s`);
-
-    const client = new Kafka({ clientId: 'edp-bench-count', brokers: kafka.brokers, logLevel: logLevel.NOTHING });
-    const counter = client.consumer({ groupId: 'bench-count', maxWaitTimeInMs: 100 });
-    await counter.connect();
-    await counter.subscribe({ topic: backlog.topic, fromBeginning: true });
-    let counted = 0;
-    let t = performance.now();
-    await counter.run({
-      eachBatch: async ({ batch }) => {
-        counted += batch.messages.length;
-        return Promise.resolve();
-      },
-    });
-    while (counted < p.sent) await new Promise((r) => setTimeout(r, 20));
-    const limitSeconds = (performance.now() - t) / 1000;
-    await counter.disconnect();
-
-    const w = await DuckDbWarehouse.open({ path: join(dir, 'edp.duckdb') });
-    const rawCount = async (table: string) =>
-      Number((await w.query<{ n: string }>(`SELECT count(*) AS n FROM raw.${table}`).catch(() => [{ n: '0' }]))[0].n);
-    t = performance.now();
-    await consumeUntil(kafka, backlog, w, async () => (await rawCount(backlog.table)) >= p.sent);
-    const oursSeconds = (performance.now() - t) / 1000;
-    const limitRate = p.sent / limitSeconds;
-    const oursRate = p.sent / oursSeconds;
+    const ratios: number[] = [];
+    const rates: number[] = [];
+    const cpuRatios: number[] = [];
+    // CPU seconds of this process (all its threads: DuckDB's too; the broker runs apart) for each reader:
+    // on a machine shared with other work, wall-clock rates follow the load, the CPU one reading costs does not.
+    const cpuSeconds = (since: NodeJS.CpuUsage): number => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1e6;
+    };
+    for (let round = 1; round <= Number(values.rounds); round++) {
+      const before = loadAverage();
+      const countCpu = process.cpuUsage();
+      const limitSeconds = await countBacklog(kafka, backlog.topic, p.sent, `bench-count-${round}`);
+      const limitCpu = cpuSeconds(countCpu);
+      const w = await DuckDbWarehouse.open({ path: join(dir, `throughput-${round}.duckdb`) });
+      const t = { ...backlog, table: `${backlog.table}_${round}` };
+      const start = performance.now();
+      const oursCpuStart = process.cpuUsage();
+      await consumeUntil(kafka, t, w, async () => (await rawCount(w, t.table)) >= p.sent);
+      const oursSeconds = (performance.now() - start) / 1000;
+      const oursCpu = cpuSeconds(oursCpuStart);
+      cpuRatios.push(limitCpu / oursCpu);
+      await w.close();
+      const [limitRate, oursRate] = [p.sent / limitSeconds, p.sent / oursSeconds];
+      ratios.push(oursRate / limitRate);
+      rates.push(oursRate);
+      console.log(
+        `round ${round}: counting consumer (limit) ${fmt(limitRate)} events/s, consumeStream exactly-once → raw ` +
+          `(+ staging merges) ${fmt(oursRate)} events/s, ratio ${(oursRate / limitRate).toFixed(2)}; CPU ` +
+          `${limitCpu.toFixed(1)} s vs ${oursCpu.toFixed(1)} s, ratio ${(limitCpu / oursCpu).toFixed(2)}; ${loadNote(before, loadAverage())}`,
+      );
+    }
+    console.log(`consumeStream events/s: ${spread(rates, 0)}`);
+    const medianRatio = [...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)];
     console.log(
-      `plain kafkajs consumer, counting only (limit): ${fmt(p.sent)} in ${limitSeconds.toFixed(2)} s = ${fmt(limitRate)} events/s`,
-    );
-    console.log(
-      `consumeStream exactly-once → raw (+ staging merges): ${fmt(p.sent)} in ${oursSeconds.toFixed(2)} s = ${fmt(oursRate)} events/s`,
-    );
-    console.log(
-      `ratio to the limit: ${(oursRate / limitRate).toFixed(2)}; target ≥ 20,000 events/s: ${oursRate >= 20_000 ? 'met' : 'NOT met'}`,
+      `ratio to the counting consumer: ${spread(ratios)}; target ≥ 0.5: ${medianRatio >= 0.5 ? 'met' : 'NOT met'}`,
     );
 
     // 2. Latency at a fixed rate: produce → merged into staging, from each event's event time.
@@ -135,12 +161,13 @@ async function main(): Promise<void> {
     const seconds = Number(values.seconds);
     const live = topic('bench.latency');
     await produceEvents({ kafka, topics: [live], rate: 10, durationSeconds: 0.1 }); // create the topic first
+    const w = await DuckDbWarehouse.open({ path: join(dir, 'latency.duckdb') });
     const target: { events?: number } = {};
     const consuming = consumeUntil(
       kafka,
       live,
       w,
-      async () => target.events !== undefined && (await rawCount(live.table)) >= target.events,
+      async () => target.events !== undefined && (await rawCount(w, live.table)) >= target.events,
     );
     const produced = await produceEvents({
       kafka,
@@ -166,7 +193,7 @@ async function main(): Promise<void> {
     );
     console.log(`  produce → raw:     p50 ${Math.round(rawLat.p50)} ms, p99 ${Math.round(rawLat.p99)} ms`);
     console.log(
-      `  produce → staging: p50 ${Math.round(lat.p50)} ms, p95 ${Math.round(lat.p95)} ms, p99 ${Math.round(lat.p99)} ms (target p99 ≤ 2,000 ms: ${lat.p99 <= 2000 ? 'met' : 'NOT met'})`,
+      `  produce → staging: p50 ${Math.round(lat.p50)} ms, p95 ${Math.round(lat.p95)} ms, p99 ${Math.round(lat.p99)} ms (target p99 ≤ 500 ms: ${lat.p99 <= 500 ? 'met' : 'NOT met'})`,
     );
   } finally {
     await stopKafka(broker.dir);

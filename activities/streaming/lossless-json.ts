@@ -5,8 +5,12 @@ export type LosslessJson = null | boolean | number | bigint | string | LosslessJ
 const LONG_DIGITS = /\d{16,}/g;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+// The same run, tested once: most texts have none, and the scan for them is then the only cost.
+const ANY_LONG_DIGITS = /\d{16}/;
+
 /** Whether the text holds a digit run that may be an integer JSON.parse would round. */
 function mayHoldBigInteger(text: string): boolean {
+  if (!ANY_LONG_DIGITS.test(text)) return false;
   for (const m of text.matchAll(LONG_DIGITS)) if (BigInt(m[0]) > MAX_SAFE) return true;
   return false;
 }
@@ -57,11 +61,24 @@ function unmark(v: LosslessJson): LosslessJson {
 
 /** JSON text of a value {@link parseJsonLossless} gave: a `bigint` is written as its integer literal. */
 export function stringifyLossless(value: unknown): string {
+  try {
+    // The native writer gives the same text for every value without a bigint, many times faster; it
+    // refuses a bigint with a TypeError, and only then is the value written field by field.
+    return JSON.stringify(value) ?? 'null';
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return stringifyWithBigInts(value);
+  }
+}
+
+/** {@link stringifyLossless} of a value holding a `bigint` somewhere. */
+function stringifyWithBigInts(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stringifyLossless(v))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : stringifyWithBigInts(v))).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const fields = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${stringifyLossless(v)}`).join(',')}}`;
+    return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${stringifyWithBigInts(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

@@ -88,18 +88,22 @@ function checkRow(row: unknown, topic: StreamTopicConfig): string | undefined {
  * tombstone (the null value after a delete) is skipped.
  */
 export function decodeEvent(topic: StreamTopicConfig, message: RawMessage): DecodedEvent {
-  if (!message.value || message.value.length === 0)
+  return decodePayload(topic, message.value ? message.value.toString('utf8') : null, Number(message.timestamp));
+}
+
+/** {@link decodeEvent} of a message's value already read as text, with its Kafka timestamp in ms. */
+export function decodePayload(topic: StreamTopicConfig, text: string | null, kafkaTime: number): DecodedEvent {
+  if (!text)
     return topic.format === 'debezium'
       ? { ok: false, reason: 'tombstone', action: 'skip' }
       : fail('empty message (tombstone)');
   let doc: unknown;
   try {
     // Lossless: a bigint column's value beyond 2^53 must reach row_json digit for digit.
-    doc = parseJsonLossless(message.value.toString('utf8'));
+    doc = parseJsonLossless(text);
   } catch (err) {
     return fail(`invalid JSON: ${(err as Error).message}`);
   }
-  const kafkaTime = Number(message.timestamp);
   if (topic.format === 'debezium') {
     const change = decodeDebezium(topic, doc);
     if (change.kind !== 'row')

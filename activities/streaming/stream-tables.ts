@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { StreamTopicConfig } from '../../lib/config/schema';
 import { BadInputError } from '../../lib/errors';
-import { decodeEvent } from './stream-event';
+import { decodePayload } from './stream-event';
 import { ensureAudit, STREAM_MERGED as MERGED_TABLE, STREAM_OFFSETS as OFFSETS_TABLE } from '../audit';
 import {
   ensureOnce,
@@ -124,7 +124,7 @@ export function messageRows(
   for (const m of messages) {
     const key = m.key ? m.key.toString('utf8') : null;
     const payload = m.value ? m.value.toString('utf8') : null;
-    const e = decodeEvent(t, { ...m, partition });
+    const e = decodePayload(t, payload, Number(m.timestamp));
     const head = [t.topic, partition, Number(m.offset), key, Number(m.timestamp)];
     if (e.ok) rows.push([...head, headerText(m.headers), e.op, payload, e.row, e.eventTimeMs, now]);
     else if (e.action === 'skip') ignored++;

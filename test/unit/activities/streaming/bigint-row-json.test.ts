@@ -71,6 +71,40 @@ describe('lossless JSON', () => {
     expect(doc.big).toBe(-9007199254740993n);
   });
 
+  it('writes what JSON.stringify writes when no bigint is there, and every digit when one is', () => {
+    const plain = { a: 1.5, b: [1, null, 'x', { c: true }], d: '12345678901234567890', e: -0, f: 9007199254740991 };
+    expect(stringifyLossless(parseJsonLossless(JSON.stringify(plain)))).toBe(JSON.stringify(plain));
+    // A bigint deep inside, after plain fields: the native writer refuses it, the exact one writes it.
+    const deep = '{"a":1,"b":[{"c":[2,-9007199254740993]}],"d":"x","e":{"f":18446744073709551615}}';
+    expect(stringifyLossless(parseJsonLossless(deep))).toBe(deep);
+  });
+
+  it('keeps the bigints of a plain JSON event exact in row_json while its other fields take the fast path', () => {
+    const t: StreamTopicConfig = {
+      topic: 'claims',
+      table: 'claims',
+      format: 'json',
+      columns: { id: 'string', big: 'integer', amount: 'decimal' },
+      key: ['id'],
+    };
+    const event = (big: string) => ({
+      partition: 0,
+      offset: '0',
+      key: null,
+      timestamp: '1000',
+      value: Buffer.from(`{"id":"C1","big":${big},"amount":12.5,"nested":{"ids":[${big},1]}}`),
+    });
+    for (const big of ['9007199254740993', '-9223372036854775808', '9007199254740991', '12']) {
+      const e = decodeEvent(t, event(big));
+      expect(e).toEqual({
+        ok: true,
+        op: 'u',
+        row: `{"id":"C1","big":${big},"amount":12.5,"nested":{"ids":[${big},1]}}`,
+        eventTimeMs: 1000,
+      });
+    }
+  });
+
   it('throws SyntaxError on invalid JSON with a big literal, as on any other', () => {
     expect(() => parseJsonLossless('{"a":90071992547409930,}')).toThrow(SyntaxError);
     expect(() => parseJsonLossless('{"a":90071992547409930')).toThrow(SyntaxError);
