@@ -2,16 +2,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
 import type { CsvFieldColumns } from '../../formats/csv-header';
-import {
-  auditColumns,
-  insertRejectedLines,
-  numericChecks,
-  numericSpec,
-  passesAll,
-  targetColumnList,
-  type LoadCheck,
-} from '../load-tables';
+import { auditColumns, numericChecks, numericSpec, passesAll, targetColumnList, type LoadCheck } from '../load-tables';
 import type { LoadNames } from './duckdb-load-tables';
+import { runOverLines } from './duckdb-rejected-lines';
 
 /** DuckDB's message for a value that does not cast; the value is between the quotes. */
 const CAST_VALUE = `'Could not convert string "(.*)" to '''`;
@@ -35,6 +28,15 @@ export function csvColumnSpec(
     c === null ? `'edp_unloaded_${i}': 'VARCHAR'` : `${d.literal(c)}: '${typeOf(c)}'`,
   );
   return `{${[...first, ...rest].join(', ')}}`;
+}
+
+/** The condition that a target row is one this load wrote, by its load key. */
+function thisLoad(d: Dialect, req: BulkLoadRequest): string {
+  const key = req.loadKey;
+  const audit = key === undefined ? undefined : req.audit[key];
+  if (key === undefined || audit === undefined)
+    throw new Error(`the typed CSV load of ${req.sourceName} needs a load key`);
+  return `${d.quoteIdent(key)} = CAST(${d.literal(audit.value)} AS ${d.columnType(audit.type)})`;
 }
 
 /** The number column the loader's copy of a file puts first on every data line. */
@@ -63,9 +65,10 @@ export function rejectAsInFile(d: Dialect, delimiter: string): { text: string; m
  * cannot split or cast in its rejects table, and rows with their required values go straight into the
  * target with their number, however many lines around them were rejected or taken out before the
  * read. Numbers (decimals and integers) are read as text and checked before their cast, which would
- * round. Rows missing a required value or holding a number that does not fit take a second read, only
- * when the counts (`dataRows`, the copy's) say there are some. No original-text copy is kept: a row is
- * replayed from its landing file by row number.
+ * round. The same read writes a row failing a check (a required value missing, a number that does not
+ * fit) into the target too, with its checked columns' text in `_edp_raw`; such rows then move to the
+ * error table within the load's transaction, so the file is read once. No original-text copy is kept
+ * for rows that load: a row is replayed from its landing file by row number.
  */
 export async function nativeCsvLoad(
   conn: DuckDBConnection,
@@ -73,7 +76,6 @@ export async function nativeCsvLoad(
   req: BulkLoadRequest,
   fields: CsvFieldColumns,
   { stage, rejects, scans }: LoadNames,
-  dataRows: number,
 ): Promise<BulkLoadResult> {
   const q = (name: string): string => d.quoteIdent(name);
   const cols = Object.entries(req.columns);
@@ -104,35 +106,44 @@ export async function nativeCsvLoad(
     ...cols.flatMap(([name, type]) => numericChecks(d, name, type, d.tryCast(q(name), type))),
   ];
 
+  // One read: rows failing a check go into the target too, holding their checked columns' text in the raw-text
+  // column, and move from there to the error table; no second read of the file finds them again.
+  const used = [...new Set(checks.map((c) => c.column))];
+  const failedText =
+    checks.length > 0
+      ? `CASE WHEN ${passesAll(checks)} THEN NULL ELSE to_json([${used.map((n) => `CAST(${q(n)} AS VARCHAR)`).join(', ')}])::VARCHAR END`
+      : 'NULL';
   const inserted = await conn.run(
     `INSERT INTO ${target} (${targetColumnList(d, req)})
-     SELECT ${cols.map(([name]) => value(name)).join(', ')}, ${audit}${ROW}, NULL, now()
-     FROM ${read(`, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}'`)}
-     WHERE ${passesAll(checks)}`,
+     SELECT ${cols.map(([name]) => value(name)).join(', ')}, ${audit}${ROW}, ${failedText}, now()
+     FROM ${read(`, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}'`)}`,
   );
-  const loaded = inserted.rowsChanged;
   const pre = req.rejectedLines ?? [];
   const readerLines = (await numbers(conn, `SELECT count(DISTINCT line) FROM ${rejects}`))[0];
 
-  // Rows failing a check: looked for with a second read only when the counts say there are some.
   let failedChecks = 0;
-  if (checks.length > 0 && loaded + readerLines + pre.length !== dataRows) {
-    const used = [...new Set(checks.map((c) => c.column))];
+  if (checks.length > 0) {
+    const ours = `${thisLoad(d, req)} AND _edp_raw IS NOT NULL`;
+    const text = used.map((n, i) => `json_extract_string(_edp_raw, '$[${i}]') AS ${q(n)}`);
     await conn.run(
-      `CREATE TEMP TABLE ${stage} AS SELECT ${ROW}, ${used.map(q).join(', ')} FROM ${read('')} WHERE NOT ${passesAll(checks)}`,
-    );
-    await conn.run(
-      `INSERT INTO ${errors}
-       ${checks
-         .map(
-           (c) =>
-             `SELECT ${sourceFile}, ${ROW}, NULL, ${d.literal(c.column)}, ${d.literal(c.rule)},
-                CAST(${q(c.column)} AS VARCHAR), ${d.literal(c.message)}, ${audit}now() FROM ${stage} WHERE ${c.failed}`,
-         )
-         .join(' UNION ALL ')}`,
+      `CREATE TEMP TABLE ${stage} AS SELECT _edp_row_number AS ${ROW}, ${text.join(', ')} FROM ${target} WHERE ${ours}`,
     );
     failedChecks = (await numbers(conn, `SELECT count(*) FROM ${stage}`))[0];
+    if (failedChecks > 0) {
+      await conn.run(
+        `INSERT INTO ${errors}
+         ${checks
+           .map(
+             (c) =>
+               `SELECT ${sourceFile}, ${ROW}, NULL, ${d.literal(c.column)}, ${d.literal(c.rule)},
+                  CAST(${q(c.column)} AS VARCHAR), ${d.literal(c.message)}, ${audit}now() FROM ${stage} WHERE ${c.failed}`,
+           )
+           .join(' UNION ALL ')}`,
+      );
+      await conn.run(`DELETE FROM ${target} WHERE ${ours}`);
+    }
   }
+  const loaded = inserted.rowsChanged - failedChecks;
 
   const asInFile = rejectAsInFile(d, req.delimiter);
   // A value the reader could not cast is a type error of its row, as the text path and the Snowflake loader
@@ -154,11 +165,11 @@ export async function nativeCsvLoad(
        CASE WHEN ${cast} THEN ${castMessage} ELSE ${asInFile.message} END, ${audit}now()
      FROM ${rejects}`,
   );
-  await insertRejectedLines(
-    (sql, params) => conn.run(sql, params),
-    errors,
+  await runOverLines(
+    conn,
     pre,
-    `(${sourceFile}, NULL, ?, NULL, 'parse', ?, ?, ${auditColumns(d, req, false)}now())`,
+    (lines) =>
+      `INSERT INTO ${errors} SELECT ${sourceFile}, NULL, line, NULL, 'parse', text, reason, ${auditColumns(d, req, false)}now() FROM ${lines}`,
   );
   const rejectedLines = readerLines + pre.length;
   return {

@@ -7,16 +7,10 @@ import { join } from 'node:path';
 import { csvColumnSpec, nativeCsvLoad, rejectAsInFile, ROW } from './duckdb-csv-loader';
 import { copyWithRowNumbers } from '../../formats/csv-row-numbers';
 import { NODE_ENCODING } from '../../formats/encodings';
-import {
-  auditColumns,
-  csvFieldColumns,
-  ensureLoadTables,
-  insertRejectedLines,
-  targetColumnList,
-  textLoadChecks,
-} from '../load-tables';
+import { auditColumns, csvFieldColumns, ensureLoadTables, targetColumnList, textLoadChecks } from '../load-tables';
 import type { CsvFieldColumns } from '../../formats/csv-header';
 import type { LoadNames } from './duckdb-load-tables';
+import { runOverLines } from './duckdb-rejected-lines';
 
 let loadCounter = 0;
 
@@ -103,7 +97,7 @@ export async function duckdbBulkLoad(
   try {
     const fields = await csvFieldColumns(req);
     if (!copy) return await finish(await textLoad(conn, d, req, fields, names));
-    const dataRows = await copyWithRowNumbers(req.file, copy, {
+    await copyWithRowNumbers(req.file, copy, {
       header: req.header,
       delimiter: req.delimiter,
       encoding: NODE_ENCODING[req.encoding],
@@ -112,7 +106,7 @@ export async function duckdbBulkLoad(
     const numbered = { ...req, file: copy };
     return await finish(
       !req.keepRawText && req.loadKey
-        ? await nativeCsvLoad(conn, d, numbered, fields, names, dataRows)
+        ? await nativeCsvLoad(conn, d, numbered, fields, names)
         : await textLoad(conn, d, numbered, fields, names),
     );
   } catch (err) {
@@ -158,11 +152,11 @@ async function textLoad(
   await conn.run(
     `CREATE TEMP TABLE IF NOT EXISTS ${rejects} (line BIGINT, column_name VARCHAR, csv_line VARCHAR, error_message VARCHAR)`,
   );
-  await insertRejectedLines(
-    (sql, params) => conn.run(sql, params),
-    `${rejects} (line, column_name, csv_line, error_message)`,
+  await runOverLines(
+    conn,
     req.rejectedLines ?? [],
-    '(?, NULL, ?, ?)',
+    (lines) =>
+      `INSERT INTO ${rejects} (line, column_name, csv_line, error_message) SELECT line, NULL, text, reason FROM ${lines}`,
   );
 
   const rowNumber = source.rowNumber;
