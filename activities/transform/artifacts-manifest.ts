@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { docBlocks, macroBlocks, nodeMacros } from './artifacts-macros';
+import { dbtExposures, dbtUnitTests } from './artifacts-resources';
 import type { Manifest, ManifestNode, ManifestSource } from './manifest-types';
 
 /** The dbt-core release whose artifact schemas (manifest v12, run_results v6, catalog v1) these files follow. */
@@ -168,7 +170,7 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     refs: parents.map((p) => ({ name: p.name, package: null, version: null })),
     sources: sources.map((s) => [s.sourceName, s.name]),
     metrics: [],
-    depends_on: { macros: [], nodes: n.dependsOn },
+    depends_on: { macros: nodeMacros(m.macros, n), nodes: n.dependsOn },
     compiled_path: null,
     contract: CONTRACT,
   };
@@ -264,52 +266,74 @@ function dbtSource(m: Manifest, s: ManifestSource, createdAt: number): DbtJson {
   };
 }
 
-/** The macros of the project and its packages, by dbt's unique id (`macro.<package>.<name>`); bodies are not kept. */
+/** The macros of the project, its packages and the engine's `dbt` namespace, by dbt's unique id, with their text. */
 function dbtMacros(m: Manifest, createdAt: number): Record<string, DbtJson> {
   const out: Record<string, DbtJson> = {};
-  for (const [pkg, names] of Object.entries(m.macros.packages)) {
-    for (const name of names) {
-      const id = `macro.${pkg}.${name}`;
-      out[id] = {
-        name,
-        resource_type: 'macro',
-        package_name: pkg,
-        path: '',
-        original_file_path: '',
-        unique_id: id,
-        macro_sql: '',
-        depends_on: { macros: [] },
-        description: '',
-        meta: {},
-        docs: DOCS,
-        patch_path: null,
-        arguments: [],
-        created_at: createdAt,
-        supported_languages: null,
-      };
-    }
+  for (const b of macroBlocks(m.projectDir, m.macros)) {
+    out[b.id] = {
+      name: b.name,
+      resource_type: 'macro',
+      package_name: b.pkg,
+      path: b.path,
+      original_file_path: b.path,
+      unique_id: b.id,
+      macro_sql: b.sql,
+      depends_on: { macros: b.calls },
+      description: '',
+      meta: {},
+      docs: DOCS,
+      patch_path: null,
+      arguments: [],
+      created_at: createdAt,
+      supported_languages: null,
+    };
   }
   return out;
 }
 
+/** The project's `{% docs %}` blocks in dbt's shape. */
+function dbtDocs(m: Manifest): Record<string, DbtJson> {
+  return Object.fromEntries(
+    docBlocks(m.projectDir).map((d) => [
+      d.id,
+      {
+        name: d.name,
+        resource_type: 'doc',
+        package_name: m.projectName,
+        path: d.path.split('/').slice(1).join('/'),
+        original_file_path: d.path,
+        unique_id: d.id,
+        block_contents: d.contents,
+      },
+    ]),
+  );
+}
+
 /**
- * The engine's manifest as dbt-core writes `target/manifest.json` (schema v12): nodes, sources, macros,
- * parent_map and child_map with dbt's unique ids, so dbt docs, elementary, openlineage-dbt and `--state`
+ * The engine's manifest as dbt-core writes `target/manifest.json` (schema v12): nodes, sources, macros
+ * (with their SQL), docs blocks, exposures, unit tests, parent_map and child_map with dbt's unique ids, so dbt docs, elementary, openlineage-dbt and `--state`
  * (ours or dbt's) can read it. `metadata.env.EDP_MANIFEST_CHECKSUM` names the engine's own planned manifest.
  */
 export function dbtManifest(m: Manifest, invocationId: string = randomUUID()): DbtJson {
   const createdAt = Date.parse(m.generatedAt) / 1000;
   const nodes = Object.fromEntries(Object.values(m.nodes).map((n) => [n.id, dbtNode(m, n, createdAt)]));
   const sources = Object.fromEntries(Object.values(m.sources).map((s) => [s.id, dbtSource(m, s, createdAt)]));
+  const exposures = dbtExposures(m, createdAt);
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
-  for (const id of [...Object.keys(nodes), ...Object.keys(sources)]) {
+  for (const id of [...Object.keys(nodes), ...Object.keys(sources), ...Object.keys(exposures)]) {
     parentMap[id] = [];
     childMap[id] = [];
   }
   for (const n of Object.values(m.nodes)) {
     parentMap[n.id] = [...n.dependsOn].sort();
     for (const p of n.dependsOn) (childMap[p] ??= []).push(n.id);
+  }
+  for (const e of Object.values(exposures)) {
+    const id = e.unique_id as string;
+    const parents = (e.depends_on as { nodes: string[] }).nodes;
+    parentMap[id] = [...parents].sort();
+    for (const p of parents) (childMap[p] ??= []).push(id);
   }
   for (const list of Object.values(childMap)) list.sort();
   return {
@@ -330,8 +354,8 @@ export function dbtManifest(m: Manifest, invocationId: string = randomUUID()): D
     nodes,
     sources,
     macros: dbtMacros(m, createdAt),
-    docs: {},
-    exposures: {},
+    docs: dbtDocs(m),
+    exposures,
     metrics: {},
     groups: {},
     selectors: {},
@@ -341,6 +365,6 @@ export function dbtManifest(m: Manifest, invocationId: string = randomUUID()): D
     group_map: {},
     saved_queries: {},
     semantic_models: {},
-    unit_tests: {},
+    unit_tests: dbtUnitTests(m, createdAt),
   };
 }
