@@ -24,6 +24,13 @@ export interface DbtManifestNode {
   config?: Record<string, unknown>;
   test_metadata?: unknown;
   depends_on?: { nodes?: string[]; macros?: string[] };
+  contract?: { enforced?: boolean; checksum?: string | null };
+}
+
+/** The parts of a dbt manifest.json macro the engine reads back (state comparison). */
+export interface DbtManifestMacro {
+  macro_sql?: string;
+  depends_on?: { macros?: string[] };
 }
 
 /** A dbt manifest.json (v12) as read from a file: ours or dbt-core's. */
@@ -31,6 +38,7 @@ export interface DbtManifestFile {
   metadata: { dbt_schema_version?: string; project_name?: string; adapter_type?: string };
   nodes: Record<string, DbtManifestNode>;
   sources?: Record<string, DbtManifestNode & { identifier?: string }>;
+  macros?: Record<string, DbtManifestMacro>;
 }
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
@@ -41,7 +49,30 @@ function relationName(database: string, schema: string, identifier: string): str
 }
 
 const DOCS = { show: true, node_color: null };
-const CONTRACT = { enforced: false, alias_types: true, checksum: null };
+
+/** Materializations that build a table, where dbt also enforces (and checksums) the model's constraints. */
+const ENFORCES_CONSTRAINTS = new Set(['table', 'incremental']);
+
+/**
+ * A node's contract as dbt records it: enforced or not and, when enforced on a model, dbt-core's checksum
+ * over the columns' names, data types and constraints (sorted by name) and the materialization, so
+ * `state:modified.contract` agrees with dbt's own manifests.
+ */
+function dbtContract(n: ManifestNode): DbtJson {
+  const config = n.config.contract && typeof n.config.contract === 'object' ? n.config.contract : {};
+  const enforced = (config as { enforced?: unknown }).enforced === true;
+  const aliasTypes = (config as { alias_types?: unknown }).alias_types !== false;
+  if (!enforced || n.resourceType !== 'model') return { enforced, alias_types: aliasTypes, checksum: null };
+  const columns = Object.entries(n.columns ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let state = columns.map(([name, c]) => `|${name}${c.data_type ?? 'None'}[]`).join('');
+  const materialized = n.config.materialized ?? 'view';
+  if (ENFORCES_CONSTRAINTS.has(materialized)) state += `${materialized}[]`;
+  return {
+    enforced,
+    alias_types: aliasTypes,
+    checksum: createHash('sha256').update(state).digest('hex'),
+  };
+}
 
 /** dbt's defaults for a node's config, overlaid with the node's own (hooks as dbt's `{sql, transaction, index}`). */
 function dbtConfig(n: ManifestNode): Record<string, unknown> {
@@ -172,7 +203,7 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     metrics: [],
     depends_on: { macros: nodeMacros(m.macros, n), nodes: n.dependsOn },
     compiled_path: null,
-    contract: CONTRACT,
+    contract: dbtContract(n),
   };
   if (n.resourceType === 'seed') {
     // A seed reads nothing: dbt's seed nodes carry no refs, sources or contract.
