@@ -30,23 +30,32 @@ export interface DocBlock {
 /** The file that documents the engine's own `dbt` macros (they are not read from a file). */
 const BUILTINS_PATH = 'macros/edp_builtins.sql';
 
-/** The blocks `{% <open> name %} … {% end<open> %}` of a template, each with its name and full text. */
+/**
+ * The blocks `{% <open> name %} … {% end<open> %}` of a template, each with its name and text cut as dbt's
+ * block lexer cuts it: a tag opened with `{%-` takes the whitespace before it (back to what an earlier tag
+ * consumed), a tag closed with `-%}` the whitespace after it.
+ */
 function blocksOf(text: string, open: readonly string[]): Array<{ kind: string; name: string; text: string }> {
   const out: Array<{ kind: string; name: string; text: string }> = [];
   let at = 0;
+  let consumed = 0;
   let current: { kind: string; name: string; start: number } | undefined;
   for (const part of splitTemplate(text)) {
-    const length = part.open.length + part.code.length + part.close.length;
+    let end = at + part.open.length + part.code.length + part.close.length;
     if (part.kind === 'stmt') {
+      if (part.close.startsWith('-')) end += /^\s*/.exec(text.slice(end))![0].length;
       const m = /^\s*([A-Za-z_]+)(?:\s+([A-Za-z_][A-Za-z0-9_]*))?/.exec(part.code);
       const keyword = m?.[1] ?? '';
-      if (!current && open.includes(keyword) && m?.[2]) current = { kind: keyword, name: m[2], start: at };
-      else if (current && keyword === `end${current.kind}`) {
-        out.push({ kind: current.kind, name: current.name, text: text.slice(current.start, at + length) });
+      if (!current && open.includes(keyword) && m?.[2]) {
+        const before = part.open.endsWith('-') ? /\s*$/.exec(text.slice(consumed, at))![0].length : 0;
+        current = { kind: keyword, name: m[2], start: at - before };
+      } else if (current && keyword === `end${current.kind}`) {
+        out.push({ kind: current.kind, name: current.name, text: text.slice(current.start, end) });
         current = undefined;
       }
     }
-    at += length;
+    if (part.kind !== 'text') consumed = end;
+    at += part.open.length + part.code.length + part.close.length;
   }
   return out;
 }
@@ -85,7 +94,8 @@ export function macroBlocks(projectDir: string, lib: MacroLibrary): MacroBlock[]
     { pkg: DBT_NAMESPACE, path: BUILTINS_PATH, text: DBT_BUILTINS },
   ];
   return files.flatMap((f) =>
-    blocksOf(f.text, ['macro', 'test']).map((b) => {
+    // dbt reads a file's text stripped before cutting it into blocks.
+    blocksOf(f.text.trim(), ['macro', 'test']).map((b) => {
       const name = b.kind === 'test' ? `test_${b.name}` : b.name;
       const id = `macro.${f.pkg}.${name}`;
       return { id, name, pkg: f.pkg, path: f.path, sql: b.text, calls: callsOf(lib, ids, f.pkg, b.text, id) };
