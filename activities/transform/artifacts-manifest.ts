@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { docBlocks, macroBlocks, nodeMacros } from './artifacts-macros';
+import { dbtExposures, dbtUnitTests } from './artifacts-resources';
 import type { Manifest, ManifestNode, ManifestSource } from './manifest-types';
 
 /** The dbt-core release whose artifact schemas (manifest v12, run_results v6, catalog v1) these files follow. */
@@ -22,6 +24,13 @@ export interface DbtManifestNode {
   config?: Record<string, unknown>;
   test_metadata?: unknown;
   depends_on?: { nodes?: string[]; macros?: string[] };
+  contract?: { enforced?: boolean; checksum?: string | null };
+}
+
+/** The parts of a dbt manifest.json macro the engine reads back (state comparison). */
+export interface DbtManifestMacro {
+  macro_sql?: string;
+  depends_on?: { macros?: string[] };
 }
 
 /** A dbt manifest.json (v12) as read from a file: ours or dbt-core's. */
@@ -29,6 +38,7 @@ export interface DbtManifestFile {
   metadata: { dbt_schema_version?: string; project_name?: string; adapter_type?: string };
   nodes: Record<string, DbtManifestNode>;
   sources?: Record<string, DbtManifestNode & { identifier?: string }>;
+  macros?: Record<string, DbtManifestMacro>;
 }
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
@@ -39,7 +49,30 @@ function relationName(database: string, schema: string, identifier: string): str
 }
 
 const DOCS = { show: true, node_color: null };
-const CONTRACT = { enforced: false, alias_types: true, checksum: null };
+
+/** Materializations that build a table, where dbt also enforces (and checksums) the model's constraints. */
+const ENFORCES_CONSTRAINTS = new Set(['table', 'incremental']);
+
+/**
+ * A node's contract as dbt records it: enforced or not and, when enforced on a model, dbt-core's checksum
+ * over the columns' names, data types and constraints (sorted by name) and the materialization, so
+ * `state:modified.contract` agrees with dbt's own manifests.
+ */
+function dbtContract(n: ManifestNode): DbtJson {
+  const config = n.config.contract && typeof n.config.contract === 'object' ? n.config.contract : {};
+  const enforced = (config as { enforced?: unknown }).enforced === true;
+  const aliasTypes = (config as { alias_types?: unknown }).alias_types !== false;
+  if (!enforced || n.resourceType !== 'model') return { enforced, alias_types: aliasTypes, checksum: null };
+  const columns = Object.entries(n.columns ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let state = columns.map(([name, c]) => `|${name}${c.data_type ?? 'None'}[]`).join('');
+  const materialized = n.config.materialized ?? 'view';
+  if (ENFORCES_CONSTRAINTS.has(materialized)) state += `${materialized}[]`;
+  return {
+    enforced,
+    alias_types: aliasTypes,
+    checksum: createHash('sha256').update(state).digest('hex'),
+  };
+}
 
 /** dbt's defaults for a node's config, overlaid with the node's own (hooks as dbt's `{sql, transaction, index}`). */
 function dbtConfig(n: ManifestNode): Record<string, unknown> {
@@ -168,9 +201,9 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     refs: parents.map((p) => ({ name: p.name, package: null, version: null })),
     sources: sources.map((s) => [s.sourceName, s.name]),
     metrics: [],
-    depends_on: { macros: [], nodes: n.dependsOn },
+    depends_on: { macros: nodeMacros(m.macros, n), nodes: n.dependsOn },
     compiled_path: null,
-    contract: CONTRACT,
+    contract: dbtContract(n),
   };
   if (n.resourceType === 'seed') {
     // A seed reads nothing: dbt's seed nodes carry no refs, sources or contract.
@@ -264,52 +297,74 @@ function dbtSource(m: Manifest, s: ManifestSource, createdAt: number): DbtJson {
   };
 }
 
-/** The macros of the project and its packages, by dbt's unique id (`macro.<package>.<name>`); bodies are not kept. */
+/** The macros of the project, its packages and the engine's `dbt` namespace, by dbt's unique id, with their text. */
 function dbtMacros(m: Manifest, createdAt: number): Record<string, DbtJson> {
   const out: Record<string, DbtJson> = {};
-  for (const [pkg, names] of Object.entries(m.macros.packages)) {
-    for (const name of names) {
-      const id = `macro.${pkg}.${name}`;
-      out[id] = {
-        name,
-        resource_type: 'macro',
-        package_name: pkg,
-        path: '',
-        original_file_path: '',
-        unique_id: id,
-        macro_sql: '',
-        depends_on: { macros: [] },
-        description: '',
-        meta: {},
-        docs: DOCS,
-        patch_path: null,
-        arguments: [],
-        created_at: createdAt,
-        supported_languages: null,
-      };
-    }
+  for (const b of macroBlocks(m.projectDir, m.macros)) {
+    out[b.id] = {
+      name: b.name,
+      resource_type: 'macro',
+      package_name: b.pkg,
+      path: b.path,
+      original_file_path: b.path,
+      unique_id: b.id,
+      macro_sql: b.sql,
+      depends_on: { macros: b.calls },
+      description: '',
+      meta: {},
+      docs: DOCS,
+      patch_path: null,
+      arguments: [],
+      created_at: createdAt,
+      supported_languages: null,
+    };
   }
   return out;
 }
 
+/** The project's `{% docs %}` blocks in dbt's shape. */
+function dbtDocs(m: Manifest): Record<string, DbtJson> {
+  return Object.fromEntries(
+    docBlocks(m.projectDir).map((d) => [
+      d.id,
+      {
+        name: d.name,
+        resource_type: 'doc',
+        package_name: m.projectName,
+        path: d.path.split('/').slice(1).join('/'),
+        original_file_path: d.path,
+        unique_id: d.id,
+        block_contents: d.contents,
+      },
+    ]),
+  );
+}
+
 /**
- * The engine's manifest as dbt-core writes `target/manifest.json` (schema v12): nodes, sources, macros,
- * parent_map and child_map with dbt's unique ids, so dbt docs, elementary, openlineage-dbt and `--state`
+ * The engine's manifest as dbt-core writes `target/manifest.json` (schema v12): nodes, sources, macros
+ * (with their SQL), docs blocks, exposures, unit tests, parent_map and child_map with dbt's unique ids, so dbt docs, elementary, openlineage-dbt and `--state`
  * (ours or dbt's) can read it. `metadata.env.EDP_MANIFEST_CHECKSUM` names the engine's own planned manifest.
  */
 export function dbtManifest(m: Manifest, invocationId: string = randomUUID()): DbtJson {
   const createdAt = Date.parse(m.generatedAt) / 1000;
   const nodes = Object.fromEntries(Object.values(m.nodes).map((n) => [n.id, dbtNode(m, n, createdAt)]));
   const sources = Object.fromEntries(Object.values(m.sources).map((s) => [s.id, dbtSource(m, s, createdAt)]));
+  const exposures = dbtExposures(m, createdAt);
   const parentMap: Record<string, string[]> = {};
   const childMap: Record<string, string[]> = {};
-  for (const id of [...Object.keys(nodes), ...Object.keys(sources)]) {
+  for (const id of [...Object.keys(nodes), ...Object.keys(sources), ...Object.keys(exposures)]) {
     parentMap[id] = [];
     childMap[id] = [];
   }
   for (const n of Object.values(m.nodes)) {
     parentMap[n.id] = [...n.dependsOn].sort();
     for (const p of n.dependsOn) (childMap[p] ??= []).push(n.id);
+  }
+  for (const e of Object.values(exposures)) {
+    const id = e.unique_id as string;
+    const parents = (e.depends_on as { nodes: string[] }).nodes;
+    parentMap[id] = [...parents].sort();
+    for (const p of parents) (childMap[p] ??= []).push(id);
   }
   for (const list of Object.values(childMap)) list.sort();
   return {
@@ -330,8 +385,8 @@ export function dbtManifest(m: Manifest, invocationId: string = randomUUID()): D
     nodes,
     sources,
     macros: dbtMacros(m, createdAt),
-    docs: {},
-    exposures: {},
+    docs: dbtDocs(m),
+    exposures,
     metrics: {},
     groups: {},
     selectors: {},
@@ -341,6 +396,6 @@ export function dbtManifest(m: Manifest, invocationId: string = randomUUID()): D
     group_map: {},
     saved_queries: {},
     semantic_models: {},
-    unit_tests: {},
+    unit_tests: dbtUnitTests(m, createdAt),
   };
 }

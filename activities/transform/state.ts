@@ -70,6 +70,45 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/**
+ * The macros whose text differs between the two manifests, or that only one has, as dbt's
+ * `state:modified.macros` finds them. The `dbt` namespace is left out: it is the adapter's own code
+ * (dbt-core's or the engine's), so comparing a state manifest of dbt-core would flag every node calling
+ * a cross-database macro.
+ */
+function modifiedMacros(now: DbtManifestFile, old: DbtManifestFile): Set<string> {
+  const a = now.macros ?? {};
+  const b = old.macros ?? {};
+  const ids = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((id) => !id.startsWith('macro.dbt.'));
+  return new Set(ids.filter((id) => !a[id] || !b[id] || a[id].macro_sql !== b[id].macro_sql));
+}
+
+/** True when a macro the node calls, directly or through other macros, is among `modified`. */
+function callsModified(
+  node: DbtManifestNode,
+  macros: DbtManifestFile['macros'],
+  modified: ReadonlySet<string>,
+): boolean {
+  const seen = new Set<string>();
+  const pending = [...(node.depends_on?.macros ?? [])];
+  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (modified.has(id)) return true;
+    pending.push(...(macros?.[id]?.depends_on?.macros ?? []));
+  }
+  return false;
+}
+
+/** dbt's `same_contract` turned round: a model's contract newly enforced, no longer enforced, or its checksum changed. */
+function contractChanged(now: DbtManifestNode, old: DbtManifestNode): boolean {
+  if (old.resource_type !== 'model') return false;
+  const was = old.contract?.enforced === true;
+  const is = now.contract?.enforced === true;
+  if (!was && !is) return false;
+  return was !== is || now.contract?.checksum !== old.contract?.checksum;
+}
+
 /** What differs between a node now and in the state manifest (empty: unmodified). */
 function differences(now: DbtManifestNode, old: DbtManifestNode): Set<string> {
   const out = new Set<string>();
@@ -82,20 +121,36 @@ function differences(now: DbtManifestNode, old: DbtManifestNode): Set<string> {
   // As dbt: the configured database, schema and alias, not where they resolve (a CI target schema is no change).
   const where = (n: DbtManifestNode) => ['database', 'schema', 'alias'].map((k) => n.config?.[k] ?? null);
   if (JSON.stringify(where(now)) !== JSON.stringify(where(old))) out.add('relation');
+  if (contractChanged(now, old)) out.add('contract');
   return out;
 }
 
+/** The `state:` values, as dbt names them. */
+const STATES = [
+  'new',
+  'old',
+  'modified',
+  'unmodified',
+  'modified.body',
+  'modified.configs',
+  'modified.relation',
+  'modified.macros',
+  'modified.contract',
+];
+
 /**
- * dbt's `state:` selector: `new` (not in the state manifest), `modified` (new, or its body, configs or
- * relation changed), `modified.body`, `modified.configs`, `modified.relation`, `unmodified`, `old`.
+ * dbt's `state:` selector: `new` (not in the state manifest), `modified` (new, or its body, configs,
+ * relation or contract changed, or a macro it calls), `modified.body`, `modified.configs`,
+ * `modified.relation`, `modified.macros`, `modified.contract`, `unmodified`, `old`.
  */
 export function stateMatches(manifest: Manifest, state: DbtManifestFile, value: string): Set<string> {
-  const now = dbtManifest(manifest).nodes as Record<string, DbtManifestNode>;
+  const current = dbtManifest(manifest) as unknown as DbtManifestFile;
+  const now = current.nodes;
+  const changedMacros = modifiedMacros(current, state);
   const out = new Set<string>();
-  const known = ['new', 'old', 'modified', 'unmodified', 'modified.body', 'modified.configs', 'modified.relation'];
-  if (!known.includes(value))
+  if (!STATES.includes(value))
     throw new CompileError(
-      `--select: unknown state 'state:${value}' (use ${known.map((k) => `state:${k}`).join(', ')})`,
+      `--select: unknown state 'state:${value}' (use ${STATES.map((k) => `state:${k}`).join(', ')})`,
     );
   for (const [id, node] of Object.entries(now)) {
     const old = state.nodes[id];
@@ -104,6 +159,7 @@ export function stateMatches(manifest: Manifest, state: DbtManifestFile, value: 
       continue;
     }
     const diff = differences(node, old);
+    if (changedMacros.size && callsModified(node, current.macros, changedMacros)) diff.add('macros');
     const hit =
       value === 'old' ||
       (value === 'modified' && diff.size > 0) ||

@@ -20,6 +20,10 @@ export const dbtCommand: CliCommand = {
       'dbt docs generate [--project-dir DIR]',
       "write dbt's manifest.json and catalog.json (from the warehouse) into target/",
     ],
+    [
+      'dbt run-results WORKFLOW_ID [--project-dir DIR]',
+      "wait for a transform run (--no-wait, or a pipeline run's transform step) and write its target/run_results.json",
+    ],
   ],
   details: `edp dbt <command> [options]
 
@@ -33,6 +37,9 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   docs generate  target/manifest.json and target/catalog.json (columns and types from the warehouse)
   deps       install packages.yml / dependencies.yml packages into dbt_packages/: local: copied,
              git: cloned with git; hub packages must be placed in dbt_packages/ by hand
+  run-results WORKFLOW_ID
+             wait for that transform run to end (started with --no-wait, or a pipeline's transform step
+             edp-transform-<pipeline>-<interval start>) and write its target/run_results.json
   source freshness
              each source table's latest loaded_at_field against its freshness limits: PASS, WARN,
              ERROR STALE; writes target/sources.json; exit 1 on an error (reads the warehouse; no Temporal)
@@ -77,6 +84,11 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
         throw err;
       }
       return 0;
+    }
+    if (sub === 'run-results') {
+      if (!rest[1]) throw new CliError('edp dbt run-results needs the workflow id of a transform run');
+      const { dbtRunResults } = await import('../dbt-run-results');
+      return dbtRunResults(config, { workflowId: rest[1], projectDir: opts.string('project-dir') }, log);
     }
     if (sub === 'source' && rest[1] === 'freshness') {
       const [{ dbtSourceFreshness }, { parseVars }] = await Promise.all([

@@ -6,6 +6,7 @@ import { DEFAULT_TARGET, parseProject, planProject, readStateManifest, selectNod
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { dbtCommand, type DbtOptions } from '../../cli/dbt-command';
 import { dbtDocsGenerate } from '../../cli/dbt-docs';
+import { dbtRunResults } from '../../cli/dbt-run-results';
 import { withWorker } from '../../cli/session';
 import { ensureDbtArtifactsParser } from '../../infra/install';
 import { dbtCorpus } from '../helpers/dbt-corpus';
@@ -202,4 +203,31 @@ describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB
     ).toBe('manifest_v12 valid\nrun_results_v6 valid\ncatalog_v1 valid\n');
     expect(existsSync(join(work, 'prev', 'manifest.json'))).toBe(true);
   }, 600_000);
+
+  it('edp dbt run-results <workflow id> writes run_results.json of a run started with --no-wait, once it has ended', async () => {
+    const work = tmpDir('edp-dbt-no-wait-');
+    const dir = join(work, 'project');
+    mkdirSync(join(dir, 'models'), { recursive: true });
+    writeFileSync(join(dir, 'dbt_project.yml'), "name: nowait\nversion: '1'\nprofile: edp\n");
+    writeFileSync(join(dir, 'models', 'n.sql'), 'select range as id from range(3)');
+    const { config } = testConfig('it-dbt-no-wait');
+    const lines: string[] = [];
+    const log = (m: string) => lines.push(m);
+    const opts = { projectDir: dir, select: [], exclude: [], fullRefresh: false, noWait: true };
+    const code = await withWorker(
+      config,
+      async () => {
+        expect(await dbtCommand(config, 'build', opts, log)).toBe(0);
+        const workflowId = /^Started build of .* as (\S+)$/.exec(lines[0])?.[1];
+        expect(workflowId).toMatch(/^edp-dbt-build-/);
+        expect(existsSync(join(dir, 'target', 'run_results.json'))).toBe(false);
+        return dbtRunResults(config, { workflowId: workflowId!, projectDir: dir }, log);
+      },
+      () => {},
+    );
+    expect(code).toBe(0);
+    const results = json(join(dir, 'target', 'run_results.json')).results.map((r) => `${r.unique_id} ${r.status}`);
+    expect(results).toEqual(['model.nowait.n success']);
+    expect(validate([['run_results_v6', join(dir, 'target', 'run_results.json')]])).toBe('run_results_v6 valid\n');
+  }, 300_000);
 });

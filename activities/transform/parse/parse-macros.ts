@@ -5,7 +5,7 @@ import { installedPackages, readDispatch } from '../packages/package-specs';
 import { findFiles, type FoundFile, type ProjectFile } from '../project-files';
 
 /** A project's (or package's) macro files: `.sql` under the macro paths, and test files that define generic tests. */
-function macroFilesOf(dir: string, project: ProjectFile): FoundFile[] {
+export function macroFilesOf(dir: string, project: ProjectFile): FoundFile[] {
   return [
     ...findFiles(dir, project.macroPaths, ['.sql']),
     ...findFiles(dir, project.testPaths, ['.sql']).filter((f) => /\{%-?\s*test\s/.test(f.text)),
