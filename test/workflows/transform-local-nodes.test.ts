@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import type { Activities } from '../../activities';
@@ -56,9 +56,12 @@ const markers = (events: proto.api.history.v1.IHistoryEvent[]) =>
 /** Short dbt nodes as local activities in the workflow worker (transform.localNodes), on the time-skipping server. */
 describe('transform workflow: local nodes (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
+  /** Bundled once: each workflow worker of the suite would bundle the workflows again (slow on a loaded machine). */
+  let workflowBundle: WorkflowBundleWithSourceMap;
   beforeAll(async () => {
     env = await openTimeSkipping();
-  });
+    workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  }, 180_000);
   afterAll(() => env?.teardown());
 
   const queuesOf = (id: string) => ({ workflows: `${id}-workflows`, warehouse: `${id}-warehouse` });
@@ -78,7 +81,7 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
     const wf = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: q.workflows,
-      workflowsPath: require.resolve('../../workflows'),
+      workflowBundle,
       ...workflowWorkerActivities(wfActivities, false),
     });
     const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: q.warehouse, activities });
@@ -200,7 +203,7 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
     const without = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: q.workflows,
-      workflowsPath: require.resolve('../../workflows'),
+      workflowBundle,
       activities: { localNodesHere: () => Promise.resolve(true) },
       enableNonLocalActivities: false,
     });
@@ -214,7 +217,7 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
       const able = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: q.workflows,
-        workflowsPath: require.resolve('../../workflows'),
+        workflowBundle,
         ...workflowWorkerActivities(activities, false),
       });
       return able.runUntil(handle.result());
