@@ -1,11 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { temporal as proto } from '@temporalio/proto';
 import type { Activities } from '../../activities';
 import type { PlanInput, RunNodeInput } from '../../activities/transform';
 import { workflowWorkerActivities } from '../../workers/local-nodes';
 import { transform, type TransformInput } from '../../workflows/transform';
+import { HISTORIES_DIR } from '../helpers/histories';
 import { openTimeSkipping } from '../helpers/time-skipping';
 
 const T = proto.api.enums.v1.EventType;
@@ -95,8 +99,11 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
         }),
       ),
     );
-    const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
-    return { result, events };
+    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    // The replay fixture of the patched path (test/replay), re-recorded with RECORD_HISTORIES=1 as the others are.
+    if (process.env.RECORD_HISTORIES === '1' && id === 'tr-local-views')
+      writeFileSync(join(HISTORIES_DIR, 'transform.local-nodes.json'), historyToJSON(history));
+    return { result, events: history.events ?? [] };
   }
 
   it('runs the views as local activities in the workflow worker and the table as an activity', async () => {
