@@ -27,11 +27,11 @@ const short = (id: string) =>
 describe('local dbt nodes (transform.localNodes)', () => {
   it('marks the planned nodes whose materialization the input names, and no others', () => {
     const { plan } = planProject(dir, { command: 'build', localMaterializations: ['view', 'test'] });
-    expect(plan.nodes.map((n) => [short(n.id), n.local ?? false])).toEqual([
-      ['v', true],
-      ['t', false],
-      ['relationships_t_id__id__ref_v_', true],
-    ]);
+    expect(Object.fromEntries(plan.nodes.map((n) => [short(n.id), n.local ?? false]))).toEqual({
+      v: true,
+      t: false,
+      relationships_t_id__id__ref_v_: true,
+    });
   });
 
   it('marks none without the input (plans of runs that do not use them stay as they were)', () => {
