@@ -15,7 +15,8 @@ export function activityContext(): Context | undefined {
  */
 export async function withHeartbeat<T>(work: () => Promise<T>, details?: unknown, everyMs = 2000): Promise<T> {
   const ctx = activityContext();
-  if (!ctx) return work();
+  // A local activity has no heartbeat (the SDK only logs a warning per beat): its worker keeps its workflow task alive.
+  if (!ctx || ctx.info.isLocal) return work();
   ctx.heartbeat(details);
   const timer = setInterval(() => ctx.heartbeat(details), everyMs);
   try {

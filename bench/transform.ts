@@ -9,10 +9,12 @@
  * (infra/, free loopback port) and DuckDB files; dbt-core is the pinned one infra/install.ts installs.
  *
  * Run by hand: npx tsx bench/transform.ts [--models 200] [--threads 4] [--repeat 1] [--no-eager] [--worker JSON]
+ *   [--local view,ephemeral,test]
  *
  * Each round runs the workflow twice: `split` (its activities on a second queue and worker, as `edp worker`
  * runs them by default) and `shared` (one queue and worker for both, where the dev server starts activities
- * eagerly; `--no-eager` starts the server without that). Each run prints its activities' round trip
+ * eagerly; `--no-eager` starts the server without that), then `local` (as shared, with the `--local`
+ * materializations run as local activities in the workflow worker, docs/transform.md#orchestration). Each run prints its activities' round trip
  * phase by phase from the history, and the worker's side of it from the SDK's metrics.
  *
  * Each round builds into fresh DuckDB files and a fresh target/ (so dbt parses from scratch, as ours
@@ -58,6 +60,8 @@ const { values } = parseArgs({
     'no-eager': { type: 'boolean', default: false },
     /** Worker options (JSON) of the worker that runs the workflow, e.g. '{"maxConcurrentWorkflowTaskPolls":4}'. */
     worker: { type: 'string', default: '{}' },
+    /** Materializations the `local` runs execute as local activities (`transform.localNodes`), comma-separated. */
+    local: { type: 'string', default: 'view,ephemeral,test' },
   },
 });
 const modelCount = Number(values.models);
@@ -86,7 +90,8 @@ async function main(): Promise<void> {
     const dynamicConfig = values['no-eager'] ? { 'system.enableActivityEagerExecution': false } : undefined;
     const worker = JSON.parse(values.worker) as Partial<WorkerOptions>;
     if (Object.keys(worker).length) console.log(`workflow worker options: ${values.worker}`);
-    await withTemporal(deps, { threads, dynamicConfig, worker }, log, async (viaTemporal) => {
+    const localNodes = values.local.split(',').filter(Boolean);
+    await withTemporal(deps, { threads, dynamicConfig, worker, localNodes }, log, async (viaTemporal) => {
       for (const topology of topologies) {
         const warm = await viaTemporal('warmup', topology);
         console.log(

@@ -14,6 +14,7 @@ import {
 } from '../activities/warehouse';
 import type { WorkerRole } from '../lib/config/schema';
 import type { EdpConfig } from './config-schema';
+import { workflowWorkerActivities } from './local-nodes';
 import { announceWorker } from './worker-presence';
 import { slotOptions, workerParts, type WorkerPart } from './worker-roles';
 import { pipelineSlaTargets } from './pipeline-plans';
@@ -131,8 +132,15 @@ export async function runWorker(config: EdpConfig, options: RunWorkerOptions = {
           ...common,
           ...group.reduce<Partial<WorkerOptions>>((o, p) => ({ ...o, ...slotOptions(p.slots) }), {}),
           taskQueue: group[0].taskQueue,
-          ...(group.some((p) => p.runs === 'workflows') ? { workflowsPath: require.resolve('../workflows') } : {}),
-          ...(group.some((p) => p.runs === 'activities') ? { activities } : {}),
+          ...(group.some((p) => p.runs === 'workflows')
+            ? {
+                workflowsPath: require.resolve('../workflows'),
+                ...workflowWorkerActivities(
+                  activities,
+                  group.some((p) => p.runs === 'activities'),
+                ),
+              }
+            : { activities }),
         }),
       ),
     );

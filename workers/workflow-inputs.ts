@@ -28,6 +28,7 @@ export function stepOptions(config: EdpConfig): StepOptions {
     heartbeatSeconds: config.pipeline.heartbeatSeconds,
     retries: config.pipeline.retries,
     ...(lineageEnabled(config.lineage) ? { lineage: true } : {}),
+    ...(config.transform.localNodes.length > 0 ? { localNodes: config.transform.localNodes } : {}),
   };
 }
 

@@ -1,4 +1,9 @@
-import { proxyActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { defaultStreamingQueue } from '../lib/ids';
 
@@ -18,6 +23,8 @@ export interface StepOptions {
   retries?: Partial<Record<ActivityClass | 'default', Partial<RetrySettings>>>;
   /** OpenLineage events are configured (`lineage`): workflows report their runs through `emitLineage`. */
   lineage?: boolean;
+  /** Materializations a transform runs as local activities where its worker can (`transform.localNodes`). */
+  localNodes?: string[];
 }
 
 /** Which retry policy an activity follows. */
@@ -48,19 +55,24 @@ export function streamingQueueOf(steps: StepOptions): string {
   return steps.streamingTaskQueue ?? defaultStreamingQueue(steps.warehouseTaskQueue);
 }
 
+/** The Temporal retry policy of an activity class (see {@link retryFor}). */
+export function retryPolicyFor(steps: StepOptions, cls: ActivityClass): RetryPolicy {
+  const r = retryFor(steps, cls);
+  return {
+    initialInterval: `${r.initialSeconds}s`,
+    backoffCoefficient: r.backoff,
+    maximumInterval: `${r.maxSeconds}s`,
+    maximumAttempts: r.maxAttempts,
+  };
+}
+
 /** Activity proxies for a step, with the platform's timeouts and the class's exponential-backoff retry policy. */
 export function warehouseActivities(steps: StepOptions, cls: ActivityClass): ActivityInterfaceFor<Activities> {
-  const r = retryFor(steps, cls);
   const options: ActivityOptions = {
     taskQueue: steps.warehouseTaskQueue,
     startToCloseTimeout: `${steps.attemptTimeoutSeconds ?? 3600}s`,
     heartbeatTimeout: `${steps.heartbeatSeconds ?? 30}s`,
-    retry: {
-      initialInterval: `${r.initialSeconds}s`,
-      backoffCoefficient: r.backoff,
-      maximumInterval: `${r.maxSeconds}s`,
-      maximumAttempts: r.maxAttempts,
-    },
+    retry: retryPolicyFor(steps, cls),
   };
   return proxyActivities<Activities>(options);
 }

@@ -22,6 +22,7 @@ import { RunQueue } from '../lib/run-queue';
 import { errorClassOf, exhaustedActivities } from './failure-info';
 import { lineageEmitter } from './lineage-emitter';
 import { nodeEndEvents, nodeLineageEvents, nodeStartEvent, type TimedOutcome } from './transform-lineage';
+import { isUnregisteredLocal, localRunNode } from './transform-local-nodes';
 import { warehouseActivities, type StepOptions } from './step-options';
 
 /** Input of {@link transform}: dbt's command line, as data. */
@@ -125,7 +126,8 @@ const BLOCKING: ReadonlyArray<ModelOutcome['status']> = ['error', 'fail', 'skipp
 
 /**
  * dbt build/run/test/seed/snapshot as a durable run: one activity parses and plans the project (node ids
- * and edges only), then nodes run as activities in dependency order with at most `threads` in flight.
+ * and edges only), then nodes run as activities in dependency order with at most `threads` in flight (short
+ * ones, by materialization, as local activities where `steps.localNodes` asks and the worker can: docs/transform.md).
  * A node that fails skips only its descendants (in `build`, a model's failing test skips the model's children).
  * The project's `on-run-start` hooks run first (when they fail, every node is skipped) and its `on-run-end`
  * hooks last, whatever the nodes did, as dbt runs them; plans without hooks schedule neither step.
@@ -168,6 +170,8 @@ export async function transform(input: TransformInput): Promise<TransformResult>
     await lineage.flush();
     return result;
   } catch (err) {
+    // Not the run's failure: this workflow task fails (so it records nothing, lineage included) and is retried.
+    if (isUnregisteredLocal(err)) throw err;
     lineage.emit(ownEvent('FAIL', errorClassOf(err)));
     await lineage.flush();
     throw err;
@@ -189,6 +193,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     ...(input.interval ? { data_interval_start: input.interval.start, data_interval_end: input.interval.end } : {}),
     ...input.vars,
   };
+  const localNode = await localRunNode(input.steps);
   const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
   const plan = await acts.planTransform({
     projectDir: input.projectDir,
@@ -199,6 +204,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     vars,
     // Tests of a table with quality rules run after the rules (as separate nodes), on the rows that stay.
     separateTestsOf: ruleFiles.map((f) => f.table),
+    ...(localNode ? { localMaterializations: input.steps.localNodes } : {}),
   });
   const rulesFor = new Map(ruleFiles.map((f) => [f.table, f]));
   const nodeOfTable = new Map(plan.nodes.filter((n) => n.table).map((n) => [n.table!, n.id]));
@@ -209,6 +215,8 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
   /** Nodes whose runNode finished (their quality check may still run). */
   const built = new Set<string>();
   const startedAt = new Map<string, number>();
+  /** Set when a local node could not even be scheduled here: the workflow task fails, the run goes on elsewhere. */
+  let unschedulable: ReferenceError | undefined;
   const info = workflowInfo();
   const runBase = {
     manifestFile: plan.manifestFile,
@@ -248,7 +256,8 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     /** In `build`, a failing test of the node skips its children even while its quality check runs. */
     let testsFailed = false;
     try {
-      const r: NodeRunResult = await acts.runNode.executeWithOptions({ summary: nodeSummary(node) }, [
+      const runNode = localNode && node.local ? localNode : acts.runNode;
+      const r: NodeRunResult = await runNode.executeWithOptions({ summary: nodeSummary(node) }, [
         { ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) },
       ]);
       built.add(node.id);
@@ -297,6 +306,10 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
       if (BLOCKING.includes(r.status)) queue.fail(node.id);
       else queue.complete(node.id);
     } catch (err) {
+      if (isUnregisteredLocal(err)) {
+        unschedulable = err;
+        return;
+      }
       testOutcomes(node, 'skipped', 'the node they test failed');
       outcome.set(node.id, {
         ...base,
@@ -351,10 +364,12 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     if (queue.pendingCount > 0 && queue.activeCount > 0) {
       // A node finished, or one moved on to its quality check and freed its thread: re-evaluate.
       const seen = queue.version;
-      await condition(() => queue.version !== seen);
+      await condition(() => queue.version !== seen || unschedulable !== undefined);
     }
+    if (unschedulable) throw unschedulable;
   }
   await Promise.all(inFlight);
+  if (unschedulable) throw unschedulable;
   const models = queue.order.flatMap((id) => [
     outcome.get(id)!,
     ...(byId.get(id)!.tests ?? []).map((t) => outcome.get(t.id)!),

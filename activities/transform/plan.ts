@@ -24,6 +24,8 @@ export interface PlanInput {
   state?: string;
   /** dbt's `--defer`: read unselected nodes from the `state` manifest's relations. */
   defer?: boolean;
+  /** Materializations (`view`, `test`, …) whose nodes the workflow may run as local activities: they get `local`. */
+  localMaterializations?: string[];
 }
 
 /** A node as the workflow sees it: no SQL, no rows. */
@@ -36,6 +38,8 @@ export interface PlannedNode {
   table?: string;
   /** Tests that read only this node: they run in the same activity, right after it. */
   tests?: Array<{ id: string; name: string }>;
+  /** Its materialization is one of the plan input's `localMaterializations`. */
+  local?: true;
 }
 
 /** The plan the workflow runs: node ids and edges, and where the manifest is; never SQL or rows. */
@@ -132,6 +136,7 @@ export function planProject(
   const manifestFile = writeManifest(manifest);
   const chosen = new Set(selected);
   const separate = new Set(input.separateTestsOf ?? []);
+  const local = new Set(input.localMaterializations ?? []);
   const bundledInto = new Map<string, string>();
   if (command === 'build') {
     for (const id of selected) {
@@ -159,6 +164,7 @@ export function planProject(
         name: n.name,
         ...(table ? { table } : {}),
         ...(tests.length ? { tests } : {}),
+        ...(local.has(n.config.materialized ?? n.resourceType) ? { local: true as const } : {}),
       };
     });
   const edges = new Map<string, [string, string]>();

@@ -23,6 +23,8 @@ export interface HistoryPhases {
   /** That workflow task started → completed (the worker running the workflow code and replying). */
   taskRunMs: number;
   workflowTasks: number;
+  /** Local activities (their result markers): nodes run inside the workflow worker, with no round trip of their own. */
+  localActivities: number;
   /** Workflow task started → completed, summed over workflow tasks. */
   workflowTaskMs: number;
 }
@@ -47,6 +49,7 @@ export async function historyPhases(client: Client, workflowId: string): Promise
     taskQueueMs: 0,
     taskRunMs: 0,
     workflowTasks: 0,
+    localActivities: 0,
     workflowTaskMs: 0,
   };
   /** Completion times of activities whose result no workflow task has been scheduled for yet. */
@@ -57,7 +60,8 @@ export async function historyPhases(client: Client, workflowId: string): Promise
   let taskStarted = 0;
   for (const e of events) {
     const t = at(e);
-    if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.set(String(e.eventId), t);
+    if (e.eventType === T.EVENT_TYPE_MARKER_RECORDED) out.localActivities++;
+    else if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.set(String(e.eventId), t);
     else if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
       const s = String(e.activityTaskStartedEventAttributes?.scheduledEventId);
       started.set(s, t);

@@ -103,7 +103,7 @@ function printRoundTrip(ours: TemporalRun): void {
       `(= next activities scheduled); round trip outside the body ${ms(p.total)}`,
   );
   console.log(
-    `    ${h.workflowTasks} workflow tasks of ${ms(h.workflowTaskMs / h.workflowTasks)} (${(h.activities / h.workflowTasks).toFixed(2)} activity results each)`,
+    `    ${h.workflowTasks} workflow tasks of ${ms(h.workflowTaskMs / h.workflowTasks)} (${(h.activities / h.workflowTasks).toFixed(2)} activity results each); ${h.localActivities} local activities`,
   );
   const avg = (l: Latency) => `${l.count} × ${ms(l.ms / (l.count || 1))}`;
   console.log(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createTransformActivities, type TransformDeps } from '../../activities/transform';
 import { freePort } from '../../infra/process';
 import { startTemporal, stopTemporal, temporalPid } from '../../infra/temporal';
+import { workflowWorkerActivities } from '../../workers/local-nodes';
 import type { transform, TransformResult } from '../../workflows/transform';
 import { historyPhases, type HistoryPhases } from './history-phases';
 import { timed, type ByType } from './node-times';
@@ -12,12 +13,13 @@ import { latencySince, sdkLatencies, type SdkLatencies } from './sdk-metrics';
 import { benchDir, projectDir } from './paths';
 
 /** How the bench's worker serves the transform workflow's activities. */
-export type Topology = 'split' | 'shared';
+export type Topology = 'split' | 'shared' | 'local';
 
 /** What each topology is, as the report names it. */
 export const TOPOLOGIES: Record<Topology, string> = {
   split: 'workflow and activities on separate queues and workers, as `edp worker` runs them by default',
   shared: 'one queue, one worker running both: activities can start eagerly',
+  local: 'as shared, and the short nodes (`--local` materializations) run as local activities in the workflow worker',
 };
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -50,6 +52,8 @@ export interface TemporalBenchOptions {
   dynamicConfig?: Record<string, boolean>;
   /** Worker options of the worker that runs the workflow (and, shared, the activities). */
   worker?: Partial<WorkerOptions>;
+  /** Materializations the `local` topology runs as local activities (`transform.localNodes`). */
+  localNodes: string[];
 }
 
 /**
@@ -91,7 +95,11 @@ export async function withTemporal<T>(
     connection = await NativeConnection.connect({ address });
     const taskQueue = 'bench-transform';
     // Split runs send their activities to a second queue, which only the second worker serves.
-    const activityQueue: Record<Topology, string> = { shared: taskQueue, split: `${taskQueue}-warehouse` };
+    const activityQueue: Record<Topology, string> = {
+      shared: taskQueue,
+      local: taskQueue,
+      split: `${taskQueue}-warehouse`,
+    };
     const activities = timed(createTransformActivities(deps), activityBody);
     workers.push(
       await Worker.create({
@@ -100,7 +108,7 @@ export async function withTemporal<T>(
         namespace: 'default',
         taskQueue,
         workflowsPath: require.resolve('../../workflows'),
-        activities,
+        ...workflowWorkerActivities(activities, true),
       }),
       await Worker.create({ connection, namespace: 'default', taskQueue: activityQueue.split, activities }),
     );
@@ -121,7 +129,11 @@ export async function withTemporal<T>(
         workflowId,
         args: [
           {
-            steps: { warehouseTaskQueue: activityQueue[topology], maximumAttempts: 1 },
+            steps: {
+              warehouseTaskQueue: activityQueue[topology],
+              maximumAttempts: 1,
+              ...(topology === 'local' ? { localNodes: options.localNodes } : {}),
+            },
             projectDir,
             command: 'build',
             threads: options.threads,

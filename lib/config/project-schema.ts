@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { identifier } from './primitives';
 import { storagePath } from './s3-schema';
 
+// Long-running by nature: they stay activities, whose heartbeats let the server notice a hung attempt and
+// deliver a cancellation; a local activity has no heartbeat.
+const HEARTBEATING_MATERIALIZATIONS = ['incremental', 'snapshot', 'seed'];
+
 /** The `transform` section: the dbt project and its target schema and threads. */
 export const transformSchema = z
   .object({
@@ -11,6 +15,20 @@ export const transformSchema = z
     targetSchema: identifier.default('main'),
     /** Nodes built at once (dbt's `threads`). */
     threads: z.number().int().min(1).max(64).default(4),
+    /**
+     * Materializations whose nodes run as local activities inside the workflow worker (no server round trip
+     * per node), when that worker also runs the transform activities; empty: every node is an activity.
+     */
+    localNodes: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((m) => !HEARTBEATING_MATERIALIZATIONS.includes(m), {
+            message: 'incremental, snapshot and seed nodes heartbeat while they run, which local activities cannot',
+          }),
+      )
+      .default([]),
   })
   .strict()
   .default({});

@@ -1,0 +1,236 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal as proto } from '@temporalio/proto';
+import type { Activities } from '../../activities';
+import type { PlanInput, RunNodeInput } from '../../activities/transform';
+import { workflowWorkerActivities } from '../../workers/local-nodes';
+import { transform, type TransformInput } from '../../workflows/transform';
+import { HISTORIES_DIR } from '../helpers/histories';
+import { openTimeSkipping } from '../helpers/time-skipping';
+
+const T = proto.api.enums.v1.EventType;
+
+/** A plan of view `v` → table `t` → view `w`, marking as local the nodes whose materialization the input names. */
+function planOf(input: PlanInput) {
+  const local = new Set(input.localMaterializations ?? []);
+  const node = (id: string, materialized: string) => ({
+    id,
+    name: id,
+    type: 'model' as const,
+    table: `marts.${id}`,
+    ...(local.has(materialized) ? { local: true as const } : {}),
+  });
+  return Promise.resolve({
+    manifestFile: 'm.json',
+    checksum: 'c',
+    nodes: [node('v', 'view'), node('t', 'table'), node('w', 'view')],
+    edges: [
+      ['v', 't'],
+      ['t', 'w'],
+    ] as Array<[string, string]>,
+  });
+}
+
+const built = (id: string) => ({
+  id,
+  name: id,
+  type: 'model' as const,
+  status: 'success' as const,
+  rows: 1,
+  table: `marts.${id}`,
+});
+
+/** Node ids the history ran as (non-local) runNode activities. */
+function activityNodes(events: proto.api.history.v1.IHistoryEvent[]): string[] {
+  return events.flatMap((e) => {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s?.activityType?.name !== 'runNode') return [];
+    const json = Buffer.from(s.input!.payloads![0].data!).toString('utf8');
+    return [(JSON.parse(json) as RunNodeInput).nodeId];
+  });
+}
+
+const markers = (events: proto.api.history.v1.IHistoryEvent[]) =>
+  events.filter((e) => e.eventType === T.EVENT_TYPE_MARKER_RECORDED).length;
+
+/** Short dbt nodes as local activities in the workflow worker (transform.localNodes), on the time-skipping server. */
+describe('transform workflow: local nodes (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  /** Bundled once: each workflow worker of the suite would bundle the workflows again (slow on a loaded machine). */
+  let workflowBundle: WorkflowBundleWithSourceMap;
+  beforeAll(async () => {
+    env = await openTimeSkipping();
+    workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  }, 180_000);
+  afterAll(() => env?.teardown());
+
+  const queuesOf = (id: string) => ({ workflows: `${id}-workflows`, warehouse: `${id}-warehouse` });
+  const inputOf = (warehouse: string, steps: Partial<TransformInput['steps']> = {}): TransformInput => ({
+    steps: { warehouseTaskQueue: warehouse, localNodes: ['view'], ...steps },
+    threads: 2,
+  });
+
+  /** Runs a transform with `wfActivities` on the workflow worker and `activities` on the warehouse queue. */
+  async function run(
+    id: string,
+    wfActivities: Parameters<typeof workflowWorkerActivities>[0],
+    activities: Partial<Activities>,
+    steps: Partial<TransformInput['steps']> = {},
+  ) {
+    const q = queuesOf(id);
+    const wf = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: q.workflows,
+      workflowBundle,
+      ...workflowWorkerActivities(wfActivities, false),
+    });
+    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: q.warehouse, activities });
+    const result = await wf.runUntil(
+      acts.runUntil(
+        env.client.workflow.execute(transform, {
+          workflowId: id,
+          taskQueue: q.workflows,
+          args: [inputOf(q.warehouse, steps)],
+          workflowExecutionTimeout: '1 minute',
+        }),
+      ),
+    );
+    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    // The replay fixture of the patched path (test/replay), re-recorded with RECORD_HISTORIES=1 as the others are.
+    if (process.env.RECORD_HISTORIES === '1' && id === 'tr-local-views')
+      writeFileSync(join(HISTORIES_DIR, 'transform.local-nodes.json'), historyToJSON(history));
+    return { result, events: history.events ?? [] };
+  }
+
+  it('runs the views as local activities in the workflow worker and the table as an activity', async () => {
+    const ranOn: string[] = [];
+    const on = (where: string): Partial<Activities> => ({
+      planTransform: planOf,
+      runNode: ({ nodeId }) => {
+        ranOn.push(`${nodeId}@${where}`);
+        return Promise.resolve(built(nodeId));
+      },
+    });
+    const { result, events } = await run('tr-local-views', on('workflow worker'), on('warehouse worker'));
+    expect(result.failed).toBe(0);
+    expect(result.models.map((m) => [m.model, m.status])).toEqual([
+      ['v', 'success'],
+      ['t', 'success'],
+      ['w', 'success'],
+    ]);
+    expect(ranOn).toEqual(['v@workflow worker', 't@warehouse worker', 'w@workflow worker']);
+    expect(activityNodes(events)).toEqual(['t']);
+    // The patch marker, the worker's answer that it has the activities, and one result marker per view.
+    expect(markers(events)).toBe(4);
+  }, 60_000);
+
+  it('runs every node as an activity when the workflow worker has no transform activities (role workflows)', async () => {
+    const plans: PlanInput[] = [];
+    const activities: Partial<Activities> = {
+      planTransform: (input = {}) => {
+        plans.push(input);
+        return planOf(input);
+      },
+      runNode: ({ nodeId }) => Promise.resolve(built(nodeId)),
+    };
+    const { result, events } = await run('tr-local-none', undefined, activities);
+    expect(result.failed).toBe(0);
+    expect(activityNodes(events)).toEqual(['v', 't', 'w']);
+    expect(plans.map((p) => p.localMaterializations)).toEqual([undefined]);
+  }, 60_000);
+
+  it('retries a local node that failed (as after a crash) under the transform retry policy, with the same input', async () => {
+    const calls: RunNodeInput[] = [];
+    const activities: Partial<Activities> = {
+      planTransform: planOf,
+      runNode: (input) => {
+        calls.push(input);
+        if (input.nodeId === 'v' && calls.filter((c) => c.nodeId === 'v').length === 1)
+          return Promise.reject(new Error('connection reset while building v'));
+        return Promise.resolve(built(input.nodeId));
+      },
+    };
+    const { result } = await run('tr-local-retry', activities, activities, {
+      retries: { transform: { initialSeconds: 1, maxAttempts: 3 } },
+    });
+    expect(result.failed).toBe(0);
+    const vs = calls.filter((c) => c.nodeId === 'v');
+    expect(vs).toHaveLength(2);
+    // The same invocation and node on the rerun: the node's markers and row lock are keyed by these.
+    expect(vs[1]).toEqual(vs[0]);
+  }, 60_000);
+
+  it('fails a local node at once on a classified (non-retryable) error and skips its descendants', async () => {
+    const calls: string[] = [];
+    const activities: Partial<Activities> = {
+      planTransform: planOf,
+      runNode: ({ nodeId }) => {
+        calls.push(nodeId);
+        if (nodeId === 'v') return Promise.reject(ApplicationFailure.nonRetryable('bad SQL in v', 'EdpBadSql'));
+        return Promise.resolve(built(nodeId));
+      },
+    };
+    const { result } = await run('tr-local-classified', activities, activities, {
+      retries: { transform: { initialSeconds: 1, maxAttempts: 5 } },
+    });
+    expect(calls).toEqual(['v']);
+    expect(result.models.map((m) => [m.model, m.status, m.errorType])).toEqual([
+      ['v', 'error', 'EdpBadSql'],
+      ['t', 'skipped', undefined],
+      ['w', 'skipped', undefined],
+    ]);
+  }, 60_000);
+
+  it('fails the workflow task (not the node) on a worker that cannot run a local node, and finishes on one that can', async () => {
+    const id = 'tr-local-moved';
+    const q = queuesOf(id);
+    const ran: string[] = [];
+    const activities: Partial<Activities> = {
+      planTransform: planOf,
+      runNode: ({ nodeId }) => {
+        ran.push(nodeId);
+        return Promise.resolve(built(nodeId));
+      },
+    };
+    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: q.warehouse, activities });
+    const handle = await env.client.workflow.start(transform, {
+      workflowId: id,
+      taskQueue: q.workflows,
+      args: [inputOf(q.warehouse)],
+      workflowExecutionTimeout: '1 minute',
+    });
+    const failedTasks = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+    // A worker whose runs recorded that they can run nodes here, but that has no runNode: as when a run moves
+    // from a worker with the transform activities to one without them.
+    const without = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: q.workflows,
+      workflowBundle,
+      activities: { localNodesHere: () => Promise.resolve(true) },
+      enableNonLocalActivities: false,
+    });
+    const result = await acts.runUntil(async () => {
+      await without.runUntil(async () => {
+        while ((await failedTasks()).length === 0) await new Promise((r) => setTimeout(r, 100));
+      });
+      const [failed] = await failedTasks();
+      expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/runNode.*not registered/);
+      expect(ran).toEqual([]);
+      const able = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: q.workflows,
+        workflowBundle,
+        ...workflowWorkerActivities(activities, false),
+      });
+      return able.runUntil(handle.result());
+    });
+    expect(result.failed).toBe(0);
+    expect(result.models.map((m) => m.status)).toEqual(['success', 'success', 'success']);
+    expect(ran).toEqual(['v', 't', 'w']);
+  }, 60_000);
+});
