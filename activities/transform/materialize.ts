@@ -154,11 +154,9 @@ function attemptNumber(): number {
   return activityContext()?.info.attempt ?? 1;
 }
 
-/** The part of a scratch table's name shared by every attempt of one node in one invocation. */
-function scratchStem(node: ManifestNode, invocationId: string, what: string): string {
-  // The node id in the hash keeps nodes of one name (another package) and names ending alike apart.
-  const run = createHash('sha1').update(`${invocationId}\n${node.id}`).digest('hex').slice(0, 8);
-  return `edp_${what}_${node.name}_${run}_a`.replace(/\W/g, '_');
+/** What names every scratch table of one node in one invocation (the node id keeps nodes of one name apart). */
+function scratchRun(node: ManifestNode, invocationId: string): string {
+  return createHash('sha1').update(`${invocationId}\n${node.id}`).digest('hex').slice(0, 8);
 }
 
 /**
@@ -167,7 +165,25 @@ function scratchStem(node: ManifestNode, invocationId: string, what: string): st
  * after Temporal gave up on it (a worker that lost its heartbeat) never replaces or drops the next one's.
  */
 export function scratchRef(node: ManifestNode, invocationId: string, what: string): TableRef {
-  return { schema: node.relation!.schema, table: `${scratchStem(node, invocationId, what)}${attemptNumber()}` };
+  const table = `edp_${what}_${node.name}_${scratchRun(node, invocationId)}_a${attemptNumber()}`;
+  return { schema: node.relation!.schema, table: table.replace(/\W/g, '_') };
+}
+
+/**
+ * Drops the scratch tables (see {@link scratchRef}) earlier attempts of this activity left for the node
+ * and invocation (a killed worker's, one Temporal gave up on), once this attempt's build is done: those
+ * attempts are over or their result no longer counts, and one still running finds the build committed
+ * (its marker) when it tries again. A first attempt has none to look for.
+ */
+export async function dropEarlierScratch(w: Warehouse, node: ManifestNode, invocationId: string): Promise<void> {
+  const attempt = attemptNumber();
+  if (attempt === 1 || !node.relation) return;
+  const { schema } = node.relation;
+  const earlier = new RegExp(`^edp_\\w*_${scratchRun(node, invocationId)}_a(\\d+)$`, 'i');
+  for (const { table } of await w.listTables(schema)) {
+    const m = earlier.exec(table);
+    if (m && Number(m[1]) < attempt) await w.execute(`drop table if exists ${w.dialect.table({ schema, table })}`);
+  }
 }
 
 /** {@link scratchRef} as SQL for the target engine. */
@@ -232,6 +248,11 @@ export async function untilNodeSettled(
 ): Promise<BuildOutcome> {
   await markers(w);
   await ensureLockRow(w, nodeLock(node));
+  const dropOwn = async () => {
+    for (const what of scratch) {
+      await w.execute(`drop table if exists ${w.dialect.table(scratchRef(node, invocationId, what))}`);
+    }
+  };
   let out: BuildOutcome;
   try {
     out = await untilNotRaced(
@@ -247,46 +268,12 @@ export async function untilNodeSettled(
       },
     );
   } catch (err) {
-    // The failure is what the caller needs; a scratch table left by this attempt is swept by the next one.
-    await dropScratch(w, node, invocationId, scratch, false).catch(() => undefined);
+    // The failure is what the caller needs; a scratch table this attempt leaves is dropped by the next one.
+    await dropOwn().catch(() => undefined);
     throw err;
   }
-  await dropScratch(w, node, invocationId, scratch, true);
+  await dropOwn();
   return out;
-}
-
-/**
- * Drops this attempt's `scratch` tables of the node and invocation and, once the invocation's change is
- * committed (`committed`), those its earlier attempts left (a killed worker's, one Temporal gave up on):
- * an earlier attempt still running then finds the change committed when it tries again. Later attempts'
- * tables stay: their attempt is the live one.
- */
-async function dropScratch(
-  w: Warehouse,
-  node: ManifestNode,
-  invocationId: string,
-  scratch: string[],
-  committed: boolean,
-): Promise<void> {
-  const attempt = attemptNumber();
-  const schema = node.relation!.schema;
-  const stems = scratch.map((what) => scratchStem(node, invocationId, what).toLowerCase());
-  let tables = scratch.map((what) => scratchRef(node, invocationId, what).table);
-  if (committed && attempt > 1) {
-    const rows = await w.query<{ table_name: unknown }>(
-      `select table_name from information_schema.tables where upper(table_schema) = upper(?) and upper(table_name) like 'EDP%'`,
-      [schema],
-    );
-    tables = rows
-      .map((r) => String(r.table_name))
-      .filter((name) => {
-        const stem = stems.find((s) => name.toLowerCase().startsWith(s));
-        return (
-          stem !== undefined && /^\d+$/.test(name.slice(stem.length)) && Number(name.slice(stem.length)) <= attempt
-        );
-      });
-  }
-  for (const table of tables) await w.execute(`drop table if exists ${w.dialect.table({ schema, table })}`);
 }
 
 /**
