@@ -11,6 +11,7 @@ import { ensureSchema, type Dialect, type TableRef, type Warehouse, type Warehou
 import { compileNode, type CompileOptions } from './compile';
 import { CompileError } from './jinja';
 import { createHash } from 'node:crypto';
+import { activityContext } from '../heartbeat';
 import { quoterFor, renderRelation } from './jinja-context';
 import type { Manifest, ManifestNode, Relation } from './manifest-types';
 
@@ -91,7 +92,7 @@ export async function buildModel(
     );
   }
   const fullRefresh = o.fullRefresh && node.config.full_refresh !== false;
-  return untilNodeSettled(w, node, o.invocationId, async (seen) => {
+  return untilNodeSettled(w, node, o.invocationId, ['incr'], async (seen) => {
     const existing = await relationKind(w, rel);
     // A first build counts once its marker is written: until then a retry rebuilds it from scratch.
     if (existing !== 'table' || fullRefresh || seen === 0) {
@@ -110,7 +111,7 @@ export async function buildModel(
 const appendIncrement: NodeChangeTry = async (w, manifest, node, o, seen) => {
   const target = renderRelation(node.relation!, manifest.target.type);
   const sql = compileNode(manifest, node, { ...o, isIncremental: true });
-  const staged = scratchTable(manifest, node, o.invocationId, 'incr');
+  const staged = scratchTable(manifest, node, o.invocationId, 'incr'); // dropped by untilNodeSettled
   await w.execute(`create or replace table ${staged} as\n${sql}`); // DDL stays outside the transaction
   const targetCols = new Set((await columnsOf(w, w.dialect, target)).map((c) => c.toLowerCase()));
   const cols = (await columnsOf(w, w.dialect, staged)).filter((c) => targetCols.has(c.toLowerCase()));
@@ -120,7 +121,7 @@ const appendIncrement: NodeChangeTry = async (w, manifest, node, o, seen) => {
   if (strategy !== 'append' && keys.length === 0) {
     throw new CompileError(`${node.path}: incremental_strategy '${strategy}' needs a unique_key`);
   }
-  const out = await commitWithMarker(w, o.invocationId, node, seen, async (s) => {
+  return commitWithMarker(w, o.invocationId, node, seen, async (s) => {
     if (strategy !== 'append') {
       const match = keys.map((k) => `${target}.${k} = ${staged}.${k}`).join(' and ');
       await s.execute(`delete from ${target} where exists (select 1 from ${staged} where ${match})`);
@@ -128,8 +129,6 @@ const appendIncrement: NodeChangeTry = async (w, manifest, node, o, seen) => {
     const rows = await s.execute(`insert into ${target} (${list}) select ${list} from ${staged}`);
     return { sql, rows };
   });
-  await w.execute(`drop table if exists ${staged}`);
-  return out;
 };
 
 /** The `unique_key` config as a list of columns. */
@@ -150,13 +149,41 @@ export async function columnsOf(
   return rows.map((r) => String(r[nameColumn]));
 }
 
+/** This activity attempt's number as Temporal counts it (1 outside an activity: CLI, unit test). */
+function attemptNumber(): number {
+  return activityContext()?.info.attempt ?? 1;
+}
+
+/** What names every scratch table of one node in one invocation (the node id keeps nodes of one name apart). */
+function scratchRun(node: ManifestNode, invocationId: string): string {
+  return createHash('sha1').update(`${invocationId}\n${node.id}`).digest('hex').slice(0, 8);
+}
+
 /**
  * A scratch table for one node's run (a real table: temp tables belong to one pooled connection), in the
- * node's schema, named after the node and the invocation.
+ * node's schema, named after the node, the invocation and the activity attempt: an attempt that still runs
+ * after Temporal gave up on it (a worker that lost its heartbeat) never replaces or drops the next one's.
  */
 export function scratchRef(node: ManifestNode, invocationId: string, what: string): TableRef {
-  const run = createHash('sha1').update(invocationId).digest('hex').slice(0, 8);
-  return { schema: node.relation!.schema, table: `edp_${what}_${node.name}_${run}`.replace(/\W/g, '_') };
+  const table = `edp_${what}_${node.name}_${scratchRun(node, invocationId)}_a${attemptNumber()}`;
+  return { schema: node.relation!.schema, table: table.replace(/\W/g, '_') };
+}
+
+/**
+ * Drops the scratch tables (see {@link scratchRef}) earlier attempts of this activity left for the node
+ * and invocation (a killed worker's, one Temporal gave up on), once this attempt's build is done: those
+ * attempts are over or their result no longer counts, and one still running finds the build committed
+ * (its marker) when it tries again. A first attempt has none to look for.
+ */
+export async function dropEarlierScratch(w: Warehouse, node: ManifestNode, invocationId: string): Promise<void> {
+  const attempt = attemptNumber();
+  if (attempt === 1 || !node.relation) return;
+  const { schema } = node.relation;
+  const earlier = new RegExp(`^edp_\\w*_${scratchRun(node, invocationId)}_a(\\d+)$`, 'i');
+  for (const { table } of await w.listTables(schema)) {
+    const m = earlier.exec(table);
+    if (m && Number(m[1]) < attempt) await w.execute(`drop table if exists ${w.dialect.table({ schema, table })}`);
+  }
 }
 
 /** {@link scratchRef} as SQL for the target engine. */
@@ -207,41 +234,46 @@ const nodeLock = (node: ManifestNode): string => `transform:${node.id}`;
 /**
  * Runs one build of a node whose change is not idempotent (an incremental model, a snapshot) until it
  * does not lose a race with another attempt (a retry on another worker while the first still runs, a
- * re-run of the interval): each try first looks for this invocation's marker, then builds as of the
- * `seen` changes of the node committed so far; a try that loses runs again and then finds the
- * winner's marker (same invocation) or builds on the winner's table (another invocation).
+ * re-run of the interval): each try counts the changes of the node committed so far, then looks for this
+ * invocation's marker, then builds as of those `seen` changes; a try that loses runs again and then finds
+ * the winner's marker (same invocation) or builds on the winner's table (another invocation). The
+ * `scratch` tables the build uses (see {@link scratchRef}) are dropped once it ends.
  */
 export async function untilNodeSettled(
   w: Warehouse,
   node: ManifestNode,
   invocationId: string,
+  scratch: string[],
   build: (seen: number) => Promise<BuildOutcome>,
 ): Promise<BuildOutcome> {
   await markers(w);
   await ensureLockRow(w, nodeLock(node));
-  return untilNotRaced(
-    () => nodeCommits(w, w.dialect, node),
-    async (seen) => {
-      const done = await markerRows(w, invocationId, node);
-      if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
-      const committed = await nodeCommits(w, w.dialect, node);
-      seen(committed);
-      return build(committed).catch((err: unknown) => {
-        // Attempts of one invocation share its scratch tables: one vanishing mid-read (the other attempt
-        // replaced or dropped it) is a lost race, not an error of the node.
-        if (!(err instanceof LockRaced) && scratchVanished(err, node, invocationId))
-          throw new LockRaced(`${node.id}: a scratch table was replaced by another attempt`, { cause: err });
-        throw err;
-      });
-    },
-  );
-}
-
-/** The failure says a scratch table of this node and invocation (see {@link scratchRef}) does not exist. */
-function scratchVanished(err: unknown, node: ManifestNode, invocationId: string): boolean {
-  const message = (err instanceof Error ? err.message : String(err)).toLowerCase();
-  const suffix = scratchRef(node, invocationId, '').table.replace(/^edp_/, '').toLowerCase();
-  return /does not exist|not found/.test(message) && message.includes(suffix);
+  const dropOwn = async () => {
+    for (const what of scratch) {
+      await w.execute(`drop table if exists ${w.dialect.table(scratchRef(node, invocationId, what))}`);
+    }
+  };
+  let out: BuildOutcome;
+  try {
+    out = await untilNotRaced(
+      () => nodeCommits(w, w.dialect, node),
+      async (seen) => {
+        // Counted before the marker is looked for: a commit of this invocation in between is then either
+        // found or makes this try's count stale (refused at its commit), never appended twice.
+        const committed = await nodeCommits(w, w.dialect, node);
+        const done = await markerRows(w, invocationId, node);
+        if (done !== undefined) return { sql: '-- committed by an earlier attempt', rows: done, alreadyDone: true };
+        seen(committed);
+        return build(committed);
+      },
+    );
+  } catch (err) {
+    // The failure is what the caller needs; a scratch table this attempt leaves is dropped by the next one.
+    await dropOwn().catch(() => undefined);
+    throw err;
+  }
+  await dropOwn();
+  return out;
 }
 
 /**

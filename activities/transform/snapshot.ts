@@ -16,6 +16,9 @@ import {
   type NodeChangeTry,
 } from './materialize';
 
+/** The scratch tables of a snapshot's build: its select's rows, and the staged changes. */
+const SCRATCH = ['snap_src', 'snap_stage'];
+
 interface Strategy {
   /** SQL for the version's timestamp (`updated_at` column, or the run's start for `check` without one). */
   updatedAt: string;
@@ -70,7 +73,7 @@ export async function buildSnapshot(
   o: BuildOptions,
 ): Promise<BuildOutcome> {
   await ensureSchema(w, node.relation!.schema);
-  return untilNodeSettled(w, node, o.invocationId, (seen) => mergeSnapshot(w, manifest, node, o, seen));
+  return untilNodeSettled(w, node, o.invocationId, SCRATCH, (seen) => mergeSnapshot(w, manifest, node, o, seen));
 }
 
 /** One try of {@link buildSnapshot}. */
@@ -82,9 +85,9 @@ const mergeSnapshot: NodeChangeTry = async (w, manifest, node, o, seen) => {
   const [SCD, UPD, FROM, TO] = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to'].map(c);
   const keys = uniqueKeys(node);
   const exists = (await relationKind(w, rel)) === 'table';
-  // Scratch tables, not temp ones (pooled connections), and DDL outside the transaction (Snowflake commits DDL).
-  const src = scratchTable(manifest, node, o.invocationId, 'snap_src');
-  const stage = scratchTable(manifest, node, o.invocationId, 'snap_stage');
+  // Scratch tables, not temp ones (pooled connections), and DDL outside the transaction (Snowflake commits DDL);
+  // untilNodeSettled drops them.
+  const [src, stage] = SCRATCH.map((what) => scratchTable(manifest, node, o.invocationId, what));
   await w.execute(`create or replace table ${src} as\n${sql}`);
   const sourceColumns = await columnsOf(w, w.dialect, src);
   const st = strategyFor(node, sourceColumns, o.runStartedAt, FROM);
@@ -102,13 +105,10 @@ const mergeSnapshot: NodeChangeTry = async (w, manifest, node, o, seen) => {
       });
     // The marker goes in under the node's lock like a merge's: an attempt that merged into this table
     // meanwhile (same invocation) holds it or committed first, and this one then finds its marker.
-    const first = await commitWithMarker(w, o.invocationId, node, seen, async (s) => {
+    return commitWithMarker(w, o.invocationId, node, seen, async (s) => {
       const [n] = await s.query<{ n: unknown }>(`select count(*) as n from ${target}`);
       return { sql, rows: Number(n.n) };
     });
-    // Dropped once the marker is in: an attempt still reading it then fails as having lost the race.
-    await w.execute(`drop table if exists ${src}`);
-    return first;
   }
   const cols = (alias: string) => sourceColumns.map((x) => `${alias}."${x}"`).join(', ');
   const join = keys.map((k) => `snapshotted_data.${k} = source_data.${k}`).join(' and ');
@@ -152,7 +152,7 @@ where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
     .filter((x) => stageCols.has(x))
     .map((x) => `"${x}"`)
     .join(', ');
-  const out = await commitWithMarker(w, o.invocationId, node, seen, async (s) => {
+  return commitWithMarker(w, o.invocationId, node, seen, async (s) => {
     await s.execute(
       `update ${target} set ${TO} = st.${TO} from ${stage} st where st.${SCD} = ${target}.${SCD} and ${target}.${TO} is null and st.dbt_change_type in ('update', 'delete')`,
     );
@@ -161,7 +161,4 @@ where ${keys.map((k) => `source_data.${k} is null`).join(' and ')}`
     );
     return { sql, rows };
   });
-  await w.execute(`drop table if exists ${stage}`);
-  await w.execute(`drop table if exists ${src}`);
-  return out;
 };

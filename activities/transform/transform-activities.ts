@@ -12,7 +12,7 @@ import { templateQuery } from './compile-project';
 import { CompileError } from './jinja';
 import { loadManifest, shareManifest, writeNodeSql } from './manifest-store';
 import type { Manifest, ManifestNode, ResourceType, TargetInfo, UnitTest } from './manifest-types';
-import { buildModel, relationKind, type BuildOutcome } from './materialize';
+import { buildModel, dropEarlierScratch, relationKind, type BuildOutcome } from './materialize';
 import { applyGrants, grantsOf, type GrantsOutcome } from './grants';
 import { buildExternal } from './external';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
@@ -274,6 +274,7 @@ export function createTransformActivities(deps: TransformDeps) {
                   const existed =
                     grantsOf(node) && builds ? (await relationKind(w, node.relation!)) !== undefined : false;
                   const out = await buildNode(w, manifest, node, input);
+                  await dropEarlierScratch(w, node, input.invocationId);
                   grants = await applyGrants(w, manifest, node, { existed, replaced: replacesRelation(node, input) });
                   return out;
                 });

@@ -11,7 +11,9 @@ import { pipelineScheduleId, pipelineWorkflowId, stepWorkflowId } from '../../li
 import { intervalsBetween, type DataInterval } from '../../lib/intervals';
 import { EDP_INTERVAL_START, EDP_STATUS } from '../../lib/search-attributes';
 import type { LoadedConfig } from '../../workers/config';
+import type { EdpConfig } from '../../workers/config-schema';
 import { dataConverterFor } from '../../workers/payload-codec';
+import { openWarehouse } from '../../workers/warehouse-factory';
 import type { PlatformPipelineResult, platformPipeline } from '../../workflows/platform-pipeline';
 import { readWithDeltaRs } from '../helpers/delta';
 import { AVAILABLE_ENGINES } from '../helpers/engines';
@@ -52,6 +54,16 @@ const pipeline = {
 const ENGINE_SPECIFIC = { 'audit.quality_rule_results': ['sql'], 'audit.transform_manifests': ['checksum'] };
 const quiet = (): void => {};
 const seconds = (since: number): string => ((Date.now() - since) / 1000).toFixed(1);
+
+/** Transform scratch tables (`edp_…`, see `scratchRef`) left in any schema of the warehouse. */
+async function scratchTables(config: EdpConfig): Promise<string[]> {
+  const w = await openWarehouse(config);
+  try {
+    return (await w.listTables()).map((t) => `${t.schema}.${t.table}`).filter((t) => /\.edp_/i.test(t));
+  } finally {
+    await w.close();
+  }
+}
 
 /** The reference's landing files and operational rows: the same sample every interval of the day. */
 async function referenceConfig(): Promise<LoadedConfig & { file: string }> {
@@ -267,6 +279,8 @@ describe('cluster drill: a day on the Temporal cluster, three workers, Snowflake
     expect(Object.keys(expected.tables).filter((t) => t.startsWith('raw.')).length).toBeGreaterThanOrEqual(8);
     expect(onCluster.tables).toEqual(expected.tables);
     expect(onCluster.rawDuplicates).toBe(0);
+    // Nor anything besides them: no attempt's scratch table in any schema, the killed worker's included.
+    expect(await scratchTables(config)).toEqual([]);
     const deltaOptions = {
       AWS_ENDPOINT_URL: s3.endpoint,
       AWS_ACCESS_KEY_ID: process.env[KEY_ENV]!,

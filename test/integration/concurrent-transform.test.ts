@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -67,6 +68,41 @@ async function withRetries(acts: TransformActivities, input: Parameters<Transfor
   }
 }
 
+/** Runs `work` as attempt `attempt` of its activity, in the activity context a worker gives it. */
+function asAttempt<T>(attempt: number, work: () => Promise<T>): Promise<T> {
+  return new MockActivityEnvironment({ attempt }).run(work);
+}
+
+/**
+ * Worker `w` as an attempt's worker that stops at its first statement creating a scratch table
+ * (`reached`): `stall` waits there until `resume()` (a worker whose heartbeat was lost while it kept
+ * running), `die` runs it and then refuses every call (a worker killed right after).
+ */
+function stopsAtScratch(w: Warehouse, mode: 'stall' | 'die') {
+  let reach!: () => void;
+  let resume!: () => void;
+  const reached = new Promise<void>((r) => (reach = r));
+  const resumed = new Promise<void>((r) => (resume = r));
+  let stopped = false;
+  const warehouse = new Proxy(w, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        if (stopped && mode === 'die') throw new Error('worker killed');
+        if (!stopped && prop === 'execute' && /create or replace table \S*edp_/i.test(String(args[0]))) {
+          stopped = true;
+          reach();
+          if (mode === 'stall') await resumed;
+          else return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        }
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  });
+  return { warehouse, reached, resume };
+}
+
 function concurrentTransformSuite(engine: TestEngine): void {
   const project = tmpDir('edp-race-');
   writeProject(project);
@@ -125,7 +161,11 @@ function concurrentTransformSuite(engine: TestEngine): void {
     await nextBatch();
     for (const name of ['event_log', 'event_versions']) {
       const [first, second] = invocations(`${name}-${round}`);
-      await Promise.all([run(a, name, first), run(b, name, second)]);
+      // Temporal runs a retry of one invocation's activity as the next attempt; a re-run starts at attempt 1.
+      await Promise.all([
+        asAttempt(1, () => run(a, name, first)),
+        asAttempt(first === second ? 2 : 1, () => run(b, name, second)),
+      ]);
     }
     expect(await counts('event_log')).toEqual({ total: sourceRows, distinct: sourceRows });
     expect(await counts('event_versions', 'where dbt_valid_to is null')).toEqual({
@@ -144,6 +184,58 @@ function concurrentTransformSuite(engine: TestEngine): void {
 
   it('commits two invocations of one interval racing on two workers as if one ran after the other', async () => {
     for (let round = 0; round < ROUNDS; round++) await race(`rerun-${round}`, (n) => [`${n}-a`, `${n}-b`]);
+  });
+
+  /** Scratch tables left in the schemas the nodes build in. */
+  async function scratchLeft(): Promise<string[]> {
+    const schemas = ['event_log', 'event_versions'].map((n) => node(n).relation!.schema);
+    const tables = (await Promise.all(schemas.map((schema) => workerA.listTables(schema)))).flat();
+    return tables.map((t) => `${t.schema}.${t.table}`).filter((t) => /\.edp_/i.test(t));
+  }
+
+  /** Attempt 1 of each node on a worker that stops at its first scratch table, attempt 2 on worker B meanwhile. */
+  async function overtaken(round: string, mode: 'stall' | 'die'): Promise<void> {
+    await nextBatch();
+    for (const name of ['event_log', 'event_versions']) {
+      const first = stopsAtScratch(workerA, mode);
+      const c = createTransformActivities({ warehouse: first.warehouse, projectDir: project, target });
+      const input = {
+        manifestFile: plan.manifestFile,
+        checksum: plan.checksum,
+        nodeId: node(name).id,
+        invocationId: `${name}-${round}`,
+        runStartedAt: new Date().toISOString(),
+      };
+      const earlier = asAttempt(1, () => c.runNode(input)).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      await first.reached;
+      const live = await asAttempt(2, () => b.runNode(input));
+      expect(live.status).toBe('success');
+      first.resume();
+      const outcome = await earlier;
+      if (mode === 'stall') expect(outcome).toEqual({ result: expect.objectContaining({ status: 'success' }) });
+      else expect(outcome).toEqual({ error: expect.anything() });
+    }
+    expect(await counts('event_log')).toEqual({ total: sourceRows, distinct: sourceRows });
+    expect(await counts('event_versions', 'where dbt_valid_to is null')).toEqual({
+      total: sourceRows,
+      distinct: sourceRows,
+    });
+    expect(await scratchLeft()).toEqual([]);
+  }
+
+  it('an attempt that stalled before its scratch tables and resumes after the retry committed leaves none', async () => {
+    for (let round = 0; round < 2; round++) await overtaken(`stalled-${round}`, 'stall');
+  });
+
+  it('the attempt that commits drops the scratch tables of an earlier attempt killed mid-build', async () => {
+    await overtaken('killed', 'die');
+  });
+
+  it('leaves no scratch table behind after the races', async () => {
+    expect(await scratchLeft()).toEqual([]);
   });
 }
 
