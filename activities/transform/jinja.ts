@@ -3,6 +3,7 @@ import { ProjectError } from '../../lib/errors';
 import { MacroFrames } from './packages/macro-frames';
 import { dispatchTarget, scopeFor, type MacroLibrary } from './packages/macro-library';
 import { rewriteTemplate } from './packages/jinja-rewrite';
+import { packArguments } from './packages/macro-signatures';
 
 /** Raised for a template that does not render; the message starts with `file:line:`. */
 export class CompileError extends ProjectError {}
@@ -38,6 +39,11 @@ export class JinjaRenderer {
       this.env.addTemplate(LIBRARY, this.macros.source);
       for (const [name, value] of Object.entries(this.machinery())) this.env.addGlobal(name, value);
       this.env.addFilter('indent', indent);
+      this.env.addFilter('edp__get', (d: unknown, key: unknown, fallback: unknown = null) => {
+        const value = toPlainValue(d);
+        const found = value !== null && typeof value === 'object' && Object.hasOwn(value, String(key));
+        return found ? (value as Record<string, unknown>)[String(key)] : fallback;
+      });
       // `x.render()`: ref() gives SQL text already; `this` carries its rendered form.
       this.env.addFilter('edp__render', (v: unknown) => {
         const rel = toPlainValue(v) as { rendered?: unknown } | string;
@@ -94,6 +100,16 @@ export class JinjaRenderer {
       edp__broken: (message: unknown) => this.fail(String(message)),
       edp__missing: (name: unknown) => () =>
         this.fail(`macro ${String(name)} is not defined: is its package in dbt_packages/ (run edp dbt deps)?`),
+      edp__pack: (target: unknown, ...args: unknown[]) => {
+        const signature = this.macros.signatures?.[String(target)];
+        const { positional, kwargs } = kwargsOf(args);
+        const packed = signature
+          ? packArguments(signature, positional.map(toPlainValue), kwargs)
+          : { error: 'has no known signature' };
+        if ('args' in packed) return packed.args;
+        this.fail(`macro ${String(target).replace(/^p__(.*?)__/, '$1.')} ${packed.error}`);
+        return {};
+      },
       edp__dispatch: (caller: unknown, ...args: unknown[]) => {
         const { positional, kwargs } = kwargsOf(args);
         const name = String(positional[0] ?? kwargs.macro_name);

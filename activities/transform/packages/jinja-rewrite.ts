@@ -1,11 +1,14 @@
 import { matching, nextSolid, prevSolid, splitTemplate, tokenize, type TemplatePart, type Token } from './jinja-tokens';
+import { isVariadic, type MacroSignature } from './macro-signatures';
 
 /**
  * How names resolve in the code of one package: minijinja has no namespaces, no `return()` and no
  * mutable lists, so dbt's Jinja is rewritten into what it has. Every macro gets an internal name
  * (`p__<package>__<name>`), calls are wrapped in `edp__ret(...)` so a `return(value)` inside reaches the
  * caller, `adapter.dispatch(...)` looks the macro up in the `edp__macros` table, and a list or dict that
- * `{% do x.append(…) %}` mutates lives in a `namespace()`.
+ * `{% do x.append(…) %}` mutates lives in a `namespace()`. A macro reading `varargs` / `kwargs` declares
+ * them as parameters, and calls that may reach it pass every argument through `edp__pack`, which sorts
+ * them into its parameters and those two (minijinja refuses extra arguments).
  */
 export interface RewriteScope {
   /** The package the code belongs to. */
@@ -16,6 +19,10 @@ export interface RewriteScope {
   isNamespace(ns: string): boolean;
   /** The internal name of `ns.name`, if defined. */
   qualified(ns: string, name: string): string | undefined;
+  /** The signature of the macro with this internal name, if known. */
+  signature(internal: string): MacroSignature | undefined;
+  /** True when some macro `adapter.dispatch(name, …)` may reach reads `varargs` / `kwargs`. */
+  dispatchesVariadic(name: string): boolean;
 }
 
 /** The internal name of macro `name` of package `pkg`. */
@@ -64,7 +71,10 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
         .slice(0, first)
         .map((t) => t.text)
         .join('');
-      const rest = rewriteCode(tokens, nameAt + 1, tokens.length, scope, used, new Set(), -1);
+      const rest = declareCatchers(
+        rewriteCode(tokens, nameAt + 1, tokens.length, scope, used, new Set(), -1),
+        scope.signature(internalName(scope.pkg, name)),
+      );
       const trim = part.close.startsWith('-') ? ' -}}' : ' }}';
       mutated = regions.get(index) ?? new Set<string>();
       depth = 0;
@@ -140,6 +150,45 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
   return { source: out.join(''), used };
 }
 
+/** Parameters `varargs=[]` / `kwargs={}` added to a macro's declared ones (`rest` starts with them in parentheses). */
+function declareCatchers(rest: string, signature: MacroSignature | undefined): string {
+  if (!signature || !isVariadic(signature)) return rest;
+  const tokens = tokenize(rest);
+  const close = matching(tokens, nextSolid(tokens, 0));
+  const text = (from: number, to: number) =>
+    tokens
+      .slice(from, to)
+      .map((t) => t.text)
+      .join('');
+  const extra = [signature.varargs ? 'varargs=[]' : '', signature.kwargs ? 'kwargs={}' : ''].filter(Boolean);
+  const sep = signature.params.length ? ', ' : '';
+  return `${text(0, close).replace(/,\s*$/, '')}${sep}${extra.join(', ')}${text(close, tokens.length)}`;
+}
+
+/** Arguments `args` (rewritten text) for a call of macro `target` (an expression naming it) sorted by `edp__pack`. */
+const packed = (target: string, args: string): string => `**edp__pack(${target}${args.trim() ? `, ${args}` : ''})`;
+
+/** How many arguments the call whose `(` is at `open` has (top-level commas, a trailing one ignored). */
+function argumentCount(tokens: readonly Token[], open: number): number {
+  const close = matching(tokens, open);
+  let depth = 0;
+  let count = 0;
+  let pending = false;
+  for (let j = open + 1; j < close; j++) {
+    const t = tokens[j];
+    if (t.kind === 'space') continue;
+    if (t.kind === 'punct' && '([{'.includes(t.text)) depth++;
+    else if (t.kind === 'punct' && ')]}'.includes(t.text)) depth--;
+    if (depth === 0 && t.text === ',') {
+      pending = false;
+      continue;
+    }
+    if (!pending) count++;
+    pending = true;
+  }
+  return count;
+}
+
 /** `{% set x = namespace(v=x) %}` for each name: one line, so line numbers stay. */
 function initNamespaces(names: ReadonlySet<string>): string {
   return [...names].map((n) => `{% set ${n} = namespace(v=${n}) %}`).join('');
@@ -207,6 +256,16 @@ function rewriteCode(
       i += 2;
       continue;
     }
+    if (
+      t.text === 'get' &&
+      tokens[p]?.text === '.' &&
+      tokens[i + 1]?.text === '(' &&
+      argumentCount(tokens, i + 1) > 1
+    ) {
+      // `d.get(key, default)`: minijinja's `get` takes no default.
+      out = `${out.replace(/\.\s*$/, '')}|edp__get`;
+      continue;
+    }
     const prev = p >= 0 ? tokens[p].text : '';
     if (
       prev === '.' ||
@@ -236,7 +295,12 @@ function rewriteCode(
             continue;
           }
           const end = matching(tokens, call);
-          out += `edp__ret(${lookup}(${newlinesIn(tokens, i, call)}${sub(call + 1, end)}))`;
+          const nameAt = nextSolid(tokens, after + 1);
+          const args = sub(call + 1, end);
+          const dispatched = `edp__dispatch('${scope.pkg}', ${sub(after + 1, close).replace(/\n/g, ' ')})`;
+          const variadic =
+            tokens[nameAt]?.kind === 'string' && scope.dispatchesVariadic(tokens[nameAt].text.slice(1, -1));
+          out += `edp__ret(${lookup}(${newlinesIn(tokens, i, call)}${variadic ? packed(dispatched, args) : args}))`;
           i = end;
           continue;
         }
@@ -262,7 +326,8 @@ function rewriteCode(
     }
     if (!callee.startsWith('edp__')) used.add(callee);
     const close = matching(tokens, paren);
-    const call = `${callee}(${newlinesIn(tokens, i, paren)}${sub(paren + 1, close)})`;
+    const args = sub(paren + 1, close);
+    const call = `${callee}(${newlinesIn(tokens, i, paren)}${isVariadic(scope.signature(callee)) ? packed(`'${callee}'`, args) : args})`;
     out += i === noWrap ? call : `edp__ret(${call})`;
     i = close;
   }
