@@ -4,6 +4,7 @@ import { MacroFrames } from './packages/macro-frames';
 import { dispatchTarget, scopeFor, type MacroLibrary } from './packages/macro-library';
 import { rewriteTemplate } from './packages/jinja-rewrite';
 import { packArguments } from './packages/macro-signatures';
+import { itemsOf, revived } from './packages/compile-queries';
 
 /** Raised for a template that does not render; the message starts with `file:line:`. */
 export class CompileError extends ProjectError {}
@@ -39,6 +40,7 @@ export class JinjaRenderer {
       this.env.addTemplate(LIBRARY, this.macros.source);
       for (const [name, value] of Object.entries(this.machinery())) this.env.addGlobal(name, value);
       this.env.addFilter('indent', indent);
+      this.env.addFilter('edp__items', (v: unknown) => itemsOf(toPlainValue(v)));
       this.env.addFilter('edp__get', (d: unknown, key: unknown, fallback: unknown = null) => {
         const value = toPlainValue(d);
         const found = value !== null && typeof value === 'object' && Object.hasOwn(value, String(key));
@@ -194,9 +196,12 @@ export function kwargsOf(args: unknown[]): { positional: unknown[]; kwargs: Reco
   return { positional: args, kwargs: {} };
 }
 
-/** A template value as plain JSON data (Maps become objects). */
+/** A template value as plain JS data (Maps become objects; columns get their methods back). */
 export function toPlainValue(value: unknown): unknown {
-  if (value instanceof Map) return Object.fromEntries([...value.entries()].map(([k, v]) => [k, toPlainValue(v)]));
+  if (value instanceof Map) {
+    const entries = [...(value as Map<string, unknown>).entries()].map(([k, v]) => [k, toPlainValue(v)] as const);
+    return revived(Object.fromEntries(entries));
+  }
   if (Array.isArray(value)) return value.map(toPlainValue);
   return value;
 }

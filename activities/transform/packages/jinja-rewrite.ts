@@ -39,6 +39,12 @@ const CLOSERS = new Set(['endif', 'endfor', 'endcall', 'endfilter', 'endset']);
 
 const MUTATORS = /^\s*do\s+([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*(append|extend|update)\s*\(/;
 
+/** `{% do x[key].append(…) %}` (extend, update): an entry of `x` mutated. */
+const ENTRY_MUTATORS = /^\s*do\s+([A-Za-z_][A-Za-z0-9_]*)\s*\[/;
+
+/** A plain name or dotted chain of names ending `out` before `.`: the receiver of a method call. */
+const RECEIVER = /(?<![\w.)\]])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\.\s*$/;
+
 /** Rewrites a template (a model, or a file of macros) of package `scope.pkg`. */
 export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten {
   const used = new Set<string>();
@@ -133,6 +139,21 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       out.push(`${part.open} set ${name}.v = ${value} ${part.close}`);
       return;
     }
+    const entry = part.kind === 'stmt' && ENTRY_MUTATORS.test(part.code) ? entryMutation(tokens) : undefined;
+    if (entry && mutated.has(entry.name)) {
+      const code = (a: number, b: number) => rewriteCode(tokens, a, b, scope, used, mutated, -1);
+      const key = code(entry.open + 1, entry.close);
+      const args = code(entry.paren + 1, matching(tokens, entry.paren));
+      const current = `${entry.name}.v[${key}]`;
+      const value =
+        entry.method === 'append'
+          ? `${current} + [${args}]`
+          : entry.method === 'extend'
+            ? `${current} + (${args})|list`
+            : `edp__merge(${current}, ${args})`;
+      out.push(`${part.open} set ${entry.name}.v = edp__merge(${entry.name}.v, {${key}: ${value}}) ${part.close}`);
+      return;
+    }
     const setAt = keyword === 'set' ? nextSolid(tokens, first + 1) : -1;
     const isSetOfMutated =
       setAt >= 0 && mutated.has(tokens[setAt].text) && tokens[nextSolid(tokens, setAt + 1)]?.text === '=';
@@ -167,6 +188,20 @@ function declareCatchers(rest: string, signature: MacroSignature | undefined): s
 
 /** Arguments `args` (rewritten text) for a call of macro `target` (an expression naming it) sorted by `edp__pack`. */
 const packed = (target: string, args: string): string => `**edp__pack(${target}${args.trim() ? `, ${args}` : ''})`;
+
+/** `do name[key].method(` in these tokens: where the key's brackets and the call's parenthesis are. */
+function entryMutation(tokens: readonly Token[]) {
+  const nameAt = nextSolid(tokens, nextSolid(tokens, 0) + 1);
+  const open = nextSolid(tokens, nameAt + 1);
+  const close = matching(tokens, open);
+  const dot = nextSolid(tokens, close + 1);
+  const methodAt = dot >= 0 ? nextSolid(tokens, dot + 1) : -1;
+  const paren = methodAt >= 0 ? nextSolid(tokens, methodAt + 1) : -1;
+  const method = methodAt >= 0 ? tokens[methodAt].text : '';
+  const fits =
+    tokens[dot]?.text === '.' && ['append', 'extend', 'update'].includes(method) && tokens[paren]?.text === '(';
+  return fits ? { name: tokens[nameAt].text, open, close, method, paren } : undefined;
+}
 
 /** How many arguments the call whose `(` is at `open` has (top-level commas, a trailing one ignored). */
 function argumentCount(tokens: readonly Token[], open: number): number {
@@ -205,7 +240,7 @@ function mutationRegions(parts: readonly TemplatePart[]): Map<number, Set<string
     if (part.kind !== 'stmt') return;
     if (/^\s*(macro|test)\s/.test(part.code)) current = index;
     else if (/^\s*(endmacro|endtest)\b/.test(part.code)) current = -1;
-    const m = MUTATORS.exec(part.code);
+    const m = MUTATORS.exec(part.code) ?? ENTRY_MUTATORS.exec(part.code);
     if (m) {
       const set = regions.get(current) ?? new Set<string>();
       set.add(m[1]);
@@ -253,6 +288,15 @@ function rewriteCode(
     if (t.text === 'render' && tokens[p]?.text === '.' && tokens[i + 1]?.text === '(' && tokens[i + 2]?.text === ')') {
       // `relation.render()`: ref() and source() give SQL text, which has no methods.
       out = `${out.replace(/\.\s*$/, '')}|edp__render`;
+      i += 2;
+      continue;
+    }
+    const chain =
+      t.text === 'items' && tokens[i + 1]?.text === '(' && tokens[i + 2]?.text === ')' && RECEIVER.exec(out);
+    if (chain) {
+      // agate's `table.columns` is a list here, and a list has no `items()`.
+      const r = chain[1];
+      out = `${out.slice(0, chain.index)}(${r}.items() if ${r} is mapping else ${r}|edp__items)`;
       i += 2;
       continue;
     }

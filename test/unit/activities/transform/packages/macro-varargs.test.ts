@@ -1,6 +1,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileNode, testSql } from '../../../../../activities/transform';
+import { prefetchNodeQueries } from '../../../../../activities/transform/compile';
 import { macroSignatures, packArguments } from '../../../../../activities/transform/packages/macro-signatures';
 import { nodeNamed, parse, writeFiles, writeProject } from '../helpers';
 import { dbtCorpus } from '../../../../helpers/dbt-corpus';
@@ -72,5 +73,54 @@ describe('macros reading varargs / kwargs (extra arguments, as Python Jinja coll
     expect(sql).toContain('sum(case when "id" is null then 0 else 1 end) / cast(count(*) as numeric(28,6))');
     expect(sql).toContain('from "main"."m"');
     expect(sql).toContain('where not_null_proportion < 0.95 or not_null_proportion > 1');
+  });
+});
+
+describe('Python data idioms of package macros', () => {
+  it("mutates a list inside a dict entry, and keeps a column's methods through a dict (dbt_utils union_relations)", async () => {
+    const dir = writeProject({
+      'macros/m.sql': [
+        '{% macro grouped(pairs) %}{% set by = {} %}{% for k, v in pairs %}{% if k not in by %}{% do by.update({k: []}) %}{% endif %}',
+        '{% do by[k].append(v) %}{% do by[k].extend([v * 10]) %}{% endfor %}{{ return(by) }}{% endmacro %}',
+        "{% macro kept() %}{% set cols = {} %}{% for c in adapter.get_columns_in_relation(ref('src')) %}{% do cols.update({c.column: c}) %}{% endfor %}",
+        "{{ return(cols['t'].is_string() ~ cols['n'].is_string()) }}{% endmacro %}",
+      ].join('\n'),
+      'models/src.sql': "select 'a' as t, 1 as n",
+      'models/m.sql':
+        "select '{{ grouped([['a', 1], ['b', 2], ['a', 3]]) | tojson }}' as g, '{{ kept() if execute else '' }}' as k",
+    });
+    const m = parse(dir);
+    const options = { ...run, invocationId: 'unit-union' };
+    await prefetchNodeQueries(m, nodeNamed(m, 'm'), options, () =>
+      Promise.resolve({
+        columns: ['column_name', 'data_type'],
+        rows: [
+          ['t', 'VARCHAR'],
+          ['n', 'INTEGER'],
+        ],
+      }),
+    );
+    expect(compileNode(m, nodeNamed(m, 'm'), options)).toBe(
+      'select \'{"a":[1,10,3,30],"b":[2,20]}\' as g, \'truefalse\' as k',
+    );
+  });
+
+  it('gives agate columns by name through columns.items() (dbt_utils get_query_results_as_dict)', async () => {
+    const dir = withDbtUtils({
+      'models/m.sql':
+        "{% set d = dbt_utils.get_query_results_as_dict('select 1') %}select '{{ d.keys() | list | join(',') }}' as k, '{{ d['b'] | join(',') if execute else '' }}' as b",
+    });
+    const m = parse(dir);
+    const options = { ...run, invocationId: 'unit-as-dict' };
+    await prefetchNodeQueries(m, nodeNamed(m, 'm'), options, () =>
+      Promise.resolve({
+        columns: ['a', 'b'],
+        rows: [
+          [1, 'x'],
+          [2, 'y'],
+        ],
+      }),
+    );
+    expect(compileNode(m, nodeNamed(m, 'm'), options)).toBe("select 'a,b' as k, 'x,y' as b");
   });
 });
