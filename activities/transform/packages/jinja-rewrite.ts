@@ -365,7 +365,8 @@ function rewriteCode(
       continue;
     }
     if (callee === undefined) {
-      out += t.text;
+      // `d.keys()` of a mutated dict reads the dict, not its namespace.
+      out += next === '.' && mutated.has(t.text) ? `${t.text}.v` : t.text;
       continue;
     }
     if (!callee.startsWith('edp__')) used.add(callee);

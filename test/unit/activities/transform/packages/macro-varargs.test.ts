@@ -83,7 +83,7 @@ describe('Python data idioms of package macros', () => {
         '{% macro grouped(pairs) %}{% set by = {} %}{% for k, v in pairs %}{% if k not in by %}{% do by.update({k: []}) %}{% endif %}',
         '{% do by[k].append(v) %}{% do by[k].extend([v * 10]) %}{% endfor %}{{ return(by) }}{% endmacro %}',
         "{% macro kept() %}{% set cols = {} %}{% for c in adapter.get_columns_in_relation(ref('src')) %}{% do cols.update({c.column: c}) %}{% endfor %}",
-        "{{ return(cols['t'].is_string() ~ cols['n'].is_string()) }}{% endmacro %}",
+        "{{ return(cols['t'].is_string() ~ cols['n'].is_string() ~ cols.keys() | length) }}{% endmacro %}",
       ].join('\n'),
       'models/src.sql': "select 'a' as t, 1 as n",
       'models/m.sql':
@@ -101,7 +101,7 @@ describe('Python data idioms of package macros', () => {
       }),
     );
     expect(compileNode(m, nodeNamed(m, 'm'), options)).toBe(
-      'select \'{"a":[1,10,3,30],"b":[2,20]}\' as g, \'truefalse\' as k',
+      'select \'{"a":[1,10,3,30],"b":[2,20]}\' as g, \'truefalse2\' as k',
     );
   });
 
