@@ -2,7 +2,7 @@ import type { JinjaGlobals, JinjaRenderer } from './jinja';
 import { callPattern, kwargsOf, toPlainValue } from './jinja';
 import type { Relation, TargetInfo } from './manifest-types';
 import { DEFAULT_ENGINE, engineForTarget, engineNamed } from '../warehouse/engines';
-import { agateTable, type QueryStore } from './packages/compile-queries';
+import { agateTable, relationColumn, type QueryStore } from './packages/compile-queries';
 import { jinjaModules } from './packages/jinja-modules';
 
 /** dbt's `target.type` of the default engine. */
@@ -226,22 +226,7 @@ function queryFunctions(c: ContextInput): JinjaGlobals {
         const t = query(
           `select column_name, data_type from information_schema.columns where table_schema = ${lit(schema ?? '')} and table_name = ${lit(table ?? '')} order by ordinal_position`,
         );
-        return t.rows.map(([name, type]) => {
-          const dtype = asText(type).toLowerCase();
-          const numeric = /int|decimal|numeric|double|float|real/.test(dtype);
-          return {
-            name,
-            column: name,
-            quoted: `"${asText(name)}"`,
-            data_type: type,
-            dtype: type,
-            is_string: () => /char|text|string/.test(dtype),
-            is_number: () => numeric,
-            is_numeric: () => /decimal|numeric/.test(dtype),
-            is_integer: () => /int/.test(dtype),
-            is_float: () => /double|float|real/.test(dtype),
-          };
-        });
+        return t.rows.map(([name, type]) => relationColumn(name, type));
       },
       get_relation: (...args: unknown[]) => relationIfExists(args),
     },

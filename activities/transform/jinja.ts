@@ -3,6 +3,8 @@ import { ProjectError } from '../../lib/errors';
 import { MacroFrames } from './packages/macro-frames';
 import { dispatchTarget, scopeFor, type MacroLibrary } from './packages/macro-library';
 import { rewriteTemplate } from './packages/jinja-rewrite';
+import { packArguments } from './packages/macro-signatures';
+import { itemsOf, revived } from './packages/compile-queries';
 
 /** Raised for a template that does not render; the message starts with `file:line:`. */
 export class CompileError extends ProjectError {}
@@ -38,6 +40,12 @@ export class JinjaRenderer {
       this.env.addTemplate(LIBRARY, this.macros.source);
       for (const [name, value] of Object.entries(this.machinery())) this.env.addGlobal(name, value);
       this.env.addFilter('indent', indent);
+      this.env.addFilter('edp__items', (v: unknown) => itemsOf(toPlainValue(v)));
+      this.env.addFilter('edp__get', (d: unknown, key: unknown, fallback: unknown = null) => {
+        const value = toPlainValue(d);
+        const found = value !== null && typeof value === 'object' && Object.hasOwn(value, String(key));
+        return found ? (value as Record<string, unknown>)[String(key)] : fallback;
+      });
       // `x.render()`: ref() gives SQL text already; `this` carries its rendered form.
       this.env.addFilter('edp__render', (v: unknown) => {
         const rel = toPlainValue(v) as { rendered?: unknown } | string;
@@ -94,6 +102,16 @@ export class JinjaRenderer {
       edp__broken: (message: unknown) => this.fail(String(message)),
       edp__missing: (name: unknown) => () =>
         this.fail(`macro ${String(name)} is not defined: is its package in dbt_packages/ (run edp dbt deps)?`),
+      edp__pack: (target: unknown, ...args: unknown[]) => {
+        const signature = this.macros.signatures?.[String(target)];
+        const { positional, kwargs } = kwargsOf(args);
+        const packed = signature
+          ? packArguments(signature, positional.map(toPlainValue), kwargs)
+          : { error: 'has no known signature' };
+        if ('args' in packed) return packed.args;
+        this.fail(`macro ${String(target).replace(/^p__(.*?)__/, '$1.')} ${packed.error}`);
+        return {};
+      },
       edp__dispatch: (caller: unknown, ...args: unknown[]) => {
         const { positional, kwargs } = kwargsOf(args);
         const name = String(positional[0] ?? kwargs.macro_name);
@@ -178,9 +196,12 @@ export function kwargsOf(args: unknown[]): { positional: unknown[]; kwargs: Reco
   return { positional: args, kwargs: {} };
 }
 
-/** A template value as plain JSON data (Maps become objects). */
+/** A template value as plain JS data (Maps become objects; columns get their methods back). */
 export function toPlainValue(value: unknown): unknown {
-  if (value instanceof Map) return Object.fromEntries([...value.entries()].map(([k, v]) => [k, toPlainValue(v)]));
+  if (value instanceof Map) {
+    const entries = [...(value as Map<string, unknown>).entries()].map(([k, v]) => [k, toPlainValue(v)] as const);
+    return revived(Object.fromEntries(entries));
+  }
   if (Array.isArray(value)) return value.map(toPlainValue);
   return value;
 }

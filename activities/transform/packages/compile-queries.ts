@@ -32,9 +32,60 @@ export function agateTable(r: QueryResult | undefined) {
   return {
     rows: result.rows,
     column_names: result.columns,
-    columns: result.columns.map((name, i) => ({ name, values: () => result.rows.map((row) => row[i]) })),
+    columns: result.columns.map((name, i) =>
+      agateColumn(
+        name,
+        result.rows.map((row) => row[i]),
+      ),
+    ),
     data: result.rows,
   };
+}
+
+/** A column of an agate table: `name`, `values()` (its `data` kept as well, so it survives a trip through JS). */
+export function agateColumn(name: unknown, data: unknown[]) {
+  return { name, data, values: () => data };
+}
+
+/** dbt's Column of a relation (`adapter.get_columns_in_relation`) with its type tests. */
+export function relationColumn(name: unknown, type: unknown) {
+  const dtype = (typeof type === 'string' ? type : '').toLowerCase();
+  return {
+    name,
+    column: name,
+    quoted: `"${String(name)}"`,
+    data_type: type,
+    dtype: type,
+    is_string: () => /char|text|string/.test(dtype),
+    is_number: () => /int|decimal|numeric|double|float|real/.test(dtype),
+    is_numeric: () => /decimal|numeric/.test(dtype),
+    is_integer: () => /int/.test(dtype),
+    is_float: () => /double|float|real/.test(dtype),
+  };
+}
+
+/**
+ * A template value that went through JS (its methods became text) as the object it was: agate and
+ * relation columns get their methods back; anything else is returned as it is.
+ */
+export function revived(value: Record<string, unknown>): unknown {
+  if ('is_string' in value && 'column' in value && 'data_type' in value) {
+    return relationColumn(value.column, value.data_type);
+  }
+  if ('values' in value && 'name' in value && Array.isArray(value.data)) return agateColumn(value.name, value.data);
+  return value;
+}
+
+/**
+ * `X.items()` of a template: a mapping's entries, and for agate's `table.columns` (a list here) each
+ * column by name, as agate's MappedSequence gives them.
+ */
+export function itemsOf(value: unknown): unknown[] {
+  if (Array.isArray(value)) {
+    const list: unknown[] = value;
+    return list.map((c) => (c && typeof c === 'object' && 'name' in c ? [c.name, c] : [c, c]));
+  }
+  return value && typeof value === 'object' ? Object.entries(value) : [];
 }
 
 /**

@@ -1,11 +1,14 @@
 import { matching, nextSolid, prevSolid, splitTemplate, tokenize, type TemplatePart, type Token } from './jinja-tokens';
+import { isVariadic, type MacroSignature } from './macro-signatures';
 
 /**
  * How names resolve in the code of one package: minijinja has no namespaces, no `return()` and no
  * mutable lists, so dbt's Jinja is rewritten into what it has. Every macro gets an internal name
  * (`p__<package>__<name>`), calls are wrapped in `edp__ret(...)` so a `return(value)` inside reaches the
  * caller, `adapter.dispatch(...)` looks the macro up in the `edp__macros` table, and a list or dict that
- * `{% do x.append(…) %}` mutates lives in a `namespace()`.
+ * `{% do x.append(…) %}` mutates lives in a `namespace()`. A macro reading `varargs` / `kwargs` declares
+ * them as parameters, and calls that may reach it pass every argument through `edp__pack`, which sorts
+ * them into its parameters and those two (minijinja refuses extra arguments).
  */
 export interface RewriteScope {
   /** The package the code belongs to. */
@@ -16,6 +19,10 @@ export interface RewriteScope {
   isNamespace(ns: string): boolean;
   /** The internal name of `ns.name`, if defined. */
   qualified(ns: string, name: string): string | undefined;
+  /** The signature of the macro with this internal name, if known. */
+  signature(internal: string): MacroSignature | undefined;
+  /** True when some macro `adapter.dispatch(name, …)` may reach reads `varargs` / `kwargs`. */
+  dispatchesVariadic(name: string): boolean;
 }
 
 /** The internal name of macro `name` of package `pkg`. */
@@ -31,6 +38,12 @@ const OPENERS = new Set(['if', 'for', 'call', 'filter']);
 const CLOSERS = new Set(['endif', 'endfor', 'endcall', 'endfilter', 'endset']);
 
 const MUTATORS = /^\s*do\s+([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*(append|extend|update)\s*\(/;
+
+/** `{% do x[key].append(…) %}` (extend, update): an entry of `x` mutated. */
+const ENTRY_MUTATORS = /^\s*do\s+([A-Za-z_][A-Za-z0-9_]*)\s*\[/;
+
+/** A plain name or dotted chain of names ending `out` before `.`: the receiver of a method call. */
+const RECEIVER = /(?<![\w.)\]])([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\.\s*$/;
 
 /** Rewrites a template (a model, or a file of macros) of package `scope.pkg`. */
 export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten {
@@ -64,7 +77,10 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
         .slice(0, first)
         .map((t) => t.text)
         .join('');
-      const rest = rewriteCode(tokens, nameAt + 1, tokens.length, scope, used, new Set(), -1);
+      const rest = declareCatchers(
+        rewriteCode(tokens, nameAt + 1, tokens.length, scope, used, new Set(), -1),
+        scope.signature(internalName(scope.pkg, name)),
+      );
       const trim = part.close.startsWith('-') ? ' -}}' : ' }}';
       mutated = regions.get(index) ?? new Set<string>();
       depth = 0;
@@ -123,6 +139,21 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       out.push(`${part.open} set ${name}.v = ${value} ${part.close}`);
       return;
     }
+    const entry = part.kind === 'stmt' && ENTRY_MUTATORS.test(part.code) ? entryMutation(tokens) : undefined;
+    if (entry && mutated.has(entry.name)) {
+      const code = (a: number, b: number) => rewriteCode(tokens, a, b, scope, used, mutated, -1);
+      const key = code(entry.open + 1, entry.close);
+      const args = code(entry.paren + 1, matching(tokens, entry.paren));
+      const current = `${entry.name}.v[${key}]`;
+      const value =
+        entry.method === 'append'
+          ? `${current} + [${args}]`
+          : entry.method === 'extend'
+            ? `${current} + (${args})|list`
+            : `edp__merge(${current}, ${args})`;
+      out.push(`${part.open} set ${entry.name}.v = edp__merge(${entry.name}.v, {${key}: ${value}}) ${part.close}`);
+      return;
+    }
     const setAt = keyword === 'set' ? nextSolid(tokens, first + 1) : -1;
     const isSetOfMutated =
       setAt >= 0 && mutated.has(tokens[setAt].text) && tokens[nextSolid(tokens, setAt + 1)]?.text === '=';
@@ -138,6 +169,59 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
     out.push(part.open + code + part.close);
   });
   return { source: out.join(''), used };
+}
+
+/** Parameters `varargs=[]` / `kwargs={}` added to a macro's declared ones (`rest` starts with them in parentheses). */
+function declareCatchers(rest: string, signature: MacroSignature | undefined): string {
+  if (!signature || !isVariadic(signature)) return rest;
+  const tokens = tokenize(rest);
+  const close = matching(tokens, nextSolid(tokens, 0));
+  const text = (from: number, to: number) =>
+    tokens
+      .slice(from, to)
+      .map((t) => t.text)
+      .join('');
+  const extra = [signature.varargs ? 'varargs=[]' : '', signature.kwargs ? 'kwargs={}' : ''].filter(Boolean);
+  const sep = signature.params.length ? ', ' : '';
+  return `${text(0, close).replace(/,\s*$/, '')}${sep}${extra.join(', ')}${text(close, tokens.length)}`;
+}
+
+/** Arguments `args` (rewritten text) for a call of macro `target` (an expression naming it) sorted by `edp__pack`. */
+const packed = (target: string, args: string): string => `**edp__pack(${target}${args.trim() ? `, ${args}` : ''})`;
+
+/** `do name[key].method(` in these tokens: where the key's brackets and the call's parenthesis are. */
+function entryMutation(tokens: readonly Token[]) {
+  const nameAt = nextSolid(tokens, nextSolid(tokens, 0) + 1);
+  const open = nextSolid(tokens, nameAt + 1);
+  const close = matching(tokens, open);
+  const dot = nextSolid(tokens, close + 1);
+  const methodAt = dot >= 0 ? nextSolid(tokens, dot + 1) : -1;
+  const paren = methodAt >= 0 ? nextSolid(tokens, methodAt + 1) : -1;
+  const method = methodAt >= 0 ? tokens[methodAt].text : '';
+  const fits =
+    tokens[dot]?.text === '.' && ['append', 'extend', 'update'].includes(method) && tokens[paren]?.text === '(';
+  return fits ? { name: tokens[nameAt].text, open, close, method, paren } : undefined;
+}
+
+/** How many arguments the call whose `(` is at `open` has (top-level commas, a trailing one ignored). */
+function argumentCount(tokens: readonly Token[], open: number): number {
+  const close = matching(tokens, open);
+  let depth = 0;
+  let count = 0;
+  let pending = false;
+  for (let j = open + 1; j < close; j++) {
+    const t = tokens[j];
+    if (t.kind === 'space') continue;
+    if (t.kind === 'punct' && '([{'.includes(t.text)) depth++;
+    else if (t.kind === 'punct' && ')]}'.includes(t.text)) depth--;
+    if (depth === 0 && t.text === ',') {
+      pending = false;
+      continue;
+    }
+    if (!pending) count++;
+    pending = true;
+  }
+  return count;
 }
 
 /** `{% set x = namespace(v=x) %}` for each name: one line, so line numbers stay. */
@@ -156,7 +240,7 @@ function mutationRegions(parts: readonly TemplatePart[]): Map<number, Set<string
     if (part.kind !== 'stmt') return;
     if (/^\s*(macro|test)\s/.test(part.code)) current = index;
     else if (/^\s*(endmacro|endtest)\b/.test(part.code)) current = -1;
-    const m = MUTATORS.exec(part.code);
+    const m = MUTATORS.exec(part.code) ?? ENTRY_MUTATORS.exec(part.code);
     if (m) {
       const set = regions.get(current) ?? new Set<string>();
       set.add(m[1]);
@@ -207,6 +291,25 @@ function rewriteCode(
       i += 2;
       continue;
     }
+    const chain =
+      t.text === 'items' && tokens[i + 1]?.text === '(' && tokens[i + 2]?.text === ')' && RECEIVER.exec(out);
+    if (chain) {
+      // agate's `table.columns` is a list here, and a list has no `items()`.
+      const r = chain[1];
+      out = `${out.slice(0, chain.index)}(${r}.items() if ${r} is mapping else ${r}|edp__items)`;
+      i += 2;
+      continue;
+    }
+    if (
+      t.text === 'get' &&
+      tokens[p]?.text === '.' &&
+      tokens[i + 1]?.text === '(' &&
+      argumentCount(tokens, i + 1) > 1
+    ) {
+      // `d.get(key, default)`: minijinja's `get` takes no default.
+      out = `${out.replace(/\.\s*$/, '')}|edp__get`;
+      continue;
+    }
     const prev = p >= 0 ? tokens[p].text : '';
     if (
       prev === '.' ||
@@ -236,7 +339,12 @@ function rewriteCode(
             continue;
           }
           const end = matching(tokens, call);
-          out += `edp__ret(${lookup}(${newlinesIn(tokens, i, call)}${sub(call + 1, end)}))`;
+          const nameAt = nextSolid(tokens, after + 1);
+          const args = sub(call + 1, end);
+          const dispatched = `edp__dispatch('${scope.pkg}', ${sub(after + 1, close).replace(/\n/g, ' ')})`;
+          const variadic =
+            tokens[nameAt]?.kind === 'string' && scope.dispatchesVariadic(tokens[nameAt].text.slice(1, -1));
+          out += `edp__ret(${lookup}(${newlinesIn(tokens, i, call)}${variadic ? packed(dispatched, args) : args}))`;
           i = end;
           continue;
         }
@@ -257,12 +365,14 @@ function rewriteCode(
       continue;
     }
     if (callee === undefined) {
-      out += t.text;
+      // `d.keys()` of a mutated dict reads the dict, not its namespace.
+      out += next === '.' && mutated.has(t.text) ? `${t.text}.v` : t.text;
       continue;
     }
     if (!callee.startsWith('edp__')) used.add(callee);
     const close = matching(tokens, paren);
-    const call = `${callee}(${newlinesIn(tokens, i, paren)}${sub(paren + 1, close)})`;
+    const args = sub(paren + 1, close);
+    const call = `${callee}(${newlinesIn(tokens, i, paren)}${isVariadic(scope.signature(callee)) ? packed(`'${callee}'`, args) : args})`;
     out += i === noWrap ? call : `edp__ret(${call})`;
     i = close;
   }

@@ -1,5 +1,6 @@
 import { DBT_BUILTINS } from './dbt-builtins';
 import { internalName, rewriteTemplate, type RewriteScope } from './jinja-rewrite';
+import { isVariadic, macroSignatures, type MacroSignature } from './macro-signatures';
 
 /** The namespace of the cross-database macros every project sees (`dbt.date_trunc`, …). */
 export const DBT_NAMESPACE = 'dbt';
@@ -18,6 +19,8 @@ export interface MacroLibrary {
   packages: Record<string, string[]>;
   /** `dispatch:` of dbt_project.yml: the packages searched for each macro namespace, in order. */
   dispatch: Record<string, string[]>;
+  /** Each macro's signature by internal name (absent in manifests stored before macros took `varargs` / `kwargs`). */
+  signatures?: Record<string, MacroSignature>;
 }
 
 /** One package's macro files: `[file, text]`, the file as it is named in messages. */
@@ -43,8 +46,9 @@ function hasMacro(lib: Pick<MacroLibrary, 'packages'>, pkg: string, name: string
 }
 
 /** How names resolve from the code of `pkg`: the root project first, then the package itself, then `dbt`. */
-export function scopeFor(lib: Pick<MacroLibrary, 'root' | 'packages'>, pkg: string): RewriteScope {
+export function scopeFor(lib: Pick<MacroLibrary, 'root' | 'packages' | 'signatures'>, pkg: string): RewriteScope {
   const has = (p: string, name: string) => hasMacro(lib, p, name);
+  const signatures = lib.signatures ?? {};
   const order = [...new Set([lib.root, pkg, DBT_NAMESPACE])];
   return {
     pkg,
@@ -54,7 +58,30 @@ export function scopeFor(lib: Pick<MacroLibrary, 'root' | 'packages'>, pkg: stri
     },
     isNamespace: (ns) => ns in lib.packages,
     qualified: (ns, name) => (has(ns, name) ? internalName(ns, name) : undefined),
+    signature: (internal) => signatures[internal],
+    dispatchesVariadic: (name) => variadicDispatchNames(lib.packages, signatures).has(name),
   };
+}
+
+const variadicNames = new WeakMap<object, Set<string>>();
+
+/** The names `adapter.dispatch(name)` may resolve to a macro reading `varargs` / `kwargs` (built once per library). */
+function variadicDispatchNames(
+  packages: Record<string, string[]>,
+  signatures: Record<string, MacroSignature>,
+): Set<string> {
+  let names = variadicNames.get(signatures);
+  if (!names) {
+    names = new Set();
+    for (const [pkg, macros] of Object.entries(packages)) {
+      for (const macro of macros) {
+        const m = /^[A-Za-z0-9]+__(.+)$/.exec(macro);
+        if (m && isVariadic(signatures[internalName(pkg, macro)])) names.add(m[1]);
+      }
+    }
+    variadicNames.set(signatures, names);
+  }
+  return names;
 }
 
 /** Builds the library: the root project's macros, the installed packages' and the engine's `dbt` macros. */
@@ -71,7 +98,13 @@ export function buildMacroLibrary(
   ];
   const names: Record<string, string[]> = {};
   for (const p of all) names[p.name] = [...new Set(p.files.flatMap(([, text]) => definedIn(text)))];
-  const lib = { root: root.name, packages: names };
+  const signatures: Record<string, MacroSignature> = {};
+  for (const p of all) {
+    for (const [, text] of p.files) {
+      for (const m of macroSignatures(text)) signatures[internalName(p.name, m.name)] = m.signature;
+    }
+  }
+  const lib = { root: root.name, packages: names, signatures };
   const bodies = all.flatMap((p) => {
     const scope = scopeFor(lib, p.name);
     return p.files.map(([file, text]) => ({ pkg: p.name, file, text, body: rewriteTemplate(text, scope).source }));
@@ -97,7 +130,15 @@ export function buildMacroLibrary(
   parts.push(relationCheckStubs(packages));
   const table = all.flatMap((p) => names[p.name].map((n) => internalName(p.name, n)));
   parts.push(`{% set edp__macros = {${table.map((n) => `'${n}': ${n}`).join(', ')}} %}`);
-  return { source: parts.join('\n'), names: names[root.name], files, root: root.name, packages: names, dispatch };
+  return {
+    source: parts.join('\n'),
+    names: names[root.name],
+    files,
+    root: root.name,
+    packages: names,
+    dispatch,
+    signatures,
+  };
 }
 
 /**
