@@ -108,6 +108,7 @@ export const VOLATILE_COLUMNS = [
   'recorded_at',
   'exported_at',
   'extracted_at',
+  'data_loaded_at', // marts.mart_member_portal: the stalest feed's load time
   'applied_at', // the audit schema's migration time and lock holder
   'holder',
   'locked_at',
