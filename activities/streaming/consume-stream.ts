@@ -149,7 +149,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   if (mergeFailed) throw mergeFailed;
   if (refused) throw refused;
   if (crashed) throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
-  result.merged += await mergeToStaging(w, t, { rules, statusHistories });
+  await mergeNow();
   result.positions = Object.fromEntries([...positions].map(([p, o]) => [String(p), o]));
   logEvent('stream consumed', { ...result, positions: undefined });
   return result;

@@ -10,6 +10,7 @@ import type { PlanInput, RunNodeInput } from '../../activities/transform';
 import { workflowWorkerActivities } from '../../workers/local-nodes';
 import { transform, type TransformInput } from '../../workflows/transform';
 import { HISTORIES_DIR } from '../helpers/histories';
+import { builtModel as built } from '../helpers/node-results';
 import { openTimeSkipping } from '../helpers/time-skipping';
 
 const T = proto.api.enums.v1.EventType;
@@ -34,15 +35,6 @@ function planOf(input: PlanInput) {
     ] as Array<[string, string]>,
   });
 }
-
-const built = (id: string) => ({
-  id,
-  name: id,
-  type: 'model' as const,
-  status: 'success' as const,
-  rows: 1,
-  table: `marts.${id}`,
-});
 
 /** Node ids the history ran as (non-local) runNode activities. */
 function activityNodes(events: proto.api.history.v1.IHistoryEvent[]): string[] {

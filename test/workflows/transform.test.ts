@@ -4,17 +4,8 @@ import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common'
 import type { Activities } from '../../activities';
 import type { RunHooksInput } from '../../activities/transform';
 import { transform } from '../../workflows';
+import { builtModel as built } from '../helpers/node-results';
 import { openTimeSkipping } from '../helpers/time-skipping';
-
-/** A model's successful runNode result. */
-const built = (id: string) => ({
-  id,
-  name: id,
-  type: 'model' as const,
-  status: 'success' as const,
-  rows: 1,
-  table: `marts.${id}`,
-});
 
 const modelNode = (id: string) => ({ id, name: id, type: 'model' as const, table: `main.${id}` });
 
