@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /** The flags Chromium needs on a machine without network (docs: .library/env/machines/polyglot.md). */
@@ -21,4 +23,14 @@ export function useChromium(): () => Browser {
     await browser?.close();
   });
   return () => browser!;
+}
+
+/**
+ * Where the browser tests save their screenshots: docs/images (the docs' pictures) when
+ * `EDP_UPDATE_SCREENSHOTS=1`, else a temporary folder, so a test run leaves the working tree clean.
+ */
+export function screenshotDir(): string {
+  return process.env.EDP_UPDATE_SCREENSHOTS === '1'
+    ? join(__dirname, '..', '..', 'docs', 'images')
+    : join(tmpdir(), 'edp-test-screenshots');
 }

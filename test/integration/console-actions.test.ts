@@ -18,11 +18,11 @@ import { startOptions, streamingIngestInput, streamingMonitorInput } from '../..
 import { streamingIngest, streamingMonitor } from '../../workflows';
 import { landSample, testClient, testConfig } from '../helpers/platform';
 import { testKafka, testTopics, waitUntil } from '../helpers/streams';
-import { useChromium } from '../helpers/chromium';
+import { screenshotDir, useChromium } from '../helpers/chromium';
 import { tmpDir } from '../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..');
-const IMAGES = join(REPO, 'docs', 'images');
+const IMAGES = screenshotDir();
 const USER = userInfo().username;
 
 /** The console's actions over its API with the state folder's token, as its forms post them. */

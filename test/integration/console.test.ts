@@ -11,11 +11,11 @@ import { startConsoleServer, type ConsoleServer } from '../../console/server';
 import { ConsoleContext } from '../../console/context';
 import { loadConfig } from '../../workers/config';
 import { landSample, testClient, testConfig } from '../helpers/platform';
-import { useChromium } from '../helpers/chromium';
+import { screenshotDir, useChromium } from '../helpers/chromium';
 import { tmpDir } from '../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..');
-const IMAGES = join(REPO, 'docs', 'images');
+const IMAGES = screenshotDir();
 const BROKEN = 'int_claims_enriched';
 
 /** Every table a node reads, directly or through its ancestors, from the parsed project (independently of the console). */
