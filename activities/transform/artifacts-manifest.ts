@@ -201,7 +201,7 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     refs: parents.map((p) => ({ name: p.name, package: null, version: null })),
     sources: sources.map((s) => [s.sourceName, s.name]),
     metrics: [],
-    depends_on: { macros: nodeMacros(m.macros, n), nodes: n.dependsOn },
+    depends_on: { macros: nodeMacros(m.macros, n, m.target.type), nodes: n.dependsOn },
     compiled_path: null,
     contract: dbtContract(n),
   };
@@ -300,7 +300,7 @@ function dbtSource(m: Manifest, s: ManifestSource, createdAt: number): DbtJson {
 /** The macros of the project, its packages and the engine's `dbt` namespace, by dbt's unique id, with their text. */
 function dbtMacros(m: Manifest, createdAt: number): Record<string, DbtJson> {
   const out: Record<string, DbtJson> = {};
-  for (const b of macroBlocks(m.projectDir, m.macros)) {
+  for (const b of macroBlocks(m.projectDir, m.macros, m.target.type)) {
     out[b.id] = {
       name: b.name,
       resource_type: 'macro',
