@@ -160,6 +160,13 @@ function resourcePath(n: ManifestNode): string {
   return n.path.split('/').slice(1).join('/') || n.path;
 }
 
+/** A node's relation as dbt's `relation_name` says it; null for ephemeral models and tests. */
+export function nodeRelationName(m: Manifest, n: ManifestNode): string | null {
+  return n.relation && n.config.materialized !== 'ephemeral'
+    ? relationName(m.target.database, n.relation.schema, n.relation.identifier)
+    : null;
+}
+
 /** One node of the engine's manifest in dbt's v12 shape. */
 function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
   const database = m.target.database;
@@ -191,10 +198,7 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     build_path: null,
     unrendered_config: {},
     created_at: createdAt,
-    relation_name:
-      n.relation && n.config.materialized !== 'ephemeral'
-        ? relationName(database, n.relation.schema, n.relation.identifier)
-        : null,
+    relation_name: nodeRelationName(m, n),
     raw_code: n.generic ? `{{ test_${n.generic.name.split('.').pop()}(**_dbt_generic_test_kwargs) }}` : n.rawSql,
     doc_blocks: [],
     language: 'sql',
