@@ -261,7 +261,7 @@ describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB
     const work = tmpDir('edp-dbt-run-results-');
     const dir = join(work, 'project');
     const files: Record<string, string> = {
-      'dbt_project.yml': "name: rr\nversion: '1'\nprofile: edp\n",
+      'dbt_project.yml': "name: rr\nversion: '1.0.0'\nprofile: edp\n",
       'seeds/people.csv': 'id,name\n1,a\n2,b\n3,\n',
       'models/base.sql': "select id, name from {{ ref('people') }}",
       'models/child.sql': "select id from {{ ref('base') }}",
