@@ -12,10 +12,12 @@ import type {
   DbtCommand,
   ManifestRef,
   NodeRunResult,
+  NodeTiming,
   NotRunResource,
   PlannedNode,
   RunHookKind,
   RunHookResult,
+  RunResultsStored,
 } from '../activities/transform';
 import { descendantsOf } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
@@ -24,6 +26,7 @@ import { errorClassOf, exhaustedActivities } from './failure-info';
 import { lineageEmitter } from './lineage-emitter';
 import { nodeEndEvents, nodeLineageEvents, nodeStartEvent, type TimedOutcome } from './transform-lineage';
 import { isUnregisteredLocal, LOCAL_GATE_PATCH, LocalGate, localRunNode } from './transform-local-nodes';
+import { storeRunResults } from './transform-run-results';
 import { warehouseActivities, type StepOptions } from './step-options';
 
 /** Input of {@link transform}: dbt's command line, as data. */
@@ -75,6 +78,8 @@ export interface ModelOutcome {
   errorType?: string;
   /** The node's activity failed its last attempt. */
   retriesExhausted?: boolean;
+  /** Its compile and execute phases, as run_results.json lists them. */
+  timing?: NodeTiming[];
 }
 
 /** How a project's `on-run-start` or `on-run-end` hooks ran. */
@@ -97,6 +102,8 @@ export interface TransformResult {
   hooks?: HookOutcome[];
   /** Declared resources the engine does not run (unit tests, the semantic layer), as the plan reported them. */
   notRun?: NotRunResource[];
+  /** Where the run wrote its run_results.json (runs started before that step have none). */
+  runResults?: RunResultsStored;
 }
 
 /** Live progress of a transform run. */
@@ -283,6 +290,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
           rows: t.rows,
           durationMs: t.ms,
           error: t.message,
+          timing: t.timing,
         });
         if (t.status === 'fail' || t.status === 'error') testsFailed = true;
       }
@@ -311,6 +319,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
         quarantined,
         durationMs: r.ms ?? Date.now() - started,
         error: r.message,
+        timing: r.timing,
       });
       report?.ended?.(plan, timed(node.id));
       if (testsFailed) return; // the queue heard of the failure when the tests failed
@@ -398,10 +407,13 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
   const failed =
     models.filter((m) => m.status === 'error' || m.status === 'fail').length +
     hooks.filter((h) => h.status === 'error').length;
+  // dbt writes run_results.json after every command that runs nodes; so does the run, at its very end.
+  const runResults = await storeRunResults(input.steps, plan, { ...input, command: input.command ?? 'build' }, models);
   return {
     models,
     failed,
     ...(plan.notRun ? { notRun: plan.notRun } : {}),
     ...(plan.runHooks ? { hooks } : {}),
+    ...(runResults ? { runResults } : {}),
   };
 }

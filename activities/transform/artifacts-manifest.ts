@@ -160,6 +160,13 @@ function resourcePath(n: ManifestNode): string {
   return n.path.split('/').slice(1).join('/') || n.path;
 }
 
+/** A node's relation as dbt's `relation_name` says it; null for ephemeral models and tests. */
+export function nodeRelationName(m: Manifest, n: ManifestNode): string | null {
+  return n.relation && n.config.materialized !== 'ephemeral'
+    ? relationName(m.target.database, n.relation.schema, n.relation.identifier)
+    : null;
+}
+
 /** One node of the engine's manifest in dbt's v12 shape. */
 function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
   const database = m.target.database;
@@ -191,17 +198,14 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     build_path: null,
     unrendered_config: {},
     created_at: createdAt,
-    relation_name:
-      n.relation && n.config.materialized !== 'ephemeral'
-        ? relationName(database, n.relation.schema, n.relation.identifier)
-        : null,
+    relation_name: nodeRelationName(m, n),
     raw_code: n.generic ? `{{ test_${n.generic.name.split('.').pop()}(**_dbt_generic_test_kwargs) }}` : n.rawSql,
     doc_blocks: [],
     language: 'sql',
     refs: parents.map((p) => ({ name: p.name, package: null, version: null })),
     sources: sources.map((s) => [s.sourceName, s.name]),
     metrics: [],
-    depends_on: { macros: nodeMacros(m.macros, n), nodes: n.dependsOn },
+    depends_on: { macros: nodeMacros(m.macros, n, m.target.type), nodes: n.dependsOn },
     compiled_path: null,
     contract: dbtContract(n),
   };
@@ -300,7 +304,7 @@ function dbtSource(m: Manifest, s: ManifestSource, createdAt: number): DbtJson {
 /** The macros of the project, its packages and the engine's `dbt` namespace, by dbt's unique id, with their text. */
 function dbtMacros(m: Manifest, createdAt: number): Record<string, DbtJson> {
   const out: Record<string, DbtJson> = {};
-  for (const b of macroBlocks(m.projectDir, m.macros)) {
+  for (const b of macroBlocks(m.projectDir, m.macros, m.target.type)) {
     out[b.id] = {
       name: b.name,
       resource_type: 'macro',
