@@ -4,8 +4,8 @@ import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { csvColumnSpec, nativeCsvLoad, rejectAsInFile, ROW } from './duckdb-csv-loader';
-import { copyWithRowNumbers } from '../../formats/csv-row-numbers';
+import { csvColumnSpec, nativeCsvLoad, rejectAsInFile, ROW, type NumberedCsv } from './duckdb-csv-loader';
+import { copyNumberedRows, copyWithRowNumbers } from '../../formats/csv-row-numbers';
 import { NODE_ENCODING } from '../../formats/encodings';
 import { auditColumns, csvFieldColumns, ensureLoadTables, targetColumnList, textLoadChecks } from '../load-tables';
 import type { CsvFieldColumns } from '../../formats/csv-header';
@@ -97,17 +97,22 @@ export async function duckdbBulkLoad(
   try {
     const fields = await csvFieldColumns(req);
     if (!copy) return await finish(await textLoad(conn, d, req, fields, names));
-    await copyWithRowNumbers(req.file, copy, {
+    const encoding = NODE_ENCODING[req.encoding];
+    const rows = await copyWithRowNumbers(req.file, copy, {
       header: req.header,
       delimiter: req.delimiter,
-      encoding: NODE_ENCODING[req.encoding],
+      encoding,
       taken: new Set((req.rejectedLines ?? []).map((p) => p.line)),
     });
-    const numbered = { ...req, file: copy };
+    const numbered: NumberedCsv = {
+      file: copy,
+      rows,
+      linesOf: (wanted, out) => copyNumberedRows(copy, out, wanted, { header: req.header, encoding }),
+    };
     return await finish(
       !req.keepRawText && req.loadKey
-        ? await nativeCsvLoad(conn, d, numbered, fields, names)
-        : await textLoad(conn, d, numbered, fields, names),
+        ? await nativeCsvLoad(conn, d, req, numbered, fields, names)
+        : await textLoad(conn, d, { ...req, file: copy }, fields, names),
     );
   } catch (err) {
     // An aborted transaction refuses the drops (its rollback removes its temp tables anyway): keep the real error.
