@@ -40,6 +40,16 @@ const BOMS: Partial<Record<BufferEncoding, Buffer>> = {
   utf16le: Buffer.from([0xff, 0xfe]),
 };
 
+/** A numbered copy being written from the chunks of a file read elsewhere (see {@link copyWithRowNumbers}). */
+export interface RowNumberer {
+  /** Copies the complete lines of the next chunk of the file (uncompressed), keeping a partial last line for later. */
+  push(chunk: Buffer): Promise<void>;
+  /** Copies the last line, closes the copy and returns the number of data rows. */
+  end(): Promise<number>;
+  /** Closes the copy after a failed read. */
+  abort(): Promise<void>;
+}
+
 /**
  * Writes an uncompressed copy of a CSV file in which every data line starts with its data-row number
  * and the delimiter, so a reader hands each row its number however many lines around it it rejects.
@@ -48,12 +58,27 @@ const BOMS: Partial<Record<BufferEncoding, Buffer>> = {
  * ending. Returns the number of data rows.
  */
 export async function copyWithRowNumbers(path: string, out: string, o: RowNumberedCopy): Promise<number> {
+  const copy = rowNumberer(out, o);
+  const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  try {
+    for await (const piece of input as AsyncIterable<Buffer>) await copy.push(piece);
+  } catch (err) {
+    await copy.abort();
+    throw err;
+  }
+  return copy.end();
+}
+
+/**
+ * The copy of {@link copyWithRowNumbers}, fed chunk by chunk: `o.taken` is read when a line is copied, so
+ * a scan of the same chunks may add a line to it up to the moment the chunk holding its end is pushed.
+ */
+export function rowNumberer(out: string, o: RowNumberedCopy): RowNumberer {
   const w = o.encoding === 'utf16le' ? 2 : 1;
   const delimiter = Buffer.from(o.delimiter, o.encoding);
   const bom = BOMS[o.encoding];
   const sink = createWriteStream(out);
-  const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
-  const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   let line = 0;
   let row = 0;
   let first = true;
@@ -118,16 +143,22 @@ export async function copyWithRowNumbers(path: string, out: string, o: RowNumber
   const write = async (buffers: Buffer[]): Promise<void> => {
     for (const bytes of buffers) if (bytes.length > 0 && !sink.write(bytes)) await once(sink, 'drain');
   };
-  try {
-    for await (const piece of input as AsyncIterable<Buffer>) {
-      await write(copyLines(carry ? Buffer.concat([carry, piece]) : piece, false));
-    }
-    if (carry) await write(copyLines(carry, true));
-  } finally {
+  const close = async (): Promise<void> => {
     sink.end();
     await once(sink, 'close');
-  }
-  return row;
+  };
+  return {
+    push: (piece) => write(copyLines(carry ? Buffer.concat([carry, piece]) : piece, false)),
+    end: async () => {
+      try {
+        if (carry) await write(copyLines(carry, true));
+      } finally {
+        await close();
+      }
+      return row;
+    },
+    abort: close,
+  };
 }
 
 /**
