@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { splitCsvLine } from './csv-fields';
+import { rowNumberer } from './csv-row-numbers';
 
 /** A CSV file's physical lines, as the accounting needs them. */
 export interface CsvLineScan {
@@ -36,6 +37,14 @@ export interface CsvLineScan {
   spaced: number[];
   /** SHA-256 of the file's bytes as stored (compressed, for `.gz`): the load's idempotency key. */
   checksum: string;
+  /** The numbered copy written in the same read, when one was asked for: its path and its data rows. */
+  numbered?: NumberedCopy;
+}
+
+/** A copy of a CSV file with every data line numbered (`copyWithRowNumbers`) and the lines the scan quarantined left empty. */
+export interface NumberedCopy {
+  file: string;
+  rows: number;
 }
 
 const NEWLINE = 0x0a;
@@ -60,7 +69,8 @@ function nulReason(
 /**
  * Reads a CSV file once: its checksum, its data lines, the lines with unbalanced quotes, those
  * holding a NUL byte (looked for in single-byte encodings, where a NUL byte is a NUL character) and,
- * in a UTF-8 file, those whose bytes are not UTF-8.
+ * in a UTF-8 file, those whose bytes are not UTF-8. With `copyTo`, the same read also writes the
+ * loader's numbered copy there, those lines left empty (`copyWithRowNumbers`), so the file is read once.
  */
 export async function scanCsvLines(
   path: string,
@@ -68,6 +78,7 @@ export async function scanCsvLines(
   quote: string,
   encoding: BufferEncoding,
   delimiter = ',',
+  copyTo?: string,
 ): Promise<CsvLineScan> {
   const hash = createHash('sha256');
   const scan: CsvLineScan = {
@@ -98,6 +109,12 @@ export async function scanCsvLines(
       .toString(encoding)
       .replace(/\r$/, '');
   let binary = false;
+  // Lines the copy leaves empty, known before the copy reaches them: the scan sees each chunk first.
+  const taken = new Set<number>();
+  const take = (line: number): void => {
+    if (!binary) taken.add(line);
+  };
+  const copy = copyTo === undefined ? undefined : rowNumberer(copyTo, { header, delimiter, encoding, taken });
   const endLine = (tail: Buffer): void => {
     n++;
     if (n === 1) {
@@ -113,56 +130,30 @@ export async function scanCsvLines(
       if (spaced) scan.spaced.push(n);
     } else {
       scan.dataLines++;
-      if (quotes % 2 === 1) scan.unbalanced.push({ line: n, text: lineText(tail) });
-      else if (nul) {
+      if (quotes % 2 === 1) {
+        scan.unbalanced.push({ line: n, text: lineText(tail) });
+        taken.add(n);
+      } else if (nul) {
         const text = lineText(tail);
         scan.nul.push({ line: n, text, reason: nulReason(n, text, headerText, delimiter, quote) });
-      } else if (suspect && !isUtf8(Buffer.concat([...pieces, tail])))
+        take(n);
+      } else if (suspect && !isUtf8(pieces.length === 0 ? tail : Buffer.concat([...pieces, tail]))) {
         scan.undecodable.push({ line: n, text: lineText(tail), reason: `bytes that are not UTF-8 at line ${n}` });
+        take(n);
+      }
     }
   };
   const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
   raw.on('data', (chunk: Buffer) => hash.update(chunk));
   const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  // Whole chunks are searched with indexOf (native code); no per-line buffers, no per-byte JS loop
-  // except at the start of a line until its first non-blank byte.
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    let start = 0;
-    const chunkSuspect = utf8 && !isUtf8(chunk);
-    suspect ||= chunkSuspect;
-    let nextQuote = chunk.indexOf(q);
-    let nextNul = findsNul ? chunk.indexOf(0) : -1;
-    for (;;) {
-      const nl = chunk.indexOf(NEWLINE, start);
-      const end = nl === -1 ? chunk.length : nl;
-      while (nextQuote !== -1 && nextQuote < end) {
-        quotes++;
-        nextQuote = chunk.indexOf(q, nextQuote + 1);
-      }
-      if (nextNul !== -1 && nextNul < end) {
-        nul = true;
-        nextNul = chunk.indexOf(0, end);
-      }
-      for (let i = start; blank && i < end; i++) {
-        const b = chunk[i];
-        if (b !== 0x20 && b !== 0x09 && b !== 0x0d) blank = false;
-        else if (b !== 0x0d) spaced = true;
-      }
-      if (nl === -1) {
-        if (end > start) pieces.push(chunk.subarray(start));
-        break;
-      }
-      endLine(chunk.subarray(start, nl));
-      quotes = 0;
-      nul = false;
-      suspect = chunkSuspect;
-      blank = true;
-      spaced = false;
-      pieces = [];
-      start = nl + 1;
-    }
+  try {
+    await scanChunks();
+  } catch (err) {
+    await copy?.abort();
+    if (copyTo !== undefined) rmSync(copyTo, { force: true });
+    throw err;
   }
-  if (pieces.length > 0) endLine(Buffer.alloc(0));
+  if (copy && copyTo !== undefined) scan.numbered = { file: copyTo, rows: await copy.end() };
   // A first line that is not text in its encoding marks a binary file: the reader refuses it whole, which
   // taking its NUL lines out would prevent.
   if (binary) {
@@ -171,6 +162,49 @@ export async function scanCsvLines(
   }
   scan.checksum = hash.digest('hex');
   return scan;
+
+  async function scanChunks(): Promise<void> {
+    // Whole chunks are searched with indexOf (native code); no per-line buffers, no per-byte JS loop
+    // except at the start of a line until its first non-blank byte.
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let start = 0;
+      const chunkSuspect = utf8 && !isUtf8(chunk);
+      suspect ||= chunkSuspect;
+      let nextQuote = chunk.indexOf(q);
+      let nextNul = findsNul ? chunk.indexOf(0) : -1;
+      for (;;) {
+        const nl = chunk.indexOf(NEWLINE, start);
+        const end = nl === -1 ? chunk.length : nl;
+        while (nextQuote !== -1 && nextQuote < end) {
+          quotes++;
+          nextQuote = chunk.indexOf(q, nextQuote + 1);
+        }
+        if (nextNul !== -1 && nextNul < end) {
+          nul = true;
+          nextNul = chunk.indexOf(0, end);
+        }
+        for (let i = start; blank && i < end; i++) {
+          const b = chunk[i];
+          if (b !== 0x20 && b !== 0x09 && b !== 0x0d) blank = false;
+          else if (b !== 0x0d) spaced = true;
+        }
+        if (nl === -1) {
+          if (end > start) pieces.push(chunk.subarray(start));
+          break;
+        }
+        endLine(chunk.subarray(start, nl));
+        quotes = 0;
+        nul = false;
+        suspect = chunkSuspect;
+        blank = true;
+        spaced = false;
+        pieces = [];
+        start = nl + 1;
+      }
+      await copy?.push(chunk);
+    }
+    if (pieces.length > 0) endLine(Buffer.alloc(0));
+  }
 }
 
 /** Writes a byte-for-byte copy (uncompressed) with the given lines left empty, so line numbers stay the same. */

@@ -23,11 +23,32 @@ export interface RowNumberedCopy {
   taken: ReadonlySet<number>;
 }
 
+/** The ASCII character at `i` of text of `w` bytes a character, or -1 (in UTF-16 the high byte must be zero). */
+const asciiAt = (b: Buffer, i: number, w: number): number => (w === 1 || b[i + 1] === 0 ? b[i] : -1);
+
+/** The first line feed at or after `from` in text of `w` bytes a character, or -1. */
+function newlineAt(b: Buffer, from: number, w: number): number {
+  for (let nl = b.indexOf(NEWLINE, from); nl !== -1; nl = b.indexOf(NEWLINE, nl + 1)) {
+    if (w === 1 || (nl % 2 === 0 && nl + 1 < b.length && b[nl + 1] === 0)) return nl;
+  }
+  return -1;
+}
+
 /** The byte order mark an encoding may start a file with. */
 const BOMS: Partial<Record<BufferEncoding, Buffer>> = {
   utf8: Buffer.from([0xef, 0xbb, 0xbf]),
   utf16le: Buffer.from([0xff, 0xfe]),
 };
+
+/** A numbered copy being written from the chunks of a file read elsewhere (see {@link copyWithRowNumbers}). */
+export interface RowNumberer {
+  /** Copies the complete lines of the next chunk of the file (uncompressed), keeping a partial last line for later. */
+  push(chunk: Buffer): Promise<void>;
+  /** Copies the last line, closes the copy and returns the number of data rows. */
+  end(): Promise<number>;
+  /** Closes the copy after a failed read. */
+  abort(): Promise<void>;
+}
 
 /**
  * Writes an uncompressed copy of a CSV file in which every data line starts with its data-row number
@@ -37,24 +58,33 @@ const BOMS: Partial<Record<BufferEncoding, Buffer>> = {
  * ending. Returns the number of data rows.
  */
 export async function copyWithRowNumbers(path: string, out: string, o: RowNumberedCopy): Promise<number> {
+  const copy = rowNumberer(out, o);
+  const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  try {
+    for await (const piece of input as AsyncIterable<Buffer>) await copy.push(piece);
+  } catch (err) {
+    await copy.abort();
+    throw err;
+  }
+  return copy.end();
+}
+
+/**
+ * The copy of {@link copyWithRowNumbers}, fed chunk by chunk: `o.taken` is read when a line is copied, so
+ * a scan of the same chunks may add a line to it up to the moment the chunk holding its end is pushed.
+ */
+export function rowNumberer(out: string, o: RowNumberedCopy): RowNumberer {
   const w = o.encoding === 'utf16le' ? 2 : 1;
   const delimiter = Buffer.from(o.delimiter, o.encoding);
   const bom = BOMS[o.encoding];
   const sink = createWriteStream(out);
-  const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
-  const input: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   let line = 0;
   let row = 0;
   let first = true;
   let carry: Buffer | undefined;
-  // The ASCII character at i, or -1 (in UTF-16 the high byte must be zero).
-  const ascii = (b: Buffer, i: number): number => (w === 1 || b[i + 1] === 0 ? b[i] : -1);
-  const newlineFrom = (b: Buffer, from: number): number => {
-    for (let nl = b.indexOf(NEWLINE, from); nl !== -1; nl = b.indexOf(NEWLINE, nl + 1)) {
-      if (w === 1 || (nl % 2 === 0 && nl + 1 < b.length && b[nl + 1] === 0)) return nl;
-    }
-    return -1;
-  };
+  const ascii = (b: Buffer, i: number): number => asciiAt(b, i, w);
+  const newlineFrom = (b: Buffer, from: number): number => newlineAt(b, from, w);
   // One input buffer starts at a line start; its complete lines go out in buffers of about its size.
   const copyLines = (chunk: Buffer, last: boolean): Buffer[] => {
     const done: Buffer[] = [];
@@ -113,14 +143,89 @@ export async function copyWithRowNumbers(path: string, out: string, o: RowNumber
   const write = async (buffers: Buffer[]): Promise<void> => {
     for (const bytes of buffers) if (bytes.length > 0 && !sink.write(bytes)) await once(sink, 'drain');
   };
-  try {
-    for await (const piece of input as AsyncIterable<Buffer>) {
-      await write(copyLines(carry ? Buffer.concat([carry, piece]) : piece, false));
+  const close = async (): Promise<void> => {
+    sink.end();
+    await once(sink, 'close');
+  };
+  return {
+    push: (piece) => write(copyLines(carry ? Buffer.concat([carry, piece]) : piece, false)),
+    end: async () => {
+      try {
+        if (carry) await write(copyLines(carry, true));
+      } finally {
+        await close();
+      }
+      return row;
+    },
+    abort: close,
+  };
+}
+
+/**
+ * Writes the lines of a copy made by {@link copyWithRowNumbers} whose row number is in `rows`, after the
+ * copy's first line when it is the header (else its byte order mark, if any), each with its line ending:
+ * a small file the reader reads exactly as it read those rows in the copy. Returns the lines written.
+ */
+export async function copyNumberedRows(
+  copy: string,
+  out: string,
+  rows: ReadonlySet<number>,
+  o: Pick<RowNumberedCopy, 'header' | 'encoding'>,
+): Promise<number> {
+  const w = o.encoding === 'utf16le' ? 2 : 1;
+  const bom = BOMS[o.encoding];
+  const sink = createWriteStream(out);
+  const picked: Buffer[] = [];
+  let first = true;
+  let found = 0;
+  let carry: Buffer | undefined;
+  const pick = (chunk: Buffer, last: boolean): void => {
+    let start = 0;
+    for (;;) {
+      const nl = newlineAt(chunk, start, w);
+      if (nl === -1 && !last) break;
+      const end = nl === -1 ? chunk.length : nl + w;
+      if (end <= start) break;
+      let i = start;
+      if (first) {
+        first = false;
+        const hasBom = bom !== undefined && chunk.subarray(0, bom.length).equals(bom);
+        if (o.header) {
+          picked.push(chunk.subarray(start, end));
+          start = end;
+          continue;
+        }
+        if (hasBom) {
+          picked.push(bom);
+          i = bom.length;
+        }
+      }
+      let n = 0;
+      let digits = 0;
+      for (let c = asciiAt(chunk, i, w); c >= ZERO && c <= ZERO + 9; c = asciiAt(chunk, i, w)) {
+        n = n * 10 + (c - ZERO);
+        digits++;
+        i += w;
+      }
+      if (digits > 0 && rows.has(n)) {
+        picked.push(chunk.subarray(i - digits * w, end));
+        found++;
+      }
+      start = end;
     }
-    if (carry) await write(copyLines(carry, true));
+    carry = start < chunk.length ? chunk.subarray(start) : undefined;
+  };
+  try {
+    const input = createReadStream(copy, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+    for await (const piece of input) {
+      pick(carry ? Buffer.concat([carry, piece]) : piece, false);
+      for (const bytes of picked.splice(0)) if (!sink.write(bytes)) await once(sink, 'drain');
+    }
+    if (carry) pick(carry, true);
+    for (const bytes of picked.splice(0)) if (!sink.write(bytes)) await once(sink, 'drain');
   } finally {
     sink.end();
     await once(sink, 'close');
   }
-  return row;
+  return found;
 }

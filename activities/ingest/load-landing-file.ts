@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { createHash } from 'node:crypto';
-import { basename, dirname } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { columnsByOf, type EntityConfig } from '../../lib/config/schema';
 import type { DataInterval } from '../../lib/intervals';
 import { landingNameMatcher } from '../../lib/landing-pattern';
@@ -101,13 +103,15 @@ async function readForLoad(
   file: string,
   path: string,
   e: EntityConfig,
+  copyTo: string | undefined,
 ): Promise<LandedFileRead & { scan?: CsvLineScan }> {
   const refused = await store.refusal(file);
   if (refused) return { checksum: createHash('sha256').update(refused).digest('hex'), refused };
   if (e.format !== 'csv') return readLandedFile(path, e.format);
-  // CSV: one read gives the checksum, the physical line count and the lines with unbalanced quotes.
+  // CSV: one read gives the checksum, the physical line count, the lines to quarantine and, for a warehouse
+  // that loads from one, the numbered copy.
   try {
-    const scan = await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding], e.delimiter);
+    const scan = await scanCsvLines(path, e.header, e.quote, NODE_ENCODING[e.encoding], e.delimiter, copyTo);
     return { checksum: scan.checksum, scan };
   } catch (err) {
     const gzip = gzipRefusal(err);
@@ -175,8 +179,25 @@ async function loadLocal(
   bytes: number,
   path: string,
 ): Promise<FileLoadResult> {
+  const copyTo = deps.warehouse.loadsNumberedCsv ? join(tmpdir(), `edp-numbered-${randomUUID()}.csv`) : undefined;
+  try {
+    return await loadScanned(deps, input, e, bytes, path, copyTo);
+  } finally {
+    if (copyTo) rmSync(copyTo, { force: true });
+  }
+}
+
+/** {@link loadLocal} once the numbered copy's path, if any, is chosen: the scan writes it there. */
+async function loadScanned(
+  deps: IngestDeps & { lock: KeyedLock; store: ObjectStore },
+  input: LoadFileInput,
+  e: EntityConfig,
+  bytes: number,
+  path: string,
+  copyTo: string | undefined,
+): Promise<FileLoadResult> {
   const file = input.file;
-  const read = await readForLoad(deps.store, file, path, e);
+  const read = await readForLoad(deps.store, file, path, e, copyTo);
   const { checksum, scan } = read;
   await againWhenRaced(() => ensureManifest(deps.warehouse));
   const request = (loadId: number, source: string, columns = e.columns): BulkLoadRequest => ({
@@ -189,8 +210,7 @@ async function loadLocal(
       ...scan.nul,
       ...scan.undecodable,
     ],
-    blankLines: scan?.blank,
-    dataRows: scan?.dataLines,
+    numberedCopy: scan?.numbered,
     format: e.format,
     delimiter: e.delimiter,
     header: e.header,

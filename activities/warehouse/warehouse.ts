@@ -1,5 +1,6 @@
 import type { ColumnType, LandingColumnType } from '../../lib/config/schema';
 import { BadInputError } from '../../lib/errors';
+import type { NumberedCopy } from '../formats/csv-lines';
 import type { Dialect } from './dialect';
 import type { SqlValue, TableRef } from './sql-types';
 
@@ -40,10 +41,11 @@ export interface BulkLoadRequest {
    * as data rows; the loader leaves them out of what its reader sees, so `file` may still hold them.
    */
   rejectedLines?: ReadonlyArray<{ line: number; text: string; reason: string }>;
-  /** CSV only: the data rows the caller counted in the file, so the loader can skip looking for missing values when none are. */
-  dataRows?: number;
-  /** CSV only: physical line numbers of blank lines, so rows can be numbered among data lines. */
-  blankLines?: readonly number[];
+  /**
+   * CSV only, for a warehouse that {@link Warehouse.loadsNumberedCsv}: the numbered copy of `file` the caller wrote
+   * while scanning it, the `rejectedLines` left empty; without it the loader writes its own.
+   */
+  numberedCopy?: NumberedCopy;
   /** Constant audit values stored on every loaded and quarantined row (load id, interval…), with their types. */
   audit: Readonly<Record<string, AuditValue>>;
   /** An audit column whose value is unique to this load, so its rows can be found again (needed by the CSV fast path). */
@@ -116,6 +118,11 @@ export interface WarehouseSession {
 export interface Warehouse extends WarehouseSession {
   /** SQL that differs by engine. */
   readonly dialect: Dialect;
+  /**
+   * Its CSV loads read a copy of the file with every data line numbered ({@link BulkLoadRequest.numberedCopy}),
+   * which the caller can write in the same read as its scan of the file; unset when they read the file itself.
+   */
+  readonly loadsNumberedCsv?: boolean;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T>;
   /** Tables in a schema (all schemas when omitted). */

@@ -146,8 +146,6 @@ async function requestFor(name: string, lines: string[], extra: Partial<BulkLoad
     target: { schema: 'raw', table: `corpus_${n}` },
     errors: { schema: 'raw', table: `corpus_${n}__errors` },
     rejectedLines: [...scan.unbalanced.map((u) => ({ ...u, reason: 'unbalanced quote' })), ...scan.nul],
-    blankLines: scan.blank,
-    dataRows: scan.dataLines,
     audit: { _edp_load_id: { value: n, type: 'integer' } },
     loadKey: '_edp_load_id',
     sourceName: `bad-rows/${name.replace(/\W+/g, '-')}.csv`,

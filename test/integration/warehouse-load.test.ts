@@ -90,8 +90,6 @@ async function csvRequest(): Promise<BulkLoadRequest> {
   await copyWithoutLines(file, new Set([...scan.unbalanced.map((u) => u.line), ...scan.spaced]), source);
   return request(source, 'csv', {
     rejectedLines: scan.unbalanced.map((u) => ({ ...u, reason: 'unbalanced quote' })),
-    blankLines: scan.blank,
-    dataRows: scan.dataLines,
   });
 }
 

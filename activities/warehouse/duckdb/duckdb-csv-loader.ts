@@ -1,4 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Dialect } from '../dialect';
 import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
 import type { CsvFieldColumns } from '../../formats/csv-header';
@@ -9,8 +12,14 @@ import { runOverLines } from './duckdb-rejected-lines';
 /** DuckDB's message for a value that does not cast; the value is between the quotes. */
 const CAST_VALUE = `'Could not convert string "(.*)" to '''`;
 
+/** The first column of every row `sql` returns, as numbers. */
 async function numbers(conn: DuckDBConnection, sql: string): Promise<number[]> {
   return (await conn.runAndReadAll(sql)).getRows().map((r) => Number(r[0]));
+}
+
+/** The one row `sql` returns, as numbers. */
+async function oneRow(conn: DuckDBConnection, sql: string): Promise<number[]> {
+  return (await conn.runAndReadAll(sql)).getRows()[0].map((v) => Number(v));
 }
 
 /**
@@ -59,21 +68,33 @@ export function rejectAsInFile(d: Dialect, delimiter: string): { text: string; m
   };
 }
 
+/** The loader's numbered copy of a CSV file (`copyWithRowNumbers`) and what it holds. */
+export interface NumberedCsv {
+  /** The copy: each data line starts with its row number; lines taken out before the read are empty. */
+  file: string;
+  /** Data rows numbered in it, the lines taken out included. */
+  rows: number;
+  /** Writes the copy's lines of the given row numbers, after its header, to a new file (`copyNumberedRows`). */
+  linesOf(rows: ReadonlySet<number>, out: string): Promise<number>;
+}
+
 /**
  * CSV in one typed pass over the loader's numbered copy of the file (`copyWithRowNumbers`: each
  * data row's number in a first column): DuckDB's reader casts each column itself and puts lines it
- * cannot split or cast in its rejects table, and rows with their required values go straight into the
+ * cannot split or cast in its rejects table, and rows passing every check go straight into the
  * target with their number, however many lines around them were rejected or taken out before the
  * read. Numbers (decimals and integers) are read as text and checked before their cast, which would
- * round. The same read writes a row failing a check (a required value missing, a number that does not
- * fit) into the target too, with its checked columns' text in `_edp_raw`; such rows then move to the
- * error table within the load's transaction, so the file is read once. No original-text copy is kept
- * for rows that load: a row is replayed from its landing file by row number.
+ * round. A row failing a check (a required value missing, a number that does not fit) never enters
+ * the target: a DELETE of rows the transaction wrote would make DuckDB write the whole load again at
+ * commit. Such rows are the numbers neither loaded nor rejected; only their lines are read again, from
+ * a small file of them, to report each failed check. No original-text copy is kept for rows that
+ * load: a row is replayed from its landing file by row number.
  */
 export async function nativeCsvLoad(
   conn: DuckDBConnection,
   d: Dialect,
   req: BulkLoadRequest,
+  copy: NumberedCsv,
   fields: CsvFieldColumns,
   { stage, rejects, scans }: LoadNames,
 ): Promise<BulkLoadResult> {
@@ -90,8 +111,8 @@ export async function nativeCsvLoad(
   });
   const value = (name: string): string => (checked(name) ? d.tryCast(q(name), req.columns[name]) : q(name));
 
-  const read = (rejectsOptions: string): string =>
-    `read_csv(${d.literal(req.file)}, header = ${req.header}, delim = ${d.literal(req.delimiter)},
+  const read = (file: string, rejectsOptions: string): string =>
+    `read_csv(${d.literal(file)}, header = ${req.header}, delim = ${d.literal(req.delimiter)},
        quote = ${d.literal(req.quote)}, escape = ${d.literal(req.quote)}, encoding = ${d.literal(req.encoding)},
        columns = ${columnSpec}, auto_detect = false, ignore_errors = true${rejectsOptions})`;
   const missing = (name: string): string =>
@@ -106,44 +127,57 @@ export async function nativeCsvLoad(
     ...cols.flatMap(([name, type]) => numericChecks(d, name, type, d.tryCast(q(name), type))),
   ];
 
-  // One read: rows failing a check go into the target too, holding their checked columns' text in the raw-text
-  // column, and move from there to the error table; no second read of the file finds them again.
-  const used = [...new Set(checks.map((c) => c.column))];
-  const failedText =
-    checks.length > 0
-      ? `CASE WHEN ${passesAll(checks)} THEN NULL ELSE to_json([${used.map((n) => `CAST(${q(n)} AS VARCHAR)`).join(', ')}])::VARCHAR END`
-      : 'NULL';
   const inserted = await conn.run(
     `INSERT INTO ${target} (${targetColumnList(d, req)})
-     SELECT ${cols.map(([name]) => value(name)).join(', ')}, ${audit}${ROW}, ${failedText}, now()
-     FROM ${read(`, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}'`)}`,
+     SELECT ${cols.map(([name]) => value(name)).join(', ')}, ${audit}${ROW}, NULL, now()
+     FROM ${read(copy.file, `, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${scans}'`)}
+     WHERE ${passesAll(checks)}`,
   );
+  const loaded = inserted.rowsChanged;
   const pre = req.rejectedLines ?? [];
   const readerLines = (await numbers(conn, `SELECT count(DISTINCT line) FROM ${rejects}`))[0];
-
-  let failedChecks = 0;
-  if (checks.length > 0) {
-    const ours = `${thisLoad(d, req)} AND _edp_raw IS NOT NULL`;
-    const text = used.map((n, i) => `json_extract_string(_edp_raw, '$[${i}]') AS ${q(n)}`);
-    await conn.run(
-      `CREATE TEMP TABLE ${stage} AS SELECT _edp_row_number AS ${ROW}, ${text.join(', ')} FROM ${target} WHERE ${ours}`,
+  const failedChecks = copy.rows - loaded - readerLines - pre.length;
+  if (failedChecks < 0)
+    throw new Error(
+      `${req.sourceName}: ${copy.rows} data rows but ${loaded} loaded and ${readerLines + pre.length} rejected`,
     );
-    failedChecks = (await numbers(conn, `SELECT count(*) FROM ${stage}`))[0];
-    if (failedChecks > 0) {
+  if (failedChecks > 0) {
+    // The rows failing a check: numbers neither loaded nor rejected by the reader (lines taken out before the
+    // read have no number in the copy, so they are never found there).
+    const missed = await numbers(
+      conn,
+      `SELECT range FROM range(1, ${copy.rows + 1}) ANTI JOIN (
+         SELECT _edp_row_number AS n FROM ${target} WHERE ${thisLoad(d, req)}
+         UNION ALL SELECT CAST(NULLIF(regexp_extract(csv_line, ${d.literal(String.raw`^[\r\n]*([0-9]+)`)}, 1), '') AS BIGINT) FROM ${rejects}
+       ) ON range = n`,
+    );
+    const lines = join(tmpdir(), `edp-failed-${process.pid}-${stage}.csv`);
+    try {
+      const found = await copy.linesOf(new Set(missed), lines);
+      const used = [...new Set(checks.map((c) => c.column))];
       await conn.run(
-        `INSERT INTO ${errors}
-         ${checks
-           .map(
-             (c) =>
-               `SELECT ${sourceFile}, ${ROW}, NULL, ${d.literal(c.column)}, ${d.literal(c.rule)},
-                  CAST(${q(c.column)} AS VARCHAR), ${d.literal(c.message)}, ${audit}now() FROM ${stage} WHERE ${c.failed}`,
-           )
-           .join(' UNION ALL ')}`,
+        `CREATE TEMP TABLE ${stage} AS SELECT ${ROW}, ${used.map(q).join(', ')}, ${passesAll(checks)} AS edp_passes FROM ${read(lines, '')}`,
       );
-      await conn.run(`DELETE FROM ${target} WHERE ${ours}`);
+      const [staged, passing] = await oneRow(conn, `SELECT count(*), count(*) FILTER (WHERE edp_passes) FROM ${stage}`);
+      // Never a silent loss: every row neither loaded nor rejected must be found again and fail a check.
+      if (found !== failedChecks || staged !== failedChecks || passing !== 0)
+        throw new Error(
+          `${req.sourceName}: ${failedChecks} rows failed a check, but ${found} were found again, ${staged} read and ${passing} passed`,
+        );
+    } finally {
+      rmSync(lines, { force: true });
     }
+    await conn.run(
+      `INSERT INTO ${errors}
+       ${checks
+         .map(
+           (c) =>
+             `SELECT ${sourceFile}, ${ROW}, NULL, ${d.literal(c.column)}, ${d.literal(c.rule)},
+                CAST(${q(c.column)} AS VARCHAR), ${d.literal(c.message)}, ${audit}now() FROM ${stage} WHERE ${c.failed}`,
+         )
+         .join(' UNION ALL ')}`,
+    );
   }
-  const loaded = inserted.rowsChanged - failedChecks;
 
   const asInFile = rejectAsInFile(d, req.delimiter);
   // A value the reader could not cast is a type error of its row, as the text path and the Snowflake loader
@@ -171,10 +205,6 @@ export async function nativeCsvLoad(
     (lines) =>
       `INSERT INTO ${errors} SELECT ${sourceFile}, NULL, line, NULL, 'parse', text, reason, ${auditColumns(d, req, false)}now() FROM ${lines}`,
   );
-  const rejectedLines = readerLines + pre.length;
-  return {
-    rowsIn: loaded + failedChecks + rejectedLines,
-    rowsLoaded: loaded,
-    rowsQuarantined: failedChecks + rejectedLines,
-  };
+  const quarantined = failedChecks + readerLines + pre.length;
+  return { rowsIn: loaded + quarantined, rowsLoaded: loaded, rowsQuarantined: quarantined };
 }

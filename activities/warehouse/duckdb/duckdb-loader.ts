@@ -4,8 +4,8 @@ import type { BulkLoadRequest, BulkLoadResult } from '../warehouse';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { csvColumnSpec, nativeCsvLoad, rejectAsInFile, ROW } from './duckdb-csv-loader';
-import { copyWithRowNumbers } from '../../formats/csv-row-numbers';
+import { csvColumnSpec, nativeCsvLoad, rejectAsInFile, ROW, type NumberedCsv } from './duckdb-csv-loader';
+import { copyNumberedRows, copyWithRowNumbers } from '../../formats/csv-row-numbers';
 import { NODE_ENCODING } from '../../formats/encodings';
 import { auditColumns, csvFieldColumns, ensureLoadTables, targetColumnList, textLoadChecks } from '../load-tables';
 import type { CsvFieldColumns } from '../../formats/csv-header';
@@ -92,22 +92,32 @@ export async function duckdbBulkLoad(
     await dropTemp();
     return result;
   };
-  // CSV is read from a copy that numbers its rows and leaves out the lines the caller quarantined.
+  // CSV is read from a copy that numbers its rows and leaves out the lines the caller quarantined: the caller's,
+  // written in its scan of the file, or else one written here.
   const copy = req.format === 'csv' ? join(tmpdir(), `edp-rows-${process.pid}-${n}.csv`) : undefined;
   try {
     const fields = await csvFieldColumns(req);
     if (!copy) return await finish(await textLoad(conn, d, req, fields, names));
-    await copyWithRowNumbers(req.file, copy, {
-      header: req.header,
-      delimiter: req.delimiter,
-      encoding: NODE_ENCODING[req.encoding],
-      taken: new Set((req.rejectedLines ?? []).map((p) => p.line)),
-    });
-    const numbered = { ...req, file: copy };
+    const encoding = NODE_ENCODING[req.encoding];
+    const given = req.numberedCopy;
+    const file = given?.file ?? copy;
+    const rows =
+      given?.rows ??
+      (await copyWithRowNumbers(req.file, copy, {
+        header: req.header,
+        delimiter: req.delimiter,
+        encoding,
+        taken: new Set((req.rejectedLines ?? []).map((p) => p.line)),
+      }));
+    const numbered: NumberedCsv = {
+      file,
+      rows,
+      linesOf: (wanted, out) => copyNumberedRows(file, out, wanted, { header: req.header, encoding }),
+    };
     return await finish(
       !req.keepRawText && req.loadKey
-        ? await nativeCsvLoad(conn, d, numbered, fields, names)
-        : await textLoad(conn, d, numbered, fields, names),
+        ? await nativeCsvLoad(conn, d, req, numbered, fields, names)
+        : await textLoad(conn, d, { ...req, file }, fields, names),
     );
   } catch (err) {
     // An aborted transaction refuses the drops (its rollback removes its temp tables anyway): keep the real error.

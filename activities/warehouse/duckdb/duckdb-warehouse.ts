@@ -134,6 +134,9 @@ let tempCounter = 0;
 
 /** The embedded default warehouse: one DuckDB file, opened by one process at a time. */
 export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
+  /** CSV loads read the numbered copy the caller writes while scanning the file. */
+  readonly loadsNumberedCsv = true;
+
   private constructor(private readonly instance: DuckDBInstance) {
     super(
       () => instance.connect(),

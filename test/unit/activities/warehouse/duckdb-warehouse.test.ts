@@ -101,7 +101,6 @@ describe('DuckDB warehouse on a real file', () => {
       );
       const counts = await load(file, 'csv', 'utf-8', {
         rejectedLines: [{ line: 4, text: 'M3,"oops,1980-01-01,1', reason: 'unbalanced quote' }],
-        blankLines: [3, 7],
         keepRawText,
       });
       expect(counts).toEqual({ rowsIn: 7, rowsLoaded: 3, rowsQuarantined: 4 });
