@@ -39,6 +39,9 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   const consumer: Consumer = kafkaClient(deps.kafka, `stream-${t.table}`).consumer({
     groupId: `edp-stream-${t.table}`,
     maxWaitTimeInMs: 100,
+    // A backlog then comes in larger fetches (kafkajs' 1 MB held ~5,900 events): each micro-batch, up to
+    // `batchMaxRows`, pays its transaction, offset commit and heartbeat once for more rows.
+    maxBytesPerPartition: 4 * 1024 * 1024,
     // A consumer that died (a killed worker) holds its partitions until this runs out.
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,

@@ -4,6 +4,7 @@ import { BadInputError } from '../../lib/errors';
 import { decodePayload } from './stream-event';
 import { ensureAudit, STREAM_MERGED as MERGED_TABLE, STREAM_OFFSETS as OFFSETS_TABLE } from '../audit';
 import {
+  APPEND_SQL_TYPE,
   ensureOnce,
   ensureSchema,
   evolveTable,
@@ -55,8 +56,6 @@ export const DEAD_LETTER_COLUMNS: ReadonlyArray<[string, AppendColumnType]> = [
   ['_edp_ingested_at', 'timestamptz'],
 ];
 
-const SQL_TYPE: Record<AppendColumnType, string> = { varchar: 'VARCHAR', bigint: 'BIGINT', timestamptz: 'TIMESTAMPTZ' };
-
 /** Creates the topic's raw, dead-letter and staging tables (and the audit tables), once per warehouse handle. */
 export async function ensureStreamTables(w: Warehouse, t: StreamTopicConfig): Promise<void> {
   const d = w.dialect;
@@ -64,7 +63,7 @@ export async function ensureStreamTables(w: Warehouse, t: StreamTopicConfig): Pr
   await ensureSchema(w, 'raw');
   await ensureSchema(w, 'staging');
   const ddl = (cols: ReadonlyArray<[string, AppendColumnType]>) =>
-    cols.map(([n, ty]) => `${d.quoteIdent(n)} ${SQL_TYPE[ty]}`).join(', ');
+    cols.map(([n, ty]) => `${d.quoteIdent(n)} ${APPEND_SQL_TYPE[ty]}`).join(', ');
   await ensureOnce(w, `stream:${t.table}:${JSON.stringify(t.columns)}`, async () => {
     // The key makes a second write of an offset (a redelivery, a backfill over ingested offsets) a no-op.
     await w.execute(
@@ -107,32 +106,50 @@ const headerText = (h: KafkaMessage['headers']): string | null => {
   );
 };
 
+/** A row of {@link messageRows}: the table's columns after `kafka_topic`, in order (`row_json` null when it is the payload). */
+export type MessageRow = Array<string | number | null>;
+
 /**
  * Decodes messages of one partition into raw rows and dead-letter rows (columns as RAW_COLUMNS /
- * DEAD_LETTER_COLUMNS), counting the ones to skip (Debezium tombstones, transaction metadata). A source
- * schema change the declared columns cannot take throws {@link BadInputError}: the batch is not written.
+ * DEAD_LETTER_COLUMNS without the topic, which {@link writeMessageRows} adds), counting the ones to skip
+ * (Debezium tombstones, transaction metadata). A source schema change the declared columns cannot take
+ * throws {@link BadInputError}: the batch is not written.
  */
 export function messageRows(
   t: StreamTopicConfig,
   partition: number,
   messages: readonly KafkaMessage[],
   now: number,
-): { rows: Array<Array<string | number | null>>; dead: Array<Array<string | number | null>>; ignored: number } {
-  const rows: Array<Array<string | number | null>> = [];
-  const dead: Array<Array<string | number | null>> = [];
+): { rows: MessageRow[]; dead: MessageRow[]; ignored: number } {
+  const rows: MessageRow[] = [];
+  const dead: MessageRow[] = [];
   let ignored = 0;
   for (const m of messages) {
     const key = m.key ? m.key.toString('utf8') : null;
     const payload = m.value ? m.value.toString('utf8') : null;
-    const e = decodePayload(t, payload, Number(m.timestamp));
-    const head = [t.topic, partition, Number(m.offset), key, Number(m.timestamp)];
-    if (e.ok) rows.push([...head, headerText(m.headers), e.op, payload, e.row, e.eventTimeMs, now]);
+    const at = Number(m.timestamp);
+    const e = decodePayload(t, payload, at);
+    const offset = Number(m.offset);
+    // Most rows are their payload already: the text then crosses to the warehouse once.
+    if (e.ok)
+      rows.push([
+        partition,
+        offset,
+        key,
+        at,
+        headerText(m.headers),
+        e.op,
+        payload,
+        e.row === payload ? null : e.row,
+        e.eventTimeMs,
+        now,
+      ]);
     else if (e.action === 'skip') ignored++;
     else if (e.action === 'stop')
       throw new BadInputError(`${t.topic} partition ${partition} offset ${m.offset}: ${e.reason}`, {
         fix: `streaming.topics (${t.table}).columns`,
       });
-    else dead.push([...head, payload, e.reason, now]);
+    else dead.push([partition, offset, key, at, payload, e.reason, now]);
   }
   return { rows, dead, ignored };
 }
@@ -141,13 +158,42 @@ export function messageRows(
 export async function writeMessageRows(
   tx: WarehouseSession,
   t: StreamTopicConfig,
-  rows: ReadonlyArray<ReadonlyArray<string | number | null>>,
-  dead: ReadonlyArray<ReadonlyArray<string | number | null>>,
+  rows: readonly MessageRow[],
+  dead: readonly MessageRow[],
 ): Promise<{ inserted: number; deadLetters: number }> {
   return {
-    inserted: await tx.insertNew(rawTable(t), MESSAGE_KEY, RAW_COLUMNS, rows),
-    deadLetters: await tx.insertNew(deadLetterTable(t), MESSAGE_KEY, DEAD_LETTER_COLUMNS, dead),
+    inserted: await insertMessageRows(tx, t, rawTable(t), RAW_COLUMNS, rows),
+    deadLetters: await insertMessageRows(tx, t, deadLetterTable(t), DEAD_LETTER_COLUMNS, dead),
   };
+}
+
+/**
+ * Inserts rows of {@link messageRows} whose key is new: where the engine derives rows from fewer values
+ * the topic and a `row_json` equal to the payload are filled in by SQL, else each row is completed here.
+ */
+function insertMessageRows(
+  tx: WarehouseSession,
+  t: StreamTopicConfig,
+  table: TableRef,
+  columns: ReadonlyArray<[string, AppendColumnType]>,
+  rows: readonly MessageRow[],
+): Promise<number> {
+  const [topicColumn, ...given] = columns;
+  const payloadAt = given.findIndex(([name]) => name === 'payload');
+  const rowJsonAt = given.findIndex(([name]) => name === 'row_json');
+  if (!tx.insertNewDerived) {
+    const whole = rows.map((r) => {
+      const row = [t.topic, ...r];
+      if (rowJsonAt >= 0) row[rowJsonAt + 1] ??= r[payloadAt];
+      return row;
+    });
+    return tx.insertNew(table, MESSAGE_KEY, columns, whole);
+  }
+  return tx.insertNewDerived(table, given, rows, (scratch, d) => {
+    const q = (name: string) => d.quoteIdent(name);
+    const values = given.map(([name]) => (name === 'row_json' ? `COALESCE(${q(name)}, ${q('payload')})` : q(name)));
+    return `SELECT ${d.literal(t.topic)} AS ${q(topicColumn[0])}, ${values.join(', ')} FROM ${scratch}`;
+  });
 }
 
 /** What identifies a message's row in raw and dead-letter tables (their primary key). */

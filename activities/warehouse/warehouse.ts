@@ -110,6 +110,18 @@ export interface WarehouseSession {
     columns: ReadonlyArray<readonly [string, AppendColumnType]>,
     rows: ReadonlyArray<readonly AppendValue[]>,
   ): Promise<number>;
+  /**
+   * {@link insertNew} of rows carrying only some of the table's values: `rows` (named, typed `columns`)
+   * go to a scratch table of the session, and the rows `select(scratch, dialect)` derives from it (the
+   * table's columns, in order) are inserted where their key is new. Optional: where an engine lacks it, callers
+   * build whole rows for insertNew. Part of the surrounding transaction.
+   */
+  insertNewDerived?(
+    table: TableRef,
+    columns: ReadonlyArray<readonly [string, AppendColumnType]>,
+    rows: ReadonlyArray<readonly AppendValue[]>,
+    select: (scratch: string, dialect: Dialect) => string,
+  ): Promise<number>;
   /** Writes one row, replacing the row with the same `key` values. Part of the surrounding transaction. */
   upsertRow(table: TableRef, key: readonly string[], row: Readonly<Record<string, AuditValue>>): Promise<void>;
 }
@@ -143,6 +155,12 @@ export interface Warehouse extends WarehouseSession {
 
 /** Column types {@link WarehouseSession.appendRows} writes: text, 64-bit integer, timestamp (given as ms since epoch). */
 export type AppendColumnType = 'varchar' | 'bigint' | 'timestamptz';
+/** The SQL type of each {@link AppendColumnType}, as every engine here spells it. */
+export const APPEND_SQL_TYPE: Readonly<Record<AppendColumnType, string>> = {
+  varchar: 'VARCHAR',
+  bigint: 'BIGINT',
+  timestamptz: 'TIMESTAMPTZ',
+};
 /** A value for {@link WarehouseSession.appendRows}: text, a number (integers, or ms for timestamps) or null. */
 export type AppendValue = string | number | null;
 

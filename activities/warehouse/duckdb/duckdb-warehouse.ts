@@ -2,18 +2,19 @@ import { DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue } from '@duckd
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Dialect } from '../dialect';
-import type {
-  AppendColumnType,
-  AppendValue,
-  AuditValue,
-  BulkLoadRequest,
-  BulkLoadResult,
-  ColumnInfo,
-  Row,
-  SqlValue,
-  TableRef,
-  Warehouse,
-  WarehouseSession,
+import {
+  APPEND_SQL_TYPE,
+  type AppendColumnType,
+  type AppendValue,
+  type AuditValue,
+  type BulkLoadRequest,
+  type BulkLoadResult,
+  type ColumnInfo,
+  type Row,
+  type SqlValue,
+  type TableRef,
+  type Warehouse,
+  type WarehouseSession,
 } from '../warehouse';
 import { duckdbCopyCsvText } from './duckdb-csv-text';
 import { duckdbDialect } from './duckdb-dialect';
@@ -100,21 +101,37 @@ class DuckDbSession implements WarehouseSession {
   }
 
   /** Through a temp table filled by the appender, then `INSERT OR IGNORE` (the table's primary key is `key`). */
-  async insertNew(
+  insertNew(
     table: TableRef,
     _key: readonly string[],
     columns: ReadonlyArray<readonly [string, AppendColumnType]>,
     rows: ReadonlyArray<readonly AppendValue[]>,
   ): Promise<number> {
+    return this.insertNewDerived(table, columns, rows, (scratch) => `SELECT * FROM ${scratch}`);
+  }
+
+  /** As insertNew: the appender fills a temp table of `columns`, then `INSERT OR IGNORE` takes `select` of it. */
+  async insertNewDerived(
+    table: TableRef,
+    columns: ReadonlyArray<readonly [string, AppendColumnType]>,
+    rows: ReadonlyArray<readonly AppendValue[]>,
+    select: (scratch: string, dialect: Dialect) => string,
+  ): Promise<number> {
     if (rows.length === 0) return 0;
+    const d = this.dialect;
+    const q = (name: string) => d.quoteIdent(name);
     const temp = `edp_new_rows_${++tempCounter}`;
-    await this.execute(`CREATE OR REPLACE TEMP TABLE ${temp} AS SELECT * FROM ${this.dialect.table(table)} LIMIT 0`);
-    await this.appendRows(
-      { schema: 'temp', table: temp },
-      columns.map((c) => c[1]),
-      rows,
+    // Timestamps cross as BIGINT milliseconds and turn into TIMESTAMPTZ in SQL, a whole vector at once:
+    // the appender then takes one integer per value instead of a timestamp object built in JS.
+    const crossing = columns.map(([, type]) => (type === 'timestamptz' ? 'bigint' : type));
+    const ddl = columns.map(([name], i) => `${q(name)} ${APPEND_SQL_TYPE[crossing[i]]}`).join(', ');
+    await this.execute(`CREATE OR REPLACE TEMP TABLE ${temp} (${ddl})`);
+    await this.appendRows({ schema: 'temp', table: temp }, crossing, rows);
+    const values = columns.map(([name, type]) =>
+      type === 'timestamptz' ? `make_timestamptz(${q(name)} * 1000) AS ${q(name)}` : q(name),
     );
-    const inserted = await this.execute(`INSERT OR IGNORE INTO ${this.dialect.table(table)} SELECT * FROM ${temp}`);
+    const scratch = `(SELECT ${values.join(', ')} FROM ${temp}) AS edp_new_rows`;
+    const inserted = await this.execute(`INSERT OR IGNORE INTO ${d.table(table)} ${select(scratch, d)}`);
     await this.execute(`DROP TABLE ${temp}`);
     return inserted;
   }
@@ -194,6 +211,16 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
     rows: ReadonlyArray<readonly AppendValue[]>,
   ): Promise<number> {
     return this.transaction((tx) => tx.insertNew(table, key, columns, rows));
+  }
+
+  /** On its own connection, as insertNew. */
+  override insertNewDerived(
+    table: TableRef,
+    columns: ReadonlyArray<readonly [string, AppendColumnType]>,
+    rows: ReadonlyArray<readonly AppendValue[]>,
+    select: (scratch: string, dialect: Dialect) => string,
+  ): Promise<number> {
+    return this.transaction((tx) => (tx as DuckDbSession).insertNewDerived(table, columns, rows, select));
   }
 
   async listTables(schema?: string): Promise<TableRef[]> {
