@@ -1,5 +1,6 @@
 import { BadSqlError } from '../../../lib/errors';
 import type { Row, Warehouse, WarehouseSession } from '../warehouse';
+import { duckdbDialect } from './duckdb-dialect';
 
 /**
  * Table functions a read-only query may call: generators and catalog listings. Every other one
@@ -68,9 +69,14 @@ function collect(node: unknown, into: Named): Named {
   return into;
 }
 
-/** Parses `sql` with DuckDB's parser, without binding it (binding alone would open the files it names). */
-async function parse(session: WarehouseSession, sql: string): Promise<unknown[]> {
-  const [row] = await session.query<{ tree: string }>('SELECT json_serialize_sql(?::VARCHAR) AS tree', [sql]);
+/**
+ * Trades the session's transaction for a read-only one and parses `sql` with DuckDB's parser, without
+ * binding it (binding alone would open the files it names): one round trip, the text as a string literal.
+ */
+async function beginAndParse(session: WarehouseSession, sql: string): Promise<unknown[]> {
+  const [row] = await session.query<{ tree: string }>(
+    `ROLLBACK; BEGIN TRANSACTION READ ONLY; SELECT json_serialize_sql(${duckdbDialect.literal(sql)}) AS tree`,
+  );
   const tree = JSON.parse(row.tree) as { error: boolean; error_message?: string; statements?: unknown[] };
   if (tree.error) {
     const message = tree.error_message ?? 'unparsable';
@@ -135,9 +141,9 @@ function resolves(ref: RelationRef, named: Named, catalog: CatalogSlice): boolea
   );
 }
 
-/** Refuses what the parse tree of `sql` names outside the catalog's tables and views; throws {@link BadSqlError}. */
+/** In a read-only transaction from now on, refuses what the parse tree of `sql` names outside the catalog's tables and views; throws {@link BadSqlError}. */
 async function check(session: WarehouseSession, sql: string): Promise<void> {
-  const statements = await parse(session, sql);
+  const statements = await beginAndParse(session, sql);
   if (statements.length !== 1) throw new BadSqlError('send one SELECT at a time');
   const named = collect(statements, { relations: [], tableFunctions: [], showTargets: [], ctes: new Set() });
   const fn = named.tableFunctions.find((f) => !ALLOWED_TABLE_FUNCTIONS.has(f));
@@ -179,7 +185,6 @@ export async function queryReadOnly(warehouse: Warehouse, sql: string): Promise<
     .transaction(async (tx) => {
       // The session is one connection: its transaction is traded for a read-only one, in which DuckDB
       // itself refuses every write (nextval included). Were it not one connection, ROLLBACK would fail.
-      await tx.execute('ROLLBACK; BEGIN TRANSACTION READ ONLY');
       await check(tx, sql);
       rows = await tx.query(sql);
       throw done;
