@@ -10,24 +10,20 @@
  * Run by hand: npx tsx bench/pipeline.ts [--claims 1000000] [--members 50000] [--dirt 0.01] [--repeat 1]
  */
 import { Client } from '@temporalio/client';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { DuckDbWarehouse } from '../activities/warehouse';
 import { landingFilePath } from '../activities/ingest';
 import { startPipeline } from '../cli/pipeline-run';
 import { writeSampleFiles, writeSampleSources } from '../cli/sample-files';
-import { freePort } from '../infra/process';
-import { removePostgres, startPostgres } from '../infra/postgres';
-import { startTemporal, stopTemporal } from '../infra/temporal';
 import { PIPELINE_STEPS, stepWorkflowId } from '../lib/ids';
-import type { DataInterval } from '../lib/intervals';
-import { loadConfig, type LoadedConfig } from '../workers/config';
+import type { LoadedConfig } from '../workers/config';
 import type { EdpConfig } from '../workers/config-schema';
 import { dataConverterFor } from '../workers/payload-codec';
 import { connectClientConnection } from '../workers/temporal-connection';
 import { runWorker } from '../workers/worker';
+import { BENCH_INTERVAL, benchConfig, REPO, withBenchServers, type BenchServers } from './bench-setup';
 import { fmt, loadAverage, loadNote, machine, spread } from './figures';
 
 const { values } = parseArgs({
@@ -46,36 +42,22 @@ const sample = {
   dirt: Number(values.dirt),
 };
 const repeat = Number(values.repeat);
-const REPO = join(__dirname, '..');
 const root = join(REPO, '.edp', 'bench', 'pipeline');
-const interval: DataInterval = { start: '2026-03-01T04:00:00.000Z', end: '2026-03-01T08:00:00.000Z' };
+const interval = BENCH_INTERVAL;
 
-/** A config of the repository's entities, models, rules and marts, on this bench's servers and state folder. */
-function benchConfig(round: number, temporalAddress: string, postgresPort: number): LoadedConfig {
-  const base = loadConfig({ file: join(REPO, 'edp.config.yaml'), env: {} }).config;
+/** A config of the repository's entities, models, rules and marts, on this bench's servers, in a fresh round folder. */
+function roundConfig(round: number, servers: BenchServers): LoadedConfig {
   const dir = join(root, `round-${round}`);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'edp.config.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      stateDir: join(dir, 'state'),
-      pipeline: { name: `bench_r${round}`, sensor: { pokeMinutes: 1, timeoutMinutes: 1 } },
-      temporal: {
-        address: temporalAddress,
-        taskQueues: { workflows: 'bench-workflows', warehouse: 'bench-warehouse' },
-      },
-      warehouse: { duckdb: { queryPort: 0 } },
-      metrics: { port: 0 },
-      quality: { rulesDir: join(REPO, 'quality', 'rules') },
-      transform: { projectDir: join(REPO, 'models') },
-      landing: { entities: base.landing.entities },
-      sources: base.sources.map((s) => ({ ...s, port: postgresPort, database: `edp_bench_r${round}` })),
-      export: { marts: base.export.marts },
-    }),
-  );
-  return loadConfig({ file, env: {} });
+  return benchConfig({
+    dir,
+    pipelineName: `bench_r${round}`,
+    temporalAddress: servers.temporalAddress,
+    taskQueues: { workflows: 'bench-workflows', warehouse: 'bench-warehouse' },
+    postgresPort: servers.postgresPort,
+    database: `edp_bench_r${round}`,
+    exportMarts: true,
+  });
 }
 
 /** Wall time of each step's child workflow, from the server's start and close times. */
@@ -115,8 +97,8 @@ async function ingestLimit(config: EdpConfig, dir: string): Promise<{ rows: numb
 }
 
 /** One round: fresh state, the interval's files and source rows, the pipeline through Temporal, then the limit. */
-async function round(n: number, temporalAddress: string, postgresPort: number) {
-  const { config } = benchConfig(n, temporalAddress, postgresPort);
+async function round(n: number, servers: BenchServers) {
+  const { config } = roundConfig(n, servers);
   const g = performance.now();
   writeSampleFiles(config, interval, sample);
   await writeSampleSources(config, interval, sample.seed);
@@ -151,19 +133,12 @@ async function round(n: number, temporalAddress: string, postgresPort: number) {
 
 async function main(): Promise<void> {
   mkdirSync(root, { recursive: true });
-  const log = (m: string): void => console.log(`  ${m}`);
   console.log(`machine: ${machine()}`);
-  const temporalDir = join(root, 'temporal');
-  const postgresDir = join(root, 'postgres');
-  const [grpcPort, postgresPort] = [await freePort(), await freePort()];
-  const local = { host: '127.0.0.1', log };
-  await startTemporal({ ...local, dir: temporalDir, dbFile: join(temporalDir, 'temporal.sqlite'), grpcPort });
-  try {
-    await startPostgres({ ...local, dir: postgresDir, port: postgresPort });
+  await withBenchServers(root, async (servers) => {
     const totals: number[] = [];
     const ingestRatios: number[] = [];
     for (let r = 1; r <= repeat; r++) {
-      const x = await round(r, `127.0.0.1:${grpcPort}`, postgresPort);
+      const x = await round(r, servers);
       const ingest = x.result.ingest;
       totals.push(x.seconds);
       ingestRatios.push(ingest.rowsIn / x.steps.ingest / (x.limit.rows / x.limit.seconds));
@@ -180,10 +155,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(`end to end: ${spread(totals)} s; ingest ratio to its limit: ${spread(ingestRatios)}`);
-  } finally {
-    await stopTemporal(temporalDir);
-    await removePostgres(postgresDir);
-  }
+  });
 }
 
 main().catch((err: unknown) => {

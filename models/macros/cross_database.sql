@@ -27,3 +27,17 @@
 {% macro snowflake__edp_earliest_timestamp() -%}
   '0001-01-01 00:00:00 +00:00'::timestamp_tz
 {%- endmacro %}
+
+{#- An index for point lookups by `column` on table `schema`.`identifier`, as a post-hook (pass this.schema and
+    this.identifier): DuckDB answers `column = <value>` from an ART index instead of scanning row groups.
+    Snowflake has no indexes: nothing to run. -#}
+{% macro edp_lookup_index(schema, identifier, column) -%}
+  {{ return(adapter.dispatch('edp_lookup_index')(schema, identifier, column)) }}
+{%- endmacro %}
+
+{% macro default__edp_lookup_index(schema, identifier, column) -%}
+  create index if not exists {{ identifier }}_{{ column }} on {{ schema }}.{{ identifier }} ({{ column }})
+{%- endmacro %}
+
+{% macro snowflake__edp_lookup_index(schema, identifier, column) -%}
+{%- endmacro %}

@@ -1,9 +1,10 @@
-{{ config(schema='marts', tags=['marts']) }}
+{{ config(schema='marts', tags=['marts'], post_hook="{{ edp_lookup_index(this.schema, this.identifier, 'member_id') }}") }}
 -- The member portal's rows, stored so that one member's lookup reads one table instead of joining the
 -- marts (consumption.member_portal_summary adds the clock-dependent freshness columns at read time).
 -- data_loaded_at is the stalest feed behind these rows: the oldest of the latest raw loads of members,
 -- eligibility, claims and accumulators when this table was built with the marts it joins. Ordered by
--- member_id so that DuckDB's zone maps skip all but one row group on a lookup.
+-- member_id, and indexed on it (an ART index on DuckDB) so that a lookup reads one row instead of scanning
+-- row groups: at 1 M members the scan took 4-5 ms, the index lookup 1-2 ms (both on a loaded machine).
 with feeds as (
   select max(_edp_loaded_at) as loaded_at from {{ source('raw', 'members') }}
   union all

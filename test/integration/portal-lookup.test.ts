@@ -86,6 +86,21 @@ describe('member portal lookup (dev server, DuckDB, worker query server)', () =>
     expect(served[0].member_id).toBe(member);
   }, 300_000);
 
+  it('answers a lookup from the index on member_id, not by scanning the stored table', async () => {
+    const w = await DuckDbWarehouse.open({ path: file });
+    try {
+      const [member] = await w.query<{ member_id: string }>(
+        'select member_id from marts.mart_member_portal order by member_id limit 1 offset 41',
+      );
+      const [plan] = await w.query<{ explain_value: string }>(`explain analyze ${lookup(member.member_id)}`);
+      expect(plan.explain_value).toContain('mart_member_portal');
+      expect(plan.explain_value).toMatch(/Type: Index Scan/);
+      expect(plan.explain_value).not.toMatch(/Sequential Scan/);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('computes hours_since_load and is_fresh at read time from the stored data_loaded_at', async () => {
     const w = await DuckDbWarehouse.open({ path: file });
     try {

@@ -1,5 +1,6 @@
 import { BadSqlError } from '../../../lib/errors';
-import type { Row, Warehouse } from '../warehouse';
+import type { Row, Warehouse, WarehouseSession } from '../warehouse';
+import { duckdbDialect } from './duckdb-dialect';
 
 /**
  * Table functions a read-only query may call: generators and catalog listings. Every other one
@@ -68,9 +69,14 @@ function collect(node: unknown, into: Named): Named {
   return into;
 }
 
-/** Parses `sql` with DuckDB's parser, without binding it (binding alone would open the files it names). */
-async function parse(warehouse: Warehouse, sql: string): Promise<unknown[]> {
-  const [row] = await warehouse.query<{ tree: string }>('SELECT json_serialize_sql(?::VARCHAR) AS tree', [sql]);
+/**
+ * Trades the session's transaction for a read-only one and parses `sql` with DuckDB's parser, without
+ * binding it (binding alone would open the files it names): one round trip, the text as a string literal.
+ */
+async function beginAndParse(session: WarehouseSession, sql: string): Promise<unknown[]> {
+  const [row] = await session.query<{ tree: string }>(
+    `ROLLBACK; BEGIN TRANSACTION READ ONLY; SELECT json_serialize_sql(${duckdbDialect.literal(sql)}) AS tree`,
+  );
   const tree = JSON.parse(row.tree) as { error: boolean; error_message?: string; statements?: unknown[] };
   if (tree.error) {
     const message = tree.error_message ?? 'unparsable';
@@ -83,23 +89,40 @@ async function parse(warehouse: Warehouse, sql: string): Promise<unknown[]> {
   return tree.statements ?? [];
 }
 
-/** The catalog's relations as `catalog.schema.name`, lower case, and the databases an unqualified name searches. */
-async function catalogRelations(warehouse: Warehouse): Promise<{ relations: Set<string>; searched: string[] }> {
-  const rows = await warehouse.query<{ c: string; s: string; n: string; current: string }>(
-    `SELECT database_name AS c, schema_name AS s, table_name AS n, current_database() AS current FROM duckdb_tables()
-     UNION ALL SELECT database_name, schema_name, view_name, current_database() FROM duckdb_views()`,
-  );
-  return {
-    relations: new Set(rows.map((r) => `${r.c}.${r.s}.${r.n}`.toLowerCase())),
-    searched: [rows[0]?.current ?? '', 'temp', 'system'].map((d) => d.toLowerCase()),
+/** Relations of the catalog as `catalog.schema.name`, lower case, and the databases an unqualified name searches. */
+interface CatalogSlice {
+  relations: Set<string>;
+  searched: string[];
+}
+
+/**
+ * The views, then (only if a name is still unresolved) the tables, whose name is one of the query's: an
+ * exact lookup of what the query names instead of the whole catalog. `duckdb_tables()` builds every
+ * table's row (its SQL text included) whatever the filter, so it is skipped when views resolve every name.
+ */
+async function catalogSlice(session: WarehouseSession, named: Named): Promise<CatalogSlice> {
+  const names = JSON.stringify([...new Set(named.relations.map((r) => r.name))]);
+  const slice: CatalogSlice = { relations: new Set(), searched: [] };
+  const add = async (listing: 'duckdb_views' | 'duckdb_tables', column: string): Promise<void> => {
+    const [row] = await session.query<{ current: string; found: string[] | null }>(
+      `SELECT current_database() AS current, list(lower(database_name || '.' || schema_name || '.' || ${column})) AS found
+       FROM ${listing}() WHERE list_contains(from_json(?::JSON, '["VARCHAR"]'), lower(${column}))`,
+      [names],
+    );
+    for (const r of row.found ?? []) slice.relations.add(r);
+    slice.searched = [row.current, 'temp', 'system'].map((d) => d.toLowerCase());
   };
+  await add('duckdb_views', 'view_name');
+  if (named.relations.every((ref) => resolves(ref, named, slice))) return slice;
+  await add('duckdb_tables', 'table_name');
+  return slice;
 }
 
 /**
  * Whether a relation resolves to a table or view of the catalog. DuckDB tries a name that does not as a
  * file (`FROM '/etc/passwd'`), so such a name is refused before DuckDB sees it.
  */
-function resolves(ref: RelationRef, named: Named, catalog: { relations: Set<string>; searched: string[] }): boolean {
+function resolves(ref: RelationRef, named: Named, catalog: CatalogSlice): boolean {
   const { relations, searched } = catalog;
   if (ref.catalog) return relations.has(`${ref.catalog}.${ref.schema}.${ref.name}`);
   // `a.b` is schema a's b, or database a's main.b.
@@ -118,16 +141,9 @@ function resolves(ref: RelationRef, named: Named, catalog: { relations: Set<stri
   );
 }
 
-/**
- * Runs one SELECT without letting it write or reach outside the warehouse: the statement is parsed
- * first (anything but a single SELECT is refused, so COPY, ATTACH, INSTALL/LOAD, SET and DDL never run),
- * every relation must be a table or view of the catalog, table functions come from a short list of
- * generators and catalog listings, and the SELECT runs in a read-only transaction.
- * DuckDB's `enable_external_access` cannot do this job here: it is instance-wide and one-way, and the
- * instance is the worker's, which reads landing files and writes exports.
- */
-export async function queryReadOnly(warehouse: Warehouse, sql: string): Promise<Row[]> {
-  const statements = await parse(warehouse, sql);
+/** In a read-only transaction from now on, refuses what the parse tree of `sql` names outside the catalog's tables and views; throws {@link BadSqlError}. */
+async function check(session: WarehouseSession, sql: string): Promise<void> {
+  const statements = await beginAndParse(session, sql);
   if (statements.length !== 1) throw new BadSqlError('send one SELECT at a time');
   const named = collect(statements, { relations: [], tableFunctions: [], showTargets: [], ctes: new Set() });
   const fn = named.tableFunctions.find((f) => !ALLOWED_TABLE_FUNCTIONS.has(f));
@@ -140,7 +156,8 @@ export async function queryReadOnly(warehouse: Warehouse, sql: string): Promise<
   if (oddCte !== undefined) {
     throw new BadSqlError(`the CTE name "${oddCte}" is refused: name CTEs with plain identifiers (letters, digits, _)`);
   }
-  const catalog = await catalogRelations(warehouse);
+  if (named.relations.length === 0) return;
+  const catalog = await catalogSlice(session, named);
   const unknown = named.relations.find((r) => !resolves(r, named, catalog));
   if (unknown !== undefined) {
     const name = [unknown.catalog, unknown.schema, unknown.name].filter(Boolean).join('.');
@@ -148,14 +165,27 @@ export async function queryReadOnly(warehouse: Warehouse, sql: string): Promise<
       `Table or view ${name} does not exist (queries read the warehouse's tables and views only, never files)`,
     );
   }
+}
+
+/**
+ * Runs one SELECT without letting it write or reach outside the warehouse: the statement is parsed
+ * first (anything but a single SELECT is refused, so COPY, ATTACH, INSTALL/LOAD, SET and DDL never run),
+ * every relation must be a table or view of the catalog, table functions come from a short list of
+ * generators and catalog listings, and the SELECT runs in a read-only transaction.
+ * DuckDB's `enable_external_access` cannot do this job here: it is instance-wide and one-way, and the
+ * instance is the worker's, which reads landing files and writes exports.
+ * The check and the SELECT run on one connection in one read-only transaction, so the catalog the
+ * check reads is the very one the SELECT binds against: a relation dropped meanwhile cannot turn into a
+ * file read between the two.
+ */
+export async function queryReadOnly(warehouse: Warehouse, sql: string): Promise<Row[]> {
   let rows: Row[] = [];
   const done = new Error('read-only query: done');
   await warehouse
     .transaction(async (tx) => {
       // The session is one connection: its transaction is traded for a read-only one, in which DuckDB
       // itself refuses every write (nextval included). Were it not one connection, ROLLBACK would fail.
-      await tx.execute('ROLLBACK');
-      await tx.execute('BEGIN TRANSACTION READ ONLY');
+      await check(tx, sql);
       rows = await tx.query(sql);
       throw done;
     })
