@@ -163,8 +163,12 @@ function resourcePath(n: ManifestNode): string {
 /** One node of the engine's manifest in dbt's v12 shape. */
 function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
   const database = m.target.database;
-  const schema = n.relation?.schema ?? m.target.schema;
-  const alias = n.relation?.identifier ?? (typeof n.config.alias === 'string' ? n.config.alias : n.name);
+  // A test's is its audit relation, named whether or not it stores failures there (as dbt does).
+  const where = n.relation ?? n.auditRelation;
+  const schema = where?.schema ?? m.target.schema;
+  const alias = where?.identifier ?? (typeof n.config.alias === 'string' ? n.config.alias : n.name);
+  const relational =
+    n.resourceType === 'test' ? n.config.store_failures === true : n.config.materialized !== 'ephemeral';
   const parents = n.dependsOn.map((p) => m.nodes[p]).filter((p): p is ManifestNode => !!p);
   const sources = n.dependsOn.map((p) => m.sources[p]).filter((s): s is ManifestSource => !!s);
   const common: DbtJson = {
@@ -191,10 +195,7 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     build_path: null,
     unrendered_config: {},
     created_at: createdAt,
-    relation_name:
-      n.relation && n.config.materialized !== 'ephemeral'
-        ? relationName(database, n.relation.schema, n.relation.identifier)
-        : null,
+    relation_name: where && relational ? relationName(database, where.schema, where.identifier) : null,
     raw_code: n.generic ? `{{ test_${n.generic.name.split('.').pop()}(**_dbt_generic_test_kwargs) }}` : n.rawSql,
     doc_blocks: [],
     language: 'sql',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DBT_ARTIFACTS_VERSION, type DbtJson } from './artifacts-manifest';
 import { readProjectFile } from './project-files';
@@ -33,8 +33,13 @@ function dbtStatus(n: NodeOutcome): string {
   return n.status === 'warn' ? 'success' : n.status;
 }
 
-/** One run's results in dbt's run_results.json shape (schema v6). */
-export function dbtRunResults(nodes: readonly NodeOutcome[], run: RunDescription, finishedAt = new Date()): DbtJson {
+/** One run's results in dbt's run_results.json shape (schema v6); `relations` names each node's relation (`relation_name`). */
+export function dbtRunResults(
+  nodes: readonly NodeOutcome[],
+  run: RunDescription,
+  finishedAt = new Date(),
+  relations: Readonly<Record<string, string | null>> = {},
+): DbtJson {
   return {
     metadata: {
       dbt_schema_version: RUN_RESULTS_SCHEMA,
@@ -58,7 +63,7 @@ export function dbtRunResults(nodes: readonly NodeOutcome[], run: RunDescription
         unique_id: n.id,
         compiled: null,
         compiled_code: null,
-        relation_name: null,
+        relation_name: relations[n.id] ?? null,
         batch_results: null,
       };
     }),
@@ -74,7 +79,17 @@ export function writeRunResults(projectDir: string, nodes: readonly NodeOutcome[
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'run_results.json');
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(dbtRunResults(nodes, run)));
+  writeFileSync(tmp, JSON.stringify(dbtRunResults(nodes, run, new Date(), relationNames(dir))));
   renameSync(tmp, file);
   return file;
+}
+
+/** Each node's `relation_name` in the manifest.json beside (a test's audit relation when it stores failures). */
+function relationNames(dir: string): Record<string, string | null> {
+  const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) return {};
+  const { nodes } = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: Record<string, { relation_name?: string | null }>;
+  };
+  return Object.fromEntries(Object.entries(nodes).map(([id, n]) => [id, n.relation_name ?? null]));
 }
