@@ -18,6 +18,7 @@ import { buildExternal } from './external';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
 import { storeFailures } from './store-failures';
+import { persistDocs } from './persist-docs';
 import { buildSnapshot } from './snapshot';
 import { runProjectHooks, withNodeHooks, type RunHooksInput } from './hooks';
 import { runUnitTest, type UnitTestOutcome } from './unit-tests';
@@ -285,6 +286,7 @@ export function createTransformActivities(deps: TransformDeps) {
                   const existed =
                     grantsOf(node) && builds ? (await relationKind(w, node.relation!)) !== undefined : false;
                   const out = await buildNode(w, manifest, node, input);
+                  await persistDocs(w, manifest, node);
                   await dropEarlierScratch(w, node, input.invocationId);
                   grants = await applyGrants(w, manifest, node, { existed, replaced: replacesRelation(node, input) });
                   return out;
