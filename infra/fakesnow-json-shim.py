@@ -579,6 +579,23 @@ def patch_fakesnow():
     extract_comment_on_columns = transforms.extract_comment_on_columns
     transforms.extract_comment_on_columns = lambda expression: extract_comment_on_columns(column_comment(expression))
 
+    import fakesnow.cursor
+
+    describe_last_sql = fakesnow.cursor.FakeSnowflakeCursor._describe_last_sql
+
+    def describe_comment(self):
+        # The server describes each statement's result by DESCRIBE-ing it: DuckDB cannot describe a COMMENT
+        # ON COLUMN, whose result is Snowflake's DDL status.
+        if not isinstance(self._last_transformed, exp.Comment):
+            return describe_last_sql(self)
+        ran, self._last_sql = self._last_sql, fakesnow.cursor.SQL_SUCCESS
+        try:
+            return describe_last_sql(self)
+        finally:
+            self._last_sql = ran
+
+    fakesnow.cursor.FakeSnowflakeCursor._describe_last_sql = describe_comment
+
     import fakesnow.info_schema as info_schema
 
     insert_table_comment_sql = info_schema.insert_table_comment_sql
