@@ -90,8 +90,8 @@ function entry(
 }
 
 /**
- * What `dbt docs generate` writes as `target/catalog.json` (schema v1): each built model, seed and snapshot
- * and each source table with its columns, types and comments (`persist_docs`), read from the warehouse's
+ * What `dbt docs generate` writes as `target/catalog.json` (schema v1): each built model, seed and snapshot,
+ * each test's stored failures and each source table with its columns, types and comments (`persist_docs`), read from the warehouse's
  * information schema, types as the engine names them.
  * Returns the file and how many relations it holds.
  */
@@ -99,15 +99,19 @@ export async function writeCatalog(
   manifest: Manifest,
   reader: AuditSource,
 ): Promise<{ file: string; relations: number }> {
-  const built = Object.values(manifest.nodes).filter((n) => n.relation && n.config.materialized !== 'ephemeral');
+  // Tests that store their failing rows are relations too, as dbt's catalog lists them.
+  const built = Object.values(manifest.nodes).flatMap((n) => {
+    if (n.resourceType === 'test') return n.config.store_failures === true ? [{ ...n, relation: n.auditRelation }] : [];
+    return n.relation && n.config.materialized !== 'ephemeral' ? [n] : [];
+  });
   const sources = Object.values(manifest.sources);
-  const schemas = [...new Set([...built, ...sources].map((x) => x.relation!.schema))];
+  const schemas = [...new Set([...built, ...sources].flatMap((x) => x.relation?.schema ?? []))];
   const columns = schemas.length ? await columnsIn(reader, schemas) : new Map<string, ColumnRow[]>();
   const db = manifest.target.database;
   const pick = (xs: ReadonlyArray<{ id: string; relation?: Relation }>) =>
     Object.fromEntries(
       xs.flatMap((x) => {
-        const e = entry(x.id, x.relation!, db, columns);
+        const e = x.relation && entry(x.id, x.relation, db, columns);
         return e ? [[x.id, e]] : [];
       }),
     );

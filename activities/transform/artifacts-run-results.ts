@@ -84,12 +84,16 @@ export function writeRunResults(projectDir: string, nodes: readonly NodeOutcome[
   return file;
 }
 
-/** Each node's `relation_name` in the manifest.json beside (a test's audit relation when it stores failures). */
+/**
+ * Each node's `relation_name` in the manifest.json beside (a test's audit relation when it stores failures);
+ * dbt-core leaves a seed's result without one.
+ */
 function relationNames(dir: string): Record<string, string | null> {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return {};
-  const { nodes } = JSON.parse(readFileSync(file, 'utf8')) as {
-    nodes: Record<string, { relation_name?: string | null }>;
-  };
-  return Object.fromEntries(Object.entries(nodes).map(([id, n]) => [id, n.relation_name ?? null]));
+  type Node = { resource_type: string; relation_name?: string | null };
+  const { nodes } = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Record<string, Node> };
+  return Object.fromEntries(
+    Object.entries(nodes).map(([id, n]) => [id, n.resource_type === 'seed' ? null : (n.relation_name ?? null)]),
+  );
 }
