@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { DbtCommand } from '../activities/transform';
@@ -147,12 +148,16 @@ export async function dbtCommand(
     );
     total = r.models.length;
     show(r.models);
-    const { writeRunResults } = await import('../activities/transform');
-    writeRunResults(projectDir, r.models, {
-      command,
-      startedAt: new Date(started),
-      args: { select: opts.select, exclude: opts.exclude, full_refresh: opts.fullRefresh },
-    });
+    // The run writes run_results.json itself; here only when it could not write this host's project (an older
+    // worker, a worker on another host, a target/ it could not write).
+    if (!(r.runResults?.file && existsSync(r.runResults.file))) {
+      const { writeRunResults } = await import('../activities/transform');
+      writeRunResults(projectDir, r.models, {
+        command,
+        startedAt: new Date(started),
+        args: { select: opts.select, exclude: opts.exclude, full_refresh: opts.fullRefresh },
+      });
+    }
     for (const h of r.hooks ?? []) {
       const time = h.durationMs === undefined ? '' : ` in ${(h.durationMs / 1000).toFixed(2)}s`;
       log(h.status === 'success' ? `${h.kind}: OK (${h.hooks} hooks${time})` : `${h.kind}: ERROR\n      ${h.error}`);

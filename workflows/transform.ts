@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   defineQuery,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -11,10 +12,12 @@ import type {
   DbtCommand,
   ManifestRef,
   NodeRunResult,
+  NodeTiming,
   NotRunResource,
   PlannedNode,
   RunHookKind,
   RunHookResult,
+  RunResultsStored,
 } from '../activities/transform';
 import { descendantsOf } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
@@ -22,7 +25,8 @@ import { RunQueue } from '../lib/run-queue';
 import { errorClassOf, exhaustedActivities } from './failure-info';
 import { lineageEmitter } from './lineage-emitter';
 import { nodeEndEvents, nodeLineageEvents, nodeStartEvent, type TimedOutcome } from './transform-lineage';
-import { isUnregisteredLocal, localRunNode } from './transform-local-nodes';
+import { isUnregisteredLocal, LOCAL_GATE_PATCH, LocalGate, localRunNode } from './transform-local-nodes';
+import { storeRunResults } from './transform-run-results';
 import { warehouseActivities, type StepOptions } from './step-options';
 
 /** Input of {@link transform}: dbt's command line, as data. */
@@ -74,6 +78,8 @@ export interface ModelOutcome {
   errorType?: string;
   /** The node's activity failed its last attempt. */
   retriesExhausted?: boolean;
+  /** Its compile and execute phases, as run_results.json lists them. */
+  timing?: NodeTiming[];
 }
 
 /** How a project's `on-run-start` or `on-run-end` hooks ran. */
@@ -96,6 +102,8 @@ export interface TransformResult {
   hooks?: HookOutcome[];
   /** Declared resources the engine does not run (unit tests, the semantic layer), as the plan reported them. */
   notRun?: NotRunResource[];
+  /** Where the run wrote its run_results.json (runs started before that step have none). */
+  runResults?: RunResultsStored;
 }
 
 /** Live progress of a transform run. */
@@ -111,7 +119,12 @@ export interface TransformProgress {
  */
 export function nodeSummary(node: PlannedNode): string {
   const tests = node.tests?.length ?? 0;
-  return `${node.type} ${node.name}${node.table ? ` → ${node.table}` : ''}${tests ? ` + ${tests} test${tests > 1 ? 's' : ''}` : ''}`;
+  return `${nodeLabel(node)}${tests ? ` + ${tests} test${tests > 1 ? 's' : ''}` : ''}`;
+}
+
+/** A node as {@link nodeSummary} names it, without its tests: `model stg_claims → staging.stg_claims`. */
+export function nodeLabel(node: { type: string; name: string; table?: string }): string {
+  return `${node.type} ${node.name}${node.table ? ` → ${node.table}` : ''}`;
 }
 
 /** Query: nodes finished so far and nodes running. */
@@ -194,6 +207,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     ...input.vars,
   };
   const localNode = await localRunNode(input.steps);
+  const gate = new LocalGate(localNode !== undefined && patched(LOCAL_GATE_PATCH));
   const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
   const plan = await acts.planTransform({
     projectDir: input.projectDir,
@@ -249,6 +263,9 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     return [{ outcome: outcome.get(id)!, startedMs }, ...tests];
   };
   const launch = async (node: PlannedNode): Promise<void> => {
+    const local = node.local ? localNode : undefined;
+    // Only behind the gate's patch: an await here would move where earlier runs scheduled their nodes.
+    if (local && gate.on) await gate.open();
     const started = Date.now();
     startedAt.set(node.id, started);
     report?.started?.(plan, node.id, started);
@@ -256,10 +273,13 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     /** In `build`, a failing test of the node skips its children even while its quality check runs. */
     let testsFailed = false;
     try {
-      const runNode = localNode && node.local ? localNode : acts.runNode;
-      const r: NodeRunResult = await runNode.executeWithOptions({ summary: nodeSummary(node) }, [
+      const args: Parameters<typeof acts.runNode> = [
         { ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) },
-      ]);
+      ];
+      const options = { summary: nodeSummary(node) };
+      const r: NodeRunResult = local
+        ? await local.executeWithOptions(options, args)
+        : await gate.viaServer(() => acts.runNode.executeWithOptions(options, args));
       built.add(node.id);
       for (const t of r.tests ?? []) {
         outcome.set(t.id, {
@@ -270,6 +290,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
           rows: t.rows,
           durationMs: t.ms,
           error: t.message,
+          timing: t.timing,
         });
         if (t.status === 'fail' || t.status === 'error') testsFailed = true;
       }
@@ -286,11 +307,9 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
         });
         // Built is enough (not checked): two tables whose rules read each other must not wait on each other.
         await condition(() => waitFor.every((id) => built.has(id) || outcome.has(id)));
-        checked = await acts.runQualityRuleFile({
-          file: rules.file,
-          runId: input.qualityRunId!,
-          interval: input.interval!,
-        });
+        checked = await gate.viaServer(() =>
+          acts.runQualityRuleFile({ file: rules.file, runId: input.qualityRunId!, interval: input.interval! }),
+        );
       }
       const quarantined = checked?.quarantined;
       outcome.set(node.id, {
@@ -300,6 +319,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
         quarantined,
         durationMs: r.ms ?? Date.now() - started,
         error: r.message,
+        timing: r.timing,
       });
       report?.ended?.(plan, timed(node.id));
       if (testsFailed) return; // the queue heard of the failure when the tests failed
@@ -360,7 +380,10 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
       testOutcomes(n, 'skipped', 'an upstream node failed');
       outcome.set(id, { model: n.name, id, type: n.type, status: 'skipped', error: 'an upstream node failed' });
     }
-    for (const id of start) inFlight.push(launch(byId.get(id)!));
+    const ready = start.map((id) => byId.get(id)!);
+    // Activities first: a local node started before them in this task would hold them back (LocalGate).
+    const order = gate.on ? [...ready.filter((n) => !n.local), ...ready.filter((n) => n.local)] : ready;
+    for (const n of order) inFlight.push(launch(n));
     if (queue.pendingCount > 0 && queue.activeCount > 0) {
       // A node finished, or one moved on to its quality check and freed its thread: re-evaluate.
       const seen = queue.version;
@@ -384,10 +407,13 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
   const failed =
     models.filter((m) => m.status === 'error' || m.status === 'fail').length +
     hooks.filter((h) => h.status === 'error').length;
+  // dbt writes run_results.json after every command that runs nodes; so does the run, at its very end.
+  const runResults = await storeRunResults(input.steps, plan, { ...input, command: input.command ?? 'build' }, models);
   return {
     models,
     failed,
     ...(plan.notRun ? { notRun: plan.notRun } : {}),
     ...(plan.runHooks ? { hooks } : {}),
+    ...(runResults ? { runResults } : {}),
   };
 }

@@ -3,7 +3,7 @@ import type { ManifestNode } from './manifest-types';
 import { DBT_BUILTINS } from './packages/dbt-builtins';
 import { internalName, rewriteTemplate } from './packages/jinja-rewrite';
 import { splitTemplate } from './packages/jinja-tokens';
-import { DBT_NAMESPACE, genericTestMacro, scopeFor, type MacroLibrary } from './packages/macro-library';
+import { DBT_NAMESPACE, dispatchTarget, genericTestMacro, scopeFor, type MacroLibrary } from './packages/macro-library';
 import { installedPackages } from './packages/package-specs';
 import { macroFilesOf } from './parse/parse-macros';
 import { findFiles, readProjectFile } from './project-files';
@@ -73,10 +73,38 @@ function idsByInternalName(lib: MacroLibrary): Map<string, string> {
   return out;
 }
 
+/** `adapter.dispatch('name')`, `adapter.dispatch('name', 'pkg')` and their keyword forms, with literal strings. */
+const DISPATCH =
+  /adapter\s*\.\s*dispatch\s*\(\s*(?:macro_name\s*=\s*)?(['"])(\w+)\1\s*(?:,\s*(?:macro_namespace\s*=\s*)?(['"])(\w+)\3\s*)?\)/g;
+
+/**
+ * The macros the literal `adapter.dispatch` calls of a template reach, as dbt-core's static parser lists them:
+ * the macro the name resolves to from `pkg` and the implementation dispatch picks for the adapter.
+ */
+function dispatchedCalls(lib: MacroLibrary, pkg: string, adapterType: string, text: string, self?: string): string[] {
+  const scope = scopeFor(lib, pkg);
+  return [...text.matchAll(DISPATCH)].flatMap((m) => {
+    const [name, namespace] = [m[2], m[4]];
+    // dbt skips the name of the dispatching macro itself, wherever the name would resolve.
+    const named = name === self ? undefined : scope.bare(name);
+    return [named, dispatchTarget(lib, pkg, adapterType, name, namespace)].filter((n): n is string => !!n);
+  });
+}
+
 /** The macros a template of package `pkg` calls, as dbt's `depends_on.macros`, sorted. */
-function callsOf(lib: MacroLibrary, ids: Map<string, string>, pkg: string, text: string, self?: string): string[] {
-  const used = rewriteTemplate(text, scopeFor(lib, pkg)).used;
-  const out = [...used].map((n) => ids.get(n)).filter((id): id is string => !!id && id !== self);
+function callsOf(
+  lib: MacroLibrary,
+  ids: Map<string, string>,
+  pkg: string,
+  adapterType: string,
+  text: string,
+  self?: { id: string; name: string },
+): string[] {
+  const used = [
+    ...rewriteTemplate(text, scopeFor(lib, pkg)).used,
+    ...dispatchedCalls(lib, pkg, adapterType, text, self?.name),
+  ];
+  const out = used.map((n) => ids.get(n)).filter((id): id is string => !!id && id !== self?.id);
   return [...new Set(out)].sort();
 }
 
@@ -84,7 +112,7 @@ function callsOf(lib: MacroLibrary, ids: Map<string, string>, pkg: string, text:
  * Every macro of the project, its installed packages and the engine's `dbt` namespace, with its text
  * (`macro_sql`) and the macros it calls, read from the files as dbt's manifest lists them.
  */
-export function macroBlocks(projectDir: string, lib: MacroLibrary): MacroBlock[] {
+export function macroBlocks(projectDir: string, lib: MacroLibrary, adapterType: string): MacroBlock[] {
   const ids = idsByInternalName(lib);
   const files: Array<{ pkg: string; path: string; text: string }> = [
     ...macroFilesOf(projectDir, readProjectFile(projectDir)).map((f) => ({ pkg: lib.root, ...f })),
@@ -98,7 +126,14 @@ export function macroBlocks(projectDir: string, lib: MacroLibrary): MacroBlock[]
     blocksOf(f.text.trim(), ['macro', 'test']).map((b) => {
       const name = b.kind === 'test' ? `test_${b.name}` : b.name;
       const id = `macro.${f.pkg}.${name}`;
-      return { id, name, pkg: f.pkg, path: f.path, sql: b.text, calls: callsOf(lib, ids, f.pkg, b.text, id) };
+      return {
+        id,
+        name,
+        pkg: f.pkg,
+        path: f.path,
+        sql: b.text,
+        calls: callsOf(lib, ids, f.pkg, adapterType, b.text, { id, name }),
+      };
     }),
   );
 }
@@ -107,12 +142,12 @@ export function macroBlocks(projectDir: string, lib: MacroLibrary): MacroBlock[]
  * The macros a node calls, as dbt's `depends_on.macros`: those its SQL calls; for a generic test, its test
  * macro when the project or a package defines it (the engine runs dbt's four core tests without macros).
  */
-export function nodeMacros(lib: MacroLibrary, n: ManifestNode): string[] {
+export function nodeMacros(lib: MacroLibrary, n: ManifestNode, adapterType: string): string[] {
   if (n.generic) {
     const test = genericTestMacro(lib, n.generic.name);
     return test ? [`macro.${test}`] : [];
   }
-  return n.rawSql ? callsOf(lib, idsByInternalName(lib), lib.root, n.rawSql) : [];
+  return n.rawSql ? callsOf(lib, idsByInternalName(lib), lib.root, adapterType, n.rawSql) : [];
 }
 
 /** The project's `{% docs %}` blocks, from the markdown files under its resource folders (dbt's default docs-paths). */

@@ -160,6 +160,19 @@ function resourcePath(n: ManifestNode): string {
   return n.path.split('/').slice(1).join('/') || n.path;
 }
 
+/** A node's relation as dbt's `relation_name` says it; null for ephemeral models and tests that store no failures. */
+export function nodeRelationName(m: Manifest, n: ManifestNode): string | null {
+  if (n.resourceType === 'test') {
+    const audit = n.auditRelation;
+    return audit && n.config.store_failures === true
+      ? relationName(m.target.database, audit.schema, audit.identifier)
+      : null;
+  }
+  return n.relation && n.config.materialized !== 'ephemeral'
+    ? relationName(m.target.database, n.relation.schema, n.relation.identifier)
+    : null;
+}
+
 /** One node of the engine's manifest in dbt's v12 shape. */
 function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
   const database = m.target.database;
@@ -167,8 +180,6 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
   const where = n.relation ?? n.auditRelation;
   const schema = where?.schema ?? m.target.schema;
   const alias = where?.identifier ?? (typeof n.config.alias === 'string' ? n.config.alias : n.name);
-  const relational =
-    n.resourceType === 'test' ? n.config.store_failures === true : n.config.materialized !== 'ephemeral';
   const parents = n.dependsOn.map((p) => m.nodes[p]).filter((p): p is ManifestNode => !!p);
   const sources = n.dependsOn.map((p) => m.sources[p]).filter((s): s is ManifestSource => !!s);
   const common: DbtJson = {
@@ -195,14 +206,14 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     build_path: null,
     unrendered_config: {},
     created_at: createdAt,
-    relation_name: where && relational ? relationName(database, where.schema, where.identifier) : null,
+    relation_name: nodeRelationName(m, n),
     raw_code: n.generic ? `{{ test_${n.generic.name.split('.').pop()}(**_dbt_generic_test_kwargs) }}` : n.rawSql,
     doc_blocks: [],
     language: 'sql',
     refs: parents.map((p) => ({ name: p.name, package: null, version: null })),
     sources: sources.map((s) => [s.sourceName, s.name]),
     metrics: [],
-    depends_on: { macros: nodeMacros(m.macros, n), nodes: n.dependsOn },
+    depends_on: { macros: nodeMacros(m.macros, n, m.target.type), nodes: n.dependsOn },
     compiled_path: null,
     contract: dbtContract(n),
   };
@@ -301,7 +312,7 @@ function dbtSource(m: Manifest, s: ManifestSource, createdAt: number): DbtJson {
 /** The macros of the project, its packages and the engine's `dbt` namespace, by dbt's unique id, with their text. */
 function dbtMacros(m: Manifest, createdAt: number): Record<string, DbtJson> {
   const out: Record<string, DbtJson> = {};
-  for (const b of macroBlocks(m.projectDir, m.macros)) {
+  for (const b of macroBlocks(m.projectDir, m.macros, m.target.type)) {
     out[b.id] = {
       name: b.name,
       resource_type: 'macro',

@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { DBT_ARTIFACTS_VERSION, type DbtJson } from './artifacts-manifest';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { activityContext } from '../heartbeat';
+import type { Warehouse } from '../warehouse';
+import { DBT_ARTIFACTS_VERSION, nodeRelationName, type DbtJson } from './artifacts-manifest';
+import { loadManifest, nodeSqlFile, targetDir, type ManifestRef } from './manifest-store';
+import type { Manifest } from './manifest-types';
 import { readProjectFile } from './project-files';
 
 /** `metadata.dbt_schema_version` of dbt's run_results.json. */
 export const RUN_RESULTS_SCHEMA = 'https://schemas.getdbt.com/dbt/run-results/v6.json';
+
+/** One phase of a node's run, as dbt's `timing` lists it (ISO times). */
+export interface NodeTiming {
+  name: 'compile' | 'execute';
+  startedAt: string;
+  completedAt: string;
+}
 
 /** How one node of a run ended, as the transform workflow reports it. */
 export interface NodeOutcome {
@@ -15,6 +26,8 @@ export interface NodeOutcome {
   rows?: number;
   durationMs?: number;
   error?: string;
+  /** Its compile and execute phases, when the node ran. */
+  timing?: NodeTiming[];
 }
 
 /** What a command ran: its name, arguments and when it started. */
@@ -22,6 +35,14 @@ export interface RunDescription {
   command: string;
   startedAt: Date;
   args: Record<string, unknown>;
+  /** dbt's `invocation_id`; a fresh one when omitted. */
+  invocationId?: string;
+}
+
+/** What the manifest says of a node that dbt repeats in its result: compiled SQL and relation. */
+interface NodeDetails {
+  compiledCode: string | null;
+  relationName: string | null;
 }
 
 const TESTS = new Set(['test', 'unit_test']);
@@ -33,37 +54,43 @@ function dbtStatus(n: NodeOutcome): string {
   return n.status === 'warn' ? 'success' : n.status;
 }
 
-/** One run's results in dbt's run_results.json shape (schema v6); `relations` names each node's relation (`relation_name`). */
+/** One run's results in dbt's run_results.json shape (schema v6); `details` adds compiled SQL and relations. */
 export function dbtRunResults(
   nodes: readonly NodeOutcome[],
   run: RunDescription,
   finishedAt = new Date(),
-  relations: Readonly<Record<string, string | null>> = {},
+  details: (id: string) => NodeDetails | undefined = () => undefined,
 ): DbtJson {
   return {
     metadata: {
       dbt_schema_version: RUN_RESULTS_SCHEMA,
       dbt_version: DBT_ARTIFACTS_VERSION,
       generated_at: finishedAt.toISOString(),
-      invocation_id: randomUUID(),
+      invocation_id: run.invocationId ?? randomUUID(),
       invocation_started_at: run.startedAt.toISOString(),
       env: {},
     },
     results: nodes.map((n) => {
       const test = TESTS.has(n.type);
       const seconds = (n.durationMs ?? 0) / 1000;
+      const d = details(n.id);
       return {
         status: dbtStatus(n),
-        timing: [],
+        timing: (n.timing ?? []).map((t) => ({
+          name: t.name,
+          started_at: t.startedAt,
+          completed_at: t.completedAt,
+        })),
         thread_id: 'Thread-1',
         execution_time: seconds,
         adapter_response: test || n.rows === undefined ? {} : { _message: 'OK', rows_affected: n.rows },
         message: n.error ?? (test ? null : n.status === 'success' ? 'OK' : null),
         failures: test ? (n.rows ?? null) : null,
         unique_id: n.id,
-        compiled: null,
-        compiled_code: null,
-        relation_name: relations[n.id] ?? null,
+        compiled: d?.compiledCode ? true : null,
+        compiled_code: d?.compiledCode ?? null,
+        // dbt-core names no relation in a seed's result; a test's is its audit relation when it stores failures.
+        relation_name: n.type === 'seed' ? null : (d?.relationName ?? null),
         batch_results: null,
       };
     }),
@@ -72,28 +99,97 @@ export function dbtRunResults(
   };
 }
 
+/** Writes a file whole or not at all; two writers of the same file each rename their own temporary file. */
+function writeWhole(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
 /** Writes `run_results.json` into the project's target folder, as dbt does after every command that runs nodes. */
 export function writeRunResults(projectDir: string, nodes: readonly NodeOutcome[], run: RunDescription): string {
   const { targetPath } = readProjectFile(projectDir);
-  const dir = isAbsolute(targetPath) ? targetPath : join(projectDir, targetPath);
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'run_results.json');
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(dbtRunResults(nodes, run, new Date(), relationNames(dir))));
-  renameSync(tmp, file);
+  const file = join(isAbsolute(targetPath) ? targetPath : join(projectDir, targetPath), 'run_results.json');
+  writeWhole(file, JSON.stringify(dbtRunResults(nodes, run)));
   return file;
 }
 
+/** Input of the `storeRunResults` activity: the run's node outcomes (ids and counts, never rows) and its manifest. */
+export interface StoreRunResultsInput extends ManifestRef {
+  workflowId: string;
+  /** dbt's `invocation_id`, fixed by the workflow so every attempt writes the same file. */
+  invocationId: string;
+  command: string;
+  /** ISO times of the run's start and end, from the workflow. */
+  startedAt: string;
+  finishedAt: string;
+  args: Record<string, unknown>;
+  nodes: NodeOutcome[];
+}
+
+/** Where `storeRunResults` wrote: the project's target/run_results.json, or the copy kept by workflow id. */
+export interface RunResultsStored {
+  file?: string;
+  copy?: string;
+}
+
+/** A node's compiled SQL as this run wrote it on this host (an older file is an earlier run's). */
+function compiledCode(manifest: Manifest, id: string, since: number): string | null {
+  const node = manifest.nodes[id];
+  if (!node) return null;
+  const file = nodeSqlFile(manifest, node, 'run');
+  if (!existsSync(file) || statSync(file).mtimeMs < since) return null;
+  return readFileSync(file, 'utf8').replace(/\n$/, '');
+}
+
+/** A workflow id as a file name (pipeline steps' ids carry an interval's colons). */
+const fileNameOf = (workflowId: string) => workflowId.replace(/[^A-Za-z0-9._-]/g, '_');
+
 /**
- * Each node's `relation_name` in the manifest.json beside (a test's audit relation when it stores failures);
- * dbt-core leaves a seed's result without one.
+ * The activity that writes a transform run's run_results.json at its end: into the project's target/ when
+ * this worker sees the project, else as `<runResultsDir>/<workflow id>.json`. The same input always writes
+ * the same bytes, so a retry or a second worker rewrites the same file; a folder it cannot write is
+ * warned about, never a failed run.
  */
-function relationNames(dir: string): Record<string, string | null> {
-  const file = join(dir, 'manifest.json');
-  if (!existsSync(file)) return {};
-  type Node = { resource_type: string; relation_name?: string | null };
-  const { nodes } = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Record<string, Node> };
-  return Object.fromEntries(
-    Object.entries(nodes).map(([id, n]) => [id, n.resource_type === 'seed' ? null : (n.relation_name ?? null)]),
-  );
+export function createRunResultsActivities(deps: { warehouse: Warehouse; cacheDir: string; runResultsDir: string }) {
+  return {
+    /** Writes the run's run_results.json (see {@link createRunResultsActivities}). */
+    async storeRunResults(input: StoreRunResultsInput): Promise<RunResultsStored> {
+      const manifest = await loadManifest(deps.warehouse, input, deps.cacheDir);
+      // Files written before the run started (minus clock skew between hosts) belong to an earlier run.
+      const since = Date.parse(input.startedAt) - 60_000;
+      const text = JSON.stringify(
+        dbtRunResults(
+          input.nodes,
+          {
+            command: input.command,
+            startedAt: new Date(input.startedAt),
+            args: input.args,
+            invocationId: input.invocationId,
+          },
+          new Date(input.finishedAt),
+          (id) => ({
+            compiledCode: compiledCode(manifest, id, since),
+            relationName: manifest.nodes[id] ? nodeRelationName(manifest, manifest.nodes[id]) : null,
+          }),
+        ),
+      );
+      const tryWrite = (file: string): string | undefined => {
+        try {
+          writeWhole(file, text);
+          return file;
+        } catch (err) {
+          activityContext()?.log.warn('run_results.json not written', { file, error: (err as Error).message });
+          return undefined;
+        }
+      };
+      if (existsSync(join(manifest.projectDir, 'dbt_project.yml'))) {
+        const file = tryWrite(join(targetDir(manifest), 'run_results.json'));
+        if (file) return { file };
+      }
+      const copy = tryWrite(join(deps.runResultsDir, `${fileNameOf(input.workflowId)}.json`));
+      return copy ? { copy } : {};
+    },
+  };
 }

@@ -12,6 +12,13 @@ export { SELECTOR_METHODS, type SelectorMethod } from './selector-methods';
 export { installPackages } from './packages';
 export { checkFreshness, freshnessSources, writeSourcesJson, type FreshnessResult } from './source-freshness';
 export { dbtManifest, type DbtManifestFile } from './artifacts-manifest';
-export { dbtRunResults, writeRunResults, type NodeOutcome } from './artifacts-run-results';
+export {
+  dbtRunResults,
+  writeRunResults,
+  type NodeOutcome,
+  type NodeTiming,
+  type RunResultsStored,
+  type StoreRunResultsInput,
+} from './artifacts-run-results';
 export { writeCatalog } from './artifacts-catalog';
 export { readStateManifest } from './state';

@@ -133,12 +133,17 @@ export async function loadManifest(w: Warehouse, ref: ManifestRef, cacheDir: str
   );
 }
 
-/** Writes a node's compiled SQL to `target/<kind>/<project>/<path>` (kind: compiled or run). */
-export function writeNodeSql(manifest: Manifest, node: ManifestNode, kind: 'compiled' | 'run', sql: string): string {
+/** Where a node's compiled SQL is written: `target/<kind>/<project>/<path>` (kind: compiled or run). */
+export function nodeSqlFile(manifest: Manifest, node: ManifestNode, kind: 'compiled' | 'run'): string {
   // A generic test's file is named for its alias: dbt hashes names of 64 characters or more into it.
   const base = typeof node.config.alias === 'string' ? node.config.alias : node.name;
   const name = node.generic ? `${node.path.replace(/\.ya?ml$/, '')}/${base}.sql` : node.path;
-  const file = join(targetDir(manifest), kind, manifest.projectName, name);
+  return join(targetDir(manifest), kind, manifest.projectName, name);
+}
+
+/** Writes a node's compiled SQL to {@link nodeSqlFile}. */
+export function writeNodeSql(manifest: Manifest, node: ManifestNode, kind: 'compiled' | 'run', sql: string): string {
+  const file = nodeSqlFile(manifest, node, kind);
   writeAtomic(file, `${sql}\n`);
   return file;
 }

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { GovernanceConfig } from '../../lib/config/schema';
 import { classified, classifyError, ErrorType, ProjectError } from '../errors';
 import { governModel, type BuiltModel } from '../governance';
@@ -24,6 +24,7 @@ import { runProjectHooks, withNodeHooks, type RunHooksInput } from './hooks';
 import { runUnitTest, type UnitTestOutcome } from './unit-tests';
 import { enforceContract } from './contracts';
 import { hasEnforcedContract } from './parse/parse-checks';
+import { createRunResultsActivities, type NodeTiming } from './artifacts-run-results';
 
 export { DEFAULT_TARGET, planProject, type PlanInput, type PlannedNode, type TransformPlan } from './plan';
 export type { RunHookResult, RunHooksInput } from './hooks';
@@ -73,6 +74,16 @@ export interface NodeRunResult {
   tests?: NodeRunResult[];
   /** Its `grants` config and the grant / revoke statements run (none on an engine that does not apply grants). */
   grants?: GrantsOutcome;
+  /** dbt's phases: compile (the queries its Jinja reads, run ahead) and execute (the build or the test query). */
+  timing?: NodeTiming[];
+}
+
+/** A node's compile and execute phases, from three instants. */
+function timingOf(compileStarted: Date, executeStarted: Date, done: Date): NodeTiming[] {
+  return [
+    { name: 'compile', startedAt: compileStarted.toISOString(), completedAt: executeStarted.toISOString() },
+    { name: 'execute', startedAt: executeStarted.toISOString(), completedAt: done.toISOString() },
+  ];
 }
 
 /** Builds a seed, snapshot or model (its enforced contract checked first). */
@@ -163,8 +174,12 @@ async function runBundledTests(w: Warehouse, manifest: Manifest, input: RunNodeI
     if (!test) throw ApplicationFailure.nonRetryable(`unknown test "${id}"`, ErrorType.BadInput);
     const started = performance.now();
     try {
+      const compileStarted = new Date();
       await prefetchNodeQueries(manifest, test, input, templateQuery(w));
-      out.push({ ...(await runTest(w, manifest, test, input)), ms: Math.round(performance.now() - started) });
+      const executeStarted = new Date();
+      const r = await runTest(w, manifest, test, input);
+      const timing = timingOf(compileStarted, executeStarted, new Date());
+      out.push({ ...r, ms: Math.round(performance.now() - started), timing });
     } catch (err) {
       const failure = err instanceof ProjectError ? undefined : classifyError(err, `test ${test.name} (${test.path})`);
       if (failure && !failure.nonRetryable) throw failure;
@@ -236,6 +251,12 @@ export function createTransformActivities(deps: TransformDeps) {
   const dirOf = (p?: string) => (p ? (isAbsolute(p) ? p : resolve(p)) : deps.projectDir);
   const cacheDir = deps.manifestCacheDir ?? join(deps.projectDir, 'target', 'manifests');
   return {
+    // run_results.json of runs whose project this worker does not see: beside its manifest cache.
+    ...createRunResultsActivities({
+      warehouse: deps.warehouse,
+      cacheDir,
+      runResultsDir: join(dirname(cacheDir), 'run_results'),
+    }),
     /**
      * Parses the project once, writes target/manifest.json, stores the manifest in the warehouse for the
      * other workers, and returns the selected nodes and edges.
@@ -274,10 +295,13 @@ export function createTransformActivities(deps: TransformDeps) {
         withHeartbeat(() =>
           lock.run(table ?? node.id, async () => {
             const started = performance.now();
+            const compileStarted = new Date();
+            let executeStarted = compileStarted;
             let result: NodeRunResult;
             let governed: BuiltModel | undefined;
             try {
               await prefetchNodeQueries(manifest, node, input, templateQuery(w));
+              executeStarted = new Date();
               if (node.resourceType === 'test') {
                 result = await runTest(w, manifest, node, input);
               } else {
@@ -308,6 +332,7 @@ export function createTransformActivities(deps: TransformDeps) {
             }
             const ms = performance.now() - started;
             result.ms = Math.round(ms);
+            result.timing = timingOf(compileStarted, executeStarted, new Date());
             if (input.tests?.length) result.tests = await runBundledTests(w, manifest, input);
             if (deps.governance && governed) await governModel(w, deps.governance, governed);
             recordMillis(

@@ -79,8 +79,9 @@ export function roundTripOf(
   ours: TemporalRun,
 ): Record<'queue' | 'delivery' | 'toTask' | 'taskQueue' | 'taskRun' | 'total', number> {
   const h = ours.history;
+  // Activities only: a local activity's body runs inside a workflow task, not between an activity's started and completed.
   const body = Object.values(ours.body).reduce((n, x) => n + x.ms, 0);
-  const per = (ms: number) => ms / h.activities;
+  const per = (ms: number) => (h.activities ? ms / h.activities : 0);
   const phases = {
     queue: per(h.queueMs),
     delivery: per(h.runMs - body),
@@ -147,6 +148,8 @@ function printTemporalRun(r: RoundFigures, t: Topology): void {
     `  ours through Temporal, ${t} (${TOPOLOGIES[t]}), start → result: ${secs(ours.ms)}  (${nodes} nodes, ${ours.result.failed} failed)`,
   );
   console.log(`    inside the activity functions, by type: ${nodeTimes(ours.body)}`);
+  if (Object.keys(ours.localBody).length)
+    console.log(`    inside the local activity functions, by type: ${nodeTimes(ours.localBody)}`);
   printRoundTrip(ours);
   console.log(
     `    CPU during the run: this process (worker, workflow threads, DuckDB) ${secs(ours.workerCpuMs)}, Temporal dev server ${ours.serverCpuMs === undefined ? '?' : secs(ours.serverCpuMs)}`,

@@ -32,8 +32,10 @@ function cpuSecondsOf(pid: number): number {
 export interface TemporalRun {
   ms: number;
   result: TransformResult;
-  /** Time inside the activity functions, by node type. */
+  /** Time inside the activity functions run as activities, by node type. */
   body: ByType;
+  /** Time inside the ones run as local activities (in the workflow worker), by node type. */
+  localBody: ByType;
   history: HistoryPhases;
   /** The worker's side of the same round trips, from the SDK's metrics. */
   sdk: SdkLatencies;
@@ -86,6 +88,7 @@ export async function withTemporal<T>(
   const workers: Worker[] = [];
   let running: Promise<unknown> | undefined;
   const activityBody: ByType = {};
+  const localBody: ByType = {};
   try {
     const metrics = `127.0.0.1:${await freePort()}`;
     Runtime.install({
@@ -100,7 +103,7 @@ export async function withTemporal<T>(
       local: taskQueue,
       split: `${taskQueue}-warehouse`,
     };
-    const activities = timed(createTransformActivities(deps), activityBody);
+    const activities = timed(createTransformActivities(deps), activityBody, localBody);
     workers.push(
       await Worker.create({
         ...options.worker,
@@ -119,6 +122,7 @@ export async function withTemporal<T>(
     return await body(async (label, topology) => {
       rmSync(join(projectDir, 'target'), { recursive: true, force: true });
       for (const k of Object.keys(activityBody)) delete activityBody[k];
+      for (const k of Object.keys(localBody)) delete localBody[k];
       const cpu = process.cpuUsage();
       const serverCpu = serverPid === undefined ? undefined : cpuSecondsOf(serverPid);
       const sdkBefore = await sdkLatencies(metrics);
@@ -147,6 +151,7 @@ export async function withTemporal<T>(
         ms,
         result,
         body: { ...activityBody },
+        localBody: { ...localBody },
         history: await historyPhases(client, workflowId),
         sdk,
         workerCpuMs: (used.user + used.system) / 1000,

@@ -1,9 +1,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import type { Payload } from '@temporalio/common';
 import { webUiLink } from '../../cli/pipeline-run';
 import { workerLog } from '../../cli/worker-daemon';
 import type { ConsoleContext } from '../context';
-import { nodeSql, withDescendants } from '../project-graph';
+import { nodeSql, withDescendants, type ProjectNode } from '../project-graph';
+import { nodeRunsOf, payloadDecoder, summaryNames } from '../../cli/transform-node-runs';
 import type { CellStatus, NodeRun, RunRef } from '../temporal-runs';
 import { PIPELINE_ROW, stepRowId } from './grid';
 import { PIPELINE_STEPS } from '../../lib/ids';
@@ -63,38 +63,22 @@ function logLinesOf(ctx: ConsoleContext, workflowId: string, name: string): stri
 }
 
 /**
- * How many times the node's `runNode` activity was attempted in the run, and the id of the event that scheduled
- * it last, from the run's event history.
+ * How many times the node's `runNode` was attempted in the run, and the id of the event that stands for its last
+ * run in the run's history: the activity's scheduled event, or the local activity's marker when the workflow
+ * worker ran the node itself.
  */
 async function activityOf(
   ctx: ConsoleContext,
   ref: RunRef,
   nodeId: string,
+  node: ProjectNode | undefined,
 ): Promise<{ attempts?: number; eventId?: number }> {
   const history = await ctx.client.workflow.getHandle(ref.workflowId, ref.runId).fetchHistory();
-  const { payloadCodecs, payloadConverter } = ctx.client.options.loadedDataConverter;
-  const decode = async (p: Payload): Promise<unknown> => {
-    let decoded = [p];
-    for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
-    return payloadConverter.fromPayload(decoded[0]);
-  };
-  const scheduled = new Set<number>();
-  let attempts: number | undefined;
-  let eventId: number | undefined;
-  for (const ev of history.events ?? []) {
-    const s = ev.activityTaskScheduledEventAttributes;
-    if (s?.activityType?.name === 'runNode' && s.input?.payloads?.[0]) {
-      const input = (await decode(s.input.payloads[0])) as { nodeId?: string };
-      if (input.nodeId === nodeId) {
-        scheduled.add(Number(ev.eventId));
-        eventId = Number(ev.eventId);
-      }
-    }
-    const started = ev.activityTaskStartedEventAttributes;
-    if (started && scheduled.has(Number(started.scheduledEventId)))
-      attempts = Math.max(attempts ?? 0, started.attempt ?? 1);
-  }
-  return { attempts, eventId };
+  const runs = (await nodeRunsOf(history.events ?? [], payloadDecoder(ctx.client))).filter((r) =>
+    r.nodeId === undefined ? node !== undefined && summaryNames(r.summary, node) : r.nodeId === nodeId,
+  );
+  const attempts = runs.flatMap((r) => r.attempts);
+  return { attempts: attempts.length ? Math.max(...attempts) : undefined, eventId: runs.at(-1)?.eventId };
 }
 
 /** The detail of one grid cell; undefined when the interval never ran. */
@@ -157,7 +141,7 @@ export async function cellDetail(
   };
   if (!n) return detail;
   const activity: { attempts?: number; eventId?: number } =
-    n.status === 'skipped' ? { attempts: 0 } : await activityOf(ctx, n, row).catch(() => ({}));
+    n.status === 'skipped' ? { attempts: 0 } : await activityOf(ctx, n, row, node).catch(() => ({}));
   return {
     ...detail,
     run: n,

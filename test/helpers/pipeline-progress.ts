@@ -2,26 +2,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { stepWorkflowId } from '../../lib/ids';
 import type { DataInterval } from '../../lib/intervals';
 import type { EdpConfig } from '../../workers/config-schema';
-import { historyValue, testClient } from './platform';
+import { testClient } from './platform';
+import { nodeRunsOf, payloadDecoder } from '../../cli/transform-node-runs';
 
-/** Nodes whose runNode activity has completed, from the workflow's history. */
+/** Nodes whose runNode has completed (as an activity, or as a local activity in the workflow worker), from the workflow's history. */
 export async function completedNodes(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
-  const scheduled = new Map<string, string>();
-  const done: string[] = [];
-  for (const e of history.events ?? []) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s?.activityType?.name === 'runNode') {
-      scheduled.set(
-        String(e.eventId),
-        (await historyValue<{ nodeId: string }>(handle.client, s.input!.payloads![0])).nodeId,
-      );
-    }
-    const c = e.activityTaskCompletedEventAttributes;
-    const node = c && scheduled.get(String(c.scheduledEventId));
-    if (node) done.push(node);
-  }
-  return done;
+  const runs = await nodeRunsOf(history.events ?? [], payloadDecoder(handle.client));
+  return runs.flatMap((r) => (r.completed && r.nodeId ? [r.nodeId] : []));
 }
 
 /**

@@ -7,11 +7,12 @@ import { DuckDbWarehouse } from '../../activities/warehouse';
 import { dbtCommand, type DbtOptions } from '../../cli/dbt-command';
 import { dbtDocsGenerate } from '../../cli/dbt-docs';
 import { dbtRunResults } from '../../cli/dbt-run-results';
+import type { TransformResult } from '../../workflows/transform';
 import { withWorker } from '../../cli/session';
 import { ensureDbtArtifactsParser } from '../../infra/install';
 import { dbtCorpus } from '../helpers/dbt-corpus';
 import { runDbtCore } from '../helpers/dbt-reference';
-import { testConfig } from '../helpers/platform';
+import { testClient, testConfig } from '../helpers/platform';
 import { tmpDir } from '../helpers/tmp';
 
 const CORPUS = dbtCorpus();
@@ -49,11 +50,25 @@ function validate(files: Array<[kind: 'manifest_v12' | 'run_results_v6' | 'catal
 interface Artifacts {
   nodes: Record<
     string,
-    { unique_id: string; resource_type: string; config: { enabled: boolean }; checksum: unknown; columns: unknown }
+    {
+      unique_id: string;
+      resource_type: string;
+      config: { enabled: boolean };
+      checksum: unknown;
+      columns: unknown;
+      depends_on: { macros: string[] };
+    }
   >;
+  macros: Record<string, { package_name: string; depends_on: { macros: string[] } }>;
   sources: Record<string, unknown>;
   parent_map: Record<string, string[]>;
-  results: Array<{ unique_id: string; status: string }>;
+  results: Array<{
+    unique_id: string;
+    status: string;
+    failures: number | null;
+    timing: Array<{ name: string }>;
+    compiled_code: string | null;
+  }>;
 }
 
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Artifacts;
@@ -94,6 +109,18 @@ describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB
         expect([id, ours.nodes[id].checksum]).toEqual([id, theirs.nodes[id].checksum]);
         expect([id, [...ours.parent_map[id]].sort()]).toEqual([id, [...theirs.parent_map[id]].sort()]);
       }
+      // depends_on.macros of models and of project and package macros, adapter.dispatch included (the engine
+      // implements dbt's own `dbt` namespace differently, so those entries are not compared).
+      const macroDeps = (deps: { macros: string[] }) => deps.macros.filter((id) => !id.startsWith('macro.dbt.')).sort();
+      for (const id of enabled(theirs).filter((x) => theirs.nodes[x].resource_type === 'model'))
+        expect([id, macroDeps(ours.nodes[id].depends_on)]).toEqual([id, macroDeps(theirs.nodes[id].depends_on)]);
+      // The project's and its installed packages' macros (dbt-core also lists its adapters' own packages).
+      const packages = new Set(Object.values(ours.macros).map((x) => x.package_name));
+      packages.delete('dbt');
+      const packageMacros = Object.keys(theirs.macros).filter((id) => packages.has(theirs.macros[id].package_name));
+      expect(packageMacros.length).toBeGreaterThan(100);
+      for (const id of packageMacros)
+        expect([id, macroDeps(ours.macros[id].depends_on)]).toEqual([id, macroDeps(theirs.macros[id].depends_on)]);
       const state = readStateManifest(join(work, 'dbt', 'target'));
       expect(selectNodes(manifest, 'build', ['state:modified'], [], { state })).toEqual([]);
     },
@@ -229,5 +256,67 @@ describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB
     const results = json(join(dir, 'target', 'run_results.json')).results.map((r) => `${r.unique_id} ${r.status}`);
     expect(results).toEqual(['model.nowait.n success']);
     expect(validate([['run_results_v6', join(dir, 'target', 'run_results.json')]])).toBe('run_results_v6 valid\n');
+  }, 300_000);
+  it('a --no-wait build writes its own run_results.json: dbt-artifacts-parser valid, unique ids, statuses and failures as dbt-core', async () => {
+    const work = tmpDir('edp-dbt-run-results-');
+    const dir = join(work, 'project');
+    const files: Record<string, string> = {
+      'dbt_project.yml': "name: rr\nversion: '1.0.0'\nprofile: edp\n",
+      'seeds/people.csv': 'id,name\n1,a\n2,b\n3,\n',
+      'models/base.sql': "select id, name from {{ ref('people') }}",
+      'models/child.sql': "select id from {{ ref('base') }}",
+      'models/_props.yml': [
+        'models:',
+        '  - name: base',
+        '    columns:',
+        '      - name: id',
+        '        data_tests: [unique]',
+        '      - name: name',
+        '        data_tests:',
+        '          - not_null',
+        '          - accepted_values:',
+        "              values: ['a']",
+        '              config:',
+        '                severity: warn',
+      ].join('\n'),
+    };
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    // dbt-core exits 1 on the failing test; its run_results.json is the reference.
+    expect(() => runDbtCore(dir, join(work, 'ref.duckdb'), join(work, 'dbt'), ['build'])).toThrow(
+      /PASS=3 WARN=1 ERROR=1 SKIP=1/,
+    );
+    const theirs = json(join(work, 'dbt', 'target', 'run_results.json'));
+    const { config } = testConfig('it-dbt-run-results-own');
+    const lines: string[] = [];
+    const opts = { projectDir: dir, select: [], exclude: [], fullRefresh: false, noWait: true };
+    const result = await withWorker(
+      config,
+      async () => {
+        expect(await dbtCommand(config, 'build', opts, (m) => lines.push(m))).toBe(0);
+        const workflowId = /^Started build of .* as (\S+)$/.exec(lines[0])?.[1];
+        const { client, close } = await testClient(config);
+        try {
+          return (await client.workflow.getHandle(workflowId!).result()) as TransformResult;
+        } finally {
+          await close();
+        }
+      },
+      () => {},
+    );
+    const file = join(dir, 'target', 'run_results.json');
+    expect(result.runResults).toEqual({ file });
+    const ours = json(file);
+    const summary = (a: Artifacts) => a.results.map((r) => `${r.unique_id} ${r.status} ${r.failures}`).sort();
+    expect(summary(ours)).toEqual(summary(theirs));
+    expect(summary(ours)).toHaveLength(6);
+    for (const r of ours.results.filter((x) => x.status !== 'skipped'))
+      expect([r.unique_id, r.timing.map((t) => t.name)]).toEqual([r.unique_id, ['compile', 'execute']]);
+    expect(ours.results.find((r) => r.unique_id === 'model.rr.base')?.compiled_code).toMatch(
+      /^select id, name from \S*"people"$/,
+    );
+    expect(validate([['run_results_v6', file]])).toBe('run_results_v6 valid\n');
   }, 300_000);
 });

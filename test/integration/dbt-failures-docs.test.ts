@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeCatalog, writeRunResults, type NodeRunResult } from '../../activities/transform';
+import { dbtRunResults, writeCatalog, type Manifest, type NodeRunResult } from '../../activities/transform';
+import { nodeRelationName } from '../../activities/transform/artifacts-manifest';
 import { DuckDbWarehouse, type Row } from '../../activities/warehouse';
 import { dbtDocsGenerate } from '../../cli/dbt-docs';
 import { buildInOrder } from '../helpers/dbt-build';
@@ -131,15 +132,24 @@ describe('store_failures and persist_docs vs dbt-core + dbt-duckdb', () => {
 
     const w = await DuckDbWarehouse.open({ path: ours });
     let results: Record<string, NodeRunResult>;
+    let manifest: Manifest;
     try {
       const built = await buildInOrder(w, oursDir, { schema: 'main', type: 'duckdb' }, 'faildocs-1');
-      results = built.results;
+      ({ results, manifest } = built);
       await writeCatalog(built.manifest, w);
     } finally {
       await w.close();
     }
     const outcomes = Object.values(results).map((r) => ({ id: r.id, type: r.type, status: r.status, rows: r.rows }));
-    writeRunResults(oursDir, outcomes, { command: 'build', startedAt: new Date(), args: {} });
+    const run = { command: 'build', startedAt: new Date(), args: {} };
+    const details = (id: string) => ({
+      compiledCode: null,
+      relationName: nodeRelationName(manifest, manifest.nodes[id]),
+    });
+    writeFileSync(
+      join(oursDir, 'target', 'run_results.json'),
+      JSON.stringify(dbtRunResults(outcomes, run, new Date(), details)),
+    );
 
     // The audit relations and the models, row for row; ephemeral stores nothing (absent from both).
     const { compared, differences } = await compareWarehouses(ours, ref, ['main', 'main_dbt_test__audit']);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { writeSampleFiles } from '../../cli/sample-files';
 import { startPipeline } from '../../cli/pipeline-run';
+import { nodeRunsOf, payloadDecoder } from '../../cli/transform-node-runs';
 import { localWorkers, startWorkerDaemon, stopWorkerDaemon } from '../../cli/worker-daemon';
 import type { PlatformPipelineResult } from '../../workflows/platform-pipeline';
 import { stepWorkflowId } from '../../lib/ids';
@@ -42,18 +43,11 @@ function hostWithFiles(control: LoadedConfig & { file: string }, name: string): 
   return host;
 }
 
-/** Runs of the transform's runNode activity that completed so far (0 before the transform starts). */
+/** Runs of the transform's runNode (activities and local activities) that completed so far (0 before the transform starts). */
 async function nodesDone(client: Client): Promise<number> {
   try {
     const history = await client.workflow.getHandle(stepWorkflowId(PIPELINE, 'transform', interval)).fetchHistory();
-    const runNodes = new Set(
-      (history.events ?? [])
-        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runNode')
-        .map((e) => String(e.eventId)),
-    );
-    return (history.events ?? []).filter((e) =>
-      runNodes.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
-    ).length;
+    return (await nodeRunsOf(history.events ?? [], payloadDecoder(client))).filter((r) => r.completed).length;
   } catch {
     return 0;
   }

@@ -4,11 +4,12 @@ import { stepWorkflowId } from '../../lib/ids';
 import type { DataInterval } from '../../lib/intervals';
 import { readWithDeltaRs } from '../helpers/delta';
 import { waitForStep } from '../helpers/pipeline-progress';
+import { nodeRunsOf, payloadDecoder } from '../../cli/transform-node-runs';
 import { startWorkerProcess, stopGracefully } from '../helpers/worker-process';
 import type { EdpConfig } from '../../workers/config-schema';
-import { historyValue, landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
+import { landSample, testClient, testConfig, warehouseFingerprint } from '../helpers/platform';
 
-/** Per runNode activity of a transform run: its node and the attempt that completed it. */
+/** Per runNode of a transform run (activity or local activity): its node and the attempts it took. */
 async function nodeAttempts(
   config: EdpConfig,
   interval: DataInterval,
@@ -18,19 +19,14 @@ async function nodeAttempts(
     const history = await client.workflow
       .getHandle(stepWorkflowId(config.pipeline.name, 'transform', interval))
       .fetchHistory();
-    const scheduled = new Map<string, string>();
     let plans = 0;
-    const attempts = new Map<string, number[]>();
     for (const e of history.events ?? []) {
-      const s = e.activityTaskScheduledEventAttributes;
-      if (s?.activityType?.name === 'planTransform') plans++;
-      if (s?.activityType?.name === 'runNode') {
-        const input = await historyValue<{ nodeId: string }>(client, s.input!.payloads![0]);
-        scheduled.set(String(e.eventId), input.nodeId);
-      }
-      const started = e.activityTaskStartedEventAttributes;
-      const node = started && scheduled.get(String(started.scheduledEventId));
-      if (started && node) attempts.set(node, [...(attempts.get(node) ?? []), started.attempt ?? 1]);
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'planTransform') plans++;
+    }
+    const attempts = new Map<string, number[]>();
+    // Activities and local activities alike: the worker may run short nodes itself (docs/transform.md#orchestration).
+    for (const run of await nodeRunsOf(history.events ?? [], payloadDecoder(client))) {
+      if (run.nodeId) attempts.set(run.nodeId, [...(attempts.get(run.nodeId) ?? []), ...run.attempts]);
     }
     return { plans, attempts };
   } finally {
@@ -102,12 +98,12 @@ describe('worker crash mid-run (dev server, worker processes, DuckDB)', () => {
       expect(crashed.exported).toEqual(undisturbed.exported); // the Delta tables, read by delta-rs
       expect(crashed.exported[0].length).toBeGreaterThan(0);
       if (killAt === 'transform') {
-        // Planned once; every node ran in one activity; nodes finished before the kill were not run again.
+        // Planned once; every node ran once (an activity or a local one); nodes finished before the kill were not run again.
         const { plans, attempts } = await nodeAttempts(crashed.config, interval);
         expect(plans).toBe(1);
         expect(crashed.doneAtKill.length).toBeGreaterThanOrEqual(10);
         const built = crashed.result.transform.models.filter((m) => m.type !== 'test');
-        expect(built.filter((m) => !attempts.has(m.id))).toEqual([]); // every model, seed, snapshot ran in an activity
+        expect(built.filter((m) => !attempts.has(m.id))).toEqual([]); // every model, seed, snapshot ran
         for (const [id, tries] of attempts) expect([id, tries.length]).toEqual([id, 1]);
         for (const id of crashed.doneAtKill) expect([id, attempts.get(id)]).toEqual([id, [1]]);
       }

@@ -153,6 +153,8 @@ describe('platformPipeline (time-skipping server)', () => {
         calls.incidents.push(report);
         return Promise.resolve({ opened: [], recovered: [], sent: 0 });
       },
+      // The transform step's run_results.json (the real activity writes it into the project's target/).
+      storeRunResults: () => Promise.resolve({}),
       // A failed run records its dead letter (the real activity writes audit.dead_letters).
       recordDeadLetter: () => {
         calls.deadLetters++;

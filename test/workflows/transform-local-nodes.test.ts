@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { temporal as proto } from '@temporalio/proto';
 import type { Activities } from '../../activities';
 import type { PlanInput, RunNodeInput } from '../../activities/transform';
+import { nodeRunsOf, payloadDecoder, summaryNames } from '../../cli/transform-node-runs';
 import { workflowWorkerActivities } from '../../workers/local-nodes';
 import { transform, type TransformInput } from '../../workflows/transform';
+import { RUN_RESULTS_PATCH } from '../../workflows/transform-run-results';
 import { HISTORIES_DIR } from '../helpers/histories';
 import { builtModel as built } from '../helpers/node-results';
 import { openTimeSkipping } from '../helpers/time-skipping';
@@ -46,8 +48,15 @@ function activityNodes(events: proto.api.history.v1.IHistoryEvent[]): string[] {
   });
 }
 
+/** The patch id a marker records, if it is a patch marker. */
+function patchOf(e: proto.api.history.v1.IHistoryEvent): string | undefined {
+  const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { id?: string }).id : undefined;
+}
+
+/** Markers of the history, but that of the run-results patch (every run since it records it at its end). */
 const markers = (events: proto.api.history.v1.IHistoryEvent[]) =>
-  events.filter((e) => e.eventType === T.EVENT_TYPE_MARKER_RECORDED).length;
+  events.filter((e) => e.eventType === T.EVENT_TYPE_MARKER_RECORDED && patchOf(e) !== RUN_RESULTS_PATCH).length;
 
 /** Short dbt nodes as local activities in the workflow worker (transform.localNodes), on the time-skipping server. */
 describe('transform workflow: local nodes (time-skipping server)', () => {
@@ -92,9 +101,10 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
       ),
     );
     const history = await env.client.workflow.getHandle(id).fetchHistory();
-    // The replay fixture of the patched path (test/replay), re-recorded with RECORD_HISTORIES=1 as the others are.
-    if (process.env.RECORD_HISTORIES === '1' && id === 'tr-local-views')
-      writeFileSync(join(HISTORIES_DIR, 'transform.local-nodes.json'), historyToJSON(history));
+    // The replay fixtures of the patched paths (test/replay), re-recorded with RECORD_HISTORIES=1 as the others are.
+    const fixture = { 'tr-local-views': 'local-nodes', 'tr-local-gate': 'local-gate' }[id];
+    if (process.env.RECORD_HISTORIES === '1' && fixture)
+      writeFileSync(join(HISTORIES_DIR, `transform.${fixture}.json`), historyToJSON(history));
     return { result, events: history.events ?? [] };
   }
 
@@ -116,8 +126,9 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
     ]);
     expect(ranOn).toEqual(['v@workflow worker', 't@warehouse worker', 'w@workflow worker']);
     expect(activityNodes(events)).toEqual(['t']);
-    // The patch marker, the worker's answer that it has the activities, and one result marker per view.
-    expect(markers(events)).toBe(4);
+    // The two patch markers (local nodes, their gate), the worker's answer that it has the activities, and one
+    // result marker per view.
+    expect(markers(events)).toBe(5);
   }, 60_000);
 
   it('runs every node as an activity when the workflow worker has no transform activities (role workflows)', async () => {
@@ -224,5 +235,72 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
     expect(result.failed).toBe(0);
     expect(result.models.map((m) => m.status)).toEqual(['success', 'success', 'success']);
     expect(ran).toEqual(['v', 't', 'w']);
+  }, 60_000);
+  it('reads the local nodes of a history as node runs: by their result, or by their label when they failed', async () => {
+    const ok: Partial<Activities> = { planTransform: planOf, runNode: ({ nodeId }) => Promise.resolve(built(nodeId)) };
+    const { events } = await run('tr-local-runs', ok, ok);
+    const runs = await nodeRunsOf(events, payloadDecoder(env.client));
+    expect(runs.map((r) => [r.nodeId, r.local, r.completed, r.attempts])).toEqual([
+      ['v', true, true, [1]],
+      ['t', false, true, [1]],
+      ['w', true, true, [1]],
+    ]);
+    // The event the console links to: the marker of a local node, the scheduled event of an activity.
+    const typeOf = (id: number) => events.find((e) => Number(e.eventId) === id)?.eventType;
+    expect(runs.map((r) => typeOf(r.eventId))).toEqual([
+      T.EVENT_TYPE_MARKER_RECORDED,
+      T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+      T.EVENT_TYPE_MARKER_RECORDED,
+    ]);
+
+    const failing: Partial<Activities> = {
+      planTransform: planOf,
+      runNode: () => Promise.reject(ApplicationFailure.nonRetryable('bad SQL', 'EdpBadSql')),
+    };
+    const failed = await nodeRunsOf(
+      (await run('tr-local-runs-failed', failing, failing)).events,
+      payloadDecoder(env.client),
+    );
+    expect(failed.map((r) => [r.nodeId, r.local, r.completed, r.summary])).toEqual([
+      [undefined, true, false, 'model v → marts.v'],
+    ]);
+    expect(summaryNames(failed[0].summary, { type: 'model', name: 'v', table: 'marts.v' })).toBe(true);
+    expect(summaryNames(failed[0].summary, { type: 'model', name: 'w', table: 'marts.w' })).toBe(false);
+  }, 60_000);
+
+  it('sends an activity that becomes ready beside local nodes at once, not after them', async () => {
+    // Four views in a chain, 150 ms each, and a table beside them: with the workflow task held open by the
+    // views (the SDK completes it only when no local activity runs), the table would start after the last view.
+    const views = ['v1', 'v2', 'v3', 'v4'];
+    const plan = (input: PlanInput) =>
+      Promise.resolve({
+        manifestFile: 'm.json',
+        checksum: 'c',
+        nodes: [
+          ...views.map((id) => ({
+            id,
+            name: id,
+            type: 'model' as const,
+            table: `marts.${id}`,
+            ...(input.localMaterializations?.includes('view') ? { local: true as const } : {}),
+          })),
+          { id: 't', name: 't', type: 'model' as const, table: 'marts.t' },
+        ],
+        edges: views.slice(1).map((id, i): [string, string] => [views[i], id]),
+      });
+    const started: string[] = [];
+    const acts: Partial<Activities> = {
+      planTransform: plan,
+      runNode: async ({ nodeId }) => {
+        started.push(nodeId);
+        if (nodeId !== 't') await new Promise((r) => setTimeout(r, 150));
+        return built(nodeId);
+      },
+    };
+    const { result, events } = await run('tr-local-gate', acts, acts);
+    expect(result.failed).toBe(0);
+    expect(activityNodes(events)).toEqual(['t']);
+    // The table started before the last view did (the views take 450 ms before the last one starts).
+    expect(started.indexOf('t')).toBeLessThan(started.indexOf('v4'));
   }, 60_000);
 });

@@ -25,6 +25,7 @@ const VALUES: Record<string, string> = {
   EDP_PAYLOAD_KEYS: newKeySet('k1'),
   EDP_TEST_ENGINES: 'duckdb',
   EDP_TEST_SERVICES_DIR: tmpdir(),
+  EDP_UPDATE_SCREENSHOTS: '1',
   EDP_SLACK_WEBHOOK: 'https://hooks.slack.example/services/T0/B0/x',
   EDP_TEMPORAL__ADDRESS: '127.0.0.1:7999',
   EDP_PIPELINE__INTERVAL_HOURS: '6',

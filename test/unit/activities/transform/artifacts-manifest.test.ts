@@ -68,6 +68,27 @@ describe("dbt's manifest.json: macros, docs, exposures, unit tests", () => {
     expect(positive?.depends_on.macros).toEqual(['macro.p.test_positive']);
   });
 
+  it("lists the macro an adapter.dispatch call resolves to for the target's adapter, as dbt-core does", () => {
+    const m = manifestOf(
+      writeProject({
+        'macros/money.sql': [
+          "{% macro money(col) %}{{ return(adapter.dispatch('money', 'p')(col)) }}{% endmacro %}",
+          '{% macro default__money(col) %}{{ col }}::decimal{% endmacro %}',
+          '{% macro duckdb__money(col) %}{{ col }}::decimal(16, 2){% endmacro %}',
+          "{% macro wrap(col) %}{{ adapter.dispatch(macro_name='money', macro_namespace='p')(col) }}{% endmacro %}",
+          "{% macro plain() %}{{ adapter.dispatch('plain_impl')() }}{% endmacro %}",
+          '{% macro default__plain_impl() %}1{% endmacro %}',
+        ].join('\n'),
+        'models/m.sql': "select {{ money('1') }} as a, {{ plain() }} as b",
+      }),
+    );
+    // The dispatching macro's own name is not listed; another macro's dispatch lists the name it reaches too.
+    expect(m.macros['macro.p.money']?.depends_on.macros).toEqual(['macro.p.duckdb__money']);
+    expect(m.macros['macro.p.wrap']?.depends_on.macros).toEqual(['macro.p.duckdb__money', 'macro.p.money']);
+    expect(m.macros['macro.p.plain']?.depends_on.macros).toEqual(['macro.p.default__plain_impl']);
+    expect(m.nodes['model.p.m'].depends_on.macros).toEqual(['macro.p.money', 'macro.p.plain']);
+  });
+
   it('lists docs blocks, exposures (in parent_map and child_map) and unit tests', () => {
     const m = manifestOf(writeProject(files));
     expect(m.docs).toEqual({
