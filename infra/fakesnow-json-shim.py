@@ -31,6 +31,7 @@ import json
 import os
 import re
 import time
+from string import Template
 
 import pyarrow as pa
 
@@ -559,6 +560,67 @@ def patch_fakesnow():
         return new
 
     transforms.extract_comment_on_table = without_empty_comment
+
+    def column_comment(expression):
+        # fakesnow drops `ALTER TABLE|VIEW t MODIFY COLUMN c COMMENT '…'` (dbt-snowflake's persist_docs);
+        # DuckDB's own column comment is what its information_schema.columns.COMMENT reads.
+        if (
+            isinstance(expression, exp.Alter)
+            and len(actions := expression.args.get("actions") or []) == 1
+            and isinstance(actions[0], exp.AlterColumn)
+            and isinstance(comment := actions[0].args.get("comment"), exp.Literal)
+            and not any(k for k, v in actions[0].args.items() if v is not None and k not in ("this", "comment"))
+        ):
+            part = lambda name: expression.this.args[name].copy() if expression.this.args.get(name) else None
+            column = exp.Column(this=actions[0].this.copy(), table=part("this"), db=part("db"), catalog=part("catalog"))
+            return exp.Comment(this=column, kind="COLUMN", expression=comment.copy())
+        return expression
+
+    extract_comment_on_columns = transforms.extract_comment_on_columns
+    transforms.extract_comment_on_columns = lambda expression: extract_comment_on_columns(column_comment(expression))
+
+    import fakesnow.cursor
+
+    describe_last_sql = fakesnow.cursor.FakeSnowflakeCursor._describe_last_sql
+
+    def describe_comment(self):
+        # The server describes each statement's result by DESCRIBE-ing it: DuckDB cannot describe a COMMENT
+        # ON COLUMN, whose result is Snowflake's DDL status.
+        if not isinstance(self._last_transformed, exp.Comment):
+            return describe_last_sql(self)
+        ran, self._last_sql = self._last_sql, fakesnow.cursor.SQL_SUCCESS
+        try:
+            return describe_last_sql(self)
+        finally:
+            self._last_sql = ran
+
+    fakesnow.cursor.FakeSnowflakeCursor._describe_last_sql = describe_comment
+
+    import fakesnow.info_schema as info_schema
+
+    insert_table_comment_sql = info_schema.insert_table_comment_sql
+    # fakesnow writes a table comment into its catalog unescaped: a comment with a quote broke the statement.
+    info_schema.insert_table_comment_sql = lambda catalog, schema, table, comment: insert_table_comment_sql(
+        catalog, schema, table, comment.replace("'", "''")
+    )
+    # Snowflake's information_schema.tables lists views too (TABLE_TYPE 'VIEW'); fakesnow's lists tables only.
+    tables_view = info_schema.SQL_CREATE_INFORMATION_SCHEMA_TABLES_VIEW.template
+    views = '''
+union all
+select views.database_name, views.schema_name, views.view_name, 'SYSADMIN', 'VIEW', 'NO', NULL::VARCHAR, NULL, 0, 1,
+    NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, 'NO', 'YES', NULL::VARCHAR,
+    to_timestamp(0)::timestamptz, to_timestamp(0)::timestamptz, to_timestamp(0)::timestamptz, 'SYSADMIN', 'NO',
+    _fs_tables_ext.comment, 'NO', 'NO', 'NO', 'NO', 'NO'
+from duckdb_views views
+left join _fs_global._fs_information_schema._fs_tables_ext on
+    views.database_name = _fs_tables_ext.ext_table_catalog AND
+    views.schema_name = _fs_tables_ext.ext_table_schema AND
+    views.view_name = _fs_tables_ext.ext_table_name
+where views.database_name = '${catalog}'
+  and views.schema_name != '_fs_information_schema'
+  and not views.internal
+'''
+    info_schema.SQL_CREATE_INFORMATION_SCHEMA_TABLES_VIEW = Template(tables_view.rstrip() + views)
 
     import fakesnow.cursor
     import fakesnow.server

@@ -13,8 +13,10 @@ interface ColumnRow {
   table_schema: string;
   table_name: string;
   table_type: string;
+  table_comment: string | null;
   column_name: string;
   data_type: string;
+  column_comment: string | null;
   ordinal_position: number | bigint | string;
 }
 
@@ -35,8 +37,10 @@ async function columnsIn(reader: AuditSource, schemas: readonly string[]): Promi
   const d = reader.dialect;
   const rows = (await reader.query(
     `SELECT c.table_schema AS ${d.quoteIdent('table_schema')}, c.table_name AS ${d.quoteIdent('table_name')},
-       t.table_type AS ${d.quoteIdent('table_type')}, c.column_name AS ${d.quoteIdent('column_name')},
-       c.data_type AS ${d.quoteIdent('data_type')}, c.ordinal_position AS ${d.quoteIdent('ordinal_position')}
+       t.table_type AS ${d.quoteIdent('table_type')}, t.${d.commentColumns.table} AS ${d.quoteIdent('table_comment')},
+       c.column_name AS ${d.quoteIdent('column_name')}, c.data_type AS ${d.quoteIdent('data_type')},
+       c.${d.commentColumns.column} AS ${d.quoteIdent('column_comment')},
+       c.ordinal_position AS ${d.quoteIdent('ordinal_position')}
      FROM information_schema.columns c
      JOIN information_schema.tables t
        ON t.table_schema = c.table_schema AND t.table_name = c.table_name
@@ -66,13 +70,18 @@ function entry(
       schema: rows[0].table_schema,
       name: rows[0].table_name,
       database,
-      comment: null,
+      comment: rows[0].table_comment ?? null,
       owner: null,
     },
     columns: Object.fromEntries(
       rows.map((r) => [
         r.column_name,
-        { type: r.data_type, index: Number(r.ordinal_position), name: r.column_name, comment: null },
+        {
+          type: r.data_type,
+          index: Number(r.ordinal_position),
+          name: r.column_name,
+          comment: r.column_comment ?? null,
+        },
       ]),
     ),
     stats: NO_STATS,
@@ -81,23 +90,28 @@ function entry(
 }
 
 /**
- * What `dbt docs generate` writes as `target/catalog.json` (schema v1): each built model, seed and snapshot
- * and each source table with its columns and types, read from the warehouse's information schema.
+ * What `dbt docs generate` writes as `target/catalog.json` (schema v1): each built model, seed and snapshot,
+ * each test's stored failures and each source table with its columns, types and comments (`persist_docs`), read from the warehouse's
+ * information schema, types as the engine names them.
  * Returns the file and how many relations it holds.
  */
 export async function writeCatalog(
   manifest: Manifest,
   reader: AuditSource,
 ): Promise<{ file: string; relations: number }> {
-  const built = Object.values(manifest.nodes).filter((n) => n.relation && n.config.materialized !== 'ephemeral');
+  // Tests that store their failing rows are relations too, as dbt's catalog lists them.
+  const built = Object.values(manifest.nodes).flatMap((n) => {
+    if (n.resourceType === 'test') return n.config.store_failures === true ? [{ ...n, relation: n.auditRelation }] : [];
+    return n.relation && n.config.materialized !== 'ephemeral' ? [n] : [];
+  });
   const sources = Object.values(manifest.sources);
-  const schemas = [...new Set([...built, ...sources].map((x) => x.relation!.schema))];
+  const schemas = [...new Set([...built, ...sources].flatMap((x) => x.relation?.schema ?? []))];
   const columns = schemas.length ? await columnsIn(reader, schemas) : new Map<string, ColumnRow[]>();
   const db = manifest.target.database;
   const pick = (xs: ReadonlyArray<{ id: string; relation?: Relation }>) =>
     Object.fromEntries(
       xs.flatMap((x) => {
-        const e = entry(x.id, x.relation!, db, columns);
+        const e = x.relation && entry(x.id, x.relation, db, columns);
         return e ? [[x.id, e]] : [];
       }),
     );

@@ -160,8 +160,14 @@ function resourcePath(n: ManifestNode): string {
   return n.path.split('/').slice(1).join('/') || n.path;
 }
 
-/** A node's relation as dbt's `relation_name` says it; null for ephemeral models and tests. */
+/** A node's relation as dbt's `relation_name` says it; null for ephemeral models and tests that store no failures. */
 export function nodeRelationName(m: Manifest, n: ManifestNode): string | null {
+  if (n.resourceType === 'test') {
+    const audit = n.auditRelation;
+    return audit && n.config.store_failures === true
+      ? relationName(m.target.database, audit.schema, audit.identifier)
+      : null;
+  }
   return n.relation && n.config.materialized !== 'ephemeral'
     ? relationName(m.target.database, n.relation.schema, n.relation.identifier)
     : null;
@@ -170,8 +176,10 @@ export function nodeRelationName(m: Manifest, n: ManifestNode): string | null {
 /** One node of the engine's manifest in dbt's v12 shape. */
 function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
   const database = m.target.database;
-  const schema = n.relation?.schema ?? m.target.schema;
-  const alias = n.relation?.identifier ?? (typeof n.config.alias === 'string' ? n.config.alias : n.name);
+  // A test's is its audit relation, named whether or not it stores failures there (as dbt does).
+  const where = n.relation ?? n.auditRelation;
+  const schema = where?.schema ?? m.target.schema;
+  const alias = where?.identifier ?? (typeof n.config.alias === 'string' ? n.config.alias : n.name);
   const parents = n.dependsOn.map((p) => m.nodes[p]).filter((p): p is ManifestNode => !!p);
   const sources = n.dependsOn.map((p) => m.sources[p]).filter((s): s is ManifestSource => !!s);
   const common: DbtJson = {

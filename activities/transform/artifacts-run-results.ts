@@ -89,7 +89,8 @@ export function dbtRunResults(
         unique_id: n.id,
         compiled: d?.compiledCode ? true : null,
         compiled_code: d?.compiledCode ?? null,
-        relation_name: test ? null : (d?.relationName ?? null),
+        // dbt-core names no relation in a seed's result; a test's is its audit relation when it stores failures.
+        relation_name: n.type === 'seed' ? null : (d?.relationName ?? null),
         batch_results: null,
       };
     }),

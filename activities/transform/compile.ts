@@ -4,6 +4,7 @@ import type { GenericTest, Manifest, ManifestNode, ManifestSource } from './mani
 import { genericTestMacro } from './packages/macro-library';
 import { sourceSql } from './external-location';
 import { prefetchQueries, queryStore, type QueryResult } from './packages/compile-queries';
+import { storedFailuresKind } from './store-failures-config';
 
 /** How one run compiles: which relations exist decides `is_incremental()`. */
 export interface CompileOptions {
@@ -169,7 +170,9 @@ function runContext(
       return src ? { sql: sourceSql(manifest, src) } : { error: `source('${s}', '${t}') is not defined` };
     },
   });
-  return { ...context, ...options.globals };
+  // What dbt's `should_store_failures()` answers inside a test's SQL.
+  const storing = node?.resourceType === 'test' ? { edp__store_failures: !!storedFailuresKind(node) } : {};
+  return { ...context, ...storing, ...options.globals };
 }
 
 function renderNode(
@@ -254,7 +257,8 @@ function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, 
   };
   switch (g.name) {
     case 'not_null':
-      return `select ${needColumn()} from ${model} where ${needColumn()} is null`;
+      // dbt's not_null keeps whole rows when they are stored (`should_store_failures`).
+      return `select ${storedFailuresKind(test) ? '*' : needColumn()} from ${model} where ${needColumn()} is null`;
     case 'unique':
       return `select ${needColumn()} as unique_field, count(*) as n_records from ${model} where ${needColumn()} is not null group by ${needColumn()} having count(*) > 1`;
     case 'accepted_values': {
@@ -285,7 +289,7 @@ function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, 
           __model: model,
           __column: column ?? null,
           ...Object.fromEntries(Object.entries(g.kwargs).map(([k, v]) => [`__arg_${k}`, v])),
-          ...runContext(manifest, options, undefined, (e) => ({
+          ...runContext(manifest, options, test, (e) => ({
             error: `ephemeral model '${e.name}' cannot be tested`,
           })),
         })

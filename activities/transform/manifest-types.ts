@@ -36,6 +36,8 @@ export interface ManifestNode {
   dependsOn: string[];
   /** Where it materializes (tests: none). */
   relation?: Relation;
+  /** A test's audit relation, `<target schema>_dbt_test__audit.<alias>`, where `store_failures` keeps its failing rows. */
+  auditRelation?: Relation;
   generic?: GenericTest;
   description?: string;
   /** Columns its properties declare: description, `data_type` (what an enforced contract checks), and `meta` / `tags` (sensitivity tags for governance). */

@@ -17,6 +17,8 @@ import { applyGrants, grantsOf, type GrantsOutcome } from './grants';
 import { buildExternal } from './external';
 import { DEFAULT_TARGET, planProject, type PlanInput, type TransformPlan } from './plan';
 import { buildSeed } from './seed';
+import { storeFailures } from './store-failures';
+import { persistDocs } from './persist-docs';
 import { buildSnapshot } from './snapshot';
 import { runProjectHooks, withNodeHooks, type RunHooksInput } from './hooks';
 import { runUnitTest, type UnitTestOutcome } from './unit-tests';
@@ -63,7 +65,7 @@ export interface NodeRunResult {
   status: 'success' | 'warn' | 'fail' | 'error';
   /** Rows in the built table, rows an incremental or snapshot inserted; failing rows of a test. */
   rows?: number;
-  /** `schema.table` it built. */
+  /** `schema.table` it built (a test storing failures: its audit relation). */
   table?: string;
   message?: string;
   /** Time the node took in the warehouse. */
@@ -130,7 +132,7 @@ function threshold(node: ManifestNode, key: 'warn_if' | 'error_if'): (failures: 
   return ops[m[1]];
 }
 
-/** Runs a test node: counts the rows its query returns. */
+/** Runs a test node: counts the rows its query returns (from its audit relation when it stores them). */
 async function runTest(
   w: Warehouse,
   manifest: Manifest,
@@ -139,10 +141,20 @@ async function runTest(
 ): Promise<NodeRunResult> {
   const sql = testSql(manifest, node, input);
   const file = writeNodeSql(manifest, node, 'run', sql);
-  const [row] = await w.query<{ failures: unknown }>(`select count(*) as failures from (\n${sql}\n) dbt_internal_test`);
+  const stored = await storeFailures(w, manifest, node, sql);
+  const [row] = await w.query<{ failures: unknown }>(
+    `select count(*) as failures from (\n${stored ?? sql}\n) dbt_internal_test`,
+  );
   const failures = Number(row.failures);
   const severity = String(node.config.severity ?? 'error').toLowerCase();
-  const base = { id: node.id, name: node.name, type: node.resourceType, rows: failures };
+  const audit = stored && node.auditRelation;
+  const base = {
+    id: node.id,
+    name: node.name,
+    type: node.resourceType,
+    rows: failures,
+    ...(audit ? { table: `${audit.schema}.${audit.identifier}` } : {}),
+  };
   // dbt: an error-severity test fails when error_if holds, else warns when warn_if holds (both default `!=0`).
   const fails = severity !== 'warn' && threshold(node, 'error_if')(failures);
   const warns = !fails && threshold(node, 'warn_if')(failures);
@@ -298,6 +310,7 @@ export function createTransformActivities(deps: TransformDeps) {
                   const existed =
                     grantsOf(node) && builds ? (await relationKind(w, node.relation!)) !== undefined : false;
                   const out = await buildNode(w, manifest, node, input);
+                  await persistDocs(w, manifest, node);
                   await dropEarlierScratch(w, node, input.invocationId);
                   grants = await applyGrants(w, manifest, node, { existed, replaced: replacesRelation(node, input) });
                   return out;

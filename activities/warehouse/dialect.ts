@@ -33,6 +33,12 @@ export interface Dialect {
   jsonText(doc: string, key: string): string;
   /** A statement listing the columns of a table or view (also a temp table), and its column holding the names. */
   describeColumns(relation: string): { sql: string; nameColumn: string };
+  /** A statement setting the comment of table or view `relation` (dbt's `persist_docs`). */
+  relationComment(kind: 'table' | 'view', relation: string, comment: string): string;
+  /** A statement setting the comment of column `column` (quoted) of table or view `relation`, as the engine's dbt adapter writes it. */
+  columnComment(kind: 'table' | 'view', relation: string, column: string, comment: string): string;
+  /** The information schema's comment columns: of `tables` and of `columns`. */
+  readonly commentColumns: { table: string; column: string };
   /** The next value of a sequence, as an expression. */
   nextValue(sequence: TableRef): string;
   /** A row of table alias `alias` as JSON text, so a quarantined row keeps every value. */
@@ -103,5 +109,8 @@ export const standardDialectParts = {
   },
   createTableAs(this: Dialect, ref: TableRef, select: string): string {
     return `CREATE OR REPLACE TABLE ${this.table(ref)} AS ${select}`;
+  },
+  relationComment(this: Dialect, kind: 'table' | 'view', relation: string, comment: string): string {
+    return `COMMENT ON ${kind.toUpperCase()} ${relation} IS ${this.literal(comment)}`;
   },
 };

@@ -122,6 +122,6 @@ function render(b: Builtin): string {
 /** The `dbt` namespace's macros as one Jinja source, one macro family per line. */
 export const DBT_BUILTINS = [
   ...BUILTINS.map(render),
-  '{% macro should_store_failures() %}{{ return(false) }}{% endmacro %}',
+  '{% macro should_store_failures() %}{{ return(edp__store_failures is defined and edp__store_failures) }}{% endmacro %}',
   '{% macro statement(name=none, fetch_result=false, auto_begin=true) %}{{ edp__statement(name, caller(), fetch_result) }}{% endmacro %}',
 ].join('\n');

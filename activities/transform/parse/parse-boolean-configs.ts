@@ -2,7 +2,7 @@ import { CompileError } from '../jinja';
 import type { NodeConfig } from '../manifest-types';
 
 /** Configs holding a boolean; a Jinja-rendered value arrives as the text `true` or `false`. */
-const BOOLEAN_CONFIGS = ['enabled', 'full_refresh', 'quote_columns'];
+const BOOLEAN_CONFIGS = ['enabled', 'full_refresh', 'quote_columns', 'store_failures'];
 
 /**
  * Boolean configs as booleans: dbt reads a rendered `"{{ var('x', false) }}"` (the text `false`, `False`)

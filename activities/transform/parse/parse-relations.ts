@@ -1,19 +1,25 @@
 import type { JinjaRenderer } from '../jinja';
 import type { ManifestNode, TargetInfo } from '../manifest-types';
+import { settleStoreFailures, TEST_AUDIT_SCHEMA } from '../store-failures-config';
 import type { ParseScope } from './parse-scope';
 
 /**
  * Sets each model, seed and snapshot's relation: schema via generate_schema_name (the project's, if it
- * defines one), alias via generate_alias_name.
+ * defines one), alias via generate_alias_name; and each test's audit relation, as dbt names it (custom
+ * schema `dbt_test__audit` unless the test configures one), with its `store_failures` configs settled.
  */
 export function setRelations(scope: ParseScope, nodes: readonly ManifestNode[]): void {
   const { renderer, library, options } = scope;
   for (const n of nodes) {
-    if (n.resourceType === 'test') continue;
-    n.relation = {
+    const relation = {
       schema: schemaFor(renderer, library.names, options.target, n),
       identifier: aliasFor(renderer, library.names, options.target, n),
     };
+    if (n.resourceType !== 'test') n.relation = relation;
+    else {
+      settleStoreFailures(n.config);
+      n.auditRelation = relation;
+    }
   }
 }
 
@@ -37,7 +43,8 @@ function aliasFor(renderer: JinjaRenderer, macros: string[], target: TargetInfo,
 
 function schemaFor(renderer: JinjaRenderer, macros: string[], target: TargetInfo, n: ManifestNode): string {
   if (n.resourceType === 'snapshot' && typeof n.config.target_schema === 'string') return n.config.target_schema;
-  const custom = typeof n.config.schema === 'string' ? n.config.schema : undefined;
+  const configured = typeof n.config.schema === 'string' ? n.config.schema : undefined;
+  const custom = configured ?? (n.resourceType === 'test' ? TEST_AUDIT_SCHEMA : undefined);
   if (!macros.includes('generate_schema_name')) return custom ? `${target.schema}_${custom.trim()}` : target.schema;
   const out = renderer.render(
     `${n.path} (generate_schema_name)`,

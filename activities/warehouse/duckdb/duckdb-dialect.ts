@@ -39,6 +39,11 @@ export const duckdbDialect: Dialect = Object.freeze({
     return `json_extract_string(${doc}, ${this.literal(`$.${assertIdentifier(key)}`)})`;
   },
   describeColumns: (relation: string) => ({ sql: `DESCRIBE SELECT * FROM ${relation}`, nameColumn: 'column_name' }),
+  // dbt-duckdb: `comment on column <relation>.<column> is …`, for tables and views alike.
+  columnComment(_kind: 'table' | 'view', relation: string, column: string, comment: string) {
+    return `COMMENT ON COLUMN ${relation}.${column} IS ${this.literal(comment)}`;
+  },
+  commentColumns: { table: 'table_comment', column: 'column_comment' },
   nextValue(sequence: TableRef) {
     return `nextval(${this.literal(`${sequence.schema}.${sequence.table}`)})`;
   },

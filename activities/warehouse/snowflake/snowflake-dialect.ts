@@ -42,6 +42,11 @@ export const snowflakeDialect: Dialect = Object.freeze({
     return `JSON_EXTRACT_PATH_TEXT(${doc}, ${this.literal(assertIdentifier(key))})`;
   },
   describeColumns: (relation: string) => ({ sql: `DESCRIBE TABLE ${relation}`, nameColumn: 'name' }),
+  // dbt-snowflake: `alter <table|view> <relation> alter <column> comment …`.
+  columnComment(kind: 'table' | 'view', relation: string, column: string, comment: string) {
+    return `ALTER ${kind.toUpperCase()} ${relation} MODIFY COLUMN ${column} COMMENT ${this.literal(comment)}`;
+  },
+  commentColumns: { table: 'comment', column: 'comment' },
   nextValue(sequence: TableRef) {
     return `${this.table(sequence)}.NEXTVAL`;
   },
