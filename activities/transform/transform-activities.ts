@@ -7,7 +7,7 @@ import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { logEvent, recordMillis } from '../telemetry';
 import type { Warehouse } from '../warehouse';
-import { prefetchNodeQueries, testSql } from './compile';
+import { failCalcOf, prefetchNodeQueries, testSql } from './compile';
 import { templateQuery } from './compile-project';
 import { CompileError } from './jinja';
 import { loadManifest, shareManifest, writeNodeSql } from './manifest-store';
@@ -128,7 +128,9 @@ async function runTest(
 ): Promise<NodeRunResult> {
   const sql = testSql(manifest, node, input);
   const file = writeNodeSql(manifest, node, 'run', sql);
-  const [row] = await w.query<{ failures: unknown }>(`select count(*) as failures from (\n${sql}\n) dbt_internal_test`);
+  const [row] = await w.query<{ failures: unknown }>(
+    `select ${failCalcOf(node)} as failures from (\n${sql}\n) dbt_internal_test`,
+  );
   const failures = Number(row.failures);
   const severity = String(node.config.severity ?? 'error').toLowerCase();
   const base = { id: node.id, name: node.name, type: node.resourceType, rows: failures };
