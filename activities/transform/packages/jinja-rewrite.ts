@@ -132,7 +132,10 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       const [, name, method] = mutation;
       if (method === 'update') {
         // Python's dict keeps insertion order, minijinja's sorts its keys: the order lives in `name.k`.
-        const keys = keysOf(tokens, open + 1, matching(tokens, open), scope, used, mutated) ?? 'edp__keys(edp__u)';
+        const keys =
+          keysOf(tokens, open + 1, matching(tokens, open), (a, b) =>
+            rewriteCode(tokens, a, b, scope, used, mutated, -1),
+          ) ?? 'edp__keys(edp__u)';
         out.push(
           `${part.open} set edp__u = ${args} %}{% set ${name}.k = edp__addkeys(${name}.k, ${keys}) %}`,
           `{% set ${name}.v = edp__merge(${name}.v, edp__u) ${part.close}`,
@@ -170,7 +173,9 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
         .map((t) => t.text)
         .join('');
       const value = rewriteCode(tokens, setAt + 1, tokens.length, scope, used, mutated, noWrap);
-      const keys = keysOf(tokens, valueAt, tokens.length, scope, used, mutated) ?? `edp__keys(${name}.v)`;
+      const keys =
+        keysOf(tokens, valueAt, tokens.length, (a, b) => rewriteCode(tokens, a, b, scope, used, mutated, -1)) ??
+        `edp__keys(${name}.v)`;
       out.push(`${part.open}${head}${name}.v${value}%}{% set ${name}.k = ${keys} ${part.close}`);
       return;
     }
@@ -214,14 +219,15 @@ function entryMutation(tokens: readonly Token[]) {
 /** The functions giving a mutated dict's `keys()`, `items()`, `values()` in insertion order. */
 const ORDERED_VIEWS: Record<string, string> = { keys: 'edp__okeys', items: 'edp__oitems', values: 'edp__ovalues' };
 
-/** The key expressions, in order, of a dict literal spanning tokens `from`..`to` (as a list), else undefined. */
+/**
+ * The key expressions, in order, of a dict literal spanning tokens `from`..`to` (as a list; `code` rewrites
+ * a span of tokens), else undefined.
+ */
 function keysOf(
   tokens: readonly Token[],
   from: number,
   to: number,
-  scope: RewriteScope,
-  used: Set<string>,
-  mutated: ReadonlySet<string>,
+  code: (a: number, b: number) => string,
 ): string | undefined {
   const open = nextSolid(tokens, from);
   if (open < 0 || tokens[open].text !== '{') return undefined;
@@ -235,7 +241,7 @@ function keysOf(
     const text = tokens[j].kind === 'punct' ? tokens[j].text : '';
     if ('([{'.includes(text) && text) depth++;
     else if (')]}'.includes(text) && text) depth--;
-    else if (depth === 0 && text === ':') keys.push(rewriteCode(tokens, start, j, scope, used, mutated, -1).trim());
+    else if (depth === 0 && text === ':') keys.push(code(start, j).trim());
     else if (depth === 0 && text === ',') start = j + 1;
   }
   return `[${keys.join(', ')}]`;
