@@ -1,15 +1,4 @@
-import { cpSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { Runner, writeProject } from '../helpers';
-import { dbtCorpus } from '../../../../helpers/dbt-corpus';
-
-/** A project with dbt_utils (from the corpus) installed in dbt_packages/. */
-function withDbtUtils(files: Record<string, string>): string {
-  const dir = writeProject({ 'packages.yml': 'packages:\n  - local: ../dbt_utils\n', ...files });
-  cpSync(join(dbtCorpus(), 'packages', 'dbt_utils'), join(dir, 'dbt_packages', 'dbt_utils'), { recursive: true });
-  rmSync(join(dir, 'dbt_packages', 'dbt_utils', 'integration_tests'), { recursive: true });
-  return dir;
-}
+import { Runner, withDbtUtils } from '../helpers';
 
 /** dbt_utils nodes of its integration project that dbt-core passes and the engine failed, on small inputs. */
 describe("dbt_utils' tests and macros as dbt-core runs them", () => {
