@@ -1,6 +1,6 @@
 import type { Warehouse } from '../warehouse';
 import { engineForTarget } from '../warehouse/engines';
-import { kwargsOf } from './jinja';
+import { kwargsOf, toPlainValue } from './jinja';
 import { quoterFor } from './jinja-context';
 import type { Relation } from './manifest-types';
 import { relationKind } from './materialize';
@@ -18,6 +18,8 @@ export type AdapterEffect = (w: Warehouse) => Promise<void>;
 
 /** The parts of a relation argument: `this`, a `ref()`, `api.Relation.create(…)`, or its text. */
 function parts(value: unknown): string[] {
+  // A relation that went through the template (`this.incorporate(…)`) arrives as a Map.
+  value = toPlainValue(value);
   const v = value as { schema?: unknown; identifier?: unknown; render?: () => string } | null;
   if (v && typeof v === 'object' && typeof v.schema === 'string') {
     return [v.schema, typeof v.identifier === 'string' ? v.identifier : ''];
@@ -52,9 +54,11 @@ export function adapterEffectMethods(type: string, effects: AdapterEffect[]): Re
   };
   const arg = (args: unknown[], i: number, name: string) => {
     const { positional, kwargs } = kwargsOf(args);
-    return kwargs[name] ?? positional[i];
+    // A relation passed as the last argument arrives as a trailing Map, as keyword arguments do.
+    const relationLast = i === positional.length && typeof kwargs.schema === 'string' && !(name in kwargs);
+    return relationLast ? kwargs : (kwargs[name] ?? positional[i]);
   };
-  return {
+  const methods: Record<string, (...a: unknown[]) => ''> = {
     drop_relation: (...args) => {
       const r = relationOf(arg(args, 0, 'relation'), 'drop_relation');
       return record(async (w) => {
@@ -88,6 +92,19 @@ export function adapterEffectMethods(type: string, effects: AdapterEffect[]): Re
       return record((w) => expandColumnTypes(w, from, to, sql(to), q));
     },
   };
+  // A callback must not throw inside minijinja (it aborts the render): a bad argument fails when the effects run.
+  return Object.fromEntries(
+    Object.entries(methods).map(([name, method]) => [
+      name,
+      (...args: unknown[]) => {
+        try {
+          return method(...args);
+        } catch (err) {
+          return record(() => Promise.reject(err instanceof Error ? err : new Error(String(err))));
+        }
+      },
+    ]),
+  );
 }
 
 /** Widens `to`'s bounded text columns to `from`'s longer ones, as dbt's `expand_target_column_types`. */

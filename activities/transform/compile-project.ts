@@ -8,9 +8,24 @@ import { relationKind } from './materialize';
 export function templateQuery(w: Pick<AuditSource, 'query'>) {
   return async (sql: string) => {
     const rows = await w.query(sql);
-    const columns = rows.length ? Object.keys(rows[0]) : [];
+    const columns = rows.length ? Object.keys(rows[0]) : await columnsOfEmpty(w, sql);
     return { columns, rows: rows.map((r) => columns.map((c) => templateValue(r[c]))) };
   };
+}
+
+/**
+ * The column names of a query that returned no rows (agate's table has them: `columns[0].values()` is an
+ * empty list, not an error), read from one row of nulls outer-joined to it; none for what is not a query.
+ */
+async function columnsOfEmpty(w: Pick<AuditSource, 'query'>, sql: string): Promise<string[]> {
+  const query = sql.trim().replace(/;\s*$/, '');
+  if (!/^(select|with)\b/i.test(query)) return [];
+  try {
+    const [row] = await w.query(`select edp_q.* from (select 1 as edp_one) edp_d left join (${query}) edp_q on true`);
+    return row ? Object.keys(row) : [];
+  } catch {
+    return [];
+  }
 }
 
 /**

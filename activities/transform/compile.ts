@@ -1,4 +1,4 @@
-import { CompileError, JinjaRenderer, type JinjaGlobals } from './jinja';
+import { CompileError, JinjaRenderer, kwargsOf, type JinjaGlobals } from './jinja';
 import { dbtContext, quoterFor, renderRelation } from './jinja-context';
 import type { GenericTest, Manifest, ManifestNode, ManifestSource } from './manifest-types';
 import { genericTestMacro } from './packages/macro-library';
@@ -210,6 +210,15 @@ export function injectCtes(sql: string, ctes: ReadonlyArray<readonly [string, st
   return `${lead}with ${defs}\n${rest}`;
 }
 
+/** `fail_calc` set by a generic test's macro through `config()`, by test id (known once it rendered). */
+const macroFailCalc = new Map<string, string>();
+
+/** The expression dbt counts a test's failures with: the test's `fail_calc` config, its macro's, else `count(*)`. */
+export function failCalcOf(test: ManifestNode): string {
+  const own = test.config.fail_calc;
+  return typeof own === 'string' && own.trim() ? own : (macroFailCalc.get(test.id) ?? 'count(*)');
+}
+
 /** The relation a generic test reads, as SQL, with its `where` config applied. */
 function testedRelation(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
   const g = test.generic!;
@@ -217,7 +226,11 @@ function testedRelation(manifest: Manifest, test: ManifestNode, options: Compile
   const attached = manifest.nodes[g.attachedTo] ?? source;
   if (!attached?.relation)
     throw new CompileError(`${test.path}: test ${test.name} is attached to ${g.attachedTo}, which has no table`);
-  const rel = source ? sourceSql(manifest, source) : renderRelation(attached.relation, manifest.target.type);
+  const rel = source
+    ? sourceSql(manifest, source)
+    : attached.config.materialized === 'ephemeral'
+      ? cteName(attached)
+      : renderRelation(attached.relation, manifest.target.type);
   if (!test.config.where) return rel;
   // `where` may hold Jinja (`{{ var('since') }}`), rendered like a model.
   const where = String(test.config.where);
@@ -243,7 +256,15 @@ function literal(v: unknown): string {
 export function testSql(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
   const g = test.generic;
   if (!g) return compileNode(manifest, test, options);
-  return withQueries(test, options, () => genericTestSql(manifest, test, g, options));
+  return withQueries(test, options, () => {
+    const sql = genericTestSql(manifest, test, g, options);
+    // A test of an ephemeral model reads it as a CTE, as dbt inlines it.
+    const attached = manifest.nodes[g.attachedTo] as ManifestNode | undefined;
+    if (attached?.config.materialized !== 'ephemeral') return sql;
+    const ctes: Array<[string, string]> = [];
+    const body = renderNode(manifest, attached, { ...options, isIncremental: false }, ctes, new Set([attached.id]));
+    return injectCtes(sql, [...ctes, [cteName(attached), body]]);
+  });
 }
 
 function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, options: CompileOptions): string {
@@ -292,6 +313,12 @@ function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, 
           ...runContext(manifest, options, test, (e) => ({
             error: `ephemeral model '${e.name}' cannot be tested`,
           })),
+          // The test macro's `config(fail_calc=…)`, which dbt reads at parse (the entry's own config wins).
+          config: (...configArgs: unknown[]) => {
+            const calc = kwargsOf(configArgs).kwargs.fail_calc;
+            if (typeof calc === 'string' && calc.trim()) macroFailCalc.set(test.id, calc.trim());
+            return '';
+          },
         })
         .trim()
         .replace(/;\s*$/, '');

@@ -114,11 +114,14 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
       warn: () => '',
     },
     log: () => '',
+    // Python's print (dbt's context has it): its text goes nowhere here, as rows may be PHI.
+    print: () => '',
     // A hook run outside the node's transaction, written `post_hook=after_commit("…")`.
     before_begin: (sql: unknown) => ({ sql: str(sql), transaction: false }),
     after_commit: (sql: unknown) => ({ sql: str(sql), transaction: false }),
     doc: () => '',
-    set: (items: unknown) => [...new Set(Array.isArray(items) ? (items as unknown[]) : [])],
+    // Python sets compare without order (`set(a) != set(b)`): the same members give the same sorted list.
+    set: (items: unknown) => [...new Set(Array.isArray(items) ? (items as unknown[]) : [])].sort(pythonOrder),
     flags: { WHICH: c.execute ? 'run' : 'parse', FULL_REFRESH: false, STORE_FAILURES: false },
     graph: c.graph ?? { nodes: {}, sources: {} },
     modules: jinjaModules(() => (Number.isNaN(Date.parse(c.runStartedAt)) ? new Date() : new Date(c.runStartedAt))),
@@ -129,12 +132,25 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
   return globals;
 }
 
+/** A total order on template values (numbers, then text, then the rest as JSON), for set members. */
+function pythonOrder(a: unknown, b: unknown): number {
+  const rank = (v: unknown) => (typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2);
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const [x, y] = [a, b].map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /** A template value as text (`''` for none). */
 const asText = (v: unknown): string =>
   typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
 
 /** Splits a rendered relation (`"schema"."table"`) into its parts. */
 function relationParts(value: unknown): string[] {
+  const rel = toPlainValue(value) as { schema?: unknown; identifier?: unknown } | null;
+  // A relation object (`this`, `this.incorporate(…)`) that went through the template.
+  if (rel && typeof rel === 'object' && typeof rel.schema === 'string' && typeof rel.identifier === 'string')
+    return [rel.schema, rel.identifier];
   const text = typeof value === 'string' ? value : String((value as { render?: () => string })?.render?.() ?? value);
   return [...text.matchAll(/"((?:[^"]|"")*)"|([^."\s]+)/g)].map((m) => (m[1] ?? m[2]).replace(/""/g, '"'));
 }

@@ -99,6 +99,12 @@ export class JinjaRenderer {
       edp__ret: (output: unknown) => frames.result(output),
       edp__returned: () => frames.inReturnedMacro,
       edp__merge: (a: unknown, b: unknown) => ({ ...(toPlainValue(a) as object), ...(toPlainValue(b) as object) }),
+      // A mutated dict's key order (see packages/jinja-rewrite.ts): minijinja's maps sort their keys.
+      edp__keys: (d: unknown): unknown[] => (d instanceof Map ? [...(d as Map<unknown, unknown>).keys()] : []),
+      edp__addkeys: (order: unknown, keys: unknown) => insertionOrder(order, keys),
+      edp__okeys: (d: unknown, order: unknown) => orderedEntries(d, order).map(([k]) => k),
+      edp__oitems: (d: unknown, order: unknown) => orderedEntries(d, order),
+      edp__ovalues: (d: unknown, order: unknown) => orderedEntries(d, order).map(([, v]) => v),
       edp__broken: (message: unknown) => this.fail(String(message)),
       edp__missing: (name: unknown) => () =>
         this.fail(`macro ${String(name)} is not defined: is its package in dbt_packages/ (run edp dbt deps)?`),
@@ -147,6 +153,22 @@ export class JinjaRenderer {
     for (const f of this.macros.files) if (f.line <= line) at = f;
     return at ? `${at.file}:${line - at.line + 1}` : `macros:${line}`;
   }
+}
+
+/** Keys `order` followed by those of `keys` it lacks: a dict's insertion order after an `update`. */
+function insertionOrder(order: unknown, keys: unknown): unknown[] {
+  const known = Array.isArray(order) ? [...(order as unknown[])] : [];
+  for (const k of Array.isArray(keys) ? (keys as unknown[]) : []) if (!known.includes(k)) known.push(k);
+  return known;
+}
+
+/** The entries of mapping `d`, those whose key is in `order` first and in that order (insertion order), then the rest. */
+function orderedEntries(d: unknown, order: unknown): Array<[unknown, unknown]> {
+  if (!(d instanceof Map)) return [];
+  const map = d as Map<unknown, unknown>;
+  const first = (Array.isArray(order) ? (order as unknown[]) : []).filter((k) => map.has(k));
+  const keys = [...first, ...[...map.keys()].filter((k) => !first.includes(k))];
+  return keys.map((k) => [k, toPlainValue(map.get(k))]);
 }
 
 /** Jinja's `indent` filter (minijinja's needs the width; Python's defaults it to 4). */

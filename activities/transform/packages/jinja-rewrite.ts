@@ -130,12 +130,19 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       const open = tokens.findIndex((t) => t.text === '(');
       const args = rewriteCode(tokens, open + 1, matching(tokens, open), scope, used, mutated, -1);
       const [, name, method] = mutation;
-      const value =
-        method === 'append'
-          ? `${name}.v + [${args}]`
-          : method === 'extend'
-            ? `${name}.v + (${args})|list`
-            : `edp__merge(${name}.v, ${args})`;
+      if (method === 'update') {
+        // Python's dict keeps insertion order, minijinja's sorts its keys: the order lives in `name.k`.
+        const keys =
+          keysOf(tokens, open + 1, matching(tokens, open), (a, b) =>
+            rewriteCode(tokens, a, b, scope, used, mutated, -1),
+          ) ?? 'edp__keys(edp__u)';
+        out.push(
+          `${part.open} set edp__u = ${args} %}{% set ${name}.k = edp__addkeys(${name}.k, ${keys}) %}`,
+          `{% set ${name}.v = edp__merge(${name}.v, edp__u) ${part.close}`,
+        );
+        return;
+      }
+      const value = method === 'append' ? `${name}.v + [${args}]` : `${name}.v + (${args})|list`;
       out.push(`${part.open} set ${name}.v = ${value} ${part.close}`);
       return;
     }
@@ -158,15 +165,21 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
     const isSetOfMutated =
       setAt >= 0 && mutated.has(tokens[setAt].text) && tokens[nextSolid(tokens, setAt + 1)]?.text === '=';
     const noWrap = keyword === 'call' ? nextSolid(tokens, first + 1) : -1;
-    const code = isSetOfMutated
-      ? `${tokens
-          .slice(0, setAt)
-          .map((t) => t.text)
-          .join(
-            '',
-          )}${tokens[setAt].text}.v${rewriteCode(tokens, setAt + 1, tokens.length, scope, used, mutated, noWrap)}`
-      : rewriteCode(tokens, 0, tokens.length, scope, used, mutated, noWrap);
-    out.push(part.open + code + part.close);
+    if (isSetOfMutated) {
+      const name = tokens[setAt].text;
+      const valueAt = nextSolid(tokens, nextSolid(tokens, setAt + 1) + 1);
+      const head = tokens
+        .slice(0, setAt)
+        .map((t) => t.text)
+        .join('');
+      const value = rewriteCode(tokens, setAt + 1, tokens.length, scope, used, mutated, noWrap);
+      const keys =
+        keysOf(tokens, valueAt, tokens.length, (a, b) => rewriteCode(tokens, a, b, scope, used, mutated, -1)) ??
+        `edp__keys(${name}.v)`;
+      out.push(`${part.open}${head}${name}.v${value}%}{% set ${name}.k = ${keys} ${part.close}`);
+      return;
+    }
+    out.push(part.open + rewriteCode(tokens, 0, tokens.length, scope, used, mutated, noWrap) + part.close);
   });
   return { source: out.join(''), used };
 }
@@ -203,6 +216,37 @@ function entryMutation(tokens: readonly Token[]) {
   return fits ? { name: tokens[nameAt].text, open, close, method, paren } : undefined;
 }
 
+/** The functions giving a mutated dict's `keys()`, `items()`, `values()` in insertion order. */
+const ORDERED_VIEWS: Record<string, string> = { keys: 'edp__okeys', items: 'edp__oitems', values: 'edp__ovalues' };
+
+/**
+ * The key expressions, in order, of a dict literal spanning tokens `from`..`to` (as a list; `code` rewrites
+ * a span of tokens), else undefined.
+ */
+function keysOf(
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+  code: (a: number, b: number) => string,
+): string | undefined {
+  const open = nextSolid(tokens, from);
+  if (open < 0 || tokens[open].text !== '{') return undefined;
+  const close = matching(tokens, open);
+  const after = nextSolid(tokens, close + 1);
+  if (after >= 0 && after < to) return undefined;
+  const keys: string[] = [];
+  let start = open + 1;
+  let depth = 0;
+  for (let j = open + 1; j < close; j++) {
+    const text = tokens[j].kind === 'punct' ? tokens[j].text : '';
+    if ('([{'.includes(text) && text) depth++;
+    else if (')]}'.includes(text) && text) depth--;
+    else if (depth === 0 && text === ':') keys.push(code(start, j).trim());
+    else if (depth === 0 && text === ',') start = j + 1;
+  }
+  return `[${keys.join(', ')}]`;
+}
+
 /** How many arguments the call whose `(` is at `open` has (top-level commas, a trailing one ignored). */
 function argumentCount(tokens: readonly Token[], open: number): number {
   const close = matching(tokens, open);
@@ -224,9 +268,9 @@ function argumentCount(tokens: readonly Token[], open: number): number {
   return count;
 }
 
-/** `{% set x = namespace(v=x) %}` for each name: one line, so line numbers stay. */
+/** `{% set x = namespace(v=x, k=<x's keys>) %}` for each name: one line, so line numbers stay. */
 function initNamespaces(names: ReadonlySet<string>): string {
-  return [...names].map((n) => `{% set ${n} = namespace(v=${n}) %}`).join('');
+  return [...names].map((n) => `{% set ${n} = namespace(v=${n}, k=edp__keys(${n})) %}`).join('');
 }
 
 /**
@@ -361,12 +405,28 @@ function rewriteCode(
       callee = scope.bare(t.text);
       paren = n;
     } else if (mutated.has(t.text) && next !== '=') {
+      // `for k in d`: a dict's keys in insertion order.
+      const iterated = tokens[p]?.text === 'in' && tokens[nextSolid(tokens, 0)]?.text === 'for';
+      out += iterated
+        ? `(edp__okeys(${t.text}.v, ${t.text}.k) if ${t.text}.v is mapping else ${t.text}.v)`
+        : `${t.text}.v`;
+      continue;
+    }
+    if (callee === undefined && next === '.' && mutated.has(t.text)) {
+      // `d.keys()` (items, values) of a mutated dict: in the order its keys were inserted, as in Python.
+      const m = nextSolid(tokens, n + 1);
+      const open = m >= 0 ? nextSolid(tokens, m + 1) : -1;
+      const view = ORDERED_VIEWS[tokens[m]?.text];
+      if (view && tokens[open]?.text === '(' && tokens[nextSolid(tokens, open + 1)]?.text === ')') {
+        out += `${view}(${t.text}.v, ${t.text}.k)`;
+        i = nextSolid(tokens, open + 1);
+        continue;
+      }
       out += `${t.text}.v`;
       continue;
     }
     if (callee === undefined) {
-      // `d.keys()` of a mutated dict reads the dict, not its namespace.
-      out += next === '.' && mutated.has(t.text) ? `${t.text}.v` : t.text;
+      out += t.text;
       continue;
     }
     if (!callee.startsWith('edp__')) used.add(callee);

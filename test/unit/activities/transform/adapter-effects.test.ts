@@ -38,6 +38,26 @@ describe('adapter methods in hooks', () => {
     expect(await runner.query('select count(*)::int as n from scratch.t2')).toEqual([{ n: 0 }]);
   });
 
+  it("drop_relation(this.incorporate(type='table')) in a seed's post-hook drops the seed (dbt_utils' integration tests)", async () => {
+    runner = await Runner.open(
+      writeProject({
+        'dbt_project.yml': [
+          "name: 'p'",
+          'seeds:',
+          '  p:',
+          '    +post-hook: "{% do adapter.drop_relation(this.incorporate(type=\'table\')) %}"',
+          '',
+        ].join('\n'),
+        'seeds/dropped_seed.csv': 'id\n1\n',
+      }),
+    );
+    const r = await runner.build();
+    expect(r.dropped_seed).toMatchObject({ status: 'success' });
+    expect(
+      await runner.query("select table_name from information_schema.tables where table_name = 'dropped_seed'"),
+    ).toEqual([]);
+  });
+
   it("in a model's SQL still fail the node, naming the method", async () => {
     runner = await Runner.open(writeProject({ 'models/m.sql': '{{ adapter.drop_relation(this) }}\nselect 1 as id' }));
     await expect(runner.build()).rejects.toThrow(/adapter\.drop_relation\(\) is supported by edp in hooks only/);

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   createTransformActivities,
@@ -13,11 +13,20 @@ import { DuckDbWarehouse, type Row } from '../../../../activities/warehouse';
 import { topologicalOrder } from '../../../../lib/graph';
 import { RunQueue } from '../../../../lib/run-queue';
 import { tmpDir } from '../../../helpers/tmp';
+import { dbtCorpus } from '../../../helpers/dbt-corpus';
 
 /** Writes a dbt project into a fresh temp folder (`dbt_project.yml` defaults to `name: p`). */
 export function writeProject(files: Record<string, string>): string {
   const dir = tmpDir('edp-dbt-');
   writeFiles(dir, { 'dbt_project.yml': 'name: p\n', ...files });
+  return dir;
+}
+
+/** A project with dbt_utils (from the corpus) installed in dbt_packages/. */
+export function withDbtUtils(files: Record<string, string>): string {
+  const dir = writeProject({ 'packages.yml': 'packages:\n  - local: ../dbt_utils\n', ...files });
+  cpSync(join(dbtCorpus(), 'packages', 'dbt_utils'), join(dir, 'dbt_packages', 'dbt_utils'), { recursive: true });
+  rmSync(join(dir, 'dbt_packages', 'dbt_utils', 'integration_tests'), { recursive: true });
   return dir;
 }
 

@@ -1,20 +1,9 @@
-import { cpSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { compileNode, testSql } from '../../../../../activities/transform';
 import { prefetchNodeQueries } from '../../../../../activities/transform/compile';
 import { macroSignatures, packArguments } from '../../../../../activities/transform/packages/macro-signatures';
-import { nodeNamed, parse, writeFiles, writeProject } from '../helpers';
-import { dbtCorpus } from '../../../../helpers/dbt-corpus';
+import { nodeNamed, parse, withDbtUtils, writeFiles, writeProject } from '../helpers';
 
 const run = { invocationId: 'unit', runStartedAt: '2026-01-01T00:00:00Z' };
-
-/** A project with dbt_utils (from the corpus) installed in dbt_packages/. */
-function withDbtUtils(files: Record<string, string>): string {
-  const dir = writeProject({ 'packages.yml': 'packages:\n  - local: ../dbt_utils\n', ...files });
-  cpSync(join(dbtCorpus(), 'packages', 'dbt_utils'), join(dir, 'dbt_packages', 'dbt_utils'), { recursive: true });
-  rmSync(join(dir, 'dbt_packages', 'dbt_utils', 'integration_tests'), { recursive: true });
-  return dir;
-}
 
 describe('macros reading varargs / kwargs (extra arguments, as Python Jinja collects them)', () => {
   it('finds which macros read them, and binds arguments as Python does', () => {
