@@ -219,6 +219,19 @@ export function failCalcOf(test: ManifestNode): string {
   return typeof own === 'string' && own.trim() ? own : (macroFailCalc.get(test.id) ?? 'count(*)');
 }
 
+/**
+ * A test's `limit` config as the clause dbt puts after its query before counting failures (`''` when unset).
+ * dbt stores every failing row and counts at most `limit` of them.
+ */
+export function testLimitClause(test: ManifestNode): string {
+  const limit = test.config.limit;
+  if (limit === undefined || limit === null) return '';
+  const n = typeof limit === 'string' && /^\s*\d+\s*$/.test(limit) ? Number(limit) : limit;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new CompileError(`${test.path}: test ${test.name}: limit ${JSON.stringify(limit)} is not a whole number ≥ 0`);
+  return `\nlimit ${n}`;
+}
+
 /** The relation a generic test reads, as SQL, with its `where` config applied. */
 function testedRelation(manifest: Manifest, test: ManifestNode, options: CompileOptions): string {
   const g = test.generic!;

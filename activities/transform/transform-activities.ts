@@ -7,7 +7,7 @@ import { withHeartbeat } from '../heartbeat';
 import { KeyedLock } from '../keyed-lock';
 import { logEvent, recordMillis } from '../telemetry';
 import type { Warehouse } from '../warehouse';
-import { failCalcOf, prefetchNodeQueries, testSql } from './compile';
+import { failCalcOf, prefetchNodeQueries, testLimitClause, testSql } from './compile';
 import { templateQuery } from './compile-project';
 import { CompileError } from './jinja';
 import { loadManifest, shareManifest, writeNodeSql } from './manifest-store';
@@ -132,7 +132,7 @@ function threshold(node: ManifestNode, key: 'warn_if' | 'error_if'): (failures: 
   return ops[m[1]];
 }
 
-/** Runs a test node: counts the rows its query returns (from its audit relation when it stores them). */
+/** Runs a test node: counts the rows its query returns, up to its `limit` (from its audit relation when it stores them). */
 async function runTest(
   w: Warehouse,
   manifest: Manifest,
@@ -143,7 +143,7 @@ async function runTest(
   const file = writeNodeSql(manifest, node, 'run', sql);
   const stored = await storeFailures(w, manifest, node, sql);
   const [row] = await w.query<{ failures: unknown }>(
-    `select ${failCalcOf(node)} as failures from (\n${stored ?? sql}\n) dbt_internal_test`,
+    `select ${failCalcOf(node)} as failures from (\n${stored ?? sql}${testLimitClause(node)}\n) dbt_internal_test`,
   );
   const failures = Number(row.failures);
   const severity = String(node.config.severity ?? 'error').toLowerCase();

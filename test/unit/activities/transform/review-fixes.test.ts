@@ -99,6 +99,30 @@ describe('dbt semantics', () => {
     expect(results['accepted_values_m_id__2__3']).toMatchObject({ status: 'success', rows: 0 });
   });
 
+  it("counts at most a test's limit of failing rows, as dbt does, and refuses a limit that is not a count", async () => {
+    runner = await Runner.open(
+      writeProject({
+        'models/m.sql': 'select * from (values (1), (1), (2), (2), (3), (3)) t(id)',
+        'models/_m.yml': `models:
+  - name: m
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config: { limit: 2, error_if: '>2', warn_if: '>0' }
+          - not_null:
+              name: limited_badly
+              config: { limit: 'some' }
+`,
+      }),
+    );
+    const results = await runner.build();
+    // Three duplicated ids, counted up to 2: error_if '>2' does not hold, so the test warns (dbt's verdict).
+    expect(results['unique_m_id']).toMatchObject({ status: 'warn', rows: 2 });
+    expect(results['limited_badly']).toMatchObject({ status: 'error' });
+    expect(results['limited_badly'].message).toContain('limit "some" is not a whole number');
+  });
+
   it('refuses to load a seed edited after the run was planned', async () => {
     const dir = writeProject({ 'seeds/s.csv': 'a\n1\n' });
     runner = await Runner.open(dir);
