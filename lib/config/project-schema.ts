@@ -18,7 +18,6 @@ export const transformSchema = z
     /**
      * Materializations whose nodes run as local activities inside the workflow worker (no server round trip
      * per node), when that worker also runs the transform activities; empty: every node is an activity.
-     * By default the short ones: views, ephemerals and tests (tables can be long; they stay activities).
      */
     localNodes: z
       .array(
@@ -29,7 +28,7 @@ export const transformSchema = z
             message: 'incremental, snapshot and seed nodes heartbeat while they run, which local activities cannot',
           }),
       )
-      .default(['view', 'ephemeral', 'test']),
+      .default([]),
   })
   .strict()
   .default({});

@@ -48,8 +48,6 @@ const steps = {
   warehouseTaskQueue: 'wh-queue',
   streamingTaskQueue: 'wh-queue-streaming',
   heartbeatSeconds: 7,
-  // transform.localNodes' default: short nodes run in the workflow worker where it has the activities.
-  localNodes: ['view', 'ephemeral', 'test'],
   retries: expect.objectContaining({
     default: expect.objectContaining({ maxAttempts: 5 }),
     quality: { initialSeconds: 1, maxAttempts: 2 },

@@ -39,9 +39,8 @@ describe('local dbt nodes (transform.localNodes)', () => {
     expect(plan.nodes.filter((n) => 'local' in n)).toEqual([]);
   });
 
-  it('refuses materializations that must heartbeat (incremental, snapshot, seed) and defaults to the short ones', () => {
-    expect(transformSchema.parse({}).localNodes).toEqual(['view', 'ephemeral', 'test']);
-    expect(transformSchema.parse({ localNodes: [] }).localNodes).toEqual([]);
+  it('refuses materializations that must heartbeat (incremental, snapshot, seed) and defaults to none', () => {
+    expect(transformSchema.parse({}).localNodes).toEqual([]);
     expect(transformSchema.parse({ localNodes: ['view', 'ephemeral', 'test'] }).localNodes).toEqual([
       'view',
       'ephemeral',
