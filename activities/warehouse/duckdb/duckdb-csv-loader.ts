@@ -12,6 +12,10 @@ import { runOverLines } from './duckdb-rejected-lines';
 /** DuckDB's message for a value that does not cast; the value is between the quotes. */
 const CAST_VALUE = `'Could not convert string "(.*)" to '''`;
 
+/** The row number the numbered copy put first in a rejected line (`csv_line` of the rejects table), or NULL. */
+const lineRowNumber = (d: Dialect): string =>
+  `CAST(NULLIF(regexp_extract(csv_line, ${d.literal(String.raw`^[\r\n]*([0-9]+)`)}, 1), '') AS BIGINT)`;
+
 /** The first column of every row `sql` returns, as numbers. */
 async function numbers(conn: DuckDBConnection, sql: string): Promise<number[]> {
   return (await conn.runAndReadAll(sql)).getRows().map((r) => Number(r[0]));
@@ -148,7 +152,7 @@ export async function nativeCsvLoad(
       conn,
       `SELECT range FROM range(1, ${copy.rows + 1}) ANTI JOIN (
          SELECT _edp_row_number AS n FROM ${target} WHERE ${thisLoad(d, req)}
-         UNION ALL SELECT CAST(NULLIF(regexp_extract(csv_line, ${d.literal(String.raw`^[\r\n]*([0-9]+)`)}, 1), '') AS BIGINT) FROM ${rejects}
+         UNION ALL SELECT ${lineRowNumber(d)} FROM ${rejects}
        ) ON range = n`,
     );
     const lines = join(tmpdir(), `edp-failed-${process.pid}-${stage}.csv`);
@@ -189,8 +193,7 @@ export async function nativeCsvLoad(
   await conn.run(
     `INSERT INTO ${errors}
      SELECT ${sourceFile},
-       CASE WHEN ${cast} THEN CAST(NULLIF(regexp_extract(csv_line, ${d.literal(String.raw`^[
-]*([0-9]+)`)}, 1), '') AS BIGINT) END,
+       CASE WHEN ${cast} THEN ${lineRowNumber(d)} END,
        CASE WHEN ${cast} THEN NULL ELSE line END,
        column_name,
        CASE WHEN ${cast} THEN 'type' ELSE 'parse' END,
