@@ -103,6 +103,7 @@ const RESERVED_ENV: ReadonlySet<string> = new Set([
   'EDP_TEST_SERVICES_DIR', // the test run's services (test/setup)
   'EDP_TEST_ENGINES', // the engines the integration suites run on (test/helpers/engines.ts)
   'EDP_UPDATE_SCREENSHOTS', // the browser tests overwrite docs/images (test/helpers/chromium.ts)
+  'EDP_TEST_KEEP_TMP', // a test run keeps its temporary folders (test/helpers/tmp.ts)
   // Secrets under the names docs/deploy.md suggests for `…Env` keys (read where the config names them),
   // reserved so an exported one is never read as a config key (nor its value echoed in an error).
   'EDP_TEMPORAL_API_KEY', // temporal.apiKeyEnv (workers/temporal-connection.ts)

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { localPkiFiles, type LocalPki } from '../../infra/certificates';
+import { removePostgres } from '../../infra/postgres';
 import { freePort, pidAlive, waitUntil } from '../../infra/process';
 import { startService, stopService, temporalClusterPid } from '../../infra/services';
 import { CLUSTER_SERVICES, defaultClusterPorts, type ClusterService } from '../../infra/temporal-cluster';
@@ -93,6 +94,8 @@ export async function startTestCluster(name: string, namespace: string): Promise
     },
     stop: async () => {
       await stopService(config, 'temporal');
+      // Its PostgreSQL keeps its data under /var/tmp when the tests run as root: not left behind.
+      await removePostgres(join(config.stateDir, 'services', 'temporal-cluster', 'postgres'));
     },
   };
 }

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { SnowflakeWarehouse } from '../../activities/warehouse';
 import { startFakesnow, stopFakesnow } from '../../infra/fakesnow';
 import { freePort, waitUntil } from '../../infra/process';
+import { tmpDir } from '../helpers/tmp';
 
 /**
  * The local Snowflake server expires a session left idle inside a transaction (a worker killed -9 mid
@@ -12,7 +11,7 @@ import { freePort, waitUntil } from '../../infra/process';
  * next statement fails instead of committing.
  */
 describe('local Snowflake server: a session idle inside a transaction expires', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'edp-fakesnow-expiry-'));
+  const dir = tmpDir('edp-fakesnow-expiry-');
   let port: number;
   const open = (): Promise<SnowflakeWarehouse> =>
     SnowflakeWarehouse.open({

@@ -6,6 +6,7 @@ import { startKafka, stopKafka } from '../../infra/kafka';
 import { stopKafkaConnect } from '../../infra/kafka-connect';
 import { removePostgres, startPostgres } from '../../infra/postgres';
 import { startTemporal, stopTemporal } from '../../infra/temporal';
+import { TEST_TMP_ROOT } from '../helpers/tmp';
 import { freePort, TEST_SERVICES_DIR, type TestServices } from './test-services';
 
 /** Starts a headless Temporal dev server and a Kafka broker on free loopback ports for this test run. */
@@ -18,6 +19,7 @@ export default async function globalSetup(): Promise<void> {
   await stopFakesnow(join(TEST_SERVICES_DIR, 'fakesnow'));
   await removePostgres(join(TEST_SERVICES_DIR, 'postgres')); // the cluster may live outside the folder (as root)
   rmSync(TEST_SERVICES_DIR, { recursive: true, force: true });
+  rmSync(TEST_TMP_ROOT, { recursive: true, force: true }); // an earlier run's test folders (kept or killed)
   mkdirSync(TEST_SERVICES_DIR, { recursive: true });
   const bins = ensureTemporalBinaries(undefined, log);
   const deltaPython = ensureDeltaReader(undefined, log);

@@ -1,14 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandOptions } from '../../../cli/command';
 import { generateCommand } from '../../../cli/commands/generate';
 import { freePort } from '../../../infra/process';
 import { loadConfig } from '../../../workers/config';
+import { tmpDir } from '../../helpers/tmp';
 
 describe('edp generate', () => {
   it('says PostgreSQL must be running only when writing to it failed, never after it succeeded', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edp-generate-'));
+    const dir = tmpDir('edp-generate-');
     const port = await freePort(); // nothing listens there
     const loaded = loadConfig({
       env: { EDP_STATE_DIR: join(dir, 'state'), EDP_LANDING__PATH: join(dir, 'landing') },

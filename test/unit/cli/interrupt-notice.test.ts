@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../workers/config';
 
@@ -31,11 +29,12 @@ jest.mock('../../../cli/session', () => ({
 import { qualityRun } from '../../../cli/quality-commands';
 import { slaCheckNow } from '../../../cli/sla-commands';
 import { streamBackfill } from '../../../cli/stream-commands';
+import { tmpDir } from '../../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..', '..');
 const config = loadConfig({
   file: join(REPO, 'edp.config.yaml'),
-  env: { EDP_STATE_DIR: mkdtempSync(join(tmpdir(), 'edp-interrupt-')) },
+  env: { EDP_STATE_DIR: tmpDir('edp-interrupt-') },
 }).config;
 
 /**

@@ -1,7 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tmpDir } from '../../helpers/tmp';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -78,7 +77,7 @@ describe('what `edp` loads before it knows the command', () => {
   });
 
   it('edp query loads the config and the warehouse driver, not Temporal, gRPC or the other drivers', () => {
-    const state = mkdtempSync(join(tmpdir(), 'edp-startup-'));
+    const state = tmpDir('edp-startup-');
     const loaded = packagesLoadedByEdp(['query', 'select 42'], { EDP_STATE_DIR: state });
     expect(loaded).toEqual(expect.arrayContaining(['yaml', 'zod', '@duckdb/node-api']));
     for (const heavy of TEMPORAL_AND_DRIVERS.filter((p) => p !== '@duckdb/node-api'))

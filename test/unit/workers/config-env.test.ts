@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../workers/config';
 import { newKeySet } from '../../../workers/payload-codec';
+import { tmpDir } from '../../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..', '..');
 
@@ -26,6 +27,7 @@ const VALUES: Record<string, string> = {
   EDP_TEST_ENGINES: 'duckdb',
   EDP_TEST_SERVICES_DIR: tmpdir(),
   EDP_UPDATE_SCREENSHOTS: '1',
+  EDP_TEST_KEEP_TMP: '1',
   EDP_SLACK_WEBHOOK: 'https://hooks.slack.example/services/T0/B0/x',
   EDP_TEMPORAL__ADDRESS: '127.0.0.1:7999',
   EDP_PIPELINE__INTERVAL_HOURS: '6',
@@ -61,7 +63,7 @@ function documentedVariables(): string[] {
 
 describe('documented EDP_* environment variables', () => {
   it('every one the docs mention loads the config: overrides set their key, the rest are not read as keys', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edp-env-'));
+    const dir = tmpDir('edp-env-');
     const file = join(dir, 'edp.config.yaml');
     // The alerts example of docs/operations.md: its webhook URL comes from EDP_SLACK_WEBHOOK.
     writeFileSync(file, 'alerts:\n  webhooks:\n    - { name: ops_slack, urlEnv: EDP_SLACK_WEBHOOK, format: slack }\n');

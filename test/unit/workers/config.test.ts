@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../../lib/errors';
 import { loadConfig, redactConfig } from '../../../workers/config';
+import { tmpDir } from '../../helpers/tmp';
 
 function configFile(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edp-config-'));
+  const dir = tmpDir('edp-config-');
   const file = join(dir, 'edp.config.yaml');
   writeFileSync(file, yaml);
   return file;

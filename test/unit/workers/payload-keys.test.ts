@@ -1,14 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { encodeErrorToFailure, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../workers/config';
 import { codecKeysFor, dataConverterFor, defaultKeyFile, newKeySet } from '../../../workers/payload-codec';
+import { tmpDir } from '../../helpers/tmp';
 
 function project(yaml = ''): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'edp-keys-'));
+  const dir = tmpDir('edp-keys-');
   const file = join(dir, 'edp.config.yaml');
   writeFileSync(file, `stateDir: state\n${yaml}`);
   return { dir, file };

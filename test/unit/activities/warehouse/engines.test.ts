@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { stringify } from 'yaml';
 import { quoterFor } from '../../../../activities/transform';
@@ -14,6 +13,7 @@ import {
   type EngineName,
 } from '../../../../activities/warehouse';
 import { loadConfig } from '../../../../workers/config';
+import { tmpDir } from '../../../helpers/tmp';
 
 /** The least each engine's section needs; typed by the registry, so a new engine must add its own here. */
 const MINIMAL_SECTION: Record<EngineName, Record<string, unknown>> = {
@@ -22,7 +22,7 @@ const MINIMAL_SECTION: Record<EngineName, Record<string, unknown>> = {
 };
 
 function load(config: unknown) {
-  const dir = mkdtempSync(join(tmpdir(), 'edp-engines-'));
+  const dir = tmpDir('edp-engines-');
   const file = join(dir, 'edp.config.yaml');
   writeFileSync(file, stringify(config));
   return loadConfig({ file, env: {} }).config;
