@@ -2,7 +2,8 @@ import { writeManifest } from './manifest-store';
 import type { Manifest, ManifestNode, NotRunResource, ResourceType, RunHookKind, TargetInfo } from './manifest-types';
 import { DEFAULT_TARGET_TYPE } from './jinja-context';
 import { parseProject } from './parse';
-import { runEdges, selectNodes, type DbtCommand } from './selection';
+import { runEdges, selectNodes, unitTestsNamed, type DbtCommand } from './selection';
+import type { SelectionContext } from './selector-methods';
 import { deferToState, readStateManifest } from './state';
 import { CompileError } from './jinja';
 
@@ -90,7 +91,8 @@ export function seedSourceEdges(manifest: Manifest, selected: readonly string[])
 /**
  * The unit tests a command runs, as dbt runs them: `build` those of its selected models, each after the
  * model's parents (its inputs' columns come from their tables) and before the model; `test` those of the
- * models the selection names, on their own.
+ * models the selection names, on their own. A unit test the selection names itself (by name,
+ * `test_type:unit`) runs too; one the exclusion names, or whose model it excludes, does not.
  */
 function unitTestsOf(
   manifest: Manifest,
@@ -98,20 +100,26 @@ function unitTestsOf(
   input: PlanInput,
   selected: readonly string[],
   runOrder: ReadonlyArray<readonly [string, string]>,
+  ctx: SelectionContext,
 ): { nodes: PlannedNode[]; edges: Array<[string, string]> } {
   const all = Object.values(manifest.unitTests ?? {});
   if (!all.length || (command !== 'build' && command !== 'test')) return { nodes: [], edges: [] };
-  const models = new Set(command === 'build' ? selected : selectNodes(manifest, 'run', input.select, input.exclude));
-  const tests = all.filter((u) => models.has(u.model));
+  const models = new Set(
+    command === 'build' ? selected : selectNodes(manifest, 'run', input.select, input.exclude, ctx),
+  );
+  const named = unitTestsNamed(manifest, input.select ?? [], ctx);
+  const excluded = unitTestsNamed(manifest, input.exclude ?? [], ctx);
+  const tests = all.filter((u) => (models.has(u.model) || named.has(u.id)) && !excluded.has(u.id));
   const nodes = tests.map((u) => ({
     id: u.id,
     type: 'unit_test' as const,
     name: `${manifest.nodes[u.model].name}::${u.name}`,
   }));
   if (command !== 'build') return { nodes, edges: [] };
+  const planned = new Set(selected);
   const parents = runOrder.filter(([p]) => manifest.nodes[p]?.resourceType !== 'test');
   const edges = tests.flatMap((u): Array<[string, string]> => [
-    [u.id, u.model],
+    ...(planned.has(u.model) ? [[u.id, u.model] as [string, string]] : []),
     ...parents.filter(([, child]) => child === u.model).map(([p]): [string, string] => [p, u.id]),
   ]);
   return { nodes, edges };
@@ -131,7 +139,8 @@ export function planProject(
   const command = input.command ?? 'build';
   const state = input.state ? readStateManifest(input.state) : undefined;
   if (input.defer && !state) throw new CompileError('--defer needs --state DIR (the manifest to defer to)');
-  const selected = selectNodes(manifest, command, input.select, input.exclude, { state });
+  const ctx: SelectionContext = { state };
+  const selected = selectNodes(manifest, command, input.select, input.exclude, ctx);
   if (input.defer && state) deferToState(manifest, state, selected);
   const manifestFile = writeManifest(manifest);
   const chosen = new Set(selected);
@@ -173,7 +182,7 @@ export function planProject(
     if (bundledInto.has(child) || p === child) continue;
     edges.set(`${p}\u0000${child}`, [p, child]);
   }
-  const unit = unitTestsOf(manifest, command, input, selected, [...edges.values()]);
+  const unit = unitTestsOf(manifest, command, input, selected, [...edges.values()], ctx);
   nodes.push(...unit.nodes);
   for (const [p, c] of unit.edges) edges.set(`${p}\u0000${c}`, [p, c]);
   // The semantic layer is declared, never built (dbt's build runs none of it either).

@@ -89,6 +89,16 @@ function matchExpression(manifest: Manifest, g: Graph, expr: readonly string[], 
   return out;
 }
 
+/**
+ * The unit tests an expression names itself (by name, `test_type:unit`, `resource_type:unit_test`), not
+ * through their model: dbt runs those too (`edp dbt test -s test_orders_totals`).
+ */
+export function unitTestsNamed(manifest: Manifest, expr: readonly string[], ctx: SelectionContext = {}): Set<string> {
+  if (!expr.length || !manifest.unitTests) return new Set();
+  const ids = new Set(Object.keys(manifest.unitTests));
+  return new Set([...matchExpression(manifest, graphOf(manifest), expr, ctx)].filter((id) => ids.has(id)));
+}
+
 /** What a command runs: selected nodes of its resource types, plus tests on any selected node (dbt's eager test selection). */
 export function selectNodes(
   manifest: Manifest,

@@ -1,6 +1,6 @@
 import type { DbtManifestFile } from './artifacts-manifest';
 import { CompileError } from './jinja';
-import type { Manifest, ManifestNode } from './manifest-types';
+import type { Manifest, ManifestNode, UnitTest } from './manifest-types';
 import { stateMatches } from './state';
 
 /** What selection may compare with besides the project: the `--state` manifest. */
@@ -27,6 +27,16 @@ const nodesWhere = (manifest: Manifest, pred: (n: ManifestNode) => boolean): Set
       .map((n) => n.id),
   );
 
+const unitTestsWhere = (manifest: Manifest, pred: (u: UnitTest) => boolean): Set<string> =>
+  new Set(
+    Object.values(manifest.unitTests ?? {})
+      .filter(pred)
+      .map((u) => u.id),
+  );
+
+/** A unit test's fqn as dbt gives it: its model's fqn followed by the test's name. */
+const unitTestFqn = (manifest: Manifest, u: UnitTest): string[] => [...(manifest.nodes[u.model]?.fqn ?? []), u.name];
+
 /**
  * dbt's fqn match: the node's name, or a dotted prefix of its fqn (`staging`, `project.staging.sub`),
  * where a `*` part matches everything below it.
@@ -43,9 +53,18 @@ function fqnMatches(fqn: readonly string[], selector: string): boolean {
   return true;
 }
 
-/** `fqn:` (and a bare name): the node's name or a prefix of its fqn, with or without the project name. */
+const fqnOrShortFqn = (fqn: readonly string[], value: string): boolean =>
+  fqnMatches(fqn, value) || fqnMatches(fqn.slice(1), value);
+
+/**
+ * `fqn:` (and a bare name): the node's name or a prefix of its fqn, with or without the project name; a
+ * unit test by its own name too (`--select test_orders_totals`), as dbt selects it.
+ */
 const fqn: SelectorMethod = (manifest, value) =>
-  nodesWhere(manifest, (n) => fqnMatches(n.fqn, value) || fqnMatches(n.fqn.slice(1), value));
+  new Set([
+    ...nodesWhere(manifest, (n) => fqnOrShortFqn(n.fqn, value)),
+    ...unitTestsWhere(manifest, (u) => fqnOrShortFqn(unitTestFqn(manifest, u), value)),
+  ]);
 
 /** `tag:`: nodes with a tag matching the glob. */
 const tag: SelectorMethod = (manifest, value) =>
@@ -68,15 +87,26 @@ const source: SelectorMethod = (manifest, value) => {
   );
 };
 
-/** `resource_type:`: nodes of one resource type (model, seed, snapshot, test). */
-const resourceType: SelectorMethod = (manifest, value) => nodesWhere(manifest, (n) => n.resourceType === value);
+/** `resource_type:`: nodes of one resource type (model, seed, snapshot, test), or `unit_test` the unit tests. */
+const resourceType: SelectorMethod = (manifest, value) =>
+  value === 'unit_test' ? unitTestsWhere(manifest, () => true) : nodesWhere(manifest, (n) => n.resourceType === value);
 
 /** `config.materialized:`: nodes with that materialization. */
 const materialized: SelectorMethod = (manifest, value) => nodesWhere(manifest, (n) => n.config.materialized === value);
 
-/** `test_type:`: `generic` tests (from properties files) or `singular` ones (SQL files). */
-const testType: SelectorMethod = (manifest, value) =>
-  nodesWhere(manifest, (n) => n.resourceType === 'test' && (value === 'generic' ? !!n.generic : !n.generic));
+/**
+ * `test_type:`: `generic` tests (from properties files), `singular` ones (SQL files), `data` both, `unit` the
+ * unit tests (`unit_tests:`), as dbt's TestTypeSelectorMethod.
+ */
+const testType: SelectorMethod = (manifest, value) => {
+  const dataTests = (keep: (n: ManifestNode) => boolean) =>
+    nodesWhere(manifest, (n) => n.resourceType === 'test' && keep(n));
+  if (value === 'generic') return dataTests((n) => !!n.generic);
+  if (value === 'singular') return dataTests((n) => !n.generic);
+  if (value === 'data') return dataTests(() => true);
+  if (value === 'unit') return unitTestsWhere(manifest, () => true);
+  throw new CompileError(`--select test_type:${value}: unknown test type (use generic, singular, data or unit)`);
+};
 
 /** `state:`: nodes new or changed against the `--state` manifest (dbt's slim CI). */
 const state: SelectorMethod = (manifest, value, ctx) => {

@@ -80,6 +80,29 @@ describe('dbt unit tests', () => {
     expect((await runner.plan({ command: 'run' })).nodes.map((n) => n.type)).not.toContain('unit_test');
   });
 
+  it('are selected by their own name, test_type:unit and resource_type:unit_test, and excluded by name, as dbt does', async () => {
+    const dataTest = 'models/props.yml';
+    const props =
+      'models:\n  - name: customers\n    columns:\n      - name: customer\n        data_tests: [not_null]\n';
+    runner = await Runner.open(writeProject({ ...SHOP, 'models/unit.yml': UNIT_TESTS, [dataTest]: props }));
+    const ids = async (command: 'test' | 'build', select: string[], exclude: string[] = []) =>
+      (await runner.plan({ command, select, exclude })).nodes.map((n) => n.id);
+    const sums = 'unit_test.p.customers.sums_per_customer';
+    expect(await ids('test', ['sums_per_customer'])).toEqual([sums]);
+    expect(await ids('test', ['p.customers.sums_per_customer'])).toEqual([sums]);
+    // Selected alone in a build, the unit test runs without building its model.
+    expect(await ids('build', ['sums_per_customer'])).toEqual([sums]);
+    expect(await ids('test', ['test_type:unit'])).toHaveLength(3);
+    expect(await ids('test', ['resource_type:unit_test'], ['csv_and_vars'])).toEqual([
+      sums,
+      'unit_test.p.src_orders.sql_rows_from_a_source',
+    ]);
+    expect(await ids('build', ['customers'], ['sums_per_customer'])).not.toContain(sums);
+    // `test_type:data` is every data test and no unit test; an unknown type is refused, not read as singular.
+    expect(await ids('test', ['test_type:data'])).toEqual(['test.p.not_null_customers_customer.ecebbe9369']);
+    await expect(ids('test', ['test_type:unti'])).rejects.toThrow(/test_type:unti: unknown test type/);
+  });
+
   it('pass on dict, csv and sql rows, with missing columns NULL and values typed like the input table', async () => {
     runner = await Runner.open(writeProject({ ...SHOP, 'models/unit.yml': UNIT_TESTS }));
     const results = await runner.build();
