@@ -96,7 +96,9 @@ export function dbtUnitTests(m: Manifest, createdAt: number): Record<string, Dbt
       unique_id: t.id,
       fqn: [m.projectName, ...folders, model?.name ?? t.model, t.name],
       description: '',
-      overrides: t.overrides ? { macros: {}, vars: {}, env_vars: {}, ...t.overrides } : null,
+      overrides: t.overrides
+        ? { macros: t.overrides.macros ?? {}, vars: t.overrides.vars ?? {}, env_vars: t.overrides.envVars ?? {} }
+        : null,
       depends_on: { macros: [], nodes: [t.model] },
       config: { tags: [], meta: {}, enabled: true },
       checksum: null,

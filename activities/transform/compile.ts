@@ -14,6 +14,8 @@ export interface CompileOptions {
   isIncremental?: boolean;
   /** Globals besides dbt's (run hooks' `results`, `schemas`). */
   globals?: JinjaGlobals;
+  /** Values `env_var()` returns instead of the environment's (a unit test's `overrides: env_vars`). */
+  envVars?: Readonly<Record<string, string>>;
   /** Adapter methods that change the warehouse, carried out by the caller after the render (hooks). */
   adapterMethods?: JinjaGlobals;
 }
@@ -158,6 +160,7 @@ function runContext(
     runStartedAt: options.runStartedAt,
     self: node?.relation,
     isIncremental: options.isIncremental,
+    envVars: options.envVars,
     ref: (name) => {
       const target = byName(manifest, name);
       if (!target?.relation) return { error: `ref('${name}') names no model, seed or snapshot in this project` };

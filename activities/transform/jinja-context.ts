@@ -33,6 +33,8 @@ export interface ContextInput {
   config?(kwargs: Record<string, unknown>): void;
   self?: Relation;
   isIncremental?: boolean;
+  /** What `env_var(name)` returns before the process environment is read (a unit test's `overrides: env_vars`). */
+  envVars?: Readonly<Record<string, string>>;
   /** dbt's `execute`: false while parsing, true when compiling for a run. */
   execute: boolean;
   /** dbt's `graph` (nodes and sources by unique id); empty while parsing, as in dbt. */
@@ -83,7 +85,7 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     env_var: (...args: unknown[]) => {
       const { positional } = kwargsOf(args);
       const name = str(positional[0]);
-      const value = process.env[name];
+      const value = c.envVars && Object.hasOwn(c.envVars, name) ? c.envVars[name] : process.env[name];
       if (value !== undefined) return value;
       if (positional.length > 1) return positional[1];
       return renderer.fail(`Env var required but not provided: '${name}'`, callPattern('env_var', name));

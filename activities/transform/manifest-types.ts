@@ -166,6 +166,6 @@ export interface UnitTest {
   /** Each input replaced: a node id, a source id, or `this` (the model itself, for incremental models). */
   given: Array<UnitTestRows & { input: string; replaces: string }>;
   expect: UnitTestRows;
-  /** `overrides`: vars, and macro results (`is_incremental`, or macros the project does not define). */
-  overrides?: { vars?: Record<string, unknown>; macros?: Record<string, unknown> };
+  /** `overrides`: vars, env_vars, and macro results (`is_incremental`, or macros the project does not define). */
+  overrides?: { vars?: Record<string, unknown>; envVars?: Record<string, string>; macros?: Record<string, unknown> };
 }

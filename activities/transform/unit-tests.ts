@@ -129,6 +129,7 @@ export async function runUnitTest(
       ...o,
       isIncremental: macros.is_incremental === true || macros.is_incremental === 'true',
       globals,
+      envVars: test.overrides?.envVars,
     });
     const actualRef = scratch('actual');
     try {

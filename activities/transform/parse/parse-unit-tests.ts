@@ -129,11 +129,16 @@ function readRows(
   return { format, rows };
 }
 
-/** `overrides`: vars, and macros the engine can stand in for (not the project's own, nor env_vars). */
+/** `overrides`: vars, env_vars, and macros the engine can stand in for (not the project's own). */
 function overridesOf(o: Record<string, unknown>, scope: ParseScope, where: string): Pick<UnitTest, 'overrides'> {
-  if (Object.keys(asObject(o.env_vars)).length) {
-    throw new CompileError(`${where}: overrides of env_vars are not supported by edp yet`);
-  }
+  const envVars = Object.fromEntries(
+    Object.entries(asObject(o.env_vars)).map(([k, v]) => {
+      if (v !== null && typeof v === 'object')
+        throw new CompileError(`${where}: overrides.env_vars.${k} must be a value`);
+      // dbt's env_var() always returns a string.
+      return [k, String(v)];
+    }),
+  );
   const macros = asObject(o.macros);
   for (const m of Object.keys(macros)) {
     if (m !== 'is_incremental' && scope.library.names.includes(m)) {
@@ -143,6 +148,7 @@ function overridesOf(o: Record<string, unknown>, scope: ParseScope, where: strin
   const vars = asObject(o.vars);
   const overrides = {
     ...(Object.keys(vars).length ? { vars } : {}),
+    ...(Object.keys(envVars).length ? { envVars } : {}),
     ...(Object.keys(macros).length ? { macros } : {}),
   };
   return Object.keys(overrides).length ? { overrides } : {};

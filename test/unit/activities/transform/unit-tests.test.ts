@@ -179,6 +179,36 @@ describe('dbt unit tests', () => {
     expect(results['inc::only_new_orders']).toMatchObject({ status: 'success' });
   });
 
+  it('override env_vars: env_var() returns the override (always a string), other variables as before', async () => {
+    process.env.UNIT_TEST_REGION = 'from-the-environment';
+    try {
+      runner = await Runner.open(
+        writeProject({
+          ...SHOP,
+          'models/regional.sql':
+            "select customer, '{{ env_var('UNIT_TEST_REGION') }}' as region, '{{ env_var('UNIT_TEST_TIER', 'basic') }}' as tier from {{ ref('stg_orders') }}",
+          'models/unit.yml': `unit_tests:
+  - name: region_from_override
+    model: regional
+    overrides:
+      env_vars: {UNIT_TEST_TIER: 7}
+    given:
+      - input: ref('stg_orders')
+        rows: [{customer: ann}]
+    expect:
+      rows: [{customer: ann, region: from-the-environment, tier: "7"}]
+`,
+        }),
+      );
+      const results = await runner.build();
+      expect(results['regional::region_from_override']).toMatchObject({ status: 'success' });
+      expect(results['regional']).toMatchObject({ status: 'success' });
+      expect(await runner.query('select distinct tier from main.regional')).toEqual([{ tier: 'basic' }]);
+    } finally {
+      delete process.env.UNIT_TEST_REGION;
+    }
+  });
+
   it('are refused at parse when they name no model, an unknown input or format, naming file and line', () => {
     const refused = (yaml: string) => {
       try {
