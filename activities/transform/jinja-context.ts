@@ -53,9 +53,15 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
   const str = (v: unknown) => (typeof v === 'string' ? v : String(v));
   const globals: JinjaGlobals = {
     ref: (...args: unknown[]) => {
-      const { positional } = kwargsOf(args);
+      const { positional, kwargs } = kwargsOf(args);
       const [a, b] = positional.map(str);
       if (!a) return renderer.fail('ref() needs a model name');
+      const version = ['v', 'version'].find((k) => k in kwargs);
+      if (version)
+        return renderer.fail(
+          `ref('${a}', ${version}=${str(kwargs[version])}): versioned models are not supported by edp yet`,
+          callPattern('ref', a),
+        );
       const r = b === undefined ? c.ref(a) : c.ref(b, a);
       return 'error' in r ? renderer.fail(r.error, callPattern('ref', ...(b === undefined ? [a] : [a, b]))) : r.sql;
     },

@@ -6,18 +6,11 @@ import { parseCsv } from '../seed';
 import type { Draft, ParseScope } from './parse-scope';
 import { sourceIdOf } from './parse-sources';
 import type { UnitTestEntry } from './parse-properties';
-import { asList, asObject } from './parse-yaml';
+import { asList, asObject, nameLine } from './parse-yaml';
 
 /** `ref('m')`, `ref("pkg", "m")`, `ref('m', v=2)`: the model's name. */
 const REF = /^\s*ref\(\s*(?:['"][^'"]+['"]\s*,\s*)?['"]([^'"]+)['"]\s*(?:,\s*v(?:ersion)?\s*=[^)]*)?\)\s*$/;
 const SOURCE = /^\s*source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/;
-
-/** The line of `name: <name>` in a properties file (1 when not found). */
-function lineOf(text: string, name: string): number {
-  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const at = new RegExp(`name:\\s*['"]?${esc}['"]?\\s*$`, 'm').exec(text)?.index;
-  return at === undefined ? 1 : text.slice(0, at).split('\n').length;
-}
 
 /**
  * The project's unit tests, checked as dbt checks them at parse: the model exists, every input is a
@@ -44,7 +37,7 @@ export function parseUnitTests(
   for (const { entry, file } of entries) {
     if (typeof entry.name !== 'string') throw new CompileError(`${file.path}: every unit test needs a name`);
     const name = entry.name;
-    const line = lineOf(file.text, name);
+    const line = nameLine(file.text, name);
     const where = `${file.path}:${line}: unit test ${name}`;
     const enabled = asObject(entry.config).enabled;
     if (enabled === false || String(enabled).toLowerCase() === 'false') continue;

@@ -15,3 +15,10 @@ export function asObject(v: unknown): Record<string, unknown> {
 export function testsOf(entry: Record<string, unknown>): unknown[] {
   return [...asList(entry.tests), ...asList(entry.data_tests)];
 }
+
+/** The line of `name: <name>` in a properties file (1 when not found). */
+export function nameLine(text: string, name: string): number {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = new RegExp(`name:\\s*['"]?${esc}['"]?\\s*$`, 'm').exec(text)?.index;
+  return at === undefined ? 1 : text.slice(0, at).split('\n').length;
+}
