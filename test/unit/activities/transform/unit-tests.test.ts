@@ -1,4 +1,8 @@
-import { parse, Runner, writeProject } from './helpers';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dbtManifest } from '../../../../activities/transform';
+import { tmpDir } from '../../../helpers/tmp';
+import { parse, Runner, writeFiles, writeProject } from './helpers';
 
 /** A small shop: a seed, a staging view over it, a table model and a source reader. */
 const SHOP = {
@@ -101,6 +105,18 @@ describe('dbt unit tests', () => {
     // `test_type:data` is every data test and no unit test; an unknown type is refused, not read as singular.
     expect(await ids('test', ['test_type:data'])).toEqual(['test.p.not_null_customers_customer.ecebbe9369']);
     await expect(ids('test', ['test_type:unti'])).rejects.toThrow(/test_type:unti: unknown test type/);
+  });
+
+  it('of a changed model run in `test -s state:modified --state DIR` (the --state folder reaches their selection)', async () => {
+    const dir = writeProject({ ...SHOP, 'models/unit.yml': UNIT_TESTS });
+    const state = tmpDir('edp-dbt-state-');
+    writeFileSync(join(state, 'manifest.json'), JSON.stringify(dbtManifest(parse(dir))));
+    writeFiles(dir, {
+      'models/src_orders.sql': "select id, lower(customer) as customer from {{ source('ecom', 'raw_orders') }}",
+    });
+    runner = await Runner.open(dir);
+    const plan = await runner.plan({ command: 'test', select: ['state:modified'], state });
+    expect(plan.nodes.map((n) => n.id)).toEqual(['unit_test.p.src_orders.sql_rows_from_a_source']);
   });
 
   it('pass on dict, csv and sql rows, with missing columns NULL and values typed like the input table', async () => {
