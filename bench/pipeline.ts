@@ -3,9 +3,10 @@
  * export), at scale and dirty: the sample generator's 1,000,000 claims with their lines, members,
  * eligibility and accumulators (about 3.1 M rows) and, by default, 1 % of rows with one realistic defect.
  * Starts its own Temporal dev server and PostgreSQL (infra/, free loopback ports, under .edp/bench/pipeline),
- * runs a worker in this process on a fresh DuckDB file per round, and prints the time of each step, rows
- * per second, and the same round's ingest limit: DuckDB reading the same landing files straight into
- * typed tables.
+ * runs a worker in this process on a fresh DuckDB file per round, and prints the time of each step with the CPU
+ * the process used meanwhile (the worker's JS and DuckDB's threads), rows per second, and the same round's
+ * limits: for ingest, DuckDB reading the same landing files straight into typed tables; for transform, the SQL
+ * the step ran (run_results.json) straight in DuckDB on a copy of the warehouse (bench/transform-limit.ts).
  *
  * Run by hand: npx tsx bench/pipeline.ts [--claims 1000000] [--members 50000] [--dirt 0.01] [--repeat 1]
  */
@@ -24,7 +25,9 @@ import { dataConverterFor } from '../workers/payload-codec';
 import { connectClientConnection } from '../workers/temporal-connection';
 import { runWorker } from '../workers/worker';
 import { BENCH_INTERVAL, benchConfig, REPO, withBenchServers, type BenchServers } from './bench-setup';
+import { CpuSamples } from './cpu-samples';
 import { fmt, loadAverage, loadNote, machine, spread } from './figures';
+import { transformLimit } from './transform-limit';
 
 const { values } = parseArgs({
   options: {
@@ -60,12 +63,17 @@ function roundConfig(round: number, servers: BenchServers): LoadedConfig {
   });
 }
 
-/** Wall time of each step's child workflow, from the server's start and close times. */
-async function stepSeconds(client: Client, config: EdpConfig): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+/** Wall time of each step's child workflow, from the server's start and close times, and this process's CPU meanwhile. */
+async function stepSeconds(
+  client: Client,
+  config: EdpConfig,
+  cpu: CpuSamples,
+): Promise<Record<string, { seconds: number; cpuSeconds: number }>> {
+  const out: Record<string, { seconds: number; cpuSeconds: number }> = {};
   for (const step of PIPELINE_STEPS) {
     const d = await client.workflow.getHandle(stepWorkflowId(config.pipeline.name, step, interval)).describe();
-    out[step] = ((d.closeTime?.getTime() ?? Date.now()) - d.startTime.getTime()) / 1000;
+    const [from, to] = [d.startTime.getTime(), d.closeTime?.getTime() ?? Date.now()];
+    out[step] = { seconds: (to - from) / 1000, cpuSeconds: cpu.secondsBetween(from, to) };
   }
   return out;
 }
@@ -118,13 +126,20 @@ async function round(n: number, servers: BenchServers) {
       dataConverter: dataConverterFor(config),
     });
     const t = performance.now();
+    const cpu = new CpuSamples();
     const result = await (await startPipeline(client, config, interval)).result();
     const seconds = (performance.now() - t) / 1000;
-    const steps = await stepSeconds(client, config);
+    cpu.stop();
+    const steps = await stepSeconds(client, config, cpu);
     stop();
     await worker;
-    const limit = await ingestLimit(config, join(root, `round-${n}`));
-    return { result, seconds, steps, limit, generated, load: loadNote(before, loadAverage()) };
+    const dir = join(root, `round-${n}`);
+    const limit = await ingestLimit(config, dir);
+    const runResults = result.transform?.runResults?.file;
+    if (!runResults) throw new Error('the transform step wrote no run_results.json on this host');
+    const manifest = join(config.transform.projectDir, 'target', 'manifest.json');
+    const tLimit = await transformLimit(config.warehouse.duckdb.path, runResults, manifest, dir);
+    return { result, seconds, steps, limit, tLimit, generated, load: loadNote(before, loadAverage()) };
   } finally {
     stop();
     await connection.close();
@@ -137,24 +152,40 @@ async function main(): Promise<void> {
   await withBenchServers(root, async (servers) => {
     const totals: number[] = [];
     const ingestRatios: number[] = [];
+    const transformRatios: number[] = [];
     for (let r = 1; r <= repeat; r++) {
       const x = await round(r, servers);
       const ingest = x.result.ingest;
       totals.push(x.seconds);
-      ingestRatios.push(ingest.rowsIn / x.steps.ingest / (x.limit.rows / x.limit.seconds));
+      ingestRatios.push(ingest.rowsIn / x.steps.ingest.seconds / (x.limit.rows / x.limit.seconds));
+      transformRatios.push(x.steps.transform.seconds / x.tLimit.seconds);
       console.log(`round ${r}/${repeat} (${x.load}); generated the interval in ${x.generated.toFixed(1)} s`);
       console.log(
         `  ${fmt(ingest.rowsIn)} rows in ${ingest.fileCount} files = ${fmt(ingest.rowsLoaded)} loaded + ${fmt(ingest.rowsQuarantined)} quarantined; status ${x.result.status}`,
       );
-      for (const step of PIPELINE_STEPS) console.log(`  ${step.padEnd(9)} ${x.steps[step].toFixed(2)} s`);
+      for (const step of PIPELINE_STEPS) {
+        const { seconds, cpuSeconds } = x.steps[step];
+        console.log(`  ${step.padEnd(9)} ${seconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s)`);
+      }
       console.log(
-        `  end to end ${x.seconds.toFixed(2)} s = ${fmt(ingest.rowsIn / x.seconds)} rows/s (target ≤ 15 s); ingest ${fmt(ingest.rowsIn / x.steps.ingest)} rows/s`,
+        `  end to end ${x.seconds.toFixed(2)} s = ${fmt(ingest.rowsIn / x.seconds)} rows/s (target ≤ 15 s); ingest ${fmt(ingest.rowsIn / x.steps.ingest.seconds)} rows/s`,
       );
       console.log(
         `  ingest limit (DuckDB reading the same files): ${fmt(x.limit.rows)} rows in ${x.limit.seconds.toFixed(2)} s = ${fmt(x.limit.rows / x.limit.seconds)} rows/s; ingest at ${ingestRatios.at(-1)!.toFixed(2)} of it`,
       );
+      const l = x.tLimit;
+      const kinds = Object.entries(l.byKind)
+        .map(([k, v]) => `${v.nodes} ${k}s ${v.seconds.toFixed(2)} s (CPU ${v.cpuSeconds.toFixed(2)} s)`)
+        .join(', ');
+      console.log(
+        `  transform limit (its SQL straight in DuckDB, one node at a time): ${l.nodes} nodes in ${l.seconds.toFixed(2)} s (CPU ${l.cpuSeconds.toFixed(2)} s): ${kinds}; transform at ${transformRatios.at(-1)!.toFixed(2)}× it`,
+      );
+      console.log(
+        `    slowest: ${l.slowest.map((s) => `${s.name} ${s.seconds.toFixed(2)} s (CPU ${s.cpuSeconds.toFixed(2)} s)`).join(', ')}`,
+      );
     }
     console.log(`end to end: ${spread(totals)} s; ingest ratio to its limit: ${spread(ingestRatios)}`);
+    console.log(`transform / its limit: ${spread(transformRatios)}`);
   });
 }
 
