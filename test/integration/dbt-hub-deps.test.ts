@@ -102,10 +102,16 @@ function project(dir: string): string {
       '    version: [">=0.10.0", "<0.11.0"]',
       '  - package: dbt-labs/dbt_utils',
       '    version: [">=1.0.0", "<1.2.0"]',
+      '  - local: vendor/lib',
       '',
     ].join('\n'),
+    // A local package with packages of its own: dbt installs those too.
+    'vendor/lib/dbt_project.yml': "name: lib\nversion: '1.0'\n",
+    'vendor/lib/packages.yml': 'packages:\n  - package: dbt-labs/dbt_utils\n    version: ">=1.1.0"\n',
+    'vendor/lib/macros/lib_key.sql':
+      '{% macro lib_key(c) %}{{ dbt_utils.generate_surrogate_key([c]) }}{% endmacro %}\n',
     'models/keyed.sql':
-      "select {{ dbt_utils.generate_surrogate_key(['a', 'b']) }} as k, {{ dbt_date.day_of_week('d') }} as dow\n" +
+      "select {{ dbt_utils.generate_surrogate_key(['a', 'b']) }} as k, {{ lib.lib_key('a') }} as k2, {{ dbt_date.day_of_week('d') }} as dow\n" +
       "from (select 1 as a, 'x' as b, date '2026-01-05' as d) t\n",
   };
   for (const [f, text] of Object.entries(files)) {
@@ -158,11 +164,18 @@ describe('edp dbt deps from a local HTTP stand-in for the dbt hub', () => {
       'Installing dbt-labs/dbt_utils',
       'Installed from version 1.1.1',
       'Updated version available: 1.3.3',
+      'Installing vendor/lib',
+      'Installed from <local @ vendor/lib>',
       'Installing calogica/dbt_date',
       'Installed from version 0.10.1',
       'Up to date!',
     ]);
-    expect(readdirSync(join(ours, 'dbt_packages')).sort()).toEqual(['dbt_date', 'dbt_expectations', 'dbt_utils']);
+    expect(readdirSync(join(ours, 'dbt_packages')).sort()).toEqual([
+      'dbt_date',
+      'dbt_expectations',
+      'dbt_utils',
+      'lib',
+    ]);
 
     // dbt-core's own `dbt deps` against the same stand-in: the same folders and files, the same lock file.
     const theirs = project(join(work, 'theirs'));
