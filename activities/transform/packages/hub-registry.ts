@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectError } from '../../../lib/errors';
 
@@ -108,9 +108,12 @@ export class HubClient {
     const file = join(dir, 'package.tar.gz');
     writeFileSync(file, Buffer.from(await res.arrayBuffer()));
     const out = join(dir, 'x');
-    const r = spawnSync('sh', ['-c', 'mkdir "$2" && tar -xzf "$1" -C "$2"', 'sh', file, out], { encoding: 'utf8' });
-    if (r.status !== 0)
-      throw new ProjectError(`${this.where(pkg)}: the tarball ${url} could not be unpacked: ${r.stderr.trim()}`);
+    mkdirSync(out);
+    const r = spawnSync('tar', ['-xzf', file, '-C', out], { encoding: 'utf8' });
+    if (r.error || r.status !== 0)
+      throw new ProjectError(
+        `${this.where(pkg)}: the tarball ${url} could not be unpacked with tar: ${(r.error?.message ?? r.stderr).trim()}`,
+      );
     const top = readdirSync(out);
     if (top.length !== 1)
       throw new ProjectError(`${this.where(pkg)}: the tarball ${url} holds ${top.length} top folders, not one`);
