@@ -92,8 +92,23 @@ async function standInHub(work: string, releases: Release[]): Promise<{ url: str
   return { url, server };
 }
 
+/** A git repository (tag v1) holding a package whose own packages.yml names a hub package. */
+function gitPackage(dir: string): string {
+  mkdirSync(join(dir, 'macros'), { recursive: true });
+  writeFileSync(join(dir, 'dbt_project.yml'), "name: gitpkg\nversion: '1.0'\n");
+  writeFileSync(join(dir, 'packages.yml'), 'packages:\n  - package: calogica/dbt_date\n    version: ">=0.10.0"\n');
+  writeFileSync(join(dir, 'macros', 'g.sql'), '{% macro g() %}1{% endmacro %}\n');
+  const git = (...args: string[]) =>
+    expect(spawnSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]).status).toBe(0);
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'v1');
+  git('tag', 'v1');
+  return dir;
+}
+
 /** A project whose models use dbt_utils and dbt_date macros; dbt_utils pinned below its newest release. */
-function project(dir: string): string {
+function project(dir: string, gitRepo?: string): string {
   const files: Record<string, string> = {
     'dbt_project.yml': "name: hub_demo\nversion: '1.0'\nprofile: edp\nvars:\n  'dbt_date:time_zone': 'UTC'\n",
     'packages.yml': [
@@ -103,6 +118,7 @@ function project(dir: string): string {
       '  - package: dbt-labs/dbt_utils',
       '    version: [">=1.0.0", "<1.2.0"]',
       '  - local: vendor/lib',
+      ...(gitRepo ? [`  - git: file://${gitRepo}`, '    revision: v1'] : []),
       '',
     ].join('\n'),
     // A local package with packages of its own: dbt installs those too.
@@ -121,12 +137,13 @@ function project(dir: string): string {
   return dir;
 }
 
-/** Every file under `dir` (symlinks followed) with its size: what two installs are compared by. */
+/** Every file under `dir` (symlinks followed, `.git` left out) with its size: what two installs are compared by. */
 function tree(dir: string): Record<string, number> {
   const out: Record<string, number> = {};
   const walk = (d: string) => {
     for (const e of readdirSync(d)) {
       const p = join(d, e);
+      if (e === '.git') continue; // dbt keeps a git package's .git folder; edp leaves it out
       if (statSync(p).isDirectory()) walk(p);
       else out[relative(dir, p)] = statSync(p).size;
     }
@@ -153,7 +170,8 @@ describe('edp dbt deps from a local HTTP stand-in for the dbt hub', () => {
   });
 
   it('installs hub packages and their own packages like dbt-core, writes the same package-lock.yml, and compiles', async () => {
-    const ours = project(join(work, 'ours'));
+    const repo = gitPackage(join(work, 'gitpkg'));
+    const ours = project(join(work, 'ours'), repo);
     const { code, out } = await runEdp(join(work, 'state'), ['dbt', 'deps', '--project-dir', ours]);
     expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining('Installing calogica/dbt_expectations') });
     const lines = out.split('\n').filter((l) => /Installing|Installed|Up to date|Updated version/.test(l));
@@ -166,6 +184,8 @@ describe('edp dbt deps from a local HTTP stand-in for the dbt hub', () => {
       'Updated version available: 1.3.3',
       'Installing vendor/lib',
       'Installed from <local @ vendor/lib>',
+      `Installing file://${repo}`,
+      expect.stringMatching(/^Installed from revision [0-9a-f]{40}$/),
       'Installing calogica/dbt_date',
       'Installed from version 0.10.1',
       'Up to date!',
@@ -174,11 +194,12 @@ describe('edp dbt deps from a local HTTP stand-in for the dbt hub', () => {
       'dbt_date',
       'dbt_expectations',
       'dbt_utils',
+      'gitpkg',
       'lib',
     ]);
 
     // dbt-core's own `dbt deps` against the same stand-in: the same folders and files, the same lock file.
-    const theirs = project(join(work, 'theirs'));
+    const theirs = project(join(work, 'theirs'), repo);
     // Asynchronously: the stand-in answers from this process.
     const dbt = await new Promise<{ status: number | null; out: string }>((ok) => {
       const child = spawn(testServices().dbt, ['deps', '--project-dir', theirs, '--log-path', join(work, 'dbt-logs')], {
