@@ -12,7 +12,7 @@ export const dbtCommand: CliCommand = {
       'run a dbt project as a durable transform workflow (edp dbt --help)',
     ],
     [
-      'dbt deps [--project-dir DIR] [--upgrade] [--lock]',
+      'dbt deps [--project-dir DIR] [--upgrade] [--lock] [--no-version-check]',
       "install packages.yml's hub, local and git packages into dbt_packages/ (package-lock.yml)",
     ],
     [
@@ -41,7 +41,8 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   deps       install packages.yml / dependencies.yml packages into dbt_packages/ as dbt does: hub
              packages from DBT_PACKAGE_HUB_URL (default https://hub.getdbt.com/), version ranges and
              the packages' own packages resolved into package-lock.yml, which later runs install from;
-             local: copied, git: cloned with git. --upgrade resolves again; --lock only writes the lock
+             local: copied, git: cloned with git. --upgrade resolves again; --lock only writes the lock;
+             --no-version-check admits hub releases whose require_dbt_version excludes dbt 1.10
   run-results WORKFLOW_ID
              wait for that transform run to end (started with --no-wait, or a pipeline's transform step
              edp-transform-<pipeline>-<interval start>) and write its target/run_results.json
@@ -78,6 +79,7 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
     defer: { type: 'boolean' },
     upgrade: { type: 'boolean' },
     lock: { type: 'boolean' },
+    'no-version-check': { type: 'boolean' },
   },
   async run({ config, rest, opts, log }) {
     const [sub] = rest;
@@ -85,7 +87,12 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
       const dir = resolve(opts.string('project-dir') ?? config.transform.projectDir);
       const { installPackages } = await import('../../activities/transform');
       try {
-        await installPackages(dir, { upgrade: opts.flag('upgrade'), lockOnly: opts.flag('lock'), log });
+        await installPackages(dir, {
+          upgrade: opts.flag('upgrade'),
+          lockOnly: opts.flag('lock'),
+          versionCheck: !opts.flag('no-version-check'),
+          log,
+        });
       } catch (err) {
         if (err instanceof ProjectError) throw new CliError(err.message);
         throw err;

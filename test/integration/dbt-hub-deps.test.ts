@@ -297,6 +297,16 @@ describe('edp dbt deps from a local HTTP stand-in for the dbt hub', () => {
       "packages.yml: Version error for package calogica/dbt_date: Could not find a satisfactory version from options: ['=1.0.0', '>=0.9.0', '<1.0.0'] (required by packages.yml, calogica/dbt_expectations@0.10.4)",
     );
     expect(existsSync(join(dir, 'package-lock.yml'))).toBe(false);
+
+    // A release for another dbt version is left out, and the message says so, until --no-version-check.
+    writeFileSync(join(dir, 'packages.yml'), 'packages:\n  - package: dbt-labs/dbt_utils\n    version: ">=2.0.0"\n');
+    const other = await runEdp(join(work, 'state'), ['dbt', 'deps', '--project-dir', dir]);
+    expect(other.out).toContain(
+      "packages.yml: Could not find a matching compatible version for package dbt-labs/dbt_utils\n  Requested range: >=2.0.0 (required by packages.yml)\n  Compatible versions: ['1.1.1', '1.3.3']\n",
+    );
+    expect(other.out).toContain("To include them, run 'edp dbt deps --no-version-check'");
+    const forced = await runEdp(join(work, 'state'), ['dbt', 'deps', '--project-dir', dir, '--no-version-check']);
+    expect(forced.out).toContain('Installed from version 2.0.0');
     process.env.DBT_PACKAGE_HUB_URL = hub.url;
     await new Promise((ok) => more.server.close(ok));
   }, 120_000);

@@ -39,9 +39,10 @@ function dbtCompatible(info: HubVersion): boolean {
 /**
  * dbt's RegistryUnpinnedPackage.resolved(): the package must be in the hub's index; the newest version
  * that is inside every range asked, works with this dbt version (`require_dbt_version`) and is no
- * pre-release (unless `install_prerelease` or a range names one) is picked. Errors read as dbt's.
+ * pre-release (unless `install_prerelease` or a range names one) is picked; `versionCheck` false
+ * (`--no-version-check`) admits every dbt version. Errors read as dbt's.
  */
-export async function resolveHub(hub: HubClient, pkg: HubRequest, file: string): Promise<HubPin> {
+export async function resolveHub(hub: HubClient, pkg: HubRequest, file: string, versionCheck = true): Promise<HubPin> {
   const asked = pkg.from.join(', ');
   if (!(await hub.index(pkg.package)).includes(pkg.package))
     throw new ProjectError(
@@ -63,7 +64,7 @@ export async function resolveHub(hub: HubClient, pkg: HubRequest, file: string):
     throw new ProjectError(`${file}: Version error for package ${pkg.package}: ${err.message} (required by ${asked})`);
   }
   const all = await hub.versions(pkg.package);
-  const compatible = Object.keys(all).filter((v) => dbtCompatible(all[v]));
+  const compatible = Object.keys(all).filter((v) => !versionCheck || dbtCompatible(all[v]));
   const prereleaseAsked = specs.some((s) => !!s.prerelease);
   const installable = filterInstallable(compatible, pkg.installPrerelease || prereleaseAsked);
   const target = installable.length ? resolveToSpecificVersion(range, installable) : undefined;
@@ -71,8 +72,11 @@ export async function resolveHub(hub: HubClient, pkg: HubRequest, file: string):
     throw new ProjectError(
       `${file}: Could not find a matching compatible version for package ${pkg.package}\n` +
         `  Requested range: ${rangeString(range)} (required by ${asked})\n` +
-        `  Compatible versions: [${installable.map((v) => `'${v}'`).join(', ')}]\n\n` +
-        `  Not shown: package versions incompatible with installed version of dbt-core (${DBT_ARTIFACTS_VERSION})`,
+        `  Compatible versions: [${installable.map((v) => `'${v}'`).join(', ')}]\n` +
+        (versionCheck
+          ? `\n  Not shown: package versions incompatible with installed version of dbt-core (${DBT_ARTIFACTS_VERSION})\n` +
+            "  To include them, run 'edp dbt deps --no-version-check'"
+          : ''),
     );
   return { version: target, latest: installable[installable.length - 1], info: all[target] };
 }

@@ -21,6 +21,8 @@ export interface DepsOptions {
   upgrade?: boolean;
   /** `--lock`: resolve and write package-lock.yml, install nothing. */
   lockOnly?: boolean;
+  /** `--no-version-check` when false: hub versions whose `require_dbt_version` excludes dbt 1.10 count too. */
+  versionCheck?: boolean;
   /** Progress lines, as dbt prints them (`Installing dbt-labs/dbt_utils`, `Installed from version 1.3.3`). */
   log?: (line: string) => void;
   /** Where `DBT_PACKAGE_HUB_URL` is read (the process environment by default). */
@@ -99,6 +101,7 @@ class Deps {
   constructor(
     readonly projectDir: string,
     env: NodeJS.ProcessEnv,
+    private readonly versionCheck: boolean,
   ) {
     this.file = packagesFile(projectDir) ?? 'packages.yml';
     this.hub = new HubClient(hubUrl(env), (pkg) => `${this.file}: hub package ${pkg}`);
@@ -165,7 +168,7 @@ class Deps {
         source,
       };
     }
-    const hub = await resolveHub(this.hub, pkg, this.file);
+    const hub = await resolveHub(this.hub, pkg, this.file, this.versionCheck);
     const packages = hub.info.packages.map((e, i) =>
       packageSpec(`${this.hub.baseUrl}api/v1/${pkg.package}.json`, `versions.${hub.version}.packages[${i}]`, e),
     );
@@ -250,7 +253,7 @@ class Deps {
 export async function installPackages(projectDir: string, options: DepsOptions = {}): Promise<InstalledReport[]> {
   const log = options.log ?? (() => {});
   const specs = readPackageSpecs(projectDir);
-  const deps = new Deps(projectDir, options.env ?? process.env);
+  const deps = new Deps(projectDir, options.env ?? process.env, options.versionCheck ?? true);
   try {
     const hash = packagesHash(specs);
     let lock = readLock(projectDir);
