@@ -11,7 +11,10 @@ export const dbtCommand: CliCommand = {
       'dbt build|run|test|seed|snapshot|compile [--project-dir DIR] [-s SELECTOR ...] [--exclude SELECTOR ...]\n      [--vars YAML] [--full-refresh] [--threads N] [--state DIR [--defer]] [--no-wait]',
       'run a dbt project as a durable transform workflow (edp dbt --help)',
     ],
-    ['dbt deps [--project-dir DIR]', "install packages.yml's local and git packages into dbt_packages/"],
+    [
+      'dbt deps [--project-dir DIR] [--upgrade] [--lock] [--no-version-check]',
+      "install packages.yml's hub, local and git packages into dbt_packages/ (package-lock.yml)",
+    ],
     [
       'dbt source freshness [--project-dir DIR] [-s source:NAME[.TABLE] ...]',
       'check source freshness (loaded_at_field, warn_after/error_after), write target/sources.json',
@@ -35,8 +38,11 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   seed       seeds only             snapshot  snapshots only
   compile    parse and render SQL into target/compiled/ (templates' queries read the warehouse; no Temporal)
   docs generate  target/manifest.json and target/catalog.json (columns and types from the warehouse)
-  deps       install packages.yml / dependencies.yml packages into dbt_packages/: local: copied,
-             git: cloned with git; hub packages must be placed in dbt_packages/ by hand
+  deps       install packages.yml / dependencies.yml packages into dbt_packages/ as dbt does: hub
+             packages from DBT_PACKAGE_HUB_URL (default https://hub.getdbt.com/), version ranges and
+             the packages' own packages resolved into package-lock.yml, which later runs install from;
+             local: copied, git: cloned with git. --upgrade resolves again; --lock only writes the lock;
+             --no-version-check admits hub releases whose require_dbt_version excludes dbt 1.10
   run-results WORKFLOW_ID
              wait for that transform run to end (started with --no-wait, or a pipeline's transform step
              edp-transform-<pipeline>-<interval start>) and write its target/run_results.json
@@ -71,6 +77,9 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
     'no-wait': { type: 'boolean' },
     state: { type: 'string' },
     defer: { type: 'boolean' },
+    upgrade: { type: 'boolean' },
+    lock: { type: 'boolean' },
+    'no-version-check': { type: 'boolean' },
   },
   async run({ config, rest, opts, log }) {
     const [sub] = rest;
@@ -78,7 +87,12 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
       const dir = resolve(opts.string('project-dir') ?? config.transform.projectDir);
       const { installPackages } = await import('../../activities/transform');
       try {
-        for (const p of installPackages(dir)) log(`Installed ${p.name} from ${p.from}`);
+        await installPackages(dir, {
+          upgrade: opts.flag('upgrade'),
+          lockOnly: opts.flag('lock'),
+          versionCheck: !opts.flag('no-version-check'),
+          log,
+        });
       } catch (err) {
         if (err instanceof ProjectError) throw new CliError(err.message);
         throw err;

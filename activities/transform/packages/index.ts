@@ -5,6 +5,6 @@
  * (jinja-rewrite, jinja-tokens, macro-frames), the engine's `dbt.*` macros (dbt-builtins), queries run
  * while compiling (compile-queries) and `modules` (jinja-modules).
  */
-export { installPackages, type InstalledReport } from './package-deps';
+export { installPackages, type DepsOptions, type InstalledReport } from './package-deps';
 export { installedPackages, readPackageSpecs, type PackageSpec } from './package-specs';
 export { buildMacroLibrary, dispatchTarget, genericTestMacro, type MacroLibrary } from './macro-library';

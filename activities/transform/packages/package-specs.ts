@@ -6,10 +6,22 @@ import { CompileError } from '../jinja';
 import { findFiles, readProjectFile, type ProjectFile } from '../project-files';
 
 /** One entry of `packages.yml` / `dependencies.yml`. */
-export type PackageSpec =
+export type PackageSpec = (
   | { kind: 'local'; local: string }
   | { kind: 'git'; git: string; revision?: string; subdirectory?: string }
-  | { kind: 'hub'; package: string; version?: unknown };
+  | {
+      kind: 'hub';
+      package: string;
+      /** As written: a string, a number or a list of them. */
+      version: unknown;
+      /** The version specifiers, each as a string (`>=1.0.0`). */
+      versions: string[];
+      installPrerelease: boolean;
+    }
+) & {
+  /** The entry as written in the file (dbt hashes it into package-lock.yml). */
+  raw: Record<string, unknown>;
+};
 
 /** A package found in `dbt_packages/`. */
 export interface InstalledPackage {
@@ -41,16 +53,40 @@ export function readPackageSpecs(dir: string): PackageSpec[] {
   if (!Array.isArray(list)) throw new CompileError(`${file}: packages must be a list`);
   return list.map((raw, i) => {
     const e = (raw ?? {}) as Record<string, unknown>;
-    if (typeof e.local === 'string') return { kind: 'local', local: e.local };
-    if (typeof e.git === 'string') {
-      const revision =
-        typeof e.revision === 'string' || typeof e.revision === 'number' ? String(e.revision) : undefined;
-      const subdirectory = typeof e.subdirectory === 'string' ? e.subdirectory : undefined;
-      return { kind: 'git', git: e.git, revision, subdirectory };
-    }
-    if (typeof e.package === 'string') return { kind: 'hub', package: e.package, version: e.version };
-    throw new CompileError(`${file}: packages[${i}] needs local:, git: or package:`);
+    return packageSpec(file, `packages[${i}]`, e);
   });
+}
+
+/** One entry of packages.yml (or of package-lock.yml, or a hub package's own list), checked. */
+export function packageSpec(file: string, where: string, e: Record<string, unknown>): PackageSpec {
+  const raw = e;
+  if (typeof e.local === 'string') return { kind: 'local', local: e.local, raw };
+  if (typeof e.git === 'string') {
+    const revision = typeof e.revision === 'string' || typeof e.revision === 'number' ? String(e.revision) : undefined;
+    const subdirectory = typeof e.subdirectory === 'string' ? e.subdirectory : undefined;
+    return { kind: 'git', git: e.git, revision, subdirectory, raw };
+  }
+  if (typeof e.package === 'string') {
+    const list = Array.isArray(e.version) ? e.version : [e.version];
+    if (e.version === undefined || e.version === null || !list.every((v) => ['string', 'number'].includes(typeof v)))
+      throw new CompileError(
+        `${file}: ${where} (${e.package}): version: is required, a version or a list of them (e.g. [">=1.0.0", "<2.0.0"])`,
+      );
+    const versions = list.map(String);
+    return {
+      kind: 'hub',
+      package: e.package,
+      version: e.version,
+      versions,
+      installPrerelease: e.install_prerelease === true,
+      raw,
+    };
+  }
+  if (typeof e.tarball === 'string' || typeof e.private === 'string')
+    throw new CompileError(
+      `${file}: ${where}: ${typeof e.tarball === 'string' ? 'tarball' : 'private'}: packages are not supported by edp dbt deps (use local:, git: or package:)`,
+    );
+  throw new CompileError(`${file}: ${where} needs local:, git: or package:`);
 }
 
 /** The folder name dbt would give a hub or local package, when it can be known without installing. */

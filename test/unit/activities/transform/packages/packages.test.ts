@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileNode, installPackages, testSql } from '../../../../../activities/transform';
@@ -117,17 +119,34 @@ describe('dbt packages', () => {
     expect(compileNode(m, nodeNamed(m, 'stg_orders'), run)).toContain("date_trunc('day', ordered_at) as ordered_at");
   });
 
-  it('edp dbt deps copies local packages into dbt_packages/ and explains hub packages', () => {
+  it('edp dbt deps copies local packages into dbt_packages/ and explains an unreachable hub', async () => {
     const dir = writeProject({
       'packages.yml': 'packages:\n  - local: vendor/lib\n',
       'vendor/lib/dbt_project.yml': 'name: lib\n',
       'vendor/lib/macros/a.sql': '{% macro a() %}1{% endmacro %}',
     });
-    expect(installPackages(dir)).toEqual([{ name: 'lib', from: join(dir, 'vendor/lib') }]);
+    expect(await installPackages(dir)).toEqual([{ name: 'lib', from: join(dir, 'vendor/lib') }]);
     expect(existsSync(join(dir, 'dbt_packages', 'lib', 'macros', 'a.sql'))).toBe(true);
     writeFiles(dir, { 'packages.yml': 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.3\n' });
-    expect(() => installPackages(dir)).toThrow(
-      /dbt-labs\/dbt_utils@1\.3\.3.*not reachable.*dbt_packages\/<package name>\//,
+    // A port nobody listens on: a server's, closed again.
+    const closed = createServer();
+    await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((ok) => closed.close(ok));
+    const env = { DBT_PACKAGE_HUB_URL: url };
+    const err = await installPackages(dir, { env }).catch((e: Error) => e);
+    expect((err as Error).message).toContain(
+      `packages.yml: hub package dbt-labs/dbt_utils: the dbt package hub is not reachable at ${url}/api/v1/index.json (ECONNREFUSED)`,
+    );
+    expect((err as Error).message).toMatch(/unpack it into dbt_packages\/<package name>\//);
+    // The lock written for the local package stays; dbt_packages/ is left as it was.
+    expect(existsSync(join(dir, 'dbt_packages', 'lib', 'macros', 'a.sql'))).toBe(true);
+  });
+
+  it('edp dbt deps refuses a hub package without a version, naming the entry', async () => {
+    const dir = writeProject({ 'packages.yml': 'packages:\n  - package: dbt-labs/dbt_utils\n' });
+    await expect(installPackages(dir)).rejects.toThrow(
+      /packages\.yml: packages\[0\] \(dbt-labs\/dbt_utils\): version: is required/,
     );
   });
 });
