@@ -7,16 +7,22 @@
  */
 export class DictOrders {
   private readonly orders = new Map<string, unknown[] | 'ambiguous'>();
+  /** The key lists already noted, as given: a literal evaluated again costs one lookup. */
+  private readonly noted = new Set<string>();
 
   /** Forgets every order (a new render). */
   reset(): void {
     this.orders.clear();
+    this.noted.clear();
   }
 
   /** Notes that a dict was built with these keys in this order. */
   note(keys: unknown): void {
     if (!Array.isArray(keys) || keys.length < 2) return;
     const list = keys as unknown[];
+    const given = JSON.stringify(list);
+    if (this.noted.has(given)) return;
+    this.noted.add(given);
     const id = keySetId(list);
     const known = this.orders.get(id);
     if (known === undefined) this.orders.set(id, [...list]);
