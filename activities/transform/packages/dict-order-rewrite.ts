@@ -1,4 +1,4 @@
-import { matching, nextSolid, prevSolid, type TemplatePart, type Token } from './jinja-tokens';
+import { matching, nextSolid, prevSolid, tokenize, type TemplatePart, type Token } from './jinja-tokens';
 
 /**
  * The rewrites that give dicts Python's insertion order (see dict-orders.ts): a dict literal with several
@@ -68,9 +68,42 @@ export function beforeFilter(out: string, filter: string): string {
   // Not a filter's or test's name (`x|list|join`, `x is string|…`), nor a keyword.
   if (!bar || !operand || /(\||\bis|\bnot)\s*$/.test(out.slice(0, operand.index))) return out;
   if (/^(in|not|and|or|is|if|else)$/.test(operand[1])) return out;
-  const x = operand[1].trim();
-  const given = iterating ? `(edp__order(${x}|list) if ${x} is mapping else ${x})` : checked(x);
-  return `${out.slice(0, operand.index)}${given}${out.slice(bar.index)}`;
+  return `${out.slice(0, operand.index)}${orderedOperand(operand[1].trim(), filter)}${out.slice(bar.index)}`;
+}
+
+/** Simple expression `x` as filter `filter` (iterating it, or rendering it) should get it. */
+function orderedOperand(x: string, filter: string): string {
+  return ITERATING_FILTERS.has(filter) ? `(edp__order(${x}|list) if ${x} is mapping else ${x})` : checked(x);
+}
+
+/**
+ * `{{ call(…)|filter… }}` (`code`: rewritten) where the filter depends on order: the call's result set
+ * to a variable first (`n` names it), so the filter gets it in insertion order, or checked.
+ */
+export function hoistedCall(part: TemplatePart, code: string, n: number): string | undefined {
+  const tokens = tokenize(code);
+  let i = nextSolid(tokens, 0);
+  if (i < 0 || tokens[i].kind !== 'ident') return undefined;
+  let calls = 0;
+  for (i = nextSolid(tokens, i + 1); i >= 0 && tokens[i].text !== '|'; i = nextSolid(tokens, i + 1)) {
+    const t = tokens[i];
+    if (t.text === '(' || t.text === '[') {
+      calls += t.text === '(' ? 1 : 0;
+      i = matching(tokens, i);
+    } else if (t.text === '.' && tokens[nextSolid(tokens, i + 1)]?.kind === 'ident') i = nextSolid(tokens, i + 1);
+    else return undefined;
+  }
+  const filterAt = i >= 0 ? nextSolid(tokens, i + 1) : -1;
+  const filter = filterAt >= 0 ? tokens[filterAt].text : '';
+  if (!calls || (!ITERATING_FILTERS.has(filter) && !RENDERING_FILTERS.has(filter))) return undefined;
+  const text = (a: number, b: number) =>
+    tokens
+      .slice(a, b)
+      .map((t) => t.text)
+      .join('');
+  const x = `edp__e${n}`;
+  const set = `${part.open.replace('{{', '{%')} set ${x} = ${text(0, i)} %}`;
+  return `${set}{{ ${orderedOperand(x, filter)}${text(i, tokens.length)}${part.close}`;
 }
 
 /** `receiver.keys()` / `.items()` / `.values()` for a simple receiver: keys in insertion order, the others checked. */

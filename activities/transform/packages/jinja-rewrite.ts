@@ -1,6 +1,14 @@
 import { matching, nextSolid, prevSolid, splitTemplate, tokenize, type TemplatePart, type Token } from './jinja-tokens';
 import { isVariadic, type MacroSignature } from './macro-signatures';
-import { beforeFilter, literalKeys, methodView, notedLiteral, orderedFor, renderedExpr } from './dict-order-rewrite';
+import {
+  beforeFilter,
+  hoistedCall,
+  literalKeys,
+  methodView,
+  notedLiteral,
+  orderedFor,
+  renderedExpr,
+} from './dict-order-rewrite';
 
 /**
  * How names resolve in the code of one package: minijinja has no namespaces, no `return()` and no
@@ -191,7 +199,11 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       return;
     }
     const rewrittenCode = rewriteCode(tokens, 0, tokens.length, scope, used, mutated, noWrap);
-    out.push((part.kind === 'expr' && renderedExpr(part, rewrittenCode)) || part.open + rewrittenCode + part.close);
+    const checkedExpr =
+      part.kind === 'expr'
+        ? (renderedExpr(part, rewrittenCode) ?? hoistedCall(part, rewrittenCode, loops++))
+        : undefined;
+    out.push(checkedExpr ?? part.open + rewrittenCode + part.close);
   });
   return { source: out.join(''), used };
 }

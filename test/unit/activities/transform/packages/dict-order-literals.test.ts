@@ -48,13 +48,13 @@ describe('a dict literal, a dict a macro returns and a dict passed into a macro 
         '{%- set b = updated_cols() -%}',
         'select {% for k, v in a.items() %}{{ v }} as {{ k }}, {% endfor %}',
         "{{ b.keys() | join(', ') }} from t",
-        "-- {% for k in literal_cols() %}{{ k }} {% endfor %}{{ b | join(' ') }}",
+        "-- {% for k in literal_cols() %}{{ k }} {% endfor %}{{ b | join(' ') }} {{ updated_cols() | join(' ') }}",
       ].join('\n'),
     );
     expect(sql.split('\n')).toEqual([
       'select z as zeta, a as alpha, m as mid, ',
       'zeta, alpha, mid from t',
-      '-- zeta alpha mid zeta alpha mid',
+      '-- zeta alpha mid zeta alpha mid zeta alpha mid',
     ]);
   });
 
