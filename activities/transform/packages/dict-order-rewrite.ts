@@ -96,11 +96,7 @@ export function hoistedCall(part: TemplatePart, code: string, n: number): string
   const filterAt = i >= 0 ? nextSolid(tokens, i + 1) : -1;
   const filter = filterAt >= 0 ? tokens[filterAt].text : '';
   if (!calls || (!ITERATING_FILTERS.has(filter) && !RENDERING_FILTERS.has(filter))) return undefined;
-  const text = (a: number, b: number) =>
-    tokens
-      .slice(a, b)
-      .map((t) => t.text)
-      .join('');
+  const text = (a: number, b: number) => spanText(tokens, a, b);
   const x = `edp__e${n}`;
   const set = `${part.open.replace('{{', '{%')} set ${x} = ${text(0, i)} %}`;
   return `${set}{{ ${orderedOperand(x, filter)}${text(i, tokens.length)}${part.close}`;
@@ -148,11 +144,7 @@ export function orderedFor(
   const method = dot > exprFrom && tokens[dot].text === '.' ? tokens[name].text : '';
   const view = ['keys', 'items', 'values'].includes(method) ? method : '';
   if ((view === 'items' || view === 'values') && ifAt >= 0) return undefined;
-  const text = (a: number, b: number) =>
-    tokens
-      .slice(a, b)
-      .map((t) => t.text)
-      .join('');
+  const text = (a: number, b: number) => spanText(tokens, a, b);
   const x = `edp__f${n}`;
   const o = `edp__o${n}`;
   const it = `edp__i${n}`;
@@ -187,4 +179,12 @@ function topLevel(tokens: readonly Token[], from: number, to: number, word: stri
     else if (depth === 0 && t.kind === 'ident' && t.text === word) return j;
   }
   return -1;
+}
+
+/** The code of tokens `a`..`b`. */
+function spanText(tokens: readonly Token[], a: number, b: number): string {
+  return tokens
+    .slice(a, b)
+    .map((t) => t.text)
+    .join('');
 }
