@@ -122,7 +122,10 @@ export class JinjaRenderer {
       edp__oitems: (d: unknown, order: unknown) => orderedEntries(d, order),
       edp__ovalues: (d: unknown, order: unknown) => orderedEntries(d, order).map(([, v]) => v),
       edp__broken: (message: unknown) => this.fail(String(message)),
-      edp__note: (keys: unknown) => (this.orders.note(keys), true),
+      edp__note: (lists: unknown) => {
+        for (const keys of Array.isArray(lists) ? (lists as unknown[]) : []) this.orders.note(keys);
+        return true;
+      },
       edp__order: (sorted: unknown) => this.ordered(sorted),
       edp__reordered: (sorted: unknown) => {
         const keys = this.ordered(sorted);

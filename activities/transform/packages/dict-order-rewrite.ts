@@ -32,10 +32,37 @@ const ITERATING_FILTERS = new Set([
 /** Filters that render a mapping in minijinja's sorted order. */
 const RENDERING_FILTERS = new Set(['tojson', 'items', 'string', 'pprint']);
 
-/** `{k1: v1, k2: v2}` (rewritten) noting its keys' order when it has several. */
-export function notedLiteral(literal: string, keys: string[]): string {
-  return keys.length < 2 ? literal : `(${literal} if edp__note([${keys.join(', ')}]) else none)`;
+/** The constant key lists of the dict literals inside the one being rewritten (see {@link nestedLiterals}). */
+let inner: string[][] | undefined;
+
+const CONSTANT = /^(?:'[^'\\]*'|"[^"\\]*"|-?\d+)$/;
+
+/**
+ * A dict literal `{k1: v1, k2: v2}` (`rewrite` gives its rewritten code and key expressions) noting its keys'
+ * order when it has several. A literal inside another with constant keys is noted with the outermost one, in
+ * one call (dbt_date's tables of names nest dozens).
+ */
+export function nestedLiterals(rewrite: () => [string, string[]]): string {
+  const outer = inner === undefined;
+  const mine: string[][] = [];
+  if (outer) inner = mine;
+  let literal: string;
+  let keys: string[];
+  try {
+    [literal, keys] = rewrite();
+  } finally {
+    if (outer) inner = undefined;
+  }
+  if (keys.length < 2) return outer && mine.length ? noted(literal, mine) : literal;
+  if (!outer && keys.every((k) => CONSTANT.test(k))) {
+    inner!.push(keys);
+    return literal;
+  }
+  return noted(literal, [keys, ...(outer ? mine : [])]);
 }
+
+const noted = (literal: string, lists: string[][]): string =>
+  `(${literal} if edp__note([${lists.map((keys) => `[${keys.join(', ')}]`).join(', ')}]) else none)`;
 
 /** The key expressions of the dict literal whose `{` is at `open` (`code` rewrites a span of tokens). */
 export function literalKeys(tokens: readonly Token[], open: number, code: (a: number, b: number) => string): string[] {

@@ -5,7 +5,7 @@ import {
   hoistedCall,
   literalKeys,
   methodView,
-  notedLiteral,
+  nestedLiterals,
   orderedFor,
   renderedExpr,
 } from './dict-order-rewrite';
@@ -338,11 +338,11 @@ function rewriteCode(
       out += t.text.replace(/\\\n/g, '\n');
       continue;
     }
-    if (t.kind === 'punct' && t.text === '{' && matching(tokens, i) < to) {
+    if (t.kind === 'punct' && t.text === '{' && matching(tokens, i) < to && tokens[matching(tokens, i)].text === '}') {
       // A dict literal notes its keys' order (Python's insertion order; minijinja sorts them).
       const close = matching(tokens, i);
       const code = (a: number, b: number) => rewriteCode(tokens, a, b, scope, used, mutated, -1);
-      out += notedLiteral(`{${code(i + 1, close)}}`, literalKeys(tokens, i, code));
+      out += nestedLiterals((): [string, string[]] => [`{${code(i + 1, close)}}`, literalKeys(tokens, i, code)]);
       i = close;
       continue;
     }
