@@ -5,6 +5,7 @@ import { dispatchTarget, scopeFor, type MacroLibrary } from './packages/macro-li
 import { rewriteTemplate } from './packages/jinja-rewrite';
 import { packArguments } from './packages/macro-signatures';
 import { itemsOf, revived } from './packages/compile-queries';
+import { DictOrders, orderProblem, sameOrder } from './packages/dict-orders';
 
 /** Raised for a template that does not render; the message starts with `file:line:`. */
 export class CompileError extends ProjectError {}
@@ -23,7 +24,8 @@ const LIBRARY = '__edp_macros__';
  */
 export class JinjaRenderer {
   private env = new Environment();
-  private problems: Array<{ message: string; call?: RegExp }> = [];
+  private problems: Array<{ message: string; call?: RegExp; located?: boolean }> = [];
+  private readonly orders = new DictOrders();
   private readonly frames = new MacroFrames();
   private adapterType = 'duckdb';
 
@@ -71,19 +73,28 @@ export class JinjaRenderer {
     const imports = `{% from '${LIBRARY}' import ${['edp__macros', ...rewritten.used].join(', ')} %}`;
     this.problems = [];
     this.frames.reset();
+    this.orders.reset();
     const target = globals.target as { type?: unknown } | undefined;
     this.adapterType = typeof target?.type === 'string' ? target.type : 'duckdb';
     for (const [name, value] of Object.entries(globals)) this.env.addGlobal(name, value);
     let out: string;
+    let where: string | undefined;
     try {
       out = this.env.renderNamedStr(file, imports + rewritten.source, {});
     } catch (err) {
       const text = String(err instanceof Error ? err.message : err);
       if (/unreachable|recursive use/.test(text)) this.reset();
       if (!this.problems.length) throw new CompileError(this.describe(file, text));
+      where = this.describe(file, text);
     }
     if (this.problems.length) {
       const [first] = this.problems;
+      // A problem the template then fails on natively (see dict-order-rewrite.ts) takes that error's place.
+      const at = first.located && where ? /^([^:]+:\d+): /.exec(where) : null;
+      if (at)
+        throw new CompileError(
+          `${at[1]}: ${first.message}${/ \(in a macro called from .*\)$/.exec(where!)?.[0] ?? ''}`,
+        );
       throw new CompileError(`${file}:${first.call ? lineOfCall(source, first.call) : 1}: ${first.message}`);
     }
     return MacroFrames.strip(out!);
@@ -100,12 +111,33 @@ export class JinjaRenderer {
       edp__returned: () => frames.inReturnedMacro,
       edp__merge: (a: unknown, b: unknown) => ({ ...(toPlainValue(a) as object), ...(toPlainValue(b) as object) }),
       // A mutated dict's key order (see packages/jinja-rewrite.ts): minijinja's maps sort their keys.
-      edp__keys: (d: unknown): unknown[] => (d instanceof Map ? [...(d as Map<unknown, unknown>).keys()] : []),
-      edp__addkeys: (order: unknown, keys: unknown) => insertionOrder(order, keys),
+      edp__keys: (d: unknown): unknown[] | 0 =>
+        d instanceof Map ? this.ordered([...(d as Map<unknown, unknown>).keys()]) : [],
+      edp__addkeys: (order: unknown, keys: unknown) => {
+        const keysInOrder = insertionOrder(order, keys);
+        this.orders.note(keysInOrder);
+        return keysInOrder;
+      },
       edp__okeys: (d: unknown, order: unknown) => orderedEntries(d, order).map(([k]) => k),
       edp__oitems: (d: unknown, order: unknown) => orderedEntries(d, order),
       edp__ovalues: (d: unknown, order: unknown) => orderedEntries(d, order).map(([, v]) => v),
       edp__broken: (message: unknown) => this.fail(String(message)),
+      edp__note: (lists: unknown) => {
+        for (const keys of Array.isArray(lists) ? (lists as unknown[]) : []) this.orders.note(keys);
+        return true;
+      },
+      edp__order: (sorted: unknown) => this.ordered(sorted),
+      edp__reordered: (sorted: unknown) => {
+        const keys = this.ordered(sorted);
+        return keys && Array.isArray(sorted) && sameOrder(keys, sorted) ? null : keys;
+      },
+      edp__sorted: (sorted: unknown) => {
+        const keys = this.ordered(sorted);
+        if (keys === 0) return 0;
+        if (!Array.isArray(sorted) || sameOrder(keys, sorted)) return 1;
+        this.problems.push({ message: orderProblem(keys, sorted), located: true });
+        return 0;
+      },
       edp__missing: (name: unknown) => () =>
         this.fail(`macro ${String(name)} is not defined: is its package in dbt_packages/ (run edp dbt deps)?`),
       edp__pack: (target: unknown, ...args: unknown[]) => {
@@ -134,6 +166,14 @@ export class JinjaRenderer {
         return 'edp__none';
       },
     };
+  }
+
+  /** The keys `sorted` (a mapping's, sorted) in insertion order; 0 (the render then fails, naming the line) when ambiguous. */
+  private ordered(sorted: unknown): unknown[] | 0 {
+    const keys = this.orders.order(sorted);
+    if (keys !== 'ambiguous') return keys;
+    this.problems.push({ message: orderProblem(keys, sorted as unknown[]), located: true });
+    return 0;
   }
 
   private describe(file: string, text: string): string {

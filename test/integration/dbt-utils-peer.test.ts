@@ -77,6 +77,17 @@ describe('dbt_utils integration_tests vs dbt-core (dev server, DuckDB)', () => {
   }, 1_500_000);
 });
 
+/** Writes `files` into `dir` with dbt_utils in dbt_packages/ (as dbt deps would leave it); returns `dir`. */
+function withDbtUtils(dir: string, files: Record<string, string>): string {
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(join(dir, file, '..'), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  cpSync(join(CORPUS, 'packages', 'dbt_utils'), join(dir, 'dbt_packages', 'dbt_utils'), { recursive: true });
+  rmSync(join(dir, 'dbt_packages', 'dbt_utils', 'integration_tests'), { recursive: true, force: true });
+  return dir;
+}
+
 /** A project with dbt_utils whose `union_relations` model unions two models with columns in no sorted order. */
 function unionOrderProject(dir: string): string {
   const files: Record<string, string> = {
@@ -86,13 +97,7 @@ function unionOrderProject(dir: string): string {
     'models/uo_second.sql': "select 'm' as mid, 4 as zed, 'q' as aardvark",
     'models/uo_union.sql': "{{ dbt_utils.union_relations(relations=[ref('uo_first'), ref('uo_second')]) }}",
   };
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(join(dir, file, '..'), { recursive: true });
-    writeFileSync(join(dir, file), text);
-  }
-  cpSync(join(CORPUS, 'packages', 'dbt_utils'), join(dir, 'dbt_packages', 'dbt_utils'), { recursive: true });
-  rmSync(join(dir, 'dbt_packages', 'dbt_utils', 'integration_tests'), { recursive: true, force: true });
-  return dir;
+  return withDbtUtils(dir, files);
 }
 
 /** The column names of table `name` in the DuckDB file `path`, in their order. */
@@ -122,5 +127,53 @@ describe('dbt_utils.union_relations column order vs dbt-core (dev server, DuckDB
     const lines = await edpBuild(config, unionOrderProject(join(work, 'edp-project')));
     expect(lines.at(-1)).toMatch(/ERROR=0/);
     expect(await columnOrder(config.warehouse.duckdb.path, 'uo_union')).toEqual(theirs);
+  }, 600_000);
+});
+
+/** A project whose models take their columns from a literal dict, a returned one, a passed one and a query's. */
+function dictOrderProject(dir: string): string {
+  const files: Record<string, string> = {
+    'dbt_project.yml': "name: edp_dict_order\nversion: '1.0'\nconfig-version: 2\nprofile: edp\n",
+    'packages.yml': 'packages:\n  - local: ../dbt_utils\n',
+    'macros/cols.sql': [
+      "{% macro returned_cols() %}{{ return({'zed': 1, 'beta': \"'b'\", 'alpha': 2.5}) }}{% endmacro %}",
+      '{% macro select_cols(cols) %}{% for name, value in cols.items() %}{{ value }} as {{ name }}',
+      '{%- if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}',
+    ].join('\n'),
+    'models/do_literal.sql': [
+      "{%- set cols = {'zed': 1, 'beta': \"'b'\", 'alpha': 2.5} -%}",
+      "select {% for c in cols %}{{ cols[c] }} as {{ c }}{{ ', ' if not loop.last }}{% endfor %}",
+    ].join('\n'),
+    'models/do_returned.sql': '{%- set cols = returned_cols() -%}select {{ select_cols(cols) }}',
+    'models/do_passed.sql': "select {{ select_cols({'mid': \"'m'\", 'zed': 4, 'aardvark': \"'q'\"}) }}",
+    'models/do_query.sql': [
+      "{%- set d = dbt_utils.get_query_results_as_dict('select 1 as zed, 2 as beta, 3 as alpha') -%}",
+      "select {% for k in d.keys() %}{{ d[k][0] if execute else 0 }} as {{ k }}{{ ', ' if not loop.last }}{% endfor %}",
+    ].join('\n'),
+  };
+  return withDbtUtils(dir, files);
+}
+
+/** Python dicts keep insertion order: columns from a literal, returned, passed or query dict come in dbt-core's order. */
+describe('dict insertion order vs dbt-core (dev server, DuckDB)', () => {
+  it('orders columns from literal, returned, passed and get_query_results_as_dict dicts as dbt-core does', async () => {
+    const work = tmpDir('edp-dict-order-');
+    const ref = join(work, 'ref.duckdb');
+    runDbtCore(dictOrderProject(join(work, 'dbt-project')), ref, join(work, 'dbt'), ['build', '--profile', 'edp']);
+    const models = ['do_literal', 'do_returned', 'do_passed', 'do_query'];
+    const theirs = await Promise.all(models.map((m) => columnOrder(ref, m)));
+    expect(theirs).toEqual([
+      ['zed', 'beta', 'alpha'],
+      ['zed', 'beta', 'alpha'],
+      ['mid', 'zed', 'aardvark'],
+      ['zed', 'beta', 'alpha'],
+    ]);
+
+    const { config } = testConfig('it-dict-order');
+    const lines = await edpBuild(config, dictOrderProject(join(work, 'edp-project')));
+    expect(lines.at(-1)).toMatch(/ERROR=0/);
+    const ours: string[][] = [];
+    for (const m of models) ours.push(await columnOrder(config.warehouse.duckdb.path, m));
+    expect(ours).toEqual(theirs);
   }, 600_000);
 });

@@ -1,5 +1,14 @@
 import { matching, nextSolid, prevSolid, splitTemplate, tokenize, type TemplatePart, type Token } from './jinja-tokens';
 import { isVariadic, type MacroSignature } from './macro-signatures';
+import {
+  beforeFilter,
+  hoistedCall,
+  literalKeys,
+  methodView,
+  nestedLiterals,
+  orderedFor,
+  renderedExpr,
+} from './dict-order-rewrite';
 
 /**
  * How names resolve in the code of one package: minijinja has no namespaces, no `return()` and no
@@ -58,6 +67,7 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
   let depth = -1;
   let guards = 0;
   let pendingGuard = false;
+  let loops = 0;
   const guard = (close: string) => {
     guards++;
     return `{% if not edp__returned() ${close.startsWith('-') ? '-' : ''}%}`;
@@ -179,7 +189,21 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
       out.push(`${part.open}${head}${name}.v${value}%}{% set ${name}.k = ${keys} ${part.close}`);
       return;
     }
-    out.push(part.open + rewriteCode(tokens, 0, tokens.length, scope, used, mutated, noWrap) + part.close);
+    const code = (a: number, b: number) => rewriteCode(tokens, a, b, scope, used, mutated, -1);
+    const loop =
+      part.kind === 'stmt' && keyword === 'for'
+        ? orderedFor(part, tokens, loops++, code, (at) => mutated.has(tokens[at].text))
+        : undefined;
+    if (loop !== undefined) {
+      out.push(loop);
+      return;
+    }
+    const rewrittenCode = rewriteCode(tokens, 0, tokens.length, scope, used, mutated, noWrap);
+    const checkedExpr =
+      part.kind === 'expr'
+        ? (renderedExpr(part, rewrittenCode) ?? hoistedCall(part, rewrittenCode, loops++))
+        : undefined;
+    out.push(checkedExpr ?? part.open + rewrittenCode + part.close);
   });
   return { source: out.join(''), used };
 }
@@ -234,17 +258,7 @@ function keysOf(
   const close = matching(tokens, open);
   const after = nextSolid(tokens, close + 1);
   if (after >= 0 && after < to) return undefined;
-  const keys: string[] = [];
-  let start = open + 1;
-  let depth = 0;
-  for (let j = open + 1; j < close; j++) {
-    const text = tokens[j].kind === 'punct' ? tokens[j].text : '';
-    if ('([{'.includes(text) && text) depth++;
-    else if (')]}'.includes(text) && text) depth--;
-    else if (depth === 0 && text === ':') keys.push(code(start, j).trim());
-    else if (depth === 0 && text === ',') start = j + 1;
-  }
-  return `[${keys.join(', ')}]`;
+  return `[${literalKeys(tokens, open, code).join(', ')}]`;
 }
 
 /** How many arguments the call whose `(` is at `open` has (top-level commas, a trailing one ignored). */
@@ -324,11 +338,20 @@ function rewriteCode(
       out += t.text.replace(/\\\n/g, '\n');
       continue;
     }
+    if (t.kind === 'punct' && t.text === '{' && matching(tokens, i) < to && tokens[matching(tokens, i)].text === '}') {
+      // A dict literal notes its keys' order (Python's insertion order; minijinja sorts them).
+      const close = matching(tokens, i);
+      const code = (a: number, b: number) => rewriteCode(tokens, a, b, scope, used, mutated, -1);
+      out += nestedLiterals((): [string, string[]] => [`{${code(i + 1, close)}}`, literalKeys(tokens, i, code)]);
+      i = close;
+      continue;
+    }
     if (t.kind !== 'ident') {
       out += t.text;
       continue;
     }
     const p = prevSolid(tokens, i);
+    if (tokens[p]?.text === '|') out = beforeFilter(out, t.text);
     if (t.text === 'render' && tokens[p]?.text === '.' && tokens[i + 1]?.text === '(' && tokens[i + 2]?.text === ')') {
       // `relation.render()`: ref() and source() give SQL text, which has no methods.
       out = `${out.replace(/\.\s*$/, '')}|edp__render`;
@@ -336,11 +359,13 @@ function rewriteCode(
       continue;
     }
     const chain =
-      t.text === 'items' && tokens[i + 1]?.text === '(' && tokens[i + 2]?.text === ')' && RECEIVER.exec(out);
+      ['items', 'keys', 'values'].includes(t.text) &&
+      tokens[i + 1]?.text === '(' &&
+      tokens[i + 2]?.text === ')' &&
+      RECEIVER.exec(out);
     if (chain) {
-      // agate's `table.columns` is a list here, and a list has no `items()`.
-      const r = chain[1];
-      out = `${out.slice(0, chain.index)}(${r}.items() if ${r} is mapping else ${r}|edp__items)`;
+      // Keys in insertion order; agate's `table.columns` is a list here, and a list has no `items()`.
+      out = `${out.slice(0, chain.index)}${methodView(chain[1], t.text)}`;
       i += 2;
       continue;
     }
