@@ -21,7 +21,7 @@ export interface ParsedQuery {
  * read-only query all see this transaction's snapshot of the catalog.
  */
 export interface ReadOnlyTransaction {
-  /** Parses `sql` (bound as a parameter, never spliced into SQL) without binding it: nothing is opened. */
+  /** Parses `sql`, passed as a parameter value (never spliced into SQL); only parsed, so nothing is opened. */
   parse(sql: string): Promise<ParsedQuery>;
   /** Whether `database.schema.name` is a table or view in this transaction's catalog (any case). */
   exists(database: string, schema: string, name: string): boolean;
@@ -43,7 +43,7 @@ interface Warm {
 }
 
 /** Rows of a materialized result, read without a further round trip (every chunk is in memory already). */
-export function materializedRows(result: DuckDBMaterializedResult): Row[] {
+function materializedRows(result: DuckDBMaterializedResult): Row[] {
   const names = result.deduplicatedColumnNames();
   const rows: Row[] = [];
   for (let c = 0; c < result.chunkCount; c++) {
@@ -129,8 +129,13 @@ export class ReadOnlyConnections {
     else this.discard(warm);
   }
 
+  /** Closes a connection; never throws, as it runs after the caller has its answer. */
   private discard(warm: Warm): void {
-    warm.parse.destroySync();
-    warm.conn.closeSync();
+    try {
+      warm.parse.destroySync();
+      warm.conn.closeSync();
+    } catch {
+      // Already closed with its instance: nothing is left to free.
+    }
   }
 }
