@@ -5,6 +5,7 @@ import type { EdpConfig } from '../workers/config-schema';
 import { liveWorker, localWorkersServe } from './worker-daemon';
 import { EdpError } from '../lib/errors';
 import { CliError } from './cli-errors';
+import { postJson } from './loopback-post';
 import type { AuditSource } from '../activities/audit/audit-source';
 import type { Row } from '../activities/warehouse/warehouse';
 import type { QueryRequest, WorkerLease } from '../workers/query-server';
@@ -66,17 +67,17 @@ export interface ReadOptions {
 
 /** Sends the SQL to the worker holding the warehouse file, with the secret from its lease. */
 async function queryWorker(config: EdpConfig, lease: WorkerLease, request: QueryRequest): Promise<Row[]> {
-  const res = await fetch(`http://127.0.0.1:${lease.port}/query`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${lease.secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify(request),
-    signal: AbortSignal.timeout(10 * 60_000),
-  }).catch((err: Error) => {
+  const res = await postJson(
+    `http://127.0.0.1:${lease.port}/query`,
+    { authorization: `Bearer ${lease.secret}` },
+    JSON.stringify(request),
+    10 * 60_000,
+  ).catch((err: Error) => {
     throw new CliError(
       `the worker (pid ${lease.pid}) holds ${singleWriterOf(config.warehouse)?.file} but did not answer on port ${lease.port}: ${err.message}`,
     );
   });
-  const body = (await res.json()) as { rows?: Row[]; error?: string };
+  const body = JSON.parse(res.body) as { rows?: Row[]; error?: string };
   if (res.status === 401) {
     throw new CliError(`the worker (pid ${lease.pid}) refused the lease secret (${body.error}); restart the worker`);
   }

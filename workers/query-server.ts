@@ -46,7 +46,9 @@ function refusal(req: IncomingMessage, port: number, secret: string): Refusal | 
 }
 
 const reply = (res: ServerResponse, status: number, body: object): void => {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const json = JSON.stringify(body);
+  // With its length the answer goes out in one write, not as a chunked stream.
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);
 };
 
 /**

@@ -1,6 +1,6 @@
 import { BadSqlError } from '../../../lib/errors';
-import type { Row, Warehouse, WarehouseSession } from '../warehouse';
-import { duckdbDialect } from './duckdb-dialect';
+import type { Row, Warehouse } from '../warehouse';
+import type { ReadOnlyTransaction } from './duckdb-read-only-connections';
 
 /**
  * Table functions a read-only query may call: generators and catalog listings. Every other one
@@ -31,6 +31,14 @@ const CATALOG_LISTINGS = new Set(['"tables"', '"all_tables"', '"databases"']);
 const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
 
 const WRITE_HINT = 'run it with `edp query --write` if you mean to change the warehouse';
+
+/** A warehouse that runs read-only transactions on warm connections (DuckDB's). */
+interface ReadOnlyTransactions {
+  readOnlyTransaction<T>(fn: (tx: ReadOnlyTransaction) => Promise<T>): Promise<T>;
+}
+
+const hasReadOnlyTransactions = (w: Warehouse): w is Warehouse & ReadOnlyTransactions =>
+  typeof (w as Partial<ReadOnlyTransactions>).readOnlyTransaction === 'function';
 
 /** A relation named in the query: `catalog.schema.name`, parts empty where not written. */
 interface RelationRef {
@@ -69,15 +77,12 @@ function collect(node: unknown, into: Named): Named {
   return into;
 }
 
-/**
- * Trades the session's transaction for a read-only one and parses `sql` with DuckDB's parser, without
- * binding it (binding alone would open the files it names): one round trip, the text as a string literal.
- */
-async function beginAndParse(session: WarehouseSession, sql: string): Promise<unknown[]> {
-  const [row] = await session.query<{ tree: string }>(
-    `ROLLBACK; BEGIN TRANSACTION READ ONLY; SELECT json_serialize_sql(${duckdbDialect.literal(sql)}) AS tree`,
-  );
-  const tree = JSON.parse(row.tree) as { error: boolean; error_message?: string; statements?: unknown[] };
+/** Parses `sql` in the transaction with DuckDB's parser, without binding it (binding alone would open the files it names). */
+async function parse(tx: ReadOnlyTransaction, sql: string): Promise<{ statements: unknown[]; database: string }> {
+  // The C API takes the text up to a NUL: refused, so the text parsed is the text that runs.
+  if (sql.includes('\0')) throw new BadSqlError('the query contains a NUL character');
+  const parsed = await tx.parse(sql);
+  const tree = JSON.parse(parsed.tree) as { error: boolean; error_message?: string; statements?: unknown[] };
   if (tree.error) {
     const message = tree.error_message ?? 'unparsable';
     throw new BadSqlError(
@@ -86,64 +91,31 @@ async function beginAndParse(session: WarehouseSession, sql: string): Promise<un
         : `cannot parse the query: ${message}`,
     );
   }
-  return tree.statements ?? [];
-}
-
-/** Relations of the catalog as `catalog.schema.name`, lower case, and the databases an unqualified name searches. */
-interface CatalogSlice {
-  relations: Set<string>;
-  searched: string[];
+  return { statements: tree.statements ?? [], database: parsed.database };
 }
 
 /**
- * The views, then (only if a name is still unresolved) the tables, whose name is one of the query's: an
- * exact lookup of what the query names instead of the whole catalog. `duckdb_tables()` builds every
- * table's row (its SQL text included) whatever the filter, so it is skipped when views resolve every name.
+ * Whether a relation resolves to a table or view of the transaction's catalog, looked up by its exact
+ * name (the catalog's own lookup, no listing). DuckDB tries a name that does not as a file
+ * (`FROM '/etc/passwd'`), so such a name is refused before DuckDB sees it.
  */
-async function catalogSlice(session: WarehouseSession, named: Named): Promise<CatalogSlice> {
-  const names = JSON.stringify([...new Set(named.relations.map((r) => r.name))]);
-  const slice: CatalogSlice = { relations: new Set(), searched: [] };
-  const add = async (listing: 'duckdb_views' | 'duckdb_tables', column: string): Promise<void> => {
-    const [row] = await session.query<{ current: string; found: string[] | null }>(
-      `SELECT current_database() AS current, list(lower(database_name || '.' || schema_name || '.' || ${column})) AS found
-       FROM ${listing}() WHERE list_contains(from_json(?::JSON, '["VARCHAR"]'), lower(${column}))`,
-      [names],
-    );
-    for (const r of row.found ?? []) slice.relations.add(r);
-    slice.searched = [row.current, 'temp', 'system'].map((d) => d.toLowerCase());
-  };
-  await add('duckdb_views', 'view_name');
-  if (named.relations.every((ref) => resolves(ref, named, slice))) return slice;
-  await add('duckdb_tables', 'table_name');
-  return slice;
-}
-
-/**
- * Whether a relation resolves to a table or view of the catalog. DuckDB tries a name that does not as a
- * file (`FROM '/etc/passwd'`), so such a name is refused before DuckDB sees it.
- */
-function resolves(ref: RelationRef, named: Named, catalog: CatalogSlice): boolean {
-  const { relations, searched } = catalog;
-  if (ref.catalog) return relations.has(`${ref.catalog}.${ref.schema}.${ref.name}`);
+function resolves(ref: RelationRef, named: Named, tx: ReadOnlyTransaction, database: string): boolean {
+  const searched = [database, 'temp', 'system'];
+  if (ref.catalog) return tx.exists(ref.catalog, ref.schema, ref.name);
   // `a.b` is schema a's b, or database a's main.b.
   if (ref.schema) {
-    return (
-      searched.some((d) => relations.has(`${d}.${ref.schema}.${ref.name}`)) ||
-      relations.has(`${ref.schema}.main.${ref.name}`)
-    );
+    return searched.some((d) => tx.exists(d, ref.schema, ref.name)) || tx.exists(ref.schema, 'main', ref.name);
   }
   // A CTE covers only a plain identifier: DuckDB scopes CTE names, and a name that looks like a path
   // (`"/tmp/x.csv"`) outside its CTE's scope is a file to DuckDB. A plain name has no extension, so no
   // replacement scan can take it for a file.
   if (PLAIN_NAME.test(ref.name) && named.ctes.has(ref.name)) return true;
-  return searched.some((d) =>
-    ['main', 'pg_catalog', 'information_schema'].some((s) => relations.has(`${d}.${s}.${ref.name}`)),
-  );
+  return searched.some((d) => ['main', 'pg_catalog', 'information_schema'].some((s) => tx.exists(d, s, ref.name)));
 }
 
-/** In a read-only transaction from now on, refuses what the parse tree of `sql` names outside the catalog's tables and views; throws {@link BadSqlError}. */
-async function check(session: WarehouseSession, sql: string): Promise<void> {
-  const statements = await beginAndParse(session, sql);
+/** Refuses what the parse tree of `sql` names outside the transaction's tables and views; throws {@link BadSqlError}. */
+async function check(tx: ReadOnlyTransaction, sql: string): Promise<void> {
+  const { statements, database } = await parse(tx, sql);
   if (statements.length !== 1) throw new BadSqlError('send one SELECT at a time');
   const named = collect(statements, { relations: [], tableFunctions: [], showTargets: [], ctes: new Set() });
   const fn = named.tableFunctions.find((f) => !ALLOWED_TABLE_FUNCTIONS.has(f));
@@ -157,8 +129,7 @@ async function check(session: WarehouseSession, sql: string): Promise<void> {
     throw new BadSqlError(`the CTE name "${oddCte}" is refused: name CTEs with plain identifiers (letters, digits, _)`);
   }
   if (named.relations.length === 0) return;
-  const catalog = await catalogSlice(session, named);
-  const unknown = named.relations.find((r) => !resolves(r, named, catalog));
+  const unknown = named.relations.find((r) => !resolves(r, named, tx, database));
   if (unknown !== undefined) {
     const name = [unknown.catalog, unknown.schema, unknown.name].filter(Boolean).join('.');
     throw new BadSqlError(
@@ -176,21 +147,14 @@ async function check(session: WarehouseSession, sql: string): Promise<void> {
  * instance is the worker's, which reads landing files and writes exports.
  * The check and the SELECT run on one connection in one read-only transaction, so the catalog the
  * check reads is the very one the SELECT binds against: a relation dropped meanwhile cannot turn into a
- * file read between the two.
+ * file read between the two. Nothing of the check is kept from one query to the next: each parses its
+ * text and looks its names up in its own transaction (a few microseconds each, no listing of the catalog).
  */
-export async function queryReadOnly(warehouse: Warehouse, sql: string): Promise<Row[]> {
-  let rows: Row[] = [];
-  const done = new Error('read-only query: done');
-  await warehouse
-    .transaction(async (tx) => {
-      // The session is one connection: its transaction is traded for a read-only one, in which DuckDB
-      // itself refuses every write (nextval included). Were it not one connection, ROLLBACK would fail.
-      await check(tx, sql);
-      rows = await tx.query(sql);
-      throw done;
-    })
-    .catch((err: unknown) => {
-      if (err !== done) throw err;
-    });
-  return rows;
+export function queryReadOnly(warehouse: Warehouse, sql: string): Promise<Row[]> {
+  if (!hasReadOnlyTransactions(warehouse)) throw new TypeError('queryReadOnly needs a DuckDB warehouse');
+  // DuckDB itself refuses every write in a read-only transaction (nextval included).
+  return warehouse.readOnlyTransaction(async (tx) => {
+    await check(tx, sql);
+    return tx.query(sql);
+  });
 }

@@ -18,6 +18,7 @@ import {
 } from '../warehouse';
 import { duckdbCopyCsvText } from './duckdb-csv-text';
 import { duckdbDialect } from './duckdb-dialect';
+import { ReadOnlyConnections, type ReadOnlyTransaction } from './duckdb-read-only-connections';
 import { WarehouseLockedError } from './duckdb-errors';
 import { duckdbBulkLoad } from './duckdb-loader';
 import { ensureLoadTables } from '../load-tables';
@@ -154,12 +155,15 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
   /** CSV loads read the numbered copy the caller writes while scanning the file. */
   readonly loadsNumberedCsv = true;
 
+  private readonly readOnlyConnections: ReadOnlyConnections;
+
   private constructor(private readonly instance: DuckDBInstance) {
     super(
       () => instance.connect(),
       (c) => c.closeSync(),
       duckdbDialect,
     );
+    this.readOnlyConnections = new ReadOnlyConnections(instance);
   }
 
   /** Opens (creating if needed) the DuckDB file; fails with {@link WarehouseLockedError} when another process holds it. */
@@ -181,6 +185,11 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
       }
       throw err;
     }
+  }
+
+  /** Runs `fn` in a read-only transaction on a warm connection (see {@link ReadOnlyConnections}). */
+  readOnlyTransaction<T>(fn: (tx: ReadOnlyTransaction) => Promise<T>): Promise<T> {
+    return this.readOnlyConnections.run(fn);
   }
 
   async transaction<T>(fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
@@ -251,6 +260,7 @@ export class DuckDbWarehouse extends DuckDbSession implements Warehouse {
   }
 
   close(): Promise<void> {
+    this.readOnlyConnections.close();
     this.instance.closeSync();
     return Promise.resolve();
   }

@@ -192,6 +192,20 @@ describe('DuckDB warehouse on a real file', () => {
     expect(await w.query('SELECT x FROM raw.t')).toEqual([{ x: 2 }]);
   });
 
+  it('runs read-only transactions on warm connections that refuse writes, answer through a close and not after it', async () => {
+    await w.execute('CREATE TABLE raw.t AS SELECT range AS x FROM range(1000000)');
+    const readOnly = (sql: string) => w.readOnlyTransaction((tx) => tx.query(sql));
+    await expect(readOnly('INSERT INTO raw.t VALUES (1)')).rejects.toThrow(/read-only/i);
+    // Many at once: each on a connection of its own, each with its own answer.
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => readOnly(`SELECT ${n} AS n`)));
+    expect(answers).toEqual([1, 2, 3, 4, 5, 6].map((n) => [{ n }]));
+    const inFlight = readOnly('SELECT sum(x)::VARCHAR AS s FROM raw.t, range(5)');
+    await w.close();
+    expect(await inFlight).toEqual([{ s: '2499997500000' }]);
+    await expect(readOnly('SELECT 1')).rejects.toThrow('the warehouse is closed');
+    w = await DuckDbWarehouse.open({ path: join(dir, 'w.duckdb') });
+  });
+
   it('introspects tables and columns', async () => {
     await w.execute('CREATE TABLE raw.t (id BIGINT NOT NULL, name VARCHAR)');
     expect(await w.listTables('raw')).toEqual([{ schema: 'raw', table: 't' }]);
