@@ -2,7 +2,7 @@
  * A merge costs at most this share of a busy consumer's time when the cadence adapts: the next merge
  * waits twice as long as the last one took (a third of the time merging, two thirds writing).
  */
-const WAIT_PER_MERGE_MS = 2;
+const WAIT_PER_MERGE_TIME = 2;
 
 /**
  * When a consumer merges its written rows into staging next. Fixed: `everyMs` after the last merge
@@ -25,7 +25,7 @@ export class MergeCadence {
 
   /** Milliseconds from `now` until the next merge is due; 0 when it is due now. */
   dueIn(now: number): number {
-    const wait = this.adaptive ? Math.min(this.everyMs, WAIT_PER_MERGE_MS * this.lastCost) : this.everyMs;
+    const wait = this.adaptive ? Math.min(this.everyMs, WAIT_PER_MERGE_TIME * this.lastCost) : this.everyMs;
     return Math.max(0, this.lastEnd + wait - now);
   }
 
