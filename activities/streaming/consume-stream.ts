@@ -6,6 +6,7 @@ import { activityContext } from '../heartbeat';
 import { addToCounter, logEvent } from '../telemetry';
 import { kafkaClient } from '../connections';
 import { stagingRules, streamTopic, type StreamDeps } from './stream-deps';
+import { MergeCadence } from './merge-cadence';
 import { mergeToStaging, statusHistoriesOf } from './stream-merge';
 import { ensureStreamTables, warehouseOffsets } from './stream-tables';
 import { writePartitionBatch } from './write-partition-batch';
@@ -23,8 +24,8 @@ export interface ConsumeInput {
 /**
  * Consumes a topic for a while: micro-batches go to `raw.<table>` exactly once (rows and offsets in
  * one transaction; on start, restart or rebalance it resumes after the warehouse's offsets), poison
- * messages to `raw.<table>__dead_letters`, and staging merges every `mergeEveryMs` (also after the last
- * message before the topic goes quiet). Heartbeats its
+ * messages to `raw.<table>__dead_letters`, and staging merges at least every `mergeEveryMs`, sooner while merges
+ * are cheap with `adaptiveMerge` (also after the last message before the topic goes quiet). Heartbeats its
  * positions; stops early when cancelled. Kafka group offsets are committed for lag monitoring only.
  */
 export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Promise<ConsumeResult> {
@@ -46,8 +47,8 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   });
-  let lastMerge = Date.now();
-  // A micro-batch that arrives within `mergeEveryMs` of the last merge is merged by a trailing timer
+  const cadence = new MergeCadence(deps.streaming.mergeEveryMs, deps.streaming.adaptiveMerge ?? true, Date.now());
+  // A micro-batch that arrives before the next merge is due is merged by a trailing timer
   // when no batch is being written by then (a busy consumer merges at the end of its next batch):
   // otherwise a source that goes quiet would leave its last changes in raw, out of staging, until the
   // next message or the end of the activity. (A batch that throws leaves `inBatch` set: kafkajs
@@ -59,8 +60,9 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   const mergeNow = async (): Promise<void> => {
     clearTimeout(trailing);
     trailing = undefined;
+    const start = Date.now();
     result.merged += await mergeToStaging(w, t, { rules, statusHistories });
-    lastMerge = Date.now();
+    cadence.merged(start, Date.now());
   };
   let crashed: Error | undefined;
   // A non-retryable refusal inside a batch (a source schema change) ends the run instead of the
@@ -128,8 +130,8 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           addToCounter('edp_stream_ignored', r.ignored, tags, 'Stream messages with nothing to store (tombstones)');
         }
         inBatch = false;
-        const sinceMerge = Date.now() - lastMerge;
-        if (sinceMerge >= deps.streaming.mergeEveryMs) await mergeNow();
+        const dueIn = cadence.dueIn(Date.now());
+        if (dueIn === 0) await mergeNow();
         else
           trailing ??= setTimeout(() => {
             trailing = undefined;
@@ -138,7 +140,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
               mergeFailed = err as Error;
               stop();
             });
-          }, deps.streaming.mergeEveryMs - sinceMerge);
+          }, dueIn);
       },
     });
     await stopped;

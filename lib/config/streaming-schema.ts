@@ -127,8 +127,14 @@ export const streamingSchema = z
     topics: z.array(streamTopicSchema).default([]),
     /** Rows per warehouse transaction at most (a micro-batch). */
     batchMaxRows: positiveInt.default(10_000),
-    /** Staging merges run at most this often, after the raw commits they cover. */
+    /** The longest a row written to raw waits for its staging merge (the merge cadence). */
     mergeEveryMs: positiveInt.default(1000),
+    /**
+     * Merge sooner while merges are cheap: as soon as twice the last merge's duration has passed since it
+     * ended (at least every `mergeEveryMs`). `false`: exactly every `mergeEveryMs` while events flow.
+     * @default true
+     */
+    adaptiveMerge: z.boolean().optional(),
     /** One consumer activity runs this long, then the workflow starts the next (continue-as-new every 20). */
     activitySeconds: positiveInt.default(300),
     monitor: z
