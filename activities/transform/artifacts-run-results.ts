@@ -126,6 +126,8 @@ export interface StoreRunResultsInput extends ManifestRef {
   finishedAt: string;
   args: Record<string, unknown>;
   nodes: NodeOutcome[];
+  /** The run's `--store-failures`: every test's result names its audit relation, as dbt-core's do. */
+  storeFailures?: boolean;
 }
 
 /** Where `storeRunResults` wrote: the project's target/run_results.json, or the copy kept by workflow id. */
@@ -171,7 +173,9 @@ export function createRunResultsActivities(deps: { warehouse: Warehouse; cacheDi
           new Date(input.finishedAt),
           (id) => ({
             compiledCode: compiledCode(manifest, id, since),
-            relationName: manifest.nodes[id] ? nodeRelationName(manifest, manifest.nodes[id]) : null,
+            relationName: manifest.nodes[id]
+              ? nodeRelationName(manifest, manifest.nodes[id], input.storeFailures)
+              : null,
           }),
         ),
       );

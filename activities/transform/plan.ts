@@ -26,6 +26,8 @@ export interface PlanInput {
   defer?: boolean;
   /** Materializations (`view`, `test`, …) whose nodes the workflow may run as local activities: they get `local`. */
   localMaterializations?: string[];
+  /** dbt's `--store-failures`: manifest.json names every test's audit relation, as dbt-core's does. */
+  storeFailures?: boolean;
 }
 
 /** A node as the workflow sees it: no SQL, no rows. */
@@ -133,7 +135,7 @@ export function planProject(
   if (input.defer && !state) throw new CompileError('--defer needs --state DIR (the manifest to defer to)');
   const selected = selectNodes(manifest, command, input.select, input.exclude, { state });
   if (input.defer && state) deferToState(manifest, state, selected);
-  const manifestFile = writeManifest(manifest);
+  const manifestFile = writeManifest(manifest, { storeFailures: input.storeFailures });
   const chosen = new Set(selected);
   const separate = new Set(input.separateTestsOf ?? []);
   const local = new Set(input.localMaterializations ?? []);

@@ -86,7 +86,7 @@ export class Runner {
   /** Plans and runs every selected node in order; results by node name. */
   async build(
     input: PlanInput = {},
-    run: { invocationId?: string; runStartedAt?: string; fullRefresh?: boolean } = {},
+    run: { invocationId?: string; runStartedAt?: string; fullRefresh?: boolean; storeFailures?: boolean } = {},
   ): Promise<Record<string, NodeRunResult>> {
     const plan = await this.plan(input);
     const invocationId = run.invocationId ?? `inv-${++invocations}`;
@@ -101,6 +101,7 @@ export class Runner {
         invocationId,
         runStartedAt,
         fullRefresh: run.fullRefresh,
+        storeFailures: run.storeFailures,
         tests: byId.get(nodeId)!.tests?.map((t) => t.id),
       });
       out[result.name] = result;
