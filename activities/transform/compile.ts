@@ -293,7 +293,11 @@ function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, 
     if (!column) throw new CompileError(`${test.path}: test ${g.name} on ${g.attachedTo} needs a column`);
     return column;
   };
-  switch (g.name) {
+  // The project's own `{% test unique %}` (not_null, …) replaces dbt's, as dbt's macro namespace puts the root first.
+  const builtin = genericTestMacro(manifest.macros, g.name)?.startsWith(`${manifest.macros.root}.`)
+    ? undefined
+    : g.name;
+  switch (builtin) {
     case 'not_null':
       // dbt's not_null keeps whole rows when they are stored (`should_store_failures`).
       return `select ${storedFailuresKind(test, options.storeFailures) ? '*' : needColumn()} from ${model} where ${needColumn()} is null`;

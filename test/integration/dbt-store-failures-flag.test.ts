@@ -1,10 +1,11 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { dbtCommand } from '../../cli/dbt-command';
 import { withWorker } from '../../cli/session';
 import { compareWarehouses, runDbtCore } from '../helpers/dbt-reference';
 import { testConfig } from '../helpers/platform';
 import { dbtOptions as options } from '../helpers/dbt-options';
+import { writeFiles } from '../helpers/project-files';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -55,10 +56,7 @@ describe('edp dbt test --store-failures vs dbt-core + dbt-duckdb (dev server, Du
   it('stores the failing rows of a test that configures nothing, as dbt-core does, and leaves store_failures: false and store_failures_as alone', async () => {
     const work = tmpDir('edp-dbt-sfflag-');
     const theirsDir = join(work, 'theirs');
-    for (const [path, text] of Object.entries(FILES)) {
-      mkdirSync(dirname(join(theirsDir, path)), { recursive: true });
-      writeFileSync(join(theirsDir, path), text);
-    }
+    writeFiles(theirsDir, FILES);
     const oursDir = join(work, 'ours');
     cpSync(theirsDir, oursDir, { recursive: true });
     const ref = join(work, 'ref.duckdb');
