@@ -22,6 +22,8 @@ export interface DbtOptions {
   exclude: string[];
   vars?: string;
   fullRefresh: boolean;
+  /** `--store-failures` (test and build): tests that configure neither store_failures nor store_failures_as store theirs. */
+  storeFailures?: boolean;
   threads?: number;
   noWait: boolean;
   /** `--state DIR`: an earlier run's target/ (ours or dbt-core's manifest.json). */
@@ -93,6 +95,8 @@ export async function dbtCommand(
     );
   }
   const command = sub as DbtCommand;
+  if (opts.storeFailures && command !== 'test' && command !== 'build')
+    throw new UsageError(`--store-failures applies to edp dbt test and edp dbt build, not ${command}`);
   const projectDir = resolve(opts.projectDir ?? config.transform.projectDir);
   const vars = parseVars(opts.vars);
   const started = Date.now();
@@ -110,6 +114,7 @@ export async function dbtCommand(
       exclude: opts.exclude,
       vars,
       fullRefresh: opts.fullRefresh,
+      ...(opts.storeFailures ? { storeFailures: true } : {}),
       threads: opts.threads,
       ...(opts.state ? { state: resolve(opts.state), defer: opts.defer } : {}),
     });
@@ -155,7 +160,12 @@ export async function dbtCommand(
       writeRunResults(projectDir, r.models, {
         command,
         startedAt: new Date(started),
-        args: { select: opts.select, exclude: opts.exclude, full_refresh: opts.fullRefresh },
+        args: {
+          select: opts.select,
+          exclude: opts.exclude,
+          full_refresh: opts.fullRefresh,
+          ...(opts.storeFailures ? { store_failures: true } : {}),
+        },
       });
     }
     for (const h of r.hooks ?? []) {

@@ -20,7 +20,8 @@ function commandOf(workflowId: string): string {
 /**
  * `edp dbt run-results <workflow id>`: waits for a transform run to end (`edp dbt … --no-wait`, or the
  * transform step of a pipeline run, `edp-transform-<pipeline>-<interval start>`) and writes its
- * target/run_results.json, as the waiting `edp dbt` command does.
+ * target/run_results.json: the full copy the run stored itself when this host can read it, else one rebuilt
+ * from the workflow's result (without `compiled_code` or `relation_name`). Says which.
  */
 export async function dbtRunResults(
   config: EdpConfig,
@@ -42,9 +43,24 @@ export async function dbtRunResults(
       () => [req.workflowId],
       () => resultOrCause(command, handle.result() as Promise<TransformResult>),
     );
-    const { writeRunResults } = await import('../activities/transform');
-    const file = writeRunResults(projectDir, result.models, { command, startedAt: info.startTime, args: {} });
-    log(`Wrote ${file} (${result.models.length} nodes, ${result.failed} failed)`);
+    const { copyRunResults, runResultsFile, storedRunResultsOf, writeRunResults } =
+      await import('../activities/transform');
+    const counts = `${result.models.length} nodes, ${result.failed} failed`;
+    const stored = storedRunResultsOf(result.runResults, req.workflowId, info.runId);
+    if ('file' in stored) {
+      const file = runResultsFile(projectDir);
+      if (resolve(stored.file) === resolve(file))
+        log(`${file}: as the run wrote it, with compiled_code and relation_name (${counts})`);
+      else {
+        copyRunResults(stored.file, file);
+        log(`Wrote ${file}: the run's own copy ${stored.file}, with compiled_code and relation_name (${counts})`);
+      }
+    } else {
+      const file = writeRunResults(projectDir, result.models, { command, startedAt: info.startTime, args: {} });
+      log(
+        `Wrote ${file} from the workflow's result, without compiled_code or relation_name: ${stored.missing} (${counts})`,
+      );
+    }
     return result.failed > 0 ? 1 : 0;
   } finally {
     await close();

@@ -15,6 +15,7 @@ export interface RunResultsArgs {
   select?: string[];
   exclude?: string[];
   fullRefresh?: boolean;
+  storeFailures?: boolean;
 }
 
 /**
@@ -45,7 +46,13 @@ export async function storeRunResults(
       command: run.command,
       startedAt: info.startTime.toISOString(),
       finishedAt: new Date().toISOString(),
-      args: { select: run.select ?? [], exclude: run.exclude ?? [], full_refresh: run.fullRefresh ?? false },
+      args: {
+        select: run.select ?? [],
+        exclude: run.exclude ?? [],
+        full_refresh: run.fullRefresh ?? false,
+        ...(run.storeFailures ? { store_failures: true } : {}),
+      },
+      ...(run.storeFailures ? { storeFailures: true } : {}),
       // Outcomes as the run reports them: ids, statuses, counts, times and messages, never rows.
       nodes: nodes.map((n) => ({
         id: n.id,

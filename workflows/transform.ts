@@ -49,6 +49,8 @@ export interface TransformInput {
   vars?: Record<string, unknown>;
   /** Rebuild incremental models from scratch (dbt `--full-refresh`). */
   fullRefresh?: boolean;
+  /** dbt's `--store-failures`: tests that configure neither `store_failures` nor `store_failures_as` store theirs. */
+  storeFailures?: boolean;
   /** Nodes run at once (dbt's `threads`). @default 4 */
   threads?: number;
   /**
@@ -215,6 +217,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     select: input.select,
     exclude: input.exclude,
     ...(input.state ? { state: input.state, defer: input.defer } : {}),
+    ...(input.storeFailures ? { storeFailures: true } : {}),
     vars,
     // Tests of a table with quality rules run after the rules (as separate nodes), on the rows that stay.
     separateTestsOf: ruleFiles.map((f) => f.table),
@@ -238,6 +241,8 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     invocationId: `${info.workflowId}/${info.runId}`,
     runStartedAt: info.startTime.toISOString(),
     fullRefresh: input.fullRefresh,
+    // Only when set: runs started without it schedule their nodes with the input they always had.
+    ...(input.storeFailures ? { storeFailures: true } : {}),
   };
   setHandler(transformProgress, () => ({
     planned: plan.nodes.reduce((n, x) => n + 1 + (x.tests?.length ?? 0), 0),

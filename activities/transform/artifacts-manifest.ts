@@ -160,11 +160,15 @@ function resourcePath(n: ManifestNode): string {
   return n.path.split('/').slice(1).join('/') || n.path;
 }
 
-/** A node's relation as dbt's `relation_name` says it; null for ephemeral models and tests that store no failures. */
-export function nodeRelationName(m: Manifest, n: ManifestNode): string | null {
+/**
+ * A node's relation as dbt's `relation_name` says it; null for ephemeral models and tests that store no failures.
+ * With `--store-failures` (`storeFailuresFlag`) every test names its audit relation, as dbt-core's do, even one
+ * whose `store_failures: false` keeps it from storing.
+ */
+export function nodeRelationName(m: Manifest, n: ManifestNode, storeFailuresFlag?: boolean): string | null {
   if (n.resourceType === 'test') {
     const audit = n.auditRelation;
-    return audit && n.config.store_failures === true
+    return audit && (n.config.store_failures === true || storeFailuresFlag === true)
       ? relationName(m.target.database, audit.schema, audit.identifier)
       : null;
   }
@@ -174,7 +178,7 @@ export function nodeRelationName(m: Manifest, n: ManifestNode): string | null {
 }
 
 /** One node of the engine's manifest in dbt's v12 shape. */
-function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
+function dbtNode(m: Manifest, n: ManifestNode, createdAt: number, storeFailuresFlag?: boolean): DbtJson {
   const database = m.target.database;
   // A test's is its audit relation, named whether or not it stores failures there (as dbt does).
   const where = n.relation ?? n.auditRelation;
@@ -206,7 +210,7 @@ function dbtNode(m: Manifest, n: ManifestNode, createdAt: number): DbtJson {
     build_path: null,
     unrendered_config: {},
     created_at: createdAt,
-    relation_name: nodeRelationName(m, n),
+    relation_name: nodeRelationName(m, n, storeFailuresFlag),
     raw_code: n.generic ? `{{ test_${n.generic.name.split('.').pop()}(**_dbt_generic_test_kwargs) }}` : n.rawSql,
     doc_blocks: [],
     language: 'sql',
@@ -352,14 +356,26 @@ function dbtDocs(m: Manifest): Record<string, DbtJson> {
   );
 }
 
+/** What a run's flags change in its manifest.json. */
+export interface DbtManifestOptions {
+  /** dbt's `--store-failures`: every test names its audit relation. */
+  storeFailures?: boolean;
+}
+
 /**
  * The engine's manifest as dbt-core writes `target/manifest.json` (schema v12): nodes, sources, macros
  * (with their SQL), docs blocks, exposures, unit tests, parent_map and child_map with dbt's unique ids, so dbt docs, elementary, openlineage-dbt and `--state`
  * (ours or dbt's) can read it. `metadata.env.EDP_MANIFEST_CHECKSUM` names the engine's own planned manifest.
  */
-export function dbtManifest(m: Manifest, invocationId: string = randomUUID()): DbtJson {
+export function dbtManifest(
+  m: Manifest,
+  invocationId: string = randomUUID(),
+  options: DbtManifestOptions = {},
+): DbtJson {
   const createdAt = Date.parse(m.generatedAt) / 1000;
-  const nodes = Object.fromEntries(Object.values(m.nodes).map((n) => [n.id, dbtNode(m, n, createdAt)]));
+  const nodes = Object.fromEntries(
+    Object.values(m.nodes).map((n) => [n.id, dbtNode(m, n, createdAt, options.storeFailures)]),
+  );
   const sources = Object.fromEntries(Object.values(m.sources).map((s) => [s.id, dbtSource(m, s, createdAt)]));
   const exposures = dbtExposures(m, createdAt);
   const parentMap: Record<string, string[]> = {};

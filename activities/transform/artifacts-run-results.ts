@@ -37,7 +37,12 @@ export interface RunDescription {
   args: Record<string, unknown>;
   /** dbt's `invocation_id`; a fresh one when omitted. */
   invocationId?: string;
+  /** dbt's `metadata.env` (the run that wrote the file: {@link RUN_RESULTS_WORKFLOW_ENV}). */
+  env?: Record<string, string>;
 }
+
+/** `metadata.env` keys naming the transform run whose results a stored run_results.json holds. */
+export const RUN_RESULTS_WORKFLOW_ENV = { workflowId: 'EDP_WORKFLOW_ID', runId: 'EDP_RUN_ID' } as const;
 
 /** What the manifest says of a node that dbt repeats in its result: compiled SQL and relation. */
 interface NodeDetails {
@@ -68,7 +73,7 @@ export function dbtRunResults(
       generated_at: finishedAt.toISOString(),
       invocation_id: run.invocationId ?? randomUUID(),
       invocation_started_at: run.startedAt.toISOString(),
-      env: {},
+      env: run.env ?? {},
     },
     results: nodes.map((n) => {
       const test = TESTS.has(n.type);
@@ -109,10 +114,47 @@ function writeWhole(file: string, text: string): void {
 
 /** Writes `run_results.json` into the project's target folder, as dbt does after every command that runs nodes. */
 export function writeRunResults(projectDir: string, nodes: readonly NodeOutcome[], run: RunDescription): string {
-  const { targetPath } = readProjectFile(projectDir);
-  const file = join(isAbsolute(targetPath) ? targetPath : join(projectDir, targetPath), 'run_results.json');
+  const file = runResultsFile(projectDir);
   writeWhole(file, JSON.stringify(dbtRunResults(nodes, run)));
   return file;
+}
+
+/** Where dbt writes a project's run_results.json: `<target-path>/run_results.json`. */
+export function runResultsFile(projectDir: string): string {
+  const { targetPath } = readProjectFile(projectDir);
+  return join(isAbsolute(targetPath) ? targetPath : join(projectDir, targetPath), 'run_results.json');
+}
+
+/** Copies a stored run_results.json whole to `file` (its folder created). */
+export function copyRunResults(from: string, file: string): void {
+  writeWhole(file, readFileSync(from, 'utf8'));
+}
+
+/**
+ * The run_results.json the transform run `workflowId` / `runId` stored itself (`stored`: the run's result),
+ * when this host can read it and it is still that run's (a later run rewrites the project's target/);
+ * otherwise why not.
+ */
+export function storedRunResultsOf(
+  stored: RunResultsStored | undefined,
+  workflowId: string,
+  runId: string,
+): { file: string } | { missing: string } {
+  const files = [stored?.file, stored?.copy].filter((f): f is string => !!f);
+  if (!files.length) return { missing: 'the run stored none (started before it did, or it could not write one)' };
+  const readable = files.filter((f) => existsSync(f));
+  if (!readable.length) return { missing: `${files.join(' and ')} is not on this host` };
+  const { workflowId: wfKey, runId: runKey } = RUN_RESULTS_WORKFLOW_ENV;
+  for (const file of readable) {
+    try {
+      const env = (JSON.parse(readFileSync(file, 'utf8')) as { metadata?: { env?: Record<string, unknown> } }).metadata
+        ?.env;
+      if (env?.[wfKey] === workflowId && env[runKey] === runId) return { file };
+    } catch {
+      // Not JSON (a half-copied file, someone else's): not this run's.
+    }
+  }
+  return { missing: `${readable.join(' and ')} now holds another run's results` };
 }
 
 /** Input of the `storeRunResults` activity: the run's node outcomes (ids and counts, never rows) and its manifest. */
@@ -126,6 +168,8 @@ export interface StoreRunResultsInput extends ManifestRef {
   finishedAt: string;
   args: Record<string, unknown>;
   nodes: NodeOutcome[];
+  /** The run's `--store-failures`: every test's result names its audit relation, as dbt-core's do. */
+  storeFailures?: boolean;
 }
 
 /** Where `storeRunResults` wrote: the project's target/run_results.json, or the copy kept by workflow id. */
@@ -141,6 +185,13 @@ function compiledCode(manifest: Manifest, id: string, since: number): string | n
   const file = nodeSqlFile(manifest, node, 'run');
   if (!existsSync(file) || statSync(file).mtimeMs < since) return null;
   return readFileSync(file, 'utf8').replace(/\n$/, '');
+}
+
+/** The run writing the file, so `edp dbt run-results` can tell it from a later run's (a retry writes the same). */
+function runEnv(workflowId: string): Record<string, string> {
+  const runId = activityContext()?.info.workflowExecution?.runId;
+  const { workflowId: wfKey, runId: runKey } = RUN_RESULTS_WORKFLOW_ENV;
+  return { [wfKey]: workflowId, ...(runId ? { [runKey]: runId } : {}) };
 }
 
 /** A workflow id as a file name (pipeline steps' ids carry an interval's colons). */
@@ -167,11 +218,14 @@ export function createRunResultsActivities(deps: { warehouse: Warehouse; cacheDi
             startedAt: new Date(input.startedAt),
             args: input.args,
             invocationId: input.invocationId,
+            env: runEnv(input.workflowId),
           },
           new Date(input.finishedAt),
           (id) => ({
             compiledCode: compiledCode(manifest, id, since),
-            relationName: manifest.nodes[id] ? nodeRelationName(manifest, manifest.nodes[id]) : null,
+            relationName: manifest.nodes[id]
+              ? nodeRelationName(manifest, manifest.nodes[id], input.storeFailures)
+              : null,
           }),
         ),
       );

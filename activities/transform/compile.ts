@@ -18,6 +18,8 @@ export interface CompileOptions {
   envVars?: Readonly<Record<string, string>>;
   /** Adapter methods that change the warehouse, carried out by the caller after the render (hooks). */
   adapterMethods?: JinjaGlobals;
+  /** dbt's `--store-failures`: tests that configure neither `store_failures` nor `store_failures_as` store theirs. */
+  storeFailures?: boolean;
 }
 
 /** One renderer per manifest (macros parsed once per worker). */
@@ -151,6 +153,7 @@ function runContext(
     execute: true,
     queries: queryStore(options.invocationId),
     adapterMethods: options.adapterMethods,
+    storeFailures: options.storeFailures,
     // Only when a template reads it: handing the graph to minijinja costs time at every render.
     graph:
       /\bgraph\b/.test(manifest.macros.source) || (node && /\bgraph\b/.test(node.rawSql))
@@ -174,7 +177,8 @@ function runContext(
     },
   });
   // What dbt's `should_store_failures()` answers inside a test's SQL.
-  const storing = node?.resourceType === 'test' ? { edp__store_failures: !!storedFailuresKind(node) } : {};
+  const storing =
+    node?.resourceType === 'test' ? { edp__store_failures: !!storedFailuresKind(node, options.storeFailures) } : {};
   return { ...context, ...storing, ...options.globals };
 }
 
@@ -292,10 +296,14 @@ function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, 
     if (!column) throw new CompileError(`${test.path}: test ${g.name} on ${g.attachedTo} needs a column`);
     return column;
   };
-  switch (g.name) {
+  // The project's own `{% test unique %}` (not_null, …) replaces dbt's, as dbt's macro namespace puts the root first.
+  const builtin = genericTestMacro(manifest.macros, g.name)?.startsWith(`${manifest.macros.root}.`)
+    ? undefined
+    : g.name;
+  switch (builtin) {
     case 'not_null':
       // dbt's not_null keeps whole rows when they are stored (`should_store_failures`).
-      return `select ${storedFailuresKind(test) ? '*' : needColumn()} from ${model} where ${needColumn()} is null`;
+      return `select ${storedFailuresKind(test, options.storeFailures) ? '*' : needColumn()} from ${model} where ${needColumn()} is null`;
     case 'unique':
       return `select ${needColumn()} as unique_field, count(*) as n_records from ${model} where ${needColumn()} is not null group by ${needColumn()} having count(*) > 1`;
     case 'accepted_values': {

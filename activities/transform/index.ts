@@ -13,7 +13,10 @@ export { installPackages } from './packages';
 export { checkFreshness, freshnessSources, writeSourcesJson, type FreshnessResult } from './source-freshness';
 export { dbtManifest, type DbtManifestFile } from './artifacts-manifest';
 export {
+  copyRunResults,
   dbtRunResults,
+  runResultsFile,
+  storedRunResultsOf,
   writeRunResults,
   type NodeOutcome,
   type NodeTiming,

@@ -43,6 +43,8 @@ export interface ContextInput {
   queries?: QueryStore;
   /** Adapter methods that change the warehouse, where the render's caller carries out their changes (hooks). */
   adapterMethods?: JinjaGlobals;
+  /** dbt's `flags.STORE_FAILURES`: the run's `--store-failures`. */
+  storeFailures?: boolean;
   invocationId: string;
   runStartedAt: string;
 }
@@ -130,7 +132,7 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     doc: () => '',
     // Python sets compare without order (`set(a) != set(b)`): the same members give the same sorted list.
     set: (items: unknown) => [...new Set(Array.isArray(items) ? (items as unknown[]) : [])].sort(pythonOrder),
-    flags: { WHICH: c.execute ? 'run' : 'parse', FULL_REFRESH: false, STORE_FAILURES: false },
+    flags: { WHICH: c.execute ? 'run' : 'parse', FULL_REFRESH: false, STORE_FAILURES: c.storeFailures === true },
     graph: c.graph ?? { nodes: {}, sources: {} },
     modules: jinjaModules(() => (Number.isNaN(Date.parse(c.runStartedAt)) ? new Date() : new Date(c.runStartedAt))),
     ...queryFunctions(c),

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ensureAudit, TRANSFORM_MANIFESTS } from '../audit';
 import type { Warehouse } from '../warehouse';
-import { dbtManifest } from './artifacts-manifest';
+import { dbtManifest, type DbtManifestOptions } from './artifacts-manifest';
 import { CompileError } from './jinja';
 import type { Manifest, ManifestNode } from './manifest-types';
 
@@ -25,12 +25,12 @@ const manifestText = (manifest: Manifest): string => JSON.stringify(manifest, nu
 /**
  * Writes the manifest under its checksum in `target/manifests/` (what a run reads, so a later plan cannot
  * change a run in flight) and, in dbt's own schema (v12), as `target/manifest.json` (what dbt tools and
- * `--state` read). Returns the former.
+ * `--state` read), `options` saying what the run's flags change in it. Returns the former.
  */
-export function writeManifest(manifest: Manifest): string {
+export function writeManifest(manifest: Manifest, options: DbtManifestOptions = {}): string {
   const file = join(targetDir(manifest), 'manifests', `${manifest.checksum}.json`);
   if (!existsSync(file)) writeAtomic(file, manifestText(manifest));
-  writeAtomic(join(targetDir(manifest), 'manifest.json'), JSON.stringify(dbtManifest(manifest)));
+  writeAtomic(join(targetDir(manifest), 'manifest.json'), JSON.stringify(dbtManifest(manifest, undefined, options)));
   return file;
 }
 

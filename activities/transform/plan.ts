@@ -27,6 +27,8 @@ export interface PlanInput {
   defer?: boolean;
   /** Materializations (`view`, `test`, …) whose nodes the workflow may run as local activities: they get `local`. */
   localMaterializations?: string[];
+  /** dbt's `--store-failures`: manifest.json names every test's audit relation, as dbt-core's does. */
+  storeFailures?: boolean;
 }
 
 /** A node as the workflow sees it: no SQL, no rows. */
@@ -142,7 +144,7 @@ export function planProject(
   const ctx: SelectionContext = { state };
   const selected = selectNodes(manifest, command, input.select, input.exclude, ctx);
   if (input.defer && state) deferToState(manifest, state, selected);
-  const manifestFile = writeManifest(manifest);
+  const manifestFile = writeManifest(manifest, { storeFailures: input.storeFailures });
   const chosen = new Set(selected);
   const separate = new Set(input.separateTestsOf ?? []);
   const local = new Set(input.localMaterializations ?? []);

@@ -19,9 +19,22 @@ export function settleStoreFailures(config: NodeConfig): NodeConfig {
   return config;
 }
 
-/** How a test keeps its failing rows: a table, a view, or not at all (dbt's default, and `ephemeral`). */
-export function storedFailuresKind(node: ManifestNode): 'table' | 'view' | undefined {
-  if (node.resourceType !== 'test' || node.config.store_failures !== true) return undefined;
+/**
+ * Whether a test keeps its failing rows, as dbt's `should_store_failures()` answers: its settled `store_failures`
+ * config, or the run's `--store-failures` flag when the test configures neither that nor `store_failures_as`.
+ */
+export function storesFailures(node: ManifestNode, flag?: boolean): boolean {
+  if (node.resourceType !== 'test') return false;
+  const configured = node.config.store_failures;
+  return configured === undefined || configured === null ? flag === true : configured === true;
+}
+
+/**
+ * How a test keeps its failing rows: a table, a view, or not at all (dbt's default, and `ephemeral`);
+ * `flag` is the run's `--store-failures`.
+ */
+export function storedFailuresKind(node: ManifestNode, flag?: boolean): 'table' | 'view' | undefined {
+  if (!storesFailures(node, flag)) return undefined;
   const as = node.config.store_failures_as ?? 'table';
   if (as === 'table' || as === 'view') return as;
   const text = typeof as === 'string' ? as : JSON.stringify(as);

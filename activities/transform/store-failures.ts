@@ -7,14 +7,16 @@ import { storedFailuresKind } from './store-failures-config';
 /**
  * Replaces the test's audit relation (`<target schema>_dbt_test__audit.<test alias>`) with its failing rows,
  * as a table or a view as dbt's test materialization does, and returns the query that reads them back (none when the test stores nothing).
+ * `flag` is the run's `--store-failures`.
  */
 export async function storeFailures(
   w: Warehouse,
   manifest: Manifest,
   node: ManifestNode,
   sql: string,
+  flag?: boolean,
 ): Promise<string | undefined> {
-  const kind = storedFailuresKind(node);
+  const kind = storedFailuresKind(node, flag);
   const rel = node.auditRelation;
   if (!kind || !rel) return undefined;
   await ensureSchema(w, rel.schema);

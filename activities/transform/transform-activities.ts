@@ -52,6 +52,8 @@ export interface RunNodeInput {
   /** ISO time the run started (snapshot timestamps of the `check` strategy). */
   runStartedAt: string;
   fullRefresh?: boolean;
+  /** dbt's `--store-failures`: tests that configure neither `store_failures` nor `store_failures_as` store theirs. */
+  storeFailures?: boolean;
   /** Tests to run right after the node, in this activity (see `planProject`). */
   tests?: string[];
 }
@@ -141,7 +143,7 @@ async function runTest(
 ): Promise<NodeRunResult> {
   const sql = testSql(manifest, node, input);
   const file = writeNodeSql(manifest, node, 'run', sql);
-  const stored = await storeFailures(w, manifest, node, sql);
+  const stored = await storeFailures(w, manifest, node, sql, input.storeFailures);
   const [row] = await w.query<{ failures: unknown }>(
     `select ${failCalcOf(node)} as failures from (\n${stored ?? sql}${testLimitClause(node)}\n) dbt_internal_test`,
   );

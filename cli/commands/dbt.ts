@@ -8,7 +8,7 @@ export const dbtCommand: CliCommand = {
   name: 'dbt',
   help: [
     [
-      'dbt build|run|test|seed|snapshot|compile [--project-dir DIR] [-s SELECTOR ...] [--exclude SELECTOR ...]\n      [--vars YAML] [--full-refresh] [--threads N] [--state DIR [--defer]] [--no-wait]',
+      'dbt build|run|test|seed|snapshot|compile [--project-dir DIR] [-s SELECTOR ...] [--exclude SELECTOR ...]\n      [--vars YAML] [--full-refresh] [--store-failures] [--threads N] [--state DIR [--defer]] [--no-wait]',
       'run a dbt project as a durable transform workflow (edp dbt --help)',
     ],
     [
@@ -56,6 +56,8 @@ as the durable \`transform\` workflow: planned once, one activity per node, resu
   --exclude SEL           the same syntax, removed from the selection
   --vars YAML             override project vars, e.g. --vars '{as_of_date: 2026-01-01}'
   --full-refresh          rebuild incremental models from scratch
+  --store-failures        (test, build) every test stores its failing rows in the audit schema, unless it
+                          sets store_failures or store_failures_as itself
   --threads N             nodes run at once (default transform.threads)
   --state DIR             an earlier run's target/ (its manifest.json, ours or dbt-core's) for state:
                           selectors: state:modified, state:modified.body|configs|relation, state:new
@@ -73,6 +75,7 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
     exclude: { type: 'string', multiple: true },
     vars: { type: 'string' },
     'full-refresh': { type: 'boolean' },
+    'store-failures': { type: 'boolean' },
     threads: { type: 'string' },
     'no-wait': { type: 'boolean' },
     state: { type: 'string' },
@@ -119,6 +122,7 @@ Exit code 1 when a node errors or an error-severity test fails. See docs/transfo
       exclude: opts.list('exclude'),
       vars: opts.string('vars'),
       fullRefresh: opts.flag('full-refresh'),
+      storeFailures: opts.flag('store-failures'),
       threads: opts.optionalNumber('threads'),
       noWait: opts.flag('no-wait'),
       state: opts.string('state'),

@@ -68,6 +68,7 @@ interface Artifacts {
     failures: number | null;
     timing: Array<{ name: string }>;
     compiled_code: string | null;
+    relation_name: string | null;
   }>;
 }
 
@@ -256,6 +257,58 @@ describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB
     const results = json(join(dir, 'target', 'run_results.json')).results.map((r) => `${r.unique_id} ${r.status}`);
     expect(results).toEqual(['model.nowait.n success']);
     expect(validate([['run_results_v6', join(dir, 'target', 'run_results.json')]])).toBe('run_results_v6 valid\n');
+  }, 300_000);
+  it("edp dbt run-results <workflow id> writes the run's own stored copy (compiled_code, relation_name) when this host reads it, else the workflow's result, and says which", async () => {
+    const work = tmpDir('edp-dbt-stored-rr-');
+    const dir = join(work, 'project');
+    mkdirSync(join(dir, 'models'), { recursive: true });
+    writeFileSync(join(dir, 'dbt_project.yml'), "name: storedrr\nversion: '1'\nprofile: edp\n");
+    writeFileSync(join(dir, 'models', 'n.sql'), 'select range as id from range(3)');
+    // The run cannot write the project's target/run_results.json (a folder stands there): it keeps its copy by id.
+    mkdirSync(join(dir, 'target', 'run_results.json'), { recursive: true });
+    writeFileSync(join(dir, 'target', 'run_results.json', 'x'), '');
+    const elsewhere = join(work, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'dbt_project.yml'), "name: elsewhere\nversion: '1'\nprofile: edp\n");
+    const { config } = testConfig('it-dbt-stored-rr');
+    const lines: string[] = [];
+    const log = (m: string) => lines.push(m);
+    const opts = { projectDir: dir, select: [], exclude: [], fullRefresh: false, noWait: true };
+    let workflowId = '';
+    await withWorker(
+      config,
+      async () => {
+        expect(await dbtCommand(config, 'build', opts, log)).toBe(0);
+        workflowId = /^Started build of .* as (\S+)$/.exec(lines[0])?.[1] ?? '';
+        expect(await dbtRunResults(config, { workflowId, projectDir: elsewhere }, log)).toBe(0);
+      },
+      () => {},
+    );
+    const copy = join(config.stateDir, 'run_results', `${workflowId}.json`);
+    const file = join(elsewhere, 'target', 'run_results.json');
+    expect(lines.at(-1)).toBe(
+      `Wrote ${file}: the run's own copy ${copy}, with compiled_code and relation_name (1 nodes, 0 failed)`,
+    );
+    const [n] = json(file).results;
+    expect(n.timing.map((t) => t.name)).toEqual(['compile', 'execute']);
+    expect(n.compiled_code).toMatch(/^select range as id from range\(3\)$/);
+    expect(n.relation_name).toMatch(/"main"\."n"$/);
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(copy, 'utf8'));
+
+    // The copy gone (as on another host): the results from the workflow's result, and the reason.
+    rmSync(copy);
+    await withWorker(
+      config,
+      () => dbtRunResults(config, { workflowId, projectDir: elsewhere }, log),
+      () => {},
+    );
+    expect(lines.at(-1)).toBe(
+      `Wrote ${file} from the workflow's result, without compiled_code or relation_name: ${copy} is not on this host (1 nodes, 0 failed)`,
+    );
+    expect(json(file).results.map((r) => [r.unique_id, r.status, r.compiled_code, r.relation_name])).toEqual([
+      ['model.storedrr.n', 'success', null, null],
+    ]);
+    expect(validate([['run_results_v6', file]])).toBe('run_results_v6 valid\n');
   }, 300_000);
   it('a --no-wait build writes its own run_results.json: dbt-artifacts-parser valid, unique ids, statuses and failures as dbt-core', async () => {
     const work = tmpDir('edp-dbt-run-results-');

@@ -1,19 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dbtCommand, type DbtOptions } from '../../cli/dbt-command';
+import { dbtCommand } from '../../cli/dbt-command';
 import { withWorker } from '../../cli/session';
 import { copyFeatureProject } from '../helpers/dbt-reference';
 import { testConfig } from '../helpers/platform';
+import { dbtOptions as options } from '../helpers/dbt-options';
 import { tmpDir } from '../helpers/tmp';
-
-const options = (projectDir: string, more: Partial<DbtOptions> = {}): DbtOptions => ({
-  projectDir,
-  select: [],
-  exclude: [],
-  fullRefresh: false,
-  noWait: false,
-  ...more,
-});
 
 /** `edp dbt` end to end: the CLI starts the transform workflow on the dev server and prints dbt-style lines. */
 describe('edp dbt (dev server, DuckDB)', () => {

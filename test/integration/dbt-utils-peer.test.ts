@@ -1,7 +1,9 @@
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dbtCommand } from '../../cli/dbt-command';
 import { withWorker } from '../../cli/session';
+import { DEFAULT_TARGET, parseProject } from '../../activities/transform';
+import { testSql } from '../../activities/transform/compile';
 import { DuckDbWarehouse } from '../../activities/warehouse';
 import { runDbtCore } from '../helpers/dbt-reference';
 import { testConfig } from '../helpers/platform';
@@ -176,4 +178,55 @@ describe('dict insertion order vs dbt-core (dev server, DuckDB)', () => {
     for (const m of models) ours.push(await columnOrder(config.warehouse.duckdb.path, m));
     expect(ours).toEqual(theirs);
   }, 600_000);
+});
+
+/** Compiled SQL compared across engines: no database prefix, no identifier quotes, one space for any whitespace. */
+const comparable = (sql: string) =>
+  sql
+    .replace(/"[^"]*"\.(?="[^"]*"\.)/g, '')
+    .replace(/"/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * Generic test resolution: the project's own `test_not_empty_string` serves the unqualified `not_empty_string`,
+ * dbt_utils' serves `dbt_utils.not_empty_string` (dbt's macro namespace: the node's package, then the root
+ * project, then dbt's; a namespace names the package).
+ */
+describe("dbt_utils integration_tests' not_empty_string tests vs dbt-core's compiled SQL", () => {
+  it('compiles each to the SQL dbt-core compiles, from the root project macro or the package one as dbt-core resolves it', () => {
+    const work = tmpDir('edp-dbt-utils-nes-');
+    const project = dbtUtilsProject(join(work, 'project'));
+    runDbtCore(project, join(work, 'ref.duckdb'), join(work, 'dbt'), [
+      'compile',
+      '--profile',
+      'edp',
+      '-s',
+      'test_name:not_empty_string',
+    ]);
+    const theirs = (
+      JSON.parse(readFileSync(join(work, 'dbt', 'target', 'manifest.json'), 'utf8')) as {
+        nodes: Record<string, { compiled_code?: string | null }>;
+      }
+    ).nodes;
+    const manifest = parseProject(project, { target: DEFAULT_TARGET });
+    const tests = Object.values(manifest.nodes).filter(
+      (n) => n.resourceType === 'test' && /not_empty_string/.test(n.name),
+    );
+    const options = { invocationId: 'not-empty-string', runStartedAt: new Date().toISOString() };
+    const compiled = Object.fromEntries(tests.map((t) => [t.id, comparable(testSql(manifest, t, options))]));
+    expect(Object.keys(compiled).sort()).toEqual(
+      Object.keys(theirs)
+        .filter((id) => id.startsWith('test.') && theirs[id].compiled_code)
+        .sort(),
+    );
+    for (const [id, sql] of Object.entries(compiled))
+      expect([id, sql]).toEqual([id, comparable(theirs[id].compiled_code!)]);
+    // Three of each: the root project's one-line macro, and dbt_utils' (trim() unless trim_whitespace: false).
+    const values = Object.values(compiled);
+    expect(
+      values.filter((s) => /^select \* from main\.test_nullcheck_table where field_\d = ''$/.test(s)),
+    ).toHaveLength(3);
+    expect(values.filter((s) => s.startsWith('with all_values as'))).toHaveLength(3);
+  }, 300_000);
 });

@@ -186,9 +186,17 @@ export function dispatchTarget(
   return undefined;
 }
 
+/** The installed packages (not the root project) defining the generic test `test` (`{% test <test> %}`). */
+export function packagesDefiningTest(lib: MacroLibrary, test: string): string[] {
+  return Object.keys(lib.packages).filter(
+    (p) => p !== lib.root && p !== DBT_NAMESPACE && hasMacro(lib, p, `test_${test}`),
+  );
+}
+
 /**
  * The macro a generic test entry names, as `package.test_name`: `dbt_utils.expression_is_true` in its
- * package; a bare name in the root project, then `dbt`, then any installed package (as dbt looks it up).
+ * package; a bare name in the root project, then `dbt`, as dbt-core's macro namespace looks it up (an installed
+ * package's test needs its package name).
  */
 export function genericTestMacro(lib: MacroLibrary, test: string): string | undefined {
   const dot = test.indexOf('.');
@@ -197,6 +205,6 @@ export function genericTestMacro(lib: MacroLibrary, test: string): string | unde
     const name = `test_${test.slice(dot + 1)}`;
     return hasMacro(lib, ns, name) ? `${ns}.${name}` : undefined;
   }
-  const owner = [lib.root, DBT_NAMESPACE, ...Object.keys(lib.packages)].find((p) => hasMacro(lib, p, `test_${test}`));
+  const owner = [lib.root, DBT_NAMESPACE].find((p) => hasMacro(lib, p, `test_${test}`));
   return owner === undefined ? undefined : `${owner}.test_${test}`;
 }

@@ -4,7 +4,7 @@ import type { GenericTest, ManifestSource } from '../manifest-types';
 import { configFromTree, findFiles, mergeConfig, type FoundFile } from '../project-files';
 import { parseTestEntry } from '../test-entries';
 import { genericTestIdentity } from '../test-names';
-import { genericTestMacro } from '../packages/macro-library';
+import { genericTestMacro, packagesDefiningTest } from '../packages/macro-library';
 import { coerceBooleanConfigs } from './parse-boolean-configs';
 import { draftNode, type Draft, type ParseScope } from './parse-scope';
 import { sourceIdOf, type DeclaredSource } from './parse-sources';
@@ -53,11 +53,14 @@ export function parseGenericTests(scope: ParseScope, targets: TestTargets): Draf
         throw new CompileError(`${t.file}: relationships test refers to unknown source ${toSource}`);
       if (!BUILTIN_TESTS.includes(parsed.test) && !genericTestMacro(library, parsed.test)) {
         const [ns] = parsed.test.split('.');
+        const [owner] = parsed.test.includes('.') ? [] : packagesDefiningTest(library, parsed.test);
         const hint = parsed.test.includes('.')
           ? library.packages[ns]
             ? `package ${ns} defines no test ${parsed.test.slice(ns.length + 1)}`
             : `package ${ns} is not installed in dbt_packages/ (name it in packages.yml and run edp dbt deps)`
-          : `define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/`;
+          : owner
+            ? `package ${owner} defines it: write ${owner}.${parsed.test}, as dbt-core finds a package's test only by its package name`
+            : `define it with {% test ${parsed.test}(model, column_name) %} in tests/generic/`;
         throw new CompileError(`${t.file}: unknown test '${parsed.test}' on ${attachedName} (${hint})`);
       }
       const source = targets.sources[attachedTo];

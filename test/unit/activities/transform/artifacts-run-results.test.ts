@@ -1,8 +1,11 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import {
   createTransformActivities,
+  storedRunResultsOf,
   type NodeRunResult,
+  type RunResultsStored,
   type StoreRunResultsInput,
 } from '../../../../activities/transform';
 import { tmpDir } from '../../../helpers/tmp';
@@ -123,6 +126,33 @@ describe('storeRunResults', () => {
       writeFileSync(copy, '');
       expect(await other.storeRunResults(input)).toEqual({ copy });
       expect(read(copy).results).toHaveLength(2);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('names its run in metadata.env, so edp dbt run-results takes it only while it holds that run', async () => {
+    const runner = await Runner.open(writeProject(files));
+    try {
+      const input = await built(runner);
+      const env = new MockActivityEnvironment({
+        workflowExecution: { workflowId: input.workflowId, runId: 'run-1' },
+      });
+      const stored: RunResultsStored = await env.run(runner.activities.storeRunResults, input);
+      const file = join(runner.dir, 'target', 'run_results.json');
+      expect(stored).toEqual({ file });
+      expect(storedRunResultsOf(stored, input.workflowId, 'run-1')).toEqual({ file });
+      // The same workflow id run again (a pipeline's interval rerun) rewrites the project's file.
+      const again = new MockActivityEnvironment({
+        workflowExecution: { workflowId: input.workflowId, runId: 'run-2' },
+      });
+      await again.run(runner.activities.storeRunResults, input);
+      expect(storedRunResultsOf(stored, input.workflowId, 'run-1')).toEqual({
+        missing: `${file} now holds another run's results`,
+      });
+      expect(storedRunResultsOf(undefined, input.workflowId, 'run-1')).toEqual({
+        missing: 'the run stored none (started before it did, or it could not write one)',
+      });
     } finally {
       await runner.close();
     }

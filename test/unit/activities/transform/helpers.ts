@@ -1,5 +1,5 @@
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   createTransformActivities,
   DEFAULT_TARGET,
@@ -13,6 +13,7 @@ import { DuckDbWarehouse, type Row } from '../../../../activities/warehouse';
 import { topologicalOrder } from '../../../../lib/graph';
 import { RunQueue } from '../../../../lib/run-queue';
 import { tmpDir } from '../../../helpers/tmp';
+import { writeFiles } from '../../../helpers/project-files';
 import { dbtCorpus } from '../../../helpers/dbt-corpus';
 
 /** Writes a dbt project into a fresh temp folder (`dbt_project.yml` defaults to `name: p`). */
@@ -30,13 +31,7 @@ export function withDbtUtils(files: Record<string, string>): string {
   return dir;
 }
 
-/** Writes (or overwrites) files in an existing project. */
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-}
+export { writeFiles };
 
 /** Parses a project with the default target (schema `main`). */
 export function parse(dir: string, vars?: Record<string, unknown>): Manifest {
@@ -86,7 +81,7 @@ export class Runner {
   /** Plans and runs every selected node in order; results by node name. */
   async build(
     input: PlanInput = {},
-    run: { invocationId?: string; runStartedAt?: string; fullRefresh?: boolean } = {},
+    run: { invocationId?: string; runStartedAt?: string; fullRefresh?: boolean; storeFailures?: boolean } = {},
   ): Promise<Record<string, NodeRunResult>> {
     const plan = await this.plan(input);
     const invocationId = run.invocationId ?? `inv-${++invocations}`;
@@ -101,6 +96,7 @@ export class Runner {
         invocationId,
         runStartedAt,
         fullRefresh: run.fullRefresh,
+        storeFailures: run.storeFailures,
         tests: byId.get(nodeId)!.tests?.map((t) => t.id),
       });
       out[result.name] = result;

@@ -1,5 +1,5 @@
 import { CompileError } from '../../../../activities/transform';
-import { errorOf, parse, Runner, writeProject } from './helpers';
+import { errorOf, parse, Runner, withDbtUtils, writeProject } from './helpers';
 
 const parseError = (files: Record<string, string>) => errorOf(() => parse(writeProject(files)));
 
@@ -114,6 +114,18 @@ describe('parseProject: errors name the file and line', () => {
     ).toBe(
       "models/props.yml: unknown test 'is_even' on x (define it with {% test is_even(model, column_name) %} in tests/generic/)",
     );
+  });
+
+  it("a package's generic test named without its package, which dbt-core leaves undefined", () => {
+    const props = (test: string) =>
+      `models:\n  - name: x\n    columns:\n      - name: id\n        data_tests:\n          - ${test}:\n              at_least: 0.5\n`;
+    const files = (test: string) => ({ 'models/x.sql': 'select 1 as id', 'models/props.yml': props(test) });
+    expect(errorOf(() => parse(withDbtUtils(files('not_null_proportion'))))).toBe(
+      "models/props.yml: unknown test 'not_null_proportion' on x (package dbt_utils defines it: write dbt_utils.not_null_proportion, as dbt-core finds a package's test only by its package name)",
+    );
+    expect(
+      Object.values(parse(withDbtUtils(files('dbt_utils.not_null_proportion'))).nodes).map((n) => n.name),
+    ).toContain('dbt_utils_not_null_proportion_x_0_5__id');
   });
 
   it('a relationships test to an unknown model, and one without field', () => {

@@ -35,6 +35,12 @@ select {{ '*' if should_store_failures() else column_name }} from {{ model }} wh
 {% endtest %}`,
 };
 
+/** The relations in the audit schema and their kinds (`BASE TABLE`, `VIEW`). */
+const auditRelations = (runner: Runner) =>
+  runner.query<{ t: string; k: string }>(
+    "select table_name as t, table_type as k from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1",
+  );
+
 describe('store_failures on DuckDB, as dbt stores them', () => {
   it('keeps each storing test failing rows in <target>_dbt_test__audit.<test name>, table or view, replaced every run', async () => {
     const dir = writeProject(PROJECT);
@@ -49,9 +55,7 @@ describe('store_failures on DuckDB, as dbt stores them', () => {
       expect(first.not_null_orders_id.rows).toBe(1);
       expect(first.status_is_open).toMatchObject({ status: 'fail', rows: 1 });
       expect(first.status_is_open.table).toBeUndefined();
-      const audit = await runner.query<{ t: string; k: string }>(
-        "select table_name as t, table_type as k from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1",
-      );
+      const audit = await auditRelations(runner);
       // store_failures: false and store_failures_as: ephemeral store nothing; a passing test stores its (no) rows.
       expect(audit).toEqual([
         { t: 'not_null_orders_id', k: 'VIEW' },
@@ -117,6 +121,35 @@ describe('store_failures on DuckDB, as dbt stores them', () => {
       relation_name: '"warehouse"."main_dbt_test__audit"."unique_orders_id"',
     });
     expect(byName.status_is_open).toMatchObject({ schema: 'main_dbt_test__audit', relation_name: null });
+  });
+
+  it('--store-failures stores the tests that configure neither store_failures nor store_failures_as; should_store_failures() and flags.STORE_FAILURES say so', async () => {
+    const dir = writeProject({
+      ...PROJECT,
+      'dbt_project.yml': 'name: p\n',
+      'tests/flag_seen.sql': "select 1 as seen where {{ 'true' if flags.STORE_FAILURES else 'false' }}",
+    });
+    const runner = await Runner.open(dir);
+    try {
+      const r = await runner.build({ command: 'build' }, { storeFailures: true });
+      expect(r.flag_seen).toMatchObject({ status: 'fail', rows: 1, table: 'main_dbt_test__audit.flag_seen' });
+      expect(r.accepted_values_orders_status__open__lost.table).toBeUndefined();
+      expect(r.status_is_open.table).toBeUndefined();
+      const audit = await auditRelations(runner);
+      expect(audit).toEqual([
+        { t: 'flag_seen', k: 'BASE TABLE' },
+        { t: 'not_null_orders_id', k: 'VIEW' },
+        { t: 'not_null_orders_status', k: 'BASE TABLE' },
+        { t: 'nulls_kept_orders_id', k: 'BASE TABLE' },
+        { t: 'unique_orders_id', k: 'BASE TABLE' },
+      ]);
+      // Whole rows, as should_store_failures() answers true under the flag.
+      expect(await runner.query('select * from main_dbt_test__audit.nulls_kept_orders_id')).toEqual([
+        { id: null, status: 'open' },
+      ]);
+    } finally {
+      await runner.close();
+    }
   });
 
   it('a store_failures_as dbt does not know is the test error dbt gives, at run time', async () => {
