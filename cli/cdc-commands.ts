@@ -17,6 +17,7 @@ import { waitUntil } from '../infra/process';
 import type { CdcConfig, KafkaConfig, SqlSourceConfig } from '../lib/config/schema';
 import { ConfigError } from '../lib/errors';
 import type { EdpConfig } from '../workers/config-schema';
+import { createTopicsWithLeaders } from './kafka-topics';
 import { num, table } from './output';
 
 /** The `cdc` section and its PostgreSQL source; a config error naming the key when either is missing. */
@@ -46,23 +47,7 @@ export async function createChangeTopics(kafka: KafkaConfig, cdc: CdcConfig): Pr
   const admin = kafkaClient(kafka, 'cdc').admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length > 0)
-      await admin.createTopics({
-        topics: missing.map((topic) => ({ topic, numPartitions: cdc.partitions })),
-        waitForLeaders: false,
-      });
-    // A new topic's metadata reaches the broker's cache a moment after its creation.
-    await waitUntil(
-      () =>
-        admin.fetchTopicMetadata({ topics }).then(
-          (m) => m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
-          () => false,
-        ),
-      `leaders of ${topics.join(', ')}`,
-      60_000,
-    );
+    await createTopicsWithLeaders(admin, topics, cdc.partitions);
   } finally {
     await admin.disconnect();
   }

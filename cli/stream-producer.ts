@@ -1,6 +1,7 @@
 import type { Kafka, Message } from 'kafkajs';
 import { kafkaClient } from '../activities/connections';
 import type { ColumnType, KafkaConfig, StreamTopicConfig } from '../lib/config/schema';
+import { createTopicsWithLeaders } from './kafka-topics';
 import { rng } from './sample-data';
 
 /** Options of {@link produceEvents}. */
@@ -103,14 +104,7 @@ export async function ensureTopics(kafka: Kafka, topics: readonly string[], part
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
-        waitForLeaders: true,
-      });
-    }
+    await createTopicsWithLeaders(admin, topics, partitions);
   } finally {
     await admin.disconnect();
   }

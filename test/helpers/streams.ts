@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, StreamTopicConfig, StreamingConfig } from '../../lib/config/schema';
 import { testServices } from '../setup/test-services';
+import { createTopicsWithLeaders } from '../../cli/kafka-topics';
 
 /** The test run's Kafka broker, as the streaming activities take it. */
 export function testKafka(): KafkaConfig {
@@ -79,7 +80,7 @@ export async function consumeUntil(
 export async function createTopic(brokers: readonly string[], topic: string): Promise<void> {
   const admin = new Kafka({ clientId: 'edp-test-admin', brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] }).finally(() => admin.disconnect());
+  await createTopicsWithLeaders(admin, [topic], 1).finally(() => admin.disconnect());
 }
 
 /** Claim events `C1`…`Cn` of a {@link testTopics} claims topic as Kafka messages, each with the given event time. */

@@ -19,7 +19,7 @@ import { streamingIngest, streamingMonitor } from '../../workflows';
 import { streamingMonitorLatest } from '../../workflows/streaming-monitor';
 import { startOwnBroker } from '../helpers/cdc';
 import { testClient, testConfig } from '../helpers/platform';
-import { claimMessages, testTopics, waitUntil } from '../helpers/streams';
+import { claimMessages, createTopic, testTopics, waitUntil } from '../helpers/streams';
 import { tmpDir } from '../helpers/tmp';
 import { testServices } from '../setup/test-services';
 
@@ -250,15 +250,7 @@ describe('freshness: heartbeats, quiet sources, monitor failures, realtime targe
         config,
         async () => {
           // The topic exists before the first check (the monitor measures configured topics, it creates none).
-          const admin = new Kafka({
-            clientId: 'it-admin',
-            brokers: [...config.kafka.brokers],
-            logLevel: logLevel.NOTHING,
-          }).admin();
-          await admin.connect();
-          await admin
-            .createTopics({ topics: [{ topic: topic.topic, numPartitions: 1 }] })
-            .finally(() => admin.disconnect());
+          await createTopic(config.kafka.brokers, topic.topic);
           const monitor = await startMonitor(client, config);
           await waitUntil('a monitor check', async () => (await monitor.query(streamingMonitorLatest)) !== undefined);
           await stopKafka(dir);
