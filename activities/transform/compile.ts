@@ -332,7 +332,8 @@ function genericTestSql(manifest: Manifest, test: ManifestNode, g: GenericTest, 
       const sql = renderer
         .render(`${test.path} (test ${g.name})`, call, {
           __model: model,
-          __column: column ?? null,
+          // As written, as dbt passes it (a macro may put it in a string or build a name from it).
+          __column: col ?? null,
           ...Object.fromEntries(Object.entries(g.kwargs).map(([k, v]) => [`__arg_${k}`, v])),
           ...runContext(manifest, options, test, (e) => ({
             error: `ephemeral model '${e.name}' cannot be tested`,

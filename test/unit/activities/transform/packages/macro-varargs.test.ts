@@ -59,7 +59,7 @@ describe('macros reading varargs / kwargs (extra arguments, as Python Jinja coll
     const m = parse(dir);
     const test = Object.values(m.nodes).find((n) => n.generic?.name === 'dbt_utils.not_null_proportion');
     const sql = testSql(m, test!, run).replace(/\s+/g, ' ');
-    expect(sql).toContain('sum(case when "id" is null then 0 else 1 end) / cast(count(*) as numeric(28,6))');
+    expect(sql).toContain('sum(case when id is null then 0 else 1 end) / cast(count(*) as numeric(28,6))');
     expect(sql).toContain('from "main"."m"');
     expect(sql).toContain('where not_null_proportion < 0.95 or not_null_proportion > 1');
   });

@@ -89,7 +89,17 @@ describe('dbt packages', () => {
     });
     const m = parse(dir);
     const test = nodeNamed(m, 'pkg_positive_m_id');
-    expect(testSql(m, test, run)).toBe('select * from "main"."m" where "id" <= 0');
+    expect(testSql(m, test, run)).toBe('select * from "main"."m" where id <= 0');
+  });
+
+  it('passes a generic test macro its column_name as written, as dbt does (not quoted: a macro may put it in a string)', () => {
+    const dir = projectWithPackage('select 1 as id', {
+      'tests/generic/named.sql':
+        "{% test named(model, column_name) %}select '{{ column_name }}' as col, {{ column_name }} from {{ model }} where false{% endtest %}",
+      'models/m.yml': 'models:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [named]\n',
+    });
+    const m = parse(dir);
+    expect(testSql(m, nodeNamed(m, 'named_m_id'), run)).toBe(`select 'id' as col, id from "main"."m" where false`);
   });
 
   it('fails at parse when packages.yml names a package missing from dbt_packages/, and on package models', () => {
