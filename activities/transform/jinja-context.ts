@@ -83,7 +83,11 @@ export function dbtContext(c: ContextInput): JinjaGlobals {
     var: (...args: unknown[]) => {
       const { positional } = kwargsOf(args);
       const name = str(positional[0]);
-      if (name in c.vars) return c.vars[name];
+      if (name in c.vars) {
+        // A mapping from dbt_project.yml / --vars iterates in the order it was written, as in dbt.
+        renderer.noteOrders(c.vars[name]);
+        return c.vars[name];
+      }
       if (positional.length > 1) return positional[1];
       return renderer.fail(
         `Required var '${name}' not found in config: set it in dbt_project.yml vars or --vars`,

@@ -65,6 +65,18 @@ export class JinjaRenderer {
     return '';
   }
 
+  /**
+   * Notes the key order of every mapping inside `value` (a var's YAML mapping, in the order written), so
+   * iterating it in this render follows that order, as Python's dicts do.
+   */
+  noteOrders(value: unknown): void {
+    if (Array.isArray(value)) for (const v of value) this.noteOrders(v);
+    else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      this.orders.note(Object.keys(value));
+      for (const v of Object.values(value)) this.noteOrders(v);
+    }
+  }
+
   /** Renders `source` (from `file`, for messages) with `globals`; the project's macros are callable by name. */
   render(file: string, source: string, globals: JinjaGlobals): string {
     // Import on the first line, without a newline, so line numbers in errors stay the file's own.

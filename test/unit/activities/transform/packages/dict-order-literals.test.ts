@@ -33,6 +33,22 @@ describe('a dict literal, a dict a macro returns and a dict passed into a macro 
     ]);
   });
 
+  it("orders a var's mapping as written in dbt_project.yml (also nested, and passed into a macro)", () => {
+    const dir = writeProject({
+      'dbt_project.yml': 'name: p\nvars:\n  cols:\n    zeta: int\n    alpha: text\n    mid: {b: 1, a: 2}\n',
+      'macros/m.sql': '{% macro names(d) %}{{ d.keys() | join(",") }}{% endmacro %}',
+      'models/m.sql': [
+        "select {% for c in var('cols') %}{{ c }}{{ ', ' if not loop.last }}{% endfor %}",
+        "-- {{ names(var('cols')) }} {% for k in var('cols')['mid'] %}{{ k }}{% endfor %}",
+      ].join('\n'),
+    });
+    const m = parse(dir);
+    expect(compileNode(m, nodeNamed(m, 'm'), run).split('\n')).toEqual([
+      'select zeta, alpha, mid',
+      '-- zeta,alpha,mid ba',
+    ]);
+  });
+
   it('orders a dict a macro returns, built as a literal or with update (as get_query_results_as_dict does)', () => {
     const sql = compiled(
       [
