@@ -17,6 +17,8 @@ const NOT_VARIABLES = new Set([
   'EDP_TRANSFORM_WH',
   'EDP_REALTIME_WH',
   'EDP_MANIFEST_CHECKSUM', // a key of dbt's manifest.json metadata.env (docs/transform.md), not read by the platform
+  'EDP_WORKFLOW_ID', // keys of run_results.json's metadata.env naming the run that wrote it (docs/transform.md)
+  'EDP_RUN_ID',
 ]);
 
 /** A value each documented variable accepts, as a user following the docs would set it. */
