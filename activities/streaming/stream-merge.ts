@@ -11,7 +11,7 @@ import {
 } from './history';
 import { ensureQuarantinedEvents, recordQuarantinedEvents } from './quarantined-events';
 import { typedColumn } from './raw-events';
-import { rawTable, recordPosition, STREAM_MERGED, STREAM_OFFSETS, stagingTable } from './stream-tables';
+import { rawTable, recordPosition, STREAM_MERGED, stagingTable } from './stream-tables';
 
 /** Raw offsets `[from, to)` of one partition. */
 type OffsetRange = { partition: number; from: number; to: number };
@@ -54,24 +54,6 @@ export function mergeToStaging(w: Warehouse, t: StreamTopicConfig, options: Merg
 
 const mergeLocks = new WeakMap<Warehouse, KeyedLock>();
 
-/**
- * The lowest merged position over the partitions the live stream wrote or merged (-1 while one of them has
- * none): no unmerged raw row of those partitions lies at or below it. As a constant in the query it lets
- * the engine skip raw's older storage blocks (DuckDB's zone maps, Snowflake's micro-partition pruning)
- * instead of joining every raw row to its partition's position, a cost that grew with raw's size on every
- * merge. A partition only a backfill wrote is merged by that backfill (which re-merges its range on retry).
- */
-async function mergedFloor(w: Warehouse, topic: string): Promise<number> {
-  const [row] = await w.query<{ f: string | number | null }>(
-    `SELECT MIN(COALESCE(m.merged_offset, -1)) AS f FROM (
-       SELECT kafka_partition FROM ${STREAM_OFFSETS} WHERE topic = ?
-       UNION SELECT kafka_partition FROM ${STREAM_MERGED} WHERE topic = ?) p
-     LEFT JOIN ${STREAM_MERGED} m ON m.topic = ? AND m.kafka_partition = p.kafka_partition`,
-    [topic, topic, topic],
-  );
-  return row?.f === null || row?.f === undefined ? -1 : Number(row.f);
-}
-
 async function merge(w: Warehouse, t: StreamTopicConfig, options: MergeOptions): Promise<number> {
   const d = w.dialect;
   const cols = Object.entries(t.columns);
@@ -94,12 +76,11 @@ async function merge(w: Warehouse, t: StreamTopicConfig, options: MergeOptions):
       const n = new Map(counts.map((c) => [Number(c.p), Number(c.n)]));
       return options.ranges.map((r) => ({ ...r, rows: n.get(r.partition) ?? 0 }));
     }
-    const floor = await mergedFloor(w, t.topic);
     const parts = await w.query<{ p: string | number; lo: string | number; hi: string | number; n: string | number }>(
       `SELECT kafka_partition AS p, MIN(kafka_offset) AS lo, MAX(kafka_offset) AS hi, COUNT(*) AS n FROM (
          SELECT r.kafka_partition, r.kafka_offset FROM ${raw} r
          LEFT JOIN ${STREAM_MERGED} m ON m.topic = ${d.literal(t.topic)} AND m.kafka_partition = r.kafka_partition
-         WHERE r.kafka_offset > COALESCE(m.merged_offset, -1) AND r.kafka_offset > ${floor}
+         WHERE r.kafka_offset > COALESCE(m.merged_offset, -1)
          ORDER BY r.kafka_partition, r.kafka_offset
          LIMIT ${options.maxRows ?? 200_000}) b
        GROUP BY kafka_partition`,
