@@ -45,7 +45,7 @@ export class HubClient {
 
   private unreachable(pkg: string, url: string, why: string): ProjectError {
     return new ProjectError(
-      `${this.where(pkg)}: the dbt package hub is not reachable at ${url} (${why}); set DBT_PACKAGE_HUB_URL to a reachable hub, ` +
+      `${this.where(pkg)}: the dbt package hub is not reachable at ${redacted(url)} (${why}); set DBT_PACKAGE_HUB_URL to a reachable hub, ` +
         `or download the package's release yourself and unpack it into dbt_packages/<package name>/ (the folder holding its dbt_project.yml), then build without deps`,
     );
   }
@@ -94,6 +94,9 @@ export class HubClient {
     for (const [v, info] of Object.entries(versions)) {
       if (!info || typeof info.name !== 'string' || !Array.isArray(info.packages) || !info.downloads?.tarball)
         throw this.unreachable(pkg, url, `version ${v} lacks name, packages or downloads.tarball`);
+      // The name becomes a folder under dbt_packages/: a project name, as dbt_project.yml's is checked.
+      if (!PROJECT_NAME.test(info.name))
+        throw this.unreachable(pkg, url, `version ${v} names its package '${info.name}', not a dbt project name`);
     }
     return versions;
   }
@@ -109,14 +112,41 @@ export class HubClient {
     writeFileSync(file, Buffer.from(await res.arrayBuffer()));
     const out = join(dir, 'x');
     mkdirSync(out);
-    const r = spawnSync('tar', ['-xzf', file, '-C', out], { encoding: 'utf8' });
+    // Only folders and regular files: a link in a package could point anywhere on this host.
+    const listed = spawnSync('tar', ['-tvzf', file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const odd = (listed.stdout ?? '').split('\n').find((l) => l && !/^[-d]/.test(l));
+    if (odd !== undefined)
+      throw new ProjectError(
+        `${this.where(pkg)}: the tarball ${redacted(url)} holds an entry that is not a file or folder (${odd.trim().slice(0, 200)}): not installed`,
+      );
+    const r = spawnSync('tar', ['-xzf', file, '-C', out, '--no-same-owner', '--no-same-permissions'], {
+      encoding: 'utf8',
+    });
     if (r.error || r.status !== 0)
       throw new ProjectError(
-        `${this.where(pkg)}: the tarball ${url} could not be unpacked with tar: ${(r.error?.message ?? r.stderr).trim()}`,
+        `${this.where(pkg)}: the tarball ${redacted(url)} could not be unpacked with tar: ${(r.error?.message ?? r.stderr).trim()}`,
       );
     const top = readdirSync(out);
     if (top.length !== 1)
-      throw new ProjectError(`${this.where(pkg)}: the tarball ${url} holds ${top.length} top folders, not one`);
+      throw new ProjectError(
+        `${this.where(pkg)}: the tarball ${redacted(url)} holds ${top.length} top folders, not one`,
+      );
     return join(out, top[0]);
+  }
+}
+
+/** A dbt project name (dbt_project.yml's `name`), the only folder name a package may take under dbt_packages/. */
+const PROJECT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `url` for a message: without user, password or query string (a token in a mirror's URL stays out of logs). */
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '<an unreadable URL>';
   }
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ProjectError } from '../../../lib/errors';
 import { readProjectFile } from '../project-files';
 import { HubClient, hubUrl } from './hub-registry';
@@ -226,7 +226,10 @@ class Deps {
 
   /** Installs one pinned package into dbt_packages/<its project name>. */
   async install(p: Pinned): Promise<void> {
-    const dest = join(this.projectDir, PACKAGES_DIR, p.name);
+    const root = resolve(this.projectDir, PACKAGES_DIR);
+    const dest = resolve(root, p.name);
+    if (dirname(dest) !== root)
+      throw new ProjectError(`package name '${p.name}' is not a folder name under ${PACKAGES_DIR}/`);
     rmSync(dest, { recursive: true, force: true });
     if (p.hub) {
       // Like dbt: the tarball's one top folder, whole, renamed to the package's name.
