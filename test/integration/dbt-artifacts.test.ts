@@ -74,6 +74,14 @@ interface Artifacts {
 
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Artifacts;
 
+/** A project `name` in `dir` with one model, `n` (three rows). */
+function oneModelProject(dir: string, name: string): string {
+  mkdirSync(join(dir, 'models'), { recursive: true });
+  writeFileSync(join(dir, 'dbt_project.yml'), `name: ${name}\nversion: '1'\nprofile: edp\n`);
+  writeFileSync(join(dir, 'models', 'n.sql'), 'select range as id from range(3)');
+  return dir;
+}
+
 describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB)', () => {
   it.each(['jaffle-shop', 'dbt_utils'] as const)(
     '%s: every enabled test node has the unique id dbt-core gives it, --select <its name> selects exactly it, and our manifest.json is dbt v12 with dbt keys',
@@ -234,10 +242,7 @@ describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB
 
   it('edp dbt run-results <workflow id> writes run_results.json of a run started with --no-wait, once it has ended', async () => {
     const work = tmpDir('edp-dbt-no-wait-');
-    const dir = join(work, 'project');
-    mkdirSync(join(dir, 'models'), { recursive: true });
-    writeFileSync(join(dir, 'dbt_project.yml'), "name: nowait\nversion: '1'\nprofile: edp\n");
-    writeFileSync(join(dir, 'models', 'n.sql'), 'select range as id from range(3)');
+    const dir = oneModelProject(join(work, 'project'), 'nowait');
     const { config } = testConfig('it-dbt-no-wait');
     const lines: string[] = [];
     const log = (m: string) => lines.push(m);
@@ -260,10 +265,7 @@ describe('dbt artifacts, test names and slim CI (dbt-core 1.10 reference, DuckDB
   }, 300_000);
   it("edp dbt run-results <workflow id> writes the run's own stored copy (compiled_code, relation_name) when this host reads it, else the workflow's result, and says which", async () => {
     const work = tmpDir('edp-dbt-stored-rr-');
-    const dir = join(work, 'project');
-    mkdirSync(join(dir, 'models'), { recursive: true });
-    writeFileSync(join(dir, 'dbt_project.yml'), "name: storedrr\nversion: '1'\nprofile: edp\n");
-    writeFileSync(join(dir, 'models', 'n.sql'), 'select range as id from range(3)');
+    const dir = oneModelProject(join(work, 'project'), 'storedrr');
     // The run cannot write the project's target/run_results.json (a folder stands there): it keeps its copy by id.
     mkdirSync(join(dir, 'target', 'run_results.json'), { recursive: true });
     writeFileSync(join(dir, 'target', 'run_results.json', 'x'), '');
