@@ -15,7 +15,7 @@ export interface CompileOptions {
   /** Globals besides dbt's (run hooks' `results`, `schemas`). */
   globals?: JinjaGlobals;
   /** Values `env_var()` returns instead of the environment's (a unit test's `overrides: env_vars`). */
-  envVars?: Readonly<Record<string, string>>;
+  envVars?: Readonly<Record<string, unknown>>;
   /** Adapter methods that change the warehouse, carried out by the caller after the render (hooks). */
   adapterMethods?: JinjaGlobals;
   /** dbt's `--store-failures`: tests that configure neither `store_failures` nor `store_failures_as` store theirs. */

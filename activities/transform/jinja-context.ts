@@ -34,7 +34,7 @@ export interface ContextInput {
   self?: Relation;
   isIncremental?: boolean;
   /** What `env_var(name)` returns before the process environment is read (a unit test's `overrides: env_vars`). */
-  envVars?: Readonly<Record<string, string>>;
+  envVars?: Readonly<Record<string, unknown>>;
   /** dbt's `execute`: false while parsing, true when compiling for a run. */
   execute: boolean;
   /** dbt's `graph` (nodes and sources by unique id); empty while parsing, as in dbt. */

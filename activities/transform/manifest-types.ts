@@ -167,5 +167,5 @@ export interface UnitTest {
   given: Array<UnitTestRows & { input: string; replaces: string }>;
   expect: UnitTestRows;
   /** `overrides`: vars, env_vars, and macro results (`is_incremental`, or macros the project does not define). */
-  overrides?: { vars?: Record<string, unknown>; envVars?: Record<string, string>; macros?: Record<string, unknown> };
+  overrides?: { vars?: Record<string, unknown>; envVars?: Record<string, unknown>; macros?: Record<string, unknown> };
 }

@@ -1,4 +1,5 @@
 import { matching, nextSolid, prevSolid, tokenize, type TemplatePart, type Token } from './jinja-tokens';
+import { pythonPrinted } from './python-print';
 
 /**
  * The rewrites that give dicts Python's insertion order (see dict-orders.ts): a dict literal with several
@@ -136,11 +137,15 @@ export function methodView(receiver: string, method: string): string {
   return `${checked(receiver)}.values()`;
 }
 
-/** `{{ x }}` (`code`: x rewritten) of a simple expression `x`: checked, as it renders a mapping in sorted order. */
+/**
+ * `{{ x }}` (`code`: x rewritten) of a simple expression `x`: checked, as it renders a mapping in sorted order,
+ * and printed as Python prints it (see python-print.ts).
+ */
 export function renderedExpr(part: TemplatePart, code: string): string | undefined {
   const m = SIMPLE_END.exec(code);
   if (!m || m.index !== code.search(/\S/) || /^(none|true|false|loop|caller)$/i.test(m[1].trim())) return undefined;
-  return `${part.open} ${checked(m[1].trim())}${'\n'.repeat(code.split('\n').length - 1)} ${part.close}`;
+  const x = m[1].trim();
+  return `${part.open} ${pythonPrinted(x, checked(x))}${'\n'.repeat(code.split('\n').length - 1)} ${part.close}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   orderedFor,
   renderedExpr,
 } from './dict-order-rewrite';
+import { pythonPrint } from './python-print';
 
 /**
  * How names resolve in the code of one package: minijinja has no namespaces, no `return()` and no
@@ -201,7 +202,9 @@ export function rewriteTemplate(source: string, scope: RewriteScope): Rewritten 
     const rewrittenCode = rewriteCode(tokens, 0, tokens.length, scope, used, mutated, noWrap);
     const checkedExpr =
       part.kind === 'expr'
-        ? (renderedExpr(part, rewrittenCode) ?? hoistedCall(part, rewrittenCode, loops++))
+        ? (renderedExpr(part, rewrittenCode) ??
+          hoistedCall(part, rewrittenCode, loops++) ??
+          pythonPrint(part, rewrittenCode, loops++))
         : undefined;
     out.push(checkedExpr ?? part.open + rewrittenCode + part.close);
   });

@@ -128,8 +128,8 @@ function overridesOf(o: Record<string, unknown>, scope: ParseScope, where: strin
     Object.entries(asObject(o.env_vars)).map(([k, v]) => {
       if (v !== null && typeof v === 'object')
         throw new CompileError(`${where}: overrides.env_vars.${k} must be a value`);
-      // dbt's env_var() always returns a string.
-      return [k, String(v)];
+      // dbt's UnitTestContext returns the YAML value as it is (`true` renders `True`, `7` adds as a number).
+      return [k, v];
     }),
   );
   const macros = asObject(o.macros);

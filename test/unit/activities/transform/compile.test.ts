@@ -94,15 +94,18 @@ select * from src
     );
   });
 
-  it('sees vars, target and the run invocation id', () => {
+  it('sees vars, target and the run invocation id; prints booleans and none as dbt (Python) does', () => {
     const m = parse(
       writeProject({
         'dbt_project.yml': 'name: p\nvars:\n  n: 3\n',
         'models/m.sql':
-          "select {{ var('n') }} as n, '{{ target.schema }}' as s, '{{ invocation_id }}' as i, {{ execute }} as e",
+          "select {{ var('n') }} as n, '{{ target.schema }}' as s, '{{ invocation_id }}' as i, {{ execute }} as e, " +
+          "'{{ var('n') == 3 }}' as t, '{{ none }}/{{ var('missing', none) }}/{{ false }}' as f",
       }),
     );
-    expect(compile(m, 'm')).toBe("select 3 as n, 'main' as s, 'inv-1' as i, true as e");
+    expect(compile(m, 'm')).toBe(
+      "select 3 as n, 'main' as s, 'inv-1' as i, True as e, 'True' as t, 'None/None/False' as f",
+    );
   });
 });
 

@@ -195,24 +195,25 @@ describe('dbt unit tests', () => {
     expect(results['inc::only_new_orders']).toMatchObject({ status: 'success' });
   });
 
-  it('override env_vars: env_var() returns the override (always a string), other variables as before', async () => {
+  it('override env_vars: env_var() returns the override as YAML typed it (dbt-core 1.10 renders true as True), other variables as before', async () => {
     process.env.UNIT_TEST_REGION = 'from-the-environment';
     try {
       runner = await Runner.open(
         writeProject({
           ...SHOP,
           'models/regional.sql':
-            "select customer, '{{ env_var('UNIT_TEST_REGION') }}' as region, '{{ env_var('UNIT_TEST_TIER', 'basic') }}' as tier from {{ ref('stg_orders') }}",
+            "select customer, '{{ env_var('UNIT_TEST_REGION') }}' as region, '{{ env_var('UNIT_TEST_TIER', 'basic') }}' as tier, " +
+            "'{{ env_var('UNIT_TEST_FLAG', 'unset') }}' as flag from {{ ref('stg_orders') }}",
           'models/unit.yml': `unit_tests:
   - name: region_from_override
     model: regional
     overrides:
-      env_vars: {UNIT_TEST_TIER: 7}
+      env_vars: {UNIT_TEST_TIER: 7, UNIT_TEST_FLAG: true}
     given:
       - input: ref('stg_orders')
         rows: [{customer: ann}]
     expect:
-      rows: [{customer: ann, region: from-the-environment, tier: "7"}]
+      rows: [{customer: ann, region: from-the-environment, tier: "7", flag: "True"}]
 `,
         }),
       );
