@@ -112,14 +112,21 @@ class Deps {
     const id = `${git}#${revision ?? ''}`;
     const done = this.checkouts.get(id);
     if (done) return done;
+    // A URL or revision read as an option (`--upload-pack=…`) would run a command: refused, and `--` before both.
+    if (git.startsWith('-') || revision?.startsWith('-'))
+      throw new ProjectError(`${this.file}: git package ${git}: a URL or revision may not start with '-'`);
     const tmp = join(this.tmp, `git-${this.checkouts.size}`);
-    const args = ['clone', '--quiet', '--depth', '1', ...(revision ? ['--branch', revision] : []), git, tmp];
-    let r = spawnSync('git', args, { encoding: 'utf8', timeout: 120_000 });
+    const git1 = (args: string[], timeout: number) =>
+      spawnSync('git', ['-c', 'protocol.ext.allow=never', ...args], { encoding: 'utf8', timeout });
+    let r = git1(
+      ['clone', '--quiet', '--depth', '1', ...(revision ? ['--branch', revision] : []), '--', git, tmp],
+      120_000,
+    );
     if (r.status !== 0 && revision) {
       // A commit sha is not a branch: clone fully, then check it out.
       rmSync(tmp, { recursive: true, force: true });
-      r = spawnSync('git', ['clone', '--quiet', git, tmp], { encoding: 'utf8', timeout: 300_000 });
-      if (r.status === 0) r = spawnSync('git', ['-C', tmp, 'checkout', '--quiet', revision], { encoding: 'utf8' });
+      r = git1(['clone', '--quiet', '--', git, tmp], 300_000);
+      if (r.status === 0) r = git1(['-C', tmp, 'checkout', '--quiet', revision, '--'], 60_000);
     }
     if (r.error || r.status !== 0) {
       throw new ProjectError(
@@ -169,9 +176,16 @@ class Deps {
       };
     }
     const hub = await resolveHub(this.hub, pkg, this.file, this.versionCheck);
-    const packages = hub.info.packages.map((e, i) =>
-      packageSpec(`${this.hub.baseUrl}api/v1/${pkg.package}.json`, `versions.${hub.version}.packages[${i}]`, e),
-    );
+    const packages = hub.info.packages.map((e, i) => {
+      const where = `versions.${hub.version}.packages[${i}]`;
+      const spec = packageSpec(`${this.hub.baseUrl}api/v1/${pkg.package}.json`, where, e);
+      // A folder on this machine named by a download is not the project's to give: refused.
+      if (spec.kind === 'local')
+        throw new ProjectError(
+          `${this.file}: hub package ${pkg.package} ${hub.version} (${where}) names a local: package`,
+        );
+      return spec;
+    });
     return {
       key: pkg.key,
       name: hub.info.name,
@@ -236,8 +250,10 @@ class Deps {
       cpSync(await this.hub.download(p.key, p.hub.info.downloads.tarball, this.tmp), dest, { recursive: true });
       return;
     }
+    // Links are copied as written (dbt moves or links the folder): a relative one stays relative.
     cpSync(p.source!, dest, {
       recursive: true,
+      verbatimSymlinks: true,
       filter: (src) => !/[/\\](\.git|integration_tests|dbt_packages|target|logs)$/.test(src),
     });
   }

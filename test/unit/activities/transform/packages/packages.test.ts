@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileNode, installPackages, testSql } from '../../../../../activities/transform';
 import { prefetchNodeQueries } from '../../../../../activities/transform/compile';
@@ -151,6 +151,17 @@ describe('dbt packages', () => {
     expect((err as Error).message).toMatch(/unpack it into dbt_packages\/<package name>\//);
     // The lock written for the local package stays; dbt_packages/ is left as it was.
     expect(existsSync(join(dir, 'dbt_packages', 'lib', 'macros', 'a.sql'))).toBe(true);
+  });
+
+  it('edp dbt deps copies a relative link inside a local package as written (not made absolute)', async () => {
+    const dir = writeProject({
+      'packages.yml': 'packages:\n  - local: vendor/lib\n',
+      'vendor/lib/dbt_project.yml': 'name: lib\n',
+      'vendor/lib/shared/a.sql': '{% macro a() %}1{% endmacro %}',
+    });
+    symlinkSync('../shared/a.sql', join(dir, 'vendor/lib/macros-a.sql'));
+    await installPackages(dir);
+    expect(readlinkSync(join(dir, 'dbt_packages', 'lib', 'macros-a.sql'))).toBe('../shared/a.sql');
   });
 
   it('edp dbt deps refuses a hub package without a version, naming the entry', async () => {
