@@ -10,8 +10,8 @@ import { tokenize, type TemplatePart } from './jinja-tokens';
 export const pythonPrinted = (x: string, other = x): string =>
   `(('True' if ${x} else 'False') if ${x} is boolean else ('None' if ${x} is none else ${other}))`;
 
-/** A lone string literal: prints as it is. */
-const STRING_LITERAL = /^\s*(?:'[^'\\]*'|"[^"\\]*")\s*$/;
+/** A lone string literal, or a call that gives text (`ref`, `source`, `config`): prints as it is. */
+const TEXT = /^\s*(?:'[^'\\]*'|"[^"\\]*"|(?:ref|source|config)\s*\([^()]*\))\s*$/;
 
 /** True when every bracket of `code` closes (else it is left as written, so its syntax error reads as written). */
 function balanced(code: string): boolean {
@@ -26,10 +26,10 @@ function balanced(code: string): boolean {
 
 /**
  * `{{ expr }}` (`code`: rewritten) printed as Python prints it: the value is set to a variable first (`n`
- * names it), so the expression runs once. Undefined for a lone string literal or unbalanced brackets.
+ * names it), so the expression runs once. Undefined for text (see TEXT) or unbalanced brackets.
  */
 export function pythonPrint(part: TemplatePart, code: string, n: number): string | undefined {
-  if (STRING_LITERAL.test(code) || !balanced(code)) return undefined;
+  if (TEXT.test(code) || !balanced(code)) return undefined;
   const x = `edp__p${n}`;
   return `${part.open.replace('{{', '{%')} set ${x} = ${code} %}{{ ${pythonPrinted(x)} ${part.close}`;
 }
