@@ -34,10 +34,15 @@ const CATALOG_ENTRY_TYPES = new Set([bindings.CatalogEntryType.TABLE, bindings.C
 /** The most idle connections kept; more run at once when more queries do, and are closed after. */
 const MAX_IDLE = 4;
 
-/** A warm connection with the parse statement prepared on it. */
+/**
+ * A warm connection with its statements prepared on it: a prepared `BEGIN` / `ROLLBACK` costs about a
+ * third less than the same text run as a query (no parse, no extraction of statements).
+ */
 interface Warm {
   conn: DuckDBConnection;
+  begin: DuckDBPreparedStatement;
   parse: DuckDBPreparedStatement;
+  rollback: DuckDBPreparedStatement;
   /** The connection's DuckDB client context, for the catalog lookups (node-api keeps it private). */
   context: ClientContext;
 }
@@ -80,7 +85,7 @@ export class ReadOnlyConnections {
     if (this.closed) throw new Error('the warehouse is closed');
     const warm = this.idle.pop() ?? (await this.open());
     try {
-      await warm.conn.run('BEGIN TRANSACTION READ ONLY');
+      await warm.begin.run();
     } catch (err) {
       this.discard(warm);
       throw err;
@@ -116,12 +121,14 @@ export class ReadOnlyConnections {
 
   private async open(): Promise<Warm> {
     const conn = await this.instance.connect();
+    const begin = await conn.prepare('BEGIN TRANSACTION READ ONLY');
     const parse = await conn.prepare('SELECT json_serialize_sql($1::VARCHAR) AS tree, current_database() AS db');
-    return { conn, parse, context: clientContext(conn) };
+    const rollback = await conn.prepare('ROLLBACK');
+    return { conn, begin, parse, rollback, context: clientContext(conn) };
   }
 
   private async release(warm: Warm): Promise<void> {
-    const ended = await warm.conn.run('ROLLBACK').then(
+    const ended = await warm.rollback.run().then(
       () => true,
       () => false,
     );
@@ -132,7 +139,7 @@ export class ReadOnlyConnections {
   /** Closes a connection; never throws, as it runs after the caller has its answer. */
   private discard(warm: Warm): void {
     try {
-      warm.parse.destroySync();
+      for (const statement of [warm.begin, warm.parse, warm.rollback]) statement.destroySync();
       warm.conn.closeSync();
     } catch {
       // Already closed with its instance: nothing is left to free.

@@ -95,9 +95,22 @@ async function parse(tx: ReadOnlyTransaction, sql: string): Promise<{ statements
 }
 
 /**
+ * Where DuckDB's binder looks for a name written without schema: its default search path, the only one a
+ * read-only connection has (`search_path` cannot be set globally, and `SET` never runs read-only).
+ * `information_schema` is not on it, nor `pg_catalog` outside the system catalog: a name found there
+ * alone would pass the check and then be tried as a file.
+ */
+const UNQUALIFIED_PATH = (database: string): Array<[string, string]> => [
+  ['temp', 'main'],
+  [database, 'main'],
+  ['system', 'main'],
+  ['system', 'pg_catalog'],
+];
+
+/**
  * Whether a relation resolves to a table or view of the transaction's catalog, looked up by its exact
- * name (the catalog's own lookup, no listing). DuckDB tries a name that does not as a file
- * (`FROM '/etc/passwd'`), so such a name is refused before DuckDB sees it.
+ * name (the catalog's own lookup, no listing) where DuckDB's binder looks for it. DuckDB tries a name
+ * that does not resolve as a file (`FROM '/etc/passwd'`), so such a name is refused before DuckDB sees it.
  */
 function resolves(ref: RelationRef, named: Named, tx: ReadOnlyTransaction, database: string): boolean {
   const searched = [database, 'temp', 'system'];
@@ -110,7 +123,7 @@ function resolves(ref: RelationRef, named: Named, tx: ReadOnlyTransaction, datab
   // (`"/tmp/x.csv"`) outside its CTE's scope is a file to DuckDB. A plain name has no extension, so no
   // replacement scan can take it for a file.
   if (PLAIN_NAME.test(ref.name) && named.ctes.has(ref.name)) return true;
-  return searched.some((d) => ['main', 'pg_catalog', 'information_schema'].some((s) => tx.exists(d, s, ref.name)));
+  return UNQUALIFIED_PATH(database).some(([d, s]) => tx.exists(d, s, ref.name));
 }
 
 /** Refuses what the parse tree of `sql` names outside the transaction's tables and views; throws {@link BadSqlError}. */
