@@ -1,16 +1,15 @@
 import { join } from 'node:path';
 import { parseRuleFile } from '../../../../activities/quality';
 import { ensureStreamTables, mergeToStaging, writePartitionBatch } from '../../../../activities/streaming';
-import { createTransformActivities } from '../../../../activities/transform';
 import { DuckDbWarehouse, type Warehouse } from '../../../../activities/warehouse';
 import type { StreamTopicConfig } from '../../../../lib/config/schema';
 import { loadConfig } from '../../../../workers/config';
 import { debeziumKafkaMessages, type DebeziumChange } from '../../../helpers/cdc';
+import { platformMemberRow, runPlatformModels } from '../../../helpers/platform-models';
 import { loadRawRows } from '../../../helpers/raw-load';
 import { tmpDir } from '../../../helpers/tmp';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
-const MODELS = join(REPO, 'models');
 /** A landing entity's columns, as the platform's own config declares them. */
 const landingColumns = (entity: string) =>
   loadConfig({ file: join(REPO, 'edp.config.yaml'), env: {} }).config.landing.entities.find((e) => e.name === entity)!
@@ -41,19 +40,8 @@ afterAll(() => w.close());
 
 /** Builds stg_members alone, reading the stream table; its rows. */
 async function stgMembers(): Promise<unknown[]> {
-  const acts = createTransformActivities({ warehouse: w, projectDir: MODELS, target: { type: 'duckdb' } });
   const vars = { as_of_date: '2026-06-01', stream_tables: { members: topic.table } };
-  const plan = await acts.planTransform({ command: 'run', select: ['stg_members'], vars });
-  for (const n of plan.nodes) {
-    const r = await acts.runNode({
-      manifestFile: plan.manifestFile,
-      checksum: plan.checksum,
-      nodeId: n.id,
-      invocationId: 'quarantined-delete',
-      runStartedAt: new Date().toISOString(),
-    });
-    expect(r.status).toBe('success');
-  }
+  await runPlatformModels(w, ['stg_members'], vars, 'quarantined-delete');
   return (await w.query('SELECT member_id, plan_id FROM staging.stg_members ORDER BY 1')).map(Object.values);
 }
 
@@ -63,15 +51,7 @@ describe('a quarantined streamed delete in the batch and stream union', () => {
       table: 'members',
       columns: landingColumns('members'),
       required: ['member_id'],
-      rows: ['M1', 'M2'].map((member_id) => ({
-        member_id,
-        first_name: 'Ann',
-        last_name: 'Lee',
-        birth_date: '1980-01-01',
-        plan_id: 'PLN-GOLD',
-        coverage_start: '2026-01-01',
-        coverage_end: null,
-      })),
+      rows: ['M1', 'M2'].map(platformMemberRow),
       audit: { _edp_interval_start: { value: '2026-03-01T00:00:00Z', type: 'timestamp' } },
     });
     await ensureStreamTables(w, topic);
