@@ -59,14 +59,22 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   let trailing: ReturnType<typeof setTimeout> | undefined;
   let trailingMerge: Promise<void> = Promise.resolve();
   let mergeFailed: Error | undefined;
+  // Merges running (or waiting for the topic's merge lock): partitions whose batches end together start one
+  // merge, not one each; the others leave their rows to a trailing merge or the next batch's.
+  let merging = 0;
   const mergeNow = async (): Promise<void> => {
     clearTimeout(trailing);
     trailing = undefined;
-    const start = Date.now();
-    // Read after the await: merges started side by side (partitions ending together) each add their rows.
-    const merged = await mergeToStaging(w, t, { rules, statusHistories });
-    result.merged += merged;
-    cadence.merged(start, Date.now());
+    merging++;
+    try {
+      const start = Date.now();
+      // Read after the await: a merge that ran beside another adds its rows to the other's.
+      const merged = await mergeToStaging(w, t, { rules, statusHistories });
+      result.merged += merged;
+      cadence.merged(start, Date.now());
+    } finally {
+      merging--;
+    }
   };
   let crashed: Error | undefined;
   // A non-retryable refusal inside a batch (a source schema change) ends the run instead of the
@@ -143,7 +151,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           inBatch--;
         }
         const dueIn = cadence.dueIn(Date.now());
-        if (dueIn === 0) await mergeNow();
+        if (dueIn === 0 && merging === 0) await mergeNow();
         else
           trailing ??= setTimeout(() => {
             trailing = undefined;

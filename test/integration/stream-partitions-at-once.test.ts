@@ -60,6 +60,12 @@ it('writes the micro-batches of different partitions at the same time, each mess
           `SELECT COALESCE(SUM(next_offset), 0) AS n FROM audit.stream_offsets WHERE topic = '${t.topic}'`,
         )) === 600,
     );
+    // Merged by the running consumer (partitions ending together start one merge; none is left out),
+    // not only by the final merge of a consumer that stopped.
+    await waitUntil(
+      'the 600 claims in staging',
+      async () => (await count(`SELECT COUNT(*) AS n FROM staging.${t.table}`)) === 600,
+    );
   } finally {
     env.cancel();
   }
