@@ -26,7 +26,8 @@ export interface ConsumeInput {
 
 /**
  * Consumes a topic for a while: micro-batches go to `raw.<table>` exactly once (rows and offsets in
- * one transaction; on start, restart or rebalance it resumes after the warehouse's offsets), poison
+ * one transaction; each partition's in order, up to {@link PARTITIONS_AT_ONCE} partitions side by side; on
+ * start, restart or rebalance it resumes after the warehouse's offsets), poison
  * messages to `raw.<table>__dead_letters`, and staging merges at least every `mergeEveryMs`, sooner while merges
  * are cheap with `adaptiveMerge` (also after the last message before the topic goes quiet). Heartbeats its
  * positions; stops early when cancelled. Kafka group offsets are committed for lag monitoring only.
