@@ -19,6 +19,7 @@ import { produceEvents } from '../cli/stream-producer';
 import { startKafka, stopKafka } from '../infra/kafka';
 import { freePort } from '../infra/process';
 import type { KafkaConfig, StreamTopicConfig } from '../lib/config/schema';
+import { claimTopic } from './claim-topic';
 import { fmt, loadAverage, loadNote, machine, spread } from './figures';
 
 const { values } = parseArgs({
@@ -36,21 +37,7 @@ const dir = join(__dirname, '..', '.edp', 'bench', 'streaming');
 const rawCount = async (w: DuckDbWarehouse, table: string): Promise<number> =>
   Number((await w.query<{ n: string }>(`SELECT count(*) AS n FROM raw.${table}`).catch(() => [{ n: '0' }]))[0].n);
 
-const topic = (name: string): StreamTopicConfig => ({
-  topic: name,
-  table: name.replace(/[.-]/g, '_'),
-  format: 'json',
-  columns: {
-    event_id: 'string',
-    claim_id: 'string',
-    member_id: 'string',
-    status: 'string',
-    amount: 'decimal',
-    event_time: 'timestamp',
-  },
-  key: ['claim_id'],
-  eventTime: 'event_time',
-});
+const topic = claimTopic;
 
 /** Runs consumeStream in a mock activity context until `done` says so, then cancels it. */
 async function consumeUntil(

@@ -13,6 +13,9 @@ import { writePartitionBatch } from './write-partition-batch';
 
 export type { ConsumeResult } from '../../lib/stream-counts';
 
+/** Partitions of a topic whose micro-batches one consumer writes at the same time. */
+export const PARTITIONS_AT_ONCE = 4;
+
 /** Input of {@link consumeStream}. */
 export interface ConsumeInput {
   /** The Kafka topic (one of `streaming.topics`). */
@@ -23,7 +26,8 @@ export interface ConsumeInput {
 
 /**
  * Consumes a topic for a while: micro-batches go to `raw.<table>` exactly once (rows and offsets in
- * one transaction; on start, restart or rebalance it resumes after the warehouse's offsets), poison
+ * one transaction; each partition's in order, up to {@link PARTITIONS_AT_ONCE} partitions side by side; on
+ * start, restart or rebalance it resumes after the warehouse's offsets), poison
  * messages to `raw.<table>__dead_letters`, and staging merges at least every `mergeEveryMs`, sooner while merges
  * are cheap with `adaptiveMerge` (also after the last message before the topic goes quiet). Heartbeats its
  * positions; stops early when cancelled. Kafka group offsets are committed for lag monitoring only.
@@ -51,18 +55,27 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   // A micro-batch that arrives before the next merge is due is merged by a trailing timer
   // when no batch is being written by then (a busy consumer merges at the end of its next batch):
   // otherwise a source that goes quiet would leave its last changes in raw, out of staging, until the
-  // next message or the end of the activity. (A batch that throws leaves `inBatch` set: kafkajs
-  // delivers it again, or the consumer stops and merges.)
-  let inBatch = false;
+  // next message or the end of the activity. `inBatch` counts the partitions' batches being written.
+  let inBatch = 0;
   let trailing: ReturnType<typeof setTimeout> | undefined;
   let trailingMerge: Promise<void> = Promise.resolve();
   let mergeFailed: Error | undefined;
+  // Merges running (or waiting for the topic's merge lock): partitions whose batches end together start one
+  // merge, not one each; the others leave their rows to a trailing merge or the next batch's.
+  let merging = 0;
   const mergeNow = async (): Promise<void> => {
     clearTimeout(trailing);
     trailing = undefined;
-    const start = Date.now();
-    result.merged += await mergeToStaging(w, t, { rules, statusHistories });
-    cadence.merged(start, Date.now());
+    merging++;
+    try {
+      const start = Date.now();
+      // Read after the await: a merge that ran beside another adds its rows to the other's.
+      const merged = await mergeToStaging(w, t, { rules, statusHistories });
+      result.merged += merged;
+      cadence.merged(start, Date.now());
+    } finally {
+      merging--;
+    }
   };
   let crashed: Error | undefined;
   // A non-retryable refusal inside a batch (a source schema change) ends the run instead of the
@@ -93,49 +106,57 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // Each partition's batches still come one after the other (its offsets in order), but the partitions'
+      // batches of a fetch are written side by side: one partition's warehouse transaction runs on the
+      // engine's threads while the next partition's messages are decoded here. Their rows and offset rows
+      // are distinct, so the transactions do not conflict.
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       eachBatch: async (payload) => {
-        inBatch = true;
-        const { batch } = payload;
-        for (
-          let i = 0;
-          i < batch.messages.length && payload.isRunning() && !payload.isStale();
-          i += deps.streaming.batchMaxRows
-        ) {
-          const slice = batch.messages.slice(i, i + deps.streaming.batchMaxRows);
-          // The batch's last slice also passes the control records the fetch ended with.
-          const through = i + slice.length === batch.messages.length ? Number(batch.lastOffset()) : undefined;
-          let r: Awaited<ReturnType<typeof writePartitionBatch>>;
-          try {
-            r = await writePartitionBatch(w, t, batch.partition, slice, through);
-          } catch (err) {
-            if (edpClassification(err)?.retryable !== false) throw err;
-            refused = err as Error;
-            stop();
-            return;
+        inBatch++;
+        try {
+          const { batch } = payload;
+          for (
+            let i = 0;
+            i < batch.messages.length && payload.isRunning() && !payload.isStale();
+            i += deps.streaming.batchMaxRows
+          ) {
+            const slice = batch.messages.slice(i, i + deps.streaming.batchMaxRows);
+            // The batch's last slice also passes the control records the fetch ended with.
+            const through = i + slice.length === batch.messages.length ? Number(batch.lastOffset()) : undefined;
+            let r: Awaited<ReturnType<typeof writePartitionBatch>>;
+            try {
+              r = await writePartitionBatch(w, t, batch.partition, slice, through);
+            } catch (err) {
+              if (edpClassification(err)?.retryable !== false) throw err;
+              refused = err as Error;
+              stop();
+              return;
+            }
+            positions.set(batch.partition, r.next);
+            result.messages += slice.length;
+            result.rowsInserted += r.inserted;
+            result.deadLetters += r.deadLetters;
+            result.skipped += r.skipped;
+            result.ignored = (result.ignored ?? 0) + r.ignored;
+            const lastOffset = slice[slice.length - 1].offset;
+            payload.resolveOffset(lastOffset);
+            // For lag monitoring only: the warehouse's offsets are the ones that count.
+            await consumer.commitOffsets([{ topic: t.topic, partition: batch.partition, offset: String(r.next) }]);
+            await payload.heartbeat();
+            const tags = { topic: t.topic };
+            addToCounter('edp_stream_rows_ingested', r.inserted, tags, 'Stream events written to raw');
+            addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
+            addToCounter('edp_stream_ignored', r.ignored, tags, 'Stream messages with nothing to store (tombstones)');
           }
-          positions.set(batch.partition, r.next);
-          result.messages += slice.length;
-          result.rowsInserted += r.inserted;
-          result.deadLetters += r.deadLetters;
-          result.skipped += r.skipped;
-          result.ignored = (result.ignored ?? 0) + r.ignored;
-          const lastOffset = slice[slice.length - 1].offset;
-          payload.resolveOffset(lastOffset);
-          // For lag monitoring only: the warehouse's offsets are the ones that count.
-          await consumer.commitOffsets([{ topic: t.topic, partition: batch.partition, offset: String(r.next) }]);
-          await payload.heartbeat();
-          const tags = { topic: t.topic };
-          addToCounter('edp_stream_rows_ingested', r.inserted, tags, 'Stream events written to raw');
-          addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
-          addToCounter('edp_stream_ignored', r.ignored, tags, 'Stream messages with nothing to store (tombstones)');
+        } finally {
+          inBatch--;
         }
-        inBatch = false;
         const dueIn = cadence.dueIn(Date.now());
-        if (dueIn === 0) await mergeNow();
+        if (dueIn === 0 && merging === 0) await mergeNow();
         else
           trailing ??= setTimeout(() => {
             trailing = undefined;
-            if (inBatch) return;
+            if (inBatch > 0) return;
             trailingMerge = mergeNow().catch((err: unknown) => {
               mergeFailed = err as Error;
               stop();

@@ -44,6 +44,13 @@ const isInt64 = (text: string): boolean =>
 /** Why a value does not fit its column type, or undefined when it does (null fits anything). */
 export function typeProblem(value: unknown, type: ColumnType): string | undefined {
   if (value === null || value === undefined) return undefined;
+  // The common fitting values first, without writing the value as text (only a refusal quotes it).
+  if (typeof value === 'string') {
+    if (type === 'string') return undefined;
+  } else if (typeof value === 'number') {
+    if (type === 'decimal' && Number.isFinite(value)) return undefined;
+    if (type === 'integer' && Number.isSafeInteger(value)) return undefined;
+  }
   const text = typeof value === 'string' ? value : stringifyLossless(value);
   switch (type) {
     case 'string':
@@ -68,13 +75,21 @@ export function typeProblem(value: unknown, type: ColumnType): string | undefine
   }
 }
 
+/** A topic's declared columns as pairs, listed once per topic config instead of once per message. */
+const columnLists = new WeakMap<StreamTopicConfig['columns'], Array<[string, ColumnType]>>();
+function columnList(topic: StreamTopicConfig): Array<[string, ColumnType]> {
+  let list = columnLists.get(topic.columns);
+  if (!list) columnLists.set(topic.columns, (list = Object.entries(topic.columns)));
+  return list;
+}
+
 function checkRow(row: unknown, topic: StreamTopicConfig): string | undefined {
   if (row === null || typeof row !== 'object' || Array.isArray(row)) return 'the row is not a JSON object';
   const r = row as Record<string, unknown>;
   for (const k of topic.key) {
     if (r[k] === null || r[k] === undefined || r[k] === '') return `missing key field "${k}"`;
   }
-  for (const [name, type] of Object.entries(topic.columns)) {
+  for (const [name, type] of columnList(topic)) {
     const problem = typeProblem(r[name], type);
     if (problem) return `field "${name}": ${problem}`;
   }
