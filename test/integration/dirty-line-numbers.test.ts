@@ -153,6 +153,26 @@ function suite(engine: TestEngine): void {
       await w.close();
     }
   });
+
+  it('quarantines every row of a file whose every row fails a check', async () => {
+    const w = await engine.open('dirty-line-all-failing');
+    try {
+      const file = {
+        text: 'claim_id,paid_amount,note\n,1.00,n\n \n  ,2.00,n\nC3,1.001,n\n',
+        loaded: [],
+        atLine: [],
+        atRow: [
+          { row: 1, column: 'claim_id' },
+          { row: 2, column: 'claim_id' },
+          { row: 3, column: 'paid_amount' },
+        ],
+        dataRows: 3,
+      };
+      await loadAndCompare(w, join(dir, `landing-all-failing-${engine.name}`), file);
+    } finally {
+      await w.close();
+    }
+  });
 }
 
 describeEngines('line numbers of a dirty file on %s', suite);

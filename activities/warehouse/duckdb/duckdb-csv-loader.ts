@@ -1,4 +1,5 @@
 import type { DuckDBBitValue, DuckDBConnection } from '@duckdb/node-api';
+import { unsetNumbers } from './duckdb-bit-numbers';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,22 +37,6 @@ export function requiredText(column: string, value: string): LoadCheck {
 /** The first column of every row `sql` returns, as numbers. */
 async function numbers(conn: DuckDBConnection, sql: string): Promise<number[]> {
   return (await conn.runAndReadAll(sql)).getRows().map((r) => Number(r[0]));
-}
-
-/** The numbers from 1 to `count` whose bit is 0 in `bits` (bit i - 1 stands for i); a byte of ones is skipped whole. */
-export function unset(bits: DuckDBBitValue, count: number): number[] {
-  const out: number[] = [];
-  const bytes = bits.data;
-  const padding = bits.padding();
-  for (let i = 0; i < count; i++) {
-    const at = padding + i;
-    if ((at & 7) === 0 && bytes[1 + (at >> 3)] === 0xff && i + 8 <= count) {
-      i += 7;
-      continue;
-    }
-    if (bits.getBit(i) === 0) out.push(i + 1);
-  }
-  return out;
 }
 
 /** The one row `sql` returns, as numbers. */
@@ -187,7 +172,7 @@ export async function nativeCsvLoad(
            UNION ALL SELECT ${lineRowNumber(d)} FROM ${rejects})`,
       )
     ).getRows();
-    const missed = unset(seen as DuckDBBitValue, copy.rows);
+    const missed = unsetNumbers(seen as DuckDBBitValue | null, copy.rows);
     const lines = join(tmpdir(), `edp-failed-${process.pid}-${stage}.csv`);
     try {
       const found = await copy.linesOf(new Set(missed), lines);
