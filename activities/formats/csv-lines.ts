@@ -104,8 +104,9 @@ export async function scanCsvLines(
   let blank = true;
   let spaced = false;
   let pieces: Buffer[] = [];
-  const lineText = (tail: Buffer): string =>
-    Buffer.concat([...pieces, tail])
+  // The line's last piece is `chunk` from `from` to `to`, cut out only for a line whose text is needed.
+  const lineText = (chunk: Buffer, from: number, to: number): string =>
+    Buffer.concat([...pieces, chunk.subarray(from, to)])
       .toString(encoding)
       .replace(/\r$/, '');
   let binary = false;
@@ -115,10 +116,10 @@ export async function scanCsvLines(
     if (!binary) taken.add(line);
   };
   const copy = copyTo === undefined ? undefined : rowNumberer(copyTo, { header, delimiter, encoding, taken });
-  const endLine = (tail: Buffer): void => {
+  const endLine = (chunk: Buffer, from: number, to: number): void => {
     n++;
     if (n === 1) {
-      const first = lineText(tail);
+      const first = lineText(chunk, from, to);
       binary = first.includes('\uFFFD');
       if (header) {
         headerText = first.replace(/^\uFEFF/, '');
@@ -131,14 +132,21 @@ export async function scanCsvLines(
     } else {
       scan.dataLines++;
       if (quotes % 2 === 1) {
-        scan.unbalanced.push({ line: n, text: lineText(tail) });
+        scan.unbalanced.push({ line: n, text: lineText(chunk, from, to) });
         taken.add(n);
       } else if (nul) {
-        const text = lineText(tail);
+        const text = lineText(chunk, from, to);
         scan.nul.push({ line: n, text, reason: nulReason(n, text, headerText, delimiter, quote) });
         take(n);
-      } else if (suspect && !isUtf8(pieces.length === 0 ? tail : Buffer.concat([...pieces, tail]))) {
-        scan.undecodable.push({ line: n, text: lineText(tail), reason: `bytes that are not UTF-8 at line ${n}` });
+      } else if (
+        suspect &&
+        !isUtf8(pieces.length === 0 ? chunk.subarray(from, to) : Buffer.concat([...pieces, chunk.subarray(from, to)]))
+      ) {
+        scan.undecodable.push({
+          line: n,
+          text: lineText(chunk, from, to),
+          reason: `bytes that are not UTF-8 at line ${n}`,
+        });
         take(n);
       }
     }
@@ -192,7 +200,7 @@ export async function scanCsvLines(
           if (end > start) pieces.push(chunk.subarray(start));
           break;
         }
-        endLine(chunk.subarray(start, nl));
+        endLine(chunk, start, nl);
         quotes = 0;
         nul = false;
         suspect = chunkSuspect;
@@ -203,7 +211,7 @@ export async function scanCsvLines(
       }
       await copy?.push(chunk);
     }
-    if (pieces.length > 0) endLine(Buffer.alloc(0));
+    if (pieces.length > 0) endLine(Buffer.alloc(0), 0, 0);
   }
 }
 

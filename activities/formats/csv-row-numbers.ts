@@ -77,6 +77,8 @@ export async function copyWithRowNumbers(path: string, out: string, o: RowNumber
 export function rowNumberer(out: string, o: RowNumberedCopy): RowNumberer {
   const w = o.encoding === 'utf16le' ? 2 : 1;
   const delimiter = Buffer.from(o.delimiter, o.encoding);
+  // A one-byte delimiter is written as a byte: a native copy call per line costs more than the byte.
+  const delimiterByte = delimiter.length === 1 ? delimiter[0] : -1;
   const bom = BOMS[o.encoding];
   const sink = createWriteStream(out);
   let line = 0;
@@ -131,7 +133,8 @@ export function rowNumberer(out: string, o: RowNumberedCopy): RowNumberer {
           n = Math.floor(n / 10);
         }
         at += width * w;
-        at += delimiter.copy(buf, at);
+        if (delimiterByte !== -1) buf[at++] = delimiterByte;
+        else at += delimiter.copy(buf, at);
         at += chunk.copy(buf, at, start, end);
       }
       start = end;

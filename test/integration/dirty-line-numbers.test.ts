@@ -58,47 +58,120 @@ function dirtyFile() {
   return { text: `${lines.join('\r\n')}\r\n`, loaded, atLine, atRow, dataRows: row };
 }
 
-function suite(engine: TestEngine): void {
-  let w: Warehouse;
-  beforeAll(async () => {
-    w = await engine.open('dirty-line-numbers');
+/**
+ * The reader's rejects on the first and last data lines, check failures on the first and last data rows,
+ * quoted multi-line rows and a blank line between; required keys blank in every way `trim` sees (spaces, a
+ * no-break space, an ideographic space, nothing) and keys that are not blank though they start with a tab
+ * or a non-ASCII letter; no line ending after the last line. The places are counted here from the lines.
+ */
+function edgeFile() {
+  const body: Array<['load' | 'line' | 'check', string]> = [
+    ['line', 'C1,1.00,n,extra'],
+    ['check', '\u00a0,1.00,n'],
+    ['load', 'C3,3.00,n'],
+    ['check', '   ,1.00,n'],
+    ['line', 'C5,1.00,"open'],
+    ['line', 'still open"'],
+    ['load', 'C7,7.10,"a ""q"""'],
+    ['check', '\u3000,1.00,n'],
+    ['load', '\tC9,9.00,n'],
+    ['line', 'C10,1.00,n,x,y'],
+    ['load', 'Ä11,11.00,n'],
+    ['check', 'C12,1.001,n'],
+    ['line', 'C13,1.00,"x'],
+    ['load', 'C14,14.00,n'],
+    ['check', ',1.00,n'],
+  ];
+  const lines = ['claim_id,paid_amount,note'];
+  const loaded: Array<{ claim_id: string; row: number }> = [];
+  const atLine: number[] = [];
+  const atRow: Array<{ row: number; column: string }> = [];
+  body.forEach(([kind, text], i) => {
+    if (i === 8) lines.push('');
+    lines.push(text);
+    const row = i + 1;
+    if (kind === 'load') loaded.push({ claim_id: text.split(',')[0], row });
+    else if (kind === 'line') atLine.push(lines.length);
+    else atRow.push({ row, column: text.startsWith('C12') ? 'paid_amount' : 'claim_id' });
   });
-  afterAll(() => w?.close());
+  return { text: lines.join('\r\n'), loaded, atLine, atRow, dataRows: body.length };
+}
 
+type Expected = ReturnType<typeof dirtyFile>;
+
+/** Loads `file` as the interval's claims file through the ingest activity and compares every row's place. */
+async function loadAndCompare(w: Warehouse, landing: string, file: Expected): Promise<void> {
+  mkdirSync(join(landing, 'claims'), { recursive: true });
+  writeFileSync(join(landing, 'claims', 'claims_20260101T0400.csv'), file.text);
+  const acts = createIngestActivities({ warehouse: w, landingDir: landing, entities: [entity] });
+  const result = await new MockActivityEnvironment().run<[LoadFileInput], FileLoadResult, typeof acts.loadLandingFile>(
+    acts.loadLandingFile,
+    { entity: 'claims', file: 'claims/claims_20260101T0400.csv', interval, runId: 'r1' },
+  );
+  expect(result).toMatchObject({
+    rowsIn: file.dataRows,
+    rowsLoaded: file.loaded.length,
+    rowsQuarantined: file.atLine.length + file.atRow.length,
+  });
+
+  const rows = await w.query<{ claim_id: string; row: string }>(
+    `SELECT claim_id, CAST(_edp_row_number AS VARCHAR) AS row FROM raw.claims ORDER BY _edp_row_number`,
+  );
+  expect(rows.map((r) => ({ claim_id: r.claim_id, row: Number(r.row) }))).toEqual(file.loaded);
+
+  const errors = await w.query<{ source_row: string | null; source_line: string | null; column_name: string | null }>(
+    `SELECT CAST(source_row AS VARCHAR) AS source_row, CAST(source_line AS VARCHAR) AS source_line, column_name
+     FROM raw.claims__errors`,
+  );
+  const lines = errors.filter((e) => e.source_line !== null).map((e) => Number(e.source_line));
+  expect([...new Set(lines)].sort((a, b) => a - b)).toEqual(file.atLine);
+  const checks = errors
+    .filter((e) => e.source_row !== null)
+    .map((e) => ({ row: Number(e.source_row), column: e.column_name }))
+    .sort((a, b) => a.row - b.row);
+  expect(checks).toEqual(file.atRow);
+}
+
+function suite(engine: TestEngine): void {
   it('keeps every row at its place among the data rows and names the source line of each rejected one', async () => {
-    const landing = join(dir, `landing-${engine.name}`);
-    mkdirSync(join(landing, 'claims'), { recursive: true });
-    const file = dirtyFile();
-    writeFileSync(join(landing, 'claims', 'claims_20260101T0400.csv'), file.text);
-    const acts = createIngestActivities({ warehouse: w, landingDir: landing, entities: [entity] });
-    const result = await new MockActivityEnvironment().run<
-      [LoadFileInput],
-      FileLoadResult,
-      typeof acts.loadLandingFile
-    >(acts.loadLandingFile, { entity: 'claims', file: 'claims/claims_20260101T0400.csv', interval, runId: 'r1' });
-    expect(result).toMatchObject({
-      rowsIn: file.dataRows,
-      rowsLoaded: file.loaded.length,
-      rowsQuarantined: file.atLine.length + file.atRow.length,
-    });
+    const w = await engine.open('dirty-line-numbers');
+    try {
+      const file = dirtyFile();
+      await loadAndCompare(w, join(dir, `landing-${engine.name}`), file);
+      const notes = await w.query<{ note: string }>(`SELECT DISTINCT note FROM raw.claims`);
+      expect(notes).toEqual([{ note: 'a, "b"' }]);
+    } finally {
+      await w.close();
+    }
+  });
 
-    const rows = await w.query<{ claim_id: string; row: string; note: string }>(
-      `SELECT claim_id, CAST(_edp_row_number AS VARCHAR) AS row, note FROM raw.claims ORDER BY _edp_row_number`,
-    );
-    expect(rows.map((r) => ({ claim_id: r.claim_id, row: Number(r.row) }))).toEqual(file.loaded);
-    expect(new Set(rows.map((r) => r.note))).toEqual(new Set(['a, "b"']));
+  it('keeps the places with rejects and failed checks on the first and last lines and keys blank or not to trim', async () => {
+    const w = await engine.open('dirty-line-edges');
+    try {
+      await loadAndCompare(w, join(dir, `landing-edges-${engine.name}`), edgeFile());
+    } finally {
+      await w.close();
+    }
+  });
 
-    const errors = await w.query<{ source_row: string | null; source_line: string | null; column_name: string | null }>(
-      `SELECT CAST(source_row AS VARCHAR) AS source_row, CAST(source_line AS VARCHAR) AS source_line, column_name
-       FROM raw.claims__errors`,
-    );
-    const lines = errors.filter((e) => e.source_line !== null).map((e) => Number(e.source_line));
-    expect([...new Set(lines)].sort((a, b) => a - b)).toEqual(file.atLine);
-    const checks = errors
-      .filter((e) => e.source_row !== null)
-      .map((e) => ({ row: Number(e.source_row), column: e.column_name }))
-      .sort((a, b) => a.row - b.row);
-    expect(checks).toEqual(file.atRow);
+  it('quarantines every row of a file whose every row fails a check', async () => {
+    const w = await engine.open('dirty-line-all-failing');
+    try {
+      const file = {
+        text: 'claim_id,paid_amount,note\n,1.00,n\n \n  ,2.00,n\nC3,1.001,n\n',
+        loaded: [],
+        atLine: [],
+        atRow: [
+          { row: 1, column: 'claim_id' },
+          { row: 2, column: 'claim_id' },
+          { row: 3, column: 'paid_amount' },
+        ],
+        dataRows: 3,
+      };
+      await loadAndCompare(w, join(dir, `landing-all-failing-${engine.name}`), file);
+    } finally {
+      await w.close();
+    }
   });
 }
 
