@@ -56,6 +56,8 @@ export interface TemporalBenchOptions {
   worker?: Partial<WorkerOptions>;
   /** Materializations the `local` topology runs as local activities (`transform.localNodes`). */
   localNodes: string[];
+  /** Node batches (`transform.batchNodes`, `transform.batchMaterializations`); size 1: none. */
+  batch?: { size: number; materializations: string[] };
 }
 
 /**
@@ -137,6 +139,9 @@ export async function withTemporal<T>(
               warehouseTaskQueue: activityQueue[topology],
               maximumAttempts: 1,
               ...(topology === 'local' ? { localNodes: options.localNodes } : {}),
+              ...(options.batch && options.batch.size > 1
+                ? { batchNodes: options.batch.size, batchMaterializations: options.batch.materializations }
+                : {}),
             },
             projectDir,
             command: 'build',
