@@ -5,8 +5,10 @@ export interface RunQueueOptions {
   /** Nodes holding a slot at once (dbt's `threads`). @default 4 */
   parallelism?: number;
   /**
-   * Run several ready nodes as one group holding one slot: up to `size` nodes `batchable` says may share one,
-   * a node joining the group its parents are in (they run before it, in order). Without it every node is its own group.
+   * Run several ready nodes as one group holding one slot: up to `size` nodes `batchable` says may share one. Ready
+   * nodes take free slots first, each a group of its own, as without batches; once none is free, further ones join
+   * the emptiest group this step started, and a node whose parents run in such a group joins it (after them).
+   * Without it every node is its own group.
    */
   batch?: { size: number; batchable: (id: string) => boolean };
 }
@@ -77,29 +79,37 @@ export class RunQueue {
     }
     const start: string[] = [];
     const groups: string[][] = [];
-    /** The batch this call is filling, while it has room. */
-    let open: { ids: string[]; group: Group } | undefined;
+    const size = this.batch?.size ?? 1;
+    /** Batchable groups this call started that still have room. */
+    const forming: Array<{ ids: string[]; group: Group }> = [];
     for (const id of this.pending) {
-      const full = this.held >= this.parallelism;
-      if (full && !open) break;
+      const free = this.held < this.parallelism;
+      if (!free && forming.length === 0) break;
       const parents = this.parents.get(id)!;
-      const inOpen = parents.some((p) => open?.group.has(p));
-      if (!parents.every((p) => this.is(p, 'succeeded') || open?.group.has(p))) continue;
+      const waiting = parents.filter((p) => !this.is(p, 'succeeded'));
       const batchable = this.batch?.batchable(id) ?? false;
+      let joins: { ids: string[]; group: Group } | undefined;
+      if (waiting.length > 0) {
+        // Parents still running: only a batchable node whose parents all run before it in one forming group joins it.
+        joins = batchable ? forming.find((f) => waiting.every((p) => f.group.has(p))) : undefined;
+        if (!joins) continue;
+      } else if (!free) {
+        // No slot left: a batchable node rides along in the emptiest forming group.
+        if (!batchable) continue;
+        joins = forming.reduce((a, b) => (b.ids.length < a.ids.length ? b : a));
+      }
       let group: Group;
-      if (batchable && open) {
-        group = open.group;
-        open.ids.push(id);
-      } else if (inOpen || full) {
-        continue; // waits for the group it depends on, or for a slot
+      if (joins) {
+        group = joins.group;
+        joins.ids.push(id);
+        if (joins.ids.length >= size) forming.splice(forming.indexOf(joins), 1);
       } else {
         group = new Set();
         this.held++;
         const ids = [id];
         groups.push(ids);
-        open = batchable ? { ids, group } : open;
+        if (batchable && size > 1) forming.push({ ids, group });
       }
-      if (open && open.ids.length >= this.batch!.size) open = undefined;
       group.add(id);
       this.pending.delete(id);
       this.state.set(id, 'running');

@@ -181,18 +181,18 @@ describe('run queue with batches (transform.batchNodes)', () => {
     expect(q.next().groups).toEqual([['a'], ['b']]);
   });
 
-  it('puts ready batchable nodes in one group holding one slot, up to the batch size', () => {
+  it('gives ready nodes the free slots first, then adds the rest to those groups, up to the batch size', () => {
     const q = new RunQueue(graph(['a', 'b', 'c', 'd', 'e']), { parallelism: 2, batch: batch(2) });
     const step = q.next();
     expect(step.groups).toEqual([
-      ['a', 'b'],
-      ['c', 'd'],
+      ['a', 'c'],
+      ['b', 'd'],
     ]);
     expect(step.start).toEqual(['a', 'b', 'c', 'd']);
     // Both slots are held: e waits until a whole group is done.
     q.complete('a');
     expect(q.next().start).toEqual([]);
-    q.complete('b');
+    q.complete('c');
     expect(q.next().groups).toEqual([['e']]);
   });
 
