@@ -22,8 +22,11 @@ describe('node batches', () => {
     expect(text).toMatch(/^32 nodes: model int_customer_orders_enriched_0, .*, … \d+ more$/);
   });
 
-  it('is off by default (transform.batchNodes 1) and refuses more than 32 nodes per activity', () => {
-    expect(transformSchema.parse({}).batchNodes).toBe(1);
+  it('batches up to 8 views, ephemerals, tests and tables by default, and refuses more than 32 nodes per activity', () => {
+    expect(transformSchema.parse({})).toMatchObject({
+      batchNodes: 8,
+      batchMaterializations: ['view', 'ephemeral', 'test', 'table'],
+    });
     expect(() => transformSchema.parse({ batchNodes: 33 })).toThrow();
   });
 });
