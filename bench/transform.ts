@@ -62,6 +62,10 @@ const { values } = parseArgs({
     worker: { type: 'string', default: '{}' },
     /** Materializations the `local` runs execute as local activities (`transform.localNodes`), comma-separated. */
     local: { type: 'string', default: 'view,ephemeral,test' },
+    /** Most nodes per activity (`transform.batchNodes`) in the `batch` runs. */
+    batch: { type: 'string', default: '8' },
+    /** Materializations that may share an activity in the `batch` runs (`transform.batchMaterializations`), comma-separated. */
+    'batch-materializations': { type: 'string', default: 'view,ephemeral,test,table' },
   },
 });
 const modelCount = Number(values.models);
@@ -91,7 +95,9 @@ async function main(): Promise<void> {
     const worker = JSON.parse(values.worker) as Partial<WorkerOptions>;
     if (Object.keys(worker).length) console.log(`workflow worker options: ${values.worker}`);
     const localNodes = values.local.split(',').filter(Boolean);
-    await withTemporal(deps, { threads, dynamicConfig, worker, localNodes }, log, async (viaTemporal) => {
+    const batch = { size: Number(values.batch), materializations: values['batch-materializations'].split(',') };
+    console.log(`batch runs: up to ${batch.size} nodes of ${batch.materializations.join(', ')} per activity`);
+    await withTemporal(deps, { threads, dynamicConfig, worker, localNodes, batch }, log, async (viaTemporal) => {
       for (const topology of topologies) {
         const warm = await viaTemporal('warmup', topology);
         console.log(

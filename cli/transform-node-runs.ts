@@ -46,33 +46,41 @@ interface LocalActivityData {
   attempt?: number;
 }
 
-/** Every run of `runNode` in a transform's history, in history order, activities and local activities alike. */
+/**
+ * Every run of `runNode` in a transform's history, in history order, activities and local activities alike; a
+ * batch of nodes (one `runNodes` activity) counts as a run of each of its nodes, with the batch's attempts.
+ */
 export async function nodeRunsOf(events: HistoryEvent[], decode: PayloadDecoder): Promise<NodeRunEvent[]> {
   const runs: NodeRunEvent[] = [];
-  const byScheduled = new Map<string, NodeRunEvent>();
+  const byScheduled = new Map<string, NodeRunEvent[]>();
   const summaryOf = async (e: HistoryEvent) =>
     e.userMetadata?.summary ? ((await decode(e.userMetadata.summary)) as string) : undefined;
   for (const e of events) {
     const eventId = Number(e.eventId);
     const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'runNode' && scheduled.input?.payloads?.[0]) {
-      const input = (await decode(scheduled.input.payloads[0])) as { nodeId?: string };
-      const run = {
-        nodeId: input.nodeId,
-        summary: await summaryOf(e),
+    const type = scheduled?.activityType?.name;
+    if ((type === 'runNode' || type === 'runNodes') && scheduled!.input?.payloads?.[0]) {
+      const input = (await decode(scheduled!.input.payloads[0])) as {
+        nodeId?: string;
+        nodes?: Array<{ nodeId: string }>;
+      };
+      const summary = await summaryOf(e);
+      const attempts: number[] = [];
+      const batch = (input.nodes ?? [input]).map((n) => ({
+        nodeId: n.nodeId,
+        summary,
         eventId,
         local: false,
-        attempts: [],
+        attempts,
         completed: false,
-      };
-      byScheduled.set(String(eventId), run);
-      runs.push(run);
+      }));
+      byScheduled.set(String(eventId), batch);
+      runs.push(...batch);
     }
     const started = e.activityTaskStartedEventAttributes;
-    if (started) byScheduled.get(String(started.scheduledEventId))?.attempts.push(started.attempt ?? 1);
+    if (started) byScheduled.get(String(started.scheduledEventId))?.[0].attempts.push(started.attempt ?? 1);
     const completed = e.activityTaskCompletedEventAttributes;
-    const done = completed && byScheduled.get(String(completed.scheduledEventId));
-    if (done) done.completed = true;
+    for (const done of (completed && byScheduled.get(String(completed.scheduledEventId))) || []) done.completed = true;
     const marker = e.markerRecordedEventAttributes;
     const data = marker?.markerName === LOCAL_ACTIVITY_MARKER ? marker.details?.data?.payloads?.[0] : undefined;
     if (!data) continue;

@@ -29,6 +29,9 @@ export function stepOptions(config: EdpConfig): StepOptions {
     retries: config.pipeline.retries,
     ...(lineageEnabled(config.lineage) ? { lineage: true } : {}),
     ...(config.transform.localNodes.length > 0 ? { localNodes: config.transform.localNodes } : {}),
+    ...(config.transform.batchNodes > 1 && config.transform.batchMaterializations.length > 0
+      ? { batchNodes: config.transform.batchNodes, batchMaterializations: config.transform.batchMaterializations }
+      : {}),
   };
 }
 

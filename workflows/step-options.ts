@@ -25,6 +25,10 @@ export interface StepOptions {
   lineage?: boolean;
   /** Materializations a transform runs as local activities where its worker can (`transform.localNodes`). */
   localNodes?: string[];
+  /** Most nodes a transform runs in one activity (`transform.batchNodes`); 1 or unset: one activity per node. */
+  batchNodes?: number;
+  /** Materializations whose nodes a transform may batch (`transform.batchMaterializations`). */
+  batchMaterializations?: string[];
 }
 
 /** Which retry policy an activity follows. */

@@ -3,12 +3,14 @@ import {
   ApplicationFailure,
   condition,
   defineQuery,
+  isCancellation,
   patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LineageEventInput, LineageRunRef } from '../activities/lineage';
 import type {
+  BatchNodeResult,
   DbtCommand,
   ManifestRef,
   NodeRunResult,
@@ -19,13 +21,14 @@ import type {
   RunHookResult,
   RunResultsStored,
 } from '../activities/transform';
-import { descendantsOf } from '../lib/graph';
+import { descendantsOf, parentsOf } from '../lib/graph';
 import type { DataInterval } from '../lib/intervals';
 import { RunQueue } from '../lib/run-queue';
 import { errorClassOf, exhaustedActivities } from './failure-info';
 import { lineageEmitter } from './lineage-emitter';
 import { nodeEndEvents, nodeLineageEvents, nodeStartEvent, type TimedOutcome } from './transform-lineage';
 import { isUnregisteredLocal, LOCAL_GATE_PATCH, LocalGate, localRunNode } from './transform-local-nodes';
+import { batchSizeOf, batchSummary } from './transform-node-batch';
 import { storeRunResults } from './transform-run-results';
 import { warehouseActivities, type StepOptions } from './step-options';
 
@@ -210,6 +213,7 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
   };
   const localNode = await localRunNode(input.steps);
   const gate = new LocalGate(localNode !== undefined && patched(LOCAL_GATE_PATCH));
+  const batchSize = batchSizeOf(input.steps);
   const ruleFiles = input.qualityRunId ? await acts.listQualityRuleFiles({}) : [];
   const plan = await acts.planTransform({
     projectDir: input.projectDir,
@@ -222,12 +226,22 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     // Tests of a table with quality rules run after the rules (as separate nodes), on the rows that stay.
     separateTestsOf: ruleFiles.map((f) => f.table),
     ...(localNode ? { localMaterializations: input.steps.localNodes } : {}),
+    ...(batchSize > 1 ? { batchMaterializations: input.steps.batchMaterializations } : {}),
   });
   const rulesFor = new Map(ruleFiles.map((f) => [f.table, f]));
   const nodeOfTable = new Map(plan.nodes.filter((n) => n.table).map((n) => [n.table!, n.id]));
   const graph = { nodes: plan.nodes.map((n) => n.id), edges: plan.edges };
-  const queue = new RunQueue(graph, { parallelism: input.threads ?? 4 });
   const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  // Local nodes and nodes with quality rules (checked between their build and their children) run on their own.
+  const batchable = (id: string): boolean => {
+    const n = byId.get(id)!;
+    return n.batch === true && !n.local && !(n.table && rulesFor.has(n.table));
+  };
+  const queue = new RunQueue(graph, {
+    parallelism: input.threads ?? 4,
+    ...(batchSize > 1 ? { batch: { size: batchSize, batchable } } : {}),
+  });
+  const parents = parentsOf(graph);
   const outcome = new Map<string, ModelOutcome>();
   /** Nodes whose runNode finished (their quality check may still run). */
   const built = new Set<string>();
@@ -267,24 +281,22 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     });
     return [{ outcome: outcome.get(id)!, startedMs }, ...tests];
   };
-  const launch = async (node: PlannedNode): Promise<void> => {
-    const local = node.local ? localNode : undefined;
-    // Only behind the gate's patch: an await here would move where earlier runs scheduled their nodes.
-    if (local && gate.on) await gate.open();
-    const started = Date.now();
+  /** Marks a node started: its start time, and lineage's START. */
+  const begin = (node: PlannedNode, started: number): void => {
     startedAt.set(node.id, started);
     report?.started?.(plan, node.id, started);
+  };
+  /** The runNode input of a node. */
+  const nodeArgs = (node: PlannedNode): Parameters<typeof acts.runNode> => [
+    { ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) },
+  ];
+  /** Records how a started node ran (`run`: its runNode, or its entry of a batch) and tells the queue. */
+  const settle = async (node: PlannedNode, started: number, run: () => Promise<NodeRunResult>): Promise<void> => {
     const base = { model: node.name, id: node.id, type: node.type };
     /** In `build`, a failing test of the node skips its children even while its quality check runs. */
     let testsFailed = false;
     try {
-      const args: Parameters<typeof acts.runNode> = [
-        { ...runBase, nodeId: node.id, tests: node.tests?.map((t) => t.id) },
-      ];
-      const options = { summary: nodeSummary(node) };
-      const r: NodeRunResult = local
-        ? await local.executeWithOptions(options, args)
-        : await gate.viaServer(() => acts.runNode.executeWithOptions(options, args));
+      const r = await run();
       built.add(node.id);
       for (const t of r.tests ?? []) {
         outcome.set(t.id, {
@@ -349,6 +361,89 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     }
   };
 
+  const launch = async (node: PlannedNode): Promise<void> => {
+    const local = node.local ? localNode : undefined;
+    // Only behind the gate's patch: an await here would move where earlier runs scheduled their nodes.
+    if (local && gate.on) await gate.open();
+    const started = Date.now();
+    begin(node, started);
+    const args = nodeArgs(node);
+    const options = { summary: nodeSummary(node) };
+    await settle(node, started, () =>
+      local
+        ? local.executeWithOptions(options, args)
+        : gate.viaServer(() => acts.runNode.executeWithOptions(options, args)),
+    );
+  };
+  /** Whether a settled node keeps its children from running: it failed, was skipped, or a test of it failed. */
+  const blocking = (id: string): boolean =>
+    [id, ...(byId.get(id)!.tests ?? []).map((t) => t.id)].some((x) => {
+      const status = outcome.get(x)?.status;
+      return status === undefined || BLOCKING.includes(status);
+    });
+  /** A batch's node that did not run because a node before it in the batch failed. */
+  const skipInBatch = (node: PlannedNode): void => {
+    testOutcomes(node, 'skipped', 'an upstream node failed');
+    outcome.set(node.id, {
+      model: node.name,
+      id: node.id,
+      type: node.type,
+      status: 'skipped',
+      error: 'an upstream node failed',
+    });
+    queue.skipStarted(node.id);
+  };
+  /**
+   * Runs several nodes (each after its parents) in one runNodes activity and settles each from its entry. When
+   * the activity itself fails (retries spent, timed out), they run again one by one as runNode activities, so
+   * the failure lands on the node that has it.
+   */
+  const launchBatch = async (nodes: PlannedNode[]): Promise<void> => {
+    const started = Date.now();
+    const ids = new Set(nodes.map((n) => n.id));
+    const after = (n: PlannedNode) => parents.get(n.id)!.filter((p) => ids.has(p));
+    const args: Parameters<typeof acts.runNodes> = [
+      {
+        ...runBase,
+        nodes: nodes.map((n) => ({
+          nodeId: n.id,
+          ...(n.tests ? { tests: n.tests.map((t) => t.id) } : {}),
+          ...(after(n).length ? { after: after(n) } : {}),
+        })),
+      },
+    ];
+    let entries: BatchNodeResult[] | undefined;
+    let failure: unknown;
+    try {
+      entries = await gate.viaServer(() => acts.runNodes.executeWithOptions({ summary: batchSummary(nodes) }, args));
+    } catch (err) {
+      failure = err;
+    }
+    for (const [i, n] of nodes.entries()) {
+      if (after(n).some(blocking)) {
+        skipInBatch(n);
+        continue;
+      }
+      const entry = entries?.[i];
+      begin(n, started);
+      if (!entry) {
+        // The batch failed as a whole: a cancelled run records it on every node; otherwise each runs alone.
+        await settle(n, started, () =>
+          isCancellation(failure)
+            ? Promise.reject(failure instanceof Error ? failure : new Error(String(failure)))
+            : gate.viaServer(() => acts.runNode.executeWithOptions({ summary: nodeSummary(n) }, nodeArgs(n))),
+        );
+      } else if ('result' in entry) {
+        await settle(n, started, () => Promise.resolve(entry.result));
+      } else if ('error' in entry) {
+        const err = ApplicationFailure.nonRetryable(entry.error.message, entry.error.type);
+        await settle(n, started, () => Promise.reject(err));
+      } else {
+        skipInBatch(n); // the activity skipped it: a parent's test failed there
+      }
+    }
+  };
+
   const hooks: HookOutcome[] = [];
   const runHooks = async (kind: RunHookKind, results?: RunHookResult[]): Promise<boolean> => {
     const started = Date.now();
@@ -379,16 +474,16 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
 
   const inFlight: Array<Promise<void>> = [];
   while (startHooksOk && queue.pendingCount > 0) {
-    const { start, skip } = queue.next();
+    const { skip, groups } = queue.next();
     for (const id of skip) {
       const n = byId.get(id)!;
       testOutcomes(n, 'skipped', 'an upstream node failed');
       outcome.set(id, { model: n.name, id, type: n.type, status: 'skipped', error: 'an upstream node failed' });
     }
-    const ready = start.map((id) => byId.get(id)!);
+    const ready = groups.map((g) => g.map((id) => byId.get(id)!));
     // Activities first: a local node started before them in this task would hold them back (LocalGate).
-    const order = gate.on ? [...ready.filter((n) => !n.local), ...ready.filter((n) => n.local)] : ready;
-    for (const n of order) inFlight.push(launch(n));
+    const order = gate.on ? [...ready.filter(([n]) => !n.local), ...ready.filter(([n]) => n.local)] : ready;
+    for (const g of order) inFlight.push(g.length > 1 ? launchBatch(g) : launch(g[0]));
     if (queue.pendingCount > 0 && queue.activeCount > 0) {
       // A node finished, or one moved on to its quality check and freed its thread: re-evaluate.
       const seen = queue.version;

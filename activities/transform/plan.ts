@@ -27,6 +27,8 @@ export interface PlanInput {
   defer?: boolean;
   /** Materializations (`view`, `test`, …) whose nodes the workflow may run as local activities: they get `local`. */
   localMaterializations?: string[];
+  /** Materializations (`view`, `test`, …) whose nodes the workflow may run several to one activity: they get `batch`. */
+  batchMaterializations?: string[];
   /** dbt's `--store-failures`: manifest.json names every test's audit relation, as dbt-core's does. */
   storeFailures?: boolean;
 }
@@ -43,6 +45,8 @@ export interface PlannedNode {
   tests?: Array<{ id: string; name: string }>;
   /** Its materialization is one of the plan input's `localMaterializations`. */
   local?: true;
+  /** Its materialization is one of the plan input's `batchMaterializations`. */
+  batch?: true;
 }
 
 /** The plan the workflow runs: node ids and edges, and where the manifest is; never SQL or rows. */
@@ -148,6 +152,7 @@ export function planProject(
   const chosen = new Set(selected);
   const separate = new Set(input.separateTestsOf ?? []);
   const local = new Set(input.localMaterializations ?? []);
+  const batch = new Set(input.batchMaterializations ?? []);
   const bundledInto = new Map<string, string>();
   if (command === 'build') {
     for (const id of selected) {
@@ -176,6 +181,7 @@ export function planProject(
         ...(table ? { table } : {}),
         ...(tests.length ? { tests } : {}),
         ...(local.has(n.config.materialized ?? n.resourceType) ? { local: true as const } : {}),
+        ...(batch.has(n.config.materialized ?? n.resourceType) ? { batch: true as const } : {}),
       };
     });
   const edges = new Map<string, [string, string]>();

@@ -25,9 +25,11 @@ import { runUnitTest, type UnitTestOutcome } from './unit-tests';
 import { enforceContract } from './contracts';
 import { hasEnforcedContract } from './parse/parse-checks';
 import { createRunResultsActivities, type NodeTiming } from './artifacts-run-results';
+import { runBatch, type BatchNodeResult, type RunNodesInput } from './node-batch';
 
 export { DEFAULT_TARGET, planProject, type PlanInput, type PlannedNode, type TransformPlan } from './plan';
 export type { RunHookResult, RunHooksInput } from './hooks';
+export type { BatchNodeResult, RunNodesInput } from './node-batch';
 
 /** What the transform activities need from the worker. */
 export interface TransformDeps {
@@ -252,6 +254,72 @@ export function createTransformActivities(deps: TransformDeps) {
   const target: TargetInfo = { ...DEFAULT_TARGET, ...deps.target };
   const dirOf = (p?: string) => (p ? (isAbsolute(p) ? p : resolve(p)) : deps.projectDir);
   const cacheDir = deps.manifestCacheDir ?? join(deps.projectDir, 'target', 'manifests');
+  /** Builds (or tests) one node of a loaded manifest, its bundled tests after it; the caller heartbeats. */
+  const buildOne = async (manifest: Manifest, input: RunNodeInput): Promise<NodeRunResult> => {
+    const unit = manifest.unitTests?.[input.nodeId];
+    if (unit) return runUnitTestNode(deps.warehouse, manifest, unit, input);
+    const node = manifest.nodes[input.nodeId];
+    if (!node) throw ApplicationFailure.nonRetryable(`unknown node "${input.nodeId}"`, ErrorType.BadInput);
+    const w = deps.warehouse;
+    const builds = node.relation && node.config.materialized !== 'ephemeral';
+    const table = builds ? `${node.relation!.schema}.${node.relation!.identifier}` : undefined;
+    return classified(`${node.resourceType} ${node.name} (${node.path})`, () =>
+      lock.run(table ?? node.id, async () => {
+        const started = performance.now();
+        const compileStarted = new Date();
+        let executeStarted = compileStarted;
+        let result: NodeRunResult;
+        let governed: BuiltModel | undefined;
+        try {
+          await prefetchNodeQueries(manifest, node, input, templateQuery(w));
+          executeStarted = new Date();
+          if (node.resourceType === 'test') {
+            result = await runTest(w, manifest, node, input);
+          } else {
+            let grants: GrantsOutcome | undefined;
+            const built: BuildOutcome = await withNodeHooks(w, manifest, node, input, async () => {
+              const existed = grantsOf(node) && builds ? (await relationKind(w, node.relation!)) !== undefined : false;
+              const out = await buildNode(w, manifest, node, input);
+              await persistDocs(w, manifest, node);
+              await dropEarlierScratch(w, node, input.invocationId);
+              grants = await applyGrants(w, manifest, node, { existed, replaced: replacesRelation(node, input) });
+              return out;
+            });
+            governed = builtModel(manifest, node, built);
+            writeNodeSql(manifest, node, 'run', built.sql);
+            result = {
+              id: node.id,
+              name: node.name,
+              type: node.resourceType,
+              status: 'success',
+              rows: built.rows,
+              table,
+              ...(grants ? { grants } : {}),
+            };
+          }
+        } catch (err) {
+          return badInput(err);
+        }
+        const ms = performance.now() - started;
+        result.ms = Math.round(ms);
+        result.timing = timingOf(compileStarted, executeStarted, new Date());
+        if (input.tests?.length) result.tests = await runBundledTests(w, manifest, input);
+        if (deps.governance && governed) await governModel(w, deps.governance, governed);
+        recordMillis(
+          'edp_model_duration_ms',
+          ms,
+          { model: node.name, layer: node.relation?.schema ?? 'test' },
+          'Model build time',
+        );
+        logEvent(`${node.resourceType} ${result.status}`, {
+          node: node.name,
+          rows: result.rows,
+          ms: Math.round(ms),
+        });
+        return result;
+      }),
+    );
+  };
   return {
     // run_results.json of runs whose project this worker does not see: beside its manifest cache.
     ...createRunResultsActivities({
@@ -286,72 +354,25 @@ export function createTransformActivities(deps: TransformDeps) {
       } catch (err) {
         return badInput(err);
       }
-      const unit = manifest.unitTests?.[input.nodeId];
-      if (unit) return runUnitTestNode(deps.warehouse, manifest, unit, input);
-      const node = manifest.nodes[input.nodeId];
-      if (!node) throw ApplicationFailure.nonRetryable(`unknown node "${input.nodeId}"`, ErrorType.BadInput);
-      const w = deps.warehouse;
-      const builds = node.relation && node.config.materialized !== 'ephemeral';
-      const table = builds ? `${node.relation!.schema}.${node.relation!.identifier}` : undefined;
-      return classified(`${node.resourceType} ${node.name} (${node.path})`, () =>
-        withHeartbeat(() =>
-          lock.run(table ?? node.id, async () => {
-            const started = performance.now();
-            const compileStarted = new Date();
-            let executeStarted = compileStarted;
-            let result: NodeRunResult;
-            let governed: BuiltModel | undefined;
-            try {
-              await prefetchNodeQueries(manifest, node, input, templateQuery(w));
-              executeStarted = new Date();
-              if (node.resourceType === 'test') {
-                result = await runTest(w, manifest, node, input);
-              } else {
-                let grants: GrantsOutcome | undefined;
-                const built: BuildOutcome = await withNodeHooks(w, manifest, node, input, async () => {
-                  const existed =
-                    grantsOf(node) && builds ? (await relationKind(w, node.relation!)) !== undefined : false;
-                  const out = await buildNode(w, manifest, node, input);
-                  await persistDocs(w, manifest, node);
-                  await dropEarlierScratch(w, node, input.invocationId);
-                  grants = await applyGrants(w, manifest, node, { existed, replaced: replacesRelation(node, input) });
-                  return out;
-                });
-                governed = builtModel(manifest, node, built);
-                writeNodeSql(manifest, node, 'run', built.sql);
-                result = {
-                  id: node.id,
-                  name: node.name,
-                  type: node.resourceType,
-                  status: 'success',
-                  rows: built.rows,
-                  table,
-                  ...(grants ? { grants } : {}),
-                };
-              }
-            } catch (err) {
-              return badInput(err);
-            }
-            const ms = performance.now() - started;
-            result.ms = Math.round(ms);
-            result.timing = timingOf(compileStarted, executeStarted, new Date());
-            if (input.tests?.length) result.tests = await runBundledTests(w, manifest, input);
-            if (deps.governance && governed) await governModel(w, deps.governance, governed);
-            recordMillis(
-              'edp_model_duration_ms',
-              ms,
-              { model: node.name, layer: node.relation?.schema ?? 'test' },
-              'Model build time',
-            );
-            logEvent(`${node.resourceType} ${result.status}`, {
-              node: node.name,
-              rows: result.rows,
-              ms: Math.round(ms),
-            });
-            return result;
-          }),
-        ),
-      );
+      // A unit test heartbeats on its own (runUnitTestNode).
+      if (manifest.unitTests?.[input.nodeId]) return buildOne(manifest, input);
+      return withHeartbeat(() => buildOne(manifest, input));
+    },
+
+    /**
+     * Builds several nodes of a planned manifest in one activity, in the given order (a node after its
+     * parents): a node whose build fails for good is reported `error` and its descendants in the batch
+     * `skipped`, the others still run. A transient failure fails the activity; its retry skips the nodes the
+     * earlier attempt reported in its heartbeats (their results stand) and rebuilds the rest.
+     */
+    async runNodes(input: RunNodesInput): Promise<BatchNodeResult[]> {
+      let manifest: Manifest;
+      try {
+        manifest = await loadManifest(deps.warehouse, input, cacheDir);
+      } catch (err) {
+        return badInput(err);
+      }
+      return runBatch(input, (node) => buildOne(manifest, node));
     },
 
     /** Runs the project's `on-run-start` or `on-run-end` hooks; a retry skips those already committed. */

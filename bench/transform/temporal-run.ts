@@ -13,13 +13,14 @@ import { latencySince, sdkLatencies, type SdkLatencies } from './sdk-metrics';
 import { benchDir, projectDir } from './paths';
 
 /** How the bench's worker serves the transform workflow's activities. */
-export type Topology = 'split' | 'shared' | 'local';
+export type Topology = 'split' | 'shared' | 'local' | 'batch';
 
 /** What each topology is, as the report names it. */
 export const TOPOLOGIES: Record<Topology, string> = {
   split: 'workflow and activities on separate queues and workers, as `edp worker` runs them by default',
   shared: 'one queue, one worker running both: activities can start eagerly',
   local: 'as shared, and the short nodes (`--local` materializations) run as local activities in the workflow worker',
+  batch: 'as shared, and up to `--batch` ready nodes of the `--batch-materializations` run in one activity',
 };
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -56,6 +57,8 @@ export interface TemporalBenchOptions {
   worker?: Partial<WorkerOptions>;
   /** Materializations the `local` topology runs as local activities (`transform.localNodes`). */
   localNodes: string[];
+  /** Node batches of the `batch` topology (`transform.batchNodes`, `transform.batchMaterializations`). */
+  batch: { size: number; materializations: string[] };
 }
 
 /**
@@ -101,6 +104,7 @@ export async function withTemporal<T>(
     const activityQueue: Record<Topology, string> = {
       shared: taskQueue,
       local: taskQueue,
+      batch: taskQueue,
       split: `${taskQueue}-warehouse`,
     };
     const activities = timed(createTransformActivities(deps), activityBody, localBody);
@@ -137,6 +141,9 @@ export async function withTemporal<T>(
               warehouseTaskQueue: activityQueue[topology],
               maximumAttempts: 1,
               ...(topology === 'local' ? { localNodes: options.localNodes } : {}),
+              ...(topology === 'batch'
+                ? { batchNodes: options.batch.size, batchMaterializations: options.batch.materializations }
+                : {}),
             },
             projectDir,
             command: 'build',

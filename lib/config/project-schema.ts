@@ -29,6 +29,13 @@ export const transformSchema = z
           }),
       )
       .default([]),
+    /**
+     * Most ready nodes run one after the other in one activity (one server round trip for all of them); 1: one
+     * activity per node. Only nodes of `batchMaterializations`, never local ones or tables with quality rules.
+     */
+    batchNodes: z.number().int().min(1).max(32).default(8),
+    /** Materializations whose nodes may share an activity (`batchNodes`). */
+    batchMaterializations: z.array(z.string().min(1)).default(['view', 'ephemeral', 'test', 'table']),
   })
   .strict()
   .default({});

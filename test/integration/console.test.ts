@@ -111,7 +111,8 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           await error.waitFor();
           expect(await error.textContent()).toMatch(/no_such_column/);
           expect(await page.locator('#details pre.sql').textContent()).toContain('no_such_column');
-          // The link to the exact activity: the Web UI's page of the event that scheduled the node's runNode.
+          // The link to the exact activity: the Web UI's page of the event that scheduled the node's runNode, or the
+          // runNodes of the batch it ran in (transform.batchNodes).
           const activity = (await page.locator('#details [data-activity-link]').getAttribute('href'))!;
           const parts = new RegExp(
             `^${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/([^/]+)/([^/]+)/history/events/(\\d+)$`,
@@ -120,7 +121,7 @@ describe('console (dev server, DuckDB, headless Chromium)', () => {
           const scheduled = (
             await client.workflow.getHandle(decodeURIComponent(parts![1]), parts![2]).fetchHistory()
           ).events!.find((e) => Number(e.eventId) === Number(parts![3]));
-          expect(scheduled?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('runNode');
+          expect(scheduled?.activityTaskScheduledEventAttributes?.activityType?.name).toMatch(/^runNodes?$/);
           await shot(page, 'grid');
 
           // The graph of the run: the failed node stands out, the skipped ones too.

@@ -1,5 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { writeFileSync } from 'node:fs';
@@ -13,7 +12,7 @@ import { transform, type TransformInput } from '../../workflows/transform';
 import { RUN_RESULTS_PATCH } from '../../workflows/transform-run-results';
 import { HISTORIES_DIR } from '../helpers/histories';
 import { builtModel as built } from '../helpers/node-results';
-import { openTimeSkipping } from '../helpers/time-skipping';
+import { timeSkippingSuite } from '../helpers/time-skipping';
 
 const T = proto.api.enums.v1.EventType;
 
@@ -60,14 +59,7 @@ const markers = (events: proto.api.history.v1.IHistoryEvent[]) =>
 
 /** Short dbt nodes as local activities in the workflow worker (transform.localNodes), on the time-skipping server. */
 describe('transform workflow: local nodes (time-skipping server)', () => {
-  let env: TestWorkflowEnvironment;
-  /** Bundled once: each workflow worker of the suite would bundle the workflows again (slow on a loaded machine). */
-  let workflowBundle: WorkflowBundleWithSourceMap;
-  beforeAll(async () => {
-    env = await openTimeSkipping();
-    workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
-  }, 180_000);
-  afterAll(() => env?.teardown());
+  const suite = timeSkippingSuite();
 
   const queuesOf = (id: string) => ({ workflows: `${id}-workflows`, warehouse: `${id}-warehouse` });
   const inputOf = (warehouse: string, steps: Partial<TransformInput['steps']> = {}): TransformInput => ({
@@ -84,15 +76,15 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
   ) {
     const q = queuesOf(id);
     const wf = await Worker.create({
-      connection: env.nativeConnection,
+      connection: suite.env.nativeConnection,
       taskQueue: q.workflows,
-      workflowBundle,
+      workflowBundle: suite.workflowBundle,
       ...workflowWorkerActivities(wfActivities, false),
     });
-    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: q.warehouse, activities });
+    const acts = await Worker.create({ connection: suite.env.nativeConnection, taskQueue: q.warehouse, activities });
     const result = await wf.runUntil(
       acts.runUntil(
-        env.client.workflow.execute(transform, {
+        suite.env.client.workflow.execute(transform, {
           workflowId: id,
           taskQueue: q.workflows,
           args: [inputOf(q.warehouse, steps)],
@@ -100,7 +92,7 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
         }),
       ),
     );
-    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    const history = await suite.env.client.workflow.getHandle(id).fetchHistory();
     // The replay fixtures of the patched paths (test/replay), re-recorded with RECORD_HISTORIES=1 as the others are.
     const fixture = { 'tr-local-views': 'local-nodes', 'tr-local-gate': 'local-gate' }[id];
     if (process.env.RECORD_HISTORIES === '1' && fixture)
@@ -199,8 +191,8 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
         return Promise.resolve(built(nodeId));
       },
     };
-    const acts = await Worker.create({ connection: env.nativeConnection, taskQueue: q.warehouse, activities });
-    const handle = await env.client.workflow.start(transform, {
+    const acts = await Worker.create({ connection: suite.env.nativeConnection, taskQueue: q.warehouse, activities });
+    const handle = await suite.env.client.workflow.start(transform, {
       workflowId: id,
       taskQueue: q.workflows,
       args: [inputOf(q.warehouse)],
@@ -211,9 +203,9 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
     // A worker whose runs recorded that they can run nodes here, but that has no runNode: as when a run moves
     // from a worker with the transform activities to one without them.
     const without = await Worker.create({
-      connection: env.nativeConnection,
+      connection: suite.env.nativeConnection,
       taskQueue: q.workflows,
-      workflowBundle,
+      workflowBundle: suite.workflowBundle,
       activities: { localNodesHere: () => Promise.resolve(true) },
       enableNonLocalActivities: false,
     });
@@ -225,9 +217,9 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
       expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/runNode.*not registered/);
       expect(ran).toEqual([]);
       const able = await Worker.create({
-        connection: env.nativeConnection,
+        connection: suite.env.nativeConnection,
         taskQueue: q.workflows,
-        workflowBundle,
+        workflowBundle: suite.workflowBundle,
         ...workflowWorkerActivities(activities, false),
       });
       return able.runUntil(handle.result());
@@ -239,7 +231,7 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
   it('reads the local nodes of a history as node runs: by their result, or by their label when they failed', async () => {
     const ok: Partial<Activities> = { planTransform: planOf, runNode: ({ nodeId }) => Promise.resolve(built(nodeId)) };
     const { events } = await run('tr-local-runs', ok, ok);
-    const runs = await nodeRunsOf(events, payloadDecoder(env.client));
+    const runs = await nodeRunsOf(events, payloadDecoder(suite.env.client));
     expect(runs.map((r) => [r.nodeId, r.local, r.completed, r.attempts])).toEqual([
       ['v', true, true, [1]],
       ['t', false, true, [1]],
@@ -259,7 +251,7 @@ describe('transform workflow: local nodes (time-skipping server)', () => {
     };
     const failed = await nodeRunsOf(
       (await run('tr-local-runs-failed', failing, failing)).events,
-      payloadDecoder(env.client),
+      payloadDecoder(suite.env.client),
     );
     expect(failed.map((r) => [r.nodeId, r.local, r.completed, r.summary])).toEqual([
       [undefined, true, false, 'model v → marts.v'],

@@ -40,9 +40,9 @@ describe('run queue', () => {
   it('starts ready nodes in topological order, stable by name', () => {
     const queue = new RunQueue(graph(['c', 'b', 'a', 'z'], [['z', 'a']]), { parallelism: 10 });
     expect(queue.order).toEqual(['b', 'c', 'z', 'a']);
-    expect(queue.next()).toEqual({ start: ['b', 'c', 'z'], skip: [] });
+    expect(queue.next()).toEqual({ start: ['b', 'c', 'z'], skip: [], groups: [['b'], ['c'], ['z']] });
     queue.complete('z');
-    expect(queue.next()).toEqual({ start: ['a'], skip: [] });
+    expect(queue.next()).toEqual({ start: ['a'], skip: [], groups: [['a']] });
   });
 
   it('runs a chain one after the other whatever the parallelism', () => {
@@ -101,7 +101,7 @@ describe('run queue', () => {
     const queue = new RunQueue(chain('a', 'b', 'c', 'd'));
     queue.next();
     queue.fail('a');
-    expect(queue.next()).toEqual({ start: [], skip: ['b', 'c', 'd'] });
+    expect(queue.next()).toEqual({ start: [], skip: ['b', 'c', 'd'], groups: [] });
     expect(queue.done).toBe(true);
   });
 
@@ -110,16 +110,16 @@ describe('run queue', () => {
     expect(queue.next().start).toEqual(['a', 'b']);
     queue.complete('a');
     queue.fail('b');
-    expect(queue.next()).toEqual({ start: [], skip: ['c'] });
+    expect(queue.next()).toEqual({ start: [], skip: ['c'], groups: [] });
   });
 
   it('starts a node with two parents only once both succeeded', () => {
     const queue = new RunQueue(join());
     expect(queue.next().start).toEqual(['a', 'b']);
     queue.complete('a');
-    expect(queue.next()).toEqual({ start: [], skip: [] });
+    expect(queue.next()).toEqual({ start: [], skip: [], groups: [] });
     queue.complete('b');
-    expect(queue.next()).toEqual({ start: ['c'], skip: [] });
+    expect(queue.next()).toEqual({ start: ['c'], skip: [], groups: [['c']] });
   });
 
   it('refuses a cycle and an edge to an unknown node', () => {
@@ -141,7 +141,7 @@ describe('run queue', () => {
   it('is done at once for an empty graph', () => {
     const queue = new RunQueue(graph([]));
     expect(queue.done).toBe(true);
-    expect(queue.next()).toEqual({ start: [], skip: [] });
+    expect(queue.next()).toEqual({ start: [], skip: [], groups: [] });
     expect(queue.order).toEqual([]);
   });
 
@@ -170,5 +170,66 @@ describe('run queue', () => {
     expect(queue.version).toBe(3);
     queue.next();
     expect(queue.version).toBe(3);
+  });
+});
+
+describe('run queue with batches (transform.batchNodes)', () => {
+  const batch = (size: number, batchable: (id: string) => boolean = () => true) => ({ size, batchable });
+
+  it('gives every started node its own group without batches', () => {
+    const q = new RunQueue(graph(['a', 'b', 'c']), { parallelism: 2 });
+    expect(q.next().groups).toEqual([['a'], ['b']]);
+  });
+
+  it('gives ready nodes the free slots first, then adds the rest to those groups, up to the batch size', () => {
+    const q = new RunQueue(graph(['a', 'b', 'c', 'd', 'e']), { parallelism: 2, batch: batch(2) });
+    const step = q.next();
+    expect(step.groups).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
+    expect(step.start).toEqual(['a', 'b', 'c', 'd']);
+    // Both slots are held: e waits until a whole group is done.
+    q.complete('a');
+    expect(q.next().start).toEqual([]);
+    q.complete('c');
+    expect(q.next().groups).toEqual([['e']]);
+  });
+
+  it('lets a chain run in one group, each node after its parent', () => {
+    const q = new RunQueue(chain('a', 'b', 'c'), { parallelism: 1, batch: batch(8) });
+    expect(q.next().groups).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('keeps a child out of its parent group when it is not batchable or the group is full', () => {
+    const g = graph(
+      ['a', 'b', 'c'],
+      [
+        ['a', 'b'],
+        ['a', 'c'],
+      ],
+    );
+    const q = new RunQueue(g, { parallelism: 4, batch: batch(2, (id) => id !== 'c') });
+    expect(q.next().groups).toEqual([['a', 'b']]);
+    q.complete('a');
+    q.complete('b');
+    expect(q.next().groups).toEqual([['c']]);
+  });
+
+  it('runs nodes that are not batchable alone, in their own slots', () => {
+    const q = new RunQueue(graph(['a', 'b', 'c', 'd']), { parallelism: 2, batch: batch(4, (id) => id !== 'a') });
+    expect(q.next().groups).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
+  it('skips the descendants of a node skipped inside its group, and frees the slot with the last member', () => {
+    const q = new RunQueue(graph(['a', 'b', 'c', 'd'], [['b', 'd']]), { parallelism: 1, batch: batch(2) });
+    expect(q.next().groups).toEqual([['a', 'b']]);
+    q.complete('a');
+    q.skipStarted('b');
+    const step = q.next();
+    expect(step.skip).toEqual(['d']);
+    expect(step.groups).toEqual([['c']]);
+    q.complete('c');
+    expect(q.done).toBe(true);
   });
 });

@@ -52,6 +52,9 @@ const steps = {
     default: expect.objectContaining({ maxAttempts: 5 }),
     quality: { initialSeconds: 1, maxAttempts: 2 },
   }),
+  // transform.batchNodes and its materializations, by default.
+  batchNodes: 8,
+  batchMaterializations: ['view', 'ephemeral', 'test', 'table'],
 };
 const interval = makeInterval(new Date('2026-01-01T04:00Z'), new Date('2026-01-01T08:00Z'));
 
