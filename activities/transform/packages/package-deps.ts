@@ -250,10 +250,11 @@ class Deps {
       cpSync(await this.hub.download(p.key, p.hub.info.downloads.tarball, this.tmp), dest, { recursive: true });
       return;
     }
-    // Links are copied as written (dbt moves or links the folder): a relative one stays relative.
+    // A git checkout's links are copied as written (dbt moves the clone; the temporary clone is removed after), a
+    // local package's point where they pointed (dbt links the folder, so a link leaving it still resolves).
     cpSync(p.source!, dest, {
       recursive: true,
-      verbatimSymlinks: true,
+      verbatimSymlinks: Boolean(p.lock.git),
       filter: (src) => !/[/\\](\.git|integration_tests|dbt_packages|target|logs)$/.test(src),
     });
   }

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpSync, existsSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileNode, installPackages, testSql } from '../../../../../activities/transform';
 import { prefetchNodeQueries } from '../../../../../activities/transform/compile';
@@ -153,15 +154,30 @@ describe('dbt packages', () => {
     expect(existsSync(join(dir, 'dbt_packages', 'lib', 'macros', 'a.sql'))).toBe(true);
   });
 
-  it('edp dbt deps copies a relative link inside a local package as written (not made absolute)', async () => {
+  it('edp dbt deps keeps links of a git package as written, and those of a local package resolving', async () => {
     const dir = writeProject({
-      'packages.yml': 'packages:\n  - local: vendor/lib\n',
-      'vendor/lib/dbt_project.yml': 'name: lib\n',
-      'vendor/lib/shared/a.sql': '{% macro a() %}1{% endmacro %}',
+      'packages.yml': 'packages:\n  - local: vendor/mono/lib\n',
+      'vendor/mono/lib/dbt_project.yml': 'name: lib\n',
+      'vendor/mono/common/c.sql': '{% macro c() %}1{% endmacro %}',
+      'repo/dbt_project.yml': 'name: gitlib\n',
+      'repo/shared/a.sql': '{% macro a() %}1{% endmacro %}',
     });
-    symlinkSync('../shared/a.sql', join(dir, 'vendor/lib/macros-a.sql'));
+    // A local package's link leaving its folder (dbt links the folder, so it resolves from there).
+    mkdirSync(join(dir, 'vendor/mono/lib/macros'));
+    symlinkSync('../../common/c.sql', join(dir, 'vendor/mono/lib/macros/c.sql'));
     await installPackages(dir);
-    expect(readlinkSync(join(dir, 'dbt_packages', 'lib', 'macros-a.sql'))).toBe('../shared/a.sql');
+    expect(readFileSync(join(dir, 'dbt_packages', 'lib', 'macros', 'c.sql'), 'utf8')).toContain('macro c()');
+    // A git package's link inside it stays as written (the temporary clone it would point into is removed).
+    const repo = join(dir, 'repo');
+    symlinkSync('../shared/a.sql', join(repo, 'a-link.sql'));
+    const git = (...args: string[]) =>
+      expect(spawnSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]).status).toBe(0);
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'pkg');
+    writeFiles(dir, { 'packages.yml': `packages:\n  - git: ${JSON.stringify(repo)}\n` });
+    await installPackages(dir);
+    expect(readlinkSync(join(dir, 'dbt_packages', 'gitlib', 'a-link.sql'))).toBe('../shared/a.sql');
   });
 
   it('edp dbt deps refuses a hub package without a version, naming the entry', async () => {
