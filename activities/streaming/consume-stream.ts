@@ -13,7 +13,11 @@ import { writePartitionBatch } from './write-partition-batch';
 
 export type { ConsumeResult } from '../../lib/stream-counts';
 
-/** Partitions of a topic whose micro-batches one consumer writes at the same time. */
+/**
+ * Partitions of a topic whose micro-batches one consumer writes at the same time on DuckDB. On Snowflake the
+ * batches' offset updates lock `audit.stream_offsets` whole, so they would only queue there (holding pool
+ * connections): one at a time.
+ */
 export const PARTITIONS_AT_ONCE = 4;
 
 /** Input of {@link consumeStream}. */
@@ -77,6 +81,16 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
       merging--;
     }
   };
+  const armTrailing = (dueIn: number): void => {
+    trailing ??= setTimeout(() => {
+      trailing = undefined;
+      if (inBatch > 0) return;
+      trailingMerge = mergeNow().catch((err: unknown) => {
+        mergeFailed = err as Error;
+        stop();
+      });
+    }, dueIn);
+  };
   let crashed: Error | undefined;
   // A non-retryable refusal inside a batch (a source schema change) ends the run instead of the
   // consumer restarting onto the same message.
@@ -87,6 +101,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   const timer = setTimeout(stop, runMs);
   ctx?.cancellationSignal.addEventListener('abort', () => stop());
   const beat = setInterval(() => ctx?.heartbeat({ ...result, positions: Object.fromEntries(positions) }), 2000);
+  let ran = false;
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: t.topic, fromBeginning: true });
@@ -109,10 +124,12 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
       // Each partition's batches still come one after the other (its offsets in order), but the partitions'
       // batches of a fetch are written side by side: one partition's warehouse transaction runs on the
       // engine's threads while the next partition's messages are decoded here. Their rows and offset rows
-      // are distinct, so the transactions do not conflict.
-      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+      // are distinct, so DuckDB's transactions do not conflict (Snowflake's would queue on a table lock).
+      partitionsConsumedConcurrently: w.dialect.name === 'duckdb' ? PARTITIONS_AT_ONCE : 1,
       eachBatch: async (payload) => {
         inBatch++;
+        let wrote = false;
+        let finished = false;
         try {
           const { batch } = payload;
           for (
@@ -132,6 +149,7 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
               stop();
               return;
             }
+            wrote = true;
             positions.set(batch.partition, r.next);
             result.messages += slice.length;
             result.rowsInserted += r.inserted;
@@ -148,34 +166,38 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
             addToCounter('edp_stream_dead_letters', r.deadLetters, tags, 'Poison stream messages');
             addToCounter('edp_stream_ignored', r.ignored, tags, 'Stream messages with nothing to store (tombstones)');
           }
+          finished = true;
         } finally {
           inBatch--;
+          // Rows committed by a batch that then threw (an offset commit or heartbeat refused in a rebalance) are
+          // not delivered again: a trailing merge takes them to staging even if the topic goes quiet.
+          if (wrote && !finished) armTrailing(cadence.dueIn(Date.now()));
         }
         const dueIn = cadence.dueIn(Date.now());
         if (dueIn === 0 && merging === 0) await mergeNow();
-        else
-          trailing ??= setTimeout(() => {
-            trailing = undefined;
-            if (inBatch > 0) return;
-            trailingMerge = mergeNow().catch((err: unknown) => {
-              mergeFailed = err as Error;
-              stop();
-            });
-          }, dueIn);
+        else armTrailing(dueIn);
       },
     });
     await stopped;
+    ran = true;
   } finally {
     clearTimeout(timer);
     clearTimeout(trailing);
-    clearInterval(beat);
+    // Heartbeats go on while the disconnect waits for the batches in flight and their merges.
     await consumer.disconnect().catch(() => undefined);
+    // A batch that ended during the disconnect may have armed another trailing merge: the final one covers it.
+    clearTimeout(trailing);
     await trailingMerge;
+    if (!ran || mergeFailed || refused || crashed) clearInterval(beat);
   }
   if (mergeFailed) throw mergeFailed;
   if (refused) throw refused;
   if (crashed) throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
-  await mergeNow();
+  try {
+    await mergeNow();
+  } finally {
+    clearInterval(beat);
+  }
   result.positions = Object.fromEntries([...positions].map(([p, o]) => [String(p), o]));
   logEvent('stream consumed', { ...result, positions: undefined });
   return result;
