@@ -1,41 +1,76 @@
-/** JSON values as {@link parseJsonLossless} gives them: integers beyond 2^53 are `bigint`, exact. */
-export type LosslessJson = null | boolean | number | bigint | string | LosslessJson[] | { [k: string]: LosslessJson };
-
-// A run of 16+ digits is the only way to write an integer beyond 2^53 (9007199254740991 has 16 digits).
-const LONG_DIGITS = /\d{16,}/g;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-// The same run, tested once: most texts have none, and the scan for them is then the only cost.
-const ANY_LONG_DIGITS = /\d{16}/;
-
-/** Whether the text holds a digit run that may be an integer JSON.parse would round. */
-function mayHoldBigInteger(text: string): boolean {
-  if (!ANY_LONG_DIGITS.test(text)) return false;
-  for (const m of text.matchAll(LONG_DIGITS)) if (BigInt(m[0]) > MAX_SAFE) return true;
-  return false;
+/**
+ * A JSON number literal with a fraction or exponent that no double holds exactly as written
+ * (`12345678901234567.89`, `0.1000000000000000055511`): its text, which row_json keeps digit for digit as a
+ * JSON string (DuckDB's JSON reader, like JSON.parse, would read the number as the nearest double; the
+ * text casts to a decimal column exactly). Arithmetic and `Number()` see the nearest double.
+ */
+export class ExactNumber {
+  constructor(readonly text: string) {}
+  valueOf(): number {
+    return Number(this.text);
+  }
+  toString(): string {
+    return this.text;
+  }
+  /** Written as its text in quotes. */
+  toJSON(): string {
+    return this.text;
+  }
 }
 
-// An integer literal of 16+ digits standing alone after JSON punctuation (not a number's fraction or exponent).
-const BIG_LITERAL = /([:,[]\s*)(-?\d{16,})(?=\s*[,}\]])/g;
+/**
+ * JSON values as {@link parseJsonLossless} gives them: integers beyond 2^53 are `bigint`, other numbers no
+ * double holds as written are {@link ExactNumber}, exact.
+ */
+export type LosslessJson =
+  null | boolean | number | bigint | ExactNumber | string | LosslessJson[] | { [k: string]: LosslessJson };
+
+// A double holds every number of up to 15 significant digits and a two-digit exponent as written: only
+// 16+ digits (a dot may sit among them) or a three-digit exponent may be rounded. Most texts have neither,
+// and this one test is then the only cost.
+const MAY_ROUND = /\d(?:\.?\d){15}|[eE][+-]?\d{3}/;
+
+// A number literal standing alone after JSON punctuation (a string's text is never followed by `,` `}` `]`).
+const NUMBER_LITERAL = /([:,[]\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?=\s*[,}\]])/g;
+
+/** A number literal's value as (significant digits, exponent): equal for equal values. */
+function decimalKey(literal: string): string {
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal);
+  if (!m) return literal;
+  const digits = m[1] + (m[2] ?? '');
+  const lead = digits.length - digits.replace(/^0+/, '').length;
+  const significant = digits.slice(lead).replace(/0+$/, '');
+  if (!significant) return '0';
+  const exponent = Number(m[3] ?? 0) + m[1].length - lead;
+  return `${literal.startsWith('-') ? '-' : ''}${significant}e${exponent}`;
+}
+
+/** A number literal as the parser gives it: a double when it holds the value written, else exact. */
+function exactNumber(literal: string): number | bigint | ExactNumber {
+  const value = Number(literal);
+  if (/^-?\d+$/.test(literal)) return Number.isSafeInteger(value) ? value : BigInt(literal);
+  return decimalKey(String(value)) === decimalKey(literal) ? value : new ExactNumber(literal);
+}
 // JSON text can only write U+0000 escaped, so a marked string is told apart from every other one.
 const SENTINEL = '\u0000';
 const ESCAPED_SENTINEL = '"\\u0000';
 
 /**
  * Parses JSON as `JSON.parse` does, except that an integer literal outside ±(2^53 − 1) (a PostgreSQL
- * `bigint`, a Debezium int64 or nanosecond timestamp) becomes a `bigint` holding its exact value
- * instead of the nearest double. Node 20's reviver has no source text, so such literals are rewritten
- * as marked strings for the native parser and turned back into `bigint` after. Throws `SyntaxError`.
+ * `bigint`, a Debezium int64 or nanosecond timestamp) becomes a `bigint` holding its exact value, and a
+ * literal with a fraction or exponent that the nearest double would change (`12345678901234567.89`) an
+ * {@link ExactNumber} holding its text. Node 20's reviver has no source text, so such literals are
+ * rewritten as marked strings for the native parser and turned back after. Throws `SyntaxError`.
  */
 export function parseJsonLossless(text: string): LosslessJson {
-  if (!mayHoldBigInteger(text)) return JSON.parse(text) as LosslessJson;
+  if (!MAY_ROUND.test(text)) return JSON.parse(text) as LosslessJson;
   // A string of the text's own that begins like a mark: the small parser reads it instead.
   if (text.includes(ESCAPED_SENTINEL)) return new Parser(text).document();
   let marked = 0;
-  const rewritten = text.replace(BIG_LITERAL, (token, before: string, digits: string) => {
-    if (BigInt(digits) >= -MAX_SAFE && BigInt(digits) <= MAX_SAFE) return token;
+  const rewritten = text.replace(NUMBER_LITERAL, (token, before: string, literal: string) => {
+    if (typeof exactNumber(literal) === 'number') return token;
     marked++;
-    return `${before}${ESCAPED_SENTINEL}${digits}"`;
+    return `${before}${ESCAPED_SENTINEL}${literal}"`;
   });
   try {
     const doc = JSON.parse(rewritten) as LosslessJson;
@@ -48,18 +83,21 @@ export function parseJsonLossless(text: string): LosslessJson {
   }
 }
 
-/** The parsed document with its marked strings turned back into `bigint`. */
+/** The parsed document with its marked strings turned back into `bigint` or {@link ExactNumber}. */
 function unmark(v: LosslessJson): LosslessJson {
-  if (typeof v === 'string') return v.startsWith(SENTINEL) ? BigInt(v.slice(1)) : v;
+  if (typeof v === 'string') return v.startsWith(SENTINEL) ? exactNumber(v.slice(1)) : v;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = unmark(v[i]);
-  } else if (v !== null && typeof v === 'object') {
+  } else if (v !== null && typeof v === 'object' && !(v instanceof ExactNumber)) {
     for (const k of Object.keys(v)) v[k] = unmark(v[k]);
   }
   return v;
 }
 
-/** JSON text of a value {@link parseJsonLossless} gave: a `bigint` is written as its integer literal. */
+/**
+ * JSON text of a value {@link parseJsonLossless} gave: a `bigint` is written as its integer literal, an
+ * {@link ExactNumber} as its literal in quotes.
+ */
 export function stringifyLossless(value: unknown): string {
   try {
     // The native writer gives the same text for every value without a bigint, many times faster; it
@@ -74,6 +112,7 @@ export function stringifyLossless(value: unknown): string {
 /** {@link stringifyLossless} of a value holding a `bigint` somewhere. */
 function stringifyWithBigInts(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
+  if (value instanceof ExactNumber) return JSON.stringify(value.text);
   if (Array.isArray(value))
     return `[${value.map((v) => (v === undefined ? 'null' : stringifyWithBigInts(v))).join(',')}]`;
   if (value !== null && typeof value === 'object') {
@@ -135,8 +174,7 @@ class Parser {
     if (c === 'n') return this.literal('null', null);
     const n = this.match(NUMBER);
     if (n === undefined) this.fail(c === undefined ? 'unexpected end' : 'unexpected token');
-    const value = Number(n);
-    return Number.isSafeInteger(value) || !/^-?\d+$/.test(n) ? value : BigInt(n);
+    return exactNumber(n);
   }
 
   private string(): string {

@@ -1,6 +1,6 @@
 import type { ColumnType, StreamTopicConfig } from '../../lib/config/schema';
 import { decodeDebezium } from './debezium';
-import { parseJsonLossless, stringifyLossless } from './lossless-json';
+import { ExactNumber, parseJsonLossless, stringifyLossless } from './lossless-json';
 
 /** A Kafka message as the decoder needs it. */
 export interface RawMessage {
@@ -52,11 +52,13 @@ export function typeProblem(value: unknown, type: ColumnType): string | undefine
     if (type === 'integer' && Number.isSafeInteger(value)) return undefined;
   }
   const text = typeof value === 'string' ? value : stringifyLossless(value);
+  // A number written with more digits than a double keeps: its text is what row_json holds.
+  const exact = value instanceof ExactNumber;
   switch (type) {
     case 'string':
-      return typeof value === 'object' ? `expected text, got ${text.slice(0, 40)}` : undefined;
+      return typeof value === 'object' && !exact ? `expected text, got ${text.slice(0, 40)}` : undefined;
     case 'integer':
-      return (Number.isSafeInteger(Number(value)) && text.trim() !== '') || isInt64(text)
+      return (Number.isSafeInteger(Number(value)) && text.trim() !== '' && !exact) || isInt64(text)
         ? undefined
         : `expected an integer, got ${text.slice(0, 40)}`;
     case 'decimal':
@@ -69,7 +71,8 @@ export function typeProblem(value: unknown, type: ColumnType): string | undefine
         : `expected true/false, got ${text.slice(0, 40)}`;
     case 'date':
     case 'timestamp':
-      return (typeof value === 'string' || typeof value === 'number') && !Number.isNaN(new Date(value).getTime())
+      return (typeof value === 'string' || typeof value === 'number' || exact) &&
+        !Number.isNaN(new Date(typeof value === 'string' ? value : Number(value)).getTime())
         ? undefined
         : `expected a ${type}, got ${text.slice(0, 40)}`;
   }

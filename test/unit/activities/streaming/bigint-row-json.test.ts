@@ -7,7 +7,7 @@ import {
   writePartitionBatch,
   type RawMessage,
 } from '../../../../activities/streaming';
-import { parseJsonLossless, stringifyLossless } from '../../../../activities/streaming/lossless-json';
+import { ExactNumber, parseJsonLossless, stringifyLossless } from '../../../../activities/streaming/lossless-json';
 import { DuckDbWarehouse } from '../../../../activities/warehouse';
 import type { StreamTopicConfig } from '../../../../lib/config/schema';
 import { tmpDir } from '../../../helpers/tmp';
@@ -38,25 +38,32 @@ const topic = (columns: StreamTopicConfig['columns']): StreamTopicConfig => ({
 });
 
 describe('lossless JSON', () => {
-  it('keeps integers beyond 2^53 exact as bigint and everything else as JSON.parse gives it', () => {
+  it('keeps integers beyond 2^53 exact as bigint, numbers a double would change as written, the rest as JSON.parse', () => {
     const text =
       '{"max":9223372036854775807, "min":-9223372036854775808,"safe":9007199254740991,"list":[9007199254740993,1],' +
-      '"s":"a:12345678901234567890,","f":1.12345678901234567,"e":12345678901234567e2,"n":null,"b":true,"o":{}}';
+      '"s":"a:12345678901234567890,","f":1.12345678901234567,"e":12345678901234567e2,"n":null,"b":true,"o":{},' +
+      '"d":0.30000000000000004,"z":-0.0,"x":1e-400,"g":1.5e300}';
     expect(parseJsonLossless(text)).toEqual({
       max: 9223372036854775807n,
       min: -9223372036854775808n,
       safe: 9007199254740991,
       list: [9007199254740993n, 1],
       s: 'a:12345678901234567890,',
-      f: Number('1.12345678901234567'),
-      e: Number('12345678901234567e2'),
+      f: new ExactNumber('1.12345678901234567'),
+      e: new ExactNumber('12345678901234567e2'),
       n: null,
       b: true,
       o: {},
+      // A double's own text, a negative zero and a two-digit exponent stay plain numbers.
+      d: 0.30000000000000004,
+      z: -0,
+      x: new ExactNumber('1e-400'),
+      g: 1.5e300,
     });
     expect(stringifyLossless(parseJsonLossless(text))).toBe(
       '{"max":9223372036854775807,"min":-9223372036854775808,"safe":9007199254740991,"list":[9007199254740993,1],' +
-        '"s":"a:12345678901234567890,","f":1.1234567890123457,"e":1234567890123456800,"n":null,"b":true,"o":{}}',
+        '"s":"a:12345678901234567890,","f":"1.12345678901234567","e":"12345678901234567e2","n":null,"b":true,"o":{},' +
+        '"d":0.30000000000000004,"z":0,"x":"1e-400","g":1.5e+300}',
     );
   });
 
@@ -102,6 +109,52 @@ describe('lossless JSON', () => {
         row: `{"id":"C1","big":${big},"amount":12.5,"nested":{"ids":[${big},1]}}`,
         eventTimeMs: 1000,
       });
+    }
+  });
+
+  it('keeps a decimal a double would round digit for digit, from the message to staging', async () => {
+    const t: StreamTopicConfig = {
+      topic: 'exact',
+      table: 'exact_amounts',
+      format: 'json',
+      columns: { id: 'string', amount: 'decimal', label: 'string', n: 'integer' },
+      key: ['id'],
+    };
+    const literal = '1234567890123456.78';
+    const e = decodeEvent(t, {
+      partition: 0,
+      offset: '0',
+      key: null,
+      timestamp: '1000',
+      value: Buffer.from(`{"id":"A1","amount":${literal},"label":0.1000000000000000055511}`),
+    });
+    expect(e).toEqual({
+      ok: true,
+      op: 'u',
+      // In quotes: DuckDB's JSON reader would round the number as JSON.parse does; the text casts exactly.
+      row: `{"id":"A1","amount":"${literal}","label":"0.1000000000000000055511"}`,
+      eventTimeMs: 1000,
+    });
+    // An integer column's value a double would round (to 12345678901234568): refused, the field named.
+    const rounded = decodeEvent(t, {
+      partition: 0,
+      offset: '1',
+      key: null,
+      timestamp: '1000',
+      value: Buffer.from('{"id":"A2","n":12345678901234567.0}'),
+    });
+    expect(rounded).toMatchObject({ ok: false, reason: expect.stringMatching(/field "n": expected an integer/) });
+    const w = await DuckDbWarehouse.open({ path: join(tmpDir(), 'exact.duckdb') });
+    try {
+      await ensureStreamTables(w, t);
+      const message = { partition: 0, offset: '0', key: null, timestamp: '1000', headers: {}, attributes: 0 };
+      await writePartitionBatch(w, t, 0, [{ ...message, value: Buffer.from(`{"id":"A1","amount":${literal}}`) }]);
+      await mergeToStaging(w, t);
+      expect(await w.query(`SELECT CAST(amount AS VARCHAR) AS amount FROM staging.exact_amounts`)).toEqual([
+        { amount: literal },
+      ]);
+    } finally {
+      await w.close();
     }
   });
 
