@@ -415,7 +415,11 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
     let entries: BatchNodeResult[] | undefined;
     let failure: unknown;
     try {
-      entries = await gate.viaServer(() => acts.runNodes.executeWithOptions({ summary: batchSummary(nodes) }, args));
+      // Each node has the attempt timeout a runNode activity would have: the batch, all of theirs.
+      const timeout = (input.steps.attemptTimeoutSeconds ?? 3600) * nodes.length * 1000;
+      entries = await gate.viaServer(() =>
+        acts.runNodes.executeWithOptions({ summary: batchSummary(nodes), startToCloseTimeout: timeout }, args),
+      );
     } catch (err) {
       failure = err;
     }
@@ -425,10 +429,12 @@ async function runTransform(input: TransformInput, report?: NodeReporter): Promi
         continue;
       }
       const entry = entries?.[i];
-      begin(n, started);
+      // A node run alone after the batch failed starts now, not with the batch.
+      const from = entry ? started : Date.now();
+      begin(n, from);
       if (!entry) {
         // The batch failed as a whole: a cancelled run records it on every node; otherwise each runs alone.
-        await settle(n, started, () =>
+        await settle(n, from, () =>
           isCancellation(failure)
             ? Promise.reject(failure instanceof Error ? failure : new Error(String(failure)))
             : gate.viaServer(() => acts.runNode.executeWithOptions({ summary: nodeSummary(n) }, nodeArgs(n))),

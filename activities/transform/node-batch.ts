@@ -50,10 +50,18 @@ export async function runBatch(
   const done: BatchNodeResult[] = [];
   const blocked = new Set<string>();
   const details = { done };
+  // The leading nodes an earlier attempt reported go into this attempt's first heartbeat (sent at once; later
+  // ones are throttled), so a crash soon after does not lose them for the next attempt.
+  let first = 0;
+  for (; first < nodes.length && earlier.has(nodes[first].nodeId); first++) {
+    const entry = earlier.get(nodes[first].nodeId)!;
+    if (blocks(entry)) blocked.add(nodes[first].nodeId);
+    done.push(entry);
+  }
   beat?.(details);
   const timer = beat ? setInterval(() => beat(details), 2000) : undefined;
   try {
-    for (const n of nodes) {
+    for (const n of nodes.slice(first)) {
       ctx?.cancellationSignal.throwIfAborted();
       let entry: BatchNodeResult;
       if ((n.after ?? []).some((p) => blocked.has(p))) {

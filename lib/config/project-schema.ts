@@ -34,8 +34,21 @@ export const transformSchema = z
      * activity per node. Only nodes of `batchMaterializations`, never local ones or tables with quality rules.
      */
     batchNodes: z.number().int().min(1).max(32).default(8),
-    /** Materializations whose nodes may share an activity (`batchNodes`). */
-    batchMaterializations: z.array(z.string().min(1)).default(['view', 'ephemeral', 'test', 'table']),
+    /**
+     * Materializations whose nodes may share an activity (`batchNodes`): short ones by default (a node riding
+     * along waits for the batch's earlier nodes, even when a thread frees meanwhile, so long tables can lose).
+     * Not incremental, snapshot or seed: a batch's retry or fallback could run them again beside a late attempt.
+     */
+    batchMaterializations: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((m) => !HEARTBEATING_MATERIALIZATIONS.includes(m), {
+            message: 'incremental, snapshot and seed nodes always run in their own activity',
+          }),
+      )
+      .default(['view', 'ephemeral', 'test']),
   })
   .strict()
   .default({});

@@ -54,7 +54,7 @@ const steps = {
   }),
   // transform.batchNodes and its materializations, by default.
   batchNodes: 8,
-  batchMaterializations: ['view', 'ephemeral', 'test', 'table'],
+  batchMaterializations: ['view', 'ephemeral', 'test'],
 };
 const interval = makeInterval(new Date('2026-01-01T04:00Z'), new Date('2026-01-01T08:00Z'));
 

@@ -22,11 +22,14 @@ describe('node batches', () => {
     expect(text).toMatch(/^32 nodes: model int_customer_orders_enriched_0, .*, … \d+ more$/);
   });
 
-  it('batches up to 8 views, ephemerals, tests and tables by default, and refuses more than 32 nodes per activity', () => {
+  it('batches up to 8 views, ephemerals and tests by default, and refuses more than 32 nodes or heartbeating kinds', () => {
     expect(transformSchema.parse({})).toMatchObject({
       batchNodes: 8,
-      batchMaterializations: ['view', 'ephemeral', 'test', 'table'],
+      batchMaterializations: ['view', 'ephemeral', 'test'],
     });
     expect(() => transformSchema.parse({ batchNodes: 33 })).toThrow();
+    expect(() => transformSchema.parse({ batchMaterializations: ['table', 'incremental'] })).toThrow(
+      /incremental, snapshot and seed nodes always run in their own activity/,
+    );
   });
 });
