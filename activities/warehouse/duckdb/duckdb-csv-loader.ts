@@ -34,6 +34,9 @@ export function requiredText(column: string, value: string): LoadCheck {
   };
 }
 
+/** The widest range DuckDB's bitstring_agg takes. */
+const BITSTRING_MAX = 1_000_000_000;
+
 /** The first column of every row `sql` returns, as numbers. */
 async function numbers(conn: DuckDBConnection, sql: string): Promise<number[]> {
   return (await conn.runAndReadAll(sql)).getRows().map((r) => Number(r[0]));
@@ -165,14 +168,18 @@ export async function nativeCsvLoad(
     // read have no number in the copy, so they are never found there).
     // One bit per number, set for each loaded or rejected row: a pass over the load's numbers (an anti join of
     // every number against them cost five times as much).
-    const [[seen]] = (
-      await conn.runAndReadAll(
-        `SELECT bitstring_agg(n, 1, ${copy.rows}) FROM (
-           SELECT _edp_row_number AS n FROM ${target} WHERE ${thisLoad(d, req)}
-           UNION ALL SELECT ${lineRowNumber(d)} FROM ${rejects})`,
-      )
-    ).getRows();
-    const missed = unsetNumbers(seen as DuckDBBitValue | null, copy.rows);
+    const numbered = `SELECT _edp_row_number AS n FROM ${target} WHERE ${thisLoad(d, req)}
+      UNION ALL SELECT ${lineRowNumber(d)} FROM ${rejects}`;
+    // bitstring_agg refuses a range beyond a billion: a bigger file takes the anti join.
+    const missed =
+      copy.rows <= BITSTRING_MAX
+        ? unsetNumbers(
+            (
+              await conn.runAndReadAll(`SELECT bitstring_agg(n, 1, ${copy.rows}) FROM (${numbered})`)
+            ).getRows()[0][0] as DuckDBBitValue | null,
+            copy.rows,
+          )
+        : await numbers(conn, `SELECT range FROM range(1, ${copy.rows + 1}) ANTI JOIN (${numbered}) ON range = n`);
     const lines = join(tmpdir(), `edp-failed-${process.pid}-${stage}.csv`);
     try {
       const found = await copy.linesOf(new Set(missed), lines);
