@@ -88,8 +88,11 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     } finally {
       merging--;
       if (again && merging === 0 && !mergeFailed) {
+        // The follow-up keeps the cadence (now counted from this merge's end); a timer takes it when not yet due.
         again = false;
-        background();
+        const due = cadence.dueIn(Date.now());
+        if (due === 0) background();
+        else armTrailing(due);
       }
     }
   };

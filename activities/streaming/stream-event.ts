@@ -71,8 +71,8 @@ export function typeProblem(value: unknown, type: ColumnType): string | undefine
         : `expected true/false, got ${text.slice(0, 40)}`;
     case 'date':
     case 'timestamp':
-      return (typeof value === 'string' || typeof value === 'number' || exact) &&
-        !Number.isNaN(new Date(typeof value === 'string' ? value : Number(value)).getTime())
+      // Not an ExactNumber: its fraction or exponent is no epoch milliseconds staging reads.
+      return (typeof value === 'string' || typeof value === 'number') && !Number.isNaN(new Date(value).getTime())
         ? undefined
         : `expected a ${type}, got ${text.slice(0, 40)}`;
   }

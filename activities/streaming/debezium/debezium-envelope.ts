@@ -1,5 +1,6 @@
 import type { ColumnType, StreamTopicConfig } from '../../../lib/config/schema';
 import { decodeValue, EncodingError, sourceKind, type ConnectSchema, type SourceKind } from './debezium-values';
+import { ExactNumber } from '../lossless-json';
 
 /**
  * What a Debezium message is for the stream: a row change (values decoded to plain JSON), a message to
@@ -74,7 +75,9 @@ function typeChange(topic: StreamTopicConfig, schema: ConnectSchema | undefined,
 /** Without a schema a number in a date or timestamp column has no unit Debezium names (days, ms, µs): refused, not guessed. */
 function schemalessTimeProblem(topic: StreamTopicConfig, row: Record<string, unknown>): string | undefined {
   for (const [column, declared] of Object.entries(topic.columns)) {
-    if ((declared === 'date' || declared === 'timestamp') && typeof row[column] === 'number')
+    const value = row[column];
+    const numeric = typeof value === 'number' || typeof value === 'bigint' || value instanceof ExactNumber;
+    if ((declared === 'date' || declared === 'timestamp') && numeric)
       return (
         `field "${column}": a number for a ${declared} without the message schema (its unit, days, ms or µs, ` +
         'is unknown); register the connector with value.converter.schemas.enable=true'

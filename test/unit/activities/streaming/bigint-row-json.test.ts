@@ -144,6 +144,18 @@ describe('lossless JSON', () => {
       value: Buffer.from('{"id":"A2","n":12345678901234567.0}'),
     });
     expect(rounded).toMatchObject({ ok: false, reason: expect.stringMatching(/field "n": expected an integer/) });
+    // Nor is such a number a timestamp (staging reads whole epoch milliseconds only): refused, not staged as NULL.
+    const at = decodeEvent(
+      { ...t, columns: { id: 'string', at: 'timestamp' } },
+      {
+        partition: 0,
+        offset: '2',
+        key: null,
+        timestamp: '1000',
+        value: Buffer.from('{"id":"A3","at":1733616000000.123456}'),
+      },
+    );
+    expect(at).toMatchObject({ ok: false, reason: expect.stringMatching(/field "at": expected a timestamp/) });
     const w = await DuckDbWarehouse.open({ path: join(tmpDir(), 'exact.duckdb') });
     try {
       await ensureStreamTables(w, t);

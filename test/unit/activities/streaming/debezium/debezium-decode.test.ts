@@ -158,6 +158,14 @@ describe('Debezium encodings (messages captured from the real connector)', () =>
     expect(e.ok).toBe(false);
     expect(!e.ok && e.reason).toMatch(/field "ts": a number for a timestamp without the message schema/);
     expect(!e.ok && e.action).toBeUndefined();
+    // Also a number written with more digits than a double keeps (staged, it would read as NULL).
+    const longer = {
+      ...m,
+      value: Buffer.from(m.value!.toString().replace(/"ts":(\d+)/, '"ts":$1.123456789012345678')),
+    };
+    expect(longer.value.toString()).toMatch(/"ts":\d+\.123456789012345678/);
+    const f = decodeEvent(types(m.topic, { id: 'integer', ts: 'timestamp' }), longer);
+    expect(!f.ok && f.reason).toMatch(/field "ts": a number for a timestamp without the message schema/);
     // A precise Decimal without its schema is base64 text, which no decimal column takes.
     const dec = decodeEvent(types(m.topic, { id: 'integer', n: 'decimal' }), m);
     expect(!dec.ok && dec.reason).toMatch(/field "n": expected a decimal/);
