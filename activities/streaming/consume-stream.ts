@@ -65,16 +65,8 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
   let trailingMerge: Promise<void> = Promise.resolve();
   let mergeFailed: Error | undefined;
   // Merges running (or waiting for the topic's merge lock): partitions whose batches end together start one
-  // merge, not one each. A merge asked for while one runs (`again`) runs once, right after it: the rows
-  // committed meanwhile wait for no later batch or timer.
+  // merge, not one each; the others leave their rows to a trailing merge or the next batch's.
   let merging = 0;
-  let again = false;
-  const background = (): void => {
-    trailingMerge = mergeNow().catch((err: unknown) => {
-      mergeFailed = err as Error;
-      stop();
-    });
-  };
   const mergeNow = async (): Promise<void> => {
     clearTimeout(trailing);
     trailing = undefined;
@@ -87,20 +79,16 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
       cadence.merged(start, Date.now());
     } finally {
       merging--;
-      if (again && merging === 0 && !mergeFailed) {
-        // The follow-up keeps the cadence (now counted from this merge's end); a timer takes it when not yet due.
-        again = false;
-        const due = cadence.dueIn(Date.now());
-        if (due === 0) background();
-        else armTrailing(due);
-      }
     }
   };
   const armTrailing = (dueIn: number): void => {
     trailing ??= setTimeout(() => {
       trailing = undefined;
       if (inBatch > 0) return;
-      background();
+      trailingMerge = mergeNow().catch((err: unknown) => {
+        mergeFailed = err as Error;
+        stop();
+      });
     }, dueIn);
   };
   let crashed: Error | undefined;
@@ -186,9 +174,8 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
           if (wrote && !finished) armTrailing(cadence.dueIn(Date.now()));
         }
         const dueIn = cadence.dueIn(Date.now());
-        if (dueIn > 0) armTrailing(dueIn);
-        else if (merging === 0) await mergeNow();
-        else again = true;
+        if (dueIn === 0 && merging === 0) await mergeNow();
+        else armTrailing(dueIn);
       },
     });
     await stopped;
@@ -200,19 +187,13 @@ export async function consumeStream(deps: StreamDeps, input: ConsumeInput): Prom
     await consumer.disconnect().catch(() => undefined);
     // A batch that ended during the disconnect may have armed another trailing merge: the final one covers it.
     clearTimeout(trailing);
-    // A merge that ends may start its follow-up (`again`): wait until none is left.
-    for (let last = trailingMerge; ; last = trailingMerge) {
-      await last;
-      if (last === trailingMerge) break;
-    }
+    await trailingMerge;
     if (!ran || mergeFailed || refused || crashed) clearInterval(beat);
   }
   if (mergeFailed) throw mergeFailed;
   if (refused) throw refused;
   if (crashed) throw ApplicationFailure.retryable(`consumer of ${t.topic} crashed: ${crashed.message}`, 'KafkaError');
   try {
-    // The last merge: nothing runs after it (a follow-up asked for by a batch is this one).
-    again = false;
     await mergeNow();
   } finally {
     clearInterval(beat);
