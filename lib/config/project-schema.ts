@@ -6,6 +6,15 @@ import { storagePath } from './s3-schema';
 // deliver a cancellation; a local activity has no heartbeat.
 const HEARTBEATING_MATERIALIZATIONS = ['incremental', 'snapshot', 'seed'];
 
+/** A list of materialization names that refuses incremental, snapshot and seed with `why`. */
+const materializationsBut = (why: string) =>
+  z.array(
+    z
+      .string()
+      .min(1)
+      .refine((m) => !HEARTBEATING_MATERIALIZATIONS.includes(m), { message: why }),
+  );
+
 /** The `transform` section: the dbt project and its target schema and threads. */
 export const transformSchema = z
   .object({
@@ -19,16 +28,9 @@ export const transformSchema = z
      * Materializations whose nodes run as local activities inside the workflow worker (no server round trip
      * per node), when that worker also runs the transform activities; empty: every node is an activity.
      */
-    localNodes: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .refine((m) => !HEARTBEATING_MATERIALIZATIONS.includes(m), {
-            message: 'incremental, snapshot and seed nodes heartbeat while they run, which local activities cannot',
-          }),
-      )
-      .default([]),
+    localNodes: materializationsBut(
+      'incremental, snapshot and seed nodes heartbeat while they run, which local activities cannot',
+    ).default([]),
     /**
      * Most ready nodes run one after the other in one activity (one server round trip for all of them); 1: one
      * activity per node. Only nodes of `batchMaterializations`, never local ones or tables with quality rules.
@@ -39,16 +41,9 @@ export const transformSchema = z
      * along waits for the batch's earlier nodes, even when a thread frees meanwhile, so long tables can lose).
      * Not incremental, snapshot or seed: a batch's retry or fallback could run them again beside a late attempt.
      */
-    batchMaterializations: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .refine((m) => !HEARTBEATING_MATERIALIZATIONS.includes(m), {
-            message: 'incremental, snapshot and seed nodes always run in their own activity',
-          }),
-      )
-      .default(['view', 'ephemeral', 'test']),
+    batchMaterializations: materializationsBut(
+      'incremental, snapshot and seed nodes always run in their own activity',
+    ).default(['view', 'ephemeral', 'test']),
   })
   .strict()
   .default({});
